@@ -1,0 +1,554 @@
+//! The command line: `serve`, `ingest`, `translate`, `ack`, `partners check`, `messages`,
+//! `replay`. Each command loads settings once; errors print as one precise line and a
+//! non-zero exit code (2 for input or configuration that cannot be used).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::config::Settings;
+use crate::documents::x12 as x12doc;
+use crate::edi::x12::ack::{OutboundEnvelope, write_functional_ack, write_ta1};
+use crate::partners::Partners;
+use crate::pipeline::{Pipeline, worker};
+use crate::store::messages::{self, Filter, Inbound};
+use crate::store::{Channel, Direction, Format, MessageState, Store, events, jobs};
+
+#[derive(Debug, Parser)]
+#[command(name = "wharf", version, about = "EDI/B2B partner gateway for Odoo")]
+pub struct Cli {
+    /// Settings file (default: ./wharf.toml when it exists; every setting has a default).
+    #[arg(long, global = true, env = "WHARF_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Runs the gateway: HTTP (health, partner API), and the pipeline workers.
+    Serve,
+    /// Submits files through the same path a partner's drop takes (stored, then processed by
+    /// `wharf serve`).
+    Ingest {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The partner whose channel the files arrive on.
+        #[arg(long)]
+        partner: String,
+    },
+    /// Prints the canonical documents in FILE as JSON, one per line; stores nothing.
+    Translate {
+        file: PathBuf,
+        #[arg(long)]
+        partner: Option<String>,
+    },
+    /// Prints the acknowledgement interchange(s) the gateway would send back for FILE.
+    Ack {
+        file: PathBuf,
+        #[arg(long)]
+        partner: Option<String>,
+    },
+    /// Partner profiles.
+    Partners {
+        #[command(subcommand)]
+        command: PartnersCommand,
+    },
+    /// Messages in the store.
+    Messages {
+        #[command(subcommand)]
+        command: MessagesCommand,
+    },
+    /// Runs a message again from its stored raw bytes.
+    Replay { id: i64 },
+}
+
+#[derive(Debug, Subcommand)]
+enum PartnersCommand {
+    /// Validates every profile in the partners folder and reports each problem.
+    Check,
+}
+
+#[derive(Debug, Subcommand)]
+enum MessagesCommand {
+    /// Lists messages, newest first.
+    List {
+        #[arg(long)]
+        state: Option<String>,
+        #[arg(long)]
+        partner: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        /// One JSON object per line instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Shows one message with its event history, jobs and acknowledgements.
+    Show {
+        id: i64,
+        /// Writes the raw bytes to standard output instead.
+        #[arg(long)]
+        raw: bool,
+    },
+}
+
+/// A failure the user caused (bad input, bad settings): exit code 2, no backtrace.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("wharf: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("wharf: {e:#}");
+            if e.downcast_ref::<UsageError>().is_some()
+                || e.downcast_ref::<crate::config::ConfigError>().is_some()
+            {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("WHARF_LOG")
+        .or_else(|_| EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn settings(cli: &Cli) -> anyhow::Result<Settings> {
+    Ok(Settings::load(cli.config.as_deref(), std::env::vars())?)
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match &cli.command {
+        Command::Serve => serve(settings(&cli)?).await,
+        Command::Ingest { files, partner } => ingest(settings(&cli)?, files, partner).await,
+        Command::Translate { file, partner: _ } => translate(file),
+        Command::Ack { file, partner: _ } => ack(&settings(&cli)?, file),
+        Command::Partners {
+            command: PartnersCommand::Check,
+        } => partners_check(&settings(&cli)?),
+        Command::Messages { command } => messages_cmd(settings(&cli)?, command).await,
+        Command::Replay { id } => replay(settings(&cli)?, *id).await,
+    }
+}
+
+fn load_partners(s: &Settings, quiet: bool) -> Partners {
+    let (partners, problems) = Partners::load(&s.partners_dir);
+    if !quiet {
+        for p in &problems {
+            tracing::error!(problem = %p, "partner profile not loaded");
+        }
+    }
+    partners
+}
+
+async fn pipeline(s: Settings) -> anyhow::Result<Pipeline> {
+    let store = Store::connect(&s.database)
+        .await
+        .with_context(|| format!("cannot open the store at {}", s.database.redacted()))?;
+    let partners = load_partners(&s, false);
+    Ok(Pipeline::new(store, Arc::new(s), Arc::new(partners)))
+}
+
+async fn serve(s: Settings) -> anyhow::Result<ExitCode> {
+    let listen = s.http_listen;
+    let p = pipeline(s).await?;
+    let (listener, addr) = crate::web::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let workers = worker::spawn(&p, &stop_rx);
+    let web = tokio::spawn(crate::web::serve(listener, p.clone(), stop_rx.clone()));
+
+    let s = &p.settings;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "wharf {} serving (instance {})",
+        env!("CARGO_PKG_VERSION"),
+        p.instance
+    )?;
+    writeln!(
+        out,
+        "  http      http://{addr}  (GET /healthz, /api/v1/messages; POST /api/v1/partners/{{id}}/messages)"
+    )?;
+    writeln!(out, "  database  {}", s.database.redacted())?;
+    writeln!(
+        out,
+        "  partners  {} profile(s) from {}",
+        p.partners.len(),
+        s.partners_dir.display()
+    )?;
+    writeln!(out, "  workers   {}", s.pipeline.workers)?;
+    let crate::config::ErpTarget::Directory(erp) = &s.erp;
+    writeln!(out, "  erp       directory {}", erp.display())?;
+    writeln!(out, "  outbox    {}", s.outbox_dir.display())?;
+    out.flush()?;
+    drop(out);
+
+    shutdown_signal().await;
+    tracing::info!("shutting down: finishing running jobs");
+    let _ = stop_tx.send(true);
+    for w in workers {
+        let _ = w.await;
+    }
+    let _ = web.await;
+    p.store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+async fn ingest(s: Settings, files: &[PathBuf], partner: &str) -> anyhow::Result<ExitCode> {
+    let p = pipeline(s).await?;
+    if p.partners.get(partner).is_none() {
+        return Err(UsageError(format!(
+            "partner `{partner}` has no loaded profile in {} (see `wharf partners check`)",
+            p.settings.partners_dir.display()
+        ))
+        .into());
+    }
+    for file in files {
+        let raw = std::fs::read(file)
+            .map_err(|e| UsageError(format!("cannot read {}: {e}", file.display())))?;
+        let name = file.file_name().and_then(|n| n.to_str());
+        let id = p
+            .receive(&Inbound {
+                channel: Channel::Cli,
+                partner: Some(partner),
+                filename: name,
+                raw: &raw,
+            })
+            .await?;
+        println!("{id}\t{}", file.display());
+    }
+    p.store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_x12(file: &Path) -> anyhow::Result<(Vec<u8>, x12doc::X12Translation)> {
+    let raw = std::fs::read(file)
+        .map_err(|e| UsageError(format!("cannot read {}: {e}", file.display())))?;
+    match Format::sniff(&raw) {
+        Format::X12 => {}
+        Format::Edifact | Format::Xml => {
+            let f = Format::sniff(&raw);
+            return Err(UsageError(format!(
+                "{}: {f} is recognised but its translation is not available yet",
+                file.display()
+            ))
+            .into());
+        }
+        Format::Unknown => {
+            return Err(UsageError(format!(
+                "{}: not X12 (ISA), EDIFACT (UNA/UNB) or XML",
+                file.display()
+            ))
+            .into());
+        }
+    }
+    let t = x12doc::translate(&raw, &x12doc::TranslateOptions::default())
+        .map_err(|e| UsageError(format!("{}: {e}", file.display())))?;
+    Ok((raw, t))
+}
+
+fn translate(file: &Path) -> anyhow::Result<ExitCode> {
+    let (_, t) = read_x12(file)?;
+    let mut out = std::io::stdout().lock();
+    let mut problems = 0;
+    for ic in &t.interchanges {
+        for d in &ic.documents {
+            serde_json::to_writer(&mut out, d)?;
+            writeln!(out)?;
+        }
+        for e in &ic.errors {
+            problems += 1;
+            eprintln!("{}: {e}", file.display());
+        }
+    }
+    for d in &t.diagnostics {
+        eprintln!("{}: {d}", file.display());
+    }
+    Ok(if problems == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn ack(s: &Settings, file: &Path) -> anyhow::Result<ExitCode> {
+    let (_, t) = read_x12(file)?;
+    let me = &s.identity;
+    let mut out = std::io::stdout().lock();
+    // Control numbers count up from 1 here; the pipeline takes them from the store.
+    let mut control = 0u32;
+    for ic in &t.interchanges {
+        let h = &ic.header;
+        let mut env = |group: u32| {
+            control += 1;
+            OutboundEnvelope {
+                group_control: group,
+                ..OutboundEnvelope::now(
+                    me.x12_qualifier.clone(),
+                    me.x12_id.clone(),
+                    h.sender_qualifier.clone(),
+                    h.sender_id.clone(),
+                    control,
+                    me.usage.isa15(),
+                )
+            }
+        };
+        if let Some(t) = &ic.ta1 {
+            let e = env(0);
+            out.write_all(&write_ta1(t, &e)?)?;
+        }
+        if let Some(a) = &ic.ack {
+            let e = env(1);
+            out.write_all(&write_functional_ack(a, &e)?)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn partners_check(s: &Settings) -> anyhow::Result<ExitCode> {
+    let (partners, problems) = Partners::load(&s.partners_dir);
+    for p in partners.iter() {
+        println!("ok      {}  {} ({})", p.id, p.name, p.source.display());
+    }
+    for e in &problems {
+        println!("error   {e}");
+    }
+    println!(
+        "{} profile(s) loaded, {} problem(s)",
+        partners.len(),
+        problems.len()
+    );
+    Ok(if problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn time_text(ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::macros::format_description!(
+                "[year]-[month]-[day] [hour]:[minute]:[second].[subsecond digits:3]Z"
+            ))
+            .ok()
+        })
+        .unwrap_or_else(|| ms.to_string())
+}
+
+async fn messages_cmd(s: Settings, cmd: &MessagesCommand) -> anyhow::Result<ExitCode> {
+    let store = Store::connect(&s.database).await?;
+    let mut out = std::io::stdout().lock();
+    match cmd {
+        MessagesCommand::List {
+            state,
+            partner,
+            limit,
+            json,
+        } => {
+            let state = match state {
+                Some(st) => Some(MessageState::parse(st).ok_or_else(|| {
+                    UsageError(format!(
+                        "`{st}` is not a state; one of: {}",
+                        MessageState::ALL
+                            .iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                })?),
+                None => None,
+            };
+            let list = messages::list(
+                &store,
+                &Filter {
+                    state,
+                    partner: partner.clone(),
+                    direction: None,
+                    limit: *limit,
+                },
+            )
+            .await?;
+            if *json {
+                for m in &list {
+                    serde_json::to_writer(&mut out, m)?;
+                    writeln!(out)?;
+                }
+            } else {
+                writeln!(
+                    out,
+                    "{:>6}  {:<3}  {:<9}  {:<12}  {:<8}  {:<11}  {:>8}  {:<24}  ERROR",
+                    "ID", "DIR", "CHANNEL", "PARTNER", "DOC", "STATE", "BYTES", "CREATED"
+                )?;
+                for m in &list {
+                    writeln!(
+                        out,
+                        "{:>6}  {:<3}  {:<9}  {:<12}  {:<8}  {:<11}  {:>8}  {:<24}  {}",
+                        m.id,
+                        m.direction,
+                        m.channel,
+                        m.partner.as_deref().unwrap_or("-"),
+                        m.doc_type.as_deref().unwrap_or("-"),
+                        m.state,
+                        m.size,
+                        time_text(m.created_at),
+                        m.error.as_deref().unwrap_or("")
+                    )?;
+                }
+            }
+        }
+        MessagesCommand::Show { id, raw } => {
+            if *raw {
+                let bytes = messages::raw(&store, *id).await?;
+                out.write_all(&bytes)?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            let m = match messages::get(&store, *id).await {
+                Err(crate::store::StoreError::NoSuchMessage(id)) => {
+                    return Err(UsageError(format!("message {id} does not exist")).into());
+                }
+                other => other?,
+            };
+            writeln!(out, "message {}", m.id)?;
+            writeln!(out, "  direction  {}", m.direction)?;
+            writeln!(out, "  channel    {}", m.channel)?;
+            writeln!(out, "  partner    {}", m.partner.as_deref().unwrap_or("-"))?;
+            writeln!(
+                out,
+                "  format     {}",
+                m.format.map(|f| f.as_str()).unwrap_or("-")
+            )?;
+            writeln!(out, "  document   {}", m.doc_type.as_deref().unwrap_or("-"))?;
+            writeln!(
+                out,
+                "  control    {}",
+                m.control_number.as_deref().unwrap_or("-")
+            )?;
+            writeln!(out, "  file       {}", m.filename.as_deref().unwrap_or("-"))?;
+            writeln!(out, "  state      {}", m.state)?;
+            if let Some(e) = &m.error {
+                writeln!(out, "  error      {e}")?;
+            }
+            writeln!(out, "  size       {} bytes", m.size)?;
+            writeln!(out, "  sha256     {}", m.sha256.as_deref().unwrap_or("-"))?;
+            writeln!(out, "  created    {}", time_text(m.created_at))?;
+            if let Some(r) = m.related_id {
+                writeln!(out, "  answers    message {r}")?;
+            }
+            writeln!(out, "events")?;
+            for e in events::for_message(&store, *id).await? {
+                writeln!(
+                    out,
+                    "  {}  {:<16} {:<10} {}  [{}]",
+                    time_text(e.at),
+                    e.kind,
+                    e.stage.map(|s| s.as_str()).unwrap_or("-"),
+                    e.detail.as_deref().unwrap_or(""),
+                    e.instance.as_deref().unwrap_or("-")
+                )?;
+            }
+            writeln!(out, "jobs")?;
+            for j in jobs::for_message(&store, *id).await? {
+                writeln!(
+                    out,
+                    "  #{} {:<9} {:<7} attempts {}/{}{}",
+                    j.id,
+                    j.stage,
+                    j.state,
+                    j.attempts,
+                    j.max_attempts,
+                    j.last_error
+                        .as_deref()
+                        .map(|e| format!("  last error: {e}"))
+                        .unwrap_or_default()
+                )?;
+            }
+            let related = messages::related(&store, *id).await?;
+            if !related.is_empty() {
+                writeln!(out, "answered by")?;
+                for r in related {
+                    writeln!(
+                        out,
+                        "  message {} {} {} {}",
+                        r.id,
+                        r.doc_type.as_deref().unwrap_or("-"),
+                        r.state,
+                        r.control_number.as_deref().unwrap_or("")
+                    )?;
+                }
+            }
+            if m.direction == Direction::In || m.size > 0 {
+                writeln!(out, "raw bytes: wharf messages show {} --raw", m.id)?;
+            }
+        }
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn replay(s: Settings, id: i64) -> anyhow::Result<ExitCode> {
+    let p = pipeline(s).await?;
+    match p.replay(id).await {
+        Ok(stage) => {
+            println!("message {id} queued again from {stage}");
+            p.store.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(crate::pipeline::ReplayError::Store(crate::store::StoreError::NoSuchMessage(id))) => {
+            Err(UsageError(format!("message {id} does not exist")).into())
+        }
+        Err(e) => Err(UsageError(e.to_string()).into()),
+    }
+}

@@ -1,0 +1,476 @@
+//! Settings: `wharf.toml` (optional) plus `WHARF_*` environment overrides, validated once at start.
+//!
+//! Raw structs mirror the file with `deny_unknown_fields`; [`Settings::load`] turns them into
+//! validated types so the rest of the program never re-checks a value. Depends on nothing of ours.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// A setting that cannot be used, with where it came from and why.
+#[derive(Debug, thiserror::Error)]
+#[error("{origin}: {key}: {why}")]
+pub struct ConfigError {
+    /// `wharf.toml` (with line and column when known) or the environment variable.
+    pub origin: String,
+    pub key: String,
+    pub why: String,
+}
+
+impl ConfigError {
+    fn new(origin: impl Into<String>, key: impl Into<String>, why: impl Into<String>) -> Self {
+        Self {
+            origin: origin.into(),
+            key: key.into(),
+            why: why.into(),
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSettings {
+    database_url: Option<String>,
+    data_dir: Option<PathBuf>,
+    partners_dir: Option<PathBuf>,
+    #[serde(default)]
+    http: RawHttp,
+    #[serde(default)]
+    pipeline: RawPipeline,
+    #[serde(default)]
+    identity: RawIdentity,
+    #[serde(default)]
+    duplicates: RawDuplicates,
+    #[serde(default)]
+    erp: RawErp,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHttp {
+    listen: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPipeline {
+    workers: Option<u32>,
+    poll_interval_ms: Option<u64>,
+    lease_secs: Option<u64>,
+    max_attempts: Option<u32>,
+    backoff_base_ms: Option<u64>,
+    backoff_max_ms: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIdentity {
+    x12_qualifier: Option<String>,
+    x12_id: Option<String>,
+    usage: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDuplicates {
+    window_days: Option<u32>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawErp {
+    kind: Option<String>,
+    dir: Option<PathBuf>,
+}
+
+/// Which database backend a `database_url` selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A database URL whose scheme has been checked.
+#[derive(Debug, Clone)]
+pub struct DatabaseUrl {
+    pub url: String,
+    pub backend: Backend,
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> Result<Self, String> {
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            return Err(format!(
+                "`{}` is neither sqlite:PATH nor postgres://…",
+                redact_url(url)
+            ));
+        };
+        Ok(Self {
+            url: url.to_owned(),
+            backend,
+        })
+    }
+
+    /// The URL with any password replaced, for logs and the startup banner.
+    pub fn redacted(&self) -> String {
+        redact_url(&self.url)
+    }
+}
+
+/// Hides `user:password@` passwords; secrets never reach logs.
+fn redact_url(url: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://")
+        && let Some((cred, host)) = rest.split_once('@')
+        && let Some((user, _pw)) = cred.split_once(':')
+    {
+        return format!("{scheme}://{user}:***@{host}");
+    }
+    url.to_owned()
+}
+
+/// X12 interchange usage indicator (ISA15) for what Wharf sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Usage {
+    Production,
+    Test,
+}
+
+impl Usage {
+    pub fn isa15(self) -> char {
+        match self {
+            Usage::Production => 'P',
+            Usage::Test => 'T',
+        }
+    }
+}
+
+/// Wharf's own identity in the envelopes it sends.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub x12_qualifier: String,
+    pub x12_id: String,
+    pub usage: Usage,
+}
+
+/// How the worker pool claims and retries jobs.
+#[derive(Debug, Clone)]
+pub struct PipelineSettings {
+    pub workers: u32,
+    pub poll_interval: Duration,
+    pub lease: Duration,
+    pub max_attempts: u32,
+    pub backoff_base: Duration,
+    pub backoff_max: Duration,
+}
+
+/// Where mapped business documents go. Odoo arrives with its own issue; until then the
+/// directory sink writes one JSON file per document, keyed so that a repeat overwrites.
+#[derive(Debug, Clone)]
+pub enum ErpTarget {
+    Directory(PathBuf),
+}
+
+/// Validated settings: every field has been checked and has a value.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database: DatabaseUrl,
+    pub data_dir: PathBuf,
+    pub partners_dir: PathBuf,
+    pub http_listen: SocketAddr,
+    pub pipeline: PipelineSettings,
+    pub identity: Identity,
+    pub duplicate_window_days: u32,
+    pub erp: ErpTarget,
+    /// Where outbound documents for directory channels are written (`data/outbox/<partner>/`).
+    pub outbox_dir: PathBuf,
+}
+
+impl Settings {
+    /// Reads `path` (or `wharf.toml` when it exists and no path was given), applies `WHARF_*`
+    /// variables from `env`, and validates the result.
+    pub fn load(
+        path: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let (origin, text) = match path {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|e| {
+                    ConfigError::new(p.display().to_string(), "(file)", e.to_string())
+                })?;
+                (p.display().to_string(), text)
+            }
+            None if Path::new("wharf.toml").exists() => {
+                let text = std::fs::read_to_string("wharf.toml")
+                    .map_err(|e| ConfigError::new("wharf.toml", "(file)", e.to_string()))?;
+                ("wharf.toml".to_owned(), text)
+            }
+            None => ("defaults".to_owned(), String::new()),
+        };
+        // Parse the file alone first so its errors carry line and column.
+        let mut table: toml::Table = toml::from_str(&text).map_err(|e| file_error(&origin, &e))?;
+        let _: RawSettings = toml::Value::Table(table.clone())
+            .try_into()
+            .map_err(|e: toml::de::Error| file_error(&origin, &e))?;
+
+        let mut from_env = Vec::new();
+        for (name, value) in env {
+            let Some(rest) = name.strip_prefix("WHARF_") else {
+                continue;
+            };
+            // Variables for other parts of the system (tests, secrets) are not settings.
+            if rest.starts_with("TEST_") || rest == "LOG" || rest.starts_with("SECRET_") {
+                continue;
+            }
+            let path: Vec<String> = rest.split("__").map(|s| s.to_ascii_lowercase()).collect();
+            set_path(&mut table, &path, env_value(&value))
+                .map_err(|why| ConfigError::new(format!("environment {name}"), rest, why))?;
+            from_env.push(name);
+        }
+        let raw: RawSettings = toml::Value::Table(table).try_into().map_err(|e| {
+            let origin = if from_env.is_empty() {
+                origin.clone()
+            } else {
+                format!("{origin} + environment ({})", from_env.join(", "))
+            };
+            file_error(&origin, &e)
+        })?;
+        validate(raw, &origin)
+    }
+}
+
+fn file_error(origin: &str, e: &toml::de::Error) -> ConfigError {
+    let msg = e.message().to_owned();
+    let key = msg
+        .split('`')
+        .nth(1)
+        .map(str::to_owned)
+        .unwrap_or_else(|| "(syntax)".to_owned());
+    let at = e
+        .span()
+        .map(|s| format!(" (byte {})", s.start))
+        .unwrap_or_default();
+    ConfigError::new(format!("{origin}{at}"), key, msg)
+}
+
+/// Environment values are strings; numbers and booleans are recognised so that
+/// `WHARF_PIPELINE__WORKERS=8` means the integer 8.
+fn env_value(v: &str) -> toml::Value {
+    if let Ok(i) = v.parse::<i64>() {
+        toml::Value::Integer(i)
+    } else if v == "true" || v == "false" {
+        toml::Value::Boolean(v == "true")
+    } else {
+        toml::Value::String(v.to_owned())
+    }
+}
+
+fn set_path(table: &mut toml::Table, path: &[String], value: toml::Value) -> Result<(), String> {
+    match path {
+        [] => Err("empty key".to_owned()),
+        [last] => {
+            table.insert(last.clone(), value);
+            Ok(())
+        }
+        [first, rest @ ..] => {
+            let entry = table
+                .entry(first.clone())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            match entry {
+                toml::Value::Table(t) => set_path(t, rest, value),
+                _ => Err(format!("`{first}` is not a section")),
+            }
+        }
+    }
+}
+
+fn validate(raw: RawSettings, origin: &str) -> Result<Settings, ConfigError> {
+    let err = |key: &str, why: String| ConfigError::new(origin, key, why);
+    let data_dir = raw.data_dir.unwrap_or_else(|| PathBuf::from("data"));
+    let database_url = raw
+        .database_url
+        .unwrap_or_else(|| format!("sqlite://{}/wharf.db", data_dir.display()));
+    let database = DatabaseUrl::parse(&database_url).map_err(|w| err("database_url", w))?;
+
+    let listen = raw.http.listen.unwrap_or_else(|| "127.0.0.1:8080".into());
+    let http_listen: SocketAddr = listen.parse().map_err(|e| {
+        err(
+            "http.listen",
+            format!("`{listen}` is not HOST:PORT with a numeric address ({e})"),
+        )
+    })?;
+
+    let p = raw.pipeline;
+    let workers = p.workers.unwrap_or(4);
+    if !(1..=256).contains(&workers) {
+        return Err(err(
+            "pipeline.workers",
+            format!("{workers} is outside 1..=256"),
+        ));
+    }
+    let lease_secs = p.lease_secs.unwrap_or(60);
+    if lease_secs == 0 {
+        return Err(err(
+            "pipeline.lease_secs",
+            "a lease of 0 s would let every job be claimed twice".into(),
+        ));
+    }
+    let max_attempts = p.max_attempts.unwrap_or(8);
+    if max_attempts == 0 {
+        return Err(err("pipeline.max_attempts", "must be at least 1".into()));
+    }
+    let backoff_base_ms = p.backoff_base_ms.unwrap_or(1_000);
+    let backoff_max_ms = p.backoff_max_ms.unwrap_or(300_000);
+    if backoff_max_ms < backoff_base_ms {
+        return Err(err(
+            "pipeline.backoff_max_ms",
+            format!("{backoff_max_ms} is below backoff_base_ms {backoff_base_ms}"),
+        ));
+    }
+    let poll_ms = p.poll_interval_ms.unwrap_or(250);
+    if poll_ms == 0 {
+        return Err(err(
+            "pipeline.poll_interval_ms",
+            "must be at least 1".into(),
+        ));
+    }
+
+    let qualifier = raw.identity.x12_qualifier.unwrap_or_else(|| "ZZ".into());
+    if qualifier.len() != 2 || !qualifier.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(err(
+            "identity.x12_qualifier",
+            format!("`{qualifier}` must be 2 letters or digits (ISA05/ISA07)"),
+        ));
+    }
+    let x12_id = raw.identity.x12_id.unwrap_or_else(|| "WHARF".into());
+    if x12_id.is_empty() || x12_id.len() > 15 || !x12_id.bytes().all(|b| (0x20..0x7f).contains(&b))
+    {
+        return Err(err(
+            "identity.x12_id",
+            format!("`{x12_id}` must be 1 to 15 printable ASCII characters (ISA06/ISA08)"),
+        ));
+    }
+    let usage = match raw.identity.usage.as_deref().unwrap_or("P") {
+        "P" | "production" => Usage::Production,
+        "T" | "test" => Usage::Test,
+        other => {
+            return Err(err(
+                "identity.usage",
+                format!("`{other}` is not P (production) or T (test)"),
+            ));
+        }
+    };
+
+    let erp = match raw.erp.kind.as_deref().unwrap_or("directory") {
+        "directory" => {
+            ErpTarget::Directory(raw.erp.dir.unwrap_or_else(|| data_dir.join("delivered")))
+        }
+        other => {
+            return Err(err(
+                "erp.kind",
+                format!("`{other}` is not a known target (directory)"),
+            ));
+        }
+    };
+
+    Ok(Settings {
+        database,
+        outbox_dir: data_dir.join("outbox"),
+        data_dir,
+        partners_dir: raw
+            .partners_dir
+            .unwrap_or_else(|| PathBuf::from("partners")),
+        http_listen,
+        pipeline: PipelineSettings {
+            workers,
+            poll_interval: Duration::from_millis(poll_ms),
+            lease: Duration::from_secs(lease_secs),
+            max_attempts,
+            backoff_base: Duration::from_millis(backoff_base_ms),
+            backoff_max: Duration::from_millis(backoff_max_ms),
+        },
+        identity: Identity {
+            x12_qualifier: qualifier,
+            x12_id,
+            usage,
+        },
+        duplicate_window_days: raw.duplicates.window_days.unwrap_or(30),
+        erp,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_need_no_file() {
+        let s = Settings::load(None, env(&[])).unwrap();
+        assert_eq!(s.database.backend, Backend::Sqlite);
+        assert_eq!(s.database.url, "sqlite://data/wharf.db");
+        assert_eq!(s.http_listen.port(), 8080);
+        assert_eq!(s.pipeline.workers, 4);
+    }
+
+    #[test]
+    fn environment_overrides_nested_keys() {
+        let s = Settings::load(
+            None,
+            env(&[
+                ("WHARF_PIPELINE__WORKERS", "9"),
+                ("WHARF_DATABASE_URL", "postgres://u:secret@h/db"),
+                ("PATH", "/bin"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.pipeline.workers, 9);
+        assert_eq!(s.database.backend, Backend::Postgres);
+        assert_eq!(s.database.redacted(), "postgres://u:***@h/db");
+    }
+
+    #[test]
+    fn unknown_environment_key_is_named() {
+        let e = Settings::load(None, env(&[("WHARF_PIPELINE__WORKRES", "2")])).unwrap_err();
+        assert!(e.origin.contains("WHARF_PIPELINE__WORKRES"), "{e}");
+        assert!(e.why.contains("workres"), "{e}");
+    }
+
+    #[test]
+    fn bad_file_value_names_file_key_and_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("wharf.toml");
+        std::fs::write(&path, "[pipeline]\nworkers = 0\n").unwrap();
+        let e = Settings::load(Some(&path), env(&[])).unwrap_err();
+        assert_eq!(e.key, "pipeline.workers");
+        assert!(e.origin.ends_with("wharf.toml"), "{e}");
+
+        std::fs::write(&path, "[http]\nlisten = 8080\n").unwrap();
+        let e = Settings::load(Some(&path), env(&[])).unwrap_err();
+        assert!(
+            e.to_string().contains("listen") || e.to_string().contains("string"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn identity_is_checked_against_isa_widths() {
+        let e = Settings::load(
+            None,
+            env(&[("WHARF_IDENTITY__X12_ID", "A_VERY_LONG_IDENTIFIER")]),
+        )
+        .unwrap_err();
+        assert_eq!(e.key, "identity.x12_id");
+    }
+}

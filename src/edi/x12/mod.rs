@@ -1,0 +1,3 @@
+//! STUB
+pub mod ack;
+pub mod envelope;

@@ -1,0 +1,438 @@
+//! Partner profiles: one TOML file per trading partner in `partners/`, parsed into validated
+//! [`Profile`]s, and the lookup that matches an envelope to exactly one partner.
+//!
+//! This is the minimal format the foundation needs (identity, acknowledgement policy, outbound
+//! channel, a few mapping rules); the partner-profile issue extends it. Depends on `config`
+//! and `store::types` only.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// A partner's identifier: the profile file's stem, lowercase letters, digits, `-` and `_`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub struct PartnerId(String);
+
+impl PartnerId {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        if s.is_empty() || s.len() > 64 {
+            return Err(format!("`{s}` must be 1 to 64 characters"));
+        }
+        if !s
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        {
+            return Err(format!(
+                "`{s}` may hold only lowercase letters, digits, `-` and `_`"
+            ));
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for PartnerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProfile {
+    id: String,
+    name: String,
+    x12: Option<RawX12>,
+    #[serde(default)]
+    outbound: RawOutbound,
+    #[serde(default)]
+    mapping: RawMapping,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawX12 {
+    qualifier: String,
+    id: String,
+    #[serde(default)]
+    functional_ack: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOutbound {
+    channel: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMapping {
+    customer_ref: Option<String>,
+    item_id_order: Option<Vec<String>>,
+    #[serde(default)]
+    uom: BTreeMap<String, String>,
+}
+
+/// Which functional acknowledgement a partner expects for X12.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum FunctionalAckPolicy {
+    F997,
+    F999,
+    None,
+}
+
+/// How outbound documents reach the partner. More channels come with their issues.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum OutboundChannel {
+    /// Written to `data/outbox/<partner>/` on the gateway (picked up by the partner's SFTP
+    /// login once the SFTP server exists).
+    Directory,
+}
+
+/// Which of an order line's identifiers to try first when finding the ERP product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemKey {
+    BuyerPart,
+    VendorPart,
+    Gtin,
+}
+
+/// An X12 identity: ISA qualifier and ID.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct X12Identity {
+    pub qualifier: String,
+    pub id: String,
+}
+
+/// A validated partner profile.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Profile {
+    pub id: PartnerId,
+    pub name: String,
+    pub x12: Option<X12Identity>,
+    pub functional_ack: FunctionalAckPolicy,
+    pub outbound: OutboundChannel,
+    pub customer_ref: String,
+    pub item_id_order: Vec<ItemKey>,
+    pub uom: BTreeMap<String, String>,
+    pub source: PathBuf,
+}
+
+/// One problem in one profile file.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{file}:{line}: {key}: {why}{}", hint.as_ref().map(|h| format!(" (hint: {h})")).unwrap_or_default())]
+pub struct ProfileError {
+    pub file: String,
+    pub line: usize,
+    pub key: String,
+    pub why: String,
+    pub hint: Option<String>,
+}
+
+/// 1-based line of a byte offset, or of the first line that mentions `key`.
+fn line_of(text: &str, offset: Option<usize>, key: &str) -> usize {
+    let offset = offset.or_else(|| {
+        let leaf = key.rsplit('.').next().unwrap_or(key);
+        text.lines()
+            .scan(0usize, |pos, l| {
+                let start = *pos;
+                *pos += l.len() + 1;
+                Some((start, l))
+            })
+            .find(|(_, l)| l.trim_start().starts_with(leaf))
+            .map(|(s, _)| s)
+    });
+    offset.map_or(1, |o| {
+        text.as_bytes()
+            .get(..o)
+            .map_or(1, |b| b.iter().filter(|&&c| c == b'\n').count() + 1)
+    })
+}
+
+/// Parses and validates one profile, collecting every problem rather than the first.
+pub fn parse_profile(path: &Path, text: &str) -> Result<Profile, Vec<ProfileError>> {
+    let file = path.display().to_string();
+    let err = |key: &str, why: String, hint: Option<&str>| ProfileError {
+        file: file.clone(),
+        line: line_of(text, None, key),
+        key: key.to_owned(),
+        why,
+        hint: hint.map(str::to_owned),
+    };
+    let raw: RawProfile = match toml::from_str(text) {
+        Ok(r) => r,
+        Err(e) => {
+            let key = e
+                .message()
+                .split('`')
+                .nth(1)
+                .unwrap_or("(syntax)")
+                .to_owned();
+            return Err(vec![ProfileError {
+                file: file.clone(),
+                line: line_of(text, e.span().map(|s| s.start), &key),
+                key,
+                why: e.message().trim().to_owned(),
+                hint: Some("see partners/README.md for every key a profile may hold".into()),
+            }]);
+        }
+    };
+    let mut problems = Vec::new();
+    let id = match PartnerId::parse(&raw.id) {
+        Ok(id) => Some(id),
+        Err(why) => {
+            problems.push(err("id", why, None));
+            None
+        }
+    };
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    if raw.id != stem {
+        problems.push(err(
+            "id",
+            format!("`{}` differs from the file name `{stem}`", raw.id),
+            Some("name the file after the partner id"),
+        ));
+    }
+    if raw.name.trim().is_empty() {
+        problems.push(err("name", "is empty".into(), None));
+    }
+    let x12 = raw.x12.as_ref().map(|x| X12Identity {
+        qualifier: x.qualifier.clone(),
+        id: x.id.clone(),
+    });
+    if let Some(x) = &raw.x12 {
+        if x.qualifier.len() != 2 || !x.qualifier.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            problems.push(err(
+                "x12.qualifier",
+                format!("`{}` is not a 2-character ISA05 qualifier", x.qualifier),
+                Some("common ones: ZZ (mutually defined), 01 (DUNS), 12 (phone), 08 (UCC)"),
+            ));
+        }
+        if x.id.trim().is_empty() || x.id.len() > 15 {
+            problems.push(err(
+                "x12.id",
+                format!("`{}` must be 1 to 15 characters (ISA06)", x.id),
+                None,
+            ));
+        }
+    }
+    let functional_ack = match raw.x12.as_ref().and_then(|x| x.functional_ack.as_deref()) {
+        None | Some("997") => FunctionalAckPolicy::F997,
+        Some("999") => FunctionalAckPolicy::F999,
+        Some("none") => FunctionalAckPolicy::None,
+        Some(other) => {
+            problems.push(err(
+                "x12.functional_ack",
+                format!("`{other}` is not one of 997, 999, none"),
+                None,
+            ));
+            FunctionalAckPolicy::F997
+        }
+    };
+    let outbound = match raw.outbound.channel.as_deref() {
+        None | Some("directory") => OutboundChannel::Directory,
+        Some(other) => {
+            problems.push(err(
+                "outbound.channel",
+                format!("`{other}` is not a channel Wharf can send on yet"),
+                Some("available: directory"),
+            ));
+            OutboundChannel::Directory
+        }
+    };
+    let mut item_id_order = Vec::new();
+    for key in raw
+        .mapping
+        .item_id_order
+        .clone()
+        .unwrap_or_else(|| vec!["buyer_part".into(), "vendor_part".into(), "gtin".into()])
+    {
+        match key.as_str() {
+            "buyer_part" => item_id_order.push(ItemKey::BuyerPart),
+            "vendor_part" => item_id_order.push(ItemKey::VendorPart),
+            "gtin" => item_id_order.push(ItemKey::Gtin),
+            other => problems.push(err(
+                "mapping.item_id_order",
+                format!("`{other}` is not an item key"),
+                Some("use buyer_part, vendor_part or gtin"),
+            )),
+        }
+    }
+    match (id, problems.is_empty()) {
+        (Some(id), true) => Ok(Profile {
+            customer_ref: raw
+                .mapping
+                .customer_ref
+                .unwrap_or_else(|| id.as_str().to_uppercase()),
+            id,
+            name: raw.name,
+            x12,
+            functional_ack,
+            outbound,
+            item_id_order,
+            uom: raw.mapping.uom,
+            source: path.to_owned(),
+        }),
+        _ => Err(problems),
+    }
+}
+
+/// All loaded profiles, and the envelope lookup.
+#[derive(Debug, Clone, Default)]
+pub struct Partners {
+    profiles: BTreeMap<PartnerId, Profile>,
+}
+
+impl Partners {
+    /// Loads every `*.toml` in `dir`. Good profiles are kept even when others are bad; the
+    /// problems are returned for the operator. Two profiles claiming one X12 identity is a
+    /// problem for both, since a message must match exactly one partner.
+    pub fn load(dir: &Path) -> (Partners, Vec<ProfileError>) {
+        let mut problems = Vec::new();
+        let mut profiles = BTreeMap::new();
+        let entries = match std::fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(e) => {
+                problems.push(ProfileError {
+                    file: dir.display().to_string(),
+                    line: 0,
+                    key: "(folder)".into(),
+                    why: e.to_string(),
+                    hint: Some("set partners_dir in wharf.toml or WHARF_PARTNERS_DIR".into()),
+                });
+                return (Partners::default(), problems);
+            }
+        };
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        paths.sort();
+        for path in paths {
+            let text = match std::fs::read_to_string(&path) {
+                Ok(t) => t,
+                Err(e) => {
+                    problems.push(ProfileError {
+                        file: path.display().to_string(),
+                        line: 0,
+                        key: "(file)".into(),
+                        why: e.to_string(),
+                        hint: None,
+                    });
+                    continue;
+                }
+            };
+            match parse_profile(&path, &text) {
+                Ok(p) => {
+                    profiles.insert(p.id.clone(), p);
+                }
+                Err(mut errs) => problems.append(&mut errs),
+            }
+        }
+        let mut by_identity: BTreeMap<(String, String), Vec<PartnerId>> = BTreeMap::new();
+        for p in profiles.values() {
+            if let Some(x) = &p.x12 {
+                by_identity
+                    .entry((x.qualifier.clone(), x.id.clone()))
+                    .or_default()
+                    .push(p.id.clone());
+            }
+        }
+        for ((q, i), ids) in by_identity.into_iter().filter(|(_, v)| v.len() > 1) {
+            for id in &ids {
+                if let Some(p) = profiles.remove(id) {
+                    let text = std::fs::read_to_string(&p.source).unwrap_or_default();
+                    problems.push(ProfileError {
+                        file: p.source.display().to_string(),
+                        line: line_of(&text, None, "qualifier"),
+                        key: "x12".into(),
+                        why: format!(
+                            "identity {q}/{i} is claimed by {} profiles: {}",
+                            ids.len(),
+                            ids.iter()
+                                .map(|i| i.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                        hint: Some("each envelope must match exactly one partner".into()),
+                    });
+                }
+            }
+        }
+        (Partners { profiles }, problems)
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Profile> {
+        self.profiles
+            .iter()
+            .find(|(k, _)| k.as_str() == id)
+            .map(|(_, v)| v)
+    }
+
+    /// The partner whose X12 identity sent an interchange (ISA05/ISA06).
+    pub fn by_x12_sender(&self, qualifier: &str, id: &str) -> Option<&Profile> {
+        self.profiles.values().find(|p| {
+            p.x12
+                .as_ref()
+                .is_some_and(|x| x.qualifier == qualifier.trim() && x.id == id.trim())
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.profiles.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.profiles.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Profile> {
+        self.profiles.values()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sample_profile_parses() {
+        let text = "id = \"acme\"\nname = \"ACME\"\n[x12]\nqualifier = \"ZZ\"\nid = \"ACME\"\n";
+        let p = parse_profile(Path::new("partners/acme.toml"), text).unwrap();
+        assert_eq!(p.id.as_str(), "acme");
+        assert_eq!(p.functional_ack, FunctionalAckPolicy::F997);
+        assert_eq!(p.customer_ref, "ACME");
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_line() {
+        let text = "id = \"acme\"\nname = \"ACME\"\n[x12]\nqualifier = \"Z\"\nid = \"ACME\"\nfunctional_ack = \"998\"\n";
+        let errs = parse_profile(Path::new("partners/acme.toml"), text).unwrap_err();
+        assert_eq!(errs.len(), 2, "{errs:?}");
+        assert_eq!(errs[0].key, "x12.qualifier");
+        assert_eq!(errs[0].line, 4);
+        assert_eq!(errs[1].key, "x12.functional_ack");
+        assert_eq!(errs[1].line, 6);
+    }
+
+    #[test]
+    fn unknown_key_is_located() {
+        let text = "id = \"acme\"\nname = \"ACME\"\ncolour = \"red\"\n";
+        let errs = parse_profile(Path::new("partners/acme.toml"), text).unwrap_err();
+        assert_eq!(errs[0].line, 3, "{errs:?}");
+        assert!(errs[0].why.contains("colour"));
+    }
+
+    #[test]
+    fn id_must_match_file_name() {
+        let text = "id = \"acme\"\nname = \"ACME\"\n";
+        let errs = parse_profile(Path::new("partners/other.toml"), text).unwrap_err();
+        assert_eq!(errs[0].key, "id");
+    }
+}

@@ -1,0 +1,146 @@
+//! The pipeline: durable stages connected through jobs in the store.
+//!
+//! Inbound: receive → identify → translate → map → deliver; outbound: encode → send. Receiving
+//! stores the bytes and queues `identify` in one transaction; every later stage runs as a
+//! claimed job whose result, next job and event commit together (see [`stages`]). The
+//! [`worker`] claims, retries with backoff and buries jobs. Depends on `store`, `partners`,
+//! `config`, `edi`, `documents` and `model`; never on a transport or the web.
+
+pub mod error;
+pub mod mapping;
+pub mod stages;
+pub mod worker;
+
+use std::sync::Arc;
+
+use tokio::sync::Notify;
+
+use crate::config::Settings;
+use crate::partners::Partners;
+use crate::store::events::{self, NewEvent};
+use crate::store::messages::{self, Inbound};
+use crate::store::{Direction, EventKind, MessageState, Stage, Store, StoreError, jobs};
+
+pub use error::StageError;
+
+/// Everything a stage needs; cheap to clone into worker tasks.
+#[derive(Clone)]
+pub struct Pipeline {
+    pub store: Store,
+    pub settings: Arc<Settings>,
+    pub partners: Arc<Partners>,
+    /// Names this process in job leases and events (`host-pid-xxxx`).
+    pub instance: Arc<str>,
+    /// Wakes idle workers when this process queues work, so they need not wait for a poll.
+    pub wake: Arc<Notify>,
+}
+
+/// Why a replay was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    #[error("message {0} has a job waiting or running; wait for it or let it finish first")]
+    Busy(i64),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A fresh instance name for leases and events.
+pub fn instance_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "wharf".to_owned());
+    let tag: u16 = rand::random();
+    format!("{host}-{}-{tag:04x}", std::process::id())
+}
+
+impl Pipeline {
+    pub fn new(store: Store, settings: Arc<Settings>, partners: Arc<Partners>) -> Self {
+        Self {
+            store,
+            settings,
+            partners,
+            instance: instance_name().into(),
+            wake: Arc::new(Notify::new()),
+        }
+    }
+
+    /// The receive stage: stores a partner's bytes durably and queues identification, in one
+    /// transaction. Only after this returns may a channel acknowledge receipt to the partner.
+    pub async fn receive(&self, inbound: &Inbound<'_>) -> Result<i64, StoreError> {
+        let mut tx = self.store.begin().await?;
+        let id = messages::insert_inbound(&mut tx, inbound).await?;
+        let detail = format!(
+            "{} bytes via {}{}{}",
+            inbound.raw.len(),
+            inbound.channel,
+            inbound
+                .filename
+                .map(|f| format!(", file {f}"))
+                .unwrap_or_default(),
+            inbound
+                .partner
+                .map(|p| format!(", partner {p}"))
+                .unwrap_or_default(),
+        );
+        events::append(
+            &mut tx,
+            id,
+            &NewEvent {
+                kind: EventKind::Received,
+                stage: None,
+                detail: Some(&detail),
+                instance: &self.instance,
+            },
+        )
+        .await?;
+        jobs::enqueue(
+            &mut tx,
+            id,
+            Stage::Identify,
+            self.settings.pipeline.max_attempts,
+        )
+        .await?;
+        tx.commit().await?;
+        tracing::info!(message_id = id, channel = %inbound.channel, size = inbound.raw.len(), "received");
+        self.wake.notify_waiters();
+        Ok(id)
+    }
+
+    /// Runs a message again from its stored bytes: inbound from identification, outbound from
+    /// encoding (or sending, when it already has bytes). Idempotent keys downstream (interchange
+    /// registry, acknowledgement keys, document registry) keep a replay from doing anything
+    /// twice that a partner or the ERP could see.
+    pub async fn replay(&self, id: i64) -> Result<Stage, ReplayError> {
+        let mut tx = self.store.begin().await?;
+        // A write first: on SQLite it takes the write lock before we read anything.
+        messages::touch(&mut tx, id).await?;
+        let msg = messages::get_tx(&mut tx, id).await?;
+        if jobs::has_active(&mut tx, id).await? {
+            return Err(ReplayError::Busy(id));
+        }
+        let (stage, state) = match msg.direction {
+            Direction::In => (Stage::Identify, MessageState::Received),
+            Direction::Out if msg.sha256.is_some() => (Stage::Send, MessageState::Encoded),
+            Direction::Out => (Stage::Encode, MessageState::Created),
+        };
+        messages::set_state(&mut tx, id, state, None).await?;
+        let detail = format!("replayed from {} (was {})", stage, msg.state);
+        events::append(
+            &mut tx,
+            id,
+            &NewEvent {
+                kind: EventKind::Replayed,
+                stage: Some(stage),
+                detail: Some(&detail),
+                instance: &self.instance,
+            },
+        )
+        .await?;
+        jobs::enqueue(&mut tx, id, stage, self.settings.pipeline.max_attempts).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        self.wake.notify_waiters();
+        Ok(stage)
+    }
+}

@@ -1,0 +1,732 @@
+//! The stages a job can run. Each reads what it needs first, does its pure work outside any
+//! transaction, then opens one transaction whose first write completes the job (checking the
+//! lease), and in it writes its result, the message's new state, its event and the next job.
+//!
+//! Side effects outside the database (files written for the ERP or a partner) happen inside
+//! that transaction, before the commit, and are idempotent by name: if the process dies between
+//! the effect and the commit, the job runs again and writes the same bytes to the same place.
+
+use std::path::{Path, PathBuf};
+
+use super::mapping::{self, MappedOrder};
+use super::{Pipeline, StageError};
+use crate::config::ErpTarget;
+use crate::documents::x12 as x12doc;
+use crate::edi::x12::ack::{OutboundEnvelope, write_functional_ack, write_ta1};
+use crate::edi::x12::envelope::peek_isa;
+use crate::model::{Document, FunctionalAck, Ta1};
+use crate::partners::{FunctionalAckPolicy, OutboundChannel, Profile};
+use crate::store::events::{self, NewEvent};
+use crate::store::jobs::{self, Job};
+use crate::store::messages::{self, Identification, Outbound, Payload};
+use crate::store::registry::{self, Seen};
+use crate::store::{Channel, EventKind, Format, MessageState, Stage, Tx, now_ms};
+
+/// Runs the stage a job names.
+pub async fn run(p: &Pipeline, job: &Job) -> Result<(), StageError> {
+    match job.stage {
+        Stage::Identify => identify(p, job).await,
+        Stage::Translate => translate(p, job).await,
+        Stage::Map => map(p, job).await,
+        Stage::Deliver => deliver(p, job).await,
+        Stage::Encode => encode(p, job).await,
+        Stage::Send => send(p, job).await,
+    }
+}
+
+/// The model of an outbound document waiting to be encoded, stored as JSON on its message.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind")]
+pub enum OutboundDoc {
+    FunctionalAck(FunctionalAck),
+    Ta1(Ta1),
+}
+
+/// Opens the stage's transaction and completes the job in it, first thing.
+async fn begin(p: &Pipeline, job: &Job) -> Result<Tx, StageError> {
+    let mut tx = p.store.begin().await?;
+    if !jobs::complete(&mut tx, job, &p.instance).await? {
+        return Err(StageError::LeaseLost(job.id));
+    }
+    Ok(tx)
+}
+
+async fn event(
+    p: &Pipeline,
+    tx: &mut Tx,
+    message_id: i64,
+    kind: EventKind,
+    stage: Stage,
+    detail: &str,
+) -> Result<(), StageError> {
+    events::append(
+        tx,
+        message_id,
+        &NewEvent {
+            kind,
+            stage: Some(stage),
+            detail: Some(detail),
+            instance: &p.instance,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Ends a message's journey here with a final state (rejected, quarantined, …) and its reason.
+async fn finish_with(
+    p: &Pipeline,
+    job: &Job,
+    state: MessageState,
+    kind: EventKind,
+    reason: &str,
+) -> Result<(), StageError> {
+    let mut tx = begin(p, job).await?;
+    messages::set_state(&mut tx, job.message_id, state, Some(reason)).await?;
+    event(p, &mut tx, job.message_id, kind, job.stage, reason).await?;
+    tx.commit().await?;
+    tracing::warn!(state = %state, reason, "message stopped");
+    Ok(())
+}
+
+fn profile<'a>(p: &'a Pipeline, partner: Option<&str>) -> Result<&'a Profile, StageError> {
+    let id = partner.ok_or_else(|| StageError::Permanent("message has no partner".into()))?;
+    p.partners.get(id).ok_or_else(|| {
+        StageError::Permanent(format!(
+            "partner `{id}` has no loaded profile; fix partners/{id}.toml and replay"
+        ))
+    })
+}
+
+/// Finds the format and the partner from the envelope (checked against the channel's partner).
+async fn identify(p: &Pipeline, job: &Job) -> Result<(), StageError> {
+    let msg = messages::get(&p.store, job.message_id).await?;
+    let raw = messages::raw(&p.store, job.message_id).await?;
+    let format = Format::sniff(&raw);
+    match format {
+        Format::X12 => {}
+        Format::Edifact | Format::Xml => {
+            let reason = format!(
+                "{format} documents are recognised but not translated yet; the message is kept \
+                 and can be replayed once {format} translation is available"
+            );
+            return finish_with(
+                p,
+                job,
+                MessageState::Quarantined,
+                EventKind::Quarantined,
+                &reason,
+            )
+            .await;
+        }
+        Format::Unknown => {
+            let reason =
+                "not X12 (ISA), EDIFACT (UNA/UNB) or XML: the first bytes are none of these";
+            return finish_with(p, job, MessageState::Rejected, EventKind::Rejected, reason).await;
+        }
+    }
+    let isa = match peek_isa(&raw) {
+        Ok(h) => h,
+        Err(e) => {
+            let reason = format!("cannot read the ISA envelope: {e}");
+            return finish_with(p, job, MessageState::Rejected, EventKind::Rejected, &reason).await;
+        }
+    };
+    let sender = format!("{}/{}", isa.sender_qualifier, isa.sender_id);
+    let by_envelope = p
+        .partners
+        .by_x12_sender(&isa.sender_qualifier, &isa.sender_id);
+    let partner = match (msg.partner.as_deref(), by_envelope) {
+        (_, None) => {
+            let reason = format!(
+                "unknown sender {sender} (ISA05/ISA06, interchange {}): no partner profile has \
+                 this X12 identity; add it to a profile in partners/ and replay",
+                isa.control_number
+            );
+            return finish_with(
+                p,
+                job,
+                MessageState::Quarantined,
+                EventKind::Quarantined,
+                &reason,
+            )
+            .await;
+        }
+        (Some(declared), Some(found)) if declared != found.id.as_str() => {
+            let reason = format!(
+                "arrived on partner `{declared}`'s channel but the envelope sender {sender} \
+                 belongs to partner `{}`",
+                found.id
+            );
+            return finish_with(
+                p,
+                job,
+                MessageState::Quarantined,
+                EventKind::Quarantined,
+                &reason,
+            )
+            .await;
+        }
+        (_, Some(found)) => found,
+    };
+    let me = &p.settings.identity;
+    let receiver_ok = isa.receiver_qualifier == me.x12_qualifier && isa.receiver_id == me.x12_id;
+
+    let mut tx = begin(p, job).await?;
+    messages::set_identification(
+        &mut tx,
+        job.message_id,
+        &Identification {
+            partner: Some(partner.id.as_str()),
+            format,
+            doc_type: None,
+            control_number: Some(&isa.control_number),
+        },
+    )
+    .await?;
+    messages::set_state(&mut tx, job.message_id, MessageState::Identified, None).await?;
+    let detail = format!(
+        "partner {} by ISA sender {sender}, interchange {}",
+        partner.id, isa.control_number
+    );
+    event(
+        p,
+        &mut tx,
+        job.message_id,
+        EventKind::Identified,
+        job.stage,
+        &detail,
+    )
+    .await?;
+    if !receiver_ok {
+        let warn = format!(
+            "addressed to {}/{} (ISA07/ISA08), not to this gateway's {}/{}",
+            isa.receiver_qualifier, isa.receiver_id, me.x12_qualifier, me.x12_id
+        );
+        event(
+            p,
+            &mut tx,
+            job.message_id,
+            EventKind::Warning,
+            job.stage,
+            &warn,
+        )
+        .await?;
+    }
+    jobs::enqueue(
+        &mut tx,
+        job.message_id,
+        Stage::Translate,
+        p.settings.pipeline.max_attempts,
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(partner = %partner.id, control_number = %isa.control_number, "identified");
+    Ok(())
+}
+
+/// Reads the X12 into canonical documents, queues the acknowledgements the partner expects,
+/// and registers each interchange so a repeat is not posted twice.
+async fn translate(p: &Pipeline, job: &Job) -> Result<(), StageError> {
+    let msg = messages::get(&p.store, job.message_id).await?;
+    let raw = messages::raw(&p.store, job.message_id).await?;
+    let profile = profile(p, msg.partner.as_deref())?;
+    let options = x12doc::TranslateOptions {
+        ack_kind: match profile.functional_ack {
+            FunctionalAckPolicy::F999 => crate::model::AckKind::F999,
+            _ => crate::model::AckKind::F997,
+        },
+    };
+    let translation = match x12doc::translate(&raw, &options) {
+        Ok(t) => t,
+        Err(e) => {
+            let reason = format!("cannot read the X12: {e}");
+            return finish_with(p, job, MessageState::Rejected, EventKind::Rejected, &reason).await;
+        }
+    };
+
+    let now = now_ms();
+    let window = i64::from(p.settings.duplicate_window_days) * 86_400_000;
+    let mut tx = begin(p, job).await?;
+    let mut documents: Vec<Document> = Vec::new();
+    let mut set_ids: Vec<String> = Vec::new();
+    let mut errors = 0usize;
+    let mut duplicates = 0usize;
+    for (n, ic) in translation.interchanges.iter().enumerate() {
+        let h = &ic.header;
+        let seen = registry::register_interchange(
+            &mut tx,
+            &format!("{}/{}", h.sender_qualifier, h.sender_id),
+            &format!("{}/{}", h.receiver_qualifier, h.receiver_id),
+            &h.control_number,
+            job.message_id,
+            now,
+            window,
+        )
+        .await?;
+        if let Seen::Duplicate { first_message } = seen {
+            duplicates += 1;
+            let detail = format!(
+                "interchange {} from {}/{} was already received in message {first_message}; \
+                 not posted again",
+                h.control_number, h.sender_qualifier, h.sender_id
+            );
+            event(
+                p,
+                &mut tx,
+                job.message_id,
+                EventKind::Duplicate,
+                job.stage,
+                &detail,
+            )
+            .await?;
+            continue;
+        }
+        for d in &ic.errors {
+            errors += 1;
+            event(
+                p,
+                &mut tx,
+                job.message_id,
+                EventKind::Warning,
+                job.stage,
+                &d.to_string(),
+            )
+            .await?;
+        }
+        for code in ic.transaction_sets() {
+            if !set_ids.contains(&code) {
+                set_ids.push(code);
+            }
+        }
+        documents.extend(ic.documents.iter().cloned());
+        let acks = [
+            ic.ack
+                .as_ref()
+                .filter(|_| profile.functional_ack != FunctionalAckPolicy::None)
+                .map(|a| (a.kind.code(), OutboundDoc::FunctionalAck(a.clone()))),
+            ic.ta1
+                .as_ref()
+                .map(|t| ("TA1", OutboundDoc::Ta1(t.clone()))),
+        ];
+        for (doc_type, doc) in acks.into_iter().flatten() {
+            let json = serde_json::to_string(&doc)
+                .map_err(|e| StageError::Permanent(format!("acknowledgement model: {e}")))?;
+            // One acknowledgement per interchange and kind, whatever happens to this job.
+            let key = format!("ack:{}:{n}:{}:{doc_type}", job.message_id, h.control_number);
+            let created = messages::insert_outbound(
+                &mut tx,
+                &Outbound {
+                    partner: profile.id.as_str(),
+                    format: Format::X12,
+                    doc_type,
+                    canonical: &json,
+                    related_id: job.message_id,
+                    dedup_key: &key,
+                },
+            )
+            .await?;
+            if let Some(out_id) = created {
+                let detail = format!("{doc_type} answering interchange {}", h.control_number);
+                event(p, &mut tx, out_id, EventKind::Created, job.stage, &detail).await?;
+                jobs::enqueue(
+                    &mut tx,
+                    out_id,
+                    Stage::Encode,
+                    p.settings.pipeline.max_attempts,
+                )
+                .await?;
+                let detail = format!("{doc_type} queued as message {out_id}");
+                event(
+                    p,
+                    &mut tx,
+                    job.message_id,
+                    EventKind::AckQueued,
+                    job.stage,
+                    &detail,
+                )
+                .await?;
+            }
+        }
+    }
+    for d in &translation.diagnostics {
+        event(
+            p,
+            &mut tx,
+            job.message_id,
+            EventKind::Warning,
+            job.stage,
+            &d.to_string(),
+        )
+        .await?;
+    }
+    if !set_ids.is_empty() {
+        messages::set_doc_type(&mut tx, job.message_id, &set_ids.join(",")).await?;
+    }
+    let json = serde_json::to_string(&documents)
+        .map_err(|e| StageError::Permanent(format!("canonical documents: {e}")))?;
+    messages::set_payload(&mut tx, job.message_id, Payload::Canonical, &json).await?;
+
+    let interchanges = translation.interchanges.len();
+    if documents.is_empty() {
+        let (state, kind, reason) = if interchanges > 0 && duplicates == interchanges {
+            (
+                MessageState::Duplicate,
+                EventKind::Duplicate,
+                "every interchange was received before".to_owned(),
+            )
+        } else if errors > 0 {
+            (
+                MessageState::Rejected,
+                EventKind::Rejected,
+                format!("{errors} error(s); no document could be accepted (see the warnings)"),
+            )
+        } else {
+            (
+                MessageState::Completed,
+                EventKind::Translated,
+                format!(
+                    "nothing for the ERP in transaction set(s) {}",
+                    if set_ids.is_empty() {
+                        "-".to_owned()
+                    } else {
+                        set_ids.join(",")
+                    }
+                ),
+            )
+        };
+        let error = (state != MessageState::Completed).then_some(reason.as_str());
+        messages::set_state(&mut tx, job.message_id, state, error).await?;
+        event(p, &mut tx, job.message_id, kind, job.stage, &reason).await?;
+    } else {
+        messages::set_state(&mut tx, job.message_id, MessageState::Translated, None).await?;
+        let detail = format!(
+            "{} document(s) from {interchanges} interchange(s), {errors} error(s)",
+            documents.len()
+        );
+        event(
+            p,
+            &mut tx,
+            job.message_id,
+            EventKind::Translated,
+            job.stage,
+            &detail,
+        )
+        .await?;
+        jobs::enqueue(
+            &mut tx,
+            job.message_id,
+            Stage::Map,
+            p.settings.pipeline.max_attempts,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    p.wake.notify_waiters();
+    Ok(())
+}
+
+fn load_json<T: serde::de::DeserializeOwned>(
+    json: Option<String>,
+    what: &str,
+) -> Result<T, StageError> {
+    let json = json.ok_or_else(|| StageError::Permanent(format!("{what} is missing")))?;
+    serde_json::from_str(&json)
+        .map_err(|e| StageError::Permanent(format!("stored {what} does not parse: {e}")))
+}
+
+/// Applies the partner's mapping rules to shape each document for the ERP.
+async fn map(p: &Pipeline, job: &Job) -> Result<(), StageError> {
+    let msg = messages::get(&p.store, job.message_id).await?;
+    let profile = profile(p, msg.partner.as_deref())?;
+    let docs: Vec<Document> = load_json(
+        messages::payload(&p.store, job.message_id, Payload::Canonical).await?,
+        "canonical documents",
+    )?;
+    let mut warnings = Vec::new();
+    let mapped: Vec<MappedOrder> = docs
+        .iter()
+        .filter_map(|d| match d {
+            Document::Order(o) => Some(mapping::map_order(profile, o, &mut warnings)),
+        })
+        .collect();
+    let json = serde_json::to_string(&mapped)
+        .map_err(|e| StageError::Permanent(format!("mapped documents: {e}")))?;
+
+    let mut tx = begin(p, job).await?;
+    messages::set_payload(&mut tx, job.message_id, Payload::Mapped, &json).await?;
+    for w in &warnings {
+        event(p, &mut tx, job.message_id, EventKind::Warning, job.stage, w).await?;
+    }
+    messages::set_state(&mut tx, job.message_id, MessageState::Mapped, None).await?;
+    let detail = format!(
+        "{} order(s) mapped with profile {}",
+        mapped.len(),
+        profile.id
+    );
+    event(
+        p,
+        &mut tx,
+        job.message_id,
+        EventKind::Mapped,
+        job.stage,
+        &detail,
+    )
+    .await?;
+    jobs::enqueue(
+        &mut tx,
+        job.message_id,
+        Stage::Deliver,
+        p.settings.pipeline.max_attempts,
+    )
+    .await?;
+    tx.commit().await?;
+    p.wake.notify_waiters();
+    Ok(())
+}
+
+/// Makes a document key safe as one file-name component.
+fn file_component(s: &str) -> String {
+    let cleaned: String = s
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if cleaned.is_empty() {
+        "_".to_owned()
+    } else {
+        cleaned
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary name and a rename, so a reader never sees a
+/// partial file and a repeat simply replaces identical bytes.
+async fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), StageError> {
+    let dir = path
+        .parent()
+        .ok_or_else(|| StageError::Permanent(format!("{} has no folder", path.display())))?;
+    let io = |e: std::io::Error| StageError::Transient(format!("{}: {e}", path.display()));
+    tokio::fs::create_dir_all(dir).await.map_err(io)?;
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("out"),
+        std::process::id()
+    ));
+    let file = async {
+        use tokio::io::AsyncWriteExt;
+        let mut f = tokio::fs::File::create(&tmp).await?;
+        f.write_all(bytes).await?;
+        // Durable before it is visible under its final name.
+        f.sync_all().await?;
+        tokio::fs::rename(&tmp, path).await
+    };
+    file.await.map_err(io)
+}
+
+/// Hands each mapped order to the ERP target exactly once per partner and PO number.
+async fn deliver(p: &Pipeline, job: &Job) -> Result<(), StageError> {
+    let msg = messages::get(&p.store, job.message_id).await?;
+    let orders: Vec<MappedOrder> = load_json(
+        messages::payload(&p.store, job.message_id, Payload::Mapped).await?,
+        "mapped documents",
+    )?;
+    let partner = msg
+        .partner
+        .clone()
+        .ok_or_else(|| StageError::Permanent("message has no partner".into()))?;
+    let ErpTarget::Directory(root) = &p.settings.erp;
+
+    let now = now_ms();
+    let mut tx = begin(p, job).await?;
+    let mut delivered = Vec::new();
+    for order in &orders {
+        let first = registry::claim_document(
+            &mut tx,
+            &partner,
+            "order",
+            &order.client_order_ref,
+            job.message_id,
+            now,
+        )
+        .await?;
+        if let Some(first) = first {
+            let detail = format!(
+                "order {} was delivered by message {first}; not delivered again",
+                order.client_order_ref
+            );
+            event(
+                p,
+                &mut tx,
+                job.message_id,
+                EventKind::AlreadyDelivered,
+                job.stage,
+                &detail,
+            )
+            .await?;
+            continue;
+        }
+        let path: PathBuf = root
+            .join(file_component(&partner))
+            .join(format!("{}.json", file_component(&order.client_order_ref)));
+        let body = serde_json::to_vec_pretty(order)
+            .map_err(|e| StageError::Permanent(format!("order JSON: {e}")))?;
+        write_atomically(&path, &body).await?;
+        delivered.push(format!("{} → {}", order.client_order_ref, path.display()));
+    }
+    messages::set_state(&mut tx, job.message_id, MessageState::Delivered, None).await?;
+    let detail = if delivered.is_empty() {
+        "nothing new to deliver".to_owned()
+    } else {
+        delivered.join("; ")
+    };
+    event(
+        p,
+        &mut tx,
+        job.message_id,
+        EventKind::Delivered,
+        job.stage,
+        &detail,
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(orders = delivered.len(), "delivered");
+    Ok(())
+}
+
+/// Gives an outbound document its control numbers and bytes, in one transaction, so each
+/// number is used once and a crash gives it back.
+async fn encode(p: &Pipeline, job: &Job) -> Result<(), StageError> {
+    let msg = messages::get(&p.store, job.message_id).await?;
+    let profile = profile(p, msg.partner.as_deref())?;
+    let doc: OutboundDoc = load_json(
+        messages::payload(&p.store, job.message_id, Payload::Canonical).await?,
+        "outbound model",
+    )?;
+    let them = profile.x12.as_ref().ok_or_else(|| {
+        StageError::Permanent(format!(
+            "partner {} has no [x12] identity to address",
+            profile.id
+        ))
+    })?;
+    let me = &p.settings.identity;
+    let scope = format!(
+        "x12:{}/{}:{}/{}",
+        me.x12_qualifier, me.x12_id, them.qualifier, them.id
+    );
+
+    let mut tx = begin(p, job).await?;
+    let isa13 = registry::next_control_number(&mut tx, &format!("{scope}:isa")).await?;
+    let env = OutboundEnvelope::now(
+        me.x12_qualifier.clone(),
+        me.x12_id.clone(),
+        them.qualifier.clone(),
+        them.id.clone(),
+        isa13 as u32,
+        me.usage.isa15(),
+    );
+    let (bytes, doc_type) = match &doc {
+        OutboundDoc::FunctionalAck(a) => {
+            let gs06 = registry::next_control_number(&mut tx, &format!("{scope}:gs")).await?;
+            let env = OutboundEnvelope {
+                group_control: gs06 as u32,
+                ..env
+            };
+            (write_functional_ack(a, &env), a.kind.code())
+        }
+        OutboundDoc::Ta1(t) => (write_ta1(t, &env), "TA1"),
+    };
+    let bytes = bytes.map_err(|e| StageError::Permanent(format!("cannot encode: {e}")))?;
+    let control = format!("{isa13:09}");
+    let filename = format!("{}_{doc_type}_{control}.x12", profile.id);
+    messages::set_encoded(&mut tx, job.message_id, &bytes, &control, &filename).await?;
+    let detail = format!("{doc_type} interchange {control}, {} bytes", bytes.len());
+    event(
+        p,
+        &mut tx,
+        job.message_id,
+        EventKind::Encoded,
+        job.stage,
+        &detail,
+    )
+    .await?;
+    jobs::enqueue(
+        &mut tx,
+        job.message_id,
+        Stage::Send,
+        p.settings.pipeline.max_attempts,
+    )
+    .await?;
+    tx.commit().await?;
+    p.wake.notify_waiters();
+    Ok(())
+}
+
+/// Sends an encoded message on the partner's outbound channel.
+async fn send(p: &Pipeline, job: &Job) -> Result<(), StageError> {
+    let msg = messages::get(&p.store, job.message_id).await?;
+    let profile = profile(p, msg.partner.as_deref())?;
+    let raw = messages::raw(&p.store, job.message_id).await?;
+    let filename = msg
+        .filename
+        .clone()
+        .unwrap_or_else(|| format!("{}_{}.x12", profile.id, job.message_id));
+    let (channel, detail) = match profile.outbound {
+        OutboundChannel::Directory => {
+            let path = p
+                .settings
+                .outbox_dir
+                .join(file_component(profile.id.as_str()))
+                .join(file_component_keep_dot(&filename));
+            (Channel::Directory, path)
+        }
+    };
+    let mut tx = begin(p, job).await?;
+    write_atomically(&detail, &raw).await?;
+    messages::set_channel(&mut tx, job.message_id, channel).await?;
+    messages::set_state(&mut tx, job.message_id, MessageState::Sent, None).await?;
+    let text = format!("written to {}", detail.display());
+    event(
+        p,
+        &mut tx,
+        job.message_id,
+        EventKind::Sent,
+        job.stage,
+        &text,
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(path = %detail.display(), "sent");
+    Ok(())
+}
+
+/// Like [`file_component`] but keeps the extension's dot (never a leading one).
+fn file_component_keep_dot(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    cleaned.trim_start_matches('.').to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_cannot_escape_their_folder() {
+        assert_eq!(file_component("../../etc/passwd"), "______etc_passwd");
+        assert_eq!(file_component(""), "_");
+        assert_eq!(file_component_keep_dot("../x.x12"), "_x.x12");
+    }
+}

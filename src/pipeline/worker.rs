@@ -1,0 +1,196 @@
+//! The worker: claims due jobs with a lease, runs their stage, and on failure retries with
+//! exponential backoff and jitter or moves the job to dead letters.
+//!
+//! [`Worker::try_execute_job`] runs at most one job and says whether there was one, so tests
+//! can drive the pipeline step by step; [`run`] loops it on several tasks until shutdown.
+
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tracing::Instrument;
+
+use super::{Pipeline, StageError, stages};
+use crate::store::events::{self, NewEvent};
+use crate::store::jobs::{self, Job};
+use crate::store::{EventKind, MessageState, messages};
+
+/// What one call of [`Worker::try_execute_job`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Execution {
+    /// A job ran (it may have succeeded, been rescheduled or been buried).
+    Done,
+    /// No job was due.
+    Empty,
+}
+
+/// Delay before attempt `attempts + 1`: base·2^(attempts-1), capped, with jitter in [d/2, d]
+/// so that jobs failing together do not retry together.
+pub fn backoff(base: Duration, max: Duration, attempts: i64) -> Duration {
+    let exp = attempts.clamp(1, 32) as u32 - 1;
+    let full = base.saturating_mul(2u32.saturating_pow(exp)).min(max);
+    let half = full / 2;
+    let jitter = half.mul_f64(rand::random::<f64>());
+    half + jitter
+}
+
+/// One worker of a pipeline.
+#[derive(Clone)]
+pub struct Worker {
+    pipeline: Pipeline,
+}
+
+impl Worker {
+    pub fn new(pipeline: Pipeline) -> Self {
+        Self { pipeline }
+    }
+
+    /// Claims and runs one due job.
+    pub async fn try_execute_job(&self) -> Result<Execution, StageError> {
+        let p = &self.pipeline;
+        let Some(job) = jobs::claim(&p.store, &p.instance, p.settings.pipeline.lease).await? else {
+            return Ok(Execution::Empty);
+        };
+        let span = tracing::info_span!(
+            "job",
+            job_id = job.id,
+            message_id = job.message_id,
+            stage = %job.stage,
+            attempt = job.attempts
+        );
+        async {
+            // A job whose worker died on every attempt has used them all: bury it unrun.
+            let result = if job.attempts > job.max_attempts {
+                Err(StageError::Permanent(format!(
+                    "gave up after {} attempts that did not finish",
+                    job.max_attempts
+                )))
+            } else {
+                stages::run(p, &job).await
+            };
+            match result {
+                Ok(()) => tracing::debug!("stage done"),
+                Err(StageError::LeaseLost(id)) => {
+                    tracing::warn!(job_id = id, "lease lost; the other worker's result stands")
+                }
+                Err(e) => self.fail(&job, &e).await?,
+            }
+            Ok::<_, StageError>(())
+        }
+        .instrument(span)
+        .await?;
+        Ok(Execution::Done)
+    }
+
+    /// Reschedules or buries a failed job, with the event that says so.
+    async fn fail(&self, job: &Job, error: &StageError) -> Result<(), StageError> {
+        let p = &self.pipeline;
+        let text = error.to_string();
+        let mut tx = p.store.begin().await?;
+        let give_up = !error.retryable() || job.attempts >= job.max_attempts;
+        if give_up {
+            if !jobs::bury(&mut tx, job, &p.instance, &text).await? {
+                return Ok(());
+            }
+            messages::set_state(&mut tx, job.message_id, MessageState::Failed, Some(&text)).await?;
+            let detail = format!(
+                "{} failed after {} attempt(s): {text}",
+                job.stage, job.attempts
+            );
+            events::append(
+                &mut tx,
+                job.message_id,
+                &NewEvent {
+                    kind: EventKind::DeadLettered,
+                    stage: Some(job.stage),
+                    detail: Some(&detail),
+                    instance: &p.instance,
+                },
+            )
+            .await?;
+            tracing::error!(error = %text, "job moved to dead letters");
+        } else {
+            let s = &p.settings.pipeline;
+            let delay = backoff(s.backoff_base, s.backoff_max, job.attempts);
+            if !jobs::reschedule(&mut tx, job, &p.instance, delay, &text).await? {
+                return Ok(());
+            }
+            let detail = format!(
+                "attempt {} of {} failed: {text}; next in {} ms",
+                job.attempts,
+                job.max_attempts,
+                delay.as_millis()
+            );
+            events::append(
+                &mut tx,
+                job.message_id,
+                &NewEvent {
+                    kind: EventKind::RetryScheduled,
+                    stage: Some(job.stage),
+                    detail: Some(&detail),
+                    instance: &p.instance,
+                },
+            )
+            .await?;
+            tracing::warn!(error = %text, delay_ms = delay.as_millis() as u64, "job rescheduled");
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Runs jobs until `shutdown` turns true; sleeps for the poll interval (or until woken)
+    /// when nothing is due, and backs off briefly when the database is unreachable.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let poll = self.pipeline.settings.pipeline.poll_interval;
+        loop {
+            if *shutdown.borrow() {
+                return;
+            }
+            let outcome = self.try_execute_job().await;
+            let pause = match outcome {
+                Ok(Execution::Done) => continue,
+                Ok(Execution::Empty) => poll,
+                Err(e) => {
+                    tracing::error!(error = %e, "worker could not reach the store");
+                    poll.max(Duration::from_secs(1))
+                }
+            };
+            tokio::select! {
+                _ = tokio::time::sleep(pause) => {}
+                _ = self.pipeline.wake.notified() => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    }
+}
+
+/// Starts `settings.pipeline.workers` workers; they stop when `shutdown` turns true.
+pub fn spawn(
+    pipeline: &Pipeline,
+    shutdown: &watch::Receiver<bool>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    (0..pipeline.settings.pipeline.workers)
+        .map(|_| tokio::spawn(Worker::new(pipeline.clone()).run(shutdown.clone())))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let base = Duration::from_millis(100);
+        let max = Duration::from_secs(2);
+        for _ in 0..50 {
+            let d1 = backoff(base, max, 1);
+            assert!(d1 >= Duration::from_millis(50) && d1 <= base, "{d1:?}");
+            let d4 = backoff(base, max, 4);
+            assert!(
+                d4 >= Duration::from_millis(400) && d4 <= Duration::from_millis(800),
+                "{d4:?}"
+            );
+            let d30 = backoff(base, max, 30);
+            assert!(d30 >= Duration::from_secs(1) && d30 <= max, "{d30:?}");
+        }
+    }
+}

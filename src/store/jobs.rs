@@ -1,0 +1,216 @@
+//! The job queue: one row per stage to run for a message, claimed with a lease.
+//!
+//! A worker claims a due job (or one whose lease expired because its worker died) in one
+//! statement; PostgreSQL skips rows other instances hold (`FOR UPDATE SKIP LOCKED`), SQLite
+//! serialises writers. Completing a job is the first write of the stage's transaction and
+//! checks the lease, so a worker that lost its lease can never commit a second result.
+
+use std::time::Duration;
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::{Backend, JobState, Stage, Store, StoreError, Tx, now_ms};
+
+/// A claimed job.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Job {
+    pub id: i64,
+    pub message_id: i64,
+    pub stage: Stage,
+    pub state: JobState,
+    /// Attempts so far, including the current one.
+    pub attempts: i64,
+    pub max_attempts: i64,
+    pub run_at: i64,
+    pub lease_owner: Option<String>,
+    pub last_error: Option<String>,
+}
+
+const COLUMNS: &str =
+    "id, message_id, stage, state, attempts, max_attempts, run_at, lease_owner, last_error";
+
+fn from_row(r: &AnyRow) -> Result<Job, StoreError> {
+    let stage: String = r.try_get("stage")?;
+    let state: String = r.try_get("state")?;
+    Ok(Job {
+        id: r.try_get("id")?,
+        message_id: r.try_get("message_id")?,
+        stage: Stage::parse(&stage).ok_or(StoreError::Corrupt {
+            column: "stage",
+            value: stage,
+        })?,
+        state: JobState::parse(&state).ok_or(StoreError::Corrupt {
+            column: "state",
+            value: state,
+        })?,
+        attempts: r.try_get("attempts")?,
+        max_attempts: r.try_get("max_attempts")?,
+        run_at: r.try_get("run_at")?,
+        lease_owner: r.try_get("lease_owner")?,
+        last_error: r.try_get("last_error")?,
+    })
+}
+
+/// Queues `stage` for a message, due at once.
+pub async fn enqueue(
+    tx: &mut Tx,
+    message_id: i64,
+    stage: Stage,
+    max_attempts: u32,
+) -> Result<i64, StoreError> {
+    let now = now_ms();
+    let row = sqlx::query(
+        "INSERT INTO jobs (message_id, stage, state, attempts, max_attempts, run_at, created_at, \
+         updated_at) VALUES ($1, $2, 'ready', 0, $3, $4, $4, $4) RETURNING id",
+    )
+    .bind(message_id)
+    .bind(stage.as_str())
+    .bind(i64::from(max_attempts))
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(row.try_get(0)?)
+}
+
+/// Claims the next due job for `owner` for `lease`. A job whose lease ran out (its worker
+/// crashed or hung) is due again; its attempt count keeps growing so a job that kills its
+/// worker every time still ends in dead letters.
+pub async fn claim(store: &Store, owner: &str, lease: Duration) -> Result<Option<Job>, StoreError> {
+    let now = now_ms();
+    let expires = now.saturating_add(lease.as_millis() as i64);
+    let sql = match store.backend() {
+        Backend::Postgres => {
+            "UPDATE jobs SET state = 'running', lease_owner = $1, lease_expires = $2, \
+             attempts = attempts + 1, updated_at = $3 \
+             WHERE id = (SELECT id FROM jobs \
+                WHERE (state = 'ready' AND run_at <= $3) OR (state = 'running' AND lease_expires < $3) \
+                ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
+             RETURNING id, message_id, stage, state, attempts, max_attempts, run_at, lease_owner, last_error"
+        }
+        Backend::Sqlite => {
+            "UPDATE jobs SET state = 'running', lease_owner = $1, lease_expires = $2, \
+             attempts = attempts + 1, updated_at = $3 \
+             WHERE id = (SELECT id FROM jobs \
+                WHERE (state = 'ready' AND run_at <= $3) OR (state = 'running' AND lease_expires < $3) \
+                ORDER BY run_at, id LIMIT 1) \
+             RETURNING id, message_id, stage, state, attempts, max_attempts, run_at, lease_owner, last_error"
+        }
+    };
+    let row = sqlx::query(sql)
+        .bind(owner.to_owned())
+        .bind(expires)
+        .bind(now)
+        .fetch_optional(store.pool())
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Marks a claimed job done, first thing in the stage's transaction. Returns `false` when the
+/// lease was lost (another worker reclaimed the job): the caller must roll back.
+pub async fn complete(tx: &mut Tx, job: &Job, owner: &str) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE jobs SET state = 'done', lease_expires = NULL, updated_at = $1 \
+         WHERE id = $2 AND state = 'running' AND lease_owner = $3 AND attempts = $4",
+    )
+    .bind(now_ms())
+    .bind(job.id)
+    .bind(owner.to_owned())
+    .bind(job.attempts)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Puts a failed job back for a later attempt. Returns `false` when the lease was lost.
+pub async fn reschedule(
+    tx: &mut Tx,
+    job: &Job,
+    owner: &str,
+    delay: Duration,
+    error: &str,
+) -> Result<bool, StoreError> {
+    let now = now_ms();
+    let done = sqlx::query(
+        "UPDATE jobs SET state = 'ready', run_at = $1, lease_owner = NULL, lease_expires = NULL, \
+         last_error = $2, updated_at = $3 \
+         WHERE id = $4 AND state = 'running' AND lease_owner = $5 AND attempts = $6",
+    )
+    .bind(now.saturating_add(delay.as_millis() as i64))
+    .bind(error.to_owned())
+    .bind(now)
+    .bind(job.id)
+    .bind(owner.to_owned())
+    .bind(job.attempts)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Moves a job to dead letters. Returns `false` when the lease was lost.
+pub async fn bury(tx: &mut Tx, job: &Job, owner: &str, error: &str) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE jobs SET state = 'dead', lease_owner = NULL, lease_expires = NULL, \
+         last_error = $1, updated_at = $2 \
+         WHERE id = $3 AND state = 'running' AND lease_owner = $4 AND attempts = $5",
+    )
+    .bind(error.to_owned())
+    .bind(now_ms())
+    .bind(job.id)
+    .bind(owner.to_owned())
+    .bind(job.attempts)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Jobs of one message, oldest first.
+pub async fn for_message(store: &Store, message_id: i64) -> Result<Vec<Job>, StoreError> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM jobs WHERE message_id = $1 ORDER BY id"
+    ));
+    let rows = sqlx::query(sql)
+        .bind(message_id)
+        .fetch_all(store.pool())
+        .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Whether a message has a job waiting or running (a replay must not race it).
+pub async fn has_active(tx: &mut Tx, message_id: i64) -> Result<bool, StoreError> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) FROM jobs WHERE message_id = $1 AND state IN ('ready', 'running')",
+    )
+    .bind(message_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(row.try_get::<i64, _>(0)? > 0)
+}
+
+/// Number of jobs in each state, for health, metrics and tests.
+pub async fn count_by_state(store: &Store) -> Result<Vec<(JobState, i64)>, StoreError> {
+    let rows = sqlx::query("SELECT state, COUNT(*) FROM jobs GROUP BY state")
+        .fetch_all(store.pool())
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let s: String = r.try_get(0)?;
+            Ok((
+                JobState::parse(&s).ok_or(StoreError::Corrupt {
+                    column: "state",
+                    value: s,
+                })?,
+                r.try_get(1)?,
+            ))
+        })
+        .collect()
+}
+
+/// Dead-lettered jobs, newest first.
+pub async fn dead(store: &Store, limit: i64) -> Result<Vec<Job>, StoreError> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM jobs WHERE state = 'dead' ORDER BY id DESC LIMIT $1"
+    ));
+    let rows = sqlx::query(sql).bind(limit).fetch_all(store.pool()).await?;
+    rows.iter().map(from_row).collect()
+}

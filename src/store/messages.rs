@@ -1,0 +1,360 @@
+//! Messages in and out: raw bytes with their digest, where they came from, and where they stand.
+//!
+//! Raw bytes are written once and never changed (an outbound message gets its bytes when it is
+//! encoded). Every state change here is made inside a caller's transaction that also appends
+//! the event describing it.
+
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::{Channel, Direction, Format, MessageState, Store, StoreError, Tx, now_ms};
+
+/// A message as listed and shown, without its raw bytes.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Message {
+    pub id: i64,
+    pub direction: Direction,
+    pub channel: Channel,
+    pub partner: Option<String>,
+    pub format: Option<Format>,
+    pub doc_type: Option<String>,
+    pub control_number: Option<String>,
+    pub filename: Option<String>,
+    pub state: MessageState,
+    pub error: Option<String>,
+    pub sha256: Option<String>,
+    pub size: i64,
+    pub related_id: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A partner's bytes as they arrived.
+#[derive(Debug, Clone)]
+pub struct Inbound<'a> {
+    pub channel: Channel,
+    /// Set when the channel itself names the partner (their SFTP login, `--partner`).
+    pub partner: Option<&'a str>,
+    pub filename: Option<&'a str>,
+    pub raw: &'a [u8],
+}
+
+/// An outbound document Wharf decided to send, before it is encoded.
+#[derive(Debug, Clone)]
+pub struct Outbound<'a> {
+    pub partner: &'a str,
+    pub format: Format,
+    pub doc_type: &'a str,
+    /// The model to encode (JSON), e.g. a functional acknowledgement.
+    pub canonical: &'a str,
+    pub related_id: i64,
+    /// Makes creation idempotent: a second message with the same key is never created.
+    pub dedup_key: &'a str,
+}
+
+const COLUMNS: &str = "id, direction, channel, partner, format, doc_type, control_number, \
+     filename, state, error, sha256, size, related_id, created_at, updated_at";
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+fn corrupt(column: &'static str, value: String) -> StoreError {
+    StoreError::Corrupt { column, value }
+}
+
+fn from_row(row: &AnyRow) -> Result<Message, StoreError> {
+    let direction: String = row.try_get("direction")?;
+    let channel: String = row.try_get("channel")?;
+    let state: String = row.try_get("state")?;
+    let format: Option<String> = row.try_get("format")?;
+    Ok(Message {
+        id: row.try_get("id")?,
+        direction: Direction::parse(&direction).ok_or_else(|| corrupt("direction", direction))?,
+        channel: Channel::parse(&channel).ok_or_else(|| corrupt("channel", channel))?,
+        partner: row.try_get("partner")?,
+        format: match format {
+            Some(f) => Some(Format::parse(&f).ok_or_else(|| corrupt("format", f))?),
+            None => None,
+        },
+        doc_type: row.try_get("doc_type")?,
+        control_number: row.try_get("control_number")?,
+        filename: row.try_get("filename")?,
+        state: MessageState::parse(&state).ok_or_else(|| corrupt("state", state))?,
+        error: row.try_get("error")?,
+        sha256: row.try_get("sha256")?,
+        size: row.try_get("size")?,
+        related_id: row.try_get("related_id")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+/// Stores a partner's bytes; the caller commits before anything is acknowledged to the partner.
+pub async fn insert_inbound(tx: &mut Tx, m: &Inbound<'_>) -> Result<i64, StoreError> {
+    let now = now_ms();
+    let row = sqlx::query(
+        "INSERT INTO messages (direction, channel, partner, format, filename, state, sha256, size, \
+         raw, created_at, updated_at) VALUES ('in', $1, $2, $3, $4, 'received', $5, $6, $7, $8, $8) \
+         RETURNING id",
+    )
+    .bind(m.channel.as_str())
+    .bind(m.partner.map(str::to_owned))
+    .bind(Format::sniff(m.raw).as_str())
+    .bind(m.filename.map(str::to_owned))
+    .bind(sha256_hex(m.raw))
+    .bind(m.raw.len() as i64)
+    .bind(m.raw.to_vec())
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(row.try_get(0)?)
+}
+
+/// Creates an outbound message unless one with the same `dedup_key` exists.
+/// Returns the new id, or `None` when it already existed (a replay or a retried stage).
+pub async fn insert_outbound(tx: &mut Tx, m: &Outbound<'_>) -> Result<Option<i64>, StoreError> {
+    let now = now_ms();
+    let row = sqlx::query(
+        "INSERT INTO messages (direction, channel, partner, format, doc_type, state, canonical, \
+         related_id, dedup_key, created_at, updated_at) \
+         VALUES ('out', 'internal', $1, $2, $3, 'created', $4, $5, $6, $7, $7) \
+         ON CONFLICT (dedup_key) DO NOTHING RETURNING id",
+    )
+    .bind(m.partner.to_owned())
+    .bind(m.format.as_str())
+    .bind(m.doc_type.to_owned())
+    .bind(m.canonical.to_owned())
+    .bind(m.related_id)
+    .bind(m.dedup_key.to_owned())
+    .bind(now)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(match row {
+        Some(r) => Some(r.try_get(0)?),
+        None => None,
+    })
+}
+
+pub async fn get(store: &Store, id: i64) -> Result<Message, StoreError> {
+    get_in(store.pool(), id).await
+}
+
+async fn get_in<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    ex: E,
+    id: i64,
+) -> Result<Message, StoreError> {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM messages WHERE id = $1"));
+    let row = sqlx::query(sql)
+        .bind(id)
+        .fetch_optional(ex)
+        .await?
+        .ok_or(StoreError::NoSuchMessage(id))?;
+    from_row(&row)
+}
+
+/// Reads a message inside a transaction (a stage reads what it is about to change).
+pub async fn get_tx(tx: &mut Tx, id: i64) -> Result<Message, StoreError> {
+    get_in(&mut **tx, id).await
+}
+
+/// The bytes exactly as received (inbound) or as sent (outbound, once encoded).
+pub async fn raw(store: &Store, id: i64) -> Result<Vec<u8>, StoreError> {
+    let row = sqlx::query("SELECT raw FROM messages WHERE id = $1")
+        .bind(id)
+        .fetch_optional(store.pool())
+        .await?
+        .ok_or(StoreError::NoSuchMessage(id))?;
+    let raw: Option<Vec<u8>> = row.try_get(0)?;
+    Ok(raw.unwrap_or_default())
+}
+
+/// A JSON column written by a stage: `canonical` (translated documents or the model to
+/// encode) or `mapped` (documents shaped for the ERP).
+#[derive(Debug, Clone, Copy)]
+pub enum Payload {
+    Canonical,
+    Mapped,
+}
+
+pub async fn payload(store: &Store, id: i64, which: Payload) -> Result<Option<String>, StoreError> {
+    let sql = match which {
+        Payload::Canonical => "SELECT canonical FROM messages WHERE id = $1",
+        Payload::Mapped => "SELECT mapped FROM messages WHERE id = $1",
+    };
+    let row = sqlx::query(sql)
+        .bind(id)
+        .fetch_optional(store.pool())
+        .await?
+        .ok_or(StoreError::NoSuchMessage(id))?;
+    Ok(row.try_get(0)?)
+}
+
+pub async fn set_payload(
+    tx: &mut Tx,
+    id: i64,
+    which: Payload,
+    json: &str,
+) -> Result<(), StoreError> {
+    let sql = match which {
+        Payload::Canonical => "UPDATE messages SET canonical = $1, updated_at = $2 WHERE id = $3",
+        Payload::Mapped => "UPDATE messages SET mapped = $1, updated_at = $2 WHERE id = $3",
+    };
+    sqlx::query(sql)
+        .bind(json.to_owned())
+        .bind(now_ms())
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Moves a message to `state`, recording the error text when there is one (cleared otherwise).
+pub async fn set_state(
+    tx: &mut Tx,
+    id: i64,
+    state: MessageState,
+    error: Option<&str>,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE messages SET state = $1, error = $2, updated_at = $3 WHERE id = $4")
+        .bind(state.as_str())
+        .bind(error.map(str::to_owned))
+        .bind(now_ms())
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// What identification learned from the envelope.
+#[derive(Debug, Clone)]
+pub struct Identification<'a> {
+    pub partner: Option<&'a str>,
+    pub format: Format,
+    pub doc_type: Option<&'a str>,
+    pub control_number: Option<&'a str>,
+}
+
+pub async fn set_identification(
+    tx: &mut Tx,
+    id: i64,
+    ident: &Identification<'_>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE messages SET partner = $1, format = $2, doc_type = $3, control_number = $4, \
+         updated_at = $5 WHERE id = $6",
+    )
+    .bind(ident.partner.map(str::to_owned))
+    .bind(ident.format.as_str())
+    .bind(ident.doc_type.map(str::to_owned))
+    .bind(ident.control_number.map(str::to_owned))
+    .bind(now_ms())
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Gives an outbound message its bytes (once, when encoded) and the name it travels under.
+pub async fn set_encoded(
+    tx: &mut Tx,
+    id: i64,
+    raw: &[u8],
+    control_number: &str,
+    filename: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE messages SET raw = $1, sha256 = $2, size = $3, control_number = $4, \
+         filename = $5, state = 'encoded', updated_at = $6 WHERE id = $7",
+    )
+    .bind(raw.to_vec())
+    .bind(sha256_hex(raw))
+    .bind(raw.len() as i64)
+    .bind(control_number.to_owned())
+    .bind(filename.to_owned())
+    .bind(now_ms())
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_channel(tx: &mut Tx, id: i64, channel: Channel) -> Result<(), StoreError> {
+    sqlx::query("UPDATE messages SET channel = $1, updated_at = $2 WHERE id = $3")
+        .bind(channel.as_str())
+        .bind(now_ms())
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Which messages to list, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub state: Option<MessageState>,
+    pub partner: Option<String>,
+    pub direction: Option<Direction>,
+    pub limit: i64,
+}
+
+pub async fn list(store: &Store, f: &Filter) -> Result<Vec<Message>, StoreError> {
+    // NULL parameters switch a condition off, so one statement serves every filter.
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM messages \
+         WHERE ($1 IS NULL OR state = $1) AND ($2 IS NULL OR partner = $2) \
+         AND ($3 IS NULL OR direction = $3) ORDER BY id DESC LIMIT $4"
+    ));
+    let rows = sqlx::query(sql)
+        .bind(f.state.map(|s| s.as_str().to_owned()))
+        .bind(f.partner.clone())
+        .bind(f.direction.map(|d| d.as_str().to_owned()))
+        .bind(if f.limit > 0 { f.limit } else { 50 })
+        .fetch_all(store.pool())
+        .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Messages sent in answer to `id` (its acknowledgements).
+pub async fn related(store: &Store, id: i64) -> Result<Vec<Message>, StoreError> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM messages WHERE related_id = $1 ORDER BY id"
+    ));
+    let rows = sqlx::query(sql).bind(id).fetch_all(store.pool()).await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Counts of messages per state, for health and metrics.
+pub async fn count_by_state(store: &Store) -> Result<Vec<(String, i64)>, StoreError> {
+    let rows =
+        sqlx::query("SELECT state, COUNT(*) AS n FROM messages GROUP BY state ORDER BY state")
+            .fetch_all(store.pool())
+            .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?)))
+        .collect()
+}
+
+/// Writes nothing visible but takes the row's write lock (and on SQLite the database's) before
+/// the transaction reads; fails when the message does not exist.
+pub async fn touch(tx: &mut Tx, id: i64) -> Result<(), StoreError> {
+    let done = sqlx::query("UPDATE messages SET updated_at = updated_at WHERE id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NoSuchMessage(id));
+    }
+    Ok(())
+}
+
+pub async fn set_doc_type(tx: &mut Tx, id: i64, doc_type: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE messages SET doc_type = $1, updated_at = $2 WHERE id = $3")
+        .bind(doc_type.to_owned())
+        .bind(now_ms())
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

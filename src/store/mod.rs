@@ -1,0 +1,173 @@
+//! The durable message store: messages, their event history, the job queue, control numbers
+//! and the duplicate registries, on SQLite (embedded default) or PostgreSQL.
+//!
+//! One set of SQL serves both backends through sqlx's `Any` driver; the few statements whose
+//! dialects differ (claiming a job with `FOR UPDATE SKIP LOCKED`) are chosen by [`Backend`].
+//! Times are Unix milliseconds. Depends on `config` only.
+
+pub mod events;
+pub mod jobs;
+pub mod messages;
+pub mod registry;
+pub mod types;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{Any, AnyPool, ConnectOptions, Executor};
+
+pub use crate::config::Backend;
+use crate::config::DatabaseUrl;
+pub use types::*;
+
+/// A transaction on the store; a stage's result, its next job and its event share one.
+pub type Tx = sqlx::Transaction<'static, Any>;
+
+/// Errors of the store. A `Database` error is worth retrying; the others are facts.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("message {0} does not exist")]
+    NoSuchMessage(i64),
+    #[error("stored value `{value}` in {column} is not a known {column}")]
+    Corrupt { column: &'static str, value: String },
+    #[error("cannot prepare {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+/// A handle on the database; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// The current time as Unix milliseconds, the store's one time representation.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+impl Store {
+    /// Connects, creating the SQLite file (and its folder) when needed, and runs migrations.
+    pub async fn connect(db: &DatabaseUrl) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let mut url = db.url.clone();
+        if db.backend == Backend::Sqlite {
+            let path = sqlite_path(&url);
+            if path != ":memory:"
+                && let Some(parent) = std::path::Path::new(path).parent()
+                && !parent.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(parent).map_err(|source| StoreError::Io {
+                    path: parent.display().to_string(),
+                    source,
+                })?;
+            }
+            if !url.contains('?') {
+                url.push_str("?mode=rwc");
+            }
+        }
+        let options = AnyConnectOptions::from_str(&url)?
+            .log_statements(tracing::log::LevelFilter::Trace)
+            .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(2));
+        let pool = match db.backend {
+            // SQLite has one writer; one connection per process avoids SQLITE_BUSY between our
+            // own tasks, and WAL lets other processes (`wharf messages list`) read meanwhile.
+            Backend::Sqlite => {
+                AnyPoolOptions::new()
+                    .max_connections(1)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            conn.execute("PRAGMA journal_mode = WAL").await?;
+                            conn.execute("PRAGMA synchronous = FULL").await?;
+                            conn.execute("PRAGMA busy_timeout = 10000").await?;
+                            conn.execute("PRAGMA foreign_keys = ON").await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options)
+                    .await?
+            }
+            Backend::Postgres => {
+                AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(options)
+                    .await?
+            }
+        };
+        let store = Store {
+            pool,
+            backend: db.backend,
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        match self.backend {
+            Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&self.pool).await?,
+            Backend::Postgres => {
+                // Several instances may start at once; migrations take an advisory lock.
+                sqlx::migrate!("migrations/postgres")
+                    .run(&self.pool)
+                    .await?
+            }
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(self.pool.begin().await?)
+    }
+
+    /// A cheap round trip, for `/healthz`.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// The file path inside `sqlite://path?opts` or `sqlite:path`.
+fn sqlite_path(url: &str) -> &str {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    rest.split('?').next().unwrap_or(rest)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sqlite_paths() {
+        assert_eq!(
+            super::sqlite_path("sqlite://data/wharf.db"),
+            "data/wharf.db"
+        );
+        assert_eq!(super::sqlite_path("sqlite:x.db?mode=rwc"), "x.db");
+        assert_eq!(super::sqlite_path("sqlite::memory:"), ":memory:");
+    }
+}

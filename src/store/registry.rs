@@ -1,0 +1,131 @@
+//! Registries that make the pipeline idempotent: outbound control-number sequences, the
+//! interchange registry for duplicate detection, and the document registry that keeps a
+//! business document from reaching the ERP twice.
+
+use sqlx::Row;
+
+use super::{StoreError, Tx};
+
+/// X12 control numbers are 9 digits; after 999999999 a sequence starts again at 1.
+pub const CONTROL_MAX: i64 = 999_999_999;
+
+/// Takes the next number of a control-number sequence inside the caller's transaction, so a
+/// number is used exactly once: a rolled-back encode gives its number back.
+pub async fn next_control_number(tx: &mut Tx, scope: &str) -> Result<i64, StoreError> {
+    sqlx::query(
+        "INSERT INTO control_numbers (scope, last_value) VALUES ($1, 0) ON CONFLICT (scope) DO NOTHING",
+    )
+    .bind(scope.to_owned())
+    .execute(&mut **tx)
+    .await?;
+    let row = sqlx::query(
+        "UPDATE control_numbers SET last_value = CASE WHEN last_value >= $1 THEN 1 ELSE last_value + 1 END \
+         WHERE scope = $2 RETURNING last_value",
+    )
+    .bind(CONTROL_MAX)
+    .bind(scope.to_owned())
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(row.try_get(0)?)
+}
+
+/// The outcome of registering an inbound interchange.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seen {
+    /// First time inside the window (or the same message seen again, as on a replay).
+    New,
+    /// Another message already carried this interchange within the window.
+    Duplicate { first_message: i64 },
+}
+
+/// Remembers `control_number` from `sender` to `receiver`. A repeat from a different message
+/// within `window_ms` is a duplicate; an older entry is taken over by the new message.
+pub async fn register_interchange(
+    tx: &mut Tx,
+    sender: &str,
+    receiver: &str,
+    control_number: &str,
+    message_id: i64,
+    now: i64,
+    window_ms: i64,
+) -> Result<Seen, StoreError> {
+    let inserted = sqlx::query(
+        "INSERT INTO interchanges (sender, receiver, control_number, message_id, seen_at) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (sender, receiver, control_number) DO NOTHING",
+    )
+    .bind(sender.to_owned())
+    .bind(receiver.to_owned())
+    .bind(control_number.to_owned())
+    .bind(message_id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    if inserted.rows_affected() == 1 {
+        return Ok(Seen::New);
+    }
+    let row = sqlx::query(
+        "SELECT message_id, seen_at FROM interchanges \
+         WHERE sender = $1 AND receiver = $2 AND control_number = $3",
+    )
+    .bind(sender.to_owned())
+    .bind(receiver.to_owned())
+    .bind(control_number.to_owned())
+    .fetch_one(&mut **tx)
+    .await?;
+    let first: i64 = row.try_get(0)?;
+    let seen_at: i64 = row.try_get(1)?;
+    if first == message_id {
+        return Ok(Seen::New);
+    }
+    if now.saturating_sub(seen_at) > window_ms {
+        sqlx::query(
+            "UPDATE interchanges SET message_id = $1, seen_at = $2 \
+             WHERE sender = $3 AND receiver = $4 AND control_number = $5",
+        )
+        .bind(message_id)
+        .bind(now)
+        .bind(sender.to_owned())
+        .bind(receiver.to_owned())
+        .bind(control_number.to_owned())
+        .execute(&mut **tx)
+        .await?;
+        return Ok(Seen::New);
+    }
+    Ok(Seen::Duplicate {
+        first_message: first,
+    })
+}
+
+/// Claims a business document (say, partner `acme`'s order PO-1) for `message_id`. Returns
+/// `None` when this message holds the claim (first time, or a retry of the same message),
+/// or the message that delivered it first.
+pub async fn claim_document(
+    tx: &mut Tx,
+    partner: &str,
+    doc_type: &str,
+    doc_key: &str,
+    message_id: i64,
+    now: i64,
+) -> Result<Option<i64>, StoreError> {
+    sqlx::query(
+        "INSERT INTO documents (partner, doc_type, doc_key, message_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (partner, doc_type, doc_key) DO NOTHING",
+    )
+    .bind(partner.to_owned())
+    .bind(doc_type.to_owned())
+    .bind(doc_key.to_owned())
+    .bind(message_id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    let row = sqlx::query(
+        "SELECT message_id FROM documents WHERE partner = $1 AND doc_type = $2 AND doc_key = $3",
+    )
+    .bind(partner.to_owned())
+    .bind(doc_type.to_owned())
+    .bind(doc_key.to_owned())
+    .fetch_one(&mut **tx)
+    .await?;
+    let owner: i64 = row.try_get(0)?;
+    Ok((owner != message_id).then_some(owner))
+}

@@ -1,0 +1,186 @@
+//! The HTTP edge: `/healthz`, the partner JSON API's ingest endpoint, and read-only message
+//! tracking as JSON. Admin pages and AS2 join this router in their own issues.
+//!
+//! Handlers call the pipeline and the store; they never reach into another edge.
+
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::json;
+use tokio::sync::watch;
+
+use crate::pipeline::Pipeline;
+use crate::store::messages::{self, Filter, Inbound};
+use crate::store::{Channel, MessageState, StoreError, events, jobs};
+
+/// Largest body the ingest endpoint accepts; bigger files belong on SFTP.
+const MAX_INGEST_BYTES: usize = 64 * 1024 * 1024;
+
+/// Errors of the HTTP edge, each with its status.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("partner `{0}` is not configured")]
+    UnknownPartner(String),
+    #[error("message {0} does not exist")]
+    NotFound(i64),
+    #[error("`{0}` is not a message state")]
+    BadState(String),
+    #[error("empty body: nothing to ingest")]
+    Empty,
+    #[error("store unavailable: {0}")]
+    Store(StoreError),
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NoSuchMessage(id) => ApiError::NotFound(id),
+            other => ApiError::Store(other),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            ApiError::UnknownPartner(_) | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::BadState(_) | ApiError::Empty => StatusCode::BAD_REQUEST,
+            ApiError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
+        };
+        (status, axum::Json(json!({ "error": self.to_string() }))).into_response()
+    }
+}
+
+pub fn router(pipeline: Pipeline) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/api/v1/messages", get(list_messages))
+        .route("/api/v1/messages/{id}", get(show_message))
+        .route(
+            "/api/v1/partners/{partner}/messages",
+            post(ingest).layer(DefaultBodyLimit::max(MAX_INGEST_BYTES)),
+        )
+        .with_state(pipeline)
+}
+
+/// Serves until `shutdown` turns true.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    pipeline: Pipeline,
+    mut shutdown: watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(pipeline))
+        .with_graceful_shutdown(async move {
+            let _ = shutdown.wait_for(|stop| *stop).await;
+        })
+        .await
+}
+
+async fn healthz(State(p): State<Pipeline>) -> Response {
+    match p.store.ping().await {
+        Ok(()) => (
+            StatusCode::OK,
+            axum::Json(json!({
+                "status": "ok",
+                "database": "ok",
+                "instance": &*p.instance,
+                "partners": p.partners.len(),
+            })),
+        )
+            .into_response(),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(json!({ "status": "unavailable", "database": e.to_string() })),
+        )
+            .into_response(),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct ListQuery {
+    state: Option<String>,
+    partner: Option<String>,
+    limit: Option<i64>,
+}
+
+async fn list_messages(
+    State(p): State<Pipeline>,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, ApiError> {
+    let state = match q.state {
+        Some(s) => Some(MessageState::parse(&s).ok_or(ApiError::BadState(s))?),
+        None => None,
+    };
+    let list = messages::list(
+        &p.store,
+        &Filter {
+            state,
+            partner: q.partner,
+            direction: None,
+            limit: q.limit.unwrap_or(50).clamp(1, 1000),
+        },
+    )
+    .await?;
+    Ok(axum::Json(list).into_response())
+}
+
+async fn show_message(
+    State(p): State<Pipeline>,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let message = messages::get(&p.store, id).await?;
+    let history = events::for_message(&p.store, id).await?;
+    let job_list = jobs::for_message(&p.store, id).await?;
+    let related = messages::related(&p.store, id).await?;
+    Ok(axum::Json(json!({
+        "message": message,
+        "events": history,
+        "jobs": job_list,
+        "related": related,
+    }))
+    .into_response())
+}
+
+/// The partner API's ingest: the body is the document; 202 means it is stored durably.
+async fn ingest(
+    State(p): State<Pipeline>,
+    Path(partner): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    if p.partners.get(&partner).is_none() {
+        return Err(ApiError::UnknownPartner(partner));
+    }
+    if body.is_empty() {
+        return Err(ApiError::Empty);
+    }
+    let filename = headers
+        .get("x-wharf-filename")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let id = p
+        .receive(&Inbound {
+            channel: Channel::Api,
+            partner: Some(&partner),
+            filename: filename.as_deref(),
+            raw: &body,
+        })
+        .await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        axum::Json(json!({ "message_id": id, "state": "received" })),
+    )
+        .into_response())
+}
+
+/// Binds the HTTP listener (port 0 picks a free port) and reports the real address.
+pub async fn bind(addr: SocketAddr) -> std::io::Result<(tokio::net::TcpListener, SocketAddr)> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    Ok((listener, local))
+}

@@ -1,0 +1,362 @@
+//! Test harness: a fresh database per test (a temporary SQLite file, or a new PostgreSQL
+//! database on 127.0.0.1:5432), a temporary data folder with the sample partners, and helpers
+//! to run the real `wharf` binary as an operator or a partner would.
+#![allow(dead_code)]
+
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use wharf::config::Settings;
+use wharf::store::Store;
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+/// Generates one `#[tokio::test]` per backend from `async fn $name(db: Db)`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() { super::$name($crate::common::Db::Sqlite).await }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() { super::$name($crate::common::Db::Postgres).await }
+            )+
+        }
+    };
+}
+
+fn pg_base() -> String {
+    std::env::var("WHARF_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+/// One test's world: folder, database, settings.
+pub struct TestEnv {
+    pub dir: tempfile::TempDir,
+    pub db: Db,
+    pub database_url: String,
+    pg_database: Option<String>,
+    extra_env: Vec<(String, String)>,
+}
+
+impl TestEnv {
+    pub async fn new(db: Db) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let partners = dir.path().join("partners");
+        std::fs::create_dir_all(&partners).unwrap();
+        let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("partners");
+        for entry in std::fs::read_dir(samples).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                std::fs::copy(&path, partners.join(path.file_name().unwrap())).unwrap();
+            }
+        }
+        let (database_url, pg_database) = match db {
+            Db::Sqlite => (
+                format!("sqlite://{}/data/wharf.db", dir.path().display()),
+                None,
+            ),
+            Db::Postgres => {
+                use sqlx::Connection;
+                let name = format!("wharf_test_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = sqlx::PgConnection::connect(&format!("{}/postgres", pg_base()))
+                    .await
+                    .expect(
+                        "PostgreSQL on 127.0.0.1:5432 (trust auth) must be running for the tests",
+                    );
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create test database");
+                (format!("{}/{name}", pg_base()), Some(name))
+            }
+        };
+        Self {
+            dir,
+            db,
+            database_url,
+            pg_database,
+            extra_env: Vec::new(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Adds or replaces a `WHARF_*` variable for every later command and settings load.
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.extra_env.retain(|(k, _)| k != key);
+        self.extra_env.push((key.to_owned(), value.to_owned()));
+    }
+
+    /// The environment the gateway runs with: this test's database and folders, a free port,
+    /// short leases and polls so that crash recovery happens within a test's patience.
+    pub fn envs(&self) -> Vec<(String, String)> {
+        let mut v = vec![
+            ("WHARF_DATABASE_URL".into(), self.database_url.clone()),
+            (
+                "WHARF_DATA_DIR".into(),
+                self.path().join("data").display().to_string(),
+            ),
+            (
+                "WHARF_PARTNERS_DIR".into(),
+                self.path().join("partners").display().to_string(),
+            ),
+            ("WHARF_HTTP__LISTEN".into(), "127.0.0.1:0".into()),
+            ("WHARF_PIPELINE__LEASE_SECS".into(), "2".into()),
+            ("WHARF_PIPELINE__POLL_INTERVAL_MS".into(), "50".into()),
+            ("WHARF_PIPELINE__BACKOFF_BASE_MS".into(), "50".into()),
+            ("WHARF_PIPELINE__BACKOFF_MAX_MS".into(), "200".into()),
+        ];
+        for (k, val) in &self.extra_env {
+            v.retain(|(key, _)| key != k);
+            v.push((k.clone(), val.clone()));
+        }
+        v
+    }
+
+    pub fn settings(&self) -> Settings {
+        Settings::load(None, self.envs()).expect("test settings")
+    }
+
+    pub async fn store(&self) -> Store {
+        Store::connect(&self.settings().database)
+            .await
+            .expect("store")
+    }
+
+    /// The real binary, with this test's environment, run from the test folder.
+    pub fn wharf(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_wharf"));
+        c.current_dir(self.path());
+        for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("WHARF_")) {
+            c.env_remove(k);
+        }
+        c.envs(self.envs());
+        c
+    }
+
+    /// Runs `wharf ARGS`, returning (exit code, stdout, stderr).
+    pub fn run(&self, args: &[&str]) -> (i32, String, String) {
+        let out = self.wharf().args(args).output().expect("run wharf");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    /// Writes `bytes` under the test folder and returns the path.
+    pub fn file(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let p = self.path().join(name);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+
+    /// Starts `wharf serve` and waits for its banner.
+    pub fn serve(&self) -> Server {
+        let log = self
+            .path()
+            .join(format!("serve-{}.log", uuid::Uuid::new_v4().simple()));
+        let mut child = self
+            .wharf()
+            .arg("serve")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(std::fs::File::create(&log).unwrap()))
+            .spawn()
+            .expect("spawn wharf serve");
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let mut banner = String::new();
+        let mut addr = None;
+        let mut instance = String::new();
+        for line in lines.by_ref() {
+            let line = line.unwrap_or_default();
+            banner.push_str(&line);
+            banner.push('\n');
+            if let Some(i) = line.find("(instance ") {
+                instance = line[i + 10..].trim_end_matches(')').to_owned();
+            }
+            if let Some(rest) = line.trim().strip_prefix("http") {
+                let url = rest.trim().split_whitespace().next().unwrap_or("");
+                addr = url.strip_prefix("http://").and_then(|a| a.parse().ok());
+            }
+            if line.trim_start().starts_with("outbox") {
+                break;
+            }
+        }
+        let Some(addr) = addr else {
+            let _ = child.kill();
+            panic!(
+                "wharf serve did not print its address; banner:\n{banner}\nlog:\n{}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+        };
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Server {
+            child,
+            addr,
+            banner,
+            instance,
+            log,
+        }
+    }
+}
+
+impl Drop for TestEnv {
+    fn drop(&mut self) {
+        if let Some(name) = &self.pg_database {
+            let _ = Command::new("psql")
+                .args([
+                    &format!("{}/postgres", pg_base()),
+                    "-qc",
+                    &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
+}
+
+/// A running `wharf serve`; killed with SIGKILL when dropped.
+pub struct Server {
+    pub child: Child,
+    pub addr: SocketAddr,
+    pub banner: String,
+    pub instance: String,
+    pub log: PathBuf,
+}
+
+impl Server {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// SIGKILL: no chance to finish anything, as in a power cut.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// SIGTERM and wait for a clean exit.
+    pub fn stop(mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        self.child.wait().expect("wait for wharf serve")
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A minimal HTTP/1.1 client over a TCP stream: the tests talk to the gateway as a partner's
+/// system would, without pulling an HTTP client crate into the build.
+pub fn http(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nContent-Type: application/edi-x12\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(body).unwrap();
+    let mut resp = Vec::new();
+    s.read_to_end(&mut resp).unwrap();
+    let text = String::from_utf8_lossy(&resp).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// Polls `check` until it returns `Some`, or panics with `what` after `timeout`.
+pub async fn wait_for<T, F, Fut>(timeout: Duration, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let start = Instant::now();
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        if start.elapsed() > timeout {
+            panic!("timed out after {timeout:?} waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// An X12 850 from ACME Retail (ZZ/ACMERETAIL) to Wharf with one interchange, one group and
+/// one purchase order with two lines. Written for these tests.
+pub fn order_850(isa13: u32, po: &str) -> Vec<u8> {
+    order_850_from("ACMERETAIL", isa13, po)
+}
+
+pub fn order_850_from(sender: &str, isa13: u32, po: &str) -> Vec<u8> {
+    let body = [
+        "ST*850*0001".to_owned(),
+        format!("BEG*00*SA*{po}**20261126"),
+        "N1*ST*ACME Store 42*92*0042".to_owned(),
+        "PO1*1*10*EA*12.50**BP*ACME-001*VP*WID-1".to_owned(),
+        "PO1*2*2*CA*99**VP*WID-2".to_owned(),
+        "CTT*2".to_owned(),
+    ];
+    let mut s = format!(
+        "ISA*00*          *00*          *ZZ*{sender:<15}*ZZ*WHARF          *261126*1200*U*00401*{isa13:09}*0*P*>~\n\
+         GS*PO*{sender}*WHARF*20261126*1200*{isa13}*X*004010~\n"
+    );
+    for seg in &body {
+        s.push_str(seg);
+        s.push_str("~\n");
+    }
+    s.push_str(&format!(
+        "SE*{}*0001~\nGE*1*{isa13}~\nIEA*1*{isa13:09}~\n",
+        body.len() + 1
+    ));
+    s.into_bytes()
+}
+
+/// The segments of an X12 interchange as strings (element separator `*`, terminator `~`).
+pub fn segments(x12: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(x12)
+        .split('~')
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect()
+}

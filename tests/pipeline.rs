@@ -1,0 +1,178 @@
+//! The pipeline driven step by step through the library: retries with backoff, dead letters,
+//! replay out of dead letters, and a worker that lost its lease. On both backends.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{Db, TestEnv, order_850};
+use wharf::partners::Partners;
+use wharf::pipeline::Pipeline;
+use wharf::pipeline::worker::{Execution, Worker};
+use wharf::store::messages::{self, Inbound};
+use wharf::store::{Channel, EventKind, JobState, MessageState, Stage, events, jobs};
+
+async fn pipeline(env: &TestEnv) -> Pipeline {
+    let settings = env.settings();
+    let (partners, problems) = Partners::load(&settings.partners_dir);
+    assert!(problems.is_empty(), "{problems:?}");
+    Pipeline::new(env.store().await, Arc::new(settings), Arc::new(partners))
+}
+
+/// Runs due jobs until `done` holds, waiting out backoff delays.
+async fn drive(worker: &Worker, mut done: impl AsyncFnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !done().await {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "pipeline did not settle"
+        );
+        if worker.try_execute_job().await.unwrap() == Execution::Empty {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+async fn failing_send_is_retried_then_dead_lettered_then_replayed(db: Db) {
+    // Arrange: the outbox path is a file, so writing the 997 fails every time.
+    let mut env = TestEnv::new(db).await;
+    env.set_env("WHARF_PIPELINE__MAX_ATTEMPTS", "3");
+    std::fs::create_dir_all(env.path().join("data")).unwrap();
+    std::fs::write(env.path().join("data/outbox"), b"not a folder").unwrap();
+    let p = pipeline(&env).await;
+    let worker = Worker::new(p.clone());
+    let id = p
+        .receive(&Inbound {
+            channel: Channel::Cli,
+            partner: Some("acme"),
+            filename: None,
+            raw: &order_850(5, "PO-5"),
+        })
+        .await
+        .unwrap();
+
+    // Act
+    let store = p.store.clone();
+    drive(&worker, async || {
+        let acks = messages::related(&store, id).await.unwrap();
+        acks.first()
+            .is_some_and(|a| a.state == MessageState::Failed)
+    })
+    .await;
+
+    // Assert: three attempts, two retries scheduled with their reason, then dead letters.
+    let ack = messages::related(&store, id).await.unwrap().remove(0);
+    assert!(
+        ack.error.as_deref().unwrap().contains("outbox"),
+        "{:?}",
+        ack.error
+    );
+    let ack_jobs = jobs::for_message(&store, ack.id).await.unwrap();
+    let send = ack_jobs.iter().find(|j| j.stage == Stage::Send).unwrap();
+    assert_eq!((send.state, send.attempts), (JobState::Dead, 3));
+    let history = events::for_message(&store, ack.id).await.unwrap();
+    assert_eq!(
+        history
+            .iter()
+            .filter(|e| e.kind == EventKind::RetryScheduled)
+            .count(),
+        2
+    );
+    assert_eq!(
+        history
+            .iter()
+            .filter(|e| e.kind == EventKind::DeadLettered)
+            .count(),
+        1
+    );
+    assert_eq!(jobs::dead(&store, 10).await.unwrap().len(), 1);
+    // The order itself was unaffected.
+    assert_eq!(
+        messages::get(&store, id).await.unwrap().state,
+        MessageState::Delivered
+    );
+
+    // The operator fixes the disk and replays the dead letter: the same bytes go out.
+    std::fs::remove_file(env.path().join("data/outbox")).unwrap();
+    assert_eq!(p.replay(ack.id).await.unwrap(), Stage::Send);
+    drive(&worker, async || {
+        messages::get(&store, ack.id).await.unwrap().state == MessageState::Sent
+    })
+    .await;
+    let sent = std::fs::read(
+        env.path()
+            .join("data/outbox/acme")
+            .join(ack.filename.as_deref().unwrap()),
+    )
+    .unwrap();
+    assert_eq!(sent, messages::raw(&store, ack.id).await.unwrap());
+}
+
+async fn a_worker_that_lost_its_lease_cannot_commit(db: Db) {
+    let env = TestEnv::new(db).await;
+    let p = pipeline(&env).await;
+    let id = p
+        .receive(&Inbound {
+            channel: Channel::Cli,
+            partner: Some("acme"),
+            filename: None,
+            raw: &order_850(6, "PO-6"),
+        })
+        .await
+        .unwrap();
+
+    // Worker A claims with a very short lease and stalls; worker B reclaims the job.
+    let a = jobs::claim(&p.store, "worker-a", Duration::from_millis(1))
+        .await
+        .unwrap()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let b = jobs::claim(&p.store, "worker-b", Duration::from_secs(60))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((a.id, a.message_id), (b.id, id));
+    assert_eq!(b.attempts, 2);
+    assert!(
+        jobs::claim(&p.store, "worker-c", Duration::from_secs(60))
+            .await
+            .unwrap()
+            .is_none(),
+        "B's lease holds"
+    );
+
+    // A wakes up and tries to commit: refused. B commits.
+    let mut tx = p.store.begin().await.unwrap();
+    assert!(!jobs::complete(&mut tx, &a, "worker-a").await.unwrap());
+    tx.rollback().await.unwrap();
+    let mut tx = p.store.begin().await.unwrap();
+    assert!(jobs::complete(&mut tx, &b, "worker-b").await.unwrap());
+    tx.commit().await.unwrap();
+    let j = jobs::for_message(&p.store, id).await.unwrap();
+    assert_eq!(j[0].state, JobState::Done);
+}
+
+async fn control_numbers_are_sequential_per_scope_and_roll_back(db: Db) {
+    use wharf::store::registry::next_control_number;
+    let env = TestEnv::new(db).await;
+    let store = env.store().await;
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(next_control_number(&mut tx, "s1").await.unwrap(), 1);
+    assert_eq!(next_control_number(&mut tx, "s1").await.unwrap(), 2);
+    assert_eq!(next_control_number(&mut tx, "s2").await.unwrap(), 1);
+    tx.commit().await.unwrap();
+    // A rolled-back transaction gives its number back.
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(next_control_number(&mut tx, "s1").await.unwrap(), 3);
+    tx.rollback().await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(next_control_number(&mut tx, "s1").await.unwrap(), 3);
+    tx.commit().await.unwrap();
+}
+
+on_both_backends!(
+    failing_send_is_retried_then_dead_lettered_then_replayed,
+    a_worker_that_lost_its_lease_cannot_commit,
+    control_numbers_are_sequential_per_scope_and_roll_back,
+);
