@@ -12,8 +12,9 @@ use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
 use crate::documents::x12 as x12doc;
-use crate::edi::x12::ack::{OutboundEnvelope, write_functional_ack, write_ta1};
+use crate::edi::x12::ack::{write_functional_ack, write_ta1};
 use crate::partners::Partners;
+use crate::pipeline::envelope::ack_envelope;
 use crate::pipeline::{Pipeline, worker};
 use crate::store::messages::{self, Filter, Inbound};
 use crate::store::{Channel, Direction, Format, MessageState, Store, events, jobs};
@@ -293,8 +294,7 @@ fn read_x12(file: &Path) -> anyhow::Result<(Vec<u8>, x12doc::X12Translation)> {
             .into());
         }
     }
-    let t = x12doc::translate(&raw, &x12doc::TranslateOptions::default())
-        .map_err(|e| UsageError(format!("{}: {e}", file.display())))?;
+    let t = x12doc::translate(&raw).map_err(|e| UsageError(format!("{}: {e}", file.display())))?;
     Ok((raw, t))
 }
 
@@ -329,28 +329,20 @@ fn ack(s: &Settings, file: &Path) -> anyhow::Result<ExitCode> {
     // Control numbers count up from 1 here; the pipeline takes them from the store.
     let mut control = 0u32;
     for ic in &t.interchanges {
-        let h = &ic.header;
-        let mut env = |group: u32| {
-            control += 1;
-            OutboundEnvelope {
-                group_control: group,
-                ..OutboundEnvelope::now(
-                    me.x12_qualifier.clone(),
-                    me.x12_id.clone(),
-                    h.sender_qualifier.clone(),
-                    h.sender_id.clone(),
-                    control,
-                    me.usage.isa15(),
-                )
-            }
-        };
+        let to = (
+            ic.header.sender_qualifier.as_str(),
+            ic.header.sender_id.as_str(),
+        );
         if let Some(t) = &ic.ta1 {
-            let e = env(0);
-            out.write_all(&write_ta1(t, &e)?)?;
+            control += 1;
+            out.write_all(&write_ta1(t, &ack_envelope(me, to, control, 0, None))?)?;
         }
         if let Some(a) = &ic.ack {
-            let e = env(1);
-            out.write_all(&write_functional_ack(a, &e)?)?;
+            control += 1;
+            out.write_all(&write_functional_ack(
+                a,
+                &ack_envelope(me, to, control, control, Some(a)),
+            )?)?;
         }
     }
     Ok(ExitCode::SUCCESS)

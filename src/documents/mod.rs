@@ -1,2 +1,3 @@
-//! STUB
+//! Translation from EDI syntax to canonical documents. Pure functions: must not depend on I/O, async, the database or the pipeline.
+
 pub mod x12;

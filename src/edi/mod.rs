@@ -1,2 +1,3 @@
-//! STUB
+//! EDI syntax layer (X12 today): pure byte parsing and writing. Must not depend on I/O, async, the database or the pipeline.
+
 pub mod x12;

@@ -6,7 +6,7 @@
 
 use rust_decimal::Decimal;
 
-use crate::model::{ItemIdKind, Order, PartyRole};
+use crate::model::{ItemIdQualifier, Order, PartyRole};
 use crate::partners::{ItemKey, Profile};
 
 /// How a line's product is to be found in the ERP.
@@ -57,38 +57,36 @@ fn key_name(k: ItemKey) -> &'static str {
     }
 }
 
-fn matches(k: ItemKey, kind: &ItemIdKind) -> bool {
+fn matches(k: ItemKey, kind: &ItemIdQualifier) -> bool {
     matches!(
         (k, kind),
-        (ItemKey::BuyerPart, ItemIdKind::BuyerPart)
-            | (ItemKey::VendorPart, ItemIdKind::VendorPart)
-            | (ItemKey::Gtin, ItemIdKind::Gtin | ItemIdKind::Upc)
+        (ItemKey::BuyerPart, ItemIdQualifier::BuyerPart)
+            | (ItemKey::VendorPart, ItemIdQualifier::VendorPart)
+            | (ItemKey::Gtin, ItemIdQualifier::Gtin | ItemIdQualifier::Upc)
     )
 }
 
 /// Maps one order; anything the rules cannot resolve is kept and explained in `warnings`.
 pub fn map_order(profile: &Profile, order: &Order, warnings: &mut Vec<String>) -> MappedOrder {
     let ship_to = order.parties.iter().find(|p| p.role == PartyRole::ShipTo);
-    let lines =
-        order
-            .lines
-            .iter()
-            .enumerate()
-            .map(|(i, line)| {
-                let product = profile.item_id_order.iter().find_map(|k| {
-                    line.item_ids
-                        .iter()
-                        .find(|id| matches(*k, &id.qualifier))
-                        .map(|id| ProductKey {
-                            kind: key_name(*k).to_owned(),
-                            value: id.value.clone(),
-                        })
-                });
-                if product.is_none() {
-                    warnings.push(format!(
+    let lines = order
+        .lines
+        .iter()
+        .map(|line| {
+            let product = profile.item_id_order.iter().find_map(|k| {
+                line.item_ids
+                    .iter()
+                    .find(|id| matches(*k, &id.qualifier))
+                    .map(|id| ProductKey {
+                        kind: key_name(*k).to_owned(),
+                        value: id.value.clone(),
+                    })
+            });
+            if product.is_none() {
+                warnings.push(format!(
                     "PO {} line {}: none of the identifiers the profile accepts ({}) is present",
                     order.po_number,
-                    line.line_number.clone().unwrap_or_else(|| (i + 1).to_string()),
+                    line.line_number.clone(),
                     profile
                         .item_id_order
                         .iter()
@@ -96,20 +94,20 @@ pub fn map_order(profile: &Profile, order: &Order, warnings: &mut Vec<String>) -
                         .collect::<Vec<_>>()
                         .join(", ")
                 ));
-                }
-                MappedLine {
-                    line_ref: line.line_number.clone(),
-                    product,
-                    quantity: line.quantity,
-                    uom: line
-                        .uom
-                        .as_ref()
-                        .map(|u| profile.uom.get(u).cloned().unwrap_or_else(|| u.clone())),
-                    price: line.unit_price,
-                    description: line.description.clone(),
-                }
-            })
-            .collect();
+            }
+            MappedLine {
+                line_ref: (!line.line_number.is_empty()).then(|| line.line_number.clone()),
+                product,
+                quantity: line.quantity,
+                uom: line
+                    .uom
+                    .as_ref()
+                    .map(|u| profile.uom.get(u).cloned().unwrap_or_else(|| u.clone())),
+                price: line.unit_price,
+                description: line.description.clone(),
+            }
+        })
+        .collect();
     MappedOrder {
         partner: profile.id.to_string(),
         customer_ref: profile.customer_ref.clone(),

@@ -8,11 +8,13 @@
 
 use std::path::{Path, PathBuf};
 
+use super::envelope::ack_envelope;
 use super::mapping::{self, MappedOrder};
 use super::{Pipeline, StageError};
 use crate::config::ErpTarget;
 use crate::documents::x12 as x12doc;
-use crate::edi::x12::ack::{OutboundEnvelope, write_functional_ack, write_ta1};
+use crate::edi::x12::Severity;
+use crate::edi::x12::ack::{write_functional_ack, write_ta1};
 use crate::edi::x12::envelope::peek_isa;
 use crate::model::{Document, FunctionalAck, Ta1};
 use crate::partners::{FunctionalAckPolicy, OutboundChannel, Profile};
@@ -36,7 +38,7 @@ pub async fn run(p: &Pipeline, job: &Job) -> Result<(), StageError> {
 
 /// The model of an outbound document waiting to be encoded, stored as JSON on its message.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-#[serde(tag = "kind")]
+#[serde(tag = "document")]
 pub enum OutboundDoc {
     FunctionalAck(FunctionalAck),
     Ta1(Ta1),
@@ -237,7 +239,7 @@ async fn translate(p: &Pipeline, job: &Job) -> Result<(), StageError> {
             _ => crate::model::AckKind::F997,
         },
     };
-    let translation = match x12doc::translate(&raw, &options) {
+    let translation = match x12doc::translate_with(&raw, options) {
         Ok(t) => t,
         Err(e) => {
             let reason = format!("cannot read the X12: {e}");
@@ -283,20 +285,28 @@ async fn translate(p: &Pipeline, job: &Job) -> Result<(), StageError> {
             continue;
         }
         for d in &ic.errors {
-            errors += 1;
+            let level = match d.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+                Severity::Info => "note",
+            };
+            if d.severity == Severity::Error {
+                errors += 1;
+            }
+            let text = format!("{level}: {d}");
             event(
                 p,
                 &mut tx,
                 job.message_id,
                 EventKind::Warning,
                 job.stage,
-                &d.to_string(),
+                &text,
             )
             .await?;
         }
-        for code in ic.transaction_sets() {
-            if !set_ids.contains(&code) {
-                set_ids.push(code);
+        for code in &ic.transaction_sets {
+            if !set_ids.contains(code) {
+                set_ids.push(code.clone());
             }
         }
         documents.extend(ic.documents.iter().cloned());
@@ -621,24 +631,17 @@ async fn encode(p: &Pipeline, job: &Job) -> Result<(), StageError> {
 
     let mut tx = begin(p, job).await?;
     let isa13 = registry::next_control_number(&mut tx, &format!("{scope}:isa")).await?;
-    let env = OutboundEnvelope::now(
-        me.x12_qualifier.clone(),
-        me.x12_id.clone(),
-        them.qualifier.clone(),
-        them.id.clone(),
-        isa13 as u32,
-        me.usage.isa15(),
-    );
+    let to = (them.qualifier.as_str(), them.id.as_str());
     let (bytes, doc_type) = match &doc {
         OutboundDoc::FunctionalAck(a) => {
             let gs06 = registry::next_control_number(&mut tx, &format!("{scope}:gs")).await?;
-            let env = OutboundEnvelope {
-                group_control: gs06 as u32,
-                ..env
-            };
+            let env = ack_envelope(me, to, isa13 as u32, gs06 as u32, Some(a));
             (write_functional_ack(a, &env), a.kind.code())
         }
-        OutboundDoc::Ta1(t) => (write_ta1(t, &env), "TA1"),
+        OutboundDoc::Ta1(t) => {
+            let env = ack_envelope(me, to, isa13 as u32, 0, None);
+            (write_ta1(t, &env), "TA1")
+        }
     };
     let bytes = bytes.map_err(|e| StageError::Permanent(format!("cannot encode: {e}")))?;
     let control = format!("{isa13:09}");

@@ -59,6 +59,7 @@ impl IntoResponse for ApiError {
 pub fn router(pipeline: Pipeline) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/api/v1/stats", get(stats))
         .route("/api/v1/messages", get(list_messages))
         .route("/api/v1/messages/{id}", get(show_message))
         .route(
@@ -99,6 +100,21 @@ async fn healthz(State(p): State<Pipeline>) -> Response {
         )
             .into_response(),
     }
+}
+
+/// Messages per state and jobs per state: what an operator or a load test watches.
+async fn stats(State(p): State<Pipeline>) -> Result<Response, ApiError> {
+    let messages: serde_json::Map<String, serde_json::Value> = messages::count_by_state(&p.store)
+        .await?
+        .into_iter()
+        .map(|(s, n)| (s, n.into()))
+        .collect();
+    let jobs: serde_json::Map<String, serde_json::Value> = jobs::count_by_state(&p.store)
+        .await?
+        .into_iter()
+        .map(|(s, n)| (s.as_str().to_owned(), n.into()))
+        .collect();
+    Ok(axum::Json(json!({ "messages": messages, "jobs": jobs })).into_response())
 }
 
 #[derive(serde::Deserialize)]

@@ -1,26 +1,532 @@
-//! STUB
-use crate::edi::x12::envelope::{IsaHeader, X12Error};
-use crate::model::{AckKind, Document, FunctionalAck, Ta1};
-#[derive(Debug, Default)]
+//! X12 → canonical documents plus the 997/999 and TA1 acknowledgements each interchange needs. Pure: must not depend on I/O, async or the database.
+
+pub mod po850;
+
+use crate::edi::x12::envelope::{Interchange, TransactionSetEnvelope, parse_interchanges};
+use crate::edi::x12::{
+    AckCode, Diagnostic, IsaHeader, Location, Severity, TransactionSet, X12Error,
+};
+use crate::model::{
+    AckKind, AckStatus, Document, ElementError, FunctionalAck, GroupAck, SegmentError, SetAck,
+    SourceRef, Ta1,
+};
+use serde::Serialize;
+
+/// Options for [`translate_with`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TranslateOptions {
+    /// Which functional acknowledgement to build (the partner profile decides; 997 by default).
     pub ack_kind: AckKind,
 }
-pub struct X12Translation {
-    pub interchanges: Vec<InterchangeOutcome>,
-    pub diagnostics: Vec<String>,
-}
-pub struct InterchangeOutcome {
-    pub header: IsaHeader,
-    pub documents: Vec<Document>,
-    pub ack: Option<FunctionalAck>,
-    pub ta1: Option<Ta1>,
-    pub errors: Vec<String>,
-}
-impl InterchangeOutcome {
-    pub fn transaction_sets(&self) -> Vec<String> {
-        vec![]
+
+impl Default for TranslateOptions {
+    fn default() -> Self {
+        TranslateOptions {
+            ack_kind: AckKind::F997,
+        }
     }
 }
-pub fn translate(_i: &[u8], _o: &TranslateOptions) -> Result<X12Translation, X12Error> {
-    Err(X12Error)
+
+/// Default acknowledgement for a version: 997 always; 999 only when a partner profile asks.
+pub fn ack_kind_for(_version: &str) -> AckKind {
+    AckKind::F997
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InterchangeOutcome {
+    pub header: IsaHeader,
+    /// Canonical documents from accepted sets only.
+    pub documents: Vec<Document>,
+    /// `None` when the interchange is rejected at TA1 level or holds only acknowledgements.
+    pub ack: Option<FunctionalAck>,
+    pub ta1: Option<Ta1>,
+    /// The transaction set identifiers (ST01) found, in order of first appearance.
+    pub transaction_sets: Vec<String>,
+    /// Every diagnostic of this interchange (envelope, set and content), errors and notes.
+    pub errors: Vec<Diagnostic>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct X12Translation {
+    pub interchanges: Vec<InterchangeOutcome>,
+    /// File-level findings (junk outside interchanges, unreadable ISAs).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Translates every interchange with default options (997 acknowledgements).
+pub fn translate(input: &[u8]) -> Result<X12Translation, X12Error> {
+    translate_with(input, TranslateOptions::default())
+}
+
+/// Translates every interchange. `Err` only when not a single ISA can be read.
+pub fn translate_with(input: &[u8], opts: TranslateOptions) -> Result<X12Translation, X12Error> {
+    let env = parse_interchanges(input)?;
+    let interchanges = env
+        .interchanges
+        .iter()
+        .map(|ic| outcome(ic, opts))
+        .collect();
+    Ok(X12Translation {
+        interchanges,
+        diagnostics: env.diagnostics,
+    })
+}
+
+fn outcome(ic: &Interchange<'_>, opts: TranslateOptions) -> InterchangeOutcome {
+    let mut errors = ic.diagnostics.clone();
+    let fault = ic.ta1_fault();
+    let ta1 = match fault {
+        Some(code) => Some(Ta1 {
+            control_number: ic.header.control_number.clone(),
+            date: ic.header.date.clone(),
+            time: ic.header.time.clone(),
+            ack_code: 'R',
+            note_code: format!("{code:03}"),
+        }),
+        None if ic.header.ack_requested => Some(Ta1 {
+            control_number: ic.header.control_number.clone(),
+            date: ic.header.date.clone(),
+            time: ic.header.time.clone(),
+            ack_code: 'A',
+            note_code: "000".into(),
+        }),
+        None => None,
+    };
+    let mut documents = Vec::new();
+    let mut group_acks = Vec::new();
+    let mut transaction_sets: Vec<String> = Vec::new();
+    for g in &ic.groups {
+        for set in &g.sets {
+            let code = set.kind.code();
+            if !transaction_sets.iter().any(|c| c == code) {
+                transaction_sets.push(code.to_owned());
+            }
+        }
+        errors.extend(g.diagnostics.iter().cloned());
+        let is_ack_group = g.functional_id == "FA";
+        let mut set_acks = Vec::new();
+        for set in &g.sets {
+            let mut diags = set.diagnostics.clone();
+            if set.is_sound() && fault.is_none() {
+                let source = SourceRef {
+                    standard: "X12".into(),
+                    version: g.version.clone(),
+                    interchange_control: ic.header.control_number.clone(),
+                    group_control: g.control.clone(),
+                    set_control: set.control.clone(),
+                    sender_id: ic.header.sender_id.clone(),
+                    receiver_id: ic.header.receiver_id.clone(),
+                };
+                match map_set(set, source) {
+                    Mapped::Doc(d) => documents.push(d),
+                    Mapped::Faults(f) => diags.extend(f),
+                    Mapped::NotMapped => diags.push(Diagnostic::info(
+                        Location {
+                            interchange_control: Some(ic.header.control_number.clone()),
+                            group_control: Some(g.control.clone()),
+                            set_control: Some(set.control.clone()),
+                            ..Location::default()
+                        },
+                        format!(
+                            "no canonical mapping yet for transaction set {} (ST/SE control {}, group {}, interchange {})",
+                            set.kind.code(),
+                            set.control,
+                            g.control,
+                            ic.header.control_number
+                        ),
+                    )),
+                }
+            }
+            set_acks.push(set_ack(set, &diags));
+            errors.extend(diags);
+        }
+        // Acknowledgements are never acknowledged.
+        if !is_ack_group {
+            group_acks.push(group_ack(g, set_acks));
+        }
+    }
+    let ack = if fault.is_some() || group_acks.is_empty() {
+        None
+    } else {
+        Some(FunctionalAck {
+            kind: opts.ack_kind,
+            groups: group_acks,
+        })
+    };
+    if fault.is_some() {
+        // A rejected interchange delivers nothing.
+        documents.clear();
+    }
+    InterchangeOutcome {
+        header: ic.header.clone(),
+        documents,
+        ack,
+        ta1,
+        transaction_sets,
+        errors,
+    }
+}
+
+enum Mapped {
+    Doc(Document),
+    Faults(Vec<Diagnostic>),
+    NotMapped,
+}
+
+fn map_set(set: &TransactionSetEnvelope<'_>, source: SourceRef) -> Mapped {
+    match set.kind {
+        TransactionSet::PurchaseOrder850 => match po850::map_850(set, source) {
+            Ok(o) => Mapped::Doc(Document::Order(o)),
+            Err(f) => Mapped::Faults(f),
+        },
+        _ => Mapped::NotMapped,
+    }
+}
+
+/// Builds AK2..AK5 content from a set's diagnostics.
+fn set_ack(set: &TransactionSetEnvelope<'_>, diags: &[Diagnostic]) -> SetAck {
+    let mut set_errors: Vec<u16> = Vec::new();
+    let mut segment_errors: Vec<SegmentError> = Vec::new();
+    for d in diags.iter().filter(|d| d.severity == Severity::Error) {
+        let seg_entry = |segment_errors: &mut Vec<SegmentError>, code: u16| -> usize {
+            let pos = d.location.segment_position.unwrap_or(0);
+            let id = d.location.segment_id.clone().unwrap_or_default();
+            match segment_errors
+                .iter()
+                .position(|s| s.position == pos && s.segment_id == id)
+            {
+                Some(i) => i,
+                None => {
+                    segment_errors.push(SegmentError {
+                        segment_id: id,
+                        position: pos,
+                        loop_id: None,
+                        code,
+                        element_errors: Vec::new(),
+                    });
+                    segment_errors.len() - 1
+                }
+            }
+        };
+        match d.code {
+            Some(AckCode::Set(c)) => set_errors.push(c),
+            Some(AckCode::Segment(c)) => {
+                seg_entry(&mut segment_errors, c);
+            }
+            Some(AckCode::Element(c)) => {
+                let i = seg_entry(&mut segment_errors, 8);
+                if let Some(s) = segment_errors.get_mut(i) {
+                    s.element_errors.push(ElementError {
+                        position: d.location.element.unwrap_or(0),
+                        component: d.location.component,
+                        repeat: None,
+                        reference: None,
+                        code: c,
+                        bad_value: d.location.bad_value.clone(),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    if !segment_errors.is_empty() && !set_errors.contains(&5) {
+        set_errors.push(5);
+    }
+    set_errors.dedup();
+    set_errors.truncate(5);
+    let status = if set_errors.is_empty() {
+        AckStatus::Accepted
+    } else {
+        AckStatus::Rejected
+    };
+    SetAck {
+        set_id: set.kind.code().to_string(),
+        set_control: set.control.clone(),
+        implementation_ref: set.implementation_ref.clone(),
+        status,
+        set_errors,
+        segment_errors,
+    }
+}
+
+fn group_ack(g: &crate::edi::x12::Group<'_>, sets: Vec<SetAck>) -> GroupAck {
+    let mut group_errors: Vec<u16> = g
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .filter_map(|d| match d.code {
+            Some(AckCode::Group(c)) => Some(c),
+            _ => None,
+        })
+        .collect();
+    group_errors.dedup();
+    group_errors.truncate(5);
+    let received = u32::try_from(sets.len()).unwrap_or(u32::MAX);
+    let accepted = u32::try_from(
+        sets.iter()
+            .filter(|s| s.status != AckStatus::Rejected)
+            .count(),
+    )
+    .unwrap_or(u32::MAX);
+    let status = if !group_errors.is_empty() || (accepted == 0 && received > 0) {
+        AckStatus::Rejected
+    } else if accepted < received {
+        AckStatus::PartiallyAccepted
+    } else {
+        AckStatus::Accepted
+    };
+    GroupAck {
+        functional_id: g.functional_id.clone(),
+        group_control: g.control.clone(),
+        version: g.version.clone(),
+        status,
+        included: g
+            .declared_sets
+            .and_then(|n| u32::try_from(n).ok())
+            .unwrap_or(received),
+        received,
+        accepted: if status == AckStatus::Rejected {
+            0
+        } else {
+            accepted
+        },
+        group_errors,
+        sets,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::edi::x12::Delimiters;
+    use crate::edi::x12::ack::{write_functional_ack, write_ta1};
+    use crate::edi::x12::reader::Reader;
+    use crate::edi::x12::writer::OutboundEnvelope;
+    use crate::model::{ItemIdQualifier, OrderPurpose, PartyRole};
+    use rust_decimal::Decimal;
+
+    const PO: &str = "ISA*00*          *00*          *ZZ*BUYER          *ZZ*SELLER         *240102*1030*U*00401*000000001*0*T*>~\n\
+GS*PO*BUYER*SELLER*20240102*1030*1*X*004010~\n\
+ST*850*0001~\n\
+BEG*00*SA*PO-77**20240102~\n\
+CUR*BY*USD~\n\
+DTM*002*20240115~\n\
+N1*ST*Dock 4*92*DC4~\n\
+N3*1 Quay Rd~\n\
+N4*Leith*SC*EH6*GB~\n\
+PO1*1*10*EA*2.50**BP*B-1*UP*012345678905~\n\
+PID*F****Blue widget~\n\
+PO1*2*3.5*KG***VN*V-9~\n\
+MSG*Leave at gate~\n\
+CTT*2~\n\
+SE*13*0001~\n\
+GE*1*1~\n\
+IEA*1*000000001~\n";
+
+    fn env() -> OutboundEnvelope {
+        OutboundEnvelope {
+            sender_qualifier: "ZZ".into(),
+            sender_id: "SELLER".into(),
+            receiver_qualifier: "ZZ".into(),
+            receiver_id: "BUYER".into(),
+            interchange_control: 5,
+            group_control: 5,
+            date: "20240103".into(),
+            time: "0900".into(),
+            usage: 'T',
+            version: "00401".into(),
+            gs_version: "004010".into(),
+            delimiters: Delimiters {
+                repetition: None,
+                newline_after_segment: true,
+                ..Delimiters::default()
+            },
+        }
+    }
+
+    fn segs(bytes: &[u8]) -> Vec<String> {
+        let mut r = Reader::new(bytes);
+        let mut out = Vec::new();
+        while let Ok(Some(s)) = r.next_segment() {
+            let els: Vec<String> = s.elements().map(crate::edi::x12::text).collect();
+            out.push(format!("{}*{}", s.id_str(), els.join("*")));
+        }
+        out
+    }
+
+    #[test]
+    fn order_with_two_lines() {
+        let t = translate(PO.as_bytes()).unwrap();
+        assert_eq!(t.interchanges.len(), 1);
+        let o = &t.interchanges[0];
+        assert!(o.errors.is_empty(), "{:#?}", o.errors);
+        assert!(o.ta1.is_none());
+        let Some(Document::Order(order)) = o.documents.first() else {
+            panic!("no order")
+        };
+        assert_eq!(order.purpose, OrderPurpose::Original);
+        assert_eq!(order.po_number, "PO-77");
+        assert_eq!(order.po_date.as_deref(), Some("2024-01-02"));
+        assert_eq!(order.order_type.as_deref(), Some("SA"));
+        assert_eq!(order.currency.as_deref(), Some("USD"));
+        assert_eq!(order.requested_delivery_date.as_deref(), Some("2024-01-15"));
+        assert_eq!(order.parties[0].role, PartyRole::ShipTo);
+        assert_eq!(order.parties[0].city.as_deref(), Some("Leith"));
+        assert_eq!(
+            order.parties[0].address_lines,
+            vec!["1 Quay Rd".to_string()]
+        );
+        assert_eq!(order.lines.len(), 2);
+        assert_eq!(order.lines[0].quantity, Decimal::new(10, 0));
+        assert_eq!(order.lines[0].unit_price, Some(Decimal::new(250, 2)));
+        assert_eq!(order.lines[0].item_ids[1].qualifier, ItemIdQualifier::Upc);
+        assert_eq!(order.lines[0].description.as_deref(), Some("Blue widget"));
+        assert_eq!(order.lines[1].quantity, Decimal::new(35, 1));
+        assert_eq!(
+            order.lines[1].item_ids[0].qualifier,
+            ItemIdQualifier::VendorPart
+        );
+        assert_eq!(order.notes, vec!["Leave at gate".to_string()]);
+        assert_eq!(order.source.set_control, "0001");
+        let ack = o.ack.as_ref().unwrap();
+        assert_eq!(ack.groups[0].status, AckStatus::Accepted);
+        // 997 roundtrip through our own reader.
+        let bytes = write_functional_ack(ack, &env()).unwrap();
+        assert_eq!(
+            segs(&bytes)[1..],
+            [
+                "GS*FA*SELLER*BUYER*20240103*0900*5*X*004010",
+                "ST*997*0001",
+                "AK1*PO*1",
+                "AK2*850*0001",
+                "AK5*A",
+                "AK9*A*1*1*1",
+                "SE*6*0001",
+                "GE*1*5",
+                "IEA*1*000000005",
+            ]
+        );
+        let back = translate(&bytes).unwrap();
+        let errs = &back.interchanges[0].errors;
+        assert!(
+            errs.iter().all(|d| d.severity != Severity::Error),
+            "{errs:#?}"
+        );
+        // Acks are never acked.
+        assert!(back.interchanges[0].ack.is_none());
+    }
+
+    #[test]
+    fn wrong_se01_gives_ak5_r_4() {
+        let bad = PO.replace("SE*13*0001", "SE*12*0001");
+        let t = translate(bad.as_bytes()).unwrap();
+        let o = &t.interchanges[0];
+        assert!(o.documents.is_empty());
+        assert!(o.errors.iter().any(|d| d.message
+            == "SE01 says 12 segments but transaction set 0001 has 13 (ST/SE control 0001, group 1, interchange 000000001)"));
+        let ack = o.ack.as_ref().unwrap();
+        let bytes = write_functional_ack(ack, &env()).unwrap();
+        let s = segs(&bytes);
+        assert!(s.contains(&"AK5*R*4".to_string()), "{s:?}");
+        assert!(s.contains(&"AK9*R*1*1*0".to_string()), "{s:?}");
+    }
+
+    #[test]
+    fn content_errors_become_ak3_ak4() {
+        let bad = PO
+            .replace("PO1*2*3.5*KG", "PO1*2*3,5*KG")
+            .replace("CTT*2", "CTT*3");
+        let t = translate(bad.as_bytes()).unwrap();
+        let ack = t.interchanges[0].ack.as_ref().unwrap();
+        let s = segs(&write_functional_ack(ack, &env()).unwrap());
+        let want = [
+            "AK3*PO1*10**8",
+            "AK4*2**6*3,5",
+            "AK3*CTT*12**8",
+            "AK4*1**7*3",
+            "AK5*R*5",
+        ];
+        for w in want {
+            assert!(s.contains(&w.to_string()), "{w} missing in {s:?}");
+        }
+        let no_beg = PO
+            .replace("BEG*00*SA*PO-77**20240102~\n", "")
+            .replace("SE*13", "SE*12");
+        let t = translate(no_beg.as_bytes()).unwrap();
+        let ack = t.interchanges[0].ack.as_ref().unwrap();
+        let s = segs(&write_functional_ack(ack, &env()).unwrap());
+        assert!(s.contains(&"AK3*BEG*2**3".to_string()), "{s:?}");
+    }
+
+    #[test]
+    fn duplicate_st02_and_unmapped_sets() {
+        let body = "GS*PO*B*S*20240102*1030*1*X*004010~ST*856*0001~BSN*00*1*20240102*1030~SE*3*0001~ST*856*0001~BSN*00*2*20240102*1030~SE*3*0001~GE*2*1~";
+        let s = PO.split("GS*").next().unwrap_or("").to_string() + body + "IEA*1*000000001~";
+        let t = translate(s.as_bytes()).unwrap();
+        let o = &t.interchanges[0];
+        let g = &o.ack.as_ref().unwrap().groups[0];
+        assert_eq!(g.sets[0].status, AckStatus::Accepted);
+        assert_eq!(g.sets[1].set_errors, vec![23]);
+        assert_eq!(g.status, AckStatus::PartiallyAccepted);
+        assert!(o.errors.iter().any(|d| {
+            d.message
+                .starts_with("no canonical mapping yet for transaction set 856")
+        }));
+    }
+
+    #[test]
+    fn truncated_file_gives_ta1_023() {
+        let cut = PO.split("GE*").next().unwrap_or("");
+        let t = translate(cut.as_bytes()).unwrap();
+        let o = &t.interchanges[0];
+        let ta1 = o.ta1.as_ref().unwrap();
+        assert_eq!((ta1.ack_code, ta1.note_code.as_str()), ('R', "023"));
+        assert!(o.documents.is_empty() && o.ack.is_none());
+        let bytes = write_ta1(ta1, &env()).unwrap();
+        assert_eq!(segs(&bytes)[1], "TA1*000000001*240102*1030*R*023");
+    }
+
+    #[test]
+    fn ta1_accept_when_requested() {
+        let s = PO.replace("*000000001*0*T*", "*000000001*1*T*");
+        let t = translate(s.as_bytes()).unwrap();
+        let ta1 = t.interchanges[0].ta1.as_ref().unwrap();
+        assert_eq!((ta1.ack_code, ta1.note_code.as_str()), ('A', "000"));
+    }
+
+    #[test]
+    fn two_interchanges_different_delimiters_and_0x1a() {
+        let second = PO
+            .replace('*', "|")
+            .replace('~', "^")
+            .replace("|>^", "|`^")
+            .replace("000000001", "000000002");
+        let all = format!("{PO}{second}\x1a");
+        let t = translate(all.as_bytes()).unwrap();
+        assert_eq!(t.interchanges.len(), 2);
+        assert!(t.diagnostics.is_empty(), "{:?}", t.diagnostics);
+        assert_eq!(t.interchanges[1].header.delimiters.element, b'|');
+        assert_eq!(t.interchanges[1].documents.len(), 1);
+    }
+
+    #[test]
+    fn never_panics_on_mutations() {
+        let base = PO.as_bytes();
+        for cut in 0..=base.len() {
+            let _ = translate(&base[..cut]);
+        }
+        for i in 0..base.len() {
+            for v in [0x00u8, b'*', b'~', 0xFF, b'\n', b'>', b'9'] {
+                let mut m = base.to_vec();
+                m[i] = v;
+                if let Ok(t) = translate(&m) {
+                    for o in &t.interchanges {
+                        if let Some(a) = &o.ack {
+                            let _ = write_functional_ack(a, &env());
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

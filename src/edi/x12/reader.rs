@@ -1,0 +1,581 @@
+//! Streaming zero-copy X12 tokenizer over `&[u8]`: finds each ISA, reads its delimiters and yields segments as slices. Must not depend on I/O, async or the database, and must not allocate per segment or element.
+
+use super::{Delimiters, X12Error};
+use memchr::memchr;
+
+/// Blank bytes tolerated between interchanges and around the file (not data).
+fn is_blank(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n' | 0x0B | 0x0C | 0x00 | 0x1A)
+}
+
+/// One segment, borrowed from the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Segment<'a> {
+    /// Segment identifier (bytes before the first element separator).
+    pub id: &'a [u8],
+    /// Everything after the id, starting with the element separator (empty when there are no elements).
+    rest: &'a [u8],
+    pub delimiters: Delimiters,
+    /// 1-based position within the transaction set (ST = 1); for envelope segments
+    /// outside a set, position within the interchange (ISA = 1).
+    pub position: u32,
+    /// Byte offset of the segment id in the input.
+    pub offset: usize,
+    /// False when the input ended before this segment's terminator.
+    pub terminated: bool,
+}
+
+impl<'a> Segment<'a> {
+    /// Segment id as text (ids are ASCII; anything else is shown lossily).
+    pub fn id_str(&self) -> std::borrow::Cow<'a, str> {
+        String::from_utf8_lossy(self.id)
+    }
+
+    pub fn is(&self, id: &str) -> bool {
+        self.id == id.as_bytes()
+    }
+
+    /// The raw bytes of the segment without its terminator.
+    pub fn elements(&self) -> Elements<'a> {
+        Elements {
+            rest: self.rest,
+            sep: self.delimiters.element,
+            done: self.rest.is_empty(),
+        }
+    }
+
+    /// Element `n` (1-based, as in "BEG03"); `None` when absent. An empty element is `Some(b"")`.
+    pub fn element(&self, n: usize) -> Option<&'a [u8]> {
+        if n == 0 {
+            return None;
+        }
+        self.elements().nth(n - 1)
+    }
+
+    /// Element `n`, treating empty as absent.
+    pub fn value(&self, n: usize) -> Option<&'a [u8]> {
+        self.element(n).filter(|e| !e.is_empty())
+    }
+
+    /// Element `n` as (lossy) text, empty treated as absent.
+    pub fn text(&self, n: usize) -> Option<String> {
+        self.value(n).map(super::text)
+    }
+
+    /// Number of elements (trailing empties included as written).
+    pub fn element_count(&self) -> usize {
+        self.elements().count()
+    }
+
+    /// Components of element `n`, split on the component separator.
+    pub fn components(&self, n: usize) -> Split<'a> {
+        Split::new(
+            self.element(n).unwrap_or(&[]),
+            Some(self.delimiters.component),
+        )
+    }
+
+    /// Repetitions of element `n`; a single item when the interchange has no repetition separator.
+    pub fn repetitions(&self, n: usize) -> Split<'a> {
+        Split::new(self.element(n).unwrap_or(&[]), self.delimiters.repetition)
+    }
+}
+
+/// Iterator over a segment's elements (1-based order).
+#[derive(Debug, Clone)]
+pub struct Elements<'a> {
+    rest: &'a [u8],
+    sep: u8,
+    done: bool,
+}
+
+impl<'a> Iterator for Elements<'a> {
+    type Item = &'a [u8];
+    fn next(&mut self) -> Option<&'a [u8]> {
+        if self.done {
+            return None;
+        }
+        // `rest` always starts with the separator that opens the next element.
+        let body = self.rest.get(1..).unwrap_or(&[]);
+        match memchr(self.sep, body) {
+            Some(i) => {
+                self.rest = body.get(i..).unwrap_or(&[]);
+                body.get(..i)
+            }
+            None => {
+                self.done = true;
+                Some(body)
+            }
+        }
+    }
+}
+
+/// Splits a slice on an optional separator (components, repetitions).
+#[derive(Debug, Clone)]
+pub struct Split<'a> {
+    rest: &'a [u8],
+    sep: Option<u8>,
+    done: bool,
+}
+
+impl<'a> Split<'a> {
+    fn new(rest: &'a [u8], sep: Option<u8>) -> Self {
+        Split {
+            rest,
+            sep,
+            done: false,
+        }
+    }
+}
+
+impl<'a> Iterator for Split<'a> {
+    type Item = &'a [u8];
+    fn next(&mut self) -> Option<&'a [u8]> {
+        if self.done {
+            return None;
+        }
+        match self.sep.and_then(|s| memchr(s, self.rest)) {
+            Some(i) => {
+                let head = self.rest.get(..i);
+                self.rest = self.rest.get(i + 1..).unwrap_or(&[]);
+                head
+            }
+            None => {
+                self.done = true;
+                Some(self.rest)
+            }
+        }
+    }
+}
+
+/// Delimiters and layout of one ISA found in the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IsaLayout {
+    pub delimiters: Delimiters,
+    /// Offset of "ISA".
+    pub start: usize,
+    /// Offset of the segment terminator byte.
+    pub terminator_at: usize,
+}
+
+/// Reads the delimiters of the ISA starting at `start` (which must point at "ISA").
+/// The ISA is not assumed fixed-width: the 16 element separators are searched for.
+pub fn read_isa_layout(input: &[u8], start: usize) -> Result<IsaLayout, X12Error> {
+    let bad = |reason: String| X12Error::InvalidIsa {
+        offset: start,
+        reason,
+    };
+    let isa = input.get(start..).unwrap_or(&[]);
+    if isa.get(..3) != Some(b"ISA".as_slice()) {
+        return Err(bad("does not start with ISA".into()));
+    }
+    let elem = *isa
+        .get(3)
+        .ok_or_else(|| bad("input ends after ISA".into()))?;
+    if elem.is_ascii_alphanumeric() || matches!(elem, b' ' | b'\r' | b'\n') {
+        return Err(bad(format!(
+            "element separator 0x{elem:02X} is a letter, digit, space or line break"
+        )));
+    }
+    // Positions of the 16 element separators.
+    // Positions of the 16 element separators; the first is always at offset 3.
+    let mut seps = [3usize; 16];
+    let mut at = 3usize;
+    for (k, slot) in seps.iter_mut().enumerate().skip(1) {
+        let from = at + 1;
+        let rest = isa.get(from..).unwrap_or(&[]);
+        // Data elements of a real ISA are at most 15 bytes; a separator further away means
+        // the element separator guess is wrong or the header is truncated.
+        match memchr(elem, rest.get(..rest.len().min(64)).unwrap_or(&[])) {
+            Some(i) => {
+                at = from + i;
+                *slot = at;
+            }
+            None => {
+                return Err(bad(format!(
+                    "only {k} of 16 element separators (0x{elem:02X}) found"
+                )));
+            }
+        }
+    }
+    let component = *isa
+        .get(at + 1)
+        .ok_or_else(|| bad("input ends before ISA16".into()))?;
+    let segment = *isa
+        .get(at + 2)
+        .ok_or_else(|| bad("input ends before the segment terminator".into()))?;
+    let field = |n: usize| -> &[u8] {
+        // ISA element n (1..=15) lies between separator n-1 and separator n.
+        let (Some(&a), Some(&b)) = (seps.get(n - 1), seps.get(n)) else {
+            return &[];
+        };
+        isa.get(a + 1..b).unwrap_or(&[])
+    };
+    let version = field(12);
+    let isa11 = field(11);
+    let repetition = match (isa11, version >= b"00402".as_slice()) {
+        ([r], true) if !r.is_ascii_alphanumeric() && *r != b' ' => Some(*r),
+        _ => None,
+    };
+    let delimiters = Delimiters {
+        element: elem,
+        component,
+        segment,
+        repetition,
+        newline_after_segment: false,
+    };
+    if component == elem || segment == elem || segment == component {
+        return Err(bad(format!(
+            "delimiters are not distinct (element 0x{elem:02X}, component 0x{component:02X}, segment 0x{segment:02X})"
+        )));
+    }
+    if segment.is_ascii_alphanumeric() || segment == b' ' {
+        return Err(bad(format!(
+            "segment terminator 0x{segment:02X} is a letter, digit or space"
+        )));
+    }
+    let mut delimiters = delimiters;
+    if delimiters
+        .repetition
+        .is_some_and(|r| r == component || r == segment || r == elem)
+    {
+        delimiters.repetition = None;
+    }
+    Ok(IsaLayout {
+        delimiters,
+        start,
+        terminator_at: start + at + 2,
+    })
+}
+
+/// Something the reader noticed that is not a segment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReaderNote {
+    /// Non-blank bytes outside any interchange (after an IEA), skipped.
+    Junk { offset: usize, len: usize },
+}
+
+/// Streaming tokenizer. Iterate with [`Reader::next_segment`].
+#[derive(Debug, Clone)]
+pub struct Reader<'a> {
+    input: &'a [u8],
+    pos: usize,
+    delims: Option<Delimiters>,
+    in_interchange: bool,
+    position: u32,
+    set_position: u32,
+    in_set: bool,
+    notes: Vec<ReaderNote>,
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(input: &'a [u8]) -> Self {
+        // A UTF-8 byte order mark is tolerated at the very start.
+        let pos = if input.starts_with(&[0xEF, 0xBB, 0xBF]) {
+            3
+        } else {
+            0
+        };
+        Reader {
+            input,
+            pos,
+            delims: None,
+            in_interchange: false,
+            position: 0,
+            set_position: 0,
+            in_set: false,
+            notes: Vec::new(),
+        }
+    }
+
+    /// Junk found outside interchanges so far.
+    pub fn notes(&self) -> &[ReaderNote] {
+        &self.notes
+    }
+
+    /// Delimiters of the current interchange.
+    pub fn delimiters(&self) -> Option<Delimiters> {
+        self.delims
+    }
+
+    fn skip_blank(&mut self) {
+        while self.input.get(self.pos).is_some_and(|&b| is_blank(b)) {
+            self.pos += 1;
+        }
+    }
+
+    fn at_isa(&self) -> bool {
+        let rest = self.input.get(self.pos..).unwrap_or(&[]);
+        rest.starts_with(b"ISA") && rest.get(3).is_some_and(|b| !b.is_ascii_alphanumeric())
+    }
+
+    /// Next segment, `Ok(None)` at the end. `Err` only when an ISA cannot be read
+    /// (after an error the reader skips to the next "ISA", so callers may continue).
+    pub fn next_segment(&mut self) -> Result<Option<Segment<'a>>, X12Error> {
+        loop {
+            if !self.in_interchange {
+                self.skip_blank();
+                if self.pos >= self.input.len() {
+                    return Ok(None);
+                }
+                if !self.at_isa() {
+                    let rest = self.input.get(self.pos..).unwrap_or(&[]);
+                    // Search from the next byte so a bare "ISA" that is not a header always makes progress.
+                    let next = rest
+                        .get(1..)
+                        .and_then(|r| memchr::memmem::find(r, b"ISA"))
+                        .map(|i| i + 1);
+                    if self.delims.is_none() && next.is_none() {
+                        let offset = self.pos;
+                        self.pos = self.input.len();
+                        return Err(X12Error::NoInterchange { offset });
+                    }
+                    let len = next.unwrap_or(rest.len());
+                    self.notes.push(ReaderNote::Junk {
+                        offset: self.pos,
+                        len,
+                    });
+                    self.pos += len;
+                    continue;
+                }
+            } else {
+                // Tolerate blank lines between segments unless a line break is a delimiter.
+                while let Some(&b) = self.input.get(self.pos) {
+                    let is_delim = self.delims.is_some_and(|d| d.is_delimiter(b));
+                    if (b == b'\r' || b == b'\n') && !is_delim {
+                        self.pos += 1;
+                    } else {
+                        break;
+                    }
+                }
+                if self.pos >= self.input.len() {
+                    self.in_interchange = false;
+                    return Ok(None);
+                }
+            }
+            if self.at_isa() {
+                return self.read_isa().map(Some);
+            }
+            let Some(d) = self.delims else {
+                // Unreachable in practice (in_interchange implies delimiters); stay safe.
+                self.in_interchange = false;
+                continue;
+            };
+            let start = self.pos;
+            let rest = self.input.get(start..).unwrap_or(&[]);
+            let (body, terminated) = match memchr(d.segment, rest) {
+                Some(i) => {
+                    self.pos = start + i + 1;
+                    self.skip_line_break(d.segment);
+                    (rest.get(..i).unwrap_or(&[]), true)
+                }
+                None => {
+                    self.pos = self.input.len();
+                    // An unterminated tail made only of blanks is not a segment.
+                    let trimmed_len = rest
+                        .iter()
+                        .rposition(|&b| !is_blank(b))
+                        .map_or(0, |p| p + 1);
+                    if trimmed_len == 0 {
+                        self.in_interchange = false;
+                        return Ok(None);
+                    }
+                    (rest.get(..trimmed_len).unwrap_or(&[]), false)
+                }
+            };
+            if body.is_empty() {
+                // Empty segment (two terminators in a row): nothing to yield.
+                continue;
+            }
+            let (id, seg_rest) = match memchr(d.element, body) {
+                Some(i) => (body.get(..i).unwrap_or(&[]), body.get(i..).unwrap_or(&[])),
+                None => (body, &[][..]),
+            };
+            // Positions count within the set (ST = 1); outside sets they count within the interchange.
+            if id == b"ST" {
+                self.in_set = true;
+                self.set_position = 0;
+            }
+            let position = if self.in_set {
+                self.set_position = self.set_position.saturating_add(1);
+                self.set_position
+            } else {
+                self.position = self.position.saturating_add(1);
+                self.position
+            };
+            let seg = Segment {
+                id,
+                rest: seg_rest,
+                delimiters: d,
+                position,
+                offset: start,
+                terminated,
+            };
+            if id == b"SE" {
+                self.in_set = false;
+            }
+            if id == b"IEA" {
+                self.in_interchange = false;
+            }
+            return Ok(Some(seg));
+        }
+    }
+
+    /// After a terminator, skip CR, LF or CRLF (and the other one when the terminator is itself CR or LF).
+    fn skip_line_break(&mut self, terminator: u8) {
+        let next = self.input.get(self.pos).copied();
+        match (terminator, next) {
+            (b'\r', Some(b'\n')) | (b'\n', Some(b'\r')) => self.pos += 1,
+            (b'\r' | b'\n', _) => {}
+            (_, Some(b'\r')) => {
+                self.pos += 1;
+                if self.input.get(self.pos) == Some(&b'\n') {
+                    self.pos += 1;
+                }
+            }
+            (_, Some(b'\n')) => self.pos += 1,
+            _ => {}
+        }
+    }
+
+    fn read_isa(&mut self) -> Result<Segment<'a>, X12Error> {
+        let start = self.pos;
+        match read_isa_layout(self.input, start) {
+            Ok(layout) => {
+                let d = layout.delimiters;
+                self.delims = Some(d);
+                self.in_interchange = true;
+                self.in_set = false;
+                self.position = 1;
+                let body = self.input.get(start..layout.terminator_at).unwrap_or(&[]);
+                self.pos = layout.terminator_at + 1;
+                self.skip_line_break(d.segment);
+                Ok(Segment {
+                    id: body.get(..3).unwrap_or(&[]),
+                    rest: body.get(3..).unwrap_or(&[]),
+                    delimiters: d,
+                    position: 1,
+                    offset: start,
+                    terminated: true,
+                })
+            }
+            Err(e) => {
+                // Skip past this "ISA" so a caller can resume at the next interchange.
+                self.in_interchange = false;
+                let after = start + 3;
+                let rest = self.input.get(after..).unwrap_or(&[]);
+                self.pos =
+                    memchr::memmem::find(rest, b"ISA").map_or(self.input.len(), |i| after + i);
+                if self.delims.is_none() {
+                    // Remember that we did see an interchange attempt, so later junk is junk.
+                    self.delims = Some(Delimiters::default());
+                }
+                Err(e)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all(input: &[u8]) -> Vec<Segment<'_>> {
+        let mut r = Reader::new(input);
+        let mut out = Vec::new();
+        while let Ok(Some(s)) = r.next_segment() {
+            out.push(s);
+        }
+        out
+    }
+
+    const STAR: &[u8] = b"ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *240102*1030*^*00501*000000001*0*T*:~\r\nGS*PO*S*R*20240102*1030*1*X*005010~\r\nST*850*0001~BEG*00*SA*PO1**20240102~SE*3*0001~GE*1*1~IEA*1*000000001~";
+
+    #[test]
+    fn star_tilde_crlf() {
+        let segs = all(STAR);
+        let ids: Vec<&[u8]> = segs.iter().map(|s| s.id).collect();
+        assert_eq!(
+            ids,
+            vec![&b"ISA"[..], b"GS", b"ST", b"BEG", b"SE", b"GE", b"IEA"]
+        );
+        let d = segs[0].delimiters;
+        assert_eq!(
+            (d.element, d.component, d.segment, d.repetition),
+            (b'*', b':', b'~', Some(b'^'))
+        );
+        assert_eq!(segs[0].element(6), Some(&b"SENDER         "[..]));
+        assert_eq!(segs[0].element(16), Some(&b":"[..]));
+        assert_eq!(segs[3].element(3), Some(&b"PO1"[..]));
+        assert_eq!(segs[3].element(4), Some(&b""[..]));
+        assert_eq!(segs[3].element(6), None);
+        assert_eq!(segs[3].position, 2);
+        assert_eq!(segs[2].position, 1);
+        assert!(segs.iter().all(|s| s.terminated));
+    }
+
+    #[test]
+    fn pipe_and_newline_terminator_with_backtick_component() {
+        let input = b"\xEF\xBB\xBF  \nISA|00|          |00|          |ZZ|A              |ZZ|B              |240102|1030|U|00401|000000007|1|P|`\nGS|PO|A|B|20240102|1030|7|X|004010\nST|850|0001\nPO1|1|2|EA|||BP|X`Y\nSE|3|0001\nGE|1|7\nIEA|1|000000007\n";
+        let segs = all(input);
+        assert_eq!(segs.len(), 7);
+        let d = segs[0].delimiters;
+        assert_eq!(
+            (d.element, d.component, d.segment, d.repetition),
+            (b'|', b'`', b'\n', None)
+        );
+        let comps: Vec<&[u8]> = segs[3].components(7).collect();
+        assert_eq!(comps, vec![&b"X"[..], b"Y"]);
+        assert_eq!(segs[6].element(2), Some(&b"000000007"[..]));
+    }
+
+    #[test]
+    fn two_interchanges_different_delimiters_and_trailing_junk() {
+        let mut input = STAR.to_vec();
+        input.extend_from_slice(b"\r\nISA!00!          !00!          !ZZ!X              !ZZ!Y              !240102!1030!U!00401!000000002!0!T!{\x15GS!FA!X!Y!20240102!1030!2!X!004010\x15GE!0!2\x15IEA!1!000000002\x15\x1a\r\n  ");
+        let mut r = Reader::new(&input);
+        let mut isa = Vec::new();
+        let mut n = 0;
+        while let Ok(Some(s)) = r.next_segment() {
+            n += 1;
+            if s.is("ISA") {
+                isa.push(s.delimiters);
+            }
+        }
+        assert_eq!(n, 11);
+        assert_eq!(isa.len(), 2);
+        assert_eq!(
+            (isa[1].element, isa[1].component, isa[1].segment),
+            (b'!', b'{', 0x15)
+        );
+        // 0x1A and blanks after the last IEA are tolerated; the blank-only tail is not junk.
+        assert!(r.notes().is_empty());
+        let mut with_junk = input.clone();
+        with_junk.extend_from_slice(b"garbage");
+        let mut r = Reader::new(&with_junk);
+        while let Ok(Some(_)) = r.next_segment() {}
+        assert_eq!(r.notes().len(), 1);
+    }
+
+    #[test]
+    fn repetitions_only_when_declared() {
+        let segs = all(STAR);
+        let reps: Vec<&[u8]> = segs[3].repetitions(2).collect();
+        assert_eq!(reps, vec![&b"SA"[..]]);
+    }
+
+    #[test]
+    fn truncated_and_garbage_never_panic() {
+        for cut in 0..STAR.len() {
+            let _ = all(&STAR[..cut]);
+        }
+        let mut r = Reader::new(b"hello");
+        assert!(matches!(
+            r.next_segment(),
+            Err(X12Error::NoInterchange { .. })
+        ));
+        let mut r = Reader::new(b"ISA*00*short~");
+        assert!(matches!(r.next_segment(), Err(X12Error::InvalidIsa { .. })));
+        assert_eq!(r.next_segment(), Ok(None));
+    }
+}
