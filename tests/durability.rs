@@ -151,7 +151,7 @@ async fn assert_exactly_once(env: &TestEnv, store: &Store, inbound: &[i64]) -> B
 async fn sigkill_at_random_points_loses_nothing_and_repeats_nothing(db: Db) {
     // Arrange: 200 orders stored and waiting.
     let env = TestEnv::new(db).await;
-    let ids = ingest_orders(&env, 200);
+    let ids = ingest_orders(&env, 300);
     let store = env.store().await;
 
     // Act: start the gateway and kill it without warning, five times, at random moments.
@@ -159,7 +159,7 @@ async fn sigkill_at_random_points_loses_nothing_and_repeats_nothing(db: Db) {
     let mut interrupted = 0;
     for _ in 0..5 {
         let server = env.serve();
-        tokio::time::sleep(Duration::from_millis(rng.random_range(150..900))).await;
+        tokio::time::sleep(Duration::from_millis(rng.random_range(100..600))).await;
         server.kill();
         if finished(&store).await < ids.len() {
             interrupted += 1;

@@ -352,7 +352,56 @@ async fn commands_report_bad_input_precisely(db: Db) {
     assert!(err.contains("pipeline.workers"), "{err}");
 }
 
+async fn bad_850_is_rejected_with_the_997_codes_the_partner_expects(db: Db) {
+    let env = TestEnv::new(db).await;
+    let server = env.serve();
+    let store = env.store().await;
+    // SE01 claims 9 segments; the set has 7.
+    let good = String::from_utf8(order_850(31, "PO-31")).unwrap();
+    let bad = good.replace("SE*7*0001", "SE*9*0001");
+    assert_ne!(good, bad);
+
+    let (status, body) = http(
+        server.addr,
+        "POST",
+        "/api/v1/partners/acme/messages",
+        bad.as_bytes(),
+    );
+    assert_eq!(status, 202, "{body}");
+    let id = serde_json::from_str::<serde_json::Value>(&body).unwrap()["message_id"]
+        .as_i64()
+        .unwrap();
+    let m = settled(&store, id).await;
+
+    assert_eq!(m.state, MessageState::Rejected, "{m:?}");
+    assert_eq!(
+        messages::raw(&store, id).await.unwrap(),
+        bad.as_bytes(),
+        "raw bytes kept"
+    );
+    let history = events::for_message(&store, id).await.unwrap();
+    assert!(
+        history.iter().any(|e| e
+            .detail
+            .as_deref()
+            .unwrap_or("")
+            .contains("SE01 says 9 segments")),
+        "the precise error is in the history: {history:#?}"
+    );
+    assert!(
+        !env.path().join("data/delivered/acme/PO-31.json").exists(),
+        "nothing delivered"
+    );
+    let acks = messages::related(&store, id).await.unwrap();
+    assert_eq!(acks.len(), 1);
+    let segs = segments(&messages::raw(&store, acks[0].id).await.unwrap());
+    assert!(segs.contains(&"AK2*850*0001".to_owned()), "{segs:?}");
+    assert!(segs.contains(&"AK5*R*4".to_owned()), "{segs:?}");
+    assert!(segs.contains(&"AK9*R*1*1*0".to_owned()), "{segs:?}");
+}
+
 on_both_backends!(
+    bad_850_is_rejected_with_the_997_codes_the_partner_expects,
     ingest_then_serve_delivers_order_and_sends_997,
     resent_interchange_is_not_posted_twice,
     same_po_in_a_new_interchange_is_delivered_once,

@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
 use crate::documents::x12 as x12doc;
+use crate::edi::x12::Severity;
 use crate::edi::x12::ack::{write_functional_ack, write_ta1};
 use crate::partners::Partners;
 use crate::pipeline::envelope::ack_envelope;
@@ -308,8 +309,15 @@ fn translate(file: &Path) -> anyhow::Result<ExitCode> {
             writeln!(out)?;
         }
         for e in &ic.errors {
-            problems += 1;
-            eprintln!("{}: {e}", file.display());
+            let level = match e.severity {
+                Severity::Error => {
+                    problems += 1;
+                    "error"
+                }
+                Severity::Warning => "warning",
+                Severity::Info => "note",
+            };
+            eprintln!("{}: {level}: {e}", file.display());
         }
     }
     for d in &t.diagnostics {

@@ -1,0 +1,102 @@
+//! The command line as an operator uses it, with no database involved: `translate`, `ack`
+//! and `partners check`.
+
+mod common;
+
+use common::{Db, TestEnv, segments};
+
+const FIXTURE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/x12/850_acme.edi"
+);
+
+#[tokio::test]
+async fn translate_prints_one_canonical_order_per_line() {
+    let env = TestEnv::new(Db::Sqlite).await;
+    let (code, out, err) = env.run(&["translate", FIXTURE]);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 1, "{out}");
+    let order: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+    assert_eq!(order["type"], "Order");
+    assert_eq!(order["po_number"], "PO-1001");
+    assert_eq!(order["po_date"], "2026-11-26");
+    assert_eq!(order["currency"], "USD");
+    assert_eq!(order["requested_delivery_date"], "2026-12-03");
+    assert_eq!(order["lines"].as_array().unwrap().len(), 2);
+    assert_eq!(order["lines"][0]["quantity"], "10");
+    assert_eq!(order["lines"][0]["unit_price"], "12.50");
+    assert_eq!(order["lines"][0]["description"], "Blue widget");
+    assert_eq!(order["parties"][0]["role"], "ShipTo");
+    assert_eq!(order["parties"][0]["city"], "Springfield");
+    // Nothing was stored.
+    assert!(!env.path().join("data").exists());
+}
+
+#[tokio::test]
+async fn translate_refuses_unreadable_input_with_a_precise_message() {
+    let env = TestEnv::new(Db::Sqlite).await;
+    let junk = env.file("junk.txt", b"hello, this is not EDI\n");
+    let (code, out, err) = env.run(&["translate", junk.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert!(
+        err.contains("not X12 (ISA), EDIFACT (UNA/UNB) or XML"),
+        "{err}"
+    );
+
+    let truncated = env.file("trunc.edi", &std::fs::read(FIXTURE).unwrap()[..60]);
+    let (code, _, err) = env.run(&["translate", truncated.to_str().unwrap()]);
+    assert_ne!(code, 0);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(err.contains("ISA"), "{err}");
+}
+
+#[tokio::test]
+async fn ack_prints_the_997_the_gateway_would_send() {
+    let env = TestEnv::new(Db::Sqlite).await;
+    let (code, out, err) = env.run(&["ack", FIXTURE]);
+    assert_eq!(code, 0, "{err}");
+    let segs = segments(out.as_bytes());
+    assert!(
+        segs[0]
+            .starts_with("ISA*00*          *00*          *ZZ*WHARF          *ZZ*ACMERETAIL     *"),
+        "{}",
+        segs[0]
+    );
+    assert_eq!(segs[0].len(), 105, "ISA is fixed width: {}", segs[0]);
+    let body: Vec<&str> = segs
+        .iter()
+        .skip(1)
+        .map(String::as_str)
+        .filter(|s| !s.starts_with("GS") && !s.starts_with("GE") && !s.starts_with("IEA"))
+        .collect();
+    assert_eq!(
+        body,
+        [
+            "ST*997*0001",
+            "AK1*PO*101",
+            "AK2*850*0001",
+            "AK5*A",
+            "AK9*A*1*1*1",
+            "SE*6*0001"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn partners_check_reports_file_line_and_hint() {
+    let env = TestEnv::new(Db::Sqlite).await;
+    let (code, out, _) = env.run(&["partners", "check"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("ok      acme"), "{out}");
+    assert!(out.contains("ok      globex"), "{out}");
+
+    env.file("partners/broken.toml", b"id = \"broken\"\nname = \"Broken\"\n[x12]\nqualifier = \"Z\"\nid = \"B\"\nfunctional_ack = \"998\"\n");
+    let (code, out, _) = env.run(&["partners", "check"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("broken.toml:4: x12.qualifier"), "{out}");
+    assert!(out.contains("hint:"), "{out}");
+    assert!(out.contains("broken.toml:6: x12.functional_ack"), "{out}");
+    assert!(out.contains("2 profile(s) loaded, 2 problem(s)"), "{out}");
+}
