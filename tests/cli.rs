@@ -100,3 +100,33 @@ async fn partners_check_reports_file_line_and_hint() {
     assert!(out.contains("broken.toml:6: x12.functional_ack"), "{out}");
     assert!(out.contains("2 profile(s) loaded, 2 problem(s)"), "{out}");
 }
+
+#[tokio::test]
+async fn ack_follows_the_partners_999_policy() {
+    let env = TestEnv::new(Db::Sqlite).await;
+    // Globex (01/123456789) wants 999s; its profile is found from the envelope's sender.
+    let x12 = String::from_utf8(common::order_850_from("123456789", 5, "G-5"))
+        .unwrap()
+        .replace("*ZZ*123456789      *", "*01*123456789      *");
+    let file = env.file("globex.edi", x12.as_bytes());
+    let (code, out, err) = env.run(&["ack", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let segs = segments(out.as_bytes());
+    assert!(segs[0].contains("*01*123456789      *"), "{}", segs[0]);
+    assert!(segs[0].contains("*00501*"), "999 is 5010: {}", segs[0]);
+    assert!(
+        segs.iter()
+            .any(|s| s.starts_with("GS*FA*WHARF*123456789*") && s.ends_with("*X*005010X231A1")),
+        "{segs:?}"
+    );
+    assert!(
+        segs.contains(&"ST*999*0001*005010X231A1".to_owned())
+            || segs.iter().any(|s| s.starts_with("ST*999*")),
+        "{segs:?}"
+    );
+    assert!(segs.iter().any(|s| s == "IK5*A"), "{segs:?}");
+
+    let (code, _, err) = env.run(&["ack", file.to_str().unwrap(), "--partner", "nobody"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("nobody"), "{err}");
+}

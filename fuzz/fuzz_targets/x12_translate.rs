@@ -3,25 +3,26 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wharf::documents::x12::{TranslateOptions, translate};
+use wharf::config::{Identity, Usage};
+use wharf::documents::x12::translate;
+use wharf::pipeline::envelope::ack_envelope;
 
 fuzz_target!(|data: &[u8]| {
     let _ = wharf::edi::x12::envelope::peek_isa(data);
-    if let Ok(t) = translate(data, &TranslateOptions::default()) {
+    let me = Identity {
+        x12_qualifier: "ZZ".into(),
+        x12_id: "WHARF".into(),
+        usage: Usage::Production,
+    };
+    if let Ok(t) = translate(data) {
         for ic in &t.interchanges {
-            let env = wharf::edi::x12::ack::OutboundEnvelope::now(
-                "ZZ".into(),
-                "WHARF".into(),
-                ic.header.sender_qualifier.clone(),
-                ic.header.sender_id.clone(),
-                1,
-                'P',
-            );
+            let to = (ic.header.sender_qualifier.as_str(), ic.header.sender_id.as_str());
             if let Some(a) = &ic.ack {
+                let env = ack_envelope(&me, to, 1, 1, Some(a));
                 let _ = wharf::edi::x12::ack::write_functional_ack(a, &env);
             }
             if let Some(t) = &ic.ta1 {
-                let _ = wharf::edi::x12::ack::write_ta1(t, &env);
+                let _ = wharf::edi::x12::ack::write_ta1(t, &ack_envelope(&me, to, 1, 0, None));
             }
         }
     }

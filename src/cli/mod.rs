@@ -150,8 +150,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::Serve => serve(settings(&cli)?).await,
         Command::Ingest { files, partner } => ingest(settings(&cli)?, files, partner).await,
-        Command::Translate { file, partner: _ } => translate(file),
-        Command::Ack { file, partner: _ } => ack(&settings(&cli)?, file),
+        Command::Translate { file, partner } => {
+            if let Some(id) = partner {
+                named_profile(&settings(&cli)?, id)?;
+            }
+            translate(file)
+        }
+        Command::Ack { file, partner } => ack(&settings(&cli)?, file, partner.as_deref()),
         Command::Partners {
             command: PartnersCommand::Check,
         } => partners_check(&settings(&cli)?),
@@ -274,7 +279,21 @@ async fn ingest(s: Settings, files: &[PathBuf], partner: &str) -> anyhow::Result
     Ok(ExitCode::SUCCESS)
 }
 
-fn read_x12(file: &Path) -> anyhow::Result<(Vec<u8>, x12doc::X12Translation)> {
+/// The profile `--partner ID` names; a usage error when it is not loaded.
+fn named_profile(s: &Settings, id: &str) -> anyhow::Result<crate::partners::Profile> {
+    load_partners(s, true).get(id).cloned().ok_or_else(|| {
+        UsageError(format!(
+            "partner `{id}` has no loaded profile in {} (see `wharf partners check`)",
+            s.partners_dir.display()
+        ))
+        .into()
+    })
+}
+
+fn read_x12(
+    file: &Path,
+    options: x12doc::TranslateOptions,
+) -> anyhow::Result<(Vec<u8>, x12doc::X12Translation)> {
     let raw = std::fs::read(file)
         .map_err(|e| UsageError(format!("cannot read {}: {e}", file.display())))?;
     match Format::sniff(&raw) {
@@ -295,12 +314,13 @@ fn read_x12(file: &Path) -> anyhow::Result<(Vec<u8>, x12doc::X12Translation)> {
             .into());
         }
     }
-    let t = x12doc::translate(&raw).map_err(|e| UsageError(format!("{}: {e}", file.display())))?;
+    let t = x12doc::translate_with(&raw, options)
+        .map_err(|e| UsageError(format!("{}: {e}", file.display())))?;
     Ok((raw, t))
 }
 
 fn translate(file: &Path) -> anyhow::Result<ExitCode> {
-    let (_, t) = read_x12(file)?;
+    let (_, t) = read_x12(file, x12doc::TranslateOptions::default())?;
     let mut out = std::io::stdout().lock();
     let mut problems = 0;
     for ic in &t.interchanges {
@@ -330,8 +350,24 @@ fn translate(file: &Path) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn ack(s: &Settings, file: &Path) -> anyhow::Result<ExitCode> {
-    let (_, t) = read_x12(file)?;
+fn ack(s: &Settings, file: &Path, partner: Option<&str>) -> anyhow::Result<ExitCode> {
+    // The partner's profile decides 997 or 999: named, or found from the envelope's sender.
+    let profile = match partner {
+        Some(id) => Some(named_profile(s, id)?),
+        None => std::fs::read(file).ok().and_then(|raw| {
+            let isa = crate::edi::x12::envelope::peek_isa(&raw).ok()?;
+            load_partners(s, true)
+                .by_x12_sender(&isa.sender_qualifier, &isa.sender_id)
+                .cloned()
+        }),
+    };
+    use crate::partners::FunctionalAckPolicy;
+    let policy = profile.map_or(FunctionalAckPolicy::F997, |p| p.functional_ack);
+    let ack_kind = match policy {
+        FunctionalAckPolicy::F999 => crate::model::AckKind::F999,
+        _ => crate::model::AckKind::F997,
+    };
+    let (_, t) = read_x12(file, x12doc::TranslateOptions { ack_kind })?;
     let me = &s.identity;
     let mut out = std::io::stdout().lock();
     // Control numbers count up from 1 here; the pipeline takes them from the store.
@@ -345,7 +381,11 @@ fn ack(s: &Settings, file: &Path) -> anyhow::Result<ExitCode> {
             control += 1;
             out.write_all(&write_ta1(t, &ack_envelope(me, to, control, 0, None))?)?;
         }
-        if let Some(a) = &ic.ack {
+        if let Some(a) = ic
+            .ack
+            .as_ref()
+            .filter(|_| policy != FunctionalAckPolicy::None)
+        {
             control += 1;
             out.write_all(&write_functional_ack(
                 a,

@@ -84,7 +84,8 @@ pub async fn claim(store: &Store, owner: &str, lease: Duration) -> Result<Option
             "UPDATE jobs SET state = 'running', lease_owner = $1, lease_expires = $2, \
              attempts = attempts + 1, updated_at = $3 \
              WHERE id = (SELECT id FROM jobs \
-                WHERE (state = 'ready' AND run_at <= $3) OR (state = 'running' AND lease_expires < $3) \
+                WHERE state IN ('ready', 'running') \
+                AND ((state = 'ready' AND run_at <= $3) OR (state = 'running' AND lease_expires < $3)) \
                 ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
              RETURNING id, message_id, stage, state, attempts, max_attempts, run_at, lease_owner, last_error"
         }
@@ -92,7 +93,8 @@ pub async fn claim(store: &Store, owner: &str, lease: Duration) -> Result<Option
             "UPDATE jobs SET state = 'running', lease_owner = $1, lease_expires = $2, \
              attempts = attempts + 1, updated_at = $3 \
              WHERE id = (SELECT id FROM jobs \
-                WHERE (state = 'ready' AND run_at <= $3) OR (state = 'running' AND lease_expires < $3) \
+                WHERE state IN ('ready', 'running') \
+                AND ((state = 'ready' AND run_at <= $3) OR (state = 'running' AND lease_expires < $3)) \
                 ORDER BY run_at, id LIMIT 1) \
              RETURNING id, message_id, stage, state, attempts, max_attempts, run_at, lease_owner, last_error"
         }

@@ -81,17 +81,21 @@ impl Store {
             .log_statements(tracing::log::LevelFilter::Trace)
             .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(2));
         let pool = match db.backend {
-            // SQLite has one writer; one connection per process avoids SQLITE_BUSY between our
-            // own tasks, and WAL lets other processes (`wharf messages list`) read meanwhile.
+            // SQLite has one writer: every write transaction here starts with a write, so a
+            // second writer waits on the busy timeout instead of failing on a stale snapshot.
+            // WAL lets readers (the web, `wharf messages list`) run beside the writer.
             Backend::Sqlite => {
                 AnyPoolOptions::new()
-                    .max_connections(1)
+                    .max_connections(4)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             conn.execute("PRAGMA journal_mode = WAL").await?;
                             conn.execute("PRAGMA synchronous = FULL").await?;
                             conn.execute("PRAGMA busy_timeout = 10000").await?;
                             conn.execute("PRAGMA foreign_keys = ON").await?;
+                            // Pages come from the OS cache by mmap instead of one read() each.
+                            conn.execute("PRAGMA mmap_size = 268435456").await?;
+                            conn.execute("PRAGMA cache_size = -32000").await?;
                             Ok(())
                         })
                     })
