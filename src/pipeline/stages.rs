@@ -75,6 +75,39 @@ async fn event(
     Ok(())
 }
 
+/// Where a stage leaves its message.
+struct Outcome<'a> {
+    state: MessageState,
+    kind: EventKind,
+    detail: &'a str,
+    /// Recorded as the message's error (final states that need a person's attention).
+    error: bool,
+    next: Option<Stage>,
+}
+
+/// The end of every stage, inside its transaction: the message's new state, the event that
+/// says why, the next job if there is one; then the commit, and idle workers are woken.
+async fn advance(p: &Pipeline, mut tx: Tx, job: &Job, o: Outcome<'_>) -> Result<(), StageError> {
+    let error = o.error.then_some(o.detail);
+    messages::set_state(&mut tx, job.message_id, o.state, error).await?;
+    event(p, &mut tx, job.message_id, o.kind, job.stage, o.detail).await?;
+    if let Some(next) = o.next {
+        jobs::enqueue(
+            &mut tx,
+            job.message_id,
+            next,
+            p.settings.pipeline.max_attempts,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    if o.next.is_some() {
+        p.wake.notify_waiters();
+    }
+    tracing::info!(state = %o.state, detail = o.detail, "stage done");
+    Ok(())
+}
+
 /// Ends a message's journey here with a final state (rejected, quarantined, …) and its reason.
 async fn finish_with(
     p: &Pipeline,
@@ -83,12 +116,15 @@ async fn finish_with(
     kind: EventKind,
     reason: &str,
 ) -> Result<(), StageError> {
-    let mut tx = begin(p, job).await?;
-    messages::set_state(&mut tx, job.message_id, state, Some(reason)).await?;
-    event(p, &mut tx, job.message_id, kind, job.stage, reason).await?;
-    tx.commit().await?;
-    tracing::warn!(state = %state, reason, "message stopped");
-    Ok(())
+    let tx = begin(p, job).await?;
+    let o = Outcome {
+        state,
+        kind,
+        detail: reason,
+        error: true,
+        next: None,
+    };
+    advance(p, tx, job, o).await
 }
 
 fn profile<'a>(p: &'a Pipeline, partner: Option<&str>) -> Result<&'a Profile, StageError> {
@@ -186,20 +222,10 @@ async fn identify(p: &Pipeline, job: &Job) -> Result<(), StageError> {
         },
     )
     .await?;
-    messages::set_state(&mut tx, job.message_id, MessageState::Identified, None).await?;
     let detail = format!(
         "partner {} by ISA sender {sender}, interchange {}",
         partner.id, isa.control_number
     );
-    event(
-        p,
-        &mut tx,
-        job.message_id,
-        EventKind::Identified,
-        job.stage,
-        &detail,
-    )
-    .await?;
     if !receiver_ok {
         let warn = format!(
             "addressed to {}/{} (ISA07/ISA08), not to this gateway's {}/{}",
@@ -215,16 +241,14 @@ async fn identify(p: &Pipeline, job: &Job) -> Result<(), StageError> {
         )
         .await?;
     }
-    jobs::enqueue(
-        &mut tx,
-        job.message_id,
-        Stage::Translate,
-        p.settings.pipeline.max_attempts,
-    )
-    .await?;
-    tx.commit().await?;
-    tracing::info!(partner = %partner.id, control_number = %isa.control_number, "identified");
-    Ok(())
+    let o = Outcome {
+        state: MessageState::Identified,
+        kind: EventKind::Identified,
+        detail: &detail,
+        error: false,
+        next: Some(Stage::Translate),
+    };
+    advance(p, tx, job, o).await
 }
 
 /// Reads the X12 into canonical documents, queues the acknowledgements the partner expects,
@@ -405,35 +429,29 @@ async fn translate(p: &Pipeline, job: &Job) -> Result<(), StageError> {
                 ),
             )
         };
-        let error = (state != MessageState::Completed).then_some(reason.as_str());
-        messages::set_state(&mut tx, job.message_id, state, error).await?;
-        event(p, &mut tx, job.message_id, kind, job.stage, &reason).await?;
+        let error = state != MessageState::Completed;
+        let o = Outcome {
+            state,
+            kind,
+            detail: &reason,
+            error,
+            next: None,
+        };
+        advance(p, tx, job, o).await
     } else {
-        messages::set_state(&mut tx, job.message_id, MessageState::Translated, None).await?;
         let detail = format!(
             "{} document(s) from {interchanges} interchange(s), {errors} error(s)",
             documents.len()
         );
-        event(
-            p,
-            &mut tx,
-            job.message_id,
-            EventKind::Translated,
-            job.stage,
-            &detail,
-        )
-        .await?;
-        jobs::enqueue(
-            &mut tx,
-            job.message_id,
-            Stage::Map,
-            p.settings.pipeline.max_attempts,
-        )
-        .await?;
+        let o = Outcome {
+            state: MessageState::Translated,
+            kind: EventKind::Translated,
+            detail: &detail,
+            error: false,
+            next: Some(Stage::Map),
+        };
+        advance(p, tx, job, o).await
     }
-    tx.commit().await?;
-    p.wake.notify_waiters();
-    Ok(())
 }
 
 fn load_json<T: serde::de::DeserializeOwned>(
@@ -468,31 +486,19 @@ async fn map(p: &Pipeline, job: &Job) -> Result<(), StageError> {
     for w in &warnings {
         event(p, &mut tx, job.message_id, EventKind::Warning, job.stage, w).await?;
     }
-    messages::set_state(&mut tx, job.message_id, MessageState::Mapped, None).await?;
     let detail = format!(
         "{} order(s) mapped with profile {}",
         mapped.len(),
         profile.id
     );
-    event(
-        p,
-        &mut tx,
-        job.message_id,
-        EventKind::Mapped,
-        job.stage,
-        &detail,
-    )
-    .await?;
-    jobs::enqueue(
-        &mut tx,
-        job.message_id,
-        Stage::Deliver,
-        p.settings.pipeline.max_attempts,
-    )
-    .await?;
-    tx.commit().await?;
-    p.wake.notify_waiters();
-    Ok(())
+    let o = Outcome {
+        state: MessageState::Mapped,
+        kind: EventKind::Mapped,
+        detail: &detail,
+        error: false,
+        next: Some(Stage::Deliver),
+    };
+    advance(p, tx, job, o).await
 }
 
 /// Makes a document key safe as one file-name component.
@@ -588,24 +594,19 @@ async fn deliver(p: &Pipeline, job: &Job) -> Result<(), StageError> {
         write_atomically(&path, &body).await?;
         delivered.push(format!("{} → {}", order.client_order_ref, path.display()));
     }
-    messages::set_state(&mut tx, job.message_id, MessageState::Delivered, None).await?;
     let detail = if delivered.is_empty() {
         "nothing new to deliver".to_owned()
     } else {
         delivered.join("; ")
     };
-    event(
-        p,
-        &mut tx,
-        job.message_id,
-        EventKind::Delivered,
-        job.stage,
-        &detail,
-    )
-    .await?;
-    tx.commit().await?;
-    tracing::info!(orders = delivered.len(), "delivered");
-    Ok(())
+    let o = Outcome {
+        state: MessageState::Delivered,
+        kind: EventKind::Delivered,
+        detail: &detail,
+        error: false,
+        next: None,
+    };
+    advance(p, tx, job, o).await
 }
 
 /// Gives an outbound document its control numbers and bytes, in one transaction, so each
@@ -648,25 +649,14 @@ async fn encode(p: &Pipeline, job: &Job) -> Result<(), StageError> {
     let filename = format!("{}_{doc_type}_{control}.x12", profile.id);
     messages::set_encoded(&mut tx, job.message_id, &bytes, &control, &filename).await?;
     let detail = format!("{doc_type} interchange {control}, {} bytes", bytes.len());
-    event(
-        p,
-        &mut tx,
-        job.message_id,
-        EventKind::Encoded,
-        job.stage,
-        &detail,
-    )
-    .await?;
-    jobs::enqueue(
-        &mut tx,
-        job.message_id,
-        Stage::Send,
-        p.settings.pipeline.max_attempts,
-    )
-    .await?;
-    tx.commit().await?;
-    p.wake.notify_waiters();
-    Ok(())
+    let o = Outcome {
+        state: MessageState::Encoded,
+        kind: EventKind::Encoded,
+        detail: &detail,
+        error: false,
+        next: Some(Stage::Send),
+    };
+    advance(p, tx, job, o).await
 }
 
 /// Sends an encoded message on the partner's outbound channel.
@@ -691,20 +681,15 @@ async fn send(p: &Pipeline, job: &Job) -> Result<(), StageError> {
     let mut tx = begin(p, job).await?;
     write_atomically(&detail, &raw).await?;
     messages::set_channel(&mut tx, job.message_id, channel).await?;
-    messages::set_state(&mut tx, job.message_id, MessageState::Sent, None).await?;
     let text = format!("written to {}", detail.display());
-    event(
-        p,
-        &mut tx,
-        job.message_id,
-        EventKind::Sent,
-        job.stage,
-        &text,
-    )
-    .await?;
-    tx.commit().await?;
-    tracing::info!(path = %detail.display(), "sent");
-    Ok(())
+    let o = Outcome {
+        state: MessageState::Sent,
+        kind: EventKind::Sent,
+        detail: &text,
+        error: false,
+        next: None,
+    };
+    advance(p, tx, job, o).await
 }
 
 /// Like [`file_component`] but keeps the extension's dot (never a leading one).
