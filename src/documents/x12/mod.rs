@@ -2,7 +2,7 @@
 
 pub mod po850;
 
-use crate::edi::x12::envelope::{Interchange, TransactionSetEnvelope, parse_interchanges};
+use crate::edi::x12::envelope::{Event, Interchange, TransactionSetEnvelope, walk};
 use crate::edi::x12::{
     AckCode, Diagnostic, IsaHeader, Location, Severity, TransactionSet, X12Error,
 };
@@ -60,69 +60,98 @@ pub fn translate(input: &[u8]) -> Result<X12Translation, X12Error> {
 
 /// Translates every interchange. `Err` only when not a single ISA can be read.
 pub fn translate_with(input: &[u8], opts: TranslateOptions) -> Result<X12Translation, X12Error> {
-    let env = parse_interchanges(input)?;
-    let interchanges = env
-        .interchanges
-        .iter()
-        .map(|ic| outcome(ic, opts))
-        .collect();
+    let mut interchanges = Vec::new();
+    let mut documents = Vec::new();
+    let diagnostics = translate_stream(input, opts, |out| match out {
+        Output::Document(d) => documents.push(d),
+        Output::Interchange(mut o) => {
+            // A rejected interchange delivers nothing.
+            if o.ta1.as_ref().is_none_or(|t| t.ack_code != 'R') {
+                o.documents = std::mem::take(&mut documents);
+            } else {
+                documents.clear();
+            }
+            interchanges.push(o);
+        }
+    })?;
     Ok(X12Translation {
         interchanges,
-        diagnostics: env.diagnostics,
+        diagnostics,
     })
 }
 
-fn outcome(ic: &Interchange<'_>, opts: TranslateOptions) -> InterchangeOutcome {
-    let mut errors = ic.diagnostics.clone();
-    let fault = ic.ta1_fault();
-    let ta1 = match fault {
-        Some(code) => Some(Ta1 {
-            control_number: ic.header.control_number.clone(),
-            date: ic.header.date.clone(),
-            time: ic.header.time.clone(),
-            ack_code: 'R',
-            note_code: format!("{code:03}"),
-        }),
-        None if ic.header.ack_requested => Some(Ta1 {
-            control_number: ic.header.control_number.clone(),
-            date: ic.header.date.clone(),
-            time: ic.header.time.clone(),
-            ack_code: 'A',
-            note_code: "000".into(),
-        }),
-        None => None,
-    };
-    let mut documents = Vec::new();
-    let mut group_acks = Vec::new();
-    let mut transaction_sets: Vec<String> = Vec::new();
-    for g in &ic.groups {
-        for set in &g.sets {
-            let code = set.kind.code();
-            if !transaction_sets.iter().any(|c| c == code) {
-                transaction_sets.push(code.to_owned());
+/// What [`translate_stream`] hands on, in input order.
+#[derive(Debug)]
+pub enum Output {
+    /// A canonical document, as soon as its set is mapped. Its interchange's trailer has not
+    /// been checked yet: a consumer acts on it only once the interchange's outcome follows
+    /// without a rejecting TA1.
+    Document(Document),
+    /// An interchange's outcome (acknowledgements, diagnostics); `documents` is empty here.
+    Interchange(InterchangeOutcome),
+}
+
+/// The interchange being translated.
+struct Current {
+    header: IsaHeader,
+    /// Faults already known from the ISA itself; later ones arrive with the trailer.
+    isa_faults: usize,
+    faulty_at_start: bool,
+    group_acks: Vec<GroupAck>,
+    set_acks: Vec<SetAck>,
+    transaction_sets: Vec<String>,
+    errors: Vec<Diagnostic>,
+}
+
+/// Streaming translation: one transaction set in memory at a time, whatever the file's
+/// size. Returns the file-level diagnostics.
+pub fn translate_stream(
+    input: &[u8],
+    opts: TranslateOptions,
+    mut sink: impl FnMut(Output),
+) -> Result<Vec<Diagnostic>, X12Error> {
+    let mut file = Vec::new();
+    let mut cur: Option<Current> = None;
+    walk(input, |event| match event {
+        Event::InterchangeStart(ic) => {
+            cur = Some(Current {
+                header: ic.header.clone(),
+                isa_faults: ic.diagnostics.len(),
+                faulty_at_start: ic.ta1_fault().is_some(),
+                group_acks: Vec::new(),
+                set_acks: Vec::new(),
+                transaction_sets: Vec::new(),
+                errors: ic.diagnostics.clone(),
+            });
+        }
+        Event::GroupStart(..) => {
+            if let Some(c) = cur.as_mut() {
+                c.set_acks.clear();
             }
         }
-        errors.extend(g.diagnostics.iter().cloned());
-        let is_ack_group = g.functional_id == "FA";
-        let mut set_acks = Vec::new();
-        for set in &g.sets {
+        Event::Set(header, g, set) => {
+            let Some(c) = cur.as_mut() else { return };
+            let code = set.kind.code();
+            if !c.transaction_sets.iter().any(|t| t == code) {
+                c.transaction_sets.push(code.to_owned());
+            }
             let mut diags = set.diagnostics.clone();
-            if set.is_sound() && fault.is_none() {
+            if set.is_sound() && !c.faulty_at_start {
                 let source = SourceRef {
                     standard: "X12".into(),
                     version: g.version.clone(),
-                    interchange_control: ic.header.control_number.clone(),
+                    interchange_control: header.control_number.clone(),
                     group_control: g.control.clone(),
                     set_control: set.control.clone(),
-                    sender_id: ic.header.sender_id.clone(),
-                    receiver_id: ic.header.receiver_id.clone(),
+                    sender_id: header.sender_id.clone(),
+                    receiver_id: header.receiver_id.clone(),
                 };
                 match map_set(set, source) {
-                    Mapped::Doc(d) => documents.push(d),
+                    Mapped::Doc(d) => sink(Output::Document(d)),
                     Mapped::Faults(f) => diags.extend(f),
                     Mapped::NotMapped => diags.push(Diagnostic::info(
                         Location {
-                            interchange_control: Some(ic.header.control_number.clone()),
+                            interchange_control: Some(header.control_number.clone()),
                             group_control: Some(g.control.clone()),
                             set_control: Some(set.control.clone()),
                             ..Location::default()
@@ -132,38 +161,69 @@ fn outcome(ic: &Interchange<'_>, opts: TranslateOptions) -> InterchangeOutcome {
                             set.kind.code(),
                             set.control,
                             g.control,
-                            ic.header.control_number
+                            header.control_number
                         ),
                     )),
                 }
             }
-            set_acks.push(set_ack(set, &diags));
-            errors.extend(diags);
+            c.set_acks.push(set_ack(set, &diags));
+            c.errors.extend(diags);
         }
-        // Acknowledgements are never acknowledged.
-        if !is_ack_group {
-            group_acks.push(group_ack(g, set_acks));
+        Event::GroupEnd(_, g) => {
+            let Some(c) = cur.as_mut() else { return };
+            c.errors.extend(g.diagnostics.iter().cloned());
+            let sets = std::mem::take(&mut c.set_acks);
+            // Acknowledgements are never acknowledged.
+            if g.functional_id != "FA" {
+                c.group_acks.push(group_ack(g, sets));
+            }
         }
-    }
-    let ack = if fault.is_some() || group_acks.is_empty() {
+        Event::InterchangeEnd(ic) => {
+            let Some(mut c) = cur.take() else { return };
+            c.errors
+                .extend(ic.diagnostics.iter().skip(c.isa_faults).cloned());
+            sink(Output::Interchange(finish(c, ic, opts)));
+        }
+        Event::File(d) => file.push(d.clone()),
+    })?;
+    Ok(file)
+}
+
+/// The interchange's acknowledgements once its trailer has been checked.
+fn finish(c: Current, ic: &Interchange<'_>, opts: TranslateOptions) -> InterchangeOutcome {
+    let fault = ic.ta1_fault();
+    let ta1 = match fault {
+        Some(code) => Some(Ta1 {
+            control_number: c.header.control_number.clone(),
+            date: c.header.date.clone(),
+            time: c.header.time.clone(),
+            ack_code: 'R',
+            note_code: format!("{code:03}"),
+        }),
+        None if c.header.ack_requested => Some(Ta1 {
+            control_number: c.header.control_number.clone(),
+            date: c.header.date.clone(),
+            time: c.header.time.clone(),
+            ack_code: 'A',
+            note_code: "000".into(),
+        }),
+        None => None,
+    };
+    let ack = if fault.is_some() || c.group_acks.is_empty() {
         None
     } else {
         Some(FunctionalAck {
             kind: opts.ack_kind,
-            groups: group_acks,
+            groups: c.group_acks,
         })
     };
-    if fault.is_some() {
-        // A rejected interchange delivers nothing.
-        documents.clear();
-    }
     InterchangeOutcome {
-        header: ic.header.clone(),
-        documents,
+        header: c.header,
+        documents: Vec::new(),
         ack,
         ta1,
-        transaction_sets,
-        errors,
+        transaction_sets: c.transaction_sets,
+        errors: c.errors,
     }
 }
 

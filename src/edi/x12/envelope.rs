@@ -350,7 +350,7 @@ fn check_isa(seg: &Segment<'_>, ic_loc: &Location) -> Vec<Diagnostic> {
 }
 
 /// Generic syntax checks on a segment inside a set: id form (AK304 1) and control characters (AK403 6).
-fn check_set_segment(seg: &Segment<'_>, loc: &Location) -> Vec<Diagnostic> {
+fn check_set_segment(seg: &Segment<'_>, make_loc: impl Fn() -> Location) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let id = seg.id;
     let id_ok = (2..=3).contains(&id.len())
@@ -359,6 +359,7 @@ fn check_set_segment(seg: &Segment<'_>, loc: &Location) -> Vec<Diagnostic> {
             .iter()
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
     if !id_ok {
+        let loc = make_loc();
         out.push(Diagnostic::error(
             Some(AckCode::Segment(1)),
             at_segment(seg, loc.clone()),
@@ -379,6 +380,7 @@ fn check_set_segment(seg: &Segment<'_>, loc: &Location) -> Vec<Diagnostic> {
             .iter()
             .find(|&&b| (b < 0x20 || b == 0x7F) && !seg.delimiters.is_delimiter(b))
         {
+            let loc = make_loc();
             let mut l = at_segment(seg, loc.clone());
             l.element = Some(i as u32 + 1);
             let what = if matches!(bad, b'\r' | b'\n') {
@@ -406,11 +408,55 @@ fn check_set_segment(seg: &Segment<'_>, loc: &Location) -> Vec<Diagnostic> {
     out
 }
 
-/// Walks every interchange in `input`. `Err` only when no ISA can be read at all.
-pub fn parse_interchanges(input: &[u8]) -> Result<Envelopes<'_>, X12Error> {
+/// What [`walk`] reports, in input order. A set arrives whole (ST..SE) and is dropped once the
+/// visitor returns, so memory is bounded by the largest transaction set, never by the file.
+/// Groups and interchanges arrive twice: at their header (no diagnostics of the trailer yet)
+/// and at their end (with every group- or interchange-level diagnostic).
+#[derive(Debug)]
+pub enum Event<'e, 'a> {
+    InterchangeStart(&'e Interchange<'a>),
+    GroupStart(&'e IsaHeader, &'e Group<'a>),
+    Set(&'e IsaHeader, &'e Group<'a>, &'e TransactionSetEnvelope<'a>),
+    GroupEnd(&'e IsaHeader, &'e Group<'a>),
+    InterchangeEnd(&'e Interchange<'a>),
+    /// File-level findings: an unreadable ISA, junk between interchanges.
+    File(&'e Diagnostic),
+}
+
+/// An open functional group while walking: its header and what uniqueness and counts need.
+struct OpenGroup<'a> {
+    group: Group<'a>,
+    set_controls: std::collections::HashSet<String>,
+    set_count: u64,
+    set: Option<TransactionSetEnvelope<'a>>,
+}
+
+struct OpenInterchange<'a> {
+    ic: Interchange<'a>,
+    group_controls: Vec<String>,
+    group_count: u64,
+    group: Option<OpenGroup<'a>>,
+}
+
+/// The envelope state machine; `visit` receives every [`Event`].
+struct Walker<'a, F> {
+    visit: F,
+    ic: Option<OpenInterchange<'a>>,
+    seen_interchange: bool,
+}
+
+/// Walks every interchange in `input`, validating the envelope as it goes and handing each
+/// event to `visit`. `Err` only when no ISA can be read at all.
+pub fn walk<'a, F>(input: &'a [u8], visit: F) -> Result<(), X12Error>
+where
+    F: FnMut(Event<'_, 'a>),
+{
     let mut reader = Reader::new(input);
-    let mut env = Envelopes::default();
-    let mut ic: Option<Interchange<'_>> = None;
+    let mut w = Walker {
+        visit,
+        ic: None,
+        seen_interchange: false,
+    };
     let mut first_error: Option<X12Error> = None;
     loop {
         let seg = match reader.next_segment() {
@@ -418,410 +464,80 @@ pub fn parse_interchanges(input: &[u8]) -> Result<Envelopes<'_>, X12Error> {
             Ok(None) => break,
             Err(e) => {
                 // An unreadable ISA: close what is open and keep going at the next "ISA".
-                if let Some(done) = ic.take() {
-                    env.interchanges.push(finish_interchange(done, None));
-                }
-                env.diagnostics.push(Diagnostic::error(
+                w.finish_interchange(None);
+                let d = Diagnostic::error(
                     Some(AckCode::Ta1(match e {
                         X12Error::InvalidIsa { .. } => 26,
                         _ => 22,
                     })),
                     Location::default(),
                     e.to_string(),
-                ));
+                );
+                (w.visit)(Event::File(&d));
                 first_error.get_or_insert(e);
                 continue;
             }
         };
-        if seg.is("ISA") {
-            if let Some(done) = ic.take() {
-                env.interchanges.push(finish_interchange(done, None));
-            }
-            let header = IsaHeader::from_segment(&seg);
-            let mut new_ic = Interchange {
-                header,
-                groups: Vec::new(),
-                diagnostics: Vec::new(),
-                closed: false,
-            };
-            let loc = loc_ic(&new_ic);
-            new_ic.diagnostics = check_isa(&seg, &loc);
-            ic = Some(new_ic);
-            continue;
-        }
-        let Some(cur) = ic.as_mut() else {
-            // The reader only yields non-ISA segments inside an interchange.
-            continue;
-        };
-        if !seg.terminated && !seg.is("IEA") {
-            let loc = at_segment(&seg, loc_ic(cur));
-            cur.diagnostics.push(Diagnostic::error(
-                Some(AckCode::Ta1(23)),
-                loc,
-                format!(
-                    "input ends inside segment {} at byte {} without a segment terminator (interchange {})",
-                    seg.id_str(),
-                    seg.offset,
-                    cur.header.control_number
-                ),
-            ));
-        }
-        match seg.id {
-            b"GS" => on_gs(cur, seg),
-            b"ST" => on_st(cur, seg),
-            b"SE" => on_se(cur, seg),
-            b"GE" => on_ge(cur, seg),
-            b"IEA" => {
-                if let Some(done) = ic.take() {
-                    env.interchanges.push(finish_interchange(done, Some(seg)));
-                }
-            }
-            _ => on_body(cur, seg),
-        }
+        w.segment(seg);
     }
-    if let Some(done) = ic.take() {
-        env.interchanges.push(finish_interchange(done, None));
-    }
+    w.finish_interchange(None);
     for note in reader.notes() {
         let ReaderNote::Junk { offset, len } = *note;
-        env.diagnostics.push(Diagnostic::warning(
+        let d = Diagnostic::warning(
             Location {
                 offset: Some(offset),
                 ..Location::default()
             },
             format!("{len} byte(s) of data outside any interchange at byte {offset} ignored"),
-        ));
+        );
+        (w.visit)(Event::File(&d));
     }
-    if env.interchanges.is_empty() {
+    if !w.seen_interchange {
         return Err(first_error.unwrap_or(X12Error::NoInterchange { offset: 0 }));
     }
+    Ok(())
+}
+
+/// Walks every interchange and keeps all of it in memory: for tests and small files. The
+/// pipeline uses [`walk`] (through `documents::x12::translate`) instead.
+pub fn parse_interchanges(input: &[u8]) -> Result<Envelopes<'_>, X12Error> {
+    let mut env = Envelopes::default();
+    walk(input, |e| match e {
+        Event::InterchangeStart(ic) => env.interchanges.push(ic.clone()),
+        Event::GroupStart(_, g) => {
+            if let Some(ic) = env.interchanges.last_mut() {
+                ic.groups.push(g.clone());
+            }
+        }
+        Event::Set(_, _, set) => {
+            if let Some(g) = env
+                .interchanges
+                .last_mut()
+                .and_then(|i| i.groups.last_mut())
+            {
+                g.sets.push(set.clone());
+            }
+        }
+        Event::GroupEnd(_, g) => {
+            if let Some(kept) = env
+                .interchanges
+                .last_mut()
+                .and_then(|i| i.groups.last_mut())
+            {
+                kept.diagnostics = g.diagnostics.clone();
+                kept.declared_sets = g.declared_sets;
+                kept.closed = g.closed;
+            }
+        }
+        Event::InterchangeEnd(ic) => {
+            if let Some(kept) = env.interchanges.last_mut() {
+                kept.diagnostics = ic.diagnostics.clone();
+                kept.closed = ic.closed;
+            }
+        }
+        Event::File(d) => env.diagnostics.push(d.clone()),
+    })?;
     Ok(env)
-}
-
-fn group_loc(ic: &Interchange<'_>, g: &Group<'_>) -> Location {
-    Location {
-        interchange_control: Some(ic.header.control_number.clone()),
-        group_control: Some(g.control.clone()),
-        ..Location::default()
-    }
-}
-
-fn on_gs<'a>(ic: &mut Interchange<'a>, seg: Segment<'a>) {
-    close_open_group(ic, None);
-    let t = |n: usize| seg.text(n).unwrap_or_default();
-    let mut g = Group {
-        functional_id: t(1),
-        sender: t(2).trim().to_string(),
-        receiver: t(3).trim().to_string(),
-        date: t(4),
-        time: t(5),
-        control: t(6),
-        version: t(8),
-        sets: Vec::new(),
-        declared_sets: None,
-        diagnostics: Vec::new(),
-        closed: false,
-    };
-    let loc = at_segment(&seg, group_loc(ic, &g));
-    let gs06 = seg.value(6).unwrap_or(&[]);
-    if !is_digits(gs06) || gs06.len() > 9 {
-        let mut l = loc.clone();
-        l.element = Some(6);
-        g.diagnostics.push(Diagnostic::error(
-            Some(AckCode::Group(6)),
-            l,
-            format!(
-                "GS06 group control number {:?} is not 1-9 digits (interchange {})",
-                g.control, ic.header.control_number
-            ),
-        ));
-    } else if ic
-        .groups
-        .iter()
-        .any(|other| same_control(&other.control, &g.control))
-    {
-        let mut l = loc.clone();
-        l.element = Some(6);
-        g.diagnostics.push(Diagnostic::error(
-            Some(AckCode::Group(19)),
-            l,
-            format!(
-                "GS06 group control number {} is used twice in interchange {}",
-                g.control, ic.header.control_number
-            ),
-        ));
-    }
-    if g.functional_id.is_empty() || g.version.is_empty() {
-        g.diagnostics.push(Diagnostic::error(
-            Some(AckCode::Group(if g.functional_id.is_empty() {
-                1
-            } else {
-                2
-            })),
-            loc,
-            format!(
-                "GS is missing GS01 functional id or GS08 version (group {}, interchange {})",
-                g.control, ic.header.control_number
-            ),
-        ));
-    }
-    ic.groups.push(g);
-}
-
-fn open_group<'a, 'b>(ic: &'b mut Interchange<'a>) -> Option<&'b mut Group<'a>> {
-    ic.groups.last_mut().filter(|g| !g.closed)
-}
-
-fn open_set<'a, 'b>(ic: &'b mut Interchange<'a>) -> Option<&'b mut TransactionSetEnvelope<'a>> {
-    open_group(ic)?.sets.last_mut().filter(|s| !s.ended)
-}
-
-fn set_loc(ic_ctl: &str, g: &Group<'_>, set_ctl: &str) -> Location {
-    Location {
-        interchange_control: Some(ic_ctl.to_string()),
-        group_control: Some(g.control.clone()),
-        set_control: Some(set_ctl.to_string()),
-        ..Location::default()
-    }
-}
-
-/// Interchange-level fault for a segment that has no place where it appears.
-fn misplaced(ic: &mut Interchange<'_>, seg: &Segment<'_>, why: &str) {
-    let loc = at_segment(seg, loc_ic(ic));
-    ic.diagnostics.push(Diagnostic::error(
-        Some(AckCode::Ta1(24)),
-        loc,
-        format!(
-            "{} segment at byte {} {why} (interchange {})",
-            seg.id_str(),
-            seg.offset,
-            ic.header.control_number
-        ),
-    ));
-}
-
-fn on_st<'a>(ic: &mut Interchange<'a>, seg: Segment<'a>) {
-    let ic_ctl = ic.header.control_number.clone();
-    close_open_set(&ic_ctl, open_group(ic));
-    let Some(g) = open_group(ic) else {
-        misplaced(ic, &seg, "appears outside a functional group");
-        return;
-    };
-    let control = seg.text(2).unwrap_or_default();
-    let mut set = TransactionSetEnvelope {
-        kind: TransactionSet::from_code(seg.value(1).unwrap_or(&[])),
-        control: control.clone(),
-        implementation_ref: seg.text(3),
-        segments: vec![seg],
-        diagnostics: Vec::new(),
-        closed: false,
-        ended: false,
-    };
-    let loc = at_segment(&seg, set_loc(&ic_ctl, g, &control));
-    let ctx = format!("group {}, interchange {}", g.control, ic_ctl);
-    if seg.value(1).is_none_or(|v| v.len() != 3 || !is_digits(v)) {
-        let mut l = loc.clone();
-        l.element = Some(1);
-        set.diagnostics.push(Diagnostic::error(
-            Some(AckCode::Set(6)),
-            l,
-            format!("ST01 transaction set id is missing or not 3 digits ({ctx})"),
-        ));
-    }
-    let st02 = seg.value(2).unwrap_or(&[]);
-    if !(4..=9).contains(&st02.len()) {
-        let mut l = loc.clone();
-        l.element = Some(2);
-        set.diagnostics.push(Diagnostic::error(
-            Some(AckCode::Set(7)),
-            l,
-            format!("ST02 control number {control:?} is not 4-9 characters ({ctx})"),
-        ));
-    } else if g.sets.iter().any(|s| s.control == control) {
-        let mut l = loc;
-        l.element = Some(2);
-        set.diagnostics.push(Diagnostic::error(
-            Some(AckCode::Set(23)),
-            l,
-            format!("ST02 control number {control} is not unique within the group ({ctx})"),
-        ));
-    }
-    g.sets.push(set);
-}
-
-fn on_se<'a>(ic: &mut Interchange<'a>, seg: Segment<'a>) {
-    let ic_ctl = ic.header.control_number.clone();
-    let group_ctl = open_group(ic)
-        .map(|g| g.control.clone())
-        .unwrap_or_default();
-    let Some(set) = open_set(ic) else {
-        misplaced(ic, &seg, "appears without a matching ST");
-        return;
-    };
-    set.segments.push(seg);
-    set.closed = true;
-    set.ended = true;
-    let loc = at_segment(
-        &seg,
-        Location {
-            interchange_control: Some(ic_ctl.clone()),
-            group_control: Some(group_ctl.clone()),
-            set_control: Some(set.control.clone()),
-            ..Location::default()
-        },
-    );
-    let actual = set.segments.len() as u64;
-    match parse_count(seg.value(1)) {
-        Some(n) if n == actual => {}
-        declared => {
-            let mut l = loc.clone();
-            l.element = Some(1);
-            l.bad_value = seg.text(1);
-            let said = declared.map_or_else(
-                || format!("SE01 {:?} is not a number", seg.text(1).unwrap_or_default()),
-                |n| format!("SE01 says {n} segments"),
-            );
-            set.diagnostics.push(Diagnostic::error(
-                Some(AckCode::Set(4)),
-                l,
-                format!(
-                    "{said} but transaction set {} has {actual} (ST/SE control {}, group {group_ctl}, interchange {ic_ctl})",
-                    set.control, set.control
-                ),
-            ));
-        }
-    }
-    let se02 = seg.text(2).unwrap_or_default();
-    if se02 != set.control {
-        let mut l = loc;
-        l.element = Some(2);
-        l.bad_value = Some(se02.clone());
-        set.diagnostics.push(Diagnostic::error(
-            Some(AckCode::Set(3)),
-            l,
-            format!(
-                "SE02 {se02:?} does not match ST02 {:?} (group {group_ctl}, interchange {ic_ctl})",
-                set.control
-            ),
-        ));
-    }
-}
-
-fn on_ge<'a>(ic: &mut Interchange<'a>, seg: Segment<'a>) {
-    close_open_group(ic, Some(seg));
-}
-
-fn on_body<'a>(ic: &mut Interchange<'a>, seg: Segment<'a>) {
-    let ic_ctl = ic.header.control_number.clone();
-    let group_ctl = open_group(ic)
-        .map(|g| g.control.clone())
-        .unwrap_or_default();
-    let Some(set) = open_set(ic) else {
-        let why = "appears outside a transaction set";
-        misplaced(ic, &seg, why);
-        return;
-    };
-    let loc = Location {
-        interchange_control: Some(ic_ctl),
-        group_control: Some(group_ctl),
-        set_control: Some(set.control.clone()),
-        ..Location::default()
-    };
-    set.diagnostics.extend(check_set_segment(&seg, &loc));
-    set.segments.push(seg);
-}
-
-/// Closes the open set of `g` (if any) because its SE never came.
-fn close_open_set(ic_ctl: &str, g: Option<&mut Group<'_>>) {
-    let Some(g) = g else { return };
-    let gctl = g.control.clone();
-    let Some(set) = g.sets.last_mut().filter(|s| !s.ended) else {
-        return;
-    };
-    set.ended = true;
-    let last = set.segments.last().copied();
-    let mut loc = Location {
-        interchange_control: Some(ic_ctl.to_string()),
-        group_control: Some(gctl.clone()),
-        set_control: Some(set.control.clone()),
-        segment_id: Some("SE".into()),
-        ..Location::default()
-    };
-    if let Some(l) = last {
-        loc.offset = Some(l.offset);
-        loc.segment_position = Some(l.position.saturating_add(1));
-    }
-    set.diagnostics.push(Diagnostic::error(
-        Some(AckCode::Set(2)),
-        loc,
-        format!(
-            "transaction set {} {} has no SE trailer (group {gctl}, interchange {ic_ctl})",
-            set.kind.code(),
-            set.control
-        ),
-    ));
-}
-
-/// Closes the open group, checking GE when given, else recording a missing GE.
-fn close_open_group<'a>(ic: &mut Interchange<'a>, ge: Option<Segment<'a>>) {
-    let ic_ctl = ic.header.control_number.clone();
-    close_open_set(&ic_ctl, open_group(ic));
-    let Some(g) = open_group(ic) else {
-        if let Some(seg) = ge {
-            misplaced(ic, &seg, "appears without a matching GS");
-        }
-        return;
-    };
-    g.closed = true;
-    let base = group_loc_parts(&ic_ctl, &g.control);
-    match ge {
-        None => {
-            g.diagnostics.push(Diagnostic::error(
-                Some(AckCode::Group(3)),
-                Location {
-                    segment_id: Some("GE".into()),
-                    ..base
-                },
-                format!(
-                    "functional group {} ({}) has no GE trailer (interchange {ic_ctl})",
-                    g.control, g.functional_id
-                ),
-            ));
-        }
-        Some(seg) => {
-            let loc = at_segment(&seg, base);
-            let actual = g.sets.len() as u64;
-            g.declared_sets = parse_count(seg.value(1));
-            if g.declared_sets != Some(actual) {
-                let mut l = loc.clone();
-                l.element = Some(1);
-                l.bad_value = seg.text(1);
-                g.diagnostics.push(Diagnostic::error(
-                    Some(AckCode::Group(5)),
-                    l,
-                    format!(
-                        "GE01 says {} transaction sets but group {} has {actual} (interchange {ic_ctl})",
-                        seg.text(1).unwrap_or_default(),
-                        g.control
-                    ),
-                ));
-            }
-            let ge02 = seg.text(2).unwrap_or_default();
-            if !same_control(&ge02, &g.control) {
-                let mut l = loc;
-                l.element = Some(2);
-                l.bad_value = Some(ge02.clone());
-                g.diagnostics.push(Diagnostic::error(
-                    Some(AckCode::Group(4)),
-                    l,
-                    format!(
-                        "GE02 {ge02:?} does not match GS06 {:?} (interchange {ic_ctl})",
-                        g.control
-                    ),
-                ));
-            }
-        }
-    }
 }
 
 fn group_loc_parts(ic_ctl: &str, g_ctl: &str) -> Location {
@@ -832,51 +548,429 @@ fn group_loc_parts(ic_ctl: &str, g_ctl: &str) -> Location {
     }
 }
 
-fn finish_interchange<'a>(mut ic: Interchange<'a>, iea: Option<Segment<'a>>) -> Interchange<'a> {
-    close_open_group(&mut ic, None);
-    let ctl = ic.header.control_number.clone();
-    match iea {
-        None => {
-            ic.diagnostics.push(Diagnostic::error(
+fn set_loc_parts(ic_ctl: &str, g_ctl: &str, set_ctl: &str) -> Location {
+    Location {
+        interchange_control: Some(ic_ctl.to_string()),
+        group_control: Some(g_ctl.to_string()),
+        set_control: Some(set_ctl.to_string()),
+        ..Location::default()
+    }
+}
+
+impl<'a, F> Walker<'a, F>
+where
+    F: FnMut(Event<'_, 'a>),
+{
+    fn segment(&mut self, seg: Segment<'a>) {
+        if seg.is("ISA") {
+            self.finish_interchange(None);
+            let header = IsaHeader::from_segment(&seg);
+            let mut ic = Interchange {
+                header,
+                groups: Vec::new(),
+                diagnostics: Vec::new(),
+                closed: false,
+            };
+            let loc = loc_ic(&ic);
+            ic.diagnostics = check_isa(&seg, &loc);
+            (self.visit)(Event::InterchangeStart(&ic));
+            self.seen_interchange = true;
+            self.ic = Some(OpenInterchange {
+                ic,
+                group_controls: Vec::new(),
+                group_count: 0,
+                group: None,
+            });
+            return;
+        }
+        let Some(cur) = self.ic.as_mut() else {
+            // The reader only yields non-ISA segments inside an interchange.
+            return;
+        };
+        if !seg.terminated && !seg.is("IEA") {
+            let loc = at_segment(&seg, loc_ic(&cur.ic));
+            cur.ic.diagnostics.push(Diagnostic::error(
                 Some(AckCode::Ta1(23)),
-                Location {
-                    segment_id: Some("IEA".into()),
-                    ..loc_ic(&ic)
-                },
-                format!("interchange {ctl} has no IEA trailer (input truncated?)"),
+                loc,
+                format!(
+                    "input ends inside segment {} at byte {} without a segment terminator (interchange {})",
+                    seg.id_str(),
+                    seg.offset,
+                    cur.ic.header.control_number
+                ),
             ));
         }
-        Some(seg) => {
-            ic.closed = true;
-            let loc = at_segment(&seg, loc_ic(&ic));
-            let actual = ic.groups.len() as u64;
-            if parse_count(seg.value(1)) != Some(actual) {
-                let mut l = loc.clone();
-                l.element = Some(1);
-                l.bad_value = seg.text(1);
-                ic.diagnostics.push(Diagnostic::error(
-                    Some(AckCode::Ta1(21)),
-                    l,
+        match seg.id {
+            b"GS" => self.on_gs(seg),
+            b"ST" => self.on_st(seg),
+            b"SE" => self.on_se(seg),
+            b"GE" => self.close_group(Some(seg)),
+            b"IEA" => self.finish_interchange(Some(seg)),
+            _ => self.on_body(seg),
+        }
+    }
+
+    /// Interchange-level fault for a segment that has no place where it appears.
+    fn misplaced(&mut self, seg: &Segment<'_>, why: &str) {
+        let Some(cur) = self.ic.as_mut() else { return };
+        let loc = at_segment(seg, loc_ic(&cur.ic));
+        cur.ic.diagnostics.push(Diagnostic::error(
+            Some(AckCode::Ta1(24)),
+            loc,
+            format!(
+                "{} segment at byte {} {why} (interchange {})",
+                seg.id_str(),
+                seg.offset,
+                cur.ic.header.control_number
+            ),
+        ));
+    }
+
+    fn on_gs(&mut self, seg: Segment<'a>) {
+        self.close_group(None);
+        let Some(cur) = self.ic.as_mut() else { return };
+        let t = |n: usize| seg.text(n).unwrap_or_default();
+        let mut g = Group {
+            functional_id: t(1),
+            sender: t(2).trim().to_string(),
+            receiver: t(3).trim().to_string(),
+            date: t(4),
+            time: t(5),
+            control: t(6),
+            version: t(8),
+            sets: Vec::new(),
+            declared_sets: None,
+            diagnostics: Vec::new(),
+            closed: false,
+        };
+        let ic_ctl = &cur.ic.header.control_number;
+        let loc = at_segment(&seg, group_loc_parts(ic_ctl, &g.control));
+        let gs06 = seg.value(6).unwrap_or(&[]);
+        if !is_digits(gs06) || gs06.len() > 9 {
+            let mut l = loc.clone();
+            l.element = Some(6);
+            g.diagnostics.push(Diagnostic::error(
+                Some(AckCode::Group(6)),
+                l,
+                format!(
+                    "GS06 group control number {:?} is not 1-9 digits (interchange {ic_ctl})",
+                    g.control
+                ),
+            ));
+        } else if cur
+            .group_controls
+            .iter()
+            .any(|other| same_control(other, &g.control))
+        {
+            let mut l = loc.clone();
+            l.element = Some(6);
+            g.diagnostics.push(Diagnostic::error(
+                Some(AckCode::Group(19)),
+                l,
+                format!(
+                    "GS06 group control number {} is used twice in interchange {ic_ctl}",
+                    g.control
+                ),
+            ));
+        }
+        if g.functional_id.is_empty() || g.version.is_empty() {
+            g.diagnostics.push(Diagnostic::error(
+                Some(AckCode::Group(if g.functional_id.is_empty() { 1 } else { 2 })),
+                loc,
+                format!(
+                    "GS is missing GS01 functional id or GS08 version (group {}, interchange {ic_ctl})",
+                    g.control
+                ),
+            ));
+        }
+        cur.group_controls.push(g.control.clone());
+        cur.group_count += 1;
+        (self.visit)(Event::GroupStart(&cur.ic.header, &g));
+        cur.group = Some(OpenGroup {
+            group: g,
+            set_controls: std::collections::HashSet::new(),
+            set_count: 0,
+            set: None,
+        });
+    }
+
+    fn on_st(&mut self, seg: Segment<'a>) {
+        self.close_set(None);
+        let Some(cur) = self.ic.as_mut() else { return };
+        let ic_ctl = &cur.ic.header.control_number;
+        let Some(og) = cur.group.as_mut() else {
+            self.misplaced(&seg, "appears outside a functional group");
+            return;
+        };
+        let control = seg.text(2).unwrap_or_default();
+        let mut set = TransactionSetEnvelope {
+            kind: TransactionSet::from_code(seg.value(1).unwrap_or(&[])),
+            control: control.clone(),
+            implementation_ref: seg.text(3),
+            segments: vec![seg],
+            diagnostics: Vec::new(),
+            closed: false,
+            ended: false,
+        };
+        let g = &og.group;
+        let loc = at_segment(&seg, set_loc_parts(ic_ctl, &g.control, &control));
+        let ctx = format!("group {}, interchange {}", g.control, ic_ctl);
+        if seg.value(1).is_none_or(|v| v.len() != 3 || !is_digits(v)) {
+            let mut l = loc.clone();
+            l.element = Some(1);
+            set.diagnostics.push(Diagnostic::error(
+                Some(AckCode::Set(6)),
+                l,
+                format!("ST01 transaction set id is missing or not 3 digits ({ctx})"),
+            ));
+        }
+        let st02 = seg.value(2).unwrap_or(&[]);
+        if !(4..=9).contains(&st02.len()) {
+            let mut l = loc.clone();
+            l.element = Some(2);
+            set.diagnostics.push(Diagnostic::error(
+                Some(AckCode::Set(7)),
+                l,
+                format!("ST02 control number {control:?} is not 4-9 characters ({ctx})"),
+            ));
+        } else if !og.set_controls.insert(control.clone()) {
+            let mut l = loc;
+            l.element = Some(2);
+            set.diagnostics.push(Diagnostic::error(
+                Some(AckCode::Set(23)),
+                l,
+                format!("ST02 control number {control} is not unique within the group ({ctx})"),
+            ));
+        }
+        og.set_count += 1;
+        og.set = Some(set);
+    }
+
+    fn on_se(&mut self, seg: Segment<'a>) {
+        let open = self
+            .ic
+            .as_ref()
+            .and_then(|c| c.group.as_ref())
+            .is_some_and(|g| g.set.is_some());
+        if !open {
+            self.misplaced(&seg, "appears without a matching ST");
+            return;
+        }
+        self.close_set(Some(seg));
+    }
+
+    fn on_body(&mut self, seg: Segment<'a>) {
+        let Some(cur) = self.ic.as_mut() else { return };
+        let Some((g, set)) = cur
+            .group
+            .as_mut()
+            .and_then(|og| Some((&og.group, og.set.as_mut()?)))
+        else {
+            self.misplaced(&seg, "appears outside a transaction set");
+            return;
+        };
+        // The location is only built when there is something to report: this runs for every
+        // segment of the file.
+        let ic_ctl = &cur.ic.header.control_number;
+        set.diagnostics.extend(check_set_segment(&seg, || {
+            set_loc_parts(ic_ctl, &g.control, &set.control)
+        }));
+        set.segments.push(seg);
+    }
+
+    /// Ends the open set: with its SE (checked) or without one (a fault), then hands it on.
+    fn close_set(&mut self, se: Option<Segment<'a>>) {
+        let Some(cur) = self.ic.as_mut() else { return };
+        let Some(og) = cur.group.as_mut() else { return };
+        let Some(mut set) = og.set.take() else { return };
+        let ic_ctl = &cur.ic.header.control_number;
+        let gctl = &og.group.control;
+        set.ended = true;
+        match se {
+            None => {
+                let last = set.segments.last().copied();
+                let mut loc = set_loc_parts(ic_ctl, gctl, &set.control);
+                loc.segment_id = Some("SE".into());
+                if let Some(l) = last {
+                    loc.offset = Some(l.offset);
+                    loc.segment_position = Some(l.position.saturating_add(1));
+                }
+                set.diagnostics.push(Diagnostic::error(
+                    Some(AckCode::Set(2)),
+                    loc,
                     format!(
-                        "IEA01 says {} functional groups but interchange {ctl} has {actual}",
-                        seg.text(1).unwrap_or_default()
+                        "transaction set {} {} has no SE trailer (group {gctl}, interchange {ic_ctl})",
+                        set.kind.code(),
+                        set.control
                     ),
                 ));
             }
-            let iea02 = seg.text(2).unwrap_or_default();
-            if iea02 != ctl {
-                let mut l = loc;
-                l.element = Some(2);
-                l.bad_value = Some(iea02.clone());
-                ic.diagnostics.push(Diagnostic::error(
-                    Some(AckCode::Ta1(1)),
-                    l,
-                    format!("IEA02 {iea02:?} does not match ISA13 {ctl:?}"),
-                ));
+            Some(seg) => {
+                set.segments.push(seg);
+                set.closed = true;
+                let loc = at_segment(&seg, set_loc_parts(ic_ctl, gctl, &set.control));
+                let actual = set.segments.len() as u64;
+                match parse_count(seg.value(1)) {
+                    Some(n) if n == actual => {}
+                    declared => {
+                        let mut l = loc.clone();
+                        l.element = Some(1);
+                        l.bad_value = seg.text(1);
+                        let said = declared.map_or_else(
+                            || {
+                                format!(
+                                    "SE01 {:?} is not a number",
+                                    seg.text(1).unwrap_or_default()
+                                )
+                            },
+                            |n| format!("SE01 says {n} segments"),
+                        );
+                        set.diagnostics.push(Diagnostic::error(
+                            Some(AckCode::Set(4)),
+                            l,
+                            format!(
+                                "{said} but transaction set {} has {actual} (ST/SE control {}, group {gctl}, interchange {ic_ctl})",
+                                set.control, set.control
+                            ),
+                        ));
+                    }
+                }
+                let se02 = seg.text(2).unwrap_or_default();
+                if se02 != set.control {
+                    let mut l = loc;
+                    l.element = Some(2);
+                    l.bad_value = Some(se02.clone());
+                    set.diagnostics.push(Diagnostic::error(
+                        Some(AckCode::Set(3)),
+                        l,
+                        format!(
+                            "SE02 {se02:?} does not match ST02 {:?} (group {gctl}, interchange {ic_ctl})",
+                            set.control
+                        ),
+                    ));
+                }
             }
         }
+        (self.visit)(Event::Set(&cur.ic.header, &og.group, &set));
     }
-    ic
+
+    /// Ends the open group, checking GE when given, else recording a missing GE.
+    fn close_group(&mut self, ge: Option<Segment<'a>>) {
+        self.close_set(None);
+        let Some(cur) = self.ic.as_mut() else { return };
+        let Some(og) = cur.group.take() else {
+            if let Some(seg) = ge {
+                self.misplaced(&seg, "appears without a matching GS");
+            }
+            return;
+        };
+        let ic_ctl = &cur.ic.header.control_number;
+        let mut g = og.group;
+        g.closed = ge.is_some();
+        let base = group_loc_parts(ic_ctl, &g.control);
+        match ge {
+            None => {
+                g.diagnostics.push(Diagnostic::error(
+                    Some(AckCode::Group(3)),
+                    Location {
+                        segment_id: Some("GE".into()),
+                        ..base
+                    },
+                    format!(
+                        "functional group {} ({}) has no GE trailer (interchange {ic_ctl})",
+                        g.control, g.functional_id
+                    ),
+                ));
+            }
+            Some(seg) => {
+                let loc = at_segment(&seg, base);
+                let actual = og.set_count;
+                g.declared_sets = parse_count(seg.value(1));
+                if g.declared_sets != Some(actual) {
+                    let mut l = loc.clone();
+                    l.element = Some(1);
+                    l.bad_value = seg.text(1);
+                    g.diagnostics.push(Diagnostic::error(
+                        Some(AckCode::Group(5)),
+                        l,
+                        format!(
+                            "GE01 says {} transaction sets but group {} has {actual} (interchange {ic_ctl})",
+                            seg.text(1).unwrap_or_default(),
+                            g.control
+                        ),
+                    ));
+                }
+                let ge02 = seg.text(2).unwrap_or_default();
+                if !same_control(&ge02, &g.control) {
+                    let mut l = loc;
+                    l.element = Some(2);
+                    l.bad_value = Some(ge02.clone());
+                    g.diagnostics.push(Diagnostic::error(
+                        Some(AckCode::Group(4)),
+                        l,
+                        format!(
+                            "GE02 {ge02:?} does not match GS06 {:?} (interchange {ic_ctl})",
+                            g.control
+                        ),
+                    ));
+                }
+            }
+        }
+        (self.visit)(Event::GroupEnd(&cur.ic.header, &g));
+    }
+
+    /// Ends the open interchange (if any), with its IEA checked or recorded as missing.
+    fn finish_interchange(&mut self, iea: Option<Segment<'a>>) {
+        if self.ic.is_none() {
+            return;
+        }
+        self.close_group(None);
+        let Some(cur) = self.ic.take() else { return };
+        let mut ic = cur.ic;
+        let ctl = ic.header.control_number.clone();
+        match iea {
+            None => {
+                ic.diagnostics.push(Diagnostic::error(
+                    Some(AckCode::Ta1(23)),
+                    Location {
+                        segment_id: Some("IEA".into()),
+                        ..loc_ic(&ic)
+                    },
+                    format!("interchange {ctl} has no IEA trailer (input truncated?)"),
+                ));
+            }
+            Some(seg) => {
+                ic.closed = true;
+                let loc = at_segment(&seg, loc_ic(&ic));
+                let actual = cur.group_count;
+                if parse_count(seg.value(1)) != Some(actual) {
+                    let mut l = loc.clone();
+                    l.element = Some(1);
+                    l.bad_value = seg.text(1);
+                    ic.diagnostics.push(Diagnostic::error(
+                        Some(AckCode::Ta1(21)),
+                        l,
+                        format!(
+                            "IEA01 says {} functional groups but interchange {ctl} has {actual}",
+                            seg.text(1).unwrap_or_default()
+                        ),
+                    ));
+                }
+                let iea02 = seg.text(2).unwrap_or_default();
+                if iea02 != ctl {
+                    let mut l = loc;
+                    l.element = Some(2);
+                    l.bad_value = Some(iea02.clone());
+                    ic.diagnostics.push(Diagnostic::error(
+                        Some(AckCode::Ta1(1)),
+                        l,
+                        format!("IEA02 {iea02:?} does not match ISA13 {ctl:?}"),
+                    ));
+                }
+            }
+        }
+        (self.visit)(Event::InterchangeEnd(&ic));
+    }
 }
 
 /// Layout check only (used by callers that want delimiters without walking the file).
