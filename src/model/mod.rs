@@ -1,5 +1,13 @@
 //! Canonical business documents and acknowledgement models (serde, what the gateway prints and stores). Must not depend on any EDI syntax, I/O, async or the database.
 
+pub mod invoice;
+pub mod order_ack;
+pub mod ship_notice;
+
+pub use invoice::Invoice;
+pub use order_ack::OrderAck;
+pub use ship_notice::ShipNotice;
+
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -8,6 +16,9 @@ use serde::{Deserialize, Serialize};
 #[serde(tag = "type")]
 pub enum Document {
     Order(Order),
+    OrderAck(OrderAck),
+    ShipNotice(ShipNotice),
+    Invoice(Invoice),
 }
 
 /// Where a canonical document came from.

@@ -476,6 +476,23 @@ async fn map(p: &Pipeline, job: &Job) -> Result<(), StageError> {
         .iter()
         .filter_map(|d| match d {
             Document::Order(o) => Some(mapping::map_order(profile, o, &mut warnings)),
+            // Suppliers' acknowledgements, ship notices and invoices reach the ERP with the
+            // Odoo connector (receipts, vendor bills); they are translated and kept until then.
+            Document::OrderAck(a) => {
+                warnings.push(format!(
+                    "order acknowledgement for PO {}: no ERP mapping yet",
+                    a.po_number
+                ));
+                None
+            }
+            Document::ShipNotice(n) => {
+                warnings.push(format!("ship notice {}: no ERP mapping yet", n.shipment_id));
+                None
+            }
+            Document::Invoice(i) => {
+                warnings.push(format!("invoice {}: no ERP mapping yet", i.invoice_number));
+                None
+            }
         })
         .collect();
     let json = serde_json::to_string(&mapped)
@@ -491,12 +508,18 @@ async fn map(p: &Pipeline, job: &Job) -> Result<(), StageError> {
         mapped.len(),
         profile.id
     );
+    // Nothing for the ERP: the message is complete here rather than "delivered".
+    let (state, next) = if mapped.is_empty() {
+        (MessageState::Completed, None)
+    } else {
+        (MessageState::Mapped, Some(Stage::Deliver))
+    };
     let o = Outcome {
-        state: MessageState::Mapped,
+        state,
         kind: EventKind::Mapped,
         detail: &detail,
         error: false,
-        next: Some(Stage::Deliver),
+        next,
     };
     advance(p, tx, job, o).await
 }

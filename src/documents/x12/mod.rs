@@ -1,8 +1,14 @@
 //! X12 → canonical documents plus the 997/999 and TA1 acknowledgements each interchange needs. Pure: must not depend on I/O, async or the database.
 
+pub mod asn856;
+pub mod common;
+pub mod invoice810;
+pub mod outbound;
 pub mod po850;
+pub mod poack855;
 
 use crate::edi::x12::envelope::{Event, Interchange, TransactionSetEnvelope, walk};
+use crate::edi::x12::rules::SetValidator;
 use crate::edi::x12::{
     AckCode, Diagnostic, IsaHeader, Location, Severity, TransactionSet, X12Error,
 };
@@ -136,6 +142,21 @@ pub fn translate_stream(
                 c.transaction_sets.push(code.to_owned());
             }
             let mut diags = set.diagnostics.clone();
+            // Structure rules (segment order, loops, element types and codes) where a table
+            // exists for this set and version.
+            if let Some(mut rules) = SetValidator::new(code.as_bytes(), &g.version) {
+                for seg in &set.segments {
+                    rules.segment(seg);
+                }
+                diags.extend(rules.finish_findings().into_iter().map(|f| {
+                    let mut d = f.diagnostic;
+                    d.location.loop_id = f.loop_id.map(Into::into);
+                    d
+                }));
+            }
+            // The mapping runs whenever the envelope is sound, so its own findings (a CTT01
+            // that does not match, a quantity that is not a number) join the structure's; the
+            // document goes on only when nothing at all was wrong.
             if set.is_sound() && !c.faulty_at_start {
                 let source = SourceRef {
                     standard: "X12".into(),
@@ -147,7 +168,10 @@ pub fn translate_stream(
                     receiver_id: header.receiver_id.clone(),
                 };
                 match map_set(set, source) {
-                    Mapped::Doc(d) => sink(Output::Document(d)),
+                    Mapped::Doc(d) if !diags.iter().any(|d| d.severity == Severity::Error) => {
+                        sink(Output::Document(d))
+                    }
+                    Mapped::Doc(_) => {}
                     Mapped::Faults(f) => diags.extend(f),
                     Mapped::NotMapped => diags.push(Diagnostic::info(
                         Location {
@@ -239,6 +263,18 @@ fn map_set(set: &TransactionSetEnvelope<'_>, source: SourceRef) -> Mapped {
             Ok(o) => Mapped::Doc(Document::Order(o)),
             Err(f) => Mapped::Faults(f),
         },
+        TransactionSet::PurchaseOrderAck855 => match poack855::map_855(&set.segments, source) {
+            Ok(a) => Mapped::Doc(Document::OrderAck(a)),
+            Err(f) => Mapped::Faults(f),
+        },
+        TransactionSet::ShipNotice856 => match asn856::map_856(&set.segments, source) {
+            Ok(n) => Mapped::Doc(Document::ShipNotice(n)),
+            Err(f) => Mapped::Faults(f),
+        },
+        TransactionSet::Invoice810 => match invoice810::map_810(&set.segments, source) {
+            Ok(i) => Mapped::Doc(Document::Invoice(i)),
+            Err(f) => Mapped::Faults(f),
+        },
         _ => Mapped::NotMapped,
     }
 }
@@ -260,7 +296,7 @@ fn set_ack(set: &TransactionSetEnvelope<'_>, diags: &[Diagnostic]) -> SetAck {
                     segment_errors.push(SegmentError {
                         segment_id: id,
                         position: pos,
-                        loop_id: None,
+                        loop_id: d.location.loop_id.clone(),
                         code,
                         element_errors: Vec::new(),
                     });
@@ -275,7 +311,13 @@ fn set_ack(set: &TransactionSetEnvelope<'_>, diags: &[Diagnostic]) -> SetAck {
             }
             Some(AckCode::Element(c)) => {
                 let i = seg_entry(&mut segment_errors, 8);
-                if let Some(s) = segment_errors.get_mut(i) {
+                let (position, component) = (d.location.element.unwrap_or(0), d.location.component);
+                // The envelope, the rules and the mapping can see the same fault: one AK4.
+                if let Some(s) = segment_errors.get_mut(i).filter(|s| {
+                    !s.element_errors
+                        .iter()
+                        .any(|e| e.position == position && e.component == component && e.code == c)
+                }) {
                     s.element_errors.push(ElementError {
                         position: d.location.element.unwrap_or(0),
                         component: d.location.component,
@@ -292,6 +334,9 @@ fn set_ack(set: &TransactionSetEnvelope<'_>, diags: &[Diagnostic]) -> SetAck {
     if !segment_errors.is_empty() && !set_errors.contains(&5) {
         set_errors.push(5);
     }
+    // AK3s in segment order (a missing segment is found late but sits early); AK5 codes once.
+    segment_errors.sort_by_key(|s| s.position);
+    set_errors.sort_unstable();
     set_errors.dedup();
     set_errors.truncate(5);
     let status = if set_errors.is_empty() {
@@ -500,7 +545,7 @@ IEA*1*000000001~\n";
         let ack = t.interchanges[0].ack.as_ref().unwrap();
         let s = segs(&write_functional_ack(ack, &env()).unwrap());
         let want = [
-            "AK3*PO1*10**8",
+            "AK3*PO1*10*PO1*8",
             "AK4*2**6*3,5",
             "AK3*CTT*12**8",
             "AK4*1**7*3",
@@ -520,7 +565,7 @@ IEA*1*000000001~\n";
 
     #[test]
     fn duplicate_st02_and_unmapped_sets() {
-        let body = "GS*PO*B*S*20240102*1030*1*X*004010~ST*856*0001~BSN*00*1*20240102*1030~SE*3*0001~ST*856*0001~BSN*00*2*20240102*1030~SE*3*0001~GE*2*1~";
+        let body = "GS*OW*B*S*20240102*1030*1*X*004010~ST*940*0001~W05*N*1~SE*3*0001~ST*940*0001~W05*N*2~SE*3*0001~GE*2*1~";
         let s = PO.split("GS*").next().unwrap_or("").to_string() + body + "IEA*1*000000001~";
         let t = translate(s.as_bytes()).unwrap();
         let o = &t.interchanges[0];
@@ -530,7 +575,7 @@ IEA*1*000000001~\n";
         assert_eq!(g.status, AckStatus::PartiallyAccepted);
         assert!(o.errors.iter().any(|d| {
             d.message
-                .starts_with("no canonical mapping yet for transaction set 856")
+                .starts_with("no canonical mapping yet for transaction set 940")
         }));
     }
 

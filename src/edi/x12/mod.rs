@@ -2,7 +2,9 @@
 
 pub mod ack;
 pub mod envelope;
+pub mod gs1;
 pub mod reader;
+pub mod rules;
 pub mod writer;
 
 use serde::{Deserialize, Serialize};
@@ -148,6 +150,9 @@ pub struct Location {
     /// The offending value, when it is useful in an AK404 / IK404.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bad_value: Option<String>,
+    /// The loop the segment sits in (AK303 / IK303), from the structure rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loop_id: Option<String>,
 }
 
 /// A finding about the input, with a human message and the ack code it implies.

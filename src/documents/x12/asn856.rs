@@ -1,0 +1,1128 @@
+//! X12 856 advance ship notice ⇄ canonical `ShipNotice`, in the S/O/P/I or S/O/I/P hierarchy the partner wants (written for 4010/5010, read leniently). Pure mapping: no I/O.
+
+use super::common::{
+    Faults, WriteOptions, check_frame, inner, opt_date, opt_r, party_segments, push_item_ids, r,
+    read_item_ids, read_n1, read_n2_n4, required, x12_date,
+};
+use super::outbound::{OutSegment, OutboundSet};
+use super::poack855::{read_reference, reference_segment};
+use crate::edi::x12::gs1::Sscc;
+use crate::edi::x12::{Diagnostic, Segment, X12Error, text};
+use crate::model::SourceRef;
+use crate::model::ship_notice::{
+    Carrier, Lading, Pack, ShipNotice, ShipNoticePurpose, ShippedItem, ShippedOrder,
+};
+use rust_decimal::Decimal;
+
+/// LIN02..LIN31: fifteen qualifier/id pairs.
+const LIN_PAIRS: usize = 15;
+
+/// Which level sits above which (BSN05). The canonical notice is pack-first; this only
+/// decides how it is written. Partners that scan cartons usually want S/O/P/I ("pick and pack");
+/// others list items first and their cartons below (S/O/I/P).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PackingStructure {
+    /// Shipment / Order / Pack / Item (BSN05 0001).
+    #[default]
+    Sopi,
+    /// Shipment / Order / Item / Pack (BSN05 0002).
+    Soip,
+}
+
+impl PackingStructure {
+    pub fn code(self) -> &'static str {
+        match self {
+            PackingStructure::Sopi => "0001",
+            PackingStructure::Soip => "0002",
+        }
+    }
+}
+
+/// HL03 (code list 735).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HierarchyLevel {
+    /// S
+    Shipment,
+    /// O
+    Order,
+    /// T: tare (pallet); its packs are read as belonging to the order above it.
+    Tare,
+    /// P
+    Pack,
+    /// I
+    Item,
+    Other(String),
+}
+
+impl HierarchyLevel {
+    pub fn code(&self) -> &str {
+        match self {
+            HierarchyLevel::Shipment => "S",
+            HierarchyLevel::Order => "O",
+            HierarchyLevel::Tare => "T",
+            HierarchyLevel::Pack => "P",
+            HierarchyLevel::Item => "I",
+            HierarchyLevel::Other(c) => c,
+        }
+    }
+
+    pub fn from_code(code: &str) -> HierarchyLevel {
+        match code {
+            "S" => HierarchyLevel::Shipment,
+            "O" => HierarchyLevel::Order,
+            "T" => HierarchyLevel::Tare,
+            "P" => HierarchyLevel::Pack,
+            "I" => HierarchyLevel::Item,
+            other => HierarchyLevel::Other(other.to_string()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AsnOptions {
+    pub structure: PackingStructure,
+    pub write: WriteOptions,
+}
+
+pub fn purpose_code(p: &ShipNoticePurpose) -> &str {
+    match p {
+        ShipNoticePurpose::Original => "00",
+        ShipNoticePurpose::Cancellation => "01",
+        ShipNoticePurpose::Replace => "05",
+        ShipNoticePurpose::AdvanceNotification => "14",
+        ShipNoticePurpose::Other(c) => c,
+    }
+}
+
+pub fn purpose(code: &str) -> ShipNoticePurpose {
+    match code {
+        "00" => ShipNoticePurpose::Original,
+        "01" => ShipNoticePurpose::Cancellation,
+        "05" => ShipNoticePurpose::Replace,
+        "14" => ShipNoticePurpose::AdvanceNotification,
+        other => ShipNoticePurpose::Other(other.to_string()),
+    }
+}
+
+/// Numbers HL segments and remembers the count for CTT01.
+struct Hl {
+    next: u32,
+}
+
+impl Hl {
+    fn push(
+        &mut self,
+        out: &mut Vec<OutSegment>,
+        parent: Option<u32>,
+        level: HierarchyLevel,
+        has_children: bool,
+    ) -> u32 {
+        self.next += 1;
+        out.push(
+            OutSegment::new("HL")
+                .e(self.next.to_string())
+                .e(parent.map(|p| p.to_string()).unwrap_or_default())
+                .e(level.code())
+                .e(if has_children { "1" } else { "0" }),
+        );
+        self.next
+    }
+}
+
+fn sscc_checked(raw: &str, po: &str, n: usize) -> Result<Sscc, X12Error> {
+    Sscc::parse(raw).map_err(|e| X12Error::InvalidOutbound {
+        field: "MAN02",
+        reason: format!("SSCC {raw:?} of pack {n} in order {po}: {e}"),
+    })
+}
+
+fn item_segments(
+    it: &ShippedItem,
+    opts: WriteOptions,
+    hash: &mut Decimal,
+    out: &mut Vec<OutSegment>,
+) -> Result<(), X12Error> {
+    if it.item_ids.is_empty() {
+        // LIN02/LIN03 are mandatory: an item the receiver cannot identify is useless.
+        return Err(X12Error::InvalidOutbound {
+            field: "LIN02",
+            reason: format!(
+                "item {} has no product id",
+                it.line_number.as_deref().unwrap_or("?")
+            ),
+        });
+    }
+    let lin = OutSegment::new("LIN").o(it.line_number.as_deref());
+    out.push(push_item_ids(lin, &it.item_ids, LIN_PAIRS, opts, "LIN02")?);
+    required(&it.uom, "SN103")?;
+    *hash += it.quantity;
+    let (ordered, ordered_uom) = match &it.quantity_ordered {
+        // SN105/SN106 are paired; the ordered unit is the shipped one.
+        Some(q) => (r(q), it.uom.clone()),
+        None => (String::new(), String::new()),
+    };
+    out.push(
+        OutSegment::new("SN1")
+            .e("")
+            .e(r(&it.quantity))
+            .e(it.uom.clone())
+            .e("")
+            .e(ordered)
+            .e(ordered_uom),
+    );
+    if let Some(d) = &it.description {
+        out.push(OutSegment::new("PID").e("F").e("").e("").e("").e(d.clone()));
+    }
+    Ok(())
+}
+
+/// The 856 body (BSN to CTT, without ST/SE). Refuses a pack whose SSCC is not 18 digits with
+/// a correct GS1 check digit, and in S/O/I/P a pack without an SSCC or items (the SSCC is
+/// what ties an item to its pack there).
+pub fn to_segments(n: &ShipNotice, opts: AsnOptions) -> Result<Vec<OutSegment>, X12Error> {
+    required(purpose_code(&n.purpose), "BSN01")?;
+    required(&n.shipment_id, "BSN02")?;
+    let time = n.time.as_deref().unwrap_or("");
+    if !matches!(time.len(), 4 | 6 | 8) || !time.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(X12Error::InvalidOutbound {
+            field: "BSN04",
+            reason: format!("time {time:?} must be HHMM, HHMMSS or HHMMSSDD"),
+        });
+    }
+    let mut out = vec![
+        OutSegment::new("BSN")
+            .e(purpose_code(&n.purpose))
+            .e(n.shipment_id.clone())
+            .e(x12_date(&n.date, "BSN03")?)
+            .e(time)
+            .e(opts.structure.code()),
+    ];
+    let mut hl = Hl { next: 0 };
+    let ship = hl.push(
+        &mut out,
+        None,
+        HierarchyLevel::Shipment,
+        !n.orders.is_empty(),
+    );
+    if let Some(l) = &n.lading {
+        out.push(
+            OutSegment::new("TD1")
+                .o(l.packaging_code.as_deref())
+                .e(l.quantity.map(|q| q.to_string()).unwrap_or_default())
+                .e("")
+                .e("")
+                .e("")
+                .o(l.weight_qualifier.as_deref())
+                .e(opt_r(l.weight.as_ref()))
+                .o(l.weight_unit.as_deref()),
+        );
+    }
+    if let Some(c) = &n.carrier {
+        out.push(
+            OutSegment::new("TD5")
+                .e("")
+                .o(c.id_qualifier.as_deref())
+                .o(c.id.as_deref())
+                .o(c.transport_method.as_deref())
+                .o(c.routing.as_deref()),
+        );
+    }
+    for (q, v) in [("BM", &n.bill_of_lading), ("CN", &n.pro_number)] {
+        if let Some(v) = v {
+            out.push(OutSegment::new("REF").e(q).e(v.clone()));
+        }
+    }
+    for rf in &n.references {
+        out.push(reference_segment(rf)?);
+    }
+    for (q, d) in [("011", &n.ship_date), ("017", &n.estimated_delivery)] {
+        if let Some(d) = d {
+            out.push(OutSegment::new("DTM").e(q).e(x12_date(d, "DTM02")?));
+        }
+    }
+    for p in &n.parties {
+        party_segments(p, &mut out)?;
+    }
+    let mut hash = Decimal::ZERO;
+    for o in &n.orders {
+        required(&o.po_number, "PRF01")?;
+        let has_children = !o.packs.is_empty() || !o.loose_items.is_empty();
+        let oid = hl.push(&mut out, Some(ship), HierarchyLevel::Order, has_children);
+        out.push(
+            OutSegment::new("PRF")
+                .e(o.po_number.clone())
+                .o(o.release_number.as_deref())
+                .e("")
+                .e(opt_date(o.po_date.as_deref(), "PRF04")?),
+        );
+        for (k, p) in o.packs.iter().enumerate() {
+            let sscc = match &p.sscc {
+                Some(s) => Some(sscc_checked(s, &o.po_number, k + 1)?),
+                None => None,
+            };
+            match opts.structure {
+                PackingStructure::Sopi => {
+                    let pid = hl.push(
+                        &mut out,
+                        Some(oid),
+                        HierarchyLevel::Pack,
+                        !p.items.is_empty(),
+                    );
+                    if let Some(s) = &sscc {
+                        out.push(OutSegment::new("MAN").e("GM").e(s.as_str()));
+                    }
+                    for it in &p.items {
+                        hl.push(&mut out, Some(pid), HierarchyLevel::Item, false);
+                        item_segments(it, opts.write, &mut hash, &mut out)?;
+                    }
+                }
+                PackingStructure::Soip => {
+                    let Some(s) = sscc else {
+                        return Err(X12Error::InvalidOutbound {
+                            field: "MAN02",
+                            reason: format!(
+                                "pack {} in order {} has no SSCC; S/O/I/P links items to packs by SSCC",
+                                k + 1,
+                                o.po_number
+                            ),
+                        });
+                    };
+                    if p.items.is_empty() {
+                        return Err(X12Error::InvalidOutbound {
+                            field: "HL",
+                            reason: format!(
+                                "pack {s} in order {} is empty; S/O/I/P has no place for an empty pack",
+                                o.po_number
+                            ),
+                        });
+                    }
+                    // One item loop per (item, pack) pair, its SN1 the quantity in that pack.
+                    for it in &p.items {
+                        let iid = hl.push(&mut out, Some(oid), HierarchyLevel::Item, true);
+                        item_segments(it, opts.write, &mut hash, &mut out)?;
+                        hl.push(&mut out, Some(iid), HierarchyLevel::Pack, false);
+                        out.push(OutSegment::new("MAN").e("GM").e(s.as_str()));
+                    }
+                }
+            }
+        }
+        for it in &o.loose_items {
+            hl.push(&mut out, Some(oid), HierarchyLevel::Item, false);
+            item_segments(it, opts.write, &mut hash, &mut out)?;
+        }
+    }
+    // 856 convention: CTT01 counts HL segments, CTT02 hashes the SN102 quantities.
+    out.push(
+        OutSegment::new("CTT")
+            .e(hl.next.to_string())
+            .e(r(&hash.normalize())),
+    );
+    Ok(out)
+}
+
+pub fn to_set(n: &ShipNotice, control: u32, opts: AsnOptions) -> Result<OutboundSet, X12Error> {
+    Ok(OutboundSet {
+        set_id: "856".into(),
+        control,
+        segments: to_segments(n, opts)?,
+    })
+}
+
+/// One HL loop as read, before the tree is assembled.
+struct Node<'a> {
+    id: String,
+    parent: Option<String>,
+    level: HierarchyLevel,
+    hl: Segment<'a>,
+    order: Option<ShippedOrder>,
+    sscc: Option<String>,
+    item: Option<ShippedItem>,
+    sn1_seen: bool,
+}
+
+/// Reads MAN02 as an SSCC: 18 digits, or 20 with the "00" application identifier in front.
+fn read_sscc(f: &mut Faults, seg: &Segment<'_>) -> Option<String> {
+    let raw = seg.text(2)?;
+    let digits = match raw.len() {
+        20 if raw.starts_with("00") => raw.get(2..).unwrap_or(""),
+        _ => raw.as_str(),
+    };
+    match Sscc::parse(digits) {
+        Ok(s) => Some(s.as_str().to_string()),
+        Err(e) => {
+            f.element(seg, 2, 7, &format!("is not a valid SSCC-18: {e}"));
+            None
+        }
+    }
+}
+
+/// Maps one 856 (`body` = its segments from ST to SE inclusive), whatever its hierarchy.
+/// `Err` carries AK3/AK4-coded diagnostics; the set must then be rejected.
+pub fn map_856(body: &[Segment<'_>], source: SourceRef) -> Result<ShipNotice, Vec<Diagnostic>> {
+    let mut f = Faults::new(&source);
+    check_frame(&mut f, body, "856");
+    let mut n = ShipNotice {
+        purpose: ShipNoticePurpose::Other(String::new()),
+        shipment_id: String::new(),
+        date: String::new(),
+        time: None,
+        lading: None,
+        carrier: None,
+        bill_of_lading: None,
+        pro_number: None,
+        references: Vec::new(),
+        ship_date: None,
+        estimated_delivery: None,
+        parties: Vec::new(),
+        orders: Vec::new(),
+        source,
+    };
+    let mut seen_bsn = false;
+    let mut ctt: Option<Segment<'_>> = None;
+    let mut nodes: Vec<Node<'_>> = Vec::new();
+    for seg in inner(body) {
+        if seg.is("HL") {
+            let id = seg.text(1).unwrap_or_else(|| {
+                f.element(seg, 1, 1, "hierarchical id is missing");
+                String::new()
+            });
+            if nodes.iter().any(|x| x.id == id) {
+                f.element(seg, 1, 7, "repeats an earlier hierarchical id");
+            }
+            let parent = seg.text(2);
+            if let Some(p) = &parent {
+                if !nodes.iter().any(|x| &x.id == p) {
+                    f.element(seg, 2, 7, "names a parent that does not precede it");
+                }
+            }
+            let level = match seg.text(3) {
+                Some(c) => HierarchyLevel::from_code(&c),
+                None => {
+                    f.element(seg, 3, 1, "hierarchical level code is missing");
+                    HierarchyLevel::Other(String::new())
+                }
+            };
+            let order = (level == HierarchyLevel::Order).then(|| ShippedOrder {
+                po_number: String::new(),
+                release_number: None,
+                po_date: None,
+                packs: Vec::new(),
+                loose_items: Vec::new(),
+            });
+            let item = (level == HierarchyLevel::Item).then(|| ShippedItem {
+                line_number: None,
+                item_ids: Vec::new(),
+                quantity: Decimal::ZERO,
+                uom: String::new(),
+                quantity_ordered: None,
+                description: None,
+            });
+            nodes.push(Node {
+                id,
+                parent,
+                level,
+                hl: *seg,
+                order,
+                sscc: None,
+                item,
+                sn1_seen: false,
+            });
+            continue;
+        }
+        let level = nodes.last().map(|x| x.level.clone());
+        match (seg.id, level) {
+            (b"BSN", _) => {
+                seen_bsn = true;
+                match seg.value(1) {
+                    Some(c) => n.purpose = purpose(&text(c)),
+                    None => f.element(seg, 1, 1, "purpose code is missing"),
+                }
+                match seg.text(2) {
+                    Some(s) => n.shipment_id = s,
+                    None => f.element(seg, 2, 1, "shipment identification is missing"),
+                }
+                match f.date(seg, 3) {
+                    Some(d) => n.date = d,
+                    None if seg.value(3).is_none() => f.element(seg, 3, 1, "date is missing"),
+                    None => {}
+                }
+                n.time = seg.text(4);
+            }
+            (b"CTT", _) => ctt = Some(*seg),
+            (b"TD1", Some(HierarchyLevel::Shipment)) => {
+                n.lading = Some(Lading {
+                    packaging_code: seg.text(1),
+                    quantity: f.count(seg, 2, "lading quantity"),
+                    weight_qualifier: seg.text(6),
+                    weight: f.decimal(seg, 7, "weight"),
+                    weight_unit: seg.text(8),
+                });
+            }
+            (b"TD5", Some(HierarchyLevel::Shipment)) => {
+                n.carrier = Some(Carrier {
+                    id_qualifier: seg.text(2),
+                    id: seg.text(3),
+                    transport_method: seg.text(4),
+                    routing: seg.text(5),
+                });
+            }
+            (b"REF", Some(HierarchyLevel::Shipment)) => {
+                let rf = read_reference(&mut f, seg);
+                match (rf.qualifier.as_str(), &rf.value, &rf.description) {
+                    ("BM", Some(v), None) if n.bill_of_lading.is_none() => {
+                        n.bill_of_lading = Some(v.clone())
+                    }
+                    ("CN", Some(v), None) if n.pro_number.is_none() => {
+                        n.pro_number = Some(v.clone())
+                    }
+                    _ => n.references.push(rf),
+                }
+            }
+            (b"DTM", Some(HierarchyLevel::Shipment)) => match seg.value(1) {
+                Some(b"011") => n.ship_date = f.date(seg, 2),
+                Some(b"017") => n.estimated_delivery = f.date(seg, 2),
+                _ => {}
+            },
+            (b"N1", Some(HierarchyLevel::Shipment)) => n.parties.push(read_n1(&mut f, seg)),
+            (b"N2" | b"N3" | b"N4", Some(HierarchyLevel::Shipment)) => {
+                read_n2_n4(n.parties.last_mut(), seg)
+            }
+            (b"PRF", Some(HierarchyLevel::Order)) => {
+                if let Some(o) = nodes.last_mut().and_then(|x| x.order.as_mut()) {
+                    match seg.text(1) {
+                        Some(po) => o.po_number = po,
+                        None => f.element(seg, 1, 1, "purchase order number is missing"),
+                    }
+                    o.release_number = seg.text(2);
+                    o.po_date = f.date(seg, 4);
+                }
+            }
+            (b"MAN", Some(HierarchyLevel::Pack | HierarchyLevel::Tare)) => {
+                if seg.value(1) == Some(b"GM") {
+                    let s = read_sscc(&mut f, seg);
+                    if let Some(x) = nodes.last_mut() {
+                        x.sscc = x.sscc.take().or(s);
+                    }
+                }
+            }
+            (b"LIN", Some(HierarchyLevel::Item)) => {
+                let ids = read_item_ids(&mut f, seg, 2, LIN_PAIRS);
+                if let Some(it) = nodes.last_mut().and_then(|x| x.item.as_mut()) {
+                    it.line_number = seg.text(1);
+                    it.item_ids = ids;
+                }
+            }
+            (b"SN1", Some(HierarchyLevel::Item)) => {
+                let q = f.decimal(seg, 2, "quantity shipped");
+                if seg.value(2).is_none() {
+                    f.element(seg, 2, 1, "quantity shipped is missing");
+                }
+                if seg.value(3).is_none() {
+                    f.element(seg, 3, 1, "unit of measure is missing");
+                }
+                let ordered = f.decimal(seg, 5, "quantity ordered");
+                if let Some(x) = nodes.last_mut() {
+                    x.sn1_seen = true;
+                    if let Some(it) = x.item.as_mut() {
+                        it.quantity = q.unwrap_or_default();
+                        it.uom = seg.text(3).unwrap_or_default();
+                        it.quantity_ordered = ordered;
+                    }
+                }
+            }
+            (b"PID", Some(HierarchyLevel::Item)) if seg.value(1) == Some(b"F") => {
+                if let (Some(it), Some(desc)) =
+                    (nodes.last_mut().and_then(|x| x.item.as_mut()), seg.text(5))
+                {
+                    it.description = Some(match it.description.take() {
+                        Some(prev) => format!("{prev} {desc}"),
+                        None => desc,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    if !seen_bsn {
+        f.segment("BSN", 2, 3, "an 856 must start with BSN");
+    }
+    if let Some(seg) = ctt {
+        f.ctt(&seg, nodes.len(), "HL segments");
+    }
+    assemble(&mut f, &nodes, &mut n);
+    f.finish(n)
+}
+
+/// Turns the HL loops into orders, packs and items, whichever level is above which.
+fn assemble(f: &mut Faults, nodes: &[Node<'_>], n: &mut ShipNotice) {
+    let find = |id: &Option<String>| -> Option<usize> {
+        let id = id.as_ref()?;
+        nodes.iter().position(|x| &x.id == id)
+    };
+    // The order index of each node (nearest O ancestor), and the pack for P nodes.
+    let mut order_of: Vec<Option<usize>> = vec![None; nodes.len()];
+    let mut pack_of: Vec<Option<(usize, usize)>> = vec![None; nodes.len()];
+    let mut has_pack_child = vec![false; nodes.len()];
+    for (i, x) in nodes.iter().enumerate() {
+        let parent = find(&x.parent).filter(|&p| p < i);
+        let inherited = parent.and_then(|p| order_of.get(p).copied().flatten());
+        match &x.level {
+            HierarchyLevel::Order => {
+                if let Some(o) = &x.order {
+                    if o.po_number.is_empty() {
+                        f.segment(
+                            "PRF",
+                            x.hl.position + 1,
+                            3,
+                            "an order level needs PRF with the PO number",
+                        );
+                    }
+                    n.orders.push(o.clone());
+                    order_of[i] = Some(n.orders.len() - 1);
+                }
+            }
+            HierarchyLevel::Pack => {
+                order_of[i] = inherited;
+                let Some(oi) = inherited else {
+                    f.segment("HL", x.hl.position, 7, "pack level outside any order level");
+                    continue;
+                };
+                let parent_item = parent.filter(|&p| {
+                    nodes
+                        .get(p)
+                        .is_some_and(|q| q.level == HierarchyLevel::Item)
+                });
+                let Some(order) = n.orders.get_mut(oi) else {
+                    continue;
+                };
+                match parent_item {
+                    // S/O/I/P: the item above goes into the pack named by this SSCC.
+                    Some(p) => {
+                        if let Some(flag) = has_pack_child.get_mut(p) {
+                            *flag = true;
+                        }
+                        let existing = x.sscc.as_ref().and_then(|s| {
+                            order.packs.iter().position(|k| k.sscc.as_ref() == Some(s))
+                        });
+                        let k = existing.unwrap_or_else(|| {
+                            order.packs.push(Pack {
+                                sscc: x.sscc.clone(),
+                                items: Vec::new(),
+                            });
+                            order.packs.len() - 1
+                        });
+                        if let (Some(pk), Some(it)) = (
+                            order.packs.get_mut(k),
+                            nodes.get(p).and_then(|q| q.item.clone()),
+                        ) {
+                            pk.items.push(it);
+                        }
+                        pack_of[i] = Some((oi, k));
+                    }
+                    None => {
+                        order.packs.push(Pack {
+                            sscc: x.sscc.clone(),
+                            items: Vec::new(),
+                        });
+                        pack_of[i] = Some((oi, order.packs.len() - 1));
+                    }
+                }
+            }
+            HierarchyLevel::Item => {
+                order_of[i] = inherited;
+                if inherited.is_none() {
+                    f.segment("HL", x.hl.position, 7, "item level outside any order level");
+                }
+                if !x.sn1_seen {
+                    f.segment(
+                        "SN1",
+                        x.hl.position + 1,
+                        3,
+                        "an item level needs SN1 with the quantity shipped",
+                    );
+                }
+            }
+            HierarchyLevel::Tare | HierarchyLevel::Shipment | HierarchyLevel::Other(_) => {
+                order_of[i] = inherited;
+            }
+        }
+    }
+    // Items under a pack (S/O/P/I) go into it; items with no pack above or below are loose.
+    for (i, x) in nodes.iter().enumerate() {
+        let Some(item) = &x.item else { continue };
+        if has_pack_child.get(i).copied().unwrap_or(false) {
+            continue;
+        }
+        let parent = find(&x.parent).filter(|&p| p < i);
+        match parent.and_then(|p| pack_of.get(p).copied().flatten()) {
+            Some((oi, k)) => {
+                if let Some(pk) = n.orders.get_mut(oi).and_then(|o| o.packs.get_mut(k)) {
+                    pk.items.push(item.clone());
+                }
+            }
+            None => {
+                if let Some(o) = order_of
+                    .get(i)
+                    .copied()
+                    .flatten()
+                    .and_then(|oi| n.orders.get_mut(oi))
+                {
+                    o.loose_items.push(item.clone());
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::documents::x12::common::testkit as tk;
+    use crate::documents::x12::outbound::{FunctionalId, write_interchange};
+    use crate::edi::x12::{Delimiters, Reader};
+    use crate::model::{ItemId, ItemIdQualifier, Party, PartyRole};
+    use proptest::prelude::*;
+
+    fn write(n: &ShipNotice, d: Delimiters, five010: bool, s: PackingStructure) -> Vec<u8> {
+        let opts = AsnOptions {
+            structure: s,
+            write: WriteOptions::default(),
+        };
+        let set = to_set(n, 1, opts).unwrap();
+        write_interchange(&tk::env(d, five010), FunctionalId::ShipNotice, &[set]).unwrap()
+    }
+
+    fn read(bytes: &[u8]) -> Vec<Result<ShipNotice, Vec<Diagnostic>>> {
+        tk::split_sets(bytes)
+            .into_iter()
+            .map(|(segs, src)| map_856(&segs, src))
+            .collect()
+    }
+
+    fn item(line: &str, vp: &str, q: i64) -> ShippedItem {
+        ShippedItem {
+            line_number: Some(line.into()),
+            item_ids: vec![
+                ItemId {
+                    qualifier: ItemIdQualifier::VendorPart,
+                    value: vp.into(),
+                },
+                ItemId {
+                    qualifier: ItemIdQualifier::Upc,
+                    value: "036000291452".into(),
+                },
+            ],
+            quantity: Decimal::new(q, 0),
+            uom: "EA".into(),
+            quantity_ordered: Some(Decimal::new(q + 1, 0)),
+            description: Some(format!("widget {vp}")),
+        }
+    }
+
+    fn sample(five010: bool) -> ShipNotice {
+        ShipNotice {
+            purpose: ShipNoticePurpose::Original,
+            shipment_id: "SHP-1".into(),
+            date: "2026-01-14".into(),
+            time: Some("1415".into()),
+            lading: Some(Lading {
+                packaging_code: Some("CTN25".into()),
+                quantity: Some(3),
+                weight_qualifier: Some("G".into()),
+                weight: Some(Decimal::new(60310, 3)),
+                weight_unit: Some("LB".into()),
+            }),
+            carrier: Some(Carrier {
+                id_qualifier: Some("2".into()),
+                id: Some("UPSN".into()),
+                transport_method: Some("M".into()),
+                routing: Some("UPS GROUND".into()),
+            }),
+            bill_of_lading: Some("BOL1".into()),
+            pro_number: Some("1Z999".into()),
+            references: vec![],
+            ship_date: Some("2026-01-14".into()),
+            estimated_delivery: Some("2026-01-16".into()),
+            parties: vec![Party {
+                role: PartyRole::ShipTo,
+                name: Some("Store 7".into()),
+                additional_names: vec![],
+                id_qualifier: Some("92".into()),
+                id: Some("7".into()),
+                address_lines: vec!["1 Main St".into()],
+                city: Some("Solon".into()),
+                state: Some("OH".into()),
+                postal_code: Some("44139".into()),
+                country: None,
+            }],
+            orders: vec![
+                ShippedOrder {
+                    po_number: "PO1".into(),
+                    release_number: None,
+                    po_date: Some("2026-01-05".into()),
+                    packs: vec![
+                        Pack {
+                            sscc: Some("106141412345678908".into()),
+                            items: vec![item("1", "A", 5), item("2", "B", 7)],
+                        },
+                        Pack {
+                            sscc: Some("000000000000000017".into()),
+                            items: vec![item("1", "A", 3)],
+                        },
+                    ],
+                    loose_items: vec![],
+                },
+                ShippedOrder {
+                    po_number: "PO2".into(),
+                    release_number: Some("R1".into()),
+                    po_date: None,
+                    packs: vec![],
+                    loose_items: vec![item("9", "Z", 1)],
+                },
+            ],
+            source: tk::source(five010, 1),
+        }
+    }
+
+    /// (HL01, HL02, HL03) of every HL, plus SE01, CTT01 and the number of segments ST..SE.
+    fn hl_facts(bytes: &[u8]) -> (Vec<(String, String, String)>, u32, u32, u32) {
+        let mut r = Reader::new(bytes);
+        let (mut hls, mut se01, mut ctt01, mut count, mut in_set) = (vec![], 0, 0, 0, false);
+        while let Ok(Some(s)) = r.next_segment() {
+            if s.is("ST") {
+                in_set = true;
+            }
+            if in_set {
+                count += 1;
+            }
+            match s.id {
+                b"HL" => hls.push((
+                    s.text(1).unwrap_or_default(),
+                    s.text(2).unwrap_or_default(),
+                    s.text(3).unwrap_or_default(),
+                )),
+                b"SE" => {
+                    se01 = s.text(1).unwrap_or_default().parse().unwrap_or(0);
+                    in_set = false;
+                }
+                b"CTT" => ctt01 = s.text(1).unwrap_or_default().parse().unwrap_or(0),
+                _ => {}
+            }
+        }
+        (hls, se01, ctt01, count)
+    }
+
+    fn hl(id: &str, parent: &str, level: &str) -> (String, String, String) {
+        (id.into(), parent.into(), level.into())
+    }
+
+    #[test]
+    fn sopi_hierarchy_counts_and_round_trip() {
+        let n = sample(false);
+        let bytes = write(&n, Delimiters::default(), false, PackingStructure::Sopi);
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(text.contains("BSN*00*SHP-1*20260114*1415*0001~"));
+        assert!(text.contains("MAN*GM*106141412345678908~"));
+        assert!(text.contains("MAN*GM*000000000000000017~"));
+        let (hls, se01, ctt01, count) = hl_facts(&bytes);
+        assert_eq!(
+            hls,
+            vec![
+                hl("1", "", "S"),
+                hl("2", "1", "O"),
+                hl("3", "2", "P"),
+                hl("4", "3", "I"),
+                hl("5", "3", "I"),
+                hl("6", "2", "P"),
+                hl("7", "6", "I"),
+                hl("8", "1", "O"),
+                hl("9", "8", "I"),
+            ]
+        );
+        assert_eq!(ctt01, 9);
+        assert_eq!(se01, count);
+        assert_eq!(read(&bytes), vec![Ok(n)]);
+    }
+
+    #[test]
+    fn soip_hierarchy_counts_and_round_trip() {
+        let n = sample(true);
+        let bytes = write(&n, Delimiters::default(), true, PackingStructure::Soip);
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(text.contains("*0002~"));
+        let (hls, se01, ctt01, count) = hl_facts(&bytes);
+        assert_eq!(
+            hls,
+            vec![
+                hl("1", "", "S"),
+                hl("2", "1", "O"),
+                hl("3", "2", "I"),
+                hl("4", "3", "P"),
+                hl("5", "2", "I"),
+                hl("6", "5", "P"),
+                hl("7", "2", "I"),
+                hl("8", "7", "P"),
+                hl("9", "1", "O"),
+                hl("10", "9", "I"),
+            ]
+        );
+        assert_eq!(ctt01, 10);
+        assert_eq!(se01, count);
+        assert_eq!(read(&bytes), vec![Ok(n)]);
+    }
+
+    #[test]
+    fn writer_refuses_bad_sscc_precisely() {
+        let mut n = sample(false);
+        n.orders[0].packs[1].sscc = Some("000000000000000018".into());
+        let err = to_segments(&n, AsnOptions::default()).unwrap_err();
+        assert_eq!(
+            err,
+            X12Error::InvalidOutbound {
+                field: "MAN02",
+                reason: "SSCC \"000000000000000018\" of pack 2 in order PO1: check digit is 8, expected 7".into()
+            }
+        );
+        n.orders[0].packs[1].sscc = Some("12345".into());
+        assert!(matches!(
+            to_segments(&n, AsnOptions::default()),
+            Err(X12Error::InvalidOutbound { field: "MAN02", .. })
+        ));
+        // S/O/I/P needs an SSCC on every pack.
+        let mut n = sample(false);
+        n.orders[0].packs[0].sscc = None;
+        assert!(to_segments(&n, AsnOptions::default()).is_ok());
+        let soip = AsnOptions {
+            structure: PackingStructure::Soip,
+            ..AsnOptions::default()
+        };
+        assert!(matches!(
+            to_segments(&n, soip),
+            Err(X12Error::InvalidOutbound { field: "MAN02", .. })
+        ));
+    }
+
+    #[test]
+    fn reader_refuses_bad_sscc_and_wrong_ctt() {
+        let bytes = write(
+            &sample(false),
+            Delimiters::default(),
+            false,
+            PackingStructure::Sopi,
+        );
+        let bad = String::from_utf8_lossy(&bytes)
+            .replace("MAN*GM*106141412345678908", "MAN*GM*106141412345678907")
+            .replace("CTT*9*", "CTT*8*");
+        let errs = read(bad.as_bytes()).remove(0).unwrap_err();
+        let got: Vec<_> = errs
+            .iter()
+            .map(|d| {
+                (
+                    d.location.segment_id.clone().unwrap(),
+                    d.location.element,
+                    d.code,
+                )
+            })
+            .collect();
+        use crate::edi::x12::AckCode::Element;
+        assert_eq!(
+            got,
+            vec![
+                ("MAN".into(), Some(2), Some(Element(7))),
+                ("CTT".into(), Some(1), Some(Element(7)))
+            ]
+        );
+    }
+
+    fn arb_item(x: &[u8]) -> BoxedStrategy<ShippedItem> {
+        (
+            tk::opt_text(x),
+            proptest::collection::vec(tk::item_id(x), 1..4),
+            tk::amount(),
+            "[A-Z]{2}",
+            proptest::option::of(tk::amount()),
+            tk::opt_text(x),
+        )
+            .prop_map(
+                |(line_number, item_ids, quantity, uom, quantity_ordered, description)| {
+                    ShippedItem {
+                        line_number,
+                        item_ids,
+                        quantity,
+                        uom,
+                        quantity_ordered,
+                        description,
+                    }
+                },
+            )
+            .boxed()
+    }
+
+    fn arb_notice(d: Delimiters, five010: bool, soip: bool) -> BoxedStrategy<ShipNotice> {
+        let x = tk::excluded(&d);
+        let pack = (
+            proptest::collection::vec(arb_item(&x), if soip { 1..4 } else { 0..4 }),
+            any::<bool>(),
+        );
+        let order = (
+            tk::text(&x),
+            tk::opt_text(&x),
+            proptest::option::of(tk::iso_date()),
+            proptest::collection::vec(pack, 0..5),
+            proptest::collection::vec(arb_item(&x), 0..4),
+        );
+        let lading = (
+            tk::opt_text(&x),
+            proptest::option::of(0u32..100_000),
+            proptest::option::of("(G|A3|N)"),
+            proptest::option::of(tk::amount()),
+            proptest::option::of("(LB|KG)"),
+        )
+            .prop_map(
+                |(packaging_code, quantity, weight_qualifier, weight, weight_unit)| Lading {
+                    packaging_code,
+                    quantity,
+                    weight_qualifier,
+                    weight,
+                    weight_unit,
+                },
+            );
+        let carrier = (
+            tk::opt_text(&x),
+            tk::opt_text(&x),
+            tk::opt_text(&x),
+            tk::opt_text(&x),
+        )
+            .prop_map(|(id_qualifier, id, transport_method, routing)| Carrier {
+                id_qualifier,
+                id,
+                transport_method,
+                routing,
+            });
+        let purpose = prop_oneof![
+            Just(ShipNoticePurpose::Original),
+            Just(ShipNoticePurpose::Cancellation),
+            Just(ShipNoticePurpose::Replace),
+            Just(ShipNoticePurpose::AdvanceNotification),
+            "(06|07)".prop_map(ShipNoticePurpose::Other),
+        ];
+        let reference = ("(IA|ZZ|PK)", tk::opt_text(&x), tk::opt_text(&x)).prop_map(|(q, v, d)| {
+            crate::model::order_ack::Reference {
+                qualifier: q,
+                value: if v.is_none() && d.is_none() {
+                    Some("R".into())
+                } else {
+                    v
+                },
+                description: d,
+            }
+        });
+        (
+            (purpose, tk::text(&x), tk::iso_date(), "([0-9]{4}|[0-9]{6})"),
+            (
+                proptest::option::of(lading),
+                proptest::option::of(carrier),
+                tk::opt_text(&x),
+                tk::opt_text(&x),
+            ),
+            proptest::collection::vec(reference, 0..3),
+            (
+                proptest::option::of(tk::iso_date()),
+                proptest::option::of(tk::iso_date()),
+            ),
+            tk::parties(&x),
+            proptest::collection::vec(order, 1..4),
+        )
+            .prop_map(
+                move |(a, b, references, (ship_date, estimated_delivery), parties, orders)| {
+                    let mut serial = 0u64;
+                    let orders: Vec<ShippedOrder> = orders
+                        .into_iter()
+                        .map(|(po, rel, date, packs, loose)| ShippedOrder {
+                            po_number: po,
+                            release_number: rel,
+                            po_date: date,
+                            packs: packs
+                                .into_iter()
+                                .map(|(items, labelled)| {
+                                    serial += 1;
+                                    // Distinct SSCCs: S/O/I/P links items to packs by SSCC.
+                                    let sscc = (soip || labelled)
+                                        .then(|| {
+                                            Sscc::new(3, "0614141", serial)
+                                                .map(|s| s.as_str().to_string())
+                                                .ok()
+                                        })
+                                        .flatten();
+                                    Pack { sscc, items }
+                                })
+                                .collect(),
+                            loose_items: loose,
+                        })
+                        .collect();
+                    ShipNotice {
+                        purpose: a.0,
+                        shipment_id: a.1,
+                        date: a.2,
+                        time: Some(a.3),
+                        lading: b.0,
+                        carrier: b.1,
+                        bill_of_lading: b.2,
+                        pro_number: b.3,
+                        references,
+                        ship_date,
+                        estimated_delivery,
+                        parties,
+                        orders,
+                        source: tk::source(five010, 1),
+                    }
+                },
+            )
+            .boxed()
+    }
+
+    fn check_tree(bytes: &[u8], structure: PackingStructure) -> Result<(), TestCaseError> {
+        let (hls, se01, ctt01, count) = hl_facts(bytes);
+        prop_assert_eq!(se01, count);
+        prop_assert_eq!(ctt01 as usize, hls.len());
+        let (above, below) = match structure {
+            PackingStructure::Sopi => ("P", "I"),
+            PackingStructure::Soip => ("I", "P"),
+        };
+        for (k, (id, parent, level)) in hls.iter().enumerate() {
+            prop_assert_eq!(id, &(k + 1).to_string());
+            let parent_level = hls.iter().find(|h| &h.0 == parent).map(|h| h.2.as_str());
+            let ok = match level.as_str() {
+                "S" => parent.is_empty(),
+                "O" => parent_level == Some("S"),
+                l if l == above => parent_level == Some("O"),
+                l if l == below => {
+                    parent_level == Some(above) || (l == "I" && parent_level == Some("O"))
+                }
+                _ => false,
+            };
+            prop_assert!(ok, "HL {} level {} under {:?}", id, level, parent_level);
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+        #[test]
+        fn generated_856s_round_trip_in_both_hierarchies(
+            (d, five010, soip, n) in (tk::delimiters(), any::<bool>())
+                .prop_flat_map(|((d, f), soip)| (Just(d), Just(f), Just(soip), arb_notice(d, f, soip)))
+        ) {
+            let structure = if soip { PackingStructure::Soip } else { PackingStructure::Sopi };
+            let bytes = write(&n, d, five010, structure);
+            check_tree(&bytes, structure)?;
+            prop_assert_eq!(read(&bytes), vec![Ok(n.clone())]);
+            // A notice without empty or unlabelled packs reads the same from the other hierarchy.
+            if soip {
+                let other = write(&n, d, five010, PackingStructure::Sopi);
+                check_tree(&other, PackingStructure::Sopi)?;
+                prop_assert_eq!(read(&other), vec![Ok(n)]);
+            }
+        }
+    }
+}

@@ -1,0 +1,249 @@
+//! Code lists for the ID elements these transaction sets use, written from the X12 dictionary; closed lists reject, open ones only warn.
+
+use super::schema::CodeList;
+
+/// 353 Transaction Set Purpose Code (BEG01, BAK01, BSN01, BIG08).
+pub static PURPOSE_353: CodeList = CodeList {
+    element: 353,
+    closed: true,
+    codes: &[
+        "00", "01", "02", "03", "04", "05", "06", "07", "08", "10", "11", "12", "13", "14", "15",
+        "16", "17", "18", "19", "20", "21", "22", "24", "25", "26", "27", "28", "30", "31", "32",
+        "33", "34", "35", "36", "37", "38", "39", "40", "41", "42", "43", "44", "45", "46", "47",
+        "48", "49", "50", "51", "52", "53", "54", "55", "56", "77", "CN", "CO", "EX", "GR", "PR",
+        "RH", "RV", "SU", "ZZ",
+    ],
+};
+
+/// 92 Purchase Order Type Code (BEG02): long list, common codes only.
+pub static PO_TYPE_92: CodeList = CodeList {
+    element: 92,
+    closed: false,
+    codes: &[
+        "BK", "BL", "BE", "CF", "CN", "CO", "CP", "DR", "DS", "EO", "IN", "KB", "KN", "LB", "LS",
+        "NE", "NP", "OS", "PR", "RA", "RC", "RE", "RL", "RO", "RR", "SA", "SD", "SP", "SS", "ST",
+        "TS", "UD", "WO", "ZZ",
+    ],
+};
+
+/// 587 Acknowledgment Type (BAK02).
+pub static ACK_TYPE_587: CodeList = CodeList {
+    element: 587,
+    closed: true,
+    codes: &[
+        "AC", "AD", "AE", "AH", "AK", "AP", "AT", "NA", "RD", "RF", "RJ", "RN", "RO", "RV", "ZZ",
+    ],
+};
+
+/// 98 Entity Identifier Code (N101, N106): the parties order, shipping and invoicing documents name.
+pub static ENTITY_98: CodeList = CodeList {
+    element: 98,
+    closed: true,
+    codes: &[
+        "AA", "AE", "AG", "AM", "AP", "BD", "BE", "BF", "BG", "BK", "BO", "BS", "BT", "BY", "C8",
+        "CA", "CB", "CC", "CE", "CI", "CK", "CL", "CN", "CQ", "CS", "CT", "CV", "DA", "DB", "DE",
+        "DL", "DS", "DU", "EN", "EX", "FR", "FW", "II", "IT", "LC", "LG", "LW", "MA", "MF", "MI",
+        "MP", "N1", "NES", "OB", "OC", "OT", "OW", "P1", "PA", "PC", "PD", "PE", "PF", "PG", "PJ",
+        "PK", "PN", "PO", "PP", "PR", "PU", "PW", "RA", "RC", "RD", "RE", "RF", "RH", "RI", "RL",
+        "RM", "RP", "RS", "RT", "S4", "SB", "SE", "SF", "SH", "SJ", "SK", "SM", "SN", "SO", "SP",
+        "SR", "ST", "SU", "SZ", "TO", "TR", "TS", "TT", "UC", "UP", "VC", "VN", "W8", "WD", "WH",
+        "WR", "WS", "XQ", "Z7", "ZZ",
+    ],
+};
+
+/// 355 Unit or Basis for Measurement Code: hundreds of codes, the common ones here.
+pub static UNIT_355: CodeList = CodeList {
+    element: 355,
+    closed: false,
+    codes: &[
+        "01", "AM", "AY", "BA", "BD", "BE", "BF", "BG", "BH", "BK", "BL", "BO", "BR", "BX", "CA",
+        "CC", "CF", "CH", "CL", "CM", "CN", "CQ", "CR", "CS", "CT", "CY", "DA", "DH", "DR", "DS",
+        "DZ", "EA", "FO", "FT", "GA", "GR", "GS", "HR", "HU", "IN", "JR", "KG", "KT", "LB", "LF",
+        "LO", "LR", "LT", "ME", "MI", "ML", "MM", "MR", "MT", "OZ", "PA", "PC", "PD", "PH", "PK",
+        "PL", "PR", "PT", "QT", "RL", "RM", "RO", "SF", "SH", "SO", "SQ", "SR", "ST", "SY", "TB",
+        "TK", "TN", "TY", "UN", "VI", "YD", "ZZ",
+    ],
+};
+
+/// 235 Product/Service ID Qualifier: hundreds of codes, the common catalogue ones here.
+pub static PRODUCT_ID_235: CodeList = CodeList {
+    element: 235,
+    closed: false,
+    codes: &[
+        "A1", "A2", "A3", "A4", "AB", "B1", "B3", "B4", "B5", "B6", "BL", "BP", "CB", "CG", "CH",
+        "CR", "EA", "EN", "EO", "FS", "GC", "IB", "IN", "IZ", "LT", "MF", "MG", "MN", "N4", "ND",
+        "NU", "PD", "PI", "PL", "PN", "PO", "PR", "PT", "RO", "SK", "SM", "SN", "ST", "SZ", "TP",
+        "UA", "UD", "UI", "UK", "UN", "UP", "UX", "VA", "VC", "VN", "VP", "VS", "ZZ",
+    ],
+};
+
+/// 374 Date/Time Qualifier: several hundred codes, the common order/shipping ones here.
+pub static DATE_QUALIFIER_374: CodeList = CodeList {
+    element: 374,
+    closed: false,
+    codes: &[
+        "001", "002", "003", "004", "007", "010", "011", "017", "018", "019", "035", "036", "037",
+        "038", "043", "050", "063", "064", "067", "068", "069", "070", "071", "074", "077", "079",
+        "080", "081", "086", "092", "093", "094", "097", "106", "118", "150", "151", "196", "197",
+        "198", "291", "368", "369", "370", "371", "372", "405", "500", "511", "514", "515", "600",
+        "814", "996", "997", "ABO", "AA1", "BC1", "LEA", "PRD",
+    ],
+};
+
+/// 128 Reference Identification Qualifier: over a thousand codes, the common ones here.
+pub static REFERENCE_128: CodeList = CodeList {
+    element: 128,
+    closed: false,
+    codes: &[
+        "12", "19", "2I", "AH", "AN", "BL", "BM", "CN", "CO", "CR", "CT", "DP", "EU", "FOB", "IA",
+        "IL", "IT", "IV", "LO", "MH", "MR", "MU", "OI", "ON", "PD", "PK", "PO", "PS", "RE", "SI",
+        "SN", "SO", "ST", "TN", "VN", "VR", "WH", "ZZ",
+    ],
+};
+
+/// 735 Hierarchical Level Code (HL03) as used by ship notices.
+pub static HL_LEVEL_735: CodeList = CodeList {
+    element: 735,
+    closed: true,
+    codes: &["D", "E", "F", "G", "I", "O", "P", "Q", "S", "T", "X"],
+};
+
+/// 736 Hierarchical Child Code (HL04).
+pub static HL_CHILD_736: CodeList = CodeList {
+    element: 736,
+    closed: true,
+    codes: &["0", "1"],
+};
+
+/// 1005 Hierarchical Structure Code (BSN05): order of levels in a ship notice.
+pub static HL_STRUCTURE_1005: CodeList = CodeList {
+    element: 1005,
+    closed: false,
+    codes: &[
+        "0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008",
+    ],
+};
+
+/// 668 Line Item Status Code (ACK01).
+pub static LINE_STATUS_668: CodeList = CodeList {
+    element: 668,
+    closed: true,
+    codes: &[
+        "AC", "AR", "BP", "DR", "IA", "IB", "IC", "ID", "IE", "IF", "IH", "IP", "IQ", "IR", "IS",
+        "IW", "R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "SP",
+    ],
+};
+
+/// 349 Item Description Type (PID01).
+pub static DESCRIPTION_TYPE_349: CodeList = CodeList {
+    element: 349,
+    closed: true,
+    codes: &["F", "S", "X"],
+};
+
+/// 248 Allowance or Charge Indicator (SAC01).
+pub static ALLOWANCE_248: CodeList = CodeList {
+    element: 248,
+    closed: true,
+    codes: &["A", "C", "N"],
+};
+
+/// 66 Identification Code Qualifier (N103, TD502): common ones.
+pub static ID_QUALIFIER_66: CodeList = CodeList {
+    element: 66,
+    closed: false,
+    codes: &[
+        "1", "2", "3", "4", "6", "8", "9", "10", "11", "12", "15", "16", "17", "18", "21", "24",
+        "25", "29", "34", "46", "50", "54", "91", "92", "93", "94", "95", "FI", "UL", "ZZ",
+    ],
+};
+
+/// 91 Transportation Method/Type Code (TD504): common ones.
+pub static TRANSPORT_91: CodeList = CodeList {
+    element: 91,
+    closed: false,
+    codes: &[
+        "A", "AC", "AE", "B", "BU", "C", "CE", "D", "E", "FE", "H", "I", "L", "LT", "M", "O", "P",
+        "PA", "PG", "PL", "PP", "R", "S", "SR", "SS", "T", "U", "W", "X", "ZZ",
+    ],
+};
+
+/// 146 Shipment Method of Payment (FOB01).
+pub static PAYMENT_146: CodeList = CodeList {
+    element: 146,
+    closed: false,
+    codes: &[
+        "11", "BP", "CA", "CC", "CD", "CF", "DE", "DF", "FO", "HP", "MX", "NC", "NR", "PA", "PB",
+        "PC", "PD", "PE", "PO", "PP", "PS", "PU", "RC", "RF", "RS", "TP", "WC",
+    ],
+};
+
+/// 479 Functional Identifier Code (AK101): every group kind in the X12 dictionary.
+pub static FUNCTIONAL_ID_479: CodeList = CodeList {
+    element: 479,
+    closed: true,
+    codes: &[
+        "AA", "AB", "AD", "AF", "AG", "AH", "AI", "AK", "AL", "AM", "AN", "AO", "AP", "AQ", "AR",
+        "AS", "AT", "AU", "AV", "AW", "AY", "AZ", "BA", "BB", "BC", "BE", "BF", "BL", "BS", "CA",
+        "CB", "CC", "CD", "CE", "CF", "CH", "CI", "CJ", "CK", "CM", "CN", "CO", "CP", "CQ", "CR",
+        "CS", "CT", "CU", "DA", "DD", "DF", "DI", "DM", "DS", "DX", "EC", "ED", "EI", "EN", "EP",
+        "ER", "ES", "EV", "EX", "FA", "FB", "FC", "FG", "FH", "FR", "FT", "GC", "GE", "GF", "GL",
+        "GP", "GR", "GT", "HB", "HC", "HI", "HN", "HP", "HR", "HS", "HU", "HV", "IA", "IB", "IC",
+        "ID", "IE", "IF", "IG", "IH", "IJ", "IM", "IN", "IO", "IR", "IS", "JB", "KM", "LA", "LB",
+        "LI", "LN", "LR", "LS", "LT", "MA", "MC", "MD", "ME", "MF", "MG", "MH", "MI", "MJ", "MK",
+        "MM", "MN", "MO", "MP", "MQ", "MR", "MS", "MT", "MV", "MW", "MX", "MY", "MZ", "NC", "NL",
+        "NP", "NR", "NT", "OC", "OG", "OR", "OW", "PA", "PB", "PC", "PD", "PE", "PF", "PG", "PH",
+        "PI", "PJ", "PK", "PL", "PN", "PO", "PQ", "PR", "PS", "PT", "PU", "PV", "PW", "PY", "QG",
+        "QM", "QO", "RA", "RB", "RC", "RD", "RE", "RF", "RG", "RH", "RI", "RJ", "RK", "RL", "RM",
+        "RN", "RO", "RP", "RQ", "RR", "RS", "RT", "RU", "RV", "RW", "RX", "RY", "RZ", "SA", "SB",
+        "SC", "SD", "SE", "SG", "SH", "SI", "SJ", "SL", "SM", "SN", "SO", "SP", "SQ", "SR", "SS",
+        "ST", "SU", "SV", "SW", "TA", "TB", "TD", "TF", "TI", "TJ", "TM", "TN", "TO", "TP", "TR",
+        "TS", "TT", "TU", "TX", "UA", "UB", "UC", "UD", "UI", "UP", "UW", "VA", "VB", "VC", "VD",
+        "VE", "VH", "VI", "VS", "WA", "WB", "WG", "WI", "WL", "WR", "WT",
+    ],
+};
+
+/// 720 Segment Syntax Error Code (AK304): 1–8, plus the I-codes 5010 adds.
+pub static SEGMENT_ERROR_720: CodeList = CodeList {
+    element: 720,
+    closed: true,
+    codes: &[
+        "1", "2", "3", "4", "5", "6", "7", "8", "I4", "I6", "I7", "I8", "I9",
+    ],
+};
+
+/// 723 Data Element Syntax Error Code (AK403).
+pub static ELEMENT_ERROR_723: CodeList = CodeList {
+    element: 723,
+    closed: true,
+    codes: &[
+        "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "12", "13", "I6", "I9", "I10", "I11",
+        "I12", "I13",
+    ],
+};
+
+/// 717 / 715 acknowledgment codes (AK501, AK901).
+pub static ACK_CODE_717: CodeList = CodeList {
+    element: 717,
+    closed: true,
+    codes: &["A", "E", "M", "P", "R", "W", "X"],
+};
+
+/// 718 Transaction Set Syntax Error Code (AK502..AK506).
+pub static SET_ERROR_718: CodeList = CodeList {
+    element: 718,
+    closed: true,
+    codes: &[
+        "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "15", "16", "17",
+        "18", "19", "23", "24", "25", "26", "27", "I5", "I6",
+    ],
+};
+
+/// 716 Functional Group Syntax Error Code (AK905..AK909).
+pub static GROUP_ERROR_716: CodeList = CodeList {
+    element: 716,
+    closed: true,
+    codes: &[
+        "1", "2", "3", "4", "5", "6", "17", "18", "19", "20", "21", "22", "23", "24", "25", "26",
+    ],
+};

@@ -1,0 +1,585 @@
+//! X12 structure validation with rules as data: a streaming engine that checks one transaction set, segment by segment, against a static table (segment order, loops, max use, element types, lengths and codes) and reports AK3/AK4 (IK3/IK4) coded diagnostics.
+//!
+//! The tables live in `ts850.rs`, `ts855.rs`, `ts856.rs`, `ts810.rs`, `ts997.rs` (segment
+//! order and loops), `segments.rs` (element lists) and `codes.rs` (code lists); this file
+//! interprets them and holds no knowledge of any particular segment.
+
+pub mod codes;
+pub mod schema;
+pub mod segments;
+pub mod ts810;
+pub mod ts850;
+pub mod ts855;
+pub mod ts856;
+pub mod ts997;
+pub mod types;
+
+use super::{AckCode, Diagnostic, Location, Segment};
+use schema::{Element, Node, Req, SegmentDef, SetTable, Ty, UNBOUNDED, Usage, V5};
+
+/// A diagnostic plus the loop identifier (AK303 / IK303) of the loop holding the segment.
+/// `Location` has no loop field yet, so the loop travels beside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub diagnostic: Diagnostic,
+    pub loop_id: Option<&'static str>,
+}
+
+/// One open level of the table: the root, or one iteration of a loop.
+#[derive(Debug)]
+struct Frame {
+    nodes: &'static [Node],
+    loop_id: Option<&'static str>,
+    /// Index of the node last matched (0 before anything matched at this level).
+    idx: usize,
+    /// Uses (segments) or iterations (loops) per node in this iteration of the level.
+    counts: Vec<u32>,
+}
+
+impl Frame {
+    fn new(nodes: &'static [Node], loop_id: Option<&'static str>) -> Frame {
+        Frame {
+            nodes,
+            loop_id,
+            idx: 0,
+            counts: vec![0; nodes.len()],
+        }
+    }
+}
+
+/// Streaming structure validator for one transaction set (feed ST..SE, then `finish`).
+#[derive(Debug)]
+pub struct SetValidator {
+    table: &'static SetTable,
+    v5010: bool,
+    version: String,
+    control: String,
+    stack: Vec<Frame>,
+    last_position: u32,
+    started: bool,
+    ended: bool,
+    out: Vec<Finding>,
+}
+
+/// The table for a set id, or `None`.
+fn table_for(set_id: &[u8]) -> Option<&'static SetTable> {
+    match set_id {
+        b"850" => Some(&ts850::TS850),
+        b"855" => Some(&ts855::TS855),
+        b"856" => Some(&ts856::TS856),
+        b"810" => Some(&ts810::TS810),
+        b"997" => Some(&ts997::TS997),
+        _ => None,
+    }
+}
+
+/// True for an id of X12 form: 2–3 upper-case letters or digits, starting with a letter.
+fn id_form_ok(id: &[u8]) -> bool {
+    (2..=3).contains(&id.len())
+        && id.first().is_some_and(u8::is_ascii_uppercase)
+        && id
+            .iter()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
+fn contains_id(nodes: &'static [Node], id: &[u8]) -> bool {
+    nodes.iter().any(|n| match n {
+        Node::Seg { def, .. } => def.id.as_bytes() == id,
+        Node::Loop { nodes, .. } => contains_id(nodes, id),
+    })
+}
+
+impl SetValidator {
+    /// `None` when there is no table for this set/version (caller skips structure checks).
+    /// 004xxx versions (4010, and 4000/4060 leniently) use the 4010 tables, 005xxx the 5010 ones.
+    pub fn new(set_id: &[u8], version: &str) -> Option<SetValidator> {
+        let table = table_for(set_id)?;
+        let v5010 = if version.starts_with("004") {
+            false
+        } else if version.starts_with("005") {
+            true
+        } else {
+            return None;
+        };
+        Some(SetValidator {
+            table,
+            v5010,
+            version: version.to_owned(),
+            control: String::new(),
+            stack: vec![Frame::new(table.nodes, None)],
+            last_position: 0,
+            started: false,
+            ended: false,
+            out: Vec::new(),
+        })
+    }
+
+    /// Feed every segment of the set from ST to SE inclusive, in order. `seg.position` is 1 at ST.
+    pub fn segment(&mut self, seg: &Segment<'_>) {
+        if self.ended {
+            // Anything after SE belongs to the envelope layer, which reports it.
+            return;
+        }
+        if !self.started {
+            self.started = true;
+            if seg.is("ST") {
+                self.control = seg.text(2).unwrap_or_default();
+            }
+        }
+        self.last_position = seg.position;
+        if !id_form_ok(seg.id) {
+            self.push_segment(
+                seg.id_str().into_owned(),
+                seg.position,
+                Some(seg.offset),
+                1,
+                None,
+                format!(
+                    "{:?} at position {} is not an X12 segment id (2–3 upper-case letters or digits)",
+                    seg.id_str(),
+                    seg.position
+                ),
+            );
+            return;
+        }
+        match self.place(seg) {
+            Some((def, loop_id)) => self.check_elements(seg, def, loop_id),
+            None => {
+                if let Some(def) = segments::find(seg.id) {
+                    let loop_id = self.stack.last().and_then(|f| f.loop_id);
+                    self.check_elements(seg, def, loop_id);
+                }
+            }
+        }
+        if seg.is("SE") {
+            self.ended = true;
+        }
+    }
+
+    /// End of set: report mandatory segments/loops that never came.
+    pub fn finish(self) -> Vec<Diagnostic> {
+        self.finish_findings()
+            .into_iter()
+            .map(|f| f.diagnostic)
+            .collect()
+    }
+
+    /// Like [`finish`](Self::finish), keeping each diagnostic's loop id for AK303/IK303.
+    pub fn finish_findings(mut self) -> Vec<Finding> {
+        if self.started && !self.ended {
+            // The set stopped before SE (the envelope layer reports the missing SE itself);
+            // everything mandatory still open is missing.
+            let pos = self.last_position.saturating_add(1);
+            while let Some(frame) = self.stack.pop() {
+                self.report_missing(
+                    &frame,
+                    frame.idx,
+                    frame.nodes.len(),
+                    pos,
+                    "before the set ended",
+                );
+            }
+        }
+        self.out
+    }
+
+    fn ctx(&self) -> String {
+        format!(
+            "transaction set {} control {}, version {}",
+            self.table.id, self.control, self.version
+        )
+    }
+
+    fn location(&self, id: String, position: u32, offset: Option<usize>) -> Location {
+        Location {
+            offset,
+            segment_id: Some(id),
+            segment_position: Some(position),
+            set_control: Some(self.control.clone()),
+            ..Location::default()
+        }
+    }
+
+    fn push_segment(
+        &mut self,
+        id: String,
+        position: u32,
+        offset: Option<usize>,
+        code: u16,
+        loop_id: Option<&'static str>,
+        what: String,
+    ) {
+        let loc = self.location(id, position, offset);
+        let message = format!("{what} (AK304/IK304 code {code}; {})", self.ctx());
+        self.out.push(Finding {
+            diagnostic: Diagnostic::error(Some(AckCode::Segment(code)), loc, message),
+            loop_id,
+        });
+    }
+
+    /// Reports mandatory nodes `from..to` of `frame` that never occurred.
+    fn report_missing(&mut self, frame: &Frame, from: usize, to: usize, position: u32, when: &str) {
+        for k in from..to {
+            let (Some(node), Some(&count)) = (frame.nodes.get(k), frame.counts.get(k)) else {
+                continue;
+            };
+            if count > 0 || node.usage() != Usage::Mandatory {
+                continue;
+            }
+            let Some(trigger) = node.trigger() else {
+                continue;
+            };
+            if trigger.id == "SE" {
+                // A missing SE is an envelope fault (AK5 2/3), reported by the envelope layer.
+                continue;
+            }
+            let (what, loop_id) = match node {
+                Node::Loop { id, .. } => (
+                    format!(
+                        "mandatory loop {id} (starting with {} {}) is missing {when}",
+                        trigger.id, trigger.name
+                    ),
+                    Some(*id),
+                ),
+                Node::Seg { .. } => (
+                    format!(
+                        "mandatory segment {} ({}){} is missing {when}",
+                        trigger.id,
+                        trigger.name,
+                        frame
+                            .loop_id
+                            .map(|l| format!(" of loop {l}"))
+                            .unwrap_or_default()
+                    ),
+                    frame.loop_id,
+                ),
+            };
+            self.push_segment(trigger.id.to_owned(), position, None, 3, loop_id, what);
+        }
+    }
+
+    /// Finds where `seg` goes, moving the state; reports skipped mandatory nodes, max use and
+    /// loop repeats. `None` (after reporting) when the segment has no place here.
+    fn place(&mut self, seg: &Segment<'_>) -> Option<(&'static SegmentDef, Option<&'static str>)> {
+        let id = seg.id;
+        let mut hit = None;
+        for (d, frame) in self.stack.iter().enumerate().rev() {
+            // Inside a loop, the trigger segment again means a new iteration: that is found
+            // one level up, at the loop node itself.
+            let start = if frame.loop_id.is_some() {
+                frame.idx.max(1)
+            } else {
+                frame.idx
+            };
+            let found = frame
+                .nodes
+                .iter()
+                .enumerate()
+                .skip(start)
+                .find(|(_, n)| n.trigger().is_some_and(|t| t.id.as_bytes() == id));
+            if let Some((j, _)) = found {
+                hit = Some((d, j));
+                break;
+            }
+        }
+        let Some((d, j)) = hit else {
+            self.misplaced(seg);
+            return None;
+        };
+        let when = format!("before {} at position {}", seg.id_str(), seg.position);
+        while self.stack.len() > d + 1 {
+            if let Some(frame) = self.stack.pop() {
+                self.report_missing(&frame, frame.idx, frame.nodes.len(), seg.position, &when);
+            }
+        }
+        let frame = self.stack.pop()?;
+        self.report_missing(&frame, frame.idx, j, seg.position, &when);
+        let mut frame = frame;
+        frame.idx = j;
+        let count = match frame.counts.get_mut(j) {
+            Some(c) => {
+                *c = c.saturating_add(1);
+                *c
+            }
+            None => 0,
+        };
+        let node = frame.nodes.get(j)?;
+        let frame_loop = frame.loop_id;
+        self.stack.push(frame);
+        match node {
+            Node::Seg { def, max_use, .. } => {
+                if count > *max_use {
+                    self.push_segment(
+                        def.id.to_owned(),
+                        seg.position,
+                        Some(seg.offset),
+                        5,
+                        frame_loop,
+                        format!(
+                            "segment {} at position {} is use {count} here; the maximum use is {}",
+                            def.id,
+                            seg.position,
+                            max_text(*max_use)
+                        ),
+                    );
+                }
+                Some((def, frame_loop))
+            }
+            Node::Loop {
+                id: loop_id,
+                max_repeat,
+                nodes,
+                ..
+            } => {
+                if count > *max_repeat {
+                    self.push_segment(
+                        seg.id_str().into_owned(),
+                        seg.position,
+                        Some(seg.offset),
+                        4,
+                        Some(loop_id),
+                        format!(
+                            "loop {loop_id} starts for the {count}th time at segment {} position {}; the loop may repeat at most {} times",
+                            seg.id_str(),
+                            seg.position,
+                            max_text(*max_repeat)
+                        ),
+                    );
+                }
+                let mut inner = Frame::new(nodes, Some(loop_id));
+                if let Some(c) = inner.counts.first_mut() {
+                    *c = 1;
+                }
+                self.stack.push(inner);
+                nodes
+                    .first()
+                    .and_then(Node::trigger)
+                    .map(|def| (def, Some(*loop_id)))
+            }
+        }
+    }
+
+    /// Reports a segment that fits nowhere forward of the current state (codes 7, 2 or 6).
+    fn misplaced(&mut self, seg: &Segment<'_>) {
+        let id = seg.id;
+        let loop_id = self.stack.last().and_then(|f| f.loop_id);
+        let here = self
+            .stack
+            .last()
+            .and_then(|f| f.nodes.get(f.idx))
+            .and_then(Node::trigger)
+            .map(|t| t.id)
+            .unwrap_or("ST");
+        // Earlier in an open level: the partner sent it out of order.
+        let earlier = self.stack.iter().any(|f| {
+            f.nodes
+                .iter()
+                .take(f.idx.saturating_add(1))
+                .any(|n| n.trigger().is_some_and(|t| t.id.as_bytes() == id))
+        });
+        let (code, what) = if earlier {
+            (
+                7,
+                format!(
+                    "segment {} at position {} is out of sequence: it belongs before {here}, which came earlier",
+                    seg.id_str(),
+                    seg.position
+                ),
+            )
+        } else if contains_id(self.table.nodes, id) {
+            (
+                2,
+                format!(
+                    "segment {} at position {} is unexpected here (after {here}{}): in {} it only occurs in another loop or area",
+                    seg.id_str(),
+                    seg.position,
+                    loop_id.map(|l| format!(" in loop {l}")).unwrap_or_default(),
+                    self.table.id
+                ),
+            )
+        } else {
+            (
+                6,
+                format!(
+                    "segment {} at position {} is not defined in transaction set {} ({})",
+                    seg.id_str(),
+                    seg.position,
+                    self.table.id,
+                    self.table.name
+                ),
+            )
+        };
+        self.push_segment(
+            seg.id_str().into_owned(),
+            seg.position,
+            Some(seg.offset),
+            code,
+            loop_id,
+            what,
+        );
+    }
+
+    fn element_fault(
+        &mut self,
+        seg: &Segment<'_>,
+        loop_id: Option<&'static str>,
+        pos: u32,
+        component: Option<u32>,
+        value: &[u8],
+        fault: types::Fault,
+    ) {
+        let mut loc = self.location(seg.id_str().into_owned(), seg.position, Some(seg.offset));
+        loc.element = Some(pos);
+        loc.component = component;
+        if !value.is_empty() {
+            // AK404 holds at most 99 characters.
+            loc.bad_value = Some(super::text(value).chars().take(99).collect());
+        }
+        let name = match component {
+            Some(c) => format!("{}{pos:02}-{c}", seg.id_str()),
+            None => format!("{}{pos:02}", seg.id_str()),
+        };
+        let shown = if value.is_empty() {
+            String::new()
+        } else {
+            format!(" {:?}", super::text(value))
+        };
+        let diagnostic = if fault.warning {
+            Diagnostic::warning(
+                loc,
+                format!(
+                    "{name} of segment {} at position {}:{shown} {} ({})",
+                    seg.id_str(),
+                    seg.position,
+                    fault.why,
+                    self.ctx()
+                ),
+            )
+        } else {
+            let message = format!(
+                "{name} of segment {} at position {}:{shown} {} (AK403/IK403 code {}; {})",
+                seg.id_str(),
+                seg.position,
+                fault.why,
+                fault.code,
+                self.ctx()
+            );
+            Diagnostic::error(Some(AckCode::Element(fault.code)), loc, message)
+        };
+        self.out.push(Finding {
+            diagnostic,
+            loop_id,
+        });
+    }
+
+    fn check_elements(
+        &mut self,
+        seg: &Segment<'_>,
+        def: &'static SegmentDef,
+        loop_id: Option<&'static str>,
+    ) {
+        if def.elements.is_empty() {
+            return;
+        }
+        let v5010 = self.v5010;
+        let defs: Vec<&Element> = def
+            .elements
+            .iter()
+            .filter(|e| v5010 || e.v5 != V5::Added)
+            .collect();
+        let mut seen = 0usize;
+        for (i, raw) in seg.elements().enumerate() {
+            seen = i + 1;
+            let pos = u32::try_from(i + 1).unwrap_or(u32::MAX);
+            match defs.get(i) {
+                Some(d) => self.check_value(seg, loop_id, d, raw, pos, None),
+                None => {
+                    // Trailing empty elements are sloppy but harmless; data beyond the
+                    // definition is not.
+                    if !raw.is_empty() {
+                        let why = format!(
+                            "is beyond the {} elements {} defines (too many data elements)",
+                            defs.len(),
+                            def.id
+                        );
+                        self.element_fault(seg, loop_id, pos, None, raw, err(3, why));
+                        break;
+                    }
+                }
+            }
+        }
+        for (i, d) in defs.iter().enumerate().skip(seen) {
+            if d.req == Req::Mandatory {
+                let pos = u32::try_from(i + 1).unwrap_or(u32::MAX);
+                self.element_fault(seg, loop_id, pos, None, b"", err(1, missing(d)));
+            }
+        }
+    }
+
+    fn check_value(
+        &mut self,
+        seg: &Segment<'_>,
+        loop_id: Option<&'static str>,
+        d: &Element,
+        raw: &[u8],
+        pos: u32,
+        component: Option<u32>,
+    ) {
+        if raw.is_empty() {
+            if d.req == Req::Mandatory {
+                self.element_fault(seg, loop_id, pos, component, raw, err(1, missing(d)));
+            }
+            return;
+        }
+        if let Ty::Comp(parts) = d.ty {
+            let mut n = 0usize;
+            for (ci, c) in seg.components(pos as usize).enumerate() {
+                n = ci + 1;
+                let cpos = u32::try_from(ci + 1).unwrap_or(u32::MAX);
+                match parts.get(ci) {
+                    Some(p) => self.check_value(seg, loop_id, p, c, pos, Some(cpos)),
+                    None if !c.is_empty() => {
+                        let why =
+                            format!("is beyond the {} components of the composite", parts.len());
+                        self.element_fault(seg, loop_id, pos, Some(cpos), c, err(3, why));
+                        break;
+                    }
+                    None => {}
+                }
+            }
+            for (ci, p) in parts.iter().enumerate().skip(n) {
+                if p.req == Req::Mandatory {
+                    let cpos = u32::try_from(ci + 1).unwrap_or(u32::MAX);
+                    self.element_fault(seg, loop_id, pos, Some(cpos), b"", err(1, missing(p)));
+                }
+            }
+            return;
+        }
+        if let Some(f) = types::check(d, raw, self.v5010) {
+            self.element_fault(seg, loop_id, pos, component, raw, f);
+        }
+    }
+}
+
+fn err(code: u16, why: String) -> types::Fault {
+    types::Fault {
+        code,
+        why,
+        warning: false,
+    }
+}
+
+fn missing(d: &Element) -> String {
+    format!("is mandatory (element {}) but missing", d.reference)
+}
+
+fn max_text(n: u32) -> String {
+    if n == UNBOUNDED {
+        "unbounded".into()
+    } else {
+        n.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,206 @@
+//! The data layout of the rule tables: segments, elements, loops and code lists as `const` data that one engine interprets.
+
+/// Requirement designator of an element (X12 "M", "O", "X").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Req {
+    Mandatory,
+    Optional,
+    /// Relational ("X"): required only under a syntax note we do not model, so treated as optional.
+    Conditional,
+}
+
+/// Data element type; `N(d)` is numeric with `d` implied decimals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ty {
+    AN,
+    ID,
+    N(u8),
+    R,
+    DT,
+    TM,
+    /// A composite whose components are described like elements.
+    Comp(&'static [Element]),
+}
+
+/// Allowed codes for an ID element. `closed` lists hold every code the standard defines for
+/// the element as used here, so anything else is an error (AK403 7); open lists hold the
+/// common codes only, so anything else is a warning a human may look at, never a rejection.
+#[derive(Debug, PartialEq, Eq)]
+pub struct CodeList {
+    /// Data element reference number (e.g. 353) for messages.
+    pub element: u16,
+    pub codes: &'static [&'static str],
+    pub closed: bool,
+}
+
+impl CodeList {
+    pub fn contains(&self, v: &[u8]) -> bool {
+        self.codes.iter().any(|c| c.as_bytes() == v)
+    }
+}
+
+/// How an element differs between 4010 and 5010 (5010 tables are the 4010 ones plus these).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum V5 {
+    Same,
+    /// 5010 allows a different maximum length.
+    Max(u16),
+    /// The element exists from 5010 on only.
+    Added,
+}
+
+/// One element (or component) position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Element {
+    /// Data element reference number (e.g. 373 for a date), 0 for composites.
+    pub reference: u16,
+    pub req: Req,
+    pub ty: Ty,
+    pub min: u16,
+    pub max: u16,
+    pub codes: Option<&'static CodeList>,
+    pub v5: V5,
+}
+
+impl Element {
+    pub const fn codes(mut self, list: &'static CodeList) -> Self {
+        self.codes = Some(list);
+        self
+    }
+    pub const fn max5010(mut self, max: u16) -> Self {
+        self.v5 = V5::Max(max);
+        self
+    }
+    pub const fn added5010(mut self) -> Self {
+        self.v5 = V5::Added;
+        self
+    }
+    /// Maximum length for the version in force.
+    pub fn max_for(&self, v5010: bool) -> u16 {
+        match self.v5 {
+            V5::Max(m) if v5010 => m,
+            _ => self.max,
+        }
+    }
+}
+
+const fn el(reference: u16, req: Req, ty: Ty, min: u16, max: u16) -> Element {
+    Element {
+        reference,
+        req,
+        ty,
+        min,
+        max,
+        codes: None,
+        v5: V5::Same,
+    }
+}
+/// Mandatory element.
+pub const fn m(reference: u16, ty: Ty, min: u16, max: u16) -> Element {
+    el(reference, Req::Mandatory, ty, min, max)
+}
+/// Optional element.
+pub const fn o(reference: u16, ty: Ty, min: u16, max: u16) -> Element {
+    el(reference, Req::Optional, ty, min, max)
+}
+/// Conditional ("X") element.
+pub const fn x(reference: u16, ty: Ty, min: u16, max: u16) -> Element {
+    el(reference, Req::Conditional, ty, min, max)
+}
+/// Composite element; its length bounds are unused.
+pub const fn comp(req: Req, parts: &'static [Element]) -> Element {
+    el(0, req, Ty::Comp(parts), 0, 0)
+}
+
+/// A segment of the dictionary: id, name and element list.
+#[derive(Debug, PartialEq, Eq)]
+pub struct SegmentDef {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub elements: &'static [Element],
+}
+
+/// Usage of a segment or loop in a transaction set table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Usage {
+    Mandatory,
+    Optional,
+}
+
+/// "> 1" in the standard's tables.
+pub const UNBOUNDED: u32 = u32::MAX;
+
+/// One entry of a transaction set table, in table order.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Node {
+    Seg {
+        def: &'static SegmentDef,
+        usage: Usage,
+        max_use: u32,
+    },
+    /// A loop; its first node must be a `Seg` (the loop's trigger segment).
+    Loop {
+        id: &'static str,
+        usage: Usage,
+        max_repeat: u32,
+        nodes: &'static [Node],
+    },
+}
+
+impl Node {
+    /// The segment that starts this node (the segment itself, or a loop's first segment).
+    pub fn trigger(&self) -> Option<&'static SegmentDef> {
+        match self {
+            Node::Seg { def, .. } => Some(def),
+            Node::Loop { nodes, .. } => nodes.first().and_then(Node::trigger),
+        }
+    }
+    pub fn usage(&self) -> Usage {
+        match self {
+            Node::Seg { usage, .. } | Node::Loop { usage, .. } => *usage,
+        }
+    }
+}
+
+/// Mandatory segment with max use `n`.
+pub const fn ms(def: &'static SegmentDef, n: u32) -> Node {
+    Node::Seg {
+        def,
+        usage: Usage::Mandatory,
+        max_use: n,
+    }
+}
+/// Optional segment with max use `n`.
+pub const fn os(def: &'static SegmentDef, n: u32) -> Node {
+    Node::Seg {
+        def,
+        usage: Usage::Optional,
+        max_use: n,
+    }
+}
+/// Mandatory loop.
+pub const fn ml(id: &'static str, n: u32, nodes: &'static [Node]) -> Node {
+    Node::Loop {
+        id,
+        usage: Usage::Mandatory,
+        max_repeat: n,
+        nodes,
+    }
+}
+/// Optional loop.
+pub const fn ol(id: &'static str, n: u32, nodes: &'static [Node]) -> Node {
+    Node::Loop {
+        id,
+        usage: Usage::Optional,
+        max_repeat: n,
+        nodes,
+    }
+}
+
+/// A transaction set table (shared by 4010 and 5010; element differences live in [`V5`]).
+#[derive(Debug, PartialEq, Eq)]
+pub struct SetTable {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub nodes: &'static [Node],
+}
