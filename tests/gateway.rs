@@ -178,7 +178,15 @@ async fn resent_interchange_is_not_posted_twice(db: Db) {
     );
     // Kept, visible, but neither delivered again nor acknowledged again.
     assert_eq!(messages::raw(&store, id2).await.unwrap(), body);
-    assert!(messages::related(&store, id2).await.unwrap().is_empty());
+    // Not acknowledged again with a 997: ACME's profile answers a repeat with TA1 note 025.
+    let answers = messages::related(&store, id2).await.unwrap();
+    assert_eq!(answers.len(), 1, "{answers:?}");
+    assert_eq!(answers[0].doc_type.as_deref(), Some("TA1"));
+    let ta1 = segments(&messages::raw(&store, answers[0].id).await.unwrap());
+    assert!(
+        ta1.contains(&"TA1*000000007*261126*1200*R*025".to_owned()),
+        "{ta1:?}"
+    );
     assert_eq!(messages::related(&store, id1).await.unwrap().len(), 1);
     let delivered: Vec<_> = std::fs::read_dir(env.path().join("data/delivered/acme"))
         .unwrap()

@@ -61,6 +61,8 @@ struct RawX12 {
     id: String,
     #[serde(default)]
     functional_ack: Option<String>,
+    #[serde(default)]
+    duplicate: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -84,6 +86,16 @@ pub enum FunctionalAckPolicy {
     F997,
     F999,
     None,
+}
+
+/// How a repeated interchange (same ISA13 from the same sender within the window) is
+/// answered. It is never posted again either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum DuplicatePolicy {
+    /// A TA1 rejecting the interchange with note code 025.
+    Ta1,
+    /// Only a warning in the message's history.
+    Warn,
 }
 
 /// How outbound documents reach the partner. More channels come with their issues.
@@ -117,6 +129,7 @@ pub struct Profile {
     pub name: String,
     pub x12: Option<X12Identity>,
     pub functional_ack: FunctionalAckPolicy,
+    pub duplicate: DuplicatePolicy,
     pub outbound: OutboundChannel,
     pub customer_ref: String,
     pub item_id_order: Vec<ItemKey>,
@@ -235,6 +248,18 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<Profile, Vec<ProfileErro
             FunctionalAckPolicy::F997
         }
     };
+    let duplicate = match raw.x12.as_ref().and_then(|x| x.duplicate.as_deref()) {
+        None | Some("ta1") => DuplicatePolicy::Ta1,
+        Some("warn") => DuplicatePolicy::Warn,
+        Some(other) => {
+            problems.push(err(
+                "x12.duplicate",
+                format!("`{other}` is not one of ta1, warn"),
+                Some("ta1 answers a repeated ISA13 with TA1 code 025; warn only records it"),
+            ));
+            DuplicatePolicy::Ta1
+        }
+    };
     let outbound = match raw.outbound.channel.as_deref() {
         None | Some("directory") => OutboundChannel::Directory,
         Some(other) => {
@@ -274,6 +299,7 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<Profile, Vec<ProfileErro
             name: raw.name,
             x12,
             functional_ack,
+            duplicate,
             outbound,
             item_id_order,
             uom: raw.mapping.uom,

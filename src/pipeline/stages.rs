@@ -17,7 +17,7 @@ use crate::edi::x12::Severity;
 use crate::edi::x12::ack::{write_functional_ack, write_ta1};
 use crate::edi::x12::envelope::peek_isa;
 use crate::model::{Document, FunctionalAck, Ta1};
-use crate::partners::{FunctionalAckPolicy, OutboundChannel, Profile};
+use crate::partners::{DuplicatePolicy, FunctionalAckPolicy, OutboundChannel, Profile};
 use crate::store::events::{self, NewEvent};
 use crate::store::jobs::{self, Job};
 use crate::store::messages::{self, Identification, Outbound, Payload};
@@ -306,6 +306,19 @@ async fn translate(p: &Pipeline, job: &Job) -> Result<(), StageError> {
                 &detail,
             )
             .await?;
+            // The partner learns of the repeat the way its profile says: a TA1 rejecting the
+            // interchange with note 025 (duplicate control number), or only our warning.
+            if profile.duplicate == DuplicatePolicy::Ta1 {
+                let ta1 = Ta1 {
+                    control_number: h.control_number.clone(),
+                    date: h.date.clone(),
+                    time: h.time.clone(),
+                    ack_code: 'R',
+                    note_code: "025".into(),
+                };
+                let doc = OutboundDoc::Ta1(ta1);
+                queue_ack(p, &mut tx, job, profile, n, &h.control_number, "TA1", &doc).await?;
+            }
             continue;
         }
         for d in &ic.errors {
@@ -344,43 +357,17 @@ async fn translate(p: &Pipeline, job: &Job) -> Result<(), StageError> {
                 .map(|t| ("TA1", OutboundDoc::Ta1(t.clone()))),
         ];
         for (doc_type, doc) in acks.into_iter().flatten() {
-            let json = serde_json::to_string(&doc)
-                .map_err(|e| StageError::Permanent(format!("acknowledgement model: {e}")))?;
-            // One acknowledgement per interchange and kind, whatever happens to this job.
-            let key = format!("ack:{}:{n}:{}:{doc_type}", job.message_id, h.control_number);
-            let created = messages::insert_outbound(
+            queue_ack(
+                p,
                 &mut tx,
-                &Outbound {
-                    partner: profile.id.as_str(),
-                    format: Format::X12,
-                    doc_type,
-                    canonical: &json,
-                    related_id: job.message_id,
-                    dedup_key: &key,
-                },
+                job,
+                profile,
+                n,
+                &h.control_number,
+                doc_type,
+                &doc,
             )
             .await?;
-            if let Some(out_id) = created {
-                let detail = format!("{doc_type} answering interchange {}", h.control_number);
-                event(p, &mut tx, out_id, EventKind::Created, job.stage, &detail).await?;
-                jobs::enqueue(
-                    &mut tx,
-                    out_id,
-                    Stage::Encode,
-                    p.settings.pipeline.max_attempts,
-                )
-                .await?;
-                let detail = format!("{doc_type} queued as message {out_id}");
-                event(
-                    p,
-                    &mut tx,
-                    job.message_id,
-                    EventKind::AckQueued,
-                    job.stage,
-                    &detail,
-                )
-                .await?;
-            }
         }
     }
     for d in &translation.diagnostics {
@@ -452,6 +439,52 @@ async fn translate(p: &Pipeline, job: &Job) -> Result<(), StageError> {
         };
         advance(p, tx, job, o).await
     }
+}
+
+/// Creates one outbound acknowledgement for interchange `n` of the message (at most once:
+/// the key survives retries and replays) and queues its encoding.
+#[allow(clippy::too_many_arguments)]
+async fn queue_ack(
+    p: &Pipeline,
+    tx: &mut Tx,
+    job: &Job,
+    profile: &Profile,
+    n: usize,
+    control: &str,
+    doc_type: &str,
+    doc: &OutboundDoc,
+) -> Result<(), StageError> {
+    let json = serde_json::to_string(doc)
+        .map_err(|e| StageError::Permanent(format!("acknowledgement model: {e}")))?;
+    let key = format!("ack:{}:{n}:{control}:{doc_type}", job.message_id);
+    let created = messages::insert_outbound(
+        tx,
+        &Outbound {
+            partner: profile.id.as_str(),
+            format: Format::X12,
+            doc_type,
+            canonical: &json,
+            related_id: job.message_id,
+            dedup_key: &key,
+        },
+    )
+    .await?;
+    if let Some(out_id) = created {
+        let detail = format!("{doc_type} answering interchange {control}");
+        event(p, tx, out_id, EventKind::Created, job.stage, &detail).await?;
+        jobs::enqueue(tx, out_id, Stage::Encode, p.settings.pipeline.max_attempts).await?;
+        let detail = format!("{doc_type} queued as message {out_id}");
+        event(
+            p,
+            tx,
+            job.message_id,
+            EventKind::AckQueued,
+            job.stage,
+            &detail,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 fn load_json<T: serde::de::DeserializeOwned>(
