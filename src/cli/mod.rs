@@ -364,7 +364,10 @@ fn ack(s: &Settings, file: &Path, partner: Option<&str>) -> anyhow::Result<ExitC
         }),
     };
     use crate::partners::FunctionalAckPolicy;
-    let policy = profile.map_or(FunctionalAckPolicy::F997, |p| p.functional_ack);
+    let policy = profile
+        .as_ref()
+        .map_or(FunctionalAckPolicy::F997, |p| p.functional_ack);
+    let delimiters = profile.as_ref().map(|p| p.x12_delimiters);
     let ack_kind = match policy {
         FunctionalAckPolicy::F999 => crate::model::AckKind::F999,
         _ => crate::model::AckKind::F997,
@@ -381,7 +384,10 @@ fn ack(s: &Settings, file: &Path, partner: Option<&str>) -> anyhow::Result<ExitC
         );
         if let Some(t) = &ic.ta1 {
             control += 1;
-            out.write_all(&write_ta1(t, &ack_envelope(me, to, control, 0, None))?)?;
+            out.write_all(&write_ta1(
+                t,
+                &ack_envelope(me, to, control, 0, None, delimiters),
+            )?)?;
         }
         if let Some(a) = ic
             .ack
@@ -391,7 +397,7 @@ fn ack(s: &Settings, file: &Path, partner: Option<&str>) -> anyhow::Result<ExitC
             control += 1;
             out.write_all(&write_functional_ack(
                 a,
-                &ack_envelope(me, to, control, control, Some(a)),
+                &ack_envelope(me, to, control, control, Some(a), delimiters),
             )?)?;
         }
     }

@@ -63,6 +63,13 @@ struct RawX12 {
     functional_ack: Option<String>,
     #[serde(default)]
     duplicate: Option<String>,
+    /// Outbound delimiters as four characters: element, component, segment, repetition
+    /// (e.g. "*>~^"); the repetition character may be left off.
+    #[serde(default)]
+    delimiters: Option<String>,
+    /// Put a line break after each segment terminator in what Wharf sends.
+    #[serde(default)]
+    line_breaks: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -130,6 +137,8 @@ pub struct Profile {
     pub x12: Option<X12Identity>,
     pub functional_ack: FunctionalAckPolicy,
     pub duplicate: DuplicatePolicy,
+    /// The delimiters the partner wants in what Wharf sends it.
+    pub x12_delimiters: crate::edi::x12::Delimiters,
     pub outbound: OutboundChannel,
     pub customer_ref: String,
     pub item_id_order: Vec<ItemKey>,
@@ -260,6 +269,33 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<Profile, Vec<ProfileErro
             DuplicatePolicy::Ta1
         }
     };
+    let mut x12_delimiters = crate::edi::x12::Delimiters {
+        newline_after_segment: true,
+        ..crate::edi::x12::Delimiters::default()
+    };
+    if let Some(x) = &raw.x12 {
+        if let Some(text) = &x.delimiters {
+            match text.as_bytes() {
+                [e, c, s] | [e, c, s, _] if text.is_ascii() => {
+                    x12_delimiters.element = *e;
+                    x12_delimiters.component = *c;
+                    x12_delimiters.segment = *s;
+                    x12_delimiters.repetition = text.as_bytes().get(3).copied();
+                    if let Err(e) = x12_delimiters.validate() {
+                        problems.push(err("x12.delimiters", e.to_string(), None));
+                    }
+                }
+                _ => problems.push(err(
+                    "x12.delimiters",
+                    format!("`{text}` is not 3 or 4 ASCII characters"),
+                    Some("element, component, segment terminator, repetition: e.g. \"*>~^\""),
+                )),
+            }
+        }
+        if let Some(lb) = x.line_breaks {
+            x12_delimiters.newline_after_segment = lb;
+        }
+    }
     let outbound = match raw.outbound.channel.as_deref() {
         None | Some("directory") => OutboundChannel::Directory,
         Some(other) => {
@@ -300,6 +336,7 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<Profile, Vec<ProfileErro
             x12,
             functional_ack,
             duplicate,
+            x12_delimiters,
             outbound,
             item_id_order,
             uom: raw.mapping.uom,

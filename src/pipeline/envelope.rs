@@ -17,13 +17,15 @@ pub fn ack_versions(ack: Option<&FunctionalAck>) -> (&'static str, &'static str)
     }
 }
 
-/// Builds the envelope addressed to `to` (qualifier, id) from Wharf's identity.
+/// Builds the envelope addressed to `to` (qualifier, id) from Wharf's identity, with the
+/// partner's delimiters (`None`: `*`, `:`, `~`, `^` and a line break after each segment).
 pub fn ack_envelope(
     me: &Identity,
     to: (&str, &str),
     interchange_control: u32,
     group_control: u32,
     ack: Option<&FunctionalAck>,
+    delimiters: Option<Delimiters>,
 ) -> OutboundEnvelope {
     let now = time::OffsetDateTime::now_utc();
     let (version, gs_version) = ack_versions(ack);
@@ -44,9 +46,9 @@ pub fn ack_envelope(
         usage: me.usage.isa15(),
         version: version.to_owned(),
         gs_version: gs_version.to_owned(),
-        delimiters: Delimiters {
+        delimiters: delimiters.unwrap_or(Delimiters {
             newline_after_segment: true,
             ..Delimiters::default()
-        },
+        }),
     }
 }

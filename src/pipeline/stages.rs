@@ -692,11 +692,18 @@ async fn encode(p: &Pipeline, job: &Job) -> Result<(), StageError> {
     let (bytes, doc_type) = match &doc {
         OutboundDoc::FunctionalAck(a) => {
             let gs06 = registry::next_control_number(&mut tx, &format!("{scope}:gs")).await?;
-            let env = ack_envelope(me, to, isa13 as u32, gs06 as u32, Some(a));
+            let env = ack_envelope(
+                me,
+                to,
+                isa13 as u32,
+                gs06 as u32,
+                Some(a),
+                Some(profile.x12_delimiters),
+            );
             (write_functional_ack(a, &env), a.kind.code())
         }
         OutboundDoc::Ta1(t) => {
-            let env = ack_envelope(me, to, isa13 as u32, 0, None);
+            let env = ack_envelope(me, to, isa13 as u32, 0, None, Some(profile.x12_delimiters));
             (write_ta1(t, &env), "TA1")
         }
     };

@@ -247,3 +247,46 @@ pub static GROUP_ERROR_716: CodeList = CodeList {
         "1", "2", "3", "4", "5", "6", "17", "18", "19", "20", "21", "22", "23", "24", "25", "26",
     ],
 };
+
+/// 717 Transaction Set Acknowledgment Code (IK501).
+pub static SET_ACK_717: CodeList = CodeList {
+    element: 717,
+    closed: true,
+    codes: &["A", "E", "M", "R", "W", "X"],
+};
+
+/// 715 Functional Group Acknowledge Code (AK901) as 005010X231A1 allows it.
+pub static GROUP_ACK_715_X231: CodeList = CodeList {
+    element: 715,
+    closed: true,
+    codes: &["A", "E", "P", "R"],
+};
+
+/// 620 Implementation Segment Syntax Error Code (IK304).
+pub static IMPL_SEGMENT_ERROR_620: CodeList = CodeList {
+    element: 620,
+    closed: true,
+    codes: &[
+        "1", "2", "3", "4", "5", "6", "7", "8", "I4", "I6", "I7", "I8", "I9",
+    ],
+};
+
+/// 621 Implementation Data Element Syntax Error Code (IK403).
+pub static IMPL_ELEMENT_ERROR_621: CodeList = CodeList {
+    element: 621,
+    closed: true,
+    codes: &[
+        "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "12", "13", "I6", "I9", "I10", "I11",
+        "I12", "I13",
+    ],
+};
+
+/// 618 Implementation Transaction Set Syntax Error Code (IK502..IK506).
+pub static IMPL_SET_ERROR_618: CodeList = CodeList {
+    element: 618,
+    closed: true,
+    codes: &[
+        "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "15", "16", "17",
+        "18", "19", "23", "24", "25", "26", "27", "I5", "I6",
+    ],
+};

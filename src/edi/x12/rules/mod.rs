@@ -1,10 +1,12 @@
 //! X12 structure validation with rules as data: a streaming engine that checks one transaction set, segment by segment, against a static table (segment order, loops, max use, element types, lengths and codes) and reports AK3/AK4 (IK3/IK4) coded diagnostics.
 //!
-//! The tables live in `ts850.rs`, `ts855.rs`, `ts856.rs`, `ts810.rs`, `ts997.rs` (segment
-//! order and loops), `segments.rs` (element lists) and `codes.rs` (code lists); this file
-//! interprets them and holds no knowledge of any particular segment.
+//! The tables live in `ts850.rs`, `ts855.rs`, `ts856.rs`, `ts810.rs`, `ts997.rs`, `ts999.rs`
+//! (segment order and loops), `segments.rs` (element lists) and `codes.rs` (code lists);
+//! `hier.rs` applies a table's HL hierarchy rules. This file interprets the tables and holds
+//! no knowledge of any particular segment.
 
 pub mod codes;
+pub mod hier;
 pub mod schema;
 pub mod segments;
 pub mod ts810;
@@ -12,6 +14,7 @@ pub mod ts850;
 pub mod ts855;
 pub mod ts856;
 pub mod ts997;
+pub mod ts999;
 pub mod types;
 
 use super::{AckCode, Diagnostic, Location, Segment};
@@ -58,6 +61,8 @@ pub struct SetValidator {
     last_position: u32,
     started: bool,
     ended: bool,
+    /// HL numbering and levels so far, for tables with a hierarchy.
+    hl: hier::HlState,
     out: Vec<Finding>,
 }
 
@@ -69,6 +74,7 @@ fn table_for(set_id: &[u8]) -> Option<&'static SetTable> {
         b"856" => Some(&ts856::TS856),
         b"810" => Some(&ts810::TS810),
         b"997" => Some(&ts997::TS997),
+        b"999" => Some(&ts999::TS999),
         _ => None,
     }
 }
@@ -91,7 +97,8 @@ fn contains_id(nodes: &'static [Node], id: &[u8]) -> bool {
 
 impl SetValidator {
     /// `None` when there is no table for this set/version (caller skips structure checks).
-    /// 004xxx versions (4010, and 4000/4060 leniently) use the 4010 tables, 005xxx the 5010 ones.
+    /// 004xxx versions (4010, and 4000/4060 leniently) use the 4010 tables, 005xxx the 5010 ones;
+    /// sets that only exist from 5010 on (999) have no table under 004xxx.
     pub fn new(set_id: &[u8], version: &str) -> Option<SetValidator> {
         let table = table_for(set_id)?;
         let v5010 = if version.starts_with("004") {
@@ -101,6 +108,9 @@ impl SetValidator {
         } else {
             return None;
         };
+        if table.since5010 && !v5010 {
+            return None;
+        }
         Some(SetValidator {
             table,
             v5010,
@@ -110,6 +120,7 @@ impl SetValidator {
             last_position: 0,
             started: false,
             ended: false,
+            hl: hier::HlState::default(),
             out: Vec::new(),
         })
     }
@@ -149,6 +160,13 @@ impl SetValidator {
                     let loop_id = self.stack.last().and_then(|f| f.loop_id);
                     self.check_elements(seg, def, loop_id);
                 }
+            }
+        }
+        if let Some(rules) = self.table.hierarchy
+            && seg.is("HL")
+        {
+            for (pos, value, fault) in self.hl.check(rules, seg) {
+                self.element_fault(seg, Some("HL"), pos, None, value, fault);
             }
         }
         if seg.is("SE") {
@@ -492,7 +510,7 @@ impl SetValidator {
             seen = i + 1;
             let pos = u32::try_from(i + 1).unwrap_or(u32::MAX);
             match defs.get(i) {
-                Some(d) => self.check_value(seg, loop_id, d, raw, pos, None),
+                Some(d) => self.check_repeats(seg, loop_id, d, raw, pos),
                 None => {
                     // Trailing empty elements are sloppy but harmless; data beyond the
                     // definition is not.
@@ -516,6 +534,49 @@ impl SetValidator {
         }
     }
 
+    /// Splits a repeating element on the repetition separator (a separator in an element that
+    /// does not repeat, or more repetitions than allowed, is AK403 12) and checks each one.
+    fn check_repeats(
+        &mut self,
+        seg: &Segment<'_>,
+        loop_id: Option<&'static str>,
+        d: &Element,
+        raw: &[u8],
+        pos: u32,
+    ) {
+        let Some(sep) = seg.delimiters.repetition.filter(|r| raw.contains(r)) else {
+            self.check_value(seg, loop_id, d, raw, pos, None);
+            return;
+        };
+        let reps = raw.split(|&b| b == sep).count();
+        if reps > usize::from(d.repeat) {
+            let why = if d.repeat <= 1 {
+                format!(
+                    "holds {reps} repetitions (separator {:?}) but the element does not repeat",
+                    char::from(sep)
+                )
+            } else {
+                format!(
+                    "holds {reps} repetitions; the element may repeat at most {} times",
+                    d.repeat
+                )
+            };
+            self.element_fault(seg, loop_id, pos, None, raw, err(12, why));
+            return;
+        }
+        if d.req == Req::Mandatory && raw.iter().all(|&b| b == sep) {
+            // Only separators: no repetition holds a value.
+            self.element_fault(seg, loop_id, pos, None, raw, err(1, missing(d)));
+            return;
+        }
+        for rep in raw.split(|&b| b == sep) {
+            // An empty repetition between separators is no value, not a fault of its own.
+            if !rep.is_empty() {
+                self.check_value(seg, loop_id, d, rep, pos, None);
+            }
+        }
+    }
+
     fn check_value(
         &mut self,
         seg: &Segment<'_>,
@@ -533,7 +594,8 @@ impl SetValidator {
         }
         if let Ty::Comp(parts) = d.ty {
             let mut n = 0usize;
-            for (ci, c) in seg.components(pos as usize).enumerate() {
+            let sep = seg.delimiters.component;
+            for (ci, c) in raw.split(|&b| b == sep).enumerate() {
                 n = ci + 1;
                 let cpos = u32::try_from(ci + 1).unwrap_or(u32::MAX);
                 match parts.get(ci) {

@@ -60,6 +60,8 @@ pub struct Element {
     pub max: u16,
     pub codes: Option<&'static CodeList>,
     pub v5: V5,
+    /// Maximum repetitions (X12 5010 repeating elements); 1 for an element that does not repeat.
+    pub repeat: u16,
 }
 
 impl Element {
@@ -73,6 +75,11 @@ impl Element {
     }
     pub const fn added5010(mut self) -> Self {
         self.v5 = V5::Added;
+        self
+    }
+    /// The element may repeat up to `n` times (split on the ISA11 repetition separator).
+    pub const fn repeats(mut self, n: u16) -> Self {
+        self.repeat = n;
         self
     }
     /// Maximum length for the version in force.
@@ -93,6 +100,7 @@ const fn el(reference: u16, req: Req, ty: Ty, min: u16, max: u16) -> Element {
         max,
         codes: None,
         v5: V5::Same,
+        repeat: 1,
     }
 }
 /// Mandatory element.
@@ -197,10 +205,35 @@ pub const fn ol(id: &'static str, n: u32, nodes: &'static [Node]) -> Node {
     }
 }
 
+/// One level of an HL hierarchy: its HL03 code and the levels its parent (HL02) may have.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Level {
+    pub code: &'static str,
+    pub name: &'static str,
+    /// HL03 codes allowed for the parent; empty for a top level (HL02 empty).
+    pub parents: &'static [&'static str],
+}
+
+/// The parent/child rules of a set's HL loop. Levels not listed are not checked.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Hierarchy {
+    pub levels: &'static [Level],
+}
+
+impl Hierarchy {
+    pub fn level(&self, code: &[u8]) -> Option<&'static Level> {
+        self.levels.iter().find(|l| l.code.as_bytes() == code)
+    }
+}
+
 /// A transaction set table (shared by 4010 and 5010; element differences live in [`V5`]).
 #[derive(Debug, PartialEq, Eq)]
 pub struct SetTable {
     pub id: &'static str,
     pub name: &'static str,
     pub nodes: &'static [Node],
+    /// True for sets that exist from 5010 on only (999): no table under 004xxx.
+    pub since5010: bool,
+    /// HL numbering and level rules, for sets built on the HL loop.
+    pub hierarchy: Option<&'static Hierarchy>,
 }

@@ -836,12 +836,92 @@ seg!(
     ]
 );
 
+// 999 Implementation Acknowledgment (005010X231A1).
+seg!(
+    AK1_999,
+    "AK1",
+    "Functional Group Response Header",
+    [
+        m(479, ID, 2, 2).codes(&FUNCTIONAL_ID_479),
+        m(28, N0, 1, 9),
+        m(480, AN, 1, 12),
+    ]
+);
+/// C030 Position in Segment (IK401, CTX05).
+const C030: &[Element] = &[m(722, N0, 1, 2), o(1528, N0, 1, 2), o(1686, N0, 1, 4)];
+seg!(
+    CTX,
+    "CTX",
+    "Context",
+    [
+        // C998 Context Identification, repeatable.
+        comp(Req::Mandatory, &[m(9999, AN, 1, 35), o(9998, AN, 1, 35)]).repeats(10),
+        o(721, ID, 2, 3),
+        o(719, N0, 1, 10),
+        o(447, AN, 1, 4),
+        comp(Req::Optional, C030),
+        // C999 Reference in Segment.
+        comp(Req::Optional, &[m(725, N0, 1, 4), o(725, N0, 1, 4)]),
+    ]
+);
+seg!(
+    IK3,
+    "IK3",
+    "Implementation Data Segment Note",
+    [
+        m(721, ID, 2, 3),
+        m(719, N0, 1, 10),
+        o(447, AN, 1, 4),
+        m(620, ID, 1, 3).codes(&IMPL_SEGMENT_ERROR_620),
+    ]
+);
+seg!(
+    IK4,
+    "IK4",
+    "Implementation Data Element Note",
+    [
+        comp(Req::Mandatory, C030),
+        o(725, N0, 1, 4),
+        m(621, ID, 1, 3).codes(&IMPL_ELEMENT_ERROR_621),
+        o(724, AN, 1, 99),
+    ]
+);
+seg!(
+    IK5,
+    "IK5",
+    "Implementation Transaction Set Response Trailer",
+    [
+        m(717, ID, 1, 1).codes(&SET_ACK_717),
+        o(618, ID, 1, 3).codes(&IMPL_SET_ERROR_618),
+        o(618, ID, 1, 3).codes(&IMPL_SET_ERROR_618),
+        o(618, ID, 1, 3).codes(&IMPL_SET_ERROR_618),
+        o(618, ID, 1, 3).codes(&IMPL_SET_ERROR_618),
+        o(618, ID, 1, 3).codes(&IMPL_SET_ERROR_618),
+    ]
+);
+seg!(
+    AK9_999,
+    "AK9",
+    "Functional Group Response Trailer",
+    [
+        m(715, ID, 1, 1).codes(&GROUP_ACK_715_X231),
+        m(97, N0, 1, 6),
+        m(123, N0, 1, 6),
+        m(2, N0, 1, 6),
+        o(716, ID, 1, 3).codes(&GROUP_ERROR_716),
+        o(716, ID, 1, 3).codes(&GROUP_ERROR_716),
+        o(716, ID, 1, 3).codes(&GROUP_ERROR_716),
+        o(716, ID, 1, 3).codes(&GROUP_ERROR_716),
+        o(716, ID, 1, 3).codes(&GROUP_ERROR_716),
+    ]
+);
+
 /// Every segment defined above, for recognising ids that belong to X12 but not to the set at hand.
 pub static ALL: &[&SegmentDef] = &[
     &ST, &SE, &BEG, &BAK, &BSN, &BIG, &NTE, &CUR, &REF, &PER, &TAX, &FOB, &CSH, &ITD, &DTM, &PKG,
     &TD1, &TD5, &TD3, &TD4, &MAN, &N9, &MSG, &N1, &N2, &N3, &N4, &SAC, &PO1, &LIN, &IT1, &ACK,
     &PID, &PO4, &CTT, &AMT, &SCH, &HL, &SN1, &PRF, &MEA, &TDS, &TXI, &CAD, &ISS, &AK1, &AK2, &AK3,
-    &AK4, &AK5, &AK9,
+    &AK4, &AK5, &AK9, &CTX, &IK3, &IK4, &IK5,
 ];
 
 /// Looks a segment id up in the dictionary.

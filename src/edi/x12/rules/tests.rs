@@ -5,10 +5,18 @@ use crate::edi::x12::reader::Reader;
 
 const ISA: &str = "ISA*00*          *00*          *ZZ*BUYER          *ZZ*SELLER         *240102*1030*U*00401*000000001*0*T*>~";
 
+/// A 5010 ISA: `^` repetition separator, `:` component separator.
+const ISA5: &str = "ISA*00*          *00*          *ZZ*BUYER          *ZZ*SELLER         *240102*1030*^*00501*000000001*0*T*:~";
+
 /// Runs the validator over `body` (ST..SE, `~`-terminated) under GS08 `version`.
 fn run(body: &str, version: &str) -> Vec<Finding> {
+    run_in(ISA, body, version)
+}
+
+/// Like [`run`] inside the given ISA.
+fn run_in(isa: &str, body: &str, version: &str) -> Vec<Finding> {
     let gs = format!("GS*PO*B*S*20240102*1030*1*X*{version}~");
-    let all = format!("{ISA}{gs}{body}GE*1*1~IEA*1*000000001~");
+    let all = format!("{isa}{gs}{body}GE*1*1~IEA*1*000000001~");
     let mut r = Reader::new(all.as_bytes());
     let mut v: Option<SetValidator> = None;
     while let Ok(Some(s)) = r.next_segment() {
@@ -292,4 +300,308 @@ fn never_panics_on_mutations() {
             let _ = run(&String::from_utf8_lossy(&m), "004010");
         }
     }
+}
+
+const IA999: &str = "ST*999*0007*005010X231A1~AK1*PO*12*005010~AK2*850*0001*005010~IK5*A~AK2*850*0002*005010~IK3*BEG*2**8~CTX*SITUATIONAL TRIGGER:BEG^PO NUMBER:BEG03*BEG*2**3*324~IK4*5*373*8*20241301~CTX*CLM01:PO-77~IK3*N9*5*N9*I9~IK5*R*5~AK9*P*2*2*1~SE*13*0007~";
+
+/// Errors of a 999 body inside a 5010 interchange.
+fn errors999(body: &str) -> Vec<Finding> {
+    run_in(ISA5, body, "005010X231A1")
+        .into_iter()
+        .filter(|f| f.diagnostic.severity == crate::edi::x12::Severity::Error)
+        .collect()
+}
+
+#[test]
+fn ts999_good_and_lookup() {
+    let f = run_in(ISA5, IA999, "005010X231A1");
+    assert!(f.is_empty(), "{f:#?}");
+    assert!(run_in(ISA5, IA999, "005010").is_empty());
+    assert!(SetValidator::new(b"999", "005010X231A1").is_some());
+    assert!(SetValidator::new(b"999", "005010").is_some());
+    // The 999 exists from 5010 on only.
+    assert!(SetValidator::new(b"999", "004010").is_none());
+}
+
+#[test]
+fn ts999_structure_faults() {
+    // IK5 before AK1: known to the set, but only inside the AK2 loop → 2.
+    let f = errors999(&IA999.replace("AK1*PO", "IK5*A~AK1*PO"));
+    assert_eq!(
+        keys(&f),
+        vec![(AckCode::Segment(2), "IK5".into(), 2, None, None)]
+    );
+    // IK5 twice in one AK2 loop → 5.
+    let f = errors999(&IA999.replace("IK5*A~", "IK5*A~IK5*A~"));
+    assert_eq!(
+        keys(&f),
+        vec![(AckCode::Segment(5), "IK5".into(), 5, None, None)]
+    );
+    assert_eq!(f[0].loop_id, Some("AK2"));
+    // AK2 with elements beyond AK203 → 3 at AK204.
+    let f = errors999(&IA999.replace("AK2*850*0001*005010~", "AK2*850*0001*005010*X*Y~"));
+    assert_eq!(
+        keys(&f),
+        vec![(AckCode::Element(3), "AK2".into(), 3, Some(4), None)]
+    );
+    // IK5 missing: reported when the next AK2 comes.
+    let f = errors999(&IA999.replace("IK5*A~", ""));
+    assert_eq!(
+        keys(&f),
+        vec![(AckCode::Segment(3), "IK5".into(), 4, None, None)]
+    );
+    // CTX before IK3: it belongs to the IK3/IK4 loops only → 2.
+    let f = errors999(&IA999.replace("AK2*850*0002*005010~", "AK2*850*0002*005010~CTX*X~"));
+    assert_eq!(
+        keys(&f),
+        vec![(AckCode::Segment(2), "CTX".into(), 6, None, None)]
+    );
+    // AK9 missing before SE → 3.
+    let f = errors999(&IA999.replace("AK9*P*2*2*1~", ""));
+    assert_eq!(
+        keys(&f),
+        vec![(AckCode::Segment(3), "AK9".into(), 12, None, None)]
+    );
+}
+
+#[test]
+fn ts999_element_faults() {
+    let one = |body: String| keys(&errors999(&body));
+    // AK101 outside 479 → 7; AK103 is required by X231 → 1.
+    assert_eq!(
+        one(IA999.replace("AK1*PO*12*005010", "AK1*QQ*12")),
+        vec![
+            (AckCode::Element(7), "AK1".into(), 2, Some(1), None),
+            (AckCode::Element(1), "AK1".into(), 2, Some(3), None),
+        ]
+    );
+    // IK304 outside 620 → 7; IK403 outside 621 → 7; IK501 "P" is a group code only → 7.
+    assert_eq!(
+        one(IA999.replace("IK3*BEG*2**8", "IK3*BEG*2**9")),
+        vec![(AckCode::Element(7), "IK3".into(), 6, Some(4), None)]
+    );
+    assert_eq!(
+        one(IA999.replace("IK4*5*373*8", "IK4*5*373*11")),
+        vec![(AckCode::Element(7), "IK4".into(), 8, Some(3), None)]
+    );
+    assert_eq!(
+        one(IA999.replace("IK5*R*5", "IK5*P*5")),
+        vec![(AckCode::Element(7), "IK5".into(), 11, Some(1), None)]
+    );
+    // IK502 outside 618 → 7; AK901 "M" is not an X231 group code → 7; AK905 outside 716 → 7.
+    assert_eq!(
+        one(IA999.replace("IK5*R*5", "IK5*R*14")),
+        vec![(AckCode::Element(7), "IK5".into(), 11, Some(2), None)]
+    );
+    assert_eq!(
+        one(IA999.replace("AK9*P*2*2*1", "AK9*M*2*2*1*7")),
+        vec![
+            (AckCode::Element(7), "AK9".into(), 12, Some(1), None),
+            (AckCode::Element(7), "AK9".into(), 12, Some(5), None),
+        ]
+    );
+    // IK401 (C030) component not numeric → 6 at IK401-1.
+    assert_eq!(
+        one(IA999.replace("IK4*5*373", "IK4*E*373")),
+        vec![(AckCode::Element(6), "IK4".into(), 8, Some(1), Some(1))]
+    );
+    // CTX06 (C999) first component not numeric → 6.
+    assert_eq!(
+        one(IA999.replace("*3*324~", "*3*C040:324~")),
+        vec![(AckCode::Element(6), "CTX".into(), 7, Some(6), Some(1))]
+    );
+}
+
+#[test]
+fn repeating_elements() {
+    // CTX01 repeats up to 10 times; 11 is too many (12).
+    let eleven = ["T:BEG"; 11].join("^");
+    let f = errors999(&IA999.replace("CTX*CLM01:PO-77", &format!("CTX*{eleven}")));
+    assert_eq!(
+        keys(&f),
+        vec![(AckCode::Element(12), "CTX".into(), 9, Some(1), None)]
+    );
+    // Each repetition is checked on its own: a third component in the second one → 3.
+    let f = errors999(&IA999.replace("CTX*CLM01:PO-77", "CTX*A:B^C:D:E"));
+    assert_eq!(
+        keys(&f),
+        vec![(AckCode::Element(3), "CTX".into(), 9, Some(1), Some(3))]
+    );
+    // Only separators in the mandatory CTX01 → missing (1).
+    let f = errors999(&IA999.replace("CTX*CLM01:PO-77", "CTX*^"));
+    assert_eq!(
+        keys(&f),
+        vec![(AckCode::Element(1), "CTX".into(), 9, Some(1), None)]
+    );
+    // A repetition separator in an element that does not repeat → 12.
+    let f = errors999(&IA999.replace("AK2*850*0001", "AK2*850^855*0001"));
+    assert_eq!(
+        keys(&f),
+        vec![(AckCode::Element(12), "AK2".into(), 3, Some(1), None)]
+    );
+    // Without a repetition separator (4010 ISA) `^` is data and CTX01 is a single repetition.
+    let body = IA999
+        .replace("^PO NUMBER:BEG03", "")
+        .replace("CTX*CLM01:PO-77", "CTX*A^B")
+        .replace(':', ">");
+    let f = run_in(ISA, &body, "005010");
+    assert!(f.is_empty(), "{f:#?}");
+}
+
+const ASN_SOIP: &str = "ST*856*0008~BSN*00*SH-3*20240105*1200~HL*1**S~TD5**2*ABCD~HL*2*1*O~PRF*PO-77~HL*3*2*I~LIN**BP*B-1~SN1**10*EA~HL*4*3*P~MAN*GM*00012345678901234567~HL*5*2*I~LIN**VP*V-9~SN1**3*EA~HL*6*5*P~MAN*GM*00012345678901234574~HL*7*2*T~MAN*GM*00012345678901234581~HL*8*7*P~HL*9*8*I~LIN**BP*B-2~SN1**1*EA~CTT*9~SE*24*0008~";
+
+/// (position, element, bad value, message) of each error, all of which must be HL ones with
+/// AK403 code 7; checked under 4010 and 5010 alike.
+fn hl_errors(body: &str) -> Vec<(u32, Option<u32>, Option<String>, String)> {
+    let f4 = errors(body, "004010");
+    assert_eq!(keys(&f4), keys(&errors(body, "005010")));
+    f4.into_iter()
+        .map(|f| {
+            let d = f.diagnostic;
+            assert_eq!(d.code, Some(AckCode::Element(7)), "{}", d.message);
+            assert_eq!(d.location.segment_id.as_deref(), Some("HL"));
+            assert_eq!(f.loop_id, Some("HL"));
+            (
+                d.location.segment_position.unwrap_or(0),
+                d.location.element,
+                d.location.bad_value,
+                d.message,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn hl_good_trees() {
+    for (name, body) in [
+        ("S/O/I", ASN_SOI),
+        ("S/O/P/I", ASN_SOPI),
+        ("S/O/I/P with a tare", ASN_SOIP),
+    ] {
+        for v in ["004010", "005010"] {
+            let f = run(body, v);
+            assert!(f.is_empty(), "{name} {v}: {f:#?}");
+        }
+    }
+}
+
+#[test]
+fn hl_numbering_and_parents() {
+    // HL01 skips a number: HL 4 where 3 is due; the ones after follow on from 4 unreported.
+    let body = ASN_SOPI
+        .replace("HL*6*5*I~", "HL*7*6*I~")
+        .replace("HL*5*2*P~", "HL*6*2*P~")
+        .replace("HL*4*3*I~", "HL*5*4*I~")
+        .replace("HL*3*2*P~", "HL*4*2*P~");
+    let f = hl_errors(&body);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!((f[0].0, f[0].1), (7, Some(1)));
+    assert!(
+        f[0].3
+            .starts_with("HL01 of segment HL at position 7: \"4\" breaks the HL numbering")
+            && f[0].3.contains("the 3rd HL should be 3"),
+        "{}",
+        f[0].3
+    );
+    // Not a number at all.
+    let f = hl_errors(
+        &ASN_SOPI
+            .replace("HL*2*1*O", "HL*B*1*O")
+            .replace("*2*P~", "*B*P~"),
+    );
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert!(f[0].3.contains("the 2nd HL should be 2"), "{}", f[0].3);
+    // A repeated HL01.
+    let f = hl_errors(
+        &ASN_SOPI
+            .replace("HL*5*2*P~", "HL*4*2*P~")
+            .replace("HL*6*5*I", "HL*5*3*I"),
+    );
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!((f[0].0, f[0].1), (12, Some(1)));
+    assert!(
+        f[0].3.contains("repeats the id of an earlier HL"),
+        "{}",
+        f[0].3
+    );
+    // HL02 names an HL that has not come (yet).
+    let f = hl_errors(&ASN_SOPI.replace("HL*4*3*I", "HL*4*9*I"));
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!((f[0].0, f[0].1), (9, Some(2)));
+    assert!(
+        f[0].3
+            .contains("HL 4 names parent HL 9, but no earlier HL has that HL01"),
+        "{}",
+        f[0].3
+    );
+    // The first HL has a parent.
+    let f = hl_errors(&ASN_SOPI.replace("HL*1**S~", "HL*1*1*S~"));
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!((f[0].0, f[0].1), (3, Some(2)));
+    assert!(f[0].3.contains("names itself as its parent"), "{}", f[0].3);
+    let f = hl_errors(&ASN_SOPI.replace("HL*1**S~", "HL*1*0*S~"));
+    assert_eq!((f[0].0, f[0].1), (3, Some(2)));
+    assert!(f[0].3.contains("the first HL has no parent"), "{}", f[0].3);
+}
+
+#[test]
+fn hl_level_order() {
+    // An O under a P.
+    let f = hl_errors(&ASN_SOPI.replace("HL*5*2*P~", "HL*5*3*O~"));
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!((f[0].0, f[0].1), (12, Some(3)));
+    assert_eq!(f[0].2.as_deref(), Some("O"));
+    assert!(
+        f[0].3.contains(
+            "HL 5 is level O (Order) under parent HL 3 (level P (Pack)); level O must sit under S (Shipment)"
+        ),
+        "{}",
+        f[0].3
+    );
+    // An I straight under the shipment.
+    let f = hl_errors(&ASN_SOPI.replace("HL*4*3*I", "HL*4*1*I"));
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!((f[0].0, f[0].1), (9, Some(3)));
+    assert!(
+        f[0].3.contains("HL 4 is level I (Item) under parent HL 1 (level S (Shipment)); level I must sit under O (Order), P (Pack) or T (Shipping Tare)"),
+        "{}",
+        f[0].3
+    );
+    // A P under the shipment.
+    let f = hl_errors(&ASN_SOPI.replace("HL*3*2*P", "HL*3*1*P"));
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert!(
+        f[0].3.contains("HL 3 is level P (Pack) under parent HL 1"),
+        "{}",
+        f[0].3
+    );
+    // An O with no parent.
+    let f = hl_errors(&ASN_SOPI.replace("HL*2*1*O", "HL*2**O"));
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!((f[0].0, f[0].1), (5, Some(3)));
+    assert!(
+        f[0].3
+            .contains("HL 2 is level O (Order) with no parent (HL02 empty)"),
+        "{}",
+        f[0].3
+    );
+    // A second shipment hung under an order.
+    // (and the item under it is then an I under an S).
+    let f = hl_errors(&ASN_SOPI.replace("HL*5*2*P~", "HL*5*2*S~"));
+    assert_eq!(f.len(), 2, "{f:#?}");
+    assert!(
+        f[1].3
+            .contains("HL 6 is level I (Item) under parent HL 5 (level S (Shipment))"),
+        "{}",
+        f[1].3
+    );
+    assert!(
+        f[0].3.contains("HL 5 is level S (Shipment), the top of the hierarchy, but names parent HL 2 (level O (Order))"),
+        "{}",
+        f[0].3
+    );
+    // The S/O/I/P tree with the first pack's parent broken (a P under the shipment).
+    let f = hl_errors(&ASN_SOIP.replace("HL*4*3*P", "HL*4*1*P"));
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!((f[0].0, f[0].1), (10, Some(3)));
 }

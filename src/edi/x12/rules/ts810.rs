@@ -94,4 +94,6 @@ pub static TS810: SetTable = SetTable {
         os(&CTT, 1),
         ms(&SE, 1),
     ],
+    since5010: false,
+    hierarchy: None,
 };

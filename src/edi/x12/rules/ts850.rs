@@ -167,4 +167,6 @@ pub static TS850: SetTable = SetTable {
         ol("CTT", 1, CTT_LOOP),
         ms(&SE, 1),
     ],
+    since5010: false,
+    hierarchy: None,
 };

@@ -141,4 +141,6 @@ pub static TS855: SetTable = SetTable {
         ol("CTT", 1, CTT_LOOP),
         ms(&SE, 1),
     ],
+    since5010: false,
+    hierarchy: None,
 };

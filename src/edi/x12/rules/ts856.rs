@@ -1,6 +1,6 @@
 //! 856 Ship Notice/Manifest table (4010 and 5010; 4060 read with it): one flat HL loop, hierarchy carried by HL01/HL02.
 
-use super::schema::{Node, SetTable, UNBOUNDED as U, ml, ms, ol, os};
+use super::schema::{Hierarchy, Level, Node, SetTable, UNBOUNDED as U, ml, ms, ol, os};
 use super::segments::*;
 
 static SLN_LOOP: &[Node] = &[ms(&SLN, 1), os(&PID, 1000)];
@@ -51,6 +51,39 @@ static HL_LOOP: &[Node] = &[
     ol("LM", 10, LM_LOOP),
 ];
 
+/// HL03 levels of a ship notice and the parents each may have: shipment on top, orders under
+/// it, then tares (pallets), packs (cartons) and items in either pick-and-pack order
+/// (S/O/P/I) or item-first order (S/O/I/P). Other HL03 codes are left unchecked.
+pub static HL856: Hierarchy = Hierarchy {
+    levels: &[
+        Level {
+            code: "S",
+            name: "Shipment",
+            parents: &[],
+        },
+        Level {
+            code: "O",
+            name: "Order",
+            parents: &["S"],
+        },
+        Level {
+            code: "T",
+            name: "Shipping Tare",
+            parents: &["S", "O"],
+        },
+        Level {
+            code: "P",
+            name: "Pack",
+            parents: &["O", "T", "I"],
+        },
+        Level {
+            code: "I",
+            name: "Item",
+            parents: &["O", "P", "T"],
+        },
+    ],
+};
+
 pub static TS856: SetTable = SetTable {
     id: "856",
     name: "Ship Notice/Manifest",
@@ -62,4 +95,6 @@ pub static TS856: SetTable = SetTable {
         os(&CTT, 1),
         ms(&SE, 1),
     ],
+    since5010: false,
+    hierarchy: Some(&HL856),
 };

@@ -16,4 +16,6 @@ pub static TS997: SetTable = SetTable {
         ms(&AK9, 1),
         ms(&SE, 1),
     ],
+    since5010: false,
+    hierarchy: None,
 };

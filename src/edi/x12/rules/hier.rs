@@ -1,0 +1,185 @@
+//! HL hierarchy checks driven by a table's [`Hierarchy`]: HL01 counts up by 1 from 1, HL02 names an earlier HL01, and HL03 fits its parent's level.
+
+use super::schema::Hierarchy;
+use super::types::Fault;
+use crate::edi::x12::reader::Segment;
+use crate::edi::x12::text;
+use std::collections::HashMap;
+
+/// What the HL segments seen so far in one set established.
+#[derive(Debug, Default)]
+pub struct HlState {
+    /// HL01 → HL03 of every HL seen.
+    levels: HashMap<Vec<u8>, Vec<u8>>,
+    /// HL segments seen.
+    count: u64,
+    /// HL01 of the previous HL when it was a number.
+    last: Option<u64>,
+}
+
+fn number(v: &[u8]) -> Option<u64> {
+    if v.is_empty() || v.len() > 18 || !v.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    v.iter()
+        .try_fold(0u64, |acc, &b| Some(acc * 10 + u64::from(b - b'0')))
+}
+
+fn fault(why: String) -> Fault {
+    Fault {
+        code: 7,
+        why,
+        warning: false,
+    }
+}
+
+fn ordinal(n: u64) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
+impl HlState {
+    /// Checks one HL segment; returns (element position, offending value, fault) for each finding.
+    pub fn check<'a>(
+        &mut self,
+        rules: &Hierarchy,
+        seg: &Segment<'a>,
+    ) -> Vec<(u32, &'a [u8], Fault)> {
+        let mut out = Vec::new();
+        self.count = self.count.saturating_add(1);
+        let id = seg.element(1).unwrap_or_default();
+        let parent = seg.element(2).unwrap_or_default();
+        let level = seg.element(3).unwrap_or_default();
+        let me = format!("HL {}", text(id));
+
+        // HL01: 1, 2, 3, … (an empty HL01 is reported by the element checks).
+        if !id.is_empty() {
+            let expected = match self.last {
+                _ if self.count == 1 => 1,
+                Some(n) => n.saturating_add(1),
+                None => self.count,
+            };
+            let got = number(id);
+            if self.levels.contains_key(id) {
+                out.push((
+                    1,
+                    id,
+                    fault(format!(
+                        "repeats the id of an earlier HL; HL01 must count up by 1 from 1, so the {} HL should be {expected}",
+                        ordinal(self.count)
+                    )),
+                ));
+            } else if got != Some(expected) {
+                out.push((
+                    1,
+                    id,
+                    fault(format!(
+                        "breaks the HL numbering: HL01 counts up by 1 from 1, so the {} HL should be {expected}",
+                        ordinal(self.count)
+                    )),
+                ));
+            }
+            self.last = got;
+        } else {
+            self.last = None;
+        }
+
+        // HL02: empty, or an earlier HL01.
+        let parent_level = if parent.is_empty() {
+            None
+        } else if parent == id {
+            out.push((2, parent, fault(format!("{me} names itself as its parent"))));
+            None
+        } else if let Some(l) = self.levels.get(parent) {
+            Some(l.as_slice())
+        } else {
+            let first = if self.count == 1 {
+                " (the first HL has no parent: HL02 must be empty)"
+            } else {
+                ""
+            };
+            out.push((
+                2,
+                parent,
+                fault(format!(
+                    "{me} names parent HL {}, but no earlier HL has that HL01{first}",
+                    text(parent)
+                )),
+            ));
+            None
+        };
+
+        // HL03 against the parent's level.
+        if let Some(rule) = rules.level(level) {
+            let names = |codes: &[&str]| -> String {
+                let v: Vec<String> = codes
+                    .iter()
+                    .map(|c| match rules.level(c.as_bytes()) {
+                        Some(l) => format!("{c} ({})", l.name),
+                        None => (*c).to_owned(),
+                    })
+                    .collect();
+                match v.split_last() {
+                    Some((last, rest)) if !rest.is_empty() => {
+                        format!("{} or {last}", rest.join(", "))
+                    }
+                    _ => v.concat(),
+                }
+            };
+            let what = format!("{me} is level {} ({})", rule.code, rule.name);
+            match parent_level {
+                Some(pl) => {
+                    let pname = rules
+                        .level(pl)
+                        .map(|l| format!(" ({})", l.name))
+                        .unwrap_or_default();
+                    let pdesc = format!("parent HL {} (level {}{pname})", text(parent), text(pl));
+                    if rule.parents.is_empty() {
+                        out.push((
+                            3,
+                            level,
+                            fault(format!(
+                                "{what}, the top of the hierarchy, but names {pdesc}; HL02 must be empty"
+                            )),
+                        ));
+                    } else if rules.level(pl).is_some()
+                        && !rule.parents.iter().any(|p| p.as_bytes() == pl)
+                    {
+                        out.push((
+                            3,
+                            level,
+                            fault(format!(
+                                "{what} under {pdesc}; level {} must sit under {}",
+                                rule.code,
+                                names(rule.parents)
+                            )),
+                        ));
+                    }
+                }
+                None if parent.is_empty() && !rule.parents.is_empty() => {
+                    out.push((
+                        3,
+                        level,
+                        fault(format!(
+                            "{what} with no parent (HL02 empty); level {} must sit under {}",
+                            rule.code,
+                            names(rule.parents)
+                        )),
+                    ));
+                }
+                None => {}
+            }
+        }
+
+        if !id.is_empty() && !self.levels.contains_key(id) {
+            self.levels.insert(id.to_vec(), level.to_vec());
+        }
+        out
+    }
+}
