@@ -257,7 +257,9 @@ pub fn map_850(
                 let mut item_ids = Vec::new();
                 // PO106/PO107 ... PO124/PO125: qualifier/value pairs.
                 let mut n = 6;
-                while n < 26 {
+                // Pairs stop where the segment does (most PO1s carry two or three pairs).
+                let last = seg.element_count().min(25);
+                while n <= last {
                     match (seg.text(n), seg.text(n + 1)) {
                         (Some(q), Some(v)) => item_ids.push(ItemId {
                             qualifier: qualifier(&q),

@@ -375,6 +375,15 @@ fn check_set_segment(seg: &Segment<'_>, make_loc: impl Fn() -> Location) -> Vec<
         ));
         return out;
     }
+    // Fast path: no control byte anywhere in the segment (the usual case) means nothing to
+    // locate element by element.
+    if !seg
+        .elements_bytes()
+        .iter()
+        .any(|&b| (b < 0x20 || b == 0x7F) && !seg.delimiters.is_delimiter(b))
+    {
+        return out;
+    }
     for (i, el) in seg.elements().enumerate() {
         if let Some(bad) = el
             .iter()
@@ -441,6 +450,8 @@ struct OpenInterchange<'a> {
 /// The envelope state machine; `visit` receives every [`Event`].
 struct Walker<'a, F> {
     visit: F,
+    /// The last set's segment buffer, emptied, so the next set does not allocate.
+    spare: Vec<Segment<'a>>,
     ic: Option<OpenInterchange<'a>>,
     seen_interchange: bool,
 }
@@ -454,6 +465,7 @@ where
     let mut reader = Reader::new(input);
     let mut w = Walker {
         visit,
+        spare: Vec::new(),
         ic: None,
         seen_interchange: false,
     };
@@ -703,11 +715,14 @@ where
             return;
         };
         let control = seg.text(2).unwrap_or_default();
+        let mut segments = std::mem::take(&mut self.spare);
+        segments.clear();
+        segments.push(seg);
         let mut set = TransactionSetEnvelope {
             kind: TransactionSet::from_code(seg.value(1).unwrap_or(&[])),
             control: control.clone(),
             implementation_ref: seg.text(3),
-            segments: vec![seg],
+            segments,
             diagnostics: Vec::new(),
             closed: false,
             ended: false,
@@ -852,6 +867,7 @@ where
             }
         }
         (self.visit)(Event::Set(&cur.ic.header, &og.group, &set));
+        self.spare = set.segments;
     }
 
     /// Ends the open group, checking GE when given, else recording a missing GE.

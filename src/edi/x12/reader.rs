@@ -32,10 +32,12 @@ impl<'a> Segment<'a> {
     }
 
     pub fn is(&self, id: &str) -> bool {
-        self.id == id.as_bytes()
+        let want = id.as_bytes();
+        // Ids are 2 or 3 bytes: compare inline rather than through memcmp.
+        self.id.len() == want.len() && self.id.iter().zip(want).all(|(a, b)| a == b)
     }
 
-    /// The raw bytes of the segment without its terminator.
+    /// The elements in order (the first is element 1), as slices of the input.
     pub fn elements(&self) -> Elements<'a> {
         Elements {
             rest: self.rest,
@@ -44,12 +46,41 @@ impl<'a> Segment<'a> {
         }
     }
 
+    /// The bytes after the segment id: every element with its leading separator.
+    pub fn elements_bytes(&self) -> &'a [u8] {
+        self.rest
+    }
+
     /// Element `n` (1-based, as in "BEG03"); `None` when absent. An empty element is `Some(b"")`.
     pub fn element(&self, n: usize) -> Option<&'a [u8]> {
-        if n == 0 {
+        if n == 0 || self.rest.is_empty() {
             return None;
         }
-        self.elements().nth(n - 1)
+        // One pass over the bytes: skip n-1 separators, then cut at the next one. Mappers ask
+        // for many elements of short segments; this beats driving the iterator each time.
+        let sep = self.delimiters.element;
+        let body = self.rest.get(1..)?;
+        let mut start = 0usize;
+        let mut left = n - 1;
+        if left > 0 {
+            let mut found = false;
+            for (i, &b) in body.iter().enumerate() {
+                if b == sep {
+                    left -= 1;
+                    if left == 0 {
+                        start = i + 1;
+                        found = true;
+                        break;
+                    }
+                }
+            }
+            if !found {
+                return None;
+            }
+        }
+        let tail = body.get(start..)?;
+        let end = tail.iter().position(|&b| b == sep).unwrap_or(tail.len());
+        tail.get(..end)
     }
 
     /// Element `n`, treating empty as absent.

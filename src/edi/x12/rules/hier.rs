@@ -56,7 +56,8 @@ impl HlState {
         let id = seg.element(1).unwrap_or_default();
         let parent = seg.element(2).unwrap_or_default();
         let level = seg.element(3).unwrap_or_default();
-        let me = format!("HL {}", text(id));
+        // Message parts are built only when there is something to report.
+        let me = || format!("HL {}", text(id));
 
         // HL01: 1, 2, 3, … (an empty HL01 is reported by the element checks).
         if !id.is_empty() {
@@ -94,7 +95,7 @@ impl HlState {
         let parent_level = if parent.is_empty() {
             None
         } else if parent == id {
-            out.push((2, parent, fault(format!("{me} names itself as its parent"))));
+            out.push((2, parent, fault(format!("{} names itself as its parent", me()))));
             None
         } else if let Some(l) = self.levels.get(parent) {
             Some(l.as_slice())
@@ -108,7 +109,8 @@ impl HlState {
                 2,
                 parent,
                 fault(format!(
-                    "{me} names parent HL {}, but no earlier HL has that HL01{first}",
+                    "{} names parent HL {}, but no earlier HL has that HL01{first}",
+                    me(),
                     text(parent)
                 )),
             ));
@@ -132,20 +134,24 @@ impl HlState {
                     _ => v.concat(),
                 }
             };
-            let what = format!("{me} is level {} ({})", rule.code, rule.name);
+            let what = || format!("{} is level {} ({})", me(), rule.code, rule.name);
             match parent_level {
                 Some(pl) => {
-                    let pname = rules
-                        .level(pl)
-                        .map(|l| format!(" ({})", l.name))
-                        .unwrap_or_default();
-                    let pdesc = format!("parent HL {} (level {}{pname})", text(parent), text(pl));
+                    let pdesc = || {
+                        let pname = rules
+                            .level(pl)
+                            .map(|l| format!(" ({})", l.name))
+                            .unwrap_or_default();
+                        format!("parent HL {} (level {}{pname})", text(parent), text(pl))
+                    };
                     if rule.parents.is_empty() {
                         out.push((
                             3,
                             level,
                             fault(format!(
-                                "{what}, the top of the hierarchy, but names {pdesc}; HL02 must be empty"
+                                "{}, the top of the hierarchy, but names {}; HL02 must be empty",
+                                what(),
+                                pdesc()
                             )),
                         ));
                     } else if rules.level(pl).is_some()
@@ -155,7 +161,9 @@ impl HlState {
                             3,
                             level,
                             fault(format!(
-                                "{what} under {pdesc}; level {} must sit under {}",
+                                "{} under {}; level {} must sit under {}",
+                                what(),
+                                pdesc(),
                                 rule.code,
                                 names(rule.parents)
                             )),
@@ -167,7 +175,8 @@ impl HlState {
                         3,
                         level,
                         fault(format!(
-                            "{what} with no parent (HL02 empty); level {} must sit under {}",
+                            "{} with no parent (HL02 empty); level {} must sit under {}",
+                            what(),
                             rule.code,
                             names(rule.parents)
                         )),

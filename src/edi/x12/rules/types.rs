@@ -26,6 +26,10 @@ fn printable(b: u8) -> bool {
 
 /// Length as a partner counts it: characters when the value is UTF-8, bytes otherwise.
 fn char_len(v: &[u8]) -> usize {
+    // Nearly every value is ASCII: its length is its byte count, no decoding needed.
+    if v.is_ascii() {
+        return v.len();
+    }
     match std::str::from_utf8(v) {
         Ok(s) => s.chars().count(),
         Err(_) => v.len(),
