@@ -20,7 +20,7 @@ pub static PO_TYPE_92: CodeList = CodeList {
     element: 92,
     closed: false,
     codes: &[
-        "BK", "BL", "BE", "CF", "CN", "CO", "CP", "DR", "DS", "EO", "IN", "KB", "KN", "LB", "LS",
+        "BE", "BK", "BL", "CF", "CN", "CO", "CP", "DR", "DS", "EO", "IN", "KB", "KN", "LB", "LS",
         "NE", "NP", "OS", "PR", "RA", "RC", "RE", "RL", "RO", "RR", "SA", "SD", "SP", "SS", "ST",
         "TS", "UD", "WO", "ZZ",
     ],
@@ -86,7 +86,7 @@ pub static DATE_QUALIFIER_374: CodeList = CodeList {
         "038", "043", "050", "063", "064", "067", "068", "069", "070", "071", "074", "077", "079",
         "080", "081", "086", "092", "093", "094", "097", "106", "118", "150", "151", "196", "197",
         "198", "291", "368", "369", "370", "371", "372", "405", "500", "511", "514", "515", "600",
-        "814", "996", "997", "ABO", "AA1", "BC1", "LEA", "PRD",
+        "814", "996", "997", "AA1", "ABO", "BC1", "LEA", "PRD",
     ],
 };
 
@@ -153,8 +153,8 @@ pub static ID_QUALIFIER_66: CodeList = CodeList {
     element: 66,
     closed: false,
     codes: &[
-        "1", "2", "3", "4", "6", "8", "9", "10", "11", "12", "15", "16", "17", "18", "21", "24",
-        "25", "29", "34", "46", "50", "54", "91", "92", "93", "94", "95", "FI", "UL", "ZZ",
+        "1", "10", "11", "12", "15", "16", "17", "18", "2", "21", "24", "25", "29", "3", "34", "4",
+        "46", "50", "54", "6", "8", "9", "91", "92", "93", "94", "95", "FI", "UL", "ZZ",
     ],
 };
 
@@ -217,8 +217,8 @@ pub static ELEMENT_ERROR_723: CodeList = CodeList {
     element: 723,
     closed: true,
     codes: &[
-        "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "12", "13", "I6", "I9", "I10", "I11",
-        "I12", "I13",
+        "1", "10", "12", "13", "2", "3", "4", "5", "6", "7", "8", "9", "I10", "I11", "I12", "I13",
+        "I6", "I9",
     ],
 };
 
@@ -234,8 +234,8 @@ pub static SET_ERROR_718: CodeList = CodeList {
     element: 718,
     closed: true,
     codes: &[
-        "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "15", "16", "17",
-        "18", "19", "23", "24", "25", "26", "27", "I5", "I6",
+        "1", "10", "11", "12", "13", "15", "16", "17", "18", "19", "2", "23", "24", "25", "26",
+        "27", "3", "4", "5", "6", "7", "8", "9", "I5", "I6",
     ],
 };
 
@@ -244,7 +244,7 @@ pub static GROUP_ERROR_716: CodeList = CodeList {
     element: 716,
     closed: true,
     codes: &[
-        "1", "2", "3", "4", "5", "6", "17", "18", "19", "20", "21", "22", "23", "24", "25", "26",
+        "1", "17", "18", "19", "2", "20", "21", "22", "23", "24", "25", "26", "3", "4", "5", "6",
     ],
 };
 
@@ -276,8 +276,8 @@ pub static IMPL_ELEMENT_ERROR_621: CodeList = CodeList {
     element: 621,
     closed: true,
     codes: &[
-        "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "12", "13", "I6", "I9", "I10", "I11",
-        "I12", "I13",
+        "1", "10", "12", "13", "2", "3", "4", "5", "6", "7", "8", "9", "I10", "I11", "I12", "I13",
+        "I6", "I9",
     ],
 };
 
@@ -286,7 +286,61 @@ pub static IMPL_SET_ERROR_618: CodeList = CodeList {
     element: 618,
     closed: true,
     codes: &[
-        "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "15", "16", "17",
-        "18", "19", "23", "24", "25", "26", "27", "I5", "I6",
+        "1", "10", "11", "12", "13", "15", "16", "17", "18", "19", "2", "23", "24", "25", "26",
+        "27", "3", "4", "5", "6", "7", "8", "9", "I5", "I6",
     ],
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `CodeList::contains` is a binary search: every list must stay sorted and unique.
+    #[test]
+    fn every_list_is_sorted_for_binary_search() {
+        for list in [
+            &PURPOSE_353,
+            &PO_TYPE_92,
+            &ACK_TYPE_587,
+            &ENTITY_98,
+            &UNIT_355,
+            &PRODUCT_ID_235,
+            &DATE_QUALIFIER_374,
+            &REFERENCE_128,
+            &HL_LEVEL_735,
+            &HL_CHILD_736,
+            &HL_STRUCTURE_1005,
+            &LINE_STATUS_668,
+            &DESCRIPTION_TYPE_349,
+            &ALLOWANCE_248,
+            &ID_QUALIFIER_66,
+            &TRANSPORT_91,
+            &PAYMENT_146,
+            &FUNCTIONAL_ID_479,
+            &SEGMENT_ERROR_720,
+            &ELEMENT_ERROR_723,
+            &ACK_CODE_717,
+            &SET_ERROR_718,
+            &GROUP_ERROR_716,
+            &SET_ACK_717,
+            &GROUP_ACK_715_X231,
+            &IMPL_SEGMENT_ERROR_620,
+            &IMPL_ELEMENT_ERROR_621,
+            &IMPL_SET_ERROR_618,
+        ] {
+            let sorted = list
+                .codes
+                .windows(2)
+                .all(|w| w[0].as_bytes() < w[1].as_bytes());
+            assert!(
+                sorted,
+                "code list {} is not sorted or has a duplicate",
+                list.element
+            );
+            for c in list.codes {
+                assert!(list.contains(c.as_bytes()), "{c} in list {}", list.element);
+            }
+            assert!(!list.contains(b"?!"));
+        }
+    }
+}

@@ -95,7 +95,11 @@ impl HlState {
         let parent_level = if parent.is_empty() {
             None
         } else if parent == id {
-            out.push((2, parent, fault(format!("{} names itself as its parent", me()))));
+            out.push((
+                2,
+                parent,
+                fault(format!("{} names itself as its parent", me())),
+            ));
             None
         } else if let Some(l) = self.levels.get(parent) {
             Some(l.as_slice())

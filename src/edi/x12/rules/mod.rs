@@ -46,7 +46,11 @@ impl Frame {
 
     /// A frame whose counters reuse a finished frame's buffer: a loop starts for every PO1,
     /// HL or IT1, and allocating each time was a measurable share of validation.
-    fn reuse(buf: Option<Vec<u32>>, nodes: &'static [Node], loop_id: Option<&'static str>) -> Frame {
+    fn reuse(
+        buf: Option<Vec<u32>>,
+        nodes: &'static [Node],
+        loop_id: Option<&'static str>,
+    ) -> Frame {
         let mut counts = buf.unwrap_or_default();
         counts.clear();
         counts.resize(nodes.len(), 0);
@@ -69,7 +73,11 @@ enum When<'s> {
 impl std::fmt::Display for When<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            When::Before(id, pos) => write!(f, "before {} at position {pos}", String::from_utf8_lossy(id)),
+            When::Before(id, pos) => write!(
+                f,
+                "before {} at position {pos}",
+                String::from_utf8_lossy(id)
+            ),
             When::SetEnded => f.write_str("before the set ended"),
         }
     }
@@ -230,13 +238,7 @@ impl SetValidator {
             // everything mandatory still open is missing.
             let pos = self.last_position.saturating_add(1);
             while let Some(frame) = self.stack.pop() {
-                self.report_missing(
-                    &frame,
-                    frame.idx,
-                    frame.nodes.len(),
-                    pos,
-                    When::SetEnded,
-                );
+                self.report_missing(&frame, frame.idx, frame.nodes.len(), pos, When::SetEnded);
             }
         }
         self.out
@@ -277,7 +279,14 @@ impl SetValidator {
     }
 
     /// Reports mandatory nodes `from..to` of `frame` that never occurred.
-    fn report_missing(&mut self, frame: &Frame, from: usize, to: usize, position: u32, when: When<'_>) {
+    fn report_missing(
+        &mut self,
+        frame: &Frame,
+        from: usize,
+        to: usize,
+        position: u32,
+        when: When<'_>,
+    ) {
         for k in from..to {
             let (Some(node), Some(&count)) = (frame.nodes.get(k), frame.counts.get(k)) else {
                 continue;
