@@ -65,6 +65,16 @@ enum Command {
         #[command(subcommand)]
         command: MessagesCommand,
     },
+    /// Queues a canonical document (JSON, as `wharf translate` prints it: an OrderAck,
+    /// ShipNotice or Invoice) to be sent to a partner as X12; at most once per key.
+    Send {
+        file: PathBuf,
+        #[arg(long)]
+        partner: String,
+        /// Idempotency key (default: the PO, shipment or invoice number).
+        #[arg(long)]
+        key: Option<String>,
+    },
     /// Runs a message again from its stored raw bytes.
     Replay { id: i64 },
 }
@@ -164,6 +174,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => partners_check(&settings(&cli)?),
         Command::Messages { command } => messages_cmd(settings(&cli)?, command).await,
         Command::Replay { id } => replay(settings(&cli)?, *id).await,
+        Command::Send { file, partner, key } => {
+            send(settings(&cli)?, file, partner, key.as_deref()).await
+        }
     }
 }
 
@@ -584,6 +597,41 @@ async fn messages_cmd(s: Settings, cmd: &MessagesCommand) -> anyhow::Result<Exit
     }
     store.close().await;
     Ok(ExitCode::SUCCESS)
+}
+
+async fn send(
+    s: Settings,
+    file: &Path,
+    partner: &str,
+    key: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    use crate::model::Document;
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| UsageError(format!("cannot read {}: {e}", file.display())))?;
+    let doc: Document = serde_json::from_str(&text)
+        .map_err(|e| UsageError(format!("{}: not a canonical document: {e}", file.display())))?;
+    let key = match (key, &doc) {
+        (Some(k), _) => k.to_owned(),
+        (None, Document::OrderAck(a)) => a.po_number.clone(),
+        (None, Document::ShipNotice(n)) => n.shipment_id.clone(),
+        (None, Document::Invoice(i)) => i.invoice_number.clone(),
+        (None, Document::Order(o)) => o.po_number.clone(),
+    };
+    let p = pipeline(s).await?;
+    let outcome = p.submit(partner, doc, &key).await;
+    p.store.close().await;
+    match outcome {
+        Ok(crate::pipeline::Submitted::Queued(id)) => {
+            println!("{id}\tqueued for {partner} (key {key})");
+            Ok(ExitCode::SUCCESS)
+        }
+        Ok(crate::pipeline::Submitted::AlreadyQueued) => {
+            println!("-\talready queued for {partner} with key {key}; nothing new");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(crate::pipeline::SubmitError::Store(e)) => Err(e.into()),
+        Err(e) => Err(UsageError(e.to_string()).into()),
+    }
 }
 
 async fn replay(s: Settings, id: i64) -> anyhow::Result<ExitCode> {

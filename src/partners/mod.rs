@@ -70,6 +70,12 @@ struct RawX12 {
     /// Put a line break after each segment terminator in what Wharf sends.
     #[serde(default)]
     line_breaks: Option<bool>,
+    /// X12 version of the documents Wharf sends: "4010" or "5010".
+    #[serde(default)]
+    version: Option<String>,
+    /// HL structure of the 856s Wharf sends: "sopi" or "soip".
+    #[serde(default)]
+    asn_structure: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -139,6 +145,11 @@ pub struct Profile {
     pub duplicate: DuplicatePolicy,
     /// The delimiters the partner wants in what Wharf sends it.
     pub x12_delimiters: crate::edi::x12::Delimiters,
+    /// (ISA12, GS08) of the business documents Wharf sends.
+    pub x12_version: (&'static str, &'static str),
+    /// HL structure of the 856s Wharf sends.
+    #[serde(skip)]
+    pub asn_structure: crate::documents::x12::asn856::PackingStructure,
     pub outbound: OutboundChannel,
     pub customer_ref: String,
     pub item_id_order: Vec<ItemKey>,
@@ -296,6 +307,31 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<Profile, Vec<ProfileErro
             x12_delimiters.newline_after_segment = lb;
         }
     }
+    let x12_version = match raw.x12.as_ref().and_then(|x| x.version.as_deref()) {
+        None | Some("4010") => ("00401", "004010"),
+        Some("5010") => ("00501", "005010"),
+        Some(other) => {
+            problems.push(err(
+                "x12.version",
+                format!("`{other}` is not 4010 or 5010"),
+                None,
+            ));
+            ("00401", "004010")
+        }
+    };
+    use crate::documents::x12::asn856::PackingStructure;
+    let asn_structure = match raw.x12.as_ref().and_then(|x| x.asn_structure.as_deref()) {
+        None | Some("sopi") => PackingStructure::Sopi,
+        Some("soip") => PackingStructure::Soip,
+        Some(other) => {
+            problems.push(err(
+                "x12.asn_structure",
+                format!("`{other}` is not sopi or soip"),
+                Some("sopi: shipment/order/pack/item; soip: shipment/order/item/pack"),
+            ));
+            PackingStructure::Sopi
+        }
+    };
     let outbound = match raw.outbound.channel.as_deref() {
         None | Some("directory") => OutboundChannel::Directory,
         Some(other) => {
@@ -337,6 +373,8 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<Profile, Vec<ProfileErro
             functional_ack,
             duplicate,
             x12_delimiters,
+            x12_version,
+            asn_structure,
             outbound,
             item_id_order,
             uom: raw.mapping.uom,

@@ -17,8 +17,9 @@ pub fn ack_versions(ack: Option<&FunctionalAck>) -> (&'static str, &'static str)
     }
 }
 
-/// Builds the envelope addressed to `to` (qualifier, id) from Wharf's identity, with the
-/// partner's delimiters (`None`: `*`, `:`, `~`, `^` and a line break after each segment).
+/// Builds the envelope of an acknowledgement addressed to `to` (qualifier, id) from Wharf's
+/// identity, with the partner's delimiters (`None`: `*`, `:`, `~`, `^` and a line break after
+/// each segment).
 pub fn ack_envelope(
     me: &Identity,
     to: (&str, &str),
@@ -27,8 +28,28 @@ pub fn ack_envelope(
     ack: Option<&FunctionalAck>,
     delimiters: Option<Delimiters>,
 ) -> OutboundEnvelope {
+    let versions = ack_versions(ack);
+    envelope(
+        me,
+        to,
+        interchange_control,
+        group_control,
+        versions,
+        delimiters,
+    )
+}
+
+/// Builds any outbound envelope: `versions` is (ISA12, GS08), e.g. ("00401", "004010").
+pub fn envelope(
+    me: &Identity,
+    to: (&str, &str),
+    interchange_control: u32,
+    group_control: u32,
+    versions: (&str, &str),
+    delimiters: Option<Delimiters>,
+) -> OutboundEnvelope {
     let now = time::OffsetDateTime::now_utc();
-    let (version, gs_version) = ack_versions(ack);
+    let (version, gs_version) = versions;
     OutboundEnvelope {
         sender_qualifier: me.x12_qualifier.clone(),
         sender_id: me.x12_id.clone(),

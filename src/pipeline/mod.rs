@@ -45,6 +45,26 @@ pub enum ReplayError {
     Store(#[from] StoreError),
 }
 
+/// The outcome of submitting a business document for a partner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Submitted {
+    /// Queued as this outbound message.
+    Queued(i64),
+    /// A document with the same key was queued before; nothing new was created.
+    AlreadyQueued,
+}
+
+/// Why a document could not be submitted.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    #[error("partner `{0}` has no loaded profile")]
+    UnknownPartner(String),
+    #[error("{0}")]
+    NotSendable(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 /// A fresh instance name for leases and events.
 pub fn instance_name() -> String {
     let host = std::fs::read_to_string("/etc/hostname")
@@ -107,6 +127,63 @@ impl Pipeline {
         tracing::info!(message_id = id, channel = %inbound.channel, size = inbound.raw.len(), "received");
         self.wake.notify_waiters();
         Ok(id)
+    }
+
+    /// Queues a business document (an 855, 856 or 810) for `partner`, at most once per `key`:
+    /// submitting the same key again (a retry, a restart, a repeated Odoo event) creates
+    /// nothing. Control numbers are taken when it is encoded.
+    pub async fn submit(
+        &self,
+        partner: &str,
+        doc: crate::model::Document,
+        key: &str,
+    ) -> Result<Submitted, SubmitError> {
+        if self.partners.get(partner).is_none() {
+            return Err(SubmitError::UnknownPartner(partner.to_owned()));
+        }
+        let doc = stages::OutboundDoc::Business(doc);
+        let doc_type = doc.doc_type().map_err(SubmitError::NotSendable)?;
+        let json = serde_json::to_string(&doc)
+            .map_err(|e| SubmitError::NotSendable(format!("document JSON: {e}")))?;
+        let dedup_key = format!("doc:{partner}:{doc_type}:{key}");
+        let mut tx = self.store.begin().await?;
+        let created = messages::insert_outbound(
+            &mut tx,
+            &messages::Outbound {
+                partner,
+                format: crate::store::Format::X12,
+                doc_type,
+                canonical: &json,
+                related_id: None,
+                dedup_key: &dedup_key,
+            },
+        )
+        .await?;
+        let Some(id) = created else {
+            return Ok(Submitted::AlreadyQueued);
+        };
+        let detail = format!("{doc_type} for {partner}, key {key}");
+        events::append(
+            &mut tx,
+            id,
+            &NewEvent {
+                kind: EventKind::Created,
+                stage: None,
+                detail: Some(&detail),
+                instance: &self.instance,
+            },
+        )
+        .await?;
+        jobs::enqueue(
+            &mut tx,
+            id,
+            Stage::Encode,
+            self.settings.pipeline.max_attempts,
+        )
+        .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        self.wake.notify_waiters();
+        Ok(Submitted::Queued(id))
     }
 
     /// Runs a message again from its stored bytes: inbound from identification, outbound from

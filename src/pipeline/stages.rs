@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::envelope::ack_envelope;
+use super::envelope::{ack_envelope, envelope};
 use super::mapping::{self, MappedOrder};
 use super::{Pipeline, StageError};
 use crate::config::ErpTarget;
@@ -42,6 +42,24 @@ pub async fn run(p: &Pipeline, job: &Job) -> Result<(), StageError> {
 pub enum OutboundDoc {
     FunctionalAck(FunctionalAck),
     Ta1(Ta1),
+    /// A business document for the partner (an 855, 856 or 810 once encoded).
+    Business(Document),
+}
+
+impl OutboundDoc {
+    /// The transaction set (or TA1) this becomes.
+    pub fn doc_type(&self) -> Result<&'static str, String> {
+        match self {
+            OutboundDoc::FunctionalAck(a) => Ok(a.kind.code()),
+            OutboundDoc::Ta1(_) => Ok("TA1"),
+            OutboundDoc::Business(Document::OrderAck(_)) => Ok("855"),
+            OutboundDoc::Business(Document::ShipNotice(_)) => Ok("856"),
+            OutboundDoc::Business(Document::Invoice(_)) => Ok("810"),
+            OutboundDoc::Business(Document::Order(_)) => {
+                Err("Wharf does not send purchase orders (850) yet".into())
+            }
+        }
+    }
 }
 
 /// Opens the stage's transaction and completes the job in it, first thing.
@@ -464,7 +482,7 @@ async fn queue_ack(
             format: Format::X12,
             doc_type,
             canonical: &json,
-            related_id: job.message_id,
+            related_id: Some(job.message_id),
             dedup_key: &key,
         },
     )
@@ -689,22 +707,32 @@ async fn encode(p: &Pipeline, job: &Job) -> Result<(), StageError> {
     let mut tx = begin(p, job).await?;
     let isa13 = registry::next_control_number(&mut tx, &format!("{scope}:isa")).await?;
     let to = (them.qualifier.as_str(), them.id.as_str());
-    let (bytes, doc_type) = match &doc {
+    let delimiters = Some(profile.x12_delimiters);
+    let doc_type = doc.doc_type().map_err(StageError::Permanent)?;
+    let bytes = match &doc {
         OutboundDoc::FunctionalAck(a) => {
             let gs06 = registry::next_control_number(&mut tx, &format!("{scope}:gs")).await?;
-            let env = ack_envelope(
+            let env = ack_envelope(me, to, isa13 as u32, gs06 as u32, Some(a), delimiters);
+            write_functional_ack(a, &env)
+        }
+        OutboundDoc::Ta1(t) => {
+            let env = ack_envelope(me, to, isa13 as u32, 0, None, delimiters);
+            write_ta1(t, &env)
+        }
+        OutboundDoc::Business(d) => {
+            // ISA13, GS06 and ST02 each come from the partner's own sequence, in this
+            // transaction: gap-free, and a crash before the commit gives them back.
+            let gs06 = registry::next_control_number(&mut tx, &format!("{scope}:gs")).await?;
+            let st02 = registry::next_control_number(&mut tx, &format!("{scope}:st")).await?;
+            let env = envelope(
                 me,
                 to,
                 isa13 as u32,
                 gs06 as u32,
-                Some(a),
-                Some(profile.x12_delimiters),
+                profile.x12_version,
+                delimiters,
             );
-            (write_functional_ack(a, &env), a.kind.code())
-        }
-        OutboundDoc::Ta1(t) => {
-            let env = ack_envelope(me, to, isa13 as u32, 0, None, Some(profile.x12_delimiters));
-            (write_ta1(t, &env), "TA1")
+            encode_business(d, &env, st02 as u32, profile)
         }
     };
     let bytes = bytes.map_err(|e| StageError::Permanent(format!("cannot encode: {e}")))?;
@@ -720,6 +748,36 @@ async fn encode(p: &Pipeline, job: &Job) -> Result<(), StageError> {
         next: Some(Stage::Send),
     };
     advance(p, tx, job, o).await
+}
+
+/// One business document as a complete interchange.
+fn encode_business(
+    d: &Document,
+    env: &crate::edi::x12::writer::OutboundEnvelope,
+    st02: u32,
+    profile: &Profile,
+) -> Result<Vec<u8>, crate::edi::x12::X12Error> {
+    use crate::documents::x12::outbound::{FunctionalId, write_interchange};
+    use crate::documents::x12::{asn856, invoice810, poack855};
+    let write = crate::documents::x12::common::WriteOptions::default();
+    let (fid, set) = match d {
+        Document::OrderAck(a) => (FunctionalId::OrderAck, poack855::to_set(a, st02, write)?),
+        Document::ShipNotice(n) => {
+            let opts = asn856::AsnOptions {
+                structure: profile.asn_structure,
+                write,
+            };
+            (FunctionalId::ShipNotice, asn856::to_set(n, st02, opts)?)
+        }
+        Document::Invoice(i) => (FunctionalId::Invoice, invoice810::to_set(i, st02, write)?),
+        Document::Order(_) => {
+            return Err(crate::edi::x12::X12Error::InvalidOutbound {
+                field: "ST01",
+                reason: "Wharf does not send purchase orders (850) yet".into(),
+            });
+        }
+    };
+    write_interchange(env, fid, &[set])
 }
 
 /// Sends an encoded message on the partner's outbound channel.

@@ -48,7 +48,8 @@ pub struct Outbound<'a> {
     pub doc_type: &'a str,
     /// The model to encode (JSON), e.g. a functional acknowledgement.
     pub canonical: &'a str,
-    pub related_id: i64,
+    /// The inbound message this answers, when it answers one.
+    pub related_id: Option<i64>,
     /// Makes creation idempotent: a second message with the same key is never created.
     pub dedup_key: &'a str,
 }
