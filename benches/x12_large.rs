@@ -34,6 +34,17 @@ fn po850(n: usize, s: &mut Vec<String>) {
     s.push("CTT*10".into());
 }
 
+/// An SSCC-18 with its GS1 check digit (weights 3, 1, 3, … from the rightmost data digit).
+fn sscc(data17: &str) -> String {
+    let total: u32 = data17
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(i, b)| u32::from(b - b'0') * if i % 2 == 0 { 3 } else { 1 })
+        .sum();
+    format!("{data17}{}", (10 - total % 10) % 10)
+}
+
 fn asn856(n: usize, s: &mut Vec<String>) {
     s.push(format!("ST*856*{n:04}"));
     s.push(format!("BSN*00*SHP{n:08}*20261126*1200*0001"));
@@ -50,7 +61,10 @@ fn asn856(n: usize, s: &mut Vec<String>) {
         hl += 1;
         let pack = hl;
         s.push(format!("HL*{pack}*2*P"));
-        s.push(format!("MAN*GM*00012345600000{:04}", p));
+        s.push(format!(
+            "MAN*GM*{}",
+            sscc(&format!("0001234560{n:05}{p:02}"))
+        ));
         for i in 0..3 {
             hl += 1;
             s.push(format!("HL*{hl}*{pack}*I"));

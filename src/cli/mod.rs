@@ -309,12 +309,26 @@ fn read_x12(
     file: &Path,
     options: x12doc::TranslateOptions,
 ) -> anyhow::Result<(Vec<u8>, x12doc::X12Translation)> {
+    let raw = read_input(file)?;
+    let t = x12doc::translate_with(&raw, options)
+        .map_err(|e| UsageError(format!("{}: {e}", file.display())))?;
+    Ok((raw, t))
+}
+
+/// Reads a file a partner sent, refusing what is not X12 with a precise message.
+fn read_input(file: &Path) -> anyhow::Result<Vec<u8>> {
     let raw = std::fs::read(file)
         .map_err(|e| UsageError(format!("cannot read {}: {e}", file.display())))?;
-    match Format::sniff(&raw) {
+    check_format(file, &raw)?;
+    Ok(raw)
+}
+
+/// Refuses what is not X12 with a precise message.
+fn check_format(file: &Path, raw: &[u8]) -> anyhow::Result<()> {
+    match Format::sniff(raw) {
         Format::X12 => {}
         Format::Edifact | Format::Xml => {
-            let f = Format::sniff(&raw);
+            let f = Format::sniff(raw);
             return Err(UsageError(format!(
                 "{}: {f} is recognised but its translation is not available yet",
                 file.display()
@@ -329,33 +343,107 @@ fn read_x12(
             .into());
         }
     }
-    let t = x12doc::translate_with(&raw, options)
-        .map_err(|e| UsageError(format!("{}: {e}", file.display())))?;
-    Ok((raw, t))
+    Ok(())
+}
+
+/// Reads `file` in chunks and hands each run of whole interchanges to `each`, so a file of
+/// any size is translated in memory that follows its largest interchange.
+fn for_each_chunk(
+    file: &Path,
+    mut each: impl FnMut(&[u8]) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    use std::io::Read;
+    const CHUNK: usize = 8 << 20;
+    let mut f = std::fs::File::open(file)
+        .map_err(|e| UsageError(format!("cannot read {}: {e}", file.display())))?;
+    let mut buf: Vec<u8> = Vec::with_capacity(2 * CHUNK);
+    let mut first = true;
+    let mut eof = false;
+    while !eof || !buf.is_empty() {
+        // Fill to at least one chunk beyond what is already held (more when an interchange
+        // is larger than the buffer).
+        let want = buf.len() + CHUNK;
+        while !eof && buf.len() < want {
+            let start = buf.len();
+            buf.resize(want, 0);
+            let n = f.read(&mut buf[start..])?;
+            buf.truncate(start + n);
+            eof = n == 0;
+        }
+        if first {
+            check_format(file, &buf)?;
+            first = false;
+        }
+        let cut = if eof {
+            buf.len()
+        } else {
+            crate::edi::x12::envelope::complete_prefix(&buf)
+        };
+        if cut > 0 {
+            each(&buf[..cut])?;
+            buf.drain(..cut);
+        }
+    }
+    Ok(())
 }
 
 fn translate(file: &Path) -> anyhow::Result<ExitCode> {
-    let (_, t) = read_x12(file, x12doc::TranslateOptions::default())?;
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut problems = 0;
-    for ic in &t.interchanges {
-        for d in &ic.documents {
-            serde_json::to_writer(&mut out, d)?;
-            writeln!(out)?;
-        }
-        for e in &ic.errors {
-            let level = match e.severity {
-                Severity::Error => {
-                    problems += 1;
-                    "error"
+    let mut held: Vec<crate::model::Document> = Vec::new();
+    let mut failed: Option<std::io::Error> = None;
+    let mut file_diags = Vec::new();
+    // One interchange's documents are held until its trailer is checked (a rejected
+    // interchange prints none), so memory follows the interchange, not the file.
+    let mut sink = |o: x12doc::Output| match o {
+        x12doc::Output::Document(d) => held.push(d),
+        x12doc::Output::Interchange(ic) => {
+            let rejected = ic.ta1.as_ref().is_some_and(|t| t.ack_code == 'R');
+            for d in held.drain(..) {
+                if rejected || failed.is_some() {
+                    continue;
                 }
-                Severity::Warning => "warning",
-                Severity::Info => "note",
-            };
-            eprintln!("{}: {level}: {e}", file.display());
+                let written = serde_json::to_writer(&mut out, &d)
+                    .map_err(std::io::Error::from)
+                    .and_then(|()| writeln!(out));
+                if let Err(e) = written {
+                    failed = Some(e);
+                }
+            }
+            for e in &ic.errors {
+                let level = match e.severity {
+                    Severity::Error => {
+                        problems += 1;
+                        "error"
+                    }
+                    Severity::Warning => "warning",
+                    Severity::Info => "note",
+                };
+                eprintln!("{}: {level}: {e}", file.display());
+            }
         }
+    };
+    let mut seen_any = false;
+    for_each_chunk(file, |chunk| {
+        match x12doc::translate_stream(chunk, x12doc::TranslateOptions::default(), &mut sink) {
+            Ok(d) => {
+                seen_any = true;
+                file_diags.extend(d);
+            }
+            // Junk after the last interchange is reported, not fatal.
+            Err(e) if seen_any => file_diags.push(crate::edi::x12::Diagnostic::warning(
+                crate::edi::x12::Location::default(),
+                e.to_string(),
+            )),
+            Err(e) => return Err(UsageError(format!("{}: {e}", file.display())).into()),
+        }
+        Ok(())
+    })?;
+    if let Some(e) = failed {
+        return Err(e.into());
     }
-    for d in &t.diagnostics {
+    out.flush()?;
+    for d in &file_diags {
         eprintln!("{}: {d}", file.display());
     }
     Ok(if problems == 0 {

@@ -989,6 +989,55 @@ where
     }
 }
 
+/// The length of the longest prefix of `buf` that ends with a complete interchange: just
+/// after the last `IEA*n*nnnnnnnnn` segment terminator (and a CR/LF after it). 0 when there
+/// is none yet. Lets a caller read a file of any size in chunks and hand whole interchanges
+/// to [`walk`], so memory follows the largest interchange rather than the file.
+pub fn complete_prefix(buf: &[u8]) -> usize {
+    let finder = memchr::memmem::FinderRev::new(b"IEA");
+    let mut end = buf.len();
+    while let Some(i) = finder.rfind(buf.get(..end).unwrap_or_default()) {
+        if let Some(stop) = iea_end(buf, i) {
+            return stop;
+        }
+        end = i;
+    }
+    0
+}
+
+/// If an IEA segment starts at `i` (IEA, separator, 1-5 digits, separator, 9 digits,
+/// terminator), the offset just past its terminator and any CR/LF.
+fn iea_end(buf: &[u8], i: usize) -> Option<usize> {
+    let sep = *buf.get(i + 3)?;
+    if sep.is_ascii_alphanumeric() {
+        return None;
+    }
+    let mut k = i + 4;
+    let digits = |k: &mut usize, max: usize| {
+        let start = *k;
+        while buf.get(*k).is_some_and(u8::is_ascii_digit) && *k - start < max {
+            *k += 1;
+        }
+        *k - start
+    };
+    if digits(&mut k, 5) == 0 || *buf.get(k)? != sep {
+        return None;
+    }
+    k += 1;
+    if digits(&mut k, 9) != 9 {
+        return None;
+    }
+    let term = *buf.get(k)?;
+    if term.is_ascii_alphanumeric() || term == sep {
+        return None;
+    }
+    k += 1;
+    while buf.get(k).is_some_and(|b| matches!(b, b'\r' | b'\n')) {
+        k += 1;
+    }
+    Some(k)
+}
+
 /// Layout check only (used by callers that want delimiters without walking the file).
 pub fn delimiters_at(input: &[u8], isa_offset: usize) -> Result<Delimiters, X12Error> {
     read_isa_layout(input, isa_offset).map(|l| l.delimiters)
@@ -1093,6 +1142,20 @@ mod tests {
                 AckCode::Ta1(20)
             ]
         );
+    }
+
+    #[test]
+    fn complete_prefix_ends_after_the_last_whole_interchange() {
+        let one = ic("", "IEA*0*000000001~\r\n");
+        let two = format!(
+            "{one}{}",
+            ic("GS*PO*S*R*20240102*1030*1*X*004010~", "IEA*1*00000")
+        );
+        assert_eq!(complete_prefix(two.as_bytes()), one.len());
+        assert_eq!(complete_prefix(one.as_bytes()), one.len());
+        assert_eq!(complete_prefix(b"ISA*00*nothing complete"), 0);
+        // "IEA" inside data is not a trailer.
+        assert_eq!(complete_prefix(b"N1*ST*IEA*1*PLACE~"), 0);
     }
 
     #[test]
