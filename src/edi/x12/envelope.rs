@@ -612,12 +612,13 @@ where
                 ),
             ));
         }
-        match seg.id {
-            b"GS" => self.on_gs(seg),
-            b"ST" => self.on_st(seg),
-            b"SE" => self.on_se(seg),
-            b"GE" => self.close_group(Some(seg)),
-            b"IEA" => self.finish_interchange(Some(seg)),
+        // Matched on bytes (not slices) so no memcmp runs for every segment of the file.
+        match *seg.id {
+            [b'G', b'S'] => self.on_gs(seg),
+            [b'S', b'T'] => self.on_st(seg),
+            [b'S', b'E'] => self.on_se(seg),
+            [b'G', b'E'] => self.close_group(Some(seg)),
+            [b'I', b'E', b'A'] => self.finish_interchange(Some(seg)),
             _ => self.on_body(seg),
         }
     }

@@ -8,6 +8,13 @@ fn is_blank(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n' | 0x0B | 0x0C | 0x00 | 0x1A)
 }
 
+/// Compares a segment id with a short literal without a memcmp call (ids are 2–3 bytes and
+/// this runs several times per segment).
+#[inline]
+fn id_is(id: &[u8], want: &[u8]) -> bool {
+    id.len() == want.len() && id.iter().zip(want).all(|(a, b)| a == b)
+}
+
 /// One segment, borrowed from the input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Segment<'a> {
@@ -32,9 +39,7 @@ impl<'a> Segment<'a> {
     }
 
     pub fn is(&self, id: &str) -> bool {
-        let want = id.as_bytes();
-        // Ids are 2 or 3 bytes: compare inline rather than through memcmp.
-        self.id.len() == want.len() && self.id.iter().zip(want).all(|(a, b)| a == b)
+        id_is(self.id, id.as_bytes())
     }
 
     /// The elements in order (the first is element 1), as slices of the input.
@@ -341,8 +346,10 @@ impl<'a> Reader<'a> {
     }
 
     fn at_isa(&self) -> bool {
-        let rest = self.input.get(self.pos..).unwrap_or(&[]);
-        rest.starts_with(b"ISA") && rest.get(3).is_some_and(|b| !b.is_ascii_alphanumeric())
+        match self.input.get(self.pos..self.pos + 4) {
+            Some([b'I', b'S', b'A', sep]) => !sep.is_ascii_alphanumeric(),
+            _ => false,
+        }
     }
 
     /// Next segment, `Ok(None)` at the end. `Err` only when an ISA cannot be read
@@ -377,8 +384,9 @@ impl<'a> Reader<'a> {
             } else {
                 // Tolerate blank lines between segments unless a line break is a delimiter.
                 while let Some(&b) = self.input.get(self.pos) {
-                    let is_delim = self.delims.is_some_and(|d| d.is_delimiter(b));
-                    if (b == b'\r' || b == b'\n') && !is_delim {
+                    // Cheap test first: most segments do not start with a line break.
+                    if (b == b'\r' || b == b'\n') && !self.delims.is_some_and(|d| d.is_delimiter(b))
+                    {
                         self.pos += 1;
                     } else {
                         break;
@@ -423,12 +431,17 @@ impl<'a> Reader<'a> {
                 // Empty segment (two terminators in a row): nothing to yield.
                 continue;
             }
-            let (id, seg_rest) = match memchr(d.element, body) {
+            // Ids are 2 or 3 bytes: look for the separator there before searching the rest.
+            let sep_at = match body.iter().take(4).position(|&b| b == d.element) {
+                Some(i) => Some(i),
+                None => memchr(d.element, body),
+            };
+            let (id, seg_rest) = match sep_at {
                 Some(i) => (body.get(..i).unwrap_or(&[]), body.get(i..).unwrap_or(&[])),
                 None => (body, &[][..]),
             };
             // Positions count within the set (ST = 1); outside sets they count within the interchange.
-            if id == b"ST" {
+            if id_is(id, b"ST") {
                 self.in_set = true;
                 self.set_position = 0;
             }
@@ -447,10 +460,10 @@ impl<'a> Reader<'a> {
                 offset: start,
                 terminated,
             };
-            if id == b"SE" {
+            if id_is(id, b"SE") {
                 self.in_set = false;
             }
-            if id == b"IEA" {
+            if id_is(id, b"IEA") {
                 self.in_interchange = false;
             }
             return Ok(Some(seg));
