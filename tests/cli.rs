@@ -114,7 +114,14 @@ async fn ack_follows_the_partners_999_policy() {
     // Globex's profile also sets its delimiters: `|` elements, `^` components, `\` segments,
     // `~` repetitions, no line breaks.
     assert!(!out.contains('\n'), "{out}");
-    let segs: Vec<&str> = out.split('\\').filter(|s| !s.is_empty()).collect();
+    // Globex also wants a TA1 for every interchange: it comes first, then the 999.
+    assert!(out.contains("TA1|000000005|261126|1200|A|000"), "{out}");
+    let ic999 = out
+        .split("ISA|")
+        .find(|c| c.contains("ST|999"))
+        .map(|c| format!("ISA|{c}"))
+        .expect("a 999 interchange");
+    let segs: Vec<&str> = ic999.split('\\').filter(|s| !s.is_empty()).collect();
     assert!(
         segs[0]
             .starts_with("ISA|00|          |00|          |ZZ|WHARF          |01|123456789      |"),
@@ -122,7 +129,7 @@ async fn ack_follows_the_partners_999_policy() {
         segs[0]
     );
     assert!(
-        segs[0].ends_with("|~|00501|000000001|0|P|^"),
+        segs[0].ends_with("|~|00501|000000002|0|P|^"),
         "999 is 5010, ISA11 is the repetition separator: {}",
         segs[0]
     );

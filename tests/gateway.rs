@@ -416,7 +416,58 @@ async fn bad_850_is_rejected_with_the_997_codes_the_partner_expects(db: Db) {
     assert!(segs.contains(&"AK9*R*1*1*0".to_owned()), "{segs:?}");
 }
 
+async fn globex_gets_a_999_and_a_ta1_in_its_own_delimiters(db: Db) {
+    let env = TestEnv::new(db).await;
+    let server = env.serve();
+    let store = env.store().await;
+    let x12 = String::from_utf8(common::order_850_from("123456789", 41, "G-41"))
+        .unwrap()
+        .replace("*ZZ*123456789      *", "*01*123456789      *");
+    let (status, body) = http(
+        server.addr,
+        "POST",
+        "/api/v1/partners/globex/messages",
+        x12.as_bytes(),
+    );
+    assert_eq!(status, 202, "{body}");
+    let id = serde_json::from_str::<serde_json::Value>(&body).unwrap()["message_id"]
+        .as_i64()
+        .unwrap();
+    let m = settled(&store, id).await;
+    assert_eq!(m.state, MessageState::Delivered, "{m:?}");
+    let answers = messages::related(&store, id).await.unwrap();
+    let mut kinds: Vec<&str> = answers
+        .iter()
+        .filter_map(|a| a.doc_type.as_deref())
+        .collect();
+    kinds.sort_unstable();
+    assert_eq!(kinds, ["999", "TA1"]);
+    for a in &answers {
+        let bytes = std::fs::read(
+            env.path()
+                .join("data/outbox/globex")
+                .join(a.filename.as_deref().unwrap()),
+        )
+        .unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(text.starts_with("ISA|00|"), "{text}");
+        assert!(!text.contains('\n'), "globex wants no line breaks: {text}");
+        let segs: Vec<&str> = text.split('\\').filter(|s| !s.is_empty()).collect();
+        match a.doc_type.as_deref() {
+            Some("TA1") => assert!(
+                segs.contains(&"TA1|000000041|261126|1200|A|000"),
+                "{segs:?}"
+            ),
+            _ => {
+                assert!(segs.iter().any(|s| s.starts_with("ST|999|")), "{segs:?}");
+                assert!(segs.contains(&"IK5|A"), "{segs:?}");
+            }
+        }
+    }
+}
+
 on_both_backends!(
+    globex_gets_a_999_and_a_ta1_in_its_own_delimiters,
     bad_850_is_rejected_with_the_997_codes_the_partner_expects,
     ingest_then_serve_delivers_order_and_sends_997,
     resent_interchange_is_not_posted_twice,

@@ -48,7 +48,7 @@ fn render(s: &Shape) -> (Vec<u8>, Vec<String>) {
     let (e, t) = (s.element as char, s.segment as char);
     let mut out = String::new();
     let mut pos = Vec::new();
-    let mut seg = |out: &mut String, body: String| {
+    let seg = |out: &mut String, body: String| {
         out.push_str(&body.replace('*', &e.to_string()));
         out.push(t);
         out.push_str(s.newline);

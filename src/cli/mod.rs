@@ -483,7 +483,19 @@ fn ack(s: &Settings, file: &Path, partner: Option<&str>) -> anyhow::Result<ExitC
             ic.header.sender_qualifier.as_str(),
             ic.header.sender_id.as_str(),
         );
-        if let Some(t) = &ic.ta1 {
+        let always = profile
+            .as_ref()
+            .is_some_and(|p| p.ta1 == crate::partners::Ta1Policy::Always);
+        let ta1 = ic.ta1.clone().or_else(|| {
+            always.then(|| crate::model::Ta1 {
+                control_number: ic.header.control_number.clone(),
+                date: ic.header.date.clone(),
+                time: ic.header.time.clone(),
+                ack_code: 'A',
+                note_code: "000".into(),
+            })
+        });
+        if let Some(t) = &ta1 {
             control += 1;
             out.write_all(&write_ta1(
                 t,

@@ -63,6 +63,9 @@ struct RawX12 {
     functional_ack: Option<String>,
     #[serde(default)]
     duplicate: Option<String>,
+    /// When to send a TA1: "on_request" (ISA14 = 1, or a faulty envelope) or "always".
+    #[serde(default)]
+    ta1: Option<String>,
     /// Outbound delimiters as four characters: element, component, segment, repetition
     /// (e.g. "*>~^"); the repetition character may be left off.
     #[serde(default)]
@@ -111,6 +114,15 @@ pub enum DuplicatePolicy {
     Warn,
 }
 
+/// When a TA1 interchange acknowledgement goes back. A faulty envelope always gets one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Ta1Policy {
+    /// When the interchange asks (ISA14 = 1).
+    OnRequest,
+    /// For every interchange.
+    Always,
+}
+
 /// How outbound documents reach the partner. More channels come with their issues.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum OutboundChannel {
@@ -143,6 +155,7 @@ pub struct Profile {
     pub x12: Option<X12Identity>,
     pub functional_ack: FunctionalAckPolicy,
     pub duplicate: DuplicatePolicy,
+    pub ta1: Ta1Policy,
     /// The delimiters the partner wants in what Wharf sends it.
     pub x12_delimiters: crate::edi::x12::Delimiters,
     /// (ISA12, GS08) of the business documents Wharf sends.
@@ -280,6 +293,18 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<Profile, Vec<ProfileErro
             DuplicatePolicy::Ta1
         }
     };
+    let ta1 = match raw.x12.as_ref().and_then(|x| x.ta1.as_deref()) {
+        None | Some("on_request") => Ta1Policy::OnRequest,
+        Some("always") => Ta1Policy::Always,
+        Some(other) => {
+            problems.push(err(
+                "x12.ta1",
+                format!("`{other}` is not one of on_request, always"),
+                None,
+            ));
+            Ta1Policy::OnRequest
+        }
+    };
     let mut x12_delimiters = crate::edi::x12::Delimiters {
         newline_after_segment: true,
         ..crate::edi::x12::Delimiters::default()
@@ -372,6 +397,7 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<Profile, Vec<ProfileErro
             x12,
             functional_ack,
             duplicate,
+            ta1,
             x12_delimiters,
             x12_version,
             asn_structure,

@@ -17,7 +17,7 @@ use crate::edi::x12::Severity;
 use crate::edi::x12::ack::{write_functional_ack, write_ta1};
 use crate::edi::x12::envelope::peek_isa;
 use crate::model::{Document, FunctionalAck, Ta1};
-use crate::partners::{DuplicatePolicy, FunctionalAckPolicy, OutboundChannel, Profile};
+use crate::partners::{DuplicatePolicy, FunctionalAckPolicy, OutboundChannel, Profile, Ta1Policy};
 use crate::store::events::{self, NewEvent};
 use crate::store::jobs::{self, Job};
 use crate::store::messages::{self, Identification, Outbound, Payload};
@@ -370,9 +370,20 @@ async fn translate(p: &Pipeline, job: &Job) -> Result<(), StageError> {
                 .as_ref()
                 .filter(|_| profile.functional_ack != FunctionalAckPolicy::None)
                 .map(|a| (a.kind.code(), OutboundDoc::FunctionalAck(a.clone()))),
+            // A TA1 when the interchange asked (ISA14 = 1) or was faulty, or always when the
+            // partner's profile says so.
             ic.ta1
-                .as_ref()
-                .map(|t| ("TA1", OutboundDoc::Ta1(t.clone()))),
+                .clone()
+                .or_else(|| {
+                    (profile.ta1 == Ta1Policy::Always).then(|| Ta1 {
+                        control_number: h.control_number.clone(),
+                        date: h.date.clone(),
+                        time: h.time.clone(),
+                        ack_code: 'A',
+                        note_code: "000".into(),
+                    })
+                })
+                .map(|t| ("TA1", OutboundDoc::Ta1(t))),
         ];
         for (doc_type, doc) in acks.into_iter().flatten() {
             queue_ack(
