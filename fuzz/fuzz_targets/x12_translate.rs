@@ -9,6 +9,8 @@ use wharf::pipeline::envelope::ack_envelope;
 
 fuzz_target!(|data: &[u8]| {
     let _ = wharf::edi::x12::envelope::peek_isa(data);
+    // The chunk boundary used to read large files must stay inside the data.
+    assert!(wharf::edi::x12::envelope::complete_prefix(data) <= data.len());
     let me = Identity {
         x12_qualifier: "ZZ".into(),
         x12_id: "WHARF".into(),
