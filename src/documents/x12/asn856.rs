@@ -1,8 +1,8 @@
 //! X12 856 advance ship notice ⇄ canonical `ShipNotice`, in the S/O/P/I or S/O/I/P hierarchy the partner wants (written for 4010/5010, read leniently). Pure mapping: no I/O.
 
 use super::common::{
-    Faults, WriteOptions, check_frame, inner, opt_date, opt_r, party_segments, push_item_ids, r,
-    read_item_ids, read_n1, read_n2_n4, required, x12_date,
+    Elems, Faults, WriteOptions, check_frame, inner, opt_date, opt_r, party_segments,
+    push_item_ids, r, read_item_ids, read_n1, read_n2_n4, required, x12_date,
 };
 use super::outbound::{OutSegment, OutboundSet};
 use super::poack855::{read_reference, reference_segment};
@@ -13,6 +13,7 @@ use crate::model::ship_notice::{
     Carrier, Lading, Pack, ShipNotice, ShipNoticePurpose, ShippedItem, ShippedOrder,
 };
 use rust_decimal::Decimal;
+use std::borrow::Cow;
 
 /// LIN02..LIN31: fifteen qualifier/id pairs.
 const LIN_PAIRS: usize = 15;
@@ -330,8 +331,9 @@ pub fn to_set(n: &ShipNotice, control: u32, opts: AsnOptions) -> Result<Outbound
 
 /// One HL loop as read, before the tree is assembled.
 struct Node<'a> {
-    id: String,
-    parent: Option<String>,
+    /// HL01 and HL02 as text, borrowed from the input when it is UTF-8.
+    id: Cow<'a, str>,
+    parent: Option<Cow<'a, str>>,
     level: HierarchyLevel,
     hl: Segment<'a>,
     order: Option<ShippedOrder>,
@@ -341,7 +343,7 @@ struct Node<'a> {
 }
 
 /// Reads MAN02 as an SSCC: 18 digits, or 20 with the "00" application identifier in front.
-fn read_sscc(f: &mut Faults, seg: &Segment<'_>) -> Option<String> {
+fn read_sscc<'a>(f: &mut Faults, seg: &impl Elems<'a>) -> Option<String> {
     let raw = seg.text(2)?;
     let digits = match raw.len() {
         20 if raw.starts_with("00") => raw.get(2..).unwrap_or(""),
@@ -350,7 +352,7 @@ fn read_sscc(f: &mut Faults, seg: &Segment<'_>) -> Option<String> {
     match Sscc::parse(digits) {
         Ok(s) => Some(s.as_str().to_string()),
         Err(e) => {
-            f.element(seg, 2, 7, &format!("is not a valid SSCC-18: {e}"));
+            f.element(seg.seg(), 2, 7, &format!("is not a valid SSCC-18: {e}"));
             None
         }
     }
@@ -379,17 +381,23 @@ pub fn map_856(body: &[Segment<'_>], source: SourceRef) -> Result<ShipNotice, Ve
     };
     let mut seen_bsn = false;
     let mut ctt: Option<Segment<'_>> = None;
-    let mut nodes: Vec<Node<'_>> = Vec::new();
+    // Sized once: a node is large and moving them on every growth showed in profiles.
+    let mut nodes: Vec<Node<'_>> = Vec::with_capacity(body.iter().filter(|s| s.is("HL")).count());
     for seg in inner(body) {
+        // Split once: the mapping reads many elements of each segment.
+        let seg = &super::common::Fields::new(seg);
         if seg.is("HL") {
-            let id = seg.text(1).unwrap_or_else(|| {
-                f.element(seg, 1, 1, "hierarchical id is missing");
-                String::new()
-            });
+            let id = seg
+                .value(1)
+                .map(String::from_utf8_lossy)
+                .unwrap_or_else(|| {
+                    f.element(seg, 1, 1, "hierarchical id is missing");
+                    Cow::Borrowed("")
+                });
             if nodes.iter().any(|x| x.id == id) {
                 f.element(seg, 1, 7, "repeats an earlier hierarchical id");
             }
-            let parent = seg.text(2);
+            let parent = seg.value(2).map(String::from_utf8_lossy);
             if let Some(p) = &parent {
                 if !nodes.iter().any(|x| &x.id == p) {
                     f.element(seg, 2, 7, "names a parent that does not precede it");
@@ -421,7 +429,7 @@ pub fn map_856(body: &[Segment<'_>], source: SourceRef) -> Result<ShipNotice, Ve
                 id,
                 parent,
                 level,
-                hl: *seg,
+                hl: *seg.seg(),
                 order,
                 sscc: None,
                 item,
@@ -448,7 +456,7 @@ pub fn map_856(body: &[Segment<'_>], source: SourceRef) -> Result<ShipNotice, Ve
                 }
                 n.time = seg.text(4);
             }
-            (b"CTT", _) => ctt = Some(*seg),
+            (b"CTT", _) => ctt = Some(*seg.seg()),
             (b"TD1", Some(HierarchyLevel::Shipment)) => {
                 n.lading = Some(Lading {
                     packaging_code: seg.text(1),
@@ -549,35 +557,45 @@ pub fn map_856(body: &[Segment<'_>], source: SourceRef) -> Result<ShipNotice, Ve
     if let Some(seg) = ctt {
         f.ctt(&seg, nodes.len(), "HL segments");
     }
-    assemble(&mut f, &nodes, &mut n);
+    assemble(&mut f, &mut nodes, &mut n);
     f.finish(n)
 }
 
 /// Turns the HL loops into orders, packs and items, whichever level is above which.
-fn assemble(f: &mut Faults, nodes: &[Node<'_>], n: &mut ShipNotice) {
-    let find = |id: &Option<String>| -> Option<usize> {
+/// Orders and items are moved out of `nodes` where they are used for the last time.
+fn assemble(f: &mut Faults, nodes: &mut [Node<'_>], n: &mut ShipNotice) {
+    let find = |id: &Option<Cow<'_, str>>| -> Option<usize> {
         let id = id.as_ref()?;
         nodes.iter().position(|x| &x.id == id)
     };
+    // The parent of each node, when it precedes it.
+    let parents: Vec<Option<usize>> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, x)| find(&x.parent).filter(|&p| p < i))
+        .collect();
     // The order index of each node (nearest O ancestor), and the pack for P nodes.
     let mut order_of: Vec<Option<usize>> = vec![None; nodes.len()];
     let mut pack_of: Vec<Option<(usize, usize)>> = vec![None; nodes.len()];
     let mut has_pack_child = vec![false; nodes.len()];
-    for (i, x) in nodes.iter().enumerate() {
-        let parent = find(&x.parent).filter(|&p| p < i);
+    for i in 0..nodes.len() {
+        let Some(x) = nodes.get(i) else { continue };
+        let parent = parents.get(i).copied().flatten();
         let inherited = parent.and_then(|p| order_of.get(p).copied().flatten());
         match &x.level {
             HierarchyLevel::Order => {
-                if let Some(o) = &x.order {
+                let position = x.hl.position;
+                // Each order node is visited once: its order moves into the notice.
+                if let Some(o) = nodes.get_mut(i).and_then(|x| x.order.take()) {
                     if o.po_number.is_empty() {
                         f.segment(
                             "PRF",
-                            x.hl.position + 1,
+                            position + 1,
                             3,
                             "an order level needs PRF with the PO number",
                         );
                     }
-                    n.orders.push(o.clone());
+                    n.orders.push(o);
                     order_of[i] = Some(n.orders.len() - 1);
                 }
             }
@@ -648,16 +666,17 @@ fn assemble(f: &mut Faults, nodes: &[Node<'_>], n: &mut ShipNotice) {
         }
     }
     // Items under a pack (S/O/P/I) go into it; items with no pack above or below are loose.
-    for (i, x) in nodes.iter().enumerate() {
-        let Some(item) = &x.item else { continue };
-        if has_pack_child.get(i).copied().unwrap_or(false) {
+    // Last use of the items: they move into their pack or order.
+    for (i, x) in nodes.iter_mut().enumerate() {
+        if x.item.is_none() || has_pack_child.get(i).copied().unwrap_or(false) {
             continue;
         }
-        let parent = find(&x.parent).filter(|&p| p < i);
+        let Some(item) = x.item.take() else { continue };
+        let parent = parents.get(i).copied().flatten();
         match parent.and_then(|p| pack_of.get(p).copied().flatten()) {
             Some((oi, k)) => {
                 if let Some(pk) = n.orders.get_mut(oi).and_then(|o| o.packs.get_mut(k)) {
-                    pk.items.push(item.clone());
+                    pk.items.push(item);
                 }
             }
             None => {
@@ -667,7 +686,7 @@ fn assemble(f: &mut Faults, nodes: &[Node<'_>], n: &mut ShipNotice) {
                     .flatten()
                     .and_then(|oi| n.orders.get_mut(oi))
                 {
-                    o.loose_items.push(item.clone());
+                    o.loose_items.push(item);
                 }
             }
         }

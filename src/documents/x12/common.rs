@@ -20,6 +20,131 @@ impl Default for WriteOptions {
     }
 }
 
+/// Element bytes as text: a plain copy when they are UTF-8 (nearly always), lossy otherwise.
+/// Same result as `crate::edi::x12::text`, without the lossy decoder on the common path.
+#[inline]
+pub(crate) fn fast_text(v: &[u8]) -> String {
+    match std::str::from_utf8(v) {
+        Ok(s) => s.to_owned(),
+        Err(_) => String::from_utf8_lossy(v).into_owned(),
+    }
+}
+
+/// How many elements [`Fields`] keeps at hand; later ones are found by scanning.
+const FIELDS: usize = 32;
+
+/// A segment split into its elements once, so that mappers reading many elements do not scan
+/// the segment again for each. Derefs to the segment for everything else.
+pub(crate) struct Fields<'a> {
+    seg: Segment<'a>,
+    els: [&'a [u8]; FIELDS],
+    /// Elements held in `els`.
+    n: usize,
+    /// True when `els` holds every element of the segment.
+    complete: bool,
+}
+
+impl<'a> Fields<'a> {
+    pub(crate) fn new(seg: &Segment<'a>) -> Self {
+        let mut els: [&'a [u8]; FIELDS] = [&[]; FIELDS];
+        let mut n = 0usize;
+        let mut it = seg.elements();
+        let mut complete = true;
+        for e in it.by_ref() {
+            match els.get_mut(n) {
+                Some(slot) => {
+                    *slot = e;
+                    n += 1;
+                }
+                None => {
+                    complete = false;
+                    break;
+                }
+            }
+        }
+        Fields {
+            seg: *seg,
+            els,
+            n,
+            complete,
+        }
+    }
+
+    /// Element `n` (1-based); `None` when absent. Same as [`Segment::element`].
+    #[inline]
+    pub(crate) fn element(&self, n: usize) -> Option<&'a [u8]> {
+        if n == 0 {
+            return None;
+        }
+        if n <= self.n {
+            return self.els.get(n - 1).copied();
+        }
+        if self.complete {
+            None
+        } else {
+            self.seg.element(n)
+        }
+    }
+
+    /// Element `n`, treating empty as absent. Same as [`Segment::value`].
+    #[inline]
+    pub(crate) fn value(&self, n: usize) -> Option<&'a [u8]> {
+        self.element(n).filter(|e| !e.is_empty())
+    }
+
+    /// Element `n` as (lossy) text, empty treated as absent. Same as [`Segment::text`].
+    #[inline]
+    pub(crate) fn text(&self, n: usize) -> Option<String> {
+        self.value(n).map(fast_text)
+    }
+
+    /// Number of elements. Same as [`Segment::element_count`].
+    pub(crate) fn element_count(&self) -> usize {
+        if self.complete {
+            self.n
+        } else {
+            self.seg.element_count()
+        }
+    }
+}
+
+impl<'a> std::ops::Deref for Fields<'a> {
+    type Target = Segment<'a>;
+    fn deref(&self) -> &Segment<'a> {
+        &self.seg
+    }
+}
+
+/// Element access shared by [`Segment`] and [`Fields`], so the helpers below serve both.
+pub(crate) trait Elems<'a> {
+    fn seg(&self) -> &Segment<'a>;
+    fn element(&self, n: usize) -> Option<&'a [u8]>;
+    fn value(&self, n: usize) -> Option<&'a [u8]> {
+        self.element(n).filter(|e| !e.is_empty())
+    }
+    fn text(&self, n: usize) -> Option<String> {
+        self.value(n).map(fast_text)
+    }
+}
+
+impl<'a> Elems<'a> for Segment<'a> {
+    fn seg(&self) -> &Segment<'a> {
+        self
+    }
+    fn element(&self, n: usize) -> Option<&'a [u8]> {
+        Segment::element(self, n)
+    }
+}
+
+impl<'a> Elems<'a> for Fields<'a> {
+    fn seg(&self) -> &Segment<'a> {
+        &self.seg
+    }
+    fn element(&self, n: usize) -> Option<&'a [u8]> {
+        Fields::element(self, n)
+    }
+}
+
 /// Collects AK3/AK4-coded faults with full locations (same shape as the 850 mapping's).
 pub(crate) struct Faults {
     base: Location,
@@ -85,34 +210,44 @@ impl Faults {
     }
 
     /// Optional date element → ISO, flagging a non-date with AK4 code 8.
-    pub(crate) fn date(&mut self, seg: &Segment<'_>, n: usize) -> Option<String> {
+    pub(crate) fn date<'a>(&mut self, seg: &impl Elems<'a>, n: usize) -> Option<String> {
         let raw = seg.value(n)?;
         let d = iso_date(raw);
         if d.is_none() {
-            self.element(seg, n as u32, 8, "is not a valid CCYYMMDD date");
+            self.element(seg.seg(), n as u32, 8, "is not a valid CCYYMMDD date");
         }
         d
     }
 
     /// Optional R element → decimal, flagging a non-number with AK4 code 6.
-    pub(crate) fn decimal(&mut self, seg: &Segment<'_>, n: usize, what: &str) -> Option<Decimal> {
+    pub(crate) fn decimal<'a>(
+        &mut self,
+        seg: &impl Elems<'a>,
+        n: usize,
+        what: &str,
+    ) -> Option<Decimal> {
         let raw = seg.value(n)?;
         let d = decimal(raw);
         if d.is_none() {
-            self.element(seg, n as u32, 6, &format!("{what} is not a number"));
+            self.element(seg.seg(), n as u32, 6, &format!("{what} is not a number"));
         }
         d
     }
 
     /// Optional N0 element → u32, flagging anything else with AK4 code 6.
-    pub(crate) fn count(&mut self, seg: &Segment<'_>, n: usize, what: &str) -> Option<u32> {
+    pub(crate) fn count<'a>(&mut self, seg: &impl Elems<'a>, n: usize, what: &str) -> Option<u32> {
         let raw = seg.value(n)?;
         let v = std::str::from_utf8(raw)
             .ok()
             .filter(|s| s.bytes().all(|b| b.is_ascii_digit()))
             .and_then(|s| s.parse::<u32>().ok());
         if v.is_none() {
-            self.element(seg, n as u32, 6, &format!("{what} is not a whole number"));
+            self.element(
+                seg.seg(),
+                n as u32,
+                6,
+                &format!("{what} is not a whole number"),
+            );
         }
         v
     }
@@ -130,17 +265,6 @@ impl Faults {
     }
 }
 
-/// Entity identifier code (98) → role.
-pub(crate) fn role(code: &str) -> PartyRole {
-    match code {
-        "BY" => PartyRole::BuyingParty,
-        "ST" => PartyRole::ShipTo,
-        "BT" => PartyRole::BillTo,
-        "SE" => PartyRole::Seller,
-        other => PartyRole::Other(other.to_string()),
-    }
-}
-
 pub(crate) fn role_code(r: &PartyRole) -> &str {
     match r {
         PartyRole::BuyingParty => "BY",
@@ -151,14 +275,25 @@ pub(crate) fn role_code(r: &PartyRole) -> &str {
     }
 }
 
-/// Product id qualifier (235) → canonical. Same table as the 850 mapping.
-pub(crate) fn qualifier(code: &str) -> ItemIdQualifier {
+/// [`role`] of raw element bytes, without making text of the common codes.
+pub(crate) fn role_bytes(code: &[u8]) -> PartyRole {
     match code {
-        "BP" | "IN" => ItemIdQualifier::BuyerPart,
-        "VP" | "VN" => ItemIdQualifier::VendorPart,
-        "UP" => ItemIdQualifier::Upc,
-        "EN" | "UK" => ItemIdQualifier::Gtin,
-        other => ItemIdQualifier::Other(other.to_string()),
+        b"BY" => PartyRole::BuyingParty,
+        b"ST" => PartyRole::ShipTo,
+        b"BT" => PartyRole::BillTo,
+        b"SE" => PartyRole::Seller,
+        other => PartyRole::Other(fast_text(other)),
+    }
+}
+
+/// [`qualifier`] of raw element bytes, without making text of the common codes.
+pub(crate) fn qualifier_bytes(code: &[u8]) -> ItemIdQualifier {
+    match code {
+        b"BP" | b"IN" => ItemIdQualifier::BuyerPart,
+        b"VP" | b"VN" => ItemIdQualifier::VendorPart,
+        b"UP" => ItemIdQualifier::Upc,
+        b"EN" | b"UK" => ItemIdQualifier::Gtin,
+        other => ItemIdQualifier::Other(fast_text(other)),
     }
 }
 
@@ -210,27 +345,32 @@ pub(crate) fn push_item_ids(
 }
 
 /// Reads qualifier/value pairs starting at element `first` (e.g. PO106), `pairs` of them.
-pub(crate) fn read_item_ids(
+pub(crate) fn read_item_ids<'a>(
     f: &mut Faults,
-    seg: &Segment<'_>,
+    seg: &impl Elems<'a>,
     first: usize,
     pairs: usize,
 ) -> Vec<ItemId> {
     let mut ids = Vec::new();
     for k in 0..pairs {
         let n = first + 2 * k;
-        match (seg.text(n), seg.text(n + 1)) {
+        match (seg.value(n), seg.value(n + 1)) {
             (Some(q), Some(v)) => ids.push(ItemId {
-                qualifier: qualifier(&q),
-                value: v,
+                qualifier: qualifier_bytes(q),
+                value: fast_text(v),
             }),
             (Some(_), None) => f.element(
-                seg,
+                seg.seg(),
                 n as u32 + 1,
                 2,
                 "product id missing after its qualifier",
             ),
-            (None, Some(_)) => f.element(seg, n as u32, 2, "qualifier missing before a product id"),
+            (None, Some(_)) => f.element(
+                seg.seg(),
+                n as u32,
+                2,
+                "qualifier missing before a product id",
+            ),
             (None, None) => {}
         }
     }
@@ -331,12 +471,12 @@ pub(crate) fn party_segments(p: &Party, out: &mut Vec<OutSegment>) -> Result<(),
 }
 
 /// Starts a party from an N1.
-pub(crate) fn read_n1(f: &mut Faults, seg: &Segment<'_>) -> Party {
+pub(crate) fn read_n1<'a>(f: &mut Faults, seg: &impl Elems<'a>) -> Party {
     if seg.value(1).is_none() {
-        f.element(seg, 1, 1, "entity identifier code is missing");
+        f.element(seg.seg(), 1, 1, "entity identifier code is missing");
     }
     Party {
-        role: role(&seg.text(1).unwrap_or_default()),
+        role: role_bytes(seg.value(1).unwrap_or_default()),
         name: seg.text(2),
         additional_names: Vec::new(),
         id_qualifier: seg.text(3),
@@ -350,9 +490,9 @@ pub(crate) fn read_n1(f: &mut Faults, seg: &Segment<'_>) -> Party {
 }
 
 /// Adds an N2/N3/N4 to the party its N1 loop started; orphans are ignored.
-pub(crate) fn read_n2_n4(party: Option<&mut Party>, seg: &Segment<'_>) {
+pub(crate) fn read_n2_n4<'a>(party: Option<&mut Party>, seg: &impl Elems<'a>) {
     let Some(p) = party else { return };
-    match seg.id {
+    match seg.seg().id {
         b"N2" => p
             .additional_names
             .extend([seg.text(1), seg.text(2)].into_iter().flatten()),

@@ -1,9 +1,7 @@
 //! X12 850 purchase order (4010/5010, read leniently for 4000/4060) → canonical `Order`. Pure mapping: must not depend on I/O, async or the database.
 
 use crate::edi::x12::{AckCode, Diagnostic, Location, Segment, TransactionSetEnvelope};
-use crate::model::{
-    ItemId, ItemIdQualifier, Order, OrderLine, OrderPurpose, Party, PartyRole, SourceRef,
-};
+use crate::model::{ItemId, Order, OrderLine, OrderPurpose, Party, SourceRef};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
@@ -102,26 +100,6 @@ pub fn decimal(raw: &[u8]) -> Option<Decimal> {
     Decimal::from_str(std::str::from_utf8(raw).ok()?).ok()
 }
 
-fn qualifier(code: &str) -> ItemIdQualifier {
-    match code {
-        "BP" | "IN" => ItemIdQualifier::BuyerPart,
-        "VP" | "VN" => ItemIdQualifier::VendorPart,
-        "UP" => ItemIdQualifier::Upc,
-        "EN" | "UK" => ItemIdQualifier::Gtin,
-        other => ItemIdQualifier::Other(other.to_string()),
-    }
-}
-
-fn role(code: &str) -> PartyRole {
-    match code {
-        "BY" => PartyRole::BuyingParty,
-        "ST" => PartyRole::ShipTo,
-        "BT" => PartyRole::BillTo,
-        "SE" => PartyRole::Seller,
-        other => PartyRole::Other(other.to_string()),
-    }
-}
-
 /// Maps one enveloped 850. `Err` carries AK3/AK4-coded diagnostics; the set must then be rejected.
 pub fn map_850(
     set: &TransactionSetEnvelope<'_>,
@@ -154,7 +132,11 @@ pub fn map_850(
     let mut ctt: Option<Segment<'_>> = None;
     let mut in_lines = false;
     let body = set.body();
+    // Sized once: the lines are the bulk of an order and growing moved them repeatedly.
+    order.lines = Vec::with_capacity(body.iter().filter(|s| s.is("PO1")).count());
     for seg in body {
+        // Split once: the mapping reads many elements of each segment.
+        let seg = &super::common::Fields::new(seg);
         match seg.id {
             b"BEG" => {
                 seen_beg = true;
@@ -199,7 +181,7 @@ pub fn map_850(
             }
             b"N1" if !in_lines => {
                 let mut p = Party {
-                    role: role(&seg.text(1).unwrap_or_default()),
+                    role: super::common::role_bytes(seg.value(1).unwrap_or_default()),
                     name: seg.text(2),
                     additional_names: Vec::new(),
                     id_qualifier: seg.text(3),
@@ -260,10 +242,10 @@ pub fn map_850(
                 // Pairs stop where the segment does (most PO1s carry two or three pairs).
                 let last = seg.element_count().min(25);
                 while n <= last {
-                    match (seg.text(n), seg.text(n + 1)) {
+                    match (seg.value(n), seg.value(n + 1)) {
                         (Some(q), Some(v)) => item_ids.push(ItemId {
-                            qualifier: qualifier(&q),
-                            value: v,
+                            qualifier: super::common::qualifier_bytes(q),
+                            value: super::common::fast_text(v),
                         }),
                         (Some(_), None) => faults.element(
                             seg,
@@ -298,7 +280,7 @@ pub fn map_850(
             }
             b"MSG" => order.notes.extend(seg.text(1)),
             b"NTE" => order.notes.extend(seg.text(2)),
-            b"CTT" => ctt = Some(*seg),
+            b"CTT" => ctt = Some(**seg),
             _ => {}
         }
     }

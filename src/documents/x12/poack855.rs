@@ -1,8 +1,8 @@
 //! X12 855 purchase order acknowledgement ⇄ canonical `OrderAck` (written for 4010/5010, read leniently). Pure mapping: no I/O.
 
 use super::common::{
-    Faults, WriteOptions, check_frame, inner, opt_date, opt_r, party_segments, push_item_ids, r,
-    read_item_ids, read_n1, read_n2_n4, required, x12_date,
+    Elems, Faults, WriteOptions, check_frame, inner, opt_date, opt_r, party_segments,
+    push_item_ids, r, read_item_ids, read_n1, read_n2_n4, required, x12_date,
 };
 use super::outbound::{OutSegment, OutboundSet};
 use crate::edi::x12::{Diagnostic, Segment, X12Error, text};
@@ -114,9 +114,9 @@ pub(crate) fn reference_segment(r: &Reference) -> Result<OutSegment, X12Error> {
         .o(r.description.as_deref()))
 }
 
-pub(crate) fn read_reference(f: &mut Faults, seg: &Segment<'_>) -> Reference {
+pub(crate) fn read_reference<'a>(f: &mut Faults, seg: &impl Elems<'a>) -> Reference {
     if seg.value(1).is_none() {
-        f.element(seg, 1, 1, "reference qualifier is missing");
+        f.element(seg.seg(), 1, 1, "reference qualifier is missing");
     }
     Reference {
         qualifier: seg.text(1).unwrap_or_default(),

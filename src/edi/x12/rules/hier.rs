@@ -6,11 +6,67 @@ use crate::edi::x12::reader::Segment;
 use crate::edi::x12::text;
 use std::collections::HashMap;
 
+/// HL01 → HL03 of every HL seen, without an allocation per HL: HL01s numbered 1, 2, 3, …
+/// in order (the normal case) are found by index; any other HL01 goes to a map. HL03 bytes
+/// live in one buffer.
+#[derive(Debug, Default)]
+struct Levels {
+    /// Entry k: the HL03 (range in `bytes`) of HL01 `k + 1` written without leading zeros.
+    seq: Vec<(usize, usize)>,
+    /// HL01s that are not the next number of `seq`.
+    other: HashMap<Vec<u8>, (usize, usize)>,
+    bytes: Vec<u8>,
+}
+
+/// The number an HL01 spells when it is plain decimal without leading zeros (so that equal
+/// numbers mean equal bytes).
+fn canonical(v: &[u8]) -> Option<usize> {
+    match v.first() {
+        Some(b'1'..=b'9') if v.len() <= 18 => number(v).and_then(|n| usize::try_from(n).ok()),
+        _ => None,
+    }
+}
+
+impl Levels {
+    fn range(&self, (a, b): (usize, usize)) -> Option<&[u8]> {
+        self.bytes.get(a..b)
+    }
+
+    fn get(&self, id: &[u8]) -> Option<&[u8]> {
+        if let Some(n) = canonical(id)
+            && n >= 1
+            && n <= self.seq.len()
+        {
+            return self.seq.get(n - 1).and_then(|&r| self.range(r));
+        }
+        if self.other.is_empty() {
+            return None;
+        }
+        self.other.get(id).and_then(|&r| self.range(r))
+    }
+
+    fn contains_key(&self, id: &[u8]) -> bool {
+        self.get(id).is_some()
+    }
+
+    /// Records `id` (not yet present) at `level`.
+    fn insert(&mut self, id: &[u8], level: &[u8]) {
+        let start = self.bytes.len();
+        self.bytes.extend_from_slice(level);
+        let r = (start, self.bytes.len());
+        if canonical(id) == Some(self.seq.len() + 1) {
+            self.seq.push(r);
+        } else {
+            self.other.insert(id.to_vec(), r);
+        }
+    }
+}
+
 /// What the HL segments seen so far in one set established.
 #[derive(Debug, Default)]
 pub struct HlState {
     /// HL01 → HL03 of every HL seen.
-    levels: HashMap<Vec<u8>, Vec<u8>>,
+    levels: Levels,
     /// HL segments seen.
     count: u64,
     /// HL01 of the previous HL when it was a number.
@@ -102,7 +158,7 @@ impl HlState {
             ));
             None
         } else if let Some(l) = self.levels.get(parent) {
-            Some(l.as_slice())
+            Some(l)
         } else {
             let first = if self.count == 1 {
                 " (the first HL has no parent: HL02 must be empty)"
@@ -191,7 +247,7 @@ impl HlState {
         }
 
         if !id.is_empty() && !self.levels.contains_key(id) {
-            self.levels.insert(id.to_vec(), level.to_vec());
+            self.levels.insert(id, level);
         }
         out
     }

@@ -28,37 +28,135 @@ pub struct Finding {
     pub loop_id: Option<&'static str>,
 }
 
+/// A node list of a table prepared once for the engine: each node's trigger id as one
+/// integer (so finding where a segment goes is a scan of a small integer array) and the
+/// positions of the mandatory nodes `report_missing` may have to report.
+#[derive(Debug)]
+struct Plan {
+    /// [`id_key`] of each node's trigger segment (0, which matches no id, when it has none).
+    keys: Vec<u32>,
+    /// Positions of mandatory nodes with a trigger other than SE, ascending.
+    mandatory: Vec<usize>,
+    /// [`key_bit`]s of the keys at positions 1.. (position 0 of a loop is never searched from
+    /// inside it): a segment whose bit is clear cannot be at this level, so it is not scanned.
+    tail_mask: u64,
+    /// One per node: the plan of a loop's nodes (empty for a segment).
+    children: Vec<Plan>,
+}
+
+static EMPTY_PLAN: Plan = Plan {
+    keys: Vec::new(),
+    mandatory: Vec::new(),
+    tail_mask: 0,
+    children: Vec::new(),
+};
+
+impl Plan {
+    fn build(nodes: &'static [Node]) -> Plan {
+        let keys: Vec<u32> = nodes
+            .iter()
+            .map(|n| n.trigger().map_or(0, |t| id_key(t.id.as_bytes())))
+            .collect();
+        let tail_mask = keys.iter().skip(1).fold(0u64, |m, &k| m | key_bit(k));
+        let mandatory = nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| {
+                n.usage() == Usage::Mandatory && n.trigger().is_some_and(|t| !id_eq(t.id, b"SE"))
+            })
+            .map(|(k, _)| k)
+            .collect();
+        let children = nodes
+            .iter()
+            .map(|n| match n {
+                Node::Loop { nodes, .. } => Plan::build(nodes),
+                Node::Seg { .. } => Plan {
+                    keys: Vec::new(),
+                    mandatory: Vec::new(),
+                    tail_mask: 0,
+                    children: Vec::new(),
+                },
+            })
+            .collect();
+        Plan {
+            keys,
+            mandatory,
+            tail_mask,
+            children,
+        }
+    }
+
+    fn child(&self, j: usize) -> &Plan {
+        self.children.get(j).unwrap_or(&EMPTY_PLAN)
+    }
+}
+
+/// A 2–3 byte segment id as one integer (length in the top byte); 0 for any other length.
+#[inline]
+fn id_key(id: &[u8]) -> u32 {
+    match *id {
+        [a, b] => (2 << 24) | (u32::from(a) << 16) | (u32::from(b) << 8),
+        [a, b, c] => (3 << 24) | (u32::from(a) << 16) | (u32::from(b) << 8) | u32::from(c),
+        _ => 0,
+    }
+}
+
+/// One bit of a 64-bit set standing for `key` (keys may share a bit).
+#[inline]
+fn key_bit(key: u32) -> u64 {
+    1u64 << (key.wrapping_mul(0x9E37_79B1) >> 26)
+}
+
+/// The prepared plan of each table, built on first use.
+fn plan_for(table: &'static SetTable) -> &'static Plan {
+    use std::sync::OnceLock;
+    static PLANS: [OnceLock<Plan>; 6] = [const { OnceLock::new() }; 6];
+    let slot = match table.id {
+        "850" => PLANS.first(),
+        "855" => PLANS.get(1),
+        "856" => PLANS.get(2),
+        "810" => PLANS.get(3),
+        "997" => PLANS.get(4),
+        "999" => PLANS.get(5),
+        _ => None,
+    };
+    match slot {
+        Some(cell) => cell.get_or_init(|| Plan::build(table.nodes)),
+        None => &EMPTY_PLAN,
+    }
+}
+
 /// One open level of the table: the root, or one iteration of a loop.
 #[derive(Debug)]
 struct Frame {
     nodes: &'static [Node],
+    plan: &'static Plan,
     loop_id: Option<&'static str>,
     /// Index of the node last matched (0 before anything matched at this level).
     idx: usize,
-    /// Uses (segments) or iterations (loops) per node in this iteration of the level.
-    counts: Vec<u32>,
+    /// Where this level's counters start in [`SetValidator::counts`]: uses (segments) or
+    /// iterations (loops) per node in this iteration of the level, `nodes.len()` of them.
+    base: usize,
 }
 
 impl Frame {
-    fn new(nodes: &'static [Node], loop_id: Option<&'static str>) -> Frame {
-        Frame::reuse(None, nodes, loop_id)
-    }
-
-    /// A frame whose counters reuse a finished frame's buffer: a loop starts for every PO1,
-    /// HL or IT1, and allocating each time was a measurable share of validation.
-    fn reuse(
-        buf: Option<Vec<u32>>,
+    /// A new level whose counters (all 0) are appended to `counts`: levels nest like a
+    /// stack, so one buffer holds them all and a loop starting (every PO1, HL or IT1)
+    /// allocates nothing.
+    fn open(
+        counts: &mut Vec<u32>,
         nodes: &'static [Node],
+        plan: &'static Plan,
         loop_id: Option<&'static str>,
     ) -> Frame {
-        let mut counts = buf.unwrap_or_default();
-        counts.clear();
-        counts.resize(nodes.len(), 0);
+        let base = counts.len();
+        counts.resize(base + nodes.len(), 0);
         Frame {
             nodes,
+            plan,
             loop_id,
             idx: 0,
-            counts,
+            base,
         }
     }
 }
@@ -96,11 +194,14 @@ fn id_eq(table_id: &str, id: &[u8]) -> bool {
         }
 }
 
+/// Counters reserved up front: the deepest nesting of the tables needs fewer.
+const COUNTS_CAPACITY: usize = 128;
+
 /// Streaming structure validator for one transaction set (feed ST..SE, then `finish`).
 #[derive(Debug)]
 pub struct SetValidator {
-    /// Counter buffers of finished loop frames, for reuse.
-    spare: Vec<Vec<u32>>,
+    /// The counters of every open level, one level after the other (see [`Frame::base`]).
+    counts: Vec<u32>,
     table: &'static SetTable,
     v5010: bool,
     version: String,
@@ -159,13 +260,15 @@ impl SetValidator {
         if table.since5010 && !v5010 {
             return None;
         }
+        let mut counts = Vec::with_capacity(COUNTS_CAPACITY);
+        let root = Frame::open(&mut counts, table.nodes, plan_for(table), None);
         Some(SetValidator {
-            spare: Vec::new(),
+            counts,
             table,
             v5010,
             version: version.to_owned(),
             control: String::new(),
-            stack: vec![Frame::new(table.nodes, None)],
+            stack: vec![root],
             last_position: 0,
             started: false,
             ended: false,
@@ -279,6 +382,7 @@ impl SetValidator {
     }
 
     /// Reports mandatory nodes `from..to` of `frame` that never occurred.
+    #[inline]
     fn report_missing(
         &mut self,
         frame: &Frame,
@@ -287,20 +391,39 @@ impl SetValidator {
         position: u32,
         when: When<'_>,
     ) {
-        for k in from..to {
-            let (Some(node), Some(&count)) = (frame.nodes.get(k), frame.counts.get(k)) else {
+        // Most calls cover no mandatory node at all: decide that without a call.
+        if from >= to || frame.plan.mandatory.last().is_none_or(|&k| k < from) {
+            return;
+        }
+        self.report_missing_in(frame, from, to, position, when);
+    }
+
+    #[inline(never)]
+    fn report_missing_in(
+        &mut self,
+        frame: &Frame,
+        from: usize,
+        to: usize,
+        position: u32,
+        when: When<'_>,
+    ) {
+        // Only mandatory nodes can be missing (a missing SE is an envelope fault, AK5 2/3,
+        // reported by the envelope layer: the plan leaves SE out).
+        let first = frame.plan.mandatory.partition_point(|&k| k < from);
+        for &k in frame.plan.mandatory.get(first..).unwrap_or(&[]) {
+            if k >= to {
+                break;
+            }
+            let count = self.counts.get(frame.base + k).copied();
+            let (Some(node), Some(count)) = (frame.nodes.get(k), count) else {
                 continue;
             };
-            if count > 0 || node.usage() != Usage::Mandatory {
+            if count > 0 {
                 continue;
             }
             let Some(trigger) = node.trigger() else {
                 continue;
             };
-            if id_eq(trigger.id, b"SE") {
-                // A missing SE is an envelope fault (AK5 2/3), reported by the envelope layer.
-                continue;
-            }
             let (what, loop_id) = match node {
                 Node::Loop { id, .. } => (
                     format!(
@@ -329,25 +452,30 @@ impl SetValidator {
     /// Finds where `seg` goes, moving the state; reports skipped mandatory nodes, max use and
     /// loop repeats. `None` (after reporting) when the segment has no place here.
     fn place(&mut self, seg: &Segment<'_>) -> Option<(&'static SegmentDef, Option<&'static str>)> {
-        let id = seg.id;
+        let key = id_key(seg.id);
+        let bit = key_bit(key);
         let mut hit = None;
-        for (d, frame) in self.stack.iter().enumerate().rev() {
-            // Inside a loop, the trigger segment again means a new iteration: that is found
-            // one level up, at the loop node itself.
-            let start = if frame.loop_id.is_some() {
-                frame.idx.max(1)
-            } else {
-                frame.idx
-            };
-            let found = frame
-                .nodes
-                .iter()
-                .enumerate()
-                .skip(start)
-                .find(|(_, n)| n.trigger().is_some_and(|t| id_eq(t.id, id)));
-            if let Some((j, _)) = found {
-                hit = Some((d, j));
-                break;
+        if key != 0 {
+            for (d, frame) in self.stack.iter().enumerate().rev() {
+                // Inside a loop, the trigger segment again means a new iteration: that is found
+                // one level up, at the loop node itself.
+                let start = if frame.loop_id.is_some() {
+                    frame.idx.max(1)
+                } else {
+                    frame.idx
+                };
+                if start > 0 && frame.plan.tail_mask & bit == 0 {
+                    continue;
+                }
+                let found = frame
+                    .plan
+                    .keys
+                    .get(start..)
+                    .and_then(|ks| ks.iter().position(|&k| k == key));
+                if let Some(j) = found {
+                    hit = Some((d, start + j));
+                    break;
+                }
             }
         }
         let Some((d, j)) = hit else {
@@ -358,14 +486,14 @@ impl SetValidator {
         while self.stack.len() > d + 1 {
             if let Some(frame) = self.stack.pop() {
                 self.report_missing(&frame, frame.idx, frame.nodes.len(), seg.position, when);
-                self.spare.push(frame.counts);
+                self.counts.truncate(frame.base);
             }
         }
         let frame = self.stack.pop()?;
         self.report_missing(&frame, frame.idx, j, seg.position, when);
         let mut frame = frame;
         frame.idx = j;
-        let count = match frame.counts.get_mut(j) {
+        let count = match self.counts.get_mut(frame.base + j) {
             Some(c) => {
                 *c = c.saturating_add(1);
                 *c
@@ -374,6 +502,7 @@ impl SetValidator {
         };
         let node = frame.nodes.get(j)?;
         let frame_loop = frame.loop_id;
+        let frame_plan = frame.plan;
         self.stack.push(frame);
         match node {
             Node::Seg { def, max_use, .. } => {
@@ -415,8 +544,11 @@ impl SetValidator {
                         ),
                     );
                 }
-                let mut inner = Frame::reuse(self.spare.pop(), nodes, Some(loop_id));
-                if let Some(c) = inner.counts.first_mut() {
+                let inner =
+                    Frame::open(&mut self.counts, nodes, frame_plan.child(j), Some(loop_id));
+                if !nodes.is_empty()
+                    && let Some(c) = self.counts.get_mut(inner.base)
+                {
                     *c = 1;
                 }
                 self.stack.push(inner);
@@ -559,7 +691,16 @@ impl SetValidator {
             seen = i + 1;
             let pos = u32::try_from(i + 1).unwrap_or(u32::MAX);
             match defs.next() {
-                Some(d) => self.check_repeats(seg, loop_id, d, raw, pos),
+                Some(d) => {
+                    // Values that are fine (nearly all) skip the reporting machinery.
+                    if !raw.is_empty()
+                        && seg.delimiters.repetition.is_none_or(|r| !has_byte(raw, r))
+                        && types::quick_ok(d, raw, v5010)
+                    {
+                        continue;
+                    }
+                    self.check_repeats(seg, loop_id, d, raw, pos)
+                }
                 None => {
                     // Trailing empty elements are sloppy but harmless; data beyond the
                     // definition is not.
@@ -593,7 +734,7 @@ impl SetValidator {
         raw: &[u8],
         pos: u32,
     ) {
-        let Some(sep) = seg.delimiters.repetition.filter(|r| raw.contains(r)) else {
+        let Some(sep) = seg.delimiters.repetition.filter(|&r| has_byte(raw, r)) else {
             self.check_value(seg, loop_id, d, raw, pos, None);
             return;
         };
@@ -670,6 +811,14 @@ impl SetValidator {
             self.element_fault(seg, loop_id, pos, component, raw, f);
         }
     }
+}
+
+/// True when `v` holds `b`. A plain loop: element values are a few bytes, where `contains`
+/// (memchr) costs more in setup than it saves.
+#[allow(clippy::manual_contains)]
+#[inline]
+fn has_byte(v: &[u8], b: u8) -> bool {
+    v.iter().any(|&x| x == b)
 }
 
 fn err(code: u16, why: String) -> types::Fault {

@@ -30,13 +30,105 @@ pub struct CodeList {
     /// Data element reference number (e.g. 353) for messages.
     pub element: u16,
     pub codes: &'static [&'static str],
+    /// `codes` packed by [`pack`], same order: membership is a binary search over integers.
+    pub packed: &'static [u64],
+    /// The two-character codes of upper-case letters and digits (most codes) as a bit set,
+    /// indexed by [`pair_index`]: membership of such a value is one bit test.
+    pub pairs: [u64; PAIR_WORDS],
     pub closed: bool,
+}
+
+/// Words of [`CodeList::pairs`]: 36 × 36 bits.
+pub const PAIR_WORDS: usize = (36 * 36usize).div_ceil(64);
+
+/// 0–35 for `0`–`9`, `A`–`Z`.
+#[inline]
+const fn base36(b: u8) -> Option<usize> {
+    match b {
+        b'0'..=b'9' => Some((b - b'0') as usize),
+        b'A'..=b'Z' => Some((b - b'A') as usize + 10),
+        _ => None,
+    }
+}
+
+/// Bit of a two-character code of upper-case letters and digits in [`CodeList::pairs`].
+#[inline]
+pub const fn pair_index(code: &[u8]) -> Option<usize> {
+    if code.len() != 2 {
+        return None;
+    }
+    match (base36(code[0]), base36(code[1])) {
+        (Some(a), Some(b)) => Some(a * 36 + b),
+        _ => None,
+    }
+}
+
+/// The [`CodeList::pairs`] bit set of `codes`.
+pub const fn pair_bits(codes: &[&str]) -> [u64; PAIR_WORDS] {
+    let mut bits = [0u64; PAIR_WORDS];
+    let mut i = 0;
+    while i < codes.len() {
+        if let Some(k) = pair_index(codes[i].as_bytes()) {
+            bits[k / 64] |= 1 << (k % 64);
+        }
+        i += 1;
+    }
+    bits
+}
+
+/// A code of at most 8 bytes as one integer: big-endian, left-aligned, zero-padded, so that
+/// integer order is the byte order of [`short_cmp`] for codes without NUL bytes.
+pub const fn pack(code: &str) -> u64 {
+    let b = code.as_bytes();
+    assert!(b.len() <= 8, "codes are at most 8 bytes");
+    let mut v = 0u64;
+    let mut i = 0;
+    while i < 8 {
+        v <<= 8;
+        if i < b.len() {
+            v |= b[i] as u64;
+        }
+        i += 1;
+    }
+    v
+}
+
+/// [`pack`] of every code, same order.
+pub const fn pack_all<const N: usize>(codes: &[&str]) -> [u64; N] {
+    assert!(codes.len() == N);
+    let mut out = [0u64; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = pack(codes[i]);
+        i += 1;
+    }
+    out
 }
 
 impl CodeList {
     /// Lists are kept sorted by bytes (a test checks every one), so membership is a binary
-    /// search: some open lists hold a hundred codes and this runs for every ID element.
+    /// search (over packed integers for codes up to 8 bytes); two-character codes of letters
+    /// and digits, the common case, are one bit test.
     pub fn contains(&self, v: &[u8]) -> bool {
+        if let Some(k) = pair_index(v) {
+            return self
+                .pairs
+                .get(k / 64)
+                .is_some_and(|w| (w >> (k % 64)) & 1 == 1);
+        }
+        if v.len() <= 8 && self.packed.len() == self.codes.len() {
+            let mut key = 0u64;
+            let mut nul = false;
+            for &b in v {
+                key = (key << 8) | u64::from(b);
+                nul |= b == 0;
+            }
+            if !nul {
+                // Left-align: the remaining bytes are the zero padding of `pack`.
+                let key = key.checked_shl(8 * (8 - v.len() as u32)).unwrap_or(0);
+                return self.packed.binary_search(&key).is_ok();
+            }
+        }
         self.codes
             .binary_search_by(|c| short_cmp(c.as_bytes(), v))
             .is_ok()

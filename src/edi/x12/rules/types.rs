@@ -127,6 +127,35 @@ pub fn check(def: &Element, v: &[u8], v5010: bool) -> Option<Fault> {
     }
 }
 
+/// True when [`check`] would find nothing wrong with the non-empty simple value `v`, decided
+/// without building anything; `false` means "run [`check`]" (it may still pass). Lets the
+/// engine skip the reporting machinery for the values that are fine, nearly all of them.
+#[inline]
+pub(crate) fn quick_ok(def: &Element, v: &[u8], v5010: bool) -> bool {
+    let max = usize::from(def.max_for(v5010));
+    let min = usize::from(def.min);
+    let in_range = |n: usize| n >= min && n <= max;
+    match def.ty {
+        Ty::AN | Ty::ID => {
+            // ASCII without control bytes: printable, and its length is its byte count.
+            in_range(v.len())
+                && v.iter().all(|&b| (0x20..0x7F).contains(&b))
+                && match (def.ty, def.codes) {
+                    (Ty::ID, Some(list)) => list.contains(v),
+                    _ => true,
+                }
+        }
+        Ty::N(_) => {
+            let digits = v.strip_prefix(b"-").unwrap_or(v);
+            !digits.is_empty() && digits.iter().all(u8::is_ascii_digit) && in_range(digits.len())
+        }
+        Ty::R => real(v).is_some_and(in_range),
+        Ty::DT => v.iter().all(u8::is_ascii_digit) && in_range(v.len()) && valid_date(v),
+        Ty::TM => v.iter().all(u8::is_ascii_digit) && in_range(v.len()) && valid_time(v),
+        Ty::Comp(_) => false,
+    }
+}
+
 /// Digit count of an X12 R value (sign, point and exponent not counted), `None` if malformed.
 fn real(v: &[u8]) -> Option<usize> {
     let body = v
@@ -206,6 +235,77 @@ mod tests {
 
     fn code(ty: Ty, min: u16, max: u16, v: &str) -> Option<u16> {
         check(&m(1, ty, min, max), v.as_bytes(), false).map(|f| f.code)
+    }
+
+    /// `quick_ok` never passes a value `check` faults, and agrees with it on typical values.
+    #[test]
+    fn quick_ok_agrees_with_check() {
+        use super::super::schema::{CodeList, pack_all, pair_bits};
+        const CODES: &[&str] = &["AB", "C", "X1", "ZZZ"];
+        static LIST: CodeList = CodeList {
+            element: 1,
+            codes: CODES,
+            packed: &pack_all::<{ CODES.len() }>(CODES),
+            pairs: pair_bits(CODES),
+            closed: false,
+        };
+        let defs = [
+            m(1, Ty::AN, 1, 5),
+            m(1, Ty::AN, 2, 3).max5010(6),
+            m(1, Ty::ID, 1, 3).codes(&LIST),
+            m(1, Ty::ID, 2, 2),
+            m(1, Ty::N(0), 1, 3),
+            m(1, Ty::N(2), 2, 4),
+            m(1, Ty::R, 1, 4),
+            m(1, Ty::DT, 6, 8),
+            m(1, Ty::DT, 8, 8),
+            m(1, Ty::TM, 4, 8),
+        ];
+        let values: &[&[u8]] = &[
+            b"A",
+            b"AB",
+            b"C",
+            b"X1",
+            b"ZZZ",
+            b"abc",
+            b"ABCDEF",
+            b"ABCDEFG",
+            b"1",
+            b"-12",
+            b"-",
+            b"123",
+            b"1234",
+            b"1.5",
+            b".5",
+            b"1.2.3",
+            b"1.5E3",
+            b"-1E",
+            b"20240229",
+            b"20230229",
+            b"240102",
+            b"2359",
+            b"2460",
+            b"12345",
+            b"235959",
+            b"a\nb",
+            b"Caf\xC3\xA9",
+            b"\xFF",
+            b"\x7F",
+            b"  ",
+            b"0000",
+        ];
+        for d in &defs {
+            for v5010 in [false, true] {
+                for v in values {
+                    let full = check(d, v, v5010);
+                    if quick_ok(d, v, v5010) {
+                        assert_eq!(full, None, "{d:?} {v:?}");
+                    } else if v.is_ascii() && !v.contains(&b'\n') {
+                        assert!(full.is_some() || matches!(d.ty, Ty::Comp(_)), "{d:?} {v:?}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
