@@ -8,6 +8,10 @@
 
 use std::hint::black_box;
 
+/// The same allocator as the `wharf` binary, so the figures match what the gateway does.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use wharf::documents::x12::{Output, TranslateOptions, translate_stream};
 use wharf::edi::x12::Reader;
