@@ -6,7 +6,7 @@
 
 use rust_decimal::Decimal;
 
-use crate::model::{ItemIdQualifier, Order, PartyRole};
+use crate::model::{ItemIdQualifier, Order, OrderPurpose, PartyRole};
 use crate::partners::{ItemKey, Profile};
 
 /// How a line's product is to be found in the ERP.
@@ -39,7 +39,9 @@ pub struct MappedOrder {
     pub client_order_ref: String,
     /// A stable external ID for the ERP record, derived from partner and PO number.
     pub external_id: String,
-    pub purpose: String,
+    /// The order's purpose as the canonical model has it: the connector creates an order for
+    /// `Original`, and updates or cancels the existing one for `Change`/`Replace`/`Cancellation`.
+    pub purpose: OrderPurpose,
     pub order_date: Option<String>,
     pub requested_date: Option<String>,
     /// The ship-to location's code (N1*ST N104), resolved to a delivery address by `ref`.
@@ -121,7 +123,7 @@ pub fn map_order(profile: &Profile, order: &Order, warnings: &mut Vec<String>) -
                 .collect::<String>()
         ),
         client_order_ref: order.po_number.clone(),
-        purpose: format!("{:?}", order.purpose),
+        purpose: order.purpose.clone(),
         order_date: order.po_date.clone(),
         requested_date: order.requested_delivery_date.clone(),
         ship_to_ref: ship_to.and_then(|p| p.id.clone()),
