@@ -129,4 +129,173 @@ async fn documents_go_out_once_with_sequential_control_numbers(db: Db) {
     );
 }
 
-on_both_backends!(documents_go_out_once_with_sequential_control_numbers);
+/// ACME's 997 for one group Wharf sent: AK1 with our GS06, AK2 with our ST02.
+fn partner_997(
+    isa13: u32,
+    functional_id: &str,
+    gs06: &str,
+    set_id: &str,
+    st02: &str,
+    verdict: &str,
+) -> Vec<u8> {
+    let ak5 = if verdict == "A" {
+        "AK5*A".to_owned()
+    } else {
+        "AK5*R*5".to_owned()
+    };
+    let ak9 = if verdict == "A" {
+        "AK9*A*1*1*1"
+    } else {
+        "AK9*R*1*1*0"
+    };
+    format!(
+        "ISA*00*          *00*          *ZZ*ACMERETAIL     *ZZ*WHARF          *261126*1300*U*00401*{isa13:09}*0*P*>~\n\
+         GS*FA*ACMERETAIL*WHARF*20261126*1300*{isa13}*X*004010~\nST*997*0001~\nAK1*{functional_id}*{gs06}~\n\
+         AK2*{set_id}*{st02}~\n{ak5}~\n{ak9}~\nSE*6*0001~\nGE*1*{isa13}~\nIEA*1*{isa13:09}~\n"
+    )
+    .into_bytes()
+}
+
+async fn partners_997s_mark_what_wharf_sent(db: Db) {
+    // Arrange: an 856 and an 855 sent to ACME.
+    let env = TestEnv::new(db).await;
+    for (name, fixture) in [("asn.json", "856_sopi.edi"), ("ack.json", "855_accept.edi")] {
+        let doc = canonical(&env, fixture);
+        let f = env.file(name, doc.to_string().as_bytes());
+        let (code, _, err) = env.run(&["send", f.to_str().unwrap(), "--partner", "acme"]);
+        assert_eq!(code, 0, "{err}");
+    }
+    let server = env.serve();
+    let store = env.store().await;
+    let sent = wait_for(Duration::from_secs(30), "both sent", || async {
+        let all = messages::list(
+            &store,
+            &Filter {
+                direction: Some(Direction::Out),
+                limit: 10,
+                ..Filter::default()
+            },
+        )
+        .await
+        .ok()?;
+        (all.len() == 2 && all.iter().all(|m| m.state == MessageState::Sent)).then_some(all)
+    })
+    .await;
+    let asn = sent
+        .iter()
+        .find(|m| m.doc_type.as_deref() == Some("856"))
+        .unwrap();
+    let ack = sent
+        .iter()
+        .find(|m| m.doc_type.as_deref() == Some("855"))
+        .unwrap();
+    let n = |m: &messages::Message| {
+        m.control_number
+            .as_deref()
+            .unwrap()
+            .trim_start_matches('0')
+            .to_owned()
+    };
+
+    // Act: ACME accepts the 856 and rejects the 855, each in its own 997.
+    let (gs_asn, gs_ack) = (n(asn), n(ack));
+    let accept = partner_997(
+        501,
+        "SH",
+        &gs_asn,
+        "856",
+        &format!("{:04}", gs_asn.parse::<u32>().unwrap()),
+        "A",
+    );
+    let reject = partner_997(
+        502,
+        "PR",
+        &gs_ack,
+        "855",
+        &format!("{:04}", gs_ack.parse::<u32>().unwrap()),
+        "R",
+    );
+    let stray = partner_997(503, "IN", "77", "810", "0077", "A");
+    for body in [&accept, &reject, &stray] {
+        let (status, b) = common::http(server.addr, "POST", "/api/v1/partners/acme/messages", body);
+        assert_eq!(status, 202, "{b}");
+    }
+
+    // Assert: the 856 is acknowledged, the 855 rejected with the reason, the stray 997 noted.
+    let (asn_id, ack_id) = (asn.id, ack.id);
+    wait_for(
+        Duration::from_secs(30),
+        "acknowledgements applied",
+        || async {
+            let a = messages::get(&store, asn_id).await.ok()?;
+            let b = messages::get(&store, ack_id).await.ok()?;
+            (a.state == MessageState::Acknowledged && b.state == MessageState::Rejected)
+                .then_some(())
+        },
+    )
+    .await;
+    let b = messages::get(&store, ack_id).await.unwrap();
+    assert!(
+        b.error
+            .as_deref()
+            .unwrap()
+            .contains("rejected by the partner: 855"),
+        "{b:?}"
+    );
+    let history = wharf::store::events::for_message(&store, asn_id)
+        .await
+        .unwrap();
+    assert!(
+        history
+            .iter()
+            .any(|e| e.kind == wharf::store::EventKind::AckReceived),
+        "{history:#?}"
+    );
+    let inbound = messages::list(
+        &store,
+        &Filter {
+            direction: Some(Direction::In),
+            limit: 10,
+            ..Filter::default()
+        },
+    )
+    .await
+    .unwrap();
+    let stray_msg = wait_for(Duration::from_secs(30), "stray 997 processed", || async {
+        let all = messages::list(
+            &store,
+            &Filter {
+                direction: Some(Direction::In),
+                limit: 10,
+                ..Filter::default()
+            },
+        )
+        .await
+        .ok()?;
+        all.into_iter()
+            .find(|m| m.control_number.as_deref() == Some("000000503") && m.state.is_final())
+    })
+    .await;
+    assert_eq!(inbound.len(), 3);
+    assert_eq!(stray_msg.state, MessageState::Completed);
+    let stray_history = wharf::store::events::for_message(&store, stray_msg.id)
+        .await
+        .unwrap();
+    assert!(
+        stray_history.iter().any(|e| e
+            .detail
+            .as_deref()
+            .unwrap_or("")
+            .contains("which Wharf did not send")),
+        "{stray_history:#?}"
+    );
+    // A partner's 997 is never acknowledged in return.
+    for m in &inbound {
+        assert!(messages::related(&store, m.id).await.unwrap().is_empty());
+    }
+}
+
+on_both_backends!(
+    documents_go_out_once_with_sequential_control_numbers,
+    partners_997s_mark_what_wharf_sent
+);

@@ -716,6 +716,14 @@ async fn send(
         (None, Document::ShipNotice(n)) => n.shipment_id.clone(),
         (None, Document::Invoice(i)) => i.invoice_number.clone(),
         (None, Document::Order(o)) => o.po_number.clone(),
+        (None, Document::FunctionalAck(_)) => {
+            return Err(UsageError(
+                "acknowledgements are built by Wharf itself; `wharf send` takes an OrderAck, \
+                 ShipNotice or Invoice"
+                    .into(),
+            )
+            .into());
+        }
     };
     let p = pipeline(s).await?;
     let outcome = p.submit(partner, doc, &key).await;

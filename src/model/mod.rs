@@ -19,6 +19,8 @@ pub enum Document {
     OrderAck(OrderAck),
     ShipNotice(ShipNotice),
     Invoice(Invoice),
+    /// A partner's 997/999 about something Wharf sent.
+    FunctionalAck(FunctionalAck),
 }
 
 /// Where a canonical document came from.

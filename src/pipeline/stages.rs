@@ -58,6 +58,9 @@ impl OutboundDoc {
             OutboundDoc::Business(Document::Order(_)) => {
                 Err("Wharf does not send purchase orders (850) yet".into())
             }
+            OutboundDoc::Business(Document::FunctionalAck(_)) => {
+                Err("acknowledgements are built from a translation, not submitted".into())
+            }
         }
     }
 }
@@ -555,6 +558,8 @@ async fn map(p: &Pipeline, job: &Job) -> Result<(), StageError> {
                 warnings.push(format!("invoice {}: no ERP mapping yet", i.invoice_number));
                 None
             }
+            // Matched against what Wharf sent, below, in the stage's transaction.
+            Document::FunctionalAck(_) => None,
         })
         .collect();
     let json = serde_json::to_string(&mapped)
@@ -562,6 +567,11 @@ async fn map(p: &Pipeline, job: &Job) -> Result<(), StageError> {
 
     let mut tx = begin(p, job).await?;
     messages::set_payload(&mut tx, job.message_id, Payload::Mapped, &json).await?;
+    for d in &docs {
+        if let Document::FunctionalAck(a) = d {
+            reconcile(p, &mut tx, job, profile, a).await?;
+        }
+    }
     for w in &warnings {
         event(p, &mut tx, job.message_id, EventKind::Warning, job.stage, w).await?;
     }
@@ -584,6 +594,110 @@ async fn map(p: &Pipeline, job: &Job) -> Result<(), StageError> {
         next,
     };
     advance(p, tx, job, o).await
+}
+
+/// Applies a partner's 997/999 to the messages Wharf sent it: each acknowledged set (or, when
+/// the group is rejected without AK2s, the whole group) becomes `acknowledged` or `rejected`,
+/// with an event on both sides. An acknowledgement of something Wharf never sent is a warning.
+async fn reconcile(
+    p: &Pipeline,
+    tx: &mut Tx,
+    job: &Job,
+    profile: &Profile,
+    ack: &FunctionalAck,
+) -> Result<(), StageError> {
+    use crate::model::AckStatus;
+    let same = |a: &str, b: &str| match (a.trim().parse::<u64>(), b.trim().parse::<u64>()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a.trim() == b.trim(),
+    };
+    for g in &ack.groups {
+        let sent = messages::sent_in_group(tx, profile.id.as_str(), &g.group_control).await?;
+        if sent.is_empty() {
+            let w = format!(
+                "{} acknowledges group {} ({}) which Wharf did not send to {}",
+                ack.kind.code(),
+                g.group_control,
+                g.functional_id,
+                profile.id
+            );
+            event(p, tx, job.message_id, EventKind::Warning, job.stage, &w).await?;
+            continue;
+        }
+        // Each set's verdict; a group without AK2s carries one verdict for all of it.
+        let verdicts: Vec<(i64, AckStatus, String)> = if g.sets.is_empty() {
+            sent.iter()
+                .map(|m| {
+                    (
+                        m.id,
+                        g.status,
+                        format!("group {} {:?}", g.group_control, g.status),
+                    )
+                })
+                .collect()
+        } else {
+            let mut v = Vec::new();
+            for s in &g.sets {
+                match sent.iter().find(|m| {
+                    m.set_control
+                        .as_deref()
+                        .is_some_and(|c| same(c, &s.set_control))
+                        && m.doc_type.as_deref() == Some(s.set_id.as_str())
+                }) {
+                    Some(m) => {
+                        let codes: Vec<String> = s.set_errors.iter().map(u16::to_string).collect();
+                        let why = format!(
+                            "{} {} {:?}{}",
+                            s.set_id,
+                            s.set_control,
+                            s.status,
+                            if codes.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" (codes {})", codes.join(","))
+                            }
+                        );
+                        v.push((m.id, s.status, why));
+                    }
+                    None => {
+                        let w = format!(
+                            "{} acknowledges set {} {} in group {}, which Wharf did not send",
+                            ack.kind.code(),
+                            s.set_id,
+                            s.set_control,
+                            g.group_control
+                        );
+                        event(p, tx, job.message_id, EventKind::Warning, job.stage, &w).await?;
+                    }
+                }
+            }
+            v
+        };
+        for (id, status, why) in verdicts {
+            let (state, error) = if status == AckStatus::Rejected {
+                (
+                    MessageState::Rejected,
+                    Some(format!("rejected by the partner: {why}")),
+                )
+            } else {
+                (MessageState::Acknowledged, None)
+            };
+            messages::set_state(tx, id, state, error.as_deref()).await?;
+            let detail = format!("{} in message {}: {why}", ack.kind.code(), job.message_id);
+            event(p, tx, id, EventKind::AckReceived, job.stage, &detail).await?;
+            let detail = format!("acknowledges message {id}: {why}");
+            event(
+                p,
+                tx,
+                job.message_id,
+                EventKind::AckReceived,
+                job.stage,
+                &detail,
+            )
+            .await?;
+        }
+    }
+    Ok(())
 }
 
 /// Makes a document key safe as one file-name component.
@@ -720,15 +834,17 @@ async fn encode(p: &Pipeline, job: &Job) -> Result<(), StageError> {
     let to = (them.qualifier.as_str(), them.id.as_str());
     let delimiters = Some(profile.x12_delimiters);
     let doc_type = doc.doc_type().map_err(StageError::Permanent)?;
-    let bytes = match &doc {
+    // (bytes, GS06, ST02): the group and set numbers are kept so the partner's 997/999 can be
+    // matched to this message.
+    let (bytes, gs06, st02) = match &doc {
         OutboundDoc::FunctionalAck(a) => {
             let gs06 = registry::next_control_number(&mut tx, &format!("{scope}:gs")).await?;
             let env = ack_envelope(me, to, isa13 as u32, gs06 as u32, Some(a), delimiters);
-            write_functional_ack(a, &env)
+            (write_functional_ack(a, &env), Some(gs06), Some(1))
         }
         OutboundDoc::Ta1(t) => {
             let env = ack_envelope(me, to, isa13 as u32, 0, None, delimiters);
-            write_ta1(t, &env)
+            (write_ta1(t, &env), None, None)
         }
         OutboundDoc::Business(d) => {
             // ISA13, GS06 and ST02 each come from the partner's own sequence, in this
@@ -743,13 +859,23 @@ async fn encode(p: &Pipeline, job: &Job) -> Result<(), StageError> {
                 profile.x12_version,
                 delimiters,
             );
-            encode_business(d, &env, st02 as u32, profile)
+            (
+                encode_business(d, &env, st02 as u32, profile),
+                Some(gs06),
+                Some(st02),
+            )
         }
     };
     let bytes = bytes.map_err(|e| StageError::Permanent(format!("cannot encode: {e}")))?;
     let control = format!("{isa13:09}");
     let filename = format!("{}_{doc_type}_{control}.x12", profile.id);
-    messages::set_encoded(&mut tx, job.message_id, &bytes, &control, &filename).await?;
+    let (gs06, st02) = (gs06.map(|n| n.to_string()), st02.map(|n| n.to_string()));
+    let controls = messages::Controls {
+        interchange: &control,
+        group: gs06.as_deref(),
+        set: st02.as_deref(),
+    };
+    messages::set_encoded(&mut tx, job.message_id, &bytes, controls, &filename).await?;
     let detail = format!("{doc_type} interchange {control}, {} bytes", bytes.len());
     let o = Outcome {
         state: MessageState::Encoded,
@@ -781,10 +907,12 @@ fn encode_business(
             (FunctionalId::ShipNotice, asn856::to_set(n, st02, opts)?)
         }
         Document::Invoice(i) => (FunctionalId::Invoice, invoice810::to_set(i, st02, write)?),
-        Document::Order(_) => {
+        Document::Order(_) | Document::FunctionalAck(_) => {
             return Err(crate::edi::x12::X12Error::InvalidOutbound {
                 field: "ST01",
-                reason: "Wharf does not send purchase orders (850) yet".into(),
+                reason:
+                    "only order acknowledgements, ship notices and invoices are sent as documents"
+                        .into(),
             });
         }
     };

@@ -258,23 +258,35 @@ pub async fn set_identification(
 }
 
 /// Gives an outbound message its bytes (once, when encoded) and the name it travels under.
+/// The control numbers an outbound interchange was given (ISA13, GS06, ST02).
+#[derive(Debug, Clone, Copy)]
+pub struct Controls<'a> {
+    pub interchange: &'a str,
+    /// None for a TA1, which has no group.
+    pub group: Option<&'a str>,
+    pub set: Option<&'a str>,
+}
+
 pub async fn set_encoded(
     tx: &mut Tx,
     id: i64,
     raw: &[u8],
-    control_number: &str,
+    controls: Controls<'_>,
     filename: &str,
 ) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE messages SET raw = $1, sha256 = $2, size = $3, control_number = $4, \
-         filename = $5, state = 'encoded', updated_at = $6 WHERE id = $7",
+         filename = $5, state = 'encoded', updated_at = $6, group_control = $7, set_control = $8 \
+         WHERE id = $9",
     )
     .bind(raw.to_vec())
     .bind(sha256_hex(raw))
     .bind(raw.len() as i64)
-    .bind(control_number.to_owned())
+    .bind(controls.interchange.to_owned())
     .bind(filename.to_owned())
     .bind(now_ms())
+    .bind(controls.group.map(str::to_owned))
+    .bind(controls.set.map(str::to_owned))
     .bind(id)
     .execute(&mut **tx)
     .await?;
@@ -358,4 +370,42 @@ pub async fn set_doc_type(tx: &mut Tx, id: i64, doc_type: &str) -> Result<(), St
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// An outbound message a partner's acknowledgement may refer to.
+#[derive(Debug, Clone)]
+pub struct SentSet {
+    pub id: i64,
+    pub doc_type: Option<String>,
+    pub set_control: Option<String>,
+}
+
+/// What Wharf sent `partner` in functional group `group_control` (GS06), for matching the
+/// partner's 997/999. Control numbers are compared as numbers ("0007" is 7).
+pub async fn sent_in_group(
+    tx: &mut Tx,
+    partner: &str,
+    group_control: &str,
+) -> Result<Vec<SentSet>, StoreError> {
+    let Ok(wanted) = group_control.trim().parse::<u64>() else {
+        return Ok(Vec::new());
+    };
+    let rows = sqlx::query(
+        "SELECT id, doc_type, set_control, group_control FROM messages \
+         WHERE direction = 'out' AND partner = $1 AND group_control IS NOT NULL \
+         AND group_control = $2",
+    )
+    .bind(partner.to_owned())
+    .bind(wanted.to_string())
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(SentSet {
+                id: r.try_get("id")?,
+                doc_type: r.try_get("doc_type")?,
+                set_control: r.try_get("set_control")?,
+            })
+        })
+        .collect()
 }

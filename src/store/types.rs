@@ -79,6 +79,8 @@ text_enum! {
         Created => "created",
         Encoded => "encoded",
         Sent => "sent",
+        /// The partner's 997/999 accepted it (possibly with errors noted).
+        Acknowledged => "acknowledged",
     }
 }
 
@@ -94,6 +96,7 @@ impl MessageState {
                 | MessageState::Failed
                 | MessageState::Completed
                 | MessageState::Sent
+                | MessageState::Acknowledged
         )
     }
 }
@@ -132,6 +135,8 @@ text_enum! {
         Encoded => "encoded",
         Sent => "sent",
         Warning => "warning",
+        /// A partner's acknowledgement of this outbound message arrived.
+        AckReceived => "ack_received",
         RetryScheduled => "retry_scheduled",
         DeadLettered => "dead_lettered",
         Replayed => "replayed",

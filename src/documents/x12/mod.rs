@@ -2,6 +2,7 @@
 
 pub mod asn856;
 pub mod common;
+pub mod fa997;
 pub mod invoice810;
 pub mod outbound;
 pub mod po850;
@@ -275,6 +276,18 @@ fn map_set(set: &TransactionSetEnvelope<'_>, source: SourceRef) -> Mapped {
             Ok(i) => Mapped::Doc(Document::Invoice(i)),
             Err(f) => Mapped::Faults(f),
         },
+        TransactionSet::FunctionalAck997 => {
+            match fa997::map_997(&set.segments, source, AckKind::F997) {
+                Ok(a) => Mapped::Doc(Document::FunctionalAck(a)),
+                Err(f) => Mapped::Faults(f),
+            }
+        }
+        TransactionSet::ImplementationAck999 => {
+            match fa997::map_997(&set.segments, source, AckKind::F999) {
+                Ok(a) => Mapped::Doc(Document::FunctionalAck(a)),
+                Err(f) => Mapped::Faults(f),
+            }
+        }
         _ => Mapped::NotMapped,
     }
 }

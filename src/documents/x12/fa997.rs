@@ -1,0 +1,187 @@
+//! Inbound 997 / 999 → the canonical `FunctionalAck`, so the gateway can tell which of the
+//! interchanges it sent a partner accepted or rejected. The structure rules have already
+//! checked the set; this reads what it says. Pure: no I/O.
+
+use crate::edi::x12::{Diagnostic, Segment, text};
+use crate::model::{
+    AckKind, AckStatus, ElementError, FunctionalAck, GroupAck, SegmentError, SetAck, SourceRef,
+};
+
+fn status(code: &[u8]) -> AckStatus {
+    match code {
+        b"A" => AckStatus::Accepted,
+        // E: accepted with errors noted; W (999): accepted, rejected only on a warning rule.
+        b"E" | b"W" => AckStatus::AcceptedWithErrors,
+        b"P" => AckStatus::PartiallyAccepted,
+        // R, M (999: rejected, message authentication failed), X (999: rejected, content
+        // after decryption could not be analysed) and anything unknown count as rejected:
+        // the partner did not take the document in.
+        _ => AckStatus::Rejected,
+    }
+}
+
+fn number(seg: &Segment<'_>, n: usize) -> u32 {
+    seg.value(n)
+        .and_then(|v| std::str::from_utf8(v).ok())
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn codes(seg: &Segment<'_>, from: usize, to: usize) -> Vec<u16> {
+    (from..=to)
+        .filter_map(|n| seg.value(n))
+        .filter_map(|v| std::str::from_utf8(v).ok()?.trim().parse().ok())
+        .collect()
+}
+
+/// Reads a 997 or 999 set (ST..SE). Never fails: a malformed acknowledgement has already been
+/// reported by the rules; what can be read is returned.
+pub fn map_997(
+    body: &[Segment<'_>],
+    _source: SourceRef,
+    kind: AckKind,
+) -> Result<FunctionalAck, Vec<Diagnostic>> {
+    let mut group: Option<GroupAck> = None;
+    let mut sets: Vec<SetAck> = Vec::new();
+    for seg in body {
+        match seg.id {
+            b"AK1" => {
+                group = Some(GroupAck {
+                    functional_id: seg.text(1).unwrap_or_default(),
+                    group_control: seg.text(2).unwrap_or_default(),
+                    version: seg.text(3).unwrap_or_default(),
+                    status: AckStatus::Accepted,
+                    included: 0,
+                    received: 0,
+                    accepted: 0,
+                    group_errors: Vec::new(),
+                    sets: Vec::new(),
+                });
+            }
+            b"AK2" => sets.push(SetAck {
+                set_id: seg.text(1).unwrap_or_default(),
+                set_control: seg.text(2).unwrap_or_default(),
+                implementation_ref: seg.text(3),
+                status: AckStatus::Accepted,
+                set_errors: Vec::new(),
+                segment_errors: Vec::new(),
+            }),
+            b"AK3" | b"IK3" => {
+                if let Some(s) = sets.last_mut() {
+                    s.segment_errors.push(SegmentError {
+                        segment_id: seg.text(1).unwrap_or_default(),
+                        position: number(seg, 2),
+                        loop_id: seg.text(3),
+                        code: codes(seg, 4, 4).first().copied().unwrap_or(0),
+                        element_errors: Vec::new(),
+                    });
+                }
+            }
+            b"AK4" | b"IK4" => {
+                let e = ElementError {
+                    position: seg
+                        .components(1)
+                        .next()
+                        .and_then(|v| std::str::from_utf8(v).ok()?.trim().parse().ok())
+                        .unwrap_or(0),
+                    component: seg
+                        .components(1)
+                        .nth(1)
+                        .and_then(|v| std::str::from_utf8(v).ok()?.trim().parse().ok()),
+                    repeat: None,
+                    reference: seg.value(2).and_then(|v| text(v).trim().parse().ok()),
+                    code: codes(seg, 3, 3).first().copied().unwrap_or(0),
+                    bad_value: seg.text(4),
+                };
+                if let Some(se) = sets.last_mut().and_then(|s| s.segment_errors.last_mut()) {
+                    se.element_errors.push(e);
+                }
+            }
+            b"AK5" | b"IK5" => {
+                if let Some(s) = sets.last_mut() {
+                    s.status = status(seg.value(1).unwrap_or_default());
+                    s.set_errors = codes(seg, 2, 6);
+                }
+            }
+            b"AK9" => {
+                if let Some(g) = group.as_mut() {
+                    g.status = status(seg.value(1).unwrap_or_default());
+                    g.included = number(seg, 2);
+                    g.received = number(seg, 3);
+                    g.accepted = number(seg, 4);
+                    g.group_errors = codes(seg, 5, 9);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut groups = Vec::new();
+    if let Some(mut g) = group {
+        g.sets = sets;
+        groups.push(g);
+    }
+    Ok(FunctionalAck { kind, groups })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::edi::x12::Reader;
+
+    fn body(x12: &str) -> Vec<Segment<'_>> {
+        let mut r = Reader::new(x12.as_bytes());
+        let mut out = Vec::new();
+        while let Ok(Some(s)) = r.next_segment() {
+            if !matches!(s.id, b"ISA" | b"GS" | b"GE" | b"IEA") {
+                out.push(s);
+            }
+        }
+        out
+    }
+
+    fn source() -> SourceRef {
+        SourceRef {
+            standard: "X12".into(),
+            version: "004010".into(),
+            interchange_control: "1".into(),
+            group_control: "1".into(),
+            set_control: "0001".into(),
+            sender_id: "A".into(),
+            receiver_id: "B".into(),
+        }
+    }
+
+    #[test]
+    fn reads_a_rejecting_997() {
+        let x12 = "ISA*00*          *00*          *ZZ*ACME           *ZZ*WHARF          *261126*1200*U*00401*000000001*0*P*>~\
+GS*FA*ACME*WHARF*20261126*1200*1*X*004010~ST*997*0001~AK1*SH*7~AK2*856*0007~AK3*MAN*12*HL*8~AK4*2*87*7*000~\
+AK5*R*5~AK9*R*1*1*0~SE*8*0001~GE*1*1~IEA*1*000000001~";
+        let ack = map_997(&body(x12), source(), AckKind::F997).unwrap();
+        let g = &ack.groups[0];
+        assert_eq!(
+            (g.functional_id.as_str(), g.group_control.as_str()),
+            ("SH", "7")
+        );
+        assert_eq!(
+            (g.status, g.received, g.accepted),
+            (AckStatus::Rejected, 1, 0)
+        );
+        let s = &g.sets[0];
+        assert_eq!((s.set_id.as_str(), s.set_control.as_str()), ("856", "0007"));
+        assert_eq!(
+            (s.status, s.set_errors.as_slice()),
+            (AckStatus::Rejected, &[5u16][..])
+        );
+        assert_eq!(s.segment_errors[0].segment_id, "MAN");
+        assert_eq!(s.segment_errors[0].element_errors[0].code, 7);
+    }
+
+    #[test]
+    fn reads_an_accepting_999() {
+        let x12 = "ISA*00*          *00*          *ZZ*ACME           *ZZ*WHARF          *261126*1200*^*00501*000000002*0*P*>~\
+GS*FA*ACME*WHARF*20261126*1200*2*X*005010X231A1~ST*999*0001*005010X231A1~AK1*PR*3*005010~AK2*855*0003~IK5*A~AK9*A*1*1*1~SE*6*0001~GE*1*2~IEA*1*000000002~";
+        let ack = map_997(&body(x12), source(), AckKind::F999).unwrap();
+        assert_eq!(ack.groups[0].sets[0].status, AckStatus::Accepted);
+        assert_eq!(ack.groups[0].version, "005010");
+    }
+}
