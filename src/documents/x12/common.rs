@@ -201,6 +201,16 @@ impl Faults {
             .push(Diagnostic::error(Some(AckCode::Segment(code)), loc, msg));
     }
 
+    /// AK3 code 3 for a mandatory segment that never came.
+    pub(crate) fn missing_segment(&mut self, id: &str, position: u32, why: &str) {
+        let mut loc = self.base.clone();
+        loc.segment_id = Some(id.to_string());
+        loc.segment_position = Some(position);
+        let msg = format!("mandatory segment {id} is missing: {why} ({})", self.ctx());
+        self.out
+            .push(Diagnostic::error(Some(AckCode::Segment(3)), loc, msg));
+    }
+
     pub(crate) fn finish<T>(self, doc: T) -> Result<T, Vec<Diagnostic>> {
         if self.out.is_empty() {
             Ok(doc)

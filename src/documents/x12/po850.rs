@@ -1,53 +1,10 @@
 //! X12 850 purchase order (4010/5010, read leniently for 4000/4060) → canonical `Order`. Pure mapping: must not depend on I/O, async or the database.
 
-use crate::edi::x12::{AckCode, Diagnostic, Location, Segment, TransactionSetEnvelope};
+use super::common::Faults;
+use crate::edi::x12::{Diagnostic, Segment, TransactionSetEnvelope};
 use crate::model::{ItemId, Order, OrderLine, OrderPurpose, Party, SourceRef};
 use rust_decimal::Decimal;
 use std::str::FromStr;
-
-/// Collects AK3/AK4-coded faults with full locations.
-struct Faults<'s> {
-    base: Location,
-    out: Vec<Diagnostic>,
-    set_control: &'s str,
-}
-
-impl Faults<'_> {
-    fn ctx(&self) -> String {
-        format!(
-            "transaction set {}, group {}, interchange {}",
-            self.set_control,
-            self.base.group_control.as_deref().unwrap_or(""),
-            self.base.interchange_control.as_deref().unwrap_or("")
-        )
-    }
-
-    fn element(&mut self, seg: &Segment<'_>, n: u32, code: u16, why: &str) {
-        let mut loc = self.base.clone();
-        loc.offset = Some(seg.offset);
-        loc.segment_id = Some(seg.id_str().into_owned());
-        loc.segment_position = Some(seg.position);
-        loc.element = Some(n);
-        loc.bad_value = seg.text(n as usize);
-        let msg = format!(
-            "{}{n:02} at position {} {why} ({})",
-            seg.id_str(),
-            seg.position,
-            self.ctx()
-        );
-        self.out
-            .push(Diagnostic::error(Some(AckCode::Element(code)), loc, msg));
-    }
-
-    fn missing_segment(&mut self, id: &str, position: u32, why: &str) {
-        let mut loc = self.base.clone();
-        loc.segment_id = Some(id.to_string());
-        loc.segment_position = Some(position);
-        let msg = format!("mandatory segment {id} is missing: {why} ({})", self.ctx());
-        self.out
-            .push(Diagnostic::error(Some(AckCode::Segment(3)), loc, msg));
-    }
-}
 
 /// CCYYMMDD (or YYMMDD, windowed) → YYYY-MM-DD; `None` when not a calendar date.
 pub fn iso_date(raw: &[u8]) -> Option<String> {
@@ -105,16 +62,7 @@ pub fn map_850(
     set: &TransactionSetEnvelope<'_>,
     source: SourceRef,
 ) -> Result<Order, Vec<Diagnostic>> {
-    let mut faults = Faults {
-        base: Location {
-            interchange_control: Some(source.interchange_control.clone()),
-            group_control: Some(source.group_control.clone()),
-            set_control: Some(source.set_control.clone()),
-            ..Location::default()
-        },
-        out: Vec::new(),
-        set_control: &set.control,
-    };
+    let mut faults = Faults::new(&source);
     let mut order = Order {
         purpose: OrderPurpose::Other(String::new()),
         po_number: String::new(),
