@@ -21,6 +21,24 @@ fn canonical(env: &TestEnv, fixture: &str) -> serde_json::Value {
     serde_json::from_str(out.lines().next().expect("one document")).unwrap()
 }
 
+/// Waits until `n` outbound messages exist and all are sent.
+async fn all_sent(store: &wharf::store::Store, n: usize) -> Vec<messages::Message> {
+    wait_for(
+        Duration::from_secs(30),
+        "outbound documents sent",
+        || async {
+            let filter = Filter {
+                direction: Some(Direction::Out),
+                limit: 10,
+                ..Filter::default()
+            };
+            let all = messages::list(store, &filter).await.ok()?;
+            (all.len() == n && all.iter().all(|m| m.state == MessageState::Sent)).then_some(all)
+        },
+    )
+    .await
+}
+
 fn without_source(mut v: serde_json::Value) -> serde_json::Value {
     v.as_object_mut().unwrap().remove("source");
     v
@@ -45,20 +63,7 @@ async fn documents_go_out_once_with_sequential_control_numbers(db: Db) {
     assert_eq!(code, 0, "{err}");
     let _server = env.serve();
     let store = env.store().await;
-    let sent = wait_for(Duration::from_secs(30), "both documents sent", || async {
-        let all = messages::list(
-            &store,
-            &Filter {
-                direction: Some(Direction::Out),
-                limit: 10,
-                ..Filter::default()
-            },
-        )
-        .await
-        .ok()?;
-        (all.len() == 2 && all.iter().all(|m| m.state == MessageState::Sent)).then_some(all)
-    })
-    .await;
+    let sent = all_sent(&store, 2).await;
 
     // Assert: each document's ISA13, GS06 and ST02 agree, and together they are 1 and 2 (in
     // whichever order the workers encoded them); the bytes read back to the same documents.
@@ -167,20 +172,7 @@ async fn partners_997s_mark_what_wharf_sent(db: Db) {
     }
     let server = env.serve();
     let store = env.store().await;
-    let sent = wait_for(Duration::from_secs(30), "both sent", || async {
-        let all = messages::list(
-            &store,
-            &Filter {
-                direction: Some(Direction::Out),
-                limit: 10,
-                ..Filter::default()
-            },
-        )
-        .await
-        .ok()?;
-        (all.len() == 2 && all.iter().all(|m| m.state == MessageState::Sent)).then_some(all)
-    })
-    .await;
+    let sent = all_sent(&store, 2).await;
     let asn = sent
         .iter()
         .find(|m| m.doc_type.as_deref() == Some("856"))

@@ -1,4 +1,4 @@
-//! X12 structure validation with rules as data: a streaming engine that checks one transaction set, segment by segment, against a static table (segment order, loops, max use, element types, lengths and codes) and reports AK3/AK4 (IK3/IK4) coded diagnostics.
+//! X12 structure validation with rules as data: a streaming engine that checks one transaction set, segment by segment, against a static table (segment order, loops, max use, element types, lengths, codes and syntax notes) and reports AK3/AK4 (IK3/IK4) coded diagnostics.
 //!
 //! The tables live in `ts850.rs`, `ts855.rs`, `ts856.rs`, `ts810.rs`, `ts997.rs`, `ts999.rs`
 //! (segment order and loops), `segments.rs` (element lists) and `codes.rs` (code lists);
@@ -722,6 +722,92 @@ impl SetValidator {
                 self.element_fault(seg, loop_id, pos, None, b"", err(1, missing(d)));
             }
         }
+        if !def.notes.is_empty() {
+            self.check_notes(seg, def, loop_id);
+        }
+    }
+
+    /// Checks the segment's syntax notes (P, R, E, C, L) once its elements are checked: one
+    /// AK4/IK4 per violated note, code 2 on the missing element (10 on the excluded one for
+    /// E). Presence is one bit per element, so a segment that keeps its notes costs no
+    /// allocation.
+    fn check_notes(
+        &mut self,
+        seg: &Segment<'_>,
+        def: &'static SegmentDef,
+        loop_id: Option<&'static str>,
+    ) {
+        let comp = seg.delimiters.component;
+        let rep = seg.delimiters.repetition;
+        let mut present = 0u64;
+        for (i, raw) in seg.elements().enumerate().take(64) {
+            // A composite or repeating element of separators only holds no data.
+            if raw.iter().any(|&b| b != comp && Some(b) != rep) {
+                present |= 1 << i;
+            }
+        }
+        for note in def.notes {
+            if !note.applies(self.v5010) {
+                continue;
+            }
+            let Some(at) = note.violation(present) else {
+                continue;
+            };
+            self.note_fault(seg, loop_id, note, at);
+        }
+    }
+
+    #[inline(never)]
+    fn note_fault(
+        &mut self,
+        seg: &Segment<'_>,
+        loop_id: Option<&'static str>,
+        note: &schema::Note,
+        at: u8,
+    ) {
+        use schema::NoteKind;
+        let id = seg.id_str();
+        let names = |ps: &[u8]| {
+            ps.iter()
+                .map(|p| format!("{id}{p:02}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let (first, rest) = note.elements.split_first().unwrap_or((&0, &[]));
+        let rule = match note.kind {
+            NoteKind::P => format!(
+                "if any of {} is present, all are required",
+                names(note.elements)
+            ),
+            NoteKind::R => format!("at least one of {} is required", names(note.elements)),
+            NoteKind::E => format!("only one of {} may be present", names(note.elements)),
+            NoteKind::C => format!(
+                "if {id}{first:02} is present, {} {} required",
+                names(rest),
+                if rest.len() > 1 { "are" } else { "is" }
+            ),
+            NoteKind::L => format!(
+                "if {id}{first:02} is present, at least one of {} is required",
+                names(rest)
+            ),
+        };
+        let why = match note.kind {
+            NoteKind::E => format!("is present too: syntax note {} ({rule})", note.label()),
+            _ => format!("is missing: syntax note {} ({rule})", note.label()),
+        };
+        let value = if note.kind == NoteKind::E {
+            seg.value(usize::from(at)).unwrap_or(b"")
+        } else {
+            b""
+        };
+        self.element_fault(
+            seg,
+            loop_id,
+            u32::from(at),
+            None,
+            value,
+            err(note.code(), why),
+        );
     }
 
     /// Splits a repeating element on the repetition separator (a separator in an element that
@@ -738,6 +824,23 @@ impl SetValidator {
             self.check_value(seg, loop_id, d, raw, pos, None);
             return;
         };
+        if d.repeat <= 1 {
+            // Real partners declare a repetition separator in ISA11 and still use that
+            // character in ordinary text (seen: `-` with part numbers). In an element that does
+            // not repeat it can only be data: note it, and check the value whole.
+            let why = format!(
+                "holds the repetition separator {:?} although it does not repeat; read as data",
+                char::from(sep)
+            );
+            let note = types::Fault {
+                code: 12,
+                why,
+                warning: true,
+            };
+            self.element_fault(seg, loop_id, pos, None, raw, note);
+            self.check_value(seg, loop_id, d, raw, pos, None);
+            return;
+        }
         let reps = raw.split(|&b| b == sep).count();
         if reps > usize::from(d.repeat) {
             let why = if d.repeat <= 1 {

@@ -5,7 +5,8 @@
 pub enum Req {
     Mandatory,
     Optional,
-    /// Relational ("X"): required only under a syntax note we do not model, so treated as optional.
+    /// Relational ("X"): optional on its own; the segment's syntax notes ([`Note`]) say when
+    /// it is required or excluded.
     Conditional,
 }
 
@@ -227,12 +228,167 @@ pub const fn comp(req: Req, parts: &'static [Element]) -> Element {
     el(0, req, Ty::Comp(parts), 0, 0)
 }
 
-/// A segment of the dictionary: id, name and element list.
+/// A segment of the dictionary: id, name, element list and syntax notes.
 #[derive(Debug, PartialEq, Eq)]
 pub struct SegmentDef {
     pub id: &'static str,
     pub name: &'static str,
     pub elements: &'static [Element],
+    /// The X12 syntax notes (relational conditions) between the elements, checked after the
+    /// elements themselves.
+    pub notes: &'static [Note],
+}
+
+/// Kind of an X12 syntax note, named by its letter in the standard ("P0607", "R0203", ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoteKind {
+    /// Paired: if any of the elements is present, all of them must be.
+    P,
+    /// Required: at least one of the elements must be present.
+    R,
+    /// Exclusion: at most one of the elements may be present.
+    E,
+    /// Conditional: if the first element is present, all the others must be.
+    C,
+    /// List conditional: if the first element is present, at least one of the others must be.
+    L,
+}
+
+/// The versions a syntax note holds in (the tables serve 004xxx and 005xxx).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoteIn {
+    Both,
+    Only4010,
+    From5010,
+}
+
+/// One syntax note of a segment: its kind and the 1-based element positions it names, in the
+/// order the standard lists them (the order matters for C and L: the first one is the trigger).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Note {
+    pub kind: NoteKind,
+    pub elements: &'static [u8],
+    pub versions: NoteIn,
+}
+
+/// 1-based positions 0..=64 as one slice, so notes can name runs of positions in `const` code.
+const POSITIONS: &[u8] = &[
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25,
+    26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49,
+    50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64,
+];
+
+impl Note {
+    pub const fn new(kind: NoteKind, elements: &'static [u8]) -> Note {
+        Note {
+            kind,
+            elements,
+            versions: NoteIn::Both,
+        }
+    }
+    /// The note holds under 004xxx only.
+    pub const fn only4010(mut self) -> Note {
+        self.versions = NoteIn::Only4010;
+        self
+    }
+    /// The note holds from 005xxx on only.
+    pub const fn from5010(mut self) -> Note {
+        self.versions = NoteIn::From5010;
+        self
+    }
+    /// True when the note is part of the version in force.
+    pub fn applies(&self, v5010: bool) -> bool {
+        match self.versions {
+            NoteIn::Both => true,
+            NoteIn::Only4010 => !v5010,
+            NoteIn::From5010 => v5010,
+        }
+    }
+
+    /// Checks the note against `present` (bit `n - 1` set when element `n` holds data).
+    /// `None` when it holds; otherwise the position to report: the first missing element for
+    /// P and C, the first listed element for R and L (L: the first of the others), the second
+    /// present element for E. One position per violated note, so one AK4/IK4 per note.
+    pub fn violation(&self, present: u64) -> Option<u8> {
+        let has = |p: u8| (1..=64).contains(&p) && (present >> (p - 1)) & 1 == 1;
+        let (first, rest) = self.elements.split_first()?;
+        match self.kind {
+            NoteKind::P => {
+                if self.elements.iter().any(|&p| has(p)) {
+                    self.elements.iter().copied().find(|&p| !has(p))
+                } else {
+                    None
+                }
+            }
+            NoteKind::R => (!self.elements.iter().any(|&p| has(p))).then_some(*first),
+            NoteKind::E => self.elements.iter().copied().filter(|&p| has(p)).nth(1),
+            NoteKind::C => {
+                if has(*first) {
+                    rest.iter().copied().find(|&p| !has(p))
+                } else {
+                    None
+                }
+            }
+            NoteKind::L => {
+                if has(*first) && !rest.iter().any(|&p| has(p)) {
+                    rest.first().copied()
+                } else {
+                    None
+                }
+            }
+        }
+    }
+
+    /// The AK403/IK403 code of a violation: 10 ("exclusion condition violated") for E, 2
+    /// ("conditional required data element missing") for the others.
+    pub fn code(&self) -> u16 {
+        match self.kind {
+            NoteKind::E => 10,
+            _ => 2,
+        }
+    }
+
+    /// The note as the standard writes it, e.g. "P0607" or "R0204050612".
+    pub fn label(&self) -> String {
+        let letter = match self.kind {
+            NoteKind::P => 'P',
+            NoteKind::R => 'R',
+            NoteKind::E => 'E',
+            NoteKind::C => 'C',
+            NoteKind::L => 'L',
+        };
+        let mut s = String::with_capacity(1 + 2 * self.elements.len());
+        s.push(letter);
+        for p in self.elements {
+            s.push_str(&format!("{p:02}"));
+        }
+        s
+    }
+}
+
+/// The positions `a..a + n` (1-based, at most 64) as a static slice.
+pub const fn run(a: u8, n: u8) -> &'static [u8] {
+    let (_, tail) = POSITIONS.split_at(a as usize);
+    let (head, _) = tail.split_at(n as usize);
+    head
+}
+
+/// `head` followed by P notes pairing `first, first + 1`, `first + 2, first + 3`, ... up to
+/// `N` notes in all: the qualifier/value pairs of PO1, IT1, LIN and ACK.
+pub const fn with_pair_notes<const N: usize>(head: &[Note], first: u8) -> [Note; N] {
+    let mut out = [Note::new(NoteKind::P, &[]); N];
+    let mut i = 0;
+    while i < head.len() && i < N {
+        out[i] = head[i];
+        i += 1;
+    }
+    let mut a = first;
+    while i < N {
+        out[i] = Note::new(NoteKind::P, run(a, 2));
+        a += 2;
+        i += 1;
+    }
+    out
 }
 
 /// Usage of a segment or loop in a transaction set table.

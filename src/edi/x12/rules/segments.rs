@@ -1,7 +1,7 @@
-//! The segment dictionary shared by every transaction set table: element lists with types, lengths, requirements and code lists (4010, with 5010 differences marked).
+//! The segment dictionary shared by every transaction set table: element lists with types, lengths, requirements, code lists and syntax notes (4010, with 5010 differences marked).
 
 use super::codes::*;
-use super::schema::{Element, Req, SegmentDef, Ty, comp, m, o, x};
+use super::schema::{Element, Note, NoteKind, Req, SegmentDef, Ty, comp, m, o, with_pair_notes, x};
 
 const AN: Ty = Ty::AN;
 const ID: Ty = Ty::ID;
@@ -31,12 +31,43 @@ const PID_Q: Element = x(235, ID, 2, 2).codes(&PRODUCT_ID_235);
 const PID_V: Element = x(234, AN, 1, 48);
 
 macro_rules! seg {
-    ($name:ident, $id:literal, $title:literal, [$($e:expr),* $(,)?]) => {
-        pub static $name: SegmentDef = SegmentDef { id: $id, name: $title, elements: &[$($e),*] };
+    (@notes) => { &[] };
+    (@notes $n:expr) => { $n };
+    ($name:ident, $id:literal, $title:literal, [$($e:expr),* $(,)?] $(, notes: $n:expr)?) => {
+        pub static $name: SegmentDef = SegmentDef {
+            id: $id,
+            name: $title,
+            elements: &[$($e),*],
+            notes: seg!(@notes $($n)?),
+        };
     };
-    ($name:ident, $id:literal, $title:literal, $all:expr) => {
-        pub static $name: SegmentDef = SegmentDef { id: $id, name: $title, elements: &$all };
+    ($name:ident, $id:literal, $title:literal, $all:expr $(, notes: $n:expr)?) => {
+        pub static $name: SegmentDef = SegmentDef {
+            id: $id,
+            name: $title,
+            elements: &$all,
+            notes: seg!(@notes $($n)?),
+        };
     };
+}
+
+// Syntax notes (X12 relational conditions), written from the X12 4010/5010 segment
+// directories: `p(&[6, 7])` is "P0607". Only notes Wharf is sure of are listed: a wrong note
+// rejects good partner files, a missing one only lets a fault through.
+const fn p(e: &'static [u8]) -> Note {
+    Note::new(NoteKind::P, e)
+}
+const fn r(e: &'static [u8]) -> Note {
+    Note::new(NoteKind::R, e)
+}
+const fn e(e: &'static [u8]) -> Note {
+    Note::new(NoteKind::E, e)
+}
+const fn c(e: &'static [u8]) -> Note {
+    Note::new(NoteKind::C, e)
+}
+const fn l(e: &'static [u8]) -> Note {
+    Note::new(NoteKind::L, e)
 }
 
 seg!(
@@ -105,7 +136,8 @@ seg!(
         x(640, ID, 2, 2),
         o(641, ID, 3, 3),
         o(306, ID, 1, 2).added5010(),
-    ]
+    ],
+    notes: &[c(&[7, 6])]
 );
 seg!(
     BIG,
@@ -178,7 +210,8 @@ seg!(
                 x(127, AN, 1, 30).max5010(50),
             ]
         ),
-    ]
+    ],
+    notes: &[r(&[2, 3])]
 );
 seg!(
     PER,
@@ -194,7 +227,8 @@ seg!(
         x(365, ID, 2, 2),
         x(364, AN, 1, 80).max5010(256),
         o(443, AN, 1, 20),
-    ]
+    ],
+    notes: &[p(&[3, 4]), p(&[5, 6]), p(&[7, 8])]
 );
 seg!(
     TAX,
@@ -281,7 +315,8 @@ seg!(
         o(623, ID, 2, 2),
         x(1250, ID, 2, 3),
         x(1251, AN, 1, 35),
-    ]
+    ],
+    notes: &[r(&[2, 3, 5]), c(&[4, 3]), p(&[5, 6])]
 );
 seg!(
     PKG,
@@ -311,7 +346,8 @@ seg!(
         x(355, ID, 2, 2).codes(&UNIT_355),
         x(183, R, 1, 8),
         x(355, ID, 2, 2).codes(&UNIT_355),
-    ]
+    ],
+    notes: &[c(&[1, 2]), c(&[3, 4]), c(&[6, 7]), p(&[7, 8]), p(&[9, 10])]
 );
 seg!(
     TD5,
@@ -333,7 +369,8 @@ seg!(
         x(26, ID, 2, 2),
         o(309, ID, 1, 2),
         o(310, AN, 1, 30),
-    ]
+    ],
+    notes: &[r(&[2, 4, 5, 6, 12]), c(&[2, 3]), c(&[7, 8])]
 );
 seg!(
     TD3,
@@ -375,7 +412,8 @@ seg!(
         x(88, ID, 1, 2),
         x(87, AN, 1, 48),
         o(87, AN, 1, 48),
-    ]
+    ],
+    notes: &[p(&[4, 5])]
 );
 seg!(
     N9,
@@ -411,7 +449,8 @@ seg!(
         x(67, AN, 2, 80),
         o(706, ID, 2, 2),
         o(98, ID, 2, 3).codes(&ENTITY_98),
-    ]
+    ],
+    notes: &[r(&[2, 3]), p(&[3, 4])]
 );
 seg!(
     N2,
@@ -462,6 +501,18 @@ seg!(
         o(819, ID, 2, 3),
     ]
 );
+/// PO1: C0302, C0504, then the product id pairs P0607 .. P2425.
+const PO1_NOTES: [Note; 12] = with_pair_notes(&[c(&[3, 2]), c(&[5, 4])], 6);
+/// LIN: the product id pairs P0405 .. P3031 (LIN02/LIN03 are mandatory).
+const LIN_NOTES: [Note; 14] = with_pair_notes(&[], 4);
+/// IT1: the qualifier/value pairs P0607 .. P2425. The standard's P020304 (quantity, unit and
+/// price together) is left out on purpose: real invoices send `IT1**4**70` (no unit) and
+/// translators accept them; rejecting a supplier's invoice for it would cost more than it
+/// protects.
+const IT1_NOTES: [Note; 10] = with_pair_notes(&[], 6);
+/// ACK: P0203, C0405, then the product id pairs P0708 .. P2728.
+const ACK_NOTES: [Note; 13] = with_pair_notes(&[p(&[2, 3]), c(&[4, 5])], 7);
+
 seg!(
     PO1,
     "PO1",
@@ -476,7 +527,8 @@ seg!(
         ],
         PID_Q,
         PID_V,
-    )
+    ),
+    notes: &PO1_NOTES
 );
 seg!(
     LIN,
@@ -490,7 +542,8 @@ seg!(
         ],
         PID_Q,
         PID_V,
-    )
+    ),
+    notes: &LIN_NOTES
 );
 seg!(
     IT1,
@@ -506,7 +559,8 @@ seg!(
         ],
         PID_Q,
         PID_V,
-    )
+    ),
+    notes: &IT1_NOTES
 );
 seg!(
     ACK,
@@ -543,7 +597,8 @@ seg!(
         PID_V,
         o(559, ID, 2, 2),
         o(822, AN, 1, 15),
-    ]
+    ],
+    notes: &ACK_NOTES
 );
 seg!(
     PID,
@@ -598,7 +653,8 @@ seg!(
         x(183, R, 1, 8),
         x(355, ID, 2, 2),
         o(352, AN, 1, 80),
-    ]
+    ],
+    notes: &[p(&[3, 4]), p(&[5, 6])]
 );
 seg!(
     AMT,
@@ -650,7 +706,8 @@ seg!(
         x(355, ID, 2, 2).codes(&UNIT_355),
         o(728, AN, 1, 48),
         o(668, ID, 2, 2).codes(&LINE_STATUS_668),
-    ]
+    ],
+    notes: &[p(&[5, 6])]
 );
 seg!(
     PRF,
@@ -700,7 +757,8 @@ seg!(
         x(752, ID, 2, 2),
         o(1373, ID, 1, 2),
         o(1270, ID, 1, 3),
-    ]
+    ],
+    notes: &[r(&[3, 5, 6, 8]), c(&[5, 4]), c(&[6, 4]), l(&[7, 3, 5, 6]), e(&[8, 3])]
 );
 seg!(
     TDS,

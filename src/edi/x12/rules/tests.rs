@@ -433,11 +433,13 @@ fn repeating_elements() {
         keys(&f),
         vec![(AckCode::Element(1), "CTX".into(), 9, Some(1), None)]
     );
-    // A repetition separator in an element that does not repeat → 12.
+    // A repetition separator in an element that does not repeat is read as data (partners
+    // use the character in text): only a warning for the separator, and the whole value is
+    // checked — here "850^855" is too long for AK201.
     let f = errors999(&IA999.replace("AK2*850*0001", "AK2*850^855*0001"));
     assert_eq!(
         keys(&f),
-        vec![(AckCode::Element(12), "AK2".into(), 3, Some(1), None)]
+        vec![(AckCode::Element(5), "AK2".into(), 3, Some(1), None)]
     );
     // Without a repetition separator (4010 ISA) `^` is data and CTX01 is a single repetition.
     let body = IA999
@@ -604,4 +606,154 @@ fn hl_level_order() {
     let f = hl_errors(&ASN_SOIP.replace("HL*4*3*P", "HL*4*1*P"));
     assert_eq!(f.len(), 1, "{f:#?}");
     assert_eq!((f[0].0, f[0].1), (10, Some(3)));
+}
+
+/// Each kind of syntax note fires with code 2 (10 for an exclusion) on the element it names.
+#[test]
+fn syntax_notes_each_kind() {
+    for v in ["004010", "005010"] {
+        // P0304 of PER: PER03 without PER04.
+        let f = errors(
+            &PO850.replace("PER*BD*Ann*TE*5551234~", "PER*BD*Ann*TE~"),
+            v,
+        );
+        assert_eq!(
+            keys(&f),
+            vec![(AckCode::Element(2), "PER".into(), 5, Some(4), None)],
+            "{v}"
+        );
+        assert!(
+            f[0].diagnostic.message.contains("P0304"),
+            "{}",
+            f[0].diagnostic.message
+        );
+        // R0203 of REF: neither REF02 nor REF03.
+        let f = errors(&PO850.replace("REF*DP*038~", "REF*DP~"), v);
+        assert_eq!(
+            keys(&f),
+            vec![(AckCode::Element(2), "REF".into(), 4, Some(2), None)],
+            "{v}"
+        );
+        // C0403 of DTM: DTM04 (time code) without DTM03 (time).
+        let f = errors(
+            &PO850.replace("DTM*002*20240115~", "DTM*002*20240115**ES~"),
+            v,
+        );
+        assert_eq!(
+            keys(&f),
+            vec![(AckCode::Element(2), "DTM".into(), 6, Some(3), None)],
+            "{v}"
+        );
+        // IT1 without its unit is accepted on purpose (P020304 is not enforced; see IT1_NOTES).
+        let f = errors(&INV810.replace("IT1*1*10*EA*2.50", "IT1*1*10**2.50"), v);
+        assert_eq!(keys(&f), vec![], "{v}");
+        // A product id pair (P0607 of PO1): qualifier without id.
+        let f = errors(&PO850.replace("***VN*V-9~", "***VN~"), v);
+        assert_eq!(
+            keys(&f),
+            vec![(AckCode::Element(2), "PO1".into(), 13, Some(7), None)],
+            "{v}"
+        );
+        // E0803 of MEA: MEA03 and MEA08 both present; reported on MEA03 with code 10.
+        let mea = |m: &str| INV810.replace("Blue widget~", &format!("Blue widget~{m}~"));
+        let f = errors(&mea("MEA*PD*HT*10*****TL"), v);
+        assert_eq!(
+            keys(&f),
+            vec![(AckCode::Element(10), "MEA".into(), 12, Some(3), None)],
+            "{v}"
+        );
+        assert_eq!(f[0].diagnostic.location.bad_value.as_deref(), Some("10"));
+        // L07030506 of MEA: MEA07 without any of MEA03, MEA05, MEA06.
+        let f = errors(&mea("MEA*PD*HT*****ZZ*TL"), v);
+        assert_eq!(
+            keys(&f),
+            vec![(AckCode::Element(2), "MEA".into(), 12, Some(3), None)],
+            "{v}"
+        );
+        assert!(
+            f[0].diagnostic.message.contains("L07030506"),
+            "{}",
+            f[0].diagnostic.message
+        );
+        // Notes that hold raise nothing.
+        assert!(errors(&mea("MEA*PD*HT*10"), v).is_empty(), "{v}");
+        // One finding per violated note: R03050608 and L07030506 both point at MEA03.
+        let f = errors(&mea("MEA*PD*HT*****ZZ"), v);
+        assert_eq!(keys(&f).len(), 2, "{v}");
+        assert!(
+            f.iter().all(|f| f.diagnostic.location.element == Some(3)),
+            "{v}"
+        );
+    }
+    // 5010 has the same codes: the exclusion is IK403 10 there too.
+    let f = run_in(
+        ISA5,
+        &INV810.replace("Blue widget~", "Blue widget~MEA*PD*HT*10*****TL~"),
+        "005010",
+    );
+    assert_eq!(
+        keys(&f),
+        vec![(AckCode::Element(10), "MEA".into(), 12, Some(3), None)]
+    );
+}
+
+/// The note logic on its own, with made-up notes: positions, the trigger of C and L, and
+/// versions.
+#[test]
+fn syntax_note_logic() {
+    use schema::{Note, NoteKind as K};
+    let bits = |ps: &[u8]| ps.iter().fold(0u64, |m, &p| m | 1 << (p - 1));
+    let n = |k, e: &'static [u8]| Note::new(k, e);
+    assert_eq!(n(K::P, &[2, 3, 4]).violation(bits(&[3])), Some(2));
+    assert_eq!(n(K::P, &[2, 3, 4]).violation(bits(&[1, 5])), None);
+    assert_eq!(n(K::P, &[2, 3, 4]).violation(bits(&[2, 3, 4])), None);
+    assert_eq!(n(K::R, &[2, 4, 5]).violation(bits(&[1, 3])), Some(2));
+    assert_eq!(n(K::R, &[2, 4, 5]).violation(bits(&[5])), None);
+    assert_eq!(n(K::E, &[3, 8]).violation(bits(&[3, 8])), Some(8));
+    assert_eq!(n(K::E, &[8, 3]).violation(bits(&[3, 8])), Some(3));
+    assert_eq!(n(K::E, &[8, 3]).violation(bits(&[3])), None);
+    assert_eq!(n(K::C, &[4, 3]).violation(bits(&[4])), Some(3));
+    assert_eq!(n(K::C, &[4, 3]).violation(bits(&[3])), None);
+    assert_eq!(n(K::C, &[1, 2, 3]).violation(bits(&[1, 2])), Some(3));
+    assert_eq!(n(K::L, &[7, 3, 5]).violation(bits(&[7])), Some(3));
+    assert_eq!(n(K::L, &[7, 3, 5]).violation(bits(&[7, 5])), None);
+    assert_eq!(n(K::L, &[7, 3, 5]).violation(bits(&[3])), None);
+    assert_eq!(n(K::P, &[63, 64]).violation(bits(&[64])), Some(63));
+    assert_eq!(n(K::R, &[2, 4, 5, 6, 12]).label(), "R0204050612");
+    assert_eq!(n(K::E, &[8, 3]).code(), 10);
+    assert_eq!(n(K::P, &[6, 7]).code(), 2);
+    let only4 = n(K::P, &[1, 2]).only4010();
+    assert!(only4.applies(false) && !only4.applies(true));
+    let from5 = n(K::P, &[1, 2]).from5010();
+    assert!(!from5.applies(false) && from5.applies(true));
+}
+
+/// Every note names positions its segment has, in every version, and no note is empty.
+#[test]
+fn syntax_notes_name_real_elements() {
+    for def in segments::ALL {
+        for note in def.notes {
+            assert!(note.elements.len() >= 2, "{} {}", def.id, note.label());
+            for &p in note.elements {
+                assert!(
+                    p >= 1
+                        && usize::from(p)
+                            <= def.elements.iter().filter(|e| e.v5 != V5::Added).count()
+                        || note.versions == schema::NoteIn::From5010,
+                    "{} {}",
+                    def.id,
+                    note.label()
+                );
+                let e = def.elements.get(usize::from(p) - 1).map(|e| e.req);
+                // A note never makes a mandatory element conditional: that would be a typo.
+                assert_ne!(
+                    e,
+                    Some(Req::Mandatory),
+                    "{} {} names a mandatory element",
+                    def.id,
+                    note.label()
+                );
+            }
+        }
+    }
 }
