@@ -87,6 +87,34 @@ impl Pipeline {
         }
     }
 
+    /// Ends a transaction that starts work on a message: the event that says why, the job
+    /// for `stage`, the commit, and a wake-up for idle workers of this process.
+    async fn queue(
+        &self,
+        mut tx: crate::store::Tx,
+        id: i64,
+        kind: EventKind,
+        event_stage: Option<Stage>,
+        detail: &str,
+        stage: Stage,
+    ) -> Result<(), StoreError> {
+        events::append(
+            &mut tx,
+            id,
+            &NewEvent {
+                kind,
+                stage: event_stage,
+                detail: Some(detail),
+                instance: &self.instance,
+            },
+        )
+        .await?;
+        jobs::enqueue(&mut tx, id, stage, self.settings.pipeline.max_attempts).await?;
+        tx.commit().await?;
+        self.wake.notify_waiters();
+        Ok(())
+    }
+
     /// The receive stage: stores a partner's bytes durably and queues identification, in one
     /// transaction. Only after this returns may a channel acknowledge receipt to the partner.
     pub async fn receive(&self, inbound: &Inbound<'_>) -> Result<i64, StoreError> {
@@ -105,27 +133,9 @@ impl Pipeline {
                 .map(|p| format!(", partner {p}"))
                 .unwrap_or_default(),
         );
-        events::append(
-            &mut tx,
-            id,
-            &NewEvent {
-                kind: EventKind::Received,
-                stage: None,
-                detail: Some(&detail),
-                instance: &self.instance,
-            },
-        )
-        .await?;
-        jobs::enqueue(
-            &mut tx,
-            id,
-            Stage::Identify,
-            self.settings.pipeline.max_attempts,
-        )
-        .await?;
-        tx.commit().await?;
+        self.queue(tx, id, EventKind::Received, None, &detail, Stage::Identify)
+            .await?;
         tracing::info!(message_id = id, channel = %inbound.channel, size = inbound.raw.len(), "received");
-        self.wake.notify_waiters();
         Ok(id)
     }
 
@@ -163,26 +173,8 @@ impl Pipeline {
             return Ok(Submitted::AlreadyQueued);
         };
         let detail = format!("{doc_type} for {partner}, key {key}");
-        events::append(
-            &mut tx,
-            id,
-            &NewEvent {
-                kind: EventKind::Created,
-                stage: None,
-                detail: Some(&detail),
-                instance: &self.instance,
-            },
-        )
-        .await?;
-        jobs::enqueue(
-            &mut tx,
-            id,
-            Stage::Encode,
-            self.settings.pipeline.max_attempts,
-        )
-        .await?;
-        tx.commit().await.map_err(StoreError::from)?;
-        self.wake.notify_waiters();
+        self.queue(tx, id, EventKind::Created, None, &detail, Stage::Encode)
+            .await?;
         Ok(Submitted::Queued(id))
     }
 
@@ -205,20 +197,8 @@ impl Pipeline {
         };
         messages::set_state(&mut tx, id, state, None).await?;
         let detail = format!("replayed from {} (was {})", stage, msg.state);
-        events::append(
-            &mut tx,
-            id,
-            &NewEvent {
-                kind: EventKind::Replayed,
-                stage: Some(stage),
-                detail: Some(&detail),
-                instance: &self.instance,
-            },
-        )
-        .await?;
-        jobs::enqueue(&mut tx, id, stage, self.settings.pipeline.max_attempts).await?;
-        tx.commit().await.map_err(StoreError::from)?;
-        self.wake.notify_waiters();
+        self.queue(tx, id, EventKind::Replayed, Some(stage), &detail, stage)
+            .await?;
         Ok(stage)
     }
 }
