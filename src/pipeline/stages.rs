@@ -705,17 +705,19 @@ fn file_component(s: &str) -> String {
     let cleaned: String = s
         .chars()
         .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
                 c
             } else {
                 '_'
             }
         })
         .collect();
+    // No separators survive, and without leading dots the result is never `.`, `..` or hidden.
+    let cleaned = cleaned.trim_start_matches('.');
     if cleaned.is_empty() {
         "_".to_owned()
     } else {
-        cleaned
+        cleaned.to_owned()
     }
 }
 
@@ -934,7 +936,7 @@ async fn send(p: &Pipeline, job: &Job) -> Result<(), StageError> {
                 .settings
                 .outbox_dir
                 .join(file_component(profile.id.as_str()))
-                .join(file_component_keep_dot(&filename));
+                .join(file_component(&filename));
             (Channel::Directory, path)
         }
     };
@@ -952,29 +954,19 @@ async fn send(p: &Pipeline, job: &Job) -> Result<(), StageError> {
     advance(p, tx, job, o).await
 }
 
-/// Like [`file_component`] but keeps the extension's dot (never a leading one).
-fn file_component_keep_dot(name: &str) -> String {
-    let cleaned: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    cleaned.trim_start_matches('.').to_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn file_names_cannot_escape_their_folder() {
-        assert_eq!(file_component("../../etc/passwd"), "______etc_passwd");
+        assert_eq!(file_component("../../etc/passwd"), "_.._etc_passwd");
         assert_eq!(file_component(""), "_");
-        assert_eq!(file_component_keep_dot("../x.x12"), "_x.x12");
+        assert_eq!(file_component(".."), "_");
+        assert_eq!(file_component("../x.x12"), "_x.x12");
+        assert_eq!(
+            file_component("acme_997_000000001.x12"),
+            "acme_997_000000001.x12"
+        );
     }
 }

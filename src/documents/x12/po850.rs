@@ -2,7 +2,7 @@
 
 use super::common::Faults;
 use crate::edi::x12::{Diagnostic, Segment, TransactionSetEnvelope};
-use crate::model::{ItemId, Order, OrderLine, OrderPurpose, Party, SourceRef};
+use crate::model::{ItemId, Order, OrderLine, OrderPurpose, SourceRef};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
@@ -127,43 +127,10 @@ pub fn map_850(
                     }
                 }
             }
-            b"N1" if !in_lines => {
-                let mut p = Party {
-                    role: super::common::role_bytes(seg.value(1).unwrap_or_default()),
-                    name: seg.text(2),
-                    additional_names: Vec::new(),
-                    id_qualifier: seg.text(3),
-                    id: seg.text(4),
-                    address_lines: Vec::new(),
-                    city: None,
-                    state: None,
-                    postal_code: None,
-                    country: None,
-                };
-                if seg.value(1).is_none() {
-                    faults.element(seg, 1, 1, "entity identifier code is missing");
-                }
-                p.additional_names.shrink_to_fit();
-                order.parties.push(p);
-            }
+            b"N1" if !in_lines => order.parties.push(super::common::read_n1(&mut faults, seg)),
+            // N2-N4 only belong to the N1 loop they follow; orphans are ignored.
             b"N2" | b"N3" | b"N4" if !in_lines => {
-                // N2-N4 only belong to the N1 loop they follow; orphans are ignored.
-                if let Some(p) = order.parties.last_mut() {
-                    match seg.id {
-                        b"N2" => p
-                            .additional_names
-                            .extend([seg.text(1), seg.text(2)].into_iter().flatten()),
-                        b"N3" => p
-                            .address_lines
-                            .extend([seg.text(1), seg.text(2)].into_iter().flatten()),
-                        _ => {
-                            p.city = seg.text(1);
-                            p.state = seg.text(2);
-                            p.postal_code = seg.text(3);
-                            p.country = seg.text(4);
-                        }
-                    }
-                }
+                super::common::read_n2_n4(order.parties.last_mut(), seg)
             }
             b"PO1" => {
                 in_lines = true;

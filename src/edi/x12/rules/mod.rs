@@ -20,8 +20,8 @@ pub mod types;
 use super::{AckCode, Diagnostic, Location, Segment};
 use schema::{Element, Node, Req, SegmentDef, SetTable, Ty, UNBOUNDED, Usage, V5};
 
-/// A diagnostic plus the loop identifier (AK303 / IK303) of the loop holding the segment.
-/// `Location` has no loop field yet, so the loop travels beside it.
+/// A diagnostic plus the loop identifier (AK303 / IK303) of the loop holding the segment;
+/// `documents::x12` copies it into `Location::loop_id` when it builds the acknowledgement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     pub diagnostic: Diagnostic,
