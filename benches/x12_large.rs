@@ -182,18 +182,29 @@ fn bench(c: &mut Criterion) {
             .map(|()| findings)
         })
     });
-    g.bench_function("wharf_translate_to_canonical", |b| {
-        b.iter(|| {
-            let mut docs = 0usize;
-            translate_stream(black_box(&input), TranslateOptions::default(), |o| {
-                if let Output::Document(d) = o {
-                    docs += 1;
-                    drop(d);
-                }
+    // Full translation (envelope, structure rules, mapping, acknowledgements), first on one
+    // thread, then as the gateway runs it: runs of interchanges on every core.
+    for (name, parallel) in [
+        ("wharf_translate_to_canonical_one_thread", false),
+        ("wharf_translate_to_canonical_all_cores", true),
+    ] {
+        let opts = TranslateOptions {
+            parallel,
+            ..TranslateOptions::default()
+        };
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let mut docs = 0usize;
+                translate_stream(black_box(&input), opts, |o| {
+                    if let Output::Document(d) = o {
+                        docs += 1;
+                        drop(d);
+                    }
+                })
+                .map(|_| docs)
             })
-            .map(|_| docs)
-        })
-    });
+        });
+    }
     g.finish();
 }
 

@@ -473,7 +473,13 @@ fn ack(s: &Settings, file: &Path, partner: Option<&str>) -> anyhow::Result<ExitC
         FunctionalAckPolicy::F999 => crate::model::AckKind::F999,
         _ => crate::model::AckKind::F997,
     };
-    let (_, t) = read_x12(file, x12doc::TranslateOptions { ack_kind })?;
+    let (_, t) = read_x12(
+        file,
+        x12doc::TranslateOptions {
+            ack_kind,
+            ..x12doc::TranslateOptions::default()
+        },
+    )?;
     let me = &s.identity;
     let mut out = std::io::stdout().lock();
     // Control numbers count up from 1 here; the pipeline takes them from the store.

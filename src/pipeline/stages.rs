@@ -283,6 +283,7 @@ async fn translate(p: &Pipeline, job: &Job) -> Result<(), StageError> {
             FunctionalAckPolicy::F999 => crate::model::AckKind::F999,
             _ => crate::model::AckKind::F997,
         },
+        ..x12doc::TranslateOptions::default()
     };
     let translation = match x12doc::translate_with(&raw, options) {
         Ok(t) => t,

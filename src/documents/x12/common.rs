@@ -47,21 +47,7 @@ pub(crate) struct Fields<'a> {
 impl<'a> Fields<'a> {
     pub(crate) fn new(seg: &Segment<'a>) -> Self {
         let mut els: [&'a [u8]; FIELDS] = [&[]; FIELDS];
-        let mut n = 0usize;
-        let mut it = seg.elements();
-        let mut complete = true;
-        for e in it.by_ref() {
-            match els.get_mut(n) {
-                Some(slot) => {
-                    *slot = e;
-                    n += 1;
-                }
-                None => {
-                    complete = false;
-                    break;
-                }
-            }
-        }
+        let (n, complete) = seg.split_into(&mut els);
         Fields {
             seg: *seg,
             els,

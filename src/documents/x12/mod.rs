@@ -5,10 +5,13 @@ pub mod common;
 pub mod fa997;
 pub mod invoice810;
 pub mod outbound;
+mod parallel;
 pub mod po850;
 pub mod poack855;
 
-use crate::edi::x12::envelope::{Event, Interchange, TransactionSetEnvelope, walk};
+use crate::edi::x12::envelope::{
+    Event, Interchange, TransactionSetEnvelope, interchange_runs, walk_from,
+};
 use crate::edi::x12::rules::SetValidator;
 use crate::edi::x12::{
     AckCode, Diagnostic, IsaHeader, Location, Severity, TransactionSet, X12Error,
@@ -24,15 +27,24 @@ use serde::Serialize;
 pub struct TranslateOptions {
     /// Which functional acknowledgement to build (the partner profile decides; 997 by default).
     pub ack_kind: AckKind,
+    /// Translate runs of interchanges on every core when the input holds several (the
+    /// output is the same, in the same order, as on one thread).
+    pub parallel: bool,
 }
 
 impl Default for TranslateOptions {
     fn default() -> Self {
         TranslateOptions {
             ack_kind: AckKind::F997,
+            parallel: true,
         }
     }
 }
+
+/// Input is cut into runs of whole interchanges of about this size for the parallel
+/// translator: large enough that a run outweighs handing it to a thread, small enough that
+/// the few runs held at once (see [`translate_stream`]) keep memory flat.
+const RUN_BYTES: usize = 1 << 20;
 
 /// Default acknowledgement for a version: 997 always; 999 only when a partner profile asks.
 pub fn ack_kind_for(_version: &str) -> AckKind {
@@ -110,16 +122,52 @@ struct Current {
     errors: Vec<Diagnostic>,
 }
 
-/// Streaming translation: one transaction set in memory at a time, whatever the file's
-/// size. Returns the file-level diagnostics.
+/// Streaming translation, with the outputs handed to `sink` in input order. Returns the
+/// file-level diagnostics.
+///
+/// An input that holds several runs of interchanges (see [`interchange_runs`]) is
+/// translated on every core, each thread taking the next run; the outputs of at most two
+/// runs per thread are held while waiting for their turn, so memory stays flat whatever the
+/// file's size. Otherwise one transaction set is in memory at a time.
 pub fn translate_stream(
     input: &[u8],
+    opts: TranslateOptions,
+    sink: impl FnMut(Output),
+) -> Result<Vec<Diagnostic>, X12Error> {
+    translate_runs(input, opts, RUN_BYTES, sink)
+}
+
+fn translate_runs(
+    input: &[u8],
+    opts: TranslateOptions,
+    run_bytes: usize,
+    mut sink: impl FnMut(Output),
+) -> Result<Vec<Diagnostic>, X12Error> {
+    let threads = if opts.parallel {
+        std::thread::available_parallelism().map_or(1, usize::from)
+    } else {
+        1
+    };
+    if threads < 2 || input.len() < run_bytes.saturating_mul(2) {
+        return translate_run(input, 0, opts, &mut sink);
+    }
+    let runs = interchange_runs(input, run_bytes);
+    if runs.len() < 2 {
+        return translate_run(input, 0, opts, &mut sink);
+    }
+    parallel::translate(input, &runs, threads, opts, sink)
+}
+
+/// One run of interchanges: `input[start..]`, offsets counted in `input`.
+fn translate_run(
+    input: &[u8],
+    start: usize,
     opts: TranslateOptions,
     mut sink: impl FnMut(Output),
 ) -> Result<Vec<Diagnostic>, X12Error> {
     let mut file = Vec::new();
     let mut cur: Option<Current> = None;
-    walk(input, |event| match event {
+    walk_from(input, start, |event| match event {
         Event::InterchangeStart(ic) => {
             cur = Some(Current {
                 header: ic.header.clone(),

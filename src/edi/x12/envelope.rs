@@ -462,7 +462,16 @@ pub fn walk<'a, F>(input: &'a [u8], visit: F) -> Result<(), X12Error>
 where
     F: FnMut(Event<'_, 'a>),
 {
-    let mut reader = Reader::new(input);
+    walk_from(input, 0, visit)
+}
+
+/// [`walk`] from byte `start` of `input` (which should be where an interchange begins, see
+/// [`interchange_runs`]); offsets in events and diagnostics stay those of `input`.
+pub fn walk_from<'a, F>(input: &'a [u8], start: usize, visit: F) -> Result<(), X12Error>
+where
+    F: FnMut(Event<'_, 'a>),
+{
+    let mut reader = Reader::starting_at(input, start);
     let mut w = Walker {
         visit,
         spare: Vec::new(),
@@ -1037,6 +1046,79 @@ fn iea_end(buf: &[u8], i: usize) -> Option<usize> {
         k += 1;
     }
     Some(k)
+}
+
+/// Splits `input` into runs of whole interchanges of about `target` bytes each, as
+/// `(start, end)` pairs covering all of it in order, so that each run can be walked on its
+/// own ([`walk_from`] over `&input[..end]` from `start`) with the same result as one walk.
+/// A cut is made only where the bytes leave no doubt: an `IEA` segment that follows a
+/// segment terminator, its own terminator (and CR/LF), then a readable ISA using that same
+/// terminator. Anything less certain (one huge interchange, junk between interchanges, an
+/// unreadable header) just makes the run longer; one run means "do not split".
+pub fn interchange_runs(input: &[u8], target: usize) -> Vec<(usize, usize)> {
+    let target = target.max(1);
+    let mut runs = Vec::new();
+    let mut start = 0usize;
+    // Only a file that starts with a readable ISA is split: everything else (leading junk,
+    // no ISA at all) keeps the single walk's exact diagnostics.
+    let first = if input.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        3
+    } else {
+        0
+    };
+    if read_isa_layout(input, first).is_err() {
+        return vec![(0, input.len())];
+    }
+    'runs: while input.len().saturating_sub(start) > target.saturating_mul(2) {
+        // Look back from `start + target` for a cut; when the interchange there is larger
+        // than the window, widen it.
+        let mut reach = target;
+        loop {
+            let end = start.saturating_add(reach).min(input.len());
+            if let Some(cut) = last_cut(input, start, end) {
+                runs.push((start, cut));
+                start = cut;
+                continue 'runs;
+            }
+            if end == input.len() {
+                break 'runs;
+            }
+            reach = reach.saturating_mul(2);
+        }
+    }
+    runs.push((start, input.len()));
+    runs
+}
+
+/// The last certain cut strictly inside `(start, end)`, see [`interchange_runs`].
+fn last_cut(input: &[u8], start: usize, end: usize) -> Option<usize> {
+    let window = input.get(start..end)?;
+    let finder = memchr::memmem::FinderRev::new(b"IEA");
+    let mut upto = window.len();
+    while let Some(rel) = finder.rfind(window.get(..upto)?) {
+        upto = rel;
+        let i = start + rel;
+        let Some(stop) = iea_end(input, i) else {
+            continue;
+        };
+        if stop <= start || stop >= input.len() {
+            continue;
+        }
+        // The byte before IEA (CR/LF skipped) must be the terminator IEA itself ends with.
+        let term_at = input[..stop]
+            .iter()
+            .rposition(|b| !matches!(b, b'\r' | b'\n'))?;
+        let term = input[term_at];
+        let before = input[..i].iter().rposition(|b| !matches!(b, b'\r' | b'\n'));
+        if before.map(|k| input[k]) != Some(term) {
+            continue;
+        }
+        match read_isa_layout(input, stop) {
+            Ok(l) if l.delimiters.segment == term => return Some(stop),
+            _ => continue,
+        }
+    }
+    None
 }
 
 /// Layout check only (used by callers that want delimiters without walking the file).

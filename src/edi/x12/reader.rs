@@ -112,11 +112,31 @@ impl<'a> Segment<'a> {
     /// The elements in order (the first is element 1), as slices of the input.
     #[inline]
     pub fn elements(&self) -> Elements<'a> {
+        let sep = self.delimiters.element;
         Elements {
-            rest: self.rest,
-            sep: self.delimiters.element,
+            body: self.rest.get(1..).unwrap_or(&[]),
+            start: 0,
+            scanned: 0,
+            mask: 0,
+            sep,
+            pat: LO.wrapping_mul(u64::from(sep)),
             done: self.rest.is_empty(),
         }
+    }
+
+    /// Splits the segment into `out` in one pass, for readers that look at most elements
+    /// of a segment (the mappers). Returns how many elements were stored and whether that is
+    /// all of them (`false` when `out` was too small; [`elements`](Self::elements) goes on
+    /// from there).
+    #[inline]
+    pub fn split_into(&self, out: &mut [&'a [u8]]) -> (usize, bool) {
+        let mut it = self.elements();
+        let mut n = 0usize;
+        for (slot, e) in out.iter_mut().zip(it.by_ref()) {
+            *slot = e;
+            n += 1;
+        }
+        (n, n < out.len() || it.next().is_none())
     }
 
     /// The bytes after the segment id: every element with its leading separator.
@@ -186,11 +206,21 @@ impl<'a> Segment<'a> {
     }
 }
 
-/// Iterator over a segment's elements (1-based order).
+/// Iterator over a segment's elements (1-based order). Separators are found eight bytes at
+/// a time and every separator of a word comes from one mask, so an element costs a few
+/// instructions however short it is (the old per-element search reloaded overlapping words).
 #[derive(Debug, Clone)]
 pub struct Elements<'a> {
-    rest: &'a [u8],
+    /// The bytes after the separator that opens element 1.
+    body: &'a [u8],
+    /// Where the next element starts in `body`.
+    start: usize,
+    /// Bytes of `body` already turned into masks (a multiple of 8).
+    scanned: usize,
+    /// Separators (0x80 per byte) of the word ending at `scanned` not handed out yet.
+    mask: u64,
     sep: u8,
+    pat: u64,
     done: bool,
 }
 
@@ -201,29 +231,49 @@ impl<'a> Iterator for Elements<'a> {
         if self.done {
             return None;
         }
-        // `rest` always starts with the separator that opens the next element.
-        let body = self.rest.get(1..).unwrap_or(&[]);
-        // Elements are a few bytes long: memchr's per-call setup costs more than the search,
-        // so scan words of eight bytes (memchr only past `SHORT_SCAN`).
-        match find_byte(body, self.sep) {
+        loop {
+            if self.mask != 0 {
+                let at = self.scanned - 8 + (self.mask.trailing_zeros() / 8) as usize;
+                self.mask &= self.mask - 1;
+                let el = self.body.get(self.start..at);
+                self.start = at + 1;
+                return el;
+            }
+            match self.body.get(self.scanned..self.scanned + 8) {
+                Some(w) => {
+                    let word = <[u8; 8]>::try_from(w).map_or(0, u64::from_le_bytes);
+                    self.mask = zero_bytes(word ^ self.pat);
+                    self.scanned += 8;
+                }
+                None => break,
+            }
+        }
+        // Fewer than eight bytes left: look at them one by one.
+        let from = self.start.max(self.scanned);
+        let tail = self.body.get(from..).unwrap_or(&[]);
+        match tail.iter().position(|&b| b == self.sep) {
             Some(i) => {
-                self.rest = body.get(i..).unwrap_or(&[]);
-                body.get(..i)
+                let at = from + i;
+                let el = self.body.get(self.start..at);
+                self.start = at + 1;
+                el
             }
             None => {
                 self.done = true;
-                Some(body)
+                self.body.get(self.start..)
             }
         }
     }
 
-    /// Same as driving `next` to the end: every separator after the first byte opens one more element.
+    /// Same as driving `next` to the end: every separator left opens one more element.
     #[inline]
     fn count(self) -> usize {
         if self.done {
             return 0;
         }
-        1 + count_byte(self.rest.get(1..).unwrap_or(&[]), self.sep)
+        let from = self.start.max(self.scanned);
+        1 + self.mask.count_ones() as usize
+            + count_byte(self.body.get(from..).unwrap_or(&[]), self.sep)
     }
 }
 
@@ -390,11 +440,18 @@ pub struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     pub fn new(input: &'a [u8]) -> Self {
+        Self::starting_at(input, 0)
+    }
+
+    /// A reader of `input` that begins at byte `start`, outside any interchange, so that
+    /// offsets stay those of the whole input (the parallel translator reads one run of
+    /// interchanges per thread this way).
+    pub fn starting_at(input: &'a [u8], start: usize) -> Self {
         // A UTF-8 byte order mark is tolerated at the very start.
-        let pos = if input.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        let pos = if start == 0 && input.starts_with(&[0xEF, 0xBB, 0xBF]) {
             3
         } else {
-            0
+            start.min(input.len())
         };
         Reader {
             input,
@@ -648,6 +705,40 @@ mod tests {
             out.push(s);
         }
         out
+    }
+
+    proptest::proptest! {
+        /// The one-pass splitter gives exactly the iterator's elements, whatever their
+        /// lengths (empty, short, longer than a word) and whatever room it is given.
+        #[test]
+        fn split_into_agrees_with_elements(
+            els in proptest::collection::vec(proptest::collection::vec(b'A'..=b'Z', 0..20), 0..40),
+            room in 0usize..48,
+        ) {
+            let mut text = b"ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *240102*1030*U*00401*000000001*0*T*:~ST*850*0001~REF".to_vec();
+            for e in &els {
+                text.push(b'*');
+                text.extend_from_slice(e);
+            }
+            text.push(b'~');
+            let segs = all(&text);
+            let seg = segs.last().copied().ok_or_else(|| proptest::test_runner::TestCaseError::fail("no segment"))?;
+            let want: Vec<&[u8]> = seg.elements().collect();
+            // Against the plainest split there is, too.
+            let naive: Vec<&[u8]> = if els.is_empty() { Vec::new() } else { seg.elements_bytes()[1..].split(|&b| b == b'*').collect() };
+            proptest::prop_assert_eq!(&want, &naive);
+            proptest::prop_assert_eq!(seg.element_count(), naive.len());
+            for k in 0..=naive.len() {
+                let mut it = seg.elements();
+                for _ in 0..k { it.next(); }
+                proptest::prop_assert_eq!(it.count(), naive.len() - k);
+            }
+            let mut out = vec![&b""[..]; room];
+            let (n, complete) = seg.split_into(&mut out);
+            proptest::prop_assert_eq!(complete, want.len() <= room);
+            proptest::prop_assert_eq!(n, want.len().min(room));
+            proptest::prop_assert_eq!(&out[..n], &want[..n]);
+        }
     }
 
     const STAR: &[u8] = b"ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *240102*1030*^*00501*000000001*0*T*:~\r\nGS*PO*S*R*20240102*1030*1*X*005010~\r\nST*850*0001~BEG*00*SA*PO1**20240102~SE*3*0001~GE*1*1~IEA*1*000000001~";

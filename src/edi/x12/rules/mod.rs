@@ -687,8 +687,17 @@ impl SetValidator {
         let in_force = |e: &&Element| v5010 || e.v5 != V5::Added;
         let mut defs = def.elements.iter().filter(in_force);
         let mut seen = 0usize;
+        // One pass serves the element checks and the syntax notes' presence bits.
+        let has_notes = !def.notes.is_empty();
+        let (comp, rep) = (seg.delimiters.component, seg.delimiters.repetition);
+        let mut present = 0u64;
+        let mut stopped = false;
         for (i, raw) in seg.elements().enumerate() {
             seen = i + 1;
+            // A composite or repeating element of separators only holds no data.
+            if has_notes && i < 64 && raw.iter().any(|&b| b != comp && Some(b) != rep) {
+                present |= 1 << i;
+            }
             let pos = u32::try_from(i + 1).unwrap_or(u32::MAX);
             match defs.next() {
                 Some(d) => {
@@ -711,19 +720,28 @@ impl SetValidator {
                             def.id
                         );
                         self.element_fault(seg, loop_id, pos, None, raw, err(3, why));
+                        stopped = true;
                         break;
                     }
                 }
             }
         }
-        for (i, d) in defs.enumerate() {
+        // In-force definitions consumed are never more than raw ones, so `seen` at or past
+        // the last mandatory element means none can be missing.
+        let defs_left = (seen < def.mandatory_end).then_some(defs);
+        for (i, d) in defs_left.into_iter().flatten().enumerate() {
             if d.req == Req::Mandatory {
                 let pos = u32::try_from(seen + i + 1).unwrap_or(u32::MAX);
                 self.element_fault(seg, loop_id, pos, None, b"", err(1, missing(d)));
             }
         }
-        if !def.notes.is_empty() {
-            self.check_notes(seg, def, loop_id);
+        if has_notes {
+            if stopped {
+                // The element pass stopped early (data beyond the definition): finish the
+                // presence bits from the segment itself.
+                present = presence(seg);
+            }
+            self.check_notes(seg, def, loop_id, present);
         }
     }
 
@@ -736,16 +754,8 @@ impl SetValidator {
         seg: &Segment<'_>,
         def: &'static SegmentDef,
         loop_id: Option<&'static str>,
+        present: u64,
     ) {
-        let comp = seg.delimiters.component;
-        let rep = seg.delimiters.repetition;
-        let mut present = 0u64;
-        for (i, raw) in seg.elements().enumerate().take(64) {
-            // A composite or repeating element of separators only holds no data.
-            if raw.iter().any(|&b| b != comp && Some(b) != rep) {
-                present |= 1 << i;
-            }
-        }
         for note in def.notes {
             if !note.applies(self.v5010) {
                 continue;
@@ -920,6 +930,19 @@ impl SetValidator {
 /// (memchr) costs more in setup than it saves.
 #[allow(clippy::manual_contains)]
 #[inline]
+/// One bit per element (up to 64) that holds data: a composite or repeating element of
+/// separators only holds none.
+fn presence(seg: &Segment<'_>) -> u64 {
+    let (comp, rep) = (seg.delimiters.component, seg.delimiters.repetition);
+    let mut present = 0u64;
+    for (i, raw) in seg.elements().enumerate().take(64) {
+        if raw.iter().any(|&b| b != comp && Some(b) != rep) {
+            present |= 1 << i;
+        }
+    }
+    present
+}
+
 fn has_byte(v: &[u8], b: u8) -> bool {
     v.iter().any(|&x| x == b)
 }

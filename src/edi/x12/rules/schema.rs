@@ -234,9 +234,25 @@ pub struct SegmentDef {
     pub id: &'static str,
     pub name: &'static str,
     pub elements: &'static [Element],
+    /// One past the last mandatory element of `elements` (0 when none): a segment that ends
+    /// at or after it cannot be missing a mandatory element, whatever the version.
+    pub mandatory_end: usize,
     /// The X12 syntax notes (relational conditions) between the elements, checked after the
     /// elements themselves.
     pub notes: &'static [Note],
+}
+
+/// See [`SegmentDef::mandatory_end`].
+pub const fn mandatory_end(elements: &[Element]) -> usize {
+    let mut end = 0;
+    let mut i = 0;
+    while i < elements.len() {
+        if matches!(elements[i].req, Req::Mandatory) {
+            end = i + 1;
+        }
+        i += 1;
+    }
+    end
 }
 
 /// Kind of an X12 syntax note, named by its letter in the standard ("P0607", "R0203", ...).
@@ -269,6 +285,23 @@ pub struct Note {
     pub kind: NoteKind,
     pub elements: &'static [u8],
     pub versions: NoteIn,
+    /// `elements` as bits (position p is bit p-1), so a note that holds is told in a few
+    /// instructions: most segments keep every note, and PO1/LIN carry a dozen.
+    mask: u64,
+}
+
+/// Bits of the positions 1..=64 in `elements`.
+const fn mask_of(elements: &[u8]) -> u64 {
+    let mut m = 0u64;
+    let mut i = 0;
+    while i < elements.len() {
+        let p = elements[i];
+        if p >= 1 && p <= 64 {
+            m |= 1u64 << (p - 1);
+        }
+        i += 1;
+    }
+    m
 }
 
 /// 1-based positions 0..=64 as one slice, so notes can name runs of positions in `const` code.
@@ -284,6 +317,7 @@ impl Note {
             kind,
             elements,
             versions: NoteIn::Both,
+            mask: mask_of(elements),
         }
     }
     /// The note holds under 004xxx only.
@@ -309,9 +343,24 @@ impl Note {
     /// `None` when it holds; otherwise the position to report: the first missing element for
     /// P and C, the first listed element for R and L (L: the first of the others), the second
     /// present element for E. One position per violated note, so one AK4/IK4 per note.
+    #[inline]
     pub fn violation(&self, present: u64) -> Option<u8> {
-        let has = |p: u8| (1..=64).contains(&p) && (present >> (p - 1)) & 1 == 1;
         let (first, rest) = self.elements.split_first()?;
+        // The note holding is decided from the bits alone; only a violation walks the list
+        // to name the element at fault.
+        let hit = present & self.mask;
+        let first_bit = mask_of(std::slice::from_ref(first));
+        let holds = match self.kind {
+            NoteKind::P => hit == 0 || hit == self.mask,
+            NoteKind::R => hit != 0,
+            NoteKind::E => hit.count_ones() <= 1,
+            NoteKind::C => hit & first_bit == 0 || hit == self.mask,
+            NoteKind::L => hit & first_bit == 0 || hit != first_bit,
+        };
+        if holds {
+            return None;
+        }
+        let has = |p: u8| (1..=64).contains(&p) && (present >> (p - 1)) & 1 == 1;
         match self.kind {
             NoteKind::P => {
                 if self.elements.iter().any(|&p| has(p)) {

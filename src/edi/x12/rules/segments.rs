@@ -1,7 +1,9 @@
 //! The segment dictionary shared by every transaction set table: element lists with types, lengths, requirements, code lists and syntax notes (4010, with 5010 differences marked).
 
 use super::codes::*;
-use super::schema::{Element, Note, NoteKind, Req, SegmentDef, Ty, comp, m, o, with_pair_notes, x};
+use super::schema::{
+    Element, Note, NoteKind, Req, SegmentDef, Ty, comp, m, mandatory_end, o, with_pair_notes, x,
+};
 
 const AN: Ty = Ty::AN;
 const ID: Ty = Ty::ID;
@@ -38,6 +40,7 @@ macro_rules! seg {
             id: $id,
             name: $title,
             elements: &[$($e),*],
+            mandatory_end: mandatory_end(&[$($e),*]),
             notes: seg!(@notes $($n)?),
         };
     };
@@ -46,6 +49,7 @@ macro_rules! seg {
             id: $id,
             name: $title,
             elements: &$all,
+            mandatory_end: mandatory_end(&$all),
             notes: seg!(@notes $($n)?),
         };
     };
