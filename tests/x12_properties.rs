@@ -131,7 +131,7 @@ proptest! {
             .iter()
             .flat_map(|i| i.documents.iter())
             .map(|d| match d {
-                Document::Order(o) => o.po_number.clone(),
+                Document::Order(o) => o.po_number.to_string(),
                 other => panic!("unexpected {other:?}"),
             })
             .collect();

@@ -494,9 +494,9 @@ fn ack(s: &Settings, file: &Path, partner: Option<&str>) -> anyhow::Result<ExitC
             .is_some_and(|p| p.ta1 == crate::partners::Ta1Policy::Always);
         let ta1 = ic.ta1.clone().or_else(|| {
             always.then(|| crate::model::Ta1 {
-                control_number: ic.header.control_number.clone(),
-                date: ic.header.date.clone(),
-                time: ic.header.time.clone(),
+                control_number: ic.header.control_number.as_str().into(),
+                date: ic.header.date.as_str().into(),
+                time: ic.header.time.as_str().into(),
                 ack_code: 'A',
                 note_code: "000".into(),
             })
@@ -718,10 +718,10 @@ async fn send(
         .map_err(|e| UsageError(format!("{}: not a canonical document: {e}", file.display())))?;
     let key = match (key, &doc) {
         (Some(k), _) => k.to_owned(),
-        (None, Document::OrderAck(a)) => a.po_number.clone(),
-        (None, Document::ShipNotice(n)) => n.shipment_id.clone(),
-        (None, Document::Invoice(i)) => i.invoice_number.clone(),
-        (None, Document::Order(o)) => o.po_number.clone(),
+        (None, Document::OrderAck(a)) => a.po_number.to_string(),
+        (None, Document::ShipNotice(n)) => n.shipment_id.to_string(),
+        (None, Document::Invoice(i)) => i.invoice_number.to_string(),
+        (None, Document::Order(o)) => o.po_number.to_string(),
         (None, Document::FunctionalAck(_)) => {
             return Err(UsageError(
                 "acknowledgements are built by Wharf itself; `wharf send` takes an OrderAck, \

@@ -9,6 +9,11 @@ pub use order_ack::OrderAck;
 pub use ship_notice::ShipNotice;
 
 use rust_decimal::Decimal;
+
+/// Text of canonical documents. Nearly every value EDI carries (codes, ids, dates, names)
+/// fits in 24 bytes and is kept inline, so mapping a document allocates for its lists, not
+/// for each of its dozens of values (allocation was most of the mapping's time).
+pub type Text = compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 /// A canonical document. More variants (order response, ship notice, invoice) come later.
@@ -27,14 +32,14 @@ pub enum Document {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceRef {
     /// "X12", later "EDIFACT" etc.
-    pub standard: String,
+    pub standard: Text,
     /// e.g. "004010" (GS08).
-    pub version: String,
-    pub interchange_control: String,
-    pub group_control: String,
-    pub set_control: String,
-    pub sender_id: String,
-    pub receiver_id: String,
+    pub version: Text,
+    pub interchange_control: Text,
+    pub group_control: Text,
+    pub set_control: Text,
+    pub sender_id: Text,
+    pub receiver_id: Text,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,24 +49,24 @@ pub enum OrderPurpose {
     Change,
     Replace,
     /// Any other purpose code, kept raw.
-    Other(String),
+    Other(Text),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Order {
     pub purpose: OrderPurpose,
-    pub po_number: String,
+    pub po_number: Text,
     /// ISO date YYYY-MM-DD.
-    pub po_date: Option<String>,
-    pub order_type: Option<String>,
-    pub currency: Option<String>,
+    pub po_date: Option<Text>,
+    pub order_type: Option<Text>,
+    pub currency: Option<Text>,
     pub parties: Vec<Party>,
     pub lines: Vec<OrderLine>,
-    pub notes: Vec<String>,
+    pub notes: Vec<Text>,
     /// ISO date YYYY-MM-DD.
-    pub requested_delivery_date: Option<String>,
+    pub requested_delivery_date: Option<Text>,
     /// ISO date YYYY-MM-DD.
-    pub requested_ship_date: Option<String>,
+    pub requested_ship_date: Option<Text>,
     pub source: SourceRef,
 }
 
@@ -71,22 +76,22 @@ pub enum PartyRole {
     ShipTo,
     BillTo,
     Seller,
-    Other(String),
+    Other(Text),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Party {
     pub role: PartyRole,
-    pub name: Option<String>,
+    pub name: Option<Text>,
     /// Additional names (X12 N2).
-    pub additional_names: Vec<String>,
-    pub id_qualifier: Option<String>,
-    pub id: Option<String>,
-    pub address_lines: Vec<String>,
-    pub city: Option<String>,
-    pub state: Option<String>,
-    pub postal_code: Option<String>,
-    pub country: Option<String>,
+    pub additional_names: Vec<Text>,
+    pub id_qualifier: Option<Text>,
+    pub id: Option<Text>,
+    pub address_lines: Vec<Text>,
+    pub city: Option<Text>,
+    pub state: Option<Text>,
+    pub postal_code: Option<Text>,
+    pub country: Option<Text>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,24 +100,24 @@ pub enum ItemIdQualifier {
     VendorPart,
     Upc,
     Gtin,
-    Other(String),
+    Other(Text),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemId {
     pub qualifier: ItemIdQualifier,
-    pub value: String,
+    pub value: Text,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrderLine {
-    pub line_number: String,
+    pub line_number: Text,
     /// Serialized as a string (rust_decimal "serde-str" feature), never as a float.
     pub quantity: Decimal,
-    pub uom: Option<String>,
+    pub uom: Option<Text>,
     pub unit_price: Option<Decimal>,
     pub item_ids: Vec<ItemId>,
-    pub description: Option<String>,
+    pub description: Option<Text>,
 }
 
 /// 997 or 999.
@@ -164,11 +169,11 @@ pub struct FunctionalAck {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupAck {
     /// AK101 (GS01 of the acknowledged group).
-    pub functional_id: String,
+    pub functional_id: Text,
     /// AK102 (GS06).
-    pub group_control: String,
+    pub group_control: Text,
     /// AK103 / GS08.
-    pub version: String,
+    pub version: Text,
     pub status: AckStatus,
     /// AK902
     pub included: u32,
@@ -184,11 +189,11 @@ pub struct GroupAck {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SetAck {
     /// AK201
-    pub set_id: String,
+    pub set_id: Text,
     /// AK202
-    pub set_control: String,
+    pub set_control: Text,
     /// AK203
-    pub implementation_ref: Option<String>,
+    pub implementation_ref: Option<Text>,
     pub status: AckStatus,
     /// AK502.. codes.
     pub set_errors: Vec<u16>,
@@ -198,9 +203,9 @@ pub struct SetAck {
 /// AK3 / IK3.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SegmentError {
-    pub segment_id: String,
+    pub segment_id: Text,
     pub position: u32,
-    pub loop_id: Option<String>,
+    pub loop_id: Option<Text>,
     pub code: u16,
     pub element_errors: Vec<ElementError>,
 }
@@ -213,22 +218,22 @@ pub struct ElementError {
     pub repeat: Option<u32>,
     pub reference: Option<u32>,
     pub code: u16,
-    pub bad_value: Option<String>,
+    pub bad_value: Option<Text>,
 }
 
 /// Interchange acknowledgement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ta1 {
     /// ISA13 of the acknowledged interchange.
-    pub control_number: String,
+    pub control_number: Text,
     /// ISA09 (YYMMDD).
-    pub date: String,
+    pub date: Text,
     /// ISA10 (HHMM).
-    pub time: String,
+    pub time: Text,
     /// A, E or R.
     pub ack_code: char,
     /// 3-digit note code, "000" when no error.
-    pub note_code: String,
+    pub note_code: Text,
 }
 
 #[cfg(test)]

@@ -81,7 +81,7 @@ pub fn map_order(profile: &Profile, order: &Order, warnings: &mut Vec<String>) -
                     .find(|id| matches(*k, &id.qualifier))
                     .map(|id| ProductKey {
                         kind: key_name(*k).to_owned(),
-                        value: id.value.clone(),
+                        value: id.value.to_string(),
                     })
             });
             if product.is_none() {
@@ -98,15 +98,18 @@ pub fn map_order(profile: &Profile, order: &Order, warnings: &mut Vec<String>) -
                 ));
             }
             MappedLine {
-                line_ref: (!line.line_number.is_empty()).then(|| line.line_number.clone()),
+                line_ref: (!line.line_number.is_empty()).then(|| line.line_number.to_string()),
                 product,
                 quantity: line.quantity,
-                uom: line
-                    .uom
-                    .as_ref()
-                    .map(|u| profile.uom.get(u).cloned().unwrap_or_else(|| u.clone())),
+                uom: line.uom.as_ref().map(|u| {
+                    profile
+                        .uom
+                        .get(u.as_str())
+                        .cloned()
+                        .unwrap_or_else(|| u.to_string())
+                }),
                 price: line.unit_price,
-                description: line.description.clone(),
+                description: line.description.as_deref().map(String::from),
             }
         })
         .collect();
@@ -122,13 +125,13 @@ pub fn map_order(profile: &Profile, order: &Order, warnings: &mut Vec<String>) -
                 .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
                 .collect::<String>()
         ),
-        client_order_ref: order.po_number.clone(),
+        client_order_ref: order.po_number.to_string(),
         purpose: order.purpose.clone(),
-        order_date: order.po_date.clone(),
-        requested_date: order.requested_delivery_date.clone(),
-        ship_to_ref: ship_to.and_then(|p| p.id.clone()),
-        ship_to_name: ship_to.and_then(|p| p.name.clone()),
+        order_date: order.po_date.as_deref().map(String::from),
+        requested_date: order.requested_delivery_date.as_deref().map(String::from),
+        ship_to_ref: ship_to.and_then(|p| p.id.as_deref().map(String::from)),
+        ship_to_name: ship_to.and_then(|p| p.name.as_deref().map(String::from)),
         lines,
-        notes: order.notes.clone(),
+        notes: order.notes.iter().map(|n| n.to_string()).collect(),
     }
 }

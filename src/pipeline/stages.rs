@@ -332,9 +332,9 @@ async fn translate(p: &Pipeline, job: &Job) -> Result<(), StageError> {
             // interchange with note 025 (duplicate control number), or only our warning.
             if profile.duplicate == DuplicatePolicy::Ta1 {
                 let ta1 = Ta1 {
-                    control_number: h.control_number.clone(),
-                    date: h.date.clone(),
-                    time: h.time.clone(),
+                    control_number: h.control_number.as_str().into(),
+                    date: h.date.as_str().into(),
+                    time: h.time.as_str().into(),
                     ack_code: 'R',
                     note_code: "025".into(),
                 };
@@ -380,9 +380,9 @@ async fn translate(p: &Pipeline, job: &Job) -> Result<(), StageError> {
                 .clone()
                 .or_else(|| {
                     (profile.ta1 == Ta1Policy::Always).then(|| Ta1 {
-                        control_number: h.control_number.clone(),
-                        date: h.date.clone(),
-                        time: h.time.clone(),
+                        control_number: h.control_number.as_str().into(),
+                        date: h.date.as_str().into(),
+                        time: h.time.as_str().into(),
                         ack_code: 'A',
                         note_code: "000".into(),
                     })

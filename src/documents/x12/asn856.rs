@@ -8,10 +8,10 @@ use super::outbound::{OutSegment, OutboundSet};
 use super::poack855::{read_reference, reference_segment};
 use crate::edi::x12::gs1::Sscc;
 use crate::edi::x12::{Diagnostic, Segment, X12Error, text};
-use crate::model::SourceRef;
 use crate::model::ship_notice::{
     Carrier, Lading, Pack, ShipNotice, ShipNoticePurpose, ShippedItem, ShippedOrder,
 };
+use crate::model::{SourceRef, Text};
 use rust_decimal::Decimal;
 use std::borrow::Cow;
 
@@ -74,7 +74,7 @@ impl HierarchyLevel {
             "T" => HierarchyLevel::Tare,
             "P" => HierarchyLevel::Pack,
             "I" => HierarchyLevel::Item,
-            other => HierarchyLevel::Other(other.to_string()),
+            other => HierarchyLevel::Other(other.into()),
         }
     }
 }
@@ -101,7 +101,7 @@ pub fn purpose(code: &str) -> ShipNoticePurpose {
         "01" => ShipNoticePurpose::Cancellation,
         "05" => ShipNoticePurpose::Replace,
         "14" => ShipNoticePurpose::AdvanceNotification,
-        other => ShipNoticePurpose::Other(other.to_string()),
+        other => ShipNoticePurpose::Other(other.into()),
     }
 }
 
@@ -160,7 +160,7 @@ fn item_segments(
     let (ordered, ordered_uom) = match &it.quantity_ordered {
         // SN105/SN106 are paired; the ordered unit is the shipped one.
         Some(q) => (r(q), it.uom.clone()),
-        None => (String::new(), String::new()),
+        None => (String::new(), Text::default()),
     };
     out.push(
         OutSegment::new("SN1")
@@ -364,9 +364,9 @@ pub fn map_856(body: &[Segment<'_>], source: SourceRef) -> Result<ShipNotice, Ve
     let mut f = Faults::new(&source);
     check_frame(&mut f, body, "856");
     let mut n = ShipNotice {
-        purpose: ShipNoticePurpose::Other(String::new()),
-        shipment_id: String::new(),
-        date: String::new(),
+        purpose: ShipNoticePurpose::Other(Text::default()),
+        shipment_id: Text::default(),
+        date: Text::default(),
         time: None,
         lading: None,
         carrier: None,
@@ -411,7 +411,7 @@ pub fn map_856(body: &[Segment<'_>], source: SourceRef) -> Result<ShipNotice, Ve
                 }
             };
             let order = (level == HierarchyLevel::Order).then(|| ShippedOrder {
-                po_number: String::new(),
+                po_number: Text::default(),
                 release_number: None,
                 po_date: None,
                 packs: Vec::new(),
@@ -421,7 +421,7 @@ pub fn map_856(body: &[Segment<'_>], source: SourceRef) -> Result<ShipNotice, Ve
                 line_number: None,
                 item_ids: Vec::new(),
                 quantity: Decimal::ZERO,
-                uom: String::new(),
+                uom: Text::default(),
                 quantity_ordered: None,
                 description: None,
             });
@@ -543,7 +543,7 @@ pub fn map_856(body: &[Segment<'_>], source: SourceRef) -> Result<ShipNotice, Ve
                     (nodes.last_mut().and_then(|x| x.item.as_mut()), seg.text(5))
                 {
                     it.description = Some(match it.description.take() {
-                        Some(prev) => format!("{prev} {desc}"),
+                        Some(prev) => compact_str::format_compact!("{prev} {desc}"),
                         None => desc,
                     });
                 }
@@ -620,11 +620,14 @@ fn assemble(f: &mut Faults, nodes: &mut [Node<'_>], n: &mut ShipNotice) {
                             *flag = true;
                         }
                         let existing = x.sscc.as_ref().and_then(|s| {
-                            order.packs.iter().position(|k| k.sscc.as_ref() == Some(s))
+                            order
+                                .packs
+                                .iter()
+                                .position(|k| k.sscc.as_deref() == Some(s.as_str()))
                         });
                         let k = existing.unwrap_or_else(|| {
                             order.packs.push(Pack {
-                                sscc: x.sscc.clone(),
+                                sscc: x.sscc.as_deref().map(Into::into),
                                 items: Vec::new(),
                             });
                             order.packs.len() - 1
@@ -639,7 +642,7 @@ fn assemble(f: &mut Faults, nodes: &mut [Node<'_>], n: &mut ShipNotice) {
                     }
                     None => {
                         order.packs.push(Pack {
-                            sscc: x.sscc.clone(),
+                            sscc: x.sscc.as_deref().map(Into::into),
                             items: Vec::new(),
                         });
                         pack_of[i] = Some((oi, order.packs.len() - 1));
@@ -734,7 +737,7 @@ mod tests {
             quantity: Decimal::new(q, 0),
             uom: "EA".into(),
             quantity_ordered: Some(Decimal::new(q + 1, 0)),
-            description: Some(format!("widget {vp}")),
+            description: Some(compact_str::format_compact!("widget {vp}")),
         }
     }
 
@@ -816,9 +819,9 @@ mod tests {
             }
             match s.id {
                 b"HL" => hls.push((
-                    s.text(1).unwrap_or_default(),
-                    s.text(2).unwrap_or_default(),
-                    s.text(3).unwrap_or_default(),
+                    s.text(1).map(String::from).unwrap_or_default(),
+                    s.text(2).map(String::from).unwrap_or_default(),
+                    s.text(3).map(String::from).unwrap_or_default(),
                 )),
                 b"SE" => {
                     se01 = s.text(1).unwrap_or_default().parse().unwrap_or(0);
@@ -968,7 +971,7 @@ mod tests {
                         line_number,
                         item_ids,
                         quantity,
-                        uom,
+                        uom: uom.into(),
                         quantity_ordered,
                         description,
                     }
@@ -1001,9 +1004,9 @@ mod tests {
                 |(packaging_code, quantity, weight_qualifier, weight, weight_unit)| Lading {
                     packaging_code,
                     quantity,
-                    weight_qualifier,
+                    weight_qualifier: weight_qualifier.map(Into::into),
                     weight,
-                    weight_unit,
+                    weight_unit: weight_unit.map(Into::into),
                 },
             );
         let carrier = (
@@ -1023,11 +1026,11 @@ mod tests {
             Just(ShipNoticePurpose::Cancellation),
             Just(ShipNoticePurpose::Replace),
             Just(ShipNoticePurpose::AdvanceNotification),
-            "(06|07)".prop_map(ShipNoticePurpose::Other),
+            "(06|07)".prop_map(|s: String| ShipNoticePurpose::Other(s.into())),
         ];
         let reference = ("(IA|ZZ|PK)", tk::opt_text(&x), tk::opt_text(&x)).prop_map(|(q, v, d)| {
             crate::model::order_ack::Reference {
-                qualifier: q,
+                qualifier: q.into(),
                 value: if v.is_none() && d.is_none() {
                     Some("R".into())
                 } else {
@@ -1069,7 +1072,7 @@ mod tests {
                                     let sscc = (soip || labelled)
                                         .then(|| {
                                             Sscc::new(3, "0614141", serial)
-                                                .map(|s| s.as_str().to_string())
+                                                .map(|s| Text::from(s.as_str()))
                                                 .ok()
                                         })
                                         .flatten();
@@ -1083,7 +1086,7 @@ mod tests {
                         purpose: a.0,
                         shipment_id: a.1,
                         date: a.2,
-                        time: Some(a.3),
+                        time: Some(a.3.into()),
                         lading: b.0,
                         carrier: b.1,
                         bill_of_lading: b.2,

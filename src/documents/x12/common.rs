@@ -4,7 +4,7 @@ use super::outbound::OutSegment;
 use super::po850::{decimal, iso_date};
 use crate::edi::x12::gs1;
 use crate::edi::x12::{AckCode, Diagnostic, Location, Segment, X12Error};
-use crate::model::{ItemId, ItemIdQualifier, Party, PartyRole, SourceRef};
+use crate::model::{ItemId, ItemIdQualifier, Party, PartyRole, SourceRef, Text};
 use rust_decimal::Decimal;
 
 /// Options shared by the document writers.
@@ -20,15 +20,8 @@ impl Default for WriteOptions {
     }
 }
 
-/// Element bytes as text: a plain copy when they are UTF-8 (nearly always), lossy otherwise.
-/// Same result as `crate::edi::x12::text`, without the lossy decoder on the common path.
-#[inline]
-pub(crate) fn fast_text(v: &[u8]) -> String {
-    match std::str::from_utf8(v) {
-        Ok(s) => s.to_owned(),
-        Err(_) => String::from_utf8_lossy(v).into_owned(),
-    }
-}
+/// Element bytes as canonical text (inline when short, lossy only when not UTF-8).
+pub(crate) use crate::edi::x12::compact_text as fast_text;
 
 /// How many elements [`Fields`] keeps at hand; later ones are found by scanning.
 const FIELDS: usize = 32;
@@ -80,7 +73,7 @@ impl<'a> Fields<'a> {
 
     /// Element `n` as (lossy) text, empty treated as absent. Same as [`Segment::text`].
     #[inline]
-    pub(crate) fn text(&self, n: usize) -> Option<String> {
+    pub(crate) fn text(&self, n: usize) -> Option<Text> {
         self.value(n).map(fast_text)
     }
 
@@ -108,7 +101,7 @@ pub(crate) trait Elems<'a> {
     fn value(&self, n: usize) -> Option<&'a [u8]> {
         self.element(n).filter(|e| !e.is_empty())
     }
-    fn text(&self, n: usize) -> Option<String> {
+    fn text(&self, n: usize) -> Option<Text> {
         self.value(n).map(fast_text)
     }
 }
@@ -141,9 +134,9 @@ impl Faults {
     pub(crate) fn new(source: &SourceRef) -> Self {
         Faults {
             base: Location {
-                interchange_control: Some(source.interchange_control.clone()),
-                group_control: Some(source.group_control.clone()),
-                set_control: Some(source.set_control.clone()),
+                interchange_control: Some(source.interchange_control.to_string()),
+                group_control: Some(source.group_control.to_string()),
+                set_control: Some(source.set_control.to_string()),
                 ..Location::default()
             },
             out: Vec::new(),
@@ -166,7 +159,7 @@ impl Faults {
         loc.segment_id = Some(seg.id_str().into_owned());
         loc.segment_position = Some(seg.position);
         loc.element = Some(n);
-        loc.bad_value = seg.text(n as usize);
+        loc.bad_value = seg.text(n as usize).map(String::from);
         let msg = format!(
             "{}{n:02} at position {} {why} ({})",
             seg.id_str(),
@@ -206,7 +199,7 @@ impl Faults {
     }
 
     /// Optional date element → ISO, flagging a non-date with AK4 code 8.
-    pub(crate) fn date<'a>(&mut self, seg: &impl Elems<'a>, n: usize) -> Option<String> {
+    pub(crate) fn date<'a>(&mut self, seg: &impl Elems<'a>, n: usize) -> Option<Text> {
         let raw = seg.value(n)?;
         let d = iso_date(raw);
         if d.is_none() {
@@ -533,7 +526,7 @@ pub(crate) fn inner<'b, 'a>(body: &'b [Segment<'a>]) -> &'b [Segment<'a>] {
 pub(crate) mod testkit {
     use crate::edi::x12::writer::OutboundEnvelope;
     use crate::edi::x12::{Delimiters, Reader, Segment};
-    use crate::model::{ItemId, ItemIdQualifier, Party, PartyRole, SourceRef};
+    use crate::model::{ItemId, ItemIdQualifier, Party, PartyRole, SourceRef, Text};
     use proptest::prelude::*;
     use rust_decimal::Decimal;
 
@@ -559,11 +552,11 @@ pub(crate) mod testkit {
     pub fn split_sets(bytes: &[u8]) -> Vec<(Vec<Segment<'_>>, SourceRef)> {
         let mut r = Reader::new(bytes);
         let (mut isa13, mut sender, mut receiver, mut gs06, mut gs08) = (
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
+            Text::default(),
+            Text::default(),
+            Text::default(),
+            Text::default(),
+            Text::default(),
         );
         let mut out = Vec::new();
         let mut cur: Option<Vec<Segment<'_>>> = None;
@@ -571,8 +564,8 @@ pub(crate) mod testkit {
             match seg.id {
                 b"ISA" => {
                     isa13 = seg.text(13).unwrap_or_default();
-                    sender = seg.text(6).unwrap_or_default().trim_end().to_string();
-                    receiver = seg.text(8).unwrap_or_default().trim_end().to_string();
+                    sender = seg.text(6).unwrap_or_default().trim_end().into();
+                    receiver = seg.text(8).unwrap_or_default().trim_end().into();
                 }
                 b"GS" => {
                     gs06 = seg.text(6).unwrap_or_default();
@@ -614,7 +607,7 @@ pub(crate) mod testkit {
             version: if five010 { "005010" } else { "004010" }.into(),
             interchange_control: "000000017".into(),
             group_control: "9".into(),
-            set_control: format!("{control:04}"),
+            set_control: compact_str::format_compact!("{control:04}"),
             sender_id: "WHARF".into(),
             receiver_id: "PARTNER".into(),
         }
@@ -642,7 +635,7 @@ pub(crate) mod testkit {
     }
 
     /// 1-12 printable ASCII characters, none of them a delimiter.
-    pub fn text(excl: &[u8]) -> BoxedStrategy<String> {
+    pub fn text(excl: &[u8]) -> BoxedStrategy<Text> {
         let chars: Vec<char> = (0x20u8..0x7F)
             .filter(|b| !excl.contains(b))
             .map(char::from)
@@ -652,13 +645,13 @@ pub(crate) mod testkit {
             .boxed()
     }
 
-    pub fn opt_text(excl: &[u8]) -> BoxedStrategy<Option<String>> {
+    pub fn opt_text(excl: &[u8]) -> BoxedStrategy<Option<Text>> {
         proptest::option::of(text(excl)).boxed()
     }
 
-    pub fn iso_date() -> BoxedStrategy<String> {
+    pub fn iso_date() -> BoxedStrategy<Text> {
         (1990u32..2090, 1u32..13, 1u32..29)
-            .prop_map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}"))
+            .prop_map(|(y, m, d)| compact_str::format_compact!("{y:04}-{m:02}-{d:02}"))
             .boxed()
     }
 
@@ -670,13 +663,13 @@ pub(crate) mod testkit {
     }
 
     /// A GS1 id of the given length with a correct check digit.
-    pub fn gtin(len: usize) -> BoxedStrategy<String> {
+    pub fn gtin(len: usize) -> BoxedStrategy<Text> {
         proptest::collection::vec(0u8..10, len - 1)
             .prop_map(|d| {
                 let mut s: String = d.iter().map(|x| char::from(b'0' + x)).collect();
                 let c = crate::edi::x12::gs1::check_digit(s.as_bytes()).unwrap_or(0);
                 s.push(char::from(b'0' + c));
-                s
+                Text::from(s)
             })
             .boxed()
     }
@@ -701,7 +694,7 @@ pub(crate) mod testkit {
             }),
             // Codes the reader maps to a known qualifier are excluded: they would not come back as Other.
             ("(SK|VC|CB|B6|MG)", text(excl)).prop_map(|(q, v)| ItemId {
-                qualifier: ItemIdQualifier::Other(q),
+                qualifier: ItemIdQualifier::Other(q.into()),
                 value: v
             }),
         ]
@@ -718,7 +711,7 @@ pub(crate) mod testkit {
             Just(PartyRole::ShipTo),
             Just(PartyRole::BillTo),
             Just(PartyRole::Seller),
-            "(SF|SU|RE|OB|SH)".prop_map(PartyRole::Other),
+            "(SF|SU|RE|OB|SH)".prop_map(|s: String| PartyRole::Other(s.into())),
         ];
         (
             role,
@@ -738,7 +731,7 @@ pub(crate) mod testkit {
                     role,
                     name: Some(name),
                     additional_names: names,
-                    id_qualifier: id.as_ref().map(|i| i.0.clone()),
+                    id_qualifier: id.as_ref().map(|i| i.0.as_str().into()),
                     id: id.map(|i| i.1),
                     address_lines: lines,
                     city,

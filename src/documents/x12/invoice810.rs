@@ -7,9 +7,9 @@ use super::common::{
 use super::outbound::{OutSegment, OutboundSet};
 use super::poack855::{read_reference, reference_segment};
 use crate::edi::x12::{Diagnostic, Segment, X12Error, text};
-use crate::model::SourceRef;
 use crate::model::invoice::{Invoice, InvoiceLine, InvoiceType, PaymentTerms};
 use crate::model::ship_notice::Carrier;
+use crate::model::{SourceRef, Text};
 use rust_decimal::Decimal;
 
 /// IT106..IT125: ten qualifier/id pairs.
@@ -27,7 +27,7 @@ pub fn invoice_type(code: &str) -> InvoiceType {
     match code {
         "DI" => InvoiceType::DebitInvoice,
         "CR" => InvoiceType::CreditMemo,
-        other => InvoiceType::Other(other.to_string()),
+        other => InvoiceType::Other(other.into()),
     }
 }
 
@@ -147,8 +147,8 @@ pub fn map_810(body: &[Segment<'_>], source: SourceRef) -> Result<Invoice, Vec<D
     let mut f = Faults::new(&source);
     check_frame(&mut f, body, "810");
     let mut inv = Invoice {
-        invoice_number: String::new(),
-        invoice_date: String::new(),
+        invoice_number: Text::default(),
+        invoice_date: Text::default(),
         po_number: None,
         po_date: None,
         release_number: None,
@@ -227,7 +227,7 @@ pub fn map_810(body: &[Segment<'_>], source: SourceRef) -> Result<Invoice, Vec<D
             b"PID" if seg.value(1) == Some(b"F") => {
                 if let (Some(line), Some(desc)) = (inv.lines.last_mut(), seg.text(5)) {
                     line.description = Some(match line.description.take() {
-                        Some(prev) => format!("{prev} {desc}"),
+                        Some(prev) => compact_str::format_compact!("{prev} {desc}"),
                         None => desc,
                     });
                 }
@@ -242,7 +242,7 @@ pub fn map_810(body: &[Segment<'_>], source: SourceRef) -> Result<Invoice, Vec<D
             }
             b"CAD" => {
                 inv.carrier = Some(Carrier {
-                    id_qualifier: seg.value(4).map(|_| "2".to_string()),
+                    id_qualifier: seg.value(4).map(|_| "2".into()),
                     id: seg.text(4),
                     transport_method: seg.text(1),
                     routing: seg.text(5),
@@ -390,9 +390,9 @@ mod tests {
                     InvoiceLine {
                         line_number,
                         quantity,
-                        uom,
+                        uom: uom.map(Into::into),
                         unit_price,
-                        price_basis,
+                        price_basis: price_basis.map(Into::into),
                         item_ids,
                         description,
                     }
@@ -417,8 +417,8 @@ mod tests {
         )
             .prop_map(
                 |((a, b, c), (dd, ddays, nd), (nd2, da, desc))| PaymentTerms {
-                    type_code: a,
-                    basis_date_code: b,
+                    type_code: a.map(Into::into),
+                    basis_date_code: b.map(Into::into),
                     discount_percent: c,
                     discount_due_date: dd,
                     discount_days: ddays,
@@ -435,18 +435,18 @@ mod tests {
         )
             .prop_map(|(m, scac, routing)| Carrier {
                 id_qualifier: scac.as_ref().map(|_| "2".into()),
-                id: scac,
+                id: scac.map(Into::into),
                 transport_method: m,
                 routing,
             });
         let kind = prop_oneof![
             Just(InvoiceType::DebitInvoice),
             Just(InvoiceType::CreditMemo),
-            "(FE|PR)".prop_map(InvoiceType::Other),
+            "(FE|PR)".prop_map(|s: String| InvoiceType::Other(s.into())),
         ];
         let reference =
             ("(IA|VN|BM)", tk::opt_text(&x), tk::opt_text(&x)).prop_map(|(q, v, d)| Reference {
-                qualifier: q,
+                qualifier: q.into(),
                 value: if v.is_none() && d.is_none() {
                     Some("R".into())
                 } else {
@@ -483,7 +483,7 @@ mod tests {
                 po_date: a.3,
                 release_number: a.4,
                 invoice_type: a.5,
-                currency: b.0,
+                currency: b.0.map(Into::into),
                 references: b.1,
                 parties: b.2,
                 terms: b.3,

@@ -209,12 +209,12 @@ fn translate_run(
             if set.is_sound() && !c.faulty_at_start {
                 let source = SourceRef {
                     standard: "X12".into(),
-                    version: g.version.clone(),
-                    interchange_control: header.control_number.clone(),
-                    group_control: g.control.clone(),
-                    set_control: set.control.clone(),
-                    sender_id: header.sender_id.clone(),
-                    receiver_id: header.receiver_id.clone(),
+                    version: g.version.as_str().into(),
+                    interchange_control: header.control_number.as_str().into(),
+                    group_control: g.control.as_str().into(),
+                    set_control: set.control.as_str().into(),
+                    sender_id: header.sender_id.as_str().into(),
+                    receiver_id: header.receiver_id.as_str().into(),
                 };
                 match map_set(set, source) {
                     Mapped::Doc(d) if !diags.iter().any(|d| d.severity == Severity::Error) => {
@@ -267,16 +267,16 @@ fn finish(c: Current, ic: &Interchange<'_>, opts: TranslateOptions) -> Interchan
     let fault = ic.ta1_fault();
     let ta1 = match fault {
         Some(code) => Some(Ta1 {
-            control_number: c.header.control_number.clone(),
-            date: c.header.date.clone(),
-            time: c.header.time.clone(),
+            control_number: c.header.control_number.as_str().into(),
+            date: c.header.date.as_str().into(),
+            time: c.header.time.as_str().into(),
             ack_code: 'R',
-            note_code: format!("{code:03}"),
+            note_code: compact_str::format_compact!("{code:03}"),
         }),
         None if c.header.ack_requested => Some(Ta1 {
-            control_number: c.header.control_number.clone(),
-            date: c.header.date.clone(),
-            time: c.header.time.clone(),
+            control_number: c.header.control_number.as_str().into(),
+            date: c.header.date.as_str().into(),
+            time: c.header.time.as_str().into(),
             ack_code: 'A',
             note_code: "000".into(),
         }),
@@ -355,9 +355,9 @@ fn set_ack(set: &TransactionSetEnvelope<'_>, diags: &[Diagnostic]) -> SetAck {
                 Some(i) => i,
                 None => {
                     segment_errors.push(SegmentError {
-                        segment_id: id,
+                        segment_id: id.into(),
                         position: pos,
-                        loop_id: d.location.loop_id.clone(),
+                        loop_id: d.location.loop_id.as_deref().map(Into::into),
                         code,
                         element_errors: Vec::new(),
                     });
@@ -385,7 +385,7 @@ fn set_ack(set: &TransactionSetEnvelope<'_>, diags: &[Diagnostic]) -> SetAck {
                         repeat: None,
                         reference: None,
                         code: c,
-                        bad_value: d.location.bad_value.clone(),
+                        bad_value: d.location.bad_value.as_deref().map(Into::into),
                     });
                 }
             }
@@ -406,9 +406,9 @@ fn set_ack(set: &TransactionSetEnvelope<'_>, diags: &[Diagnostic]) -> SetAck {
         AckStatus::Rejected
     };
     SetAck {
-        set_id: set.kind.code().to_string(),
-        set_control: set.control.clone(),
-        implementation_ref: set.implementation_ref.clone(),
+        set_id: set.kind.code().into(),
+        set_control: set.control.as_str().into(),
+        implementation_ref: set.implementation_ref.as_deref().map(Into::into),
         status,
         set_errors,
         segment_errors,
@@ -442,9 +442,9 @@ fn group_ack(g: &crate::edi::x12::Group<'_>, sets: Vec<SetAck>) -> GroupAck {
         AckStatus::Accepted
     };
     GroupAck {
-        functional_id: g.functional_id.clone(),
-        group_control: g.control.clone(),
-        version: g.version.clone(),
+        functional_id: g.functional_id.as_str().into(),
+        group_control: g.control.as_str().into(),
+        version: g.version.as_str().into(),
         status,
         included: g
             .declared_sets

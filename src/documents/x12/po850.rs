@@ -2,12 +2,13 @@
 
 use super::common::Faults;
 use crate::edi::x12::{Diagnostic, Segment, TransactionSetEnvelope};
-use crate::model::{ItemId, Order, OrderLine, OrderPurpose, SourceRef};
+use crate::model::{ItemId, Order, OrderLine, OrderPurpose, SourceRef, Text};
+use compact_str::ToCompactString;
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
 /// CCYYMMDD (or YYMMDD, windowed) → YYYY-MM-DD; `None` when not a calendar date.
-pub fn iso_date(raw: &[u8]) -> Option<String> {
+pub fn iso_date(raw: &[u8]) -> Option<Text> {
     if !raw.iter().all(u8::is_ascii_digit) {
         return None;
     }
@@ -40,7 +41,7 @@ pub fn iso_date(raw: &[u8]) -> Option<String> {
     if d == 0 || d > max {
         return None;
     }
-    Some(format!("{y:04}-{m:02}-{d:02}"))
+    Some(compact_str::format_compact!("{y:04}-{m:02}-{d:02}"))
 }
 
 /// X12 numeric/decimal (R type): optional sign, digits, optional point. No exponents, no grouping.
@@ -64,8 +65,8 @@ pub fn map_850(
 ) -> Result<Order, Vec<Diagnostic>> {
     let mut faults = Faults::new(&source);
     let mut order = Order {
-        purpose: OrderPurpose::Other(String::new()),
-        po_number: String::new(),
+        purpose: OrderPurpose::Other(Text::default()),
+        po_number: Text::default(),
         po_date: None,
         order_type: None,
         currency: None,
@@ -95,7 +96,7 @@ pub fn map_850(
                     Some(b"04") => order.purpose = OrderPurpose::Change,
                     Some(b"05") => order.purpose = OrderPurpose::Replace,
                     Some(other) => {
-                        order.purpose = OrderPurpose::Other(crate::edi::x12::text(other))
+                        order.purpose = OrderPurpose::Other(crate::edi::x12::compact_text(other))
                     }
                 }
                 order.order_type = seg.text(2);
@@ -175,7 +176,7 @@ pub fn map_850(
                 order.lines.push(OrderLine {
                     line_number: seg
                         .text(1)
-                        .unwrap_or_else(|| (order.lines.len() + 1).to_string()),
+                        .unwrap_or_else(|| (order.lines.len() + 1).to_compact_string()),
                     quantity,
                     uom: seg.text(3),
                     unit_price,
@@ -187,7 +188,7 @@ pub fn map_850(
                 if seg.value(1) == Some(b"F") {
                     if let (Some(line), Some(desc)) = (order.lines.last_mut(), seg.text(5)) {
                         line.description = Some(match line.description.take() {
-                            Some(prev) => format!("{prev} {desc}"),
+                            Some(prev) => compact_str::format_compact!("{prev} {desc}"),
                             None => desc,
                         });
                     }

@@ -7,10 +7,10 @@ use super::common::{
 use super::outbound::{OutSegment, OutboundSet};
 use crate::edi::x12::{Diagnostic, Segment, X12Error, text};
 use crate::model::OrderPurpose;
-use crate::model::SourceRef;
 use crate::model::order_ack::{
     LineAck, LineStatus, OrderAck, OrderAckLine, OrderAckType, QualifiedDate, Reference,
 };
+use crate::model::{SourceRef, Text};
 use rust_decimal::Decimal;
 
 /// PO106..PO125 and ACK07..ACK26 each hold ten qualifier/id pairs.
@@ -32,7 +32,7 @@ pub fn purpose(code: &str) -> OrderPurpose {
         "01" => OrderPurpose::Cancellation,
         "04" => OrderPurpose::Change,
         "05" => OrderPurpose::Replace,
-        other => OrderPurpose::Other(other.to_string()),
+        other => OrderPurpose::Other(other.into()),
     }
 }
 
@@ -58,7 +58,7 @@ pub fn ack_type(code: &str) -> OrderAckType {
         "AT" => OrderAckType::Accepted,
         "RD" => OrderAckType::RejectedWithDetail,
         "RJ" => OrderAckType::Rejected,
-        other => OrderAckType::Other(other.to_string()),
+        other => OrderAckType::Other(other.into()),
     }
 }
 
@@ -92,7 +92,7 @@ pub fn line_status(code: &str) -> LineStatus {
         "IR" => LineStatus::Rejected,
         "IS" => LineStatus::Substituted,
         "AC" => LineStatus::AcceptedAndShipped,
-        other => LineStatus::Other(other.to_string()),
+        other => LineStatus::Other(other.into()),
     }
 }
 
@@ -198,7 +198,7 @@ pub fn to_segments(ack: &OrderAck, opts: WriteOptions) -> Result<Vec<OutSegment>
                     required(&qd.qualifier, "ACK04")?;
                     (qd.qualifier.clone(), x12_date(&qd.date, "ACK05")?)
                 }
-                None => (String::new(), String::new()),
+                None => (Text::default(), String::new()),
             };
             let seg = OutSegment::new("ACK")
                 .e(line_status_code(&a.status))
@@ -234,9 +234,9 @@ pub fn map_855(body: &[Segment<'_>], source: SourceRef) -> Result<OrderAck, Vec<
     let mut f = Faults::new(&source);
     check_frame(&mut f, body, "855");
     let mut ack = OrderAck {
-        purpose: OrderPurpose::Other(String::new()),
-        ack_type: OrderAckType::Other(String::new()),
-        po_number: String::new(),
+        purpose: OrderPurpose::Other(Text::default()),
+        ack_type: OrderAckType::Other(Text::default()),
+        po_number: Text::default(),
         po_date: None,
         release_number: None,
         request_reference: None,
@@ -300,7 +300,7 @@ pub fn map_855(body: &[Segment<'_>], source: SourceRef) -> Result<OrderAck, Vec<
                     if let (Some(line), Some(desc)) = (ack.lines.last_mut(), seg.text(5)) {
                         // Long descriptions arrive as several PID segments.
                         line.description = Some(match line.description.take() {
-                            Some(prev) => format!("{prev} {desc}"),
+                            Some(prev) => compact_str::format_compact!("{prev} {desc}"),
                             None => desc,
                         });
                     }
@@ -311,7 +311,7 @@ pub fn map_855(body: &[Segment<'_>], source: SourceRef) -> Result<OrderAck, Vec<
                     Some(c) => line_status(&text(c)),
                     None => {
                         f.element(seg, 1, 1, "line item status code is missing");
-                        LineStatus::Other(String::new())
+                        LineStatus::Other(Text::default())
                     }
                 };
                 let date = match (seg.text(4), f.date(seg, 5)) {
@@ -536,7 +536,7 @@ mod tests {
             Just(LineStatus::Rejected),
             Just(LineStatus::Substituted),
             Just(LineStatus::AcceptedAndShipped),
-            "R[1-8]".prop_map(LineStatus::Other),
+            "R[1-8]".prop_map(|s: String| LineStatus::Other(s.into())),
         ];
         let line_ack = (
             status,
@@ -547,8 +547,11 @@ mod tests {
             .prop_map(|(status, q, date, item_ids)| LineAck {
                 status,
                 quantity: q.as_ref().map(|q| q.0),
-                uom: q.map(|q| q.1),
-                date: date.map(|(qualifier, date)| QualifiedDate { qualifier, date }),
+                uom: q.map(|q| q.1.into()),
+                date: date.map(|(qualifier, date)| QualifiedDate {
+                    qualifier: qualifier.into(),
+                    date,
+                }),
                 item_ids,
             });
         let line = (
@@ -563,9 +566,9 @@ mod tests {
             .prop_map(|(n, q, price, basis, ids, desc, acks)| OrderAckLine {
                 line_number: n,
                 quantity: q.as_ref().map(|q| q.0),
-                uom: q.map(|q| q.1),
+                uom: q.map(|q| q.1.into()),
                 unit_price: price,
-                price_basis: basis,
+                price_basis: basis.map(Into::into),
                 item_ids: ids,
                 description: desc,
                 acks,
@@ -578,18 +581,18 @@ mod tests {
             Just(OrderAckType::Accepted),
             Just(OrderAckType::RejectedWithDetail),
             Just(OrderAckType::Rejected),
-            "(ZZ|AP)".prop_map(OrderAckType::Other),
+            "(ZZ|AP)".prop_map(|s: String| OrderAckType::Other(s.into())),
         ];
         let purpose = prop_oneof![
             Just(OrderPurpose::Original),
             Just(OrderPurpose::Cancellation),
             Just(OrderPurpose::Change),
             Just(OrderPurpose::Replace),
-            "(06|07)".prop_map(OrderPurpose::Other),
+            "(06|07)".prop_map(|s: String| OrderPurpose::Other(s.into())),
         ];
         let reference = ("(CO|VN|ZZ)", tk::opt_text(&x), tk::opt_text(&x)).prop_map(|(q, v, d)| {
             Reference {
-                qualifier: q,
+                qualifier: q.into(),
                 // REF02 or REF03 must be present.
                 value: if v.is_none() && d.is_none() {
                     Some("R".into())
@@ -625,7 +628,7 @@ mod tests {
                 contract_number: b.2,
                 seller_order_number: b.3,
                 ack_date: c.0,
-                currency: c.1,
+                currency: c.1.map(Into::into),
                 references,
                 parties,
                 lines,

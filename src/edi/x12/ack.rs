@@ -84,7 +84,7 @@ pub fn write_functional_ack(
                     let parts: [&str; 3] = [&p, &c, &r];
                     let reference = ee.reference.map(|r| r.to_string()).unwrap_or_default();
                     let ecode = ee.code.to_string();
-                    let bad = safe_bad_value(&ee.bad_value, env);
+                    let bad = safe_bad_value(&ee.bad_value.as_deref().map(String::from), env);
                     w.segment(
                         seg4,
                         &[

@@ -651,7 +651,7 @@ where
     fn on_gs(&mut self, seg: Segment<'a>) {
         self.close_group(None);
         let Some(cur) = self.ic.as_mut() else { return };
-        let t = |n: usize| seg.text(n).unwrap_or_default();
+        let t = |n: usize| seg.text(n).map(String::from).unwrap_or_default();
         let mut g = Group {
             functional_id: t(1),
             sender: t(2).trim().to_string(),
@@ -724,14 +724,14 @@ where
             self.misplaced(&seg, "appears outside a functional group");
             return;
         };
-        let control = seg.text(2).unwrap_or_default();
+        let control = seg.text(2).map(String::from).unwrap_or_default();
         let mut segments = std::mem::take(&mut self.spare);
         segments.clear();
         segments.push(seg);
         let mut set = TransactionSetEnvelope {
             kind: TransactionSet::from_code(seg.value(1).unwrap_or(&[])),
             control: control.clone(),
-            implementation_ref: seg.text(3),
+            implementation_ref: seg.text(3).map(String::from),
             segments,
             diagnostics: Vec::new(),
             closed: false,
@@ -840,12 +840,12 @@ where
                     declared => {
                         let mut l = loc.clone();
                         l.element = Some(1);
-                        l.bad_value = seg.text(1);
+                        l.bad_value = seg.text(1).map(String::from);
                         let said = declared.map_or_else(
                             || {
                                 format!(
                                     "SE01 {:?} is not a number",
-                                    seg.text(1).unwrap_or_default()
+                                    seg.text(1).map(String::from).unwrap_or_default()
                                 )
                             },
                             |n| format!("SE01 says {n} segments"),
@@ -860,7 +860,7 @@ where
                         ));
                     }
                 }
-                let se02 = seg.text(2).unwrap_or_default();
+                let se02 = seg.text(2).map(String::from).unwrap_or_default();
                 if se02 != set.control {
                     let mut l = loc;
                     l.element = Some(2);
@@ -915,18 +915,18 @@ where
                 if g.declared_sets != Some(actual) {
                     let mut l = loc.clone();
                     l.element = Some(1);
-                    l.bad_value = seg.text(1);
+                    l.bad_value = seg.text(1).map(String::from);
                     g.diagnostics.push(Diagnostic::error(
                         Some(AckCode::Group(5)),
                         l,
                         format!(
                             "GE01 says {} transaction sets but group {} has {actual} (interchange {ic_ctl})",
-                            seg.text(1).unwrap_or_default(),
+                            seg.text(1).map(String::from).unwrap_or_default(),
                             g.control
                         ),
                     ));
                 }
-                let ge02 = seg.text(2).unwrap_or_default();
+                let ge02 = seg.text(2).map(String::from).unwrap_or_default();
                 if !same_control(&ge02, &g.control) {
                     let mut l = loc;
                     l.element = Some(2);
@@ -972,17 +972,17 @@ where
                 if parse_count(seg.value(1)) != Some(actual) {
                     let mut l = loc.clone();
                     l.element = Some(1);
-                    l.bad_value = seg.text(1);
+                    l.bad_value = seg.text(1).map(String::from);
                     ic.diagnostics.push(Diagnostic::error(
                         Some(AckCode::Ta1(21)),
                         l,
                         format!(
                             "IEA01 says {} functional groups but interchange {ctl} has {actual}",
-                            seg.text(1).unwrap_or_default()
+                            seg.text(1).map(String::from).unwrap_or_default()
                         ),
                     ));
                 }
-                let iea02 = seg.text(2).unwrap_or_default();
+                let iea02 = seg.text(2).map(String::from).unwrap_or_default();
                 if iea02 != ctl {
                     let mut l = loc;
                     l.element = Some(2);

@@ -202,3 +202,13 @@ impl std::fmt::Display for Diagnostic {
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
+
+/// [`text`] kept inline when short (nearly every EDI value): what mappers store in
+/// canonical documents without an allocation per value.
+#[inline]
+pub fn compact_text(bytes: &[u8]) -> compact_str::CompactString {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => compact_str::CompactString::new(s),
+        Err(_) => compact_str::CompactString::from_utf8_lossy(bytes),
+    }
+}

@@ -182,8 +182,8 @@ impl<'a> Segment<'a> {
     }
 
     /// Element `n` as (lossy) text, empty treated as absent.
-    pub fn text(&self, n: usize) -> Option<String> {
-        self.value(n).map(super::text)
+    pub fn text(&self, n: usize) -> Option<compact_str::CompactString> {
+        self.value(n).map(super::compact_text)
     }
 
     /// Number of elements (trailing empties included as written).

@@ -286,7 +286,7 @@ impl SetValidator {
         if !self.started {
             self.started = true;
             if seg.is("ST") {
-                self.control = seg.text(2).unwrap_or_default();
+                self.control = seg.text(2).map(String::from).unwrap_or_default();
             }
         }
         self.last_position = seg.position;
