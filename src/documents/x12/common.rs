@@ -27,23 +27,47 @@ pub(crate) use crate::edi::x12::compact_text as fast_text;
 const FIELDS: usize = 32;
 
 /// A segment split into its elements once, so that mappers reading many elements do not scan
-/// the segment again for each. Derefs to the segment for everything else.
+/// the segment again for each. Derefs to the segment for everything else. Element bounds are
+/// kept as 16-bit offsets: the mappers build one per segment, and a table of slices (half a
+/// kilobyte) cost more to fill and move than the split itself.
 pub(crate) struct Fields<'a> {
     seg: Segment<'a>,
-    els: [&'a [u8]; FIELDS],
-    /// Elements held in `els`.
+    /// The elements' bytes, after the separator that opens element 1.
+    body: &'a [u8],
+    /// Where each element held ends in `body` (the next starts one byte later).
+    ends: [u16; FIELDS],
+    /// Elements held in `ends`.
     n: usize,
-    /// True when `els` holds every element of the segment.
+    /// True when `ends` holds every element of the segment.
     complete: bool,
 }
 
 impl<'a> Fields<'a> {
     pub(crate) fn new(seg: &Segment<'a>) -> Self {
-        let mut els: [&'a [u8]; FIELDS] = [&[]; FIELDS];
-        let (n, complete) = seg.split_into(&mut els);
+        let body = seg.elements_bytes().get(1..).unwrap_or_default();
+        let base = body.as_ptr() as usize;
+        let mut ends = [0u16; FIELDS];
+        let mut n = 0usize;
+        let mut it = seg.elements();
+        let mut complete = true;
+        for e in it.by_ref() {
+            // Elements are sub-slices of `body`: their offset is a pointer difference.
+            let end = (e.as_ptr() as usize).wrapping_sub(base) + e.len();
+            match (ends.get_mut(n), u16::try_from(end)) {
+                (Some(slot), Ok(end)) => {
+                    *slot = end;
+                    n += 1;
+                }
+                _ => {
+                    complete = false;
+                    break;
+                }
+            }
+        }
         Fields {
             seg: *seg,
-            els,
+            body,
+            ends,
             n,
             complete,
         }
@@ -56,7 +80,12 @@ impl<'a> Fields<'a> {
             return None;
         }
         if n <= self.n {
-            return self.els.get(n - 1).copied();
+            let start = match n {
+                1 => 0,
+                _ => usize::from(*self.ends.get(n - 2)?) + 1,
+            };
+            let end = usize::from(*self.ends.get(n - 1)?);
+            return self.body.get(start..end);
         }
         if self.complete {
             None
@@ -745,5 +774,56 @@ pub(crate) mod testkit {
 
     pub fn parties(excl: &[u8]) -> BoxedStrategy<Vec<Party>> {
         proptest::collection::vec(party(excl), 0..4).boxed()
+    }
+}
+
+#[cfg(test)]
+mod fields_tests {
+    use super::Fields;
+    use crate::edi::x12::Reader;
+
+    fn check(elements: &[Vec<u8>]) {
+        let mut text = b"ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *240102*1030*U*00401*000000001*0*T*:~ST*850*0001~PO1".to_vec();
+        for e in elements {
+            text.push(b'*');
+            text.extend_from_slice(e);
+        }
+        text.push(b'~');
+        let mut r = Reader::new(&text);
+        let mut last = None;
+        while let Ok(Some(s)) = r.next_segment() {
+            last = Some(s);
+        }
+        let seg = last.expect("segment");
+        let f = Fields::new(&seg);
+        assert_eq!(f.element_count(), seg.element_count());
+        for n in 0..elements.len() + 3 {
+            assert_eq!(f.element(n), seg.element(n), "element {n}");
+            assert_eq!(f.value(n), seg.value(n), "value {n}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Fields answers exactly as the segment does: short and empty elements, more
+        /// elements than it keeps at hand.
+        #[test]
+        fn fields_agree_with_the_segment(
+            els in proptest::collection::vec(proptest::collection::vec(b'0'..=b'9', 0..12), 0..50),
+        ) {
+            check(&els);
+        }
+    }
+
+    #[test]
+    fn elements_past_the_16_bit_offsets_are_still_found() {
+        let mut els = vec![
+            b"A".to_vec(),
+            vec![b'X'; 70_000],
+            b"B".to_vec(),
+            b"C".to_vec(),
+        ];
+        check(&els);
+        els.insert(0, Vec::new());
+        check(&els);
     }
 }

@@ -3,57 +3,94 @@
 use super::{Output, TranslateOptions, translate_run};
 use crate::edi::x12::{Diagnostic, X12Error};
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, PoisonError, mpsc};
 
-/// What one run produced; `Err` carries a worker's panic to the calling thread.
-type RunResult = std::thread::Result<(Vec<Output>, Result<Vec<Diagnostic>, X12Error>)>;
+/// What one run produced.
+type RunDone = (Vec<Output>, Result<Vec<Diagnostic>, X12Error>);
 
-/// How far ahead of the run being handed on the threads may work, per thread.
+/// A run's result; `Err` carries a worker's panic to the calling thread.
+type RunResult = std::thread::Result<RunDone>;
+
+/// How far ahead of the run being handed on the threads may work, per thread. Two keeps
+/// both cores busy while the caller's sink (JSON, the store) works through a run; the
+/// runs held stay a few megabytes.
 const AHEAD_PER_THREAD: usize = 2;
 
-/// The calling thread's progress, which the workers wait on so that they never hold more
-/// than `window` finished runs.
-struct Progress {
-    emitted: Mutex<usize>,
+/// Which run is next, and how far the caller has handed runs on: threads claim runs only
+/// within `window` of the next one to hand on, so finished runs held never exceed it.
+struct Claims {
+    len: usize,
+    window: usize,
+    state: Mutex<ClaimState>,
     moved: Condvar,
-    /// Set when the caller stops early (a worker panicked): waiting workers give up.
-    abandoned: AtomicBool,
 }
 
-impl Progress {
-    /// Blocks until run `i` is within `window` of the next run to hand on; `false` when the
-    /// caller has given up.
-    fn wait_turn(&self, i: usize, window: usize) -> bool {
-        let mut emitted = self.emitted.lock().unwrap_or_else(PoisonError::into_inner);
-        while i >= *emitted + window {
-            if self.abandoned.load(Ordering::Acquire) {
-                return false;
-            }
-            emitted = self
-                .moved
-                .wait(emitted)
-                .unwrap_or_else(PoisonError::into_inner);
-        }
-        !self.abandoned.load(Ordering::Acquire)
+struct ClaimState {
+    next: usize,
+    emitted: usize,
+    /// Set when the caller stops early (a worker panicked): waiting workers give up.
+    abandoned: bool,
+}
+
+impl Claims {
+    fn lock(&self) -> std::sync::MutexGuard<'_, ClaimState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn advance(&self, emitted: usize) {
-        *self.emitted.lock().unwrap_or_else(PoisonError::into_inner) = emitted;
+    /// The next run if one may be started now; `Err(true)` when none is left (or the
+    /// caller gave up), `Err(false)` when the window is full.
+    fn try_claim(st: &mut ClaimState, len: usize, window: usize) -> Result<usize, bool> {
+        if st.abandoned || st.next >= len {
+            return Err(true);
+        }
+        if st.next >= st.emitted + window {
+            return Err(false);
+        }
+        st.next += 1;
+        Ok(st.next - 1)
+    }
+
+    /// For the caller: a run to translate itself, without waiting.
+    fn claim_now(&self) -> Option<usize> {
+        Self::try_claim(&mut self.lock(), self.len, self.window).ok()
+    }
+
+    /// For a worker: the next run, waiting for the window to move; `None` when done.
+    fn claim_wait(&self) -> Option<usize> {
+        let mut st = self.lock();
+        loop {
+            match Self::try_claim(&mut st, self.len, self.window) {
+                Ok(i) => return Some(i),
+                Err(true) => return None,
+                Err(false) => st = self.moved.wait(st).unwrap_or_else(PoisonError::into_inner),
+            }
+        }
+    }
+
+    fn emitted(&self, n: usize) {
+        self.lock().emitted = n;
         self.moved.notify_all();
     }
 
     fn abandon(&self) {
-        self.abandoned.store(true, Ordering::Release);
-        // Taking the lock orders the flag before any waiter's next check.
-        drop(self.emitted.lock().unwrap_or_else(PoisonError::into_inner));
+        self.lock().abandoned = true;
         self.moved.notify_all();
     }
 }
 
+fn run_one(input: &[u8], (start, end): (usize, usize), opts: TranslateOptions) -> RunResult {
+    let run = input.get(..end).unwrap_or(input);
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut outputs = Vec::new();
+        let file = translate_run(run, start, opts, |o| outputs.push(o));
+        (outputs, file)
+    }))
+}
+
 /// Translates each `(start, end)` run of `input` (see
-/// [`interchange_runs`](crate::edi::x12::envelope::interchange_runs)) on `threads` threads;
-/// `sink` sees exactly what one sequential walk would hand it, in the same order.
+/// [`interchange_runs`](crate::edi::x12::envelope::interchange_runs)) on `threads` threads,
+/// the calling thread being one of them (one heap and one thread fewer than a pool beside
+/// it); `sink` sees exactly what one sequential walk would hand it, in the same order.
 pub(super) fn translate(
     input: &[u8],
     runs: &[(usize, usize)],
@@ -61,57 +98,51 @@ pub(super) fn translate(
     opts: TranslateOptions,
     mut sink: impl FnMut(Output),
 ) -> Result<Vec<Diagnostic>, X12Error> {
-    let next = AtomicUsize::new(0);
-    let window = threads.saturating_mul(AHEAD_PER_THREAD).max(1);
-    let progress = Progress {
-        emitted: Mutex::new(0),
+    let claims = Claims {
+        len: runs.len(),
+        window: threads.saturating_mul(AHEAD_PER_THREAD).max(2),
+        state: Mutex::new(ClaimState {
+            next: 0,
+            emitted: 0,
+            abandoned: false,
+        }),
         moved: Condvar::new(),
-        abandoned: AtomicBool::new(false),
     };
     let (tx, rx) = mpsc::channel::<(usize, RunResult)>();
     let mut file: Vec<Diagnostic> = Vec::new();
     let mut first_error = None;
     let mut any_ok = false;
     std::thread::scope(|scope| {
-        for _ in 0..threads.min(runs.len()) {
+        for _ in 1..threads.min(runs.len()) {
             let tx = tx.clone();
-            let (next, progress) = (&next, &progress);
+            let claims = &claims;
             scope.spawn(move || {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(&(start, end)) = runs.get(i) else {
-                        break;
-                    };
-                    if !progress.wait_turn(i, window) {
-                        break;
-                    }
-                    let run = input.get(..end).unwrap_or(input);
-                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        let mut outputs = Vec::new();
-                        let file = translate_run(run, start, opts, |o| outputs.push(o));
-                        (outputs, file)
-                    }));
-                    if tx.send((i, result)).is_err() {
+                while let Some(i) = claims.claim_wait() {
+                    let Some(&run) = runs.get(i) else { break };
+                    if tx.send((i, run_one(input, run, opts))).is_err() {
                         break;
                     }
                 }
             });
         }
         drop(tx);
-        let mut pending: BTreeMap<usize, (Vec<Output>, Result<Vec<Diagnostic>, X12Error>)> =
-            BTreeMap::new();
+        let mut pending: BTreeMap<usize, RunDone> = BTreeMap::new();
         let mut want = 0usize;
-        for (i, result) in rx {
-            match result {
+        let take =
+            |i: usize, result: RunResult, pending: &mut BTreeMap<usize, RunDone>| match result {
                 Ok(done) => {
                     pending.insert(i, done);
                 }
                 Err(panic) => {
-                    progress.abandon();
+                    claims.abandon();
                     std::panic::resume_unwind(panic);
                 }
+            };
+        while want < runs.len() {
+            while let Ok((i, result)) = rx.try_recv() {
+                take(i, result, &mut pending);
             }
-            while let Some((outputs, diags)) = pending.remove(&want) {
+            if let Some((outputs, diags)) = pending.remove(&want) {
                 outputs.into_iter().for_each(&mut sink);
                 match diags {
                     Ok(d) => {
@@ -123,7 +154,22 @@ pub(super) fn translate(
                     }
                 }
                 want += 1;
-                progress.advance(want);
+                claims.emitted(want);
+                continue;
+            }
+            // Nothing to hand on yet: translate a run here if one may start, else wait for
+            // a worker's.
+            if let Some(i) = claims.claim_now() {
+                if let Some(&run) = runs.get(i) {
+                    take(i, run_one(input, run, opts), &mut pending);
+                }
+                continue;
+            }
+            match rx.recv() {
+                Ok((i, result)) => take(i, result, &mut pending),
+                // Every worker is done: what is left was claimed here and is pending.
+                Err(_) if pending.contains_key(&want) => {}
+                Err(_) => break,
             }
         }
     });
