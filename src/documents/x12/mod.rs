@@ -134,10 +134,13 @@ pub fn translate_stream(
     opts: TranslateOptions,
     sink: impl FnMut(Output),
 ) -> Result<Vec<Diagnostic>, X12Error> {
-    translate_runs(input, opts, RUN_BYTES, sink)
+    translate_stream_runs(input, opts, RUN_BYTES, sink)
 }
 
-fn translate_runs(
+/// [`translate_stream`] with runs of about `run_bytes` (the fuzz target and tests use tiny
+/// runs to check that the parallel result equals one walk).
+#[doc(hidden)]
+pub fn translate_stream_runs(
     input: &[u8],
     opts: TranslateOptions,
     run_bytes: usize,

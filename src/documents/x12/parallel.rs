@@ -184,7 +184,7 @@ pub(super) fn translate(
 
 #[cfg(test)]
 mod tests {
-    use super::super::{TranslateOptions, translate_runs};
+    use super::super::{TranslateOptions, translate_stream_runs};
     use crate::edi::x12::envelope::interchange_runs;
 
     fn ic(control: u32, body: &str, iea_count: u32) -> String {
@@ -225,7 +225,7 @@ mod tests {
             ..TranslateOptions::default()
         };
         let mut out = Vec::new();
-        let file = translate_runs(input, opts, run_bytes, |o| out.push(format!("{o:?}")));
+        let file = translate_stream_runs(input, opts, run_bytes, |o| out.push(format!("{o:?}")));
         format!("{out:#?}\n{file:#?}")
     }
 

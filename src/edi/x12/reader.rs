@@ -1,6 +1,7 @@
 //! Streaming zero-copy X12 tokenizer over `&[u8]`: finds each ISA, reads its delimiters and yields segments as slices. Must not depend on I/O, async or the database, and must not allocate per segment or element.
 
 use super::{Delimiters, X12Error};
+use crate::edi::scan::find_byte;
 use memchr::memchr;
 
 /// Blank bytes tolerated between interchanges and around the file (not data).
@@ -14,63 +15,6 @@ fn is_blank(b: u8) -> bool {
 #[inline]
 fn id_is(id: &[u8], want: &[u8]) -> bool {
     id.len() == want.len() && id.iter().zip(want).all(|(a, b)| a == b)
-}
-
-const LO: u64 = 0x0101_0101_0101_0101;
-const HI: u64 = 0x8080_8080_8080_8080;
-
-/// Bytes scanned eight at a time (SWAR) before handing a long search to memchr, whose
-/// per-call setup dominates on ordinary segments and elements (a few to ~80 bytes).
-const SHORT_SCAN: usize = 64;
-
-/// 0x80 in every byte of `word` that is zero, 0x00 elsewhere (exact, no false positives).
-#[inline(always)]
-fn zero_bytes(word: u64) -> u64 {
-    !(((word & !HI).wrapping_add(!HI)) | word | !HI)
-}
-
-/// Index of the first `needle` in `hay`: words of eight bytes for the first `SHORT_SCAN`
-/// bytes, then memchr for whatever is left.
-#[inline(always)]
-fn find_byte(hay: &[u8], needle: u8) -> Option<usize> {
-    let pat = LO.wrapping_mul(u64::from(needle));
-    let head = hay.get(..SHORT_SCAN).unwrap_or(hay);
-    let mut chunks = head.chunks_exact(8);
-    let mut base = 0usize;
-    for c in &mut chunks {
-        let Ok(word) = <[u8; 8]>::try_from(c) else {
-            break;
-        };
-        let m = zero_bytes(u64::from_le_bytes(word) ^ pat);
-        if m != 0 {
-            // Little-endian load: the lowest flagged byte is the first match in memory.
-            return Some(base + (m.trailing_zeros() / 8) as usize);
-        }
-        base += 8;
-    }
-    for (i, &b) in chunks.remainder().iter().enumerate() {
-        if b == needle {
-            return Some(base + i);
-        }
-    }
-    if hay.len() <= SHORT_SCAN {
-        return None;
-    }
-    memchr(needle, hay.get(SHORT_SCAN..).unwrap_or(&[])).map(|i| i + SHORT_SCAN)
-}
-
-/// Number of `needle` bytes in `hay`, eight at a time.
-#[inline]
-fn count_byte(hay: &[u8], needle: u8) -> usize {
-    let pat = LO.wrapping_mul(u64::from(needle));
-    let mut chunks = hay.chunks_exact(8);
-    let mut n = 0usize;
-    for c in &mut chunks {
-        if let Ok(word) = <[u8; 8]>::try_from(c) {
-            n += zero_bytes(u64::from_le_bytes(word) ^ pat).count_ones() as usize;
-        }
-    }
-    n + chunks.remainder().iter().filter(|&&b| b == needle).count()
 }
 
 /// Outcome of reading one non-ISA segment at the current position.
@@ -112,15 +56,10 @@ impl<'a> Segment<'a> {
     /// The elements in order (the first is element 1), as slices of the input.
     #[inline]
     pub fn elements(&self) -> Elements<'a> {
-        let sep = self.delimiters.element;
-        Elements {
-            body: self.rest.get(1..).unwrap_or(&[]),
-            start: 0,
-            scanned: 0,
-            mask: 0,
-            sep,
-            pat: LO.wrapping_mul(u64::from(sep)),
-            done: self.rest.is_empty(),
+        // `rest` starts with the separator that opens element 1; empty means no elements.
+        match self.rest.split_first() {
+            Some((_, body)) => Elements::new(body, self.delimiters.element),
+            None => Elements::empty(),
         }
     }
 
@@ -191,76 +130,8 @@ impl<'a> Segment<'a> {
     }
 }
 
-/// Iterator over a segment's elements (1-based order). Separators are found eight bytes at
-/// a time and every separator of a word comes from one mask, so an element costs a few
-/// instructions however short it is (the old per-element search reloaded overlapping words).
-#[derive(Debug, Clone)]
-pub struct Elements<'a> {
-    /// The bytes after the separator that opens element 1.
-    body: &'a [u8],
-    /// Where the next element starts in `body`.
-    start: usize,
-    /// Bytes of `body` already turned into masks (a multiple of 8).
-    scanned: usize,
-    /// Separators (0x80 per byte) of the word ending at `scanned` not handed out yet.
-    mask: u64,
-    sep: u8,
-    pat: u64,
-    done: bool,
-}
-
-impl<'a> Iterator for Elements<'a> {
-    type Item = &'a [u8];
-    #[inline]
-    fn next(&mut self) -> Option<&'a [u8]> {
-        if self.done {
-            return None;
-        }
-        loop {
-            if self.mask != 0 {
-                let at = self.scanned - 8 + (self.mask.trailing_zeros() / 8) as usize;
-                self.mask &= self.mask - 1;
-                let el = self.body.get(self.start..at);
-                self.start = at + 1;
-                return el;
-            }
-            match self.body.get(self.scanned..self.scanned + 8) {
-                Some(w) => {
-                    let word = <[u8; 8]>::try_from(w).map_or(0, u64::from_le_bytes);
-                    self.mask = zero_bytes(word ^ self.pat);
-                    self.scanned += 8;
-                }
-                None => break,
-            }
-        }
-        // Fewer than eight bytes left: look at them one by one.
-        let from = self.start.max(self.scanned);
-        let tail = self.body.get(from..).unwrap_or(&[]);
-        match tail.iter().position(|&b| b == self.sep) {
-            Some(i) => {
-                let at = from + i;
-                let el = self.body.get(self.start..at);
-                self.start = at + 1;
-                el
-            }
-            None => {
-                self.done = true;
-                self.body.get(self.start..)
-            }
-        }
-    }
-
-    /// Same as driving `next` to the end: every separator left opens one more element.
-    #[inline]
-    fn count(self) -> usize {
-        if self.done {
-            return 0;
-        }
-        let from = self.start.max(self.scanned);
-        1 + self.mask.count_ones() as usize
-            + count_byte(self.body.get(from..).unwrap_or(&[]), self.sep)
-    }
-}
+/// Iterator over a segment's elements (1-based order): the shared word-at-a-time splitter.
+pub type Elements<'a> = crate::edi::scan::SplitBy<'a>;
 
 /// Splits a slice on an optional separator (components, repetitions).
 #[derive(Debug, Clone)]
@@ -1242,7 +1113,7 @@ mod tests {
                     hay.iter().position(|&b| b == needle)
                 );
                 assert_eq!(
-                    count_byte(&hay, needle),
+                    crate::edi::scan::count_byte(&hay, needle),
                     hay.iter().filter(|&&b| b == needle).count()
                 );
             }
