@@ -1,4 +1,6 @@
-//! EDI syntax layer (X12 today): pure byte parsing and writing. Must not depend on I/O, async, the database or the pipeline.
+//! EDI syntax layer (X12 and EDIFACT): pure byte parsing and writing. Must not depend on I/O, async, the database or the pipeline.
 
+pub mod diag;
+pub mod edifact;
 pub mod scan;
 pub mod x12;

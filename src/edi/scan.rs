@@ -45,6 +45,36 @@ pub(crate) fn find_byte(hay: &[u8], needle: u8) -> Option<usize> {
     memchr(needle, hay.get(SHORT_SCAN..).unwrap_or(&[])).map(|i| i + SHORT_SCAN)
 }
 
+/// Index of the first `a` or `b` in `hay`: words of eight bytes for the first `SHORT_SCAN`
+/// bytes, then memchr2 (EDIFACT looks for a terminator or a release character).
+#[inline(always)]
+pub(crate) fn find_either(hay: &[u8], a: u8, b: u8) -> Option<usize> {
+    let (pa, pb) = (LO.wrapping_mul(u64::from(a)), LO.wrapping_mul(u64::from(b)));
+    let head = hay.get(..SHORT_SCAN).unwrap_or(hay);
+    let mut chunks = head.chunks_exact(8);
+    let mut base = 0usize;
+    for c in &mut chunks {
+        let Ok(word) = <[u8; 8]>::try_from(c) else {
+            break;
+        };
+        let w = u64::from_le_bytes(word);
+        let m = zero_bytes(w ^ pa) | zero_bytes(w ^ pb);
+        if m != 0 {
+            return Some(base + (m.trailing_zeros() / 8) as usize);
+        }
+        base += 8;
+    }
+    for (i, &x) in chunks.remainder().iter().enumerate() {
+        if x == a || x == b {
+            return Some(base + i);
+        }
+    }
+    if hay.len() <= SHORT_SCAN {
+        return None;
+    }
+    memchr::memchr2(a, b, hay.get(SHORT_SCAN..).unwrap_or(&[])).map(|i| i + SHORT_SCAN)
+}
+
 /// Number of `needle` bytes in `hay`, eight at a time.
 #[inline]
 pub(crate) fn count_byte(hay: &[u8], needle: u8) -> usize {
@@ -152,5 +182,27 @@ impl<'a> Iterator for SplitBy<'a> {
         let from = self.start.max(self.scanned);
         1 + self.mask.count_ones() as usize
             + count_byte(self.body.get(from..).unwrap_or(&[]), self.sep)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// The word-at-a-time searches agree with the plain ones on any bytes.
+        #[test]
+        fn searches_agree_with_plain_ones(
+            hay in proptest::collection::vec(proptest::sample::select(b"ab?'+:\x80\xff\x00".to_vec()), 0..200),
+        ) {
+            for (a, b) in [(b'?', b'\''), (b'+', b':'), (0x80, 0xff), (0, b'z')] {
+                proptest::prop_assert_eq!(find_either(&hay, a, b), hay.iter().position(|&x| x == a || x == b));
+                proptest::prop_assert_eq!(find_byte(&hay, a), hay.iter().position(|&x| x == a));
+                proptest::prop_assert_eq!(count_byte(&hay, a), hay.iter().filter(|&&x| x == a).count());
+            }
+            let pieces: Vec<&[u8]> = SplitBy::new(&hay, b'+').collect();
+            let plain: Vec<&[u8]> = hay.split(|&x| x == b'+').collect();
+            proptest::prop_assert_eq!(pieces, plain);
+        }
     }
 }
