@@ -30,6 +30,8 @@ fuzz_target!(|data: &[u8]| {
     let me = Identity {
         x12_qualifier: "ZZ".into(),
         x12_id: "WHARF".into(),
+        edifact_id: "WHARF".into(),
+        edifact_qualifier: None,
         usage: Usage::Production,
     };
     if let Ok(t) = translate(data) {

@@ -11,6 +11,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
+use crate::documents::edifact as edidoc;
 use crate::documents::x12 as x12doc;
 use crate::edi::x12::Severity;
 use crate::edi::x12::ack::{write_functional_ack, write_ta1};
@@ -323,11 +324,28 @@ fn read_input(file: &Path) -> anyhow::Result<Vec<u8>> {
     Ok(raw)
 }
 
-/// Refuses what is not X12 with a precise message.
+/// The format of a file from its first bytes.
+fn sniff_file(file: &Path) -> anyhow::Result<Format> {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(4096);
+    std::fs::File::open(file)
+        .and_then(|f| f.take(4096).read_to_end(&mut head))
+        .map_err(|e| UsageError(format!("cannot read {}: {e}", file.display())))?;
+    Ok(Format::sniff(&head))
+}
+
+/// Refuses what is neither X12 nor EDIFACT with a precise message.
 fn check_format(file: &Path, raw: &[u8]) -> anyhow::Result<()> {
     match Format::sniff(raw) {
         Format::X12 => {}
-        Format::Edifact | Format::Xml => {
+        Format::Edifact => {
+            return Err(UsageError(format!(
+                "{}: EDIFACT is read by `wharf translate` and `wharf ack`; this command reads X12",
+                file.display()
+            ))
+            .into());
+        }
+        Format::Xml => {
             let f = Format::sniff(raw);
             return Err(UsageError(format!(
                 "{}: {f} is recognised but its translation is not available yet",
@@ -388,6 +406,9 @@ fn for_each_chunk(
 }
 
 fn translate(file: &Path) -> anyhow::Result<ExitCode> {
+    if sniff_file(file)? == Format::Edifact {
+        return edifact_translate(file);
+    }
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut problems = 0;
     let mut held: Vec<crate::model::Document> = Vec::new();
@@ -453,7 +474,107 @@ fn translate(file: &Path) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// `wharf translate` for an EDIFACT file: canonical JSON per line on standard output, every
+/// finding on standard error, exit status 1 when there are errors.
+fn edifact_translate(file: &Path) -> anyhow::Result<ExitCode> {
+    let raw = std::fs::read(file)
+        .map_err(|e| UsageError(format!("cannot read {}: {e}", file.display())))?;
+    let t = edidoc::translate_with(&raw, edidoc::TranslateOptions::default())
+        .map_err(|e| UsageError(format!("{}: {e}", file.display())))?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for ic in &t.interchanges {
+        for d in &ic.documents {
+            serde_json::to_writer(&mut out, d)?;
+            writeln!(out)?;
+        }
+        for e in &ic.errors {
+            let level = match e.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+                Severity::Info => "note",
+            };
+            let code = edidoc::contrl_code(e)
+                .map(|c| format!(" [0085 code {c}]"))
+                .unwrap_or_default();
+            eprintln!("{}: {level}: {e}{code}", file.display());
+        }
+    }
+    out.flush()?;
+    for d in &t.diagnostics {
+        eprintln!("{}: {d}", file.display());
+    }
+    Ok(if edidoc::error_count(&t) == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// `wharf ack` for an EDIFACT file: the CONTRL the gateway would send for each interchange
+/// (sender and recipient swapped in its UNB; the UCI names the received parties as received).
+fn edifact_ack(s: &Settings, file: &Path) -> anyhow::Result<ExitCode> {
+    use crate::edi::edifact::envelope::Party;
+    use crate::edi::edifact::writer::{OutInterchange, write};
+    let raw = std::fs::read(file)
+        .map_err(|e| UsageError(format!("cannot read {}: {e}", file.display())))?;
+    let t = edidoc::translate_with(
+        &raw,
+        edidoc::TranslateOptions {
+            contrl: edidoc::ContrlPolicy::Always,
+        },
+    )
+    .map_err(|e| UsageError(format!("{}: {e}", file.display())))?;
+    let me = &s.identity;
+    let mut out = std::io::stdout().lock();
+    let now = time::OffsetDateTime::now_utc();
+    // References count up from 1 here; the pipeline takes them from the store.
+    for (n, ic) in t.interchanges.iter().enumerate() {
+        let Some(contrl) = &ic.contrl else { continue };
+        let reference = (n + 1).to_string();
+        let version = ic.header.syntax_version.clamp(3, 4);
+        let date = if version >= 4 {
+            format!(
+                "{:04}{:02}{:02}",
+                now.year(),
+                u8::from(now.month()),
+                now.day()
+            )
+        } else {
+            format!(
+                "{:02}{:02}{:02}",
+                now.year() % 100,
+                u8::from(now.month()),
+                now.day()
+            )
+        };
+        let envelope = OutInterchange {
+            chars: ic.header.chars,
+            charset: crate::edi::edifact::Charset::from_id(ic.header.syntax_id.as_bytes())
+                .unwrap_or(crate::edi::edifact::Charset::Unoa),
+            syntax_version: version,
+            sender: Party {
+                id: me.edifact_id.clone(),
+                qualifier: me.edifact_qualifier.clone(),
+            },
+            recipient: ic.header.sender.clone(),
+            date,
+            time: format!("{:02}{:02}", now.hour(), now.minute()),
+            reference: reference.clone(),
+            application_ref: None,
+            ack_request: false,
+            test: ic.header.test,
+            una: ic.header.una,
+            newline: true,
+        };
+        out.write_all(&write(&envelope, &[contrl.message(&reference)])?)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn ack(s: &Settings, file: &Path, partner: Option<&str>) -> anyhow::Result<ExitCode> {
+    if sniff_file(file)? == Format::Edifact {
+        return edifact_ack(s, file);
+    }
     // The partner's profile decides 997 or 999: named, or found from the envelope's sender.
     let profile = match partner {
         Some(id) => Some(named_profile(s, id)?),

@@ -69,6 +69,8 @@ struct RawPipeline {
 struct RawIdentity {
     x12_qualifier: Option<String>,
     x12_id: Option<String>,
+    edifact_id: Option<String>,
+    edifact_qualifier: Option<String>,
     usage: Option<String>,
 }
 
@@ -155,6 +157,11 @@ impl Usage {
 pub struct Identity {
     pub x12_qualifier: String,
     pub x12_id: String,
+    /// UNB sender identification (0004) in the interchanges this gateway sends; the X12 id
+    /// unless set.
+    pub edifact_id: String,
+    /// UNB partner identification code qualifier (0007), e.g. "14" for a GLN; none unless set.
+    pub edifact_qualifier: Option<String>,
     pub usage: Usage,
 }
 
@@ -355,6 +362,28 @@ fn validate(raw: RawSettings, origin: &str) -> Result<Settings, ConfigError> {
             format!("`{x12_id}` must be 1 to 15 printable ASCII characters (ISA06/ISA08)"),
         ));
     }
+    let edifact_id = raw
+        .identity
+        .edifact_id
+        .unwrap_or_else(|| x12_id.trim().to_owned());
+    if edifact_id.is_empty()
+        || edifact_id.len() > 35
+        || !edifact_id.bytes().all(|b| (0x20..0x7f).contains(&b))
+    {
+        return Err(err(
+            "identity.edifact_id",
+            format!("`{edifact_id}` must be 1 to 35 printable ASCII characters (UNB 0004)"),
+        ));
+    }
+    let edifact_qualifier = raw.identity.edifact_qualifier;
+    if let Some(q) = &edifact_qualifier
+        && (q.is_empty() || q.len() > 4 || !q.bytes().all(|b| b.is_ascii_alphanumeric()))
+    {
+        return Err(err(
+            "identity.edifact_qualifier",
+            format!("`{q}` must be 1 to 4 letters or digits (UNB 0007)"),
+        ));
+    }
     let usage = match raw.identity.usage.as_deref().unwrap_or("P") {
         "P" | "production" => Usage::Production,
         "T" | "test" => Usage::Test,
@@ -397,6 +426,8 @@ fn validate(raw: RawSettings, origin: &str) -> Result<Settings, ConfigError> {
         identity: Identity {
             x12_qualifier: qualifier,
             x12_id,
+            edifact_id,
+            edifact_qualifier,
             usage,
         },
         duplicate_window_days: raw.duplicates.window_days.unwrap_or(30),

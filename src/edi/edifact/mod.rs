@@ -4,6 +4,7 @@ pub mod charset;
 pub mod contrl;
 pub mod envelope;
 pub mod reader;
+pub mod rules;
 pub mod writer;
 
 pub use crate::edi::diag::{AckCode, Diagnostic, Location, Severity};

@@ -1,0 +1,232 @@
+//! EDIFACT → canonical documents plus the CONTRL each interchange needs: envelope and character-set faults from the walk, element rules per segment, then the message mappings (ORDERS today). Pure: must not depend on I/O, async or the database.
+
+pub mod orders;
+
+use crate::edi::edifact::contrl::{Contrl, ContrlBuilder};
+use crate::edi::edifact::envelope::{Event, UnbHeader, walk};
+use crate::edi::edifact::{AckCode, Diagnostic, EdifactError, Location, Segment, Severity, rules};
+use crate::model::{Document, SourceRef};
+use serde::Serialize;
+
+/// When a CONTRL goes back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ContrlPolicy {
+    /// When UNB asks for one (0031 = 1).
+    #[default]
+    WhenAsked,
+    /// For every interchange (the partner's profile says so).
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TranslateOptions {
+    pub contrl: ContrlPolicy,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InterchangeOutcome {
+    pub header: UnbHeader,
+    /// Canonical documents from accepted messages of an accepted interchange.
+    pub documents: Vec<Document>,
+    /// The CONTRL to send back, when one is due (never in reply to CONTRL messages).
+    pub contrl: Option<Contrl>,
+    /// Message types (UNH S009 0065) in order of first appearance.
+    pub message_types: Vec<String>,
+    /// Every diagnostic of the interchange, errors and notes.
+    pub errors: Vec<Diagnostic>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EdifactTranslation {
+    pub interchanges: Vec<InterchangeOutcome>,
+    /// Findings outside interchanges (junk, an unusable UNA).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Mapping faults of one message, located like the envelope's (so they become UCS/UCD).
+pub struct Faults {
+    base: Location,
+    pub found: Vec<Diagnostic>,
+}
+
+impl Faults {
+    pub fn new(base: Location) -> Self {
+        Faults {
+            base,
+            found: Vec::new(),
+        }
+    }
+
+    /// A fault in component `k` of element `n` of `seg`.
+    pub fn element(&mut self, seg: &Segment<'_>, n: usize, k: usize, code: u16, message: String) {
+        let loc = Location {
+            offset: Some(seg.offset),
+            segment_id: Some(seg.tag_str().into_owned()),
+            segment_position: Some(seg.position),
+            element: u32::try_from(n).ok(),
+            component: u32::try_from(k).ok(),
+            bad_value: seg.text(n, k).map(|t| t.into_owned()),
+            ..self.base.clone()
+        };
+        let message = format!(
+            "{message} (segment {} at position {}, message {})",
+            seg.tag_str(),
+            seg.position,
+            self.base.set_control.as_deref().unwrap_or("?")
+        );
+        self.found
+            .push(Diagnostic::error(Some(AckCode::Contrl(code)), loc, message));
+    }
+
+    /// A fault of the message as a whole (UCM).
+    pub fn message(&mut self, code: u16, message: String) {
+        self.found.push(Diagnostic::error(
+            Some(AckCode::Contrl(code)),
+            self.base.clone(),
+            message,
+        ));
+    }
+
+    pub fn is_clean(&self) -> bool {
+        !self.found.iter().any(|d| d.severity == Severity::Error)
+    }
+}
+
+/// Translates every interchange of an EDIFACT file. `Err` only when no interchange can be
+/// found at all.
+pub fn translate_with(
+    input: &[u8],
+    opts: TranslateOptions,
+) -> Result<EdifactTranslation, EdifactError> {
+    let mut interchanges = Vec::new();
+    let mut diagnostics = Vec::new();
+    let mut documents: Vec<Document> = Vec::new();
+    let mut errors: Vec<Diagnostic> = Vec::new();
+    let mut types: Vec<String> = Vec::new();
+    let mut builder = ContrlBuilder::default();
+    let mut only_contrl = true;
+    walk(input, |event| match event {
+        Event::InterchangeStart(_) => {
+            documents.clear();
+            errors.clear();
+            types.clear();
+            builder = ContrlBuilder::default();
+            only_contrl = true;
+        }
+        Event::GroupStart(..) => {}
+        Event::Message(ic, group, msg) => {
+            if !types.contains(&msg.message_type) {
+                types.push(msg.message_type.clone());
+            }
+            only_contrl &= msg.message_type == "CONTRL";
+            let base = Location {
+                interchange_control: Some(ic.header.reference.clone()),
+                group_control: group.map(|g| g.reference.clone()),
+                set_control: Some(msg.reference.clone()),
+                ..Location::default()
+            };
+            let mut faults = Faults::new(base);
+            for seg in msg.segments.iter().filter(|s| !s.is("UNH") && !s.is("UNT")) {
+                for b in rules::check(seg) {
+                    faults.element(
+                        seg,
+                        b.element as usize,
+                        b.component as usize,
+                        b.code,
+                        b.message,
+                    );
+                }
+            }
+            let mut checked = msg.clone();
+            let sound = msg.is_sound() && faults.is_clean() && !ic.rejected();
+            if sound {
+                let source = SourceRef {
+                    standard: "EDIFACT".into(),
+                    version: format!("{}:{}", msg.version, msg.release).into(),
+                    interchange_control: ic.header.reference.as_str().into(),
+                    group_control: group
+                        .map(|g| g.reference.as_str())
+                        .unwrap_or_default()
+                        .into(),
+                    set_control: msg.reference.as_str().into(),
+                    sender_id: ic.header.sender.id.as_str().into(),
+                    receiver_id: ic.header.recipient.id.as_str().into(),
+                };
+                let body = msg
+                    .segments
+                    .get(1..msg.segments.len().saturating_sub(1))
+                    .unwrap_or_default();
+                match msg.message_type.as_str() {
+                    "ORDERS" => {
+                        if let Some(order) = orders::map_orders(body, source, &mut faults) {
+                            documents.push(Document::Order(order));
+                        }
+                    }
+                    "CONTRL" => {}
+                    other => faults.found.push(Diagnostic::info(
+                        faults.base.clone(),
+                        format!(
+                            "no canonical mapping yet for {other} ({}), message {}",
+                            msg.type_id(),
+                            msg.reference
+                        ),
+                    )),
+                }
+            }
+            checked.diagnostics.extend(faults.found);
+            builder.message(group.is_some(), &checked);
+            errors.extend(checked.diagnostics);
+        }
+        Event::GroupEnd(_, g) => {
+            builder.group_end(g);
+            errors.extend(g.diagnostics.iter().cloned());
+        }
+        Event::InterchangeEnd(ic) => {
+            errors.extend(ic.diagnostics.iter().cloned());
+            let due = match opts.contrl {
+                ContrlPolicy::WhenAsked => ic.header.ack_requested,
+                ContrlPolicy::Always => true,
+                ContrlPolicy::Never => false,
+            };
+            let contrl = std::mem::take(&mut builder).finish(ic);
+            // A rejected interchange delivers nothing; a CONTRL is never answered.
+            let rejected = ic.rejected();
+            interchanges.push(InterchangeOutcome {
+                header: ic.header.clone(),
+                documents: if rejected {
+                    Vec::new()
+                } else {
+                    std::mem::take(&mut documents)
+                },
+                contrl: (due && !(only_contrl && !types.is_empty())).then_some(contrl),
+                message_types: std::mem::take(&mut types),
+                errors: std::mem::take(&mut errors),
+            });
+            documents.clear();
+        }
+        Event::File(d) => diagnostics.push(d.clone()),
+    })?;
+    Ok(EdifactTranslation {
+        interchanges,
+        diagnostics,
+    })
+}
+
+/// Counts errors in an outcome (the CLI's exit status).
+pub fn error_count(t: &EdifactTranslation) -> usize {
+    t.interchanges
+        .iter()
+        .flat_map(|i| i.errors.iter())
+        .chain(t.diagnostics.iter())
+        .filter(|d| d.severity == Severity::Error)
+        .count()
+}
+
+/// The 0085 code carried by a diagnostic, if any (for tests and reports).
+pub fn contrl_code(d: &Diagnostic) -> Option<u16> {
+    match d.code {
+        Some(AckCode::Contrl(c)) => Some(c),
+        _ => None,
+    }
+}
