@@ -267,3 +267,150 @@ pub fn map_orders(segments: &[Segment<'_>], source: SourceRef, f: &mut Faults) -
     }
     f.is_clean().then_some(order)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{TranslateOptions, contrl_code, translate_with};
+    use crate::model::{Document, ItemIdQualifier, OrderPurpose, PartyRole};
+    use rust_decimal::Decimal;
+
+    /// An EANCOM D96A ORDERS written for this test: decimal comma (UNA3), GLNs, PIA codes,
+    /// free text with released characters.
+    const ORDERS: &str = "UNA:+,? '\n\
+UNB+UNOC:3+4012345000009:14+5412345000013:14+261126:0930+ORD0001++ORDERS++1'\n\
+UNH+1+ORDERS:D:96A:UN:EAN008'\n\
+BGM+220+PO-4711+9'\n\
+DTM+137:20261126:102'\n\
+DTM+2:202612031200:203'\n\
+FTX+PUR+1++DELIVER TO DOCK 4?+5'\n\
+NAD+BY+4012345000009::9'\n\
+NAD+SU+5412345000013::9++Acme Supplies Ltd'\n\
+NAD+DP+4012345000108::9++Store 108+1 Main Street+Bruxelles++1000+BE'\n\
+CUX+2:EUR:9'\n\
+LIN+1++5412345678908:EN'\n\
+PIA+1+ACME-001:SA+B-77:IN'\n\
+IMD+F++:::Widget blue'\n\
+QTY+21:12:PCE'\n\
+PRI+AAA:12,50'\n\
+LIN+2++5412345678915:EN'\n\
+QTY+21:3'\n\
+PRI+AAB:7,25'\n\
+UNS+S'\n\
+CNT+2:2'\n\
+UNT+20+1'\n\
+UNZ+1+ORD0001'\n";
+
+    #[test]
+    fn an_eancom_order_becomes_a_canonical_order() {
+        let t = translate_with(ORDERS.as_bytes(), TranslateOptions::default()).expect("reads");
+        let ic = &t.interchanges[0];
+        assert!(ic.errors.is_empty(), "{:?}", ic.errors);
+        let [Document::Order(o)] = ic.documents.as_slice() else {
+            panic!("one order expected: {:?}", ic.documents);
+        };
+        assert_eq!(o.po_number, "PO-4711");
+        assert_eq!(o.purpose, OrderPurpose::Original);
+        assert_eq!(o.order_type.as_deref(), Some("220"));
+        assert_eq!(o.po_date.as_deref(), Some("2026-11-26"));
+        assert_eq!(o.requested_delivery_date.as_deref(), Some("2026-12-03"));
+        assert_eq!(o.currency.as_deref(), Some("EUR"));
+        assert_eq!(o.notes, vec!["DELIVER TO DOCK 4+5"]);
+        let dp = o
+            .parties
+            .iter()
+            .find(|p| p.role == PartyRole::ShipTo)
+            .expect("DP");
+        assert_eq!(dp.id.as_deref(), Some("4012345000108"));
+        assert_eq!(dp.id_qualifier.as_deref(), Some("9"));
+        assert_eq!(dp.name.as_deref(), Some("Store 108"));
+        assert_eq!(dp.city.as_deref(), Some("Bruxelles"));
+        assert_eq!(dp.country.as_deref(), Some("BE"));
+        assert_eq!(o.lines.len(), 2);
+        let l1 = &o.lines[0];
+        assert_eq!(l1.quantity, Decimal::new(12, 0));
+        assert_eq!(l1.uom.as_deref(), Some("PCE"));
+        assert_eq!(l1.unit_price, Some(Decimal::new(1250, 2)));
+        assert_eq!(l1.description.as_deref(), Some("Widget blue"));
+        let ids: Vec<(ItemIdQualifier, &str)> = l1
+            .item_ids
+            .iter()
+            .map(|i| (i.qualifier.clone(), i.value.as_str()))
+            .collect();
+        assert_eq!(
+            ids,
+            vec![
+                (ItemIdQualifier::Gtin, "5412345678908"),
+                (ItemIdQualifier::VendorPart, "ACME-001"),
+                (ItemIdQualifier::BuyerPart, "B-77"),
+            ]
+        );
+        assert_eq!(o.lines[1].unit_price, Some(Decimal::new(725, 2)));
+        assert_eq!(o.source.standard, "EDIFACT");
+        assert_eq!(o.source.version, "D:96A");
+        assert_eq!(o.source.interchange_control, "ORD0001");
+        // UNB asked for a CONTRL (0031 = 1): one comes back, accepting the message.
+        let c = ic.contrl.as_ref().expect("CONTRL asked for");
+        assert_eq!(c.messages.len(), 1);
+        assert!(c.messages[0].segments.is_empty());
+    }
+
+    #[test]
+    fn content_faults_reject_the_message_with_located_codes() {
+        let bad = ORDERS
+            .replace("CNT+2:2'", "CNT+2:5'")
+            .replace("QTY+21:3'", "QTY+21:3X'")
+            .replace("BGM+220+PO-4711+9'", "BGM+220++9'");
+        let t = translate_with(bad.as_bytes(), TranslateOptions::default()).expect("reads");
+        let ic = &t.interchanges[0];
+        assert!(ic.documents.is_empty());
+        let found: Vec<(Option<u16>, Option<String>, Option<u32>, Option<u32>)> = ic
+            .errors
+            .iter()
+            .map(|d| {
+                (
+                    contrl_code(d),
+                    d.location.segment_id.clone(),
+                    d.location.element,
+                    d.location.component,
+                )
+            })
+            .collect();
+        // The element rules catch the non-numeric quantity before the mapping runs.
+        assert!(
+            found.contains(&(Some(37), Some("QTY".into()), Some(1), Some(2))),
+            "{found:?}"
+        );
+        let c = ic.contrl.as_ref().expect("CONTRL");
+        assert_eq!(c.messages[0].action.code(), "4");
+        // A clean message with only mapping faults: the missing order number and the count.
+        let bad = ORDERS
+            .replace("CNT+2:2'", "CNT+2:5'")
+            .replace("BGM+220+PO-4711+9'", "BGM+220++9'");
+        let t = translate_with(bad.as_bytes(), TranslateOptions::default()).expect("reads");
+        let codes: Vec<(Option<u16>, Option<String>)> = t.interchanges[0]
+            .errors
+            .iter()
+            .map(|d| (contrl_code(d), d.location.segment_id.clone()))
+            .collect();
+        assert!(codes.contains(&(Some(13), Some("BGM".into()))), "{codes:?}");
+        assert!(codes.contains(&(Some(12), Some("CNT".into()))), "{codes:?}");
+    }
+
+    #[test]
+    fn dates_in_the_usual_formats_become_iso() {
+        assert_eq!(
+            super::iso_date("20261126", Some("102")).as_deref(),
+            Some("2026-11-26")
+        );
+        assert_eq!(
+            super::iso_date("202611261200", Some("203")).as_deref(),
+            Some("2026-11-26")
+        );
+        assert_eq!(
+            super::iso_date("261126", Some("101")).as_deref(),
+            Some("2026-11-26")
+        );
+        assert_eq!(super::iso_date("20261131", Some("102")), None);
+        assert_eq!(super::iso_date("2026112", Some("102")), None);
+    }
+}

@@ -209,3 +209,6 @@ pub fn normalise_number(raw: &str) -> Option<String> {
     }
     (digits > 0 && points <= 1).then_some(out)
 }
+
+#[cfg(test)]
+mod tests;
