@@ -1,9 +1,12 @@
-//! EDIFACT → canonical documents plus the CONTRL each interchange needs: envelope and character-set faults from the walk, element rules per segment, then the message mappings (ORDERS today). Pure: must not depend on I/O, async or the database.
+//! EDIFACT ⇄ canonical documents plus the CONTRL each interchange needs: envelope and character-set faults from the walk, element rules per segment, then the message mappings (ORDERS and DESADV in; ORDRSP and DESADV out). Pure: must not depend on I/O, async or the database.
 
+pub mod desadv;
 pub mod orders;
+pub mod ordrsp;
 
 use crate::edi::edifact::contrl::{Contrl, ContrlBuilder};
 use crate::edi::edifact::envelope::{Event, UnbHeader, walk};
+use crate::edi::edifact::writer::OutMessage;
 use crate::edi::edifact::{AckCode, Diagnostic, EdifactError, Location, Segment, Severity, rules};
 use crate::model::{Document, SourceRef};
 use serde::Serialize;
@@ -163,6 +166,11 @@ pub fn translate_with(
                             documents.push(Document::Order(order));
                         }
                     }
+                    "DESADV" => {
+                        if let Some(n) = desadv::map_desadv(body, source, &mut faults) {
+                            documents.push(Document::ShipNotice(n));
+                        }
+                    }
                     "CONTRL" => {}
                     other => faults.found.push(Diagnostic::info(
                         faults.base.clone(),
@@ -210,6 +218,36 @@ pub fn translate_with(
     Ok(EdifactTranslation {
         interchanges,
         diagnostics,
+    })
+}
+
+/// An outbound canonical document as an EDIFACT message: ORDRSP for an order
+/// acknowledgement, DESADV for a ship notice (EANCOM D96A identifiers).
+pub fn outbound_message(doc: &Document, reference: &str) -> Result<OutMessage, EdifactError> {
+    let (kind, segments) = match doc {
+        Document::OrderAck(a) => ("ORDRSP", ordrsp::to_segments(a)?),
+        Document::ShipNotice(n) => ("DESADV", desadv::to_segments(n)?),
+        other => {
+            return Err(EdifactError::InvalidOutbound {
+                field: "document",
+                reason: format!(
+                    "no EDIFACT message is written for a {}",
+                    match other {
+                        Document::Order(_) => "purchase order",
+                        Document::Invoice(_) => "invoice",
+                        _ => "functional acknowledgement",
+                    }
+                ),
+            });
+        }
+    };
+    Ok(OutMessage {
+        reference: reference.to_owned(),
+        identifier: [kind, "D", "96A", "UN", "EAN005"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect(),
+        segments,
     })
 }
 

@@ -1,0 +1,808 @@
+//! DESADV (EANCOM D96A/D01B) both ways: a canonical ship notice becomes BGM 351, DTM, RFF, NAD, TDT and the CPS packing hierarchy (PAC, PCI+33E and GIN+BJ for each SSCC-18, LIN, PIA, IMD, QTY+12, RFF+ON per line); a partner's DESADV becomes a ShipNotice the same way back. Pure.
+
+use super::Faults;
+use super::orders::{iso_date, item_id, number, party, text};
+use crate::edi::edifact::writer::OutSegment;
+use crate::edi::edifact::{EdifactError, Segment, code};
+use crate::edi::x12::gs1::Sscc;
+use crate::model::ship_notice::{
+    Carrier, Lading, Pack, ShipNotice, ShipNoticePurpose, ShippedItem, ShippedOrder,
+};
+use crate::model::{ItemId, ItemIdQualifier, Party, PartyRole, SourceRef, Text};
+use rust_decimal::Decimal;
+
+/// Message function code (1225) of BGM03.
+fn function_code(p: &ShipNoticePurpose) -> &str {
+    match p {
+        ShipNoticePurpose::Original | ShipNoticePurpose::AdvanceNotification => "9",
+        ShipNoticePurpose::Cancellation => "1",
+        ShipNoticePurpose::Replace => "5",
+        ShipNoticePurpose::Other(c) => c.as_str(),
+    }
+}
+
+fn purpose(code: Option<&str>) -> ShipNoticePurpose {
+    match code {
+        None | Some("9") => ShipNoticePurpose::Original,
+        Some("1") => ShipNoticePurpose::Cancellation,
+        Some("5") => ShipNoticePurpose::Replace,
+        Some(other) => ShipNoticePurpose::Other(other.into()),
+    }
+}
+
+/// NAD party function code for a canonical role.
+pub(crate) fn role_code(role: &PartyRole) -> &str {
+    match role {
+        PartyRole::BuyingParty => "BY",
+        PartyRole::ShipTo => "DP",
+        PartyRole::BillTo => "IV",
+        PartyRole::Seller => "SU",
+        PartyRole::Other(c) => c.as_str(),
+    }
+}
+
+/// NAD for a canonical party: C082 id with its agency, C080 names, C059 street, city,
+/// postal code, country.
+pub(crate) fn nad(p: &Party) -> OutSegment {
+    let names: Vec<&str> = p
+        .name
+        .iter()
+        .chain(p.additional_names.iter())
+        .map(Text::as_str)
+        .take(5)
+        .collect();
+    let street: Vec<&str> = p.address_lines.iter().map(Text::as_str).take(4).collect();
+    OutSegment::new("NAD")
+        .e(role_code(&p.role))
+        .c(&[
+            p.id.as_deref().unwrap_or_default(),
+            "",
+            p.id_qualifier.as_deref().unwrap_or_default(),
+        ])
+        .e("")
+        .c(&names)
+        .c(&street)
+        .o(p.city.as_deref())
+        .o(p.state.as_deref())
+        .o(p.postal_code.as_deref())
+        .o(p.country.as_deref())
+}
+
+/// Item number type (7143) for a canonical qualifier.
+pub(crate) fn item_type(q: &ItemIdQualifier) -> &str {
+    match q {
+        ItemIdQualifier::Gtin | ItemIdQualifier::Upc => "SRV",
+        ItemIdQualifier::BuyerPart => "IN",
+        ItemIdQualifier::VendorPart => "SA",
+        ItemIdQualifier::Other(c) => c.as_str(),
+    }
+}
+
+/// CCYYMMDD from an ISO date.
+pub(crate) fn compact_date(iso: &str, field: &'static str) -> Result<String, EdifactError> {
+    let d: String = iso.chars().filter(|c| *c != '-').collect();
+    if d.len() == 8 && d.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(d)
+    } else {
+        Err(EdifactError::InvalidOutbound {
+            field,
+            reason: format!("{iso:?} is not an ISO date"),
+        })
+    }
+}
+
+/// DTM with qualifier and format 102.
+pub(crate) fn dtm(
+    qualifier: &str,
+    iso: &str,
+    field: &'static str,
+) -> Result<OutSegment, EdifactError> {
+    Ok(OutSegment::new("DTM").c(&[qualifier, &compact_date(iso, field)?, "102"]))
+}
+
+/// LIN (the first GTIN/UPC in LIN03, as EANCOM wants) and PIA for the other ids.
+pub(crate) fn item_segments(out: &mut Vec<OutSegment>, line: &str, ids: &[ItemId]) {
+    let gtin = ids
+        .iter()
+        .position(|i| matches!(i.qualifier, ItemIdQualifier::Gtin | ItemIdQualifier::Upc));
+    let lin = match gtin.and_then(|i| ids.get(i)) {
+        Some(id) => OutSegment::new("LIN")
+            .e(line)
+            .e("")
+            .c(&[id.value.as_str(), "SRV"]),
+        None => OutSegment::new("LIN").e(line),
+    };
+    out.push(lin);
+    let others: Vec<&ItemId> = ids
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| Some(*i) != gtin)
+        .map(|(_, id)| id)
+        .collect();
+    for chunk in others.chunks(5) {
+        let mut pia = OutSegment::new("PIA").e("1");
+        for id in chunk {
+            pia = pia.c(&[id.value.as_str(), item_type(&id.qualifier)]);
+        }
+        out.push(pia);
+    }
+}
+
+fn decimal_text(d: &Decimal) -> String {
+    d.normalize().to_string()
+}
+
+/// The body of a DESADV for `n` (UNH/UNT are added by the writer).
+pub fn to_segments(n: &ShipNotice) -> Result<Vec<OutSegment>, EdifactError> {
+    if n.shipment_id.is_empty() {
+        return Err(EdifactError::InvalidOutbound {
+            field: "BGM02",
+            reason: "the ship notice has no shipment id".into(),
+        });
+    }
+    let mut out = vec![
+        OutSegment::new("BGM")
+            .e("351")
+            .e(n.shipment_id.as_str())
+            .e(function_code(&n.purpose)),
+        dtm("137", &n.date, "DTM+137")?,
+    ];
+    if let Some(d) = &n.ship_date {
+        out.push(dtm("11", d, "DTM+11")?);
+    }
+    if let Some(d) = &n.estimated_delivery {
+        out.push(dtm("17", d, "DTM+17")?);
+    }
+    if let Some(l) = &n.lading
+        && let Some(w) = &l.weight
+    {
+        out.push(
+            OutSegment::new("MEA")
+                .e("AAE")
+                .e("AAD")
+                .c(&[l.weight_unit.as_deref().unwrap_or("KGM"), &decimal_text(w)]),
+        );
+    }
+    if let Some(b) = &n.bill_of_lading {
+        out.push(OutSegment::new("RFF").c(&["BM", b]));
+    }
+    if let Some(p) = &n.pro_number {
+        out.push(OutSegment::new("RFF").c(&["CN", p]));
+    }
+    for r in &n.references {
+        out.push(
+            OutSegment::new("RFF")
+                .c(&[r.qualifier.as_str(), r.value.as_deref().unwrap_or_default()]),
+        );
+    }
+    for p in &n.parties {
+        out.push(nad(p));
+    }
+    if let Some(c) = &n.carrier {
+        out.push(
+            OutSegment::new("TDT")
+                .e("20")
+                .e("")
+                .o(c.transport_method.as_deref())
+                .e("")
+                .c(&[
+                    c.id.as_deref().unwrap_or_default(),
+                    c.id_qualifier.as_deref().unwrap_or_default(),
+                ]),
+        );
+    }
+    // CPS 1 is the whole consignment; each pack is a CPS under it.
+    out.push(OutSegment::new("CPS").e("1"));
+    if let Some(l) = &n.lading
+        && (l.quantity.is_some() || l.packaging_code.is_some())
+    {
+        out.push(
+            OutSegment::new("PAC")
+                .e(l.quantity.map(|q| q.to_string()).unwrap_or_default())
+                .e("")
+                .o(l.packaging_code.as_deref()),
+        );
+    }
+    let mut cps = 1u32;
+    let mut lines = 0u32;
+    let mut line = |out: &mut Vec<OutSegment>, it: &ShippedItem, po: &str| {
+        lines += 1;
+        let number = it
+            .line_number
+            .as_deref()
+            .map_or_else(|| lines.to_string(), str::to_owned);
+        item_segments(out, &number, &it.item_ids);
+        if let Some(d) = &it.description {
+            out.push(OutSegment::new("IMD").e("F").e("").c(&["", "", "", d]));
+        }
+        out.push(OutSegment::new("QTY").c(&["12", &decimal_text(&it.quantity), &it.uom]));
+        if let Some(q) = &it.quantity_ordered {
+            out.push(OutSegment::new("QTY").c(&["21", &decimal_text(q), &it.uom]));
+        }
+        out.push(OutSegment::new("RFF").c(&["ON", po]));
+    };
+    for o in &n.orders {
+        for p in &o.packs {
+            cps += 1;
+            out.push(OutSegment::new("CPS").e(cps.to_string()).e("1"));
+            out.push(OutSegment::new("PAC").e("1").e("").e("CT"));
+            if let Some(s) = &p.sscc {
+                let checked = Sscc::parse(s).map_err(|e| EdifactError::InvalidOutbound {
+                    field: "GIN+BJ",
+                    reason: e.to_string(),
+                })?;
+                out.push(OutSegment::new("PCI").e("33E"));
+                out.push(OutSegment::new("GIN").e("BJ").e(checked.as_str()));
+            }
+            for it in &p.items {
+                line(&mut out, it, &o.po_number);
+            }
+        }
+        if !o.loose_items.is_empty() {
+            cps += 1;
+            out.push(OutSegment::new("CPS").e(cps.to_string()).e("1"));
+            for it in &o.loose_items {
+                line(&mut out, it, &o.po_number);
+            }
+        }
+    }
+    out.push(OutSegment::new("CNT").c(&["2", &lines.to_string()]));
+    Ok(out)
+}
+
+/// A partner's DESADV (body without UNH/UNT) → ShipNotice. Lines go to the order their
+/// RFF+ON names (the header's when a line has none); lines after a GIN+BJ belong to that
+/// SSCC's pack, the others are loose.
+pub fn map_desadv(
+    segments: &[Segment<'_>],
+    source: SourceRef,
+    f: &mut Faults,
+) -> Option<ShipNotice> {
+    let mut n = ShipNotice {
+        purpose: ShipNoticePurpose::Original,
+        shipment_id: Text::default(),
+        date: Text::default(),
+        time: None,
+        lading: None,
+        carrier: None,
+        bill_of_lading: None,
+        pro_number: None,
+        references: Vec::new(),
+        ship_date: None,
+        estimated_delivery: None,
+        parties: Vec::new(),
+        orders: Vec::new(),
+        source,
+    };
+    /// Where the next line goes.
+    #[derive(Clone, Copy, PartialEq)]
+    enum Place {
+        Header,
+        Loose,
+        Pack,
+    }
+    let mut place = Place::Header;
+    let mut header_po: Option<Text> = None;
+    let mut sscc: Option<Text> = None;
+    // Lines read, each with its pack (SSCC or loose) and its order (RFF+ON).
+    let mut items: Vec<(Option<Text>, Option<Text>, ShippedItem)> = Vec::new();
+    let mut in_line = false;
+    for seg in segments {
+        match seg.tag {
+            b"BGM" => {
+                match text(seg, 2, 1) {
+                    Some(id) => n.shipment_id = id,
+                    None => f.element(
+                        seg,
+                        2,
+                        1,
+                        code::MISSING,
+                        "BGM02 despatch advice number is missing".into(),
+                    ),
+                }
+                n.purpose = purpose(seg.text(3, 1).as_deref());
+            }
+            b"DTM" if !in_line => {
+                let Some(value) = seg.text(1, 2) else {
+                    continue;
+                };
+                let date = iso_date(&value, seg.text(1, 3).as_deref());
+                if date.is_none() {
+                    f.element(
+                        seg,
+                        1,
+                        2,
+                        code::INVALID_VALUE,
+                        format!("DTM date {value:?} is not a date in its format"),
+                    );
+                    continue;
+                }
+                match seg.text(1, 1).as_deref() {
+                    Some("137") => n.date = date.unwrap_or_default(),
+                    Some("11") => n.ship_date = date,
+                    Some("17" | "2") => n.estimated_delivery = date,
+                    _ => {}
+                }
+            }
+            b"MEA" if seg.text(1, 1).as_deref() == Some("AAE") && !in_line => {
+                let weight = number(f, seg, 3, 2, "MEA weight");
+                let lading = n.lading.get_or_insert(Lading {
+                    packaging_code: None,
+                    quantity: None,
+                    weight_qualifier: None,
+                    weight: None,
+                    weight_unit: None,
+                });
+                lading.weight = weight;
+                lading.weight_unit = text(seg, 3, 1);
+            }
+            b"RFF" => {
+                let value = text(seg, 1, 2);
+                match (seg.text(1, 1).as_deref(), in_line) {
+                    (Some("ON"), true) => {
+                        if let Some(last) = items.last_mut() {
+                            last.1 = value;
+                        }
+                    }
+                    (Some("ON"), false) => header_po = value,
+                    (Some("BM"), false) => n.bill_of_lading = value,
+                    (Some("CN"), false) => n.pro_number = value,
+                    (Some(q), false) => n.references.push(crate::model::order_ack::Reference {
+                        qualifier: q.into(),
+                        value,
+                        description: None,
+                    }),
+                    _ => {}
+                }
+            }
+            b"NAD" if place == Place::Header => n.parties.push(party(seg)),
+            b"TDT" => {
+                n.carrier = Some(Carrier {
+                    id_qualifier: text(seg, 5, 2),
+                    id: text(seg, 5, 1),
+                    transport_method: text(seg, 3, 1),
+                    routing: None,
+                })
+            }
+            b"CPS" => {
+                in_line = false;
+                sscc = None;
+                place = if seg.text(1, 1).as_deref() == Some("1") && place == Place::Header {
+                    Place::Header
+                } else {
+                    Place::Loose
+                };
+            }
+            b"PAC" if place == Place::Header => {
+                let quantity = seg.text(1, 1).and_then(|q| q.parse::<u32>().ok());
+                let lading = n.lading.get_or_insert(Lading {
+                    packaging_code: None,
+                    quantity: None,
+                    weight_qualifier: None,
+                    weight: None,
+                    weight_unit: None,
+                });
+                lading.quantity = quantity;
+                lading.packaging_code = text(seg, 3, 1);
+            }
+            b"GIN" if seg.text(1, 1).as_deref() == Some("BJ") => {
+                let Some(raw) = seg.text(2, 1) else { continue };
+                match Sscc::parse(&raw) {
+                    Ok(s) => {
+                        sscc = Some(s.as_str().into());
+                        place = Place::Pack;
+                    }
+                    Err(e) => f.element(
+                        seg,
+                        2,
+                        1,
+                        code::INVALID_VALUE,
+                        format!("GIN+BJ {raw:?} is not an SSCC-18: {e}"),
+                    ),
+                }
+            }
+            b"LIN" => {
+                in_line = true;
+                items.push((
+                    if place == Place::Pack {
+                        sscc.clone()
+                    } else {
+                        None
+                    },
+                    None,
+                    ShippedItem {
+                        line_number: text(seg, 1, 1),
+                        item_ids: item_id(seg, 3).into_iter().collect(),
+                        quantity: Decimal::ZERO,
+                        uom: Text::default(),
+                        quantity_ordered: None,
+                        description: None,
+                    },
+                ));
+            }
+            b"PIA" if in_line => {
+                if let Some(last) = items.last_mut() {
+                    last.2
+                        .item_ids
+                        .extend((2..=6).filter_map(|k| item_id(seg, k)));
+                }
+            }
+            b"IMD" if in_line => {
+                if let Some(last) = items.last_mut() {
+                    last.2.description = text(seg, 3, 4).or_else(|| text(seg, 3, 5));
+                }
+            }
+            b"QTY" if in_line => {
+                let q = number(f, seg, 1, 2, "QTY quantity");
+                if let Some(last) = items.last_mut() {
+                    match seg.text(1, 1).as_deref() {
+                        Some("12") => {
+                            last.2.quantity = q.unwrap_or_default();
+                            last.2.uom = text(seg, 1, 3).unwrap_or_default();
+                        }
+                        Some("21") => last.2.quantity_ordered = q,
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if n.shipment_id.is_empty() && f.is_clean() {
+        f.message(
+            code::MISSING,
+            "the DESADV has no BGM despatch advice number".into(),
+        );
+    }
+    for (pack, po, item) in items {
+        let Some(po) = po.or_else(|| header_po.clone()) else {
+            f.message(
+                code::MISSING,
+                format!(
+                    "line {} names no order (RFF+ON on the line or in the header)",
+                    item.line_number.as_deref().unwrap_or("?")
+                ),
+            );
+            continue;
+        };
+        let order = match n.orders.iter().position(|o| o.po_number == po) {
+            Some(i) => &mut n.orders[i],
+            None => {
+                n.orders.push(ShippedOrder {
+                    po_number: po,
+                    release_number: None,
+                    po_date: None,
+                    packs: Vec::new(),
+                    loose_items: Vec::new(),
+                });
+                let last = n.orders.len() - 1;
+                &mut n.orders[last]
+            }
+        };
+        match pack {
+            Some(s) => match order.packs.iter().position(|p| p.sscc.as_ref() == Some(&s)) {
+                Some(i) => order.packs[i].items.push(item),
+                None => order.packs.push(Pack {
+                    sscc: Some(s),
+                    items: vec![item],
+                }),
+            },
+            None => order.loose_items.push(item),
+        }
+    }
+    f.is_clean().then_some(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{TranslateOptions, outbound_message, translate_with};
+    use crate::documents::x12::common::testkit as tk;
+    use crate::edi::edifact::envelope::Party as UnbParty;
+    use crate::edi::edifact::writer::{OutInterchange, write};
+    use crate::edi::edifact::{Charset, ServiceChars};
+    use crate::edi::x12::gs1::Sscc;
+    use crate::model::ship_notice::*;
+    use crate::model::{Document, ItemId, ItemIdQualifier, Party, PartyRole, Text};
+    use proptest::prelude::*;
+
+    fn envelope(chars: ServiceChars) -> OutInterchange {
+        OutInterchange {
+            chars,
+            charset: Charset::Unob,
+            syntax_version: 3,
+            sender: UnbParty {
+                id: "5412345000013".into(),
+                qualifier: Some("14".into()),
+            },
+            recipient: UnbParty {
+                id: "4012345000009".into(),
+                qualifier: Some("14".into()),
+            },
+            date: "261126".into(),
+            time: "1200".into(),
+            reference: "DES1".into(),
+            application_ref: None,
+            ack_request: false,
+            test: false,
+            una: true,
+            newline: true,
+        }
+    }
+
+    fn short(max: usize) -> BoxedStrategy<Text> {
+        tk::text(&[])
+            .prop_map(move |t| Text::from(t.chars().take(max).collect::<String>()))
+            .boxed()
+    }
+
+    fn code() -> BoxedStrategy<Text> {
+        "[A-Z0-9]{1,3}".prop_map(Text::from).boxed()
+    }
+
+    fn party() -> BoxedStrategy<Party> {
+        let role = prop_oneof![
+            Just(PartyRole::BuyingParty),
+            Just(PartyRole::ShipTo),
+            Just(PartyRole::BillTo),
+            Just(PartyRole::Seller),
+            "(CA|SF|UC)".prop_map(|s: String| PartyRole::Other(s.into())),
+        ];
+        (
+            role,
+            (
+                proptest::option::of("[0-9]{13}"),
+                proptest::option::of(Just("9")),
+            ),
+            tk::text(&[]),
+            proptest::collection::vec(tk::text(&[]), 0..4),
+            proptest::collection::vec(tk::text(&[]), 0..4),
+            (
+                tk::opt_text(&[]),
+                proptest::option::of(code()),
+                proptest::option::of(short(9)),
+                proptest::option::of("[A-Z]{2}"),
+            ),
+        )
+            .prop_map(
+                |(role, (id, agency), name, names, lines, (city, state, postal, country))| Party {
+                    role,
+                    name: Some(name),
+                    additional_names: names,
+                    id_qualifier: agency.map(Text::from),
+                    id: id.map(Text::from),
+                    address_lines: lines,
+                    city,
+                    state,
+                    postal_code: postal,
+                    country: country.map(Text::from),
+                },
+            )
+            .boxed()
+    }
+
+    /// Item ids as a DESADV carries them: at most one GTIN, first.
+    fn item_ids() -> BoxedStrategy<Vec<ItemId>> {
+        let other = prop_oneof![
+            tk::text(&[]).prop_map(|v| ItemId {
+                qualifier: ItemIdQualifier::BuyerPart,
+                value: v
+            }),
+            tk::text(&[]).prop_map(|v| ItemId {
+                qualifier: ItemIdQualifier::VendorPart,
+                value: v
+            }),
+            ("(MF|ZZZ)", tk::text(&[])).prop_map(|(q, v)| ItemId {
+                qualifier: ItemIdQualifier::Other(q.into()),
+                value: v
+            }),
+        ];
+        (
+            proptest::option::of(tk::gtin(14)),
+            proptest::collection::vec(other, 0..4),
+        )
+            .prop_map(|(g, rest)| {
+                g.map(|v| ItemId {
+                    qualifier: ItemIdQualifier::Gtin,
+                    value: v,
+                })
+                .into_iter()
+                .chain(rest)
+                .collect()
+            })
+            .boxed()
+    }
+
+    fn item() -> BoxedStrategy<ShippedItem> {
+        (
+            "[1-9][0-9]{0,5}",
+            item_ids(),
+            tk::amount(),
+            "[A-Z]{2,3}",
+            proptest::option::of(tk::amount()),
+            tk::opt_text(&[]),
+        )
+            .prop_map(
+                |(n, item_ids, quantity, uom, quantity_ordered, description)| ShippedItem {
+                    line_number: Some(n.into()),
+                    item_ids,
+                    quantity,
+                    uom: uom.into(),
+                    quantity_ordered,
+                    description,
+                },
+            )
+            .boxed()
+    }
+
+    fn notice() -> BoxedStrategy<ShipNotice> {
+        let lading =
+            (0u32..1000, code(), tk::amount(), "(KGM|LBR)").prop_map(|(q, p, w, u)| Lading {
+                packaging_code: Some(p),
+                quantity: Some(q),
+                weight_qualifier: None,
+                weight: Some(w),
+                weight_unit: Some(u.into()),
+            });
+        let carrier = ("[A-Z0-9]{2,10}", code(), code()).prop_map(|(id, q, m)| Carrier {
+            id_qualifier: Some(q),
+            id: Some(id.into()),
+            transport_method: Some(m),
+            routing: None,
+        });
+        let reference = ("(IA|ZZ|PK|AAS)", tk::opt_text(&[])).prop_map(|(q, v)| {
+            crate::model::order_ack::Reference {
+                qualifier: q.into(),
+                value: v,
+                description: None,
+            }
+        });
+        let order = (
+            proptest::collection::vec(proptest::collection::vec(item(), 1..4), 0..3),
+            proptest::collection::vec(item(), 0..3),
+        );
+        (
+            (
+                prop_oneof![
+                    Just(ShipNoticePurpose::Original),
+                    Just(ShipNoticePurpose::Cancellation),
+                    Just(ShipNoticePurpose::Replace)
+                ],
+                short(35),
+                tk::iso_date(),
+                proptest::option::of(tk::iso_date()),
+                proptest::option::of(tk::iso_date()),
+            ),
+            (
+                proptest::option::of(lading),
+                proptest::option::of(carrier),
+                tk::opt_text(&[]),
+                tk::opt_text(&[]),
+            ),
+            proptest::collection::vec(reference, 0..3),
+            proptest::collection::vec(party(), 0..4),
+            proptest::collection::vec(order, 1..4),
+        )
+            .prop_map(
+                |(h, (lading, carrier, bol, pro), references, parties, orders)| {
+                    let mut serial = 0u64;
+                    let orders = orders
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, (packs, loose))| ShippedOrder {
+                            // Distinct order numbers: lines are grouped by RFF+ON.
+                            po_number: compact_str::format_compact!("PO{i}"),
+                            release_number: None,
+                            po_date: None,
+                            packs: packs
+                                .into_iter()
+                                .map(|items| {
+                                    serial += 1;
+                                    let sscc = Sscc::new(3, "0614141", serial)
+                                        .map(|s| Text::from(s.as_str()))
+                                        .ok();
+                                    Pack { sscc, items }
+                                })
+                                .collect(),
+                            loose_items: loose,
+                        })
+                        .filter(|o| !o.packs.is_empty() || !o.loose_items.is_empty())
+                        .collect();
+                    ShipNotice {
+                        purpose: h.0,
+                        shipment_id: h.1,
+                        date: h.2,
+                        time: None,
+                        lading,
+                        carrier,
+                        bill_of_lading: bol,
+                        pro_number: pro,
+                        references,
+                        ship_date: h.3,
+                        estimated_delivery: h.4,
+                        parties,
+                        orders,
+                        source: tk::source(false, 1),
+                    }
+                },
+            )
+            .boxed()
+    }
+
+    fn service_chars() -> BoxedStrategy<ServiceChars> {
+        proptest::sample::subsequence(b"+:'?|^!~".to_vec(), 4)
+            .prop_shuffle()
+            .prop_map(|c| ServiceChars {
+                component: c[0],
+                element: c[1],
+                decimal: b'.',
+                release: Some(c[2]),
+                repetition: None,
+                segment: c[3],
+            })
+            .boxed()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// A ship notice written as a DESADV and read back is the same ship notice, with
+        /// any service characters and data full of them.
+        #[test]
+        fn desadv_round_trip(n in notice(), chars in service_chars()) {
+            let msg = outbound_message(&Document::ShipNotice(n.clone()), "1")
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let bytes = write(&envelope(chars), &[msg]).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let t = translate_with(&bytes, TranslateOptions::default())
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let ic = &t.interchanges[0];
+            prop_assert!(ic.errors.is_empty(), "{:?}\n{}", ic.errors, String::from_utf8_lossy(&bytes));
+            let [Document::ShipNotice(back)] = ic.documents.as_slice() else {
+                return Err(TestCaseError::fail(format!("one notice expected: {:?}", ic.documents)));
+            };
+            let mut back = back.clone();
+            back.source = n.source.clone();
+            prop_assert_eq!(back, n);
+        }
+    }
+
+    #[test]
+    fn a_partner_desadv_becomes_a_ship_notice() {
+        let input = "UNA:+.? '\
+UNB+UNOA:3+5412345000013:14+4012345000009:14+261126:1200+D77'\
+UNH+1+DESADV:D:96A:UN:EAN005'BGM+351+ASN-9+9'DTM+137:20261126:102'DTM+11:20261127:102'\
+RFF+ON:PO-4711'NAD+SU+5412345000013::9'NAD+DP+4012345000108::9'\
+CPS+1'CPS+2+1'PAC+1++CT'PCI+33E'GIN+BJ+106141411234567897'\
+LIN+1++5412345678908:SRV'QTY+12:10:PCE'CPS+3+1'LIN+2++5412345678915:SRV'QTY+12:2:PCE'RFF+ON:PO-4712'\
+CNT+2:2'UNT+20+1'UNZ+1+D77'";
+        let t = translate_with(input.as_bytes(), TranslateOptions::default()).expect("reads");
+        let ic = &t.interchanges[0];
+        assert!(ic.errors.is_empty(), "{:?}", ic.errors);
+        let [Document::ShipNotice(n)] = ic.documents.as_slice() else {
+            panic!("{:?}", ic.documents);
+        };
+        assert_eq!(n.shipment_id, "ASN-9");
+        assert_eq!(n.ship_date.as_deref(), Some("2026-11-27"));
+        assert_eq!(n.orders.len(), 2);
+        assert_eq!(n.orders[0].po_number, "PO-4711");
+        assert_eq!(
+            n.orders[0].packs[0].sscc.as_deref(),
+            Some("106141411234567897")
+        );
+        assert_eq!(
+            n.orders[0].packs[0].items[0].quantity,
+            rust_decimal::Decimal::new(10, 0)
+        );
+        assert_eq!(n.orders[1].po_number, "PO-4712");
+        assert_eq!(n.orders[1].loose_items.len(), 1);
+        // A wrong SSCC check digit is a located fault.
+        let bad = input.replace("106141411234567897", "106141411234567890");
+        let t = translate_with(bad.as_bytes(), TranslateOptions::default()).expect("reads");
+        assert!(t.interchanges[0].documents.is_empty());
+        assert!(
+            t.interchanges[0]
+                .errors
+                .iter()
+                .any(|d| d.location.segment_id.as_deref() == Some("GIN")
+                    && super::super::contrl_code(d) == Some(12))
+        );
+    }
+}
