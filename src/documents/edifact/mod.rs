@@ -200,6 +200,7 @@ pub fn translate_with(
             let contrl = std::mem::take(&mut builder).finish(ic);
             // A rejected interchange delivers nothing; a CONTRL is never answered.
             let rejected = ic.rejected();
+            let answers_contrl = only_contrl && !types.is_empty();
             interchanges.push(InterchangeOutcome {
                 header: ic.header.clone(),
                 documents: if rejected {
@@ -207,7 +208,7 @@ pub fn translate_with(
                 } else {
                     std::mem::take(&mut documents)
                 },
-                contrl: (due && !(only_contrl && !types.is_empty())).then_some(contrl),
+                contrl: (due && !answers_contrl).then_some(contrl),
                 message_types: std::mem::take(&mut types),
                 errors: std::mem::take(&mut errors),
             });

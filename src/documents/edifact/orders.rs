@@ -397,6 +397,28 @@ UNZ+1+ORD0001'\n";
     }
 
     #[test]
+    fn a_contrl_is_never_answered_even_when_asked_for() {
+        let contrl = "UNB+UNOA:3+P+WHARF+261126:1200+C1++++1'UNH+1+CONTRL:D:3:UN'\
+UCI+IC1+WHARF+P+7'UNT+3+1'UNZ+1+C1'";
+        let t = translate_with(contrl.as_bytes(), TranslateOptions::default()).expect("reads");
+        assert!(t.interchanges[0].header.ack_requested);
+        assert!(t.interchanges[0].contrl.is_none());
+        assert!(
+            t.interchanges[0].errors.is_empty(),
+            "{:?}",
+            t.interchanges[0].errors
+        );
+        // The same interchange carrying an order is answered.
+        let t = translate_with(ORDERS.as_bytes(), TranslateOptions::default()).expect("reads");
+        assert!(t.interchanges[0].contrl.is_some());
+        let never = TranslateOptions {
+            contrl: super::super::ContrlPolicy::Never,
+        };
+        let t = translate_with(ORDERS.as_bytes(), never).expect("reads");
+        assert!(t.interchanges[0].contrl.is_none());
+    }
+
+    #[test]
     fn dates_in_the_usual_formats_become_iso() {
         assert_eq!(
             super::iso_date("20261126", Some("102")).as_deref(),
