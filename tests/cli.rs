@@ -149,3 +149,94 @@ async fn ack_follows_the_partners_999_policy() {
     assert_eq!(code, 2);
     assert!(err.contains("nobody"), "{err}");
 }
+
+const EDIFACT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/edifact/orders_eancom.edi"
+);
+const EDIFACT_FAULTS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/edifact/orders_faults.edi"
+);
+
+#[tokio::test]
+async fn translate_reads_an_edifact_order_like_an_x12_one() {
+    let env = TestEnv::new(Db::Sqlite).await;
+    let (code, out, err) = env.run(&["translate", EDIFACT]);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 1, "{out}");
+    let order: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+    assert_eq!(order["type"], "Order");
+    assert_eq!(order["po_number"], "PO-4711");
+    assert_eq!(order["po_date"], "2026-11-26");
+    assert_eq!(order["currency"], "EUR");
+    assert_eq!(order["notes"][0], "DELIVER TO DOCK 4+5");
+    assert_eq!(order["lines"][0]["quantity"], "12");
+    // UNA3 declared a decimal comma.
+    assert_eq!(order["lines"][0]["unit_price"], "12.50");
+    assert_eq!(order["parties"][1]["role"], "ShipTo");
+    assert_eq!(order["parties"][1]["id"], "4012345000108");
+    assert_eq!(order["source"]["standard"], "EDIFACT");
+}
+
+#[tokio::test]
+async fn translate_reports_edifact_faults_with_their_codes() {
+    let env = TestEnv::new(Db::Sqlite).await;
+    let (code, out, err) = env.run(&["translate", EDIFACT_FAULTS]);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.is_empty(), "a rejected message delivers nothing: {out}");
+    assert!(err.contains("byte 0xC3 at offset"), "{err}");
+    assert!(err.contains("outside UNOA"), "{err}");
+    assert!(err.contains("[0085 code 21]"), "{err}");
+    assert!(
+        err.contains("QTY01 component 2 \"2X\" is not a number"),
+        "{err}"
+    );
+    assert!(err.contains("[0085 code 37]"), "{err}");
+    assert!(
+        err.contains("UNT01 says \"9\" segments but message 1 has 8"),
+        "{err}"
+    );
+    assert!(err.contains("[0085 code 29]"), "{err}");
+}
+
+#[tokio::test]
+async fn ack_prints_the_contrl_the_gateway_would_send() {
+    let env = TestEnv::new(Db::Sqlite).await;
+    let (code, out, err) = env.run(&["ack", EDIFACT_FAULTS]);
+    assert_eq!(code, 0, "{err}");
+    let segs: Vec<&str> = out.split("'\n").filter(|s| !s.is_empty()).collect();
+    // Our own interchange: sender and recipient swapped.
+    assert!(
+        segs[0].starts_with("UNB+UNOA:3+WHARF+4012345000009:14+"),
+        "{out}"
+    );
+    assert_eq!(
+        &segs[1..],
+        [
+            "UNH+1+CONTRL:D:3:UN",
+            // The received interchange and its parties, as received.
+            "UCI+ORD0002+4012345000009:14+5412345000013:14+7",
+            "UCM+1+ORDERS:D:96A:UN:EAN008+4+29+UNT+1",
+            // NAD at position 3 (UNH = 1): a byte outside UNOA in NAD04.
+            "UCS+3",
+            "UCD+21+4",
+            // QTY at position 5: a letter in the numeric QTY01 component 2.
+            "UCS+5",
+            "UCD+37+1:2",
+            "UNT+8+1",
+            "UNZ+1+1",
+        ],
+        "{out}"
+    );
+    // A sound interchange is acknowledged with action 7 throughout.
+    let (code, out, _) = env.run(&["ack", EDIFACT]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("UNA:+,? '\n"), "{out}");
+    assert!(
+        out.contains("UCI+ORD0001+4012345000009:14+5412345000013:14+7'"),
+        "{out}"
+    );
+    assert!(out.contains("UCM+1+ORDERS:D:96A:UN:EAN008+7'"), "{out}");
+}

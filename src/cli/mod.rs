@@ -479,31 +479,55 @@ fn translate(file: &Path) -> anyhow::Result<ExitCode> {
 fn edifact_translate(file: &Path) -> anyhow::Result<ExitCode> {
     let raw = std::fs::read(file)
         .map_err(|e| UsageError(format!("cannot read {}: {e}", file.display())))?;
-    let t = edidoc::translate_with(&raw, edidoc::TranslateOptions::default())
-        .map_err(|e| UsageError(format!("{}: {e}", file.display())))?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    for ic in &t.interchanges {
-        for d in &ic.documents {
-            serde_json::to_writer(&mut out, d)?;
-            writeln!(out)?;
+    let mut held: Vec<crate::model::Document> = Vec::new();
+    let mut failed: Option<std::io::Error> = None;
+    let mut problems = 0usize;
+    // One interchange's documents are held until its trailer is checked (a rejected
+    // interchange prints none).
+    let sink = |o: edidoc::Output| match o {
+        edidoc::Output::Document(d) => held.push(d),
+        edidoc::Output::Interchange(ic) => {
+            for d in held.drain(..) {
+                if ic.rejected || failed.is_some() {
+                    continue;
+                }
+                let written = serde_json::to_writer(&mut out, &d)
+                    .map_err(std::io::Error::from)
+                    .and_then(|()| writeln!(out));
+                if let Err(e) = written {
+                    failed = Some(e);
+                }
+            }
+            for e in &ic.errors {
+                let level = match e.severity {
+                    Severity::Error => {
+                        problems += 1;
+                        "error"
+                    }
+                    Severity::Warning => "warning",
+                    Severity::Info => "note",
+                };
+                let code = edidoc::contrl_code(e)
+                    .map(|c| format!(" [0085 code {c}]"))
+                    .unwrap_or_default();
+                eprintln!("{}: {level}: {e}{code}", file.display());
+            }
         }
-        for e in &ic.errors {
-            let level = match e.severity {
-                Severity::Error => "error",
-                Severity::Warning => "warning",
-                Severity::Info => "note",
-            };
-            let code = edidoc::contrl_code(e)
-                .map(|c| format!(" [0085 code {c}]"))
-                .unwrap_or_default();
-            eprintln!("{}: {level}: {e}{code}", file.display());
-        }
+    };
+    let file_diags = edidoc::translate_stream(&raw, edidoc::TranslateOptions::default(), sink)
+        .map_err(|e| UsageError(format!("{}: {e}", file.display())))?;
+    if let Some(e) = failed {
+        return Err(e.into());
     }
     out.flush()?;
-    for d in &t.diagnostics {
+    for d in &file_diags {
         eprintln!("{}: {d}", file.display());
+        if d.severity == Severity::Error {
+            problems += 1;
+        }
     }
-    Ok(if edidoc::error_count(&t) == 0 {
+    Ok(if problems == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

@@ -34,6 +34,8 @@ pub struct InterchangeOutcome {
     pub documents: Vec<Document>,
     /// The CONTRL to send back, when one is due (never in reply to CONTRL messages).
     pub contrl: Option<Contrl>,
+    /// True when an interchange-level fault (UCI) rejects everything in it.
+    pub rejected: bool,
     /// Message types (UNH S009 0065) in order of first appearance.
     pub message_types: Vec<String>,
     /// Every diagnostic of the interchange, errors and notes.
@@ -96,6 +98,17 @@ impl Faults {
     }
 }
 
+/// What [`translate_stream`] hands on, in input order.
+#[derive(Debug)]
+pub enum Output {
+    /// A canonical document, as soon as its message is mapped. Its interchange's trailer
+    /// has not been checked yet: act on it only once the interchange's outcome follows and
+    /// is not rejected.
+    Document(Document),
+    /// An interchange's outcome; `documents` is empty here.
+    Interchange(InterchangeOutcome),
+}
+
 /// Translates every interchange of an EDIFACT file. `Err` only when no interchange can be
 /// found at all.
 pub fn translate_with(
@@ -103,15 +116,40 @@ pub fn translate_with(
     opts: TranslateOptions,
 ) -> Result<EdifactTranslation, EdifactError> {
     let mut interchanges = Vec::new();
+    let mut documents = Vec::new();
+    let diagnostics = translate_stream(input, opts, |o| match o {
+        Output::Document(d) => documents.push(d),
+        Output::Interchange(mut ic) => {
+            // A rejected interchange delivers nothing.
+            if ic.rejected {
+                documents.clear();
+            } else {
+                ic.documents = std::mem::take(&mut documents);
+            }
+            interchanges.push(ic);
+        }
+    })?;
+    Ok(EdifactTranslation {
+        interchanges,
+        diagnostics,
+    })
+}
+
+/// Streaming translation: one message in memory at a time whatever the file's size;
+/// documents and interchange outcomes go to `sink` in input order. Returns the file-level
+/// diagnostics.
+pub fn translate_stream(
+    input: &[u8],
+    opts: TranslateOptions,
+    mut sink: impl FnMut(Output),
+) -> Result<Vec<Diagnostic>, EdifactError> {
     let mut diagnostics = Vec::new();
-    let mut documents: Vec<Document> = Vec::new();
     let mut errors: Vec<Diagnostic> = Vec::new();
     let mut types: Vec<String> = Vec::new();
     let mut builder = ContrlBuilder::default();
     let mut only_contrl = true;
     walk(input, |event| match event {
         Event::InterchangeStart(_) => {
-            documents.clear();
             errors.clear();
             types.clear();
             builder = ContrlBuilder::default();
@@ -141,7 +179,6 @@ pub fn translate_with(
                     );
                 }
             }
-            let mut checked = msg.clone();
             let sound = msg.is_sound() && faults.is_clean() && !ic.rejected();
             if sound {
                 let source = SourceRef {
@@ -163,12 +200,12 @@ pub fn translate_with(
                 match msg.message_type.as_str() {
                     "ORDERS" => {
                         if let Some(order) = orders::map_orders(body, source, &mut faults) {
-                            documents.push(Document::Order(order));
+                            sink(Output::Document(Document::Order(order)));
                         }
                     }
                     "DESADV" => {
                         if let Some(n) = desadv::map_desadv(body, source, &mut faults) {
-                            documents.push(Document::ShipNotice(n));
+                            sink(Output::Document(Document::ShipNotice(n)));
                         }
                     }
                     "CONTRL" => {}
@@ -182,9 +219,9 @@ pub fn translate_with(
                     )),
                 }
             }
-            checked.diagnostics.extend(faults.found);
-            builder.message(group.is_some(), &checked);
-            errors.extend(checked.diagnostics);
+            builder.message(group.is_some(), msg, &faults.found);
+            errors.extend(msg.diagnostics.iter().cloned());
+            errors.extend(faults.found);
         }
         Event::GroupEnd(_, g) => {
             builder.group_end(g);
@@ -198,28 +235,20 @@ pub fn translate_with(
                 ContrlPolicy::Never => false,
             };
             let contrl = std::mem::take(&mut builder).finish(ic);
-            // A rejected interchange delivers nothing; a CONTRL is never answered.
-            let rejected = ic.rejected();
+            // A CONTRL is never answered.
             let answers_contrl = only_contrl && !types.is_empty();
-            interchanges.push(InterchangeOutcome {
+            sink(Output::Interchange(InterchangeOutcome {
                 header: ic.header.clone(),
-                documents: if rejected {
-                    Vec::new()
-                } else {
-                    std::mem::take(&mut documents)
-                },
+                documents: Vec::new(),
                 contrl: (due && !answers_contrl).then_some(contrl),
+                rejected: ic.rejected(),
                 message_types: std::mem::take(&mut types),
                 errors: std::mem::take(&mut errors),
-            });
-            documents.clear();
+            }));
         }
         Event::File(d) => diagnostics.push(d.clone()),
     })?;
-    Ok(EdifactTranslation {
-        interchanges,
-        diagnostics,
-    })
+    Ok(diagnostics)
 }
 
 /// An outbound canonical document as an EDIFACT message: ORDRSP for an order

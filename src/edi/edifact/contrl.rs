@@ -126,12 +126,14 @@ fn level_error(diags: &[Diagnostic]) -> Option<LevelError> {
     })
 }
 
-/// UCM for a message: faults in UNH/UNT (counts, references) are the message's own;
+/// UCM for a message (its envelope diagnostics plus `more` found by the rules and the
+/// mapping): faults in UNH/UNT (counts, references) are the message's own;
 /// faults inside it become UCS (and UCD for an element).
-pub fn message_response(msg: &MessageEnvelope<'_>) -> MessageResponse {
+pub fn message_response(msg: &MessageEnvelope<'_>, more: &[Diagnostic]) -> MessageResponse {
     let (own, inner): (Vec<&Diagnostic>, Vec<&Diagnostic>) = msg
         .diagnostics
         .iter()
+        .chain(more)
         .filter(|d| contrl_code(d).is_some())
         .partition(|d| {
             d.location.segment_position.is_none()
@@ -200,8 +202,8 @@ pub struct ContrlBuilder {
 }
 
 impl ContrlBuilder {
-    pub fn message(&mut self, in_group: bool, msg: &MessageEnvelope<'_>) {
-        let r = message_response(msg);
+    pub fn message(&mut self, in_group: bool, msg: &MessageEnvelope<'_>, more: &[Diagnostic]) {
+        let r = message_response(msg, more);
         if in_group {
             self.group_messages.push(r);
         } else {

@@ -99,10 +99,24 @@ pub struct Breach {
     pub value: String,
 }
 
+/// The rules of one tag: a contiguous run of [`RULES`] (they are listed by tag), found
+/// without comparing every rule's tag for every segment.
+fn rules_for(tag: &[u8]) -> &'static [Rule] {
+    // Tags are three bytes: compared inline rather than through a memcmp call per rule.
+    let same = |a: &[u8]| a.len() == tag.len() && a.iter().zip(tag).all(|(x, y)| x == y);
+    let Some(start) = RULES.iter().position(|r| same(r.tag)) else {
+        return &[];
+    };
+    let len = RULES
+        .get(start..)
+        .map_or(0, |rest| rest.iter().take_while(|r| same(r.tag)).count());
+    RULES.get(start..start + len).unwrap_or_default()
+}
+
 /// Checks one segment against the rules for its tag.
 pub fn check(seg: &Segment<'_>) -> Vec<Breach> {
     let mut out = Vec::new();
-    for rule in RULES.iter().filter(|r| r.tag == seg.tag) {
+    for rule in rules_for(seg.tag) {
         let (n, k) = (usize::from(rule.element), usize::from(rule.component));
         let Some(value) = seg.text(n, k) else {
             continue;
@@ -150,4 +164,26 @@ pub fn check(seg: &Segment<'_>) -> Vec<Breach> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_tag_with_rules_is_listed_once_in_a_run() {
+        let mut seen: Vec<&[u8]> = Vec::new();
+        for w in RULES.windows(2) {
+            if w[0].tag != w[1].tag {
+                assert!(
+                    !seen.contains(&w[1].tag),
+                    "{:?} listed in two runs",
+                    String::from_utf8_lossy(w[1].tag)
+                );
+                seen.push(w[0].tag);
+            }
+        }
+        assert_eq!(rules_for(b"QTY").len(), 3);
+        assert!(rules_for(b"UNS").is_empty());
+    }
 }

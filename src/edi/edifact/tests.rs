@@ -42,7 +42,7 @@ fn contrl_text(input: &[u8]) -> String {
     let mut builder = ContrlBuilder::default();
     let mut out = String::new();
     let _ = walk(input, |e| match e {
-        Event::Message(_, g, m) => builder.message(g.is_some(), m),
+        Event::Message(_, g, m) => builder.message(g.is_some(), m, &[]),
         Event::GroupEnd(_, g) => builder.group_end(g),
         Event::InterchangeEnd(ic) => {
             let c = std::mem::take(&mut builder).finish(ic);
