@@ -195,7 +195,7 @@ async fn translate_reports_edifact_faults_with_their_codes() {
     );
     assert!(err.contains("[0085 code 37]"), "{err}");
     assert!(
-        err.contains("UNT01 says \"9\" segments but message 1 has 8"),
+        err.contains("UNT01 says \"9\" segments but message 1 has 7"),
         "{err}"
     );
     assert!(err.contains("[0085 code 29]"), "{err}");
