@@ -91,6 +91,7 @@ async fn partners_check_reports_file_line_and_hint() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("ok      acme"), "{out}");
     assert!(out.contains("ok      globex"), "{out}");
+    assert!(out.contains("ok      eurofoods"), "{out}");
 
     env.file("partners/broken.toml", b"id = \"broken\"\nname = \"Broken\"\n[x12]\nqualifier = \"Z\"\nid = \"B\"\nfunctional_ack = \"998\"\n");
     let (code, out, _) = env.run(&["partners", "check"]);
@@ -98,7 +99,18 @@ async fn partners_check_reports_file_line_and_hint() {
     assert!(out.contains("broken.toml:4: x12.qualifier"), "{out}");
     assert!(out.contains("hint:"), "{out}");
     assert!(out.contains("broken.toml:6: x12.functional_ack"), "{out}");
-    assert!(out.contains("2 profile(s) loaded, 2 problem(s)"), "{out}");
+    assert!(out.contains("3 profile(s) loaded, 2 problem(s)"), "{out}");
+
+    // The [edifact] section is checked the same way.
+    std::fs::remove_file(env.path().join("partners/broken.toml")).unwrap();
+    env.file(
+        "partners/eubroken.toml",
+        b"id = \"eubroken\"\nname = \"EU\"\n[edifact]\nid = \"4000000000000\"\ncontrl = \"sometimes\"\ncharset = \"UNOZ\"\n",
+    );
+    let (code, out, _) = env.run(&["partners", "check"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("eubroken.toml:5: edifact.contrl"), "{out}");
+    assert!(out.contains("eubroken.toml:6: edifact.charset"), "{out}");
 }
 
 #[tokio::test]

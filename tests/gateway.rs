@@ -466,7 +466,102 @@ async fn globex_gets_a_999_and_a_ta1_in_its_own_delimiters(db: Db) {
     }
 }
 
+async fn edifact_order_is_delivered_and_answered_with_a_contrl(db: Db) {
+    // Arrange: EuroFoods' profile has an [edifact] identity; its UNB asks for a CONTRL.
+    let env = TestEnv::new(db).await;
+    let server = env.serve();
+    let store = env.store().await;
+    let body = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/edifact/orders_eancom.edi"
+    ))
+    .unwrap();
+
+    // Act: the partner API, twice (a resend).
+    let (s1, b1) = http(
+        server.addr,
+        "POST",
+        "/api/v1/partners/eurofoods/messages",
+        &body,
+    );
+    assert_eq!(s1, 202, "{b1}");
+    let id1 = serde_json::from_str::<serde_json::Value>(&b1).unwrap()["message_id"]
+        .as_i64()
+        .unwrap();
+    let m = settled(&store, id1).await;
+    let (s2, b2) = http(
+        server.addr,
+        "POST",
+        "/api/v1/partners/eurofoods/messages",
+        &body,
+    );
+    assert_eq!(s2, 202, "{b2}");
+    let id2 = serde_json::from_str::<serde_json::Value>(&b2).unwrap()["message_id"]
+        .as_i64()
+        .unwrap();
+    let again = settled(&store, id2).await;
+
+    // Assert: identified by UNB, translated, mapped with the partner's rules, delivered.
+    assert_eq!(m.state, MessageState::Delivered, "error: {:?}", m.error);
+    assert_eq!(m.partner.as_deref(), Some("eurofoods"));
+    assert_eq!(m.doc_type.as_deref(), Some("ORDERS"));
+    assert_eq!(m.control_number.as_deref(), Some("ORD0001"));
+    let order: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(env.path().join("data/delivered/eurofoods/PO-4711.json"))
+            .expect("order delivered"),
+    )
+    .unwrap();
+    assert_eq!(order["customer_ref"], "EUROFOODS");
+    assert_eq!(order["ship_to_ref"], "4012345000108");
+    assert_eq!(order["lines"][0]["product"]["kind"], "gtin");
+    assert_eq!(order["lines"][0]["product"]["value"], "5412345678908");
+    assert_eq!(order["lines"][0]["uom"], "Units");
+
+    // The CONTRL: our UNB to them (sender and recipient swapped), their interchange in UCI.
+    let acks = messages::related(&store, id1).await.unwrap();
+    assert_eq!(acks.len(), 1, "{acks:?}");
+    assert_eq!(acks[0].doc_type.as_deref(), Some("CONTRL"));
+    let sent = std::fs::read(
+        env.path()
+            .join("data/outbox/eurofoods")
+            .join(acks[0].filename.as_deref().unwrap()),
+    )
+    .expect("CONTRL written to the partner's outbox");
+    assert_eq!(sent, messages::raw(&store, acks[0].id).await.unwrap());
+    let text = String::from_utf8(sent).unwrap();
+    assert!(
+        text.starts_with("UNA:+.? '\nUNB+UNOC:3+WHARF+4012345000009:14+"),
+        "{text}"
+    );
+    assert!(text.contains("UNH+1+CONTRL:D:3:UN'"), "{text}");
+    assert!(
+        text.contains("UCI+ORD0001+4012345000009:14+5412345000013:14+7'"),
+        "{text}"
+    );
+    assert!(text.contains("UCM+1+ORDERS:D:96A:UN:EAN008+7'"), "{text}");
+
+    // The resend: kept, not delivered again, answered with a CONTRL rejecting it as a
+    // duplicate (UCI code 26 on UNB05).
+    assert_eq!(again.state, MessageState::Duplicate, "{again:?}");
+    assert_eq!(messages::raw(&store, id2).await.unwrap(), body);
+    let answers = messages::related(&store, id2).await.unwrap();
+    assert_eq!(answers.len(), 1, "{answers:?}");
+    let dup = String::from_utf8(messages::raw(&store, answers[0].id).await.unwrap()).unwrap();
+    assert!(
+        dup.contains("UCI+ORD0001+4012345000009:14+5412345000013:14+4+26+UNB+5'"),
+        "{dup}"
+    );
+    let delivered: Vec<_> = std::fs::read_dir(env.path().join("data/delivered/eurofoods"))
+        .unwrap()
+        .collect();
+    assert_eq!(delivered.len(), 1);
+    // Each CONTRL took the next reference from EuroFoods' own sequence.
+    assert_ne!(acks[0].control_number, answers[0].control_number);
+    assert!(server.stop().success());
+}
+
 on_both_backends!(
+    edifact_order_is_delivered_and_answered_with_a_contrl,
     globex_gets_a_999_and_a_ta1_in_its_own_delimiters,
     bad_850_is_rejected_with_the_997_codes_the_partner_expects,
     ingest_then_serve_delivers_order_and_sends_997,

@@ -48,6 +48,7 @@ struct RawProfile {
     id: String,
     name: String,
     x12: Option<RawX12>,
+    edifact: Option<RawEdifact>,
     #[serde(default)]
     outbound: RawOutbound,
     #[serde(default)]
@@ -79,6 +80,22 @@ struct RawX12 {
     /// HL structure of the 856s Wharf sends: "sopi" or "soip".
     #[serde(default)]
     asn_structure: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEdifact {
+    /// UNB sender identification (0004) the partner sends from.
+    id: String,
+    /// Its code qualifier (0007), e.g. "14" for a GLN; absent when the partner sends none.
+    #[serde(default)]
+    qualifier: Option<String>,
+    /// When a CONTRL goes back: "when_asked" (UNB 0031 = 1), "always" or "never".
+    #[serde(default)]
+    contrl: Option<String>,
+    /// Character set of what Wharf sends: UNOA (default), UNOB, UNOC or UNOY.
+    #[serde(default)]
+    charset: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -141,6 +158,13 @@ pub enum ItemKey {
 }
 
 /// An X12 identity: ISA qualifier and ID.
+/// The UNB identity a partner sends EDIFACT from (0004 and 0007).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct EdifactIdentity {
+    pub id: String,
+    pub qualifier: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct X12Identity {
     pub qualifier: String,
@@ -153,6 +177,11 @@ pub struct Profile {
     pub id: PartnerId,
     pub name: String,
     pub x12: Option<X12Identity>,
+    pub edifact: Option<EdifactIdentity>,
+    #[serde(skip)]
+    pub contrl: crate::documents::edifact::ContrlPolicy,
+    #[serde(skip)]
+    pub edifact_charset: crate::edi::edifact::Charset,
     pub functional_ack: FunctionalAckPolicy,
     pub duplicate: DuplicatePolicy,
     pub ta1: Ta1Policy,
@@ -344,6 +373,48 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<Profile, Vec<ProfileErro
             ("00401", "004010")
         }
     };
+    let edifact = raw.edifact.as_ref().map(|e| EdifactIdentity {
+        id: e.id.trim().to_owned(),
+        qualifier: e.qualifier.clone(),
+    });
+    if let Some(e) = &raw.edifact
+        && (e.id.trim().is_empty() || e.id.len() > 35)
+    {
+        problems.push(err(
+            "edifact.id",
+            format!("`{}` must be 1 to 35 characters (UNB 0004)", e.id),
+            None,
+        ));
+    }
+    use crate::documents::edifact::ContrlPolicy;
+    let contrl = match raw.edifact.as_ref().and_then(|e| e.contrl.as_deref()) {
+        None | Some("when_asked") => ContrlPolicy::WhenAsked,
+        Some("always") => ContrlPolicy::Always,
+        Some("never") => ContrlPolicy::Never,
+        Some(other) => {
+            problems.push(err(
+                "edifact.contrl",
+                format!("`{other}` is not one of when_asked, always, never"),
+                Some("when_asked answers when UNB 0031 = 1"),
+            ));
+            ContrlPolicy::WhenAsked
+        }
+    };
+    use crate::edi::edifact::Charset;
+    let edifact_charset = match raw.edifact.as_ref().and_then(|e| e.charset.as_deref()) {
+        None => Charset::Unoa,
+        Some(id) => match Charset::from_id(id.as_bytes()) {
+            Some(c @ (Charset::Unoa | Charset::Unob | Charset::Unoc | Charset::Utf8)) => c,
+            _ => {
+                problems.push(err(
+                    "edifact.charset",
+                    format!("`{id}` is not one of UNOA, UNOB, UNOC, UNOY"),
+                    None,
+                ));
+                Charset::Unoa
+            }
+        },
+    };
     use crate::documents::x12::asn856::PackingStructure;
     let asn_structure = match raw.x12.as_ref().and_then(|x| x.asn_structure.as_deref()) {
         None | Some("sopi") => PackingStructure::Sopi,
@@ -395,6 +466,9 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<Profile, Vec<ProfileErro
             id,
             name: raw.name,
             x12,
+            edifact,
+            contrl,
+            edifact_charset,
             functional_ack,
             duplicate,
             ta1,
@@ -508,6 +582,19 @@ impl Partners {
             p.x12
                 .as_ref()
                 .is_some_and(|x| x.qualifier == qualifier.trim() && x.id == id.trim())
+        })
+    }
+
+    /// The partner whose EDIFACT identity sent an interchange (UNB 0004, and 0007 when the
+    /// profile names one).
+    pub fn by_edifact_sender(&self, id: &str, qualifier: Option<&str>) -> Option<&Profile> {
+        self.profiles.values().find(|p| {
+            p.edifact.as_ref().is_some_and(|e| {
+                e.id == id.trim()
+                    && e.qualifier
+                        .as_deref()
+                        .is_none_or(|q| Some(q) == qualifier.map(str::trim))
+            })
         })
     }
 

@@ -42,6 +42,8 @@ pub async fn run(p: &Pipeline, job: &Job) -> Result<(), StageError> {
 pub enum OutboundDoc {
     FunctionalAck(FunctionalAck),
     Ta1(Ta1),
+    /// An EDIFACT syntax and service report answering one interchange.
+    Contrl(crate::edi::edifact::contrl::Contrl),
     /// A business document for the partner (an 855, 856 or 810 once encoded).
     Business(Document),
 }
@@ -52,6 +54,7 @@ impl OutboundDoc {
         match self {
             OutboundDoc::FunctionalAck(a) => Ok(a.kind.code()),
             OutboundDoc::Ta1(_) => Ok("TA1"),
+            OutboundDoc::Contrl(_) => Ok("CONTRL"),
             OutboundDoc::Business(Document::OrderAck(_)) => Ok("855"),
             OutboundDoc::Business(Document::ShipNotice(_)) => Ok("856"),
             OutboundDoc::Business(Document::Invoice(_)) => Ok("810"),
@@ -66,7 +69,7 @@ impl OutboundDoc {
 }
 
 /// Opens the stage's transaction and completes the job in it, first thing.
-async fn begin(p: &Pipeline, job: &Job) -> Result<Tx, StageError> {
+pub(super) async fn begin(p: &Pipeline, job: &Job) -> Result<Tx, StageError> {
     let mut tx = p.store.begin().await?;
     if !jobs::complete(&mut tx, job, &p.instance).await? {
         return Err(StageError::LeaseLost(job.id));
@@ -74,7 +77,7 @@ async fn begin(p: &Pipeline, job: &Job) -> Result<Tx, StageError> {
     Ok(tx)
 }
 
-async fn event(
+pub(super) async fn event(
     p: &Pipeline,
     tx: &mut Tx,
     message_id: i64,
@@ -97,18 +100,23 @@ async fn event(
 }
 
 /// Where a stage leaves its message.
-struct Outcome<'a> {
-    state: MessageState,
-    kind: EventKind,
-    detail: &'a str,
+pub(super) struct Outcome<'a> {
+    pub(super) state: MessageState,
+    pub(super) kind: EventKind,
+    pub(super) detail: &'a str,
     /// Recorded as the message's error (final states that need a person's attention).
-    error: bool,
-    next: Option<Stage>,
+    pub(super) error: bool,
+    pub(super) next: Option<Stage>,
 }
 
 /// The end of every stage, inside its transaction: the message's new state, the event that
 /// says why, the next job if there is one; then the commit, and idle workers are woken.
-async fn advance(p: &Pipeline, mut tx: Tx, job: &Job, o: Outcome<'_>) -> Result<(), StageError> {
+pub(super) async fn advance(
+    p: &Pipeline,
+    mut tx: Tx,
+    job: &Job,
+    o: Outcome<'_>,
+) -> Result<(), StageError> {
     let error = o.error.then_some(o.detail);
     messages::set_state(&mut tx, job.message_id, o.state, error).await?;
     event(p, &mut tx, job.message_id, o.kind, job.stage, o.detail).await?;
@@ -130,7 +138,7 @@ async fn advance(p: &Pipeline, mut tx: Tx, job: &Job, o: Outcome<'_>) -> Result<
 }
 
 /// Ends a message's journey here with a final state (rejected, quarantined, …) and its reason.
-async fn finish_with(
+pub(super) async fn finish_with(
     p: &Pipeline,
     job: &Job,
     state: MessageState,
@@ -148,7 +156,10 @@ async fn finish_with(
     advance(p, tx, job, o).await
 }
 
-fn profile<'a>(p: &'a Pipeline, partner: Option<&str>) -> Result<&'a Profile, StageError> {
+pub(super) fn profile<'a>(
+    p: &'a Pipeline,
+    partner: Option<&str>,
+) -> Result<&'a Profile, StageError> {
     let id = partner.ok_or_else(|| StageError::Permanent("message has no partner".into()))?;
     p.partners.get(id).ok_or_else(|| {
         StageError::Permanent(format!(
@@ -164,7 +175,8 @@ async fn identify(p: &Pipeline, job: &Job) -> Result<(), StageError> {
     let format = Format::sniff(&raw);
     match format {
         Format::X12 => {}
-        Format::Edifact | Format::Xml => {
+        Format::Edifact => return super::edifact::identify(p, job, &msg, &raw).await,
+        Format::Xml => {
             let reason = format!(
                 "{format} documents are recognised but not translated yet; the message is kept \
                  and can be replayed once {format} translation is available"
@@ -278,6 +290,9 @@ async fn translate(p: &Pipeline, job: &Job) -> Result<(), StageError> {
     let msg = messages::get(&p.store, job.message_id).await?;
     let raw = messages::raw(&p.store, job.message_id).await?;
     let profile = profile(p, msg.partner.as_deref())?;
+    if msg.format == Some(Format::Edifact) {
+        return super::edifact::translate(p, job, profile, &raw).await;
+    }
     let options = x12doc::TranslateOptions {
         ack_kind: match profile.functional_ack {
             FunctionalAckPolicy::F999 => crate::model::AckKind::F999,
@@ -477,7 +492,7 @@ async fn translate(p: &Pipeline, job: &Job) -> Result<(), StageError> {
 /// Creates one outbound acknowledgement for interchange `n` of the message (at most once:
 /// the key survives retries and replays) and queues its encoding.
 #[allow(clippy::too_many_arguments)]
-async fn queue_ack(
+pub(super) async fn queue_ack(
     p: &Pipeline,
     tx: &mut Tx,
     job: &Job,
@@ -487,6 +502,10 @@ async fn queue_ack(
     doc_type: &str,
     doc: &OutboundDoc,
 ) -> Result<(), StageError> {
+    let format = match doc {
+        OutboundDoc::Contrl(_) => Format::Edifact,
+        _ => Format::X12,
+    };
     let json = serde_json::to_string(doc)
         .map_err(|e| StageError::Permanent(format!("acknowledgement model: {e}")))?;
     let key = format!("ack:{}:{n}:{control}:{doc_type}", job.message_id);
@@ -494,7 +513,7 @@ async fn queue_ack(
         tx,
         &Outbound {
             partner: profile.id.as_str(),
-            format: Format::X12,
+            format,
             doc_type,
             canonical: &json,
             related_id: Some(job.message_id),
@@ -520,7 +539,7 @@ async fn queue_ack(
     Ok(())
 }
 
-fn load_json<T: serde::de::DeserializeOwned>(
+pub(super) fn load_json<T: serde::de::DeserializeOwned>(
     json: Option<String>,
     what: &str,
 ) -> Result<T, StageError> {
@@ -820,6 +839,11 @@ async fn encode(p: &Pipeline, job: &Job) -> Result<(), StageError> {
         messages::payload(&p.store, job.message_id, Payload::Canonical).await?,
         "outbound model",
     )?;
+    // EDIFACT for a CONTRL, and for business documents to partners that only speak it.
+    if matches!(doc, OutboundDoc::Contrl(_)) || (profile.x12.is_none() && profile.edifact.is_some())
+    {
+        return super::edifact::encode(p, job, profile, &doc).await;
+    }
     let them = profile.x12.as_ref().ok_or_else(|| {
         StageError::Permanent(format!(
             "partner {} has no [x12] identity to address",
@@ -848,6 +872,11 @@ async fn encode(p: &Pipeline, job: &Job) -> Result<(), StageError> {
         OutboundDoc::Ta1(t) => {
             let env = ack_envelope(me, to, isa13 as u32, 0, None, delimiters);
             (write_ta1(t, &env), None, None)
+        }
+        OutboundDoc::Contrl(_) => {
+            return Err(StageError::Permanent(
+                "a CONTRL is encoded as EDIFACT".into(),
+            ));
         }
         OutboundDoc::Business(d) => {
             // ISA13, GS06 and ST02 each come from the partner's own sequence, in this
