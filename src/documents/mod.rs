@@ -2,3 +2,4 @@
 
 pub mod edifact;
 pub mod x12;
+pub mod xml;

@@ -1,6 +1,7 @@
-//! EDI syntax layer (X12 and EDIFACT): pure byte parsing and writing. Must not depend on I/O, async, the database or the pipeline.
+//! EDI syntax layer (X12, EDIFACT and XML): pure byte parsing and writing. Must not depend on I/O, async, the database or the pipeline.
 
 pub mod diag;
 pub mod edifact;
 pub mod scan;
 pub mod x12;
+pub mod xml;

@@ -1,0 +1,299 @@
+//! XML syntax for cXML and UBL: quick-xml's namespace-aware reader into a small element tree with each element's path and byte offset; no DTD processing and no entity expansion beyond the five predefined entities and character references; input size, depth and element-count limits. Errors name the element path. Pure.
+
+use quick_xml::events::Event;
+use quick_xml::name::ResolveResult;
+use quick_xml::reader::NsReader;
+
+/// Limits that keep a hostile document from costing more than a large honest one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub max_bytes: usize,
+    pub max_depth: usize,
+    pub max_elements: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_bytes: 32 << 20,
+            max_depth: 64,
+            max_elements: 1_000_000,
+        }
+    }
+}
+
+/// Why a document could not be read, and where.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{reason} (at {path}, byte {offset})")]
+pub struct XmlError {
+    /// The element path where reading stopped, e.g. `/cXML/Request/OrderRequest`.
+    pub path: String,
+    pub offset: usize,
+    pub reason: String,
+}
+
+/// One element: namespace URI (if any), local name, attributes (local names, unescaped
+/// values), text (concatenated, trimmed) and children in order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Element {
+    pub ns: Option<String>,
+    pub name: String,
+    pub attrs: Vec<(String, String)>,
+    pub text: String,
+    pub children: Vec<Element>,
+    /// `/root/child/…` with local names.
+    pub path: String,
+    pub offset: usize,
+}
+
+impl Element {
+    /// The first child with this local name.
+    pub fn child(&self, name: &str) -> Option<&Element> {
+        self.children.iter().find(|c| c.name == name)
+    }
+
+    /// Every child with this local name.
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
+        self.children.iter().filter(move |c| c.name == name)
+    }
+
+    /// The element at a `/`-separated path of local names below this one.
+    pub fn at(&self, path: &str) -> Option<&Element> {
+        path.split('/')
+            .filter(|p| !p.is_empty())
+            .try_fold(self, |e, name| e.child(name))
+    }
+
+    /// The non-empty text at a path below this one.
+    pub fn text_at(&self, path: &str) -> Option<&str> {
+        self.at(path)
+            .map(|e| e.text.as_str())
+            .filter(|t| !t.is_empty())
+    }
+
+    /// An attribute's value by local name.
+    pub fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
+    }
+}
+
+/// A parsed document: its root element and whether it declared a DOCTYPE (kept as text,
+/// never processed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    pub root: Element,
+    pub doctype: Option<String>,
+}
+
+fn err(path: &[Element], offset: usize, reason: String) -> XmlError {
+    let path = path
+        .iter()
+        .last()
+        .map_or_else(|| "/".to_owned(), |e| e.path.clone());
+    XmlError {
+        path,
+        offset,
+        reason,
+    }
+}
+
+/// Reads a whole document within `limits`.
+pub fn parse(input: &[u8], limits: Limits) -> Result<Document, XmlError> {
+    if input.len() > limits.max_bytes {
+        return Err(XmlError {
+            path: "/".into(),
+            offset: 0,
+            reason: format!(
+                "the document is {} bytes; the limit is {}",
+                input.len(),
+                limits.max_bytes
+            ),
+        });
+    }
+    let mut reader = NsReader::from_reader(input);
+    // Text is trimmed once whole (see `trim`): trimming each fragment would eat the spaces
+    // around entity references.
+    reader.config_mut().trim_text(false);
+    let mut stack: Vec<Element> = Vec::new();
+    let mut root: Option<Element> = None;
+    let mut doctype = None;
+    let mut elements = 0usize;
+    loop {
+        let offset = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
+        let (ns, event) = match reader.read_resolved_event() {
+            Ok((ns, ev)) => (
+                match ns {
+                    ResolveResult::Bound(n) => Some(String::from_utf8_lossy(n.as_ref()).into_owned()),
+                    ResolveResult::Unbound => None,
+                    ResolveResult::Unknown(p) => {
+                        return Err(err(
+                            &stack,
+                            offset,
+                            format!("namespace prefix {:?} is not declared", String::from_utf8_lossy(&p)),
+                        ));
+                    }
+                },
+                ev,
+            ),
+            Err(e) => return Err(err(&stack, offset, format!("not well-formed XML: {e}"))),
+        };
+        match event {
+            Event::Start(ref start) | Event::Empty(ref start) => {
+                elements += 1;
+                if elements > limits.max_elements {
+                    return Err(err(&stack, offset, format!("more than {} elements", limits.max_elements)));
+                }
+                if stack.len() >= limits.max_depth {
+                    return Err(err(&stack, offset, format!("nested deeper than {} elements", limits.max_depth)));
+                }
+                let name = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
+                let parent = stack.last().map_or("", |p| p.path.as_str());
+                let mut el = Element {
+                    ns,
+                    path: format!("{parent}/{name}"),
+                    name,
+                    offset,
+                    ..Element::default()
+                };
+                for a in start.attributes() {
+                    let a = a.map_err(|e| err(&stack, offset, format!("bad attribute in <{}>: {e}", el.name)))?;
+                    let key = String::from_utf8_lossy(a.key.local_name().as_ref()).into_owned();
+                    // Namespace declarations are not data.
+                    if a.key.as_ref().starts_with(b"xmlns") {
+                        continue;
+                    }
+                    let value = a
+                        .unescape_value()
+                        .map_err(|e| err(&stack, offset, format!("attribute {key} of <{}>: {e}", el.name)))?
+                        .into_owned();
+                    el.attrs.push((key, value));
+                }
+                if matches!(event, Event::Empty(_)) {
+                    match stack.last_mut() {
+                        Some(p) => p.children.push(el),
+                        None => root = Some(el),
+                    }
+                } else {
+                    stack.push(el);
+                }
+            }
+            Event::End(_) => {
+                let Some(done) = stack.pop() else {
+                    return Err(err(&stack, offset, "an end tag closes nothing".into()));
+                };
+                match stack.last_mut() {
+                    Some(p) => p.children.push(done),
+                    None => root = Some(done),
+                }
+            }
+            Event::Text(t) => {
+                let text = t
+                    .decode()
+                    .map_err(|e| err(&stack, offset, format!("text is not in the declared encoding: {e}")))?;
+                if let Some(el) = stack.last_mut() {
+                    el.text.push_str(&text);
+                }
+            }
+            Event::CData(c) => {
+                let text = String::from_utf8_lossy(&c.into_inner()).into_owned();
+                if let Some(el) = stack.last_mut() {
+                    el.text.push_str(&text);
+                }
+            }
+            Event::GeneralRef(r) => {
+                let resolved = match r.resolve_char_ref() {
+                    Ok(Some(c)) => c.to_string(),
+                    Ok(None) => {
+                        let name = r.decode().map(|n| n.into_owned()).unwrap_or_default();
+                        match quick_xml::escape::resolve_predefined_entity(&name) {
+                            Some(s) => s.to_owned(),
+                            None => {
+                                return Err(err(
+                                    &stack,
+                                    offset,
+                                    format!("entity &{name}; is not expanded (no DTD processing)"),
+                                ));
+                            }
+                        }
+                    }
+                    Err(e) => return Err(err(&stack, offset, format!("bad character reference: {e}"))),
+                };
+                if let Some(el) = stack.last_mut() {
+                    el.text.push_str(&resolved);
+                }
+            }
+            Event::DocType(d) => {
+                doctype = Some(String::from_utf8_lossy(&d.into_inner()).trim().to_owned());
+            }
+            Event::Eof => break,
+            Event::Comment(_) | Event::Decl(_) | Event::PI(_) => {}
+        }
+        if root.is_some() && stack.is_empty() {
+            // Anything after the root element other than comments is not allowed; stop here.
+            break;
+        }
+    }
+    if !stack.is_empty() {
+        let offset = input.len();
+        return Err(err(&stack, offset, "the document ended before this element was closed".into()));
+    }
+    let mut root = root.ok_or_else(|| XmlError {
+        path: "/".into(),
+        offset: 0,
+        reason: "no root element".into(),
+    })?;
+    trim(&mut root);
+    Ok(Document { root, doctype })
+}
+
+/// Whitespace around text is not data.
+fn trim(e: &mut Element) {
+    let t = e.text.trim();
+    if t.len() != e.text.len() {
+        e.text = t.to_owned();
+    }
+    e.children.iter_mut().for_each(trim);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn namespaces_paths_entities_and_limits() {
+        let doc = parse(
+            br#"<?xml version="1.0"?><!DOCTYPE x SYSTEM "x.dtd"><o:Order xmlns:o="urn:o" xmlns:c="urn:c"><c:ID a="1 &amp; 2">A &lt;&#66;&gt; &amp; C</c:ID><c:Empty/></o:Order>"#,
+            Limits::default(),
+        )
+        .expect("reads");
+        assert_eq!(doc.doctype.as_deref(), Some("x SYSTEM \"x.dtd\""));
+        assert_eq!(doc.root.ns.as_deref(), Some("urn:o"));
+        let id = doc.root.child("ID").expect("ID");
+        assert_eq!(id.ns.as_deref(), Some("urn:c"));
+        assert_eq!(id.text, "A <B> & C");
+        assert_eq!(id.attr("a"), Some("1 & 2"));
+        assert_eq!(id.path, "/Order/ID");
+        assert!(doc.root.child("Empty").is_some());
+
+        let e = parse(br#"<!DOCTYPE x [<!ENTITY boom "lol">]><x>&boom;</x>"#, Limits::default()).unwrap_err();
+        assert!(e.reason.contains("&boom; is not expanded"), "{e}");
+        assert_eq!(e.path, "/x");
+
+        let e = parse(b"<a><b><c></c></a>", Limits::default()).unwrap_err();
+        assert!(e.reason.contains("not well-formed"), "{e}");
+
+        let deep = format!("{}{}", "<a>".repeat(100), "</a>".repeat(100));
+        let e = parse(deep.as_bytes(), Limits::default()).unwrap_err();
+        assert!(e.reason.contains("deeper than 64"), "{e}");
+
+        let e = parse(b"<a>x</a>", Limits { max_bytes: 4, ..Limits::default() }).unwrap_err();
+        assert!(e.reason.contains("limit is 4"), "{e}");
+
+        let e = parse(b"<p:a>x</p:a>", Limits::default()).unwrap_err();
+        assert!(e.reason.contains("prefix"), "{e}");
+    }
+}
