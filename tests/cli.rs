@@ -252,3 +252,35 @@ async fn ack_prints_the_contrl_the_gateway_would_send() {
     );
     assert!(out.contains("UCM+1+ORDERS:D:96A:UN:EAN008+7'"), "{out}");
 }
+
+const CXML: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/xml/cxml_order.xml"
+);
+
+#[tokio::test]
+async fn translate_and_ack_read_cxml() {
+    let env = TestEnv::new(Db::Sqlite).await;
+    let (code, out, err) = env.run(&["translate", CXML]);
+    assert_eq!(code, 0, "{err}");
+    let order: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(order["po_number"], "PO-CX-77");
+    assert_eq!(order["source"]["standard"], "cXML");
+    let (code, out, _) = env.run(&["ack", CXML]);
+    assert_eq!(code, 0);
+    assert!(out.contains(r#"<Status code="200" text="OK">"#), "{out}");
+
+    // Not well-formed: exit 2 and the element path where reading stopped.
+    let broken = env.file(
+        "broken.xml",
+        b"<?xml version=\"1.0\"?><cXML><Request><OrderRequest></Request></cXML>",
+    );
+    let (code, _, err) = env.run(&["translate", broken.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("/cXML/Request/OrderRequest"), "{err}");
+    let (_, out, _) = env.run(&["ack", broken.to_str().unwrap()]);
+    assert!(
+        out.contains(r#"<Status code="400" text="Bad Request">"#),
+        "{out}"
+    );
+}

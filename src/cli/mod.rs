@@ -406,8 +406,10 @@ fn for_each_chunk(
 }
 
 fn translate(file: &Path) -> anyhow::Result<ExitCode> {
-    if sniff_file(file)? == Format::Edifact {
-        return edifact_translate(file);
+    match sniff_file(file)? {
+        Format::Edifact => return edifact_translate(file),
+        Format::Xml => return xml_translate(file),
+        _ => {}
     }
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut problems = 0;
@@ -534,6 +536,54 @@ fn edifact_translate(file: &Path) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// `wharf translate` for a cXML or UBL document: its canonical JSON, every finding with
+/// its element path on standard error.
+fn xml_translate(file: &Path) -> anyhow::Result<ExitCode> {
+    let raw = std::fs::read(file)
+        .map_err(|e| UsageError(format!("cannot read {}: {e}", file.display())))?;
+    let t = crate::documents::xml::translate(&raw)
+        .map_err(|e| UsageError(format!("{}: {e}", file.display())))?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for d in &t.documents {
+        serde_json::to_writer(&mut out, d)?;
+        writeln!(out)?;
+    }
+    out.flush()?;
+    let mut problems = 0;
+    for e in &t.errors {
+        let level = match e.severity {
+            Severity::Error => {
+                problems += 1;
+                "error"
+            }
+            Severity::Warning => "warning",
+            Severity::Info => "note",
+        };
+        eprintln!("{}: {level}: {e}", file.display());
+    }
+    Ok(if problems == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// `wharf ack` for a cXML request: the cXML Response the gateway's HTTP endpoint answers.
+fn xml_ack(file: &Path) -> anyhow::Result<ExitCode> {
+    use crate::documents::xml::cxml::{Status, response};
+    let raw = std::fs::read(file)
+        .map_err(|e| UsageError(format!("cannot read {}: {e}", file.display())))?;
+    let t = crate::documents::xml::translate(&raw);
+    let status = Status::for_translation(t.as_ref());
+    let now = time::OffsetDateTime::now_utc();
+    let stamp = now
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let payload = format!("{}.{}@wharf", now.unix_timestamp(), std::process::id());
+    print!("{}", response(&status, &payload, &stamp));
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `wharf ack` for an EDIFACT file: the CONTRL the gateway would send for each interchange
 /// (sender and recipient swapped in its UNB; the UCI names the received parties as received).
 fn edifact_ack(s: &Settings, file: &Path) -> anyhow::Result<ExitCode> {
@@ -596,8 +646,10 @@ fn edifact_ack(s: &Settings, file: &Path) -> anyhow::Result<ExitCode> {
 }
 
 fn ack(s: &Settings, file: &Path, partner: Option<&str>) -> anyhow::Result<ExitCode> {
-    if sniff_file(file)? == Format::Edifact {
-        return edifact_ack(s, file);
+    match sniff_file(file)? {
+        Format::Edifact => return edifact_ack(s, file),
+        Format::Xml => return xml_ack(file),
+        _ => {}
     }
     // The partner's profile decides 997 or 999: named, or found from the envelope's sender.
     let profile = match partner {

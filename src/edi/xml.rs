@@ -127,13 +127,18 @@ pub fn parse(input: &[u8], limits: Limits) -> Result<Document, XmlError> {
         let (ns, event) = match reader.read_resolved_event() {
             Ok((ns, ev)) => (
                 match ns {
-                    ResolveResult::Bound(n) => Some(String::from_utf8_lossy(n.as_ref()).into_owned()),
+                    ResolveResult::Bound(n) => {
+                        Some(String::from_utf8_lossy(n.as_ref()).into_owned())
+                    }
                     ResolveResult::Unbound => None,
                     ResolveResult::Unknown(p) => {
                         return Err(err(
                             &stack,
                             offset,
-                            format!("namespace prefix {:?} is not declared", String::from_utf8_lossy(&p)),
+                            format!(
+                                "namespace prefix {:?} is not declared",
+                                String::from_utf8_lossy(&p)
+                            ),
                         ));
                     }
                 },
@@ -145,10 +150,18 @@ pub fn parse(input: &[u8], limits: Limits) -> Result<Document, XmlError> {
             Event::Start(ref start) | Event::Empty(ref start) => {
                 elements += 1;
                 if elements > limits.max_elements {
-                    return Err(err(&stack, offset, format!("more than {} elements", limits.max_elements)));
+                    return Err(err(
+                        &stack,
+                        offset,
+                        format!("more than {} elements", limits.max_elements),
+                    ));
                 }
                 if stack.len() >= limits.max_depth {
-                    return Err(err(&stack, offset, format!("nested deeper than {} elements", limits.max_depth)));
+                    return Err(err(
+                        &stack,
+                        offset,
+                        format!("nested deeper than {} elements", limits.max_depth),
+                    ));
                 }
                 let name = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
                 let parent = stack.last().map_or("", |p| p.path.as_str());
@@ -160,7 +173,13 @@ pub fn parse(input: &[u8], limits: Limits) -> Result<Document, XmlError> {
                     ..Element::default()
                 };
                 for a in start.attributes() {
-                    let a = a.map_err(|e| err(&stack, offset, format!("bad attribute in <{}>: {e}", el.name)))?;
+                    let a = a.map_err(|e| {
+                        err(
+                            &stack,
+                            offset,
+                            format!("bad attribute in <{}>: {e}", el.name),
+                        )
+                    })?;
                     let key = String::from_utf8_lossy(a.key.local_name().as_ref()).into_owned();
                     // Namespace declarations are not data.
                     if a.key.as_ref().starts_with(b"xmlns") {
@@ -168,7 +187,13 @@ pub fn parse(input: &[u8], limits: Limits) -> Result<Document, XmlError> {
                     }
                     let value = a
                         .unescape_value()
-                        .map_err(|e| err(&stack, offset, format!("attribute {key} of <{}>: {e}", el.name)))?
+                        .map_err(|e| {
+                            err(
+                                &stack,
+                                offset,
+                                format!("attribute {key} of <{}>: {e}", el.name),
+                            )
+                        })?
                         .into_owned();
                     el.attrs.push((key, value));
                 }
@@ -191,9 +216,13 @@ pub fn parse(input: &[u8], limits: Limits) -> Result<Document, XmlError> {
                 }
             }
             Event::Text(t) => {
-                let text = t
-                    .decode()
-                    .map_err(|e| err(&stack, offset, format!("text is not in the declared encoding: {e}")))?;
+                let text = t.decode().map_err(|e| {
+                    err(
+                        &stack,
+                        offset,
+                        format!("text is not in the declared encoding: {e}"),
+                    )
+                })?;
                 if let Some(el) = stack.last_mut() {
                     el.text.push_str(&text);
                 }
@@ -220,7 +249,9 @@ pub fn parse(input: &[u8], limits: Limits) -> Result<Document, XmlError> {
                             }
                         }
                     }
-                    Err(e) => return Err(err(&stack, offset, format!("bad character reference: {e}"))),
+                    Err(e) => {
+                        return Err(err(&stack, offset, format!("bad character reference: {e}")));
+                    }
                 };
                 if let Some(el) = stack.last_mut() {
                     el.text.push_str(&resolved);
@@ -239,7 +270,11 @@ pub fn parse(input: &[u8], limits: Limits) -> Result<Document, XmlError> {
     }
     if !stack.is_empty() {
         let offset = input.len();
-        return Err(err(&stack, offset, "the document ended before this element was closed".into()));
+        return Err(err(
+            &stack,
+            offset,
+            "the document ended before this element was closed".into(),
+        ));
     }
     let mut root = root.ok_or_else(|| XmlError {
         path: "/".into(),
@@ -279,7 +314,11 @@ mod tests {
         assert_eq!(id.path, "/Order/ID");
         assert!(doc.root.child("Empty").is_some());
 
-        let e = parse(br#"<!DOCTYPE x [<!ENTITY boom "lol">]><x>&boom;</x>"#, Limits::default()).unwrap_err();
+        let e = parse(
+            br#"<!DOCTYPE x [<!ENTITY boom "lol">]><x>&boom;</x>"#,
+            Limits::default(),
+        )
+        .unwrap_err();
         assert!(e.reason.contains("&boom; is not expanded"), "{e}");
         assert_eq!(e.path, "/x");
 
@@ -290,7 +329,14 @@ mod tests {
         let e = parse(deep.as_bytes(), Limits::default()).unwrap_err();
         assert!(e.reason.contains("deeper than 64"), "{e}");
 
-        let e = parse(b"<a>x</a>", Limits { max_bytes: 4, ..Limits::default() }).unwrap_err();
+        let e = parse(
+            b"<a>x</a>",
+            Limits {
+                max_bytes: 4,
+                ..Limits::default()
+            },
+        )
+        .unwrap_err();
         assert!(e.reason.contains("limit is 4"), "{e}");
 
         let e = parse(b"<p:a>x</p:a>", Limits::default()).unwrap_err();

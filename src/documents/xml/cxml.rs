@@ -4,8 +4,8 @@ use super::{Dialect, Faults, XmlTranslation, iso_date};
 use crate::edi::diag::{Diagnostic, Location};
 use crate::edi::xml::Element;
 use crate::model::{
-    Document, ItemId, ItemIdQualifier, Order, OrderLine, OrderPurpose, Party, PartyRole,
-    SourceRef, Text,
+    Document, ItemId, ItemIdQualifier, Order, OrderLine, OrderPurpose, Party, PartyRole, SourceRef,
+    Text,
 };
 use rust_decimal::Decimal;
 
@@ -27,12 +27,22 @@ fn party(role: PartyRole, address: &Element) -> Party {
         role,
         name: address.text_at("Name").map(Text::from),
         additional_names: postal
-            .map(|p| p.all("DeliverTo").filter(|d| !d.text.is_empty()).map(|d| Text::from(d.text.as_str())).collect())
+            .map(|p| {
+                p.all("DeliverTo")
+                    .filter(|d| !d.text.is_empty())
+                    .map(|d| Text::from(d.text.as_str()))
+                    .collect()
+            })
             .unwrap_or_default(),
         id_qualifier: None,
         id: address.attr("addressID").map(Text::from),
         address_lines: postal
-            .map(|p| p.all("Street").filter(|d| !d.text.is_empty()).map(|d| Text::from(d.text.as_str())).collect())
+            .map(|p| {
+                p.all("Street")
+                    .filter(|d| !d.text.is_empty())
+                    .map(|d| Text::from(d.text.as_str()))
+                    .collect()
+            })
             .unwrap_or_default(),
         city: text("City"),
         state: text("State"),
@@ -46,7 +56,9 @@ fn party(role: PartyRole, address: &Element) -> Party {
 
 fn line(item: &Element, n: usize, f: &mut Faults) -> OrderLine {
     let quantity = match item.attr("quantity") {
-        Some(q) => f.decimal(item, Some(q), "ItemOut/@quantity").unwrap_or(Decimal::ZERO),
+        Some(q) => f
+            .decimal(item, Some(q), "ItemOut/@quantity")
+            .unwrap_or(Decimal::ZERO),
         None => {
             f.missing(item, "ItemOut/@quantity");
             Decimal::ZERO
@@ -57,10 +69,16 @@ fn line(item: &Element, n: usize, f: &mut Faults) -> OrderLine {
         for (name, qualifier) in [
             ("SupplierPartID", ItemIdQualifier::VendorPart),
             ("BuyerPartID", ItemIdQualifier::BuyerPart),
-            ("SupplierPartAuxiliaryID", ItemIdQualifier::Other("SupplierPartAuxiliaryID".into())),
+            (
+                "SupplierPartAuxiliaryID",
+                ItemIdQualifier::Other("SupplierPartAuxiliaryID".into()),
+            ),
         ] {
             if let Some(v) = ids.text_at(name) {
-                item_ids.push(ItemId { qualifier, value: v.into() });
+                item_ids.push(ItemId {
+                    qualifier,
+                    value: v.into(),
+                });
             }
         }
     } else {
@@ -68,18 +86,28 @@ fn line(item: &Element, n: usize, f: &mut Faults) -> OrderLine {
     }
     let detail = item.child("ItemDetail");
     if let Some(m) = detail.and_then(|d| d.text_at("ManufacturerPartID")) {
-        item_ids.push(ItemId { qualifier: ItemIdQualifier::Other("MF".into()), value: m.into() });
+        item_ids.push(ItemId {
+            qualifier: ItemIdQualifier::Other("MF".into()),
+            value: m.into(),
+        });
     }
     let unit_price = detail
         .and_then(|d| d.at("UnitPrice/Money"))
         .and_then(|m| f.decimal(m, Some(m.text.as_str()), "UnitPrice/Money"));
     OrderLine {
-        line_number: Text::from(item.attr("lineNumber").map_or_else(|| n.to_string(), str::to_owned)),
+        line_number: Text::from(
+            item.attr("lineNumber")
+                .map_or_else(|| n.to_string(), str::to_owned),
+        ),
         quantity,
-        uom: detail.and_then(|d| d.text_at("UnitOfMeasure")).map(Text::from),
+        uom: detail
+            .and_then(|d| d.text_at("UnitOfMeasure"))
+            .map(Text::from),
         unit_price,
         item_ids,
-        description: detail.and_then(|d| d.text_at("Description")).map(Text::from),
+        description: detail
+            .and_then(|d| d.text_at("Description"))
+            .map(Text::from),
     }
 }
 
@@ -87,7 +115,11 @@ pub fn translate(root: &Element) -> XmlTranslation {
     let mut f = Faults::default();
     let request = root.child("Request").and_then(|r| r.children.first());
     let kind = request.map_or_else(
-        || root.children.last().map_or_else(String::new, |c| c.name.clone()),
+        || {
+            root.children
+                .last()
+                .map_or_else(String::new, |c| c.name.clone())
+        },
         |r| r.name.clone(),
     );
     let reference = root.attr("payloadID").unwrap_or_default().to_owned();
@@ -166,21 +198,25 @@ fn order(
     if items.is_empty() {
         f.missing(r, "ItemOut (the order has no lines)");
     }
-    let lines: Vec<OrderLine> = items.iter().enumerate().map(|(i, it)| line(it, i + 1, f)).collect();
+    let lines: Vec<OrderLine> = items
+        .iter()
+        .enumerate()
+        .map(|(i, it)| line(it, i + 1, f))
+        .collect();
     let requested = h
         .attr("requestedDeliveryDate")
         .or_else(|| items.first().and_then(|i| i.attr("requestedDeliveryDate")))
         .and_then(iso_date);
-    let version = root
-        .attr("version")
-        .map(str::to_owned)
-        .unwrap_or_default();
+    let version = root.attr("version").map(str::to_owned).unwrap_or_default();
     f.is_clean().then(|| Order {
         purpose,
         po_number,
         po_date,
         order_type: h.attr("orderType").map(Text::from),
-        currency: h.at("Total/Money").and_then(|m| m.attr("currency")).map(Text::from),
+        currency: h
+            .at("Total/Money")
+            .and_then(|m| m.attr("currency"))
+            .map(Text::from),
         parties,
         lines,
         notes: h
@@ -200,4 +236,82 @@ fn order(
             receiver_id: receiver.as_deref().unwrap_or_default().into(),
         },
     })
+}
+
+/// A cXML status: the code and text a Response carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub code: u16,
+    pub text: &'static str,
+    pub detail: String,
+}
+
+impl Status {
+    /// 200 when the request was read and its document accepted; 400 when it was not
+    /// well-formed or a required part was missing or wrong; 406 for a request Wharf does
+    /// not take.
+    pub fn for_translation(t: Result<&XmlTranslation, &crate::edi::xml::XmlError>) -> Status {
+        match t {
+            Err(e) => Status {
+                code: 400,
+                text: "Bad Request",
+                detail: e.to_string(),
+            },
+            Ok(t) => {
+                let first_error = t
+                    .errors
+                    .iter()
+                    .find(|d| d.severity == crate::edi::diag::Severity::Error);
+                match first_error {
+                    Some(d) => Status {
+                        code: 400,
+                        text: "Bad Request",
+                        detail: d.message.clone(),
+                    },
+                    None if t.documents.is_empty() => Status {
+                        code: 406,
+                        text: "Not Acceptable",
+                        detail: format!("cXML {} is not accepted by this gateway", t.kind),
+                    },
+                    None => Status {
+                        code: 200,
+                        text: "OK",
+                        detail: String::new(),
+                    },
+                }
+            }
+        }
+    }
+
+    pub fn unauthorized(detail: String) -> Status {
+        Status {
+            code: 401,
+            text: "Unauthorized",
+            detail,
+        }
+    }
+}
+
+/// XML text with the five special characters escaped.
+fn esc(s: &str) -> std::borrow::Cow<'_, str> {
+    quick_xml::escape::escape(s)
+}
+
+/// The cXML Response document answering a request.
+pub fn response(status: &Status, payload_id: &str, timestamp: &str) -> String {
+    let detail = if status.detail.is_empty() {
+        String::new()
+    } else {
+        esc(&status.detail).into_owned()
+    };
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+<!DOCTYPE cXML SYSTEM \"http://xml.cxml.org/schemas/cXML/1.2.050/cXML.dtd\">\n\
+<cXML payloadID=\"{}\" timestamp=\"{}\" xml:lang=\"en-US\">\n\
+  <Response>\n    <Status code=\"{}\" text=\"{}\">{detail}</Status>\n  </Response>\n</cXML>\n",
+        esc(payload_id),
+        esc(timestamp),
+        status.code,
+        status.text,
+    )
 }

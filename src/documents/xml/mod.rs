@@ -112,3 +112,108 @@ pub fn translate(input: &[u8]) -> Result<XmlTranslation, XmlError> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ItemIdQualifier, PartyRole};
+
+    fn fixture(name: &str) -> Vec<u8> {
+        std::fs::read(format!(
+            "{}/tests/fixtures/xml/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .expect("fixture")
+    }
+
+    #[test]
+    fn a_cxml_order_request_becomes_an_order() {
+        let t = translate(&fixture("cxml_order.xml")).expect("reads");
+        assert_eq!(t.dialect, Dialect::Cxml);
+        assert_eq!(t.kind, "OrderRequest");
+        assert_eq!(t.reference, "20261126.1@buyer.example");
+        assert_eq!(t.sender.as_deref(), Some("NetworkID:AN0100000001"));
+        assert!(t.errors.is_empty(), "{:?}", t.errors);
+        let [Document::Order(o)] = t.documents.as_slice() else {
+            panic!("{:?}", t.documents)
+        };
+        assert_eq!(o.po_number, "PO-CX-77");
+        assert_eq!(o.po_date.as_deref(), Some("2026-11-26"));
+        assert_eq!(o.requested_delivery_date.as_deref(), Some("2026-12-04"));
+        assert_eq!(o.currency.as_deref(), Some("USD"));
+        assert_eq!(o.notes, vec!["Call before delivery"]);
+        let ship = &o.parties[0];
+        assert_eq!(ship.role, PartyRole::ShipTo);
+        assert_eq!(ship.id.as_deref(), Some("STORE-9"));
+        assert_eq!(ship.name.as_deref(), Some("Store 9 & Annex"));
+        assert_eq!(ship.country.as_deref(), Some("US"));
+        assert_eq!(o.lines.len(), 2);
+        assert_eq!(o.lines[0].quantity, Decimal::new(10, 0));
+        assert_eq!(o.lines[0].unit_price, Some(Decimal::new(1250, 2)));
+        assert_eq!(o.lines[0].item_ids[1].qualifier, ItemIdQualifier::BuyerPart);
+        assert_eq!(o.lines[1].uom.as_deref(), Some("CA"));
+        assert_eq!(o.source.standard, "cXML");
+        assert_eq!(o.source.version, "1.2.050");
+    }
+
+    #[test]
+    fn cxml_faults_name_the_element_path() {
+        let text = String::from_utf8(fixture("cxml_order.xml")).unwrap();
+        let bad = text
+            .replace(r#"orderID="PO-CX-77" "#, "")
+            .replace(r#"quantity="2""#, r#"quantity="two""#);
+        let t = translate(bad.as_bytes()).expect("well-formed");
+        assert!(t.documents.is_empty());
+        let msgs: Vec<&str> = t.errors.iter().map(|d| d.message.as_str()).collect();
+        assert!(msgs.iter().any(|m| m.contains("OrderRequestHeader/@orderID is missing (at /cXML/Request/OrderRequest/OrderRequestHeader)")), "{msgs:?}");
+        assert!(
+            msgs.iter().any(|m| m.contains(
+                "\"two\" is not a decimal number (at /cXML/Request/OrderRequest/ItemOut)"
+            )),
+            "{msgs:?}"
+        );
+        let status = cxml::Status::for_translation(Ok(&t));
+        assert_eq!(status.code, 400);
+        let broken = translate(b"<cXML><Request><OrderRequest></Request></cXML>").unwrap_err();
+        assert_eq!(broken.path, "/cXML/Request/OrderRequest");
+        assert_eq!(cxml::Status::for_translation(Err(&broken)).code, 400);
+    }
+
+    #[test]
+    fn a_ubl_order_becomes_an_order() {
+        let t = translate(&fixture("ubl_order.xml")).expect("reads");
+        assert_eq!(t.dialect, Dialect::Ubl);
+        assert!(t.errors.is_empty(), "{:?}", t.errors);
+        assert_eq!(t.sender.as_deref(), Some("4012345000009"));
+        let [Document::Order(o)] = t.documents.as_slice() else {
+            panic!("{:?}", t.documents)
+        };
+        assert_eq!(o.po_number, "PO-UBL-5");
+        assert_eq!(o.po_date.as_deref(), Some("2026-11-26"));
+        assert_eq!(o.currency.as_deref(), Some("EUR"));
+        assert_eq!(o.requested_delivery_date.as_deref(), Some("2026-12-01"));
+        let dp = o
+            .parties
+            .iter()
+            .find(|p| p.role == PartyRole::ShipTo)
+            .expect("delivery");
+        assert_eq!(dp.id.as_deref(), Some("4012345000108"));
+        assert_eq!(dp.id_qualifier.as_deref(), Some("0088"));
+        assert_eq!(dp.city.as_deref(), Some("Gent"));
+        let l = &o.lines[0];
+        assert_eq!(l.quantity, Decimal::new(24, 0));
+        assert_eq!(l.uom.as_deref(), Some("C62"));
+        assert_eq!(l.unit_price, Some(Decimal::new(175, 2)));
+        assert_eq!(l.item_ids[0].qualifier, ItemIdQualifier::Gtin);
+        assert_eq!(l.item_ids[0].value, "05412345000020");
+        // The namespace decides, not the prefix: the same names outside UBL are refused.
+        let foreign = String::from_utf8(fixture("ubl_order.xml"))
+            .unwrap()
+            .replace(
+                "urn:oasis:names:specification:ubl:schema:xsd:Order-2",
+                "urn:example:order",
+            );
+        let e = translate(foreign.as_bytes()).unwrap_err();
+        assert!(e.reason.contains("neither cXML nor UBL"), "{e}");
+    }
+}

@@ -4,8 +4,8 @@ use super::{Dialect, Faults, XmlTranslation, iso_date};
 use crate::edi::diag::{Diagnostic, Location};
 use crate::edi::xml::Element;
 use crate::model::{
-    Document, ItemId, ItemIdQualifier, Order, OrderLine, OrderPurpose, Party, PartyRole,
-    SourceRef, Text,
+    Document, ItemId, ItemIdQualifier, Order, OrderLine, OrderPurpose, Party, PartyRole, SourceRef,
+    Text,
 };
 use rust_decimal::Decimal;
 
@@ -14,7 +14,11 @@ fn party_id(party: &Element) -> (Option<Text>, Option<Text>) {
     let id = party
         .child("EndpointID")
         .filter(|e| !e.text.is_empty())
-        .or_else(|| party.at("PartyIdentification/ID").filter(|e| !e.text.is_empty()));
+        .or_else(|| {
+            party
+                .at("PartyIdentification/ID")
+                .filter(|e| !e.text.is_empty())
+        });
     (
         id.map(|e| Text::from(e.text.as_str())),
         id.and_then(|e| e.attr("schemeID")).map(Text::from),
@@ -83,7 +87,9 @@ fn line(ol: &Element, n: usize, f: &mut Faults) -> Option<OrderLine> {
         return None;
     };
     let quantity = match li.child("Quantity") {
-        Some(q) => f.decimal(q, Some(q.text.as_str()), "Quantity").unwrap_or(Decimal::ZERO),
+        Some(q) => f
+            .decimal(q, Some(q.text.as_str()), "Quantity")
+            .unwrap_or(Decimal::ZERO),
         None => {
             f.missing(li, "Quantity");
             Decimal::ZERO
@@ -98,7 +104,10 @@ fn line(ol: &Element, n: usize, f: &mut Faults) -> Option<OrderLine> {
             ("BuyersItemIdentification/ID", ItemIdQualifier::BuyerPart),
         ] {
             if let Some(v) = item.text_at(path) {
-                item_ids.push(ItemId { qualifier, value: v.into() });
+                item_ids.push(ItemId {
+                    qualifier,
+                    value: v.into(),
+                });
             }
         }
     }
@@ -109,9 +118,15 @@ fn line(ol: &Element, n: usize, f: &mut Faults) -> Option<OrderLine> {
         .at("Price/PriceAmount")
         .and_then(|p| f.decimal(p, Some(p.text.as_str()), "Price/PriceAmount"));
     Some(OrderLine {
-        line_number: Text::from(li.text_at("ID").map_or_else(|| n.to_string(), str::to_owned)),
+        line_number: Text::from(
+            li.text_at("ID")
+                .map_or_else(|| n.to_string(), str::to_owned),
+        ),
         quantity,
-        uom: li.child("Quantity").and_then(|q| q.attr("unitCode")).map(Text::from),
+        uom: li
+            .child("Quantity")
+            .and_then(|q| q.attr("unitCode"))
+            .map(Text::from),
         unit_price,
         item_ids,
         description: item
@@ -174,7 +189,10 @@ fn order(
     let po_date = root.child("IssueDate").and_then(|d| {
         let iso = iso_date(&d.text);
         if iso.is_none() {
-            f.error(d, format!("IssueDate {:?} is not a date (YYYY-MM-DD)", d.text));
+            f.error(
+                d,
+                format!("IssueDate {:?} is not a date (YYYY-MM-DD)", d.text),
+            );
         }
         iso
     });
