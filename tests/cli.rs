@@ -99,7 +99,7 @@ async fn partners_check_reports_file_line_and_hint() {
     assert!(out.contains("broken.toml:4: x12.qualifier"), "{out}");
     assert!(out.contains("hint:"), "{out}");
     assert!(out.contains("broken.toml:6: x12.functional_ack"), "{out}");
-    assert!(out.contains("3 profile(s) loaded, 2 problem(s)"), "{out}");
+    assert!(out.contains("4 profile(s) loaded, 2 problem(s)"), "{out}");
 
     // The [edifact] section is checked the same way.
     std::fs::remove_file(env.path().join("partners/broken.toml")).unwrap();

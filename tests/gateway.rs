@@ -560,7 +560,118 @@ async fn edifact_order_is_delivered_and_answered_with_a_contrl(db: Db) {
     assert!(server.stop().success());
 }
 
+async fn cxml_order_request_is_answered_stored_and_delivered(db: Db) {
+    let env = TestEnv::new(db).await;
+    let server = env.serve();
+    let store = env.store().await;
+    let body = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/xml/cxml_order.xml"
+    ))
+    .unwrap();
+    let status_of = |resp: &str| -> String {
+        let at = resp.find("<Status code=\"").expect("a Status") + 14;
+        resp[at..at + 3].to_owned()
+    };
+
+    // A sound request from a known sender with its shared secret: 200, then delivered.
+    let (http_status, resp) = http(server.addr, "POST", "/cxml", &body);
+    assert_eq!(http_status, 200, "{resp}");
+    assert!(resp.starts_with("<?xml"), "{resp}");
+    assert_eq!(status_of(&resp), "200", "{resp}");
+    let list = |store: Store| async move {
+        let inbound = messages::Filter {
+            state: None,
+            partner: None,
+            direction: Some(wharf::store::Direction::In),
+            limit: 50,
+        };
+        messages::list(&store, &inbound).await.unwrap()
+    };
+    let first = list(store.clone())
+        .await
+        .into_iter()
+        .next()
+        .expect("stored");
+    let m = settled(&store, first.id).await;
+    assert_eq!(m.state, MessageState::Delivered, "error: {:?}", m.error);
+    assert_eq!(m.partner.as_deref(), Some("procurenet"));
+    assert_eq!(
+        m.control_number.as_deref(),
+        Some("20261126.1@buyer.example")
+    );
+    let order: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(env.path().join("data/delivered/procurenet/PO-CX-77.json"))
+            .expect("order delivered"),
+    )
+    .unwrap();
+    assert_eq!(order["customer_ref"], "PROCURENET");
+    assert_eq!(order["lines"][0]["product"]["kind"], "buyer_part");
+    assert_eq!(order["lines"][0]["product"]["value"], "ACME-001");
+
+    // The same payloadID again: answered, kept, not posted twice.
+    let (_, resp) = http(server.addr, "POST", "/cxml", &body);
+    assert_eq!(status_of(&resp), "200", "{resp}");
+    let again = list(store.clone())
+        .await
+        .into_iter()
+        .next()
+        .expect("stored");
+    assert_eq!(
+        settled(&store, again.id).await.state,
+        MessageState::Duplicate
+    );
+
+    // A wrong shared secret: 401, and the bytes kept in quarantine with the reason.
+    let text = String::from_utf8(body.clone()).unwrap();
+    let forged = text
+        .replace("s3cret", "guess")
+        .replace("20261126.1@buyer.example", "20261126.2@buyer.example");
+    let (_, resp) = http(server.addr, "POST", "/cxml", forged.as_bytes());
+    assert_eq!(status_of(&resp), "401", "{resp}");
+    let bad = list(store.clone())
+        .await
+        .into_iter()
+        .next()
+        .expect("stored");
+    let bad = settled(&store, bad.id).await;
+    assert_eq!(bad.state, MessageState::Quarantined);
+    assert!(
+        bad.error.as_deref().unwrap_or("").contains("SharedSecret"),
+        "{bad:?}"
+    );
+    assert_eq!(
+        messages::raw(&store, bad.id).await.unwrap(),
+        forged.as_bytes()
+    );
+
+    // Not well-formed: 400 with the element path, and still stored.
+    let (_, resp) = http(
+        server.addr,
+        "POST",
+        "/cxml",
+        b"<cXML><Request><OrderRequest></Request></cXML>",
+    );
+    assert_eq!(status_of(&resp), "400", "{resp}");
+    assert!(resp.contains("/cXML/Request/OrderRequest"), "{resp}");
+    let broken = list(store.clone())
+        .await
+        .into_iter()
+        .next()
+        .expect("stored");
+    assert_eq!(
+        settled(&store, broken.id).await.state,
+        MessageState::Rejected
+    );
+    let delivered: Vec<_> = std::fs::read_dir(env.path().join("data/delivered/procurenet"))
+        .unwrap()
+        .collect();
+    assert_eq!(delivered.len(), 1);
+    assert!(server.stop().success());
+}
+
 on_both_backends!(
+    cxml_order_request_is_answered_stored_and_delivered,
     edifact_order_is_delivered_and_answered_with_a_contrl,
     globex_gets_a_999_and_a_ta1_in_its_own_delimiters,
     bad_850_is_rejected_with_the_997_codes_the_partner_expects,

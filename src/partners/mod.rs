@@ -49,6 +49,8 @@ struct RawProfile {
     name: String,
     x12: Option<RawX12>,
     edifact: Option<RawEdifact>,
+    cxml: Option<RawCxml>,
+    ubl: Option<RawUbl>,
     #[serde(default)]
     outbound: RawOutbound,
     #[serde(default)]
@@ -96,6 +98,25 @@ struct RawEdifact {
     /// Character set of what Wharf sends: UNOA (default), UNOB, UNOC or UNOY.
     #[serde(default)]
     charset: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCxml {
+    /// Header/From/Credential@domain the partner sends from (e.g. "NetworkID", "DUNS").
+    domain: String,
+    /// Header/From/Credential/Identity.
+    identity: String,
+    /// Header/Sender/Credential/SharedSecret the partner must present (401 otherwise).
+    #[serde(default)]
+    shared_secret: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawUbl {
+    /// The buyer's EndpointID (or PartyIdentification/ID) in the partner's UBL documents.
+    endpoint_id: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -158,6 +179,33 @@ pub enum ItemKey {
 }
 
 /// An X12 identity: ISA qualifier and ID.
+/// The cXML credential a partner sends from, and the shared secret it must present.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CxmlIdentity {
+    pub domain: String,
+    pub identity: String,
+    /// Never shown or serialised.
+    #[serde(skip)]
+    pub shared_secret: Option<String>,
+}
+
+impl CxmlIdentity {
+    /// Whether a request's SharedSecret is the one configured (always true when none is).
+    /// Compared without an early exit, so the time taken does not tell how much matched.
+    pub fn secret_matches(&self, presented: Option<&str>) -> bool {
+        let Some(want) = &self.shared_secret else {
+            return true;
+        };
+        let got = presented.unwrap_or_default().as_bytes();
+        let want = want.as_bytes();
+        let mut diff = u8::from(got.len() != want.len());
+        for (i, w) in want.iter().enumerate() {
+            diff |= w ^ got.get(i).copied().unwrap_or(0);
+        }
+        diff == 0
+    }
+}
+
 /// The UNB identity a partner sends EDIFACT from (0004 and 0007).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct EdifactIdentity {
@@ -178,6 +226,9 @@ pub struct Profile {
     pub name: String,
     pub x12: Option<X12Identity>,
     pub edifact: Option<EdifactIdentity>,
+    pub cxml: Option<CxmlIdentity>,
+    /// The buyer endpoint id of the partner's UBL documents.
+    pub ubl_endpoint: Option<String>,
     #[serde(skip)]
     pub contrl: crate::documents::edifact::ContrlPolicy,
     #[serde(skip)]
@@ -386,6 +437,24 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<Profile, Vec<ProfileErro
             None,
         ));
     }
+    let cxml = raw.cxml.as_ref().map(|c| CxmlIdentity {
+        domain: c.domain.trim().to_owned(),
+        identity: c.identity.trim().to_owned(),
+        shared_secret: c.shared_secret.clone(),
+    });
+    if let Some(c) = &raw.cxml
+        && (c.domain.trim().is_empty() || c.identity.trim().is_empty())
+    {
+        problems.push(err(
+            "cxml.identity",
+            "domain and identity must both be given".into(),
+            Some("as in the partner's Header/From/Credential"),
+        ));
+    }
+    let ubl_endpoint = raw.ubl.as_ref().map(|u| u.endpoint_id.trim().to_owned());
+    if ubl_endpoint.as_deref() == Some("") {
+        problems.push(err("ubl.endpoint_id", "is empty".into(), None));
+    }
     use crate::documents::edifact::ContrlPolicy;
     let contrl = match raw.edifact.as_ref().and_then(|e| e.contrl.as_deref()) {
         None | Some("when_asked") => ContrlPolicy::WhenAsked,
@@ -467,6 +536,8 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<Profile, Vec<ProfileErro
             name: raw.name,
             x12,
             edifact,
+            cxml,
+            ubl_endpoint,
             contrl,
             edifact_charset,
             functional_ack,
@@ -595,6 +666,19 @@ impl Partners {
                         .as_deref()
                         .is_none_or(|q| Some(q) == qualifier.map(str::trim))
             })
+        })
+    }
+
+    /// The partner an XML document comes from: a cXML From credential ("domain:identity",
+    /// domain compared without regard to case) or a UBL buyer endpoint id.
+    pub fn by_xml_sender(&self, sender: &str) -> Option<&Profile> {
+        self.profiles.values().find(|p| {
+            let cxml = p.cxml.as_ref().is_some_and(|c| {
+                sender
+                    .split_once(':')
+                    .is_some_and(|(d, i)| d.eq_ignore_ascii_case(&c.domain) && i == c.identity)
+            });
+            cxml || p.ubl_endpoint.as_deref() == Some(sender)
         })
     }
 

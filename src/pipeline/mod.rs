@@ -12,6 +12,7 @@ pub mod error;
 pub mod mapping;
 pub mod stages;
 pub mod worker;
+mod xml;
 
 use std::sync::Arc;
 

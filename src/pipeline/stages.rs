@@ -176,20 +176,7 @@ async fn identify(p: &Pipeline, job: &Job) -> Result<(), StageError> {
     match format {
         Format::X12 => {}
         Format::Edifact => return super::edifact::identify(p, job, &msg, &raw).await,
-        Format::Xml => {
-            let reason = format!(
-                "{format} documents are recognised but not translated yet; the message is kept \
-                 and can be replayed once {format} translation is available"
-            );
-            return finish_with(
-                p,
-                job,
-                MessageState::Quarantined,
-                EventKind::Quarantined,
-                &reason,
-            )
-            .await;
-        }
+        Format::Xml => return super::xml::identify(p, job, &msg, &raw).await,
         Format::Unknown => {
             let reason =
                 "not X12 (ISA), EDIFACT (UNA/UNB) or XML: the first bytes are none of these";
@@ -290,8 +277,10 @@ async fn translate(p: &Pipeline, job: &Job) -> Result<(), StageError> {
     let msg = messages::get(&p.store, job.message_id).await?;
     let raw = messages::raw(&p.store, job.message_id).await?;
     let profile = profile(p, msg.partner.as_deref())?;
-    if msg.format == Some(Format::Edifact) {
-        return super::edifact::translate(p, job, profile, &raw).await;
+    match msg.format {
+        Some(Format::Edifact) => return super::edifact::translate(p, job, profile, &raw).await,
+        Some(Format::Xml) => return super::xml::translate(p, job, profile, &raw).await,
+        _ => {}
     }
     let options = x12doc::TranslateOptions {
         ack_kind: match profile.functional_ack {

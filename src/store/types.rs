@@ -46,6 +46,8 @@ text_enum! {
         Cli => "cli",
         /// The partner JSON/HTTP API (`POST /api/v1/partners/{id}/messages`).
         Api => "api",
+        /// cXML over HTTP (`POST /cxml`), answered with a cXML Response.
+        Cxml => "cxml",
         As2 => "as2",
         Sftp => "sftp",
         Ftp => "ftp",

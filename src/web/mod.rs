@@ -1,4 +1,4 @@
-//! The HTTP edge: `/healthz`, the partner JSON API's ingest endpoint, and read-only message
+//! The HTTP edge: `/healthz`, the partner JSON API's ingest endpoint, cXML over HTTP, and read-only message
 //! tracking as JSON. Admin pages and AS2 join this router in their own issues.
 //!
 //! Handlers call the pipeline and the store; they never reach into another edge.
@@ -65,6 +65,10 @@ pub fn router(pipeline: Pipeline) -> Router {
         .route(
             "/api/v1/partners/{partner}/messages",
             post(ingest).layer(DefaultBodyLimit::max(MAX_INGEST_BYTES)),
+        )
+        .route(
+            "/cxml",
+            post(cxml).layer(DefaultBodyLimit::max(MAX_INGEST_BYTES)),
         )
         .with_state(pipeline)
 }
@@ -192,6 +196,78 @@ async fn ingest(
         axum::Json(json!({ "message_id": id, "state": "received" })),
     )
         .into_response())
+}
+
+/// cXML over HTTP: the request is stored durably first (whatever it holds: nothing is
+/// lost), then answered with a cXML Response whose Status says what the gateway made of it:
+/// 200 accepted, 400 not well-formed or missing something, 401 unknown sender or wrong
+/// SharedSecret, 406 a request Wharf does not take, 500 when it could not be stored.
+async fn cxml(State(p): State<Pipeline>, body: Bytes) -> Response {
+    use crate::documents::xml::{self as xmldoc, cxml::Status, cxml::response};
+    let t = xmldoc::translate(&body);
+    let (partner, status) = match &t {
+        Err(_) => (None, Status::for_translation(t.as_ref())),
+        Ok(tr) => {
+            let sender = tr.sender.as_deref().unwrap_or_default();
+            match p.partners.by_xml_sender(sender) {
+                None => (
+                    None,
+                    Status::unauthorized(format!("sender {sender:?} is not a known partner")),
+                ),
+                Some(pr)
+                    if pr
+                        .cxml
+                        .as_ref()
+                        .is_some_and(|c| !c.secret_matches(tr.shared_secret.as_deref())) =>
+                {
+                    (
+                        Some(pr.id.as_str().to_owned()),
+                        Status::unauthorized("the SharedSecret does not match".into()),
+                    )
+                }
+                Some(pr) => (
+                    Some(pr.id.as_str().to_owned()),
+                    Status::for_translation(Ok(tr)),
+                ),
+            }
+        }
+    };
+    let stored = p
+        .receive(&Inbound {
+            channel: Channel::Cxml,
+            partner: partner.as_deref(),
+            filename: None,
+            raw: &body,
+        })
+        .await;
+    let status = match stored {
+        Ok(_) => status,
+        Err(e) => Status {
+            code: 500,
+            text: "Internal Server Error",
+            detail: format!("the request could not be stored: {e}"),
+        },
+    };
+    let now = time::OffsetDateTime::now_utc();
+    let stamp = now
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let payload = format!(
+        "{}.{}@wharf",
+        now.unix_timestamp_nanos(),
+        crate::pipeline::instance_name()
+    );
+    let http = if status.code == 500 {
+        StatusCode::INTERNAL_SERVER_ERROR
+    } else {
+        StatusCode::OK
+    };
+    (
+        http,
+        [(axum::http::header::CONTENT_TYPE, "text/xml; charset=UTF-8")],
+        response(&status, &payload, &stamp),
+    )
+        .into_response()
 }
 
 /// Binds the HTTP listener (port 0 picks a free port) and reports the real address.

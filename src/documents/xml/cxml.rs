@@ -151,6 +151,10 @@ pub fn translate(root: &Element) -> XmlTranslation {
         reference,
         sender,
         receiver,
+        shared_secret: root
+            .at("Header/Sender/Credential")
+            .and_then(|c| c.text_at("SharedSecret"))
+            .map(str::to_owned),
         documents,
         errors: f.found,
     }

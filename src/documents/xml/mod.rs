@@ -30,6 +30,9 @@ pub struct XmlTranslation {
     /// From/Credential (cXML) or the buyer's endpoint (UBL).
     pub sender: Option<String>,
     pub receiver: Option<String>,
+    /// cXML Header/Sender/Credential/SharedSecret (never serialised or logged).
+    #[serde(skip)]
+    pub shared_secret: Option<String>,
     pub documents: Vec<Document>,
     /// Faults (errors reject the document) and notes, each naming the element path.
     pub errors: Vec<Diagnostic>,

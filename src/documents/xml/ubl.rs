@@ -167,6 +167,7 @@ pub fn translate(root: &Element) -> XmlTranslation {
         reference,
         sender,
         receiver,
+        shared_secret: None,
         documents,
         errors: f.found,
     }

@@ -1,0 +1,217 @@
+//! The pipeline's XML stages: identify a partner by its cXML From credential or UBL buyer endpoint, translate, register the payloadID (or UBL ID) so a resend is not posted twice, and hand the documents to the mapping. cXML's answer is the synchronous HTTP Response (`web`), so nothing is queued back here.
+
+use super::stages::{Outcome, advance, begin, event, finish_with};
+use super::{Pipeline, StageError};
+use crate::documents::xml as xmldoc;
+use crate::edi::diag::Severity;
+use crate::partners::Profile;
+use crate::store::jobs::Job;
+use crate::store::messages::{self, Identification, Message, Payload};
+use crate::store::registry::{self, Seen};
+use crate::store::{EventKind, Format, MessageState, Stage, now_ms};
+
+pub(super) async fn identify(
+    p: &Pipeline,
+    job: &Job,
+    msg: &Message,
+    raw: &[u8],
+) -> Result<(), StageError> {
+    let t = match xmldoc::translate(raw) {
+        Ok(t) => t,
+        Err(e) => {
+            let reason = format!("cannot read the XML: {e}");
+            return finish_with(p, job, MessageState::Rejected, EventKind::Rejected, &reason).await;
+        }
+    };
+    let sender = t.sender.clone().unwrap_or_default();
+    let partner = match (msg.partner.as_deref(), p.partners.by_xml_sender(&sender)) {
+        (_, None) => {
+            let reason = format!(
+                "unknown sender {sender:?} ({:?} {}, reference {}): no partner profile has this \
+                 identity; add a [cxml] or [ubl] section to a profile in partners/ and replay",
+                t.dialect, t.kind, t.reference
+            );
+            return finish_with(
+                p,
+                job,
+                MessageState::Quarantined,
+                EventKind::Quarantined,
+                &reason,
+            )
+            .await;
+        }
+        (Some(declared), Some(found)) if declared != found.id.as_str() => {
+            let reason = format!(
+                "arrived on partner `{declared}`'s channel but the sender {sender:?} belongs to \
+                 partner `{}`",
+                found.id
+            );
+            return finish_with(
+                p,
+                job,
+                MessageState::Quarantined,
+                EventKind::Quarantined,
+                &reason,
+            )
+            .await;
+        }
+        (_, Some(found)) => found,
+    };
+    if let Some(c) = &partner.cxml
+        && t.dialect == xmldoc::Dialect::Cxml
+        && !c.secret_matches(t.shared_secret.as_deref())
+    {
+        let reason = format!(
+            "the SharedSecret of {} {} does not match partner {}'s profile (answered 401); \
+             fix [cxml] shared_secret and replay if the partner's secret changed",
+            t.kind, t.reference, partner.id
+        );
+        return finish_with(
+            p,
+            job,
+            MessageState::Quarantined,
+            EventKind::Quarantined,
+            &reason,
+        )
+        .await;
+    }
+    let mut tx = begin(p, job).await?;
+    messages::set_identification(
+        &mut tx,
+        job.message_id,
+        &Identification {
+            partner: Some(partner.id.as_str()),
+            format: Format::Xml,
+            doc_type: Some(&t.kind),
+            control_number: Some(&t.reference),
+        },
+    )
+    .await?;
+    let detail = format!(
+        "partner {} by {:?} sender {sender}, {} {}",
+        partner.id, t.dialect, t.kind, t.reference
+    );
+    let o = Outcome {
+        state: MessageState::Identified,
+        kind: EventKind::Identified,
+        detail: &detail,
+        error: false,
+        next: Some(Stage::Translate),
+    };
+    advance(p, tx, job, o).await
+}
+
+pub(super) async fn translate(
+    p: &Pipeline,
+    job: &Job,
+    _profile: &Profile,
+    raw: &[u8],
+) -> Result<(), StageError> {
+    let t = match xmldoc::translate(raw) {
+        Ok(t) => t,
+        Err(e) => {
+            let reason = format!("cannot read the XML: {e}");
+            return finish_with(p, job, MessageState::Rejected, EventKind::Rejected, &reason).await;
+        }
+    };
+    let window = i64::from(p.settings.duplicate_window_days) * 86_400_000;
+    let mut tx = begin(p, job).await?;
+    let sender = format!("xml:{}", t.sender.as_deref().unwrap_or_default());
+    let receiver = format!("xml:{}", t.receiver.as_deref().unwrap_or_default());
+    if !t.reference.is_empty()
+        && let Seen::Duplicate { first_message } = registry::register_interchange(
+            &mut tx,
+            &sender,
+            &receiver,
+            &t.reference,
+            job.message_id,
+            now_ms(),
+            window,
+        )
+        .await?
+    {
+        let detail = format!(
+            "{} {} was already received in message {first_message}; not posted again",
+            t.kind, t.reference
+        );
+        event(
+            p,
+            &mut tx,
+            job.message_id,
+            EventKind::Duplicate,
+            job.stage,
+            &detail,
+        )
+        .await?;
+        let o = Outcome {
+            state: MessageState::Duplicate,
+            kind: EventKind::Duplicate,
+            detail: "received before",
+            error: true,
+            next: None,
+        };
+        return advance(p, tx, job, o).await;
+    }
+    let mut errors = 0usize;
+    for d in &t.errors {
+        let level = match d.severity {
+            Severity::Error => {
+                errors += 1;
+                "error"
+            }
+            Severity::Warning => "warning",
+            Severity::Info => "note",
+        };
+        let text = format!("{level}: {d}");
+        event(
+            p,
+            &mut tx,
+            job.message_id,
+            EventKind::Warning,
+            job.stage,
+            &text,
+        )
+        .await?;
+    }
+    let json = serde_json::to_string(&t.documents)
+        .map_err(|e| StageError::Permanent(format!("canonical documents: {e}")))?;
+    messages::set_payload(&mut tx, job.message_id, Payload::Canonical, &json).await?;
+    let (state, kind, detail, error, next) = if !t.documents.is_empty() {
+        (
+            MessageState::Translated,
+            EventKind::Translated,
+            format!(
+                "{} document(s) from {} {}",
+                t.documents.len(),
+                t.kind,
+                t.reference
+            ),
+            false,
+            Some(Stage::Map),
+        )
+    } else if errors > 0 {
+        (
+            MessageState::Rejected,
+            EventKind::Rejected,
+            format!("{errors} error(s); no document could be accepted (see the warnings)"),
+            true,
+            None,
+        )
+    } else {
+        (
+            MessageState::Completed,
+            EventKind::Translated,
+            format!("nothing for the ERP in {}", t.kind),
+            false,
+            None,
+        )
+    };
+    let o = Outcome {
+        state,
+        kind,
+        detail: &detail,
+        error,
+        next,
+    };
+    advance(p, tx, job, o).await
+}
