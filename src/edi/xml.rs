@@ -343,3 +343,92 @@ mod tests {
         assert!(e.reason.contains("prefix"), "{e}");
     }
 }
+
+/// A small XML writer for the documents Wharf sends: elements, attributes and text, every
+/// value escaped. Indented two spaces per level so a person can read what was sent.
+#[derive(Debug, Default)]
+pub struct XmlWriter {
+    out: String,
+    open: Vec<&'static str>,
+}
+
+impl XmlWriter {
+    /// Starts a document with the XML declaration and, for cXML, its DOCTYPE line.
+    pub fn new(doctype: Option<&str>) -> Self {
+        let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        if let Some(d) = doctype {
+            out.push_str("<!DOCTYPE ");
+            out.push_str(d);
+            out.push_str(">\n");
+        }
+        XmlWriter {
+            out,
+            open: Vec::new(),
+        }
+    }
+
+    fn indent(&mut self) {
+        for _ in 0..self.open.len() {
+            self.out.push_str("  ");
+        }
+    }
+
+    fn tag(&mut self, name: &str, attrs: &[(&str, &str)]) {
+        self.indent();
+        self.out.push('<');
+        self.out.push_str(name);
+        for (k, v) in attrs.iter().filter(|(_, v)| !v.is_empty()) {
+            self.out.push(' ');
+            self.out.push_str(k);
+            self.out.push_str("=\"");
+            self.out.push_str(&quick_xml::escape::escape(*v));
+            self.out.push('"');
+        }
+    }
+
+    /// Opens an element; close it with [`close`](Self::close).
+    pub fn open(&mut self, name: &'static str, attrs: &[(&str, &str)]) -> &mut Self {
+        self.tag(name, attrs);
+        self.out.push_str(">\n");
+        self.open.push(name);
+        self
+    }
+
+    /// An element without children: `<name a="…"/>`.
+    pub fn empty(&mut self, name: &str, attrs: &[(&str, &str)]) -> &mut Self {
+        self.tag(name, attrs);
+        self.out.push_str("/>\n");
+        self
+    }
+
+    /// An element holding text (left out when the text is `None`).
+    pub fn text(&mut self, name: &str, attrs: &[(&str, &str)], text: Option<&str>) -> &mut Self {
+        if let Some(t) = text {
+            self.tag(name, attrs);
+            self.out.push('>');
+            self.out.push_str(&quick_xml::escape::escape(t));
+            self.out.push_str("</");
+            self.out.push_str(name);
+            self.out.push_str(">\n");
+        }
+        self
+    }
+
+    pub fn close(&mut self) -> &mut Self {
+        if let Some(name) = self.open.pop() {
+            self.indent();
+            self.out.push_str("</");
+            self.out.push_str(name);
+            self.out.push_str(">\n");
+        }
+        self
+    }
+
+    /// The document, every open element closed.
+    pub fn finish(mut self) -> String {
+        while !self.open.is_empty() {
+            self.close();
+        }
+        self.out
+    }
+}

@@ -2,7 +2,7 @@
 
 use super::{Dialect, Faults, XmlTranslation, iso_date};
 use crate::edi::diag::{Diagnostic, Location};
-use crate::edi::xml::Element;
+use crate::edi::xml::{Element, XmlWriter};
 use crate::model::{
     Document, ItemId, ItemIdQualifier, Order, OrderLine, OrderPurpose, Party, PartyRole, SourceRef,
     Text,
@@ -133,6 +133,11 @@ pub fn translate(root: &Element) -> XmlTranslation {
         Some(r) if r.name == "OrderRequest" => {
             if let Some(order) = order(root, r, &reference, &sender, &receiver, &mut f) {
                 documents.push(Document::Order(order));
+            }
+        }
+        Some(r) if r.name == "ShipNoticeRequest" => {
+            if let Some(n) = ship_notice(root, r, &reference, &sender, &receiver, &mut f) {
+                documents.push(Document::ShipNotice(n));
             }
         }
         Some(r) => f.found.push(Diagnostic::info(
@@ -296,26 +301,592 @@ impl Status {
     }
 }
 
-/// XML text with the five special characters escaped.
-fn esc(s: &str) -> std::borrow::Cow<'_, str> {
-    quick_xml::escape::escape(s)
-}
-
 /// The cXML Response document answering a request.
 pub fn response(status: &Status, payload_id: &str, timestamp: &str) -> String {
-    let detail = if status.detail.is_empty() {
-        String::new()
-    } else {
-        esc(&status.detail).into_owned()
-    };
-    format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
-<!DOCTYPE cXML SYSTEM \"http://xml.cxml.org/schemas/cXML/1.2.050/cXML.dtd\">\n\
-<cXML payloadID=\"{}\" timestamp=\"{}\" xml:lang=\"en-US\">\n\
-  <Response>\n    <Status code=\"{}\" text=\"{}\">{detail}</Status>\n  </Response>\n</cXML>\n",
-        esc(payload_id),
-        esc(timestamp),
-        status.code,
-        status.text,
+    let mut w = XmlWriter::new(Some(DOCTYPE));
+    let code = status.code.to_string();
+    w.open(
+        "cXML",
+        &[
+            ("payloadID", payload_id),
+            ("timestamp", timestamp),
+            ("xml:lang", "en-US"),
+        ],
     )
+    .open("Response", &[]);
+    if status.detail.is_empty() {
+        w.empty("Status", &[("code", &code), ("text", status.text)]);
+    } else {
+        w.text(
+            "Status",
+            &[("code", &code), ("text", status.text)],
+            Some(&status.detail),
+        );
+    }
+    w.finish()
+}
+
+/// The DOCTYPE line of the cXML Wharf writes (declared, never fetched).
+const DOCTYPE: &str = "cXML SYSTEM \"http://xml.cxml.org/schemas/cXML/1.2.050/cXML.dtd\"";
+
+/// Who a cXML request Wharf sends is from and to, and its identifiers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Envelope {
+    pub payload_id: String,
+    pub timestamp: String,
+    /// (domain, identity) of Header/From: Wharf.
+    pub from: (String, String),
+    /// (domain, identity) of Header/To: the partner.
+    pub to: (String, String),
+    pub shared_secret: Option<String>,
+    /// `production` or `test`.
+    pub deployment_mode: &'static str,
+}
+
+fn credential_element(
+    w: &mut XmlWriter,
+    name: &'static str,
+    (domain, identity): &(String, String),
+    secret: Option<&str>,
+) {
+    w.open(name, &[]).open("Credential", &[("domain", domain)]);
+    w.text("Identity", &[], Some(identity));
+    w.text("SharedSecret", &[], secret);
+    w.close().close();
+}
+
+/// The cXML document around a request: header, then `body` inside Request.
+fn request(env: &Envelope, body: impl FnOnce(&mut XmlWriter)) -> String {
+    let mut w = XmlWriter::new(Some(DOCTYPE));
+    w.open(
+        "cXML",
+        &[
+            ("payloadID", &env.payload_id),
+            ("timestamp", &env.timestamp),
+            ("xml:lang", "en-US"),
+        ],
+    );
+    w.open("Header", &[]);
+    credential_element(&mut w, "From", &env.from, None);
+    credential_element(&mut w, "To", &env.to, None);
+    w.open("Sender", &[])
+        .open("Credential", &[("domain", &env.from.0)]);
+    w.text("Identity", &[], Some(&env.from.1));
+    w.text("SharedSecret", &[], env.shared_secret.as_deref());
+    w.close();
+    w.text(
+        "UserAgent",
+        &[],
+        Some(concat!("Wharf ", env!("CARGO_PKG_VERSION"))),
+    );
+    w.close().close();
+    w.open("Request", &[("deploymentMode", env.deployment_mode)]);
+    body(&mut w);
+    w.finish()
+}
+
+/// ConfirmationRequest for an order acknowledgement: the header's type (accept, detail,
+/// reject), the order it answers, and per line its status (accept, reject, backordered,
+/// detail) with the confirmed quantity and date.
+pub fn confirmation_request(a: &crate::model::OrderAck, env: &Envelope) -> String {
+    use crate::model::order_ack::{LineStatus, OrderAckType};
+    let kind = match a.ack_type {
+        OrderAckType::Accepted
+        | OrderAckType::AcceptedNoChanges
+        | OrderAckType::AcceptedNoDetail => "accept",
+        OrderAckType::Rejected | OrderAckType::RejectedWithDetail => "reject",
+        _ => "detail",
+    };
+    let notice = a.ack_date.as_deref().unwrap_or_default();
+    request(env, |w| {
+        w.open("ConfirmationRequest", &[]);
+        w.empty(
+            "ConfirmationHeader",
+            &[
+                ("type", kind),
+                ("noticeDate", notice),
+                (
+                    "confirmID",
+                    a.seller_order_number.as_deref().unwrap_or_default(),
+                ),
+            ],
+        );
+        w.empty(
+            "OrderReference",
+            &[
+                ("orderID", &a.po_number),
+                ("orderDate", a.po_date.as_deref().unwrap_or_default()),
+            ],
+        );
+        for (i, l) in a.lines.iter().enumerate() {
+            let n = l
+                .line_number
+                .as_deref()
+                .map_or_else(|| (i + 1).to_string(), str::to_owned);
+            let q = l
+                .quantity
+                .map(|q| q.normalize().to_string())
+                .unwrap_or_default();
+            w.open("ConfirmationItem", &[("lineNumber", &n), ("quantity", &q)]);
+            w.text("UnitOfMeasure", &[], l.uom.as_deref());
+            for k in &l.acks {
+                let status = match k.status {
+                    LineStatus::Accepted | LineStatus::AcceptedAndShipped => "accept",
+                    LineStatus::Rejected | LineStatus::Deleted => "reject",
+                    LineStatus::Backordered => "backordered",
+                    _ => "detail",
+                };
+                let kq = k
+                    .quantity
+                    .or(l.quantity)
+                    .map(|q| q.normalize().to_string())
+                    .unwrap_or_default();
+                let date = k.date.as_ref().map(|d| d.date.as_str()).unwrap_or_default();
+                w.open(
+                    "ConfirmationStatus",
+                    &[("type", status), ("quantity", &kq), ("deliveryDate", date)],
+                );
+                w.text("UnitOfMeasure", &[], k.uom.as_deref().or(l.uom.as_deref()));
+                w.close();
+            }
+            w.close();
+        }
+        w.close();
+    })
+}
+
+/// ShipNoticeRequest for a ship notice: header dates, the carrier (SCAC) and tracking
+/// number, one ShipNoticePortion per order, each item with its SSCC when packed.
+pub fn ship_notice_request(n: &crate::model::ShipNotice, env: &Envelope) -> String {
+    use crate::model::ship_notice::ShipNoticePurpose;
+    let operation = match n.purpose {
+        ShipNoticePurpose::Cancellation => "delete",
+        ShipNoticePurpose::Replace => "update",
+        _ => "new",
+    };
+    request(env, |w| {
+        w.open("ShipNoticeRequest", &[]);
+        w.empty(
+            "ShipNoticeHeader",
+            &[
+                ("shipmentID", &n.shipment_id),
+                ("operation", operation),
+                ("noticeDate", &n.date),
+                ("shipmentDate", n.ship_date.as_deref().unwrap_or_default()),
+                (
+                    "deliveryDate",
+                    n.estimated_delivery.as_deref().unwrap_or_default(),
+                ),
+            ],
+        );
+        let scac = n.carrier.as_ref().and_then(|c| c.id.as_deref());
+        if scac.is_some() || n.pro_number.is_some() {
+            w.open("ShipControl", &[]);
+            w.text("CarrierIdentifier", &[("domain", "SCAC")], scac);
+            w.text("ShipmentIdentifier", &[], n.pro_number.as_deref());
+            w.close();
+        }
+        for o in &n.orders {
+            w.open("ShipNoticePortion", &[]);
+            w.empty(
+                "OrderReference",
+                &[
+                    ("orderID", &o.po_number),
+                    ("orderDate", o.po_date.as_deref().unwrap_or_default()),
+                ],
+            );
+            let packed = o
+                .packs
+                .iter()
+                .flat_map(|p| p.items.iter().map(move |it| (p.sscc.as_deref(), it)));
+            let loose = o.loose_items.iter().map(|it| (None, it));
+            for (sscc, it) in packed.chain(loose) {
+                let q = it.quantity.normalize().to_string();
+                w.open(
+                    "ShipNoticeItem",
+                    &[
+                        ("lineNumber", it.line_number.as_deref().unwrap_or_default()),
+                        ("quantity", &q),
+                    ],
+                );
+                w.open("ItemID", &[]);
+                for id in &it.item_ids {
+                    let name = match id.qualifier {
+                        ItemIdQualifier::BuyerPart => "BuyerPartID",
+                        ItemIdQualifier::VendorPart => "SupplierPartID",
+                        _ => continue,
+                    };
+                    w.text(name, &[], Some(&id.value));
+                }
+                w.close();
+                w.text("UnitOfMeasure", &[], Some(&it.uom));
+                if let Some(s) = sscc {
+                    w.open("Packaging", &[]);
+                    w.text("ShippingContainerSerialCode", &[], Some(s));
+                    w.close();
+                }
+                w.close();
+            }
+            w.close();
+        }
+        w.close();
+    })
+}
+
+/// ShipNoticeRequest → ShipNotice: header dates, carrier and tracking number, one order per
+/// ShipNoticePortion, items packed by their ShippingContainerSerialCode.
+fn ship_notice(
+    root: &Element,
+    r: &Element,
+    reference: &str,
+    sender: &Option<String>,
+    receiver: &Option<String>,
+    f: &mut Faults,
+) -> Option<crate::model::ShipNotice> {
+    use crate::model::ship_notice::*;
+    let Some(h) = r.child("ShipNoticeHeader") else {
+        f.missing(r, "ShipNoticeHeader");
+        return None;
+    };
+    let shipment_id = match h.attr("shipmentID") {
+        Some(s) => Text::from(s),
+        None => {
+            f.missing(h, "ShipNoticeHeader/@shipmentID");
+            Text::default()
+        }
+    };
+    let date = |name: &str, f: &mut Faults| {
+        h.attr(name).and_then(|d| {
+            let iso = iso_date(d);
+            if iso.is_none() {
+                f.error(h, format!("{name} {d:?} is not an ISO 8601 date"));
+            }
+            iso
+        })
+    };
+    let notice = date("noticeDate", f);
+    let ship_date = date("shipmentDate", f);
+    let estimated_delivery = date("deliveryDate", f);
+    let control = r.child("ShipControl");
+    let scac = control.and_then(|c| {
+        c.all("CarrierIdentifier").find(|ci| {
+            ci.attr("domain")
+                .is_some_and(|d| d.eq_ignore_ascii_case("SCAC"))
+        })
+    });
+    let mut orders = Vec::new();
+    for portion in r.all("ShipNoticePortion") {
+        let Some(po) = portion
+            .child("OrderReference")
+            .and_then(|o| o.attr("orderID"))
+        else {
+            f.missing(portion, "OrderReference/@orderID");
+            continue;
+        };
+        let mut order = ShippedOrder {
+            po_number: po.into(),
+            release_number: None,
+            po_date: portion
+                .child("OrderReference")
+                .and_then(|o| o.attr("orderDate"))
+                .and_then(iso_date),
+            packs: Vec::new(),
+            loose_items: Vec::new(),
+        };
+        for item in portion.all("ShipNoticeItem") {
+            let quantity = f
+                .decimal(item, item.attr("quantity"), "ShipNoticeItem/@quantity")
+                .unwrap_or(Decimal::ZERO);
+            let mut item_ids = Vec::new();
+            if let Some(ids) = item.child("ItemID") {
+                for (name, qualifier) in [
+                    ("BuyerPartID", ItemIdQualifier::BuyerPart),
+                    ("SupplierPartID", ItemIdQualifier::VendorPart),
+                ] {
+                    for e in ids.all(name).filter(|e| !e.text.is_empty()) {
+                        item_ids.push(ItemId {
+                            qualifier: qualifier.clone(),
+                            value: e.text.as_str().into(),
+                        });
+                    }
+                }
+            }
+            // Written in document order, so read back in it.
+            if let Some(ids) = item.child("ItemID") {
+                item_ids.sort_by_key(|id| {
+                    let name = match id.qualifier {
+                        ItemIdQualifier::BuyerPart => "BuyerPartID",
+                        _ => "SupplierPartID",
+                    };
+                    ids.children
+                        .iter()
+                        .position(|c| c.name == name && c.text == id.value.as_str())
+                });
+            }
+            let it = ShippedItem {
+                line_number: item.attr("lineNumber").map(Text::from),
+                item_ids,
+                quantity,
+                uom: item
+                    .text_at("UnitOfMeasure")
+                    .map(Text::from)
+                    .unwrap_or_default(),
+                quantity_ordered: None,
+                description: None,
+            };
+            match item.text_at("Packaging/ShippingContainerSerialCode") {
+                Some(s) => match order
+                    .packs
+                    .iter_mut()
+                    .find(|p| p.sscc.as_deref() == Some(s))
+                {
+                    Some(p) => p.items.push(it),
+                    None => order.packs.push(Pack {
+                        sscc: Some(s.into()),
+                        items: vec![it],
+                    }),
+                },
+                None => order.loose_items.push(it),
+            }
+        }
+        orders.push(order);
+    }
+    f.is_clean().then(|| ShipNotice {
+        purpose: match h.attr("operation") {
+            Some("delete") => ShipNoticePurpose::Cancellation,
+            Some("update") => ShipNoticePurpose::Replace,
+            _ => ShipNoticePurpose::Original,
+        },
+        shipment_id,
+        date: notice.unwrap_or_default(),
+        time: None,
+        lading: None,
+        carrier: scac.map(|c| Carrier {
+            id_qualifier: Some("SCAC".into()),
+            id: Some(c.text.as_str().into()),
+            transport_method: None,
+            routing: None,
+        }),
+        bill_of_lading: None,
+        pro_number: control
+            .and_then(|c| c.text_at("ShipmentIdentifier"))
+            .map(Text::from),
+        references: Vec::new(),
+        ship_date,
+        estimated_delivery,
+        parties: Vec::new(),
+        orders,
+        source: SourceRef {
+            standard: "cXML".into(),
+            version: root.attr("version").unwrap_or_default().into(),
+            interchange_control: reference.into(),
+            group_control: Text::default(),
+            set_control: Text::default(),
+            sender_id: sender.as_deref().unwrap_or_default().into(),
+            receiver_id: receiver.as_deref().unwrap_or_default().into(),
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::documents::x12::common::testkit as tk;
+    use crate::model::ship_notice::*;
+    use proptest::prelude::*;
+
+    fn envelope() -> Envelope {
+        Envelope {
+            payload_id: "1@wharf".into(),
+            timestamp: "2026-11-26T12:00:00Z".into(),
+            from: ("DUNS".into(), "123456789".into()),
+            to: ("NetworkID".into(), "AN0100000001".into()),
+            shared_secret: Some("s3cret".into()),
+            deployment_mode: "production",
+        }
+    }
+
+    /// XML text as partners write it: no surrounding blanks (they are not data), but full of
+    /// characters that must be escaped.
+    fn word() -> BoxedStrategy<Text> {
+        "[A-Za-z0-9<>&'\".,/-]{1,12}".prop_map(Text::from).boxed()
+    }
+
+    fn item() -> BoxedStrategy<ShippedItem> {
+        let id = prop_oneof![
+            word().prop_map(|v| ItemId {
+                qualifier: ItemIdQualifier::BuyerPart,
+                value: v
+            }),
+            word().prop_map(|v| ItemId {
+                qualifier: ItemIdQualifier::VendorPart,
+                value: v
+            }),
+        ];
+        (
+            word(),
+            proptest::collection::vec(id, 0..3),
+            tk::amount(),
+            "[A-Z]{2}",
+        )
+            .prop_map(|(n, item_ids, quantity, uom)| ShippedItem {
+                line_number: Some(n),
+                item_ids,
+                quantity,
+                uom: uom.into(),
+                quantity_ordered: None,
+                description: None,
+            })
+            .boxed()
+    }
+
+    fn notice() -> BoxedStrategy<ShipNotice> {
+        let order = (
+            proptest::option::of(tk::iso_date()),
+            proptest::collection::vec(proptest::collection::vec(item(), 1..3), 0..3),
+            proptest::collection::vec(item(), 0..3),
+        );
+        (
+            prop_oneof![
+                Just(ShipNoticePurpose::Original),
+                Just(ShipNoticePurpose::Cancellation),
+                Just(ShipNoticePurpose::Replace)
+            ],
+            word(),
+            tk::iso_date(),
+            (
+                proptest::option::of(tk::iso_date()),
+                proptest::option::of(tk::iso_date()),
+            ),
+            (
+                proptest::option::of("[A-Z]{2,4}"),
+                proptest::option::of(word()),
+            ),
+            proptest::collection::vec(order, 1..3),
+        )
+            .prop_map(
+                |(
+                    purpose,
+                    shipment_id,
+                    date,
+                    (ship_date, estimated_delivery),
+                    (scac, pro),
+                    orders,
+                )| {
+                    let mut serial = 0u64;
+                    ShipNotice {
+                        purpose,
+                        shipment_id,
+                        date,
+                        time: None,
+                        lading: None,
+                        carrier: scac.map(|s| Carrier {
+                            id_qualifier: Some("SCAC".into()),
+                            id: Some(s.into()),
+                            transport_method: None,
+                            routing: None,
+                        }),
+                        bill_of_lading: None,
+                        pro_number: pro,
+                        references: Vec::new(),
+                        ship_date,
+                        estimated_delivery,
+                        parties: Vec::new(),
+                        orders: orders
+                            .into_iter()
+                            .enumerate()
+                            .map(|(i, (po_date, packs, loose))| ShippedOrder {
+                                po_number: compact_str::format_compact!("PO&{i}"),
+                                release_number: None,
+                                po_date,
+                                packs: packs
+                                    .into_iter()
+                                    .map(|items| {
+                                        serial += 1;
+                                        let sscc =
+                                            crate::edi::x12::gs1::Sscc::new(3, "0614141", serial)
+                                                .map(|s| Text::from(s.as_str()))
+                                                .ok();
+                                        Pack { sscc, items }
+                                    })
+                                    .collect(),
+                                loose_items: loose,
+                            })
+                            .collect(),
+                        source: tk::source(false, 1),
+                    }
+                },
+            )
+            .boxed()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// A ship notice written as a cXML ShipNoticeRequest and read back is the same.
+        #[test]
+        fn ship_notice_request_round_trip(n in notice()) {
+            let xml = ship_notice_request(&n, &envelope());
+            let t = super::super::translate(xml.as_bytes()).map_err(|e| TestCaseError::fail(format!("{e}\n{xml}")))?;
+            prop_assert!(t.errors.is_empty(), "{:?}\n{xml}", t.errors);
+            let [Document::ShipNotice(back)] = t.documents.as_slice() else {
+                return Err(TestCaseError::fail(format!("{:?}", t.documents)));
+            };
+            let mut back = back.clone();
+            back.source = n.source.clone();
+            prop_assert_eq!(back, n);
+        }
+    }
+
+    #[test]
+    fn an_acknowledgement_becomes_a_confirmation_request() {
+        use crate::model::order_ack::*;
+        let ack = OrderAck {
+            purpose: OrderPurpose::Original,
+            ack_type: OrderAckType::AcceptedWithChanges,
+            po_number: "PO-CX-77".into(),
+            po_date: Some("2026-11-26".into()),
+            release_number: None,
+            request_reference: None,
+            contract_number: None,
+            seller_order_number: Some("SO-9".into()),
+            ack_date: Some("2026-11-27".into()),
+            currency: None,
+            references: vec![],
+            parties: vec![],
+            lines: vec![OrderAckLine {
+                line_number: Some("1".into()),
+                quantity: Some(Decimal::new(10, 0)),
+                uom: Some("EA".into()),
+                unit_price: None,
+                price_basis: None,
+                item_ids: vec![],
+                description: None,
+                acks: vec![LineAck {
+                    status: LineStatus::Backordered,
+                    quantity: Some(Decimal::new(4, 0)),
+                    uom: None,
+                    date: Some(QualifiedDate {
+                        qualifier: "068".into(),
+                        date: "2026-12-10".into(),
+                    }),
+                    item_ids: vec![],
+                }],
+            }],
+            source: tk::source(false, 1),
+        };
+        let xml = confirmation_request(&ack, &envelope());
+        for needle in [
+            r#"<ConfirmationHeader type="detail" noticeDate="2026-11-27" confirmID="SO-9"/>"#,
+            r#"<OrderReference orderID="PO-CX-77" orderDate="2026-11-26"/>"#,
+            r#"<ConfirmationItem lineNumber="1" quantity="10">"#,
+            r#"<ConfirmationStatus type="backordered" quantity="4" deliveryDate="2026-12-10">"#,
+            "<SharedSecret>s3cret</SharedSecret>",
+            r#"<Credential domain="NetworkID">"#,
+        ] {
+            assert!(xml.contains(needle), "{needle}\n{xml}");
+        }
+        // Well-formed, and Wharf reads it as cXML.
+        let t = super::super::translate(xml.as_bytes()).expect("well-formed");
+        assert_eq!(t.kind, "ConfirmationRequest");
+    }
 }
