@@ -1,8 +1,8 @@
-//! UBL 2.1 Order → canonical Order: ID, IssueDate, OrderTypeCode, DocumentCurrencyCode, Note, the buyer, seller, accounting customer and delivery location (endpoint or party ids with their scheme, e.g. 0088 for a GLN), the requested delivery period, and each OrderLine/LineItem (ID, Quantity@unitCode, Price, Item name and its seller's, buyer's and standard ids). Other UBL documents are recognised and reported. Pure.
+//! UBL 2.1 both ways: OrderResponse from an order acknowledgement and DespatchAdvice from a ship notice (written), DespatchAdvice → ShipNotice and Order → canonical Order (read). The Order: ID, IssueDate, OrderTypeCode, DocumentCurrencyCode, Note, the buyer, seller, accounting customer and delivery location (endpoint or party ids with their scheme, e.g. 0088 for a GLN), the requested delivery period, and each OrderLine/LineItem (ID, Quantity@unitCode, Price, Item name and its seller's, buyer's and standard ids). Other UBL documents are recognised and reported. Pure.
 
 use super::{Dialect, Faults, XmlTranslation, iso_date};
 use crate::edi::diag::{Diagnostic, Location};
-use crate::edi::xml::Element;
+use crate::edi::xml::{Element, XmlWriter};
 use crate::model::{
     Document, ItemId, ItemIdQualifier, Order, OrderLine, OrderPurpose, Party, PartyRole, SourceRef,
     Text,
@@ -151,6 +151,10 @@ pub fn translate(root: &Element) -> XmlTranslation {
         if let Some(o) = order(root, &reference, &sender, &receiver, &mut f) {
             documents.push(Document::Order(o));
         }
+    } else if root.name == "DespatchAdvice" {
+        if let Some(n) = ship_notice(root, &reference, &mut f) {
+            documents.push(Document::ShipNotice(n));
+        }
     } else {
         f.found.push(Diagnostic::info(
             Location {
@@ -246,4 +250,619 @@ fn order(
             receiver_id: receiver.as_deref().unwrap_or_default().into(),
         },
     })
+}
+
+const CAC: &str = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2";
+const CBC: &str = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2";
+
+/// A UBL 2.1 document's root with its namespaces and version.
+fn document(root: &'static str, body: impl FnOnce(&mut XmlWriter)) -> String {
+    let ns = format!("urn:oasis:names:specification:ubl:schema:xsd:{root}-2");
+    let mut w = XmlWriter::new(None);
+    w.open(
+        root,
+        &[("xmlns", &ns), ("xmlns:cac", CAC), ("xmlns:cbc", CBC)],
+    );
+    w.text("cbc:UBLVersionID", &[], Some("2.1"));
+    body(&mut w);
+    w.finish()
+}
+
+/// A canonical party as cac:Party (EndpointID with its scheme, name, postal address).
+fn write_party(w: &mut XmlWriter, p: &Party) {
+    w.open("cac:Party", &[]);
+    if let Some(id) = &p.id {
+        w.text(
+            "cbc:EndpointID",
+            &[("schemeID", p.id_qualifier.as_deref().unwrap_or_default())],
+            Some(id),
+        );
+    }
+    if let Some(n) = &p.name {
+        w.open("cac:PartyName", &[])
+            .text("cbc:Name", &[], Some(n))
+            .close();
+    }
+    if !p.address_lines.is_empty()
+        || p.city.is_some()
+        || p.postal_code.is_some()
+        || p.country.is_some()
+    {
+        w.open("cac:PostalAddress", &[]);
+        w.text(
+            "cbc:StreetName",
+            &[],
+            p.address_lines.first().map(Text::as_str),
+        );
+        w.text(
+            "cbc:AdditionalStreetName",
+            &[],
+            p.address_lines.get(1).map(Text::as_str),
+        );
+        w.text("cbc:CityName", &[], p.city.as_deref());
+        w.text("cbc:PostalZone", &[], p.postal_code.as_deref());
+        w.text("cbc:CountrySubentity", &[], p.state.as_deref());
+        if let Some(c) = &p.country {
+            w.open("cac:Country", &[])
+                .text("cbc:IdentificationCode", &[], Some(c))
+                .close();
+        }
+        w.close();
+    }
+    w.close();
+}
+
+/// cac:Item with its name and identifications (GTIN with scheme 0160).
+fn write_item(w: &mut XmlWriter, ids: &[ItemId], name: Option<&str>) {
+    w.open("cac:Item", &[]);
+    w.text("cbc:Name", &[], name);
+    for (q, el) in [
+        (ItemIdQualifier::BuyerPart, "cac:BuyersItemIdentification"),
+        (ItemIdQualifier::VendorPart, "cac:SellersItemIdentification"),
+        (ItemIdQualifier::Gtin, "cac:StandardItemIdentification"),
+    ] {
+        if let Some(id) = ids.iter().find(|i| i.qualifier == q) {
+            let scheme = if q == ItemIdQualifier::Gtin {
+                "0160"
+            } else {
+                ""
+            };
+            w.open(el, &[])
+                .text("cbc:ID", &[("schemeID", scheme)], Some(&id.value))
+                .close();
+        }
+    }
+    w.close();
+}
+
+/// UBL OrderResponse for an order acknowledgement: OrderResponseCode AP (accepted), CA
+/// (accepted with changes) or RE (rejected); per line the status (UNCL 1229: 5, 3, 7),
+/// confirmed quantity, promised date and price.
+pub fn order_response(a: &crate::model::OrderAck) -> String {
+    use crate::model::order_ack::{LineStatus, OrderAckType};
+    let code = match a.ack_type {
+        OrderAckType::Accepted
+        | OrderAckType::AcceptedNoChanges
+        | OrderAckType::AcceptedNoDetail => "AP",
+        OrderAckType::Rejected | OrderAckType::RejectedWithDetail => "RE",
+        _ => "CA",
+    };
+    document("OrderResponse", |w| {
+        w.text(
+            "cbc:ID",
+            &[],
+            Some(
+                a.seller_order_number
+                    .as_deref()
+                    .unwrap_or(a.po_number.as_str()),
+            ),
+        );
+        w.text("cbc:IssueDate", &[], a.ack_date.as_deref());
+        w.text("cbc:OrderResponseCode", &[], Some(code));
+        w.text("cbc:DocumentCurrencyCode", &[], a.currency.as_deref());
+        w.open("cac:OrderReference", &[]);
+        w.text("cbc:ID", &[], Some(&a.po_number));
+        w.text("cbc:IssueDate", &[], a.po_date.as_deref());
+        w.close();
+        for (role, el) in [
+            (PartyRole::Seller, "cac:SellerSupplierParty"),
+            (PartyRole::BuyingParty, "cac:BuyerCustomerParty"),
+        ] {
+            if let Some(p) = a.parties.iter().find(|p| p.role == role) {
+                w.open(el, &[]);
+                write_party(w, p);
+                w.close();
+            }
+        }
+        for (i, l) in a.lines.iter().enumerate() {
+            let n = l
+                .line_number
+                .as_deref()
+                .map_or_else(|| (i + 1).to_string(), str::to_owned);
+            let first = l.acks.first();
+            let status = match first.map(|k| &k.status) {
+                None | Some(LineStatus::Accepted | LineStatus::AcceptedAndShipped) => "5",
+                Some(LineStatus::Rejected | LineStatus::Deleted) => "7",
+                Some(_) => "3",
+            };
+            w.open("cac:OrderLine", &[]).open("cac:LineItem", &[]);
+            w.text("cbc:ID", &[], Some(&n));
+            w.text("cbc:LineStatusCode", &[], Some(status));
+            let q = first
+                .and_then(|k| k.quantity)
+                .or(l.quantity)
+                .map(|q| q.normalize().to_string());
+            w.text(
+                "cbc:Quantity",
+                &[("unitCode", l.uom.as_deref().unwrap_or_default())],
+                q.as_deref(),
+            );
+            if let Some(d) = first.and_then(|k| k.date.as_ref()) {
+                w.open("cac:Delivery", &[])
+                    .open("cac:PromisedDeliveryPeriod", &[]);
+                w.text("cbc:StartDate", &[], Some(&d.date));
+                w.close().close();
+            }
+            if let Some(p) = &l.unit_price {
+                let price = p.normalize().to_string();
+                w.open("cac:Price", &[]);
+                w.text(
+                    "cbc:PriceAmount",
+                    &[("currencyID", a.currency.as_deref().unwrap_or_default())],
+                    Some(&price),
+                );
+                w.close();
+            }
+            write_item(w, &l.item_ids, l.description.as_deref());
+            w.close().close();
+        }
+    })
+}
+
+/// UBL DespatchAdvice for a ship notice: one DespatchLine per shipped item, each naming its
+/// order (OrderLineReference) and, when packed, its SSCC (TransportHandlingUnit).
+pub fn despatch_advice(n: &crate::model::ShipNotice) -> String {
+    document("DespatchAdvice", |w| {
+        w.text("cbc:ID", &[], Some(&n.shipment_id));
+        w.text("cbc:IssueDate", &[], Some(&n.date));
+        for (role, el) in [
+            (PartyRole::Seller, "cac:DespatchSupplierParty"),
+            (PartyRole::ShipTo, "cac:DeliveryCustomerParty"),
+        ] {
+            if let Some(p) = n.parties.iter().find(|p| p.role == role) {
+                w.open(el, &[]);
+                write_party(w, p);
+                w.close();
+            }
+        }
+        w.open("cac:Shipment", &[]);
+        w.text("cbc:ID", &[], Some("1"));
+        if n.pro_number.is_some() || n.carrier.is_some() {
+            w.open("cac:Consignment", &[]);
+            w.text("cbc:ID", &[], Some(n.pro_number.as_deref().unwrap_or("NA")));
+            w.text("cbc:CarrierAssignedID", &[], n.pro_number.as_deref());
+            if let Some(c) = n.carrier.as_ref().and_then(|c| c.id.as_deref()) {
+                w.open("cac:CarrierParty", &[])
+                    .open("cac:PartyIdentification", &[]);
+                w.text("cbc:ID", &[("schemeID", "SCAC")], Some(c));
+                w.close().close();
+            }
+            w.close();
+        }
+        if let Some(d) = &n.estimated_delivery {
+            w.open("cac:Delivery", &[])
+                .open("cac:EstimatedDeliveryPeriod", &[]);
+            w.text("cbc:StartDate", &[], Some(d));
+            w.close().close();
+        }
+        if let Some(d) = &n.ship_date {
+            w.open("cac:Despatch", &[])
+                .text("cbc:ActualDespatchDate", &[], Some(d))
+                .close();
+        }
+        w.close();
+        let mut line = 0usize;
+        for o in &n.orders {
+            let packed = o
+                .packs
+                .iter()
+                .flat_map(|p| p.items.iter().map(move |it| (p.sscc.as_deref(), it)));
+            for (sscc, it) in packed.chain(o.loose_items.iter().map(|it| (None, it))) {
+                line += 1;
+                let id = it
+                    .line_number
+                    .as_deref()
+                    .map_or_else(|| line.to_string(), str::to_owned);
+                let q = it.quantity.normalize().to_string();
+                w.open("cac:DespatchLine", &[]);
+                w.text("cbc:ID", &[], Some(&line.to_string()));
+                w.text("cbc:DeliveredQuantity", &[("unitCode", &it.uom)], Some(&q));
+                w.open("cac:OrderLineReference", &[]);
+                w.text("cbc:LineID", &[], Some(&id));
+                w.open("cac:OrderReference", &[]);
+                w.text("cbc:ID", &[], Some(&o.po_number));
+                w.text("cbc:IssueDate", &[], o.po_date.as_deref());
+                w.close().close();
+                write_item(w, &it.item_ids, it.description.as_deref());
+                if let Some(s) = sscc {
+                    w.open("cac:Shipment", &[]).text("cbc:ID", &[], Some("1"));
+                    w.open("cac:TransportHandlingUnit", &[]);
+                    w.text("cbc:ID", &[("schemeID", "SSCC")], Some(s));
+                    w.close().close();
+                }
+                w.close();
+            }
+        }
+    })
+}
+
+/// DespatchAdvice → ShipNotice: lines grouped by their order, packed by their SSCC.
+fn ship_notice(
+    root: &Element,
+    reference: &str,
+    f: &mut Faults,
+) -> Option<crate::model::ShipNotice> {
+    use crate::model::ship_notice::*;
+    let shipment_id = match root.text_at("ID") {
+        Some(id) => Text::from(id),
+        None => {
+            f.missing(root, "ID (the despatch advice number)");
+            Text::default()
+        }
+    };
+    let mut parties = Vec::new();
+    for (path, role) in [
+        ("DespatchSupplierParty/Party", PartyRole::Seller),
+        ("DeliveryCustomerParty/Party", PartyRole::ShipTo),
+    ] {
+        if let Some(p) = root.at(path) {
+            parties.push(party(role, p));
+        }
+    }
+    let shipment = root.child("Shipment");
+    let consignment = shipment.and_then(|s| s.child("Consignment"));
+    let mut orders: Vec<ShippedOrder> = Vec::new();
+    for dl in root.all("DespatchLine") {
+        let q = dl.child("DeliveredQuantity");
+        let quantity = q
+            .and_then(|q| f.decimal(q, Some(q.text.as_str()), "DeliveredQuantity"))
+            .unwrap_or(Decimal::ZERO);
+        let Some(po) = dl
+            .text_at("OrderLineReference/OrderReference/ID")
+            .or_else(|| root.text_at("OrderReference/ID"))
+        else {
+            f.missing(
+                dl,
+                "OrderLineReference/OrderReference/ID (the order the line ships)",
+            );
+            continue;
+        };
+        let mut item_ids = Vec::new();
+        if let Some(item) = dl.child("Item") {
+            for (path, qualifier) in [
+                ("BuyersItemIdentification/ID", ItemIdQualifier::BuyerPart),
+                ("SellersItemIdentification/ID", ItemIdQualifier::VendorPart),
+                ("StandardItemIdentification/ID", ItemIdQualifier::Gtin),
+            ] {
+                if let Some(v) = item.text_at(path) {
+                    item_ids.push(ItemId {
+                        qualifier,
+                        value: v.into(),
+                    });
+                }
+            }
+        }
+        let it = ShippedItem {
+            line_number: dl.text_at("OrderLineReference/LineID").map(Text::from),
+            item_ids,
+            quantity,
+            uom: q
+                .and_then(|q| q.attr("unitCode"))
+                .map(Text::from)
+                .unwrap_or_default(),
+            quantity_ordered: None,
+            description: dl.text_at("Item/Name").map(Text::from),
+        };
+        let order = match orders.iter().position(|o| o.po_number == po) {
+            Some(i) => &mut orders[i],
+            None => {
+                orders.push(ShippedOrder {
+                    po_number: po.into(),
+                    release_number: None,
+                    po_date: dl
+                        .text_at("OrderLineReference/OrderReference/IssueDate")
+                        .and_then(iso_date),
+                    packs: Vec::new(),
+                    loose_items: Vec::new(),
+                });
+                let last = orders.len() - 1;
+                &mut orders[last]
+            }
+        };
+        match dl.text_at("Shipment/TransportHandlingUnit/ID") {
+            Some(s) => match order
+                .packs
+                .iter_mut()
+                .find(|p| p.sscc.as_deref() == Some(s))
+            {
+                Some(p) => p.items.push(it),
+                None => order.packs.push(Pack {
+                    sscc: Some(s.into()),
+                    items: vec![it],
+                }),
+            },
+            None => order.loose_items.push(it),
+        }
+    }
+    let date = root.text_at("IssueDate").and_then(iso_date);
+    if date.is_none() {
+        f.missing(root, "IssueDate");
+    }
+    f.is_clean().then(|| ShipNotice {
+        purpose: ShipNoticePurpose::Original,
+        shipment_id,
+        date: date.unwrap_or_default(),
+        time: None,
+        lading: None,
+        carrier: consignment
+            .and_then(|c| c.text_at("CarrierParty/PartyIdentification/ID"))
+            .map(|id| Carrier {
+                id_qualifier: Some("SCAC".into()),
+                id: Some(id.into()),
+                transport_method: None,
+                routing: None,
+            }),
+        bill_of_lading: None,
+        pro_number: consignment
+            .and_then(|c| c.text_at("CarrierAssignedID"))
+            .map(Text::from),
+        references: Vec::new(),
+        ship_date: shipment
+            .and_then(|s| s.text_at("Despatch/ActualDespatchDate"))
+            .and_then(iso_date),
+        estimated_delivery: shipment
+            .and_then(|s| s.text_at("Delivery/EstimatedDeliveryPeriod/StartDate"))
+            .and_then(iso_date),
+        parties,
+        orders,
+        source: SourceRef {
+            standard: "UBL".into(),
+            version: root.text_at("UBLVersionID").unwrap_or("2.1").into(),
+            interchange_control: reference.into(),
+            group_control: Text::default(),
+            set_control: Text::default(),
+            sender_id: Text::default(),
+            receiver_id: Text::default(),
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::documents::x12::common::testkit as tk;
+    use crate::model::ship_notice::*;
+    use proptest::prelude::*;
+
+    fn word() -> BoxedStrategy<Text> {
+        "[A-Za-z0-9<>&'\".,/-]{1,12}".prop_map(Text::from).boxed()
+    }
+
+    fn party(role: PartyRole) -> BoxedStrategy<Party> {
+        (
+            proptest::option::of(("[0-9]{13}", Just("0088"))),
+            proptest::option::of(word()),
+            proptest::collection::vec(word(), 0..3),
+            (
+                proptest::option::of(word()),
+                proptest::option::of(word()),
+                proptest::option::of(word()),
+                proptest::option::of("[A-Z]{2}"),
+            ),
+        )
+            .prop_map(
+                move |(id, name, lines, (city, state, postal, country))| Party {
+                    role: role.clone(),
+                    name,
+                    additional_names: Vec::new(),
+                    id_qualifier: id.as_ref().map(|i| Text::from(i.1)),
+                    id: id.map(|i| Text::from(i.0)),
+                    address_lines: lines,
+                    city,
+                    state,
+                    postal_code: postal,
+                    country: country.map(Text::from),
+                },
+            )
+            .boxed()
+    }
+
+    fn item() -> BoxedStrategy<ShippedItem> {
+        (
+            word(),
+            (
+                proptest::option::of(word()),
+                proptest::option::of(word()),
+                proptest::option::of(tk::gtin(14)),
+            ),
+            tk::amount(),
+            "[A-Z0-9]{2,3}",
+            proptest::option::of(word()),
+        )
+            .prop_map(|(n, (buyer, seller, gtin), quantity, uom, description)| {
+                let item_ids = [
+                    (ItemIdQualifier::BuyerPart, buyer),
+                    (ItemIdQualifier::VendorPart, seller),
+                    (ItemIdQualifier::Gtin, gtin),
+                ]
+                .into_iter()
+                .filter_map(|(q, v)| {
+                    v.map(|value| ItemId {
+                        qualifier: q,
+                        value,
+                    })
+                })
+                .collect();
+                ShippedItem {
+                    line_number: Some(n),
+                    item_ids,
+                    quantity,
+                    uom: uom.into(),
+                    quantity_ordered: None,
+                    description,
+                }
+            })
+            .boxed()
+    }
+
+    fn notice() -> BoxedStrategy<ShipNotice> {
+        let order = (
+            proptest::option::of(tk::iso_date()),
+            proptest::collection::vec(proptest::collection::vec(item(), 1..3), 0..3),
+            proptest::collection::vec(item(), 0..3),
+        );
+        (
+            word(),
+            tk::iso_date(),
+            (
+                proptest::option::of(tk::iso_date()),
+                proptest::option::of(tk::iso_date()),
+            ),
+            (
+                proptest::option::of("[A-Z]{2,4}"),
+                proptest::option::of(word()),
+            ),
+            (
+                proptest::option::of(party(PartyRole::Seller)),
+                proptest::option::of(party(PartyRole::ShipTo)),
+            ),
+            proptest::collection::vec(order, 1..3),
+        )
+            .prop_map(
+                |(
+                    shipment_id,
+                    date,
+                    (ship_date, estimated_delivery),
+                    (scac, pro),
+                    (seller, ship_to),
+                    orders,
+                )| {
+                    let mut serial = 0u64;
+                    ShipNotice {
+                        purpose: ShipNoticePurpose::Original,
+                        shipment_id,
+                        date,
+                        time: None,
+                        lading: None,
+                        carrier: scac.map(|s| Carrier {
+                            id_qualifier: Some("SCAC".into()),
+                            id: Some(s.into()),
+                            transport_method: None,
+                            routing: None,
+                        }),
+                        bill_of_lading: None,
+                        pro_number: pro,
+                        references: Vec::new(),
+                        ship_date,
+                        estimated_delivery,
+                        parties: seller.into_iter().chain(ship_to).collect(),
+                        orders: orders
+                            .into_iter()
+                            .enumerate()
+                            .map(|(i, (po_date, packs, loose))| ShippedOrder {
+                                po_number: compact_str::format_compact!("PO<{i}>"),
+                                release_number: None,
+                                po_date,
+                                packs: packs
+                                    .into_iter()
+                                    .map(|items| {
+                                        serial += 1;
+                                        let sscc =
+                                            crate::edi::x12::gs1::Sscc::new(3, "0614141", serial)
+                                                .map(|s| Text::from(s.as_str()))
+                                                .ok();
+                                        Pack { sscc, items }
+                                    })
+                                    .collect(),
+                                loose_items: loose,
+                            })
+                            .filter(|o| !o.packs.is_empty() || !o.loose_items.is_empty())
+                            .collect(),
+                        source: tk::source(false, 1),
+                    }
+                },
+            )
+            .prop_filter("an advice ships something", |n| !n.orders.is_empty())
+            .boxed()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// A ship notice written as a UBL DespatchAdvice and read back is the same.
+        #[test]
+        fn despatch_advice_round_trip(n in notice()) {
+            let xml = despatch_advice(&n);
+            let t = super::super::translate(xml.as_bytes()).map_err(|e| TestCaseError::fail(format!("{e}\n{xml}")))?;
+            prop_assert!(t.errors.is_empty(), "{:?}\n{xml}", t.errors);
+            let [Document::ShipNotice(back)] = t.documents.as_slice() else {
+                return Err(TestCaseError::fail(format!("{:?}", t.documents)));
+            };
+            let mut back = back.clone();
+            back.source = n.source.clone();
+            prop_assert_eq!(back, n);
+        }
+    }
+
+    #[test]
+    fn an_acknowledgement_becomes_an_order_response() {
+        use crate::model::order_ack::*;
+        let ack = OrderAck {
+            purpose: OrderPurpose::Original,
+            ack_type: OrderAckType::Rejected,
+            po_number: "PO-UBL-5".into(),
+            po_date: Some("2026-11-26".into()),
+            release_number: None,
+            request_reference: None,
+            contract_number: None,
+            seller_order_number: None,
+            ack_date: Some("2026-11-27".into()),
+            currency: Some("EUR".into()),
+            references: vec![],
+            parties: vec![],
+            lines: vec![OrderAckLine {
+                line_number: Some("1".into()),
+                quantity: Some(Decimal::new(24, 0)),
+                uom: Some("C62".into()),
+                unit_price: Some(Decimal::new(175, 2)),
+                price_basis: None,
+                item_ids: vec![ItemId {
+                    qualifier: ItemIdQualifier::Gtin,
+                    value: "05412345000020".into(),
+                }],
+                description: None,
+                acks: vec![LineAck {
+                    status: LineStatus::Rejected,
+                    quantity: None,
+                    uom: None,
+                    date: None,
+                    item_ids: vec![],
+                }],
+            }],
+            source: tk::source(false, 1),
+        };
+        let xml = order_response(&ack);
+        for needle in [
+            r#"<OrderResponse xmlns="urn:oasis:names:specification:ubl:schema:xsd:OrderResponse-2""#,
+            "<cbc:OrderResponseCode>RE</cbc:OrderResponseCode>",
+            "<cbc:ID>PO-UBL-5</cbc:ID>",
+            "<cbc:LineStatusCode>7</cbc:LineStatusCode>",
+            r#"<cbc:Quantity unitCode="C62">24</cbc:Quantity>"#,
+            r#"<cbc:PriceAmount currencyID="EUR">1.75</cbc:PriceAmount>"#,
+            r#"<cbc:ID schemeID="0160">05412345000020</cbc:ID>"#,
+        ] {
+            assert!(xml.contains(needle), "{needle}\n{xml}");
+        }
+        let t = super::super::translate(xml.as_bytes()).expect("well-formed UBL");
+        assert_eq!(t.kind, "OrderResponse");
+    }
 }
