@@ -287,7 +287,73 @@ async fn partners_997s_mark_what_wharf_sent(db: Db) {
     }
 }
 
+async fn edifact_and_xml_partners_get_their_own_syntax(db: Db) {
+    // Arrange: the same canonical ship notice for an EDIFACT partner and a cXML one.
+    let env = TestEnv::new(db).await;
+    let asn = canonical(&env, "856_sopi.edi");
+    let asn_file = env.file("asn.json", asn.to_string().as_bytes());
+    for partner in ["eurofoods", "procurenet"] {
+        let (code, _, err) = env.run(&["send", asn_file.to_str().unwrap(), "--partner", partner]);
+        assert_eq!(code, 0, "{err}");
+    }
+    let _server = env.serve();
+    let store = env.store().await;
+    let sent = all_sent(&store, 2).await;
+
+    // Assert: a DESADV and a ShipNoticeRequest, each read back by the gateway's own reader
+    // into the same ship notice.
+    for m in &sent {
+        let partner = m.partner.as_deref().unwrap();
+        let path = env
+            .path()
+            .join("data/outbox")
+            .join(partner)
+            .join(m.filename.as_deref().unwrap());
+        assert_eq!(
+            std::fs::read(&path).expect("written to the outbox"),
+            messages::raw(&store, m.id).await.unwrap()
+        );
+        let text = std::fs::read_to_string(&path).unwrap();
+        match partner {
+            "eurofoods" => {
+                assert!(
+                    text.starts_with("UNA:+.? '\nUNB+UNOC:3+WHARF+4012345000009:14+"),
+                    "{text}"
+                );
+                assert!(text.contains("UNH+1+DESADV:D:96A:UN:EAN005'"), "{text}");
+                assert!(text.contains("GIN+BJ+"), "{text}");
+            }
+            _ => {
+                assert!(text.contains("<ShipNoticeRequest>"), "{text}");
+                assert!(
+                    text.contains(r#"<Credential domain="NetworkID">"#),
+                    "{text}"
+                );
+                assert!(text.contains("<ShippingContainerSerialCode>"), "{text}");
+            }
+        }
+        let (code, out, err) = env.run(&["translate", path.to_str().unwrap()]);
+        assert_eq!(code, 0, "{err}\n{text}");
+        let back: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+        assert_eq!(back["shipment_id"], asn["shipment_id"], "{partner}");
+        assert_eq!(
+            back["orders"][0]["po_number"], asn["orders"][0]["po_number"],
+            "{partner}"
+        );
+        assert_eq!(
+            back["orders"][0]["packs"][0]["sscc"], asn["orders"][0]["packs"][0]["sscc"],
+            "{partner}"
+        );
+        assert_eq!(
+            back["orders"][0]["packs"][0]["items"][0]["quantity"],
+            asn["orders"][0]["packs"][0]["items"][0]["quantity"],
+            "{partner}"
+        );
+    }
+}
+
 on_both_backends!(
+    edifact_and_xml_partners_get_their_own_syntax,
     documents_go_out_once_with_sequential_control_numbers,
     partners_997s_mark_what_wharf_sent
 );

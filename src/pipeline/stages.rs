@@ -833,6 +833,10 @@ async fn encode(p: &Pipeline, job: &Job) -> Result<(), StageError> {
     {
         return super::edifact::encode(p, job, profile, &doc).await;
     }
+    // cXML or UBL for partners that only speak XML.
+    if profile.x12.is_none() && (profile.cxml.is_some() || profile.ubl_endpoint.is_some()) {
+        return super::xml::encode(p, job, profile, &doc).await;
+    }
     let them = profile.x12.as_ref().ok_or_else(|| {
         StageError::Permanent(format!(
             "partner {} has no [x12] identity to address",

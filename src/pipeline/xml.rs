@@ -1,6 +1,6 @@
-//! The pipeline's XML stages: identify a partner by its cXML From credential or UBL buyer endpoint, translate, register the payloadID (or UBL ID) so a resend is not posted twice, and hand the documents to the mapping. cXML's answer is the synchronous HTTP Response (`web`), so nothing is queued back here.
+//! The pipeline's XML stages: identify a partner by its cXML From credential or UBL buyer endpoint, translate, register the payloadID (or UBL ID) so a resend is not posted twice, and hand the documents to the mapping; encode order acknowledgements and ship notices as cXML or UBL for partners that speak it. cXML's answer to a request is the synchronous HTTP Response (`web`), so nothing is queued back here.
 
-use super::stages::{Outcome, advance, begin, event, finish_with};
+use super::stages::{OutboundDoc, Outcome, advance, begin, event, finish_with};
 use super::{Pipeline, StageError};
 use crate::documents::xml as xmldoc;
 use crate::edi::diag::Severity;
@@ -212,6 +212,85 @@ pub(super) async fn translate(
         detail: &detail,
         error,
         next,
+    };
+    advance(p, tx, job, o).await
+}
+
+/// Encodes an order acknowledgement or ship notice for a cXML partner (ConfirmationRequest,
+/// ShipNoticeRequest) or a UBL one (OrderResponse, DespatchAdvice). The payloadID takes the
+/// next number of the partner's own sequence inside this transaction.
+pub(super) async fn encode(
+    p: &Pipeline,
+    job: &Job,
+    profile: &Profile,
+    doc: &OutboundDoc,
+) -> Result<(), StageError> {
+    use crate::documents::xml::{cxml, ubl};
+    use crate::model::Document;
+    let OutboundDoc::Business(d) = doc else {
+        return Err(StageError::Permanent(
+            "only business documents are written as XML".into(),
+        ));
+    };
+    let me = &p.settings.identity;
+    let mut tx = begin(p, job).await?;
+    let n = registry::next_control_number(&mut tx, &format!("xml:{}:payload", profile.id)).await?;
+    let now = time::OffsetDateTime::now_utc();
+    let stamp = now
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let payload_id = format!("{n}.{}@{}", now.unix_timestamp(), me.edifact_id);
+    let envelope = |c: &crate::partners::CxmlIdentity| cxml::Envelope {
+        payload_id: payload_id.clone(),
+        timestamp: stamp.clone(),
+        from: ("DUNS".into(), me.edifact_id.clone()),
+        to: (c.domain.clone(), c.identity.clone()),
+        shared_secret: None,
+        deployment_mode: if me.usage == crate::config::Usage::Test {
+            "test"
+        } else {
+            "production"
+        },
+    };
+    let (text, doc_type) = match (&profile.cxml, d) {
+        (Some(c), Document::OrderAck(a)) => (
+            cxml::confirmation_request(a, &envelope(c)),
+            "ConfirmationRequest",
+        ),
+        (Some(c), Document::ShipNotice(s)) => (
+            cxml::ship_notice_request(s, &envelope(c)),
+            "ShipNoticeRequest",
+        ),
+        (None, Document::OrderAck(a)) => (ubl::order_response(a), "OrderResponse"),
+        (None, Document::ShipNotice(s)) => (ubl::despatch_advice(s), "DespatchAdvice"),
+        _ => {
+            return Err(StageError::Permanent(format!(
+                "no XML document is written for this document type for partner {}",
+                profile.id
+            )));
+        }
+    };
+    let filename = format!("{}_{doc_type}_{n}.xml", profile.id);
+    let controls = messages::Controls {
+        interchange: &payload_id,
+        group: None,
+        set: None,
+    };
+    messages::set_encoded(
+        &mut tx,
+        job.message_id,
+        text.as_bytes(),
+        controls,
+        &filename,
+    )
+    .await?;
+    let detail = format!("{doc_type} {payload_id}, {} bytes", text.len());
+    let o = Outcome {
+        state: MessageState::Encoded,
+        kind: EventKind::Encoded,
+        detail: &detail,
+        error: false,
+        next: Some(Stage::Send),
     };
     advance(p, tx, job, o).await
 }
