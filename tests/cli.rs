@@ -268,7 +268,7 @@ async fn translate_and_ack_read_cxml() {
     assert_eq!(order["source"]["standard"], "cXML");
     let (code, out, _) = env.run(&["ack", CXML]);
     assert_eq!(code, 0);
-    assert!(out.contains(r#"<Status code="200" text="OK">"#), "{out}");
+    assert!(out.contains(r#"<Status code="200" text="OK"/>"#), "{out}");
 
     // Not well-formed: exit 2 and the element path where reading stopped.
     let broken = env.file(

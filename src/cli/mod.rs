@@ -368,6 +368,21 @@ fn check_format(file: &Path, raw: &[u8]) -> anyhow::Result<()> {
 /// any size is translated in memory that follows its largest interchange.
 fn for_each_chunk(
     file: &Path,
+    each: impl FnMut(&[u8]) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    for_each_chunk_with(
+        file,
+        crate::edi::x12::envelope::complete_prefix,
+        Some(check_format),
+        each,
+    )
+}
+
+/// [`for_each_chunk`] with the syntax's own "where does the last whole interchange end".
+fn for_each_chunk_with(
+    file: &Path,
+    complete_prefix: fn(&[u8]) -> usize,
+    check: Option<fn(&Path, &[u8]) -> anyhow::Result<()>>,
     mut each: impl FnMut(&[u8]) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     use std::io::Read;
@@ -389,13 +404,15 @@ fn for_each_chunk(
             eof = n == 0;
         }
         if first {
-            check_format(file, &buf)?;
+            if let Some(check) = check {
+                check(file, &buf)?;
+            }
             first = false;
         }
         let cut = if eof {
             buf.len()
         } else {
-            crate::edi::x12::envelope::complete_prefix(&buf)
+            complete_prefix(&buf)
         };
         if cut > 0 {
             each(&buf[..cut])?;
@@ -479,8 +496,6 @@ fn translate(file: &Path) -> anyhow::Result<ExitCode> {
 /// `wharf translate` for an EDIFACT file: canonical JSON per line on standard output, every
 /// finding on standard error, exit status 1 when there are errors.
 fn edifact_translate(file: &Path) -> anyhow::Result<ExitCode> {
-    let raw = std::fs::read(file)
-        .map_err(|e| UsageError(format!("cannot read {}: {e}", file.display())))?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut held: Vec<crate::model::Document> = Vec::new();
     let mut failed: Option<std::io::Error> = None;
@@ -517,8 +532,27 @@ fn edifact_translate(file: &Path) -> anyhow::Result<ExitCode> {
             }
         }
     };
-    let file_diags = edidoc::translate_stream(&raw, edidoc::TranslateOptions::default(), sink)
-        .map_err(|e| UsageError(format!("{}: {e}", file.display())))?;
+    let mut sink = sink;
+    let mut file_diags = Vec::new();
+    let mut seen_any = false;
+    // Whole interchanges at a time, so memory follows the largest interchange, not the file.
+    let cut = crate::edi::edifact::envelope::complete_prefix;
+    for_each_chunk_with(file, cut, None, |chunk| {
+        match edidoc::translate_stream(chunk, edidoc::TranslateOptions::default(), &mut sink) {
+            Ok(d) => {
+                seen_any = true;
+                file_diags.extend(d);
+            }
+            // Junk after the last interchange is reported, not fatal.
+            Err(e) if seen_any => file_diags.push(crate::edi::diag::Diagnostic::warning(
+                crate::edi::diag::Location::default(),
+                e.to_string(),
+            )),
+            Err(e) => return Err(UsageError(format!("{}: {e}", file.display())).into()),
+        }
+        Ok(())
+    })?;
+    drop(sink);
     if let Some(e) = failed {
         return Err(e.into());
     }

@@ -841,3 +841,26 @@ pub fn peek_unb(input: &[u8]) -> Result<UnbHeader, EdifactError> {
     }
     header.ok_or_else(|| first_error.unwrap_or(EdifactError::NoInterchange { offset: 0 }))
 }
+
+/// The length of the longest prefix of `buf` that ends with a complete interchange: just
+/// after the last UNZ segment's terminator. 0 when there is none yet. Lets a caller read a
+/// file of any size in chunks and hand whole interchanges to [`walk`], so memory follows the
+/// largest interchange rather than the file. A tokenizing pass finds it (service characters
+/// and release characters are honoured, so a released "UNZ" in data is never taken).
+pub fn complete_prefix(buf: &[u8]) -> usize {
+    let mut reader = Reader::new(buf);
+    let mut end = 0usize;
+    loop {
+        match reader.next_segment() {
+            Ok(Some(seg)) if seg.is("UNZ") && seg.terminated => {
+                end = seg.offset + seg.tag.len() + seg.body().len() + 1;
+                while buf.get(end).is_some_and(|b| matches!(b, b'\r' | b'\n')) {
+                    end += 1;
+                }
+            }
+            Ok(Some(_)) | Err(_) => {}
+            Ok(None) => break,
+        }
+    }
+    end
+}

@@ -355,3 +355,16 @@ proptest::proptest! {
         prop_assert!(faults(&bytes).is_empty(), "{:?}", faults(&bytes));
     }
 }
+
+#[test]
+fn complete_prefix_ends_after_the_last_whole_interchange() {
+    use super::envelope::complete_prefix;
+    let two = format!("{GOOD}\n{GOOD}\n");
+    assert_eq!(complete_prefix(two.as_bytes()), two.len());
+    let cut = &two[..two.len() - 5];
+    assert_eq!(complete_prefix(cut.as_bytes()), GOOD.len() + 1);
+    assert_eq!(complete_prefix(&two.as_bytes()[..20]), 0);
+    // A released "UNZ" inside free text is data, not a trailer.
+    let tricky = "UNB+UNOA:3+S+R+261126:1200+1'UNH+1+ORDERS:D:96A:UN'FTX+AAI+++X?'UNZ+1+1?''";
+    assert_eq!(complete_prefix(tricky.as_bytes()), 0);
+}
