@@ -1,16 +1,20 @@
 //! The pipeline's EDIFACT stages: identify a partner by its UNB sender, translate with the element rules and mappings, register each interchange reference so a repeat is not posted twice, queue the CONTRL the partner's profile asks for, and encode CONTRL, ORDRSP and DESADV with the partner's own reference sequence.
 
-use super::stages::{OutboundDoc, Outcome, advance, begin, event, finish_with, queue_ack};
+use super::stages::{
+    OutboundDoc, Translated, begin, event, finish_encoded, finish_translated, finish_with,
+    match_partner, queue_ack, record_diagnostics,
+};
+use super::stages::{Outcome, advance};
 use super::{Pipeline, StageError};
 use crate::documents::edifact as edidoc;
 use crate::edi::edifact::contrl::{Action, Contrl, LevelError};
 use crate::edi::edifact::envelope::{Party, peek_unb};
 use crate::edi::edifact::writer::{OutInterchange, write};
-use crate::edi::edifact::{ServiceChars, Severity, code};
+use crate::edi::edifact::{ServiceChars, code};
 use crate::model::Document;
 use crate::partners::Profile;
 use crate::store::jobs::Job;
-use crate::store::messages::{self, Identification, Message, Payload};
+use crate::store::messages::{self, Identification, Message};
 use crate::store::registry::{self, Seen};
 use crate::store::{EventKind, Format, MessageState, Stage, now_ms};
 
@@ -36,13 +40,17 @@ pub(super) async fn identify(
     let by_envelope = p
         .partners
         .by_edifact_sender(&unb.sender.id, unb.sender.qualifier.as_deref());
-    let partner = match (msg.partner.as_deref(), by_envelope) {
-        (_, None) => {
-            let reason = format!(
-                "unknown sender {} (UNB S002, interchange {}): no partner profile has this \
-                 EDIFACT identity; add an [edifact] section to a profile in partners/ and replay",
-                unb.sender, unb.reference
-            );
+    let sender = unb.sender.to_string();
+    let unknown = || {
+        format!(
+            "unknown sender {} (UNB S002, interchange {}): no partner profile has this \
+             EDIFACT identity; add an [edifact] section to a profile in partners/ and replay",
+            unb.sender, unb.reference
+        )
+    };
+    let partner = match match_partner(msg.partner.as_deref(), by_envelope, &sender, unknown) {
+        Ok(found) => found,
+        Err(reason) => {
             return finish_with(
                 p,
                 job,
@@ -52,22 +60,6 @@ pub(super) async fn identify(
             )
             .await;
         }
-        (Some(declared), Some(found)) if declared != found.id.as_str() => {
-            let reason = format!(
-                "arrived on partner `{declared}`'s channel but the UNB sender {} belongs to \
-                 partner `{}`",
-                unb.sender, found.id
-            );
-            return finish_with(
-                p,
-                job,
-                MessageState::Quarantined,
-                EventKind::Quarantined,
-                &reason,
-            )
-            .await;
-        }
-        (_, Some(found)) => found,
     };
     let me = &p.settings.identity;
     let mut tx = begin(p, job).await?;
@@ -187,29 +179,7 @@ pub(super) async fn translate(
             }
             continue;
         }
-        for d in &ic.errors {
-            let level = match d.severity {
-                Severity::Error => {
-                    errors += 1;
-                    "error"
-                }
-                Severity::Warning => "warning",
-                Severity::Info => "note",
-            };
-            let code = edidoc::contrl_code(d)
-                .map(|c| format!(" [0085 code {c}]"))
-                .unwrap_or_default();
-            let text = format!("{level}: {d}{code}");
-            event(
-                p,
-                &mut tx,
-                job.message_id,
-                EventKind::Warning,
-                job.stage,
-                &text,
-            )
-            .await?;
-        }
+        errors += record_diagnostics(p, &mut tx, job, &ic.errors).await?;
         for t in &ic.message_types {
             if !types.contains(t) {
                 types.push(t.clone());
@@ -221,68 +191,15 @@ pub(super) async fn translate(
             queue_ack(p, &mut tx, job, profile, n, &h.reference, "CONTRL", &doc).await?;
         }
     }
-    for d in &translation.diagnostics {
-        event(
-            p,
-            &mut tx,
-            job.message_id,
-            EventKind::Warning,
-            job.stage,
-            &d.to_string(),
-        )
-        .await?;
-    }
-    if !types.is_empty() {
-        messages::set_doc_type(&mut tx, job.message_id, &types.join(",")).await?;
-    }
-    let json = serde_json::to_string(&documents)
-        .map_err(|e| StageError::Permanent(format!("canonical documents: {e}")))?;
-    messages::set_payload(&mut tx, job.message_id, Payload::Canonical, &json).await?;
-    let interchanges = translation.interchanges.len();
-    let (state, kind, detail, error, next) = if !documents.is_empty() {
-        (
-            MessageState::Translated,
-            EventKind::Translated,
-            format!(
-                "{} document(s) from {interchanges} interchange(s), {errors} error(s)",
-                documents.len()
-            ),
-            false,
-            Some(Stage::Map),
-        )
-    } else if interchanges > 0 && duplicates == interchanges {
-        (
-            MessageState::Duplicate,
-            EventKind::Duplicate,
-            "every interchange was received before".to_owned(),
-            true,
-            None,
-        )
-    } else if errors > 0 {
-        (
-            MessageState::Rejected,
-            EventKind::Rejected,
-            format!("{errors} error(s); no document could be accepted (see the warnings)"),
-            true,
-            None,
-        )
-    } else {
-        (
-            MessageState::Completed,
-            EventKind::Translated,
-            format!("nothing for the ERP in message(s) {}", types.join(",")),
-            false,
-            None,
-        )
+    record_diagnostics(p, &mut tx, job, &translation.diagnostics).await?;
+    let t = Translated {
+        documents: &documents,
+        interchanges: translation.interchanges.len(),
+        duplicates,
+        errors,
+        types: &types,
     };
-    let o = Outcome {
-        state,
-        kind,
-        detail: &detail,
-        error,
-        next,
-    };
-    advance(p, tx, job, o).await
+    finish_translated(p, tx, job, t).await
 }
 
 /// Encodes a CONTRL (or an ORDRSP/DESADV for an EDIFACT partner) as a whole interchange,
@@ -366,14 +283,6 @@ pub(super) async fn encode(
         group: None,
         set: Some("1"),
     };
-    messages::set_encoded(&mut tx, job.message_id, &bytes, controls, &filename).await?;
     let detail = format!("{doc_type} interchange {reference}, {} bytes", bytes.len());
-    let o = Outcome {
-        state: MessageState::Encoded,
-        kind: EventKind::Encoded,
-        detail: &detail,
-        error: false,
-        next: Some(Stage::Send),
-    };
-    advance(p, tx, job, o).await
+    finish_encoded(p, tx, job, &bytes, controls, &filename, &detail).await
 }

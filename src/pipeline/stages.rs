@@ -194,13 +194,16 @@ async fn identify(p: &Pipeline, job: &Job) -> Result<(), StageError> {
     let by_envelope = p
         .partners
         .by_x12_sender(&isa.sender_qualifier, &isa.sender_id);
-    let partner = match (msg.partner.as_deref(), by_envelope) {
-        (_, None) => {
-            let reason = format!(
-                "unknown sender {sender} (ISA05/ISA06, interchange {}): no partner profile has \
-                 this X12 identity; add it to a profile in partners/ and replay",
-                isa.control_number
-            );
+    let unknown = || {
+        format!(
+            "unknown sender {sender} (ISA05/ISA06, interchange {}): no partner profile has \
+             this X12 identity; add it to a profile in partners/ and replay",
+            isa.control_number
+        )
+    };
+    let partner = match match_partner(msg.partner.as_deref(), by_envelope, &sender, unknown) {
+        Ok(found) => found,
+        Err(reason) => {
             return finish_with(
                 p,
                 job,
@@ -210,22 +213,6 @@ async fn identify(p: &Pipeline, job: &Job) -> Result<(), StageError> {
             )
             .await;
         }
-        (Some(declared), Some(found)) if declared != found.id.as_str() => {
-            let reason = format!(
-                "arrived on partner `{declared}`'s channel but the envelope sender {sender} \
-                 belongs to partner `{}`",
-                found.id
-            );
-            return finish_with(
-                p,
-                job,
-                MessageState::Quarantined,
-                EventKind::Quarantined,
-                &reason,
-            )
-            .await;
-        }
-        (_, Some(found)) => found,
     };
     let me = &p.settings.identity;
     let receiver_ok = isa.receiver_qualifier == me.x12_qualifier && isa.receiver_id == me.x12_id;
@@ -347,26 +334,7 @@ async fn translate(p: &Pipeline, job: &Job) -> Result<(), StageError> {
             }
             continue;
         }
-        for d in &ic.errors {
-            let level = match d.severity {
-                Severity::Error => "error",
-                Severity::Warning => "warning",
-                Severity::Info => "note",
-            };
-            if d.severity == Severity::Error {
-                errors += 1;
-            }
-            let text = format!("{level}: {d}");
-            event(
-                p,
-                &mut tx,
-                job.message_id,
-                EventKind::Warning,
-                job.stage,
-                &text,
-            )
-            .await?;
-        }
+        errors += record_diagnostics(p, &mut tx, job, &ic.errors).await?;
         for code in &ic.transaction_sets {
             if !set_ids.contains(code) {
                 set_ids.push(code.clone());
@@ -407,75 +375,163 @@ async fn translate(p: &Pipeline, job: &Job) -> Result<(), StageError> {
             .await?;
         }
     }
-    for d in &translation.diagnostics {
-        event(
-            p,
-            &mut tx,
-            job.message_id,
-            EventKind::Warning,
-            job.stage,
-            &d.to_string(),
-        )
-        .await?;
+    record_diagnostics(p, &mut tx, job, &translation.diagnostics).await?;
+    let t = Translated {
+        documents: &documents,
+        interchanges: translation.interchanges.len(),
+        duplicates,
+        errors,
+        types: &set_ids,
+    };
+    finish_translated(p, tx, job, t).await
+}
+
+/// Records each diagnostic of a translation as a warning event on the message (with its
+/// 0085 code for EDIFACT); returns how many are errors.
+pub(super) async fn record_diagnostics(
+    p: &Pipeline,
+    tx: &mut Tx,
+    job: &Job,
+    diags: &[crate::edi::diag::Diagnostic],
+) -> Result<usize, StageError> {
+    let mut errors = 0usize;
+    for d in diags {
+        let level = match d.severity {
+            Severity::Error => {
+                errors += 1;
+                "error"
+            }
+            Severity::Warning => "warning",
+            Severity::Info => "note",
+        };
+        let code = match d.code {
+            Some(crate::edi::diag::AckCode::Contrl(c)) => format!(" [0085 code {c}]"),
+            _ => String::new(),
+        };
+        let text = format!("{level}: {d}{code}");
+        event(p, tx, job.message_id, EventKind::Warning, job.stage, &text).await?;
     }
-    if !set_ids.is_empty() {
-        messages::set_doc_type(&mut tx, job.message_id, &set_ids.join(",")).await?;
+    Ok(errors)
+}
+
+/// What a translation found, for the end of the translate stage.
+pub(super) struct Translated<'a> {
+    pub(super) documents: &'a [Document],
+    pub(super) interchanges: usize,
+    pub(super) duplicates: usize,
+    pub(super) errors: usize,
+    /// Transaction sets or message types seen, for "nothing for the ERP in …".
+    pub(super) types: &'a [String],
+}
+
+/// Stores the canonical documents and ends the translate stage: on to mapping when there is
+/// a document; otherwise duplicate, rejected or completed, saying why.
+pub(super) async fn finish_translated(
+    p: &Pipeline,
+    mut tx: Tx,
+    job: &Job,
+    t: Translated<'_>,
+) -> Result<(), StageError> {
+    if !t.types.is_empty() {
+        messages::set_doc_type(&mut tx, job.message_id, &t.types.join(",")).await?;
     }
-    let json = serde_json::to_string(&documents)
+    let json = serde_json::to_string(t.documents)
         .map_err(|e| StageError::Permanent(format!("canonical documents: {e}")))?;
     messages::set_payload(&mut tx, job.message_id, Payload::Canonical, &json).await?;
-
-    let interchanges = translation.interchanges.len();
-    if documents.is_empty() {
-        let (state, kind, reason) = if interchanges > 0 && duplicates == interchanges {
-            (
-                MessageState::Duplicate,
-                EventKind::Duplicate,
-                "every interchange was received before".to_owned(),
-            )
-        } else if errors > 0 {
-            (
-                MessageState::Rejected,
-                EventKind::Rejected,
-                format!("{errors} error(s); no document could be accepted (see the warnings)"),
-            )
-        } else {
-            (
-                MessageState::Completed,
-                EventKind::Translated,
-                format!(
-                    "nothing for the ERP in transaction set(s) {}",
-                    if set_ids.is_empty() {
-                        "-".to_owned()
-                    } else {
-                        set_ids.join(",")
-                    }
-                ),
-            )
-        };
-        let error = state != MessageState::Completed;
-        let o = Outcome {
-            state,
-            kind,
-            detail: &reason,
-            error,
-            next: None,
-        };
-        advance(p, tx, job, o).await
+    let (state, kind, detail, next) = if !t.documents.is_empty() {
+        (
+            MessageState::Translated,
+            EventKind::Translated,
+            format!(
+                "{} document(s) from {} interchange(s), {} error(s)",
+                t.documents.len(),
+                t.interchanges,
+                t.errors
+            ),
+            Some(Stage::Map),
+        )
+    } else if t.interchanges > 0 && t.duplicates == t.interchanges {
+        (
+            MessageState::Duplicate,
+            EventKind::Duplicate,
+            "every interchange was received before".to_owned(),
+            None,
+        )
+    } else if t.errors > 0 {
+        (
+            MessageState::Rejected,
+            EventKind::Rejected,
+            format!(
+                "{} error(s); no document could be accepted (see the warnings)",
+                t.errors
+            ),
+            None,
+        )
     } else {
-        let detail = format!(
-            "{} document(s) from {interchanges} interchange(s), {errors} error(s)",
-            documents.len()
-        );
-        let o = Outcome {
-            state: MessageState::Translated,
-            kind: EventKind::Translated,
-            detail: &detail,
-            error: false,
-            next: Some(Stage::Map),
-        };
-        advance(p, tx, job, o).await
+        (
+            MessageState::Completed,
+            EventKind::Translated,
+            format!(
+                "nothing for the ERP in {}",
+                if t.types.is_empty() {
+                    "-".to_owned()
+                } else {
+                    t.types.join(",")
+                }
+            ),
+            None,
+        )
+    };
+    let error = !matches!(state, MessageState::Translated | MessageState::Completed);
+    let o = Outcome {
+        state,
+        kind,
+        detail: &detail,
+        error,
+        next,
+    };
+    advance(p, tx, job, o).await
+}
+
+/// The partner a message belongs to: the one its envelope names, which must agree with the
+/// partner of the channel it came by. `Err` holds the quarantine reason; `unknown` says
+/// what to add to a profile when no partner has the sender's identity.
+pub(super) fn match_partner<'a>(
+    declared: Option<&str>,
+    found: Option<&'a Profile>,
+    sender: &str,
+    unknown: impl FnOnce() -> String,
+) -> Result<&'a Profile, String> {
+    match (declared, found) {
+        (_, None) => Err(unknown()),
+        (Some(declared), Some(found)) if declared != found.id.as_str() => Err(format!(
+            "arrived on partner `{declared}`'s channel but the envelope sender {sender} \
+             belongs to partner `{}`",
+            found.id
+        )),
+        (_, Some(found)) => Ok(found),
     }
+}
+
+/// Stores an outbound message's encoded bytes and ends the encode stage.
+pub(super) async fn finish_encoded(
+    p: &Pipeline,
+    mut tx: Tx,
+    job: &Job,
+    bytes: &[u8],
+    controls: messages::Controls<'_>,
+    filename: &str,
+    detail: &str,
+) -> Result<(), StageError> {
+    messages::set_encoded(&mut tx, job.message_id, bytes, controls, filename).await?;
+    let o = Outcome {
+        state: MessageState::Encoded,
+        kind: EventKind::Encoded,
+        detail,
+        error: false,
+        next: Some(Stage::Send),
+    };
+    advance(p, tx, job, o).await
 }
 
 /// Creates one outbound acknowledgement for interchange `n` of the message (at most once:
@@ -900,16 +956,8 @@ async fn encode(p: &Pipeline, job: &Job) -> Result<(), StageError> {
         group: gs06.as_deref(),
         set: st02.as_deref(),
     };
-    messages::set_encoded(&mut tx, job.message_id, &bytes, controls, &filename).await?;
     let detail = format!("{doc_type} interchange {control}, {} bytes", bytes.len());
-    let o = Outcome {
-        state: MessageState::Encoded,
-        kind: EventKind::Encoded,
-        detail: &detail,
-        error: false,
-        next: Some(Stage::Send),
-    };
-    advance(p, tx, job, o).await
+    finish_encoded(p, tx, job, &bytes, controls, &filename, &detail).await
 }
 
 /// One business document as a complete interchange.

@@ -1,12 +1,14 @@
 //! The pipeline's XML stages: identify a partner by its cXML From credential or UBL buyer endpoint, translate, register the payloadID (or UBL ID) so a resend is not posted twice, and hand the documents to the mapping; encode order acknowledgements and ship notices as cXML or UBL for partners that speak it. cXML's answer to a request is the synchronous HTTP Response (`web`), so nothing is queued back here.
 
-use super::stages::{OutboundDoc, Outcome, advance, begin, event, finish_with};
+use super::stages::{
+    OutboundDoc, Outcome, Translated, advance, begin, event, finish_encoded, finish_translated,
+    finish_with, match_partner, record_diagnostics,
+};
 use super::{Pipeline, StageError};
 use crate::documents::xml as xmldoc;
-use crate::edi::diag::Severity;
 use crate::partners::Profile;
 use crate::store::jobs::Job;
-use crate::store::messages::{self, Identification, Message, Payload};
+use crate::store::messages::{self, Identification, Message};
 use crate::store::registry::{self, Seen};
 use crate::store::{EventKind, Format, MessageState, Stage, now_ms};
 
@@ -24,13 +26,17 @@ pub(super) async fn identify(
         }
     };
     let sender = t.sender.clone().unwrap_or_default();
-    let partner = match (msg.partner.as_deref(), p.partners.by_xml_sender(&sender)) {
-        (_, None) => {
-            let reason = format!(
-                "unknown sender {sender:?} ({:?} {}, reference {}): no partner profile has this \
-                 identity; add a [cxml] or [ubl] section to a profile in partners/ and replay",
-                t.dialect, t.kind, t.reference
-            );
+    let unknown = || {
+        format!(
+            "unknown sender {sender:?} ({:?} {}, reference {}): no partner profile has this \
+             identity; add a [cxml] or [ubl] section to a profile in partners/ and replay",
+            t.dialect, t.kind, t.reference
+        )
+    };
+    let found = p.partners.by_xml_sender(&sender);
+    let partner = match match_partner(msg.partner.as_deref(), found, &sender, unknown) {
+        Ok(found) => found,
+        Err(reason) => {
             return finish_with(
                 p,
                 job,
@@ -40,22 +46,6 @@ pub(super) async fn identify(
             )
             .await;
         }
-        (Some(declared), Some(found)) if declared != found.id.as_str() => {
-            let reason = format!(
-                "arrived on partner `{declared}`'s channel but the sender {sender:?} belongs to \
-                 partner `{}`",
-                found.id
-            );
-            return finish_with(
-                p,
-                job,
-                MessageState::Quarantined,
-                EventKind::Quarantined,
-                &reason,
-            )
-            .await;
-        }
-        (_, Some(found)) => found,
     };
     if let Some(c) = &partner.cxml
         && t.dialect == xmldoc::Dialect::Cxml
@@ -152,68 +142,16 @@ pub(super) async fn translate(
         };
         return advance(p, tx, job, o).await;
     }
-    let mut errors = 0usize;
-    for d in &t.errors {
-        let level = match d.severity {
-            Severity::Error => {
-                errors += 1;
-                "error"
-            }
-            Severity::Warning => "warning",
-            Severity::Info => "note",
-        };
-        let text = format!("{level}: {d}");
-        event(
-            p,
-            &mut tx,
-            job.message_id,
-            EventKind::Warning,
-            job.stage,
-            &text,
-        )
-        .await?;
-    }
-    let json = serde_json::to_string(&t.documents)
-        .map_err(|e| StageError::Permanent(format!("canonical documents: {e}")))?;
-    messages::set_payload(&mut tx, job.message_id, Payload::Canonical, &json).await?;
-    let (state, kind, detail, error, next) = if !t.documents.is_empty() {
-        (
-            MessageState::Translated,
-            EventKind::Translated,
-            format!(
-                "{} document(s) from {} {}",
-                t.documents.len(),
-                t.kind,
-                t.reference
-            ),
-            false,
-            Some(Stage::Map),
-        )
-    } else if errors > 0 {
-        (
-            MessageState::Rejected,
-            EventKind::Rejected,
-            format!("{errors} error(s); no document could be accepted (see the warnings)"),
-            true,
-            None,
-        )
-    } else {
-        (
-            MessageState::Completed,
-            EventKind::Translated,
-            format!("nothing for the ERP in {}", t.kind),
-            false,
-            None,
-        )
+    let errors = record_diagnostics(p, &mut tx, job, &t.errors).await?;
+    let types = [t.kind.clone()];
+    let summary = Translated {
+        documents: &t.documents,
+        interchanges: 1,
+        duplicates: 0,
+        errors,
+        types: &types,
     };
-    let o = Outcome {
-        state,
-        kind,
-        detail: &detail,
-        error,
-        next,
-    };
-    advance(p, tx, job, o).await
+    finish_translated(p, tx, job, summary).await
 }
 
 /// Encodes an order acknowledgement or ship notice for a cXML partner (ConfirmationRequest,
@@ -276,21 +214,6 @@ pub(super) async fn encode(
         group: None,
         set: None,
     };
-    messages::set_encoded(
-        &mut tx,
-        job.message_id,
-        text.as_bytes(),
-        controls,
-        &filename,
-    )
-    .await?;
     let detail = format!("{doc_type} {payload_id}, {} bytes", text.len());
-    let o = Outcome {
-        state: MessageState::Encoded,
-        kind: EventKind::Encoded,
-        detail: &detail,
-        error: false,
-        next: Some(Stage::Send),
-    };
-    advance(p, tx, job, o).await
+    finish_encoded(p, tx, job, text.as_bytes(), controls, &filename, &detail).await
 }
