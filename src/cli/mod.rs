@@ -450,17 +450,7 @@ fn translate(file: &Path) -> anyhow::Result<ExitCode> {
                     failed = Some(e);
                 }
             }
-            for e in &ic.errors {
-                let level = match e.severity {
-                    Severity::Error => {
-                        problems += 1;
-                        "error"
-                    }
-                    Severity::Warning => "warning",
-                    Severity::Info => "note",
-                };
-                eprintln!("{}: {level}: {e}", file.display());
-            }
+            problems += print_findings(file, &ic.errors);
         }
     };
     let mut seen_any = false;
@@ -516,20 +506,7 @@ fn edifact_translate(file: &Path) -> anyhow::Result<ExitCode> {
                     failed = Some(e);
                 }
             }
-            for e in &ic.errors {
-                let level = match e.severity {
-                    Severity::Error => {
-                        problems += 1;
-                        "error"
-                    }
-                    Severity::Warning => "warning",
-                    Severity::Info => "note",
-                };
-                let code = edidoc::contrl_code(e)
-                    .map(|c| format!(" [0085 code {c}]"))
-                    .unwrap_or_default();
-                eprintln!("{}: {level}: {e}{code}", file.display());
-            }
+            problems += print_findings(file, &ic.errors);
         }
     };
     let mut sink = sink;
@@ -570,6 +547,28 @@ fn edifact_translate(file: &Path) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// Prints each finding on standard error as `file: level: message [code]`; returns how many
+/// are errors (the exit status).
+fn print_findings(file: &Path, findings: &[crate::edi::diag::Diagnostic]) -> usize {
+    let mut errors = 0;
+    for e in findings {
+        let level = match e.severity {
+            Severity::Error => {
+                errors += 1;
+                "error"
+            }
+            Severity::Warning => "warning",
+            Severity::Info => "note",
+        };
+        let code = match e.code {
+            Some(crate::edi::diag::AckCode::Contrl(c)) => format!(" [0085 code {c}]"),
+            _ => String::new(),
+        };
+        eprintln!("{}: {level}: {e}{code}", file.display());
+    }
+    errors
+}
+
 /// `wharf translate` for a cXML or UBL document: its canonical JSON, every finding with
 /// its element path on standard error.
 fn xml_translate(file: &Path) -> anyhow::Result<ExitCode> {
@@ -583,18 +582,7 @@ fn xml_translate(file: &Path) -> anyhow::Result<ExitCode> {
         writeln!(out)?;
     }
     out.flush()?;
-    let mut problems = 0;
-    for e in &t.errors {
-        let level = match e.severity {
-            Severity::Error => {
-                problems += 1;
-                "error"
-            }
-            Severity::Warning => "warning",
-            Severity::Info => "note",
-        };
-        eprintln!("{}: {level}: {e}", file.display());
-    }
+    let problems = print_findings(file, &t.errors);
     Ok(if problems == 0 {
         ExitCode::SUCCESS
     } else {
@@ -640,21 +628,7 @@ fn edifact_ack(s: &Settings, file: &Path) -> anyhow::Result<ExitCode> {
         let Some(contrl) = &ic.contrl else { continue };
         let reference = (n + 1).to_string();
         let version = ic.header.syntax_version.clamp(3, 4);
-        let date = if version >= 4 {
-            format!(
-                "{:04}{:02}{:02}",
-                now.year(),
-                u8::from(now.month()),
-                now.day()
-            )
-        } else {
-            format!(
-                "{:02}{:02}{:02}",
-                now.year() % 100,
-                u8::from(now.month()),
-                now.day()
-            )
-        };
+        let (date, time) = crate::edi::edifact::writer::unb_date_time(version, now);
         let envelope = OutInterchange {
             chars: ic.header.chars,
             charset: crate::edi::edifact::Charset::from_id(ic.header.syntax_id.as_bytes())
@@ -666,7 +640,7 @@ fn edifact_ack(s: &Settings, file: &Path) -> anyhow::Result<ExitCode> {
             },
             recipient: ic.header.sender.clone(),
             date,
-            time: format!("{:02}{:02}", now.hour(), now.minute()),
+            time,
             reference: reference.clone(),
             application_ref: None,
             ack_request: false,

@@ -239,21 +239,7 @@ pub(super) async fn encode(
         }
     };
     let now = time::OffsetDateTime::now_utc();
-    let date = if version >= 4 {
-        format!(
-            "{:04}{:02}{:02}",
-            now.year(),
-            u8::from(now.month()),
-            now.day()
-        )
-    } else {
-        format!(
-            "{:02}{:02}{:02}",
-            now.year() % 100,
-            u8::from(now.month()),
-            now.day()
-        )
-    };
+    let (date, time) = crate::edi::edifact::writer::unb_date_time(version, now);
     let envelope = OutInterchange {
         chars: ServiceChars::DEFAULT,
         charset: profile.edifact_charset,
@@ -267,7 +253,7 @@ pub(super) async fn encode(
             qualifier: them.qualifier.clone(),
         },
         date,
-        time: format!("{:02}{:02}", now.hour(), now.minute()),
+        time,
         reference: reference.clone(),
         application_ref: (doc_type != "CONTRL").then(|| doc_type.to_owned()),
         ack_request: false,

@@ -69,6 +69,17 @@ pub struct OutInterchange {
     pub newline: bool,
 }
 
+/// UNB S004 date and time for `now`: CCYYMMDD under syntax 4, YYMMDD before it; HHMM.
+pub fn unb_date_time(syntax_version: u8, now: time::OffsetDateTime) -> (String, String) {
+    let (year, month, day) = (now.year(), u8::from(now.month()), now.day());
+    let date = if syntax_version >= 4 {
+        format!("{year:04}{month:02}{day:02}")
+    } else {
+        format!("{:02}{month:02}{day:02}", year.rem_euclid(100))
+    };
+    (date, format!("{:02}{:02}", now.hour(), now.minute()))
+}
+
 /// Appends `text` as data: every service character released; refused when the character
 /// set cannot carry it or there is no release character to escape with.
 fn push_data(
