@@ -2,7 +2,7 @@
 
 use super::stages::{
     OutboundDoc, Translated, begin, event, finish_encoded, finish_translated, finish_with,
-    match_partner, queue_ack, record_diagnostics,
+    match_partner, quarantine, queue_ack, record_diagnostics,
 };
 use super::stages::{Outcome, advance};
 use super::{Pipeline, StageError};
@@ -51,14 +51,7 @@ pub(super) async fn identify(
     let partner = match match_partner(msg.partner.as_deref(), by_envelope, &sender, unknown) {
         Ok(found) => found,
         Err(reason) => {
-            return finish_with(
-                p,
-                job,
-                MessageState::Quarantined,
-                EventKind::Quarantined,
-                &reason,
-            )
-            .await;
+            return quarantine(p, job, &reason).await;
         }
     };
     let me = &p.settings.identity;

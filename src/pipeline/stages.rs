@@ -156,6 +156,18 @@ pub(super) async fn finish_with(
     advance(p, tx, job, o).await
 }
 
+/// Ends the stage with the message kept in quarantine, saying why.
+pub(super) async fn quarantine(p: &Pipeline, job: &Job, reason: &str) -> Result<(), StageError> {
+    finish_with(
+        p,
+        job,
+        MessageState::Quarantined,
+        EventKind::Quarantined,
+        reason,
+    )
+    .await
+}
+
 pub(super) fn profile<'a>(
     p: &'a Pipeline,
     partner: Option<&str>,
@@ -204,14 +216,7 @@ async fn identify(p: &Pipeline, job: &Job) -> Result<(), StageError> {
     let partner = match match_partner(msg.partner.as_deref(), by_envelope, &sender, unknown) {
         Ok(found) => found,
         Err(reason) => {
-            return finish_with(
-                p,
-                job,
-                MessageState::Quarantined,
-                EventKind::Quarantined,
-                &reason,
-            )
-            .await;
+            return quarantine(p, job, &reason).await;
         }
     };
     let me = &p.settings.identity;

@@ -2,7 +2,7 @@
 
 use super::stages::{
     OutboundDoc, Outcome, Translated, advance, begin, event, finish_encoded, finish_translated,
-    finish_with, match_partner, record_diagnostics,
+    finish_with, match_partner, quarantine, record_diagnostics,
 };
 use super::{Pipeline, StageError};
 use crate::documents::xml as xmldoc;
@@ -37,14 +37,7 @@ pub(super) async fn identify(
     let partner = match match_partner(msg.partner.as_deref(), found, &sender, unknown) {
         Ok(found) => found,
         Err(reason) => {
-            return finish_with(
-                p,
-                job,
-                MessageState::Quarantined,
-                EventKind::Quarantined,
-                &reason,
-            )
-            .await;
+            return quarantine(p, job, &reason).await;
         }
     };
     if let Some(c) = &partner.cxml
@@ -56,14 +49,7 @@ pub(super) async fn identify(
              fix [cxml] shared_secret and replay if the partner's secret changed",
             t.kind, t.reference, partner.id
         );
-        return finish_with(
-            p,
-            job,
-            MessageState::Quarantined,
-            EventKind::Quarantined,
-            &reason,
-        )
-        .await;
+        return quarantine(p, job, &reason).await;
     }
     let mut tx = begin(p, job).await?;
     messages::set_identification(
