@@ -231,8 +231,9 @@ async fn ack_prints_the_contrl_the_gateway_would_send() {
             // The received interchange and its parties, as received.
             "UCI+ORD0002+4012345000009:14+5412345000013:14+7",
             "UCM+1+ORDERS:D:96A:UN:EAN008+4+29+UNT+1",
-            // NAD at position 3 (UNH = 1): a byte outside UNOA in NAD04.
-            "UCS+3",
+            // NAD at position 3 (UNH = 1): the mandatory DTM missing before it (13), and a
+            // byte outside UNOA in NAD04 (21).
+            "UCS+3+13",
             "UCD+21+4",
             // QTY at position 5: a letter in the numeric QTY01 component 2.
             "UCS+5",

@@ -7,7 +7,9 @@ pub mod ordrsp;
 use crate::edi::edifact::contrl::{Contrl, ContrlBuilder};
 use crate::edi::edifact::envelope::{Event, UnbHeader, walk};
 use crate::edi::edifact::writer::OutMessage;
-use crate::edi::edifact::{AckCode, Diagnostic, EdifactError, Location, Segment, Severity, rules};
+use crate::edi::edifact::{
+    AckCode, Diagnostic, EdifactError, Location, Segment, Severity, rules, structure,
+};
 use crate::model::{Document, SourceRef};
 use serde::Serialize;
 
@@ -78,6 +80,21 @@ impl Faults {
             "{message} (segment {} at position {}, message {})",
             seg.tag_str(),
             seg.position,
+            self.base.set_control.as_deref().unwrap_or("?")
+        );
+        self.found
+            .push(Diagnostic::error(Some(AckCode::Contrl(code)), loc, message));
+    }
+
+    /// A fault of a whole segment (UCS without UCD): structure rules.
+    pub fn segment(&mut self, position: u32, tag: &str, code: u16, message: String) {
+        let loc = Location {
+            segment_id: Some(tag.to_owned()),
+            segment_position: Some(position),
+            ..self.base.clone()
+        };
+        let message = format!(
+            "{message} (message {})",
             self.base.set_control.as_deref().unwrap_or("?")
         );
         self.found
@@ -177,6 +194,11 @@ pub fn translate_stream(
                         b.code,
                         b.message,
                     );
+                }
+            }
+            if let Some(table) = structure::table(&msg.message_type) {
+                for f in structure::check(table, &msg.segments) {
+                    faults.segment(f.position, &f.tag, f.code, f.message);
                 }
             }
             let sound = msg.is_sound() && faults.is_clean() && !ic.rejected();

@@ -52,11 +52,12 @@ pub fn to_segments(a: &OrderAck) -> Result<Vec<OutSegment>, EdifactError> {
     if let Some(d) = &a.po_date {
         out.push(dtm("171", d, "DTM+171")?);
     }
-    if let Some(c) = &a.currency {
-        out.push(OutSegment::new("CUX").c(&["2", c, "9"]));
-    }
+    // EANCOM order: the NAD group comes before the CUX group.
     for p in &a.parties {
         out.push(nad(p));
+    }
+    if let Some(c) = &a.currency {
+        out.push(OutSegment::new("CUX").c(&["2", c, "9"]));
     }
     for (i, line) in a.lines.iter().enumerate() {
         let number = line

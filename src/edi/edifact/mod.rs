@@ -5,6 +5,7 @@ pub mod contrl;
 pub mod envelope;
 pub mod reader;
 pub mod rules;
+pub mod structure;
 pub mod writer;
 
 pub use crate::edi::diag::{AckCode, Diagnostic, Location, Severity};
@@ -178,6 +179,10 @@ pub mod code {
     pub const COUNT_MISMATCH: u16 = 29;
     /// Functional groups and messages mixed in one interchange.
     pub const GROUPS_AND_MESSAGES_MIXED: u16 = 30;
+    /// A segment repeats more often than its table allows.
+    pub const TOO_MANY_REPETITIONS: u16 = 35;
+    /// A segment group repeats more often than its table allows.
+    pub const TOO_MANY_GROUP_REPETITIONS: u16 = 36;
     /// Lower level empty (an interchange or group with no message).
     pub const LOWER_LEVEL_EMPTY: u16 = 32;
     /// Invalid type of character(s): a letter in a numeric element.
