@@ -92,7 +92,8 @@ struct RawEdifact {
     /// Its code qualifier (0007), e.g. "14" for a GLN; absent when the partner sends none.
     #[serde(default)]
     qualifier: Option<String>,
-    /// When a CONTRL goes back: "when_asked" (UNB 0031 = 1), "always" or "never".
+    /// When a CONTRL goes back: "when_asked" (UNB 0031 = 1), "always", "receipt" (action 8,
+    /// no message detail) or "never".
     #[serde(default)]
     contrl: Option<String>,
     /// Character set of what Wharf sends: UNOA (default), UNOB, UNOC or UNOY.
@@ -460,10 +461,11 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<Profile, Vec<ProfileErro
         None | Some("when_asked") => ContrlPolicy::WhenAsked,
         Some("always") => ContrlPolicy::Always,
         Some("never") => ContrlPolicy::Never,
+        Some("receipt") => ContrlPolicy::Receipt,
         Some(other) => {
             problems.push(err(
                 "edifact.contrl",
-                format!("`{other}` is not one of when_asked, always, never"),
+                format!("`{other}` is not one of when_asked, always, receipt, never"),
                 Some("when_asked answers when UNB 0031 = 1"),
             ));
             ContrlPolicy::WhenAsked

@@ -21,6 +21,9 @@ pub enum ContrlPolicy {
     WhenAsked,
     /// For every interchange (the partner's profile says so).
     Always,
+    /// For every interchange, as a receipt only: UCI with action 8 (or 4 when the
+    /// interchange is rejected), no message detail.
+    Receipt,
     Never,
 }
 
@@ -253,10 +256,14 @@ pub fn translate_stream(
             errors.extend(ic.diagnostics.iter().cloned());
             let due = match opts.contrl {
                 ContrlPolicy::WhenAsked => ic.header.ack_requested,
-                ContrlPolicy::Always => true,
+                ContrlPolicy::Always | ContrlPolicy::Receipt => true,
                 ContrlPolicy::Never => false,
             };
-            let contrl = std::mem::take(&mut builder).finish(ic);
+            let builder = std::mem::take(&mut builder);
+            let contrl = match opts.contrl {
+                ContrlPolicy::Receipt => builder.receipt(ic),
+                _ => builder.finish(ic),
+            };
             // A CONTRL is never answered.
             let answers_contrl = only_contrl && !types.is_empty();
             sink(Output::Interchange(InterchangeOutcome {

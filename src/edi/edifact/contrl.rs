@@ -229,6 +229,19 @@ impl ContrlBuilder {
     }
 
     /// The CONTRL once the interchange's trailer has been checked.
+    /// A receipt only (action 8, "interchange received", syntax 4 partners that ask for
+    /// no more): the UCI with no group or message responses. A rejected interchange is
+    /// still reported as rejected.
+    pub fn receipt(self, ic: &Interchange) -> Contrl {
+        let mut c = self.finish(ic);
+        if c.action == Action::Acknowledged {
+            c.action = Action::Received;
+        }
+        c.groups.clear();
+        c.messages.clear();
+        c
+    }
+
     pub fn finish(self, ic: &Interchange) -> Contrl {
         let error = level_error(&ic.diagnostics);
         Contrl {
