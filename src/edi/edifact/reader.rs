@@ -138,11 +138,17 @@ impl<'a> Iterator for Elements<'a> {
     #[inline]
     fn next(&mut self) -> Option<Element<'a>> {
         let raw = self.pieces.next()?;
+        // The exact walk saw whether this piece holds a release character; the fast split
+        // only runs on segments that hold none.
+        let escaped = match &self.pieces {
+            Pieces::Escaped(s) => s.last_released,
+            _ => false,
+        };
         Some(Element {
             raw,
             chars: self.chars,
             charset: self.charset,
-            escaped: self.escaped && raw.contains(&self.chars.release.unwrap_or(0)),
+            escaped: self.escaped && escaped,
         })
     }
 }
@@ -165,6 +171,7 @@ impl<'a> Pieces<'a> {
                 sep,
                 release,
                 done: false,
+                last_released: false,
             }),
             _ => Pieces::Fast(SplitBy::new(body, sep)),
         }
@@ -190,6 +197,8 @@ pub struct EscapedSplit<'a> {
     sep: u8,
     release: u8,
     done: bool,
+    /// Whether the piece last handed out held a release character.
+    last_released: bool,
 }
 
 impl<'a> Iterator for EscapedSplit<'a> {
@@ -199,8 +208,10 @@ impl<'a> Iterator for EscapedSplit<'a> {
             return None;
         }
         let mut i = 0usize;
+        self.last_released = false;
         while let Some(&b) = self.rest.get(i) {
             if b == self.release {
+                self.last_released = true;
                 i += 2;
                 continue;
             }
@@ -377,12 +388,18 @@ impl<'a> Reader<'a> {
                 .position(|&b| b == self.chars.element)
                 .unwrap_or(body.len());
             let (tag, after) = body.split_at(tag_len);
-            if tag == b"UNB" {
+            // Service segments all start with "UN": their third letter tells them apart
+            // without a comparison call per segment.
+            let service = match tag {
+                [b'U', b'N', third] => Some(*third),
+                _ => None,
+            };
+            if service == Some(b'B') {
                 self.read_unb(after);
                 self.position = 0;
                 self.in_message = false;
             }
-            let position = if tag == b"UNH" {
+            let position = if service == Some(b'H') {
                 self.in_message = true;
                 self.position_in_message(true)
             } else if self.in_message {
@@ -391,9 +408,9 @@ impl<'a> Reader<'a> {
                 self.position = self.position.saturating_add(1);
                 self.position
             };
-            match tag {
-                b"UNT" => self.in_message = false,
-                b"UNZ" => self.in_interchange = false,
+            match service {
+                Some(b'T') => self.in_message = false,
+                Some(b'Z') => self.in_interchange = false,
                 _ => {}
             }
             return Ok(Some(Segment {
