@@ -285,3 +285,21 @@ async fn translate_and_ack_read_cxml() {
         "{out}"
     );
 }
+
+#[tokio::test]
+async fn ubl_is_translated_and_has_no_syntax_acknowledgement() {
+    let env = TestEnv::new(Db::Sqlite).await;
+    let ubl = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/xml/ubl_order.xml"
+    );
+    let (code, out, err) = env.run(&["translate", ubl]);
+    assert_eq!(code, 0, "{err}");
+    let order: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(order["po_number"], "PO-UBL-5");
+    assert_eq!(order["source"]["standard"], "UBL");
+    let (code, out, err) = env.run(&["ack", ubl]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(err.contains("has no acknowledgement"), "{err}");
+}

@@ -596,6 +596,18 @@ fn xml_ack(file: &Path) -> anyhow::Result<ExitCode> {
     let raw = std::fs::read(file)
         .map_err(|e| UsageError(format!("cannot read {}: {e}", file.display())))?;
     let t = crate::documents::xml::translate(&raw);
+    if let Ok(tr) = &t
+        && tr.dialect == crate::documents::xml::Dialect::Ubl
+    {
+        // UBL has no syntax acknowledgement: an order is answered by an OrderResponse once
+        // the ERP has decided.
+        eprintln!(
+            "{}: UBL {} has no acknowledgement; an Order is answered with an OrderResponse (`wharf send`) once confirmed",
+            file.display(),
+            tr.kind
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let status = Status::for_translation(t.as_ref());
     let now = time::OffsetDateTime::now_utc();
     let stamp = now
