@@ -378,11 +378,14 @@ fn for_each_chunk(
     )
 }
 
+/// A check of a file's first bytes (refusing a format the command does not read).
+type FormatCheck = fn(&Path, &[u8]) -> anyhow::Result<()>;
+
 /// [`for_each_chunk`] with the syntax's own "where does the last whole interchange end".
 fn for_each_chunk_with(
     file: &Path,
     complete_prefix: fn(&[u8]) -> usize,
-    check: Option<fn(&Path, &[u8]) -> anyhow::Result<()>>,
+    check: Option<FormatCheck>,
     mut each: impl FnMut(&[u8]) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     use std::io::Read;
@@ -529,7 +532,6 @@ fn edifact_translate(file: &Path) -> anyhow::Result<ExitCode> {
         }
         Ok(())
     })?;
-    drop(sink);
     if let Some(e) = failed {
         return Err(e.into());
     }
