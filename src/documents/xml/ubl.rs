@@ -283,11 +283,13 @@ fn write_party(w: &mut XmlWriter, p: &Party) {
             .text("cbc:Name", &[], Some(n))
             .close();
     }
-    if !p.address_lines.is_empty()
+    // Any part of the address makes a PostalAddress (a state alone included).
+    let has_address = !p.address_lines.is_empty()
         || p.city.is_some()
+        || p.state.is_some()
         || p.postal_code.is_some()
-        || p.country.is_some()
-    {
+        || p.country.is_some();
+    if has_address {
         w.open("cac:PostalAddress", &[]);
         w.text(
             "cbc:StreetName",
@@ -811,6 +813,33 @@ mod tests {
             back.source = n.source.clone();
             prop_assert_eq!(back, n);
         }
+    }
+
+    /// Found by the round trip: a delivery party whose address is only a state lost it.
+    #[test]
+    fn an_address_of_only_a_state_is_written() {
+        let mut p = Party {
+            role: PartyRole::ShipTo,
+            name: None,
+            additional_names: Vec::new(),
+            id_qualifier: None,
+            id: None,
+            address_lines: Vec::new(),
+            city: None,
+            state: Some("IL".into()),
+            postal_code: None,
+            country: None,
+        };
+        let mut w = XmlWriter::new(None);
+        write_party(&mut w, &p);
+        assert!(
+            w.finish()
+                .contains("<cbc:CountrySubentity>IL</cbc:CountrySubentity>")
+        );
+        p.state = None;
+        let mut w = XmlWriter::new(None);
+        write_party(&mut w, &p);
+        assert!(!w.finish().contains("PostalAddress"));
     }
 
     #[test]
