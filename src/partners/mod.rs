@@ -283,6 +283,25 @@ fn line_of(text: &str, offset: Option<usize>, key: &str) -> usize {
 }
 
 /// Parses and validates one profile, collecting every problem rather than the first.
+/// The line of `leaf` within `[section]` (the section's own line when the key is absent).
+fn line_in_section(text: &str, section: &str, leaf: &str) -> usize {
+    let header = format!("[{section}]");
+    let mut in_section = false;
+    let mut section_line = 1;
+    for (i, l) in text.lines().enumerate() {
+        let t = l.trim_start();
+        if t.starts_with('[') {
+            in_section = t.starts_with(&header);
+            if in_section {
+                section_line = i + 1;
+            }
+        } else if in_section && t.starts_with(leaf) {
+            return i + 1;
+        }
+    }
+    section_line
+}
+
 pub fn parse_profile(path: &Path, text: &str) -> Result<Profile, Vec<ProfileError>> {
     let file = path.display().to_string();
     let err = |key: &str, why: String, hint: Option<&str>| ProfileError {
@@ -565,8 +584,9 @@ pub struct Partners {
 
 impl Partners {
     /// Loads every `*.toml` in `dir`. Good profiles are kept even when others are bad; the
-    /// problems are returned for the operator. Two profiles claiming one X12 identity is a
-    /// problem for both, since a message must match exactly one partner.
+    /// problems are returned for the operator. Two profiles claiming one identity (X12,
+    /// EDIFACT, cXML or UBL) is a problem for both, since a message must match exactly one
+    /// partner: neither is loaded until the clash is fixed.
     pub fn load(dir: &Path) -> (Partners, Vec<ProfileError>) {
         let mut problems = Vec::new();
         let mut profiles = BTreeMap::new();
@@ -609,34 +629,67 @@ impl Partners {
                 Err(mut errs) => problems.append(&mut errs),
             }
         }
-        let mut by_identity: BTreeMap<(String, String), Vec<PartnerId>> = BTreeMap::new();
+        // Every identity an envelope can carry, with the section and key that declares it.
+        let mut claims: Vec<(&'static str, String, PartnerId, &'static str)> = Vec::new();
         for p in profiles.values() {
             if let Some(x) = &p.x12 {
-                by_identity
-                    .entry((x.qualifier.clone(), x.id.clone()))
-                    .or_default()
-                    .push(p.id.clone());
+                claims.push((
+                    "x12",
+                    format!("{}/{}", x.qualifier, x.id),
+                    p.id.clone(),
+                    "qualifier",
+                ));
+            }
+            if let Some(e) = &p.edifact {
+                // A profile without a qualifier matches every qualifier of its id.
+                let q = e.qualifier.as_deref().unwrap_or("*");
+                claims.push(("edifact", format!("{}:{q}", e.id), p.id.clone(), "id"));
+            }
+            if let Some(c) = &p.cxml {
+                let key = format!("{}:{}", c.domain.to_ascii_lowercase(), c.identity);
+                claims.push(("cxml", key, p.id.clone(), "identity"));
+            }
+            if let Some(u) = &p.ubl_endpoint {
+                claims.push(("ubl", u.clone(), p.id.clone(), "endpoint_id"));
             }
         }
-        for ((q, i), ids) in by_identity.into_iter().filter(|(_, v)| v.len() > 1) {
-            for id in &ids {
-                if let Some(p) = profiles.remove(id) {
-                    let text = std::fs::read_to_string(&p.source).unwrap_or_default();
-                    problems.push(ProfileError {
-                        file: p.source.display().to_string(),
-                        line: line_of(&text, None, "qualifier"),
-                        key: "x12".into(),
-                        why: format!(
-                            "identity {q}/{i} is claimed by {} profiles: {}",
-                            ids.len(),
-                            ids.iter()
-                                .map(|i| i.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                        hint: Some("each envelope must match exactly one partner".into()),
-                    });
-                }
+        let overlaps = |a: &(&str, String, PartnerId, &str),
+                        b: &(&str, String, PartnerId, &str)| {
+            if a.0 != b.0 || a.2 == b.2 {
+                return false;
+            }
+            if a.0 == "edifact" {
+                let (ai, aq) = a.1.rsplit_once(':').unwrap_or((&a.1, "*"));
+                let (bi, bq) = b.1.rsplit_once(':').unwrap_or((&b.1, "*"));
+                return ai == bi && (aq == bq || aq == "*" || bq == "*");
+            }
+            a.1 == b.1
+        };
+        let mut clashing: BTreeMap<PartnerId, (String, Vec<String>, &'static str, &'static str)> =
+            BTreeMap::new();
+        for a in &claims {
+            let others: Vec<String> = claims
+                .iter()
+                .filter(|b| overlaps(a, b))
+                .map(|b| b.2.as_str().to_owned())
+                .collect();
+            if !others.is_empty() {
+                clashing.insert(a.2.clone(), (a.1.clone(), others, a.0, a.3));
+            }
+        }
+        for (id, (identity, others, section, leaf)) in clashing {
+            if let Some(p) = profiles.remove(&id) {
+                let text = std::fs::read_to_string(&p.source).unwrap_or_default();
+                problems.push(ProfileError {
+                    file: p.source.display().to_string(),
+                    line: line_in_section(&text, section, leaf),
+                    key: section.into(),
+                    why: format!(
+                        "identity {identity} is also claimed by {}",
+                        others.join(", ")
+                    ),
+                    hint: Some("each envelope must match exactly one partner".into()),
+                });
             }
         }
         (Partners { profiles }, problems)
@@ -700,6 +753,101 @@ impl Partners {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).expect("write");
+        }
+        dir
+    }
+
+    #[test]
+    fn similar_identities_each_find_their_own_partner() {
+        let dir = folder(&[
+            (
+                "a.toml",
+                "id = \"a\"\nname = \"A\"\n[x12]\nqualifier = \"ZZ\"\nid = \"ACMERETAIL\"\n[edifact]\nid = \"4012345000009\"\nqualifier = \"14\"\n",
+            ),
+            (
+                "b.toml",
+                "id = \"b\"\nname = \"B\"\n[x12]\nqualifier = \"ZZ\"\nid = \"ACMERETAIL2\"\n[edifact]\nid = \"4012345000009\"\nqualifier = \"ZZZ\"\n",
+            ),
+            (
+                "c.toml",
+                "id = \"c\"\nname = \"C\"\n[x12]\nqualifier = \"01\"\nid = \"ACMERETAIL\"\n[cxml]\ndomain = \"NetworkID\"\nidentity = \"AN01\"\n",
+            ),
+        ]);
+        let (partners, problems) = Partners::load(dir.path());
+        assert!(problems.is_empty(), "{problems:?}");
+        let x12 = |q: &str, id: &str| {
+            partners
+                .by_x12_sender(q, id)
+                .map(|p| p.id.as_str().to_owned())
+        };
+        assert_eq!(x12("ZZ", "ACMERETAIL     ").as_deref(), Some("a"));
+        assert_eq!(x12("ZZ", "ACMERETAIL2").as_deref(), Some("b"));
+        assert_eq!(x12("01", "ACMERETAIL").as_deref(), Some("c"));
+        assert_eq!(x12("ZZ", "ACMERETAIL3"), None);
+        let edi = |id: &str, q: Option<&str>| {
+            partners
+                .by_edifact_sender(id, q)
+                .map(|p| p.id.as_str().to_owned())
+        };
+        assert_eq!(edi("4012345000009", Some("14")).as_deref(), Some("a"));
+        assert_eq!(edi("4012345000009", Some("ZZZ")).as_deref(), Some("b"));
+        assert_eq!(edi("4012345000009", Some("1")), None);
+        let xml = |s: &str| partners.by_xml_sender(s).map(|p| p.id.as_str().to_owned());
+        assert_eq!(xml("networkid:AN01").as_deref(), Some("c"));
+        assert_eq!(xml("NetworkID:AN02"), None);
+    }
+
+    #[test]
+    fn an_identity_claimed_twice_loads_neither_profile() {
+        let dir = folder(&[
+            (
+                "a.toml",
+                "id = \"a\"\nname = \"A\"\n[edifact]\nid = \"4012345000009\"\n",
+            ),
+            (
+                "b.toml",
+                "id = \"b\"\nname = \"B\"\n[edifact]\nid = \"4012345000009\"\nqualifier = \"14\"\n",
+            ),
+            (
+                "c.toml",
+                "id = \"c\"\nname = \"C\"\n[cxml]\ndomain = \"DUNS\"\nidentity = \"1\"\n",
+            ),
+            (
+                "d.toml",
+                "id = \"d\"\nname = \"D\"\n[cxml]\ndomain = \"duns\"\nidentity = \"1\"\n",
+            ),
+            (
+                "e.toml",
+                "id = \"e\"\nname = \"E\"\n[ubl]\nendpoint_id = \"5400000000000\"\n",
+            ),
+        ]);
+        let (partners, problems) = Partners::load(dir.path());
+        // a (any qualifier) overlaps b (14); c and d differ only in the domain's case.
+        let ids: Vec<&str> = partners.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, vec!["e"]);
+        let text: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+        assert_eq!(text.len(), 4, "{text:?}");
+        assert!(
+            text.iter()
+                .any(|t| t
+                    .contains("a.toml:4: edifact: identity 4012345000009:* is also claimed by b")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter()
+                .any(|t| t.contains("d.toml:5: cxml: identity duns:1 is also claimed by c")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter().all(|t| t.contains("exactly one partner")),
+            "{text:?}"
+        );
+    }
 
     #[test]
     fn sample_profile_parses() {
