@@ -303,3 +303,27 @@ async fn ubl_is_translated_and_has_no_syntax_acknowledgement() {
     assert!(out.is_empty(), "{out}");
     assert!(err.contains("has no acknowledgement"), "{err}");
 }
+
+#[tokio::test]
+async fn translate_plan_shows_what_the_partners_rules_make_of_each_document() {
+    let env = TestEnv::new(Db::Sqlite).await;
+    let (code, out, err) = env.run(&["translate", CXML, "--partner", "procurenet", "--plan"]);
+    assert_eq!(code, 0, "{err}");
+    let line: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!(line["document"]["po_number"], "PO-CX-77");
+    let plan = &line["plan"];
+    assert_eq!(plan["customer_ref"], "PROCURENET");
+    assert_eq!(plan["ship_to_ref"], "STORE-9");
+    // procurenet's item order puts the buyer's part number first; its unit map names EA.
+    assert_eq!(plan["lines"][0]["product"]["kind"], "buyer_part");
+    assert_eq!(plan["lines"][0]["product"]["value"], "ACME-001");
+    assert_eq!(plan["lines"][0]["uom"], "Units");
+    assert_eq!(plan["lines"][1]["product"]["kind"], "vendor_part");
+    assert_eq!(plan["lines"][1]["uom"], "Case");
+    // Nothing was stored.
+    assert!(!env.path().join("data").exists());
+    // A plan needs a partner.
+    let (code, _, err) = env.run(&["translate", CXML, "--plan"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--partner"), "{err}");
+}

@@ -49,6 +49,10 @@ enum Command {
         file: PathBuf,
         #[arg(long)]
         partner: Option<String>,
+        /// With --partner: show what the partner's mapping rules would hand the ERP for each
+        /// document (customer, products, units, ship-to), without touching it.
+        #[arg(long, requires = "partner")]
+        plan: bool,
     },
     /// Prints the acknowledgement interchange(s) the gateway would send back for FILE.
     Ack {
@@ -163,9 +167,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::Serve => serve(settings(&cli)?).await,
         Command::Ingest { files, partner } => ingest(settings(&cli)?, files, partner).await,
-        Command::Translate { file, partner } => {
+        Command::Translate {
+            file,
+            partner,
+            plan,
+        } => {
             if let Some(id) = partner {
-                named_profile(&settings(&cli)?, id)?;
+                let profile = named_profile(&settings(&cli)?, id)?;
+                if *plan {
+                    return translate_plan(file, &profile);
+                }
             }
             translate(file)
         }
@@ -543,6 +554,90 @@ fn edifact_translate(file: &Path) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(if problems == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Every canonical document in a file of any syntax (for the dry run), with its findings.
+fn documents_of(
+    file: &Path,
+) -> anyhow::Result<(
+    Vec<crate::model::Document>,
+    Vec<crate::edi::diag::Diagnostic>,
+)> {
+    let raw = std::fs::read(file)
+        .map_err(|e| UsageError(format!("cannot read {}: {e}", file.display())))?;
+    let bad = |e: String| UsageError(format!("{}: {e}", file.display()));
+    Ok(match Format::sniff(&raw) {
+        Format::X12 => {
+            let t = x12doc::translate(&raw).map_err(|e| bad(e.to_string()))?;
+            let errors = t
+                .interchanges
+                .iter()
+                .flat_map(|i| i.errors.clone())
+                .collect();
+            (
+                t.interchanges
+                    .into_iter()
+                    .flat_map(|i| i.documents)
+                    .collect(),
+                errors,
+            )
+        }
+        Format::Edifact => {
+            let t = edidoc::translate_with(&raw, edidoc::TranslateOptions::default())
+                .map_err(|e| bad(e.to_string()))?;
+            let errors = t
+                .interchanges
+                .iter()
+                .flat_map(|i| i.errors.clone())
+                .collect();
+            (
+                t.interchanges
+                    .into_iter()
+                    .flat_map(|i| i.documents)
+                    .collect(),
+                errors,
+            )
+        }
+        Format::Xml => {
+            let t = crate::documents::xml::translate(&raw).map_err(|e| bad(e.to_string()))?;
+            (t.documents, t.errors)
+        }
+        Format::Unknown => {
+            return Err(bad("not X12 (ISA), EDIFACT (UNA/UNB) or XML".into()).into());
+        }
+    })
+}
+
+/// `wharf translate FILE --partner ID --plan`: each document with what the partner's mapping
+/// rules make of it for the ERP, one JSON object per line; nothing is stored or sent.
+fn translate_plan(file: &Path, profile: &crate::partners::Profile) -> anyhow::Result<ExitCode> {
+    use crate::model::Document;
+    let (docs, findings) = documents_of(file)?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for d in &docs {
+        let mut warnings = Vec::new();
+        let plan = match d {
+            Document::Order(o) => serde_json::to_value(crate::pipeline::mapping::map_order(
+                profile,
+                o,
+                &mut warnings,
+            ))?,
+            _ => {
+                warnings.push("no ERP mapping for this document type yet".to_owned());
+                serde_json::Value::Null
+            }
+        };
+        let line = serde_json::json!({ "document": d, "plan": plan, "warnings": warnings });
+        serde_json::to_writer(&mut out, &line)?;
+        writeln!(out)?;
+    }
+    out.flush()?;
+    let errors = print_findings(file, &findings);
+    Ok(if errors == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
