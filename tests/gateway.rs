@@ -670,7 +670,72 @@ async fn cxml_order_request_is_answered_stored_and_delivered(db: Db) {
     assert!(server.stop().success());
 }
 
+async fn profile_edits_reload_and_a_bad_edit_keeps_the_good_profile(db: Db) {
+    let mut env = TestEnv::new(db).await;
+    env.set_env("WHARF_PARTNERS_RELOAD_MS", "100");
+    let server = env.serve();
+    let store = env.store().await;
+    let post = |isa13: u32, po: &str| -> i64 {
+        let (s, b) = http(
+            server.addr,
+            "POST",
+            "/api/v1/partners/acme/messages",
+            &order_850(isa13, po),
+        );
+        assert_eq!(s, 202, "{b}");
+        serde_json::from_str::<serde_json::Value>(&b).unwrap()["message_id"]
+            .as_i64()
+            .unwrap()
+    };
+    let delivered_ref = |po: &str| -> String {
+        let order: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(env.path().join(format!("data/delivered/acme/{po}.json")))
+                .expect("order delivered"),
+        )
+        .unwrap();
+        order["customer_ref"].as_str().unwrap().to_owned()
+    };
+    let profile = env.path().join("partners/acme.toml");
+    let good = std::fs::read_to_string(&profile).unwrap();
+
+    // A good edit is applied without a restart.
+    std::fs::write(
+        &profile,
+        good.replace("customer_ref = \"ACME\"", "customer_ref = \"ACME-NEW\""),
+    )
+    .unwrap();
+    wait_for(PATIENCE, "the edited profile to load", || async {
+        server
+            .log()
+            .contains("partner profiles reloaded")
+            .then_some(())
+    })
+    .await;
+    let id = post(301, "PO-301");
+    assert_eq!(settled(&store, id).await.state, MessageState::Delivered);
+    assert_eq!(delivered_ref("PO-301"), "ACME-NEW");
+
+    // A bad edit is reported and the last good profile stays in force.
+    std::fs::write(
+        &profile,
+        "id = \"acme\"\nname = \"ACME\"\n[x12]\nqualifier = \"Z\"\nid = \"ACMERETAIL\"\n",
+    )
+    .unwrap();
+    // (An editor's write may be seen half done first: that too keeps the old profile.)
+    wait_for(PATIENCE, "the bad edit to be reported", || async {
+        let log = server.log();
+        (log.contains("previous version stays") && log.contains("x12.qualifier")).then_some(())
+    })
+    .await;
+    let id = post(302, "PO-302");
+    let m = settled(&store, id).await;
+    assert_eq!(m.state, MessageState::Delivered, "{:?}", m.error);
+    assert_eq!(delivered_ref("PO-302"), "ACME-NEW");
+    assert!(server.stop().success());
+}
+
 on_both_backends!(
+    profile_edits_reload_and_a_bad_edit_keeps_the_good_profile,
     cxml_order_request_is_answered_stored_and_delivered,
     edifact_order_is_delivered_and_answered_with_a_contrl,
     globex_gets_a_999_and_a_ta1_in_its_own_delimiters,

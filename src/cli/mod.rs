@@ -219,6 +219,39 @@ async fn serve(s: Settings) -> anyhow::Result<ExitCode> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let workers = worker::spawn(&p, &stop_rx);
     let web = tokio::spawn(crate::web::serve(listener, p.clone(), stop_rx.clone()));
+    if let Some(every) = p.settings.partners_reload {
+        let (live, mut stop) = (p.partners.clone(), stop_rx.clone());
+        // Profiles reload when a file changes; a file that no longer loads keeps its last
+        // good profile and its problem is logged.
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(every) => {}
+                    _ = stop.wait_for(|s| *s) => break,
+                }
+                let live = live.clone();
+                let reloaded = tokio::task::spawn_blocking(move || {
+                    let problems = live.reload_if_changed();
+                    (problems, live.snapshot().len())
+                })
+                .await;
+                match reloaded {
+                    Ok((Some(problems), count)) => {
+                        tracing::info!(
+                            profiles = count,
+                            problems = problems.len(),
+                            "partner profiles reloaded"
+                        );
+                        for e in problems {
+                            tracing::warn!(%e, "partner profile not applied; the previous version stays");
+                        }
+                    }
+                    Ok((None, _)) => {}
+                    Err(e) => tracing::warn!(%e, "partner profile reload failed"),
+                }
+            }
+        });
+    }
 
     let s = &p.settings;
     let mut out = std::io::stdout().lock();
@@ -236,7 +269,7 @@ async fn serve(s: Settings) -> anyhow::Result<ExitCode> {
     writeln!(
         out,
         "  partners  {} profile(s) from {}",
-        p.partners.len(),
+        p.partners.snapshot().len(),
         s.partners_dir.display()
     )?;
     writeln!(out, "  workers   {}", s.pipeline.workers)?;
@@ -281,7 +314,7 @@ async fn shutdown_signal() {
 
 async fn ingest(s: Settings, files: &[PathBuf], partner: &str) -> anyhow::Result<ExitCode> {
     let p = pipeline(s).await?;
-    if p.partners.get(partner).is_none() {
+    if p.partners.snapshot().get(partner).is_none() {
         return Err(UsageError(format!(
             "partner `{partner}` has no loaded profile in {} (see `wharf partners check`)",
             p.settings.partners_dir.display()

@@ -35,6 +35,8 @@ struct RawSettings {
     database_url: Option<String>,
     data_dir: Option<PathBuf>,
     partners_dir: Option<PathBuf>,
+    /// How often `serve` looks for changed partner profiles; 0 turns reloading off.
+    partners_reload_ms: Option<u64>,
     #[serde(default)]
     http: RawHttp,
     #[serde(default)]
@@ -189,6 +191,8 @@ pub struct Settings {
     pub database: DatabaseUrl,
     pub data_dir: PathBuf,
     pub partners_dir: PathBuf,
+    /// How often `serve` looks for changed partner profiles (`None`: never).
+    pub partners_reload: Option<Duration>,
     pub http_listen: SocketAddr,
     pub pipeline: PipelineSettings,
     pub identity: Identity,
@@ -411,6 +415,10 @@ fn validate(raw: RawSettings, origin: &str) -> Result<Settings, ConfigError> {
         database,
         outbox_dir: data_dir.join("outbox"),
         data_dir,
+        partners_reload: match raw.partners_reload_ms.unwrap_or(2000) {
+            0 => None,
+            ms => Some(Duration::from_millis(ms)),
+        },
         partners_dir: raw
             .partners_dir
             .unwrap_or_else(|| PathBuf::from("partners")),

@@ -37,9 +37,8 @@ pub(super) async fn identify(
             return finish_with(p, job, MessageState::Rejected, EventKind::Rejected, &reason).await;
         }
     };
-    let by_envelope = p
-        .partners
-        .by_edifact_sender(&unb.sender.id, unb.sender.qualifier.as_deref());
+    let partners = p.partners.snapshot();
+    let by_envelope = partners.by_edifact_sender(&unb.sender.id, unb.sender.qualifier.as_deref());
     let sender = unb.sender.to_string();
     let unknown = || {
         format!(

@@ -31,7 +31,8 @@ pub use error::StageError;
 pub struct Pipeline {
     pub store: Store,
     pub settings: Arc<Settings>,
-    pub partners: Arc<Partners>,
+    /// The partner profiles in force, reloaded by `serve` when their files change.
+    pub partners: Arc<crate::partners::LivePartners>,
     /// Names this process in job leases and events (`host-pid-xxxx`).
     pub instance: Arc<str>,
     /// Wakes idle workers when this process queues work, so they need not wait for a poll.
@@ -82,8 +83,11 @@ impl Pipeline {
     pub fn new(store: Store, settings: Arc<Settings>, partners: Arc<Partners>) -> Self {
         Self {
             store,
+            partners: Arc::new(crate::partners::LivePartners::new(
+                &settings.partners_dir,
+                (*partners).clone(),
+            )),
             settings,
-            partners,
             instance: instance_name().into(),
             wake: Arc::new(Notify::new()),
         }
@@ -150,7 +154,7 @@ impl Pipeline {
         doc: crate::model::Document,
         key: &str,
     ) -> Result<Submitted, SubmitError> {
-        if self.partners.get(partner).is_none() {
+        if self.partners.snapshot().get(partner).is_none() {
             return Err(SubmitError::UnknownPartner(partner.to_owned()));
         }
         let doc = stages::OutboundDoc::Business(doc);

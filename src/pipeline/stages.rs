@@ -168,12 +168,14 @@ pub(super) async fn quarantine(p: &Pipeline, job: &Job, reason: &str) -> Result<
     .await
 }
 
-pub(super) fn profile<'a>(
-    p: &'a Pipeline,
+/// The partner's profile as it is now: the stage keeps this snapshot to its end, whatever
+/// reloads meanwhile.
+pub(super) fn profile(
+    p: &Pipeline,
     partner: Option<&str>,
-) -> Result<&'a Profile, StageError> {
+) -> Result<std::sync::Arc<Profile>, StageError> {
     let id = partner.ok_or_else(|| StageError::Permanent("message has no partner".into()))?;
-    p.partners.get(id).ok_or_else(|| {
+    p.partners.snapshot().shared(id).ok_or_else(|| {
         StageError::Permanent(format!(
             "partner `{id}` has no loaded profile; fix partners/{id}.toml and replay"
         ))
@@ -203,9 +205,8 @@ async fn identify(p: &Pipeline, job: &Job) -> Result<(), StageError> {
         }
     };
     let sender = format!("{}/{}", isa.sender_qualifier, isa.sender_id);
-    let by_envelope = p
-        .partners
-        .by_x12_sender(&isa.sender_qualifier, &isa.sender_id);
+    let partners = p.partners.snapshot();
+    let by_envelope = partners.by_x12_sender(&isa.sender_qualifier, &isa.sender_id);
     let unknown = || {
         format!(
             "unknown sender {sender} (ISA05/ISA06, interchange {}): no partner profile has \
@@ -268,7 +269,8 @@ async fn identify(p: &Pipeline, job: &Job) -> Result<(), StageError> {
 async fn translate(p: &Pipeline, job: &Job) -> Result<(), StageError> {
     let msg = messages::get(&p.store, job.message_id).await?;
     let raw = messages::raw(&p.store, job.message_id).await?;
-    let profile = profile(p, msg.partner.as_deref())?;
+    let shared = profile(p, msg.partner.as_deref())?;
+    let profile = &*shared;
     match msg.format {
         Some(Format::Edifact) => return super::edifact::translate(p, job, profile, &raw).await,
         Some(Format::Xml) => return super::xml::translate(p, job, profile, &raw).await,
@@ -601,7 +603,8 @@ pub(super) fn load_json<T: serde::de::DeserializeOwned>(
 /// Applies the partner's mapping rules to shape each document for the ERP.
 async fn map(p: &Pipeline, job: &Job) -> Result<(), StageError> {
     let msg = messages::get(&p.store, job.message_id).await?;
-    let profile = profile(p, msg.partner.as_deref())?;
+    let shared = profile(p, msg.partner.as_deref())?;
+    let profile = &*shared;
     let docs: Vec<Document> = load_json(
         messages::payload(&p.store, job.message_id, Payload::Canonical).await?,
         "canonical documents",
@@ -884,7 +887,8 @@ async fn deliver(p: &Pipeline, job: &Job) -> Result<(), StageError> {
 /// number is used once and a crash gives it back.
 async fn encode(p: &Pipeline, job: &Job) -> Result<(), StageError> {
     let msg = messages::get(&p.store, job.message_id).await?;
-    let profile = profile(p, msg.partner.as_deref())?;
+    let shared = profile(p, msg.partner.as_deref())?;
+    let profile = &*shared;
     let doc: OutboundDoc = load_json(
         messages::payload(&p.store, job.message_id, Payload::Canonical).await?,
         "outbound model",
@@ -1000,7 +1004,8 @@ fn encode_business(
 /// Sends an encoded message on the partner's outbound channel.
 async fn send(p: &Pipeline, job: &Job) -> Result<(), StageError> {
     let msg = messages::get(&p.store, job.message_id).await?;
-    let profile = profile(p, msg.partner.as_deref())?;
+    let shared = profile(p, msg.partner.as_deref())?;
+    let profile = &*shared;
     let raw = messages::raw(&p.store, job.message_id).await?;
     let filename = msg
         .filename

@@ -33,7 +33,8 @@ pub(super) async fn identify(
             t.dialect, t.kind, t.reference
         )
     };
-    let found = p.partners.by_xml_sender(&sender);
+    let partners = p.partners.snapshot();
+    let found = partners.by_xml_sender(&sender);
     let partner = match match_partner(msg.partner.as_deref(), found, &sender, unknown) {
         Ok(found) => found,
         Err(reason) => {

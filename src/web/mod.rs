@@ -94,7 +94,7 @@ async fn healthz(State(p): State<Pipeline>) -> Response {
                 "status": "ok",
                 "database": "ok",
                 "instance": &*p.instance,
-                "partners": p.partners.len(),
+                "partners": p.partners.snapshot().len(),
             })),
         )
             .into_response(),
@@ -173,7 +173,7 @@ async fn ingest(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    if p.partners.get(&partner).is_none() {
+    if p.partners.snapshot().get(&partner).is_none() {
         return Err(ApiError::UnknownPartner(partner));
     }
     if body.is_empty() {
@@ -209,7 +209,8 @@ async fn cxml(State(p): State<Pipeline>, body: Bytes) -> Response {
         Err(_) => (None, Status::for_translation(t.as_ref())),
         Ok(tr) => {
             let sender = tr.sender.as_deref().unwrap_or_default();
-            match p.partners.by_xml_sender(sender) {
+            let partners = p.partners.snapshot();
+            match partners.by_xml_sender(sender) {
                 None => (
                     None,
                     Status::unauthorized(format!("sender {sender:?} is not a known partner")),
