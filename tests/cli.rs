@@ -327,3 +327,36 @@ async fn translate_plan_shows_what_the_partners_rules_make_of_each_document() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--partner"), "{err}");
 }
+
+#[tokio::test]
+async fn partners_check_fails_precisely_on_the_broken_fixtures() {
+    // The samples plus a folder of broken profiles kept as fixtures.
+    let env = TestEnv::new(Db::Sqlite).await;
+    let broken = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/partners/broken"
+    );
+    for entry in std::fs::read_dir(broken).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+        env.file(&format!("partners/{name}"), &std::fs::read(&path).unwrap());
+    }
+    let (code, out, _) = env.run(&["partners", "check"]);
+    assert_eq!(code, 1, "{out}");
+    for expected in [
+        "bad-qualifier.toml:5: x12.qualifier: `ZZZ` is not a 2-character ISA05 qualifier",
+        "typo.toml:7: functional_akc: unknown field `functional_akc`",
+        "misnamed.toml:1: id: `wrong-name` differs from the file name `misnamed`",
+        "bad-edifact.toml:6: edifact.contrl: `sometimes` is not one of",
+        "bad-edifact.toml:7: edifact.charset: `EBCDIC` is not one of UNOA, UNOB, UNOC, UNOY",
+        "clash.toml:5: x12: identity ZZ/ACMERETAIL is also claimed by acme",
+        "acme.toml:9: x12: identity ZZ/ACMERETAIL is also claimed by clash",
+        "half-cxml.toml:",
+    ] {
+        assert!(out.contains(expected), "`{expected}` missing from:\n{out}");
+    }
+    // The sound samples still load; acme does not, while its identity is contested.
+    assert!(out.contains("ok      eurofoods"), "{out}");
+    assert!(out.contains("ok      globex"), "{out}");
+    assert!(!out.contains("ok      acme"), "{out}");
+}
