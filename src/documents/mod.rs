@@ -3,3 +3,39 @@
 pub mod edifact;
 pub mod x12;
 pub mod xml;
+
+/// Test support shared by the round trips of every syntax.
+#[cfg(test)]
+pub(crate) mod testkit {
+    use crate::model::Text;
+    use crate::model::ship_notice::{Pack, ShippedItem, ShippedOrder};
+
+    /// Generated orders as ship notices hold them: each order numbered `{prefix}{i}` (distinct,
+    /// since readers group lines by order), each pack with its own SSCC-18.
+    pub fn orders(
+        prefix: &str,
+        raw: Vec<(Option<Text>, Vec<Vec<ShippedItem>>, Vec<ShippedItem>)>,
+    ) -> Vec<ShippedOrder> {
+        let mut serial = 0u64;
+        raw.into_iter()
+            .enumerate()
+            .map(|(i, (po_date, packs, loose))| ShippedOrder {
+                po_number: compact_str::format_compact!("{prefix}{i}"),
+                release_number: None,
+                po_date,
+                packs: packs
+                    .into_iter()
+                    .map(|items| {
+                        serial += 1;
+                        let sscc = crate::edi::x12::gs1::Sscc::new(3, "0614141", serial)
+                            .map(|s| Text::from(s.as_str()))
+                            .ok();
+                        Pack { sscc, items }
+                    })
+                    .collect(),
+                loose_items: loose,
+            })
+            .filter(|o| !o.packs.is_empty() || !o.loose_items.is_empty())
+            .collect()
+    }
+}

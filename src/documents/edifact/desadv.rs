@@ -500,7 +500,6 @@ mod tests {
     use crate::edi::edifact::envelope::Party as UnbParty;
     use crate::edi::edifact::writer::{OutInterchange, write};
     use crate::edi::edifact::{Charset, ServiceChars};
-    use crate::edi::x12::gs1::Sscc;
     use crate::model::ship_notice::*;
     use crate::model::{Document, ItemId, ItemIdQualifier, Party, PartyRole, Text};
     use proptest::prelude::*;
@@ -684,29 +683,14 @@ mod tests {
         )
             .prop_map(
                 |(h, (lading, carrier, bol, pro), references, parties, orders)| {
-                    let mut serial = 0u64;
-                    let orders = orders
-                        .into_iter()
-                        .enumerate()
-                        .map(|(i, (packs, loose))| ShippedOrder {
-                            // Distinct order numbers: lines are grouped by RFF+ON.
-                            po_number: compact_str::format_compact!("PO{i}"),
-                            release_number: None,
-                            po_date: None,
-                            packs: packs
-                                .into_iter()
-                                .map(|items| {
-                                    serial += 1;
-                                    let sscc = Sscc::new(3, "0614141", serial)
-                                        .map(|s| Text::from(s.as_str()))
-                                        .ok();
-                                    Pack { sscc, items }
-                                })
-                                .collect(),
-                            loose_items: loose,
-                        })
-                        .filter(|o| !o.packs.is_empty() || !o.loose_items.is_empty())
-                        .collect();
+                    // Distinct order numbers: lines are grouped by RFF+ON.
+                    let orders = crate::documents::testkit::orders(
+                        "PO",
+                        orders
+                            .into_iter()
+                            .map(|(packs, loose)| (None, packs, loose))
+                            .collect(),
+                    );
                     ShipNotice {
                         purpose: h.0,
                         shipment_id: h.1,

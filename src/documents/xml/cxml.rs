@@ -773,7 +773,6 @@ mod tests {
                     (scac, pro),
                     orders,
                 )| {
-                    let mut serial = 0u64;
                     ShipNotice {
                         purpose,
                         shipment_id,
@@ -792,27 +791,7 @@ mod tests {
                         ship_date,
                         estimated_delivery,
                         parties: Vec::new(),
-                        orders: orders
-                            .into_iter()
-                            .enumerate()
-                            .map(|(i, (po_date, packs, loose))| ShippedOrder {
-                                po_number: compact_str::format_compact!("PO&{i}"),
-                                release_number: None,
-                                po_date,
-                                packs: packs
-                                    .into_iter()
-                                    .map(|items| {
-                                        serial += 1;
-                                        let sscc =
-                                            crate::edi::x12::gs1::Sscc::new(3, "0614141", serial)
-                                                .map(|s| Text::from(s.as_str()))
-                                                .ok();
-                                        Pack { sscc, items }
-                                    })
-                                    .collect(),
-                                loose_items: loose,
-                            })
-                            .collect(),
+                        orders: crate::documents::testkit::orders("PO&", orders),
                         source: tk::source(false, 1),
                     }
                 },

@@ -749,7 +749,6 @@ mod tests {
                     (seller, ship_to),
                     orders,
                 )| {
-                    let mut serial = 0u64;
                     ShipNotice {
                         purpose: ShipNoticePurpose::Original,
                         shipment_id,
@@ -768,28 +767,7 @@ mod tests {
                         ship_date,
                         estimated_delivery,
                         parties: seller.into_iter().chain(ship_to).collect(),
-                        orders: orders
-                            .into_iter()
-                            .enumerate()
-                            .map(|(i, (po_date, packs, loose))| ShippedOrder {
-                                po_number: compact_str::format_compact!("PO<{i}>"),
-                                release_number: None,
-                                po_date,
-                                packs: packs
-                                    .into_iter()
-                                    .map(|items| {
-                                        serial += 1;
-                                        let sscc =
-                                            crate::edi::x12::gs1::Sscc::new(3, "0614141", serial)
-                                                .map(|s| Text::from(s.as_str()))
-                                                .ok();
-                                        Pack { sscc, items }
-                                    })
-                                    .collect(),
-                                loose_items: loose,
-                            })
-                            .filter(|o| !o.packs.is_empty() || !o.loose_items.is_empty())
-                            .collect(),
+                        orders: crate::documents::testkit::orders("PO<", orders),
                         source: tk::source(false, 1),
                     }
                 },
