@@ -314,6 +314,12 @@ async fn edifact_and_xml_partners_get_their_own_syntax(db: Db) {
             messages::raw(&store, m.id).await.unwrap()
         );
         let text = std::fs::read_to_string(&path).unwrap();
+        let expected_type = if partner == "eurofoods" {
+            "DESADV"
+        } else {
+            "ShipNoticeRequest"
+        };
+        assert_eq!(m.doc_type.as_deref(), Some(expected_type));
         match partner {
             "eurofoods" => {
                 assert!(

@@ -408,25 +408,13 @@ fn check_format(file: &Path, raw: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Reads `file` in chunks and hands each run of whole interchanges to `each`, so a file of
-/// any size is translated in memory that follows its largest interchange.
-fn for_each_chunk(
-    file: &Path,
-    each: impl FnMut(&[u8]) -> anyhow::Result<()>,
-) -> anyhow::Result<()> {
-    for_each_chunk_with(
-        file,
-        crate::edi::x12::envelope::complete_prefix,
-        Some(check_format),
-        each,
-    )
-}
-
 /// A check of a file's first bytes (refusing a format the command does not read).
 type FormatCheck = fn(&Path, &[u8]) -> anyhow::Result<()>;
 
-/// [`for_each_chunk`] with the syntax's own "where does the last whole interchange end".
-fn for_each_chunk_with(
+/// Reads `file` in chunks and hands each run of whole interchanges (up to where the syntax's
+/// `complete_prefix` says the last one ends) to `each`, so a file of any size is translated
+/// in memory that follows its largest interchange.
+fn for_each_chunk(
     file: &Path,
     complete_prefix: fn(&[u8]) -> usize,
     check: Option<FormatCheck>,
@@ -471,21 +459,72 @@ fn for_each_chunk_with(
 
 fn translate(file: &Path) -> anyhow::Result<ExitCode> {
     match sniff_file(file)? {
-        Format::Edifact => return edifact_translate(file),
-        Format::Xml => return xml_translate(file),
-        _ => {}
+        Format::Edifact => {
+            let cut = crate::edi::edifact::envelope::complete_prefix;
+            print_translation(file, cut, None, |chunk, emit| {
+                edidoc::translate_stream(chunk, edidoc::TranslateOptions::default(), |o| {
+                    emit(match o {
+                        edidoc::Output::Document(d) => Step::Document(d),
+                        edidoc::Output::Interchange(ic) => Step::Interchange {
+                            rejected: ic.rejected,
+                            errors: ic.errors,
+                        },
+                    })
+                })
+                .map_err(|e| e.to_string())
+            })
+        }
+        Format::Xml => xml_translate(file),
+        _ => {
+            let cut = crate::edi::x12::envelope::complete_prefix;
+            print_translation(file, cut, Some(check_format), |chunk, emit| {
+                x12doc::translate_stream(chunk, x12doc::TranslateOptions::default(), |o| {
+                    emit(match o {
+                        x12doc::Output::Document(d) => Step::Document(d),
+                        x12doc::Output::Interchange(ic) => Step::Interchange {
+                            rejected: ic.ta1.as_ref().is_some_and(|t| t.ack_code == 'R'),
+                            errors: ic.errors,
+                        },
+                    })
+                })
+                .map_err(|e| e.to_string())
+            })
+        }
     }
+}
+
+/// What a streaming translator of either EDI syntax hands the printer, in input order.
+enum Step {
+    Document(crate::model::Document),
+    /// An interchange's trailer was checked: its documents print unless it was rejected.
+    Interchange {
+        rejected: bool,
+        errors: Vec<crate::edi::diag::Diagnostic>,
+    },
+}
+
+/// The file-level result of translating one chunk: file diagnostics, or why not a single
+/// interchange could be read.
+type ChunkResult = Result<Vec<crate::edi::diag::Diagnostic>, String>;
+
+/// `wharf translate` for X12 and EDIFACT: reads the file in runs of whole interchanges,
+/// prints each accepted interchange's documents as JSON lines (one interchange's documents
+/// are held until its trailer is checked, so memory follows the interchange, not the file),
+/// every finding on standard error; exit status 1 when there are errors.
+fn print_translation(
+    file: &Path,
+    complete_prefix: fn(&[u8]) -> usize,
+    check: Option<FormatCheck>,
+    mut translate_chunk: impl FnMut(&[u8], &mut dyn FnMut(Step)) -> ChunkResult,
+) -> anyhow::Result<ExitCode> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut problems = 0;
     let mut held: Vec<crate::model::Document> = Vec::new();
     let mut failed: Option<std::io::Error> = None;
     let mut file_diags = Vec::new();
-    // One interchange's documents are held until its trailer is checked (a rejected
-    // interchange prints none), so memory follows the interchange, not the file.
-    let mut sink = |o: x12doc::Output| match o {
-        x12doc::Output::Document(d) => held.push(d),
-        x12doc::Output::Interchange(ic) => {
-            let rejected = ic.ta1.as_ref().is_some_and(|t| t.ack_code == 'R');
+    let mut emit = |step: Step| match step {
+        Step::Document(d) => held.push(d),
+        Step::Interchange { rejected, errors } => {
             for d in held.drain(..) {
                 if rejected || failed.is_some() {
                     continue;
@@ -497,72 +536,12 @@ fn translate(file: &Path) -> anyhow::Result<ExitCode> {
                     failed = Some(e);
                 }
             }
-            problems += print_findings(file, &ic.errors);
+            problems += print_findings(file, &errors);
         }
     };
     let mut seen_any = false;
-    for_each_chunk(file, |chunk| {
-        match x12doc::translate_stream(chunk, x12doc::TranslateOptions::default(), &mut sink) {
-            Ok(d) => {
-                seen_any = true;
-                file_diags.extend(d);
-            }
-            // Junk after the last interchange is reported, not fatal.
-            Err(e) if seen_any => file_diags.push(crate::edi::x12::Diagnostic::warning(
-                crate::edi::x12::Location::default(),
-                e.to_string(),
-            )),
-            Err(e) => return Err(UsageError(format!("{}: {e}", file.display())).into()),
-        }
-        Ok(())
-    })?;
-    if let Some(e) = failed {
-        return Err(e.into());
-    }
-    out.flush()?;
-    for d in &file_diags {
-        eprintln!("{}: {d}", file.display());
-    }
-    Ok(if problems == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
-}
-
-/// `wharf translate` for an EDIFACT file: canonical JSON per line on standard output, every
-/// finding on standard error, exit status 1 when there are errors.
-fn edifact_translate(file: &Path) -> anyhow::Result<ExitCode> {
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let mut held: Vec<crate::model::Document> = Vec::new();
-    let mut failed: Option<std::io::Error> = None;
-    let mut problems = 0usize;
-    // One interchange's documents are held until its trailer is checked (a rejected
-    // interchange prints none).
-    let sink = |o: edidoc::Output| match o {
-        edidoc::Output::Document(d) => held.push(d),
-        edidoc::Output::Interchange(ic) => {
-            for d in held.drain(..) {
-                if ic.rejected || failed.is_some() {
-                    continue;
-                }
-                let written = serde_json::to_writer(&mut out, &d)
-                    .map_err(std::io::Error::from)
-                    .and_then(|()| writeln!(out));
-                if let Err(e) = written {
-                    failed = Some(e);
-                }
-            }
-            problems += print_findings(file, &ic.errors);
-        }
-    };
-    let mut sink = sink;
-    let mut file_diags = Vec::new();
-    let mut seen_any = false;
-    // Whole interchanges at a time, so memory follows the largest interchange, not the file.
-    let cut = crate::edi::edifact::envelope::complete_prefix;
-    for_each_chunk_with(file, cut, None, |chunk| {
-        match edidoc::translate_stream(chunk, edidoc::TranslateOptions::default(), &mut sink) {
+    for_each_chunk(file, complete_prefix, check, |chunk| {
+        match translate_chunk(chunk, &mut emit) {
             Ok(d) => {
                 seen_any = true;
                 file_diags.extend(d);
@@ -570,7 +549,7 @@ fn edifact_translate(file: &Path) -> anyhow::Result<ExitCode> {
             // Junk after the last interchange is reported, not fatal.
             Err(e) if seen_any => file_diags.push(crate::edi::diag::Diagnostic::warning(
                 crate::edi::diag::Location::default(),
-                e.to_string(),
+                e,
             )),
             Err(e) => return Err(UsageError(format!("{}: {e}", file.display())).into()),
         }
@@ -580,12 +559,7 @@ fn edifact_translate(file: &Path) -> anyhow::Result<ExitCode> {
         return Err(e.into());
     }
     out.flush()?;
-    for d in &file_diags {
-        eprintln!("{}: {d}", file.display());
-        if d.severity == Severity::Error {
-            problems += 1;
-        }
-    }
+    problems += print_findings(file, &file_diags);
     Ok(if problems == 0 {
         ExitCode::SUCCESS
     } else {

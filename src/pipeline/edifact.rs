@@ -261,6 +261,9 @@ pub(super) async fn encode(
         group: None,
         set: Some("1"),
     };
+    // The message is named after what was written (DESADV, ShipNoticeRequest, …), not
+    // after the X12 set the document would be.
+    messages::set_doc_type(&mut tx, job.message_id, doc_type).await?;
     let detail = format!("{doc_type} interchange {reference}, {} bytes", bytes.len());
     finish_encoded(p, tx, job, &bytes, controls, &filename, &detail).await
 }

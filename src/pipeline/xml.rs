@@ -201,6 +201,9 @@ pub(super) async fn encode(
         group: None,
         set: None,
     };
+    // The message is named after what was written (DESADV, ShipNoticeRequest, …), not
+    // after the X12 set the document would be.
+    messages::set_doc_type(&mut tx, job.message_id, doc_type).await?;
     let detail = format!("{doc_type} {payload_id}, {} bytes", text.len());
     finish_encoded(p, tx, job, text.as_bytes(), controls, &filename, &detail).await
 }
