@@ -99,7 +99,7 @@ async fn partners_check_reports_file_line_and_hint() {
     assert!(out.contains("broken.toml:4: x12.qualifier"), "{out}");
     assert!(out.contains("hint:"), "{out}");
     assert!(out.contains("broken.toml:6: x12.functional_ack"), "{out}");
-    assert!(out.contains("4 profile(s) loaded, 2 problem(s)"), "{out}");
+    assert!(out.contains("5 profile(s) loaded, 2 problem(s)"), "{out}");
 
     // The [edifact] section is checked the same way.
     std::fs::remove_file(env.path().join("partners/broken.toml")).unwrap();
@@ -352,6 +352,27 @@ async fn partners_check_fails_precisely_on_the_broken_fixtures() {
         "clash.toml:5: x12: identity ZZ/ACMERETAIL is also claimed by acme",
         "acme.toml:9: x12: identity ZZ/ACMERETAIL is also claimed by clash",
         "half-cxml.toml:",
+        // Agreements name only what Wharf can do, each problem at its own [[documents]].
+        "bad-agreement.toml:11: documents[0].direction: Wharf does not handle x12 850 outbound",
+        "bad-agreement.toml:14: documents[1].standard: edifact documents are agreed but the profile has no [edifact] identity",
+        "bad-agreement.toml:23: documents[2].sscc_prefix: 855 out carries no packages Wharf labels",
+        "bad-agreement.toml:29: documents[3].version: `4O10` is not a version (hint: four digits: 4010, 5010)",
+        // Channels: a password is never written into a profile, not even in a URL.
+        "bad-channels.toml:9: sftp.user: `bad user` is not a user name",
+        "bad-channels.toml:10: sftp.keys[0]: `ssh-dss` is not an SSH public key type",
+        "bad-channels.toml:13: collect[0].url: `ftp://wharf:hunter2@ftp.partner.example/out` holds a user or password",
+        "bad-channels.toml:15: collect[0].secret: is not env:NAME or file:/path",
+        "bad-channels.toml:16: collect[0].every: `often` is not an interval of at least 10s",
+        "bad-channels.toml:19: deliver[0].url: `gopher://partner.example/in` is not an ftp://, ftps:// or sftp:// URL",
+        "bad-channels.toml:21: deliver[0].name: `{date}` is not a name field",
+        // Mapping rules, strictness and limits.
+        "bad-rules.toml:10: mapping.price: `cheapest` is not partner or odoo",
+        "bad-rules.toml:11: mapping.price_tolerance: `-1` is not a non-negative amount",
+        "bad-rules.toml:13: mapping.items: a buyer part table is given but item_id_order never uses buyer_part",
+        "bad-rules.toml:17: mapping.ship_to.ref: `STORE` does not contain {code}",
+        "bad-rules.toml:20: strictness.item_unresolved: `ignore` is not reject, warn or accept",
+        "bad-rules.toml:21: strictness.late_delivery: `late_delivery` is not a rule",
+        "bad-rules.toml:24: limits.max_file_bytes: 0 would refuse everything",
     ] {
         assert!(out.contains(expected), "`{expected}` missing from:\n{out}");
     }

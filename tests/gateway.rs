@@ -93,7 +93,10 @@ async fn ingest_then_serve_delivers_order_and_sends_997(db: Db) {
     .unwrap();
     assert_eq!(order["client_order_ref"], "PO-1001");
     assert_eq!(order["customer_ref"], "ACME");
-    assert_eq!(order["ship_to_ref"], "0042");
+    assert_eq!(
+        order["ship_to_ref"], "ACME-0042",
+        "by acme's [mapping.ship_to] rule"
+    );
     assert_eq!(order["lines"][0]["product"]["kind"], "buyer_part");
     assert_eq!(order["lines"][0]["product"]["value"], "ACME-001");
     assert_eq!(order["lines"][0]["uom"], "Units");

@@ -50,9 +50,13 @@ enum Command {
         #[arg(long)]
         partner: Option<String>,
         /// With --partner: show what the partner's mapping rules would hand the ERP for each
-        /// document (customer, products, units, ship-to), without touching it.
+        /// document (customer, products, units, ship-to) and the Odoo records it means,
+        /// without touching Odoo. Exit status 1 when a rule the profile rejects is broken.
         #[arg(long, requires = "partner")]
         plan: bool,
+        /// With --plan: the Odoo major version whose field names the records use.
+        #[arg(long, default_value_t = 18, requires = "plan")]
+        odoo: u8,
     },
     /// Prints the acknowledgement interchange(s) the gateway would send back for FILE.
     Ack {
@@ -171,11 +175,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             file,
             partner,
             plan,
+            odoo,
         } => {
             if let Some(id) = partner {
                 let profile = named_profile(&settings(&cli)?, id)?;
                 if *plan {
-                    return translate_plan(file, &profile);
+                    return translate_plan(file, &profile, *odoo);
                 }
             }
             translate(file)
@@ -621,29 +626,57 @@ fn documents_of(
 
 /// `wharf translate FILE --partner ID --plan`: each document with what the partner's mapping
 /// rules make of it for the ERP, one JSON object per line; nothing is stored or sent.
-fn translate_plan(file: &Path, profile: &crate::partners::Profile) -> anyhow::Result<ExitCode> {
+fn translate_plan(
+    file: &Path,
+    profile: &crate::partners::Profile,
+    odoo: u8,
+) -> anyhow::Result<ExitCode> {
     use crate::model::Document;
     let (docs, findings) = documents_of(file)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut held = 0usize;
     for d in &docs {
-        let mut warnings = Vec::new();
-        let plan = match d {
-            Document::Order(o) => serde_json::to_value(crate::pipeline::mapping::map_order(
-                profile,
-                o,
-                &mut warnings,
-            ))?,
-            _ => {
-                warnings.push("no ERP mapping for this document type yet".to_owned());
-                serde_json::Value::Null
+        use crate::pipeline::mapping::{OdooVersion, map_order, odoo_records};
+        let mut findings = Vec::new();
+        let (plan, records) = match d {
+            Document::Order(o) => {
+                let mapped = map_order(profile, o, &mut findings);
+                let version = if odoo >= 19 {
+                    OdooVersion::V19
+                } else {
+                    OdooVersion::V18
+                };
+                let records = odoo_records(&mapped, version);
+                (serde_json::to_value(mapped)?, records)
             }
+            _ => (serde_json::Value::Null, serde_json::Value::Null),
         };
-        let line = serde_json::json!({ "document": d, "plan": plan, "warnings": warnings });
+        let mut warnings: Vec<String> = findings
+            .iter()
+            .filter(|f| f.verdict == crate::partners::Verdict::Warn)
+            .map(ToString::to_string)
+            .collect();
+        if plan.is_null() {
+            warnings.push("no ERP mapping for this document type yet".to_owned());
+        }
+        let errors: Vec<String> = findings
+            .iter()
+            .filter(|f| f.verdict == crate::partners::Verdict::Reject)
+            .map(ToString::to_string)
+            .collect();
+        held += errors.len();
+        let line = serde_json::json!({
+            "document": d,
+            "plan": plan,
+            "odoo": records,
+            "warnings": warnings,
+            "errors": errors,
+        });
         serde_json::to_writer(&mut out, &line)?;
         writeln!(out)?;
     }
     out.flush()?;
-    let errors = print_findings(file, &findings);
+    let errors = print_findings(file, &findings) + held;
     Ok(if errors == 0 {
         ExitCode::SUCCESS
     } else {
@@ -844,10 +877,49 @@ fn ack(s: &Settings, file: &Path, partner: Option<&str>) -> anyhow::Result<ExitC
     Ok(ExitCode::SUCCESS)
 }
 
+/// One line on what a loaded profile covers: identities and agreed documents.
+fn profile_summary(p: &crate::partners::Profile) -> String {
+    use crate::partners::Flow;
+    let mut ids: Vec<String> = p
+        .x12_identities()
+        .map(|x| format!("x12 {}/{}", x.qualifier, x.id))
+        .collect();
+    ids.extend(p.edifact_identities().map(|e| match &e.qualifier {
+        Some(q) => format!("edifact {}:{q}", e.id),
+        None => format!("edifact {}", e.id),
+    }));
+    ids.extend(
+        p.cxml_identities()
+            .map(|c| format!("cxml {}:{}", c.domain, c.identity)),
+    );
+    ids.extend(p.ubl_endpoints.iter().map(|u| format!("ubl {u}")));
+    let docs = |flow: Flow| {
+        let list: Vec<&str> = p
+            .agreements
+            .0
+            .iter()
+            .filter(|a| a.flow == flow)
+            .map(|a| a.doc_type)
+            .collect();
+        if list.is_empty() {
+            "-".to_owned()
+        } else {
+            list.join(", ")
+        }
+    };
+    let agreed = if p.agreements.is_empty() {
+        "no [[documents]]: every document Wharf reads is accepted".to_owned()
+    } else {
+        format!("in: {}; out: {}", docs(Flow::In), docs(Flow::Out))
+    };
+    format!("{}; {agreed}", ids.join(", "))
+}
+
 fn partners_check(s: &Settings) -> anyhow::Result<ExitCode> {
     let (partners, problems) = Partners::load(&s.partners_dir);
     for p in partners.iter() {
         println!("ok      {}  {} ({})", p.id, p.name, p.source.display());
+        println!("        {}", profile_summary(p));
     }
     for e in &problems {
         println!("error   {e}");

@@ -1,15 +1,24 @@
 //! Partner profiles: one TOML file per trading partner in `partners/`, parsed into validated
 //! [`Profile`]s, and the lookup that matches an envelope to exactly one partner.
 //!
-//! This is the minimal format the foundation needs (identity, acknowledgement policy, outbound
-//! channel, a few mapping rules); the partner-profile issue extends it. Depends on `config`
-//! and `store::types` only.
+//! Files: `mod.rs` identity, acknowledgement policy, loading and lookup; `agreements.rs` the
+//! documents exchanged; `channels.rs` AS2, SFTP and FTP endpoints; `rules.rs` mapping rules,
+//! strictness and limits. Every section validates into typed values and reports each problem
+//! through [`Check`] with its file, line and a hint.
+
+pub mod agreements;
+pub mod channels;
+pub mod rules;
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+
+pub use agreements::{Agreement, Agreements, DocRef, Flow, Standard};
+pub use channels::Channels;
+pub use rules::{ItemKey, Limits, MappingRules, PriceSource, Rule, Strictness, Verdict};
 
 /// A partner's identifier: the profile file's stem, lowercase letters, digits, `-` and `_`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -54,7 +63,51 @@ struct RawProfile {
     #[serde(default)]
     outbound: RawOutbound,
     #[serde(default)]
-    mapping: RawMapping,
+    mapping: rules::RawMapping,
+    #[serde(default)]
+    documents: Vec<RawAgreement>,
+    as2: Option<channels::RawAs2>,
+    sftp: Option<channels::RawSftp>,
+    #[serde(default)]
+    collect: Vec<channels::RawRemote>,
+    #[serde(default)]
+    deliver: Vec<channels::RawRemote>,
+    #[serde(default)]
+    strictness: BTreeMap<String, String>,
+    #[serde(default)]
+    limits: rules::RawLimits,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAgreement {
+    standard: String,
+    #[serde(rename = "type")]
+    doc_type: String,
+    direction: String,
+    version: Option<String>,
+    sscc_prefix: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawX12Id {
+    qualifier: String,
+    id: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEdifactId {
+    id: String,
+    qualifier: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCxmlId {
+    domain: String,
+    identity: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -82,6 +135,9 @@ struct RawX12 {
     /// HL structure of the 856s Wharf sends: "sopi" or "soip".
     #[serde(default)]
     asn_structure: Option<String>,
+    /// Further ISA05/ISA06 identities the partner sends from (other divisions, a VAN id).
+    #[serde(default)]
+    also: Vec<RawX12Id>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -99,6 +155,8 @@ struct RawEdifact {
     /// Character set of what Wharf sends: UNOA (default), UNOB, UNOC or UNOY.
     #[serde(default)]
     charset: Option<String>,
+    #[serde(default)]
+    also: Vec<RawEdifactId>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -111,6 +169,8 @@ struct RawCxml {
     /// Header/Sender/Credential/SharedSecret the partner must present (401 otherwise).
     #[serde(default)]
     shared_secret: Option<String>,
+    #[serde(default)]
+    also: Vec<RawCxmlId>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -118,21 +178,14 @@ struct RawCxml {
 struct RawUbl {
     /// The buyer's EndpointID (or PartyIdentification/ID) in the partner's UBL documents.
     endpoint_id: String,
+    #[serde(default)]
+    also: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawOutbound {
     channel: Option<String>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawMapping {
-    customer_ref: Option<String>,
-    item_id_order: Option<Vec<String>>,
-    #[serde(default)]
-    uom: BTreeMap<String, String>,
 }
 
 /// Which functional acknowledgement a partner expects for X12.
@@ -170,16 +223,6 @@ pub enum OutboundChannel {
     Directory,
 }
 
-/// Which of an order line's identifiers to try first when finding the ERP product.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ItemKey {
-    BuyerPart,
-    VendorPart,
-    Gtin,
-}
-
-/// An X12 identity: ISA qualifier and ID.
 /// The cXML credential a partner sends from, and the shared secret it must present.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct CxmlIdentity {
@@ -214,6 +257,7 @@ pub struct EdifactIdentity {
     pub qualifier: Option<String>,
 }
 
+/// An X12 identity: ISA qualifier and ID.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct X12Identity {
     pub qualifier: String,
@@ -225,11 +269,16 @@ pub struct X12Identity {
 pub struct Profile {
     pub id: PartnerId,
     pub name: String,
+    /// The X12 identity Wharf addresses (ISA07/08 of what it sends).
     pub x12: Option<X12Identity>,
+    /// Further X12 identities the partner sends from; matched like the first.
+    pub x12_also: Vec<X12Identity>,
     pub edifact: Option<EdifactIdentity>,
+    pub edifact_also: Vec<EdifactIdentity>,
     pub cxml: Option<CxmlIdentity>,
-    /// The buyer endpoint id of the partner's UBL documents.
-    pub ubl_endpoint: Option<String>,
+    pub cxml_also: Vec<CxmlIdentity>,
+    /// The buyer endpoint ids of the partner's UBL documents.
+    pub ubl_endpoints: Vec<String>,
     #[serde(skip)]
     pub contrl: crate::documents::edifact::ContrlPolicy,
     #[serde(skip)]
@@ -245,10 +294,96 @@ pub struct Profile {
     #[serde(skip)]
     pub asn_structure: crate::documents::x12::asn856::PackingStructure,
     pub outbound: OutboundChannel,
-    pub customer_ref: String,
-    pub item_id_order: Vec<ItemKey>,
-    pub uom: BTreeMap<String, String>,
+    /// The documents exchanged (empty: every document the engine reads is accepted).
+    pub agreements: Agreements,
+    pub channels: Channels,
+    pub mapping: MappingRules,
+    pub strictness: Strictness,
+    pub limits: Limits,
     pub source: PathBuf,
+}
+
+impl Profile {
+    /// Every X12 identity the partner sends from.
+    pub fn x12_identities(&self) -> impl Iterator<Item = &X12Identity> {
+        self.x12.iter().chain(&self.x12_also)
+    }
+
+    pub fn edifact_identities(&self) -> impl Iterator<Item = &EdifactIdentity> {
+        self.edifact.iter().chain(&self.edifact_also)
+    }
+
+    pub fn cxml_identities(&self) -> impl Iterator<Item = &CxmlIdentity> {
+        self.cxml.iter().chain(&self.cxml_also)
+    }
+}
+
+/// Collects a profile's problems, each located at its line.
+pub struct Check<'a> {
+    file: String,
+    text: &'a str,
+    problems: Vec<ProfileError>,
+}
+
+impl Check<'_> {
+    /// A problem with `key` ("x12.qualifier", "documents[1].type", "mapping.ship_to.ref").
+    pub fn push(&mut self, key: &str, why: String, hint: Option<&str>) {
+        self.problems.push(ProfileError {
+            file: self.file.clone(),
+            line: locate(self.text, key),
+            key: key.to_owned(),
+            why,
+            hint: hint.map(str::to_owned),
+        });
+    }
+}
+
+/// The line of a dotted key: its table (the n-th of an array of tables for `name[n]`), then
+/// the key's line within it; the table's own line when the key is not written there.
+fn locate(text: &str, key: &str) -> usize {
+    let (table, leaf) = key.rsplit_once('.').unwrap_or(("", key));
+    let (table, index) = match table.strip_suffix(']').and_then(|t| t.rsplit_once('[')) {
+        Some((t, n)) => (t, n.parse::<usize>().unwrap_or(0)),
+        None => (table, 0),
+    };
+    let leaf = leaf.split('[').next().unwrap_or(leaf);
+    let sub_table = if table.is_empty() {
+        leaf.to_owned()
+    } else {
+        format!("{table}.{leaf}")
+    };
+    let mut in_table = table.is_empty();
+    let mut seen = 0;
+    let mut header = None;
+    let mut sub_header = None;
+    for (i, l) in text.lines().enumerate() {
+        let t = l.trim_start();
+        if t.starts_with('[') {
+            let name = t
+                .trim_start_matches('[')
+                .split(']')
+                .next()
+                .unwrap_or("")
+                .trim();
+            in_table = false;
+            if name == table {
+                if seen == index {
+                    in_table = true;
+                    header = Some(i + 1);
+                }
+                seen += 1;
+            } else if name == sub_table && sub_header.is_none() {
+                sub_header = Some(i + 1);
+            }
+        } else if in_table && t.split('=').next().map(|k| k.trim().trim_matches('"')) == Some(leaf)
+        {
+            return i + 1;
+        }
+    }
+    if let Some(line) = sub_header {
+        return line;
+    }
+    header.unwrap_or_else(|| line_of(text, None, key))
 }
 
 /// One problem in one profile file.
@@ -306,7 +441,7 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<Profile, Vec<ProfileErro
     let file = path.display().to_string();
     let err = |key: &str, why: String, hint: Option<&str>| ProfileError {
         file: file.clone(),
-        line: line_of(text, None, key),
+        line: locate(text, key),
         key: key.to_owned(),
         why,
         hint: hint.map(str::to_owned),
@@ -348,26 +483,41 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<Profile, Vec<ProfileErro
     if raw.name.trim().is_empty() {
         problems.push(err("name", "is empty".into(), None));
     }
-    let x12 = raw.x12.as_ref().map(|x| X12Identity {
-        qualifier: x.qualifier.clone(),
-        id: x.id.clone(),
-    });
-    if let Some(x) = &raw.x12 {
-        if x.qualifier.len() != 2 || !x.qualifier.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            problems.push(err(
-                "x12.qualifier",
-                format!("`{}` is not a 2-character ISA05 qualifier", x.qualifier),
+    let mut check = Check {
+        file: file.clone(),
+        text,
+        problems: Vec::new(),
+    };
+    let x12_id = |qualifier: &str, id: &str, key: &str, check: &mut Check| {
+        if qualifier.len() != 2 || !qualifier.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            check.push(
+                &format!("{key}qualifier"),
+                format!("`{qualifier}` is not a 2-character ISA05 qualifier"),
                 Some("common ones: ZZ (mutually defined), 01 (DUNS), 12 (phone), 08 (UCC)"),
-            ));
+            );
         }
-        if x.id.trim().is_empty() || x.id.len() > 15 {
-            problems.push(err(
-                "x12.id",
-                format!("`{}` must be 1 to 15 characters (ISA06)", x.id),
+        if id.trim().is_empty() || id.len() > 15 {
+            check.push(
+                &format!("{key}id"),
+                format!("`{id}` must be 1 to 15 characters (ISA06)"),
                 None,
-            ));
+            );
         }
-    }
+        X12Identity {
+            qualifier: qualifier.to_owned(),
+            id: id.trim().to_owned(),
+        }
+    };
+    let x12 = raw
+        .x12
+        .as_ref()
+        .map(|x| x12_id(&x.qualifier, &x.id, "x12.", &mut check));
+    let x12_also: Vec<X12Identity> = raw.x12.as_ref().map_or_else(Vec::new, |x| {
+        x.also
+            .iter()
+            .map(|a| x12_id(&a.qualifier, &a.id, "x12.also", &mut check))
+            .collect()
+    });
     let functional_ack = match raw.x12.as_ref().and_then(|x| x.functional_ack.as_deref()) {
         None | Some("997") => FunctionalAckPolicy::F997,
         Some("999") => FunctionalAckPolicy::F999,
@@ -444,36 +594,62 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<Profile, Vec<ProfileErro
             ("00401", "004010")
         }
     };
-    let edifact = raw.edifact.as_ref().map(|e| EdifactIdentity {
-        id: e.id.trim().to_owned(),
-        qualifier: e.qualifier.clone(),
+    let edifact_id = |id: &str, qualifier: &Option<String>, key: &str, check: &mut Check| {
+        if id.trim().is_empty() || id.len() > 35 {
+            check.push(
+                key,
+                format!("`{id}` must be 1 to 35 characters (UNB 0004)"),
+                None,
+            );
+        }
+        EdifactIdentity {
+            id: id.trim().to_owned(),
+            qualifier: qualifier.as_deref().map(|q| q.trim().to_owned()),
+        }
+    };
+    let edifact = raw
+        .edifact
+        .as_ref()
+        .map(|e| edifact_id(&e.id, &e.qualifier, "edifact.id", &mut check));
+    let edifact_also: Vec<EdifactIdentity> = raw.edifact.as_ref().map_or_else(Vec::new, |e| {
+        e.also
+            .iter()
+            .map(|a| edifact_id(&a.id, &a.qualifier, "edifact.also", &mut check))
+            .collect()
     });
-    if let Some(e) = &raw.edifact
-        && (e.id.trim().is_empty() || e.id.len() > 35)
-    {
-        problems.push(err(
-            "edifact.id",
-            format!("`{}` must be 1 to 35 characters (UNB 0004)", e.id),
-            None,
-        ));
-    }
-    let cxml = raw.cxml.as_ref().map(|c| CxmlIdentity {
-        domain: c.domain.trim().to_owned(),
-        identity: c.identity.trim().to_owned(),
-        shared_secret: c.shared_secret.clone(),
+    let cxml_id = |domain: &str, identity: &str, secret: &Option<String>, check: &mut Check| {
+        if domain.trim().is_empty() || identity.trim().is_empty() {
+            check.push(
+                "cxml.identity",
+                "domain and identity must both be given".into(),
+                Some("as in the partner's Header/From/Credential"),
+            );
+        }
+        CxmlIdentity {
+            domain: domain.trim().to_owned(),
+            identity: identity.trim().to_owned(),
+            shared_secret: secret.clone(),
+        }
+    };
+    let cxml = raw
+        .cxml
+        .as_ref()
+        .map(|c| cxml_id(&c.domain, &c.identity, &c.shared_secret, &mut check));
+    // Another credential of the same partner presents the same shared secret.
+    let cxml_also: Vec<CxmlIdentity> = raw.cxml.as_ref().map_or_else(Vec::new, |c| {
+        c.also
+            .iter()
+            .map(|a| cxml_id(&a.domain, &a.identity, &c.shared_secret, &mut check))
+            .collect()
     });
-    if let Some(c) = &raw.cxml
-        && (c.domain.trim().is_empty() || c.identity.trim().is_empty())
-    {
-        problems.push(err(
-            "cxml.identity",
-            "domain and identity must both be given".into(),
-            Some("as in the partner's Header/From/Credential"),
-        ));
-    }
-    let ubl_endpoint = raw.ubl.as_ref().map(|u| u.endpoint_id.trim().to_owned());
-    if ubl_endpoint.as_deref() == Some("") {
-        problems.push(err("ubl.endpoint_id", "is empty".into(), None));
+    let ubl_endpoints: Vec<String> = raw.ubl.as_ref().map_or_else(Vec::new, |u| {
+        std::iter::once(&u.endpoint_id)
+            .chain(&u.also)
+            .map(|e| e.trim().to_owned())
+            .collect()
+    });
+    if ubl_endpoints.iter().any(String::is_empty) {
+        check.push("ubl.endpoint_id", "is empty".into(), None);
     }
     use crate::documents::edifact::ContrlPolicy;
     let contrl = match raw.edifact.as_ref().and_then(|e| e.contrl.as_deref()) {
@@ -529,36 +705,74 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<Profile, Vec<ProfileErro
             OutboundChannel::Directory
         }
     };
-    let mut item_id_order = Vec::new();
-    for key in raw
-        .mapping
-        .item_id_order
-        .clone()
-        .unwrap_or_else(|| vec!["buyer_part".into(), "vendor_part".into(), "gtin".into()])
-    {
-        match key.as_str() {
-            "buyer_part" => item_id_order.push(ItemKey::BuyerPart),
-            "vendor_part" => item_id_order.push(ItemKey::VendorPart),
-            "gtin" => item_id_order.push(ItemKey::Gtin),
-            other => problems.push(err(
-                "mapping.item_id_order",
-                format!("`{other}` is not an item key"),
-                Some("use buyer_part, vendor_part or gtin"),
-            )),
+    let mut agreements: Vec<(usize, Agreement)> = Vec::new();
+    for (n, d) in raw.documents.iter().enumerate() {
+        match Agreement::parse(
+            &d.standard,
+            &d.doc_type,
+            &d.direction,
+            d.version.as_deref(),
+            d.sscc_prefix.as_deref(),
+        ) {
+            Ok(a) => {
+                if agreements.iter().any(|(_, b)| {
+                    (b.standard, b.doc_type, b.flow, &b.version)
+                        == (a.standard, a.doc_type, a.flow, &a.version)
+                }) {
+                    check.push(
+                        &format!("documents[{n}].type"),
+                        format!("{} {} {} is listed twice", a.standard, a.doc_type, a.flow),
+                        None,
+                    );
+                }
+                agreements.push((n, a));
+            }
+            Err((leaf, why, hint)) => {
+                check.push(&format!("documents[{n}].{leaf}"), why, Some(&hint));
+            }
         }
     }
+    let standards_declared = [
+        (Standard::X12, raw.x12.is_some(), "[x12]"),
+        (Standard::Edifact, raw.edifact.is_some(), "[edifact]"),
+        (Standard::Cxml, raw.cxml.is_some(), "[cxml]"),
+        (Standard::Ubl, raw.ubl.is_some(), "[ubl]"),
+    ];
+    for (n, a) in &agreements {
+        if let Some((_, false, section)) = standards_declared.iter().find(|s| s.0 == a.standard) {
+            check.push(
+                &format!("documents[{n}].standard"),
+                format!(
+                    "{} documents are agreed but the profile has no {section} identity",
+                    a.standard
+                ),
+                Some("add the section with the partner's identifiers"),
+            );
+        }
+    }
+    let channels = channels::validate(
+        raw.as2.as_ref(),
+        raw.sftp.as_ref(),
+        &raw.collect,
+        &raw.deliver,
+        &mut check,
+    );
+    let mapping = rules::mapping(raw.mapping, &raw.id, &mut check);
+    let strictness = rules::strictness(&raw.strictness, &mut check);
+    let limits = rules::limits(&raw.limits, &mut check);
+    problems.append(&mut check.problems);
+    problems.sort_by_key(|p| p.line);
     match (id, problems.is_empty()) {
         (Some(id), true) => Ok(Profile {
-            customer_ref: raw
-                .mapping
-                .customer_ref
-                .unwrap_or_else(|| id.as_str().to_uppercase()),
             id,
             name: raw.name,
             x12,
+            x12_also,
             edifact,
+            edifact_also,
             cxml,
-            ubl_endpoint,
+            cxml_also,
+            ubl_endpoints,
             contrl,
             edifact_charset,
             functional_ack,
@@ -568,8 +782,11 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<Profile, Vec<ProfileErro
             x12_version,
             asn_structure,
             outbound,
-            item_id_order,
-            uom: raw.mapping.uom,
+            agreements: Agreements(agreements.into_iter().map(|(_, a)| a).collect()),
+            channels,
+            mapping,
+            strictness,
+            limits,
             source: path.to_owned(),
         }),
         _ => Err(problems),
@@ -632,7 +849,7 @@ impl Partners {
         // Every identity an envelope can carry, with the section and key that declares it.
         let mut claims: Vec<(&'static str, String, PartnerId, &'static str)> = Vec::new();
         for p in profiles.values() {
-            if let Some(x) = &p.x12 {
+            for x in p.x12_identities() {
                 claims.push((
                     "x12",
                     format!("{}/{}", x.qualifier, x.id),
@@ -640,16 +857,16 @@ impl Partners {
                     "qualifier",
                 ));
             }
-            if let Some(e) = &p.edifact {
+            for e in p.edifact_identities() {
                 // A profile without a qualifier matches every qualifier of its id.
                 let q = e.qualifier.as_deref().unwrap_or("*");
                 claims.push(("edifact", format!("{}:{q}", e.id), p.id.clone(), "id"));
             }
-            if let Some(c) = &p.cxml {
+            for c in p.cxml_identities() {
                 let key = format!("{}:{}", c.domain.to_ascii_lowercase(), c.identity);
                 claims.push(("cxml", key, p.id.clone(), "identity"));
             }
-            if let Some(u) = &p.ubl_endpoint {
+            for u in &p.ubl_endpoints {
                 claims.push(("ubl", u.clone(), p.id.clone(), "endpoint_id"));
             }
         }
@@ -710,9 +927,8 @@ impl Partners {
     /// The partner whose X12 identity sent an interchange (ISA05/ISA06).
     pub fn by_x12_sender(&self, qualifier: &str, id: &str) -> Option<&Profile> {
         self.profiles.values().find(|p| {
-            p.x12
-                .as_ref()
-                .is_some_and(|x| x.qualifier == qualifier.trim() && x.id == id.trim())
+            p.x12_identities()
+                .any(|x| x.qualifier == qualifier.trim() && x.id == id.trim())
         })
     }
 
@@ -720,7 +936,7 @@ impl Partners {
     /// profile names one).
     pub fn by_edifact_sender(&self, id: &str, qualifier: Option<&str>) -> Option<&Profile> {
         self.profiles.values().find(|p| {
-            p.edifact.as_ref().is_some_and(|e| {
+            p.edifact_identities().any(|e| {
                 e.id == id.trim()
                     && e.qualifier
                         .as_deref()
@@ -733,12 +949,12 @@ impl Partners {
     /// domain compared without regard to case) or a UBL buyer endpoint id.
     pub fn by_xml_sender(&self, sender: &str) -> Option<&Profile> {
         self.profiles.values().find(|p| {
-            let cxml = p.cxml.as_ref().is_some_and(|c| {
+            let cxml = p.cxml_identities().any(|c| {
                 sender
                     .split_once(':')
                     .is_some_and(|(d, i)| d.eq_ignore_ascii_case(&c.domain) && i == c.identity)
             });
-            cxml || p.ubl_endpoint.as_deref() == Some(sender)
+            cxml || p.ubl_endpoints.iter().any(|u| u == sender)
         })
     }
 
@@ -885,6 +1101,52 @@ mod tests {
     }
 
     #[test]
+    fn several_identities_per_standard_each_find_the_partner_and_are_claimed_once() {
+        let dir = folder(&[
+            (
+                "a.toml",
+                "id = \"a\"\nname = \"A\"\n[x12]\nqualifier = \"ZZ\"\nid = \"A-MAIN\"\nalso = [{ qualifier = \"01\", id = \"048123456\" }, { qualifier = \"ZZ\", id = \"A-DC\" }]\n[edifact]\nid = \"4000000000001\"\nalso = [{ id = \"4000000000002\", qualifier = \"14\" }]\n[cxml]\ndomain = \"DUNS\"\nidentity = \"1\"\nalso = [{ domain = \"NetworkID\", identity = \"AN1\" }]\n[ubl]\nendpoint_id = \"5400000000001\"\nalso = [\"5400000000002\"]\n",
+            ),
+            (
+                "b.toml",
+                "id = \"b\"\nname = \"B\"\n[x12]\nqualifier = \"ZZ\"\nid = \"A-MAIN2\"\n",
+            ),
+        ]);
+        let (partners, problems) = Partners::load(dir.path());
+        assert!(problems.is_empty(), "{problems:?}");
+        let found = |p: Option<&Profile>| p.map(|p| p.id.as_str().to_owned());
+        assert_eq!(found(partners.by_x12_sender("01", "048123456")).as_deref(), Some("a"));
+        assert_eq!(found(partners.by_x12_sender("ZZ", "A-DC")).as_deref(), Some("a"));
+        assert_eq!(found(partners.by_x12_sender("ZZ", "A-MAIN2")).as_deref(), Some("b"));
+        assert_eq!(found(partners.by_x12_sender("01", "A-DC")), None);
+        assert_eq!(
+            found(partners.by_edifact_sender("4000000000002", Some("14"))).as_deref(),
+            Some("a")
+        );
+        assert_eq!(found(partners.by_edifact_sender("4000000000002", Some("ZZZ"))), None);
+        assert_eq!(found(partners.by_xml_sender("networkid:AN1")).as_deref(), Some("a"));
+        assert_eq!(found(partners.by_xml_sender("5400000000002")).as_deref(), Some("a"));
+        // The primary identity is still the one Wharf addresses.
+        let a = partners.get("a").unwrap();
+        assert_eq!(a.x12.as_ref().map(|x| x.id.as_str()), Some("A-MAIN"));
+
+        // A second identity that another profile already has is a clash like any other.
+        std::fs::write(
+            dir.path().join("b.toml"),
+            "id = \"b\"\nname = \"B\"\n[x12]\nqualifier = \"ZZ\"\nid = \"B\"\nalso = [{ qualifier = \"ZZ\", id = \"A-DC\" }]\n",
+        )
+        .unwrap();
+        let (partners, problems) = Partners::load(dir.path());
+        assert!(partners.is_empty(), "neither loads");
+        let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert!(
+            text.iter()
+                .any(|t| t.contains("b.toml:4: x12: identity ZZ/A-DC is also claimed by a")),
+            "{text:?}"
+        );
+    }
+
+    #[test]
     fn an_identity_claimed_twice_loads_neither_profile() {
         let dir = folder(&[
             (
@@ -948,13 +1210,19 @@ mod tests {
         let held = live.snapshot();
         std::fs::write(dir.path().join("a.toml"), good("TWO-LONGER")).unwrap();
         assert_eq!(live.reload_if_changed().map(|p| p.len()), Some(0));
-        assert_eq!(live.snapshot().get("a").unwrap().customer_ref, "TWO-LONGER");
+        assert_eq!(
+            live.snapshot().get("a").unwrap().mapping.customer_ref,
+            "TWO-LONGER"
+        );
         // A snapshot taken before keeps what it saw.
-        assert_eq!(held.get("a").unwrap().customer_ref, "ONE");
+        assert_eq!(held.get("a").unwrap().mapping.customer_ref, "ONE");
         std::fs::write(dir.path().join("a.toml"), "id = \"a\"\nname = \"\"\n").unwrap();
         let problems = live.reload_if_changed().expect("changed");
         assert_eq!(problems.len(), 1, "{problems:?}");
-        assert_eq!(live.snapshot().get("a").unwrap().customer_ref, "TWO-LONGER");
+        assert_eq!(
+            live.snapshot().get("a").unwrap().mapping.customer_ref,
+            "TWO-LONGER"
+        );
         std::fs::remove_file(dir.path().join("b.toml")).unwrap();
         assert!(live.reload_if_changed().is_some());
         assert!(
@@ -970,7 +1238,7 @@ mod tests {
         let p = parse_profile(Path::new("partners/acme.toml"), text).unwrap();
         assert_eq!(p.id.as_str(), "acme");
         assert_eq!(p.functional_ack, FunctionalAckPolicy::F997);
-        assert_eq!(p.customer_ref, "ACME");
+        assert_eq!(p.mapping.customer_ref, "ACME");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use super::stages::{
     OutboundDoc, Translated, begin, event, finish_encoded, finish_translated, finish_with,
-    match_partner, quarantine, queue_ack, record_diagnostics,
+    match_partner, outside_agreement, quarantine, queue_ack, record_diagnostics,
 };
 use super::stages::{Outcome, advance};
 use super::{Pipeline, StageError};
@@ -53,6 +53,10 @@ pub(super) async fn identify(
             return quarantine(p, job, &reason).await;
         }
     };
+    let docs = crate::partners::agreements::inventory_edifact(raw);
+    if let Some(reason) = outside_agreement(partner, &docs) {
+        return quarantine(p, job, &reason).await;
+    }
     let me = &p.settings.identity;
     let mut tx = begin(p, job).await?;
     messages::set_identification(

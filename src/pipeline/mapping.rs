@@ -1,21 +1,35 @@
 //! The map stage's pure part: a canonical order shaped for the ERP by the partner's rules
-//! (customer reference, which item identifier to use, unit-of-measure codes).
+//! (customer, items through the cross-reference table, GTINs, units, ship-to, price policy,
+//! defaults), every breach judged by the profile's strictness, and the Odoo records it means.
 //!
 //! The result is ERP-neutral: the Odoo connector turns a [`MappedOrder`] into `sale.order`
-//! values. Depends on `model` and `partners` only.
+//! values ([`odoo_records`] shows exactly which). Depends on `model` and `partners` only.
 
 use rust_decimal::Decimal;
 
-use crate::model::{ItemIdQualifier, Order, OrderPurpose, PartyRole};
-use crate::partners::{ItemKey, Profile};
+use crate::model::{ItemIdQualifier, Order, OrderLine, OrderPurpose, PartyRole};
+use crate::partners::{ItemKey, PriceSource, Profile, Rule, Verdict};
+
+/// The Odoo product field a line's product is found by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProductField {
+    /// Internal reference: the vendor part, or the buyer part after the profile's table.
+    DefaultCode,
+    /// UPC or GTIN.
+    Barcode,
+}
 
 /// How a line's product is to be found in the ERP.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ProductKey {
-    /// `buyer_part` (via the partner's cross-reference), `vendor_part` (the ERP's internal
-    /// reference) or `gtin` (the ERP's barcode).
+    /// Which of the partner's identifiers was used: `buyer_part`, `vendor_part` or `gtin`.
     pub kind: String,
+    /// The partner's value, as it sent it.
     pub value: String,
+    /// The Odoo field searched and the value searched for (after the cross-reference).
+    pub field: ProductField,
+    pub lookup: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -25,6 +39,7 @@ pub struct MappedLine {
     pub quantity: Decimal,
     /// The ERP's unit name after the profile's code map (the partner's code when unmapped).
     pub uom: Option<String>,
+    /// The partner's price; whether it or Odoo's is used is the order's `price_source`.
     pub price: Option<Decimal>,
     pub description: Option<String>,
 }
@@ -44,18 +59,41 @@ pub struct MappedOrder {
     pub purpose: OrderPurpose,
     pub order_date: Option<String>,
     pub requested_date: Option<String>,
-    /// The ship-to location's code (N1*ST N104), resolved to a delivery address by `ref`.
+    /// The delivery address's `ref` in the ERP, from the ship-to code by the profile's rule.
     pub ship_to_ref: Option<String>,
+    /// The partner's own location code (N1*ST N104, NAD+DP), as sent.
+    pub ship_to_code: Option<String>,
     pub ship_to_name: Option<String>,
     pub lines: Vec<MappedLine>,
     pub notes: Vec<String>,
+    /// Whose price the lines carry; the other is compared within `price_tolerance`.
+    #[serde(default = "partner_price")]
+    pub price_source: PriceSource,
+    #[serde(default)]
+    pub price_tolerance: Decimal,
+    /// Confirm the sale order on creation.
+    #[serde(default)]
+    pub confirm: bool,
+    /// The warehouse code the order ships from, when the profile names one.
+    #[serde(default)]
+    pub warehouse: Option<String>,
 }
 
-fn key_name(k: ItemKey) -> &'static str {
-    match k {
-        ItemKey::BuyerPart => "buyer_part",
-        ItemKey::VendorPart => "vendor_part",
-        ItemKey::Gtin => "gtin",
+fn partner_price() -> PriceSource {
+    PriceSource::Partner
+}
+
+/// A breach of one of the profile's rules, with the verdict its strictness gives.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Finding {
+    pub rule: Rule,
+    pub verdict: Verdict,
+    pub text: String,
+}
+
+impl std::fmt::Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} [{}]", self.text, self.rule)
     }
 }
 
@@ -68,46 +106,141 @@ fn matches(k: ItemKey, kind: &ItemIdQualifier) -> bool {
     )
 }
 
-/// Maps one order; anything the rules cannot resolve is kept and explained in `warnings`.
-pub fn map_order(profile: &Profile, order: &Order, warnings: &mut Vec<String>) -> MappedOrder {
+/// Collects findings, dropping what the profile accepts.
+struct Judge<'a> {
+    profile: &'a Profile,
+    found: &'a mut Vec<Finding>,
+}
+
+impl Judge<'_> {
+    fn breach(&mut self, rule: Rule, text: String) {
+        let verdict = self.profile.strictness.verdict(rule);
+        if verdict != Verdict::Accept {
+            self.found.push(Finding {
+                rule,
+                verdict,
+                text,
+            });
+        }
+    }
+}
+
+/// The product key of one line: the first identifier, in the profile's order, that the
+/// rules can turn into an Odoo lookup.
+fn product_of(line: &OrderLine, po: &str, judge: &mut Judge) -> Option<ProductKey> {
+    let rules = &judge.profile.mapping;
+    let mut tried = Vec::new();
+    for key in &rules.item_id_order {
+        for id in line
+            .item_ids
+            .iter()
+            .filter(|id| matches(*key, &id.qualifier))
+        {
+            let value = id.value.trim();
+            let (field, lookup) = match key {
+                ItemKey::BuyerPart => match rules.items.get(value) {
+                    Some(code) => (ProductField::DefaultCode, code.clone()),
+                    None => {
+                        tried.push(format!("buyer part {value} is not in [mapping.items]"));
+                        continue;
+                    }
+                },
+                ItemKey::VendorPart => (ProductField::DefaultCode, value.to_owned()),
+                ItemKey::Gtin => {
+                    if let Err(e) = crate::edi::x12::gs1::check_gtin(value) {
+                        judge.breach(
+                            Rule::GtinCheckDigit,
+                            format!("PO {po} line {}: GTIN {value}: {e}", line.line_number),
+                        );
+                        tried.push(format!("GTIN {value} is not valid"));
+                        continue;
+                    }
+                    (ProductField::Barcode, value.to_owned())
+                }
+            };
+            return Some(ProductKey {
+                kind: key.as_str().to_owned(),
+                value: value.to_owned(),
+                field,
+                lookup,
+            });
+        }
+    }
+    let accepted: Vec<&str> = rules.item_id_order.iter().map(|k| k.as_str()).collect();
+    let why = if tried.is_empty() {
+        format!(
+            "none of the identifiers the profile accepts ({}) is present",
+            accepted.join(", ")
+        )
+    } else {
+        tried.join("; ")
+    };
+    judge.breach(
+        Rule::ItemUnresolved,
+        format!("PO {po} line {}: no product: {why}", line.line_number),
+    );
+    None
+}
+
+/// Maps one order. Each breach of the profile's rules is judged by its strictness and
+/// kept in `findings` (accepted ones are dropped); the caller holds the order when any
+/// finding's verdict is `Reject`.
+pub fn map_order(profile: &Profile, order: &Order, findings: &mut Vec<Finding>) -> MappedOrder {
+    let rules = &profile.mapping;
+    let mut judge = Judge {
+        profile,
+        found: findings,
+    };
+    let po = order.po_number.as_str();
     let ship_to = order.parties.iter().find(|p| p.role == PartyRole::ShipTo);
+    let ship_to_code = ship_to.and_then(|p| p.id.as_deref().map(String::from));
+    let ship_to_ref = rules.ship_to.resolve(ship_to_code.as_deref());
+    if ship_to_ref.is_none() {
+        judge.breach(
+            Rule::ShipToUnresolved,
+            format!(
+                "PO {po}: the order names no ship-to location code and the profile has no \
+                 [mapping.ship_to] default"
+            ),
+        );
+    }
     let lines = order
         .lines
         .iter()
         .map(|line| {
-            let product = profile.item_id_order.iter().find_map(|k| {
-                line.item_ids
-                    .iter()
-                    .find(|id| matches(*k, &id.qualifier))
-                    .map(|id| ProductKey {
-                        kind: key_name(*k).to_owned(),
-                        value: id.value.to_string(),
-                    })
-            });
-            if product.is_none() {
-                warnings.push(format!(
-                    "PO {} line {}: none of the identifiers the profile accepts ({}) is present",
-                    order.po_number,
-                    line.line_number.clone(),
-                    profile
-                        .item_id_order
-                        .iter()
-                        .map(|k| key_name(*k))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
+            let product = product_of(line, po, &mut judge);
+            let uom = match line.uom.as_deref() {
+                Some(code) => Some(match rules.uom.get(code) {
+                    Some(name) => name.clone(),
+                    None => {
+                        judge.breach(
+                            Rule::UomUnmapped,
+                            format!(
+                                "PO {po} line {}: unit {code} is not in [mapping] uom; sent \
+                                 to Odoo as {code}",
+                                line.line_number
+                            ),
+                        );
+                        code.to_owned()
+                    }
+                }),
+                None => rules.default_uom.clone(),
+            };
+            if line.unit_price.is_none() && rules.price == PriceSource::Partner {
+                judge.breach(
+                    Rule::PriceMissing,
+                    format!(
+                        "PO {po} line {}: no price while the profile takes the partner's; \
+                         Odoo's applies",
+                        line.line_number
+                    ),
+                );
             }
             MappedLine {
                 line_ref: (!line.line_number.is_empty()).then(|| line.line_number.to_string()),
                 product,
                 quantity: line.quantity,
-                uom: line.uom.as_ref().map(|u| {
-                    profile
-                        .uom
-                        .get(u.as_str())
-                        .cloned()
-                        .unwrap_or_else(|| u.to_string())
-                }),
+                uom,
                 price: line.unit_price,
                 description: line.description.as_deref().map(String::from),
             }
@@ -115,23 +248,504 @@ pub fn map_order(profile: &Profile, order: &Order, warnings: &mut Vec<String>) -
         .collect();
     MappedOrder {
         partner: profile.id.to_string(),
-        customer_ref: profile.customer_ref.clone(),
-        external_id: format!(
-            "wharf_{}_{}",
-            profile.id,
-            order
-                .po_number
-                .chars()
-                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-                .collect::<String>()
-        ),
-        client_order_ref: order.po_number.to_string(),
+        customer_ref: rules.customer_ref.clone(),
+        external_id: external_id(profile.id.as_str(), po),
+        client_order_ref: po.to_owned(),
         purpose: order.purpose.clone(),
         order_date: order.po_date.as_deref().map(String::from),
         requested_date: order.requested_delivery_date.as_deref().map(String::from),
-        ship_to_ref: ship_to.and_then(|p| p.id.as_deref().map(String::from)),
+        ship_to_ref,
+        ship_to_code,
         ship_to_name: ship_to.and_then(|p| p.name.as_deref().map(String::from)),
         lines,
         notes: order.notes.iter().map(|n| n.to_string()).collect(),
+        price_source: rules.price,
+        price_tolerance: rules.price_tolerance,
+        confirm: rules.confirm,
+        warehouse: rules.warehouse.clone(),
+    }
+}
+
+/// `wharf_<partner>_<PO>` with every character outside `[A-Za-z0-9]` as `_`: a valid
+/// `ir.model.data` name, the same on every retry.
+pub fn external_id(partner: &str, po: &str) -> String {
+    let clean: String = po
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    format!("wharf_{partner}_{clean}")
+}
+
+/// Odoo's float fields take JSON numbers (its ORM rounds them to the field's digits).
+fn number(d: Decimal) -> serde_json::Value {
+    use rust_decimal::prelude::ToPrimitive;
+    d.to_f64()
+        .and_then(serde_json::Number::from_f64)
+        .map_or(serde_json::Value::Null, serde_json::Value::Number)
+}
+
+/// An order date as an Odoo datetime (UTC). Noon, not midnight: a partner's date then shows
+/// as the same date in every timezone from UTC-11 to UTC+11.
+fn odoo_datetime(date: &str) -> String {
+    format!("{date} 12:00:00")
+}
+
+/// Odoo major versions whose field names differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OdooVersion {
+    /// 17 and 18: `product_uom` on order lines.
+    V18,
+    /// 19 and later: `product_uom_id`.
+    V19,
+}
+
+/// The Odoo records an order means: each lookup the connector makes (model and domain) and
+/// the `sale.order` it creates under its external ID, with `{"ref": "<lookup>"}` where a
+/// lookup's result goes. Pure: shown by `wharf translate --plan` without touching Odoo.
+pub fn odoo_records(order: &MappedOrder, version: OdooVersion) -> serde_json::Value {
+    use serde_json::{Value, json};
+    let mut lookups = vec![json!({
+        "as": "customer",
+        "model": "res.partner",
+        "domain": [["ref", "=", order.customer_ref]],
+    })];
+    if let Some(r) = &order.ship_to_ref {
+        lookups.push(json!({
+            "as": "ship_to",
+            "model": "res.partner",
+            "domain": [["ref", "=", r], ["type", "=", "delivery"]],
+        }));
+    }
+    let mut units: Vec<&str> = Vec::new();
+    let mut lines = Vec::new();
+    for (n, l) in order.lines.iter().enumerate() {
+        let product_ref = format!("product_{}", n + 1);
+        if let Some(p) = &l.product {
+            let field = match p.field {
+                ProductField::DefaultCode => "default_code",
+                ProductField::Barcode => "barcode",
+            };
+            lookups.push(json!({
+                "as": product_ref,
+                "model": "product.product",
+                "domain": [[field, "=", p.lookup]],
+            }));
+        }
+        let mut vals = serde_json::Map::new();
+        vals.insert(
+            "product_id".into(),
+            match &l.product {
+                Some(_) => json!({ "ref": product_ref }),
+                None => Value::Null,
+            },
+        );
+        vals.insert(
+            "name".into(),
+            json!(l.description.clone().unwrap_or_default()),
+        );
+        vals.insert("product_uom_qty".into(), number(l.quantity));
+        if let Some(u) = &l.uom {
+            let unit_ref = format!("uom_{u}");
+            if !units.contains(&u.as_str()) {
+                units.push(u);
+                lookups.push(json!({
+                    "as": unit_ref,
+                    "model": "uom.uom",
+                    "domain": [["name", "=", u]],
+                }));
+            }
+            let field = match version {
+                OdooVersion::V18 => "product_uom",
+                OdooVersion::V19 => "product_uom_id",
+            };
+            vals.insert(field.into(), json!({ "ref": unit_ref }));
+        }
+        match (order.price_source, l.price) {
+            (PriceSource::Partner, Some(p)) => {
+                vals.insert("price_unit".into(), number(p));
+            }
+            // Odoo's pricelist sets the price; the partner's is compared after creation.
+            _ => {}
+        }
+        lines.push(json!([0, 0, Value::Object(vals)]));
+    }
+    if let Some(w) = &order.warehouse {
+        lookups.push(json!({
+            "as": "warehouse",
+            "model": "stock.warehouse",
+            "domain": [["code", "=", w]],
+        }));
+    }
+    let mut vals = serde_json::Map::new();
+    vals.insert("partner_id".into(), json!({ "ref": "customer" }));
+    if order.ship_to_ref.is_some() {
+        vals.insert("partner_shipping_id".into(), json!({ "ref": "ship_to" }));
+    }
+    vals.insert("client_order_ref".into(), json!(order.client_order_ref));
+    if let Some(d) = &order.order_date {
+        vals.insert("date_order".into(), json!(odoo_datetime(d)));
+    }
+    if let Some(d) = &order.requested_date {
+        vals.insert("commitment_date".into(), json!(odoo_datetime(d)));
+    }
+    if !order.notes.is_empty() {
+        vals.insert("note".into(), json!(order.notes.join("\n")));
+    }
+    if order.warehouse.is_some() {
+        vals.insert("warehouse_id".into(), json!({ "ref": "warehouse" }));
+    }
+    vals.insert("order_line".into(), Value::Array(lines));
+    let action = match order.purpose {
+        OrderPurpose::Original => "create",
+        OrderPurpose::Cancellation => "cancel",
+        _ => "update",
+    };
+    let mut then = Vec::new();
+    if order.confirm && action == "create" {
+        then.push("action_confirm");
+    }
+    json!({
+        "lookups": lookups,
+        "record": {
+            "model": "sale.order",
+            "external_id": format!("wharf.{}", order.external_id),
+            "action": action,
+            "values": Value::Object(vals),
+            "then": then,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Party, SourceRef};
+    use crate::partners::parse_profile;
+
+    fn profile(extra: &str) -> Profile {
+        let text = format!(
+            "id = \"acme\"\nname = \"ACME\"\n[x12]\nqualifier = \"ZZ\"\nid = \"ACME\"\n{extra}"
+        );
+        parse_profile(std::path::Path::new("partners/acme.toml"), &text).expect("profile")
+    }
+
+    fn line(ids: &[(ItemIdQualifier, &str)], uom: Option<&str>, price: Option<&str>) -> OrderLine {
+        OrderLine {
+            line_number: "1".into(),
+            quantity: Decimal::new(10, 0),
+            uom: uom.map(Into::into),
+            unit_price: price.map(|p| p.parse().expect("decimal")),
+            item_ids: ids
+                .iter()
+                .map(|(q, v)| crate::model::ItemId {
+                    qualifier: q.clone(),
+                    value: (*v).into(),
+                })
+                .collect(),
+            description: None,
+        }
+    }
+
+    fn order(lines: Vec<OrderLine>, ship_to_code: Option<&str>) -> Order {
+        let t = crate::model::Text::default;
+        Order {
+            purpose: OrderPurpose::Original,
+            po_number: "PO-1".into(),
+            po_date: None,
+            order_type: None,
+            currency: None,
+            parties: ship_to_code
+                .map(|code| Party {
+                    role: PartyRole::ShipTo,
+                    name: None,
+                    additional_names: Vec::new(),
+                    id_qualifier: Some("92".into()),
+                    id: Some(code.into()),
+                    address_lines: Vec::new(),
+                    city: None,
+                    state: None,
+                    postal_code: None,
+                    country: None,
+                })
+                .into_iter()
+                .collect(),
+            lines,
+            notes: Vec::new(),
+            requested_delivery_date: None,
+            requested_ship_date: None,
+            source: SourceRef {
+                standard: "X12".into(),
+                version: t(),
+                interchange_control: t(),
+                group_control: t(),
+                set_control: t(),
+                sender_id: t(),
+                receiver_id: t(),
+            },
+        }
+    }
+
+    #[test]
+    fn buyer_part_goes_through_the_cross_reference_table() {
+        let p = profile("[mapping.items]\n\"ACME-001\" = \"WID-1\"\n");
+        let o = order(
+            vec![line(
+                &[
+                    (ItemIdQualifier::BuyerPart, "ACME-001"),
+                    (ItemIdQualifier::VendorPart, "OTHER"),
+                ],
+                None,
+                Some("1"),
+            )],
+            Some("1"),
+        );
+        let mut f = Vec::new();
+        let m = map_order(&p, &o, &mut f);
+        let k = m.lines[0].product.as_ref().expect("product");
+        assert_eq!(
+            (
+                k.kind.as_str(),
+                k.value.as_str(),
+                k.field,
+                k.lookup.as_str()
+            ),
+            ("buyer_part", "ACME-001", ProductField::DefaultCode, "WID-1")
+        );
+        // A buyer part the table lacks falls through to the next identifier.
+        let o = order(
+            vec![line(
+                &[
+                    (ItemIdQualifier::BuyerPart, "ACME-999"),
+                    (ItemIdQualifier::VendorPart, "WID-9"),
+                ],
+                None,
+                Some("1"),
+            )],
+            Some("1"),
+        );
+        let m = map_order(&p, &o, &mut f);
+        let k = m.lines[0].product.as_ref().expect("product");
+        assert_eq!(
+            (k.kind.as_str(), k.lookup.as_str()),
+            ("vendor_part", "WID-9")
+        );
+        // With nothing else to try the order is held: item_unresolved rejects by default.
+        let o = order(
+            vec![line(
+                &[(ItemIdQualifier::BuyerPart, "ACME-999")],
+                None,
+                Some("1"),
+            )],
+            Some("1"),
+        );
+        f.clear();
+        let m = map_order(&p, &o, &mut f);
+        assert!(m.lines[0].product.is_none());
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(
+            (f[0].rule, f[0].verdict),
+            (Rule::ItemUnresolved, Verdict::Reject)
+        );
+        assert!(
+            f[0].text
+                .contains("buyer part ACME-999 is not in [mapping.items]"),
+            "{}",
+            f[0]
+        );
+    }
+
+    #[test]
+    fn gtin_is_the_barcode_and_a_bad_check_digit_is_judged() {
+        let p = profile("[mapping]\nitem_id_order = [\"gtin\", \"vendor_part\"]\n");
+        let o = order(
+            vec![line(
+                &[
+                    (ItemIdQualifier::Upc, "012345678905"),
+                    (ItemIdQualifier::VendorPart, "WID-1"),
+                ],
+                None,
+                Some("1"),
+            )],
+            Some("1"),
+        );
+        let mut f = Vec::new();
+        let m = map_order(&p, &o, &mut f);
+        let k = m.lines[0].product.as_ref().expect("product");
+        assert_eq!(
+            (k.field, k.lookup.as_str()),
+            (ProductField::Barcode, "012345678905")
+        );
+        assert!(f.is_empty(), "{f:?}");
+        // Wrong check digit: warned (default), and the vendor part is used instead.
+        let o = order(
+            vec![line(
+                &[
+                    (ItemIdQualifier::Upc, "012345678900"),
+                    (ItemIdQualifier::VendorPart, "WID-1"),
+                ],
+                None,
+                Some("1"),
+            )],
+            Some("1"),
+        );
+        let m = map_order(&p, &o, &mut f);
+        assert_eq!(
+            m.lines[0].product.as_ref().map(|k| k.kind.as_str()),
+            Some("vendor_part")
+        );
+        assert_eq!(
+            (f[0].rule, f[0].verdict),
+            (Rule::GtinCheckDigit, Verdict::Warn)
+        );
+        assert!(f[0].text.contains("check digit"), "{}", f[0]);
+        // A profile that accepts bad check digits hears nothing of them.
+        let p = profile(
+            "[mapping]\nitem_id_order = [\"gtin\", \"vendor_part\"]\n[strictness]\ngtin_check_digit = \"accept\"\n",
+        );
+        f.clear();
+        map_order(&p, &o, &mut f);
+        assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn units_map_by_code_with_a_default_and_strictness() {
+        let p = profile(
+            "[mapping]\nuom = { EA = \"Units\", CA = \"Case of 12\" }\n[mapping.defaults]\nuom = \"Units\"\n[strictness]\nuom_unmapped = \"reject\"\n",
+        );
+        let o = order(
+            vec![
+                line(&[(ItemIdQualifier::VendorPart, "A")], Some("CA"), Some("1")),
+                line(&[(ItemIdQualifier::VendorPart, "B")], None, Some("1")),
+                line(&[(ItemIdQualifier::VendorPart, "C")], Some("BX"), Some("1")),
+            ],
+            Some("1"),
+        );
+        let mut f = Vec::new();
+        let m = map_order(&p, &o, &mut f);
+        let units: Vec<Option<&str>> = m.lines.iter().map(|l| l.uom.as_deref()).collect();
+        assert_eq!(units, vec![Some("Case of 12"), Some("Units"), Some("BX")]);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(
+            (f[0].rule, f[0].verdict),
+            (Rule::UomUnmapped, Verdict::Reject)
+        );
+        assert!(f[0].text.contains("unit BX"), "{}", f[0]);
+    }
+
+    #[test]
+    fn ship_to_resolves_by_template_exception_or_default() {
+        let p = profile(
+            "[mapping.ship_to]\nref = \"ACME-{code}\"\ncodes = { \"0001\" = \"ACME-HQ\" }\n",
+        );
+        let l = || vec![line(&[(ItemIdQualifier::VendorPart, "A")], None, Some("1"))];
+        let mut f = Vec::new();
+        let m = map_order(&p, &order(l(), Some("0042")), &mut f);
+        assert_eq!(m.ship_to_ref.as_deref(), Some("ACME-0042"));
+        assert_eq!(m.ship_to_code.as_deref(), Some("0042"));
+        let m = map_order(&p, &order(l(), Some("0001")), &mut f);
+        assert_eq!(m.ship_to_ref.as_deref(), Some("ACME-HQ"));
+        assert!(f.is_empty(), "{f:?}");
+        // No code and no default: held.
+        let m = map_order(&p, &order(l(), None), &mut f);
+        assert_eq!(m.ship_to_ref, None);
+        assert_eq!(
+            (f[0].rule, f[0].verdict),
+            (Rule::ShipToUnresolved, Verdict::Reject)
+        );
+        let p = profile("[mapping.ship_to]\ndefault = \"ACME-DC\"\n");
+        f.clear();
+        let m = map_order(&p, &order(l(), None), &mut f);
+        assert_eq!(m.ship_to_ref.as_deref(), Some("ACME-DC"));
+        assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn price_policy_decides_whose_price_odoo_gets() {
+        let o = order(
+            vec![
+                line(&[(ItemIdQualifier::VendorPart, "A")], None, Some("12.50")),
+                line(&[(ItemIdQualifier::VendorPart, "B")], None, None),
+            ],
+            Some("1"),
+        );
+        let mut f = Vec::new();
+        let m = map_order(&profile(""), &o, &mut f);
+        assert_eq!(m.price_source, PriceSource::Partner);
+        assert_eq!(m.price_tolerance, Decimal::new(1, 2));
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(
+            (f[0].rule, f[0].verdict),
+            (Rule::PriceMissing, Verdict::Warn)
+        );
+        let r = odoo_records(&m, OdooVersion::V18);
+        let lines = &r["record"]["values"]["order_line"];
+        assert_eq!(lines[0][2]["price_unit"], 12.5);
+        assert_eq!(lines[0][2]["product_uom_qty"], 10.0);
+        assert!(lines[1][2].get("price_unit").is_none(), "{r}");
+
+        let p = profile("[mapping]\nprice = \"odoo\"\nprice_tolerance = \"0.05\"\n");
+        f.clear();
+        let m = map_order(&p, &o, &mut f);
+        assert_eq!(m.price_source, PriceSource::Odoo);
+        assert_eq!(m.price_tolerance, Decimal::new(5, 2));
+        assert!(
+            f.is_empty(),
+            "Odoo's price needs none from the partner: {f:?}"
+        );
+        let r = odoo_records(&m, OdooVersion::V18);
+        assert!(
+            r["record"]["values"]["order_line"][0][2]
+                .get("price_unit")
+                .is_none(),
+            "Odoo's pricelist sets the price: {r}"
+        );
+        // The partner's price is kept for the connector's comparison.
+        assert_eq!(m.lines[0].price, Some(Decimal::new(1250, 2)));
+    }
+
+    #[test]
+    fn odoo_records_name_fields_by_version() {
+        let p = profile(
+            "[mapping]\nconfirm = true\nuom = { EA = \"Units\" }\n[mapping.defaults]\nwarehouse = \"WH2\"\n",
+        );
+        let o = order(
+            vec![line(
+                &[(ItemIdQualifier::VendorPart, "A")],
+                Some("EA"),
+                Some("2"),
+            )],
+            Some("0042"),
+        );
+        let m = map_order(&p, &o, &mut Vec::new());
+        let r18 = odoo_records(&m, OdooVersion::V18);
+        let r19 = odoo_records(&m, OdooVersion::V19);
+        let l18 = &r18["record"]["values"]["order_line"][0][2];
+        let l19 = &r19["record"]["values"]["order_line"][0][2];
+        assert_eq!(l18["product_uom"]["ref"], "uom_Units");
+        assert_eq!(l19["product_uom_id"]["ref"], "uom_Units");
+        assert!(l19.get("product_uom").is_none());
+        assert_eq!(r18["record"]["external_id"], "wharf.wharf_acme_PO_1");
+        assert_eq!(r18["record"]["then"][0], "action_confirm");
+        assert_eq!(r18["record"]["values"]["client_order_ref"], "PO-1");
+        let lookups = r18["lookups"].as_array().unwrap();
+        let domain = |name: &str| {
+            lookups
+                .iter()
+                .find(|l| l["as"] == name)
+                .map(|l| l["domain"].clone())
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            domain("ship_to"),
+            serde_json::json!([["ref", "=", "0042"], ["type", "=", "delivery"]])
+        );
+        assert_eq!(
+            domain("product_1"),
+            serde_json::json!([["default_code", "=", "A"]])
+        );
+        assert_eq!(
+            domain("warehouse"),
+            serde_json::json!([["code", "=", "WH2"]])
+        );
     }
 }

@@ -64,6 +64,9 @@ pub enum SubmitError {
     UnknownPartner(String),
     #[error("{0}")]
     NotSendable(String),
+    /// The partner's profile lists its documents and this one is not among them.
+    #[error("{0}")]
+    NotAgreed(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -154,8 +157,15 @@ impl Pipeline {
         doc: crate::model::Document,
         key: &str,
     ) -> Result<Submitted, SubmitError> {
-        if self.partners.snapshot().get(partner).is_none() {
+        let Some(profile) = self.partners.snapshot().shared(partner) else {
             return Err(SubmitError::UnknownPartner(partner.to_owned()));
+        };
+        if let Some(theirs) = stages::outbound_doc_ref(&profile, &doc)
+            && let Err(why) = profile
+                .agreements
+                .covering(&theirs, crate::partners::Flow::Out)
+        {
+            return Err(SubmitError::NotAgreed(format!("partner {partner}: {why}")));
         }
         let doc = stages::OutboundDoc::Business(doc);
         let doc_type = doc.doc_type().map_err(SubmitError::NotSendable)?;

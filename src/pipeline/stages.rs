@@ -17,7 +17,9 @@ use crate::edi::x12::Severity;
 use crate::edi::x12::ack::{write_functional_ack, write_ta1};
 use crate::edi::x12::envelope::peek_isa;
 use crate::model::{Document, FunctionalAck, Ta1};
-use crate::partners::{DuplicatePolicy, FunctionalAckPolicy, OutboundChannel, Profile, Ta1Policy};
+use crate::partners::{
+    DuplicatePolicy, FunctionalAckPolicy, OutboundChannel, Profile, Ta1Policy, Verdict,
+};
 use crate::store::events::{self, NewEvent};
 use crate::store::jobs::{self, Job};
 use crate::store::messages::{self, Identification, Outbound, Payload};
@@ -220,6 +222,10 @@ async fn identify(p: &Pipeline, job: &Job) -> Result<(), StageError> {
             return quarantine(p, job, &reason).await;
         }
     };
+    let docs = crate::partners::agreements::inventory_x12(&raw);
+    if let Some(reason) = outside_agreement(partner, &docs) {
+        return quarantine(p, job, &reason).await;
+    }
     let me = &p.settings.identity;
     let receiver_ok = isa.receiver_qualifier == me.x12_qualifier && isa.receiver_id == me.x12_id;
 
@@ -520,6 +526,69 @@ pub(super) fn match_partner<'a>(
     }
 }
 
+/// What a business document becomes for this partner: the standard its profile speaks (X12
+/// first, then EDIFACT, then cXML, then UBL, as `encode` chooses) and that standard's name for
+/// it. `None` for what no standard here writes.
+pub(crate) fn outbound_doc_ref(
+    profile: &Profile,
+    doc: &Document,
+) -> Option<crate::partners::DocRef> {
+    use crate::partners::Standard;
+    let standard = if profile.x12.is_some() {
+        Standard::X12
+    } else if profile.edifact.is_some() {
+        Standard::Edifact
+    } else if profile.cxml.is_some() {
+        Standard::Cxml
+    } else if !profile.ubl_endpoints.is_empty() {
+        Standard::Ubl
+    } else {
+        return None;
+    };
+    let doc_type = match (standard, doc) {
+        (Standard::X12, Document::OrderAck(_)) => "855",
+        (Standard::X12, Document::ShipNotice(_)) => "856",
+        (Standard::X12, Document::Invoice(_)) => "810",
+        (Standard::Edifact, Document::OrderAck(_)) => "ORDRSP",
+        (Standard::Edifact, Document::ShipNotice(_)) => "DESADV",
+        (Standard::Cxml, Document::OrderAck(_)) => "ConfirmationRequest",
+        (Standard::Cxml, Document::ShipNotice(_)) => "ShipNoticeRequest",
+        (Standard::Ubl, Document::OrderAck(_)) => "OrderResponse",
+        (Standard::Ubl, Document::ShipNotice(_)) => "DespatchAdvice",
+        _ => return None,
+    };
+    Some(crate::partners::DocRef {
+        standard,
+        doc_type: doc_type.to_owned(),
+        version: None,
+    })
+}
+
+/// Why a partner's message is held when its documents fall outside the partner's agreements
+/// (standard, type, version, inbound), or `None` when every one is covered.
+pub(super) fn outside_agreement(
+    profile: &Profile,
+    docs: &[crate::partners::DocRef],
+) -> Option<String> {
+    let outside: Vec<String> = docs
+        .iter()
+        .filter_map(|d| {
+            profile
+                .agreements
+                .covering(d, crate::partners::Flow::In)
+                .err()
+        })
+        .collect();
+    (!outside.is_empty()).then(|| {
+        format!(
+            "partner {}: {}; add a [[documents]] entry to partners/{}.toml and replay",
+            profile.id,
+            outside.join("; "),
+            profile.id
+        )
+    })
+}
+
 /// Stores an outbound message's encoded bytes and ends the encode stage.
 pub(super) async fn finish_encoded(
     p: &Pipeline,
@@ -609,11 +678,12 @@ async fn map(p: &Pipeline, job: &Job) -> Result<(), StageError> {
         messages::payload(&p.store, job.message_id, Payload::Canonical).await?,
         "canonical documents",
     )?;
-    let mut warnings = Vec::new();
+    let mut warnings: Vec<String> = Vec::new();
+    let mut findings = Vec::new();
     let mapped: Vec<MappedOrder> = docs
         .iter()
         .filter_map(|d| match d {
-            Document::Order(o) => Some(mapping::map_order(profile, o, &mut warnings)),
+            Document::Order(o) => Some(mapping::map_order(profile, o, &mut findings)),
             // Suppliers' acknowledgements, ship notices and invoices reach the ERP with the
             // Odoo connector (receipts, vendor bills); they are translated and kept until then.
             Document::OrderAck(a) => {
@@ -635,6 +705,24 @@ async fn map(p: &Pipeline, job: &Job) -> Result<(), StageError> {
             Document::FunctionalAck(_) => None,
         })
         .collect();
+    // A breach the profile rejects holds the whole message: nothing half-posted. The
+    // operator fixes the profile (a cross-reference, a unit) or asks the partner, then
+    // replays; the interchange is not counted as a repeat of itself.
+    let rejected: Vec<String> = findings
+        .iter()
+        .filter(|f| f.verdict == Verdict::Reject)
+        .map(ToString::to_string)
+        .collect();
+    if !rejected.is_empty() {
+        let reason = format!(
+            "held by partner {}'s rules: {}; fix partners/{}.toml (or [strictness]) and replay",
+            profile.id,
+            rejected.join("; "),
+            profile.id
+        );
+        return quarantine(p, job, &reason).await;
+    }
+    warnings.extend(findings.iter().map(ToString::to_string));
     let json = serde_json::to_string(&mapped)
         .map_err(|e| StageError::Permanent(format!("mapped documents: {e}")))?;
 
@@ -899,7 +987,7 @@ async fn encode(p: &Pipeline, job: &Job) -> Result<(), StageError> {
         return super::edifact::encode(p, job, profile, &doc).await;
     }
     // cXML or UBL for partners that only speak XML.
-    if profile.x12.is_none() && (profile.cxml.is_some() || profile.ubl_endpoint.is_some()) {
+    if profile.x12.is_none() && (profile.cxml.is_some() || !profile.ubl_endpoints.is_empty()) {
         return super::xml::encode(p, job, profile, &doc).await;
     }
     let them = profile.x12.as_ref().ok_or_else(|| {

@@ -2,7 +2,7 @@
 
 use super::stages::{
     OutboundDoc, Outcome, Translated, advance, begin, event, finish_encoded, finish_translated,
-    finish_with, match_partner, quarantine, record_diagnostics,
+    finish_with, match_partner, outside_agreement, quarantine, record_diagnostics,
 };
 use super::{Pipeline, StageError};
 use crate::documents::xml as xmldoc;
@@ -50,6 +50,17 @@ pub(super) async fn identify(
              fix [cxml] shared_secret and replay if the partner's secret changed",
             t.kind, t.reference, partner.id
         );
+        return quarantine(p, job, &reason).await;
+    }
+    let doc = crate::partners::DocRef {
+        standard: match t.dialect {
+            xmldoc::Dialect::Cxml => crate::partners::Standard::Cxml,
+            xmldoc::Dialect::Ubl => crate::partners::Standard::Ubl,
+        },
+        doc_type: t.kind.clone(),
+        version: None,
+    };
+    if let Some(reason) = outside_agreement(partner, std::slice::from_ref(&doc)) {
         return quarantine(p, job, &reason).await;
     }
     let mut tx = begin(p, job).await?;

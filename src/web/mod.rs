@@ -32,6 +32,22 @@ pub enum ApiError {
     BadState(String),
     #[error("empty body: nothing to ingest")]
     Empty,
+    #[error(
+        "{size} bytes is more than partner `{partner}` may send at once ({limit}, [limits] max_file_bytes)"
+    )]
+    TooLarge {
+        partner: String,
+        size: usize,
+        limit: u64,
+    },
+    #[error(
+        "partner `{partner}` has sent {limit} messages this minute ([limits] per_minute); retry in {retry_secs} s"
+    )]
+    TooMany {
+        partner: String,
+        limit: u32,
+        retry_secs: u64,
+    },
     #[error("store unavailable: {0}")]
     Store(StoreError),
 }
@@ -51,6 +67,12 @@ impl IntoResponse for ApiError {
             ApiError::UnknownPartner(_) | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::BadState(_) | ApiError::Empty => StatusCode::BAD_REQUEST,
             ApiError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::TooMany { retry_secs, .. } => {
+                let body = axum::Json(json!({ "error": self.to_string() }));
+                let retry = [(axum::http::header::RETRY_AFTER, retry_secs.to_string())];
+                return (StatusCode::TOO_MANY_REQUESTS, retry, body).into_response();
+            }
         };
         (status, axum::Json(json!({ "error": self.to_string() }))).into_response()
     }
@@ -70,7 +92,38 @@ pub fn router(pipeline: Pipeline) -> Router {
             "/cxml",
             post(cxml).layer(DefaultBodyLimit::max(MAX_INGEST_BYTES)),
         )
+        .layer(axum::Extension(std::sync::Arc::new(RateWindows::default())))
         .with_state(pipeline)
+}
+
+/// Messages each partner sent in the current minute, for `[limits] per_minute`. A fixed
+/// one-minute window per partner: a dozen lines, where a rate-limiting crate would bring
+/// its own clock and key store for the same answer. Per instance: several instances on one
+/// database each allow the limit.
+#[derive(Default)]
+struct RateWindows(std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, u32)>>);
+
+impl RateWindows {
+    /// Counts one message, or says how many seconds remain of a full window.
+    fn admit(&self, partner: &str, per_minute: u32) -> Result<(), u64> {
+        let now = std::time::Instant::now();
+        let mut map = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let entry = map.entry(partner.to_owned()).or_insert((now, 0));
+        let elapsed = now.duration_since(entry.0);
+        if elapsed >= std::time::Duration::from_secs(60) {
+            *entry = (now, 0);
+        }
+        if entry.1 >= per_minute {
+            return Err(60u64
+                .saturating_sub(now.duration_since(entry.0).as_secs())
+                .max(1));
+        }
+        entry.1 += 1;
+        Ok(())
+    }
 }
 
 /// Serves until `shutdown` turns true.
@@ -167,17 +220,38 @@ async fn show_message(
 }
 
 /// The partner API's ingest: the body is the document; 202 means it is stored durably.
+/// A partner's `[limits]` are checked before anything is stored: the partner is told at once
+/// (413, or 429 with Retry-After) and keeps its file to send again.
 async fn ingest(
     State(p): State<Pipeline>,
+    axum::Extension(windows): axum::Extension<std::sync::Arc<RateWindows>>,
     Path(partner): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    if p.partners.snapshot().get(&partner).is_none() {
+    let Some(limits) = p.partners.snapshot().get(&partner).map(|pr| pr.limits) else {
         return Err(ApiError::UnknownPartner(partner));
-    }
+    };
     if body.is_empty() {
         return Err(ApiError::Empty);
+    }
+    if let Some(limit) = limits.max_file_bytes
+        && body.len() as u64 > limit
+    {
+        return Err(ApiError::TooLarge {
+            partner,
+            size: body.len(),
+            limit,
+        });
+    }
+    if let Some(limit) = limits.per_minute
+        && let Err(retry_secs) = windows.admit(&partner, limit)
+    {
+        return Err(ApiError::TooMany {
+            partner,
+            limit,
+            retry_secs,
+        });
     }
     let filename = headers
         .get("x-wharf-filename")
@@ -226,10 +300,23 @@ async fn cxml(State(p): State<Pipeline>, body: Bytes) -> Response {
                         Status::unauthorized("the SharedSecret does not match".into()),
                     )
                 }
-                Some(pr) => (
-                    Some(pr.id.as_str().to_owned()),
-                    Status::for_translation(Ok(tr)),
-                ),
+                Some(pr) => {
+                    let doc = crate::partners::DocRef {
+                        standard: crate::partners::Standard::Cxml,
+                        doc_type: tr.kind.clone(),
+                        version: None,
+                    };
+                    let status = match pr.agreements.covering(&doc, crate::partners::Flow::In) {
+                        // Stored all the same (and held in quarantine by the pipeline).
+                        Err(why) => Status {
+                            code: 406,
+                            text: "Not Acceptable",
+                            detail: why,
+                        },
+                        Ok(_) => Status::for_translation(Ok(tr)),
+                    };
+                    (Some(pr.id.as_str().to_owned()), status)
+                }
             }
         }
     };

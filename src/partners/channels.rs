@@ -1,0 +1,462 @@
+//! Channels in a partner profile: its AS2 station, its login on Wharf's SFTP server, the
+//! remote FTP/FTPS/SFTP folders Wharf collects from and delivers to, with schedules and
+//! file-name patterns. Validated here; the transports themselves live with their issues.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::Check;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAs2 {
+    /// AS2-From of the partner's messages (AS2-To of ours).
+    id: String,
+    /// Where Wharf posts the partner's documents.
+    url: Option<String>,
+    /// The partner's certificate (PEM), for its signatures and for encrypting to it.
+    certificate: Option<String>,
+    /// "sync" (default) or "async" receipts the partner asks of us.
+    mdn: Option<String>,
+    #[serde(default = "yes")]
+    sign: bool,
+    #[serde(default = "yes")]
+    encrypt: bool,
+    #[serde(default)]
+    compress: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSftp {
+    user: String,
+    /// OpenSSH public keys ("ssh-ed25519 AAAA… comment").
+    #[serde(default)]
+    keys: Vec<String>,
+    /// Which uploaded files are taken (glob on the file name); others are left alone.
+    pattern: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRemote {
+    /// ftp://, ftps:// (explicit TLS), or sftp:// host, port and folder.
+    url: String,
+    user: String,
+    /// Where the password comes from: "env:NAME" or "file:/path"; never the password.
+    secret: Option<String>,
+    /// Collect only: glob on file names (default "*").
+    pattern: Option<String>,
+    /// Collect only: how often, e.g. "5m", "30s", "1h" (default 5m).
+    every: Option<String>,
+    /// Collect only: "delete" (default) or "archive" (moved to archive/ beside the files),
+    /// done only after the bytes are stored.
+    after: Option<String>,
+    /// Deliver only: the remote file name, from {partner}, {type}, {control} and {ext}.
+    name: Option<String>,
+}
+
+/// The partner's AS2 station.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct As2 {
+    pub id: String,
+    pub url: Option<String>,
+    pub certificate: Option<String>,
+    pub async_mdn: bool,
+    pub sign: bool,
+    pub encrypt: bool,
+    pub compress: bool,
+}
+
+/// The partner's login on Wharf's own SFTP server.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SftpLogin {
+    pub user: String,
+    pub keys: Vec<String>,
+    pub pattern: FilePattern,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    Ftp,
+    /// FTP with explicit TLS (AUTH TLS).
+    Ftps,
+    Sftp,
+}
+
+/// Where a password comes from. The profile never holds the password itself.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub enum Secret {
+    Env(String),
+    File(String),
+}
+
+/// What happens to a collected file once its bytes are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AfterCollect {
+    Delete,
+    Archive,
+}
+
+/// A folder on the partner's server.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Remote {
+    pub protocol: Protocol,
+    pub host: String,
+    pub port: u16,
+    pub folder: String,
+    pub user: String,
+    pub secret: Option<Secret>,
+    pub pattern: FilePattern,
+    #[serde(with = "secs")]
+    pub every: Duration,
+    pub after: AfterCollect,
+    pub name: String,
+}
+
+mod secs {
+    pub fn serialize<S: serde::Serializer>(
+        d: &std::time::Duration,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(d.as_secs())
+    }
+}
+
+/// A file-name glob: `*` any run of characters, `?` one character, nothing else special.
+/// Hand-written (a dozen lines) rather than a glob crate: names are matched, never paths.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FilePattern(pub String);
+
+impl FilePattern {
+    pub fn matches(&self, name: &str) -> bool {
+        fn go(p: &[u8], n: &[u8]) -> bool {
+            match (p.split_first(), n.split_first()) {
+                (None, None) => true,
+                (Some((b'*', rest)), _) => go(rest, n) || (!n.is_empty() && go(p, &n[1..])),
+                (Some((b'?', rest)), Some((_, n_rest))) => go(rest, n_rest),
+                (Some((c, rest)), Some((d, n_rest))) => c == d && go(rest, n_rest),
+                _ => false,
+            }
+        }
+        go(self.0.as_bytes(), name.as_bytes())
+    }
+
+    fn parse(s: Option<&str>, key: &str, check: &mut Check) -> Self {
+        let s = s.unwrap_or("*");
+        if s.is_empty() || s.contains('/') || s.matches('*').count() > 4 {
+            check.push(
+                key,
+                format!("`{s}` is not a file-name pattern"),
+                Some("a name with * and ?, no folder: e.g. \"*.edi\""),
+            );
+        }
+        Self(s.to_owned())
+    }
+}
+
+/// All of a partner's channels.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Channels {
+    pub as2: Option<As2>,
+    pub sftp: Option<SftpLogin>,
+    pub collect: Vec<Remote>,
+    pub deliver: Vec<Remote>,
+}
+
+pub(super) fn validate(
+    as2: Option<&RawAs2>,
+    sftp: Option<&RawSftp>,
+    collect: &[RawRemote],
+    deliver: &[RawRemote],
+    check: &mut Check,
+) -> Channels {
+    let as2 = as2.map(|a| {
+        if a.id.is_empty() || a.id.len() > 128 || !a.id.bytes().all(|b| (0x21..0x7f).contains(&b)) {
+            check.push(
+                "as2.id",
+                format!("`{}` is not an AS2 name", a.id),
+                Some("1 to 128 printable ASCII characters, no spaces (RFC 4130)"),
+            );
+        }
+        if let Some(u) = &a.url
+            && !(u.starts_with("https://") || u.starts_with("http://"))
+        {
+            check.push("as2.url", format!("`{u}` is not an http(s) URL"), None);
+        }
+        let async_mdn = match a.mdn.as_deref() {
+            None | Some("sync") => false,
+            Some("async") => true,
+            Some(other) => {
+                check.push("as2.mdn", format!("`{other}` is not sync or async"), None);
+                false
+            }
+        };
+        As2 {
+            id: a.id.clone(),
+            url: a.url.clone(),
+            certificate: a.certificate.clone(),
+            async_mdn,
+            sign: a.sign,
+            encrypt: a.encrypt,
+            compress: a.compress,
+        }
+    });
+    let sftp = sftp.map(|s| {
+        if s.user.is_empty()
+            || s.user.len() > 32
+            || !s
+                .user
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+        {
+            check.push(
+                "sftp.user",
+                format!("`{}` is not a user name", s.user),
+                Some("1 to 32 letters, digits, '-', '_' or '.'"),
+            );
+        }
+        for (n, k) in s.keys.iter().enumerate() {
+            if let Err(why) = check_public_key(k) {
+                check.push(
+                    &format!("sftp.keys[{n}]"),
+                    why,
+                    Some("paste one line of the partner's id_*.pub"),
+                );
+            }
+        }
+        SftpLogin {
+            user: s.user.clone(),
+            keys: s.keys.clone(),
+            pattern: FilePattern::parse(s.pattern.as_deref(), "sftp.pattern", check),
+        }
+    });
+    let remote = |r: &RawRemote, key: &str, collecting: bool, check: &mut Check| {
+        let k = |leaf: &str| format!("{key}.{leaf}");
+        let (protocol, rest) = match r.url.split_once("://") {
+            Some(("ftp", rest)) => (Protocol::Ftp, rest),
+            Some(("ftps", rest)) => (Protocol::Ftps, rest),
+            Some(("sftp", rest)) => (Protocol::Sftp, rest),
+            _ => {
+                check.push(
+                    &k("url"),
+                    format!("`{}` is not an ftp://, ftps:// or sftp:// URL", r.url),
+                    Some("e.g. sftp://edi.partner.example:22/outbound"),
+                );
+                (Protocol::Sftp, "")
+            }
+        };
+        let (authority, folder) = rest.split_once('/').unwrap_or((rest, ""));
+        let authority = match authority.rsplit_once('@') {
+            Some((_, host)) => {
+                check.push(
+                    &k("url"),
+                    format!("`{}` holds a user or password", r.url),
+                    Some("the user goes in `user`, the password behind `secret`"),
+                );
+                host
+            }
+            None => authority,
+        };
+        let default_port = if protocol == Protocol::Sftp { 22 } else { 21 };
+        let (host, port) = match authority.rsplit_once(':') {
+            Some((h, p)) => match p.parse::<u16>() {
+                Ok(p) if p > 0 => (h, p),
+                _ => {
+                    check.push(&k("url"), format!("port `{p}` is not a port"), None);
+                    (h, default_port)
+                }
+            },
+            None => (authority, default_port),
+        };
+        if !rest.is_empty() && host.is_empty() {
+            check.push(&k("url"), format!("`{}` names no host", r.url), None);
+        }
+        let secret = r.secret.as_deref().map(|s| match s.split_once(':') {
+            Some(("env", name)) if !name.is_empty() => Secret::Env(name.to_owned()),
+            Some(("file", path)) if !path.is_empty() => Secret::File(path.to_owned()),
+            _ => {
+                check.push(
+                    &k("secret"),
+                    "is not env:NAME or file:/path".into(),
+                    Some("the password itself never goes in a profile"),
+                );
+                Secret::Env(String::new())
+            }
+        });
+        if secret.is_none() && protocol != Protocol::Sftp {
+            check.push(
+                &k("secret"),
+                "FTP needs a password".into(),
+                Some("secret = \"env:NAME\""),
+            );
+        }
+        let only = |leaf: &str, present: bool, check: &mut Check| {
+            if present {
+                let (is, other) = if collecting {
+                    ("collect", "deliver")
+                } else {
+                    ("deliver", "collect")
+                };
+                check.push(
+                    &k(leaf),
+                    format!("belongs to [[{other}]], not [[{is}]]"),
+                    None,
+                );
+            }
+        };
+        only("name", collecting && r.name.is_some(), check);
+        only("pattern", !collecting && r.pattern.is_some(), check);
+        only("every", !collecting && r.every.is_some(), check);
+        only("after", !collecting && r.after.is_some(), check);
+        let every = match r.every.as_deref() {
+            None => Duration::from_secs(300),
+            Some(text) => match parse_interval(text) {
+                Some(d) if d >= Duration::from_secs(10) => d,
+                _ => {
+                    check.push(
+                        &k("every"),
+                        format!("`{text}` is not an interval of at least 10s"),
+                        Some("a number and s, m or h: \"30s\", \"5m\", \"1h\""),
+                    );
+                    Duration::from_secs(300)
+                }
+            },
+        };
+        let after = match r.after.as_deref() {
+            None | Some("delete") => AfterCollect::Delete,
+            Some("archive") => AfterCollect::Archive,
+            Some(other) => {
+                check.push(
+                    &k("after"),
+                    format!("`{other}` is not delete or archive"),
+                    None,
+                );
+                AfterCollect::Delete
+            }
+        };
+        let name = r
+            .name
+            .clone()
+            .unwrap_or_else(|| "{partner}_{type}_{control}.{ext}".into());
+        if !collecting {
+            let mut rest = name.as_str();
+            while let Some(open) = rest.find('{') {
+                let Some(close) = rest[open..].find('}') else {
+                    break;
+                };
+                let field = &rest[open + 1..open + close];
+                if !matches!(field, "partner" | "type" | "control" | "ext") {
+                    check.push(
+                        &k("name"),
+                        format!("`{{{field}}}` is not a name field"),
+                        Some("{partner}, {type}, {control}, {ext}"),
+                    );
+                }
+                rest = &rest[open + close..];
+            }
+            if name.contains('/') {
+                check.push(&k("name"), "a file name holds no folder".into(), None);
+            }
+        }
+        Remote {
+            protocol,
+            host: host.to_owned(),
+            port,
+            folder: format!("/{folder}"),
+            user: r.user.clone(),
+            secret,
+            pattern: FilePattern::parse(r.pattern.as_deref(), &k("pattern"), check),
+            every,
+            after,
+            name,
+        }
+    };
+    let collect = collect
+        .iter()
+        .enumerate()
+        .map(|(n, r)| remote(r, &format!("collect[{n}]"), true, check))
+        .collect();
+    let deliver = deliver
+        .iter()
+        .enumerate()
+        .map(|(n, r)| remote(r, &format!("deliver[{n}]"), false, check))
+        .collect();
+    Channels {
+        as2,
+        sftp,
+        collect,
+        deliver,
+    }
+}
+
+/// "30s", "5m", "1h", "90" (seconds).
+fn parse_interval(text: &str) -> Option<Duration> {
+    let t = text.trim();
+    let (num, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
+    let n: u64 = num.parse().ok()?;
+    let secs = match unit.trim() {
+        "" | "s" => n,
+        "m" => n.checked_mul(60)?,
+        "h" => n.checked_mul(3600)?,
+        _ => return None,
+    };
+    Some(Duration::from_secs(secs))
+}
+
+/// One OpenSSH public key line: a known type and base64 data.
+fn check_public_key(line: &str) -> Result<(), String> {
+    let mut parts = line.split_whitespace();
+    let kind = parts.next().unwrap_or_default();
+    let data = parts.next().unwrap_or_default();
+    if !matches!(
+        kind,
+        "ssh-ed25519"
+            | "ssh-rsa"
+            | "ecdsa-sha2-nistp256"
+            | "ecdsa-sha2-nistp384"
+            | "ecdsa-sha2-nistp521"
+    ) {
+        return Err(format!("`{kind}` is not an SSH public key type"));
+    }
+    let b64 = data.len() >= 16
+        && data.len() % 4 == 0
+        && data
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=');
+    if !b64 {
+        return Err("the key data is not base64".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_match_file_names() {
+        let p = FilePattern("*.edi".into());
+        assert!(p.matches("po_1.edi"));
+        assert!(!p.matches("po_1.edi.tmp"));
+        let p = FilePattern("PO_??.*".into());
+        assert!(p.matches("PO_12.x12"));
+        assert!(!p.matches("PO_1.x12"));
+        assert!(FilePattern("*".into()).matches(""));
+    }
+
+    #[test]
+    fn intervals() {
+        assert_eq!(parse_interval("5m"), Some(Duration::from_secs(300)));
+        assert_eq!(parse_interval("90"), Some(Duration::from_secs(90)));
+        assert_eq!(parse_interval("1h"), Some(Duration::from_secs(3600)));
+        assert_eq!(parse_interval("soon"), None);
+    }
+}

@@ -1,0 +1,410 @@
+//! Mapping rules (customer, items with a cross-reference table, units, ship-to, price
+//! policy, defaults), validation strictness per rule, and limits, as a profile states them.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use super::Check;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawMapping {
+    customer_ref: Option<String>,
+    item_id_order: Option<Vec<String>>,
+    #[serde(default)]
+    uom: BTreeMap<String, String>,
+    /// Buyer part number → Odoo internal reference (`default_code`).
+    #[serde(default)]
+    items: BTreeMap<String, String>,
+    ship_to: Option<RawShipTo>,
+    price: Option<String>,
+    price_tolerance: Option<String>,
+    confirm: Option<bool>,
+    #[serde(default)]
+    defaults: RawDefaults,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawShipTo {
+    /// The delivery address's `ref` in Odoo, from the partner's location code: "{code}".
+    #[serde(rename = "ref")]
+    template: Option<String>,
+    /// Codes that do not follow the template.
+    #[serde(default)]
+    codes: BTreeMap<String, String>,
+    /// The `ref` used when an order names no location code.
+    default: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDefaults {
+    /// Odoo unit for lines that carry no unit code.
+    uom: Option<String>,
+    /// Odoo warehouse code (`stock.warehouse` `code`) orders ship from.
+    warehouse: Option<String>,
+}
+
+/// Which of an order line's identifiers to try first when finding the ERP product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemKey {
+    /// The buyer's own part number, through the profile's `[mapping.items]` table.
+    BuyerPart,
+    /// The vendor's part number: Odoo's `default_code`.
+    VendorPart,
+    /// UPC or GTIN: Odoo's `barcode`.
+    Gtin,
+}
+
+impl ItemKey {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::BuyerPart => "buyer_part",
+            Self::VendorPart => "vendor_part",
+            Self::Gtin => "gtin",
+        }
+    }
+}
+
+/// Whose price an order line carries into Odoo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PriceSource {
+    /// The price on the partner's order; Odoo's is compared and a difference flagged.
+    Partner,
+    /// Odoo's pricelist price; the partner's is compared and a difference flagged.
+    Odoo,
+}
+
+/// How a ship-to location code becomes an Odoo delivery address `ref`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ShipToRule {
+    pub template: String,
+    pub codes: BTreeMap<String, String>,
+    pub default: Option<String>,
+}
+
+impl ShipToRule {
+    /// The `ref` for a location code (or for none).
+    pub fn resolve(&self, code: Option<&str>) -> Option<String> {
+        match code.map(str::trim).filter(|c| !c.is_empty()) {
+            Some(c) => Some(
+                self.codes
+                    .get(c)
+                    .cloned()
+                    .unwrap_or_else(|| self.template.replace("{code}", c)),
+            ),
+            None => self.default.clone(),
+        }
+    }
+}
+
+/// The profile's mapping rules.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct MappingRules {
+    /// The customer's `ref` in Odoo.
+    pub customer_ref: String,
+    pub item_id_order: Vec<ItemKey>,
+    /// Buyer part number → Odoo `default_code`.
+    pub items: BTreeMap<String, String>,
+    /// Partner unit code → Odoo unit name.
+    pub uom: BTreeMap<String, String>,
+    pub default_uom: Option<String>,
+    pub ship_to: ShipToRule,
+    pub price: PriceSource,
+    /// A difference between the two prices above this (per unit) is flagged.
+    pub price_tolerance: Decimal,
+    /// Confirm the sale order in Odoo as soon as it is created.
+    pub confirm: bool,
+    pub warehouse: Option<String>,
+}
+
+pub(super) fn mapping(raw: RawMapping, id: &str, check: &mut Check) -> MappingRules {
+    let mut item_id_order = Vec::new();
+    for key in raw
+        .item_id_order
+        .unwrap_or_else(|| vec!["buyer_part".into(), "vendor_part".into(), "gtin".into()])
+    {
+        match key.as_str() {
+            "buyer_part" => item_id_order.push(ItemKey::BuyerPart),
+            "vendor_part" => item_id_order.push(ItemKey::VendorPart),
+            "gtin" => item_id_order.push(ItemKey::Gtin),
+            other => check.push(
+                "mapping.item_id_order",
+                format!("`{other}` is not an item key"),
+                Some("use buyer_part, vendor_part or gtin"),
+            ),
+        }
+    }
+    if item_id_order.is_empty() {
+        check.push(
+            "mapping.item_id_order",
+            "names no identifier, so no line could find its product".into(),
+            None,
+        );
+    }
+    for (field, map) in [("items", &raw.items), ("uom", &raw.uom)] {
+        for (from, to) in map {
+            if from.trim().is_empty() || to.trim().is_empty() {
+                check.push(
+                    &format!("mapping.{field}"),
+                    format!("`{from}` = `{to}`: neither side may be empty"),
+                    None,
+                );
+            }
+        }
+    }
+    if !raw.items.is_empty() && !item_id_order.contains(&ItemKey::BuyerPart) {
+        check.push(
+            "mapping.items",
+            "a buyer part table is given but item_id_order never uses buyer_part".into(),
+            Some("add \"buyer_part\" to item_id_order"),
+        );
+    }
+    let price = match raw.price.as_deref() {
+        None | Some("partner") => PriceSource::Partner,
+        Some("odoo") => PriceSource::Odoo,
+        Some(other) => {
+            check.push(
+                "mapping.price",
+                format!("`{other}` is not partner or odoo"),
+                Some("partner: take the PO price; odoo: take Odoo's; the other is compared"),
+            );
+            PriceSource::Partner
+        }
+    };
+    let price_tolerance = match raw.price_tolerance.as_deref() {
+        None => Decimal::new(1, 2),
+        Some(t) => match t.trim().parse::<Decimal>() {
+            Ok(d) if d >= Decimal::ZERO => d,
+            _ => {
+                check.push(
+                    "mapping.price_tolerance",
+                    format!("`{t}` is not a non-negative amount"),
+                    Some("a decimal in the order's currency per unit, as a string: \"0.01\""),
+                );
+                Decimal::ZERO
+            }
+        },
+    };
+    let ship = raw.ship_to.unwrap_or_default();
+    let template = ship.template.unwrap_or_else(|| "{code}".into());
+    if !template.contains("{code}") {
+        check.push(
+            "mapping.ship_to.ref",
+            format!("`{template}` does not contain {{code}}"),
+            Some("e.g. \"ACME-{code}\"; fixed addresses go in codes or default"),
+        );
+    }
+    let text = |v: Option<String>, key: &str, check: &mut Check| {
+        v.map(|s| s.trim().to_owned()).filter(|s| {
+            if s.is_empty() {
+                check.push(key, "is empty".into(), None);
+            }
+            !s.is_empty()
+        })
+    };
+    MappingRules {
+        customer_ref: text(raw.customer_ref, "mapping.customer_ref", check)
+            .unwrap_or_else(|| id.to_uppercase()),
+        item_id_order,
+        items: raw.items,
+        uom: raw.uom,
+        default_uom: text(raw.defaults.uom, "mapping.defaults.uom", check),
+        ship_to: ShipToRule {
+            template,
+            codes: ship.codes,
+            default: text(ship.default, "mapping.ship_to.default", check),
+        },
+        price,
+        price_tolerance,
+        confirm: raw.confirm.unwrap_or(false),
+        warehouse: text(raw.defaults.warehouse, "mapping.defaults.warehouse", check),
+    }
+}
+
+/// A rule whose breach the partner's profile may reject, warn about or accept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    /// No identifier of a line finds a product under the profile's rules.
+    ItemUnresolved,
+    /// A unit code the profile's `uom` table does not map (and no default applies).
+    UomUnmapped,
+    /// The order's ship-to names no code and the profile has no default.
+    ShipToUnresolved,
+    /// A GTIN/UPC whose check digit is wrong.
+    GtinCheckDigit,
+    /// A line without a price while the profile takes the partner's price.
+    PriceMissing,
+    /// The partner's and Odoo's prices differ by more than the tolerance (the Odoo
+    /// connector compares, as only it knows Odoo's price).
+    PriceMismatch,
+}
+
+impl Rule {
+    pub const ALL: [Rule; 6] = [
+        Rule::ItemUnresolved,
+        Rule::UomUnmapped,
+        Rule::ShipToUnresolved,
+        Rule::GtinCheckDigit,
+        Rule::PriceMissing,
+        Rule::PriceMismatch,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rule::ItemUnresolved => "item_unresolved",
+            Rule::UomUnmapped => "uom_unmapped",
+            Rule::ShipToUnresolved => "ship_to_unresolved",
+            Rule::GtinCheckDigit => "gtin_check_digit",
+            Rule::PriceMissing => "price_missing",
+            Rule::PriceMismatch => "price_mismatch",
+        }
+    }
+
+    /// What happens when the profile does not say: an order Odoo cannot take is held, a
+    /// doubtful one goes through with a warning.
+    fn default_verdict(self) -> Verdict {
+        match self {
+            Rule::ItemUnresolved | Rule::ShipToUnresolved => Verdict::Reject,
+            _ => Verdict::Warn,
+        }
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a breach of a rule does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// The document is held in quarantine with the reason; replay once the profile (or the
+    /// partner) is fixed.
+    Reject,
+    /// It goes on; the breach is a warning in the message's history.
+    Warn,
+    /// It goes on silently.
+    Accept,
+}
+
+/// The verdict for each rule.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Strictness(BTreeMap<Rule, Verdict>);
+
+impl Strictness {
+    pub fn verdict(&self, rule: Rule) -> Verdict {
+        self.0
+            .get(&rule)
+            .copied()
+            .unwrap_or_else(|| rule.default_verdict())
+    }
+}
+
+impl Default for Strictness {
+    fn default() -> Self {
+        Self(BTreeMap::new())
+    }
+}
+
+pub(super) fn strictness(raw: &BTreeMap<String, String>, check: &mut Check) -> Strictness {
+    let mut out = BTreeMap::new();
+    for (name, verdict) in raw {
+        let key = format!("strictness.{name}");
+        let Some(rule) = Rule::ALL.iter().find(|r| r.as_str() == name) else {
+            let all: Vec<&str> = Rule::ALL.iter().map(|r| r.as_str()).collect();
+            check.push(
+                &key,
+                format!("`{name}` is not a rule"),
+                Some(&all.join(", ")),
+            );
+            continue;
+        };
+        let v = match verdict.as_str() {
+            "reject" => Verdict::Reject,
+            "warn" => Verdict::Warn,
+            "accept" => Verdict::Accept,
+            other => {
+                check.push(
+                    &key,
+                    format!("`{other}` is not reject, warn or accept"),
+                    None,
+                );
+                continue;
+            }
+        };
+        out.insert(*rule, v);
+    }
+    Strictness(out)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawLimits {
+    max_file_bytes: Option<u64>,
+    per_minute: Option<u32>,
+}
+
+/// What one partner may send.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Limits {
+    /// Larger messages are refused before they are stored (HTTP 413 on the partner API).
+    pub max_file_bytes: Option<u64>,
+    /// Messages a minute on the partner API beyond which it answers 429.
+    pub per_minute: Option<u32>,
+}
+
+pub(super) fn limits(raw: &RawLimits, check: &mut Check) -> Limits {
+    if raw.max_file_bytes == Some(0) {
+        check.push(
+            "limits.max_file_bytes",
+            "0 would refuse everything".into(),
+            None,
+        );
+    }
+    if raw.per_minute == Some(0) {
+        check.push(
+            "limits.per_minute",
+            "0 would refuse everything".into(),
+            None,
+        );
+    }
+    Limits {
+        max_file_bytes: raw.max_file_bytes,
+        per_minute: raw.per_minute,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ship_to_codes_take_exceptions_then_the_template_then_the_default() {
+        let rule = ShipToRule {
+            template: "ACME-{code}".into(),
+            codes: BTreeMap::from([("0001".into(), "ACME-HQ".into())]),
+            default: Some("ACME-DC".into()),
+        };
+        assert_eq!(rule.resolve(Some("0042")).as_deref(), Some("ACME-0042"));
+        assert_eq!(rule.resolve(Some("0001")).as_deref(), Some("ACME-HQ"));
+        assert_eq!(rule.resolve(Some("  ")).as_deref(), Some("ACME-DC"));
+        assert_eq!(rule.resolve(None).as_deref(), Some("ACME-DC"));
+    }
+
+    #[test]
+    fn strictness_defaults_hold_what_odoo_cannot_take() {
+        let s = Strictness::default();
+        assert_eq!(s.verdict(Rule::ItemUnresolved), Verdict::Reject);
+        assert_eq!(s.verdict(Rule::UomUnmapped), Verdict::Warn);
+    }
+}
