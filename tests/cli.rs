@@ -320,6 +320,70 @@ async fn translate_plan_shows_what_the_partners_rules_make_of_each_document() {
     assert_eq!(plan["lines"][0]["uom"], "Units");
     assert_eq!(plan["lines"][1]["product"]["kind"], "vendor_part");
     assert_eq!(plan["lines"][1]["uom"], "Case");
+    // The Odoo records: the buyer part went through procurenet's cross-reference table.
+    let odoo = &line["odoo"];
+    assert_eq!(odoo["record"]["model"], "sale.order");
+    assert_eq!(
+        odoo["record"]["external_id"],
+        "wharf.wharf_procurenet_PO_CX_77"
+    );
+    assert_eq!(odoo["record"]["values"]["client_order_ref"], "PO-CX-77");
+    let lookup = |name: &str| {
+        odoo["lookups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["as"] == name)
+            .map(|l| l["domain"].clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        lookup("product_1"),
+        serde_json::json!([["default_code", "=", "WID-1"]])
+    );
+    assert_eq!(
+        odoo["record"]["values"]["order_line"][0][2]["product_uom"]["ref"],
+        "uom_Units"
+    );
+    // Odoo 19 names the line's unit product_uom_id.
+    let (code, out, err) = env.run(&[
+        "translate",
+        CXML,
+        "--partner",
+        "procurenet",
+        "--plan",
+        "--odoo",
+        "19",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let line: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    let vals = &line["odoo"]["record"]["values"]["order_line"][0][2];
+    assert_eq!(vals["product_uom_id"]["ref"], "uom_Units", "{vals}");
+    // A rule the profile rejects: listed under errors, exit status 1.
+    let unknown = env.file(
+        "unknown-part.xml",
+        std::fs::read_to_string(CXML)
+            .unwrap()
+            .replace(
+                "<BuyerPartID>ACME-001</BuyerPartID>",
+                "<BuyerPartID>ACME-404</BuyerPartID>",
+            )
+            .replace("<SupplierPartID>WID-1</SupplierPartID>", "")
+            .as_bytes(),
+    );
+    let (code, out, _) = env.run(&[
+        "translate",
+        unknown.to_str().unwrap(),
+        "--partner",
+        "procurenet",
+        "--plan",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    let line: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        line["errors"][0],
+        "PO PO-CX-77 line 1: no product: buyer part ACME-404 is not in [mapping.items] [item_unresolved]"
+    );
     // Nothing was stored.
     assert!(!env.path().join("data").exists());
     // A plan needs a partner.

@@ -236,7 +236,75 @@ async fn partner_api_enforces_the_profiles_limits(db: Db) {
     );
 }
 
+/// A supplier's 856 (Pinnacle, collected or dropped) becomes a receipt for the ERP: the
+/// shipped quantities by product and package, with the tracking number; once per shipment,
+/// however often it is resent. Its 997 goes back.
+async fn suppliers_ship_notice_becomes_one_receipt(db: Db) {
+    let env = TestEnv::new(db).await;
+    let fixture = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/x12/856_sopi.edi"
+    ))
+    .unwrap();
+    let from_pinnacle = |isa13: &str| {
+        String::from_utf8(fixture.clone())
+            .unwrap()
+            .replace("*ZZ*SUPPLIER       *", "*ZZ*PINNACLESUP    *")
+            .replace("GS*SH*SUPPLIER*", "GS*SH*PINNACLESUP*")
+            .replace("000000201", isa13)
+            .into_bytes()
+    };
+    let ingest_as = |name: &str, bytes: &[u8]| {
+        let file = env.file(name, bytes);
+        let (code, out, err) =
+            env.run(&["ingest", file.to_str().unwrap(), "--partner", "pinnacle"]);
+        assert_eq!(code, 0, "{err}");
+        out.split('\t').next().unwrap().parse::<i64>().unwrap()
+    };
+    let first = ingest_as("asn1.edi", &from_pinnacle("000000201"));
+    let again = ingest_as("asn2.edi", &from_pinnacle("000000202"));
+    let _server = env.serve();
+    let store = env.store().await;
+    let m = final_state(&store, first).await;
+    assert_eq!(m.state, MessageState::Delivered, "{m:?}");
+    assert_eq!(m.partner.as_deref(), Some("pinnacle"));
+    let receipt: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(
+            env.path()
+                .join("data/delivered/pinnacle/receipt-SHIP-9.json"),
+        )
+        .expect("receipt delivered"),
+    )
+    .unwrap();
+    assert_eq!(receipt["vendor_ref"], "PINNACLE");
+    assert_eq!(receipt["tracking_ref"], "BOL-9");
+    let line = &receipt["orders"][0]["lines"][0];
+    assert_eq!(receipt["orders"][0]["po_number"], "PO-1001");
+    assert_eq!(line["product"]["field"], "supplier_code");
+    assert_eq!(line["product"]["lookup"], "WID-1");
+    assert_eq!(line["quantity"], "10");
+    assert_eq!(line["package"], "106141412345678908");
+    let acks = messages::related(&store, first).await.unwrap();
+    assert_eq!(acks.len(), 1, "{acks:?}");
+    assert_eq!(acks[0].doc_type.as_deref(), Some("997"));
+
+    // The same shipment in a new interchange: acknowledged, not received twice.
+    final_state(&store, again).await;
+    let kinds: Vec<EventKind> = events::for_message(&store, again)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.kind)
+        .collect();
+    assert!(kinds.contains(&EventKind::AlreadyDelivered), "{kinds:?}");
+    let files = std::fs::read_dir(env.path().join("data/delivered/pinnacle"))
+        .unwrap()
+        .count();
+    assert_eq!(files, 1);
+}
+
 on_both_backends!(
+    suppliers_ship_notice_becomes_one_receipt,
     document_outside_the_agreement_is_quarantined_then_released,
     order_breaking_a_rejecting_rule_is_held_until_the_profile_is_fixed,
     a_warning_rule_lets_the_order_through_with_the_breach_recorded,

@@ -636,7 +636,9 @@ fn translate_plan(
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut held = 0usize;
     for d in &docs {
-        use crate::pipeline::mapping::{OdooVersion, map_order, odoo_records};
+        use crate::pipeline::mapping::{
+            OdooVersion, map_order, map_ship_notice, odoo_records, receipt_records,
+        };
         let mut findings = Vec::new();
         let (plan, records) = match d {
             Document::Order(o) => {
@@ -647,6 +649,11 @@ fn translate_plan(
                     OdooVersion::V18
                 };
                 let records = odoo_records(&mapped, version);
+                (serde_json::to_value(mapped)?, records)
+            }
+            Document::ShipNotice(n) => {
+                let mapped = map_ship_notice(profile, n, &mut findings);
+                let records = receipt_records(&mapped);
                 (serde_json::to_value(mapped)?, records)
             }
             _ => (serde_json::Value::Null, serde_json::Value::Null),

@@ -18,7 +18,9 @@ use serde::Deserialize;
 
 pub use agreements::{Agreement, Agreements, DocRef, Flow, Standard};
 pub use channels::Channels;
-pub use rules::{ItemKey, Limits, MappingRules, PriceSource, Rule, Strictness, Verdict};
+pub use rules::{
+    ItemKey, Limits, MappingRules, PriceSource, ReceiptRules, Rule, Strictness, Verdict,
+};
 
 /// A partner's identifier: the profile file's stem, lowercase letters, digits, `-` and `_`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -76,6 +78,8 @@ struct RawProfile {
     strictness: BTreeMap<String, String>,
     #[serde(default)]
     limits: rules::RawLimits,
+    #[serde(default)]
+    receipts: rules::RawReceipts,
 }
 
 #[derive(Debug, Deserialize)]
@@ -300,6 +304,7 @@ pub struct Profile {
     pub mapping: MappingRules,
     pub strictness: Strictness,
     pub limits: Limits,
+    pub receipts: ReceiptRules,
     pub source: PathBuf,
 }
 
@@ -760,6 +765,7 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<Profile, Vec<ProfileErro
     let mapping = rules::mapping(raw.mapping, &raw.id, &mut check);
     let strictness = rules::strictness(&raw.strictness, &mut check);
     let limits = rules::limits(&raw.limits, &mut check);
+    let receipts = rules::receipts(&raw.receipts);
     problems.append(&mut check.problems);
     problems.sort_by_key(|p| p.line);
     match (id, problems.is_empty()) {
@@ -787,6 +793,7 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<Profile, Vec<ProfileErro
             mapping,
             strictness,
             limits,
+            receipts,
             source: path.to_owned(),
         }),
         _ => Err(problems),
@@ -1115,17 +1122,35 @@ mod tests {
         let (partners, problems) = Partners::load(dir.path());
         assert!(problems.is_empty(), "{problems:?}");
         let found = |p: Option<&Profile>| p.map(|p| p.id.as_str().to_owned());
-        assert_eq!(found(partners.by_x12_sender("01", "048123456")).as_deref(), Some("a"));
-        assert_eq!(found(partners.by_x12_sender("ZZ", "A-DC")).as_deref(), Some("a"));
-        assert_eq!(found(partners.by_x12_sender("ZZ", "A-MAIN2")).as_deref(), Some("b"));
+        assert_eq!(
+            found(partners.by_x12_sender("01", "048123456")).as_deref(),
+            Some("a")
+        );
+        assert_eq!(
+            found(partners.by_x12_sender("ZZ", "A-DC")).as_deref(),
+            Some("a")
+        );
+        assert_eq!(
+            found(partners.by_x12_sender("ZZ", "A-MAIN2")).as_deref(),
+            Some("b")
+        );
         assert_eq!(found(partners.by_x12_sender("01", "A-DC")), None);
         assert_eq!(
             found(partners.by_edifact_sender("4000000000002", Some("14"))).as_deref(),
             Some("a")
         );
-        assert_eq!(found(partners.by_edifact_sender("4000000000002", Some("ZZZ"))), None);
-        assert_eq!(found(partners.by_xml_sender("networkid:AN1")).as_deref(), Some("a"));
-        assert_eq!(found(partners.by_xml_sender("5400000000002")).as_deref(), Some("a"));
+        assert_eq!(
+            found(partners.by_edifact_sender("4000000000002", Some("ZZZ"))),
+            None
+        );
+        assert_eq!(
+            found(partners.by_xml_sender("networkid:AN1")).as_deref(),
+            Some("a")
+        );
+        assert_eq!(
+            found(partners.by_xml_sender("5400000000002")).as_deref(),
+            Some("a")
+        );
         // The primary identity is still the one Wharf addresses.
         let a = partners.get("a").unwrap();
         assert_eq!(a.x12.as_ref().map(|x| x.id.as_str()), Some("A-MAIN"));

@@ -349,6 +349,31 @@ pub(super) fn strictness(raw: &BTreeMap<String, String>, check: &mut Check) -> S
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub(super) struct RawReceipts {
+    validate: Option<bool>,
+    backorder: Option<bool>,
+}
+
+/// What a supplier's ship notice does to the Odoo receipt of its purchase order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct ReceiptRules {
+    /// Validate the receipt once the shipped quantities are written (default: leave it
+    /// ready for the warehouse to check on arrival).
+    pub validate: bool,
+    /// When validating a short shipment: keep the rest open as a backorder (default) or
+    /// close it.
+    pub backorder: bool,
+}
+
+pub(super) fn receipts(raw: &RawReceipts) -> ReceiptRules {
+    ReceiptRules {
+        validate: raw.validate.unwrap_or(false),
+        backorder: raw.backorder.unwrap_or(true),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct RawLimits {
     max_file_bytes: Option<u64>,
     per_minute: Option<u32>,

@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use super::envelope::{ack_envelope, envelope};
-use super::mapping::{self, MappedOrder};
+use super::mapping::{self, Mapped};
 use super::{Pipeline, StageError};
 use crate::config::ErpTarget;
 use crate::documents::x12 as x12doc;
@@ -680,10 +680,18 @@ async fn map(p: &Pipeline, job: &Job) -> Result<(), StageError> {
     )?;
     let mut warnings: Vec<String> = Vec::new();
     let mut findings = Vec::new();
-    let mapped: Vec<MappedOrder> = docs
+    let mapped: Vec<Mapped> = docs
         .iter()
         .filter_map(|d| match d {
-            Document::Order(o) => Some(mapping::map_order(profile, o, &mut findings)),
+            Document::Order(o) => {
+                Some(Mapped::Order(mapping::map_order(profile, o, &mut findings)))
+            }
+            // A supplier's ship notice: the receipts of our purchase orders.
+            Document::ShipNotice(n) => Some(Mapped::Receipt(mapping::map_ship_notice(
+                profile,
+                n,
+                &mut findings,
+            ))),
             // Suppliers' acknowledgements, ship notices and invoices reach the ERP with the
             // Odoo connector (receipts, vendor bills); they are translated and kept until then.
             Document::OrderAck(a) => {
@@ -691,10 +699,6 @@ async fn map(p: &Pipeline, job: &Job) -> Result<(), StageError> {
                     "order acknowledgement for PO {}: no ERP mapping yet",
                     a.po_number
                 ));
-                None
-            }
-            Document::ShipNotice(n) => {
-                warnings.push(format!("ship notice {}: no ERP mapping yet", n.shipment_id));
                 None
             }
             Document::Invoice(i) => {
@@ -737,7 +741,7 @@ async fn map(p: &Pipeline, job: &Job) -> Result<(), StageError> {
         event(p, &mut tx, job.message_id, EventKind::Warning, job.stage, w).await?;
     }
     let detail = format!(
-        "{} order(s) mapped with profile {}",
+        "{} document(s) mapped with profile {}",
         mapped.len(),
         profile.id
     );
@@ -909,7 +913,7 @@ async fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), StageError> {
 /// Hands each mapped order to the ERP target exactly once per partner and PO number.
 async fn deliver(p: &Pipeline, job: &Job) -> Result<(), StageError> {
     let msg = messages::get(&p.store, job.message_id).await?;
-    let orders: Vec<MappedOrder> = load_json(
+    let docs: Vec<Mapped> = load_json(
         messages::payload(&p.store, job.message_id, Payload::Mapped).await?,
         "mapped documents",
     )?;
@@ -922,21 +926,13 @@ async fn deliver(p: &Pipeline, job: &Job) -> Result<(), StageError> {
     let now = now_ms();
     let mut tx = begin(p, job).await?;
     let mut delivered = Vec::new();
-    for order in &orders {
-        let first = registry::claim_document(
-            &mut tx,
-            &partner,
-            "order",
-            &order.client_order_ref,
-            job.message_id,
-            now,
-        )
-        .await?;
+    for doc in &docs {
+        let (kind, key) = doc.registry_key();
+        let first =
+            registry::claim_document(&mut tx, &partner, kind, key, job.message_id, now).await?;
         if let Some(first) = first {
-            let detail = format!(
-                "order {} was delivered by message {first}; not delivered again",
-                order.client_order_ref
-            );
+            let detail =
+                format!("{kind} {key} was delivered by message {first}; not delivered again");
             event(
                 p,
                 &mut tx,
@@ -948,13 +944,21 @@ async fn deliver(p: &Pipeline, job: &Job) -> Result<(), StageError> {
             .await?;
             continue;
         }
+        // Orders keep the PO number as the file name; receipts are prefixed so a shipment id
+        // can never overwrite an order.
+        let (name, body) = match doc {
+            Mapped::Order(o) => (file_component(key), serde_json::to_vec_pretty(o)),
+            Mapped::Receipt(r) => (
+                format!("receipt-{}", file_component(key)),
+                serde_json::to_vec_pretty(r),
+            ),
+        };
+        let body = body.map_err(|e| StageError::Permanent(format!("{kind} JSON: {e}")))?;
         let path: PathBuf = root
             .join(file_component(&partner))
-            .join(format!("{}.json", file_component(&order.client_order_ref)));
-        let body = serde_json::to_vec_pretty(order)
-            .map_err(|e| StageError::Permanent(format!("order JSON: {e}")))?;
+            .join(format!("{name}.json"));
         write_atomically(&path, &body).await?;
-        delivered.push(format!("{} → {}", order.client_order_ref, path.display()));
+        delivered.push(format!("{kind} {key} → {}", path.display()));
     }
     let detail = if delivered.is_empty() {
         "nothing new to deliver".to_owned()

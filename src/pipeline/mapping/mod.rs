@@ -5,9 +5,15 @@
 //! The result is ERP-neutral: the Odoo connector turns a [`MappedOrder`] into `sale.order`
 //! values ([`odoo_records`] shows exactly which). Depends on `model` and `partners` only.
 
+mod odoo;
+mod receipt;
+
+pub use odoo::{OdooVersion, odoo_records, receipt_records};
+pub use receipt::{MappedReceipt, ReceiptLine, map_ship_notice};
+
 use rust_decimal::Decimal;
 
-use crate::model::{ItemIdQualifier, Order, OrderLine, OrderPurpose, PartyRole};
+use crate::model::{ItemIdQualifier, Order, OrderPurpose, PartyRole};
 use crate::partners::{ItemKey, PriceSource, Profile, Rule, Verdict};
 
 /// The Odoo product field a line's product is found by.
@@ -18,6 +24,8 @@ pub enum ProductField {
     DefaultCode,
     /// UPC or GTIN.
     Barcode,
+    /// A supplier's own code for the product (`product.supplierinfo` `product_code`).
+    SupplierCode,
 }
 
 /// How a line's product is to be found in the ERP.
@@ -79,6 +87,26 @@ pub struct MappedOrder {
     pub warehouse: Option<String>,
 }
 
+/// One document shaped for the ERP: what the map stage stores and deliver hands over.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Mapped {
+    /// A customer's order: a sale order.
+    Order(MappedOrder),
+    /// A supplier's ship notice: quantities on the receipts of our purchase orders.
+    Receipt(MappedReceipt),
+}
+
+impl Mapped {
+    /// The kind and key the document registry keeps it once under.
+    pub fn registry_key(&self) -> (&'static str, &str) {
+        match self {
+            Mapped::Order(o) => ("order", &o.client_order_ref),
+            Mapped::Receipt(r) => ("receipt", &r.shipment_id),
+        }
+    }
+}
+
 fn partner_price() -> PriceSource {
     PriceSource::Partner
 }
@@ -107,13 +135,13 @@ fn matches(k: ItemKey, kind: &ItemIdQualifier) -> bool {
 }
 
 /// Collects findings, dropping what the profile accepts.
-struct Judge<'a> {
-    profile: &'a Profile,
-    found: &'a mut Vec<Finding>,
+pub(crate) struct Judge<'a> {
+    pub(crate) profile: &'a Profile,
+    pub(crate) found: &'a mut Vec<Finding>,
 }
 
 impl Judge<'_> {
-    fn breach(&mut self, rule: Rule, text: String) {
+    pub(crate) fn breach(&mut self, rule: Rule, text: String) {
         let verdict = self.profile.strictness.verdict(rule);
         if verdict != Verdict::Accept {
             self.found.push(Finding {
@@ -125,33 +153,51 @@ impl Judge<'_> {
     }
 }
 
+/// Which side of the trade the partner is on in a document: it decides what its "buyer
+/// part" and "vendor part" numbers are in Odoo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Side {
+    /// The partner buys from us: its buyer part goes through `[mapping.items]`, the vendor
+    /// part is our `default_code`.
+    Customer,
+    /// The partner sells to us: the buyer part is our `default_code`, the vendor part its
+    /// own code on the product's vendor line (`seller_ids.product_code`).
+    Supplier,
+}
+
 /// The product key of one line: the first identifier, in the profile's order, that the
-/// rules can turn into an Odoo lookup.
-fn product_of(line: &OrderLine, po: &str, judge: &mut Judge) -> Option<ProductKey> {
+/// rules can turn into an Odoo lookup. `what` names the line in findings ("PO 1 line 2").
+pub(crate) fn product_of(
+    ids: &[crate::model::ItemId],
+    side: Side,
+    what: &str,
+    judge: &mut Judge,
+) -> Option<ProductKey> {
     let rules = &judge.profile.mapping;
     let mut tried = Vec::new();
     for key in &rules.item_id_order {
-        for id in line
-            .item_ids
-            .iter()
-            .filter(|id| matches(*key, &id.qualifier))
-        {
+        for id in ids.iter().filter(|id| matches(*key, &id.qualifier)) {
             let value = id.value.trim();
-            let (field, lookup) = match key {
-                ItemKey::BuyerPart => match rules.items.get(value) {
+            let (field, lookup) = match (key, side) {
+                (ItemKey::BuyerPart, Side::Supplier) => {
+                    (ProductField::DefaultCode, value.to_owned())
+                }
+                (ItemKey::VendorPart, Side::Supplier) => {
+                    (ProductField::SupplierCode, value.to_owned())
+                }
+                (ItemKey::BuyerPart, Side::Customer) => match rules.items.get(value) {
                     Some(code) => (ProductField::DefaultCode, code.clone()),
                     None => {
                         tried.push(format!("buyer part {value} is not in [mapping.items]"));
                         continue;
                     }
                 },
-                ItemKey::VendorPart => (ProductField::DefaultCode, value.to_owned()),
-                ItemKey::Gtin => {
+                (ItemKey::VendorPart, Side::Customer) => {
+                    (ProductField::DefaultCode, value.to_owned())
+                }
+                (ItemKey::Gtin, _) => {
                     if let Err(e) = crate::edi::x12::gs1::check_gtin(value) {
-                        judge.breach(
-                            Rule::GtinCheckDigit,
-                            format!("PO {po} line {}: GTIN {value}: {e}", line.line_number),
-                        );
+                        judge.breach(Rule::GtinCheckDigit, format!("{what}: GTIN {value}: {e}"));
                         tried.push(format!("GTIN {value} is not valid"));
                         continue;
                     }
@@ -175,10 +221,7 @@ fn product_of(line: &OrderLine, po: &str, judge: &mut Judge) -> Option<ProductKe
     } else {
         tried.join("; ")
     };
-    judge.breach(
-        Rule::ItemUnresolved,
-        format!("PO {po} line {}: no product: {why}", line.line_number),
-    );
+    judge.breach(Rule::ItemUnresolved, format!("{what}: no product: {why}"));
     None
 }
 
@@ -208,7 +251,8 @@ pub fn map_order(profile: &Profile, order: &Order, findings: &mut Vec<Finding>) 
         .lines
         .iter()
         .map(|line| {
-            let product = product_of(line, po, &mut judge);
+            let what = format!("PO {po} line {}", line.line_number);
+            let product = product_of(&line.item_ids, Side::Customer, &what, &mut judge);
             let uom = match line.uom.as_deref() {
                 Some(code) => Some(match rules.uom.get(code) {
                     Some(name) => name.clone(),
@@ -276,150 +320,10 @@ pub fn external_id(partner: &str, po: &str) -> String {
     format!("wharf_{partner}_{clean}")
 }
 
-/// Odoo's float fields take JSON numbers (its ORM rounds them to the field's digits).
-fn number(d: Decimal) -> serde_json::Value {
-    use rust_decimal::prelude::ToPrimitive;
-    d.to_f64()
-        .and_then(serde_json::Number::from_f64)
-        .map_or(serde_json::Value::Null, serde_json::Value::Number)
-}
-
-/// An order date as an Odoo datetime (UTC). Noon, not midnight: a partner's date then shows
-/// as the same date in every timezone from UTC-11 to UTC+11.
-fn odoo_datetime(date: &str) -> String {
-    format!("{date} 12:00:00")
-}
-
-/// Odoo major versions whose field names differ.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OdooVersion {
-    /// 17 and 18: `product_uom` on order lines.
-    V18,
-    /// 19 and later: `product_uom_id`.
-    V19,
-}
-
-/// The Odoo records an order means: each lookup the connector makes (model and domain) and
-/// the `sale.order` it creates under its external ID, with `{"ref": "<lookup>"}` where a
-/// lookup's result goes. Pure: shown by `wharf translate --plan` without touching Odoo.
-pub fn odoo_records(order: &MappedOrder, version: OdooVersion) -> serde_json::Value {
-    use serde_json::{Value, json};
-    let mut lookups = vec![json!({
-        "as": "customer",
-        "model": "res.partner",
-        "domain": [["ref", "=", order.customer_ref]],
-    })];
-    if let Some(r) = &order.ship_to_ref {
-        lookups.push(json!({
-            "as": "ship_to",
-            "model": "res.partner",
-            "domain": [["ref", "=", r], ["type", "=", "delivery"]],
-        }));
-    }
-    let mut units: Vec<&str> = Vec::new();
-    let mut lines = Vec::new();
-    for (n, l) in order.lines.iter().enumerate() {
-        let product_ref = format!("product_{}", n + 1);
-        if let Some(p) = &l.product {
-            let field = match p.field {
-                ProductField::DefaultCode => "default_code",
-                ProductField::Barcode => "barcode",
-            };
-            lookups.push(json!({
-                "as": product_ref,
-                "model": "product.product",
-                "domain": [[field, "=", p.lookup]],
-            }));
-        }
-        let mut vals = serde_json::Map::new();
-        vals.insert(
-            "product_id".into(),
-            match &l.product {
-                Some(_) => json!({ "ref": product_ref }),
-                None => Value::Null,
-            },
-        );
-        vals.insert(
-            "name".into(),
-            json!(l.description.clone().unwrap_or_default()),
-        );
-        vals.insert("product_uom_qty".into(), number(l.quantity));
-        if let Some(u) = &l.uom {
-            let unit_ref = format!("uom_{u}");
-            if !units.contains(&u.as_str()) {
-                units.push(u);
-                lookups.push(json!({
-                    "as": unit_ref,
-                    "model": "uom.uom",
-                    "domain": [["name", "=", u]],
-                }));
-            }
-            let field = match version {
-                OdooVersion::V18 => "product_uom",
-                OdooVersion::V19 => "product_uom_id",
-            };
-            vals.insert(field.into(), json!({ "ref": unit_ref }));
-        }
-        match (order.price_source, l.price) {
-            (PriceSource::Partner, Some(p)) => {
-                vals.insert("price_unit".into(), number(p));
-            }
-            // Odoo's pricelist sets the price; the partner's is compared after creation.
-            _ => {}
-        }
-        lines.push(json!([0, 0, Value::Object(vals)]));
-    }
-    if let Some(w) = &order.warehouse {
-        lookups.push(json!({
-            "as": "warehouse",
-            "model": "stock.warehouse",
-            "domain": [["code", "=", w]],
-        }));
-    }
-    let mut vals = serde_json::Map::new();
-    vals.insert("partner_id".into(), json!({ "ref": "customer" }));
-    if order.ship_to_ref.is_some() {
-        vals.insert("partner_shipping_id".into(), json!({ "ref": "ship_to" }));
-    }
-    vals.insert("client_order_ref".into(), json!(order.client_order_ref));
-    if let Some(d) = &order.order_date {
-        vals.insert("date_order".into(), json!(odoo_datetime(d)));
-    }
-    if let Some(d) = &order.requested_date {
-        vals.insert("commitment_date".into(), json!(odoo_datetime(d)));
-    }
-    if !order.notes.is_empty() {
-        vals.insert("note".into(), json!(order.notes.join("\n")));
-    }
-    if order.warehouse.is_some() {
-        vals.insert("warehouse_id".into(), json!({ "ref": "warehouse" }));
-    }
-    vals.insert("order_line".into(), Value::Array(lines));
-    let action = match order.purpose {
-        OrderPurpose::Original => "create",
-        OrderPurpose::Cancellation => "cancel",
-        _ => "update",
-    };
-    let mut then = Vec::new();
-    if order.confirm && action == "create" {
-        then.push("action_confirm");
-    }
-    json!({
-        "lookups": lookups,
-        "record": {
-            "model": "sale.order",
-            "external_id": format!("wharf.{}", order.external_id),
-            "action": action,
-            "values": Value::Object(vals),
-            "then": then,
-        },
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Party, SourceRef};
+    use crate::model::{OrderLine, Party, SourceRef};
     use crate::partners::parse_profile;
 
     fn profile(extra: &str) -> Profile {

@@ -1,0 +1,262 @@
+//! The Odoo records a mapped document means: the lookups the connector makes (model and
+//! domain) and the records it creates or writes, with `{"ref": "<lookup>"}` where a lookup's
+//! result goes. Pure: `wharf translate --plan` shows them without touching Odoo.
+
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+
+use super::receipt::MappedReceipt;
+use super::{MappedOrder, ProductField, ProductKey};
+use crate::model::OrderPurpose;
+use crate::partners::PriceSource;
+
+/// Odoo's float fields take JSON numbers (its ORM rounds them to the field's digits).
+fn number(d: Decimal) -> Value {
+    use rust_decimal::prelude::ToPrimitive;
+    d.to_f64()
+        .and_then(serde_json::Number::from_f64)
+        .map_or(Value::Null, Value::Number)
+}
+
+/// The `product.product` lookup for a product key.
+fn product_lookup(name: &str, p: &ProductKey) -> Value {
+    let field = match p.field {
+        ProductField::DefaultCode => "default_code",
+        ProductField::Barcode => "barcode",
+        // product.product reaches its template's vendor lines through seller_ids.
+        ProductField::SupplierCode => "seller_ids.product_code",
+    };
+    json!({
+        "as": name,
+        "model": "product.product",
+        "domain": [[field, "=", p.lookup]],
+    })
+}
+
+/// An order date as an Odoo datetime (UTC). Noon, not midnight: a partner's date then shows
+/// as the same date in every timezone from UTC-11 to UTC+11.
+fn odoo_datetime(date: &str) -> String {
+    format!("{date} 12:00:00")
+}
+
+/// Odoo major versions whose field names differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OdooVersion {
+    /// 17 and 18: `product_uom` on order lines.
+    V18,
+    /// 19 and later: `product_uom_id`.
+    V19,
+}
+
+/// The Odoo records an order means: each lookup the connector makes (model and domain) and
+/// the `sale.order` it creates under its external ID, with `{"ref": "<lookup>"}` where a
+/// lookup's result goes. Pure: shown by `wharf translate --plan` without touching Odoo.
+pub fn odoo_records(order: &MappedOrder, version: OdooVersion) -> serde_json::Value {
+    let mut lookups = vec![json!({
+        "as": "customer",
+        "model": "res.partner",
+        "domain": [["ref", "=", order.customer_ref]],
+    })];
+    if let Some(r) = &order.ship_to_ref {
+        lookups.push(json!({
+            "as": "ship_to",
+            "model": "res.partner",
+            "domain": [["ref", "=", r], ["type", "=", "delivery"]],
+        }));
+    }
+    let mut units: Vec<&str> = Vec::new();
+    let mut lines = Vec::new();
+    for (n, l) in order.lines.iter().enumerate() {
+        let product_ref = format!("product_{}", n + 1);
+        if let Some(p) = &l.product {
+            lookups.push(product_lookup(&product_ref, p));
+        }
+        let mut vals = serde_json::Map::new();
+        vals.insert(
+            "product_id".into(),
+            match &l.product {
+                Some(_) => json!({ "ref": product_ref }),
+                None => Value::Null,
+            },
+        );
+        vals.insert(
+            "name".into(),
+            json!(l.description.clone().unwrap_or_default()),
+        );
+        vals.insert("product_uom_qty".into(), number(l.quantity));
+        if let Some(u) = &l.uom {
+            let unit_ref = format!("uom_{u}");
+            if !units.contains(&u.as_str()) {
+                units.push(u);
+                lookups.push(json!({
+                    "as": unit_ref,
+                    "model": "uom.uom",
+                    "domain": [["name", "=", u]],
+                }));
+            }
+            let field = match version {
+                OdooVersion::V18 => "product_uom",
+                OdooVersion::V19 => "product_uom_id",
+            };
+            vals.insert(field.into(), json!({ "ref": unit_ref }));
+        }
+        match (order.price_source, l.price) {
+            (PriceSource::Partner, Some(p)) => {
+                vals.insert("price_unit".into(), number(p));
+            }
+            // Odoo's pricelist sets the price; the partner's is compared after creation.
+            _ => {}
+        }
+        lines.push(json!([0, 0, Value::Object(vals)]));
+    }
+    if let Some(w) = &order.warehouse {
+        lookups.push(json!({
+            "as": "warehouse",
+            "model": "stock.warehouse",
+            "domain": [["code", "=", w]],
+        }));
+    }
+    let mut vals = serde_json::Map::new();
+    vals.insert("partner_id".into(), json!({ "ref": "customer" }));
+    if order.ship_to_ref.is_some() {
+        vals.insert("partner_shipping_id".into(), json!({ "ref": "ship_to" }));
+    }
+    vals.insert("client_order_ref".into(), json!(order.client_order_ref));
+    if let Some(d) = &order.order_date {
+        vals.insert("date_order".into(), json!(odoo_datetime(d)));
+    }
+    if let Some(d) = &order.requested_date {
+        vals.insert("commitment_date".into(), json!(odoo_datetime(d)));
+    }
+    if !order.notes.is_empty() {
+        vals.insert("note".into(), json!(order.notes.join("\n")));
+    }
+    if order.warehouse.is_some() {
+        vals.insert("warehouse_id".into(), json!({ "ref": "warehouse" }));
+    }
+    vals.insert("order_line".into(), Value::Array(lines));
+    let action = match order.purpose {
+        OrderPurpose::Original => "create",
+        OrderPurpose::Cancellation => "cancel",
+        _ => "update",
+    };
+    let mut then = Vec::new();
+    if order.confirm && action == "create" {
+        then.push("action_confirm");
+    }
+    json!({
+        "lookups": lookups,
+        "record": {
+            "model": "sale.order",
+            "external_id": format!("wharf.{}", order.external_id),
+            "action": action,
+            "values": Value::Object(vals),
+            "then": then,
+        },
+    })
+}
+
+/// The Odoo records a supplier's ship notice means: per purchase order, its open incoming
+/// receipt; per shipped item, the receipt's move for the product, given the shipped quantity
+/// (in the item's package, by SSCC, when it came in one); the tracking number on the receipt;
+/// then `button_validate` when the profile says, with or without a backorder for what was
+/// not shipped. A cancelled notice changes nothing in Odoo.
+pub fn receipt_records(receipt: &MappedReceipt) -> Value {
+    let mut lookups = vec![json!({
+        "as": "vendor",
+        "model": "res.partner",
+        "domain": [["ref", "=", receipt.vendor_ref]],
+    })];
+    let mut writes = Vec::new();
+    let mut packages: Vec<&str> = Vec::new();
+    if receipt.cancelled {
+        return json!({ "lookups": lookups, "records": writes, "then": [] });
+    }
+    for (o, order) in receipt.orders.iter().enumerate() {
+        let po = format!("po_{}", o + 1);
+        let picking = format!("receipt_{}", o + 1);
+        lookups.push(json!({
+            "as": po,
+            "model": "purchase.order",
+            "domain": [["name", "=", order.po_number], ["partner_id", "=", { "ref": "vendor" }]],
+        }));
+        lookups.push(json!({
+            "as": picking,
+            "model": "stock.picking",
+            "domain": [
+                ["purchase_id", "=", { "ref": po }],
+                ["picking_type_code", "=", "incoming"],
+                ["state", "not in", ["done", "cancel"]],
+            ],
+        }));
+        for (n, line) in order.lines.iter().enumerate() {
+            let Some(p) = &line.product else { continue };
+            let product = format!("product_{}_{}", o + 1, n + 1);
+            let mv = format!("move_{}_{}", o + 1, n + 1);
+            lookups.push(product_lookup(&product, p));
+            lookups.push(json!({
+                "as": mv,
+                "model": "stock.move",
+                "domain": [["picking_id", "=", { "ref": picking }], ["product_id", "=", { "ref": product }]],
+            }));
+            match &line.package {
+                Some(sscc) => {
+                    if !packages.contains(&sscc.as_str()) {
+                        packages.push(sscc);
+                        writes.push(json!({
+                            "model": "stock.quant.package",
+                            "action": "create",
+                            "as": format!("package_{sscc}"),
+                            "values": { "name": sscc },
+                        }));
+                    }
+                    writes.push(json!({
+                        "model": "stock.move.line",
+                        "action": "create",
+                        "values": {
+                            "move_id": { "ref": mv },
+                            "picking_id": { "ref": picking },
+                            "product_id": { "ref": product },
+                            "quantity": number(line.quantity),
+                            "result_package_id": { "ref": format!("package_{sscc}") },
+                            "picked": true,
+                        },
+                    }));
+                }
+                None => writes.push(json!({
+                    "model": "stock.move",
+                    "action": "write",
+                    "target": { "ref": mv },
+                    "values": { "quantity": number(line.quantity), "picked": true },
+                })),
+            }
+        }
+        if let Some(t) = &receipt.tracking_ref {
+            writes.push(json!({
+                "model": "stock.picking",
+                "action": "write",
+                "target": { "ref": picking },
+                "values": { "carrier_tracking_ref": t },
+            }));
+        }
+    }
+    let then: Vec<Value> = if receipt.validate {
+        let pickings: Vec<Value> = (1..=receipt.orders.len())
+            .map(|o| json!({ "ref": format!("receipt_{o}") }))
+            .collect();
+        // The backorder wizard's own context: skip it, and name the pickings that get none.
+        let mut context = json!({ "skip_backorder": true });
+        if !receipt.backorder {
+            context["picking_ids_not_to_backorder"] = Value::Array(pickings.clone());
+        }
+        vec![json!({
+            "model": "stock.picking",
+            "method": "button_validate",
+            "ids": pickings,
+            "context": context,
+        })]
+    } else {
+        Vec::new()
+    };
+    json!({ "lookups": lookups, "records": writes, "then": then })
+}
