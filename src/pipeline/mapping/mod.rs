@@ -389,20 +389,18 @@ mod tests {
         }
     }
 
+    /// One line with these identifiers, no unit, price 1, ship-to code 1.
+    fn single(ids: &[(ItemIdQualifier, &str)]) -> Order {
+        order(vec![line(ids, None, Some("1"))], Some("1"))
+    }
+
     #[test]
     fn buyer_part_goes_through_the_cross_reference_table() {
         let p = profile("[mapping.items]\n\"ACME-001\" = \"WID-1\"\n");
-        let o = order(
-            vec![line(
-                &[
-                    (ItemIdQualifier::BuyerPart, "ACME-001"),
-                    (ItemIdQualifier::VendorPart, "OTHER"),
-                ],
-                None,
-                Some("1"),
-            )],
-            Some("1"),
-        );
+        let o = single(&[
+            (ItemIdQualifier::BuyerPart, "ACME-001"),
+            (ItemIdQualifier::VendorPart, "OTHER"),
+        ]);
         let mut f = Vec::new();
         let m = map_order(&p, &o, &mut f);
         let k = m.lines[0].product.as_ref().expect("product");
@@ -416,17 +414,10 @@ mod tests {
             ("buyer_part", "ACME-001", ProductField::DefaultCode, "WID-1")
         );
         // A buyer part the table lacks falls through to the next identifier.
-        let o = order(
-            vec![line(
-                &[
-                    (ItemIdQualifier::BuyerPart, "ACME-999"),
-                    (ItemIdQualifier::VendorPart, "WID-9"),
-                ],
-                None,
-                Some("1"),
-            )],
-            Some("1"),
-        );
+        let o = single(&[
+            (ItemIdQualifier::BuyerPart, "ACME-999"),
+            (ItemIdQualifier::VendorPart, "WID-9"),
+        ]);
         let m = map_order(&p, &o, &mut f);
         let k = m.lines[0].product.as_ref().expect("product");
         assert_eq!(
@@ -434,14 +425,7 @@ mod tests {
             ("vendor_part", "WID-9")
         );
         // With nothing else to try the order is held: item_unresolved rejects by default.
-        let o = order(
-            vec![line(
-                &[(ItemIdQualifier::BuyerPart, "ACME-999")],
-                None,
-                Some("1"),
-            )],
-            Some("1"),
-        );
+        let o = single(&[(ItemIdQualifier::BuyerPart, "ACME-999")]);
         f.clear();
         let m = map_order(&p, &o, &mut f);
         assert!(m.lines[0].product.is_none());
@@ -461,17 +445,10 @@ mod tests {
     #[test]
     fn gtin_is_the_barcode_and_a_bad_check_digit_is_judged() {
         let p = profile("[mapping]\nitem_id_order = [\"gtin\", \"vendor_part\"]\n");
-        let o = order(
-            vec![line(
-                &[
-                    (ItemIdQualifier::Upc, "012345678905"),
-                    (ItemIdQualifier::VendorPart, "WID-1"),
-                ],
-                None,
-                Some("1"),
-            )],
-            Some("1"),
-        );
+        let o = single(&[
+            (ItemIdQualifier::Upc, "012345678905"),
+            (ItemIdQualifier::VendorPart, "WID-1"),
+        ]);
         let mut f = Vec::new();
         let m = map_order(&p, &o, &mut f);
         let k = m.lines[0].product.as_ref().expect("product");
@@ -481,17 +458,10 @@ mod tests {
         );
         assert!(f.is_empty(), "{f:?}");
         // Wrong check digit: warned (default), and the vendor part is used instead.
-        let o = order(
-            vec![line(
-                &[
-                    (ItemIdQualifier::Upc, "012345678900"),
-                    (ItemIdQualifier::VendorPart, "WID-1"),
-                ],
-                None,
-                Some("1"),
-            )],
-            Some("1"),
-        );
+        let o = single(&[
+            (ItemIdQualifier::Upc, "012345678900"),
+            (ItemIdQualifier::VendorPart, "WID-1"),
+        ]);
         let m = map_order(&p, &o, &mut f);
         assert_eq!(
             m.lines[0].product.as_ref().map(|k| k.kind.as_str()),
