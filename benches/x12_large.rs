@@ -155,6 +155,11 @@ fn bench(c: &mut Criterion) {
             n
         })
     });
+    // What identification adds per message: the GS08/ST01 inventory matched against a
+    // partner's agreements.
+    g.bench_function("wharf_agreement_inventory", |b| {
+        b.iter(|| wharf::partners::agreements::inventory_x12(black_box(&input)).len())
+    });
     g.bench_function("wharf_envelope_validation", |b| {
         b.iter(|| {
             let mut sets = 0usize;
