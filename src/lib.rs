@@ -9,6 +9,7 @@
 //! - [`store`]: the durable message store (SQLite or PostgreSQL): messages, events, jobs,
 //!   control numbers, duplicate registries.
 //! - [`pipeline`]: the durable stages and the worker (lease, retry, dead letters, replay).
+//! - [`erp`]: the ERP edge: the Odoo connector (client, record plans carried out once).
 //! - [`web`]: the HTTP edge (health, partner API, message tracking).
 //! - [`cli`]: the command line.
 //!
@@ -19,6 +20,7 @@ pub mod cli;
 pub mod config;
 pub mod documents;
 pub mod edi;
+pub mod erp;
 pub mod model;
 pub mod partners;
 pub mod pipeline;

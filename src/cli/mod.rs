@@ -278,8 +278,14 @@ async fn serve(s: Settings) -> anyhow::Result<ExitCode> {
         s.partners_dir.display()
     )?;
     writeln!(out, "  workers   {}", s.pipeline.workers)?;
-    let crate::config::ErpTarget::Directory(erp) = &s.erp;
-    writeln!(out, "  erp       directory {}", erp.display())?;
+    match &s.erp {
+        crate::config::ErpTarget::Directory(erp) => {
+            writeln!(out, "  erp       directory {}", erp.display())?
+        }
+        crate::config::ErpTarget::Odoo(o) => {
+            writeln!(out, "  erp       odoo {} (database {})", o.url, o.database)?
+        }
+    }
     writeln!(out, "  outbox    {}", s.outbox_dir.display())?;
     out.flush()?;
     drop(out);

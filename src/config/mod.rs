@@ -87,6 +87,21 @@ struct RawDuplicates {
 struct RawErp {
     kind: Option<String>,
     dir: Option<PathBuf>,
+    /// Odoo: base URL, database, login (JSON-RPC needs it to get the uid).
+    url: Option<String>,
+    database: Option<String>,
+    login: Option<String>,
+    /// Odoo API key: the name of an environment variable holding it, or a file.
+    api_key_env: Option<String>,
+    api_key_file: Option<PathBuf>,
+    timeout_ms: Option<u64>,
+    max_concurrency: Option<usize>,
+    rate_per_sec: Option<u32>,
+    /// Consecutive transient failures that open the circuit, and how long it stays open.
+    breaker_failures: Option<u32>,
+    breaker_open_ms: Option<u64>,
+    /// How often confirmed orders and done deliveries are looked for (0: never).
+    poll_ms: Option<u64>,
 }
 
 /// Which database backend a `database_url` selects.
@@ -183,6 +198,40 @@ pub struct PipelineSettings {
 #[derive(Debug, Clone)]
 pub enum ErpTarget {
     Directory(PathBuf),
+    Odoo(OdooSettings),
+}
+
+/// Where Odoo is and how hard Wharf may press it. The API key is read once at start (from the
+/// named variable or file) and never printed: `Debug` shows only its length.
+#[derive(Clone)]
+pub struct OdooSettings {
+    pub url: String,
+    pub database: String,
+    pub login: String,
+    pub api_key: String,
+    pub timeout: Duration,
+    pub max_concurrency: usize,
+    pub rate_per_sec: u32,
+    pub breaker_failures: u32,
+    pub breaker_open: Duration,
+    pub poll: Option<Duration>,
+}
+
+impl std::fmt::Debug for OdooSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OdooSettings")
+            .field("url", &self.url)
+            .field("database", &self.database)
+            .field("login", &self.login)
+            .field(
+                "api_key",
+                &format_args!("<{} characters>", self.api_key.len()),
+            )
+            .field("timeout", &self.timeout)
+            .field("max_concurrency", &self.max_concurrency)
+            .field("rate_per_sec", &self.rate_per_sec)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Validated settings: every field has been checked and has a value.
@@ -229,8 +278,9 @@ impl Settings {
             .try_into()
             .map_err(|e: toml::de::Error| file_error(&origin, &e))?;
 
+        let env: Vec<(String, String)> = env.into_iter().collect();
         let mut from_env = Vec::new();
-        for (name, value) in env {
+        for (name, value) in env.iter().cloned() {
             let Some(rest) = name.strip_prefix("WHARF_") else {
                 continue;
             };
@@ -251,7 +301,13 @@ impl Settings {
             };
             file_error(&origin, &e)
         })?;
-        validate(raw, &origin)
+        let lookup = |name: &str| {
+            env.iter()
+                .rev()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        };
+        validate(raw, &origin, &lookup)
     }
 }
 
@@ -300,7 +356,89 @@ fn set_path(table: &mut toml::Table, path: &[String], value: toml::Value) -> Res
     }
 }
 
-fn validate(raw: RawSettings, origin: &str) -> Result<Settings, ConfigError> {
+fn odoo_settings(
+    raw: &RawErp,
+    err: &dyn Fn(&str, String) -> ConfigError,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<OdooSettings, ConfigError> {
+    let url = raw.url.clone().ok_or_else(|| {
+        err(
+            "erp.url",
+            "Odoo needs its base URL (https://odoo.example.com)".into(),
+        )
+    })?;
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Err(err("erp.url", format!("`{url}` is not an http(s) URL")));
+    }
+    let database = raw
+        .database
+        .clone()
+        .ok_or_else(|| err("erp.database", "Odoo needs the database name".into()))?;
+    let login = raw.login.clone().unwrap_or_else(|| "admin".into());
+    let api_key = match (&raw.api_key_env, &raw.api_key_file) {
+        (Some(_), Some(_)) => {
+            return Err(err(
+                "erp.api_key_env",
+                "give api_key_env or api_key_file, not both".into(),
+            ));
+        }
+        (_, Some(path)) => std::fs::read_to_string(path)
+            .map_err(|e| err("erp.api_key_file", format!("{}: {e}", path.display())))?
+            .trim()
+            .to_owned(),
+        (env_name, None) => {
+            // WHARF_SECRET_* variables are never read as settings.
+            let name = env_name
+                .clone()
+                .unwrap_or_else(|| "WHARF_SECRET_ODOO_API_KEY".into());
+            env(&name).ok_or_else(|| {
+                err(
+                    "erp.api_key_env",
+                    format!("the environment variable {name} holding the Odoo API key is not set"),
+                )
+            })?
+        }
+    };
+    if api_key.is_empty() {
+        return Err(err("erp.api_key_env", "the Odoo API key is empty".into()));
+    }
+    let max_concurrency = raw.max_concurrency.unwrap_or(4);
+    if !(1..=64).contains(&max_concurrency) {
+        return Err(err(
+            "erp.max_concurrency",
+            format!("{max_concurrency} is outside 1..=64"),
+        ));
+    }
+    let rate_per_sec = raw.rate_per_sec.unwrap_or(50);
+    if rate_per_sec == 0 {
+        return Err(err("erp.rate_per_sec", "must be at least 1".into()));
+    }
+    let breaker_failures = raw.breaker_failures.unwrap_or(5);
+    if breaker_failures == 0 {
+        return Err(err("erp.breaker_failures", "must be at least 1".into()));
+    }
+    Ok(OdooSettings {
+        url: url.trim_end_matches('/').to_owned(),
+        database,
+        login,
+        api_key,
+        timeout: Duration::from_millis(raw.timeout_ms.unwrap_or(30_000).max(1)),
+        max_concurrency,
+        rate_per_sec,
+        breaker_failures,
+        breaker_open: Duration::from_millis(raw.breaker_open_ms.unwrap_or(30_000)),
+        poll: match raw.poll_ms.unwrap_or(10_000) {
+            0 => None,
+            ms => Some(Duration::from_millis(ms)),
+        },
+    })
+}
+
+fn validate(
+    raw: RawSettings,
+    origin: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Settings, ConfigError> {
     let err = |key: &str, why: String| ConfigError::new(origin, key, why);
     let data_dir = raw.data_dir.unwrap_or_else(|| PathBuf::from("data"));
     let database_url = raw
@@ -403,10 +541,11 @@ fn validate(raw: RawSettings, origin: &str) -> Result<Settings, ConfigError> {
         "directory" => {
             ErpTarget::Directory(raw.erp.dir.unwrap_or_else(|| data_dir.join("delivered")))
         }
+        "odoo" => ErpTarget::Odoo(odoo_settings(&raw.erp, &err, env)?),
         other => {
             return Err(err(
                 "erp.kind",
-                format!("`{other}` is not a known target (directory)"),
+                format!("`{other}` is not a known target (directory, odoo)"),
             ));
         }
     };
@@ -511,5 +650,27 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.key, "identity.x12_id");
+    }
+
+    #[test]
+    fn odoo_settings_read_the_key_from_a_secret_variable_and_never_show_it() {
+        let vars = [
+            ("WHARF_ERP__KIND", "odoo"),
+            ("WHARF_ERP__URL", "https://odoo.example.com/"),
+            ("WHARF_ERP__DATABASE", "prod"),
+            ("WHARF_SECRET_ODOO_API_KEY", "k3y-k3y-k3y"),
+        ];
+        let s = Settings::load(None, env(&vars)).unwrap();
+        let ErpTarget::Odoo(o) = &s.erp else {
+            panic!("{:?}", s.erp);
+        };
+        assert_eq!(o.url, "https://odoo.example.com");
+        assert_eq!(o.api_key, "k3y-k3y-k3y");
+        let shown = format!("{:?}", s.erp);
+        assert!(!shown.contains("k3y"), "{shown}");
+        assert!(shown.contains("<11 characters>"), "{shown}");
+        // Without the key: the error names the variable to set.
+        let e = Settings::load(None, env(&vars[..3])).unwrap_err();
+        assert!(e.to_string().contains("WHARF_SECRET_ODOO_API_KEY"), "{e}");
     }
 }

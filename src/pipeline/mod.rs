@@ -37,6 +37,9 @@ pub struct Pipeline {
     pub instance: Arc<str>,
     /// Wakes idle workers when this process queues work, so they need not wait for a poll.
     pub wake: Arc<Notify>,
+    /// The Odoo connector, one per process (its circuit breaker and rate limit are shared by
+    /// every worker), when the ERP target is Odoo.
+    pub odoo: Option<Arc<crate::erp::odoo::OdooClient>>,
 }
 
 /// Why a replay was refused.
@@ -90,6 +93,13 @@ impl Pipeline {
                 &settings.partners_dir,
                 (*partners).clone(),
             )),
+            odoo: match &settings.erp {
+                crate::config::ErpTarget::Odoo(o) => crate::erp::odoo::OdooClient::new(o.clone())
+                    .map(Arc::new)
+                    .map_err(|e| tracing::error!(error = %e, "Odoo client"))
+                    .ok(),
+                crate::config::ErpTarget::Directory(_) => None,
+            },
             settings,
             instance: instance_name().into(),
             wake: Arc::new(Notify::new()),

@@ -921,9 +921,11 @@ async fn deliver(p: &Pipeline, job: &Job) -> Result<(), StageError> {
         .partner
         .clone()
         .ok_or_else(|| StageError::Permanent("message has no partner".into()))?;
-    let ErpTarget::Directory(root) = &p.settings.erp;
-
     let now = now_ms();
+    let root = match &p.settings.erp {
+        ErpTarget::Directory(root) => root,
+        ErpTarget::Odoo(_) => return deliver_to_odoo(p, job, &partner, &docs).await,
+    };
     let mut tx = begin(p, job).await?;
     let mut delivered = Vec::new();
     for doc in &docs {
@@ -965,6 +967,79 @@ async fn deliver(p: &Pipeline, job: &Job) -> Result<(), StageError> {
     } else {
         delivered.join("; ")
     };
+    let o = Outcome {
+        state: MessageState::Delivered,
+        kind: EventKind::Delivered,
+        detail: &detail,
+        error: false,
+        next: None,
+    };
+    advance(p, tx, job, o).await
+}
+
+/// Puts each mapped document into Odoo (exactly once: see `erp::odoo::records`), then records
+/// the stage. Odoo is called before the transaction opens: a crash after Odoo committed runs
+/// the stage again, which finds the order by its external ID instead of creating another.
+async fn deliver_to_odoo(
+    p: &Pipeline,
+    job: &Job,
+    partner: &str,
+    docs: &[Mapped],
+) -> Result<(), StageError> {
+    use crate::erp::odoo::{OrderOutcome, put_order};
+    let client = p.odoo.as_ref().ok_or_else(|| {
+        StageError::Transient("the Odoo client did not start; see the log".into())
+    })?;
+    let mut done: Vec<(String, String, i64, String)> = Vec::new();
+    for doc in docs {
+        let (kind, key) = doc.registry_key();
+        match doc {
+            Mapped::Order(order) => {
+                let outcome = put_order(client, order).await.map_err(|e| {
+                    let text = format!("PO {}: {e}", order.client_order_ref);
+                    if e.is_transient() {
+                        StageError::Transient(text)
+                    } else {
+                        StageError::Permanent(text)
+                    }
+                })?;
+                let what = match &outcome {
+                    OrderOutcome::Created { name, .. } => format!("sale order {name} created"),
+                    OrderOutcome::AlreadyThere { name, .. } => {
+                        format!("sale order {name} already in Odoo; nothing created")
+                    }
+                    OrderOutcome::Updated { name, .. } => format!("sale order {name} updated"),
+                    OrderOutcome::Cancelled { name, .. } => format!("sale order {name} cancelled"),
+                };
+                done.push((kind.to_owned(), key.to_owned(), outcome.id(), what));
+            }
+            Mapped::Receipt(r) => {
+                return Err(StageError::Permanent(format!(
+                    "ship notice {}: receipts into Odoo are not built yet; use the directory \
+                     ERP target for suppliers' ship notices for now",
+                    r.shipment_id
+                )));
+            }
+        }
+    }
+    let now = now_ms();
+    let mut tx = begin(p, job).await?;
+    let mut lines = Vec::new();
+    for (kind, key, odoo_id, what) in &done {
+        registry::claim_document(&mut tx, partner, kind, key, job.message_id, now).await?;
+        registry::link_erp_record(
+            &mut tx,
+            "sale.order",
+            *odoo_id,
+            partner,
+            key,
+            job.message_id,
+            now,
+        )
+        .await?;
+        lines.push(format!("{kind} {key}: {what} (id {odoo_id})"));
+    }
+    let detail = lines.join("; ");
     let o = Outcome {
         state: MessageState::Delivered,
         kind: EventKind::Delivered,

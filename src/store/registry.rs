@@ -129,3 +129,63 @@ pub async fn claim_document(
     let owner: i64 = row.try_get(0)?;
     Ok((owner != message_id).then_some(owner))
 }
+
+/// Remembers the ERP record made for a partner's document (at most once per record).
+pub async fn link_erp_record(
+    tx: &mut Tx,
+    model: &str,
+    odoo_id: i64,
+    partner: &str,
+    doc_key: &str,
+    message_id: i64,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO erp_links (model, odoo_id, partner, doc_key, message_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (model, odoo_id) DO NOTHING",
+    )
+    .bind(model.to_owned())
+    .bind(odoo_id)
+    .bind(partner.to_owned())
+    .bind(doc_key.to_owned())
+    .bind(message_id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// An ERP record Wharf made: which partner's document it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErpLink {
+    pub model: String,
+    pub odoo_id: i64,
+    pub partner: String,
+    pub doc_key: String,
+    pub message_id: i64,
+}
+
+/// Every record Wharf made in `model`.
+pub async fn erp_links(
+    store: &crate::store::Store,
+    model: &str,
+) -> Result<Vec<ErpLink>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT model, odoo_id, partner, doc_key, message_id FROM erp_links WHERE model = $1 \
+         ORDER BY odoo_id",
+    )
+    .bind(model.to_owned())
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(ErpLink {
+                model: r.try_get(0)?,
+                odoo_id: r.try_get(1)?,
+                partner: r.try_get(2)?,
+                doc_key: r.try_get(3)?,
+                message_id: r.try_get(4)?,
+            })
+        })
+        .collect()
+}

@@ -3,6 +3,8 @@
 //! to run the real `wharf` binary as an operator or a partner would.
 #![allow(dead_code)]
 
+pub mod odoo;
+
 use std::io::BufRead;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -127,6 +129,18 @@ impl TestEnv {
             v.push((k.clone(), val.clone()));
         }
         v
+    }
+
+    /// Points the gateway at an Odoo (the test double, or a real one) instead of the
+    /// directory sink.
+    pub fn use_odoo(&mut self, url: &str, database: &str, login: &str, key: &str) {
+        self.set_env("WHARF_ERP__KIND", "odoo");
+        self.set_env("WHARF_ERP__URL", url);
+        self.set_env("WHARF_ERP__DATABASE", database);
+        self.set_env("WHARF_ERP__LOGIN", login);
+        self.set_env("WHARF_SECRET_ODOO_API_KEY", key);
+        self.set_env("WHARF_ERP__TIMEOUT_MS", "5000");
+        self.set_env("WHARF_ERP__BREAKER_OPEN_MS", "300");
     }
 
     pub fn settings(&self) -> Settings {

@@ -1,0 +1,267 @@
+//! The wire: Odoo's external API over JSON-RPC (`/jsonrpc`, Odoo 17 and 18) or JSON-2
+//! (`/json/2/<model>/<method>`, bearer API key, Odoo 19 and later), chosen from
+//! `common.version`. Every call takes named arguments; for JSON-RPC they become
+//! `execute_kw(db, uid, key, model, method, [ids], kwargs)`.
+
+use serde_json::{Map, Value, json};
+use tokio::sync::OnceCell;
+
+use super::error::OdooError;
+use super::guard::Guard;
+use crate::config::OdooSettings;
+
+/// How object calls reach this Odoo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    JsonRpc { uid: i64 },
+    Json2,
+}
+
+/// What `common.version` and `authenticate` told us, once per client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Session {
+    /// Odoo's major version (17, 18, 19, …): field names depend on it.
+    pub major: u32,
+    pub transport: Transport,
+}
+
+pub struct OdooClient {
+    http: reqwest::Client,
+    settings: OdooSettings,
+    session: OnceCell<Session>,
+    guard: Guard,
+    ids: std::sync::atomic::AtomicU64,
+}
+
+impl OdooClient {
+    pub fn new(settings: OdooSettings) -> Result<Self, OdooError> {
+        let http = reqwest::Client::builder()
+            .timeout(settings.timeout)
+            .pool_max_idle_per_host(settings.max_concurrency)
+            .build()
+            .map_err(|e| OdooError::operator("client", "tls", e.to_string()))?;
+        Ok(Self {
+            http,
+            guard: Guard::new(
+                settings.max_concurrency,
+                settings.rate_per_sec,
+                settings.breaker_failures,
+                settings.breaker_open,
+            ),
+            settings,
+            session: OnceCell::new(),
+            ids: std::sync::atomic::AtomicU64::new(1),
+        })
+    }
+
+    pub fn guard(&self) -> &Guard {
+        &self.guard
+    }
+
+    /// The version and transport, asked once (and again after a failure to ask).
+    pub async fn session(&self) -> Result<Session, OdooError> {
+        self.session
+            .get_or_try_init(|| async {
+                let v = self.rpc("common", "version", json!([])).await?;
+                let major = v["server_version_info"][0]
+                    .as_u64()
+                    .or_else(|| {
+                        v["server_version"]
+                            .as_str()
+                            .and_then(|s| s.split('.').next())
+                            .and_then(|m| m.trim_start_matches("saas~").parse().ok())
+                    })
+                    .ok_or_else(|| {
+                        OdooError::operator("common.version", "unexpected answer", v.to_string())
+                    })? as u32;
+                let transport = if major >= 19 {
+                    Transport::Json2
+                } else {
+                    let uid = self
+                        .rpc(
+                            "common",
+                            "authenticate",
+                            json!([
+                                self.settings.database,
+                                self.settings.login,
+                                self.settings.api_key,
+                                {}
+                            ]),
+                        )
+                        .await?;
+                    let uid = uid.as_i64().ok_or_else(|| {
+                        OdooError::operator(
+                            "common.authenticate",
+                            "odoo.exceptions.AccessDenied",
+                            format!(
+                                "login {} with the configured API key was refused on database {}",
+                                self.settings.login, self.settings.database
+                            ),
+                        )
+                    })?;
+                    Transport::JsonRpc { uid }
+                };
+                tracing::info!(major, ?transport, "Odoo session");
+                Ok(Session { major, transport })
+            })
+            .await
+            .copied()
+    }
+
+    /// `model.method` on `ids` (when the method works on records) with named arguments.
+    pub async fn call(
+        &self,
+        model: &str,
+        method: &str,
+        ids: Option<&[i64]>,
+        params: Map<String, Value>,
+    ) -> Result<Value, OdooError> {
+        let session = self.session().await?;
+        let call = format!("{model}.{method}");
+        let _permit = self.guard.enter(&call).await?;
+        let result = match session.transport {
+            Transport::Json2 => self.json2(&call, model, method, ids, params).await,
+            Transport::JsonRpc { uid } => {
+                let args = match ids {
+                    Some(ids) => json!([ids]),
+                    None => json!([]),
+                };
+                self.rpc(
+                    "object",
+                    "execute_kw",
+                    json!([
+                        self.settings.database,
+                        uid,
+                        self.settings.api_key,
+                        model,
+                        method,
+                        args,
+                        Value::Object(params)
+                    ]),
+                )
+                .await
+                .map_err(|mut e| {
+                    e.call = call.clone();
+                    e
+                })
+            }
+        };
+        self.guard.record(result.as_ref().map(|_| ()));
+        result
+    }
+
+    /// `search_read` with a domain and fields.
+    pub async fn search_read(
+        &self,
+        model: &str,
+        domain: Value,
+        fields: &[&str],
+    ) -> Result<Vec<Value>, OdooError> {
+        let mut p = Map::new();
+        p.insert("domain".into(), domain);
+        p.insert("fields".into(), json!(fields));
+        match self.call(model, "search_read", None, p).await? {
+            Value::Array(rows) => Ok(rows),
+            other => Err(OdooError::operator(
+                &format!("{model}.search_read"),
+                "unexpected answer",
+                other.to_string(),
+            )),
+        }
+    }
+
+    async fn rpc(&self, service: &str, method: &str, args: Value) -> Result<Value, OdooError> {
+        let call = format!("{service}.{method}");
+        let id = self.ids.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let body = json!({
+            "jsonrpc": "2.0",
+            "method": "call",
+            "params": { "service": service, "method": method, "args": args },
+            "id": id,
+        });
+        let url = format!("{}/jsonrpc", self.settings.url);
+        let resp = self
+            .http
+            .post(&url)
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| transport(&call, &e))?;
+        let status = resp.status().as_u16();
+        let text = resp.text().await.map_err(|e| transport(&call, &e))?;
+        let v: Value = serde_json::from_str(&text).map_err(|_| {
+            OdooError::from_odoo(
+                &call,
+                status.max(500),
+                "",
+                &format!("not JSON (HTTP {status}): {}", head(&text)),
+            )
+        })?;
+        if let Some(err) = v.get("error") {
+            let data = &err["data"];
+            let name = data["name"].as_str().unwrap_or_default();
+            let message = data["message"]
+                .as_str()
+                .or_else(|| err["message"].as_str())
+                .unwrap_or_default();
+            // JSON-RPC errors arrive with HTTP 200: the name decides.
+            return Err(OdooError::from_odoo(&call, status.max(500), name, message));
+        }
+        if status >= 400 {
+            return Err(OdooError::from_odoo(&call, status, "", head(&text)));
+        }
+        // A method returning None has no `result` key at all: its change is committed.
+        Ok(v.get("result").cloned().unwrap_or(Value::Null))
+    }
+
+    async fn json2(
+        &self,
+        call: &str,
+        model: &str,
+        method: &str,
+        ids: Option<&[i64]>,
+        mut params: Map<String, Value>,
+    ) -> Result<Value, OdooError> {
+        if let Some(ids) = ids {
+            params.insert("ids".into(), json!(ids));
+        }
+        let url = format!("{}/json/2/{model}/{method}", self.settings.url);
+        let resp = self
+            .http
+            .post(&url)
+            .header("Authorization", format!("bearer {}", self.settings.api_key))
+            .header("X-Odoo-Database", &self.settings.database)
+            .json(&Value::Object(params))
+            .send()
+            .await
+            .map_err(|e| transport(call, &e))?;
+        let status = resp.status().as_u16();
+        let text = resp.text().await.map_err(|e| transport(call, &e))?;
+        if (200..300).contains(&status) {
+            return serde_json::from_str(&text)
+                .map_err(|_| OdooError::transient(call, "not JSON", head(&text).to_owned()));
+        }
+        let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        let name = v["name"].as_str().unwrap_or_default();
+        let message = v["message"].as_str().unwrap_or_else(|| head(&text));
+        Err(OdooError::from_odoo(call, status, name, message))
+    }
+}
+
+fn transport(call: &str, e: &reqwest::Error) -> OdooError {
+    let name = if e.is_timeout() {
+        "timeout"
+    } else {
+        "transport"
+    };
+    // reqwest's message names the URL, never the headers (where the key is).
+    OdooError::transient(call, name, e.to_string())
+}
+
+/// The first 300 characters of a body, for messages.
+fn head(text: &str) -> &str {
+    match text.char_indices().nth(300) {
+        Some((i, _)) => &text[..i],
+        None => text,
+    }
+}

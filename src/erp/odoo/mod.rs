@@ -1,0 +1,12 @@
+//! The Odoo connector. Files: `client.rs` the wire (JSON-RPC or JSON-2 by version), `error.rs`
+//! retry-or-operator classification, `guard.rs` concurrency, rate and circuit breaker,
+//! `records.rs` record plans carried out exactly once.
+
+pub mod client;
+pub mod error;
+pub mod guard;
+pub mod records;
+
+pub use client::{OdooClient, Session, Transport};
+pub use error::{Class, OdooError};
+pub use records::{OrderOutcome, put_order};

@@ -1,0 +1,363 @@
+//! Carries out the record plans of `pipeline::mapping` (`odoo_records`) in Odoo: resolves each
+//! lookup to an id, then creates or updates the sale order exactly once.
+//!
+//! Exactly once: the order's external ID (`wharf.wharf_<partner>_<PO>`) is looked up in
+//! `ir.model.data` first; absent, the order is created with `sale.order.load`, which writes
+//! the order, its lines (each with its own external ID) and the external IDs in one Odoo
+//! transaction. A crash or a fault after Odoo committed therefore finds the order on the
+//! retry instead of creating a second one, and a concurrent second load of the same ID
+//! updates in place or fails on `ir.model.data`'s unique key (then retried and found).
+
+use serde_json::{Map, Value, json};
+
+use super::client::OdooClient;
+use super::error::OdooError;
+use crate::pipeline::mapping::{MappedOrder, OdooVersion, odoo_records};
+
+/// What happened to an order in Odoo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrderOutcome {
+    Created {
+        id: i64,
+        name: String,
+    },
+    /// The external ID already existed: nothing was created (a resend, or a retry after a
+    /// fault that followed Odoo's commit).
+    AlreadyThere {
+        id: i64,
+        name: String,
+    },
+    Updated {
+        id: i64,
+        name: String,
+    },
+    Cancelled {
+        id: i64,
+        name: String,
+    },
+}
+
+impl OrderOutcome {
+    pub fn id(&self) -> i64 {
+        match self {
+            Self::Created { id, .. }
+            | Self::AlreadyThere { id, .. }
+            | Self::Updated { id, .. }
+            | Self::Cancelled { id, .. } => *id,
+        }
+    }
+}
+
+/// Replaces every `{"ref": name}` in `v` with the id resolved for `name`.
+fn resolve(v: &Value, ids: &Map<String, Value>) -> Value {
+    match v {
+        Value::Object(o) if o.len() == 1 && o.contains_key("ref") => o["ref"]
+            .as_str()
+            .and_then(|r| ids.get(r).cloned())
+            .unwrap_or(Value::Bool(false)),
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .map(|(k, v)| (k.clone(), resolve(v, ids)))
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(|v| resolve(v, ids)).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Runs a plan's lookups in order; each must find a record.
+pub async fn run_lookups(
+    client: &OdooClient,
+    lookups: &[Value],
+) -> Result<Map<String, Value>, OdooError> {
+    let mut ids = Map::new();
+    for l in lookups {
+        let name = l["as"].as_str().unwrap_or_default();
+        let model = l["model"].as_str().unwrap_or_default();
+        let domain = resolve(&l["domain"], &ids);
+        let rows = client.search_read(model, domain.clone(), &["id"]).await?;
+        let Some(id) = rows.first().and_then(|r| r["id"].as_i64()) else {
+            return Err(OdooError::operator(
+                &format!("{model}.search_read"),
+                "not found",
+                format!(
+                    "no {model} matches {domain} (needed as {name}); create it in Odoo or fix the partner's profile, then replay"
+                ),
+            ));
+        };
+        ids.insert(name.to_owned(), json!(id));
+    }
+    Ok(ids)
+}
+
+/// The order's `load` table: one row per line, the order's own columns on the first row.
+/// Many2one values become `field/.id` columns; every line gets the external ID
+/// `<order external id>_line_<n>` so a repeated load updates lines in place.
+fn load_table(external_id: &str, values: &Map<String, Value>) -> (Vec<String>, Vec<Vec<String>>) {
+    fn cell(v: &Value) -> String {
+        match v {
+            Value::String(s) => s.clone(),
+            Value::Null | Value::Bool(false) => String::new(),
+            other => other.to_string(),
+        }
+    }
+    fn column(prefix: &str, k: &str, v: &Value) -> String {
+        if v.is_i64() && (k.ends_with("_id") || k == "product_uom") {
+            format!("{prefix}{k}/.id")
+        } else {
+            format!("{prefix}{k}")
+        }
+    }
+    let lines: Vec<&Map<String, Value>> = values
+        .get("order_line")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|c| c.get(2).and_then(Value::as_object))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut fields = vec!["id".to_owned()];
+    let mut head = vec![external_id.to_owned()];
+    for (k, v) in values.iter().filter(|(k, _)| *k != "order_line") {
+        fields.push(column("", k, v));
+        head.push(cell(v));
+    }
+    let order_cols = fields.len();
+    let mut line_keys: Vec<&String> = Vec::new();
+    for l in &lines {
+        for k in l.keys() {
+            if !line_keys.contains(&k) {
+                line_keys.push(k);
+            }
+        }
+    }
+    fields.push("order_line/id".into());
+    for k in &line_keys {
+        let sample = lines.iter().find_map(|l| l.get(*k)).unwrap_or(&Value::Null);
+        fields.push(column("order_line/", k, sample));
+    }
+    let mut rows = Vec::new();
+    for (n, l) in lines.iter().enumerate() {
+        let mut row = if n == 0 {
+            head.clone()
+        } else {
+            vec![String::new(); order_cols]
+        };
+        row.push(format!("{external_id}_line_{}", n + 1));
+        for k in &line_keys {
+            row.push(l.get(*k).map(cell).unwrap_or_default());
+        }
+        rows.push(row);
+    }
+    if rows.is_empty() {
+        rows.push(head);
+        fields.truncate(order_cols);
+    }
+    (fields, rows)
+}
+
+/// Puts one mapped order into Odoo, exactly once.
+pub async fn put_order(
+    client: &OdooClient,
+    order: &MappedOrder,
+) -> Result<OrderOutcome, OdooError> {
+    use crate::model::OrderPurpose;
+    let session = client.session().await?;
+    let version = if session.major >= 19 {
+        OdooVersion::V19
+    } else {
+        OdooVersion::V18
+    };
+    let plan = odoo_records(order, version);
+    let record = &plan["record"];
+    let full_id = record["external_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let (module, name) = full_id.split_once('.').unwrap_or(("wharf", &full_id));
+
+    let existing = client
+        .search_read(
+            "ir.model.data",
+            json!([
+                ["module", "=", module],
+                ["name", "=", name],
+                ["model", "=", "sale.order"]
+            ]),
+            &["res_id"],
+        )
+        .await?;
+    let existing = match existing.first().and_then(|r| r["res_id"].as_i64()) {
+        Some(id) => {
+            let rows = client
+                .search_read("sale.order", json!([["id", "=", id]]), &["name", "state"])
+                .await?;
+            rows.first().map(|r| {
+                (
+                    id,
+                    r["name"].as_str().unwrap_or_default().to_owned(),
+                    r["state"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+        }
+        None => None,
+    };
+    let call = "sale.order";
+    match (&order.purpose, existing) {
+        (OrderPurpose::Cancellation, None) => Err(OdooError::operator(
+            call,
+            "not found",
+            format!(
+                "cancellation of PO {} which Odoo never received",
+                order.client_order_ref
+            ),
+        )),
+        (OrderPurpose::Cancellation, Some((id, name, state))) => {
+            if state == "cancel" {
+                return Ok(OrderOutcome::Cancelled { id, name });
+            }
+            if state == "done" {
+                return Err(OdooError::operator(
+                    call,
+                    "held",
+                    format!(
+                        "PO {} is {name}, locked (done) in Odoo: cancel it by hand",
+                        order.client_order_ref
+                    ),
+                ));
+            }
+            let mut p = Map::new();
+            p.insert("context".into(), json!({ "disable_cancel_warning": true }));
+            client
+                .call("sale.order", "action_cancel", Some(&[id]), p)
+                .await?;
+            Ok(OrderOutcome::Cancelled { id, name })
+        }
+        (OrderPurpose::Original, Some((id, name, state))) => {
+            // Created before (a resend, or a retry after Odoo committed): confirm if the
+            // profile asks and that step did not happen yet.
+            if order.confirm && matches!(state.as_str(), "draft" | "sent") {
+                client
+                    .call("sale.order", "action_confirm", Some(&[id]), Map::new())
+                    .await?;
+            }
+            Ok(OrderOutcome::AlreadyThere { id, name })
+        }
+        (purpose, existing) => {
+            if let Some((_, name, state)) = &existing
+                && !matches!(state.as_str(), "draft" | "sent")
+            {
+                return Err(OdooError::operator(
+                    call,
+                    "held",
+                    format!(
+                        "{purpose:?} of PO {} but {name} is '{state}' in Odoo, which forbids changing its lines: apply it by hand",
+                        order.client_order_ref
+                    ),
+                ));
+            }
+            let ids = run_lookups(
+                client,
+                plan["lookups"]
+                    .as_array()
+                    .map(Vec::as_slice)
+                    .unwrap_or_default(),
+            )
+            .await?;
+            let values = resolve(&record["values"], &ids);
+            let values = values.as_object().cloned().unwrap_or_default();
+            let (fields, rows) = load_table(&full_id, &values);
+            let mut p = Map::new();
+            p.insert("fields".into(), json!(fields));
+            p.insert("data".into(), json!(rows));
+            let result = client.call("sale.order", "load", None, p).await?;
+            let id = result["ids"]
+                .as_array()
+                .and_then(|a| a.first())
+                .and_then(Value::as_i64);
+            let Some(id) = id else {
+                let messages: Vec<String> = result["messages"]
+                    .as_array()
+                    .map(|m| {
+                        m.iter()
+                            .filter_map(|m| m["message"].as_str().map(String::from))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                return Err(OdooError::operator(
+                    "sale.order.load",
+                    "rejected",
+                    format!("PO {}: {}", order.client_order_ref, messages.join("; ")),
+                ));
+            };
+            if order.confirm && existing.is_none() {
+                client
+                    .call("sale.order", "action_confirm", Some(&[id]), Map::new())
+                    .await?;
+            }
+            let rows = client
+                .search_read("sale.order", json!([["id", "=", id]]), &["name"])
+                .await?;
+            let name = rows
+                .first()
+                .and_then(|r| r["name"].as_str())
+                .unwrap_or_default()
+                .to_owned();
+            Ok(match existing {
+                None => OrderOutcome::Created { id, name },
+                Some(_) => OrderOutcome::Updated { id, name },
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_load_table_puts_the_order_on_the_first_row_and_ids_on_every_line() {
+        let values = json!({
+            "partner_id": 7,
+            "client_order_ref": "PO-1",
+            "commitment_date": "2026-12-03 12:00:00",
+            "order_line": [
+                [0, 0, { "product_id": 11, "product_uom_qty": 10.0, "product_uom": 1, "price_unit": 12.5, "name": "Blue" }],
+                [0, 0, { "product_id": 12, "product_uom_qty": 2.0, "product_uom": 2, "name": "Red" }],
+            ],
+        });
+        let (fields, rows) = load_table("wharf.wharf_acme_PO_1", values.as_object().unwrap());
+        let col = |f: &str| {
+            fields
+                .iter()
+                .position(|x| x == f)
+                .unwrap_or_else(|| panic!("{f} in {fields:?}"))
+        };
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0][col("id")], "wharf.wharf_acme_PO_1");
+        assert_eq!(rows[0][col("partner_id/.id")], "7");
+        assert_eq!(rows[0][col("client_order_ref")], "PO-1");
+        assert_eq!(
+            rows[1][col("client_order_ref")],
+            "",
+            "order columns only on the first row"
+        );
+        assert_eq!(
+            rows[0][col("order_line/id")],
+            "wharf.wharf_acme_PO_1_line_1"
+        );
+        assert_eq!(
+            rows[1][col("order_line/id")],
+            "wharf.wharf_acme_PO_1_line_2"
+        );
+        assert_eq!(rows[1][col("order_line/product_id/.id")], "12");
+        assert_eq!(rows[0][col("order_line/product_uom/.id")], "1");
+        assert_eq!(rows[0][col("order_line/price_unit")], "12.5");
+        assert_eq!(
+            rows[1][col("order_line/price_unit")],
+            "",
+            "no price: Odoo's pricelist"
+        );
+    }
+}

@@ -1,0 +1,317 @@
+//! Orders into Odoo through the real binary, against the Odoo test double speaking Odoo's
+//! wire protocol (JSON-RPC for 18, JSON-2 for 19): an 850 becomes one sale order with the
+//! right customer, ship-to, lines and PO reference, exactly once across resends, a fault after
+//! Odoo committed, a worker killed after Odoo committed, and an Odoo outage; Odoo's refusals
+//! reach the operator with Odoo's message. On SQLite and PostgreSQL.
+
+mod common;
+
+use std::time::Duration;
+
+use common::odoo::{DB, KEY, LOGIN, OdooDouble};
+use common::{Db, TestEnv, order_850, wait_for};
+use serde_json::json;
+use wharf::store::messages::{self, Message};
+use wharf::store::{EventKind, MessageState, Store, events};
+
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// A double with ACME's customer record, its store 42 as a delivery address, the products
+/// of `order_850` and the Case unit.
+async fn odoo(version: u32) -> OdooDouble {
+    let odoo = OdooDouble::start(version).await;
+    odoo.customer("ACME", &["ACME-0042", "ACME-DC"]);
+    odoo.product("WID-1", Some("012345678905"), 11.0);
+    odoo.product("WID-2", None, 95.0);
+    odoo.uom("Case");
+    odoo
+}
+
+async fn env_for(db: Db, odoo: &OdooDouble) -> TestEnv {
+    let mut env = TestEnv::new(db).await;
+    env.use_odoo(&odoo.url(), DB, LOGIN, KEY);
+    env
+}
+
+fn ingest(env: &TestEnv, name: &str, bytes: &[u8]) -> i64 {
+    let file = env.file(name, bytes);
+    let (code, out, err) = env.run(&["ingest", file.to_str().unwrap(), "--partner", "acme"]);
+    assert_eq!(code, 0, "{err}");
+    out.split('\t').next().unwrap().parse().unwrap()
+}
+
+async fn settled(store: &Store, id: i64) -> Message {
+    wait_for(PATIENCE, &format!("message {id} to settle"), || async {
+        let m = messages::get(store, id).await.ok()?;
+        let related = messages::related(store, id).await.ok()?;
+        (m.state.is_final() && related.iter().all(|r| r.state == MessageState::Sent)).then_some(m)
+    })
+    .await
+}
+
+/// The one sale order with this PO number, checked against `order_850`: customer ACME,
+/// delivered to store 42, WID-1 × 10 Units at 12.50 (the partner's price) and WID-2 × 2
+/// Case at 99.
+fn assert_order(odoo: &OdooDouble, po: &str) -> i64 {
+    let orders: Vec<_> = odoo
+        .sale_orders()
+        .into_iter()
+        .filter(|o| o["client_order_ref"] == json!(po))
+        .collect();
+    assert_eq!(
+        orders.len(),
+        1,
+        "exactly one sale order for {po}: {orders:?}"
+    );
+    let o = &orders[0];
+    let id = o["id"].as_i64().unwrap();
+    let (customer, ship_to, units, case) = odoo.with(|w| {
+        let find = |model: &str, field: &str, value: &str| {
+            w.all(model)
+                .into_iter()
+                .find(|r| r[field] == json!(value))
+                .and_then(|r| r["id"].as_i64())
+                .unwrap()
+        };
+        (
+            find("res.partner", "ref", "ACME"),
+            find("res.partner", "ref", "ACME-0042"),
+            find("uom.uom", "name", "Units"),
+            find("uom.uom", "name", "Case"),
+        )
+    });
+    assert_eq!(o["partner_id"], json!(customer));
+    assert_eq!(o["partner_shipping_id"], json!(ship_to));
+    let version = odoo.with(|w| w.version);
+    let uom = if version >= 19 {
+        "product_uom_id"
+    } else {
+        "product_uom"
+    };
+    let lines = odoo.lines_of(id);
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    let product = |code: &str| {
+        odoo.with(|w| {
+            w.all("product.product")
+                .into_iter()
+                .find(|p| p["default_code"] == json!(code))
+                .and_then(|p| p["id"].as_i64())
+                .unwrap()
+        })
+    };
+    assert_eq!(lines[0]["product_id"], json!(product("WID-1")));
+    assert_eq!(lines[0]["product_uom_qty"], json!(10.0));
+    assert_eq!(lines[0][uom], json!(units));
+    assert_eq!(lines[0]["price_unit"], json!(12.5));
+    assert_eq!(lines[1]["product_id"], json!(product("WID-2")));
+    assert_eq!(lines[1]["product_uom_qty"], json!(2.0));
+    assert_eq!(lines[1][uom], json!(case));
+    assert_eq!(lines[1]["price_unit"], json!(99.0));
+    id
+}
+
+fn loads(odoo: &OdooDouble) -> usize {
+    odoo.with(|w| w.calls.iter().filter(|c| *c == "sale.order.load").count())
+}
+
+async fn an_850_becomes_one_sale_order_and_a_resend_creates_nothing(db: Db, version: u32) {
+    let odoo = odoo(version).await;
+    let env = env_for(db, &odoo).await;
+    let first = ingest(&env, "po1.edi", &order_850(501, "PO-501"));
+    let _server = env.serve();
+    let store = env.store().await;
+    let m = settled(&store, first).await;
+    assert_eq!(m.state, MessageState::Delivered, "{m:?}");
+    assert_order(&odoo, "PO-501");
+    let history = events::for_message(&store, first).await.unwrap();
+    let delivered = history
+        .iter()
+        .find(|e| e.kind == EventKind::Delivered)
+        .unwrap();
+    assert!(
+        delivered
+            .detail
+            .as_deref()
+            .unwrap_or_default()
+            .contains("order PO-501: sale order S00001 created"),
+        "{delivered:?}"
+    );
+    let acks = messages::related(&store, first).await.unwrap();
+    assert_eq!(acks.len(), 1);
+    assert_eq!(acks[0].doc_type.as_deref(), Some("997"));
+
+    // The partner sends the same PO again in a new interchange: answered, nothing created.
+    let again = ingest(&env, "po1-again.edi", &order_850(502, "PO-501"));
+    let m = settled(&store, again).await;
+    assert_eq!(m.state, MessageState::Delivered, "{m:?}");
+    assert_order(&odoo, "PO-501");
+    assert_eq!(
+        loads(&odoo),
+        1,
+        "the resend found the order by its external ID"
+    );
+    assert_eq!(odoo.sale_orders().len(), 1);
+    // Odoo 19 is spoken to over JSON-2 only; 18 over JSON-RPC only.
+    let (json2, jsonrpc) = odoo.with(|w| (w.json2_calls, w.jsonrpc_calls));
+    if version >= 19 {
+        assert!(
+            json2 > 0 && jsonrpc == 0,
+            "JSON-2 {json2}, JSON-RPC {jsonrpc}"
+        );
+    } else {
+        assert!(
+            json2 == 0 && jsonrpc > 0,
+            "JSON-2 {json2}, JSON-RPC {jsonrpc}"
+        );
+    }
+}
+
+/// Odoo commits the order, then the proxy answers 502: the gateway cannot know, retries,
+/// finds the order by its external ID and creates nothing more.
+async fn a_fault_after_odoo_committed_leaves_one_order(db: Db) {
+    let odoo = odoo(18).await;
+    odoo.with(|w| {
+        w.behaviour
+            .fault_after_commit
+            .insert("sale.order.load".into(), 1);
+    });
+    let env = env_for(db, &odoo).await;
+    let id = ingest(&env, "po.edi", &order_850(511, "PO-511"));
+    let _server = env.serve();
+    let store = env.store().await;
+    let m = settled(&store, id).await;
+    assert_eq!(m.state, MessageState::Delivered, "{m:?}");
+    assert_order(&odoo, "PO-511");
+    assert_eq!(loads(&odoo), 1, "the retry checked before it repeated");
+    let history = events::for_message(&store, id).await.unwrap();
+    assert!(
+        history
+            .iter()
+            .any(|e| e.detail.as_deref().is_some_and(|d| d.contains("502"))),
+        "the fault is in the history: {history:?}"
+    );
+    assert!(
+        history.iter().any(|e| e
+            .detail
+            .as_deref()
+            .is_some_and(|d| d.contains("already in Odoo; nothing created"))),
+        "{history:?}"
+    );
+}
+
+/// The worker is killed right after Odoo committed the order (before the gateway's own
+/// commit); the restarted gateway finishes the job without a second order.
+async fn a_worker_killed_after_odoo_committed_leaves_one_order(db: Db) {
+    let odoo = odoo(18).await;
+    // Slow answers leave time to kill the worker between Odoo's commit and ours.
+    odoo.with(|w| w.behaviour.delay = Duration::from_millis(300));
+    let env = env_for(db, &odoo).await;
+    let id = ingest(&env, "po.edi", &order_850(521, "PO-521"));
+    let server = env.serve();
+    wait_for(PATIENCE, "Odoo to commit the order", || async {
+        (!odoo.sale_orders().is_empty()).then_some(())
+    })
+    .await;
+    server.kill();
+    odoo.with(|w| w.behaviour.delay = Duration::ZERO);
+    let store = env.store().await;
+    assert_ne!(
+        messages::get(&store, id).await.unwrap().state,
+        MessageState::Delivered,
+        "killed before the gateway's commit"
+    );
+    let _server = env.serve();
+    let m = settled(&store, id).await;
+    assert_eq!(m.state, MessageState::Delivered, "{m:?}");
+    assert_order(&odoo, "PO-521");
+    assert_eq!(loads(&odoo), 1);
+}
+
+/// Odoo is down while a batch arrives: the circuit opens, the work waits as queued jobs,
+/// and once Odoo is back every order is created once.
+async fn an_odoo_outage_in_a_batch_leaves_one_order_per_po(db: Db) {
+    let odoo = odoo(18).await;
+    let mut env = env_for(db, &odoo).await;
+    env.set_env("WHARF_PIPELINE__MAX_ATTEMPTS", "1000");
+    env.set_env("WHARF_ERP__BREAKER_FAILURES", "3");
+    let ids: Vec<i64> = (0..6)
+        .map(|n| {
+            ingest(
+                &env,
+                &format!("po{n}.edi"),
+                &order_850(530 + n, &format!("PO-53{n}")),
+            )
+        })
+        .collect();
+    let server = env.serve();
+    let store = env.store().await;
+    // The first three go through; then Odoo goes down.
+    wait_for(PATIENCE, "some orders in Odoo", || async {
+        (!odoo.sale_orders().is_empty()).then_some(())
+    })
+    .await;
+    odoo.with(|w| w.behaviour.down = true);
+    wait_for(PATIENCE, "the circuit to open", || async {
+        server.log().contains("Odoo circuit opened").then_some(())
+    })
+    .await;
+    odoo.with(|w| w.behaviour.down = false);
+    for id in &ids {
+        let m = settled(&store, *id).await;
+        assert_eq!(m.state, MessageState::Delivered, "{m:?}");
+    }
+    for n in 0..6 {
+        assert_order(&odoo, &format!("PO-53{n}"));
+    }
+    assert_eq!(odoo.sale_orders().len(), 6);
+}
+
+/// A product Odoo does not have: the message fails with the lookup that found nothing (no
+/// retry storm); the operator creates the product and replays; one order.
+async fn odoo_refusals_reach_the_operator_and_a_replay_finishes(db: Db) {
+    let odoo = OdooDouble::start(18).await;
+    odoo.customer("ACME", &["ACME-0042"]);
+    odoo.product("WID-1", None, 11.0);
+    odoo.uom("Case");
+    let env = env_for(db, &odoo).await;
+    let id = ingest(&env, "po.edi", &order_850(541, "PO-541"));
+    let server = env.serve();
+    let store = env.store().await;
+    let m = settled(&store, id).await;
+    assert_eq!(m.state, MessageState::Failed, "{m:?}");
+    let error = m.error.unwrap_or_default();
+    assert!(
+        error.contains(r#"no product.product matches [["default_code","=","WID-2"]]"#),
+        "{error}"
+    );
+    assert!(odoo.sale_orders().is_empty());
+    server.stop();
+
+    odoo.product("WID-2", None, 95.0);
+    let (code, _, err) = env.run(&["replay", &id.to_string()]);
+    assert_eq!(code, 0, "{err}");
+    let _server = env.serve();
+    wait_for(PATIENCE, "replayed order delivered", || async {
+        let m = messages::get(&store, id).await.ok()?;
+        (m.state == MessageState::Delivered).then_some(())
+    })
+    .await;
+    assert_order(&odoo, "PO-541");
+}
+
+async fn an_850_into_odoo_18(db: Db) {
+    an_850_becomes_one_sale_order_and_a_resend_creates_nothing(db, 18).await;
+}
+
+async fn an_850_into_odoo_19_over_json2(db: Db) {
+    an_850_becomes_one_sale_order_and_a_resend_creates_nothing(db, 19).await;
+}
+
+on_both_backends!(
+    an_850_into_odoo_18,
+    an_850_into_odoo_19_over_json2,
+    a_fault_after_odoo_committed_leaves_one_order,
+    a_worker_killed_after_odoo_committed_leaves_one_order,
+    an_odoo_outage_in_a_batch_leaves_one_order_per_po,
+    odoo_refusals_reach_the_operator_and_a_replay_finishes,
+);
