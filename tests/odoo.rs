@@ -299,6 +299,212 @@ async fn odoo_refusals_reach_the_operator_and_a_replay_finishes(db: Db) {
     assert_order(&odoo, "PO-541");
 }
 
+const WEBHOOK_TOKEN: &str = "webhook-token-0123456789";
+
+/// Outbound messages of `doc_type` for `partner`, once each is sent.
+async fn sent(store: &Store, partner: &str, doc_type: &str) -> Vec<Message> {
+    messages::list(
+        store,
+        &messages::Filter {
+            state: None,
+            partner: Some(partner.into()),
+            direction: Some(wharf::store::Direction::Out),
+            limit: 100,
+        },
+    )
+    .await
+    .unwrap()
+    .into_iter()
+    .filter(|m| m.doc_type.as_deref() == Some(doc_type))
+    .collect()
+}
+
+async fn wait_sent(store: &Store, partner: &str, doc_type: &str) -> Message {
+    wait_for(
+        PATIENCE,
+        &format!("{doc_type} for {partner} sent"),
+        || async {
+            sent(store, partner, doc_type)
+                .await
+                .into_iter()
+                .find(|m| m.state == MessageState::Sent)
+        },
+    )
+    .await
+}
+
+fn poke(server: &common::Server) {
+    let (status, body) = common::http(
+        server.addr,
+        "POST",
+        &format!("/api/v1/odoo/webhook?token={WEBHOOK_TOKEN}"),
+        b"{\"_model\":\"sale.order\",\"_id\":1}",
+    );
+    assert_eq!(status, 202, "{body}");
+}
+
+fn segments_of(bytes: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(bytes)
+        .split('~')
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// Confirming the order in Odoo (one line cut from 2 to 1) produces an 855 whose ACK lines
+/// say so; validating the delivery short (7 of 10, a backorder for the rest) produces an 856
+/// with the shipped quantities, the tracking number and a valid SSCC-18 per package. Odoo's
+/// webhook triggers both, any number of times: one 855, one 856.
+async fn confirmation_and_shipment_go_back_as_855_and_856(db: Db) {
+    let odoo = odoo(18).await;
+    let mut env = env_for(db, &odoo).await;
+    env.set_env("WHARF_ERP__POLL_MS", "600000");
+    env.set_env("WHARF_SECRET_ODOO_WEBHOOK_TOKEN", WEBHOOK_TOKEN);
+    let id = ingest(&env, "po.edi", &order_850(601, "PO-601"));
+    let server = env.serve();
+    let store = env.store().await;
+    assert_eq!(settled(&store, id).await.state, MessageState::Delivered);
+    let so = assert_order(&odoo, "PO-601");
+
+    // A wrong token is refused.
+    let (status, _) = common::http(
+        server.addr,
+        "POST",
+        "/api/v1/odoo/webhook?token=nope",
+        b"{}",
+    );
+    assert_eq!(status, 401);
+
+    let lines = odoo.lines_of(so);
+    odoo.set_line_quantity(lines[1]["id"].as_i64().unwrap(), 1.0);
+    odoo.confirm(so);
+    poke(&server);
+    poke(&server);
+    let ack = wait_sent(&store, "acme", "855").await;
+    let segs = segments_of(&messages::raw(&store, ack.id).await.unwrap());
+    let bak = segs.iter().find(|s| s.starts_with("BAK*")).unwrap();
+    assert!(bak.starts_with("BAK*00*AC*PO-601*20261126"), "{segs:?}");
+    let acks: Vec<&String> = segs.iter().filter(|s| s.starts_with("ACK*")).collect();
+    assert_eq!(acks.len(), 2, "{segs:?}");
+    assert!(acks[0].starts_with("ACK*IA*10*EA"), "{segs:?}");
+    assert!(acks[1].starts_with("ACK*IQ*1*CA"), "{segs:?}");
+    assert!(
+        segs.iter()
+            .any(|s| s.starts_with("REF*VN*S00001") || s.contains("S00001")),
+        "Odoo's order number goes back: {segs:?}"
+    );
+
+    let picking = odoo.delivery_of(so);
+    odoo.ship(
+        picking,
+        &[7.0, 1.0],
+        &["PACK-1", "PACK-2"],
+        "1Z999AA10123456784",
+    );
+    poke(&server);
+    let asn = wait_sent(&store, "acme", "856").await;
+    let segs = segments_of(&messages::raw(&store, asn.id).await.unwrap());
+    assert!(
+        segs.iter().any(|s| s == "REF*CN*1Z999AA10123456784"),
+        "{segs:?}"
+    );
+    assert!(segs.iter().any(|s| s.starts_with("PRF*PO-601")), "{segs:?}");
+    let sn1: Vec<&String> = segs.iter().filter(|s| s.starts_with("SN1*")).collect();
+    assert_eq!(sn1.len(), 2, "{segs:?}");
+    // Shipped 7 of the 10 ordered, and the 1 Odoo confirmed of the 2 ordered.
+    assert_eq!(sn1[0].as_str(), "SN1**7*EA**10*EA", "{segs:?}");
+    assert_eq!(sn1[1].as_str(), "SN1**1*CA**2*CA", "{segs:?}");
+    assert!(
+        segs.iter().any(|s| s.starts_with("LIN*1*BP*ACME-001")),
+        "{segs:?}"
+    );
+    let ssccs: Vec<String> = segs
+        .iter()
+        .filter_map(|s| s.strip_prefix("MAN*GM*").map(str::to_owned))
+        .collect();
+    assert_eq!(ssccs.len(), 2, "one SSCC per package: {segs:?}");
+    for sscc in &ssccs {
+        wharf::edi::x12::gs1::Sscc::parse(sscc).expect("a valid SSCC-18");
+        assert!(
+            sscc[1..].starts_with("0614141"),
+            "acme's GS1 prefix: {sscc}"
+        );
+    }
+    assert_ne!(ssccs[0], ssccs[1]);
+    // The backorder is open in Odoo; nothing more goes out.
+    poke(&server);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        sent(&store, "acme", "855").await.len(),
+        1,
+        "one 855 per confirmation"
+    );
+    assert_eq!(
+        sent(&store, "acme", "856").await.len(),
+        1,
+        "one 856 per delivery"
+    );
+    let backorders = odoo.with(|w| {
+        w.all("stock.picking")
+            .into_iter()
+            .filter(|p| p.get("backorder_id") == Some(&json!(picking)))
+            .count()
+    });
+    assert_eq!(backorders, 1);
+}
+
+/// The same for EDIFACT: EuroFoods' ORDERS becomes a sale order (product by GTIN, ship-to by
+/// GLN); confirming sends an ORDRSP, shipping a DESADV with an SSCC per package.
+async fn edifact_orders_come_back_as_ordrsp_and_desadv(db: Db) {
+    let odoo = OdooDouble::start(18).await;
+    odoo.customer("EUROFOODS", &["4012345000108"]);
+    odoo.product("WID-1", Some("5412345678908"), 12.5);
+    let mut env = env_for(db, &odoo).await;
+    env.set_env("WHARF_ERP__POLL_MS", "200");
+    let fixture = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/edifact/orders_eancom.edi"
+    ))
+    .unwrap();
+    let file = env.file("orders.edi", &fixture);
+    let (code, out, err) = env.run(&["ingest", file.to_str().unwrap(), "--partner", "eurofoods"]);
+    assert_eq!(code, 0, "{err}");
+    let id: i64 = out.split('\t').next().unwrap().parse().unwrap();
+    let _server = env.serve();
+    let store = env.store().await;
+    let m = settled(&store, id).await;
+    assert_eq!(m.state, MessageState::Delivered, "{m:?}");
+    let orders = odoo.sale_orders();
+    assert_eq!(orders.len(), 1);
+    assert_eq!(orders[0]["client_order_ref"], json!("PO-4711"));
+    let so = orders[0]["id"].as_i64().unwrap();
+    let lines = odoo.lines_of(so);
+    assert_eq!(lines[0]["product_uom_qty"], json!(12.0));
+
+    odoo.confirm(so);
+    let rsp = wait_sent(&store, "eurofoods", "ORDRSP").await;
+    let text = String::from_utf8(messages::raw(&store, rsp.id).await.unwrap()).unwrap();
+    assert!(text.contains("BGM+231"), "{text}");
+    assert!(text.contains("PO-4711"), "{text}");
+    assert!(text.contains("QTY+21:12"), "{text}");
+
+    let picking = odoo.delivery_of(so);
+    odoo.ship(picking, &[12.0], &["PALLET-1"], "TRACK-4711");
+    let desadv = wait_sent(&store, "eurofoods", "DESADV").await;
+    let text = String::from_utf8(messages::raw(&store, desadv.id).await.unwrap()).unwrap();
+    assert!(text.contains("QTY+12:12"), "{text}");
+    let sscc = text
+        .split('\'')
+        .find_map(|s| s.trim().strip_prefix("GIN+BJ+"))
+        .unwrap_or_else(|| panic!("an SSCC: {text}"));
+    let sscc = sscc.split(':').next().unwrap();
+    wharf::edi::x12::gs1::Sscc::parse(sscc).expect("a valid SSCC-18");
+    assert!(
+        sscc[1..].starts_with("4012345"),
+        "eurofoods' prefix: {sscc}"
+    );
+}
+
 async fn an_850_into_odoo_18(db: Db) {
     an_850_becomes_one_sale_order_and_a_resend_creates_nothing(db, 18).await;
 }
@@ -314,4 +520,6 @@ on_both_backends!(
     a_worker_killed_after_odoo_committed_leaves_one_order,
     an_odoo_outage_in_a_batch_leaves_one_order_per_po,
     odoo_refusals_reach_the_operator_and_a_replay_finishes,
+    confirmation_and_shipment_go_back_as_855_and_856,
+    edifact_orders_come_back_as_ordrsp_and_desadv,
 );

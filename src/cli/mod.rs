@@ -224,6 +224,28 @@ async fn serve(s: Settings) -> anyhow::Result<ExitCode> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let workers = worker::spawn(&p, &stop_rx);
     let web = tokio::spawn(crate::web::serve(listener, p.clone(), stop_rx.clone()));
+    if let (Some(client), crate::config::ErpTarget::Odoo(o)) = (p.odoo.clone(), &p.settings.erp) {
+        // Confirmed orders and done deliveries → 855/856 (and their EDIFACT/XML kin), every
+        // poll interval and at once when Odoo's webhook calls.
+        let every = o.poll.unwrap_or(std::time::Duration::from_secs(3600));
+        let (pipe, mut stop) = (p.clone(), stop_rx.clone());
+        tokio::spawn(async move {
+            loop {
+                match crate::erp::odoo::events::poll_once(&pipe, &client).await {
+                    Ok(r) if r.acks + r.notices > 0 => {
+                        tracing::info!(acks = r.acks, notices = r.notices, "Odoo poll");
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "Odoo poll failed; retried next time"),
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(every) => {}
+                    _ = pipe.erp_wake.notified() => {}
+                    _ = stop.changed() => break,
+                }
+            }
+        });
+    }
     if let Some(every) = p.settings.partners_reload {
         let (live, mut stop) = (p.partners.clone(), stop_rx.clone());
         // Profiles reload when a file changes; a file that no longer loads keeps its last

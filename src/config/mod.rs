@@ -215,6 +215,9 @@ pub struct OdooSettings {
     pub breaker_failures: u32,
     pub breaker_open: Duration,
     pub poll: Option<Duration>,
+    /// The token Odoo's webhook must present (`WHARF_SECRET_ODOO_WEBHOOK_TOKEN`); without one
+    /// the webhook endpoint is off and the poller alone finds events.
+    pub webhook_token: Option<String>,
 }
 
 impl std::fmt::Debug for OdooSettings {
@@ -431,6 +434,7 @@ fn odoo_settings(
             0 => None,
             ms => Some(Duration::from_millis(ms)),
         },
+        webhook_token: env("WHARF_SECRET_ODOO_WEBHOOK_TOKEN").filter(|t| t.len() >= 16),
     })
 }
 

@@ -10,6 +10,7 @@ mod edifact;
 pub mod envelope;
 pub mod error;
 pub mod mapping;
+pub(crate) use stages::outbound_doc_ref;
 pub mod stages;
 pub mod worker;
 mod xml;
@@ -40,6 +41,8 @@ pub struct Pipeline {
     /// The Odoo connector, one per process (its circuit breaker and rate limit are shared by
     /// every worker), when the ERP target is Odoo.
     pub odoo: Option<Arc<crate::erp::odoo::OdooClient>>,
+    /// Wakes the Odoo poller at once (Odoo's webhook), instead of at its next interval.
+    pub erp_wake: Arc<Notify>,
 }
 
 /// Why a replay was refused.
@@ -103,6 +106,7 @@ impl Pipeline {
             settings,
             instance: instance_name().into(),
             wake: Arc::new(Notify::new()),
+            erp_wake: Arc::new(Notify::new()),
         }
     }
 

@@ -189,3 +189,32 @@ pub async fn erp_links(
         })
         .collect()
 }
+
+/// A poller's cursor (`None` before its first event).
+pub async fn cursor(store: &crate::store::Store, name: &str) -> Result<Option<String>, StoreError> {
+    let row = sqlx::query("SELECT value FROM erp_cursors WHERE name = $1")
+        .bind(name.to_owned())
+        .fetch_optional(store.pool())
+        .await?;
+    Ok(match row {
+        Some(r) => Some(r.try_get(0)?),
+        None => None,
+    })
+}
+
+/// Moves a poller's cursor (never backwards: the caller passes the newest value it saw).
+pub async fn set_cursor(
+    store: &crate::store::Store,
+    name: &str,
+    value: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO erp_cursors (name, value) VALUES ($1, $2) \
+         ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+    )
+    .bind(name.to_owned())
+    .bind(value.to_owned())
+    .execute(store.pool())
+    .await?;
+    Ok(())
+}

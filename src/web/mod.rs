@@ -88,6 +88,7 @@ pub fn router(pipeline: Pipeline) -> Router {
             "/api/v1/partners/{partner}/messages",
             post(ingest).layer(DefaultBodyLimit::max(MAX_INGEST_BYTES)),
         )
+        .route("/api/v1/odoo/webhook", post(odoo_webhook))
         .route(
             "/cxml",
             post(cxml).layer(DefaultBodyLimit::max(MAX_INGEST_BYTES)),
@@ -270,6 +271,48 @@ async fn ingest(
         axum::Json(json!({ "message_id": id, "state": "received" })),
     )
         .into_response())
+}
+
+/// Odoo's "Send Webhook Notification" server action: the body (the record's chosen fields)
+/// only says that something changed, so it wakes the poller, which reads Odoo and sends each
+/// document once. Authenticated by the token in the URL (`?token=`) or an
+/// `Authorization: Bearer` header, compared in constant time.
+async fn odoo_webhook(
+    State(p): State<Pipeline>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let want = match &p.settings.erp {
+        crate::config::ErpTarget::Odoo(o) => o.webhook_token.clone(),
+        crate::config::ErpTarget::Directory(_) => None,
+    };
+    let Some(want) = want else {
+        return (StatusCode::NOT_FOUND, "the Odoo webhook is not configured").into_response();
+    };
+    let given = q.get("token").cloned().or_else(|| {
+        headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .map(str::to_owned)
+    });
+    let given = given.unwrap_or_default();
+    let mut diff = u8::from(given.len() != want.len());
+    for (i, w) in want.bytes().enumerate() {
+        diff |= w ^ given.as_bytes().get(i).copied().unwrap_or(0);
+    }
+    if diff != 0 {
+        return (StatusCode::UNAUTHORIZED, "bad token").into_response();
+    }
+    p.erp_wake.notify_one();
+    (
+        StatusCode::ACCEPTED,
+        axum::Json(json!({ "status": "polling" })),
+    )
+        .into_response()
 }
 
 /// cXML over HTTP: the request is stored durably first (whatever it holds: nothing is

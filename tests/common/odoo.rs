@@ -113,6 +113,15 @@ fn schema(model: &str, version: u32) -> Option<Vec<(&'static str, Kind)>> {
             ("picked", Scalar),
             ("sale_line_id", Many2one("sale.order.line")),
         ],
+        "stock.move.line" => vec![
+            ("move_id", Many2one("stock.move")),
+            ("picking_id", Many2one("stock.picking")),
+            ("product_id", Many2one("product.product")),
+            ("quantity", Scalar),
+            ("result_package_id", Many2one("stock.quant.package")),
+            ("picked", Scalar),
+        ],
+        "stock.quant.package" => vec![("name", Scalar)],
         _ => return None,
     };
     f.push(("id", Scalar));
@@ -922,6 +931,57 @@ impl OdooDouble {
 
     pub fn uom(&self, name: &str) -> i64 {
         self.with(|w| w.insert("uom.uom", json!({ "name": name })))
+    }
+
+    /// What a sales person does: confirm the order (its delivery is created).
+    pub fn confirm(&self, order: i64) {
+        self.with(|w| w.confirm(order)).expect("confirm");
+    }
+
+    /// What a sales person does before confirming: change a line's quantity.
+    pub fn set_line_quantity(&self, line: i64, quantity: f64) {
+        self.with(|w| {
+            w.update(
+                "sale.order.line",
+                line,
+                json!({ "product_uom_qty": quantity }).as_object().unwrap(),
+            )
+        });
+    }
+
+    /// The open delivery of a sale order.
+    pub fn delivery_of(&self, order: i64) -> i64 {
+        self.with(|w| {
+            w.all("stock.picking")
+                .into_iter()
+                .find(|p| p["sale_id"] == json!(order) && p["state"] != json!("done"))
+                .and_then(|p| p["id"].as_i64())
+                .expect("an open delivery")
+        })
+    }
+
+    /// What the warehouse does: pick `quantities` (per move, in order), pack each move in its
+    /// own package named `package_names[i]` when given, set the tracking number, and
+    /// validate (a short pick leaves a backorder).
+    pub fn ship(&self, picking: i64, quantities: &[f64], package_names: &[&str], tracking: &str) {
+        self.with(|w| {
+            let moves: Vec<Record> = w.all("stock.move").into_iter().filter(|m| m["picking_id"] == json!(picking)).collect();
+            for (i, m) in moves.iter().enumerate() {
+                let id = m["id"].as_i64().unwrap();
+                let q = quantities.get(i).copied().unwrap_or(0.0);
+                w.update("stock.move", id, json!({ "quantity": q, "picked": true }).as_object().unwrap());
+                if let Some(name) = package_names.get(i) {
+                    let pkg = w.insert("stock.quant.package", json!({ "name": name }));
+                    w.insert(
+                        "stock.move.line",
+                        json!({ "move_id": id, "picking_id": picking, "product_id": m["product_id"], "quantity": q,
+                                "result_package_id": pkg, "picked": true }),
+                    );
+                }
+            }
+            w.update("stock.picking", picking, json!({ "carrier_tracking_ref": tracking }).as_object().unwrap());
+            w.validate(picking, &json!({ "skip_backorder": true })).expect("validate");
+        });
     }
 
     pub fn sale_orders(&self) -> Vec<Record> {

@@ -1,10 +1,13 @@
 //! The Odoo connector. Files: `client.rs` the wire (JSON-RPC or JSON-2 by version), `error.rs`
 //! retry-or-operator classification, `guard.rs` concurrency, rate and circuit breaker,
-//! `records.rs` record plans carried out exactly once.
+//! `records.rs` record plans carried out exactly once, `outbound.rs` confirmations and
+//! deliveries as partner documents (pure), `events.rs` the poller that finds them.
 
 pub mod client;
 pub mod error;
+pub mod events;
 pub mod guard;
+pub mod outbound;
 pub mod records;
 
 pub use client::{OdooClient, Session, Transport};

@@ -1,0 +1,339 @@
+//! Odoo events that become documents for partners: sale orders Wharf created that became
+//! confirmed (→ 855/ORDRSP/…) and their deliveries that became done (→ 856/DESADV/…).
+//!
+//! Found by polling with a stored cursor (`write_date`, kept in `erp_cursors`), run every
+//! `erp.poll_ms` and at once when Odoo's webhook calls. Each document is submitted under a
+//! key of the Odoo record (`confirm:<sale order id>`, `ship:<picking id>`): the poller
+//! and the webhook may find the same event any number of times, it is sent once.
+
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+
+use super::client::OdooClient;
+use super::error::OdooError;
+use super::outbound::{OdooLine, ShippedLine, order_ack, ship_notice};
+use crate::model::{Document, Order};
+use crate::pipeline::mapping::{Mapped, MappedOrder};
+use crate::pipeline::{Pipeline, Submitted};
+use crate::store::messages::{self, Payload};
+use crate::store::registry::{self, ErpLink};
+
+const EPOCH: &str = "1970-01-01 00:00:00";
+
+/// What one poll did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct PollReport {
+    pub acks: usize,
+    pub notices: usize,
+}
+
+/// Why a poll stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum PollError {
+    #[error(transparent)]
+    Odoo(#[from] OdooError),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+}
+
+fn decimal(v: &Value) -> Decimal {
+    v.as_f64()
+        .and_then(|f| Decimal::try_from(f).ok())
+        .map(|d| d.normalize())
+        .unwrap_or_default()
+}
+
+fn id_of(v: &Value) -> Option<i64> {
+    v.as_i64().or_else(|| v.get(0).and_then(Value::as_i64))
+}
+
+/// The partner's order and its mapped form, from the message that carried it.
+async fn originals(p: &Pipeline, link: &ErpLink) -> Option<(Order, MappedOrder)> {
+    let canonical = messages::payload(&p.store, link.message_id, Payload::Canonical)
+        .await
+        .ok()??;
+    let mapped = messages::payload(&p.store, link.message_id, Payload::Mapped)
+        .await
+        .ok()??;
+    let docs: Vec<Document> = serde_json::from_str(&canonical).ok()?;
+    let mapped: Vec<Mapped> = serde_json::from_str(&mapped).ok()?;
+    let order = docs.into_iter().find_map(|d| match d {
+        Document::Order(o) if o.po_number.as_str() == link.doc_key => Some(o),
+        _ => None,
+    })?;
+    let mapped = mapped.into_iter().find_map(|m| match m {
+        Mapped::Order(o) if o.client_order_ref == link.doc_key => Some(o),
+        _ => None,
+    })?;
+    Some((order, mapped))
+}
+
+/// Positions of Odoo sale order lines among the partner's lines, from their external IDs.
+async fn positions(client: &OdooClient, line_ids: &[i64]) -> Result<Vec<(i64, usize)>, OdooError> {
+    if line_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = client
+        .search_read(
+            "ir.model.data",
+            json!([
+                ["model", "=", "sale.order.line"],
+                ["res_id", "in", line_ids]
+            ]),
+            &["name", "res_id"],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| {
+            let n = r["name"].as_str()?.rsplit_once("_line_")?.1.parse().ok()?;
+            Some((r["res_id"].as_i64()?, n))
+        })
+        .collect())
+}
+
+async fn cursor(p: &Pipeline, name: &str) -> Result<String, crate::store::StoreError> {
+    Ok(registry::cursor(&p.store, name)
+        .await?
+        .unwrap_or_else(|| EPOCH.to_owned()))
+}
+
+/// Whether the partner agreed to receive this kind of document (an explicit `[[documents]]`
+/// entry: nobody gets acknowledgements or ship notices they did not ask for).
+fn agreed(p: &Pipeline, partner: &str, doc: &Document) -> Option<Option<String>> {
+    let profile = p.partners.snapshot().shared(partner)?;
+    let theirs = crate::pipeline::outbound_doc_ref(&profile, doc)?;
+    let a = profile
+        .agreements
+        .outbound(theirs.standard, &theirs.doc_type)?;
+    Some(a.sscc_prefix.clone())
+}
+
+/// One poll: confirmations, then deliveries.
+pub async fn poll_once(p: &Pipeline, client: &OdooClient) -> Result<PollReport, PollError> {
+    let mut report = PollReport::default();
+    let links = registry::erp_links(&p.store, "sale.order").await?;
+    if links.is_empty() {
+        return Ok(report);
+    }
+    let ids: Vec<i64> = links.iter().map(|l| l.odoo_id).collect();
+    let link_of = |id: i64| links.iter().find(|l| l.odoo_id == id);
+    let now = time::OffsetDateTime::now_utc();
+    let today = format!(
+        "{:04}-{:02}-{:02}",
+        now.year(),
+        u8::from(now.month()),
+        now.day()
+    );
+    let hhmm = format!("{:02}{:02}", now.hour(), now.minute());
+
+    // Confirmed orders → acknowledgements.
+    let since = cursor(p, "odoo:sale.order:confirmed").await?;
+    let orders = client
+        .search_read(
+            "sale.order",
+            json!([
+                ["id", "in", ids],
+                ["state", "in", ["sale", "done"]],
+                ["write_date", ">=", since]
+            ]),
+            &["id", "name", "write_date", "order_line"],
+        )
+        .await?;
+    let mut newest = since.clone();
+    for so in &orders {
+        let (Some(id), Some(name)) = (so["id"].as_i64(), so["name"].as_str()) else {
+            continue;
+        };
+        let Some(link) = link_of(id) else { continue };
+        let Some((order, mapped)) = originals(p, link).await else {
+            continue;
+        };
+        let probe = Document::OrderAck(order_ack(&order, &mapped, &[], name, &today));
+        if agreed(p, &link.partner, &probe).is_none() {
+            continue;
+        }
+        let line_ids: Vec<i64> = so["order_line"]
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_i64).collect())
+            .unwrap_or_default();
+        let pos = positions(client, &line_ids).await?;
+        let lines = client
+            .search_read(
+                "sale.order.line",
+                json!([["order_id", "=", id]]),
+                &["id", "product_uom_qty", "price_unit"],
+            )
+            .await?;
+        let odoo_lines: Vec<OdooLine> = lines
+            .iter()
+            .map(|l| OdooLine {
+                position: l["id"]
+                    .as_i64()
+                    .and_then(|lid| pos.iter().find(|(r, _)| *r == lid).map(|(_, n)| *n)),
+                quantity: decimal(&l["product_uom_qty"]),
+                price: decimal(&l["price_unit"]),
+            })
+            .collect();
+        let ack = order_ack(&order, &mapped, &odoo_lines, name, &today);
+        if let Ok(Submitted::Queued(_)) = p
+            .submit(
+                &link.partner,
+                Document::OrderAck(ack),
+                &format!("confirm:{id}"),
+            )
+            .await
+        {
+            report.acks += 1;
+            tracing::info!(sale_order = name, partner = %link.partner, "order acknowledgement queued");
+        }
+        if let Some(w) = so["write_date"].as_str()
+            && w > newest.as_str()
+        {
+            newest = w.to_owned();
+        }
+    }
+    if newest != since {
+        registry::set_cursor(&p.store, "odoo:sale.order:confirmed", &newest).await?;
+    }
+
+    // Validated deliveries → ship notices.
+    let since = cursor(p, "odoo:stock.picking:done").await?;
+    let pickings = client
+        .search_read(
+            "stock.picking",
+            json!([
+                [
+                    "sale_id",
+                    "in",
+                    links.iter().map(|l| l.odoo_id).collect::<Vec<_>>()
+                ],
+                ["picking_type_code", "=", "outgoing"],
+                ["state", "=", "done"],
+                ["write_date", ">=", since],
+            ]),
+            &[
+                "id",
+                "name",
+                "sale_id",
+                "carrier_tracking_ref",
+                "write_date",
+            ],
+        )
+        .await?;
+    let mut newest = since.clone();
+    for pk in &pickings {
+        let (Some(pid), Some(pname)) = (pk["id"].as_i64(), pk["name"].as_str()) else {
+            continue;
+        };
+        let Some(link) = id_of(&pk["sale_id"]).and_then(link_of) else {
+            continue;
+        };
+        let Some((order, _)) = originals(p, link).await else {
+            continue;
+        };
+        let probe = Document::ShipNotice(ship_notice(
+            &order,
+            pid,
+            pname,
+            None,
+            &[],
+            "0",
+            &today,
+            &hhmm,
+        ));
+        let Some(prefix) = agreed(p, &link.partner, &probe) else {
+            continue;
+        };
+        let moves = client
+            .search_read(
+                "stock.move",
+                json!([["picking_id", "=", pid]]),
+                &["id", "sale_line_id", "quantity"],
+            )
+            .await?;
+        let sale_lines: Vec<i64> = moves
+            .iter()
+            .filter_map(|m| id_of(&m["sale_line_id"]))
+            .collect();
+        let pos = positions(client, &sale_lines).await?;
+        let position_of = |m: &Value| {
+            id_of(&m["sale_line_id"])
+                .and_then(|sl| pos.iter().find(|(r, _)| *r == sl).map(|(_, n)| *n))
+        };
+        // Packages from the move lines when Odoo packed the goods; else each move as shipped.
+        let move_lines = client
+            .search_read(
+                "stock.move.line",
+                json!([["picking_id", "=", pid]]),
+                &["move_id", "quantity", "result_package_id"],
+            )
+            .await?;
+        let shipped: Vec<ShippedLine> = if move_lines
+            .iter()
+            .any(|ml| id_of(&ml["result_package_id"]).is_some())
+        {
+            move_lines
+                .iter()
+                .map(|ml| {
+                    let mv = moves
+                        .iter()
+                        .find(|m| m["id"].as_i64() == id_of(&ml["move_id"]));
+                    ShippedLine {
+                        position: mv.and_then(position_of),
+                        quantity: decimal(&ml["quantity"]),
+                        package: id_of(&ml["result_package_id"]).map(|id| {
+                            (
+                                id,
+                                ml["result_package_id"]
+                                    .get(1)
+                                    .and_then(Value::as_str)
+                                    .unwrap_or_default()
+                                    .to_owned(),
+                            )
+                        }),
+                    }
+                })
+                .collect()
+        } else {
+            moves
+                .iter()
+                .map(|m| ShippedLine {
+                    position: position_of(m),
+                    quantity: decimal(&m["quantity"]),
+                    package: None,
+                })
+                .collect()
+        };
+        let tracking = pk["carrier_tracking_ref"]
+            .as_str()
+            .filter(|t| !t.is_empty());
+        let prefix = prefix.unwrap_or_else(|| {
+            tracing::warn!(partner = %link.partner, "no sscc_prefix on the ship notice agreement; SSCCs use prefix 0000000");
+            "0000000".to_owned()
+        });
+        let notice = ship_notice(
+            &order, pid, pname, tracking, &shipped, &prefix, &today, &hhmm,
+        );
+        if let Ok(Submitted::Queued(_)) = p
+            .submit(
+                &link.partner,
+                Document::ShipNotice(notice),
+                &format!("ship:{pid}"),
+            )
+            .await
+        {
+            report.notices += 1;
+            tracing::info!(picking = pname, partner = %link.partner, "ship notice queued");
+        }
+        if let Some(w) = pk["write_date"].as_str()
+            && w > newest.as_str()
+        {
+            newest = w.to_owned();
+        }
+    }
+    if newest != since {
+        registry::set_cursor(&p.store, "odoo:stock.picking:done", &newest).await?;
+    }
+    Ok(report)
+}
