@@ -505,6 +505,109 @@ async fn edifact_orders_come_back_as_ordrsp_and_desadv(db: Db) {
     );
 }
 
+/// Pinnacle's 856 (10 of the 12 on purchase order PO-1001, in one labelled carton) fills the
+/// receipt: the package by its SSCC, the quantity on the move, the carrier's reference; the
+/// profile validates it and a backorder keeps the 2 still due. A resend, and a fault after
+/// Odoo validated, receive nothing twice.
+async fn suppliers_ship_notice_fills_and_validates_the_receipt(db: Db) {
+    let odoo = OdooDouble::start(18).await;
+    odoo.customer("PINNACLE", &[]);
+    let product = odoo.product("OUR-1", None, 4.0);
+    odoo.supplier_code("PINNACLE", product, "WID-1");
+    let picking = odoo.purchase("PINNACLE", "PO-1001", &[(product, 12.0)]);
+    odoo.with(|w| {
+        w.behaviour
+            .fault_after_commit
+            .insert("stock.picking.button_validate".into(), 1);
+    });
+    let env = env_for(db, &odoo).await;
+    let profile = env.path().join("partners/pinnacle.toml");
+    let text = std::fs::read_to_string(&profile).unwrap();
+    std::fs::write(
+        &profile,
+        text.replace("validate = false", "validate = true"),
+    )
+    .unwrap();
+    let fixture = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/x12/856_sopi.edi"
+    ))
+    .unwrap();
+    let notice = |isa13: &str| {
+        String::from_utf8(fixture.clone())
+            .unwrap()
+            .replace("*ZZ*SUPPLIER       *", "*ZZ*PINNACLESUP    *")
+            .replace("GS*SH*SUPPLIER*", "GS*SH*PINNACLESUP*")
+            .replace("000000201", isa13)
+            .into_bytes()
+    };
+    let ingest_pinnacle = |name: &str, bytes: &[u8]| {
+        let file = env.file(name, bytes);
+        let (code, out, err) =
+            env.run(&["ingest", file.to_str().unwrap(), "--partner", "pinnacle"]);
+        assert_eq!(code, 0, "{err}");
+        out.split('\t').next().unwrap().parse::<i64>().unwrap()
+    };
+    let first = ingest_pinnacle("asn.edi", &notice("000000201"));
+    let _server = env.serve();
+    let store = env.store().await;
+    let m = settled(&store, first).await;
+    assert_eq!(m.state, MessageState::Delivered, "{m:?}");
+
+    let (pick, moves, lines, packages, po_lines, backorders) = odoo.with(|w| {
+        (
+            w.get("stock.picking", picking).cloned().unwrap(),
+            w.all("stock.move")
+                .into_iter()
+                .filter(|m| m["picking_id"] == json!(picking))
+                .collect::<Vec<_>>(),
+            w.all("stock.move.line"),
+            w.all("stock.quant.package"),
+            w.all("purchase.order.line"),
+            w.all("stock.picking")
+                .into_iter()
+                .filter(|p| p.get("backorder_id") == Some(&json!(picking)))
+                .collect::<Vec<_>>(),
+        )
+    });
+    assert_eq!(pick["state"], json!("done"));
+    assert_eq!(pick["carrier_tracking_ref"], json!("BOL-9"));
+    assert_eq!(moves[0]["quantity"], json!(10.0), "{moves:?} {lines:?}");
+    assert_eq!(packages.len(), 1);
+    assert_eq!(packages[0]["name"], json!("106141412345678908"));
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["result_package_id"], packages[0]["id"]);
+    assert_eq!(po_lines[0]["qty_received"], json!(10.0), "received once");
+    assert_eq!(backorders.len(), 1, "2 still due");
+    let history = events::for_message(&store, first).await.unwrap();
+    assert!(
+        history
+            .iter()
+            .any(|e| e.detail.as_deref().is_some_and(|d| d.contains("502"))),
+        "the fault after validation is in the history: {history:?}"
+    );
+
+    // The same notice again in a new interchange: nothing received twice.
+    let again = ingest_pinnacle("asn-again.edi", &notice("000000202"));
+    assert_eq!(settled(&store, again).await.state, MessageState::Delivered);
+    odoo.with(|w| {
+        assert_eq!(w.all("stock.quant.package").len(), 1);
+        assert_eq!(w.all("stock.move.line").len(), 1);
+        assert_eq!(w.all("purchase.order.line")[0]["qty_received"], json!(10.0));
+        let open: Vec<_> = w
+            .all("stock.picking")
+            .into_iter()
+            .filter(|p| p.get("backorder_id") == Some(&json!(picking)))
+            .collect();
+        assert_eq!(open.len(), 1);
+        assert_eq!(
+            open[0]["state"],
+            json!("assigned"),
+            "the backorder is untouched"
+        );
+    });
+}
+
 async fn an_850_into_odoo_18(db: Db) {
     an_850_becomes_one_sale_order_and_a_resend_creates_nothing(db, 18).await;
 }
@@ -522,4 +625,5 @@ on_both_backends!(
     odoo_refusals_reach_the_operator_and_a_replay_finishes,
     confirmation_and_shipment_go_back_as_855_and_856,
     edifact_orders_come_back_as_ordrsp_and_desadv,
+    suppliers_ship_notice_fills_and_validates_the_receipt,
 );

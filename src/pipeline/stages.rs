@@ -986,7 +986,7 @@ async fn deliver_to_odoo(
     partner: &str,
     docs: &[Mapped],
 ) -> Result<(), StageError> {
-    use crate::erp::odoo::{OrderOutcome, put_order};
+    use crate::erp::odoo::{OrderOutcome, ReceiptOutcome, put_order, put_receipt};
     let client = p.odoo.as_ref().ok_or_else(|| {
         StageError::Transient("the Odoo client did not start; see the log".into())
     })?;
@@ -1014,11 +1014,39 @@ async fn deliver_to_odoo(
                 done.push((kind.to_owned(), key.to_owned(), outcome.id(), what));
             }
             Mapped::Receipt(r) => {
-                return Err(StageError::Permanent(format!(
-                    "ship notice {}: receipts into Odoo are not built yet; use the directory \
-                     ERP target for suppliers' ship notices for now",
-                    r.shipment_id
-                )));
+                let outcome = put_receipt(client, r).await.map_err(|e| {
+                    let text = format!("ship notice {}: {e}", r.shipment_id);
+                    if e.is_transient() {
+                        StageError::Transient(text)
+                    } else {
+                        StageError::Permanent(text)
+                    }
+                })?;
+                let (first, what) = match &outcome {
+                    ReceiptOutcome::Applied {
+                        pickings,
+                        validated,
+                    } => (
+                        pickings.first().copied(),
+                        format!(
+                            "quantities written on {} receipt(s){}",
+                            pickings.len(),
+                            if *validated {
+                                ", validated"
+                            } else {
+                                ", left ready"
+                            }
+                        ),
+                    ),
+                    ReceiptOutcome::AlreadyDone { pickings } => (
+                        pickings.first().copied(),
+                        "receipt(s) already validated; nothing written".to_owned(),
+                    ),
+                    ReceiptOutcome::Cancelled => {
+                        (None, "cancelled notice: nothing to do".to_owned())
+                    }
+                };
+                done.push((kind.to_owned(), key.to_owned(), first.unwrap_or(0), what));
             }
         }
     }

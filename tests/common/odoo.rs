@@ -63,6 +63,25 @@ fn schema(model: &str, version: u32) -> Option<Vec<(&'static str, Kind)>> {
             ("barcode", Scalar),
             ("list_price", Scalar),
             ("uom_id", Many2one("uom.uom")),
+            ("seller_ids", One2many("product.supplierinfo", "product_id")),
+        ],
+        "product.supplierinfo" => vec![
+            ("partner_id", Many2one("res.partner")),
+            ("product_id", Many2one("product.product")),
+            ("product_code", Scalar),
+        ],
+        "purchase.order" => vec![
+            ("name", Scalar),
+            ("partner_id", Many2one("res.partner")),
+            ("partner_ref", Scalar),
+            ("state", Scalar),
+            ("order_line", One2many("purchase.order.line", "order_id")),
+        ],
+        "purchase.order.line" => vec![
+            ("order_id", Many2one("purchase.order")),
+            ("product_id", Many2one("product.product")),
+            ("product_qty", Scalar),
+            ("qty_received", Scalar),
         ],
         "uom.uom" => vec![("name", Scalar)],
         "stock.warehouse" => vec![("name", Scalar), ("code", Scalar)],
@@ -97,6 +116,7 @@ fn schema(model: &str, version: u32) -> Option<Vec<(&'static str, Kind)>> {
         "stock.picking" => vec![
             ("name", Scalar),
             ("sale_id", Many2one("sale.order")),
+            ("purchase_id", Many2one("purchase.order")),
             ("picking_type_code", Scalar),
             ("state", Scalar),
             ("origin", Scalar),
@@ -112,6 +132,7 @@ fn schema(model: &str, version: u32) -> Option<Vec<(&'static str, Kind)>> {
             ("quantity", Scalar),
             ("picked", Scalar),
             ("sale_line_id", Many2one("sale.order.line")),
+            ("purchase_line_id", Many2one("purchase.order.line")),
         ],
         "stock.move.line" => vec![
             ("move_id", Many2one("stock.move")),
@@ -337,6 +358,30 @@ impl World {
                 return true;
             };
             let want = t.get(2).cloned().unwrap_or(Value::Null);
+            // A dotted path ("seller_ids.product_code"): any related record matches.
+            if let Some((head, rest)) = field.split_once('.') {
+                let target = schema(model, self.version).and_then(|s| {
+                    s.iter()
+                        .find(|(f, _)| *f == head)
+                        .and_then(|(_, k)| match k {
+                            Kind::Many2one(m) | Kind::One2many(m, _) => Some(*m),
+                            Kind::Scalar => None,
+                        })
+                });
+                let related: Vec<i64> = match self.read_field(model, r, head) {
+                    Value::Array(a) if a.len() == 2 && a[0].is_i64() && a[1].is_string() => {
+                        vec![a[0].as_i64().unwrap_or(0)]
+                    }
+                    Value::Array(a) => a.iter().filter_map(Value::as_i64).collect(),
+                    _ => Vec::new(),
+                };
+                let sub = json!([[rest, op, want]]);
+                return target.is_some_and(|m| {
+                    related
+                        .iter()
+                        .any(|id| self.get(m, *id).is_some_and(|rr| self.matches(m, rr, &sub)))
+                });
+            }
             let got = match field {
                 "id" => r["id"].clone(),
                 f => match self.read_field(model, r, f) {
@@ -571,6 +616,24 @@ impl World {
         json!({ "ids": [order_id], "messages": [] })
     }
 
+    /// A move's quantity is the sum of its move lines' (Odoo computes it so).
+    fn recompute_move(&mut self, mv: Option<i64>) {
+        let Some(mv) = mv else { return };
+        let total: f64 = self
+            .all("stock.move.line")
+            .iter()
+            .filter(|l| l.get("move_id").and_then(Value::as_i64) == Some(mv))
+            .filter_map(|l| l.get("quantity").and_then(Value::as_f64))
+            .sum();
+        self.update(
+            "stock.move",
+            mv,
+            json!({ "quantity": total, "picked": true })
+                .as_object()
+                .unwrap(),
+        );
+    }
+
     fn confirm(&mut self, id: i64) -> Result<Value, Fault> {
         let so = self
             .get("sale.order", id)
@@ -657,7 +720,19 @@ impl World {
         );
         for m in &moves {
             let r = self.get("stock.move", *m).cloned().unwrap_or_default();
-            if let Some(line) = r["sale_line_id"].as_i64() {
+            if let Some(line) = r.get("purchase_line_id").and_then(Value::as_i64) {
+                let got = self
+                    .get("purchase.order.line", line)
+                    .and_then(|l| l["qty_received"].as_f64())
+                    .unwrap_or(0.0)
+                    + r["quantity"].as_f64().unwrap_or(0.0);
+                self.update(
+                    "purchase.order.line",
+                    line,
+                    json!({ "qty_received": got }).as_object().unwrap(),
+                );
+            }
+            if let Some(line) = r.get("sale_line_id").and_then(Value::as_i64) {
                 let done = self
                     .get("sale.order.line", line)
                     .and_then(|l| l["qty_delivered"].as_f64())
@@ -677,8 +752,9 @@ impl World {
             );
             let bo = self.insert(
                 "stock.picking",
-                json!({ "name": name, "sale_id": p["sale_id"], "picking_type_code": p["picking_type_code"],
-                        "state": "assigned", "origin": p["origin"], "backorder_id": id }),
+                json!({ "name": name, "sale_id": p.get("sale_id"), "purchase_id": p.get("purchase_id"),
+                        "picking_type_code": p["picking_type_code"], "state": "assigned", "origin": p["origin"],
+                        "backorder_id": id }),
             );
             for (m, left) in short {
                 let r = self.get("stock.move", m).cloned().unwrap_or_default();
@@ -692,7 +768,8 @@ impl World {
                 self.insert(
                     "stock.move",
                     json!({ "picking_id": bo, "product_id": r["product_id"], "product_uom_qty": left,
-                            "quantity": left, "picked": false, "sale_line_id": r["sale_line_id"] }),
+                            "quantity": left, "picked": false, "sale_line_id": r.get("sale_line_id"),
+                            "purchase_line_id": r.get("purchase_line_id") }),
                 );
             }
         }
@@ -762,6 +839,9 @@ impl World {
                         v.as_object().into_iter().flatten().map(|(k, _)| k.as_str()),
                     )?;
                     created.push(self.insert(model, v.clone()));
+                    if model == "stock.move.line" {
+                        self.recompute_move(v.get("move_id").and_then(Value::as_i64));
+                    }
                 }
                 Ok(if matches!(kw.get("vals_list"), Some(Value::Object(_))) {
                     json!(created[0])
@@ -783,6 +863,13 @@ impl World {
                         )));
                     }
                     self.update(model, *id, &vals);
+                    if model == "stock.move.line" {
+                        let mv = self
+                            .get(model, *id)
+                            .and_then(|r| r.get("move_id"))
+                            .and_then(Value::as_i64);
+                        self.recompute_move(mv);
+                    }
                 }
                 Ok(json!(true))
             }
@@ -981,6 +1068,52 @@ impl OdooDouble {
             }
             w.update("stock.picking", picking, json!({ "carrier_tracking_ref": tracking }).as_object().unwrap());
             w.validate(picking, &json!({ "skip_backorder": true })).expect("validate");
+        });
+    }
+
+    /// A confirmed purchase order `name` from the vendor with this `ref`, and its incoming
+    /// receipt with one move per line (nothing received yet). Returns the receipt's id.
+    pub fn purchase(&self, vendor_ref: &str, name: &str, lines: &[(i64, f64)]) -> i64 {
+        self.with(|w| {
+            let vendor = w
+                .all("res.partner")
+                .into_iter()
+                .find(|p| p["ref"] == json!(vendor_ref))
+                .and_then(|p| p["id"].as_i64())
+                .expect("vendor");
+            let po = w.insert("purchase.order", json!({ "name": name, "partner_id": vendor, "state": "purchase" }));
+            let picking = w.insert(
+                "stock.picking",
+                json!({ "name": format!("WH/IN/{po:05}"), "purchase_id": po, "picking_type_code": "incoming",
+                        "state": "assigned", "origin": name }),
+            );
+            for (product, qty) in lines {
+                let line = w.insert(
+                    "purchase.order.line",
+                    json!({ "order_id": po, "product_id": product, "product_qty": qty, "qty_received": 0.0 }),
+                );
+                w.insert(
+                    "stock.move",
+                    json!({ "picking_id": picking, "product_id": product, "product_uom_qty": qty, "quantity": 0.0,
+                            "picked": false, "purchase_line_id": line }),
+                );
+            }
+            picking
+        })
+    }
+
+    /// The vendor's own code for a product (its line on the product's vendor list).
+    pub fn supplier_code(&self, vendor_ref: &str, product: i64, code: &str) {
+        self.with(|w| {
+            let vendor = w
+                .all("res.partner")
+                .into_iter()
+                .find(|p| p["ref"] == json!(vendor_ref))
+                .and_then(|p| p["id"].as_i64());
+            w.insert(
+                "product.supplierinfo",
+                json!({ "partner_id": vendor, "product_id": product, "product_code": code }),
+            );
         });
     }
 

@@ -12,4 +12,4 @@ pub mod records;
 
 pub use client::{OdooClient, Session, Transport};
 pub use error::{Class, OdooError};
-pub use records::{OrderOutcome, put_order};
+pub use records::{OrderOutcome, ReceiptOutcome, put_order, put_receipt};

@@ -65,7 +65,25 @@ fn resolve(v: &Value, ids: &Map<String, Value>) -> Value {
     }
 }
 
-/// Runs a plan's lookups in order; each must find a record.
+/// The record bound to an external ID, if any.
+async fn bound(client: &OdooClient, full_id: &str, model: &str) -> Result<Option<i64>, OdooError> {
+    let (module, name) = full_id.split_once('.').unwrap_or(("wharf", full_id));
+    let rows = client
+        .search_read(
+            "ir.model.data",
+            json!([
+                ["module", "=", module],
+                ["name", "=", name],
+                ["model", "=", model]
+            ]),
+            &["res_id"],
+        )
+        .await?;
+    Ok(rows.first().and_then(|r| r["res_id"].as_i64()))
+}
+
+/// Runs a plan's lookups in order; each must find a record. A lookup with an
+/// `external_id` takes the record bound to it, or binds the one its domain finds.
 pub async fn run_lookups(
     client: &OdooClient,
     lookups: &[Value],
@@ -74,6 +92,13 @@ pub async fn run_lookups(
     for l in lookups {
         let name = l["as"].as_str().unwrap_or_default();
         let model = l["model"].as_str().unwrap_or_default();
+        let external = l["external_id"].as_str();
+        if let Some(x) = external
+            && let Some(id) = bound(client, x, model).await?
+        {
+            ids.insert(name.to_owned(), json!(id));
+            continue;
+        }
         let domain = resolve(&l["domain"], &ids);
         let rows = client.search_read(model, domain.clone(), &["id"]).await?;
         let Some(id) = rows.first().and_then(|r| r["id"].as_i64()) else {
@@ -85,9 +110,131 @@ pub async fn run_lookups(
                 ),
             ));
         };
+        if let Some(x) = external {
+            let (module, xname) = x.split_once('.').unwrap_or(("wharf", x));
+            let mut p = Map::new();
+            p.insert(
+                "vals_list".into(),
+                json!([{ "module": module, "name": xname, "model": model, "res_id": id }]),
+            );
+            client.call("ir.model.data", "create", None, p).await?;
+        }
         ids.insert(name.to_owned(), json!(id));
     }
     Ok(ids)
+}
+
+/// What a supplier's ship notice did in Odoo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReceiptOutcome {
+    /// Quantities written (and the receipts validated when the profile says).
+    Applied { pickings: Vec<i64>, validated: bool },
+    /// The receipts were validated before (a resend or a retry after Odoo committed).
+    AlreadyDone { pickings: Vec<i64> },
+    /// A cancelling notice: nothing to do in Odoo.
+    Cancelled,
+}
+
+/// Carries out a supplier's ship notice on the receipts of its purchase orders. Every step
+/// repeats safely (see `receipt_records`).
+pub async fn put_receipt(
+    client: &OdooClient,
+    receipt: &crate::pipeline::mapping::MappedReceipt,
+) -> Result<ReceiptOutcome, OdooError> {
+    if receipt.cancelled {
+        return Ok(ReceiptOutcome::Cancelled);
+    }
+    let plan = crate::pipeline::mapping::receipt_records(receipt);
+    let mut ids = run_lookups(
+        client,
+        plan["lookups"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default(),
+    )
+    .await?;
+    let pickings: Vec<i64> = (1..=receipt.orders.len())
+        .filter_map(|o| ids.get(&format!("receipt_{o}")).and_then(Value::as_i64))
+        .collect();
+    let states = client
+        .search_read("stock.picking", json!([["id", "in", pickings]]), &["state"])
+        .await?;
+    if !states.is_empty() && states.iter().all(|r| r["state"] == "done") {
+        return Ok(ReceiptOutcome::AlreadyDone { pickings });
+    }
+    for r in plan["records"].as_array().into_iter().flatten() {
+        let model = r["model"].as_str().unwrap_or_default();
+        let values = resolve(&r["values"], &ids);
+        match r["action"].as_str() {
+            Some("ensure") => {
+                let find = resolve(&r["find"], &ids);
+                let found = client.search_read(model, find, &["id"]).await?;
+                let id = match found.first().and_then(|f| f["id"].as_i64()) {
+                    Some(id) => {
+                        let mut p = Map::new();
+                        p.insert("vals".into(), values);
+                        client.call(model, "write", Some(&[id]), p).await?;
+                        id
+                    }
+                    None => {
+                        let mut p = Map::new();
+                        p.insert("vals_list".into(), json!([values]));
+                        let created = client.call(model, "create", None, p).await?;
+                        created
+                            .as_array()
+                            .and_then(|a| a.first())
+                            .and_then(Value::as_i64)
+                            .or_else(|| created.as_i64())
+                            .ok_or_else(|| {
+                                OdooError::operator(
+                                    &format!("{model}.create"),
+                                    "unexpected answer",
+                                    created.to_string(),
+                                )
+                            })?
+                    }
+                };
+                if let Some(name) = r["as"].as_str() {
+                    ids.insert(name.to_owned(), json!(id));
+                }
+            }
+            Some("write") => {
+                let target = resolve(&r["target"], &ids).as_i64().unwrap_or(0);
+                let mut p = Map::new();
+                p.insert("vals".into(), values);
+                client.call(model, "write", Some(&[target]), p).await?;
+            }
+            other => {
+                return Err(OdooError::operator(
+                    "receipt plan",
+                    "unknown action",
+                    format!("{other:?}"),
+                ));
+            }
+        }
+    }
+    let mut validated = false;
+    for t in plan["then"].as_array().into_iter().flatten() {
+        let targets: Vec<i64> = resolve(&t["ids"], &ids)
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_i64).collect())
+            .unwrap_or_default();
+        let mut p = Map::new();
+        p.insert("context".into(), resolve(&t["context"], &ids));
+        client
+            .call(
+                t["model"].as_str().unwrap_or_default(),
+                t["method"].as_str().unwrap_or_default(),
+                Some(&targets),
+                p,
+            )
+            .await?;
+        validated = true;
+    }
+    Ok(ReceiptOutcome::Applied {
+        pickings,
+        validated,
+    })
 }
 
 /// The order's `load` table: one row per line, the order's own columns on the first row.

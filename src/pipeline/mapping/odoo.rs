@@ -156,11 +156,16 @@ pub fn odoo_records(order: &MappedOrder, version: OdooVersion) -> serde_json::Va
     })
 }
 
-/// The Odoo records a supplier's ship notice means: per purchase order, its open incoming
+/// The Odoo records a supplier's ship notice means: per purchase order, its incoming
 /// receipt; per shipped item, the receipt's move for the product, given the shipped quantity
 /// (in the item's package, by SSCC, when it came in one); the tracking number on the receipt;
 /// then `button_validate` when the profile says, with or without a backorder for what was
 /// not shipped. A cancelled notice changes nothing in Odoo.
+///
+/// Every step can run again with the same result, since a retry cannot know how far a
+/// failed attempt got: writes set absolute values, and `ensure` finds the record by its
+/// `find` domain before creating it (a package by its SSCC, a move line by move and
+/// package).
 pub fn receipt_records(receipt: &MappedReceipt) -> Value {
     let mut lookups = vec![json!({
         "as": "vendor",
@@ -180,9 +185,17 @@ pub fn receipt_records(receipt: &MappedReceipt) -> Value {
             "model": "purchase.order",
             "domain": [["name", "=", order.po_number], ["partner_id", "=", { "ref": "vendor" }]],
         }));
+        // The receipt this notice fills is bound to an external ID the first time it is
+        // found: a retry after Odoo validated it (and perhaps made a backorder) finds the
+        // same picking, done, instead of the backorder.
+        let clean: String = format!("{}_{}", receipt.partner, receipt.shipment_id)
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
         lookups.push(json!({
             "as": picking,
             "model": "stock.picking",
+            "external_id": format!("wharf.wharf_receipt_{clean}_{}", o + 1),
             "domain": [
                 ["purchase_id", "=", { "ref": po }],
                 ["picking_type_code", "=", "incoming"],
@@ -205,14 +218,19 @@ pub fn receipt_records(receipt: &MappedReceipt) -> Value {
                         packages.push(sscc);
                         writes.push(json!({
                             "model": "stock.quant.package",
-                            "action": "create",
+                            "action": "ensure",
                             "as": format!("package_{sscc}"),
+                            "find": [["name", "=", sscc]],
                             "values": { "name": sscc },
                         }));
                     }
                     writes.push(json!({
                         "model": "stock.move.line",
-                        "action": "create",
+                        "action": "ensure",
+                        "find": [
+                            ["move_id", "=", { "ref": mv }],
+                            ["result_package_id", "=", { "ref": format!("package_{sscc}") }],
+                        ],
                         "values": {
                             "move_id": { "ref": mv },
                             "picking_id": { "ref": picking },

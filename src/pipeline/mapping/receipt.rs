@@ -194,6 +194,10 @@ mod tests {
         let records = plan["records"].as_array().unwrap();
         // The carton becomes a package named by its SSCC, its item a move line in it.
         assert_eq!(records[0]["model"], "stock.quant.package");
+        assert_eq!(
+            records[0]["action"], "ensure",
+            "found by its SSCC before it is created"
+        );
         assert_eq!(records[0]["values"]["name"], "106141412345678908");
         assert_eq!(records[1]["model"], "stock.move.line");
         assert_eq!(records[1]["values"]["quantity"], 10.0);
