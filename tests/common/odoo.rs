@@ -39,7 +39,7 @@ enum Kind {
 }
 
 /// The fields each model has in this version; anything else is "Invalid field".
-fn schema(model: &str, version: u32) -> Option<Vec<(&'static str, Kind)>> {
+fn build_schema(model: &str, version: u32) -> Option<Vec<(&'static str, Kind)>> {
     use Kind::*;
     let uom = if version >= 19 {
         "product_uom_id"
@@ -152,6 +152,23 @@ fn schema(model: &str, version: u32) -> Option<Vec<(&'static str, Kind)>> {
     Some(f)
 }
 
+const MODELS: &[&str] = &[
+    "res.partner",
+    "product.product",
+    "product.supplierinfo",
+    "purchase.order",
+    "purchase.order.line",
+    "uom.uom",
+    "stock.warehouse",
+    "ir.model.data",
+    "sale.order",
+    "sale.order.line",
+    "stock.picking",
+    "stock.move",
+    "stock.move.line",
+    "stock.quant.package",
+];
+
 /// Odoo's answer to a failed call: exception name, message, and the JSON-2 status.
 #[derive(Debug, Clone)]
 pub struct Fault {
@@ -215,6 +232,14 @@ pub struct World {
     /// How many object calls came over JSON-2 and over JSON-RPC.
     pub json2_calls: usize,
     pub jsonrpc_calls: usize,
+    /// Time spent answering requests (the double answers one at a time), for the load
+    /// test's "Odoo's share" of the time per order.
+    pub busy: Duration,
+    pub requests: u64,
+    /// Each model's fields, built once (the double answers thousands of calls in a load run).
+    schemas: BTreeMap<&'static str, Vec<(&'static str, Kind)>>,
+    /// `ir.model.data` by (module, name), as Odoo's unique index finds it.
+    xmlids: BTreeMap<(String, String), (String, i64)>,
 }
 
 impl World {
@@ -228,11 +253,22 @@ impl World {
             calls: Vec::new(),
             json2_calls: 0,
             jsonrpc_calls: 0,
+            busy: Duration::ZERO,
+            requests: 0,
+            schemas: MODELS
+                .iter()
+                .filter_map(|m| build_schema(m, version).map(|f| (*m, f)))
+                .collect(),
+            xmlids: BTreeMap::new(),
         };
         // A fresh database: "Units" is uom.uom 1, the main warehouse WH.
         w.insert("uom.uom", json!({ "name": "Units" }));
         w.insert("stock.warehouse", json!({ "name": "Main", "code": "WH" }));
         w
+    }
+
+    fn schema(&self, model: &str) -> Option<&Vec<(&'static str, Kind)>> {
+        self.schemas.get(model)
     }
 
     fn now(&mut self) -> String {
@@ -301,7 +337,7 @@ impl World {
         model: &str,
         names: impl IntoIterator<Item = &'a str>,
     ) -> Result<(), Fault> {
-        let schema = schema(model, self.version).ok_or_else(|| Fault {
+        let schema = self.schema(model).ok_or_else(|| Fault {
             name: "odoo.exceptions.UserError",
             message: format!("Object {model} doesn't exist"),
             status: 404,
@@ -319,7 +355,8 @@ impl World {
 
     /// A field as Odoo reads it: many2one `[id, name]` or `false`, x2many ids, empty `false`.
     fn read_field(&self, model: &str, r: &Record, field: &str) -> Value {
-        let kind = schema(model, self.version)
+        let kind = self
+            .schema(model)
             .and_then(|s| s.iter().find(|(f, _)| *f == field).map(|(_, k)| *k))
             .unwrap_or(Kind::Scalar);
         match kind {
@@ -360,7 +397,7 @@ impl World {
             let want = t.get(2).cloned().unwrap_or(Value::Null);
             // A dotted path ("seller_ids.product_code"): any related record matches.
             if let Some((head, rest)) = field.split_once('.') {
-                let target = schema(model, self.version).and_then(|s| {
+                let target = self.schema(model).and_then(|s| {
                     s.iter()
                         .find(|(f, _)| *f == head)
                         .and_then(|(_, k)| match k {
@@ -444,9 +481,9 @@ impl World {
             let mut row = Map::new();
             row.insert("id".into(), json!(id));
             let names: Vec<String> = if fields.is_empty() {
-                schema(model, self.version)
-                    .unwrap_or_default()
-                    .iter()
+                self.schema(model)
+                    .into_iter()
+                    .flatten()
                     .map(|(f, _)| (*f).to_owned())
                     .collect()
             } else {
@@ -469,14 +506,9 @@ impl World {
 
     fn xmlid(&self, full: &str) -> Option<(String, i64)> {
         let (module, name) = full.split_once('.').unwrap_or(("__import__", full));
-        self.all("ir.model.data").into_iter().find_map(|r| {
-            (r["module"] == module && r["name"] == name).then(|| {
-                (
-                    r["model"].as_str().unwrap_or_default().to_owned(),
-                    r["res_id"].as_i64().unwrap_or(0),
-                )
-            })
-        })
+        self.xmlids
+            .get(&(module.to_owned(), name.to_owned()))
+            .cloned()
     }
 
     fn set_xmlid(&mut self, full: &str, model: &str, id: i64) {
@@ -793,7 +825,7 @@ impl World {
                 status: 403,
             });
         }
-        if schema(model, self.version).is_none() {
+        if self.schema(model).is_none() {
             return Err(Fault {
                 name: "odoo.exceptions.UserError",
                 message: format!("Object {model} doesn't exist"),
@@ -978,6 +1010,8 @@ impl OdooDouble {
         let app = Router::new()
             .route("/jsonrpc", post(jsonrpc))
             .route("/json/2/{model}/{method}", post(json2))
+            .route("/double/stats", axum::routing::get(stats))
+            .layer(axum::middleware::from_fn_with_state(world.clone(), timed))
             .with_state(world.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -1129,6 +1163,33 @@ impl OdooDouble {
                 .collect()
         })
     }
+}
+
+/// Not Odoo's: what the load script reads to tell Odoo's share of the time.
+async fn stats(State(world): State<Arc<Mutex<World>>>) -> Response {
+    let w = world.lock().unwrap();
+    axum::Json(json!({
+        "requests": w.requests,
+        "busy_ms": w.busy.as_secs_f64() * 1000.0,
+        "calls": w.calls.len(),
+        "sale_orders": w.records.get("sale.order").map_or(0, BTreeMap::len),
+        "sale_order_lines": w.records.get("sale.order.line").map_or(0, BTreeMap::len),
+    }))
+    .into_response()
+}
+
+/// Adds each request's time to the world's `busy`.
+async fn timed(
+    State(world): State<Arc<Mutex<World>>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let t = std::time::Instant::now();
+    let r = next.run(req).await;
+    let mut w = world.lock().unwrap();
+    w.busy += t.elapsed();
+    w.requests += 1;
+    r
 }
 
 fn rpc_error(version: u32, id: &Value, f: &Fault) -> Response {

@@ -89,9 +89,55 @@ pub async fn run_lookups(
     lookups: &[Value],
 ) -> Result<Map<String, Value>, OdooError> {
     let mut ids = Map::new();
+    // Lookups of one model by one field's value (a line's product by default_code, …) go
+    // to Odoo as one `in` query: a 20-line order costs one call for its products, not 20.
+    let mut batches: Vec<(&str, &str, Vec<(&str, &Value)>)> = Vec::new();
+    for l in lookups {
+        let (Some(name), Some(model)) = (l["as"].as_str(), l["model"].as_str()) else {
+            continue;
+        };
+        let term = l["domain"]
+            .as_array()
+            .filter(|d| d.len() == 1)
+            .and_then(|d| d[0].as_array());
+        let Some([field, op, value]) = term.map(Vec::as_slice) else {
+            continue;
+        };
+        if l.get("external_id").is_some() || op != "=" || !(value.is_string() || value.is_i64()) {
+            continue;
+        }
+        let field = field.as_str().unwrap_or_default();
+        match batches
+            .iter_mut()
+            .find(|(m, f, _)| *m == model && *f == field)
+        {
+            Some((_, _, items)) => items.push((name, value)),
+            None => batches.push((model, field, vec![(name, value)])),
+        }
+    }
+    for (model, field, items) in batches.iter().filter(|(_, _, items)| items.len() > 1) {
+        let values: Vec<&Value> = items.iter().map(|(_, v)| *v).collect();
+        let rows = client
+            .search_read(model, json!([[field, "in", values]]), &["id", field])
+            .await?;
+        for (name, value) in items {
+            // The lowest id when several match, as a single search would give.
+            if let Some(id) = rows
+                .iter()
+                .filter(|r| &r[*field] == *value)
+                .filter_map(|r| r["id"].as_i64())
+                .min()
+            {
+                ids.insert((*name).to_owned(), json!(id));
+            }
+        }
+    }
     for l in lookups {
         let name = l["as"].as_str().unwrap_or_default();
         let model = l["model"].as_str().unwrap_or_default();
+        if ids.contains_key(name) {
+            continue;
+        }
         let external = l["external_id"].as_str();
         if let Some(x) = external
             && let Some(id) = bound(client, x, model).await?
