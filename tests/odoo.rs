@@ -608,6 +608,95 @@ async fn suppliers_ship_notice_fills_and_validates_the_receipt(db: Db) {
     });
 }
 
+/// A change (BEG01 04) updates the same sale order in place while it is a quotation; a
+/// cancellation (BEG01 01) cancels it; a change to a confirmed order is held for an operator
+/// with Odoo's state in the reason.
+async fn changes_and_cancellations_update_the_same_order(db: Db) {
+    let odoo = odoo(18).await;
+    let env = env_for(db, &odoo).await;
+    let _server = env.serve();
+    let store = env.store().await;
+    let bytes = |isa13: u32, po: &str, purpose: &str, qty: &str| {
+        String::from_utf8(order_850(isa13, po))
+            .unwrap()
+            .replace("BEG*00*", &format!("BEG*{purpose}*"))
+            .replace("PO1*1*10*", &format!("PO1*1*{qty}*"))
+            .into_bytes()
+    };
+    let id = ingest(&env, "o.edi", &bytes(701, "PO-701", "00", "10"));
+    assert_eq!(settled(&store, id).await.state, MessageState::Delivered);
+    let so = assert_order(&odoo, "PO-701");
+    let id = ingest(&env, "c.edi", &bytes(702, "PO-701", "04", "12"));
+    let m = settled(&store, id).await;
+    assert_eq!(m.state, MessageState::Delivered, "{m:?}");
+    let orders = odoo.sale_orders();
+    assert_eq!(orders.len(), 1, "changed in place: {orders:?}");
+    let lines = odoo.lines_of(so);
+    assert_eq!(
+        lines.len(),
+        2,
+        "lines updated by their external IDs: {lines:?}"
+    );
+    assert_eq!(lines[0]["product_uom_qty"], json!(12.0));
+    let history = events::for_message(&store, id).await.unwrap();
+    assert!(
+        history.iter().any(|e| e
+            .detail
+            .as_deref()
+            .is_some_and(|d| d.contains("sale order S00001 updated"))),
+        "{history:?}"
+    );
+    let id = ingest(&env, "x.edi", &bytes(703, "PO-701", "01", "12"));
+    assert_eq!(settled(&store, id).await.state, MessageState::Delivered);
+    assert_eq!(odoo.sale_orders()[0]["state"], json!("cancel"));
+
+    // A confirmed order cannot take a change from EDI: held, with the reason.
+    let id = ingest(&env, "o2.edi", &bytes(704, "PO-702", "00", "10"));
+    assert_eq!(settled(&store, id).await.state, MessageState::Delivered);
+    let so2 = assert_order(&odoo, "PO-702");
+    odoo.confirm(so2);
+    let id = ingest(&env, "c2.edi", &bytes(705, "PO-702", "04", "3"));
+    let m = settled(&store, id).await;
+    assert_eq!(m.state, MessageState::Failed, "{m:?}");
+    let error = m.error.unwrap_or_default();
+    assert!(
+        error.contains("is 'sale' in Odoo, which forbids changing its lines"),
+        "{error}"
+    );
+    assert_eq!(
+        odoo.lines_of(so2)[0]["product_uom_qty"],
+        json!(10.0),
+        "untouched"
+    );
+}
+
+/// Odoo answers slower than the gateway waits: each timeout is retried with backoff (and
+/// counts toward the circuit), and once Odoo is quick again the order is created once.
+async fn a_slow_odoo_is_waited_out(db: Db) {
+    let odoo = odoo(18).await;
+    odoo.with(|w| w.behaviour.delay = Duration::from_millis(400));
+    let mut env = env_for(db, &odoo).await;
+    env.set_env("WHARF_ERP__TIMEOUT_MS", "150");
+    env.set_env("WHARF_PIPELINE__MAX_ATTEMPTS", "1000");
+    let id = ingest(&env, "po.edi", &order_850(711, "PO-711"));
+    let server = env.serve();
+    let store = env.store().await;
+    wait_for(PATIENCE, "a timeout to be retried", || async {
+        let history = events::for_message(&store, id).await.ok()?;
+        history
+            .iter()
+            .any(|e| e.detail.as_deref().is_some_and(|d| d.contains("timeout")))
+            .then_some(())
+    })
+    .await;
+    odoo.with(|w| w.behaviour.delay = Duration::ZERO);
+    let m = settled(&store, id).await;
+    assert_eq!(m.state, MessageState::Delivered, "{m:?}");
+    assert_order(&odoo, "PO-711");
+    assert_eq!(odoo.sale_orders().len(), 1);
+    drop(server);
+}
+
 async fn an_850_into_odoo_18(db: Db) {
     an_850_becomes_one_sale_order_and_a_resend_creates_nothing(db, 18).await;
 }
@@ -626,4 +715,6 @@ on_both_backends!(
     confirmation_and_shipment_go_back_as_855_and_856,
     edifact_orders_come_back_as_ordrsp_and_desadv,
     suppliers_ship_notice_fills_and_validates_the_receipt,
+    changes_and_cancellations_update_the_same_order,
+    a_slow_odoo_is_waited_out,
 );

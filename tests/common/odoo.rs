@@ -291,6 +291,17 @@ impl World {
         let now = self.now();
         r.insert("create_date".into(), json!(now));
         r.insert("write_date".into(), json!(now));
+        if model == "ir.model.data" {
+            let key = (
+                r["module"].as_str().unwrap_or_default().to_owned(),
+                r["name"].as_str().unwrap_or_default().to_owned(),
+            );
+            let target = (
+                r["model"].as_str().unwrap_or_default().to_owned(),
+                r["res_id"].as_i64().unwrap_or(0),
+            );
+            self.xmlids.insert(key, target);
+        }
         self.records
             .entry(model.to_owned())
             .or_default()
