@@ -451,6 +451,32 @@ async fn confirmation_and_shipment_go_back_as_855_and_856(db: Db) {
             .count()
     });
     assert_eq!(backorders, 1);
+
+    // Accounting invoices what was delivered (7 × 12.50 + 1 × 99) and posts it: an 810.
+    odoo.invoice(so);
+    poke(&server);
+    let inv = wait_sent(&store, "acme", "810").await;
+    let segs = segments_of(&messages::raw(&store, inv.id).await.unwrap());
+    assert!(
+        segs.iter()
+            .any(|s| s.starts_with("BIG*20261127*INV/2026/00001*") && s.contains("*PO-601")),
+        "{segs:?}"
+    );
+    let it1: Vec<&String> = segs.iter().filter(|s| s.starts_with("IT1*")).collect();
+    assert_eq!(it1.len(), 2, "{segs:?}");
+    assert!(it1[0].starts_with("IT1*1*7*EA*12.5"), "{segs:?}");
+    assert!(it1[1].starts_with("IT1*2*1*CA*99"), "{segs:?}");
+    assert!(
+        segs.iter().any(|s| s == "TDS*18650"),
+        "total in cents: {segs:?}"
+    );
+    poke(&server);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        sent(&store, "acme", "810").await.len(),
+        1,
+        "one 810 per invoice"
+    );
 }
 
 /// The same for EDIFACT: EuroFoods' ORDERS becomes a sale order (product by GTIN, ship-to by

@@ -232,8 +232,13 @@ async fn serve(s: Settings) -> anyhow::Result<ExitCode> {
         tokio::spawn(async move {
             loop {
                 match crate::erp::odoo::events::poll_once(&pipe, &client).await {
-                    Ok(r) if r.acks + r.notices > 0 => {
-                        tracing::info!(acks = r.acks, notices = r.notices, "Odoo poll");
+                    Ok(r) if r.acks + r.notices + r.invoices > 0 => {
+                        tracing::info!(
+                            acks = r.acks,
+                            notices = r.notices,
+                            invoices = r.invoices,
+                            "Odoo poll"
+                        );
                     }
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "Odoo poll failed; retried next time"),

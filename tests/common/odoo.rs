@@ -143,6 +143,24 @@ fn build_schema(model: &str, version: u32) -> Option<Vec<(&'static str, Kind)>> 
             ("picked", Scalar),
         ],
         "stock.quant.package" => vec![("name", Scalar)],
+        "account.move" => vec![
+            ("name", Scalar),
+            ("move_type", Scalar),
+            ("state", Scalar),
+            ("partner_id", Many2one("res.partner")),
+            ("invoice_origin", Scalar),
+            ("invoice_date", Scalar),
+            ("amount_total", Scalar),
+            ("invoice_line_ids", One2many("account.move.line", "move_id")),
+        ],
+        "account.move.line" => vec![
+            ("move_id", Many2one("account.move")),
+            ("product_id", Many2one("product.product")),
+            ("quantity", Scalar),
+            ("price_unit", Scalar),
+            ("display_type", Scalar),
+            ("sale_line_ids", Scalar),
+        ],
         _ => return None,
     };
     f.push(("id", Scalar));
@@ -167,6 +185,8 @@ const MODELS: &[&str] = &[
     "stock.move",
     "stock.move.line",
     "stock.quant.package",
+    "account.move",
+    "account.move.line",
 ];
 
 /// Odoo's answer to a failed call: exception name, message, and the JSON-2 status.
@@ -1160,6 +1180,37 @@ impl OdooDouble {
                 json!({ "partner_id": vendor, "product_id": product, "product_code": code }),
             );
         });
+    }
+
+    /// What accounting does: invoice what was delivered on the order, and post it.
+    pub fn invoice(&self, order: i64) -> i64 {
+        self.with(|w| {
+            let so = w.get("sale.order", order).cloned().expect("order");
+            let lines: Vec<Record> = w
+                .all("sale.order.line")
+                .into_iter()
+                .filter(|l| l["order_id"] == json!(order))
+                .collect();
+            let total: f64 = lines
+                .iter()
+                .map(|l| l["qty_delivered"].as_f64().unwrap_or(0.0) * l["price_unit"].as_f64().unwrap_or(0.0))
+                .sum();
+            let n = w.records.get("account.move").map_or(0, BTreeMap::len) + 1;
+            let mv = w.insert(
+                "account.move",
+                json!({ "name": format!("INV/2026/{n:05}"), "move_type": "out_invoice", "state": "posted",
+                        "partner_id": so["partner_id"], "invoice_origin": so["name"], "invoice_date": "2026-11-27",
+                        "amount_total": total }),
+            );
+            for l in &lines {
+                w.insert(
+                    "account.move.line",
+                    json!({ "move_id": mv, "product_id": l["product_id"], "quantity": l["qty_delivered"],
+                            "price_unit": l["price_unit"], "display_type": "product", "sale_line_ids": [l["id"]] }),
+                );
+            }
+            mv
+        })
     }
 
     pub fn sale_orders(&self) -> Vec<Record> {

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::client::OdooClient;
 use super::error::OdooError;
-use super::outbound::{OdooLine, ShippedLine, order_ack, ship_notice};
+use super::outbound::{InvoicedLine, OdooLine, ShippedLine, invoice, order_ack, ship_notice};
 use crate::model::{Document, Order};
 use crate::pipeline::mapping::{Mapped, MappedOrder};
 use crate::pipeline::{Pipeline, Submitted};
@@ -25,6 +25,7 @@ const EPOCH: &str = "1970-01-01 00:00:00";
 pub struct PollReport {
     pub acks: usize,
     pub notices: usize,
+    pub invoices: usize,
 }
 
 /// Why a poll stopped.
@@ -335,5 +336,120 @@ pub async fn poll_once(p: &Pipeline, client: &OdooClient) -> Result<PollReport, 
     if newest != since {
         registry::set_cursor(&p.store, "odoo:stock.picking:done", &newest).await?;
     }
+
+    // Posted customer invoices of those orders → invoices, for partners that agreed to them.
+    let since = cursor(p, "odoo:account.move:posted").await?;
+    let names: Vec<(i64, String)> = orders_by_name(client, &ids).await?;
+    let moves = client
+        .search_read(
+            "account.move",
+            json!([
+                ["move_type", "=", "out_invoice"],
+                ["state", "=", "posted"],
+                [
+                    "invoice_origin",
+                    "in",
+                    names.iter().map(|(_, n)| n.clone()).collect::<Vec<_>>()
+                ],
+                ["write_date", ">=", since],
+            ]),
+            &[
+                "id",
+                "name",
+                "invoice_origin",
+                "invoice_date",
+                "amount_total",
+                "write_date",
+            ],
+        )
+        .await?;
+    let mut newest = since.clone();
+    for mv in &moves {
+        let (Some(mid), Some(number)) = (mv["id"].as_i64(), mv["name"].as_str()) else {
+            continue;
+        };
+        let origin = mv["invoice_origin"].as_str().unwrap_or_default();
+        let Some(link) = names
+            .iter()
+            .find(|(_, n)| n == origin)
+            .and_then(|(id, _)| link_of(*id))
+        else {
+            continue;
+        };
+        let Some((order, _)) = originals(p, link).await else {
+            continue;
+        };
+        let date = mv["invoice_date"].as_str().unwrap_or(&today).to_owned();
+        let probe = Document::Invoice(invoice(&order, number, &date, Decimal::ZERO, &[]));
+        if agreed(p, &link.partner, &probe).is_none() {
+            continue;
+        }
+        let lines = client
+            .search_read(
+                "account.move.line",
+                json!([["move_id", "=", mid], ["display_type", "=", "product"]]),
+                &["quantity", "price_unit", "sale_line_ids"],
+            )
+            .await?;
+        let sale_lines: Vec<i64> = lines
+            .iter()
+            .filter_map(|l| {
+                l["sale_line_ids"]
+                    .as_array()
+                    .and_then(|a| a.first())
+                    .and_then(Value::as_i64)
+            })
+            .collect();
+        let pos = positions(client, &sale_lines).await?;
+        let invoiced: Vec<InvoicedLine> = lines
+            .iter()
+            .map(|l| InvoicedLine {
+                position: l["sale_line_ids"]
+                    .as_array()
+                    .and_then(|a| a.first())
+                    .and_then(Value::as_i64)
+                    .and_then(|sl| pos.iter().find(|(r, _)| *r == sl).map(|(_, n)| *n)),
+                quantity: decimal(&l["quantity"]),
+                price: decimal(&l["price_unit"]),
+            })
+            .collect();
+        let doc = invoice(
+            &order,
+            number,
+            &date,
+            decimal(&mv["amount_total"]),
+            &invoiced,
+        );
+        if let Ok(Submitted::Queued(_)) = p
+            .submit(
+                &link.partner,
+                Document::Invoice(doc),
+                &format!("invoice:{mid}"),
+            )
+            .await
+        {
+            report.invoices += 1;
+            tracing::info!(invoice = number, partner = %link.partner, "invoice queued");
+        }
+        if let Some(w) = mv["write_date"].as_str()
+            && w > newest.as_str()
+        {
+            newest = w.to_owned();
+        }
+    }
+    if newest != since {
+        registry::set_cursor(&p.store, "odoo:account.move:posted", &newest).await?;
+    }
     Ok(report)
+}
+
+/// The names (S00012) of the sale orders Wharf made: invoices name their order by it.
+async fn orders_by_name(client: &OdooClient, ids: &[i64]) -> Result<Vec<(i64, String)>, OdooError> {
+    let rows = client
+        .search_read("sale.order", json!([["id", "in", ids]]), &["id", "name"])
+        .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| Some((r["id"].as_i64()?, r["name"].as_str()?.to_owned())))
+        .collect())
 }

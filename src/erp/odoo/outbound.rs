@@ -197,6 +197,56 @@ pub fn ship_notice(
     }
 }
 
+/// One posted invoice line: the partner's line (by position), quantity and unit price.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InvoicedLine {
+    pub position: Option<usize>,
+    pub quantity: Decimal,
+    pub price: Decimal,
+}
+
+/// The invoice (810/…) for a posted Odoo customer invoice of `order`.
+pub fn invoice(
+    order: &Order,
+    number: &str,
+    date: &str,
+    total: Decimal,
+    lines: &[InvoicedLine],
+) -> crate::model::invoice::Invoice {
+    use crate::model::invoice::{Invoice, InvoiceLine, InvoiceType};
+    Invoice {
+        invoice_number: text(number),
+        invoice_date: text(date),
+        po_number: Some(order.po_number.clone()),
+        po_date: order.po_date.clone(),
+        release_number: None,
+        invoice_type: Some(InvoiceType::DebitInvoice),
+        currency: order.currency.clone(),
+        references: Vec::new(),
+        parties: order.parties.clone(),
+        terms: None,
+        ship_date: None,
+        lines: lines
+            .iter()
+            .map(|l| {
+                let line = l.position.and_then(|p| order.lines.get(p - 1));
+                InvoiceLine {
+                    line_number: line.map(|x| x.line_number.clone()),
+                    quantity: l.quantity,
+                    uom: line.and_then(|x| x.uom.clone()),
+                    unit_price: l.price,
+                    price_basis: None,
+                    item_ids: line.map(|x| x.item_ids.clone()).unwrap_or_default(),
+                    description: None,
+                }
+            })
+            .collect(),
+        total: total.round_dp(2),
+        carrier: None,
+        source: order.source.clone(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
