@@ -414,7 +414,7 @@ async fn partners_check_fails_precisely_on_the_broken_fixtures() {
         "bad-edifact.toml:6: edifact.contrl: `sometimes` is not one of",
         "bad-edifact.toml:7: edifact.charset: `EBCDIC` is not one of UNOA, UNOB, UNOC, UNOY",
         "clash.toml:5: x12: identity ZZ/ACMERETAIL is also claimed by acme",
-        "acme.toml:9: x12: identity ZZ/ACMERETAIL is also claimed by clash",
+        "acme.toml:10: x12: identity ZZ/ACMERETAIL is also claimed by clash",
         "half-cxml.toml:",
         // Agreements name only what Wharf can do, each problem at its own [[documents]].
         "bad-agreement.toml:11: documents[0].direction: Wharf does not handle x12 850 outbound",
