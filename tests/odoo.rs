@@ -234,6 +234,7 @@ async fn an_odoo_outage_in_a_batch_leaves_one_order_per_po(db: Db) {
     let mut env = env_for(db, &odoo).await;
     env.set_env("WHARF_PIPELINE__MAX_ATTEMPTS", "1000");
     env.set_env("WHARF_ERP__BREAKER_FAILURES", "3");
+    env.set_env("WHARF_ERP__POLL_MS", "100");
     let ids: Vec<i64> = (0..6)
         .map(|n| {
             ingest(
@@ -264,6 +265,40 @@ async fn an_odoo_outage_in_a_batch_leaves_one_order_per_po(db: Db) {
         assert_order(&odoo, &format!("PO-53{n}"));
     }
     assert_eq!(odoo.sale_orders().len(), 6);
+
+    // Odoo goes down again while the orders are confirmed: the poller's calls fail, and
+    // once Odoo is back each confirmation becomes exactly one 855.
+    odoo.with(|w| w.behaviour.down = true);
+    for so in odoo.sale_orders() {
+        odoo.confirm(so["id"].as_i64().unwrap());
+    }
+    wait_for(PATIENCE, "a poll to fail", || async {
+        server.log().contains("Odoo poll failed").then_some(())
+    })
+    .await;
+    odoo.with(|w| w.behaviour.down = false);
+    wait_for(PATIENCE, "six 855s sent", || async {
+        let acks = sent(&store, "acme", "855").await;
+        (acks.len() == 6 && acks.iter().all(|m| m.state == MessageState::Sent)).then_some(())
+    })
+    .await;
+    // Further polls (every 100 ms) find the same confirmations and add nothing.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let acks = sent(&store, "acme", "855").await;
+    assert_eq!(acks.len(), 6, "one 855 per confirmation: {acks:?}");
+    let mut pos: Vec<String> = Vec::new();
+    for a in &acks {
+        let text = String::from_utf8(messages::raw(&store, a.id).await.unwrap()).unwrap();
+        let po = text
+            .split("BAK*00*")
+            .nth(1)
+            .and_then(|t| t.split('*').nth(1))
+            .unwrap()
+            .to_owned();
+        pos.push(po);
+    }
+    pos.sort();
+    assert_eq!(pos, (0..6).map(|n| format!("PO-53{n}")).collect::<Vec<_>>());
 }
 
 /// A product Odoo does not have: the message fails with the lookup that found nothing (no
