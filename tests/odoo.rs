@@ -34,10 +34,7 @@ async fn env_for(db: Db, odoo: &OdooDouble) -> TestEnv {
 }
 
 fn ingest(env: &TestEnv, name: &str, bytes: &[u8]) -> i64 {
-    let file = env.file(name, bytes);
-    let (code, out, err) = env.run(&["ingest", file.to_str().unwrap(), "--partner", "acme"]);
-    assert_eq!(code, 0, "{err}");
-    out.split('\t').next().unwrap().parse().unwrap()
+    env.ingest_for("acme", name, bytes)
 }
 
 async fn settled(store: &Store, id: i64) -> Message {
@@ -589,27 +586,7 @@ async fn suppliers_ship_notice_fills_and_validates_the_receipt(db: Db) {
         text.replace("validate = false", "validate = true"),
     )
     .unwrap();
-    let fixture = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/x12/856_sopi.edi"
-    ))
-    .unwrap();
-    let notice = |isa13: &str| {
-        String::from_utf8(fixture.clone())
-            .unwrap()
-            .replace("*ZZ*SUPPLIER       *", "*ZZ*PINNACLESUP    *")
-            .replace("GS*SH*SUPPLIER*", "GS*SH*PINNACLESUP*")
-            .replace("000000201", isa13)
-            .into_bytes()
-    };
-    let ingest_pinnacle = |name: &str, bytes: &[u8]| {
-        let file = env.file(name, bytes);
-        let (code, out, err) =
-            env.run(&["ingest", file.to_str().unwrap(), "--partner", "pinnacle"]);
-        assert_eq!(code, 0, "{err}");
-        out.split('\t').next().unwrap().parse::<i64>().unwrap()
-    };
-    let first = ingest_pinnacle("asn.edi", &notice("000000201"));
+    let first = env.ingest_for("pinnacle", "asn.edi", &common::pinnacle_856("000000201"));
     let _server = env.serve();
     let store = env.store().await;
     let m = settled(&store, first).await;
@@ -649,7 +626,11 @@ async fn suppliers_ship_notice_fills_and_validates_the_receipt(db: Db) {
     );
 
     // The same notice again in a new interchange: nothing received twice.
-    let again = ingest_pinnacle("asn-again.edi", &notice("000000202"));
+    let again = env.ingest_for(
+        "pinnacle",
+        "asn-again.edi",
+        &common::pinnacle_856("000000202"),
+    );
     assert_eq!(settled(&store, again).await.state, MessageState::Delivered);
     odoo.with(|w| {
         assert_eq!(w.all("stock.quant.package").len(), 1);

@@ -124,6 +124,22 @@ async fn seed(c: &OdooClient) {
     ensure(c, "uom.uom", json!([["name", "=", "Case"]]), case).await;
 }
 
+/// Waits for the first `doc_type` sent to acme.
+async fn sent(store: &wharf::store::Store, doc_type: &str) -> messages::Message {
+    wait_for(PATIENCE, &format!("{doc_type} sent"), || async {
+        let filter = messages::Filter {
+            state: None,
+            partner: Some("acme".into()),
+            direction: None,
+            limit: 50,
+        };
+        let out = messages::list(store, &filter).await.ok()?;
+        out.into_iter()
+            .find(|m| m.doc_type.as_deref() == Some(doc_type) && m.state == MessageState::Sent)
+    })
+    .await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn real_odoo_order_once_then_855_and_856() {
     let Some(real) = real_odoo("real_odoo_order_once_then_855_and_856") else {
@@ -172,22 +188,7 @@ async fn real_odoo_order_once_then_855_and_856() {
     c.call("sale.order", "action_confirm", Some(&[so]), Map::new())
         .await
         .unwrap();
-    wait_for(PATIENCE, "855 sent", || async {
-        let out = messages::list(
-            &store,
-            &messages::Filter {
-                state: None,
-                partner: Some("acme".into()),
-                direction: None,
-                limit: 50,
-            },
-        )
-        .await
-        .ok()?;
-        out.into_iter()
-            .find(|m| m.doc_type.as_deref() == Some("855") && m.state == MessageState::Sent)
-    })
-    .await;
+    sent(&store, "855").await;
     let picking = c
         .search_read(
             "stock.picking",
@@ -230,22 +231,7 @@ async fn real_odoo_order_once_then_855_and_856() {
     c.call("stock.picking", "button_validate", Some(&[pid]), p)
         .await
         .unwrap();
-    let asn = wait_for(PATIENCE, "856 sent", || async {
-        let out = messages::list(
-            &store,
-            &messages::Filter {
-                state: None,
-                partner: Some("acme".into()),
-                direction: None,
-                limit: 50,
-            },
-        )
-        .await
-        .ok()?;
-        out.into_iter()
-            .find(|m| m.doc_type.as_deref() == Some("856") && m.state == MessageState::Sent)
-    })
-    .await;
+    let asn = sent(&store, "856").await;
     let text = String::from_utf8(messages::raw(&store, asn.id).await.unwrap()).unwrap();
     assert!(text.contains("REF*CN*1ZREALTEST"), "{text}");
     assert!(text.contains("SN1**7*EA"), "{text}");

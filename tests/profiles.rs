@@ -39,10 +39,7 @@ fn edit(env: &TestEnv, partner: &str, from: &str, to: &str) {
 }
 
 fn ingest(env: &TestEnv, name: &str, bytes: &[u8]) -> i64 {
-    let file = env.file(name, bytes);
-    let (code, out, err) = env.run(&["ingest", file.to_str().unwrap(), "--partner", "acme"]);
-    assert_eq!(code, 0, "{err}");
-    out.split('\t').next().unwrap().parse().unwrap()
+    env.ingest_for("acme", name, bytes)
 }
 
 fn delivered(env: &TestEnv, po: &str) -> serde_json::Value {
@@ -242,28 +239,8 @@ async fn partner_api_enforces_the_profiles_limits(db: Db) {
 /// however often it is resent. Its 997 goes back.
 async fn suppliers_ship_notice_becomes_one_receipt(db: Db) {
     let env = TestEnv::new(db).await;
-    let fixture = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/x12/856_sopi.edi"
-    ))
-    .unwrap();
-    let from_pinnacle = |isa13: &str| {
-        String::from_utf8(fixture.clone())
-            .unwrap()
-            .replace("*ZZ*SUPPLIER       *", "*ZZ*PINNACLESUP    *")
-            .replace("GS*SH*SUPPLIER*", "GS*SH*PINNACLESUP*")
-            .replace("000000201", isa13)
-            .into_bytes()
-    };
-    let ingest_as = |name: &str, bytes: &[u8]| {
-        let file = env.file(name, bytes);
-        let (code, out, err) =
-            env.run(&["ingest", file.to_str().unwrap(), "--partner", "pinnacle"]);
-        assert_eq!(code, 0, "{err}");
-        out.split('\t').next().unwrap().parse::<i64>().unwrap()
-    };
-    let first = ingest_as("asn1.edi", &from_pinnacle("000000201"));
-    let again = ingest_as("asn2.edi", &from_pinnacle("000000202"));
+    let first = env.ingest_for("pinnacle", "asn1.edi", &common::pinnacle_856("000000201"));
+    let again = env.ingest_for("pinnacle", "asn2.edi", &common::pinnacle_856("000000202"));
     let _server = env.serve();
     let store = env.store().await;
     let m = final_state(&store, first).await;

@@ -962,6 +962,16 @@ async fn deliver(p: &Pipeline, job: &Job) -> Result<(), StageError> {
         write_atomically(&path, &body).await?;
         delivered.push(format!("{kind} {key} → {}", path.display()));
     }
+    finish_delivered(p, tx, job, &delivered).await
+}
+
+/// Ends the deliver stage: delivered, with what went where (or that nothing was new).
+async fn finish_delivered(
+    p: &Pipeline,
+    tx: Tx,
+    job: &Job,
+    delivered: &[String],
+) -> Result<(), StageError> {
     let detail = if delivered.is_empty() {
         "nothing new to deliver".to_owned()
     } else {
@@ -975,6 +985,17 @@ async fn deliver(p: &Pipeline, job: &Job) -> Result<(), StageError> {
         next: None,
     };
     advance(p, tx, job, o).await
+}
+
+/// An Odoo failure as a stage error: retried when Odoo may accept the call later, to the
+/// operator (dead letters, the message failed with Odoo's message) when not.
+fn odoo_failure(what: &str, e: &crate::erp::odoo::OdooError) -> StageError {
+    let text = format!("{what}: {e}");
+    if e.is_transient() {
+        StageError::Transient(text)
+    } else {
+        StageError::Permanent(text)
+    }
 }
 
 /// Puts each mapped document into Odoo (exactly once: see `erp::odoo::records`), then records
@@ -995,14 +1016,10 @@ async fn deliver_to_odoo(
         let (kind, key) = doc.registry_key();
         match doc {
             Mapped::Order(order) => {
-                let outcome = put_order(client, order).await.map_err(|e| {
-                    let text = format!("PO {}: {e}", order.client_order_ref);
-                    if e.is_transient() {
-                        StageError::Transient(text)
-                    } else {
-                        StageError::Permanent(text)
-                    }
-                })?;
+                let what = format!("PO {}", order.client_order_ref);
+                let outcome = put_order(client, order)
+                    .await
+                    .map_err(|e| odoo_failure(&what, &e))?;
                 let what = match &outcome {
                     OrderOutcome::Created { name, .. } => format!("sale order {name} created"),
                     OrderOutcome::AlreadyThere { name, .. } => {
@@ -1014,14 +1031,10 @@ async fn deliver_to_odoo(
                 done.push((kind.to_owned(), key.to_owned(), outcome.id(), what));
             }
             Mapped::Receipt(r) => {
-                let outcome = put_receipt(client, r).await.map_err(|e| {
-                    let text = format!("ship notice {}: {e}", r.shipment_id);
-                    if e.is_transient() {
-                        StageError::Transient(text)
-                    } else {
-                        StageError::Permanent(text)
-                    }
-                })?;
+                let what = format!("ship notice {}", r.shipment_id);
+                let outcome = put_receipt(client, r)
+                    .await
+                    .map_err(|e| odoo_failure(&what, &e))?;
                 let (first, what) = match &outcome {
                     ReceiptOutcome::Applied {
                         pickings,
@@ -1067,15 +1080,7 @@ async fn deliver_to_odoo(
         .await?;
         lines.push(format!("{kind} {key}: {what} (id {odoo_id})"));
     }
-    let detail = lines.join("; ");
-    let o = Outcome {
-        state: MessageState::Delivered,
-        kind: EventKind::Delivered,
-        detail: &detail,
-        error: false,
-        next: None,
-    };
-    advance(p, tx, job, o).await
+    finish_delivered(p, tx, job, &lines).await
 }
 
 /// Gives an outbound document its control numbers and bytes, in one transaction, so each

@@ -374,3 +374,30 @@ pub fn segments(x12: &[u8]) -> Vec<String> {
         .filter(|s| !s.is_empty())
         .collect()
 }
+
+/// The 856 fixture (S/O/P/I, shipment SHIP-9, one carton with SSCC 106141412345678908, 10 of
+/// BP ACME-001 / VP WID-1 for PO-1001) as sent by the sample supplier Pinnacle
+/// (ZZ/PINNACLESUP), with interchange control number `isa13` (9 digits).
+pub fn pinnacle_856(isa13: &str) -> Vec<u8> {
+    let fixture = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/x12/856_sopi.edi"
+    ))
+    .expect("856 fixture");
+    String::from_utf8(fixture)
+        .expect("ASCII fixture")
+        .replace("*ZZ*SUPPLIER       *", "*ZZ*PINNACLESUP    *")
+        .replace("GS*SH*SUPPLIER*", "GS*SH*PINNACLESUP*")
+        .replace("000000201", isa13)
+        .into_bytes()
+}
+
+impl TestEnv {
+    /// `wharf ingest` of `bytes` (written to `name`) on `partner`'s channel; the message id.
+    pub fn ingest_for(&self, partner: &str, name: &str, bytes: &[u8]) -> i64 {
+        let file = self.file(name, bytes);
+        let (code, out, err) = self.run(&["ingest", file.to_str().unwrap(), "--partner", partner]);
+        assert_eq!(code, 0, "{err}");
+        out.split('\t').next().unwrap().parse().unwrap()
+    }
+}

@@ -44,6 +44,11 @@ fn decimal(v: &Value) -> Decimal {
         .unwrap_or_default()
 }
 
+/// The first id of an x2many value.
+fn first_id(v: &Value) -> Option<i64> {
+    v.as_array().and_then(|a| a.first()).and_then(Value::as_i64)
+}
+
 fn id_of(v: &Value) -> Option<i64> {
     v.as_i64().or_else(|| v.get(0).and_then(Value::as_i64))
 }
@@ -97,6 +102,53 @@ async fn cursor(p: &Pipeline, name: &str) -> Result<String, crate::store::StoreE
     Ok(registry::cursor(&p.store, name)
         .await?
         .unwrap_or_else(|| EPOCH.to_owned()))
+}
+
+/// Moves `newest` to a row's `write_date` when it is later.
+fn later(newest: &mut String, row: &Value) {
+    if let Some(w) = row["write_date"].as_str()
+        && w > newest.as_str()
+    {
+        *newest = w.to_owned();
+    }
+}
+
+async fn save_cursor(
+    p: &Pipeline,
+    name: &str,
+    since: &str,
+    newest: &str,
+) -> Result<(), crate::store::StoreError> {
+    if newest != since {
+        registry::set_cursor(&p.store, name, newest).await?;
+    }
+    Ok(())
+}
+
+/// The partner's line position of an Odoo sale order line, from `positions`.
+fn position(pos: &[(i64, usize)], sale_line: Option<i64>) -> Option<usize> {
+    let sale_line = sale_line?;
+    pos.iter().find(|(r, _)| *r == sale_line).map(|(_, n)| *n)
+}
+
+/// Submits a document for the partner once per key; true when this call queued it.
+async fn queue(p: &Pipeline, partner: &str, doc: Document, key: &str) -> bool {
+    match p.submit(partner, doc, key).await {
+        Ok(Submitted::Queued(id)) => {
+            tracing::info!(
+                partner,
+                key,
+                message_id = id,
+                "document queued for the partner"
+            );
+            true
+        }
+        Ok(Submitted::AlreadyQueued) => false,
+        Err(e) => {
+            tracing::warn!(partner, key, error = %e, "document not queued");
+            false
+        }
+    }
 }
 
 /// Whether the partner agreed to receive this kind of document (an explicit `[[documents]]`
@@ -169,34 +221,25 @@ pub async fn poll_once(p: &Pipeline, client: &OdooClient) -> Result<PollReport, 
         let odoo_lines: Vec<OdooLine> = lines
             .iter()
             .map(|l| OdooLine {
-                position: l["id"]
-                    .as_i64()
-                    .and_then(|lid| pos.iter().find(|(r, _)| *r == lid).map(|(_, n)| *n)),
+                position: position(&pos, l["id"].as_i64()),
                 quantity: decimal(&l["product_uom_qty"]),
                 price: decimal(&l["price_unit"]),
             })
             .collect();
         let ack = order_ack(&order, &mapped, &odoo_lines, name, &today);
-        if let Ok(Submitted::Queued(_)) = p
-            .submit(
-                &link.partner,
-                Document::OrderAck(ack),
-                &format!("confirm:{id}"),
-            )
-            .await
+        if queue(
+            p,
+            &link.partner,
+            Document::OrderAck(ack),
+            &format!("confirm:{id}"),
+        )
+        .await
         {
             report.acks += 1;
-            tracing::info!(sale_order = name, partner = %link.partner, "order acknowledgement queued");
         }
-        if let Some(w) = so["write_date"].as_str()
-            && w > newest.as_str()
-        {
-            newest = w.to_owned();
-        }
+        later(&mut newest, so);
     }
-    if newest != since {
-        registry::set_cursor(&p.store, "odoo:sale.order:confirmed", &newest).await?;
-    }
+    save_cursor(p, "odoo:sale.order:confirmed", &since, &newest).await?;
 
     // Validated deliveries → ship notices.
     let since = cursor(p, "odoo:stock.picking:done").await?;
@@ -258,10 +301,7 @@ pub async fn poll_once(p: &Pipeline, client: &OdooClient) -> Result<PollReport, 
             .filter_map(|m| id_of(&m["sale_line_id"]))
             .collect();
         let pos = positions(client, &sale_lines).await?;
-        let position_of = |m: &Value| {
-            id_of(&m["sale_line_id"])
-                .and_then(|sl| pos.iter().find(|(r, _)| *r == sl).map(|(_, n)| *n))
-        };
+        let position_of = |m: &Value| position(&pos, id_of(&m["sale_line_id"]));
         // Packages from the move lines when Odoo packed the goods; else each move as shipped.
         let move_lines = client
             .search_read(
@@ -316,26 +356,19 @@ pub async fn poll_once(p: &Pipeline, client: &OdooClient) -> Result<PollReport, 
         let notice = ship_notice(
             &order, pid, pname, tracking, &shipped, &prefix, &today, &hhmm,
         );
-        if let Ok(Submitted::Queued(_)) = p
-            .submit(
-                &link.partner,
-                Document::ShipNotice(notice),
-                &format!("ship:{pid}"),
-            )
-            .await
+        if queue(
+            p,
+            &link.partner,
+            Document::ShipNotice(notice),
+            &format!("ship:{pid}"),
+        )
+        .await
         {
             report.notices += 1;
-            tracing::info!(picking = pname, partner = %link.partner, "ship notice queued");
         }
-        if let Some(w) = pk["write_date"].as_str()
-            && w > newest.as_str()
-        {
-            newest = w.to_owned();
-        }
+        later(&mut newest, pk);
     }
-    if newest != since {
-        registry::set_cursor(&p.store, "odoo:stock.picking:done", &newest).await?;
-    }
+    save_cursor(p, "odoo:stock.picking:done", &since, &newest).await?;
 
     // Posted customer invoices of those orders → invoices, for partners that agreed to them.
     let since = cursor(p, "odoo:account.move:posted").await?;
@@ -393,22 +426,13 @@ pub async fn poll_once(p: &Pipeline, client: &OdooClient) -> Result<PollReport, 
             .await?;
         let sale_lines: Vec<i64> = lines
             .iter()
-            .filter_map(|l| {
-                l["sale_line_ids"]
-                    .as_array()
-                    .and_then(|a| a.first())
-                    .and_then(Value::as_i64)
-            })
+            .filter_map(|l| first_id(&l["sale_line_ids"]))
             .collect();
         let pos = positions(client, &sale_lines).await?;
         let invoiced: Vec<InvoicedLine> = lines
             .iter()
             .map(|l| InvoicedLine {
-                position: l["sale_line_ids"]
-                    .as_array()
-                    .and_then(|a| a.first())
-                    .and_then(Value::as_i64)
-                    .and_then(|sl| pos.iter().find(|(r, _)| *r == sl).map(|(_, n)| *n)),
+                position: position(&pos, first_id(&l["sale_line_ids"])),
                 quantity: decimal(&l["quantity"]),
                 price: decimal(&l["price_unit"]),
             })
@@ -420,26 +444,19 @@ pub async fn poll_once(p: &Pipeline, client: &OdooClient) -> Result<PollReport, 
             decimal(&mv["amount_total"]),
             &invoiced,
         );
-        if let Ok(Submitted::Queued(_)) = p
-            .submit(
-                &link.partner,
-                Document::Invoice(doc),
-                &format!("invoice:{mid}"),
-            )
-            .await
+        if queue(
+            p,
+            &link.partner,
+            Document::Invoice(doc),
+            &format!("invoice:{mid}"),
+        )
+        .await
         {
             report.invoices += 1;
-            tracing::info!(invoice = number, partner = %link.partner, "invoice queued");
         }
-        if let Some(w) = mv["write_date"].as_str()
-            && w > newest.as_str()
-        {
-            newest = w.to_owned();
-        }
+        later(&mut newest, mv);
     }
-    if newest != since {
-        registry::set_cursor(&p.store, "odoo:account.move:posted", &newest).await?;
-    }
+    save_cursor(p, "odoo:account.move:posted", &since, &newest).await?;
     Ok(report)
 }
 

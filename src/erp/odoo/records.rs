@@ -82,6 +82,18 @@ async fn bound(client: &OdooClient, full_id: &str, model: &str) -> Result<Option
     Ok(rows.first().and_then(|r| r["res_id"].as_i64()))
 }
 
+/// The lookups of a plan (`{"lookups": [...]}`), run.
+async fn run_plan_lookups(
+    client: &OdooClient,
+    plan: &Value,
+) -> Result<Map<String, Value>, OdooError> {
+    let lookups = plan["lookups"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    run_lookups(client, lookups).await
+}
+
 /// Runs a plan's lookups in order; each must find a record. A lookup with an
 /// `external_id` takes the record bound to it, or binds the one its domain finds.
 pub async fn run_lookups(
@@ -191,14 +203,7 @@ pub async fn put_receipt(
         return Ok(ReceiptOutcome::Cancelled);
     }
     let plan = crate::pipeline::mapping::receipt_records(receipt);
-    let mut ids = run_lookups(
-        client,
-        plan["lookups"]
-            .as_array()
-            .map(Vec::as_slice)
-            .unwrap_or_default(),
-    )
-    .await?;
+    let mut ids = run_plan_lookups(client, &plan).await?;
     let pickings: Vec<i64> = (1..=receipt.orders.len())
         .filter_map(|o| ids.get(&format!("receipt_{o}")).and_then(Value::as_i64))
         .collect();
@@ -450,14 +455,7 @@ pub async fn put_order(
                     ),
                 ));
             }
-            let ids = run_lookups(
-                client,
-                plan["lookups"]
-                    .as_array()
-                    .map(Vec::as_slice)
-                    .unwrap_or_default(),
-            )
-            .await?;
+            let ids = run_plan_lookups(client, &plan).await?;
             let values = resolve(&record["values"], &ids);
             let values = values.as_object().cloned().unwrap_or_default();
             let (fields, rows) = load_table(&full_id, &values);
