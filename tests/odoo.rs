@@ -136,6 +136,18 @@ async fn an_850_becomes_one_sale_order_and_a_resend_creates_nothing(db: Db, vers
     let acks = messages::related(&store, first).await.unwrap();
     assert_eq!(acks.len(), 1);
     assert_eq!(acks[0].doc_type.as_deref(), Some("997"));
+    // Odoo lists WID-1 at 11 and WID-2 at 95: acme's profile warns about the difference.
+    let warnings: Vec<&str> = history
+        .iter()
+        .filter(|e| e.kind == EventKind::Warning)
+        .filter_map(|e| e.detail.as_deref())
+        .collect();
+    assert!(
+        warnings.iter().any(|w| w.contains(
+            "PO PO-501 line 1: the partner's price 12.50 differs from Odoo's 11 by more than 0.01 [price_mismatch]"
+        )),
+        "{warnings:?}"
+    );
 
     // The partner sends the same PO again in a new interchange: answered, nothing created.
     let again = ingest(&env, "po1-again.edi", &order_850(502, "PO-501"));
@@ -739,6 +751,34 @@ async fn a_slow_odoo_is_waited_out(db: Db) {
     drop(server);
 }
 
+/// A profile that rejects price differences: the order is held before anything is made in
+/// Odoo, with both prices in the reason.
+async fn a_price_the_profile_rejects_holds_the_order(db: Db) {
+    let odoo = odoo(18).await;
+    let env = env_for(db, &odoo).await;
+    let profile = env.path().join("partners/acme.toml");
+    let text = std::fs::read_to_string(&profile).unwrap();
+    std::fs::write(
+        &profile,
+        text.replace(
+            "uom_unmapped = \"warn\"",
+            "uom_unmapped = \"warn\"\nprice_mismatch = \"reject\"",
+        ),
+    )
+    .unwrap();
+    let id = ingest(&env, "po.edi", &order_850(721, "PO-721"));
+    let _server = env.serve();
+    let store = env.store().await;
+    let m = settled(&store, id).await;
+    assert_eq!(m.state, MessageState::Failed, "{m:?}");
+    let error = m.error.unwrap_or_default();
+    assert!(
+        error.contains("line 2: the partner's price 99 differs from Odoo's 95 by more than 0.01"),
+        "{error}"
+    );
+    assert!(odoo.sale_orders().is_empty(), "nothing made in Odoo");
+}
+
 async fn an_850_into_odoo_18(db: Db) {
     an_850_becomes_one_sale_order_and_a_resend_creates_nothing(db, 18).await;
 }
@@ -759,4 +799,5 @@ on_both_backends!(
     suppliers_ship_notice_fills_and_validates_the_receipt,
     changes_and_cancellations_update_the_same_order,
     a_slow_odoo_is_waited_out,
+    a_price_the_profile_rejects_holds_the_order,
 );

@@ -285,7 +285,7 @@ impl fmt::Display for Rule {
 }
 
 /// What a breach of a rule does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// The document is held in quarantine with the reason; replay once the profile (or the

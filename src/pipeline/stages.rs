@@ -1012,6 +1012,7 @@ async fn deliver_to_odoo(
         StageError::Transient("the Odoo client did not start; see the log".into())
     })?;
     let mut done: Vec<(String, String, i64, String)> = Vec::new();
+    let mut warned: Vec<String> = Vec::new();
     for doc in docs {
         let (kind, key) = doc.registry_key();
         match doc {
@@ -1021,11 +1022,17 @@ async fn deliver_to_odoo(
                     .await
                     .map_err(|e| odoo_failure(&what, &e))?;
                 let what = match &outcome {
-                    OrderOutcome::Created { name, .. } => format!("sale order {name} created"),
+                    OrderOutcome::Created { name, warnings, .. } => {
+                        warned.extend(warnings.iter().cloned());
+                        format!("sale order {name} created")
+                    }
                     OrderOutcome::AlreadyThere { name, .. } => {
                         format!("sale order {name} already in Odoo; nothing created")
                     }
-                    OrderOutcome::Updated { name, .. } => format!("sale order {name} updated"),
+                    OrderOutcome::Updated { name, warnings, .. } => {
+                        warned.extend(warnings.iter().cloned());
+                        format!("sale order {name} updated")
+                    }
                     OrderOutcome::Cancelled { name, .. } => format!("sale order {name} cancelled"),
                 };
                 done.push((kind.to_owned(), key.to_owned(), outcome.id(), what));
@@ -1065,6 +1072,9 @@ async fn deliver_to_odoo(
     }
     let now = now_ms();
     let mut tx = begin(p, job).await?;
+    for w in &warned {
+        event(p, &mut tx, job.message_id, EventKind::Warning, job.stage, w).await?;
+    }
     let mut lines = Vec::new();
     for (kind, key, odoo_id, what) in &done {
         registry::claim_document(&mut tx, partner, kind, key, job.message_id, now).await?;

@@ -17,9 +17,11 @@ use crate::pipeline::mapping::{MappedOrder, OdooVersion, odoo_records};
 /// What happened to an order in Odoo.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OrderOutcome {
+    /// `warnings`: price differences the profile lets through (`price_mismatch = "warn"`).
     Created {
         id: i64,
         name: String,
+        warnings: Vec<String>,
     },
     /// The external ID already existed: nothing was created (a resend, or a retry after a
     /// fault that followed Odoo's commit).
@@ -30,6 +32,7 @@ pub enum OrderOutcome {
     Updated {
         id: i64,
         name: String,
+        warnings: Vec<String>,
     },
     Cancelled {
         id: i64,
@@ -355,6 +358,59 @@ fn load_table(external_id: &str, values: &Map<String, Value>) -> (Vec<String>, V
     (fields, rows)
 }
 
+/// Compares the partner's prices with Odoo's (the products' list prices) before the order is
+/// made: beyond the tolerance, the profile's `price_mismatch` verdict holds the order
+/// (operator error, nothing created), warns, or lets it pass.
+async fn price_check(
+    client: &OdooClient,
+    order: &MappedOrder,
+    ids: &Map<String, Value>,
+) -> Result<Vec<String>, OdooError> {
+    use crate::partners::Verdict;
+    if order.price_mismatch == Verdict::Accept {
+        return Ok(Vec::new());
+    }
+    let product_of = |n: usize| ids.get(&format!("product_{n}")).and_then(Value::as_i64);
+    let products: Vec<i64> = (1..=order.lines.len()).filter_map(product_of).collect();
+    if products.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = client
+        .search_read(
+            "product.product",
+            json!([["id", "in", products]]),
+            &["id", "list_price"],
+        )
+        .await?;
+    let mut found = Vec::new();
+    for (n, line) in order.lines.iter().enumerate() {
+        let (Some(partner), Some(pid)) = (line.price, product_of(n + 1)) else {
+            continue;
+        };
+        let Some(odoo) = rows
+            .iter()
+            .find(|r| r["id"].as_i64() == Some(pid))
+            .and_then(|r| r["list_price"].as_f64())
+            .and_then(|f| rust_decimal::Decimal::try_from(f).ok())
+        else {
+            continue;
+        };
+        if (partner - odoo).abs() > order.price_tolerance {
+            found.push(format!(
+                "PO {} line {}: the partner's price {partner} differs from Odoo's {} by more than {} [price_mismatch]",
+                order.client_order_ref,
+                line.line_ref.as_deref().unwrap_or("?"),
+                odoo.normalize(),
+                order.price_tolerance
+            ));
+        }
+    }
+    if order.price_mismatch == Verdict::Reject && !found.is_empty() {
+        return Err(OdooError::operator("sale.order", "held", found.join("; ")));
+    }
+    Ok(found)
+}
+
 /// Puts one mapped order into Odoo, exactly once.
 pub async fn put_order(
     client: &OdooClient,
@@ -456,6 +512,7 @@ pub async fn put_order(
                 ));
             }
             let ids = run_plan_lookups(client, &plan).await?;
+            let warnings = price_check(client, order, &ids).await?;
             let values = resolve(&record["values"], &ids);
             let values = values.as_object().cloned().unwrap_or_default();
             let (fields, rows) = load_table(&full_id, &values);
@@ -496,8 +553,8 @@ pub async fn put_order(
                 .unwrap_or_default()
                 .to_owned();
             Ok(match existing {
-                None => OrderOutcome::Created { id, name },
-                Some(_) => OrderOutcome::Updated { id, name },
+                None => OrderOutcome::Created { id, name, warnings },
+                Some(_) => OrderOutcome::Updated { id, name, warnings },
             })
         }
     }

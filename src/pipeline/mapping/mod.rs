@@ -85,6 +85,14 @@ pub struct MappedOrder {
     /// The warehouse code the order ships from, when the profile names one.
     #[serde(default)]
     pub warehouse: Option<String>,
+    /// What a partner price outside the tolerance of Odoo's does (`[strictness]
+    /// price_mismatch`): judged by the connector, which alone knows Odoo's price.
+    #[serde(default = "warn")]
+    pub price_mismatch: Verdict,
+}
+
+fn warn() -> Verdict {
+    Verdict::Warn
 }
 
 /// One document shaped for the ERP: what the map stage stores and deliver hands over.
@@ -306,6 +314,7 @@ pub fn map_order(profile: &Profile, order: &Order, findings: &mut Vec<Finding>) 
         price_source: rules.price,
         price_tolerance: rules.price_tolerance,
         confirm: rules.confirm,
+        price_mismatch: profile.strictness.verdict(Rule::PriceMismatch),
         warehouse: rules.warehouse.clone(),
     }
 }
