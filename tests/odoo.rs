@@ -212,8 +212,12 @@ async fn a_fault_after_odoo_committed_leaves_one_order(db: Db) {
 /// commit); the restarted gateway finishes the job without a second order.
 async fn a_worker_killed_after_odoo_committed_leaves_one_order(db: Db) {
     let odoo = odoo(18).await;
-    // Slow answers leave time to kill the worker between Odoo's commit and ours.
-    odoo.with(|w| w.behaviour.delay = Duration::from_millis(300));
+    // Odoo commits the order, then its answer is held: the worker is killed meanwhile.
+    odoo.with(|w| {
+        w.behaviour
+            .hold_after_commit
+            .insert("sale.order.load".into(), Duration::from_secs(3));
+    });
     let env = env_for(db, &odoo).await;
     let id = ingest(&env, "po.edi", &order_850(521, "PO-521"));
     let server = env.serve();
@@ -222,7 +226,6 @@ async fn a_worker_killed_after_odoo_committed_leaves_one_order(db: Db) {
     })
     .await;
     server.kill();
-    odoo.with(|w| w.behaviour.delay = Duration::ZERO);
     let store = env.store().await;
     assert_ne!(
         messages::get(&store, id).await.unwrap().state,
@@ -244,6 +247,8 @@ async fn an_odoo_outage_in_a_batch_leaves_one_order_per_po(db: Db) {
     env.set_env("WHARF_PIPELINE__MAX_ATTEMPTS", "1000");
     env.set_env("WHARF_ERP__BREAKER_FAILURES", "3");
     env.set_env("WHARF_ERP__POLL_MS", "100");
+    // Odoo goes down right after the third order is committed.
+    odoo.with(|w| w.behaviour.down_after = Some(("sale.order.load".into(), 3)));
     let ids: Vec<i64> = (0..6)
         .map(|n| {
             ingest(
@@ -255,12 +260,6 @@ async fn an_odoo_outage_in_a_batch_leaves_one_order_per_po(db: Db) {
         .collect();
     let server = env.serve();
     let store = env.store().await;
-    // The first three go through; then Odoo goes down.
-    wait_for(PATIENCE, "some orders in Odoo", || async {
-        (!odoo.sale_orders().is_empty()).then_some(())
-    })
-    .await;
-    odoo.with(|w| w.behaviour.down = true);
     wait_for(PATIENCE, "the circuit to open", || async {
         server.log().contains("Odoo circuit opened").then_some(())
     })

@@ -238,6 +238,11 @@ pub struct Behaviour {
     /// For each `model.method`: how many more calls commit their work and then fail (HTTP
     /// 502 from the proxy), so the caller cannot know it succeeded.
     pub fault_after_commit: BTreeMap<String, u32>,
+    /// For each `model.method`: the next call commits, then its answer is held this long (a
+    /// gateway killed meanwhile has Odoo's commit but not its own).
+    pub hold_after_commit: BTreeMap<String, Duration>,
+    /// `(model.method, n)`: after n more such calls commit, the double goes down.
+    pub down_after: Option<(String, u32)>,
 }
 
 /// The double's database.
@@ -1287,6 +1292,15 @@ async fn before(world: &Arc<Mutex<World>>) -> Option<Response> {
 
 /// After a call committed: a 502 from the proxy when a fault after commit is due.
 fn after(w: &mut World, call: &str) -> Option<Response> {
+    if let Some((c, n)) = &mut w.behaviour.down_after
+        && c == call
+    {
+        *n = n.saturating_sub(1);
+        if *n == 0 {
+            w.behaviour.down = true;
+            w.behaviour.down_after = None;
+        }
+    }
     let n = w.behaviour.fault_after_commit.get_mut(call)?;
     if *n == 0 {
         return None;
@@ -1305,6 +1319,21 @@ async fn jsonrpc(State(world): State<Arc<Mutex<World>>>, body: axum::body::Bytes
     if let Some(r) = before(&world).await {
         return r;
     }
+    // The answer is made under the lock; a held answer waits after the lock is released.
+    let (answer, hold) = jsonrpc_answer(&world, &body);
+    if let Some(d) = hold {
+        tokio::time::sleep(d).await;
+    }
+    answer
+}
+
+fn jsonrpc_answer(world: &Arc<Mutex<World>>, body: &[u8]) -> (Response, Option<Duration>) {
+    let mut hold = None;
+    let answer = jsonrpc_inner(world, body, &mut hold);
+    (answer, hold)
+}
+
+fn jsonrpc_inner(world: &Arc<Mutex<World>>, body: &[u8], hold: &mut Option<Duration>) -> Response {
     let Ok(req) = serde_json::from_slice::<Value>(&body) else {
         return (StatusCode::BAD_REQUEST, "not JSON").into_response();
     };
@@ -1357,9 +1386,11 @@ async fn jsonrpc(State(world): State<Arc<Mutex<World>>>, body: axum::body::Bytes
             w.jsonrpc_calls += 1;
             match w.dispatch(&model, &method, ids, &kw) {
                 Ok(v) => {
-                    if let Some(r) = after(&mut w, &format!("{model}.{method}")) {
+                    let call = format!("{model}.{method}");
+                    if let Some(r) = after(&mut w, &call) {
                         return r;
                     }
+                    *hold = w.behaviour.hold_after_commit.remove(&call);
                     v
                 }
                 Err(f) => return rpc_error(version, &id, &f),
