@@ -10,6 +10,7 @@
 //!   control numbers, duplicate registries.
 //! - [`pipeline`]: the durable stages and the worker (lease, retry, dead letters, replay).
 //! - [`erp`]: the ERP edge: the Odoo connector (client, record plans carried out once).
+//! - [`transport`]: partners' other channels: the SFTP server.
 //! - [`web`]: the HTTP edge (health, partner API, message tracking).
 //! - [`cli`]: the command line.
 //!
@@ -25,4 +26,5 @@ pub mod model;
 pub mod partners;
 pub mod pipeline;
 pub mod store;
+pub mod transport;
 pub mod web;

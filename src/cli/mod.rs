@@ -224,6 +224,14 @@ async fn serve(s: Settings) -> anyhow::Result<ExitCode> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let workers = worker::spawn(&p, &stop_rx);
     let web = tokio::spawn(crate::web::serve(listener, p.clone(), stop_rx.clone()));
+    let sftp = match &p.settings.sftp {
+        Some(cfg) => Some(
+            crate::transport::sftp::start(p.clone(), cfg, stop_rx.clone())
+                .await
+                .with_context(|| format!("cannot start the SFTP server on {}", cfg.listen))?,
+        ),
+        None => None,
+    };
     if let (Some(client), crate::config::ErpTarget::Odoo(o)) = (p.odoo.clone(), &p.settings.erp) {
         // Confirmed orders and done deliveries → 855/856 (and their EDIFACT/XML kin), every
         // poll interval and at once when Odoo's webhook calls.
@@ -312,6 +320,10 @@ async fn serve(s: Settings) -> anyhow::Result<ExitCode> {
         crate::config::ErpTarget::Odoo(o) => {
             writeln!(out, "  erp       odoo {} (database {})", o.url, o.database)?
         }
+    }
+    match sftp {
+        Some(addr) => writeln!(out, "  sftp      {addr}  (partners' inbox/ and outbox/)")?,
+        None => writeln!(out, "  sftp      off")?,
     }
     writeln!(out, "  outbox    {}", s.outbox_dir.display())?;
     out.flush()?;

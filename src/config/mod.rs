@@ -47,6 +47,30 @@ struct RawSettings {
     duplicates: RawDuplicates,
     #[serde(default)]
     erp: RawErp,
+    #[serde(default)]
+    sftp: RawSftpServer,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSftpServer {
+    /// HOST:PORT, or "off".
+    listen: Option<String>,
+    /// The server's ed25519 host key (OpenSSH format), made on first start when missing.
+    host_key: Option<PathBuf>,
+    max_sessions: Option<usize>,
+    idle_secs: Option<u64>,
+}
+
+/// Wharf's own SFTP server, where partners drop files and collect what Wharf sends them.
+#[derive(Debug, Clone)]
+pub struct SftpServerSettings {
+    pub listen: SocketAddr,
+    pub host_key: PathBuf,
+    /// Sessions at once, all partners together.
+    pub max_sessions: usize,
+    /// A session idle this long is closed.
+    pub idle: Duration,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -250,6 +274,8 @@ pub struct Settings {
     pub identity: Identity,
     pub duplicate_window_days: u32,
     pub erp: ErpTarget,
+    /// `None` when `[sftp] listen = "off"`.
+    pub sftp: Option<SftpServerSettings>,
     /// Where outbound documents for directory channels are written (`data/outbox/<partner>/`).
     pub outbox_dir: PathBuf,
 }
@@ -554,6 +580,23 @@ fn validate(
         }
     };
 
+    let sftp = match raw.sftp.listen.as_deref().unwrap_or("127.0.0.1:2222") {
+        "off" => None,
+        listen => Some(SftpServerSettings {
+            listen: listen.parse().map_err(|e| {
+                err(
+                    "sftp.listen",
+                    format!("`{listen}` is not HOST:PORT with a numeric address, or off ({e})"),
+                )
+            })?,
+            host_key: raw
+                .sftp
+                .host_key
+                .unwrap_or_else(|| PathBuf::from("certs/ssh_host_ed25519_key")),
+            max_sessions: raw.sftp.max_sessions.unwrap_or(64).max(1),
+            idle: Duration::from_secs(raw.sftp.idle_secs.unwrap_or(300).max(1)),
+        }),
+    };
     Ok(Settings {
         database,
         outbox_dir: data_dir.join("outbox"),
@@ -583,6 +626,7 @@ fn validate(
         },
         duplicate_window_days: raw.duplicates.window_days.unwrap_or(30),
         erp,
+        sftp,
     })
 }
 

@@ -10,7 +10,7 @@ mod edifact;
 pub mod envelope;
 pub mod error;
 pub mod mapping;
-pub(crate) use stages::outbound_doc_ref;
+pub(crate) use stages::{file_component, outbound_doc_ref};
 pub mod stages;
 pub mod worker;
 mod xml;

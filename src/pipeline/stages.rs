@@ -866,7 +866,7 @@ async fn reconcile(
 }
 
 /// Makes a document key safe as one file-name component.
-fn file_component(s: &str) -> String {
+pub(crate) fn file_component(s: &str) -> String {
     let cleaned: String = s
         .chars()
         .map(|c| {

@@ -119,6 +119,14 @@ impl TestEnv {
                 self.path().join("partners").display().to_string(),
             ),
             ("WHARF_HTTP__LISTEN".into(), "127.0.0.1:0".into()),
+            ("WHARF_SFTP__LISTEN".into(), "127.0.0.1:0".into()),
+            (
+                "WHARF_SFTP__HOST_KEY".into(),
+                self.path()
+                    .join("certs/ssh_host_ed25519_key")
+                    .display()
+                    .to_string(),
+            ),
             ("WHARF_PIPELINE__LEASE_SECS".into(), "2".into()),
             ("WHARF_PIPELINE__POLL_INTERVAL_MS".into(), "50".into()),
             ("WHARF_PIPELINE__BACKOFF_BASE_MS".into(), "50".into()),
@@ -201,6 +209,7 @@ impl TestEnv {
         let mut banner = String::new();
         let mut addr = None;
         let mut instance = String::new();
+        let mut sftp = None;
         for line in lines.by_ref() {
             let line = line.unwrap_or_default();
             banner.push_str(&line);
@@ -211,6 +220,9 @@ impl TestEnv {
             if let Some(rest) = line.trim().strip_prefix("http") {
                 let url = rest.trim().split_whitespace().next().unwrap_or("");
                 addr = url.strip_prefix("http://").and_then(|a| a.parse().ok());
+            }
+            if let Some(rest) = line.trim().strip_prefix("sftp") {
+                sftp = rest.split_whitespace().next().and_then(|a| a.parse().ok());
             }
             if line.trim_start().starts_with("outbox") {
                 break;
@@ -231,6 +243,7 @@ impl TestEnv {
             banner,
             instance,
             log,
+            sftp,
         }
     }
 }
@@ -258,6 +271,8 @@ pub struct Server {
     pub banner: String,
     pub instance: String,
     pub log: PathBuf,
+    /// The SFTP server's address, when it runs.
+    pub sftp: Option<SocketAddr>,
 }
 
 impl Server {

@@ -1,0 +1,435 @@
+//! The filesystem one partner sees over SFTP: `/inbox` (uploads, each ingested when its file
+//! is closed) and `/outbox` (what Wharf sends the partner, read and deleted to confirm). It is
+//! virtual: no path from a client ever reaches the host's filesystem except as a single file
+//! name looked up inside the partner's own outbox folder.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use russh_sftp::protocol::{
+    Attrs, Data, File, FileAttributes, Handle, Name, OpenFlags, Status, StatusCode, Version,
+};
+
+use crate::pipeline::Pipeline;
+use crate::store::Channel;
+use crate::store::messages::Inbound;
+
+/// Where a client path points, after normalisation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
+    Root,
+    Inbox,
+    Outbox,
+    InboxFile(String),
+    OutboxFile(String),
+}
+
+/// Resolves a client path. Only `/`, `/inbox`, `/outbox` and one plain file name under
+/// either exist; `..`, hidden names, deeper paths and anything else are refused.
+pub fn place(path: &str) -> Option<Place> {
+    let mut parts: Vec<&str> = Vec::new();
+    for p in path.split('/') {
+        match p {
+            "" | "." => {}
+            ".." => return None,
+            p => parts.push(p),
+        }
+    }
+    let name_ok = |n: &str| {
+        !n.starts_with('.')
+            && n.len() <= 255
+            && n.bytes()
+                .all(|b| b.is_ascii_graphic() && b != b'\\' && b != b':')
+    };
+    match parts.as_slice() {
+        [] => Some(Place::Root),
+        ["inbox"] => Some(Place::Inbox),
+        ["outbox"] => Some(Place::Outbox),
+        ["inbox", n] if name_ok(n) => Some(Place::InboxFile((*n).to_owned())),
+        ["outbox", n] if name_ok(n) => Some(Place::OutboxFile((*n).to_owned())),
+        _ => None,
+    }
+}
+
+fn path_of(p: &Place) -> String {
+    match p {
+        Place::Root => "/".into(),
+        Place::Inbox => "/inbox".into(),
+        Place::Outbox => "/outbox".into(),
+        Place::InboxFile(n) => format!("/inbox/{n}"),
+        Place::OutboxFile(n) => format!("/outbox/{n}"),
+    }
+}
+
+fn dir_attrs() -> FileAttributes {
+    let mut a = FileAttributes::empty();
+    a.set_dir(true);
+    a.permissions = Some(0o40755);
+    a
+}
+
+fn file_attrs(size: u64) -> FileAttributes {
+    let mut a = FileAttributes::empty();
+    a.set_regular(true);
+    a.size = Some(size);
+    a.permissions = Some(0o100644);
+    a
+}
+
+fn ok(id: u32) -> Status {
+    Status {
+        id,
+        status_code: StatusCode::Ok,
+        error_message: "Ok".into(),
+        language_tag: "en-US".into(),
+    }
+}
+
+enum Open {
+    /// An upload being written; ingested on close, dropped if the session ends first.
+    Upload {
+        name: String,
+        bytes: Vec<u8>,
+    },
+    Download {
+        bytes: Vec<u8>,
+    },
+    Dir {
+        listed: bool,
+        place: Place,
+    },
+}
+
+/// One partner's SFTP session.
+pub struct PartnerFs {
+    pub partner: String,
+    pub pipeline: Pipeline,
+    pub outbox: PathBuf,
+    pub pattern: crate::partners::channels::FilePattern,
+    pub max_bytes: u64,
+    handles: HashMap<String, Open>,
+    next: u64,
+}
+
+impl PartnerFs {
+    pub fn new(partner: &str, pipeline: Pipeline, outbox: PathBuf) -> Self {
+        let snapshot = pipeline.partners.snapshot();
+        let profile = snapshot.get(partner);
+        let pattern = profile
+            .and_then(|p| p.channels.sftp.as_ref())
+            .map(|s| s.pattern.clone())
+            .unwrap_or_else(|| crate::partners::channels::FilePattern("*".into()));
+        let max_bytes = profile
+            .and_then(|p| p.limits.max_file_bytes)
+            .unwrap_or(256 * 1024 * 1024);
+        Self {
+            partner: partner.to_owned(),
+            pipeline,
+            outbox,
+            pattern,
+            max_bytes,
+            handles: HashMap::new(),
+            next: 1,
+        }
+    }
+
+    fn handle(&mut self, open: Open) -> String {
+        let h = format!("h{}", self.next);
+        self.next += 1;
+        self.handles.insert(h.clone(), open);
+        h
+    }
+
+    /// Names in the partner's outbox folder (regular files, no temporary ones).
+    fn outbox_files(&self) -> Vec<(String, u64)> {
+        let Ok(dir) = std::fs::read_dir(&self.outbox) else {
+            return Vec::new();
+        };
+        let mut out: Vec<(String, u64)> = dir
+            .filter_map(|e| e.ok())
+            .filter_map(|e| {
+                let meta = e.metadata().ok()?;
+                let name = e.file_name().into_string().ok()?;
+                (meta.is_file() && place(&format!("/outbox/{name}")).is_some())
+                    .then_some((name, meta.len()))
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    fn outbox_file(&self, name: &str) -> Option<PathBuf> {
+        // Only a name listed in the folder is opened: never a path built from client input.
+        self.outbox_files()
+            .into_iter()
+            .find(|(n, _)| n == name)
+            .map(|(n, _)| self.outbox.join(n))
+    }
+}
+
+impl russh_sftp::server::Handler for PartnerFs {
+    type Error = StatusCode;
+
+    fn unimplemented(&self) -> Self::Error {
+        StatusCode::OpUnsupported
+    }
+
+    async fn init(
+        &mut self,
+        _version: u32,
+        _extensions: HashMap<String, String>,
+    ) -> Result<Version, Self::Error> {
+        Ok(Version::new())
+    }
+
+    async fn realpath(&mut self, id: u32, path: String) -> Result<Name, Self::Error> {
+        let p = place(&path).ok_or(StatusCode::NoSuchFile)?;
+        Ok(Name {
+            id,
+            files: vec![File::new(path_of(&p), dir_attrs())],
+        })
+    }
+
+    async fn stat(&mut self, id: u32, path: String) -> Result<Attrs, Self::Error> {
+        self.lstat(id, path).await
+    }
+
+    async fn lstat(&mut self, id: u32, path: String) -> Result<Attrs, Self::Error> {
+        let attrs = match place(&path).ok_or(StatusCode::NoSuchFile)? {
+            Place::Root | Place::Inbox | Place::Outbox => dir_attrs(),
+            Place::InboxFile(_) => return Err(StatusCode::NoSuchFile),
+            Place::OutboxFile(n) => {
+                let size = self
+                    .outbox_files()
+                    .into_iter()
+                    .find(|(f, _)| *f == n)
+                    .map(|(_, s)| s)
+                    .ok_or(StatusCode::NoSuchFile)?;
+                file_attrs(size)
+            }
+        };
+        Ok(Attrs { id, attrs })
+    }
+
+    async fn fstat(&mut self, id: u32, handle: String) -> Result<Attrs, Self::Error> {
+        let attrs = match self.handles.get(&handle).ok_or(StatusCode::Failure)? {
+            Open::Upload { bytes, .. } | Open::Download { bytes } => file_attrs(bytes.len() as u64),
+            Open::Dir { .. } => dir_attrs(),
+        };
+        Ok(Attrs { id, attrs })
+    }
+
+    async fn setstat(
+        &mut self,
+        id: u32,
+        _path: String,
+        _attrs: FileAttributes,
+    ) -> Result<Status, Self::Error> {
+        // Times and modes mean nothing here; accepted so `put -p` works.
+        Ok(ok(id))
+    }
+
+    async fn fsetstat(
+        &mut self,
+        id: u32,
+        _handle: String,
+        _attrs: FileAttributes,
+    ) -> Result<Status, Self::Error> {
+        Ok(ok(id))
+    }
+
+    async fn opendir(&mut self, id: u32, path: String) -> Result<Handle, Self::Error> {
+        let p = place(&path).ok_or(StatusCode::NoSuchFile)?;
+        if !matches!(p, Place::Root | Place::Inbox | Place::Outbox) {
+            return Err(StatusCode::NoSuchFile);
+        }
+        let handle = self.handle(Open::Dir {
+            listed: false,
+            place: p,
+        });
+        Ok(Handle { id, handle })
+    }
+
+    async fn readdir(&mut self, id: u32, handle: String) -> Result<Name, Self::Error> {
+        let files = match self.handles.get(&handle) {
+            Some(Open::Dir {
+                listed: false,
+                place,
+            }) => match place {
+                Place::Root => vec![
+                    File::new("inbox", dir_attrs()),
+                    File::new("outbox", dir_attrs()),
+                ],
+                // Uploads are taken at once: the inbox always looks empty.
+                Place::Inbox => Vec::new(),
+                _ => self
+                    .outbox_files()
+                    .into_iter()
+                    .map(|(n, s)| File::new(n, file_attrs(s)))
+                    .collect(),
+            },
+            Some(Open::Dir { listed: true, .. }) => return Err(StatusCode::Eof),
+            _ => return Err(StatusCode::Failure),
+        };
+        if let Some(Open::Dir { listed, .. }) = self.handles.get_mut(&handle) {
+            *listed = true;
+        }
+        if files.is_empty() {
+            return Err(StatusCode::Eof);
+        }
+        Ok(Name { id, files })
+    }
+
+    async fn open(
+        &mut self,
+        id: u32,
+        filename: String,
+        pflags: OpenFlags,
+        _attrs: FileAttributes,
+    ) -> Result<Handle, Self::Error> {
+        let writing = pflags.contains(OpenFlags::WRITE);
+        let open = match place(&filename).ok_or(StatusCode::PermissionDenied)? {
+            Place::InboxFile(name) if writing => {
+                if !self.pattern.matches(&name) {
+                    tracing::info!(partner = %self.partner, name, "upload refused: name outside the profile's pattern");
+                    return Err(StatusCode::PermissionDenied);
+                }
+                Open::Upload {
+                    name,
+                    bytes: Vec::new(),
+                }
+            }
+            Place::OutboxFile(name) if !writing => {
+                let path = self.outbox_file(&name).ok_or(StatusCode::NoSuchFile)?;
+                let bytes = tokio::fs::read(&path)
+                    .await
+                    .map_err(|_| StatusCode::NoSuchFile)?;
+                Open::Download { bytes }
+            }
+            _ => return Err(StatusCode::PermissionDenied),
+        };
+        let handle = self.handle(open);
+        Ok(Handle { id, handle })
+    }
+
+    async fn write(
+        &mut self,
+        id: u32,
+        handle: String,
+        offset: u64,
+        data: Vec<u8>,
+    ) -> Result<Status, Self::Error> {
+        let max = self.max_bytes;
+        let Some(Open::Upload { bytes, .. }) = self.handles.get_mut(&handle) else {
+            return Err(StatusCode::PermissionDenied);
+        };
+        let end = offset.saturating_add(data.len() as u64);
+        if end > max {
+            return Err(StatusCode::Failure);
+        }
+        let (start, end) = (offset as usize, end as usize);
+        if bytes.len() < end {
+            bytes.resize(end, 0);
+        }
+        bytes[start..end].copy_from_slice(&data);
+        Ok(ok(id))
+    }
+
+    async fn read(
+        &mut self,
+        id: u32,
+        handle: String,
+        offset: u64,
+        len: u32,
+    ) -> Result<Data, Self::Error> {
+        let Some(Open::Download { bytes }) = self.handles.get(&handle) else {
+            return Err(StatusCode::PermissionDenied);
+        };
+        let start = usize::try_from(offset).unwrap_or(usize::MAX);
+        if start >= bytes.len() {
+            return Err(StatusCode::Eof);
+        }
+        let end = bytes.len().min(start.saturating_add(len as usize));
+        Ok(Data {
+            id,
+            data: bytes[start..end].to_vec(),
+        })
+    }
+
+    /// An upload is stored durably (a message in the store, its identify job queued) before
+    /// the close is answered: only then may the partner consider the file delivered.
+    async fn close(&mut self, id: u32, handle: String) -> Result<Status, Self::Error> {
+        match self.handles.remove(&handle) {
+            Some(Open::Upload { name, bytes }) => {
+                if bytes.is_empty() {
+                    return Ok(ok(id));
+                }
+                let stored = self
+                    .pipeline
+                    .receive(&Inbound {
+                        channel: Channel::Sftp,
+                        partner: Some(&self.partner),
+                        filename: Some(&name),
+                        raw: &bytes,
+                    })
+                    .await;
+                match stored {
+                    Ok(message) => {
+                        tracing::info!(partner = %self.partner, name, message, size = bytes.len(), "SFTP upload stored");
+                        Ok(ok(id))
+                    }
+                    Err(e) => {
+                        tracing::error!(partner = %self.partner, name, error = %e, "SFTP upload not stored");
+                        Err(StatusCode::Failure)
+                    }
+                }
+            }
+            Some(_) => Ok(ok(id)),
+            None => Err(StatusCode::Failure),
+        }
+    }
+
+    /// Deleting a file from the outbox confirms its download.
+    async fn remove(&mut self, id: u32, filename: String) -> Result<Status, Self::Error> {
+        let Some(Place::OutboxFile(name)) = place(&filename) else {
+            return Err(StatusCode::PermissionDenied);
+        };
+        let path = self.outbox_file(&name).ok_or(StatusCode::NoSuchFile)?;
+        tokio::fs::remove_file(&path)
+            .await
+            .map_err(|_| StatusCode::Failure)?;
+        tracing::info!(partner = %self.partner, name, "outbox file collected over SFTP");
+        Ok(ok(id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_partners_two_folders_exist() {
+        assert_eq!(place("/"), Some(Place::Root));
+        assert_eq!(place("."), Some(Place::Root));
+        assert_eq!(place("inbox"), Some(Place::Inbox));
+        assert_eq!(
+            place("/inbox/po.edi"),
+            Some(Place::InboxFile("po.edi".into()))
+        );
+        assert_eq!(
+            place("/outbox//997.x12"),
+            Some(Place::OutboxFile("997.x12".into()))
+        );
+        for bad in [
+            "/inbox/../outbox/x",
+            "..",
+            "/etc/passwd",
+            "/inbox/a/b",
+            "/inbox/.ssh",
+            "/other/x",
+            "/inbox/a\\b",
+        ] {
+            assert_eq!(place(bad), None, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! Wharf's SFTP server with the real OpenSSH `sftp` client in batch mode: a partner logs in
+//! with its key, uploads to `inbox/` (a message, then a 997 in `outbox/`), downloads and
+//! deletes from `outbox/`; everything outside its two folders, and a key not in its profile,
+//! is refused. On SQLite and PostgreSQL.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use common::{Db, TestEnv, order_850, wait_for};
+use wharf::store::messages;
+use wharf::store::{Channel, MessageState};
+
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// A fresh ed25519 key pair (no passphrase) at `dir/name`; returns the private key's path.
+fn keypair(dir: &Path, name: &str) -> PathBuf {
+    let key = dir.join(name);
+    let ok = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
+        .arg(&key)
+        .status()
+        .expect("ssh-keygen")
+        .success();
+    assert!(ok);
+    key
+}
+
+/// Runs `sftp -b -` with `commands` as acme; (exit code, stdout + stderr).
+fn sftp(addr: std::net::SocketAddr, key: &Path, cwd: &Path, commands: &str) -> (i32, String) {
+    let mut child = Command::new("sftp")
+        .args([
+            "-b",
+            "-",
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "PasswordAuthentication=no",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "LogLevel=ERROR",
+            "-i",
+        ])
+        .arg(key)
+        .args([
+            "-P",
+            &addr.port().to_string(),
+            &format!("acme@{}", addr.ip()),
+        ])
+        .current_dir(cwd)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("sftp");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(commands.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), text)
+}
+
+async fn a_partner_drops_orders_and_collects_acknowledgements_over_sftp(db: Db) {
+    let env = TestEnv::new(db).await;
+    let key = keypair(env.path(), "acme_key");
+    let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
+    let profile = env.path().join("partners/acme.toml");
+    let text = std::fs::read_to_string(&profile).unwrap();
+    let start = text.find("keys = [").unwrap();
+    let end = start + text[start..].find(']').unwrap() + 1;
+    let text = format!(
+        "{}keys = [\"{}\"]{}",
+        &text[..start],
+        public.trim(),
+        &text[end..]
+    );
+    std::fs::write(&profile, text).unwrap();
+    let server = env.serve();
+    let addr = server.sftp.expect("the SFTP server runs");
+    let store = env.store().await;
+    let work = env.path().join("client");
+    std::fs::create_dir_all(&work).unwrap();
+    let po = order_850(801, "PO-801");
+    std::fs::write(work.join("po.edi"), &po).unwrap();
+
+    // Upload: stored before the close is answered, then the usual path to a 997.
+    let (code, out) = sftp(addr, &key, &work, "put po.edi inbox/po.edi\n");
+    assert_eq!(code, 0, "{out}");
+    let all = messages::list(
+        &store,
+        &messages::Filter {
+            state: None,
+            partner: Some("acme".into()),
+            direction: None,
+            limit: 10,
+        },
+    )
+    .await
+    .unwrap();
+    let inbound: Vec<_> = all.iter().filter(|m| m.channel == Channel::Sftp).collect();
+    assert_eq!(inbound.len(), 1, "stored before `put` returned: {all:?}");
+    assert_eq!(inbound[0].filename.as_deref(), Some("po.edi"));
+    assert_eq!(messages::raw(&store, inbound[0].id).await.unwrap(), po);
+    let id = inbound[0].id;
+    let ack = wait_for(PATIENCE, "the 997 in the outbox", || async {
+        let m = messages::get(&store, id).await.ok()?;
+        let related = messages::related(&store, id).await.ok()?;
+        (m.state == MessageState::Delivered)
+            .then(|| related.into_iter().find(|r| r.state == MessageState::Sent))
+            .flatten()
+    })
+    .await;
+    let name = ack.filename.clone().unwrap();
+
+    // The outbox lists it; the partner downloads it, then deletes it to confirm.
+    let (code, out) = sftp(addr, &key, &work, "ls -1 outbox\n");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains(&name), "{out}");
+    let (code, out) = sftp(
+        addr,
+        &key,
+        &work,
+        &format!("get outbox/{name} ack.x12\nrm outbox/{name}\n"),
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        std::fs::read(work.join("ack.x12")).unwrap(),
+        messages::raw(&store, ack.id).await.unwrap()
+    );
+    assert!(
+        !env.path().join("data/outbox/acme").join(&name).exists(),
+        "deleted from the outbox"
+    );
+
+    // Everything outside the partner's two folders is refused.
+    std::fs::write(work.join("x.edi"), b"x").unwrap();
+    for refused in [
+        "get /etc/passwd p\n",
+        "get ../../../../etc/passwd p\n",
+        "get inbox/../../etc/passwd p\n",
+        "put x.edi /tmp/x.edi\n",
+        "put x.edi outbox/x.edi\n",
+        "put x.edi inbox/../x.edi\n",
+        "ls /data\n",
+        "mkdir inbox/sub\n",
+        "symlink inbox/x.edi inbox/y.edi\n",
+        "put x.edi inbox/.hidden\n",
+    ] {
+        let (code, out) = sftp(addr, &key, &work, refused);
+        assert_ne!(code, 0, "`{}` should be refused: {out}", refused.trim());
+    }
+    assert!(!work.join("p").exists());
+    assert!(!Path::new("/tmp/x.edi").exists() || std::fs::read("/tmp/x.edi").unwrap() != b"x");
+
+    // A key that is not in the profile does not log in.
+    let stranger = keypair(env.path(), "stranger_key");
+    let (code, out) = sftp(addr, &stranger, &work, "ls\n");
+    assert_ne!(code, 0, "{out}");
+    assert!(out.to_lowercase().contains("permission denied"), "{out}");
+    let count = messages::list(
+        &store,
+        &messages::Filter {
+            state: None,
+            partner: None,
+            direction: Some(wharf::store::Direction::In),
+            limit: 10,
+        },
+    )
+    .await
+    .unwrap()
+    .len();
+    assert_eq!(count, 1, "nothing else was ingested");
+}
+
+on_both_backends!(a_partner_drops_orders_and_collects_acknowledgements_over_sftp);
