@@ -188,4 +188,119 @@ async fn a_partner_drops_orders_and_collects_acknowledgements_over_sftp(db: Db) 
     assert_eq!(count, 1, "nothing else was ingested");
 }
 
-on_both_backends!(a_partner_drops_orders_and_collects_acknowledgements_over_sftp);
+/// Runs `sftp -b -` as acme with a password (through sshpass); (exit code, output).
+fn sftp_password(
+    addr: std::net::SocketAddr,
+    password: &str,
+    cwd: &Path,
+    commands: &str,
+) -> (i32, String) {
+    let mut child = Command::new("sshpass")
+        // Not `-b`: batch mode turns password prompts off; commands come on standard input.
+        .args(["-p", password, "sftp"])
+        .args([
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+        ])
+        .args([
+            "-o",
+            "PubkeyAuthentication=no",
+            "-o",
+            "PasswordAuthentication=yes",
+        ])
+        .args([
+            "-o",
+            "PreferredAuthentications=password",
+            "-o",
+            "LogLevel=ERROR",
+        ])
+        .args([
+            "-P",
+            &addr.port().to_string(),
+            &format!("acme@{}", addr.ip()),
+        ])
+        .current_dir(cwd)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("sshpass (the test command installs it)");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(commands.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), text)
+}
+
+/// A partner whose profile holds an argon2 hash logs in with the password; a wrong password
+/// does not.
+async fn a_partner_logs_in_with_its_password(db: Db) {
+    let env = TestEnv::new(db).await;
+    let mut hash = env
+        .wharf()
+        .args(["partners", "hash-password"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    hash.stdin
+        .take()
+        .unwrap()
+        .write_all(b"correct horse battery\n")
+        .unwrap();
+    let out = hash.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let hash = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
+    let profile = env.path().join("partners/acme.toml");
+    let text = std::fs::read_to_string(&profile).unwrap().replace(
+        "pattern = \"*.edi\"",
+        &format!("pattern = \"*.edi\"\npassword_hash = \"{hash}\""),
+    );
+    std::fs::write(&profile, text).unwrap();
+    let server = env.serve();
+    let addr = server.sftp.expect("the SFTP server runs");
+    let work = env.path().join("client");
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::write(work.join("po.edi"), order_850(811, "PO-811")).unwrap();
+    let (code, out) = sftp_password(
+        addr,
+        "correct horse battery",
+        &work,
+        "put po.edi inbox/po.edi\n",
+    );
+    assert_eq!(code, 0, "{out}\n{}", server.log());
+    let store = env.store().await;
+    let all = messages::list(
+        &store,
+        &messages::Filter {
+            state: None,
+            partner: Some("acme".into()),
+            direction: Some(wharf::store::Direction::In),
+            limit: 10,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(all.len(), 1, "the upload was stored: {all:?}");
+    assert_eq!(all[0].channel, Channel::Sftp);
+    let (code, out) = sftp_password(addr, "wrong horse", &work, "ls\n");
+    assert_ne!(code, 0, "{out}");
+}
+
+on_both_backends!(
+    a_partner_drops_orders_and_collects_acknowledgements_over_sftp,
+    a_partner_logs_in_with_its_password,
+);

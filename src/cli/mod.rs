@@ -92,6 +92,9 @@ enum Command {
 enum PartnersCommand {
     /// Validates every profile in the partners folder and reports each problem.
     Check,
+    /// Reads a password on standard input and prints its argon2id hash, for a profile's
+    /// `[sftp] password_hash` (the password itself is never stored).
+    HashPassword,
 }
 
 #[derive(Debug, Subcommand)]
@@ -189,6 +192,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Partners {
             command: PartnersCommand::Check,
         } => partners_check(&settings(&cli)?),
+        Command::Partners {
+            command: PartnersCommand::HashPassword,
+        } => {
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            if password.is_empty() {
+                return Err(UsageError("no password on standard input".into()).into());
+            }
+            println!("{}", crate::partners::channels::hash_password(password)?);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Messages { command } => messages_cmd(settings(&cli)?, command).await,
         Command::Replay { id } => replay(settings(&cli)?, *id).await,
         Command::Send { file, partner, key } => {

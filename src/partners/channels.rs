@@ -40,6 +40,9 @@ pub(super) struct RawSftp {
     keys: Vec<String>,
     /// Which uploaded files are taken (glob on the file name); others are left alone.
     pattern: Option<String>,
+    /// argon2id hash of the partner's password (`wharf partners hash-password`), when it
+    /// logs in with a password as well as, or instead of, a key.
+    password_hash: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -79,6 +82,35 @@ pub struct SftpLogin {
     pub user: String,
     pub keys: Vec<String>,
     pub pattern: FilePattern,
+    /// Never shown.
+    #[serde(skip)]
+    pub password_hash: Option<String>,
+}
+
+impl SftpLogin {
+    /// Whether `password` is the partner's (argon2 compares in constant time).
+    pub fn password_matches(&self, password: &str) -> bool {
+        use argon2::PasswordVerifier;
+        let Some(hash) = &self.password_hash else {
+            return false;
+        };
+        argon2::PasswordHash::new(hash).is_ok_and(|h| {
+            argon2::Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+    }
+}
+
+/// An argon2id hash (PHC string) of `password`, with a fresh salt.
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    use argon2::PasswordHasher;
+    let salt = argon2::password_hash::SaltString::encode_b64(&rand::random::<[u8; 16]>())
+        .map_err(|e| anyhow::anyhow!("salt: {e}"))?;
+    Ok(argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| anyhow::anyhow!("hash: {e}"))?
+        .to_string())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -232,10 +264,27 @@ pub(super) fn validate(
                 );
             }
         }
+        if let Some(h) = &s.password_hash
+            && (!h.starts_with("$argon2") || argon2::PasswordHash::new(h).is_err())
+        {
+            check.push(
+                "sftp.password_hash",
+                "is not an argon2 hash".into(),
+                Some("make one with `wharf partners hash-password`; never write the password"),
+            );
+        }
+        if s.keys.is_empty() && s.password_hash.is_none() {
+            check.push(
+                "sftp.user",
+                "has neither keys nor a password_hash, so it could never log in".into(),
+                None,
+            );
+        }
         SftpLogin {
             user: s.user.clone(),
             keys: s.keys.clone(),
             pattern: FilePattern::parse(s.pattern.as_deref(), "sftp.pattern", check),
+            password_hash: s.password_hash.clone(),
         }
     });
     let remote = |r: &RawRemote, key: &str, collecting: bool, check: &mut Check| {

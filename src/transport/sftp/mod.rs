@@ -96,6 +96,25 @@ impl Drop for SshSession {
 impl russh::server::Handler for SshSession {
     type Error = russh::Error;
 
+    async fn auth_password(&mut self, user: &str, password: &str) -> Result<Auth, Self::Error> {
+        let partners = self.pipeline.partners.snapshot();
+        let found = partners.iter().find_map(|profile| {
+            let sftp = profile.channels.sftp.as_ref()?;
+            (sftp.user == user && sftp.password_matches(password)).then(|| profile.id.to_string())
+        });
+        match (self.over_limit, found) {
+            (false, Some(partner)) => {
+                tracing::info!(partner, user, peer = ?self.peer, "SFTP login (password)");
+                self.partner = Some(partner);
+                Ok(Auth::Accept)
+            }
+            _ => {
+                tracing::warn!(user, peer = ?self.peer, "SFTP password login refused");
+                Ok(Auth::reject())
+            }
+        }
+    }
+
     async fn auth_publickey_offered(
         &mut self,
         user: &str,
@@ -183,7 +202,7 @@ pub async fn start(
 ) -> anyhow::Result<SocketAddr> {
     let key = host_key(&settings.host_key)?;
     let config = russh::server::Config {
-        methods: MethodSet::from(&[MethodKind::PublicKey][..]),
+        methods: MethodSet::from(&[MethodKind::PublicKey, MethodKind::Password][..]),
         keys: vec![key],
         inactivity_timeout: Some(settings.idle),
         auth_rejection_time: std::time::Duration::from_millis(500),
