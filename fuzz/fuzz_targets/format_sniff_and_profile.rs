@@ -1,4 +1,4 @@
-//! Fuzz target: format sniffing and the agreement inventory (X12 GS/ST and EDIFACT UNH
+//! Fuzz target: format sniffing, SFTP path resolution and the agreement inventory (X12 GS/ST and EDIFACT UNH
 //! headers, read at identification) of arbitrary bytes, and partner-profile parsing of
 //! arbitrary text (profiles are operator input, but a bad edit must give an error, never a
 //! panic). Every document the inventory reports must come from a header the bytes hold.
@@ -19,6 +19,12 @@ fuzz_target!(|data: &[u8]| {
         assert!(data.windows(3).any(|w| w == b"UNH"));
     }
     if let Ok(text) = std::str::from_utf8(data) {
+        // An SFTP client's path resolves to one of the partner's two folders or a plain
+        // file name inside one, never anything with a separator or a parent step.
+        use wharf::transport::sftp::{Place, place};
+        if let Some(Place::InboxFile(n) | Place::OutboxFile(n)) = place(text) {
+            assert!(!n.contains('/') && n != ".." && !n.starts_with('.'));
+        }
         let _ = wharf::partners::parse_profile(std::path::Path::new("partners/fuzz.toml"), text);
     }
 });
