@@ -300,7 +300,96 @@ async fn a_partner_logs_in_with_its_password(db: Db) {
     assert_ne!(code, 0, "{out}");
 }
 
+struct Client;
+
+impl russh::client::Handler for Client {
+    type Error = russh::Error;
+
+    async fn check_server_key(
+        &mut self,
+        _key: &russh::keys::PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
+        Ok(true)
+    }
+}
+
+/// An upload the client never closes (the connection drops mid-file) is not ingested; the
+/// same client closing its next upload is. Driven with russh's own SFTP client, which can
+/// stop where OpenSSH's cannot be made to.
+async fn an_interrupted_upload_is_never_ingested(db: Db) {
+    use tokio::io::AsyncWriteExt;
+    let env = TestEnv::new(db).await;
+    let hash = wharf::partners::channels::hash_password("s3cret-s3cret").unwrap();
+    let profile = env.path().join("partners/acme.toml");
+    let text = std::fs::read_to_string(&profile).unwrap().replace(
+        "pattern = \"*.edi\"",
+        &format!("pattern = \"*.edi\"\npassword_hash = \"{hash}\""),
+    );
+    std::fs::write(&profile, text).unwrap();
+    let server = env.serve();
+    let addr = server.sftp.expect("the SFTP server runs");
+    let store = env.store().await;
+    let po = order_850(821, "PO-821");
+    let connect = || async {
+        let mut session = russh::client::connect(Default::default(), addr, Client)
+            .await
+            .expect("connect");
+        let auth = session
+            .authenticate_password("acme", "s3cret-s3cret")
+            .await
+            .expect("auth");
+        assert!(auth.success());
+        let channel = session.channel_open_session().await.expect("channel");
+        channel.request_subsystem(true, "sftp").await.expect("sftp");
+        let sftp = russh_sftp::client::SftpSession::new(channel.into_stream())
+            .await
+            .expect("sftp session");
+        (session, sftp)
+    };
+    let inbound = || async {
+        messages::list(
+            &store,
+            &messages::Filter {
+                state: None,
+                partner: None,
+                direction: Some(wharf::store::Direction::In),
+                limit: 10,
+            },
+        )
+        .await
+        .unwrap()
+    };
+
+    // Half the file, then the connection goes away without a close.
+    let (session, sftp) = connect().await;
+    let mut file = sftp.create("inbox/partial.edi").await.expect("create");
+    file.write_all(&po[..po.len() / 2]).await.expect("write");
+    file.flush().await.expect("flush");
+    sftp.metadata("inbox")
+        .await
+        .expect("a round trip after the write");
+    std::mem::forget(file);
+    drop(sftp);
+    drop(session);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        inbound().await.is_empty(),
+        "an unclosed upload is not a message"
+    );
+
+    // The whole file, closed: ingested.
+    let (_session, sftp) = connect().await;
+    let mut file = sftp.create("inbox/whole.edi").await.expect("create");
+    file.write_all(&po).await.expect("write");
+    file.shutdown().await.expect("close");
+    let stored = inbound().await;
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert_eq!(stored[0].filename.as_deref(), Some("whole.edi"));
+    assert_eq!(messages::raw(&store, stored[0].id).await.unwrap(), po);
+}
+
 on_both_backends!(
     a_partner_drops_orders_and_collects_acknowledgements_over_sftp,
     a_partner_logs_in_with_its_password,
+    an_interrupted_upload_is_never_ingested,
 );
