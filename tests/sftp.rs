@@ -28,39 +28,32 @@ fn keypair(dir: &Path, name: &str) -> PathBuf {
     key
 }
 
-/// Runs `sftp -b -` with `commands` as acme; (exit code, stdout + stderr).
-fn sftp(addr: std::net::SocketAddr, key: &Path, cwd: &Path, commands: &str) -> (i32, String) {
-    let mut child = Command::new("sftp")
+/// Runs `program args… -P port acme@host` in `cwd` with `commands` on standard input;
+/// (exit code, stdout + stderr).
+fn run_client(
+    program: &str,
+    args: &[&str],
+    addr: std::net::SocketAddr,
+    cwd: &Path,
+    commands: &str,
+) -> (i32, String) {
+    use std::io::Write;
+    let mut child = Command::new(program)
+        .args(args)
         .args([
-            "-b",
-            "-",
             "-o",
             "StrictHostKeyChecking=no",
             "-o",
             "UserKnownHostsFile=/dev/null",
-            "-o",
-            "IdentitiesOnly=yes",
-            "-o",
-            "PasswordAuthentication=no",
-            "-o",
-            "BatchMode=yes",
-            "-o",
-            "LogLevel=ERROR",
-            "-i",
         ])
-        .arg(key)
-        .args([
-            "-P",
-            &addr.port().to_string(),
-            &format!("acme@{}", addr.ip()),
-        ])
+        .args(["-o", "LogLevel=ERROR", "-P", &addr.port().to_string()])
+        .arg(format!("acme@{}", addr.ip()))
         .current_dir(cwd)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
-        .expect("sftp");
-    use std::io::Write;
+        .unwrap_or_else(|e| panic!("{program} (the test command installs it): {e}"));
     child
         .stdin
         .take()
@@ -74,6 +67,24 @@ fn sftp(addr: std::net::SocketAddr, key: &Path, cwd: &Path, commands: &str) -> (
         String::from_utf8_lossy(&out.stderr)
     );
     (out.status.code().unwrap_or(-1), text)
+}
+
+/// `sftp -b -` as acme with `key` only.
+fn sftp(addr: std::net::SocketAddr, key: &Path, cwd: &Path, commands: &str) -> (i32, String) {
+    let key = key.to_str().unwrap();
+    let args = [
+        "-b",
+        "-",
+        "-o",
+        "IdentitiesOnly=yes",
+        "-o",
+        "PasswordAuthentication=no",
+        "-o",
+        "BatchMode=yes",
+        "-i",
+        key,
+    ];
+    run_client("sftp", &args, addr, cwd, commands)
 }
 
 async fn a_partner_drops_orders_and_collects_acknowledgements_over_sftp(db: Db) {
@@ -188,59 +199,26 @@ async fn a_partner_drops_orders_and_collects_acknowledgements_over_sftp(db: Db) 
     assert_eq!(count, 1, "nothing else was ingested");
 }
 
-/// Runs `sftp -b -` as acme with a password (through sshpass); (exit code, output).
+/// `sftp` as acme with a password (typed by sshpass). Not `-b`: batch mode turns password
+/// prompts off, so the commands come on standard input.
 fn sftp_password(
     addr: std::net::SocketAddr,
     password: &str,
     cwd: &Path,
     commands: &str,
 ) -> (i32, String) {
-    let mut child = Command::new("sshpass")
-        // Not `-b`: batch mode turns password prompts off; commands come on standard input.
-        .args(["-p", password, "sftp"])
-        .args([
-            "-o",
-            "StrictHostKeyChecking=no",
-            "-o",
-            "UserKnownHostsFile=/dev/null",
-        ])
-        .args([
-            "-o",
-            "PubkeyAuthentication=no",
-            "-o",
-            "PasswordAuthentication=yes",
-        ])
-        .args([
-            "-o",
-            "PreferredAuthentications=password",
-            "-o",
-            "LogLevel=ERROR",
-        ])
-        .args([
-            "-P",
-            &addr.port().to_string(),
-            &format!("acme@{}", addr.ip()),
-        ])
-        .current_dir(cwd)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("sshpass (the test command installs it)");
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(commands.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.code().unwrap_or(-1), text)
+    let args = [
+        "-p",
+        password,
+        "sftp",
+        "-o",
+        "PubkeyAuthentication=no",
+        "-o",
+        "PasswordAuthentication=yes",
+        "-o",
+        "PreferredAuthentications=password",
+    ];
+    run_client("sshpass", &args, addr, cwd, commands)
 }
 
 /// A partner whose profile holds an argon2 hash logs in with the password; a wrong password
