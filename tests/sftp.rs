@@ -366,8 +366,96 @@ async fn an_interrupted_upload_is_never_ingested(db: Db) {
     assert_eq!(messages::raw(&store, stored[0].id).await.unwrap(), po);
 }
 
+/// A profile with `confirm = "archive"`: the partner confirms a download by moving the file
+/// into `/archive` (deleting is refused); and with `max_sessions = 1` a second session of the
+/// same partner is refused while the first is open.
+async fn archive_confirmation_and_the_partners_session_limit(db: Db) {
+    let env = TestEnv::new(db).await;
+    let key = keypair(env.path(), "acme_key");
+    let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
+    let hash = wharf::partners::channels::hash_password("s3cret-s3cret").unwrap();
+    let profile = env.path().join("partners/acme.toml");
+    let text = std::fs::read_to_string(&profile).unwrap();
+    let start = text.find("keys = [").unwrap();
+    let end = start + text[start..].find(']').unwrap() + 1;
+    let text = format!(
+        "{}keys = [\"{}\"]\nconfirm = \"archive\"\nmax_sessions = 1\npassword_hash = \"{hash}\"{}",
+        &text[..start],
+        public.trim(),
+        &text[end..]
+    );
+    std::fs::write(&profile, text).unwrap();
+    let server = env.serve();
+    let addr = server.sftp.expect("the SFTP server runs");
+    let store = env.store().await;
+    let work = env.path().join("client");
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::write(work.join("po.edi"), order_850(831, "PO-831")).unwrap();
+    let (code, out) = sftp(addr, &key, &work, "put po.edi inbox/po.edi\n");
+    assert_eq!(code, 0, "{out}");
+    let ack = wait_for(PATIENCE, "the 997 in the outbox", || async {
+        let all = messages::list(
+            &store,
+            &messages::Filter {
+                state: Some(MessageState::Sent),
+                partner: Some("acme".into()),
+                direction: Some(wharf::store::Direction::Out),
+                limit: 10,
+            },
+        )
+        .await
+        .ok()?;
+        all.into_iter().next()
+    })
+    .await;
+    let name = ack.filename.clone().unwrap();
+    let (code, out) = sftp(addr, &key, &work, &format!("rm outbox/{name}\n"));
+    assert_ne!(code, 0, "deleting is not how this partner confirms: {out}");
+    let (code, out) = sftp(
+        addr,
+        &key,
+        &work,
+        &format!(
+            "rename outbox/{name} archive/{name}\nls -1 archive\nget archive/{name} got.x12\n"
+        ),
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains(&name), "{out}");
+    assert!(!env.path().join("data/outbox/acme").join(&name).exists());
+    assert!(
+        env.path()
+            .join("data/outbox/acme/archive")
+            .join(&name)
+            .exists()
+    );
+    assert_eq!(
+        std::fs::read(work.join("got.x12")).unwrap(),
+        messages::raw(&store, ack.id).await.unwrap()
+    );
+
+    // One session held open (russh's client, password): a second one is refused.
+    let mut held = russh::client::connect(Default::default(), addr, Client)
+        .await
+        .expect("connect");
+    let auth = held
+        .authenticate_password("acme", "s3cret-s3cret")
+        .await
+        .expect("auth");
+    assert!(auth.success());
+    let (code, out) = sftp(addr, &key, &work, "ls\n");
+    assert_ne!(code, 0, "over the partner's session limit: {out}");
+    drop(held);
+    wait_for(
+        PATIENCE,
+        "a session again once the first is gone",
+        || async { (sftp(addr, &key, &work, "ls\n").0 == 0).then_some(()) },
+    )
+    .await;
+}
+
 on_both_backends!(
     a_partner_drops_orders_and_collects_acknowledgements_over_sftp,
     a_partner_logs_in_with_its_password,
     an_interrupted_upload_is_never_ingested,
+    archive_confirmation_and_the_partners_session_limit,
 );

@@ -43,6 +43,11 @@ pub(super) struct RawSftp {
     /// argon2id hash of the partner's password (`wharf partners hash-password`), when it
     /// logs in with a password as well as, or instead of, a key.
     password_hash: Option<String>,
+    /// How the partner confirms it collected a file from its outbox: "delete" (default) or
+    /// "archive" (moved into /archive).
+    confirm: Option<String>,
+    /// Sessions this partner may hold at once (default 4).
+    max_sessions: Option<usize>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -85,6 +90,18 @@ pub struct SftpLogin {
     /// Never shown.
     #[serde(skip)]
     pub password_hash: Option<String>,
+    pub confirm: Confirm,
+    pub max_sessions: usize,
+}
+
+/// How a partner confirms it collected a file from its SFTP outbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confirm {
+    /// `rm outbox/NAME`.
+    Delete,
+    /// `rename outbox/NAME archive/NAME`; the file stays visible in `/archive`.
+    Archive,
 }
 
 impl SftpLogin {
@@ -280,11 +297,33 @@ pub(super) fn validate(
                 None,
             );
         }
+        let confirm = match s.confirm.as_deref() {
+            None | Some("delete") => Confirm::Delete,
+            Some("archive") => Confirm::Archive,
+            Some(other) => {
+                check.push(
+                    "sftp.confirm",
+                    format!("`{other}` is not delete or archive"),
+                    Some("how the partner confirms a download: rm, or a move into /archive"),
+                );
+                Confirm::Delete
+            }
+        };
+        let max_sessions = s.max_sessions.unwrap_or(4);
+        if max_sessions == 0 {
+            check.push(
+                "sftp.max_sessions",
+                "0 would refuse every login".into(),
+                None,
+            );
+        }
         SftpLogin {
             user: s.user.clone(),
             keys: s.keys.clone(),
             pattern: FilePattern::parse(s.pattern.as_deref(), "sftp.pattern", check),
             password_hash: s.password_hash.clone(),
+            confirm,
+            max_sessions,
         }
     });
     let remote = |r: &RawRemote, key: &str, collecting: bool, check: &mut Check| {

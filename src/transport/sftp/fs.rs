@@ -20,12 +20,14 @@ pub enum Place {
     Root,
     Inbox,
     Outbox,
+    Archive,
     InboxFile(String),
     OutboxFile(String),
+    ArchiveFile(String),
 }
 
-/// Resolves a client path. Only `/`, `/inbox`, `/outbox` and one plain file name under
-/// either exist; `..`, hidden names, deeper paths and anything else are refused.
+/// Resolves a client path. Only `/`, `/inbox`, `/outbox`, `/archive` and one plain file
+/// name under each exist; `..`, hidden names, deeper paths and anything else are refused.
 pub fn place(path: &str) -> Option<Place> {
     let mut parts: Vec<&str> = Vec::new();
     for p in path.split('/') {
@@ -45,8 +47,10 @@ pub fn place(path: &str) -> Option<Place> {
         [] => Some(Place::Root),
         ["inbox"] => Some(Place::Inbox),
         ["outbox"] => Some(Place::Outbox),
+        ["archive"] => Some(Place::Archive),
         ["inbox", n] if name_ok(n) => Some(Place::InboxFile((*n).to_owned())),
         ["outbox", n] if name_ok(n) => Some(Place::OutboxFile((*n).to_owned())),
+        ["archive", n] if name_ok(n) => Some(Place::ArchiveFile((*n).to_owned())),
         _ => None,
     }
 }
@@ -58,6 +62,8 @@ fn path_of(p: &Place) -> String {
         Place::Outbox => "/outbox".into(),
         Place::InboxFile(n) => format!("/inbox/{n}"),
         Place::OutboxFile(n) => format!("/outbox/{n}"),
+        Place::Archive => "/archive".into(),
+        Place::ArchiveFile(n) => format!("/archive/{n}"),
     }
 }
 
@@ -107,6 +113,7 @@ pub struct PartnerFs {
     pub outbox: PathBuf,
     pub pattern: crate::partners::channels::FilePattern,
     pub max_bytes: u64,
+    pub confirm: crate::partners::channels::Confirm,
     handles: HashMap<String, Open>,
     next: u64,
 }
@@ -122,12 +129,16 @@ impl PartnerFs {
         let max_bytes = profile
             .and_then(|p| p.limits.max_file_bytes)
             .unwrap_or(256 * 1024 * 1024);
+        let confirm = profile
+            .and_then(|p| p.channels.sftp.as_ref())
+            .map_or(crate::partners::channels::Confirm::Delete, |s| s.confirm);
         Self {
             partner: partner.to_owned(),
             pipeline,
             outbox,
             pattern,
             max_bytes,
+            confirm,
             handles: HashMap::new(),
             next: 1,
         }
@@ -140,9 +151,17 @@ impl PartnerFs {
         h
     }
 
-    /// Names in the partner's outbox folder (regular files, no temporary ones).
-    fn outbox_files(&self) -> Vec<(String, u64)> {
-        let Ok(dir) = std::fs::read_dir(&self.outbox) else {
+    fn folder(&self, archive: bool) -> PathBuf {
+        if archive {
+            self.outbox.join("archive")
+        } else {
+            self.outbox.clone()
+        }
+    }
+
+    /// Names in the outbox or its archive (regular files whose names a client may use).
+    fn files(&self, archive: bool) -> Vec<(String, u64)> {
+        let Ok(dir) = std::fs::read_dir(self.folder(archive)) else {
             return Vec::new();
         };
         let mut out: Vec<(String, u64)> = dir
@@ -159,11 +178,15 @@ impl PartnerFs {
     }
 
     fn outbox_file(&self, name: &str) -> Option<PathBuf> {
-        // Only a name listed in the folder is opened: never a path built from client input.
-        self.outbox_files()
+        self.listed(false, name)
+    }
+
+    /// Only a name listed in the folder is opened: never a path built from client input.
+    fn listed(&self, archive: bool, name: &str) -> Option<PathBuf> {
+        self.files(archive)
             .into_iter()
             .find(|(n, _)| n == name)
-            .map(|(n, _)| self.outbox.join(n))
+            .map(|(n, _)| self.folder(archive).join(n))
     }
 }
 
@@ -196,11 +219,16 @@ impl russh_sftp::server::Handler for PartnerFs {
 
     async fn lstat(&mut self, id: u32, path: String) -> Result<Attrs, Self::Error> {
         let attrs = match place(&path).ok_or(StatusCode::NoSuchFile)? {
-            Place::Root | Place::Inbox | Place::Outbox => dir_attrs(),
+            Place::Root | Place::Inbox | Place::Outbox | Place::Archive => dir_attrs(),
             Place::InboxFile(_) => return Err(StatusCode::NoSuchFile),
-            Place::OutboxFile(n) => {
+            p @ (Place::OutboxFile(_) | Place::ArchiveFile(_)) => {
+                let (archive, n) = match p {
+                    Place::ArchiveFile(n) => (true, n),
+                    Place::OutboxFile(n) => (false, n),
+                    _ => return Err(StatusCode::NoSuchFile),
+                };
                 let size = self
-                    .outbox_files()
+                    .files(archive)
                     .into_iter()
                     .find(|(f, _)| *f == n)
                     .map(|(_, s)| s)
@@ -240,7 +268,10 @@ impl russh_sftp::server::Handler for PartnerFs {
 
     async fn opendir(&mut self, id: u32, path: String) -> Result<Handle, Self::Error> {
         let p = place(&path).ok_or(StatusCode::NoSuchFile)?;
-        if !matches!(p, Place::Root | Place::Inbox | Place::Outbox) {
+        if !matches!(
+            p,
+            Place::Root | Place::Inbox | Place::Outbox | Place::Archive
+        ) {
             return Err(StatusCode::NoSuchFile);
         }
         let handle = self.handle(Open::Dir {
@@ -259,11 +290,12 @@ impl russh_sftp::server::Handler for PartnerFs {
                 Place::Root => vec![
                     File::new("inbox", dir_attrs()),
                     File::new("outbox", dir_attrs()),
+                    File::new("archive", dir_attrs()),
                 ],
                 // Uploads are taken at once: the inbox always looks empty.
                 Place::Inbox => Vec::new(),
-                _ => self
-                    .outbox_files()
+                p => self
+                    .files(*p == Place::Archive)
                     .into_iter()
                     .map(|(n, s)| File::new(n, file_attrs(s)))
                     .collect(),
@@ -299,8 +331,13 @@ impl russh_sftp::server::Handler for PartnerFs {
                     bytes: Vec::new(),
                 }
             }
-            Place::OutboxFile(name) if !writing => {
-                let path = self.outbox_file(&name).ok_or(StatusCode::NoSuchFile)?;
+            p @ (Place::OutboxFile(_) | Place::ArchiveFile(_)) if !writing => {
+                let (archive, name) = match p {
+                    Place::ArchiveFile(n) => (true, n),
+                    Place::OutboxFile(n) => (false, n),
+                    _ => return Err(StatusCode::NoSuchFile),
+                };
+                let path = self.listed(archive, &name).ok_or(StatusCode::NoSuchFile)?;
                 let bytes = tokio::fs::read(&path)
                     .await
                     .map_err(|_| StatusCode::NoSuchFile)?;
@@ -389,16 +426,58 @@ impl russh_sftp::server::Handler for PartnerFs {
         }
     }
 
-    /// Deleting a file from the outbox confirms its download.
+    async fn rename(
+        &mut self,
+        id: u32,
+        oldpath: String,
+        newpath: String,
+    ) -> Result<Status, Self::Error> {
+        self.archive(id, &oldpath, &newpath).await
+    }
+
+    /// Deleting a file from the outbox confirms its download (profiles with `confirm =
+    /// "delete"`).
     async fn remove(&mut self, id: u32, filename: String) -> Result<Status, Self::Error> {
         let Some(Place::OutboxFile(name)) = place(&filename) else {
             return Err(StatusCode::PermissionDenied);
         };
+        if self.confirm != crate::partners::channels::Confirm::Delete {
+            return Err(StatusCode::PermissionDenied);
+        }
         let path = self.outbox_file(&name).ok_or(StatusCode::NoSuchFile)?;
         tokio::fs::remove_file(&path)
             .await
             .map_err(|_| StatusCode::Failure)?;
         tracing::info!(partner = %self.partner, name, "outbox file collected over SFTP");
+        Ok(ok(id))
+    }
+}
+
+impl PartnerFs {
+    /// Moving a file from the outbox into the archive confirms its download (profiles with
+    /// `confirm = "archive"`); nothing else can be renamed.
+    async fn archive(&mut self, id: u32, from: &str, to: &str) -> Result<Status, StatusCode> {
+        let (Some(Place::OutboxFile(name)), Some(Place::ArchiveFile(target))) =
+            (place(from), place(to))
+        else {
+            return Err(StatusCode::PermissionDenied);
+        };
+        if self.confirm != crate::partners::channels::Confirm::Archive {
+            return Err(StatusCode::PermissionDenied);
+        }
+        let path = self.outbox_file(&name).ok_or(StatusCode::NoSuchFile)?;
+        let dir = self.folder(true);
+        tokio::fs::create_dir_all(&dir)
+            .await
+            .map_err(|_| StatusCode::Failure)?;
+        let dest = dir.join(&target);
+        if dest.exists() {
+            return Err(StatusCode::Failure);
+        }
+        tokio::fs::rename(&path, &dest)
+            .await
+            .map_err(|_| StatusCode::Failure)?;
+        tracing::info!(partner = %self.partner, name, "outbox file collected over SFTP (archived)");
         Ok(ok(id))
     }
 }

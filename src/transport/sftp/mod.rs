@@ -54,11 +54,15 @@ fn partner_for(p: &Pipeline, user: &str, key: &PublicKey) -> Option<String> {
     })
 }
 
+/// Sessions per partner, for each profile's `[sftp] max_sessions`.
+type PerPartner = Arc<std::sync::Mutex<HashMap<String, usize>>>;
+
 #[derive(Clone)]
 struct Server {
     pipeline: Pipeline,
     sessions: Arc<AtomicUsize>,
     max_sessions: usize,
+    per_partner: PerPartner,
 }
 
 impl russh::server::Server for Server {
@@ -70,6 +74,7 @@ impl russh::server::Server for Server {
             pipeline: self.pipeline.clone(),
             sessions: self.sessions.clone(),
             over_limit: n > self.max_sessions,
+            per_partner: self.per_partner.clone(),
             partner: None,
             channels: HashMap::new(),
             peer,
@@ -82,6 +87,7 @@ struct SshSession {
     sessions: Arc<AtomicUsize>,
     /// More sessions than the server takes: every login is refused.
     over_limit: bool,
+    per_partner: PerPartner,
     partner: Option<String>,
     channels: HashMap<ChannelId, Channel<Msg>>,
     peer: Option<SocketAddr>,
@@ -90,6 +96,46 @@ struct SshSession {
 impl Drop for SshSession {
     fn drop(&mut self) {
         self.sessions.fetch_sub(1, Ordering::SeqCst);
+        if let Some(p) = &self.partner {
+            let mut map = self
+                .per_partner
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some(n) = map.get_mut(p) {
+                *n = n.saturating_sub(1);
+            }
+        }
+    }
+}
+
+impl SshSession {
+    /// Logs `partner` in unless it already holds as many sessions as its profile allows.
+    fn admit(&mut self, partner: String, how: &str, user: &str) -> Auth {
+        let allowed = self
+            .pipeline
+            .partners
+            .snapshot()
+            .get(&partner)
+            .and_then(|p| p.channels.sftp.as_ref().map(|s| s.max_sessions))
+            .unwrap_or(1);
+        let mut map = self
+            .per_partner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let held = map.entry(partner.clone()).or_insert(0);
+        if *held >= allowed {
+            tracing::warn!(
+                partner,
+                user,
+                allowed,
+                "SFTP login refused: the partner's session limit"
+            );
+            return Auth::reject();
+        }
+        *held += 1;
+        tracing::info!(partner, user, how, peer = ?self.peer, "SFTP login");
+        self.partner = Some(partner);
+        Auth::Accept
     }
 }
 
@@ -103,11 +149,7 @@ impl russh::server::Handler for SshSession {
             (sftp.user == user && sftp.password_matches(password)).then(|| profile.id.to_string())
         });
         match (self.over_limit, found) {
-            (false, Some(partner)) => {
-                tracing::info!(partner, user, peer = ?self.peer, "SFTP login (password)");
-                self.partner = Some(partner);
-                Ok(Auth::Accept)
-            }
+            (false, Some(partner)) => Ok(self.admit(partner, "password", user)),
             _ => {
                 tracing::warn!(user, peer = ?self.peer, "SFTP password login refused");
                 Ok(Auth::reject())
@@ -135,11 +177,7 @@ impl russh::server::Handler for SshSession {
             self.over_limit,
             partner_for(&self.pipeline, user, key.public_key),
         ) {
-            (false, Some(partner)) => {
-                tracing::info!(partner, user, peer = ?self.peer, "SFTP login");
-                self.partner = Some(partner);
-                Ok(Auth::Accept)
-            }
+            (false, Some(partner)) => Ok(self.admit(partner, "key", user)),
             _ => {
                 tracing::warn!(user, peer = ?self.peer, "SFTP login refused");
                 Ok(Auth::reject())
@@ -216,6 +254,7 @@ pub async fn start(
         pipeline,
         sessions: Arc::new(AtomicUsize::new(0)),
         max_sessions: settings.max_sessions,
+        per_partner: Arc::new(std::sync::Mutex::new(HashMap::new())),
     };
     tokio::spawn(async move {
         let running = server.run_on_socket(Arc::new(config), &listener);
