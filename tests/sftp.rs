@@ -87,8 +87,9 @@ fn sftp(addr: std::net::SocketAddr, key: &Path, cwd: &Path, commands: &str) -> (
     run_client("sftp", &args, addr, cwd, commands)
 }
 
-async fn a_partner_drops_orders_and_collects_acknowledgements_over_sftp(db: Db) {
-    let env = TestEnv::new(db).await;
+/// Gives acme's `[sftp]` a fresh key pair (and the `extra` lines, e.g. `confirm = "archive"`);
+/// returns the private key's path.
+fn acme_login(env: &TestEnv, extra: &str) -> PathBuf {
     let key = keypair(env.path(), "acme_key");
     let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
     let profile = env.path().join("partners/acme.toml");
@@ -96,12 +97,18 @@ async fn a_partner_drops_orders_and_collects_acknowledgements_over_sftp(db: Db) 
     let start = text.find("keys = [").unwrap();
     let end = start + text[start..].find(']').unwrap() + 1;
     let text = format!(
-        "{}keys = [\"{}\"]{}",
+        "{}keys = [\"{}\"]\n{extra}{}",
         &text[..start],
         public.trim(),
         &text[end..]
     );
     std::fs::write(&profile, text).unwrap();
+    key
+}
+
+async fn a_partner_drops_orders_and_collects_acknowledgements_over_sftp(db: Db) {
+    let env = TestEnv::new(db).await;
+    let key = acme_login(&env, "");
     let server = env.serve();
     let addr = server.sftp.expect("the SFTP server runs");
     let store = env.store().await;
@@ -242,12 +249,7 @@ async fn a_partner_logs_in_with_its_password(db: Db) {
     assert!(out.status.success());
     let hash = String::from_utf8(out.stdout).unwrap().trim().to_owned();
     assert!(hash.starts_with("$argon2id$"), "{hash}");
-    let profile = env.path().join("partners/acme.toml");
-    let text = std::fs::read_to_string(&profile).unwrap().replace(
-        "pattern = \"*.edi\"",
-        &format!("pattern = \"*.edi\"\npassword_hash = \"{hash}\""),
-    );
-    std::fs::write(&profile, text).unwrap();
+    acme_login(&env, &format!("password_hash = \"{hash}\""));
     let server = env.serve();
     let addr = server.sftp.expect("the SFTP server runs");
     let work = env.path().join("client");
@@ -298,12 +300,7 @@ async fn an_interrupted_upload_is_never_ingested(db: Db) {
     use tokio::io::AsyncWriteExt;
     let env = TestEnv::new(db).await;
     let hash = wharf::partners::channels::hash_password("s3cret-s3cret").unwrap();
-    let profile = env.path().join("partners/acme.toml");
-    let text = std::fs::read_to_string(&profile).unwrap().replace(
-        "pattern = \"*.edi\"",
-        &format!("pattern = \"*.edi\"\npassword_hash = \"{hash}\""),
-    );
-    std::fs::write(&profile, text).unwrap();
+    acme_login(&env, &format!("password_hash = \"{hash}\""));
     let server = env.serve();
     let addr = server.sftp.expect("the SFTP server runs");
     let store = env.store().await;
@@ -371,20 +368,11 @@ async fn an_interrupted_upload_is_never_ingested(db: Db) {
 /// same partner is refused while the first is open.
 async fn archive_confirmation_and_the_partners_session_limit(db: Db) {
     let env = TestEnv::new(db).await;
-    let key = keypair(env.path(), "acme_key");
-    let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
     let hash = wharf::partners::channels::hash_password("s3cret-s3cret").unwrap();
-    let profile = env.path().join("partners/acme.toml");
-    let text = std::fs::read_to_string(&profile).unwrap();
-    let start = text.find("keys = [").unwrap();
-    let end = start + text[start..].find(']').unwrap() + 1;
-    let text = format!(
-        "{}keys = [\"{}\"]\nconfirm = \"archive\"\nmax_sessions = 1\npassword_hash = \"{hash}\"{}",
-        &text[..start],
-        public.trim(),
-        &text[end..]
+    let key = acme_login(
+        &env,
+        &format!("confirm = \"archive\"\nmax_sessions = 1\npassword_hash = \"{hash}\""),
     );
-    std::fs::write(&profile, text).unwrap();
     let server = env.serve();
     let addr = server.sftp.expect("the SFTP server runs");
     let store = env.store().await;

@@ -321,6 +321,22 @@ impl Profile {
     pub fn cxml_identities(&self) -> impl Iterator<Item = &CxmlIdentity> {
         self.cxml.iter().chain(&self.cxml_also)
     }
+
+    /// The standard Wharf writes business documents to this partner in: X12 when it has an
+    /// X12 identity, else EDIFACT, else cXML, else UBL.
+    pub fn outbound_standard(&self) -> Option<Standard> {
+        if self.x12.is_some() {
+            Some(Standard::X12)
+        } else if self.edifact.is_some() {
+            Some(Standard::Edifact)
+        } else if self.cxml.is_some() {
+            Some(Standard::Cxml)
+        } else if !self.ubl_endpoints.is_empty() {
+            Some(Standard::Ubl)
+        } else {
+            None
+        }
+    }
 }
 
 /// Collects a profile's problems, each located at its line.

@@ -4,7 +4,7 @@ use super::stages::{
     OutboundDoc, Translated, begin, event, finish_encoded, finish_translated, finish_with,
     match_partner, outside_agreement, quarantine, queue_ack, record_diagnostics,
 };
-use super::stages::{Outcome, advance};
+use super::stages::{Outcome, advance, received_before};
 use super::{Pipeline, StageError};
 use crate::documents::edifact as edidoc;
 use crate::edi::edifact::contrl::{Action, Contrl, LevelError};
@@ -15,8 +15,8 @@ use crate::model::Document;
 use crate::partners::Profile;
 use crate::store::jobs::Job;
 use crate::store::messages::{self, Identification, Message};
-use crate::store::registry::{self, Seen};
-use crate::store::{EventKind, Format, MessageState, Stage, now_ms};
+use crate::store::registry::{self};
+use crate::store::{EventKind, Format, MessageState, Stage};
 
 /// UNB sender as the registry keys it.
 fn party_key(p: &Party) -> String {
@@ -136,39 +136,20 @@ pub(super) async fn translate(
             return finish_with(p, job, MessageState::Rejected, EventKind::Rejected, &reason).await;
         }
     };
-    let now = now_ms();
-    let window = i64::from(p.settings.duplicate_window_days) * 86_400_000;
     let mut tx = begin(p, job).await?;
     let mut documents: Vec<Document> = Vec::new();
     let mut types: Vec<String> = Vec::new();
     let (mut errors, mut duplicates) = (0usize, 0usize);
     for (n, ic) in translation.interchanges.iter().enumerate() {
         let h = &ic.header;
-        let seen = registry::register_interchange(
-            &mut tx,
-            &party_key(&h.sender),
-            &party_key(&h.recipient),
-            &h.reference,
-            job.message_id,
-            now,
-            window,
-        )
-        .await?;
-        if let Seen::Duplicate { first_message } = seen {
+        let (sender, receiver) = (party_key(&h.sender), party_key(&h.recipient));
+        let what = format!("interchange {} from {}", h.reference, h.sender);
+        let key = (sender.as_str(), receiver.as_str(), h.reference.as_str());
+        if received_before(p, &mut tx, job, key, &what)
+            .await?
+            .is_some()
+        {
             duplicates += 1;
-            let detail = format!(
-                "interchange {} from {} was already received in message {first_message}; not posted again",
-                h.reference, h.sender
-            );
-            event(
-                p,
-                &mut tx,
-                job.message_id,
-                EventKind::Duplicate,
-                job.stage,
-                &detail,
-            )
-            .await?;
             if profile.contrl != edidoc::ContrlPolicy::Never {
                 let doc = OutboundDoc::Contrl(duplicate_contrl(h));
                 queue_ack(p, &mut tx, job, profile, n, &h.reference, "CONTRL", &doc).await?;

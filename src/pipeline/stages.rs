@@ -297,8 +297,6 @@ async fn translate(p: &Pipeline, job: &Job) -> Result<(), StageError> {
         }
     };
 
-    let now = now_ms();
-    let window = i64::from(p.settings.duplicate_window_days) * 86_400_000;
     let mut tx = begin(p, job).await?;
     let mut documents: Vec<Document> = Vec::new();
     let mut set_ids: Vec<String> = Vec::new();
@@ -306,32 +304,19 @@ async fn translate(p: &Pipeline, job: &Job) -> Result<(), StageError> {
     let mut duplicates = 0usize;
     for (n, ic) in translation.interchanges.iter().enumerate() {
         let h = &ic.header;
-        let seen = registry::register_interchange(
-            &mut tx,
-            &format!("{}/{}", h.sender_qualifier, h.sender_id),
-            &format!("{}/{}", h.receiver_qualifier, h.receiver_id),
-            &h.control_number,
-            job.message_id,
-            now,
-            window,
-        )
-        .await?;
-        if let Seen::Duplicate { first_message } = seen {
+        let sender = format!("{}/{}", h.sender_qualifier, h.sender_id);
+        let receiver = format!("{}/{}", h.receiver_qualifier, h.receiver_id);
+        let what = format!("interchange {} from {sender}", h.control_number);
+        let key = (
+            sender.as_str(),
+            receiver.as_str(),
+            h.control_number.as_str(),
+        );
+        if received_before(p, &mut tx, job, key, &what)
+            .await?
+            .is_some()
+        {
             duplicates += 1;
-            let detail = format!(
-                "interchange {} from {}/{} was already received in message {first_message}; \
-                 not posted again",
-                h.control_number, h.sender_qualifier, h.sender_id
-            );
-            event(
-                p,
-                &mut tx,
-                job.message_id,
-                EventKind::Duplicate,
-                job.stage,
-                &detail,
-            )
-            .await?;
             // The partner learns of the repeat the way its profile says: a TA1 rejecting the
             // interchange with note 025 (duplicate control number), or only our warning.
             if profile.duplicate == DuplicatePolicy::Ta1 {
@@ -397,6 +382,45 @@ async fn translate(p: &Pipeline, job: &Job) -> Result<(), StageError> {
         types: &set_ids,
     };
     finish_translated(p, tx, job, t).await
+}
+
+/// Registers an interchange (or an XML document) by sender, receiver and reference. When the
+/// same one was received before within the duplicate window, the message's history says so
+/// (`what` names it, e.g. "interchange 000000101 from ZZ/ACME") and the answer is the first
+/// message's id: it is not posted again.
+pub(super) async fn received_before(
+    p: &Pipeline,
+    tx: &mut Tx,
+    job: &Job,
+    (sender, receiver, reference): (&str, &str, &str),
+    what: &str,
+) -> Result<Option<i64>, StageError> {
+    let window = i64::from(p.settings.duplicate_window_days) * 86_400_000;
+    let seen = registry::register_interchange(
+        tx,
+        sender,
+        receiver,
+        reference,
+        job.message_id,
+        now_ms(),
+        window,
+    )
+    .await?;
+    let Seen::Duplicate { first_message } = seen else {
+        return Ok(None);
+    };
+    let detail =
+        format!("{what} was already received in message {first_message}; not posted again");
+    event(
+        p,
+        tx,
+        job.message_id,
+        EventKind::Duplicate,
+        job.stage,
+        &detail,
+    )
+    .await?;
+    Ok(Some(first_message))
 }
 
 /// Records each diagnostic of a translation as a warning event on the message (with its
@@ -534,17 +558,7 @@ pub(crate) fn outbound_doc_ref(
     doc: &Document,
 ) -> Option<crate::partners::DocRef> {
     use crate::partners::Standard;
-    let standard = if profile.x12.is_some() {
-        Standard::X12
-    } else if profile.edifact.is_some() {
-        Standard::Edifact
-    } else if profile.cxml.is_some() {
-        Standard::Cxml
-    } else if !profile.ubl_endpoints.is_empty() {
-        Standard::Ubl
-    } else {
-        return None;
-    };
+    let standard = profile.outbound_standard()?;
     let doc_type = match (standard, doc) {
         (Standard::X12, Document::OrderAck(_)) => "855",
         (Standard::X12, Document::ShipNotice(_)) => "856",
@@ -1103,14 +1117,16 @@ async fn encode(p: &Pipeline, job: &Job) -> Result<(), StageError> {
         messages::payload(&p.store, job.message_id, Payload::Canonical).await?,
         "outbound model",
     )?;
-    // EDIFACT for a CONTRL, and for business documents to partners that only speak it.
-    if matches!(doc, OutboundDoc::Contrl(_)) || (profile.x12.is_none() && profile.edifact.is_some())
-    {
-        return super::edifact::encode(p, job, profile, &doc).await;
-    }
-    // cXML or UBL for partners that only speak XML.
-    if profile.x12.is_none() && (profile.cxml.is_some() || !profile.ubl_endpoints.is_empty()) {
-        return super::xml::encode(p, job, profile, &doc).await;
+    // A CONTRL is EDIFACT; business documents go in the partner's outbound standard.
+    use crate::partners::Standard;
+    match (&doc, profile.outbound_standard()) {
+        (OutboundDoc::Contrl(_), _) | (_, Some(Standard::Edifact)) => {
+            return super::edifact::encode(p, job, profile, &doc).await;
+        }
+        (_, Some(Standard::Cxml | Standard::Ubl)) => {
+            return super::xml::encode(p, job, profile, &doc).await;
+        }
+        _ => {}
     }
     let them = profile.x12.as_ref().ok_or_else(|| {
         StageError::Permanent(format!(

@@ -1,16 +1,16 @@
 //! The pipeline's XML stages: identify a partner by its cXML From credential or UBL buyer endpoint, translate, register the payloadID (or UBL ID) so a resend is not posted twice, and hand the documents to the mapping; encode order acknowledgements and ship notices as cXML or UBL for partners that speak it. cXML's answer to a request is the synchronous HTTP Response (`web`), so nothing is queued back here.
 
 use super::stages::{
-    OutboundDoc, Outcome, Translated, advance, begin, event, finish_encoded, finish_translated,
-    finish_with, match_partner, outside_agreement, quarantine, record_diagnostics,
+    OutboundDoc, Outcome, Translated, advance, begin, finish_encoded, finish_translated,
+    finish_with, match_partner, outside_agreement, quarantine, received_before, record_diagnostics,
 };
 use super::{Pipeline, StageError};
 use crate::documents::xml as xmldoc;
 use crate::partners::Profile;
 use crate::store::jobs::Job;
 use crate::store::messages::{self, Identification, Message};
-use crate::store::registry::{self, Seen};
-use crate::store::{EventKind, Format, MessageState, Stage, now_ms};
+use crate::store::registry::{self};
+use crate::store::{EventKind, Format, MessageState, Stage};
 
 pub(super) async fn identify(
     p: &Pipeline,
@@ -102,35 +102,15 @@ pub(super) async fn translate(
             return finish_with(p, job, MessageState::Rejected, EventKind::Rejected, &reason).await;
         }
     };
-    let window = i64::from(p.settings.duplicate_window_days) * 86_400_000;
     let mut tx = begin(p, job).await?;
     let sender = format!("xml:{}", t.sender.as_deref().unwrap_or_default());
     let receiver = format!("xml:{}", t.receiver.as_deref().unwrap_or_default());
+    let what = format!("{} {}", t.kind, t.reference);
     if !t.reference.is_empty()
-        && let Seen::Duplicate { first_message } = registry::register_interchange(
-            &mut tx,
-            &sender,
-            &receiver,
-            &t.reference,
-            job.message_id,
-            now_ms(),
-            window,
-        )
-        .await?
+        && received_before(p, &mut tx, job, (&sender, &receiver, &t.reference), &what)
+            .await?
+            .is_some()
     {
-        let detail = format!(
-            "{} {} was already received in message {first_message}; not posted again",
-            t.kind, t.reference
-        );
-        event(
-            p,
-            &mut tx,
-            job.message_id,
-            EventKind::Duplicate,
-            job.stage,
-            &detail,
-        )
-        .await?;
         let o = Outcome {
             state: MessageState::Duplicate,
             kind: EventKind::Duplicate,

@@ -169,8 +169,11 @@ pub async fn poll_once(p: &Pipeline, client: &OdooClient) -> Result<PollReport, 
     if links.is_empty() {
         return Ok(report);
     }
-    let ids: Vec<i64> = links.iter().map(|l| l.odoo_id).collect();
-    let link_of = |id: i64| links.iter().find(|l| l.odoo_id == id);
+    // Odoo is asked for what changed since each cursor (bounded however many orders Wharf
+    // has made) and the answer is kept to Wharf's own orders here.
+    let by_id: std::collections::HashMap<i64, &ErpLink> =
+        links.iter().map(|l| (l.odoo_id, l)).collect();
+    let link_of = |id: i64| by_id.get(&id).copied();
     let now = time::OffsetDateTime::now_utc();
     let today = format!(
         "{:04}-{:02}-{:02}",
@@ -186,7 +189,7 @@ pub async fn poll_once(p: &Pipeline, client: &OdooClient) -> Result<PollReport, 
         .search_read(
             "sale.order",
             json!([
-                ["id", "in", ids],
+                ["client_order_ref", "!=", false],
                 ["state", "in", ["sale", "done"]],
                 ["write_date", ">=", since]
             ]),
@@ -247,11 +250,7 @@ pub async fn poll_once(p: &Pipeline, client: &OdooClient) -> Result<PollReport, 
         .search_read(
             "stock.picking",
             json!([
-                [
-                    "sale_id",
-                    "in",
-                    links.iter().map(|l| l.odoo_id).collect::<Vec<_>>()
-                ],
+                ["sale_id", "!=", false],
                 ["picking_type_code", "=", "outgoing"],
                 ["state", "=", "done"],
                 ["write_date", ">=", since],
@@ -372,18 +371,13 @@ pub async fn poll_once(p: &Pipeline, client: &OdooClient) -> Result<PollReport, 
 
     // Posted customer invoices of those orders → invoices, for partners that agreed to them.
     let since = cursor(p, "odoo:account.move:posted").await?;
-    let names: Vec<(i64, String)> = orders_by_name(client, &ids).await?;
     let moves = client
         .search_read(
             "account.move",
             json!([
                 ["move_type", "=", "out_invoice"],
                 ["state", "=", "posted"],
-                [
-                    "invoice_origin",
-                    "in",
-                    names.iter().map(|(_, n)| n.clone()).collect::<Vec<_>>()
-                ],
+                ["invoice_origin", "!=", false],
                 ["write_date", ">=", since],
             ]),
             &[
@@ -396,6 +390,11 @@ pub async fn poll_once(p: &Pipeline, client: &OdooClient) -> Result<PollReport, 
             ],
         )
         .await?;
+    let origins: Vec<&str> = moves
+        .iter()
+        .filter_map(|m| m["invoice_origin"].as_str())
+        .collect();
+    let names = orders_by_name(client, &origins).await?;
     let mut newest = since.clone();
     for mv in &moves {
         let (Some(mid), Some(number)) = (mv["id"].as_i64(), mv["name"].as_str()) else {
@@ -460,10 +459,20 @@ pub async fn poll_once(p: &Pipeline, client: &OdooClient) -> Result<PollReport, 
     Ok(report)
 }
 
-/// The names (S00012) of the sale orders Wharf made: invoices name their order by it.
-async fn orders_by_name(client: &OdooClient, ids: &[i64]) -> Result<Vec<(i64, String)>, OdooError> {
+/// The sale orders an invoice batch names (`invoice_origin` is the order's name, S00012).
+async fn orders_by_name(
+    client: &OdooClient,
+    names: &[&str],
+) -> Result<Vec<(i64, String)>, OdooError> {
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
     let rows = client
-        .search_read("sale.order", json!([["id", "in", ids]]), &["id", "name"])
+        .search_read(
+            "sale.order",
+            json!([["name", "in", names]]),
+            &["id", "name"],
+        )
         .await?;
     Ok(rows
         .iter()
