@@ -86,6 +86,13 @@ enum Command {
     },
     /// Runs a message again from its stored raw bytes.
     Replay { id: i64 },
+    /// Runs one collection round now on every `[[collect]]` folder (or one partner's): new
+    /// files are stored (then processed by `wharf serve`) and removed or archived remotely.
+    /// Exit status 1 when a server could not be collected from.
+    Collect {
+        #[arg(long)]
+        partner: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -95,6 +102,9 @@ enum PartnersCommand {
     /// Reads a password on standard input and prints its argon2id hash, for a profile's
     /// `[sftp] password_hash` (the password itself is never stored).
     HashPassword,
+    /// Prints the public key Wharf logs in with on partners' SFTP servers that take a key
+    /// (made on first use in `[transfers] client_key`), for the partner's authorized_keys.
+    ClientKey,
 }
 
 #[derive(Debug, Subcommand)]
@@ -206,6 +216,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Messages { command } => messages_cmd(settings(&cli)?, command).await,
         Command::Replay { id } => replay(settings(&cli)?, *id).await,
+        Command::Collect { partner } => collect(settings(&cli)?, partner.as_deref()).await,
+        Command::Partners {
+            command: PartnersCommand::ClientKey,
+        } => {
+            let s = settings(&cli)?;
+            let key = crate::transport::sftp::host_key(&s.transfers.client_key)?;
+            println!("{}", key.public_key().to_openssh()?);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Send { file, partner, key } => {
             send(settings(&cli)?, file, partner, key.as_deref()).await
         }
@@ -274,6 +293,9 @@ async fn serve(s: Settings) -> anyhow::Result<ExitCode> {
             }
         });
     }
+    let collecting = p.settings.transfers.collect.then(|| {
+        crate::transport::remote::collect::spawn(&p, stop_rx.clone());
+    });
     if let Some(every) = p.settings.partners_reload {
         let (live, mut stop) = (p.partners.clone(), stop_rx.clone());
         // Profiles reload when a file changes; a file that no longer loads keeps its last
@@ -341,6 +363,19 @@ async fn serve(s: Settings) -> anyhow::Result<ExitCode> {
         None => writeln!(out, "  sftp      off")?,
     }
     writeln!(out, "  outbox    {}", s.outbox_dir.display())?;
+    let folders: usize = p
+        .partners
+        .snapshot()
+        .iter()
+        .map(|pr| pr.channels.collect.len())
+        .sum();
+    match collecting {
+        Some(()) => writeln!(
+            out,
+            "  collect   {folders} partner folder(s) on their schedules"
+        )?,
+        None => writeln!(out, "  collect   off")?,
+    }
     out.flush()?;
     drop(out);
 
@@ -1142,6 +1177,22 @@ async fn messages_cmd(s: Settings, cmd: &MessagesCommand) -> anyhow::Result<Exit
                         .unwrap_or_default()
                 )?;
             }
+            let moved = crate::store::transfers::for_message(&store, *id).await?;
+            if !moved.is_empty() {
+                writeln!(out, "transfers")?;
+                for t in moved {
+                    writeln!(
+                        out,
+                        "  {}  {:<3} {}/{}  {} bytes  sha256 {}",
+                        time_text(t.at),
+                        t.direction,
+                        t.remote.trim_end_matches('/'),
+                        t.name,
+                        t.size,
+                        t.sha256
+                    )?;
+                }
+            }
             let related = messages::related(&store, *id).await?;
             if !related.is_empty() {
                 writeln!(out, "answered by")?;
@@ -1163,6 +1214,66 @@ async fn messages_cmd(s: Settings, cmd: &MessagesCommand) -> anyhow::Result<Exit
     }
     store.close().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// One collection round on each `[[collect]]` folder, one folder after another.
+async fn collect(s: Settings, only: Option<&str>) -> anyhow::Result<ExitCode> {
+    use crate::transport::remote::collect::collect_once;
+    if let Some(id) = only {
+        named_profile(&s, id)?;
+    }
+    let p = pipeline(s).await?;
+    let mut failed = false;
+    let snapshot = p.partners.snapshot();
+    let mut out = std::io::stdout().lock();
+    for profile in snapshot.iter() {
+        if only.is_some_and(|id| id != profile.id.as_str()) {
+            continue;
+        }
+        for remote in &profile.channels.collect {
+            match collect_once(&p, profile.id.as_str(), remote).await {
+                Ok(r) if r.busy => writeln!(
+                    out,
+                    "{} {}: another instance is collecting",
+                    profile.id,
+                    remote.url()
+                )?,
+                Ok(r) => writeln!(
+                    out,
+                    "{} {}: {} collected{}, {} already stored, {} left, {} not removed",
+                    profile.id,
+                    remote.url(),
+                    r.collected.len(),
+                    if r.collected.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            " (messages {})",
+                            r.collected
+                                .iter()
+                                .map(i64::to_string)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    },
+                    r.already_stored,
+                    r.left,
+                    r.not_removed
+                )?,
+                Err(e) => {
+                    failed = true;
+                    writeln!(out, "{} {}: failed: {e}", profile.id, remote.url())?;
+                }
+            }
+        }
+    }
+    drop(out);
+    p.store.close().await;
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 async fn send(

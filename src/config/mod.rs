@@ -49,6 +49,35 @@ struct RawSettings {
     erp: RawErp,
     #[serde(default)]
     sftp: RawSftpServer,
+    #[serde(default)]
+    transfers: RawTransfers,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTransfers {
+    /// Wharf's SSH key for partners' SFTP servers that take a key (made on first use).
+    client_key: Option<PathBuf>,
+    connect_timeout_ms: Option<u64>,
+    stall_timeout_ms: Option<u64>,
+    down_ms: Option<u64>,
+    /// Off: collection rounds never run (`wharf collect` still does one on demand).
+    collect: Option<bool>,
+}
+
+/// How Wharf talks to partners' own FTP, FTPS and SFTP servers.
+#[derive(Debug, Clone)]
+pub struct TransferSettings {
+    pub client_key: PathBuf,
+    /// Giving up on reaching a server (TCP, TLS and SSH handshakes, login).
+    pub connect_timeout: Duration,
+    /// Giving up on a transfer that moves no byte for this long.
+    pub stall_timeout: Duration,
+    /// After a server could not be reached, further deliveries to it fail at once for this
+    /// long instead of each holding a worker for `connect_timeout`.
+    pub down_for: Duration,
+    /// Whether `serve` runs the profiles' `[[collect]]` schedules.
+    pub collect: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -276,6 +305,7 @@ pub struct Settings {
     pub erp: ErpTarget,
     /// `None` when `[sftp] listen = "off"`.
     pub sftp: Option<SftpServerSettings>,
+    pub transfers: TransferSettings,
     /// Where outbound documents for directory channels are written (`data/outbox/<partner>/`).
     pub outbox_dir: PathBuf,
 }
@@ -597,6 +627,28 @@ fn validate(
             idle: Duration::from_secs(raw.sftp.idle_secs.unwrap_or(300).max(1)),
         }),
     };
+    let ms = |v: Option<u64>, default: u64, key: &str| match v.unwrap_or(default) {
+        0 => Err(err(key, "must be more than 0".into())),
+        n => Ok(Duration::from_millis(n)),
+    };
+    let transfers = TransferSettings {
+        client_key: raw
+            .transfers
+            .client_key
+            .unwrap_or_else(|| PathBuf::from("certs/ssh_client_ed25519_key")),
+        connect_timeout: ms(
+            raw.transfers.connect_timeout_ms,
+            15_000,
+            "transfers.connect_timeout_ms",
+        )?,
+        stall_timeout: ms(
+            raw.transfers.stall_timeout_ms,
+            30_000,
+            "transfers.stall_timeout_ms",
+        )?,
+        down_for: ms(raw.transfers.down_ms, 30_000, "transfers.down_ms")?,
+        collect: raw.transfers.collect.unwrap_or(true),
+    };
     Ok(Settings {
         database,
         outbox_dir: data_dir.join("outbox"),
@@ -627,6 +679,7 @@ fn validate(
         duplicate_window_days: raw.duplicates.window_days.unwrap_or(30),
         erp,
         sftp,
+        transfers,
     })
 }
 

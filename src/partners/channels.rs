@@ -67,6 +67,18 @@ pub(super) struct RawRemote {
     after: Option<String>,
     /// Deliver only: the remote file name, from {partner}, {type}, {control} and {ext}.
     name: Option<String>,
+    /// ftps:// only: "explicit" (AUTH TLS on port 21, the default) or "implicit" (TLS from
+    /// the first byte, port 990).
+    tls: Option<String>,
+    /// ftps:// only: a PEM file of the certificate(s) to trust for this server (a private CA
+    /// or the server's self-signed certificate) instead of the system's roots.
+    ca: Option<String>,
+    /// sftp:// only: the server's public key ("ssh-ed25519 AAAA…"), pinned. Without it the
+    /// first key seen is remembered and any other key later is refused.
+    host_key: Option<String>,
+    /// Collect only: how long a file's size must stay the same before it is taken, so a file
+    /// the partner is still writing is left for the next round (default "2s"; "0s" = none).
+    settle: Option<String>,
 }
 
 /// The partner's AS2 station.
@@ -136,7 +148,19 @@ pub enum Protocol {
     Ftp,
     /// FTP with explicit TLS (AUTH TLS).
     Ftps,
+    /// FTP with implicit TLS (TLS from the first byte, usually port 990).
+    FtpsImplicit,
     Sftp,
+}
+
+impl Protocol {
+    pub fn scheme(self) -> &'static str {
+        match self {
+            Protocol::Ftp => "ftp",
+            Protocol::Ftps | Protocol::FtpsImplicit => "ftps",
+            Protocol::Sftp => "sftp",
+        }
+    }
 }
 
 /// Where a password comes from. The profile never holds the password itself.
@@ -168,6 +192,34 @@ pub struct Remote {
     pub every: Duration,
     pub after: AfterCollect,
     pub name: String,
+    /// ftps: certificates to trust instead of the system's roots.
+    pub ca: Option<String>,
+    /// sftp: the server key pinned by the profile.
+    pub host_key: Option<String>,
+    #[serde(with = "secs")]
+    pub settle: Duration,
+}
+
+impl Remote {
+    /// `sftp://host:22/folder`: names the remote in events, transfer records and logs.
+    pub fn url(&self) -> String {
+        format!(
+            "{}://{}:{}{}",
+            self.protocol.scheme(),
+            self.host,
+            self.port,
+            self.folder
+        )
+    }
+
+    /// The remote file name for an outbound message, from the `name` template.
+    pub fn file_name(&self, partner: &str, doc_type: &str, control: &str, ext: &str) -> String {
+        self.name
+            .replace("{partner}", partner)
+            .replace("{type}", doc_type)
+            .replace("{control}", control)
+            .replace("{ext}", ext)
+    }
 }
 
 mod secs {
@@ -353,7 +405,42 @@ pub(super) fn validate(
             }
             None => authority,
         };
-        let default_port = if protocol == Protocol::Sftp { 22 } else { 21 };
+        let protocol = match (protocol, r.tls.as_deref()) {
+            (Protocol::Ftps, None | Some("explicit")) => Protocol::Ftps,
+            (Protocol::Ftps, Some("implicit")) => Protocol::FtpsImplicit,
+            (Protocol::Ftps, Some(other)) => {
+                check.push(
+                    &k("tls"),
+                    format!("`{other}` is not explicit or implicit"),
+                    None,
+                );
+                Protocol::Ftps
+            }
+            (other, Some(_)) => {
+                check.push(&k("tls"), "only for ftps:// URLs".into(), None);
+                other
+            }
+            (other, None) => other,
+        };
+        if r.ca.is_some() && !matches!(protocol, Protocol::Ftps | Protocol::FtpsImplicit) {
+            check.push(&k("ca"), "only for ftps:// URLs".into(), None);
+        }
+        if let Some(key) = &r.host_key {
+            if protocol != Protocol::Sftp {
+                check.push(&k("host_key"), "only for sftp:// URLs".into(), None);
+            } else if let Err(why) = check_public_key(key) {
+                check.push(
+                    &k("host_key"),
+                    why,
+                    Some("the server's key as in known_hosts, without the host name"),
+                );
+            }
+        }
+        let default_port = match protocol {
+            Protocol::Sftp => 22,
+            Protocol::FtpsImplicit => 990,
+            Protocol::Ftp | Protocol::Ftps => 21,
+        };
         let (host, port) = match authority.rsplit_once(':') {
             Some((h, p)) => match p.parse::<u16>() {
                 Ok(p) if p > 0 => (h, p),
@@ -404,6 +491,21 @@ pub(super) fn validate(
         only("pattern", !collecting && r.pattern.is_some(), check);
         only("every", !collecting && r.every.is_some(), check);
         only("after", !collecting && r.after.is_some(), check);
+        only("settle", !collecting && r.settle.is_some(), check);
+        let settle = match r.settle.as_deref() {
+            None => Duration::from_secs(2),
+            Some(text) => match parse_interval(text) {
+                Some(d) if d <= Duration::from_secs(600) => d,
+                _ => {
+                    check.push(
+                        &k("settle"),
+                        format!("`{text}` is not an interval of at most 10m"),
+                        Some("\"2s\"; \"0s\" takes files at once"),
+                    );
+                    Duration::from_secs(2)
+                }
+            },
+        };
         let every = match r.every.as_deref() {
             None => Duration::from_secs(300),
             Some(text) => match parse_interval(text) {
@@ -465,6 +567,9 @@ pub(super) fn validate(
             every,
             after,
             name,
+            ca: r.ca.clone(),
+            host_key: r.host_key.clone(),
+            settle,
         }
     };
     let collect = collect

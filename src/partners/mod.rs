@@ -222,9 +222,11 @@ pub enum Ta1Policy {
 /// How outbound documents reach the partner. More channels come with their issues.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum OutboundChannel {
-    /// Written to `data/outbox/<partner>/` on the gateway (picked up by the partner's SFTP
-    /// login once the SFTP server exists).
+    /// Written to `data/outbox/<partner>/` on the gateway, the partner's SFTP `/outbox`.
     Directory,
+    /// Uploaded to each of the profile's `[[deliver]]` folders on the partner's own FTP, FTPS
+    /// or SFTP server (temporary name, then renamed).
+    Deliver,
 }
 
 /// The cXML credential a partner sends from, and the shared secret it must present.
@@ -717,11 +719,21 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<Profile, Vec<ProfileErro
     };
     let outbound = match raw.outbound.channel.as_deref() {
         None | Some("directory") => OutboundChannel::Directory,
+        Some("deliver") => {
+            if raw.deliver.is_empty() {
+                problems.push(err(
+                    "outbound.channel",
+                    "`deliver` needs at least one [[deliver]] folder".into(),
+                    Some("add [[deliver]] with the url of the partner's inbound folder"),
+                ));
+            }
+            OutboundChannel::Deliver
+        }
         Some(other) => {
             problems.push(err(
                 "outbound.channel",
                 format!("`{other}` is not a channel Wharf can send on yet"),
-                Some("available: directory"),
+                Some("available: directory, deliver"),
             ));
             OutboundChannel::Directory
         }

@@ -141,16 +141,39 @@ impl Pipeline {
     /// The receive stage: stores a partner's bytes durably and queues identification, in one
     /// transaction. Only after this returns may a channel acknowledge receipt to the partner.
     pub async fn receive(&self, inbound: &Inbound<'_>) -> Result<i64, StoreError> {
+        self.receive_from(inbound, None).await
+    }
+
+    /// [`Pipeline::receive`] for a file collected from a partner's own server: the transfer
+    /// record (where it came from, its digest) is written in the same transaction, so a file
+    /// found again after a crash before its remote removal is known and not stored twice.
+    pub async fn receive_collected(
+        &self,
+        inbound: &Inbound<'_>,
+        transfer: &crate::store::transfers::NewTransfer<'_>,
+    ) -> Result<i64, StoreError> {
+        self.receive_from(inbound, Some(transfer)).await
+    }
+
+    async fn receive_from(
+        &self,
+        inbound: &Inbound<'_>,
+        transfer: Option<&crate::store::transfers::NewTransfer<'_>>,
+    ) -> Result<i64, StoreError> {
         let mut tx = self.store.begin().await?;
         let id = messages::insert_inbound(&mut tx, inbound).await?;
+        if let Some(t) = transfer {
+            crate::store::transfers::record(&mut tx, id, t).await?;
+        }
         let detail = format!(
             "{} bytes via {}{}{}",
             inbound.raw.len(),
             inbound.channel,
-            inbound
-                .filename
-                .map(|f| format!(", file {f}"))
-                .unwrap_or_default(),
+            match (transfer, inbound.filename) {
+                (Some(t), _) => format!(", collected from {}/{}", t.remote, t.name),
+                (None, Some(f)) => format!(", file {f}"),
+                (None, None) => String::new(),
+            },
             inbound
                 .partner
                 .map(|p| format!(", partner {p}"))

@@ -24,6 +24,7 @@ use crate::store::events::{self, NewEvent};
 use crate::store::jobs::{self, Job};
 use crate::store::messages::{self, Identification, Outbound, Payload};
 use crate::store::registry::{self, Seen};
+use crate::store::transfers;
 use crate::store::{Channel, EventKind, Format, MessageState, Stage, Tx, now_ms};
 
 /// Runs the stage a job names.
@@ -1237,20 +1238,60 @@ async fn send(p: &Pipeline, job: &Job) -> Result<(), StageError> {
         .filename
         .clone()
         .unwrap_or_else(|| format!("{}_{}.x12", profile.id, job.message_id));
-    let (channel, detail) = match profile.outbound {
+    let (mut tx, channel, text) = match profile.outbound {
         OutboundChannel::Directory => {
             let path = p
                 .settings
                 .outbox_dir
                 .join(file_component(profile.id.as_str()))
                 .join(file_component(&filename));
-            (Channel::Directory, path)
+            let tx = begin(p, job).await?;
+            write_atomically(&path, &raw).await?;
+            (
+                tx,
+                Channel::Directory,
+                format!("written to {}", path.display()),
+            )
+        }
+        OutboundChannel::Deliver => {
+            // The network first, outside any transaction: an upload may take a while. A
+            // retry after a crash here puts the same bytes under the same name again.
+            use crate::transport::remote::{collect::channel_of, deliver};
+            let done = deliver::deliver(p, profile, &msg, &raw)
+                .await
+                .map_err(|e| StageError::Transient(e.to_string()))?;
+            let mut tx = begin(p, job).await?;
+            let sha = msg
+                .sha256
+                .clone()
+                .unwrap_or_else(|| messages::sha256_hex(&raw));
+            let mut places = Vec::new();
+            for d in &done {
+                let url = d.remote.url();
+                transfers::record(
+                    &mut tx,
+                    job.message_id,
+                    &transfers::NewTransfer {
+                        partner: profile.id.as_str(),
+                        direction: crate::store::Direction::Out,
+                        remote: &url,
+                        name: &d.name,
+                        size: raw.len(),
+                        sha256: &sha,
+                    },
+                )
+                .await?;
+                places.push(format!("{}/{}", url.trim_end_matches('/'), d.name));
+            }
+            let channel = done
+                .first()
+                .map(|d| channel_of(&d.remote))
+                .unwrap_or(Channel::Directory);
+            let text = format!("delivered to {} ({} bytes)", places.join(", "), raw.len());
+            (tx, channel, text)
         }
     };
-    let mut tx = begin(p, job).await?;
-    write_atomically(&detail, &raw).await?;
     messages::set_channel(&mut tx, job.message_id, channel).await?;
-    let text = format!("written to {}", detail.display());
     let o = Outcome {
         state: MessageState::Sent,
         kind: EventKind::Sent,

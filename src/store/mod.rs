@@ -9,6 +9,7 @@ pub mod events;
 pub mod jobs;
 pub mod messages;
 pub mod registry;
+pub mod transfers;
 pub mod types;
 
 use std::str::FromStr;
