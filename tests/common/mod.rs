@@ -127,6 +127,16 @@ impl TestEnv {
                     .display()
                     .to_string(),
             ),
+            (
+                "WHARF_TRANSFERS__CLIENT_KEY".into(),
+                self.path()
+                    .join("certs/ssh_client_ed25519_key")
+                    .display()
+                    .to_string(),
+            ),
+            ("WHARF_TRANSFERS__CONNECT_TIMEOUT_MS".into(), "5000".into()),
+            ("WHARF_TRANSFERS__STALL_TIMEOUT_MS".into(), "5000".into()),
+            ("WHARF_TRANSFERS__DOWN_MS".into(), "1000".into()),
             ("WHARF_PIPELINE__LEASE_SECS".into(), "2".into()),
             ("WHARF_PIPELINE__POLL_INTERVAL_MS".into(), "50".into()),
             ("WHARF_PIPELINE__BACKOFF_BASE_MS".into(), "50".into()),
