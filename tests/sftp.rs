@@ -441,7 +441,60 @@ async fn archive_confirmation_and_the_partners_session_limit(db: Db) {
     .await;
 }
 
+/// `[limits] per_minute` counts SFTP uploads too: past the limit an upload is refused at
+/// its open (nothing stored), and the partner API, sharing the window, answers 429.
+async fn the_per_minute_limit_counts_sftp_uploads(db: Db) {
+    let env = TestEnv::new(db).await;
+    let key = acme_login(&env, "");
+    let profile = env.path().join("partners/acme.toml");
+    let text = std::fs::read_to_string(&profile).unwrap();
+    assert!(text.contains("per_minute = 600"));
+    std::fs::write(&profile, text.replace("per_minute = 600", "per_minute = 2")).unwrap();
+    let server = env.serve();
+    let addr = server.sftp.expect("the SFTP server runs");
+    let work = env.path().join("client");
+    std::fs::create_dir_all(&work).unwrap();
+    for n in 1..=3 {
+        std::fs::write(
+            work.join(format!("po{n}.edi")),
+            order_850(830 + n, &format!("PO-83{n}")),
+        )
+        .unwrap();
+    }
+    // `-put`: the batch goes on after a refused command, so all three are tried.
+    let (_, out) = sftp(
+        addr,
+        &key,
+        &work,
+        "put po1.edi inbox/po1.edi\nput po2.edi inbox/po2.edi\n-put po3.edi inbox/po3.edi\n",
+    );
+    assert!(out.contains("Permission denied"), "{out}");
+    let store = env.store().await;
+    let stored = messages::list(
+        &store,
+        &messages::Filter {
+            state: None,
+            partner: Some("acme".into()),
+            direction: Some(wharf::store::Direction::In),
+            limit: 10,
+        },
+    )
+    .await
+    .unwrap();
+    let mut names: Vec<_> = stored.iter().filter_map(|m| m.filename.clone()).collect();
+    names.sort();
+    assert_eq!(names, ["po1.edi", "po2.edi"]);
+    let (status, body) = common::http(
+        server.addr,
+        "POST",
+        "/api/v1/partners/acme/messages",
+        &order_850(834, "PO-834"),
+    );
+    assert_eq!(status, 429, "{body}");
+}
+
 on_both_backends!(
+    the_per_minute_limit_counts_sftp_uploads,
     a_partner_drops_orders_and_collects_acknowledgements_over_sftp,
     a_partner_logs_in_with_its_password,
     an_interrupted_upload_is_never_ingested,

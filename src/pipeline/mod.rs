@@ -9,6 +9,7 @@
 mod edifact;
 pub mod envelope;
 pub mod error;
+pub mod limits;
 pub mod mapping;
 pub(crate) use stages::{file_component, outbound_doc_ref};
 pub mod stages;
@@ -43,6 +44,8 @@ pub struct Pipeline {
     pub odoo: Option<Arc<crate::erp::odoo::OdooClient>>,
     /// Wakes the Odoo poller at once (Odoo's webhook), instead of at its next interval.
     pub erp_wake: Arc<Notify>,
+    /// `[limits] per_minute` windows, shared by every channel a partner pushes on.
+    pub rates: Arc<limits::RateWindows>,
 }
 
 /// Why a replay was refused.
@@ -107,6 +110,7 @@ impl Pipeline {
             instance: instance_name().into(),
             wake: Arc::new(Notify::new()),
             erp_wake: Arc::new(Notify::new()),
+            rates: Arc::new(limits::RateWindows::default()),
         }
     }
 

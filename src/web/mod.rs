@@ -93,38 +93,7 @@ pub fn router(pipeline: Pipeline) -> Router {
             "/cxml",
             post(cxml).layer(DefaultBodyLimit::max(MAX_INGEST_BYTES)),
         )
-        .layer(axum::Extension(std::sync::Arc::new(RateWindows::default())))
         .with_state(pipeline)
-}
-
-/// Messages each partner sent in the current minute, for `[limits] per_minute`. A fixed
-/// one-minute window per partner: a dozen lines, where a rate-limiting crate would bring
-/// its own clock and key store for the same answer. Per instance: several instances on one
-/// database each allow the limit.
-#[derive(Default)]
-struct RateWindows(std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, u32)>>);
-
-impl RateWindows {
-    /// Counts one message, or says how many seconds remain of a full window.
-    fn admit(&self, partner: &str, per_minute: u32) -> Result<(), u64> {
-        let now = std::time::Instant::now();
-        let mut map = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let entry = map.entry(partner.to_owned()).or_insert((now, 0));
-        let elapsed = now.duration_since(entry.0);
-        if elapsed >= std::time::Duration::from_secs(60) {
-            *entry = (now, 0);
-        }
-        if entry.1 >= per_minute {
-            return Err(60u64
-                .saturating_sub(now.duration_since(entry.0).as_secs())
-                .max(1));
-        }
-        entry.1 += 1;
-        Ok(())
-    }
 }
 
 /// Serves until `shutdown` turns true.
@@ -225,7 +194,6 @@ async fn show_message(
 /// (413, or 429 with Retry-After) and keeps its file to send again.
 async fn ingest(
     State(p): State<Pipeline>,
-    axum::Extension(windows): axum::Extension<std::sync::Arc<RateWindows>>,
     Path(partner): Path<String>,
     headers: HeaderMap,
     body: Bytes,
@@ -246,7 +214,7 @@ async fn ingest(
         });
     }
     if let Some(limit) = limits.per_minute
-        && let Err(retry_secs) = windows.admit(&partner, limit)
+        && let Err(retry_secs) = p.rates.admit(&partner, limit)
     {
         return Err(ApiError::TooMany {
             partner,

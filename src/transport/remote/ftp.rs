@@ -11,6 +11,45 @@ use suppaftp::types::FileType;
 use super::{Deadlines, Entry, ErrorKind, RemoteError, password, read_all, within, write_all};
 use crate::partners::channels::{Protocol, Remote};
 
+/// The two listing forms an FTP server may answer with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    /// RFC 3659 machine-readable lines (`type=file;size=12; name`).
+    Mlsd,
+    /// `ls -l`-style Unix lines, or DOS/IIS lines.
+    List,
+}
+
+/// The regular files of a listing (the partner's server's bytes, so lines that do not parse
+/// are skipped, never trusted): names are whatever the server says, checked by the caller.
+pub fn parse_listing(lines: &[String], form: Listing) -> Vec<Entry> {
+    use suppaftp::list::ListParser;
+    lines
+        .iter()
+        .filter_map(|l| match form {
+            // Only lines whose facts say `type=file`: the parser takes a line without
+            // facts for a file named by the whole line.
+            Listing::Mlsd => l
+                .split_once(' ')
+                .is_some_and(|(facts, _)| {
+                    facts
+                        .split(';')
+                        .any(|f| f.eq_ignore_ascii_case("type=file"))
+                })
+                .then(|| ListParser::parse_mlsd(l).ok())
+                .flatten(),
+            Listing::List => ListParser::parse_posix(l)
+                .or_else(|_| ListParser::parse_dos(l))
+                .ok(),
+        })
+        .filter(|f| f.is_file())
+        .map(|f| Entry {
+            name: f.name().to_owned(),
+            size: Some(f.size() as u64),
+        })
+        .collect()
+}
+
 pub struct Ftp {
     stream: AsyncRustlsFtpStream,
     remote: Remote,
@@ -156,7 +195,6 @@ impl Ftp {
     /// MLSD when the server has it (names, types and sizes exactly), else LIST parsed as
     /// Unix or DOS lines (vsftpd and older servers have no MLSD).
     pub async fn list(&mut self) -> Result<Vec<Entry>, RemoteError> {
-        use suppaftp::list::{File, ListParser};
         let Ftp {
             stream,
             remote: r,
@@ -170,11 +208,8 @@ impl Ftp {
                 .map_err(|e| RemoteError::new(r, kind_of(&e), describe(&e)))
         })
         .await;
-        let files: Vec<File> = match mlsd {
-            Ok(lines) => lines
-                .iter()
-                .filter_map(|l| ListParser::parse_mlsd(l).ok())
-                .collect(),
+        match mlsd {
+            Ok(lines) => Ok(parse_listing(&lines, Listing::Mlsd)),
             Err(e) if e.kind == ErrorKind::Refused => {
                 let lines = within(r, stall, "LIST", ErrorKind::Broken, async {
                     stream.list(None).await.map_err(|e| {
@@ -182,25 +217,10 @@ impl Ftp {
                     })
                 })
                 .await?;
-                lines
-                    .iter()
-                    .filter_map(|l| {
-                        ListParser::parse_posix(l)
-                            .or_else(|_| ListParser::parse_dos(l))
-                            .ok()
-                    })
-                    .collect()
+                Ok(parse_listing(&lines, Listing::List))
             }
-            Err(e) => return Err(e),
-        };
-        Ok(files
-            .into_iter()
-            .filter(|f| f.is_file())
-            .map(|f| Entry {
-                name: f.name().to_owned(),
-                size: Some(f.size() as u64),
-            })
-            .collect())
+            Err(e) => Err(e),
+        }
     }
 
     pub async fn get(&mut self, name: &str, limit: u64) -> Result<Vec<u8>, RemoteError> {

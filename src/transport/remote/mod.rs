@@ -11,6 +11,8 @@
 pub mod collect;
 pub mod deliver;
 mod ftp;
+
+pub use ftp::{Listing, parse_listing};
 mod sftp;
 
 use std::collections::HashMap;
@@ -157,7 +159,7 @@ fn join(folder: &str, name: &str) -> String {
 
 /// Names Wharf will read or write remotely: a plain file name, never a path. A server
 /// listing `../x` or `a/b` is not followed.
-fn plain_name(name: &str) -> bool {
+pub fn plain_name(name: &str) -> bool {
     !name.is_empty() && name != "." && name != ".." && !name.contains(['/', '\\', '\0', '\r', '\n'])
 }
 
@@ -342,6 +344,42 @@ mod tests {
         assert_eq!(temporary_name("a.x12"), ".a.x12.part");
         assert_eq!(join("/out/", "a"), "/out/a");
         assert_eq!(join("/", "a"), "/a");
+    }
+
+    #[test]
+    fn listings_give_regular_files_with_sizes() {
+        let mlsd = [
+            "type=file;size=1234;modify=20261126120000; po_1.x12",
+            "type=dir;modify=20261126120000; archive",
+            "type=cdir; .",
+            "garbage without facts",
+        ]
+        .map(String::from);
+        assert_eq!(
+            parse_listing(&mlsd, Listing::Mlsd),
+            [Entry {
+                name: "po_1.x12".into(),
+                size: Some(1234)
+            }]
+        );
+        let list = [
+            "-rw-r--r--   1 edi  edi        88 Nov 26 12:00 asn 7.x12",
+            "drwxr-xr-x   2 edi  edi      4096 Nov 26 12:00 archive",
+            "11-26-26  12:00PM                  512 INV_9.x12",
+            "total 12",
+        ]
+        .map(String::from);
+        let names: Vec<_> = parse_listing(&list, Listing::List)
+            .into_iter()
+            .map(|e| (e.name, e.size))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("asn 7.x12".into(), Some(88)),
+                ("INV_9.x12".into(), Some(512))
+            ]
+        );
     }
 
     #[test]

@@ -113,6 +113,8 @@ pub struct PartnerFs {
     pub outbox: PathBuf,
     pub pattern: crate::partners::channels::FilePattern,
     pub max_bytes: u64,
+    /// `[limits] per_minute`: uploads a minute, counted with the partner's API calls.
+    pub per_minute: Option<u32>,
     pub confirm: crate::partners::channels::Confirm,
     handles: HashMap<String, Open>,
     next: u64,
@@ -129,6 +131,7 @@ impl PartnerFs {
         let max_bytes = profile
             .and_then(|p| p.limits.max_file_bytes)
             .unwrap_or(256 * 1024 * 1024);
+        let per_minute = profile.and_then(|p| p.limits.per_minute);
         let confirm = profile
             .and_then(|p| p.channels.sftp.as_ref())
             .map_or(crate::partners::channels::Confirm::Delete, |s| s.confirm);
@@ -138,6 +141,7 @@ impl PartnerFs {
             outbox,
             pattern,
             max_bytes,
+            per_minute,
             confirm,
             handles: HashMap::new(),
             next: 1,
@@ -324,6 +328,12 @@ impl russh_sftp::server::Handler for PartnerFs {
             Place::InboxFile(name) if writing => {
                 if !self.pattern.matches(&name) {
                     tracing::info!(partner = %self.partner, name, "upload refused: name outside the profile's pattern");
+                    return Err(StatusCode::PermissionDenied);
+                }
+                if let Some(limit) = self.per_minute
+                    && let Err(wait) = self.pipeline.rates.admit(&self.partner, limit)
+                {
+                    tracing::warn!(partner = %self.partner, name, limit, retry_secs = wait, "upload refused: [limits] per_minute reached");
                     return Err(StatusCode::PermissionDenied);
                 }
                 Open::Upload {
