@@ -538,6 +538,8 @@ async fn ftps_explicit_and_implicit(db: Db) {
 async fn a_partner_server_down_does_not_block_others(db: Db) {
     let mut env = with_password(db).await;
     env.set_env("WHARF_PIPELINE__WORKERS", "1");
+    // Two attempts only: waiting for a server that is away must not use them up.
+    env.set_env("WHARF_PIPELINE__MAX_ATTEMPTS", "2");
     let down_port = free_port();
     let pinnacle_root = server_root(&env, "pinnacle-ftp");
     let summit_root = server_root(&env, "summit-ftp");
@@ -591,20 +593,31 @@ async fn a_partner_server_down_does_not_block_others(db: Db) {
         )
         .await
         .unwrap();
-        let jobs = match m.first() {
-            Some(m) => wharf::store::jobs::for_message(&store, m.id).await.unwrap(),
-            None => Vec::new(),
-        };
-        jobs.iter()
-            .any(|j| {
-                j.last_error
-                    .as_deref()
-                    .is_some_and(|e| e.contains("unreachable"))
-            })
-            .then(|| m[0].clone())
+        let first = m.first()?;
+        let jobs = wharf::store::jobs::for_message(&store, first.id)
+            .await
+            .unwrap();
+        let retries = wharf::store::events::for_message(&store, first.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.kind == wharf::store::EventKind::RetryScheduled)
+            .count();
+        let waiting = jobs.iter().any(|j| {
+            j.last_error
+                .as_deref()
+                .is_some_and(|e| e.contains("unreachable"))
+        });
+        (waiting && retries >= 3).then(|| (first.clone(), jobs))
     })
     .await;
-    assert_ne!(pending.state, MessageState::Sent);
+    assert_ne!(pending.0.state, MessageState::Sent);
+    assert_ne!(pending.0.state, MessageState::Failed);
+    assert!(
+        pending.1.iter().all(|j| j.attempts <= 1),
+        "waiting does not use attempts: {:?}",
+        pending.1
+    );
 
     // Pinnacle's server comes up on its port: the retry delivers.
     let _up = Ftpd::start(

@@ -591,7 +591,7 @@ pub(super) fn validate(
 }
 
 /// "30s", "5m", "1h", "90" (seconds).
-fn parse_interval(text: &str) -> Option<Duration> {
+pub(super) fn parse_interval(text: &str) -> Option<Duration> {
     let t = text.trim();
     let (num, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
     let n: u64 = num.parse().ok()?;

@@ -190,6 +190,8 @@ struct RawUbl {
 #[serde(deny_unknown_fields)]
 struct RawOutbound {
     channel: Option<String>,
+    /// How long a delivery keeps being retried while the partner's server is away.
+    retry_for: Option<String>,
 }
 
 /// Which functional acknowledgement a partner expects for X12.
@@ -300,6 +302,9 @@ pub struct Profile {
     #[serde(skip)]
     pub asn_structure: crate::documents::x12::asn856::PackingStructure,
     pub outbound: OutboundChannel,
+    /// How long a delivery is retried while the partner's server is away (`[outbound]
+    /// retry_for`, default 24h), before it goes to dead letters.
+    pub retry_for: std::time::Duration,
     /// The documents exchanged (empty: every document the engine reads is accepted).
     pub agreements: Agreements,
     pub channels: Channels,
@@ -738,6 +743,20 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<Profile, Vec<ProfileErro
             OutboundChannel::Directory
         }
     };
+    let retry_for = match raw.outbound.retry_for.as_deref() {
+        None => std::time::Duration::from_secs(86_400),
+        Some(text) => match channels::parse_interval(text) {
+            Some(d) if d >= std::time::Duration::from_secs(60) => d,
+            _ => {
+                problems.push(err(
+                    "outbound.retry_for",
+                    format!("`{text}` is not an interval of at least 1m"),
+                    Some("e.g. \"24h\" or \"90m\""),
+                ));
+                std::time::Duration::from_secs(86_400)
+            }
+        },
+    };
     let mut agreements: Vec<(usize, Agreement)> = Vec::new();
     for (n, d) in raw.documents.iter().enumerate() {
         match Agreement::parse(
@@ -816,6 +835,7 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<Profile, Vec<ProfileErro
             x12_version,
             asn_structure,
             outbound,
+            retry_for,
             agreements: Agreements(agreements.into_iter().map(|(_, a)| a).collect()),
             channels,
             mapping,

@@ -13,6 +13,15 @@ pub enum StageError {
     /// A fault that may pass (a full disk, a peer down); retried with backoff.
     #[error("{0}")]
     Transient(String),
+    /// A partner's server is away (unreachable, or the connection broke): retried while the
+    /// profile's `[outbound] retry_for` lasts from the job's creation (`until_ms`), at least
+    /// `retry_in` later, without using up the job's attempts; then dead letters.
+    #[error("{reason}")]
+    Unavailable {
+        reason: String,
+        retry_in: std::time::Duration,
+        until_ms: i64,
+    },
     /// A fault that retrying cannot fix (stored data that no longer parses, a missing
     /// profile for an identified message); the job goes to dead letters at once.
     #[error("{0}")]
@@ -31,6 +40,9 @@ impl From<sqlx::Error> for StageError {
 
 impl StageError {
     pub fn retryable(&self) -> bool {
-        matches!(self, StageError::Store(_) | StageError::Transient(_))
+        matches!(
+            self,
+            StageError::Store(_) | StageError::Transient(_) | StageError::Unavailable { .. }
+        )
     }
 }

@@ -1256,10 +1256,22 @@ async fn send(p: &Pipeline, job: &Job) -> Result<(), StageError> {
         OutboundChannel::Deliver => {
             // The network first, outside any transaction: an upload may take a while. A
             // retry after a crash here puts the same bytes under the same name again.
-            use crate::transport::remote::{collect::channel_of, deliver};
+            use crate::transport::remote::{ErrorKind, collect::channel_of, deliver, down_servers};
             let done = deliver::deliver(p, profile, &msg, &raw)
                 .await
-                .map_err(|e| StageError::Transient(e.to_string()))?;
+                .map_err(|e| match e.kind {
+                    // The server is away: wait for it, as long as the profile allows.
+                    ErrorKind::Unreachable | ErrorKind::Broken => StageError::Unavailable {
+                        retry_in: down_servers().down_for(&e.url).unwrap_or_default(),
+                        until_ms: job
+                            .created_at
+                            .saturating_add(profile.retry_for.as_millis() as i64),
+                        reason: e.to_string(),
+                    },
+                    // A login, certificate or permission problem wants an operator: the
+                    // usual attempts, then dead letters.
+                    _ => StageError::Transient(e.to_string()),
+                })?;
             let mut tx = begin(p, job).await?;
             let sha = msg
                 .sha256

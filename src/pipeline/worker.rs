@@ -86,6 +86,40 @@ impl Worker {
         let p = &self.pipeline;
         let text = error.to_string();
         let mut tx = p.store.begin().await?;
+        if let StageError::Unavailable {
+            retry_in, until_ms, ..
+        } = error
+            && crate::store::now_ms() < *until_ms
+        {
+            let s = &p.settings.pipeline;
+            let delay = backoff(s.backoff_base, s.backoff_max, job.attempts).max(*retry_in);
+            if !jobs::postpone(&mut tx, job, &p.instance, delay, &text).await? {
+                return Ok(());
+            }
+            let detail = format!(
+                "{text}; tried again in {} ms (until {})",
+                delay.as_millis(),
+                time::OffsetDateTime::from_unix_timestamp(until_ms / 1000)
+                    .map(|t| t
+                        .format(&time::format_description::well_known::Rfc3339)
+                        .unwrap_or_default())
+                    .unwrap_or_default()
+            );
+            events::append(
+                &mut tx,
+                job.message_id,
+                &NewEvent {
+                    kind: EventKind::RetryScheduled,
+                    stage: Some(job.stage),
+                    detail: Some(&detail),
+                    instance: &p.instance,
+                },
+            )
+            .await?;
+            tracing::warn!(error = %text, delay_ms = delay.as_millis() as u64, "partner server away; job postponed");
+            tx.commit().await?;
+            return Ok(());
+        }
         let give_up = !error.retryable() || job.attempts >= job.max_attempts;
         if give_up {
             if !jobs::bury(&mut tx, job, &p.instance, &text).await? {

@@ -25,10 +25,10 @@ pub struct Job {
     pub run_at: i64,
     pub lease_owner: Option<String>,
     pub last_error: Option<String>,
+    pub created_at: i64,
 }
 
-const COLUMNS: &str =
-    "id, message_id, stage, state, attempts, max_attempts, run_at, lease_owner, last_error";
+const COLUMNS: &str = "id, message_id, stage, state, attempts, max_attempts, run_at, lease_owner, last_error, created_at";
 
 fn from_row(r: &AnyRow) -> Result<Job, StoreError> {
     let stage: String = r.try_get("stage")?;
@@ -49,6 +49,7 @@ fn from_row(r: &AnyRow) -> Result<Job, StoreError> {
         run_at: r.try_get("run_at")?,
         lease_owner: r.try_get("lease_owner")?,
         last_error: r.try_get("last_error")?,
+        created_at: r.try_get("created_at")?,
     })
 }
 
@@ -87,7 +88,7 @@ pub async fn claim(store: &Store, owner: &str, lease: Duration) -> Result<Option
                 WHERE state IN ('ready', 'running') \
                 AND ((state = 'ready' AND run_at <= $3) OR (state = 'running' AND lease_expires < $3)) \
                 ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
-             RETURNING id, message_id, stage, state, attempts, max_attempts, run_at, lease_owner, last_error"
+             RETURNING id, message_id, stage, state, attempts, max_attempts, run_at, lease_owner, last_error, created_at"
         }
         Backend::Sqlite => {
             "UPDATE jobs SET state = 'running', lease_owner = $1, lease_expires = $2, \
@@ -96,7 +97,7 @@ pub async fn claim(store: &Store, owner: &str, lease: Duration) -> Result<Option
                 WHERE state IN ('ready', 'running') \
                 AND ((state = 'ready' AND run_at <= $3) OR (state = 'running' AND lease_expires < $3)) \
                 ORDER BY run_at, id LIMIT 1) \
-             RETURNING id, message_id, stage, state, attempts, max_attempts, run_at, lease_owner, last_error"
+             RETURNING id, message_id, stage, state, attempts, max_attempts, run_at, lease_owner, last_error, created_at"
         }
     };
     let row = sqlx::query(sql)
@@ -136,6 +137,32 @@ pub async fn reschedule(
     let done = sqlx::query(
         "UPDATE jobs SET state = 'ready', run_at = $1, lease_owner = NULL, lease_expires = NULL, \
          last_error = $2, updated_at = $3 \
+         WHERE id = $4 AND state = 'running' AND lease_owner = $5 AND attempts = $6",
+    )
+    .bind(now.saturating_add(delay.as_millis() as i64))
+    .bind(error.to_owned())
+    .bind(now)
+    .bind(job.id)
+    .bind(owner.to_owned())
+    .bind(job.attempts)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Like [`reschedule`], but the claim that just ended does not count as an attempt: the job
+/// waited on something outside Wharf (a partner's server away), not on a fault of its own.
+pub async fn postpone(
+    tx: &mut Tx,
+    job: &Job,
+    owner: &str,
+    delay: Duration,
+    error: &str,
+) -> Result<bool, StoreError> {
+    let now = now_ms();
+    let done = sqlx::query(
+        "UPDATE jobs SET state = 'ready', run_at = $1, lease_owner = NULL, lease_expires = NULL, \
+         last_error = $2, updated_at = $3, attempts = attempts - 1 \
          WHERE id = $4 AND state = 'running' AND lease_owner = $5 AND attempts = $6",
     )
     .bind(now.saturating_add(delay.as_millis() as i64))
