@@ -89,6 +89,21 @@ fn sftp(addr: std::net::SocketAddr, key: &Path, cwd: &Path, commands: &str) -> (
 
 /// Gives acme's `[sftp]` a fresh key pair (and the `extra` lines, e.g. `confirm = "archive"`);
 /// returns the private key's path.
+/// ACME's inbound messages, newest first.
+async fn acme_inbound(env: &TestEnv) -> Vec<messages::Message> {
+    messages::list(
+        &env.store().await,
+        &messages::Filter {
+            state: None,
+            partner: Some("acme".into()),
+            direction: Some(wharf::store::Direction::In),
+            limit: 10,
+        },
+    )
+    .await
+    .unwrap()
+}
+
 fn acme_login(env: &TestEnv, extra: &str) -> PathBuf {
     let key = keypair(env.path(), "acme_key");
     let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
@@ -262,18 +277,7 @@ async fn a_partner_logs_in_with_its_password(db: Db) {
         "put po.edi inbox/po.edi\n",
     );
     assert_eq!(code, 0, "{out}\n{}", server.log());
-    let store = env.store().await;
-    let all = messages::list(
-        &store,
-        &messages::Filter {
-            state: None,
-            partner: Some("acme".into()),
-            direction: Some(wharf::store::Direction::In),
-            limit: 10,
-        },
-    )
-    .await
-    .unwrap();
+    let all = acme_inbound(&env).await;
     assert_eq!(all.len(), 1, "the upload was stored: {all:?}");
     assert_eq!(all[0].channel, Channel::Sftp);
     let (code, out) = sftp_password(addr, "wrong horse", &work, "ls\n");
@@ -469,18 +473,7 @@ async fn the_per_minute_limit_counts_sftp_uploads(db: Db) {
         "put po1.edi inbox/po1.edi\nput po2.edi inbox/po2.edi\n-put po3.edi inbox/po3.edi\n",
     );
     assert!(out.contains("Permission denied"), "{out}");
-    let store = env.store().await;
-    let stored = messages::list(
-        &store,
-        &messages::Filter {
-            state: None,
-            partner: Some("acme".into()),
-            direction: Some(wharf::store::Direction::In),
-            limit: 10,
-        },
-    )
-    .await
-    .unwrap();
+    let stored = acme_inbound(&env).await;
     let mut names: Vec<_> = stored.iter().filter_map(|m| m.filename.clone()).collect();
     names.sort();
     assert_eq!(names, ["po1.edi", "po2.edi"]);

@@ -84,89 +84,79 @@ impl Worker {
     /// Reschedules or buries a failed job, with the event that says so.
     async fn fail(&self, job: &Job, error: &StageError) -> Result<(), StageError> {
         let p = &self.pipeline;
+        let s = &p.settings.pipeline;
         let text = error.to_string();
         let mut tx = p.store.begin().await?;
-        if let StageError::Unavailable {
-            retry_in, until_ms, ..
-        } = error
-            && crate::store::now_ms() < *until_ms
-        {
-            let s = &p.settings.pipeline;
-            let delay = backoff(s.backoff_base, s.backoff_max, job.attempts).max(*retry_in);
-            if !jobs::postpone(&mut tx, job, &p.instance, delay, &text).await? {
-                return Ok(());
-            }
-            let detail = format!(
-                "{text}; tried again in {} ms (until {})",
-                delay.as_millis(),
-                time::OffsetDateTime::from_unix_timestamp(until_ms / 1000)
-                    .map(|t| t
-                        .format(&time::format_description::well_known::Rfc3339)
-                        .unwrap_or_default())
-                    .unwrap_or_default()
-            );
-            events::append(
-                &mut tx,
-                job.message_id,
-                &NewEvent {
-                    kind: EventKind::RetryScheduled,
-                    stage: Some(job.stage),
-                    detail: Some(&detail),
-                    instance: &p.instance,
-                },
-            )
-            .await?;
-            tracing::warn!(error = %text, delay_ms = delay.as_millis() as u64, "partner server away; job postponed");
-            tx.commit().await?;
-            return Ok(());
-        }
-        let give_up = !error.retryable() || job.attempts >= job.max_attempts;
-        if give_up {
+        // What happens next: (postponed without using an attempt?, delay, event) or burial.
+        let waiting = match error {
+            StageError::Unavailable {
+                retry_in, until_ms, ..
+            } if crate::store::now_ms() < *until_ms => Some((
+                false,
+                backoff(s.backoff_base, s.backoff_max, job.attempts).max(*retry_in),
+                *until_ms,
+            )),
+            _ => None,
+        };
+        let give_up = waiting.is_none() && (!error.retryable() || job.attempts >= job.max_attempts);
+        let (kind, detail) = if give_up {
             if !jobs::bury(&mut tx, job, &p.instance, &text).await? {
                 return Ok(());
             }
             messages::set_state(&mut tx, job.message_id, MessageState::Failed, Some(&text)).await?;
-            let detail = format!(
-                "{} failed after {} attempt(s): {text}",
-                job.stage, job.attempts
-            );
-            events::append(
-                &mut tx,
-                job.message_id,
-                &NewEvent {
-                    kind: EventKind::DeadLettered,
-                    stage: Some(job.stage),
-                    detail: Some(&detail),
-                    instance: &p.instance,
-                },
-            )
-            .await?;
             tracing::error!(error = %text, "job moved to dead letters");
+            (
+                EventKind::DeadLettered,
+                format!(
+                    "{} failed after {} attempt(s): {text}",
+                    job.stage, job.attempts
+                ),
+            )
         } else {
-            let s = &p.settings.pipeline;
-            let delay = backoff(s.backoff_base, s.backoff_max, job.attempts);
-            if !jobs::reschedule(&mut tx, job, &p.instance, delay, &text).await? {
+            let (counted, delay, until) = waiting.unwrap_or_else(|| {
+                (
+                    true,
+                    backoff(s.backoff_base, s.backoff_max, job.attempts),
+                    0,
+                )
+            });
+            if !jobs::reschedule(&mut tx, job, &p.instance, delay, &text, counted).await? {
                 return Ok(());
             }
-            let detail = format!(
-                "attempt {} of {} failed: {text}; next in {} ms",
-                job.attempts,
-                job.max_attempts,
-                delay.as_millis()
-            );
-            events::append(
-                &mut tx,
-                job.message_id,
-                &NewEvent {
-                    kind: EventKind::RetryScheduled,
-                    stage: Some(job.stage),
-                    detail: Some(&detail),
-                    instance: &p.instance,
-                },
-            )
-            .await?;
-            tracing::warn!(error = %text, delay_ms = delay.as_millis() as u64, "job rescheduled");
-        }
+            tracing::warn!(error = %text, delay_ms = delay.as_millis() as u64, counted, "job rescheduled");
+            let detail = if counted {
+                format!(
+                    "attempt {} of {} failed: {text}; next in {} ms",
+                    job.attempts,
+                    job.max_attempts,
+                    delay.as_millis()
+                )
+            } else {
+                let until = time::OffsetDateTime::from_unix_timestamp(until / 1000)
+                    .ok()
+                    .and_then(|t| {
+                        t.format(&time::format_description::well_known::Rfc3339)
+                            .ok()
+                    })
+                    .unwrap_or_default();
+                format!(
+                    "{text}; tried again in {} ms, until {until}",
+                    delay.as_millis()
+                )
+            };
+            (EventKind::RetryScheduled, detail)
+        };
+        events::append(
+            &mut tx,
+            job.message_id,
+            &NewEvent {
+                kind,
+                stage: Some(job.stage),
+                detail: Some(&detail),
+                instance: &p.instance,
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

@@ -125,18 +125,22 @@ pub async fn complete(tx: &mut Tx, job: &Job, owner: &str) -> Result<bool, Store
     Ok(done.rows_affected() == 1)
 }
 
-/// Puts a failed job back for a later attempt. Returns `false` when the lease was lost.
+/// Puts a running job back in the queue after `delay`, with the error that stopped it.
+/// `counted` false gives the claim back (attempts − 1): the job waited on something outside
+/// Wharf (a partner's server away), not on a fault of its own. Returns `false` when the lease
+/// was lost.
 pub async fn reschedule(
     tx: &mut Tx,
     job: &Job,
     owner: &str,
     delay: Duration,
     error: &str,
+    counted: bool,
 ) -> Result<bool, StoreError> {
     let now = now_ms();
     let done = sqlx::query(
         "UPDATE jobs SET state = 'ready', run_at = $1, lease_owner = NULL, lease_expires = NULL, \
-         last_error = $2, updated_at = $3 \
+         last_error = $2, updated_at = $3, attempts = attempts - $7 \
          WHERE id = $4 AND state = 'running' AND lease_owner = $5 AND attempts = $6",
     )
     .bind(now.saturating_add(delay.as_millis() as i64))
@@ -145,32 +149,7 @@ pub async fn reschedule(
     .bind(job.id)
     .bind(owner.to_owned())
     .bind(job.attempts)
-    .execute(&mut **tx)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// Like [`reschedule`], but the claim that just ended does not count as an attempt: the job
-/// waited on something outside Wharf (a partner's server away), not on a fault of its own.
-pub async fn postpone(
-    tx: &mut Tx,
-    job: &Job,
-    owner: &str,
-    delay: Duration,
-    error: &str,
-) -> Result<bool, StoreError> {
-    let now = now_ms();
-    let done = sqlx::query(
-        "UPDATE jobs SET state = 'ready', run_at = $1, lease_owner = NULL, lease_expires = NULL, \
-         last_error = $2, updated_at = $3, attempts = attempts - 1 \
-         WHERE id = $4 AND state = 'running' AND lease_owner = $5 AND attempts = $6",
-    )
-    .bind(now.saturating_add(delay.as_millis() as i64))
-    .bind(error.to_owned())
-    .bind(now)
-    .bind(job.id)
-    .bind(owner.to_owned())
-    .bind(job.attempts)
+    .bind(if counted { 0i64 } else { 1i64 })
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)
