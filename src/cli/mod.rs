@@ -86,12 +86,32 @@ enum Command {
     },
     /// Runs a message again from its stored raw bytes.
     Replay { id: i64 },
+    /// Wharf's AS2 station.
+    As2 {
+        #[command(subcommand)]
+        command: As2Command,
+    },
     /// Runs one collection round now on every `[[collect]]` folder (or one partner's): new
     /// files are stored (then processed by `wharf serve`) and removed or archived remotely.
     /// Exit status 1 when a server could not be collected from.
     Collect {
         #[arg(long)]
         partner: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum As2Command {
+    /// Makes a new RSA-2048 key and self-signed certificate for Wharf's AS2 name, at the
+    /// settings' `[as2] cert` and `key` (or the given paths, for a rollover); never
+    /// overwrites. Partners need the certificate (printed) before Wharf uses the new key.
+    NewCert {
+        #[arg(long)]
+        cert: Option<PathBuf>,
+        #[arg(long)]
+        key: Option<PathBuf>,
+        #[arg(long, default_value_t = 730)]
+        days: u32,
     },
 }
 
@@ -217,6 +237,23 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Messages { command } => messages_cmd(settings(&cli)?, command).await,
         Command::Replay { id } => replay(settings(&cli)?, *id).await,
         Command::Collect { partner } => collect(settings(&cli)?, partner.as_deref()).await,
+        Command::As2 {
+            command: As2Command::NewCert { cert, key, days },
+        } => {
+            let s = settings(&cli)?;
+            let cert = cert.clone().unwrap_or_else(|| s.as2.cert.clone());
+            let key = key.clone().unwrap_or_else(|| s.as2.key.clone());
+            crate::transport::as2::new_pair(&s.as2.id, &cert, &key, *days)
+                .map_err(|e| UsageError(e.to_string()))?;
+            eprintln!(
+                "AS2 key {} and certificate {} made for `{}`, valid {days} days",
+                key.display(),
+                cert.display(),
+                s.as2.id
+            );
+            print!("{}", std::fs::read_to_string(&cert)?);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Partners {
             command: PartnersCommand::ClientKey,
         } => {

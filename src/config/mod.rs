@@ -51,6 +51,27 @@ struct RawSettings {
     sftp: RawSftpServer,
     #[serde(default)]
     transfers: RawTransfers,
+    #[serde(default)]
+    as2: RawAs2Station,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAs2Station {
+    /// Wharf's AS2 name (the AS2-To partners send to).
+    id: Option<String>,
+    cert: Option<PathBuf>,
+    key: Option<PathBuf>,
+}
+
+/// Wharf's own AS2 identity.
+#[derive(Debug, Clone)]
+pub struct As2Settings {
+    pub id: String,
+    /// PEM certificate partners encrypt to and verify Wharf's signatures with.
+    pub cert: PathBuf,
+    /// PEM private key (PKCS#8 or PKCS#1).
+    pub key: PathBuf,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -306,6 +327,7 @@ pub struct Settings {
     /// `None` when `[sftp] listen = "off"`.
     pub sftp: Option<SftpServerSettings>,
     pub transfers: TransferSettings,
+    pub as2: As2Settings,
     /// Where outbound documents for directory channels are written (`data/outbox/<partner>/`).
     pub outbox_dir: PathBuf,
 }
@@ -649,6 +671,29 @@ fn validate(
         down_for: ms(raw.transfers.down_ms, 30_000, "transfers.down_ms")?,
         collect: raw.transfers.collect.unwrap_or(true),
     };
+    let as2_id = raw.as2.id.unwrap_or_else(|| "WHARF".into());
+    if as2_id.is_empty()
+        || as2_id.len() > 128
+        || !as2_id
+            .bytes()
+            .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+    {
+        return Err(err(
+            "as2.id",
+            format!("`{as2_id}` is not an AS2 name (1 to 128 printable ASCII characters)"),
+        ));
+    }
+    let as2 = As2Settings {
+        id: as2_id,
+        cert: raw
+            .as2
+            .cert
+            .unwrap_or_else(|| PathBuf::from("certs/as2_cert.pem")),
+        key: raw
+            .as2
+            .key
+            .unwrap_or_else(|| PathBuf::from("certs/as2_key.pem")),
+    };
     Ok(Settings {
         database,
         outbox_dir: data_dir.join("outbox"),
@@ -680,6 +725,7 @@ fn validate(
         erp,
         sftp,
         transfers,
+        as2,
     })
 }
 

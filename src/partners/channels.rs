@@ -15,8 +15,12 @@ pub(super) struct RawAs2 {
     id: String,
     /// Where Wharf posts the partner's documents.
     url: Option<String>,
-    /// The partner's certificate (PEM), for its signatures and for encrypting to it.
+    /// The partner's certificate (PEM file), for its signatures and for encrypting to it.
     certificate: Option<String>,
+    /// Several certificate files during a rollover, newest first; signatures made with any
+    /// are accepted, and Wharf encrypts to the first.
+    #[serde(default)]
+    certificates: Vec<String>,
     /// "sync" (default) or "async" receipts the partner asks of us.
     mdn: Option<String>,
     #[serde(default = "yes")]
@@ -86,7 +90,8 @@ pub(super) struct RawRemote {
 pub struct As2 {
     pub id: String,
     pub url: Option<String>,
-    pub certificate: Option<String>,
+    /// PEM files of the partner's certificates, newest first.
+    pub certificates: Vec<String>,
     pub async_mdn: bool,
     pub sign: bool,
     pub encrypt: bool,
@@ -300,10 +305,26 @@ pub(super) fn validate(
                 false
             }
         };
+        let certificates: Vec<String> = a
+            .certificates
+            .iter()
+            .chain(a.certificate.iter())
+            .cloned()
+            .collect();
+        if a.certificate.is_some() && !a.certificates.is_empty() {
+            check.push(
+                "as2.certificate",
+                "give `certificate` or `certificates`, not both".into(),
+                Some("certificates = [\"new.pem\", \"old.pem\"] during a rollover"),
+            );
+        }
+        if certificates.iter().any(|c| c.trim().is_empty()) {
+            check.push("as2.certificates", "an empty file name".into(), None);
+        }
         As2 {
             id: a.id.clone(),
             url: a.url.clone(),
-            certificate: a.certificate.clone(),
+            certificates,
             async_mdn,
             sign: a.sign,
             encrypt: a.encrypt,

@@ -46,6 +46,15 @@ pub struct Pipeline {
     pub erp_wake: Arc<Notify>,
     /// `[limits] per_minute` windows, shared by every channel a partner pushes on.
     pub rates: Arc<limits::RateWindows>,
+    /// Wharf's AS2 station, loaded on first use (`as2_station`).
+    pub as2: Arc<std::sync::OnceLock<Result<Arc<crate::transport::as2::Station>, String>>>,
+}
+
+/// Where a received file came from, recorded with it in the receive transaction.
+#[derive(Clone, Copy)]
+enum Provenance<'a> {
+    Collected(&'a crate::store::transfers::NewTransfer<'a>),
+    As2(&'a crate::store::as2::NewAs2<'a>),
 }
 
 /// Why a replay was refused.
@@ -111,6 +120,7 @@ impl Pipeline {
             wake: Arc::new(Notify::new()),
             erp_wake: Arc::new(Notify::new()),
             rates: Arc::new(limits::RateWindows::default()),
+            as2: Arc::new(std::sync::OnceLock::new()),
         }
     }
 
@@ -156,28 +166,52 @@ impl Pipeline {
         inbound: &Inbound<'_>,
         transfer: &crate::store::transfers::NewTransfer<'_>,
     ) -> Result<i64, StoreError> {
-        self.receive_from(inbound, Some(transfer)).await
+        self.receive_from(inbound, Some(Provenance::Collected(transfer)))
+            .await
+    }
+
+    /// [`Pipeline::receive`] for an AS2 payload: its Message-ID and MIC are recorded in the
+    /// same transaction, so the same Message-ID is never stored twice.
+    pub async fn receive_as2(
+        &self,
+        inbound: &Inbound<'_>,
+        as2: &crate::store::as2::NewAs2<'_>,
+    ) -> Result<i64, StoreError> {
+        self.receive_from(inbound, Some(Provenance::As2(as2))).await
     }
 
     async fn receive_from(
         &self,
         inbound: &Inbound<'_>,
-        transfer: Option<&crate::store::transfers::NewTransfer<'_>>,
+        provenance: Option<Provenance<'_>>,
     ) -> Result<i64, StoreError> {
         let mut tx = self.store.begin().await?;
         let id = messages::insert_inbound(&mut tx, inbound).await?;
-        if let Some(t) = transfer {
-            crate::store::transfers::record(&mut tx, id, t).await?;
-        }
+        let origin = match provenance {
+            Some(Provenance::Collected(t)) => {
+                crate::store::transfers::record(&mut tx, id, t).await?;
+                format!(", collected from {}/{}", t.remote, t.name)
+            }
+            Some(Provenance::As2(a)) => {
+                crate::store::as2::record(&mut tx, id, a).await?;
+                format!(
+                    ", AS2 Message-ID {}{}",
+                    a.as2_message_id,
+                    inbound
+                        .filename
+                        .map(|f| format!(", file {f}"))
+                        .unwrap_or_default()
+                )
+            }
+            None => inbound
+                .filename
+                .map(|f| format!(", file {f}"))
+                .unwrap_or_default(),
+        };
         let detail = format!(
-            "{} bytes via {}{}{}",
+            "{} bytes via {}{origin}{}",
             inbound.raw.len(),
             inbound.channel,
-            match (transfer, inbound.filename) {
-                (Some(t), _) => format!(", collected from {}/{}", t.remote, t.name),
-                (None, Some(f)) => format!(", file {f}"),
-                (None, None) => String::new(),
-            },
             inbound
                 .partner
                 .map(|p| format!(", partner {p}"))
@@ -187,6 +221,49 @@ impl Pipeline {
             .await?;
         tracing::info!(message_id = id, channel = %inbound.channel, size = inbound.raw.len(), "received");
         Ok(id)
+    }
+
+    /// Keeps bytes that could not be used (an AS2 message that did not decrypt, from an
+    /// unknown sender): stored and marked rejected with the reason, nothing queued, so the
+    /// operator sees exactly what arrived.
+    pub async fn keep_rejected(
+        &self,
+        inbound: &Inbound<'_>,
+        reason: &str,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.store.begin().await?;
+        let id = messages::insert_inbound(&mut tx, inbound).await?;
+        messages::set_state(&mut tx, id, MessageState::Rejected, Some(reason)).await?;
+        events::append(
+            &mut tx,
+            id,
+            &NewEvent {
+                kind: EventKind::Rejected,
+                stage: None,
+                detail: Some(&format!(
+                    "{} bytes via {}: {reason}",
+                    inbound.raw.len(),
+                    inbound.channel
+                )),
+                instance: &self.instance,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Wharf's AS2 station (name, key, certificate), loaded on first use; the key pair is
+    /// made when neither file exists yet.
+    pub fn as2_station(&self) -> Result<Arc<crate::transport::as2::Station>, String> {
+        self.as2
+            .get_or_init(|| {
+                let a = &self.settings.as2;
+                crate::transport::as2::Station::load(&a.id, &a.cert, &a.key)
+                    .map(Arc::new)
+                    .map_err(|e| format!("{} / {}: {e}", a.cert.display(), a.key.display()))
+            })
+            .clone()
     }
 
     /// Queues a business document (an 855, 856 or 810) for `partner`, at most once per `key`:

@@ -5,6 +5,7 @@
 //! dialects differ (claiming a job with `FOR UPDATE SKIP LOCKED`) are chosen by [`Backend`].
 //! Times are Unix milliseconds. Depends on `config` only.
 
+pub mod as2;
 pub mod events;
 pub mod jobs;
 pub mod messages;

@@ -93,6 +93,11 @@ pub fn router(pipeline: Pipeline) -> Router {
             "/cxml",
             post(cxml).layer(DefaultBodyLimit::max(MAX_INGEST_BYTES)),
         )
+        .route(
+            "/as2",
+            post(crate::transport::as2::receive)
+                .layer(DefaultBodyLimit::max(crate::transport::as2::MAX_BODY)),
+        )
         .with_state(pipeline)
 }
 

@@ -1,0 +1,81 @@
+//! AS2 messages by their Message-ID (`as2_messages`): a partner's Message-ID seen again is
+//! answered from here (the MIC of the first time) and never processed twice; what Wharf sends
+//! is tracked here until its MDN arrives.
+
+use sqlx::Row;
+
+use super::{Direction, Store, StoreError, Tx, now_ms};
+
+/// One AS2 message of a partner's, in or out.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct As2Record {
+    pub partner: String,
+    pub direction: Direction,
+    pub as2_message_id: String,
+    /// Wharf's message the payload is.
+    pub message_id: i64,
+    pub mic: Option<String>,
+    pub mic_alg: Option<String>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct NewAs2<'a> {
+    pub partner: &'a str,
+    pub direction: Direction,
+    pub as2_message_id: &'a str,
+    pub mic: Option<&'a str>,
+    pub mic_alg: Option<&'a str>,
+}
+
+/// Records the AS2 message `message_id` carried, in the caller's transaction. A second
+/// record of the same (partner, direction, Message-ID) fails on the unique key.
+pub async fn record(tx: &mut Tx, message_id: i64, a: &NewAs2<'_>) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO as2_messages (partner, direction, as2_message_id, message_id, mic, mic_alg, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(a.partner.to_owned())
+    .bind(a.direction.as_str())
+    .bind(a.as2_message_id.to_owned())
+    .bind(message_id)
+    .bind(a.mic.map(str::to_owned))
+    .bind(a.mic_alg.map(str::to_owned))
+    .bind(now_ms())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn find(
+    store: &Store,
+    partner: &str,
+    direction: Direction,
+    as2_message_id: &str,
+) -> Result<Option<As2Record>, StoreError> {
+    let row = sqlx::query(
+        "SELECT partner, direction, as2_message_id, message_id, mic, mic_alg, created_at \
+         FROM as2_messages WHERE partner = $1 AND direction = $2 AND as2_message_id = $3",
+    )
+    .bind(partner.to_owned())
+    .bind(direction.as_str())
+    .bind(as2_message_id.to_owned())
+    .fetch_optional(store.pool())
+    .await?;
+    row.map(|r| {
+        let direction: String = r.try_get("direction")?;
+        Ok(As2Record {
+            partner: r.try_get("partner")?,
+            direction: Direction::parse(&direction).ok_or(StoreError::Corrupt {
+                column: "direction",
+                value: direction,
+            })?,
+            as2_message_id: r.try_get("as2_message_id")?,
+            message_id: r.try_get("message_id")?,
+            mic: r.try_get("mic")?,
+            mic_alg: r.try_get("mic_alg")?,
+            created_at: r.try_get("created_at")?,
+        })
+    })
+    .transpose()
+}

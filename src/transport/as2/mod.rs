@@ -1,0 +1,491 @@
+//! AS2 (RFC 4130): partners POST signed, encrypted, compressed EDI to `/as2`; Wharf unwraps
+//! it (`unwrap.rs`), stores the payload through the receive stage before anything is
+//! answered, and returns the MDN the partner asked for (`mdn.rs`), synchronously in the
+//! response or posted to its `Receipt-Delivery-Option`. Files: `mod.rs` the HTTP endpoint and
+//! Wharf's AS2 station (name, key, certificate); `mime.rs` the bytes; `cms.rs` the
+//! cryptography; `unwrap.rs` the layers; `mdn.rs` receipts.
+
+pub mod cms;
+pub mod mdn;
+pub mod mime;
+pub mod unwrap;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use openssl::pkey::{PKey, Private};
+use openssl::x509::X509;
+
+use tracing::Instrument;
+
+use crate::pipeline::Pipeline;
+use crate::store::as2 as as2_store;
+use crate::store::messages::Inbound;
+use crate::store::{Channel, Direction};
+use mdn::{Disposition, MicAlg, Report, Requested};
+use unwrap::Failure;
+
+/// Wharf's own AS2 identity: its name (AS2-To of what partners send), and the key and
+/// certificate it decrypts and signs with.
+pub struct Station {
+    pub id: String,
+    pub key: PKey<Private>,
+    pub cert: X509,
+}
+
+impl Station {
+    /// Loads the key and certificate (PEM), or makes a self-signed pair on first start.
+    pub fn load(id: &str, cert: &Path, key: &Path) -> anyhow::Result<Station> {
+        if !cert.exists() && !key.exists() {
+            new_pair(id, cert, key, 730)?;
+            tracing::info!(cert = %cert.display(), "AS2 key and self-signed certificate created");
+        }
+        let pem = std::fs::read(cert)?;
+        let cert = X509::from_pem(&pem)?;
+        let key = PKey::private_key_from_pem(&std::fs::read(key)?)?;
+        Ok(Station {
+            id: id.to_owned(),
+            key,
+            cert,
+        })
+    }
+}
+
+/// Writes a new RSA-2048 key (mode 0600) and a self-signed certificate for `id`, valid `days`.
+pub fn new_pair(id: &str, cert_path: &Path, key_path: &Path, days: u32) -> anyhow::Result<()> {
+    use openssl::asn1::Asn1Time;
+    use openssl::bn::{BigNum, MsbOption};
+    use openssl::hash::MessageDigest;
+    use openssl::rsa::Rsa;
+    use openssl::x509::extension::{BasicConstraints, KeyUsage};
+    use openssl::x509::{X509Builder, X509NameBuilder};
+    if cert_path.exists() || key_path.exists() {
+        anyhow::bail!(
+            "{} or {} exists already; choose new paths (the old pair stays in use until the settings name the new one)",
+            cert_path.display(),
+            key_path.display()
+        );
+    }
+    let key = PKey::from_rsa(Rsa::generate(2048)?)?;
+    let mut name = X509NameBuilder::new()?;
+    name.append_entry_by_text("CN", id)?;
+    name.append_entry_by_text("O", "Wharf AS2")?;
+    let name = name.build();
+    let mut b = X509Builder::new()?;
+    b.set_version(2)?;
+    let mut serial = BigNum::new()?;
+    serial.rand(127, MsbOption::MAYBE_ZERO, false)?;
+    let serial = serial.to_asn1_integer()?;
+    b.set_serial_number(&serial)?;
+    b.set_subject_name(&name)?;
+    b.set_issuer_name(&name)?;
+    b.set_pubkey(&key)?;
+    let (not_before, not_after) = (Asn1Time::days_from_now(0)?, Asn1Time::days_from_now(days)?);
+    b.set_not_before(&not_before)?;
+    b.set_not_after(&not_after)?;
+    b.append_extension(BasicConstraints::new().critical().build()?)?;
+    b.append_extension(
+        KeyUsage::new()
+            .critical()
+            .digital_signature()
+            .key_encipherment()
+            .build()?,
+    )?;
+    b.sign(&key, MessageDigest::sha256())?;
+    let cert = b.build();
+    for p in [cert_path, key_path] {
+        if let Some(dir) = p.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+    }
+    std::fs::write(cert_path, cert.to_pem()?)?;
+    write_private(key_path, &key.private_key_to_pem_pkcs8()?)?;
+    Ok(())
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    o.open(path)?.write_all(bytes)
+}
+
+/// An AS2 name from a header: quotes removed (`"ACME Corp"` → `ACME Corp`).
+pub fn unquote(v: &str) -> &str {
+    let v = v.trim();
+    v.strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .unwrap_or(v)
+}
+
+/// An AS2 name for a header: quoted when it holds a space or a quote-worthy character.
+fn quote(v: &str) -> String {
+    if v.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-_.@!#$%&'*+/=?^`{|}~".contains(&b))
+    {
+        v.to_owned()
+    } else {
+        format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""))
+    }
+}
+
+/// The partner's certificates from its profile's `[as2] certificates` (PEM files; a file may
+/// hold several), in the profile's order.
+fn partner_certs(paths: &[String]) -> Result<Vec<X509>, String> {
+    let mut out = Vec::new();
+    for p in paths {
+        let pem = std::fs::read(p).map_err(|e| format!("{p}: {e}"))?;
+        out.extend(X509::stack_from_pem(&pem).map_err(|e| format!("{p}: {e}"))?);
+    }
+    Ok(out)
+}
+
+/// The HTTP headers of a request as (name, value) pairs, for the outermost MIME entity.
+fn content_headers(h: &HeaderMap) -> Vec<(String, String)> {
+    [
+        "content-type",
+        "content-transfer-encoding",
+        "content-disposition",
+    ]
+    .iter()
+    .filter_map(|n| {
+        h.get(*n)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| ((*n).to_owned(), v.to_owned()))
+    })
+    .collect()
+}
+
+fn header<'h>(h: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    h.get(name).and_then(|v| v.to_str().ok()).map(str::trim)
+}
+
+/// `POST /as2`: a partner's AS2 message. The payload is stored before any MDN is
+/// returned; every outcome, failures included, is answered with the MDN the partner asked
+/// for (or 200 when it asked for none).
+pub async fn receive(State(p): State<Pipeline>, headers: HeaderMap, body: Bytes) -> Response {
+    let station = match p.as2_station() {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "AS2 station not available");
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "AS2 is not available on this gateway (its key or certificate is missing)",
+            )
+                .into_response();
+        }
+    };
+    let (Some(from), Some(to), Some(message_id)) = (
+        header(&headers, "as2-from").map(unquote),
+        header(&headers, "as2-to").map(unquote),
+        header(&headers, "message-id"),
+    ) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "AS2-From, AS2-To and Message-ID are required",
+        )
+            .into_response();
+    };
+    let (from, to, message_id) = (from.to_owned(), to.to_owned(), message_id.to_owned());
+    let requested = Requested::from_headers(
+        header(&headers, "disposition-notification-to"),
+        header(&headers, "disposition-notification-options"),
+        header(&headers, "receipt-delivery-option"),
+    );
+    let span = tracing::info_span!("as2", from = %from, message_id = %message_id);
+    async move {
+        let (disposition, mic, explanation) = process(
+            &p,
+            &station,
+            &from,
+            &to,
+            &message_id,
+            &requested,
+            &headers,
+            body,
+        )
+        .await;
+        answer(
+            &station,
+            &from,
+            &message_id,
+            &requested,
+            disposition,
+            mic,
+            &explanation,
+        )
+        .await
+    }
+    .instrument(span)
+    .await
+}
+
+/// Identifies, checks, unwraps and stores one message: what its MDN says.
+#[allow(clippy::too_many_arguments)]
+async fn process(
+    p: &Pipeline,
+    station: &Arc<Station>,
+    from: &str,
+    to: &str,
+    message_id: &str,
+    requested: &Requested,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> (Disposition, Option<(String, MicAlg)>, String) {
+    let snapshot = p.partners.snapshot();
+    let found = snapshot.iter().find_map(|pr| {
+        pr.channels
+            .as2
+            .as_ref()
+            .filter(|a| a.id == from)
+            .map(|a| (pr.id.to_string(), a.clone(), pr.limits))
+    });
+    let Some((partner, as2, limits)) = found else {
+        let text = format!("AS2-From `{from}` is no partner's [as2] id");
+        keep_rejected(p, None, &body, &text).await;
+        return (Disposition::Error("authentication-failed"), None, text);
+    };
+    if to != station.id {
+        let text = format!("AS2-To `{to}` is not this gateway (`{}`)", station.id);
+        keep_rejected(p, Some(&partner), &body, &text).await;
+        return (
+            Disposition::Error("unexpected-processing-error"),
+            None,
+            text,
+        );
+    }
+    // The same Message-ID again: answered, never processed twice.
+    match as2_store::find(&p.store, &partner, Direction::In, message_id).await {
+        Ok(Some(first)) => {
+            tracing::info!(
+                first = first.message_id,
+                "AS2 Message-ID seen before; not processed again"
+            );
+            let mic = first
+                .mic
+                .zip(first.mic_alg.as_deref().and_then(MicAlg::parse));
+            return (
+                Disposition::Warning("duplicate-document"),
+                mic,
+                format!(
+                    "Message-ID {message_id} was received before (message {}); not processed again.",
+                    first.message_id
+                ),
+            );
+        }
+        Ok(None) => {}
+        Err(e) => {
+            tracing::error!(error = %e, "AS2 store");
+            return (
+                Disposition::Error("unexpected-processing-error"),
+                None,
+                "the message store is unavailable; send the message again".into(),
+            );
+        }
+    }
+    let certs = partner_certs(&as2.certificates).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "partner certificate unreadable");
+        Vec::new()
+    });
+    let limit = limits.max_file_bytes.map_or(MAX_BODY, |l| l as usize);
+    let content = content_headers(headers);
+    let raw = body.to_vec();
+    let opening = station.clone();
+    let mic_alg = requested.mic_alg;
+    let required = unwrap::Required {
+        signed: as2.sign,
+        encrypted: as2.encrypt,
+    };
+    // RSA and AES are CPU work: off the async threads.
+    let opened = tokio::task::spawn_blocking(move || {
+        let keys = unwrap::Keys {
+            key: &opening.key,
+            cert: &opening.cert,
+            partner_certs: &certs,
+        };
+        unwrap::unwrap(content, raw, &keys, mic_alg, required, limit)
+    })
+    .await
+    .unwrap_or_else(|e| Err(Failure::Unexpected(format!("worker: {e}"))));
+    let u = match opened {
+        Ok(u) => u,
+        Err(f) => {
+            let text = f.to_string();
+            tracing::warn!(error = %text, "AS2 message refused");
+            keep_rejected(p, Some(&partner), &body, &format!("AS2 {text}")).await;
+            return (Disposition::Error(f.modifier()), None, text);
+        }
+    };
+    let stored = p
+        .receive_as2(
+            &Inbound {
+                channel: Channel::As2,
+                partner: Some(&partner),
+                filename: u.filename.as_deref(),
+                raw: &u.payload,
+            },
+            &as2_store::NewAs2 {
+                partner: &partner,
+                direction: Direction::In,
+                as2_message_id: message_id,
+                mic: Some(&u.mic),
+                mic_alg: Some(mic_alg.name()),
+            },
+        )
+        .await;
+    match stored {
+        Ok(id) => {
+            tracing::info!(
+                message = id,
+                size = u.payload.len(),
+                encrypted = u.encrypted,
+                signed = u.signed_by.is_some(),
+                compressed = u.compressed,
+                "AS2 message stored"
+            );
+            (
+                Disposition::Processed,
+                Some((u.mic, mic_alg)),
+                format!(
+                    "The AS2 message was received and stored as message {id} ({} bytes).",
+                    u.payload.len()
+                ),
+            )
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "AS2 message not stored");
+            (
+                Disposition::Error("unexpected-processing-error"),
+                None,
+                "the message could not be stored; send it again".into(),
+            )
+        }
+    }
+}
+
+/// The largest AS2 body taken when the partner's profile sets no `[limits] max_file_bytes`.
+pub const MAX_BODY: usize = 512 << 20;
+
+/// Keeps bytes that could not be used, with the reason, so an operator can see them.
+async fn keep_rejected(p: &Pipeline, partner: Option<&str>, body: &[u8], reason: &str) {
+    let kept = p
+        .keep_rejected(
+            &Inbound {
+                channel: Channel::As2,
+                partner,
+                filename: None,
+                raw: body,
+            },
+            reason,
+        )
+        .await;
+    if let Err(e) = kept {
+        tracing::error!(error = %e, "refused AS2 message not kept");
+    }
+}
+
+/// The MDN (or a bare 200 when none was asked for), synchronous in the response or posted
+/// to the partner's `Receipt-Delivery-Option`.
+async fn answer(
+    station: &Station,
+    partner_as2: &str,
+    original: &str,
+    requested: &Requested,
+    disposition: Disposition,
+    mic: Option<(String, MicAlg)>,
+    explanation: &str,
+) -> Response {
+    if !requested.wanted {
+        return StatusCode::OK.into_response();
+    }
+    let report = Report {
+        reporting_ua: concat!("Wharf ", env!("CARGO_PKG_VERSION")),
+        recipient: &station.id,
+        original_message_id: original,
+        mic,
+        disposition,
+        explanation,
+    };
+    let built = build_mdn(
+        station,
+        &report,
+        requested.signed.then_some(requested.mic_alg),
+    );
+    let (content_type, body) = match built {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::error!(error = %e, "MDN not signed");
+            return (StatusCode::INTERNAL_SERVER_ERROR, "MDN could not be signed").into_response();
+        }
+    };
+    let mut h = HeaderMap::new();
+    let mut set = |name: &'static str, value: String| {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            h.insert(name, v);
+        }
+    };
+    set("as2-version", "1.2".into());
+    set("as2-from", quote(&station.id));
+    set("as2-to", quote(partner_as2));
+    set(
+        "message-id",
+        format!("<{}@wharf>", uuid::Uuid::new_v4().simple()),
+    );
+    set("mime-version", "1.0".into());
+    set("content-type", content_type);
+    if let Some(url) = requested.async_url.clone() {
+        tokio::spawn(post_async_mdn(url, h, body));
+        return StatusCode::OK.into_response();
+    }
+    (StatusCode::OK, h, body).into_response()
+}
+
+/// The MDN entity, signed with `sign`'s algorithm when asked: (Content-Type, body).
+pub fn build_mdn(
+    station: &Station,
+    report: &Report<'_>,
+    sign: Option<MicAlg>,
+) -> Result<(String, Vec<u8>), cms::CmsError> {
+    let (ct, body) = mdn::report(report, &mdn::boundary());
+    let Some(alg) = sign else {
+        return Ok((ct, body));
+    };
+    // The signed part is the report entity itself, headers included, CRLF throughout.
+    let mut entity = format!("Content-Type: {ct}\r\n\r\n").into_bytes();
+    entity.extend_from_slice(&body);
+    let signature = cms::sign_detached(&entity, &station.cert, &station.key, alg.digest())?;
+    Ok(mdn::signed(&entity, &signature, alg, &mdn::boundary()))
+}
+
+/// Posts an asynchronous MDN, a few times if the partner's server does not take it.
+async fn post_async_mdn(url: String, headers: HeaderMap, body: Vec<u8>) {
+    let client = reqwest::Client::new();
+    for attempt in 1..=5u32 {
+        let sent = client
+            .post(&url)
+            .headers(headers.clone())
+            .body(body.clone())
+            .timeout(std::time::Duration::from_secs(30))
+            .send()
+            .await;
+        match sent {
+            Ok(r) if r.status().is_success() => {
+                tracing::info!(url, "asynchronous MDN delivered");
+                return;
+            }
+            Ok(r) => tracing::warn!(url, status = %r.status(), attempt, "asynchronous MDN refused"),
+            Err(e) => tracing::warn!(url, error = %e, attempt, "asynchronous MDN not delivered"),
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(2u64.pow(attempt))).await;
+    }
+    tracing::error!(url, "asynchronous MDN given up after 5 attempts");
+}

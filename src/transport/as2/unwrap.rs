@@ -1,0 +1,237 @@
+//! Peeling an AS2 message: encryption, compression (before or after signing), signature, in
+//! whatever order the partner's product nested them, down to the payload; with the MIC the
+//! MDN must carry (RFC 4130 §7.3.1: over the signed part, headers included, when signed;
+//! over the decrypted content otherwise) and the failure each layer can end in.
+
+use openssl::x509::X509;
+
+use super::cms::{self, compressed};
+use super::mdn::MicAlg;
+use super::mime::{Entity, decode_base64, multipart};
+
+/// Why a message was not accepted, as the MDN says it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Failure {
+    #[error("decryption-failed: {0}")]
+    Decryption(String),
+    #[error("authentication-failed: {0}")]
+    Authentication(String),
+    #[error("integrity-check-failed: {0}")]
+    Integrity(String),
+    #[error("insufficient-message-security: {0}")]
+    Insecure(String),
+    #[error("unexpected-processing-error: {0}")]
+    Unexpected(String),
+}
+
+impl Failure {
+    /// The disposition modifier of RFC 4130 §7.5.3.
+    pub fn modifier(&self) -> &'static str {
+        match self {
+            Failure::Decryption(_) => "decryption-failed",
+            Failure::Authentication(_) => "authentication-failed",
+            Failure::Integrity(_) => "integrity-check-failed",
+            Failure::Insecure(_) => "insufficient-message-security",
+            Failure::Unexpected(_) => "unexpected-processing-error",
+        }
+    }
+}
+
+/// What the partner must have done to a message for it to be accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Required {
+    pub signed: bool,
+    pub encrypted: bool,
+}
+
+/// A message taken apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unwrapped {
+    pub payload: Vec<u8>,
+    /// `Content-Disposition` file name of the payload's entity.
+    pub filename: Option<String>,
+    pub content_type: String,
+    pub encrypted: bool,
+    /// Index (among the partner's certificates) of the one that signed, when signed.
+    pub signed_by: Option<usize>,
+    pub compressed: bool,
+    /// The MIC for the MDN.
+    pub mic: String,
+}
+
+/// The keys a message is opened with.
+pub struct Keys<'a> {
+    pub key: &'a openssl::pkey::PKey<openssl::pkey::Private>,
+    pub cert: &'a X509,
+    /// The partner's certificates, newest first (several during a rollover).
+    pub partner_certs: &'a [X509],
+}
+
+/// One layer's bytes: an entity parsed from `raw`, or the outermost one whose headers came
+/// with HTTP.
+struct Layer {
+    headers: Option<Vec<(String, String)>>,
+    raw: Vec<u8>,
+}
+
+impl Layer {
+    fn entity(&self) -> Result<Entity<'_>, Failure> {
+        match &self.headers {
+            Some(h) => Ok(Entity::from_parts(h.clone(), &self.raw)),
+            None => Entity::parse(&self.raw).map_err(|e| Failure::Unexpected(format!("MIME: {e}"))),
+        }
+    }
+}
+
+/// Takes a message apart. `headers` are the HTTP request's (Content-Type and
+/// Content-Transfer-Encoding among them), `body` its body; `limit` bounds every layer.
+pub fn unwrap(
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+    keys: &Keys<'_>,
+    mic_alg: MicAlg,
+    required: Required,
+    limit: usize,
+) -> Result<Unwrapped, Failure> {
+    let mut layer = Layer {
+        headers: Some(headers),
+        raw: body,
+    };
+    let (mut encrypted, mut signed_by, mut compressed_seen) = (false, None, false);
+    // The MIC when nothing is signed: over the first decrypted content (or, for a message
+    // neither signed nor encrypted, its body).
+    let mut unsigned_mic: Option<String> = None;
+    let mut signed_mic: Option<String> = None;
+    for _ in 0..8 {
+        let entity = layer.entity()?;
+        let ct = entity.content_type();
+        if ct.is("application/pkcs7-mime") || ct.is("application/x-pkcs7-mime") {
+            let der = der_of(
+                entity
+                    .decoded_body()
+                    .map_err(|e| Failure::Unexpected(format!("{e}")))?
+                    .into_owned(),
+            );
+            let smime = ct.param("smime-type").unwrap_or("").to_ascii_lowercase();
+            if smime == "compressed-data" || compressed::is_compressed(&der) {
+                let inner = compressed::decompress(&der, limit)
+                    .map_err(|e| Failure::Unexpected(e.to_string()))?;
+                compressed_seen = true;
+                layer = Layer {
+                    headers: None,
+                    raw: inner,
+                };
+                continue;
+            }
+            if smime == "signed-data" {
+                return Err(Failure::Unexpected(
+                    "opaque signed-data is not accepted; sign as multipart/signed".into(),
+                ));
+            }
+            if encrypted {
+                return Err(Failure::Decryption("encrypted twice".into()));
+            }
+            let inner = cms::decrypt(&der, keys.key, keys.cert)
+                .map_err(|e| Failure::Decryption(e.to_string()))?;
+            if inner.len() > limit {
+                return Err(Failure::Unexpected(
+                    "larger than the partner's limit".into(),
+                ));
+            }
+            encrypted = true;
+            if unsigned_mic.is_none() {
+                unsigned_mic = Some(mic_alg.mic(&inner));
+            }
+            layer = Layer {
+                headers: None,
+                raw: inner,
+            };
+            continue;
+        }
+        if ct.is("multipart/signed") {
+            if signed_by.is_some() {
+                return Err(Failure::Authentication("signed twice".into()));
+            }
+            let boundary = ct
+                .param("boundary")
+                .ok_or_else(|| Failure::Authentication("multipart/signed without boundary".into()))?
+                .to_owned();
+            let parts = multipart(entity.body, &boundary)
+                .map_err(|e| Failure::Authentication(e.to_string()))?;
+            let [content, signature] = parts[..] else {
+                return Err(Failure::Authentication(format!(
+                    "multipart/signed has {} parts, not 2",
+                    parts.len()
+                )));
+            };
+            let sig_entity = Entity::parse(signature)
+                .map_err(|e| Failure::Authentication(format!("signature part: {e}")))?;
+            let sig_der = sig_entity
+                .decoded_body()
+                .map_err(|e| Failure::Authentication(format!("signature part: {e}")))?;
+            if keys.partner_certs.is_empty() {
+                return Err(Failure::Authentication(
+                    "the partner's profile names no certificate".into(),
+                ));
+            }
+            let by = cms::verify_detached(&sig_der, content, keys.partner_certs).map_err(|e| {
+                // A signature that verifies for no certificate, or whose digest does not
+                // match the content: the content changed, or another key signed.
+                let text = e.to_string();
+                if text.contains("digest") || text.contains("content verify") {
+                    Failure::Integrity(text)
+                } else {
+                    Failure::Authentication(text)
+                }
+            })?;
+            signed_by = Some(by);
+            signed_mic = Some(mic_alg.mic(content));
+            let inner = content.to_vec();
+            layer = Layer {
+                headers: None,
+                raw: inner,
+            };
+            continue;
+        }
+        // The payload.
+        if required.encrypted && !encrypted {
+            return Err(Failure::Insecure("the profile requires encryption".into()));
+        }
+        if required.signed && signed_by.is_none() {
+            return Err(Failure::Insecure("the profile requires a signature".into()));
+        }
+        let payload = entity
+            .decoded_body()
+            .map_err(|e| Failure::Unexpected(e.to_string()))?
+            .into_owned();
+        let mic = match (signed_mic, unsigned_mic) {
+            (Some(m), _) | (None, Some(m)) => m,
+            (None, None) => mic_alg.mic(entity.body),
+        };
+        return Ok(Unwrapped {
+            filename: entity.filename(),
+            content_type: ct.mime.clone(),
+            payload,
+            encrypted,
+            signed_by,
+            compressed: compressed_seen,
+            mic,
+        });
+    }
+    Err(Failure::Unexpected("more than 8 nested layers".into()))
+}
+
+/// The DER of an `application/pkcs7-mime` body: some products send it base64-encoded
+/// without saying so in a Content-Transfer-Encoding; DER starts with a SEQUENCE (0x30).
+fn der_of(decoded: Vec<u8>) -> Vec<u8> {
+    let looks_base64 = !decoded.is_empty()
+        && decoded.first() != Some(&0x30)
+        && decoded
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || b"+/=\r\n \t".contains(c));
+    if looks_base64 {
+        decode_base64(&decoded).unwrap_or(decoded)
+    } else {
+        decoded
+    }
+}

@@ -1,0 +1,756 @@
+//! AS2 receiving against the `openssl` CLI as an independent S/MIME implementation: it signs
+//! (each SHA, PKCS#1 v1.5 and PSS) and encrypts (3DES, AES-CBC, AES-GCM; RSA v1.5 and OAEP)
+//! a partner's message; Wharf's MDN must verify with it and carry the MIC `openssl dgst`
+//! computes over the signed part. Failures get their dispositions; a resent Message-ID is
+//! answered without a second message; a partner's old and new certificates both work.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use common::{Db, TestEnv, order_850_from};
+use wharf::store::messages::{self, Filter};
+use wharf::store::{Channel, Direction, MessageState};
+
+/// Runs the openssl CLI; panics with its error output on failure.
+fn openssl(dir: &Path, args: &[&str]) -> Vec<u8> {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("openssl");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// A key and self-signed certificate `name.key` / `name.pem` in `dir`.
+fn keypair(dir: &Path, name: &str) -> PathBuf {
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            &format!("/CN={name}"),
+            "-keyout",
+            &format!("{name}.key"),
+            "-out",
+            &format!("{name}.pem"),
+        ],
+    );
+    dir.join(format!("{name}.pem"))
+}
+
+/// The test's world: Wharf's AS2 pair made with `wharf as2 new-cert`, Globex's key pair(s)
+/// named in its profile.
+struct As2World {
+    env: TestEnv,
+    dir: PathBuf,
+}
+
+impl As2World {
+    async fn new(db: Db, partner_certs: &[&str], sign: bool, encrypt: bool) -> As2World {
+        let mut env = TestEnv::new(db).await;
+        let dir = env.path().join("as2");
+        std::fs::create_dir_all(&dir).unwrap();
+        let (cert, key) = (dir.join("wharf.pem"), dir.join("wharf.key"));
+        env.set_env("WHARF_AS2__CERT", cert.to_str().unwrap());
+        env.set_env("WHARF_AS2__KEY", key.to_str().unwrap());
+        let (code, out, err) = env.run(&["as2", "new-cert"]);
+        assert_eq!(code, 0, "{out}{err}");
+        for name in ["globex", "globex-2027", "stranger"] {
+            keypair(&dir, name);
+        }
+        let certs: Vec<String> = partner_certs
+            .iter()
+            .map(|n| format!("\"{}\"", dir.join(format!("{n}.pem")).display()))
+            .collect();
+        let profile = env.path().join("partners/globex.toml");
+        let text = std::fs::read_to_string(&profile).unwrap();
+        let start = text.find("[as2]").unwrap();
+        let end = start + text[start..].find("\n\n").unwrap();
+        let text = format!(
+            "{}[as2]\nid = \"GLOBEX-AS2\"\ncertificates = [{}]\nsign = {sign}\nencrypt = {encrypt}\n{}",
+            &text[..start],
+            certs.join(", "),
+            &text[end..]
+        );
+        std::fs::write(&profile, text).unwrap();
+        let (code, out, err) = env.run(&["partners", "check"]);
+        assert_eq!(code, 0, "{out}{err}");
+        As2World { env, dir }
+    }
+}
+
+/// What a partner's AS2 product does to a payload.
+#[derive(Clone, Copy, Debug)]
+struct Wrap {
+    /// openssl `-md` value, and PSS padding.
+    sign: Option<(&'static str, bool)>,
+    /// openssl cipher option, and OAEP key transport.
+    encrypt: Option<(&'static str, bool)>,
+    /// Base64 transfer encoding of the enveloped data (else binary).
+    base64: bool,
+    /// Who signs (`globex`, `globex-2027`, `stranger`).
+    signer: &'static str,
+    /// Whose certificate the message is encrypted for (`wharf` or `stranger`).
+    recipient: &'static str,
+}
+
+const PLAIN: Wrap = Wrap {
+    sign: Some(("sha256", false)),
+    encrypt: Some(("-aes256", false)),
+    base64: false,
+    signer: "globex",
+    recipient: "wharf",
+};
+
+/// A built message: HTTP Content-Type and extra headers, body, and the bytes the MIC covers.
+struct Built {
+    content_type: String,
+    transfer_encoding: Option<&'static str>,
+    body: Vec<u8>,
+    mic_bytes: Vec<u8>,
+}
+
+/// The payload entity: an 850 from Globex with its MIME headers.
+fn payload(po: &str) -> (Vec<u8>, Vec<u8>) {
+    let x12 = order_850_from("GLOBEX", 7000 + po.len() as u32, po);
+    let mut entity = b"Content-Type: application/edi-x12\r\nContent-Disposition: attachment; filename=\"po.edi\"\r\n\r\n".to_vec();
+    entity.extend_from_slice(&x12);
+    (entity, x12)
+}
+
+/// Splits openssl's S/MIME output into its Content-Type header value and its body.
+fn split_smime(smime: &[u8]) -> (String, Vec<u8>) {
+    let text = smime;
+    let pos = text
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|p| (p, 4))
+        .or_else(|| text.windows(2).position(|w| w == b"\n\n").map(|p| (p, 2)))
+        .expect("header end");
+    let head = String::from_utf8_lossy(&text[..pos.0]).replace("\r\n", "\n");
+    let mut ct = String::new();
+    let mut in_ct = false;
+    for line in head.lines() {
+        if line.to_ascii_lowercase().starts_with("content-type:") {
+            ct = line["content-type:".len()..].trim().to_owned();
+            in_ct = true;
+        } else if in_ct && line.starts_with([' ', '\t']) {
+            ct.push(' ');
+            ct.push_str(line.trim());
+        } else {
+            in_ct = false;
+        }
+    }
+    (ct, text[pos.0 + pos.1..].to_vec())
+}
+
+fn build(dir: &Path, entity: &[u8], w: Wrap) -> Built {
+    std::fs::write(dir.join("payload.mime"), entity).unwrap();
+    let mut layer = entity.to_vec();
+    let mut mic_bytes = entity.to_vec();
+    let mut content_type = "application/edi-x12".to_owned();
+    let mut body = entity.to_vec();
+    if let Some((md, pss)) = w.sign {
+        let mut args = vec![
+            "cms",
+            "-sign",
+            "-binary",
+            "-crlfeol",
+            "-md",
+            md,
+            "-in",
+            "payload.mime",
+            "-signer",
+        ];
+        let signer = format!("{}.pem", w.signer);
+        let key = format!("{}.key", w.signer);
+        args.extend([signer.as_str(), "-inkey", key.as_str()]);
+        if pss {
+            args.extend(["-keyopt", "rsa_padding_mode:pss"]);
+        }
+        args.extend(["-out", "signed.smime"]);
+        openssl(dir, &args);
+        layer = std::fs::read(dir.join("signed.smime")).unwrap();
+        (content_type, body) = split_smime(&layer);
+    }
+    let mut transfer_encoding = None;
+    if let Some((cipher, oaep)) = w.encrypt {
+        // The whole entity (headers and body) is what gets encrypted.
+        let input = if w.sign.is_some() {
+            "signed.smime"
+        } else {
+            "payload.mime"
+        };
+        let recip = format!("{}.pem", w.recipient);
+        let mut args = vec![
+            "cms",
+            "-encrypt",
+            "-binary",
+            "-in",
+            input,
+            "-outform",
+            "DER",
+            "-out",
+            "enc.der",
+            cipher,
+            "-recip",
+            recip.as_str(),
+        ];
+        if oaep {
+            args.extend(["-keyopt", "rsa_padding_mode:oaep"]);
+        }
+        openssl(dir, &args);
+        let der = std::fs::read(dir.join("enc.der")).unwrap();
+        content_type =
+            "application/pkcs7-mime; smime-type=enveloped-data; name=\"smime.p7m\"".to_owned();
+        if w.sign.is_none() {
+            mic_bytes = layer.clone();
+        }
+        body = if w.base64 {
+            use base64::Engine;
+            transfer_encoding = Some("base64");
+            base64::engine::general_purpose::STANDARD
+                .encode(&der)
+                .into_bytes()
+                .chunks(76)
+                .flat_map(|c| [c, b"\r\n"].concat())
+                .collect()
+        } else {
+            der
+        };
+    }
+    Built {
+        content_type,
+        transfer_encoding,
+        body,
+        mic_bytes,
+    }
+}
+
+/// The MIC `openssl dgst` computes over `bytes` with `md`, base64.
+fn openssl_mic(dir: &Path, bytes: &[u8], md: &str) -> String {
+    use base64::Engine;
+    std::fs::write(dir.join("mic.in"), bytes).unwrap();
+    let d = openssl(dir, &["dgst", &format!("-{md}"), "-binary", "mic.in"]);
+    base64::engine::general_purpose::STANDARD.encode(d)
+}
+
+/// An MDN as received: status, headers, body.
+struct Answer {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> String {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// Verifies the signed MDN with openssl against Wharf's certificate only; the report.
+    /// In text mode: openssl's `-binary` reading of multipart/signed keeps the line break
+    /// before the boundary in the content (it cannot verify its own `-binary -crlfeol`
+    /// output), and an MDN is CRLF text, which text mode leaves as it is.
+    fn verified_report(&self, dir: &Path) -> String {
+        let mut smime =
+            format!("Content-Type: {}\r\n\r\n", self.header("content-type")).into_bytes();
+        smime.extend_from_slice(&self.body);
+        std::fs::write(dir.join("mdn.smime"), &smime).unwrap();
+        openssl(
+            dir,
+            &[
+                "cms",
+                "-verify",
+                "-noverify",
+                "-nointern",
+                "-certfile",
+                "wharf.pem",
+                "-in",
+                "mdn.smime",
+                "-out",
+                "report.txt",
+            ],
+        );
+        String::from_utf8(std::fs::read(dir.join("report.txt")).unwrap()).unwrap()
+    }
+}
+
+async fn post(
+    server: &common::Server,
+    built: &Built,
+    message_id: &str,
+    options: Option<&str>,
+    extra: &[(&str, &str)],
+) -> Answer {
+    let client = reqwest::Client::new();
+    let mut req = client
+        .post(server.url("/as2"))
+        .header("AS2-Version", "1.2")
+        .header("AS2-From", "\"GLOBEX-AS2\"")
+        .header("AS2-To", "WHARF")
+        .header("Message-ID", message_id)
+        .header("Content-Type", &built.content_type)
+        .header("Disposition-Notification-To", "edi@globex.example");
+    if let Some(o) = options {
+        req = req.header("Disposition-Notification-Options", o);
+    }
+    if let Some(te) = built.transfer_encoding {
+        req = req.header("Content-Transfer-Encoding", te);
+    }
+    for (k, v) in extra {
+        req = req.header(*k, *v);
+    }
+    let resp = req
+        .body(built.body.clone())
+        .send()
+        .await
+        .expect("POST /as2");
+    Answer {
+        status: resp.status().as_u16(),
+        headers: resp.headers().clone(),
+        body: resp.bytes().await.unwrap().to_vec(),
+    }
+}
+
+const SIGNED_SHA256: &str =
+    "signed-receipt-protocol=optional, pkcs7-signature; signed-receipt-micalg=optional, sha-256";
+
+async fn as2_messages(env: &TestEnv) -> Vec<messages::Message> {
+    messages::list(
+        &env.store().await,
+        &Filter {
+            state: None,
+            partner: Some("globex".into()),
+            direction: Some(Direction::In),
+            limit: 100,
+        },
+    )
+    .await
+    .unwrap()
+    .into_iter()
+    .filter(|m| m.channel == Channel::As2)
+    .collect()
+}
+
+/// Every signing and encryption combination openssl offers partners: the payload is stored
+/// exactly, the signed MDN verifies with openssl, and its MIC is openssl's digest of the
+/// signed part in the algorithm the partner asked for.
+async fn every_algorithm_gets_a_verifiable_signed_mdn(db: Db) {
+    let w = As2World::new(db, &["globex"], true, true).await;
+    let server = w.env.serve();
+    let combos: [(Option<(&str, bool)>, Option<(&str, bool)>, bool, &str); 7] = [
+        (Some(("sha1", false)), Some(("-des3", false)), false, "sha1"),
+        (
+            Some(("sha256", false)),
+            Some(("-aes128", false)),
+            false,
+            "sha-256",
+        ),
+        (
+            Some(("sha384", false)),
+            Some(("-aes192", false)),
+            true,
+            "sha-384",
+        ),
+        (
+            Some(("sha512", false)),
+            Some(("-aes256", false)),
+            false,
+            "sha-512",
+        ),
+        (
+            Some(("sha256", true)),
+            Some(("-aes256", true)),
+            false,
+            "sha-256",
+        ),
+        (
+            Some(("sha256", false)),
+            Some(("-aes-256-gcm", false)),
+            false,
+            "sha-256",
+        ),
+        (
+            Some(("sha256", false)),
+            Some(("-aes-128-gcm", true)),
+            true,
+            "sha-256",
+        ),
+    ];
+    for (n, (sign, encrypt, base64, micalg)) in combos.into_iter().enumerate() {
+        let po = format!("PO-AS2-{n}");
+        let (entity, x12) = payload(&po);
+        let wrap = Wrap {
+            sign,
+            encrypt,
+            base64,
+            ..PLAIN
+        };
+        let built = build(&w.dir, &entity, wrap);
+        let id = format!("<as2-{n}@globex.example>");
+        let options = format!(
+            "signed-receipt-protocol=optional, pkcs7-signature; signed-receipt-micalg=optional, {micalg}"
+        );
+        let a = post(&server, &built, &id, Some(&options), &[]).await;
+        assert_eq!(
+            a.status,
+            200,
+            "{wrap:?}: {}",
+            String::from_utf8_lossy(&a.body)
+        );
+        assert!(
+            a.header("content-type").starts_with("multipart/signed"),
+            "{wrap:?}"
+        );
+        assert_eq!(a.header("as2-to"), "GLOBEX-AS2");
+        assert_eq!(a.header("as2-from"), "WHARF");
+        let report = w_report(&w, &a);
+        assert!(
+            report.contains("Disposition: automatic-action/MDN-sent-automatically; processed\r\n"),
+            "{wrap:?}: {report}"
+        );
+        assert!(
+            report.contains(&format!("Original-Message-ID: {id}\r\n")),
+            "{report}"
+        );
+        let md = micalg.replace('-', "");
+        let mic = openssl_mic(&w.dir, &built.mic_bytes, &md);
+        assert!(
+            report.contains(&format!("Received-Content-MIC: {mic}, {micalg}\r\n")),
+            "{wrap:?}: expected MIC {mic}: {report}"
+        );
+        let found = stored_payload(&w.env, &x12).await;
+        assert_eq!(found.filename.as_deref(), Some("po.edi"), "{wrap:?}");
+    }
+    drop(server);
+}
+
+/// The AS2 message whose stored bytes are exactly `payload`.
+async fn stored_payload(env: &TestEnv, payload: &[u8]) -> messages::Message {
+    let store = env.store().await;
+    for m in as2_messages(env).await {
+        if messages::raw(&store, m.id).await.unwrap() == payload {
+            return m;
+        }
+    }
+    panic!("no AS2 message holds the payload exactly");
+}
+
+fn w_report(w: &As2World, a: &Answer) -> String {
+    a.verified_report(&w.dir)
+}
+
+/// Each failure gets its disposition in a signed MDN, nothing is handed on, and the bytes
+/// that arrived are kept (a rejected message with the reason).
+async fn failures_get_their_dispositions_and_are_kept(db: Db) {
+    let w = As2World::new(db, &["globex"], true, true).await;
+    let server = w.env.serve();
+    let (entity, _) = payload("PO-BAD");
+    let cases: [(&str, Wrap, &str); 3] = [
+        (
+            "encrypted for another certificate",
+            Wrap {
+                recipient: "stranger",
+                ..PLAIN
+            },
+            "decryption-failed",
+        ),
+        (
+            "signed by a key not in the profile",
+            Wrap {
+                signer: "stranger",
+                ..PLAIN
+            },
+            "authentication-failed",
+        ),
+        (
+            "not signed while the profile requires it",
+            Wrap {
+                sign: None,
+                ..PLAIN
+            },
+            "insufficient-message-security",
+        ),
+    ];
+    for (n, (what, wrap, modifier)) in cases.into_iter().enumerate() {
+        let built = build(&w.dir, &entity, wrap);
+        let a = post(
+            &server,
+            &built,
+            &format!("<bad-{n}@globex>"),
+            Some(SIGNED_SHA256),
+            &[],
+        )
+        .await;
+        assert_eq!(a.status, 200, "{what}");
+        let report = a.verified_report(&w.dir);
+        assert!(
+            report.contains(&format!(
+                "Disposition: automatic-action/MDN-sent-automatically; processed/error: {modifier}\r\n"
+            )),
+            "{what}: {report}"
+        );
+        assert!(!report.contains("Received-Content-MIC"), "{what}: {report}");
+    }
+    // The signed content altered after signing (one byte of the payload inside the
+    // multipart/signed body): the signature no longer matches the content. Signatures are
+    // checked before the profile's encryption requirement.
+    let signed = build(
+        &w.dir,
+        &entity,
+        Wrap {
+            encrypt: None,
+            ..PLAIN
+        },
+    );
+    let mut tampered = signed.body.clone();
+    let at = tampered
+        .windows(6)
+        .position(|x| x == b"PO-BAD")
+        .expect("payload inside");
+    tampered[at + 3] = b'X';
+    let a = post(
+        &server,
+        &Built {
+            body: tampered,
+            ..signed
+        },
+        "<tampered@globex>",
+        Some(SIGNED_SHA256),
+        &[],
+    )
+    .await;
+    let report = a.verified_report(&w.dir);
+    assert!(
+        report.contains("processed/error: integrity-check-failed\r\n"),
+        "{report}"
+    );
+    // Every refused message is kept with its reason, and none was handed on.
+    let kept = as2_messages(&w.env).await;
+    assert_eq!(kept.len(), 4, "{kept:?}");
+    assert!(kept.iter().all(|m| m.state == MessageState::Rejected));
+    assert!(kept.iter().any(|m| {
+        m.error
+            .as_deref()
+            .is_some_and(|e| e.contains("decryption-failed"))
+    }));
+    drop(server);
+}
+
+/// A resent Message-ID is answered (processed, with a duplicate-document warning and the
+/// first MIC) and never stored or processed again.
+async fn a_resent_message_id_is_answered_but_not_processed_twice(db: Db) {
+    let w = As2World::new(db, &["globex"], true, true).await;
+    let server = w.env.serve();
+    let (entity, _) = payload("PO-DUP");
+    let built = build(&w.dir, &entity, PLAIN);
+    let first = post(&server, &built, "<dup@globex>", Some(SIGNED_SHA256), &[]).await;
+    let report = first.verified_report(&w.dir);
+    assert!(report.contains("; processed\r\n"), "{report}");
+    let again = post(&server, &built, "<dup@globex>", Some(SIGNED_SHA256), &[]).await;
+    let report2 = again.verified_report(&w.dir);
+    assert!(
+        report2.contains("processed/warning: duplicate-document\r\n"),
+        "{report2}"
+    );
+    let mic = openssl_mic(&w.dir, &built.mic_bytes, "sha256");
+    assert!(
+        report2.contains(&format!("Received-Content-MIC: {mic}, sha-256")),
+        "{report2}"
+    );
+    assert_eq!(as2_messages(&w.env).await.len(), 1);
+    drop(server);
+}
+
+/// A partner that encrypts but does not sign, asking for a signed MDN: the MDN is signed and
+/// its MIC covers the decrypted content (RFC 4130 §7.3.1). Without signing options, the MDN
+/// is an unsigned multipart/report.
+async fn unsigned_messages_get_signed_or_unsigned_mdns_as_asked(db: Db) {
+    let w = As2World::new(db, &["globex"], false, true).await;
+    let server = w.env.serve();
+    let (entity, x12) = payload("PO-UNSIGNED");
+    let built = build(
+        &w.dir,
+        &entity,
+        Wrap {
+            sign: None,
+            ..PLAIN
+        },
+    );
+    let a = post(
+        &server,
+        &built,
+        "<unsigned@globex>",
+        Some(SIGNED_SHA256),
+        &[],
+    )
+    .await;
+    let report = a.verified_report(&w.dir);
+    let mic = openssl_mic(&w.dir, &entity, "sha256");
+    assert!(report.contains("; processed\r\n"), "{report}");
+    assert!(
+        report.contains(&format!("Received-Content-MIC: {mic}, sha-256")),
+        "{report}"
+    );
+    stored_payload(&w.env, &x12).await;
+
+    let (entity, _) = payload("PO-UNSIGNED-2");
+    let built = build(
+        &w.dir,
+        &entity,
+        Wrap {
+            sign: None,
+            ..PLAIN
+        },
+    );
+    let a = post(&server, &built, "<unsigned-2@globex>", None, &[]).await;
+    assert!(
+        a.header("content-type").starts_with("multipart/report"),
+        "{}",
+        a.header("content-type")
+    );
+    let body = String::from_utf8_lossy(&a.body);
+    assert!(
+        body.contains("Original-Message-ID: <unsigned-2@globex>"),
+        "{body}"
+    );
+    drop(server);
+}
+
+/// During a certificate rollover the profile lists the partner's new and old certificates:
+/// messages signed with either are accepted.
+async fn a_certificate_rollover_accepts_old_and_new(db: Db) {
+    let w = As2World::new(db, &["globex-2027", "globex"], true, true).await;
+    let server = w.env.serve();
+    for (n, signer) in ["globex", "globex-2027"].into_iter().enumerate() {
+        let (entity, x12) = payload(&format!("PO-ROLL-{n}"));
+        let built = build(&w.dir, &entity, Wrap { signer, ..PLAIN });
+        let a = post(
+            &server,
+            &built,
+            &format!("<roll-{n}@globex>"),
+            Some(SIGNED_SHA256),
+            &[],
+        )
+        .await;
+        let report = a.verified_report(&w.dir);
+        assert!(report.contains("; processed\r\n"), "{signer}: {report}");
+        stored_payload(&w.env, &x12).await;
+    }
+    drop(server);
+}
+
+/// An asynchronous MDN: the POST is answered 200 at once with no body, and the signed MDN
+/// is posted to the `Receipt-Delivery-Option` URL.
+async fn an_async_mdn_is_posted_to_the_partner(db: Db) {
+    use std::io::{Read, Write};
+    let w = As2World::new(db, &["globex"], true, true).await;
+    let server = w.env.serve();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/mdn", listener.local_addr().unwrap());
+    let catcher = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+            .unwrap();
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 65536];
+        // Headers, then Content-Length bytes of body.
+        loop {
+            let n = s.read(&mut chunk).unwrap();
+            buf.extend_from_slice(&chunk[..n]);
+            if let Some(end) = buf.windows(4).position(|x| x == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+                let len: usize = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse().ok())
+                    .unwrap_or(0);
+                if buf.len() >= end + 4 + len || n == 0 {
+                    break;
+                }
+            }
+            if n == 0 {
+                break;
+            }
+        }
+        s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+            .unwrap();
+        buf
+    });
+    let (entity, _) = payload("PO-ASYNC");
+    let built = build(&w.dir, &entity, PLAIN);
+    let a = post(
+        &server,
+        &built,
+        "<async@globex>",
+        Some(SIGNED_SHA256),
+        &[("Receipt-Delivery-Option", &url)],
+    )
+    .await;
+    assert_eq!(a.status, 200);
+    assert!(a.body.is_empty(), "{}", String::from_utf8_lossy(&a.body));
+    let request = catcher.join().unwrap();
+    let end = request.windows(4).position(|x| x == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&request[..end]).to_string();
+    assert!(head.starts_with("POST /mdn "), "{head}");
+    let ct = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .starts_with("content-type:")
+                .then(|| l["content-type:".len()..].trim().to_owned())
+        })
+        .unwrap();
+    let mut smime = format!("Content-Type: {ct}\r\n\r\n").into_bytes();
+    smime.extend_from_slice(&request[end + 4..]);
+    std::fs::write(w.dir.join("mdn.smime"), smime).unwrap();
+    openssl(
+        &w.dir,
+        &[
+            "cms",
+            "-verify",
+            "-noverify",
+            "-nointern",
+            "-certfile",
+            "wharf.pem",
+            "-in",
+            "mdn.smime",
+            "-out",
+            "report.txt",
+        ],
+    );
+    let report = std::fs::read_to_string(w.dir.join("report.txt")).unwrap();
+    assert!(
+        report.contains("Original-Message-ID: <async@globex>"),
+        "{report}"
+    );
+    assert!(report.contains("; processed\r\n"), "{report}");
+    drop(server);
+}
+
+on_both_backends!(
+    every_algorithm_gets_a_verifiable_signed_mdn,
+    failures_get_their_dispositions_and_are_kept,
+    a_resent_message_id_is_answered_but_not_processed_twice,
+    unsigned_messages_get_signed_or_unsigned_mdns_as_asked,
+    a_certificate_rollover_accepts_old_and_new,
+    an_async_mdn_is_posted_to_the_partner,
+);
