@@ -746,7 +746,265 @@ async fn an_async_mdn_is_posted_to_the_partner(db: Db) {
     drop(server);
 }
 
+/// An 850 from Globex's X12 identity (01/123456789).
+fn globex_850(isa13: u32, po: &str) -> Vec<u8> {
+    String::from_utf8(order_850_from("123456789", isa13, po))
+        .unwrap()
+        .replace(
+            "*ZZ*123456789      *ZZ*WHARF",
+            "*01*123456789      *ZZ*WHARF",
+        )
+        .into_bytes()
+}
+
+/// The parts of a multipart body as split by the test itself (RFC 2046: the line break
+/// before a delimiter is the delimiter's), independent of Wharf's MIME code.
+fn split_parts(body: &[u8], boundary: &str) -> Vec<Vec<u8>> {
+    let text = body;
+    let delim = format!("--{boundary}");
+    let mut starts = Vec::new();
+    let mut i = 0;
+    while let Some(n) = text[i..]
+        .windows(delim.len())
+        .position(|w| w == delim.as_bytes())
+    {
+        starts.push(i + n);
+        i += n + delim.len();
+    }
+    let mut parts = Vec::new();
+    for k in 0..starts.len() - 1 {
+        let begin = starts[k] + delim.len() + 2;
+        let end = starts[k + 1] - 2;
+        parts.push(text[begin..end].to_vec());
+    }
+    parts
+}
+
+/// A partner's AS2 server played by the openssl CLI: decrypts what Wharf posts, verifies
+/// Wharf's signature over the first part, and answers with an MDN it signs, carrying the MIC
+/// `openssl dgst` computed. The first answer carries a wrong MIC. Returns each request's
+/// (Message-ID, payload entity, Wharf's signature verified).
+fn openssl_partner(
+    dir: PathBuf,
+    listener: std::net::TcpListener,
+    requests: usize,
+) -> std::thread::JoinHandle<Vec<(String, Vec<u8>, bool)>> {
+    use std::io::{Read, Write};
+    std::thread::spawn(move || {
+        let mut seen = Vec::new();
+        for n in 0..requests {
+            let (mut s, _) = listener.accept().unwrap();
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 65536];
+            let (head, body) = loop {
+                let got = s.read(&mut chunk).unwrap();
+                buf.extend_from_slice(&chunk[..got]);
+                if let Some(end) = buf.windows(4).position(|x| x == b"\r\n\r\n") {
+                    let head = String::from_utf8_lossy(&buf[..end]).to_string();
+                    let len: usize = head
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse().unwrap())
+                        })
+                        .unwrap_or(0);
+                    if buf.len() >= end + 4 + len {
+                        break (head, buf[end + 4..end + 4 + len].to_vec());
+                    }
+                }
+                assert!(got > 0, "connection closed early");
+            };
+            let header = |name: &str| {
+                head.lines()
+                    .find_map(|l| {
+                        let (k, v) = l.split_once(':')?;
+                        k.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
+                    })
+                    .unwrap_or_default()
+            };
+            let message_id = header("message-id");
+            std::fs::write(dir.join("in.der"), &body).unwrap();
+            openssl(
+                &dir,
+                &[
+                    "cms",
+                    "-decrypt",
+                    "-binary",
+                    "-inform",
+                    "DER",
+                    "-in",
+                    "in.der",
+                    "-recip",
+                    "globex.pem",
+                    "-inkey",
+                    "globex.key",
+                    "-out",
+                    "dec.mime",
+                ],
+            );
+            let dec = std::fs::read(dir.join("dec.mime")).unwrap();
+            let (ct, inner) = split_smime(&dec);
+            let boundary = ct
+                .split(';')
+                .find_map(|p| p.trim().strip_prefix("boundary="))
+                .unwrap()
+                .trim_matches('"')
+                .to_owned();
+            let parts = split_parts(&inner, &boundary);
+            std::fs::write(dir.join("part1.bin"), &parts[0]).unwrap();
+            let (_, sig_b64) = split_smime(&parts[1]);
+            use base64::Engine;
+            let compact: Vec<u8> = sig_b64
+                .into_iter()
+                .filter(|b| !b.is_ascii_whitespace())
+                .collect();
+            let sig = base64::engine::general_purpose::STANDARD
+                .decode(compact)
+                .unwrap();
+            std::fs::write(dir.join("sig.der"), sig).unwrap();
+            let verified = Command::new("openssl")
+                .args([
+                    "cms",
+                    "-verify",
+                    "-binary",
+                    "-noverify",
+                    "-nointern",
+                    "-certfile",
+                    "wharf.pem",
+                    "-inform",
+                    "DER",
+                    "-in",
+                    "sig.der",
+                    "-content",
+                    "part1.bin",
+                    "-out",
+                    "/dev/null",
+                ])
+                .current_dir(&dir)
+                .stderr(Stdio::null())
+                .status()
+                .unwrap()
+                .success();
+            let mic = if n == 0 {
+                "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=".to_owned()
+            } else {
+                openssl_mic(&dir, &parts[0], "sha256")
+            };
+            let report = format!(
+                "Content-Type: multipart/report; report-type=disposition-notification; boundary=\"r1\"\r\n\r\n\
+                 --r1\r\nContent-Type: text/plain\r\n\r\nReceived.\r\n\
+                 --r1\r\nContent-Type: message/disposition-notification\r\n\r\n\
+                 Reporting-UA: openssl\r\nOriginal-Message-ID: {message_id}\r\n\
+                 Final-Recipient: rfc822; GLOBEX-AS2\r\nReceived-Content-MIC: {mic}, sha-256\r\n\
+                 Disposition: automatic-action/MDN-sent-automatically; processed\r\n\r\n--r1--\r\n"
+            );
+            std::fs::write(dir.join("report.mime"), report).unwrap();
+            openssl(
+                &dir,
+                &[
+                    "cms",
+                    "-sign",
+                    "-crlfeol",
+                    "-md",
+                    "sha256",
+                    "-in",
+                    "report.mime",
+                    "-signer",
+                    "globex.pem",
+                    "-inkey",
+                    "globex.key",
+                    "-out",
+                    "mdn.smime",
+                ],
+            );
+            let (mdn_ct, mdn_body) = split_smime(&std::fs::read(dir.join("mdn.smime")).unwrap());
+            let mut response = format!(
+                "HTTP/1.1 200 OK\r\nAS2-From: GLOBEX-AS2\r\nAS2-To: WHARF\r\nContent-Type: {mdn_ct}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                mdn_body.len()
+            )
+            .into_bytes();
+            response.extend_from_slice(&mdn_body);
+            s.write_all(&response).unwrap();
+            let (_, payload) = split_smime(&parts[0]);
+            seen.push((message_id, payload, verified));
+        }
+        seen
+    })
+}
+
+/// Wharf sends a 999 over AS2 to a partner played by the openssl CLI: the partner decrypts
+/// it, verifies Wharf's signature and finds the payload; a first MDN with a wrong MIC does
+/// not count (the message is retried), the second, signed by the partner with the right MIC,
+/// marks it sent.
+async fn wharf_sends_over_as2_and_checks_the_mdn(db: Db) {
+    let w = As2World::new(db, &["globex"], true, true).await;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/as2", listener.local_addr().unwrap());
+    let profile = w.env.path().join("partners/globex.toml");
+    let text = std::fs::read_to_string(&profile).unwrap();
+    let text = text.replacen("[as2]\n", &format!("[as2]\nurl = \"{url}\"\n"), 1);
+    assert!(!text.contains("[outbound]"));
+    std::fs::write(&profile, format!("{text}\n[outbound]\nchannel = \"as2\"\n")).unwrap();
+    let (code, out, err) = w.env.run(&["partners", "check"]);
+    assert_eq!(code, 0, "{out}{err}");
+    // Globex's profile asks for a 999 and a TA1: two messages, three posts (one retried).
+    let partner = openssl_partner(w.dir.clone(), listener, 3);
+    w.env
+        .ingest_for("globex", "po.x12", &globex_850(9101, "PO-9101"));
+    let server = w.env.serve();
+    let seen = partner.join().unwrap();
+    let store = w.env.store().await;
+    let sent = common::wait_for(std::time::Duration::from_secs(30), "both sent", || async {
+        let out = messages::list(
+            &store,
+            &Filter {
+                state: Some(MessageState::Sent),
+                partner: Some("globex".into()),
+                direction: Some(Direction::Out),
+                limit: 10,
+            },
+        )
+        .await
+        .unwrap();
+        (out.len() == 2).then_some(out)
+    })
+    .await;
+    assert!(
+        seen.iter()
+            .all(|(id, _, verified)| *verified || id.is_empty()),
+        "openssl verified every signature"
+    );
+    let mut refused_once = 0;
+    for m in &sent {
+        assert_eq!(m.channel, Channel::As2);
+        let raw = messages::raw(&store, m.id).await.unwrap();
+        assert!(
+            seen.iter().any(|(_, payload, _)| payload == &raw),
+            "the partner decrypted message {}'s exact bytes",
+            m.id
+        );
+        let texts: Vec<String> = wharf::store::events::for_message(&store, m.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter_map(|e| e.detail)
+            .collect();
+        assert!(
+            texts.iter().any(|t| t.contains("sent over AS2")
+                && t.contains("MDN processed, signed by the partner, MIC matched")),
+            "{texts:?}"
+        );
+        if texts.iter().any(|t| t.contains("is not the message's")) {
+            refused_once += 1;
+        }
+    }
+    assert_eq!(refused_once, 1, "the MDN with the wrong MIC did not count");
+    drop(server);
+}
+
 on_both_backends!(
+    wharf_sends_over_as2_and_checks_the_mdn,
     every_algorithm_gets_a_verifiable_signed_mdn,
     failures_get_their_dispositions_and_are_kept,
     a_resent_message_id_is_answered_but_not_processed_twice,

@@ -35,6 +35,12 @@ fn yes() -> bool {
     true
 }
 
+impl RawAs2 {
+    pub(super) fn has_url(&self) -> bool {
+        self.url.is_some()
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawSftp {

@@ -229,6 +229,9 @@ pub enum OutboundChannel {
     /// Uploaded to each of the profile's `[[deliver]]` folders on the partner's own FTP, FTPS
     /// or SFTP server (temporary name, then renamed).
     Deliver,
+    /// Posted to the partner's `[as2] url`, signed, encrypted and compressed as its profile
+    /// says; sent once its MDN is verified.
+    As2,
 }
 
 /// The cXML credential a partner sends from, and the shared secret it must present.
@@ -724,6 +727,17 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<Profile, Vec<ProfileErro
     };
     let outbound = match raw.outbound.channel.as_deref() {
         None | Some("directory") => OutboundChannel::Directory,
+        Some("as2") => {
+            let as2_url = raw.as2.as_ref().is_some_and(|a| a.has_url());
+            if !as2_url {
+                problems.push(err(
+                    "outbound.channel",
+                    "`as2` needs an [as2] section with the partner's url".into(),
+                    Some("[as2] url = \"https://as2.partner.example/receive\""),
+                ));
+            }
+            OutboundChannel::As2
+        }
         Some("deliver") => {
             if raw.deliver.is_empty() {
                 problems.push(err(
@@ -738,7 +752,7 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<Profile, Vec<ProfileErro
             problems.push(err(
                 "outbound.channel",
                 format!("`{other}` is not a channel Wharf can send on yet"),
-                Some("available: directory, deliver"),
+                Some("available: directory, deliver, as2"),
             ));
             OutboundChannel::Directory
         }

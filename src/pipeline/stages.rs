@@ -1302,6 +1302,49 @@ async fn send(p: &Pipeline, job: &Job) -> Result<(), StageError> {
             let text = format!("delivered to {} ({} bytes)", places.join(", "), raw.len());
             (tx, channel, text)
         }
+        OutboundChannel::As2 => {
+            use crate::transport::as2::send::{SendError, send};
+            let as2 = profile.channels.as2.clone().ok_or_else(|| {
+                StageError::Permanent("the profile's [as2] section is gone".into())
+            })?;
+            let station = p.as2_station().map_err(StageError::Transient)?;
+            // The network first, outside any transaction; a retry after a crash here sends
+            // again under a new Message-ID (the partner sees the same interchange twice and
+            // its duplicate check answers it).
+            let sent = send(station, &as2, &raw, &filename, msg.format)
+                .await
+                .map_err(|e| match e {
+                    SendError::Unreachable(reason) => StageError::Unavailable {
+                        reason,
+                        retry_in: std::time::Duration::ZERO,
+                        until_ms: job
+                            .created_at
+                            .saturating_add(profile.retry_for.as_millis() as i64),
+                    },
+                    SendError::Refused(reason) => StageError::Transient(reason),
+                })?;
+            let mut tx = begin(p, job).await?;
+            crate::store::as2::record(
+                &mut tx,
+                job.message_id,
+                &crate::store::as2::NewAs2 {
+                    partner: profile.id.as_str(),
+                    direction: crate::store::Direction::Out,
+                    as2_message_id: &sent.as2_message_id,
+                    mic: Some(&sent.mic),
+                    mic_alg: Some(sent.mic_alg.name()),
+                },
+            )
+            .await?;
+            let text = format!(
+                "sent over AS2 to {} as Message-ID {} ({} bytes); {}",
+                as2.url.as_deref().unwrap_or_default(),
+                sent.as2_message_id,
+                raw.len(),
+                sent.summary
+            );
+            (tx, Channel::As2, text)
+        }
     };
     messages::set_channel(&mut tx, job.message_id, channel).await?;
     let o = Outcome {

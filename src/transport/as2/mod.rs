@@ -8,6 +8,7 @@
 pub mod cms;
 pub mod mdn;
 pub mod mime;
+pub mod send;
 pub mod unwrap;
 
 use std::path::Path;
@@ -128,7 +129,7 @@ pub fn unquote(v: &str) -> &str {
 }
 
 /// An AS2 name for a header: quoted when it holds a space or a quote-worthy character.
-fn quote(v: &str) -> String {
+pub(crate) fn quote(v: &str) -> String {
     if v.bytes()
         .all(|b| b.is_ascii_alphanumeric() || b"-_.@!#$%&'*+/=?^`{|}~".contains(&b))
     {
@@ -140,7 +141,7 @@ fn quote(v: &str) -> String {
 
 /// The partner's certificates from its profile's `[as2] certificates` (PEM files; a file may
 /// hold several), in the profile's order.
-fn partner_certs(paths: &[String]) -> Result<Vec<X509>, String> {
+pub(crate) fn partner_certs(paths: &[String]) -> Result<Vec<X509>, String> {
     let mut out = Vec::new();
     for p in paths {
         let pem = std::fs::read(p).map_err(|e| format!("{p}: {e}"))?;

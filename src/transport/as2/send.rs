@@ -1,0 +1,311 @@
+//! Sending a document to a partner over AS2: the payload entity (with its file name),
+//! compressed, signed and encrypted as the profile says, posted with the AS2 headers; the
+//! synchronous MDN that comes back is verified (the partner's signature, our MIC) before the
+//! message counts as sent.
+
+use std::sync::Arc;
+
+use openssl::symm::Cipher;
+use openssl::x509::X509;
+
+use super::mdn::MicAlg;
+use super::mime::{Entity, multipart};
+use super::{Station, cms, mdn, partner_certs, quote};
+use crate::partners::channels::As2;
+use crate::store::Format;
+
+/// Why a send did not end in a good MDN.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    /// Worth trying again later: the partner's server away, a 5xx.
+    #[error("{0}")]
+    Unreachable(String),
+    /// Needs an operator: no URL or certificate, a refused message, a bad MDN.
+    #[error("{0}")]
+    Refused(String),
+}
+
+/// A message the partner acknowledged with a good MDN.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    pub as2_message_id: String,
+    pub mic: String,
+    pub mic_alg: MicAlg,
+    /// What the MDN said, for the message's history.
+    pub summary: String,
+}
+
+/// The MIME type a payload is sent as.
+fn media_type(format: Option<Format>) -> &'static str {
+    match format {
+        Some(Format::X12) => "application/edi-x12",
+        Some(Format::Edifact) => "application/edifact",
+        Some(Format::Xml) => "application/xml",
+        Some(Format::Unknown) | None => "application/octet-stream",
+    }
+}
+
+/// The built message: HTTP Content-Type, body, and the MIC the MDN must return.
+pub struct Built {
+    pub content_type: String,
+    pub body: Vec<u8>,
+    pub mic: String,
+}
+
+/// Builds the message: entity → compressed → signed → encrypted, per the profile.
+pub fn build(
+    station: &Station,
+    as2: &As2,
+    partner_cert: Option<&X509>,
+    raw: &[u8],
+    filename: &str,
+    format: Option<Format>,
+    mic_alg: MicAlg,
+) -> Result<Built, SendError> {
+    let name = filename.replace(['"', '\\', '\r', '\n'], "_");
+    let mut entity = format!(
+        "Content-Type: {}\r\nContent-Transfer-Encoding: binary\r\nContent-Disposition: attachment; filename=\"{name}\"\r\n\r\n",
+        media_type(format)
+    )
+    .into_bytes();
+    entity.extend_from_slice(raw);
+    if as2.compress {
+        let z = cms::compressed::compress(&entity);
+        entity = b"Content-Type: application/pkcs7-mime; smime-type=compressed-data; name=\"smime.p7z\"\r\nContent-Transfer-Encoding: binary\r\n\r\n".to_vec();
+        entity.extend_from_slice(&z);
+    }
+    // Signed or not, the MIC covers this entity: the signed part, or the content before
+    // encryption (RFC 4130 §7.3.1).
+    let mic = mic_alg.mic(&entity);
+    if as2.sign {
+        let sig = cms::sign_detached(&entity, &station.cert, &station.key, mic_alg.digest())
+            .map_err(|e| SendError::Refused(e.to_string()))?;
+        let (ct, body) = mdn::signed(&entity, &sig, mic_alg, &mdn::boundary());
+        entity = format!("Content-Type: {ct}\r\n\r\n").into_bytes();
+        entity.extend_from_slice(&body);
+    }
+    if as2.encrypt {
+        let cert = partner_cert.ok_or_else(|| {
+            SendError::Refused("the profile's [as2] names no certificate to encrypt to".into())
+        })?;
+        let der = cms::encrypt(&entity, cert, Cipher::aes_256_cbc())
+            .map_err(|e| SendError::Refused(e.to_string()))?;
+        return Ok(Built {
+            content_type: "application/pkcs7-mime; smime-type=enveloped-data; name=\"smime.p7m\""
+                .into(),
+            body: der,
+            mic,
+        });
+    }
+    // Neither encrypted: the outermost entity's headers become the HTTP ones.
+    let e = Entity::parse(&entity).map_err(|e| SendError::Refused(e.to_string()))?;
+    Ok(Built {
+        content_type: e
+            .header("content-type")
+            .unwrap_or("application/octet-stream")
+            .to_owned(),
+        body: e.body.to_vec(),
+        mic,
+    })
+}
+
+/// Sends `raw` to the partner and checks its MDN.
+pub async fn send(
+    station: Arc<Station>,
+    as2: &As2,
+    raw: &[u8],
+    filename: &str,
+    format: Option<Format>,
+) -> Result<Sent, SendError> {
+    let url = as2
+        .url
+        .clone()
+        .ok_or_else(|| SendError::Refused("the profile's [as2] has no url".into()))?;
+    let certs = partner_certs(&as2.certificates).map_err(SendError::Refused)?;
+    let mic_alg = MicAlg::Sha256;
+    let built = {
+        let (station, as2, raw, filename) = (
+            station.clone(),
+            as2.clone(),
+            raw.to_vec(),
+            filename.to_owned(),
+        );
+        let cert = certs.first().cloned();
+        tokio::task::spawn_blocking(move || {
+            build(
+                &station,
+                &as2,
+                cert.as_ref(),
+                &raw,
+                &filename,
+                format,
+                mic_alg,
+            )
+        })
+        .await
+        .map_err(|e| SendError::Refused(format!("worker: {e}")))??
+    };
+    let message_id = format!("<{}@wharf>", uuid::Uuid::new_v4().simple());
+    let response = reqwest::Client::new()
+        .post(&url)
+        .header("AS2-Version", "1.2")
+        .header("AS2-From", quote(&station.id))
+        .header("AS2-To", quote(&as2.id))
+        .header("Message-ID", &message_id)
+        .header("MIME-Version", "1.0")
+        .header("Subject", format!("EDI from {}", station.id))
+        .header("Content-Type", &built.content_type)
+        .header("Content-Disposition", format!("attachment; filename=\"{}\"", filename.replace(['"', '\\', '\r', '\n'], "_")))
+        .header("Disposition-Notification-To", quote(&station.id))
+        .header(
+            "Disposition-Notification-Options",
+            format!(
+                "signed-receipt-protocol=optional, pkcs7-signature; signed-receipt-micalg=optional, {}",
+                mic_alg.name()
+            ),
+        )
+        .header("EDIINT-Features", "AS2-Reliability")
+        .body(built.body)
+        .timeout(std::time::Duration::from_secs(120))
+        .send()
+        .await
+        .map_err(|e| SendError::Unreachable(format!("{url}: {e}")))?;
+    let status = response.status();
+    if status.is_server_error() {
+        return Err(SendError::Unreachable(format!("{url} answered {status}")));
+    }
+    if !status.is_success() {
+        return Err(SendError::Refused(format!("{url} answered {status}")));
+    }
+    let headers: Vec<(String, String)> = response
+        .headers()
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+        .collect();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| SendError::Unreachable(format!("{url}: MDN cut off: {e}")))?;
+    let outcome = read_mdn(headers, &body, &certs, &message_id)?;
+    check_outcome(&outcome, &built.mic, mic_alg)?;
+    Ok(Sent {
+        as2_message_id: message_id,
+        mic: built.mic,
+        mic_alg,
+        summary: format!(
+            "MDN {}{}, MIC matched",
+            outcome.disposition,
+            if outcome.signed {
+                ", signed by the partner"
+            } else {
+                ", unsigned"
+            }
+        ),
+    })
+}
+
+/// The fields of an MDN that matter to the sender.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MdnOutcome {
+    pub original_message_id: Option<String>,
+    /// The text after `automatic-action/MDN-sent-automatically;`, e.g. `processed`.
+    pub disposition: String,
+    pub mic: Option<(String, String)>,
+    pub signed: bool,
+}
+
+/// Reads an MDN (signed or not), verifying a signature against the partner's certificates.
+pub fn read_mdn(
+    headers: Vec<(String, String)>,
+    body: &[u8],
+    certs: &[X509],
+    original: &str,
+) -> Result<MdnOutcome, SendError> {
+    let refused = |what: String| SendError::Refused(format!("MDN for {original}: {what}"));
+    let outer = Entity::from_parts(headers, body);
+    let ct = outer.content_type();
+    let (report_entity, signed): (Vec<u8>, bool) = if ct.is("multipart/signed") {
+        let boundary = ct
+            .param("boundary")
+            .ok_or_else(|| refused("no boundary".into()))?;
+        let parts = multipart(body, boundary).map_err(|e| refused(e.to_string()))?;
+        let [content, sig] = parts[..] else {
+            return Err(refused("multipart/signed without two parts".into()));
+        };
+        let sig = Entity::parse(sig).map_err(|e| refused(e.to_string()))?;
+        let der = sig.decoded_body().map_err(|e| refused(e.to_string()))?;
+        cms::verify_detached(&der, content, certs)
+            .map_err(|e| refused(format!("signature: {e}")))?;
+        (content.to_vec(), true)
+    } else if ct.is("multipart/report") {
+        let mut e = format!(
+            "Content-Type: {}\r\n\r\n",
+            outer.header("content-type").unwrap_or_default()
+        )
+        .into_bytes();
+        e.extend_from_slice(body);
+        (e, false)
+    } else {
+        return Err(refused(format!("not an MDN ({})", ct.mime)));
+    };
+    let report = Entity::parse(&report_entity).map_err(|e| refused(e.to_string()))?;
+    let rct = report.content_type();
+    let boundary = rct
+        .param("boundary")
+        .ok_or_else(|| refused("report without boundary".into()))?;
+    let parts = multipart(report.body, boundary).map_err(|e| refused(e.to_string()))?;
+    let notification = parts
+        .iter()
+        .filter_map(|p| Entity::parse(p).ok())
+        .find(|e| e.content_type().is("message/disposition-notification"))
+        .ok_or_else(|| refused("no message/disposition-notification part".into()))?;
+    let fields = Entity::parse(notification.body)
+        .map(|e| e.headers)
+        .or_else(|_| {
+            // The fields may end without a blank line.
+            let mut with_end = notification.body.to_vec();
+            with_end.extend_from_slice(b"\r\n\r\n");
+            Entity::parse(&with_end).map(|e| e.headers)
+        })
+        .map_err(|e| refused(e.to_string()))?;
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    };
+    let disposition = field("disposition").ok_or_else(|| refused("no Disposition".into()))?;
+    let disposition = disposition
+        .split_once(';')
+        .map(|(_, d)| d.trim().to_owned())
+        .unwrap_or(disposition);
+    let mic = field("received-content-mic").and_then(|m| {
+        let (v, alg) = m.split_once(',')?;
+        Some((v.trim().to_owned(), alg.trim().to_owned()))
+    });
+    Ok(MdnOutcome {
+        original_message_id: field("original-message-id"),
+        disposition,
+        mic,
+        signed,
+    })
+}
+
+/// A good MDN: processed (a warning is fine), and our MIC in our algorithm.
+fn check_outcome(o: &MdnOutcome, mic: &str, alg: MicAlg) -> Result<(), SendError> {
+    let d = o.disposition.to_ascii_lowercase();
+    if !d.starts_with("processed") || d.contains("error") || d.contains("failed") {
+        return Err(SendError::Refused(format!(
+            "the partner answered `{}`",
+            o.disposition
+        )));
+    }
+    match &o.mic {
+        Some((value, a)) if value == mic && MicAlg::parse(a) == Some(alg) => Ok(()),
+        Some((value, a)) => Err(SendError::Refused(format!(
+            "the MDN's MIC {value} ({a}) is not the message's {mic} ({})",
+            alg.name()
+        ))),
+        None => Err(SendError::Refused("the MDN carries no MIC".into())),
+    }
+}
