@@ -971,8 +971,7 @@ async fn wharf_sends_over_as2_and_checks_the_mdn(db: Db) {
     })
     .await;
     assert!(
-        seen.iter()
-            .all(|(id, _, verified)| *verified || id.is_empty()),
+        seen.iter().all(|(_, _, verified)| *verified),
         "openssl verified every signature"
     );
     let mut refused_once = 0;
