@@ -1002,7 +1002,120 @@ async fn wharf_sends_over_as2_and_checks_the_mdn(db: Db) {
     drop(server);
 }
 
+/// `entity` compressed (RFC 3274) by tests/peers/compress.py into a new entity.
+fn compressed_entity(dir: &Path, entity: &[u8], ber: bool) -> Vec<u8> {
+    std::fs::write(dir.join("z.in"), entity).unwrap();
+    let ok = Command::new("python3")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/peers/compress.py"
+        ))
+        .args(["z.in", "z.der"])
+        .args(ber.then_some("ber"))
+        .current_dir(dir)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    let mut out = b"Content-Type: application/pkcs7-mime; smime-type=compressed-data; name=\"smime.p7z\"\r\nContent-Transfer-Encoding: binary\r\n\r\n".to_vec();
+    out.extend_from_slice(&std::fs::read(dir.join("z.der")).unwrap());
+    out
+}
+
+/// Compressed data before signing (DER, and BER with indefinite lengths) and after signing:
+/// each is inflated, verified and stored exactly, and the MIC covers the signed part.
+async fn compressed_messages_before_or_after_signing(db: Db) {
+    let w = As2World::new(db, &["globex"], true, true).await;
+    let server = w.env.serve();
+    let dir = &w.dir;
+    for (n, case) in [
+        "before signing (DER)",
+        "before signing (BER)",
+        "after signing",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let (entity, x12) = payload(&format!("PO-Z{n}"));
+        let (built, mic_bytes) = if n < 2 {
+            // compress → sign → encrypt: the signed part is the compressed entity.
+            let z = compressed_entity(dir, &entity, n == 1);
+            let b = build(dir, &z, PLAIN);
+            (b, z)
+        } else {
+            // sign → compress → encrypt: the signed part is the payload entity.
+            let signed = build(
+                dir,
+                &entity,
+                Wrap {
+                    encrypt: None,
+                    ..PLAIN
+                },
+            );
+            let mut smime = format!("Content-Type: {}\r\n\r\n", signed.content_type).into_bytes();
+            smime.extend_from_slice(&signed.body);
+            let z = compressed_entity(dir, &smime, false);
+            let b = build(
+                dir,
+                &z,
+                Wrap {
+                    sign: None,
+                    ..PLAIN
+                },
+            );
+            (b, entity.clone())
+        };
+        let a = post(
+            &server,
+            &built,
+            &format!("<z{n}@globex>"),
+            Some(SIGNED_SHA256),
+            &[],
+        )
+        .await;
+        let report = a.verified_report(dir);
+        assert!(report.contains("; processed\r\n"), "{case}: {report}");
+        let mic = openssl_mic(dir, &mic_bytes, "sha256");
+        assert!(
+            report.contains(&format!("Received-Content-MIC: {mic}, sha-256")),
+            "{case}: {report}"
+        );
+        stored_payload(&w.env, &x12).await;
+    }
+    drop(server);
+}
+
+/// A chunked request body (no Content-Length) is read whole.
+async fn a_chunked_body_is_read_whole(db: Db) {
+    let w = As2World::new(db, &["globex"], true, true).await;
+    let server = w.env.serve();
+    let (entity, x12) = payload("PO-CHUNKED");
+    let built = build(&w.dir, &entity, PLAIN);
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+        built.body.chunks(100).map(|c| Ok(c.to_vec())).collect();
+    let resp = reqwest::Client::new()
+        .post(server.url("/as2"))
+        .header("AS2-From", "GLOBEX-AS2")
+        .header("AS2-To", "WHARF")
+        .header("Message-ID", "<chunked@globex>")
+        .header("Content-Type", &built.content_type)
+        .header("Disposition-Notification-To", "x")
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+            chunks,
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let body = String::from_utf8_lossy(&resp.bytes().await.unwrap()).to_string();
+    assert!(body.contains("; processed\r\n"), "{body}");
+    stored_payload(&w.env, &x12).await;
+    drop(server);
+}
+
 on_both_backends!(
+    compressed_messages_before_or_after_signing,
+    a_chunked_body_is_read_whole,
     wharf_sends_over_as2_and_checks_the_mdn,
     every_algorithm_gets_a_verifiable_signed_mdn,
     failures_get_their_dispositions_and_are_kept,
