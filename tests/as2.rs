@@ -639,6 +639,23 @@ async fn unsigned_messages_get_signed_or_unsigned_mdns_as_asked(db: Db) {
 /// messages signed with either are accepted.
 async fn a_certificate_rollover_accepts_old_and_new(db: Db) {
     let w = As2World::new(db, &["globex-2027", "globex"], true, true).await;
+    // Expiry dates are visible; the partner's 2-day test certificates are flagged.
+    let (code, out, err) = w.env.run(&["as2", "certs"]);
+    assert_eq!(code, 1, "{out}{err}");
+    let wharf_line = out.lines().find(|l| l.starts_with("wharf")).unwrap();
+    assert!(
+        wharf_line.contains("729 days") || wharf_line.contains("730 days"),
+        "{out}"
+    );
+    assert!(!wharf_line.contains("expires soon"), "{out}");
+    let partner_lines: Vec<_> = out.lines().filter(|l| l.starts_with("globex")).collect();
+    assert_eq!(partner_lines.len(), 2, "{out}");
+    assert!(
+        partner_lines
+            .iter()
+            .all(|l| l.contains("expires soon") && l.contains("CN=globex")),
+        "{out}"
+    );
     let server = w.env.serve();
     for (n, signer) in ["globex", "globex-2027"].into_iter().enumerate() {
         let (entity, x12) = payload(&format!("PO-ROLL-{n}"));

@@ -102,6 +102,9 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum As2Command {
+    /// Lists Wharf's AS2 certificate and every partner's with their expiry; exit 1 when one
+    /// has expired, expires within 30 days or cannot be read.
+    Certs,
     /// Makes a new RSA-2048 key and self-signed certificate for Wharf's AS2 name, at the
     /// settings' `[as2] cert` and `key` (or the given paths, for a rollover); never
     /// overwrites. Partners need the certificate (printed) before Wharf uses the new key.
@@ -238,6 +241,38 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Replay { id } => replay(settings(&cli)?, *id).await,
         Command::Collect { partner } => collect(settings(&cli)?, partner.as_deref()).await,
         Command::As2 {
+            command: As2Command::Certs,
+        } => {
+            use crate::transport::as2::{EXPIRY_WARNING_DAYS, certificates};
+            let s = settings(&cli)?;
+            let partners = load_partners(&s, true);
+            let (infos, errors) = certificates(&s, &partners);
+            let mut attention = !errors.is_empty();
+            for c in &infos {
+                let note = if c.days_left < 0 {
+                    attention = true;
+                    "  EXPIRED"
+                } else if c.days_left <= EXPIRY_WARNING_DAYS {
+                    attention = true;
+                    "  expires soon"
+                } else {
+                    ""
+                };
+                println!(
+                    "{:<12} {:>5} days  {}  {}  ({}){note}",
+                    c.owner, c.days_left, c.not_after, c.subject, c.file
+                );
+            }
+            for (owner, file, why) in &errors {
+                println!("{owner:<12} unreadable  {file}: {why}");
+            }
+            Ok(if attention {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::As2 {
             command: As2Command::NewCert { cert, key, days },
         } => {
             let s = settings(&cli)?;
@@ -367,6 +402,11 @@ async fn serve(s: Settings) -> anyhow::Result<ExitCode> {
         });
     }
 
+    // Wharf's AS2 key pair, made on first start like the SSH host key.
+    if let Err(e) = p.as2_station() {
+        tracing::warn!(error = %e, "AS2 station not available; POST /as2 answers 503");
+    }
+    warn_about_certificates(&p);
     let s = &p.settings;
     let mut out = std::io::stdout().lock();
     writeln!(
@@ -400,6 +440,13 @@ async fn serve(s: Settings) -> anyhow::Result<ExitCode> {
         None => writeln!(out, "  sftp      off")?,
     }
     writeln!(out, "  outbox    {}", s.outbox_dir.display())?;
+    writeln!(
+        out,
+        "  as2       POST {}/as2 as `{}` (certificate {})",
+        addr_url(addr),
+        s.as2.id,
+        s.as2.cert.display()
+    )?;
     let folders: usize = p
         .partners
         .snapshot()
@@ -425,6 +472,23 @@ async fn serve(s: Settings) -> anyhow::Result<ExitCode> {
     let _ = web.await;
     p.store.close().await;
     Ok(ExitCode::SUCCESS)
+}
+
+fn addr_url(addr: std::net::SocketAddr) -> String {
+    format!("http://{addr}")
+}
+
+/// Warns in the log about AS2 certificates that expired or expire within 30 days.
+fn warn_about_certificates(p: &Pipeline) {
+    use crate::transport::as2::{EXPIRY_WARNING_DAYS, certificates};
+    let partners = p.partners.snapshot();
+    let (infos, errors) = certificates(&p.settings, &partners);
+    for c in infos.iter().filter(|c| c.days_left <= EXPIRY_WARNING_DAYS) {
+        tracing::warn!(owner = %c.owner, file = %c.file, days_left = c.days_left, not_after = %c.not_after, "AS2 certificate expires soon or has expired");
+    }
+    for (owner, file, why) in errors {
+        tracing::warn!(%owner, %file, %why, "AS2 certificate unreadable");
+    }
 }
 
 async fn shutdown_signal() {

@@ -134,6 +134,14 @@ impl TestEnv {
                     .display()
                     .to_string(),
             ),
+            (
+                "WHARF_AS2__CERT".into(),
+                self.path().join("certs/as2_cert.pem").display().to_string(),
+            ),
+            (
+                "WHARF_AS2__KEY".into(),
+                self.path().join("certs/as2_key.pem").display().to_string(),
+            ),
             ("WHARF_TRANSFERS__CONNECT_TIMEOUT_MS".into(), "5000".into()),
             ("WHARF_TRANSFERS__STALL_TIMEOUT_MS".into(), "5000".into()),
             ("WHARF_TRANSFERS__DOWN_MS".into(), "1000".into()),

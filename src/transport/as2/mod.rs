@@ -39,8 +39,26 @@ pub struct Station {
 }
 
 impl Station {
-    /// Loads the key and certificate (PEM), or makes a self-signed pair on first start.
+    /// Loads the key and certificate: PEM files, or one PKCS#12 file (`.p12`/`.pfx` as the
+    /// key, its password in `WHARF_SECRET_AS2_P12_PASSWORD`); makes a self-signed PEM pair on
+    /// first start when neither file exists.
     pub fn load(id: &str, cert: &Path, key: &Path) -> anyhow::Result<Station> {
+        let pkcs12 = key
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("p12") || e.eq_ignore_ascii_case("pfx"));
+        if pkcs12 {
+            let password = std::env::var("WHARF_SECRET_AS2_P12_PASSWORD").unwrap_or_default();
+            let parsed =
+                openssl::pkcs12::Pkcs12::from_der(&std::fs::read(key)?)?.parse2(&password)?;
+            let (Some(key), Some(cert)) = (parsed.pkey, parsed.cert) else {
+                anyhow::bail!("{} holds no key and certificate", key.display());
+            };
+            return Ok(Station {
+                id: id.to_owned(),
+                key,
+                cert,
+            });
+        }
         if !cert.exists() && !key.exists() {
             new_pair(id, cert, key, 730)?;
             tracing::info!(cert = %cert.display(), "AS2 key and self-signed certificate created");
@@ -54,6 +72,80 @@ impl Station {
             cert,
         })
     }
+}
+
+/// One certificate's validity, for operators.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CertInfo {
+    /// `wharf` or the partner's id.
+    pub owner: String,
+    pub file: String,
+    pub subject: String,
+    pub not_after: String,
+    /// Negative once expired.
+    pub days_left: i32,
+}
+
+/// Certificates expiring within this many days are warned about.
+pub const EXPIRY_WARNING_DAYS: i32 = 30;
+
+fn cert_info(owner: &str, file: &str, cert: &X509) -> CertInfo {
+    let subject = cert
+        .subject_name()
+        .entries()
+        .map(|e| {
+            format!(
+                "{}={}",
+                e.object().nid().short_name().unwrap_or("?"),
+                String::from_utf8_lossy(e.data().as_slice())
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let days_left = openssl::asn1::Asn1Time::days_from_now(0)
+        .ok()
+        .and_then(|now| now.diff(cert.not_after()).ok())
+        .map_or(0, |d| d.days);
+    CertInfo {
+        owner: owner.to_owned(),
+        file: file.to_owned(),
+        subject,
+        not_after: cert.not_after().to_string(),
+        days_left,
+    }
+}
+
+/// Wharf's own AS2 certificate and every partner's, with their expiry; unreadable files as
+/// errors (owner, file, why).
+pub fn certificates(
+    settings: &crate::config::Settings,
+    partners: &crate::partners::Partners,
+) -> (Vec<CertInfo>, Vec<(String, String, String)>) {
+    let (mut infos, mut errors) = (Vec::new(), Vec::new());
+    let own = settings.as2.cert.display().to_string();
+    match std::fs::read(&settings.as2.cert)
+        .map_err(|e| e.to_string())
+        .and_then(|pem| X509::from_pem(&pem).map_err(|e| e.to_string()))
+    {
+        Ok(c) => infos.push(cert_info("wharf", &own, &c)),
+        Err(e) => errors.push(("wharf".into(), own, e)),
+    }
+    for profile in partners.iter() {
+        let Some(as2) = &profile.channels.as2 else {
+            continue;
+        };
+        for file in &as2.certificates {
+            match partner_certs(std::slice::from_ref(file)) {
+                Ok(certs) => infos.extend(
+                    certs
+                        .iter()
+                        .map(|c| cert_info(profile.id.as_str(), file, c)),
+                ),
+                Err(e) => errors.push((profile.id.to_string(), file.clone(), e)),
+            }
+        }
+    }
+    (infos, errors)
 }
 
 /// Writes a new RSA-2048 key (mode 0600) and a self-signed certificate for `id`, valid `days`.
@@ -360,6 +452,16 @@ async fn process(
                     "The AS2 message was received and stored as message {id} ({} bytes).",
                     u.payload.len()
                 ),
+            )
+        }
+        // The same Message-ID arrived twice at once and the other copy was stored first.
+        Err(crate::store::StoreError::Database(sqlx::Error::Database(d)))
+            if d.is_unique_violation() =>
+        {
+            (
+                Disposition::Warning("duplicate-document"),
+                Some((u.mic, mic_alg)),
+                format!("Message-ID {message_id} was received before; not processed again."),
             )
         }
         Err(e) => {
