@@ -305,7 +305,13 @@ async fn post(
         .post(server.url("/as2"))
         .header("AS2-Version", "1.2")
         .header("AS2-From", "\"GLOBEX-AS2\"")
-        .header("AS2-To", "WHARF")
+        .header(
+            "AS2-To",
+            extra
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("as2-to"))
+                .map_or("WHARF", |(_, v)| *v),
+        )
         .header("Message-ID", message_id)
         .header("Content-Type", &built.content_type)
         .header("Disposition-Notification-To", "edi@globex.example");
@@ -315,7 +321,10 @@ async fn post(
     if let Some(te) = built.transfer_encoding {
         req = req.header("Content-Transfer-Encoding", te);
     }
-    for (k, v) in extra {
+    for (k, v) in extra
+        .iter()
+        .filter(|(k, _)| !k.eq_ignore_ascii_case("as2-to"))
+    {
         req = req.header(*k, *v);
     }
     let resp = req
@@ -543,9 +552,24 @@ async fn failures_get_their_dispositions_and_are_kept(db: Db) {
         report.contains("processed/error: integrity-check-failed\r\n"),
         "{report}"
     );
+    // Addressed to another gateway: unexpected-processing-error.
+    let built = build(&w.dir, &entity, PLAIN);
+    let to_other = post(
+        &server,
+        &built,
+        "<other@globex>",
+        Some(SIGNED_SHA256),
+        &[("AS2-To", "SOMEONE-ELSE")],
+    )
+    .await;
+    let report = to_other.verified_report(&w.dir);
+    assert!(
+        report.contains("processed/error: unexpected-processing-error\r\n"),
+        "{report}"
+    );
     // Every refused message is kept with its reason, and none was handed on.
     let kept = as2_messages(&w.env).await;
-    assert_eq!(kept.len(), 4, "{kept:?}");
+    assert_eq!(kept.len(), 5, "{kept:?}");
     assert!(kept.iter().all(|m| m.state == MessageState::Rejected));
     assert!(kept.iter().any(|m| {
         m.error
@@ -577,6 +601,13 @@ async fn a_resent_message_id_is_answered_but_not_processed_twice(db: Db) {
         "{report2}"
     );
     assert_eq!(as2_messages(&w.env).await.len(), 1);
+    // The message shows the Message-ID and MIC it arrived with.
+    let id = as2_messages(&w.env).await[0].id.to_string();
+    let (_, shown, _) = w.env.run(&["messages", "show", &id]);
+    assert!(
+        shown.contains(&format!("in  Message-ID <dup@globex>  MIC {mic} sha-256")),
+        "{shown}"
+    );
     drop(server);
 }
 

@@ -1278,6 +1278,16 @@ async fn messages_cmd(s: Settings, cmd: &MessagesCommand) -> anyhow::Result<Exit
                         .unwrap_or_default()
                 )?;
             }
+            for a in crate::store::as2::for_message(&store, *id).await? {
+                writeln!(
+                    out,
+                    "as2\n  {:<3} Message-ID {}  MIC {} {}",
+                    a.direction,
+                    a.as2_message_id,
+                    a.mic.as_deref().unwrap_or("-"),
+                    a.mic_alg.as_deref().unwrap_or("")
+                )?;
+            }
             let moved = crate::store::transfers::for_message(&store, *id).await?;
             if !moved.is_empty() {
                 writeln!(out, "transfers")?;

@@ -47,6 +47,34 @@ pub async fn record(tx: &mut Tx, message_id: i64, a: &NewAs2<'_>) -> Result<(), 
     Ok(())
 }
 
+/// The AS2 records of a message (its inbound Message-ID, or the one it was sent under).
+pub async fn for_message(store: &Store, message_id: i64) -> Result<Vec<As2Record>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT partner, direction, as2_message_id, message_id, mic, mic_alg, created_at \
+         FROM as2_messages WHERE message_id = $1 ORDER BY created_at",
+    )
+    .bind(message_id)
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter().map(record_of).collect()
+}
+
+fn record_of(r: &sqlx::any::AnyRow) -> Result<As2Record, StoreError> {
+    let direction: String = r.try_get("direction")?;
+    Ok(As2Record {
+        partner: r.try_get("partner")?,
+        direction: Direction::parse(&direction).ok_or(StoreError::Corrupt {
+            column: "direction",
+            value: direction,
+        })?,
+        as2_message_id: r.try_get("as2_message_id")?,
+        message_id: r.try_get("message_id")?,
+        mic: r.try_get("mic")?,
+        mic_alg: r.try_get("mic_alg")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
 pub async fn find(
     store: &Store,
     partner: &str,
@@ -62,20 +90,5 @@ pub async fn find(
     .bind(as2_message_id.to_owned())
     .fetch_optional(store.pool())
     .await?;
-    row.map(|r| {
-        let direction: String = r.try_get("direction")?;
-        Ok(As2Record {
-            partner: r.try_get("partner")?,
-            direction: Direction::parse(&direction).ok_or(StoreError::Corrupt {
-                column: "direction",
-                value: direction,
-            })?,
-            as2_message_id: r.try_get("as2_message_id")?,
-            message_id: r.try_get("message_id")?,
-            mic: r.try_get("mic")?,
-            mic_alg: r.try_get("mic_alg")?,
-            created_at: r.try_get("created_at")?,
-        })
-    })
-    .transpose()
+    row.as_ref().map(record_of).transpose()
 }
