@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use common::{Db, TestEnv, order_850_from};
-use wharf::store::messages::{self, Filter};
+use wharf::store::messages;
 use wharf::store::{Channel, Direction, MessageState};
 
 /// Runs the openssl CLI; panics with its error output on failure.
@@ -343,20 +343,11 @@ const SIGNED_SHA256: &str =
     "signed-receipt-protocol=optional, pkcs7-signature; signed-receipt-micalg=optional, sha-256";
 
 async fn as2_messages(env: &TestEnv) -> Vec<messages::Message> {
-    messages::list(
-        &env.store().await,
-        &Filter {
-            state: None,
-            partner: Some("globex".into()),
-            direction: Some(Direction::In),
-            limit: 100,
-        },
-    )
-    .await
-    .unwrap()
-    .into_iter()
-    .filter(|m| m.channel == Channel::As2)
-    .collect()
+    common::messages_of(&env.store().await, "globex", Direction::In, None)
+        .await
+        .into_iter()
+        .filter(|m| m.channel == Channel::As2)
+        .collect()
 }
 
 /// Every signing and encryption combination openssl offers partners: the payload is stored
@@ -1004,17 +995,8 @@ async fn wharf_sends_over_as2_and_checks_the_mdn(db: Db) {
     let seen = partner.join().unwrap();
     let store = w.env.store().await;
     let sent = common::wait_for(std::time::Duration::from_secs(30), "both sent", || async {
-        let out = messages::list(
-            &store,
-            &Filter {
-                state: Some(MessageState::Sent),
-                partner: Some("globex".into()),
-                direction: Some(Direction::Out),
-                limit: 10,
-            },
-        )
-        .await
-        .unwrap();
+        let out =
+            common::messages_of(&store, "globex", Direction::Out, Some(MessageState::Sent)).await;
         (out.len() == 2).then_some(out)
     })
     .await;

@@ -223,18 +223,7 @@ fn with_password(db: Db) -> impl std::future::Future<Output = TestEnv> {
 }
 
 async fn inbound(env: &TestEnv) -> Vec<messages::Message> {
-    let store = env.store().await;
-    messages::list(
-        &store,
-        &Filter {
-            state: None,
-            partner: Some("pinnacle".into()),
-            direction: Some(Direction::In),
-            limit: 100,
-        },
-    )
-    .await
-    .unwrap()
+    common::messages_of(&env.store().await, "pinnacle", Direction::In, None).await
 }
 
 fn files_in(dir: &Path) -> Vec<String> {
@@ -352,17 +341,8 @@ async fn ftp_collects_on_schedule_and_delivers_acknowledgements(db: Db) {
     );
     assert!(shown.contains("collected from ftp://"), "{shown}");
     let store = env.store().await;
-    let outbound = messages::list(
-        &store,
-        &Filter {
-            state: Some(MessageState::Sent),
-            partner: Some("pinnacle".into()),
-            direction: Some(Direction::Out),
-            limit: 10,
-        },
-    )
-    .await
-    .unwrap();
+    let outbound =
+        common::messages_of(&store, "pinnacle", Direction::Out, Some(MessageState::Sent)).await;
     assert_eq!(outbound.len(), 3);
     let (_, shown, _) = env.run(&["messages", "show", &outbound[0].id.to_string()]);
     assert!(

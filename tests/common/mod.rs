@@ -351,6 +351,26 @@ pub fn http(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> (u16, St
     (status, body)
 }
 
+/// A partner's messages in one direction (and state, when given), newest first.
+pub async fn messages_of(
+    store: &Store,
+    partner: &str,
+    direction: wharf::store::Direction,
+    state: Option<wharf::store::MessageState>,
+) -> Vec<wharf::store::messages::Message> {
+    wharf::store::messages::list(
+        store,
+        &wharf::store::messages::Filter {
+            state,
+            partner: Some(partner.into()),
+            direction: Some(direction),
+            limit: 1000,
+        },
+    )
+    .await
+    .unwrap()
+}
+
 /// Polls `check` until it returns `Some`, or panics with `what` after `timeout`.
 pub async fn wait_for<T, F, Fut>(timeout: Duration, what: &str, mut check: F) -> T
 where
