@@ -25,6 +25,7 @@ fn bench(c: &mut Criterion) {
         url: None,
         certificates: Vec::new(),
         async_mdn: false,
+        mdn_timeout: std::time::Duration::from_secs(60),
         sign: true,
         encrypt: true,
         compress: false,

@@ -828,6 +828,26 @@ fn openssl_partner(
     listener: std::net::TcpListener,
     requests: usize,
 ) -> std::thread::JoinHandle<Vec<(String, Vec<u8>, bool)>> {
+    openssl_partner_with(dir, listener, requests, Mdns::SyncWrongFirst)
+}
+
+/// How the openssl partner answers.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mdns {
+    /// In the response; the first with a wrong MIC.
+    SyncWrongFirst,
+    /// 200 at once, then the MDN posted to the `Receipt-Delivery-Option` URL.
+    Async,
+    /// 200 at once, and never an MDN.
+    Never,
+}
+
+fn openssl_partner_with(
+    dir: PathBuf,
+    listener: std::net::TcpListener,
+    requests: usize,
+    mode: Mdns,
+) -> std::thread::JoinHandle<Vec<(String, Vec<u8>, bool)>> {
     use std::io::{Read, Write};
     std::thread::spawn(move || {
         let mut seen = Vec::new();
@@ -863,6 +883,12 @@ fn openssl_partner(
                     .unwrap_or_default()
             };
             let message_id = header("message-id");
+            let receipt_url = header("receipt-delivery-option");
+            if mode != Mdns::SyncWrongFirst {
+                assert!(!receipt_url.is_empty(), "an asynchronous MDN is asked for");
+                s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                    .unwrap();
+            }
             std::fs::write(dir.join("in.der"), &body).unwrap();
             openssl(
                 &dir,
@@ -925,7 +951,7 @@ fn openssl_partner(
                 .status()
                 .unwrap()
                 .success();
-            let mic = if n == 0 {
+            let mic = if n == 0 && mode == Mdns::SyncWrongFirst {
                 "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=".to_owned()
             } else {
                 openssl_mic(&dir, &parts[0], "sha256")
@@ -958,6 +984,26 @@ fn openssl_partner(
                 ],
             );
             let (mdn_ct, mdn_body) = split_smime(&std::fs::read(dir.join("mdn.smime")).unwrap());
+            let (_, payload) = split_smime(&parts[0]);
+            if mode != Mdns::SyncWrongFirst {
+                if mode == Mdns::Async {
+                    let url = receipt_url.strip_prefix("http://").unwrap();
+                    let (host, path) = url.split_once('/').unwrap();
+                    let mut post = std::net::TcpStream::connect(host).unwrap();
+                    let mut req = format!(
+                        "POST /{path} HTTP/1.1\r\nHost: {host}\r\nAS2-Version: 1.2\r\nAS2-From: GLOBEX-AS2\r\nAS2-To: WHARF\r\nMessage-ID: <mdn-{n}@globex>\r\nContent-Type: {mdn_ct}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                        mdn_body.len()
+                    )
+                    .into_bytes();
+                    req.extend_from_slice(&mdn_body);
+                    post.write_all(&req).unwrap();
+                    let mut answer = String::new();
+                    post.read_to_string(&mut answer).unwrap();
+                    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+                }
+                seen.push((message_id, payload, verified));
+                continue;
+            }
             let mut response = format!(
                 "HTTP/1.1 200 OK\r\nAS2-From: GLOBEX-AS2\r\nAS2-To: WHARF\r\nContent-Type: {mdn_ct}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
                 mdn_body.len()
@@ -965,7 +1011,6 @@ fn openssl_partner(
             .into_bytes();
             response.extend_from_slice(&mdn_body);
             s.write_all(&response).unwrap();
-            let (_, payload) = split_smime(&parts[0]);
             seen.push((message_id, payload, verified));
         }
         seen
@@ -1143,7 +1188,105 @@ async fn a_chunked_body_is_read_whole(db: Db) {
     drop(server);
 }
 
+/// Globex's profile set for AS2 sending to `listener` with `mdn` receipts.
+fn globex_sends_to(w: &As2World, listener: &std::net::TcpListener, extra: &str) {
+    let url = format!("http://{}/as2", listener.local_addr().unwrap());
+    let profile = w.env.path().join("partners/globex.toml");
+    let text = std::fs::read_to_string(&profile).unwrap();
+    let text = text.replacen("[as2]\n", &format!("[as2]\nurl = \"{url}\"\n{extra}"), 1);
+    std::fs::write(&profile, format!("{text}\n[outbound]\nchannel = \"as2\"\n")).unwrap();
+    let (code, out, err) = w.env.run(&["partners", "check"]);
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+/// An asynchronous MDN for what Wharf sends: the partner answers the POST with 200 and posts
+/// its signed MDN to Wharf's `/as2` later; Wharf verifies it, matches it by
+/// Original-Message-ID and records it with the MIC compared.
+async fn an_async_mdn_for_what_wharf_sends_is_matched(db: Db) {
+    let mut w = As2World::new(db, &["globex"], true, true).await;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    globex_sends_to(&w, &listener, "mdn = \"async\"\n");
+    // Wharf's public address is its own listener (known once it runs on a fixed port).
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    w.env
+        .set_env("WHARF_HTTP__LISTEN", &format!("127.0.0.1:{port}"));
+    w.env
+        .set_env("WHARF_AS2__PUBLIC_URL", &format!("http://127.0.0.1:{port}"));
+    let partner = openssl_partner_with(w.dir.clone(), listener, 2, Mdns::Async);
+    w.env
+        .ingest_for("globex", "po.x12", &globex_850(9201, "PO-9201"));
+    let server = w.env.serve();
+    let seen = partner.join().unwrap();
+    assert!(seen.iter().all(|(_, _, verified)| *verified));
+    let store = w.env.store().await;
+    for (id, _, _) in &seen {
+        let id = id.clone();
+        common::wait_for(std::time::Duration::from_secs(30), "the MDN recorded", || {
+            let (store, id) = (store.clone(), id.clone());
+            async move {
+                let sent = common::messages_of(&store, "globex", Direction::Out, None).await;
+                for m in sent {
+                    let events = wharf::store::events::for_message(&store, m.id).await.unwrap();
+                    if events.iter().any(|e| {
+                        e.kind == wharf::store::EventKind::AckReceived
+                            && e.detail.as_deref().is_some_and(|d| {
+                                d.contains("asynchronous MDN processed, signed by the partner, MIC matched")
+                                    && d.contains(&id)
+                            })
+                    }) {
+                        return Some(());
+                    }
+                }
+                None
+            }
+        })
+        .await;
+    }
+    drop(server);
+}
+
+/// No asynchronous MDN within the profile's timeout: an alert in the message's history and
+/// the message sent again under a new Message-ID.
+async fn a_missing_async_mdn_is_an_alert_and_a_resend(db: Db) {
+    let mut w = As2World::new(db, &["globex"], true, true).await;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    globex_sends_to(&w, &listener, "mdn = \"async\"\nmdn_timeout = \"1s\"\n");
+    w.env.set_env("WHARF_AS2__PUBLIC_URL", "http://127.0.0.1:9");
+    w.env.set_env("WHARF_AS2__MDN_CHECK_MS", "200");
+    // Globex's profile asks for a 999 and a TA1; each is sent, then sent again.
+    let partner = openssl_partner_with(w.dir.clone(), listener, 4, Mdns::Never);
+    w.env
+        .ingest_for("globex", "po.x12", &globex_850(9301, "PO-9301"));
+    let server = w.env.serve();
+    let seen = partner.join().unwrap();
+    let ids: std::collections::HashSet<_> = seen.iter().map(|(id, _, _)| id.clone()).collect();
+    assert_eq!(ids.len(), 4, "each send has its own Message-ID");
+    let store = w.env.store().await;
+    let sent = common::messages_of(&store, "globex", Direction::Out, None).await;
+    let mut alerted = 0;
+    for m in &sent {
+        let events = wharf::store::events::for_message(&store, m.id)
+            .await
+            .unwrap();
+        if events.iter().any(|e| {
+            e.kind == wharf::store::EventKind::Warning
+                && e.detail.as_deref().is_some_and(|d| {
+                    d.contains("no asynchronous MDN for Message-ID") && d.contains("sent again")
+                })
+        }) {
+            alerted += 1;
+        }
+    }
+    assert_eq!(alerted, 2, "both messages alerted and resent");
+    drop(server);
+}
+
 on_both_backends!(
+    an_async_mdn_for_what_wharf_sends_is_matched,
+    a_missing_async_mdn_is_an_alert_and_a_resend,
     compressed_messages_before_or_after_signing,
     a_chunked_body_is_read_whole,
     wharf_sends_over_as2_and_checks_the_mdn,

@@ -365,6 +365,21 @@ async fn serve(s: Settings) -> anyhow::Result<ExitCode> {
             }
         });
     }
+    {
+        // Asynchronous MDNs that did not come: alert and send again.
+        let (pipe, mut stop) = (p.clone(), stop_rx.clone());
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(pipe.settings.as2.mdn_check) => {}
+                    _ = stop.wait_for(|s| *s) => break,
+                }
+                if let Err(e) = crate::transport::as2::overdue_mdns(&pipe).await {
+                    tracing::warn!(error = %e, "overdue MDN check failed");
+                }
+            }
+        });
+    }
     let collecting = p.settings.transfers.collect.then(|| {
         crate::transport::remote::collect::spawn(&p, stop_rx.clone());
     });

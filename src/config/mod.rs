@@ -62,6 +62,10 @@ struct RawAs2Station {
     id: Option<String>,
     cert: Option<PathBuf>,
     key: Option<PathBuf>,
+    /// Where partners reach this gateway (`https://edi.example.com`), for asynchronous MDNs.
+    public_url: Option<String>,
+    /// How often messages awaiting an asynchronous MDN are looked at.
+    mdn_check_ms: Option<u64>,
 }
 
 /// Wharf's own AS2 identity.
@@ -72,6 +76,9 @@ pub struct As2Settings {
     pub cert: PathBuf,
     /// PEM private key (PKCS#8 or PKCS#1).
     pub key: PathBuf,
+    /// Base URL partners post to; `<public_url>/as2` receives asynchronous MDNs.
+    pub public_url: Option<String>,
+    pub mdn_check: Duration,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -693,6 +700,19 @@ fn validate(
             .as2
             .key
             .unwrap_or_else(|| PathBuf::from("certs/as2_key.pem")),
+        public_url: match raw.as2.public_url {
+            Some(u) if u.starts_with("http://") || u.starts_with("https://") => {
+                Some(u.trim_end_matches('/').to_owned())
+            }
+            Some(u) => {
+                return Err(err(
+                    "as2.public_url",
+                    format!("`{u}` is not an http(s) URL"),
+                ));
+            }
+            None => None,
+        },
+        mdn_check: ms(raw.as2.mdn_check_ms, 60_000, "as2.mdn_check_ms")?,
     };
     Ok(Settings {
         database,

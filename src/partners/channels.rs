@@ -21,8 +21,10 @@ pub(super) struct RawAs2 {
     /// are accepted, and Wharf encrypts to the first.
     #[serde(default)]
     certificates: Vec<String>,
-    /// "sync" (default) or "async" receipts the partner asks of us.
+    /// "sync" (default) or "async": how the partner returns MDNs for what Wharf sends.
     mdn: Option<String>,
+    /// How long an asynchronous MDN may take before the message is sent again (default 30m).
+    mdn_timeout: Option<String>,
     #[serde(default = "yes")]
     sign: bool,
     #[serde(default = "yes")]
@@ -99,6 +101,8 @@ pub struct As2 {
     /// PEM files of the partner's certificates, newest first.
     pub certificates: Vec<String>,
     pub async_mdn: bool,
+    #[serde(with = "secs")]
+    pub mdn_timeout: Duration,
     pub sign: bool,
     pub encrypt: bool,
     pub compress: bool,
@@ -332,6 +336,19 @@ pub(super) fn validate(
             url: a.url.clone(),
             certificates,
             async_mdn,
+            mdn_timeout: match a.mdn_timeout.as_deref() {
+                None => Duration::from_secs(1800),
+                Some(t) => parse_interval(t)
+                    .filter(|d| !d.is_zero())
+                    .unwrap_or_else(|| {
+                        check.push(
+                            "as2.mdn_timeout",
+                            format!("`{t}` is not an interval"),
+                            Some("\"30m\", \"2h\""),
+                        );
+                        Duration::from_secs(1800)
+                    }),
+            },
             sign: a.sign,
             encrypt: a.encrypt,
             compress: a.compress,

@@ -1311,18 +1311,34 @@ async fn send(p: &Pipeline, job: &Job) -> Result<(), StageError> {
             // The network first, outside any transaction; a retry after a crash here sends
             // again under a new Message-ID (the partner sees the same interchange twice and
             // its duplicate check answers it).
-            let sent = send(station, &as2, &raw, &filename, msg.format)
-                .await
-                .map_err(|e| match e {
-                    SendError::Unreachable(reason) => StageError::Unavailable {
-                        reason,
-                        retry_in: std::time::Duration::ZERO,
-                        until_ms: job
-                            .created_at
-                            .saturating_add(profile.retry_for.as_millis() as i64),
-                    },
-                    SendError::Refused(reason) => StageError::Transient(reason),
-                })?;
+            // An asynchronous MDN needs an address partners can reach; without one the MDN
+            // is asked for synchronously.
+            let receipt_url = p
+                .settings
+                .as2
+                .public_url
+                .as_ref()
+                .filter(|_| as2.async_mdn)
+                .map(|u| format!("{u}/as2"));
+            let sent = send(
+                station,
+                &as2,
+                &raw,
+                &filename,
+                msg.format,
+                receipt_url.as_deref(),
+            )
+            .await
+            .map_err(|e| match e {
+                SendError::Unreachable(reason) => StageError::Unavailable {
+                    reason,
+                    retry_in: std::time::Duration::ZERO,
+                    until_ms: job
+                        .created_at
+                        .saturating_add(profile.retry_for.as_millis() as i64),
+                },
+                SendError::Refused(reason) => StageError::Transient(reason),
+            })?;
             let mut tx = begin(p, job).await?;
             crate::store::as2::record(
                 &mut tx,
@@ -1333,6 +1349,7 @@ async fn send(p: &Pipeline, job: &Job) -> Result<(), StageError> {
                     as2_message_id: &sent.as2_message_id,
                     mic: Some(&sent.mic),
                     mic_alg: Some(sent.mic_alg.name()),
+                    mdn: (!sent.mdn_pending).then_some(sent.summary.as_str()),
                 },
             )
             .await?;

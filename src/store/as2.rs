@@ -26,14 +26,16 @@ pub struct NewAs2<'a> {
     pub as2_message_id: &'a str,
     pub mic: Option<&'a str>,
     pub mic_alg: Option<&'a str>,
+    /// What the MDN said, when it is known at once (a synchronous MDN).
+    pub mdn: Option<&'a str>,
 }
 
 /// Records the AS2 message `message_id` carried, in the caller's transaction. A second
 /// record of the same (partner, direction, Message-ID) fails on the unique key.
 pub async fn record(tx: &mut Tx, message_id: i64, a: &NewAs2<'_>) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO as2_messages (partner, direction, as2_message_id, message_id, mic, mic_alg, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO as2_messages (partner, direction, as2_message_id, message_id, mic, mic_alg, created_at, mdn, mdn_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(a.partner.to_owned())
     .bind(a.direction.as_str())
@@ -42,9 +44,58 @@ pub async fn record(tx: &mut Tx, message_id: i64, a: &NewAs2<'_>) -> Result<(), 
     .bind(a.mic.map(str::to_owned))
     .bind(a.mic_alg.map(str::to_owned))
     .bind(now_ms())
+    .bind(a.mdn.map(str::to_owned))
+    .bind(a.mdn.map(|_| now_ms()))
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// Records the asynchronous MDN of a message Wharf sent; the message it belongs to, or
+/// `None` when no such Message-ID awaits one.
+pub async fn record_mdn(
+    store: &Store,
+    partner: &str,
+    as2_message_id: &str,
+    mdn: &str,
+) -> Result<Option<(i64, Option<String>, Option<String>)>, StoreError> {
+    let row = sqlx::query(
+        "UPDATE as2_messages SET mdn = $1, mdn_at = $2 \
+         WHERE partner = $3 AND direction = 'out' AND as2_message_id = $4 AND mdn_at IS NULL \
+         RETURNING message_id, mic, mic_alg",
+    )
+    .bind(mdn.to_owned())
+    .bind(now_ms())
+    .bind(partner.to_owned())
+    .bind(as2_message_id.to_owned())
+    .fetch_optional(store.pool())
+    .await?;
+    row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+        .transpose()
+}
+
+/// Messages Wharf sent that still await an asynchronous MDN, sent before `before_ms`.
+pub async fn awaiting_mdn(store: &Store, before_ms: i64) -> Result<Vec<As2Record>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT partner, direction, as2_message_id, message_id, mic, mic_alg, created_at \
+         FROM as2_messages WHERE direction = 'out' AND mdn_at IS NULL AND created_at < $1 \
+         ORDER BY created_at LIMIT 1000",
+    )
+    .bind(before_ms)
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter().map(record_of).collect()
+}
+
+/// How many times a message was sent over AS2.
+pub async fn sends_of(store: &Store, message_id: i64) -> Result<i64, StoreError> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) FROM as2_messages WHERE message_id = $1 AND direction = 'out'",
+    )
+    .bind(message_id)
+    .fetch_one(store.pool())
+    .await?;
+    Ok(row.try_get(0)?)
 }
 
 /// The AS2 records of a message (its inbound Message-ID, or the one it was sent under).

@@ -295,6 +295,11 @@ pub async fn receive(State(p): State<Pipeline>, headers: HeaderMap, body: Bytes)
         header(&headers, "receipt-delivery-option"),
     );
     let span = tracing::info_span!("as2", from = %from, message_id = %message_id);
+    if is_mdn(&headers, &body) {
+        return receive_mdn(&p, &from, &headers, &body)
+            .instrument(span)
+            .await;
+    }
     async move {
         let (disposition, mic, explanation) = process(
             &p,
@@ -432,6 +437,7 @@ async fn process(
                 as2_message_id: message_id,
                 mic: Some(&u.mic),
                 mic_alg: Some(mic_alg.name()),
+                mdn: None,
             },
         )
         .await;
@@ -473,6 +479,164 @@ async fn process(
             )
         }
     }
+}
+
+/// Whether a request is an (asynchronous) MDN: a `multipart/report`, signed or not.
+fn is_mdn(headers: &HeaderMap, body: &[u8]) -> bool {
+    let outer = mime::Entity::from_parts(content_headers(headers), body);
+    let ct = outer.content_type();
+    if ct.is("multipart/report") {
+        return true;
+    }
+    ct.is("multipart/signed")
+        && ct
+            .param("boundary")
+            .and_then(|b| mime::multipart(body, b).ok())
+            .and_then(|parts| parts.first().and_then(|p| mime::Entity::parse(p).ok()))
+            .is_some_and(|e| e.content_type().is("multipart/report"))
+}
+
+/// An asynchronous MDN for something Wharf sent: verified with the partner's certificates,
+/// matched to the message by `Original-Message-ID`, its MIC compared, recorded.
+async fn receive_mdn(p: &Pipeline, from: &str, headers: &HeaderMap, body: &[u8]) -> Response {
+    use crate::store::EventKind;
+    let snapshot = p.partners.snapshot();
+    let Some((partner, as2)) = snapshot.iter().find_map(|pr| {
+        pr.channels
+            .as2
+            .as_ref()
+            .filter(|a| a.id == from)
+            .map(|a| (pr.id.to_string(), a.clone()))
+    }) else {
+        return (StatusCode::FORBIDDEN, "unknown AS2-From").into_response();
+    };
+    let certs = partner_certs(&as2.certificates).unwrap_or_default();
+    let outcome = match send::read_mdn(content_headers(headers), body, &certs, "asynchronous") {
+        Ok(o) => o,
+        Err(e) => {
+            tracing::warn!(partner, error = %e, "asynchronous MDN refused");
+            return (StatusCode::BAD_REQUEST, e.to_string()).into_response();
+        }
+    };
+    let Some(original) = outcome.original_message_id.clone() else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "the MDN names no Original-Message-ID",
+        )
+            .into_response();
+    };
+    let summary = format!(
+        "asynchronous MDN {}{}",
+        outcome.disposition,
+        if outcome.signed {
+            ", signed by the partner"
+        } else {
+            ", unsigned"
+        }
+    );
+    let recorded = as2_store::record_mdn(&p.store, &partner, &original, &summary).await;
+    let (message_id, mic, mic_alg) = match recorded {
+        Ok(Some(r)) => r,
+        Ok(None) => {
+            tracing::warn!(partner, original, "MDN for no message awaiting one");
+            return StatusCode::OK.into_response();
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "MDN not recorded");
+            return (StatusCode::SERVICE_UNAVAILABLE, "store unavailable").into_response();
+        }
+    };
+    let alg = mic_alg
+        .as_deref()
+        .and_then(MicAlg::parse)
+        .unwrap_or(MicAlg::Sha256);
+    let verdict = send::check_outcome(&outcome, mic.as_deref().unwrap_or_default(), alg);
+    let (kind, detail) = match &verdict {
+        Ok(()) => (
+            EventKind::AckReceived,
+            format!("{summary}, MIC matched (Message-ID {original})"),
+        ),
+        Err(e) => (EventKind::Warning, format!("{summary}: {e}")),
+    };
+    if let Err(e) = note(p, message_id, kind, &detail).await {
+        tracing::error!(error = %e, "MDN event not written");
+    }
+    tracing::info!(
+        partner,
+        message = message_id,
+        good = verdict.is_ok(),
+        "asynchronous MDN"
+    );
+    StatusCode::OK.into_response()
+}
+
+/// Appends one event to a message's history.
+async fn note(
+    p: &Pipeline,
+    message_id: i64,
+    kind: crate::store::EventKind,
+    detail: &str,
+) -> Result<(), crate::store::StoreError> {
+    use crate::store::events::{self, NewEvent};
+    let mut tx = p.store.begin().await?;
+    events::append(
+        &mut tx,
+        message_id,
+        &NewEvent {
+            kind,
+            stage: None,
+            detail: Some(detail),
+            instance: &p.instance,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sent messages whose asynchronous MDN did not come within the partner's `mdn_timeout`:
+/// an alert in the history and the log, and the message sent again (three sends at most).
+pub async fn overdue_mdns(p: &Pipeline) -> Result<usize, crate::store::StoreError> {
+    let now = crate::store::now_ms();
+    let snapshot = p.partners.snapshot();
+    let mut handled = 0;
+    for row in as2_store::awaiting_mdn(&p.store, now).await? {
+        let Some(timeout) = snapshot
+            .get(&row.partner)
+            .and_then(|pr| pr.channels.as2.as_ref())
+            .map(|a| a.mdn_timeout)
+        else {
+            continue;
+        };
+        if row.created_at + timeout.as_millis() as i64 > now {
+            continue;
+        }
+        let text = format!("no MDN within {} s", timeout.as_secs());
+        if as2_store::record_mdn(&p.store, &row.partner, &row.as2_message_id, &text)
+            .await?
+            .is_none()
+        {
+            continue;
+        }
+        let again = as2_store::sends_of(&p.store, row.message_id).await? < 3;
+        let detail = format!(
+            "no asynchronous MDN for Message-ID {} within {} s; {}",
+            row.as2_message_id,
+            timeout.as_secs(),
+            if again {
+                "sent again"
+            } else {
+                "given up after 3 sends"
+            }
+        );
+        tracing::error!(partner = %row.partner, message = row.message_id, "{detail}");
+        note(p, row.message_id, crate::store::EventKind::Warning, &detail).await?;
+        if again && let Err(e) = p.replay(row.message_id).await {
+            tracing::warn!(message = row.message_id, error = %e, "resend not queued");
+        }
+        handled += 1;
+    }
+    Ok(handled)
 }
 
 /// The largest AS2 body taken when the partner's profile sets no `[limits] max_file_bytes`.

@@ -33,6 +33,8 @@ pub struct Sent {
     pub mic_alg: MicAlg,
     /// What the MDN said, for the message's history.
     pub summary: String,
+    /// An asynchronous MDN was asked for: it is still to come.
+    pub mdn_pending: bool,
 }
 
 /// The MIME type a payload is sent as.
@@ -110,12 +112,15 @@ pub fn build(
 }
 
 /// Sends `raw` to the partner and checks its MDN.
+/// Sends `raw` to the partner and checks its MDN; with `receipt_url` the MDN is asked for
+/// asynchronously there (`Receipt-Delivery-Option`) and the partner's 2xx is the answer.
 pub async fn send(
     station: Arc<Station>,
     as2: &As2,
     raw: &[u8],
     filename: &str,
     format: Option<Format>,
+    receipt_url: Option<&str>,
 ) -> Result<Sent, SendError> {
     let url = as2
         .url
@@ -146,8 +151,11 @@ pub async fn send(
         .map_err(|e| SendError::Refused(format!("worker: {e}")))??
     };
     let message_id = format!("<{}@wharf>", uuid::Uuid::new_v4().simple());
-    let response = reqwest::Client::new()
-        .post(&url)
+    let mut request = reqwest::Client::new().post(&url);
+    if let Some(r) = receipt_url {
+        request = request.header("Receipt-Delivery-Option", r);
+    }
+    let response = request
         .header("AS2-Version", "1.2")
         .header("AS2-From", quote(&station.id))
         .header("AS2-To", quote(&as2.id))
@@ -177,6 +185,15 @@ pub async fn send(
     if !status.is_success() {
         return Err(SendError::Refused(format!("{url} answered {status}")));
     }
+    if let Some(r) = receipt_url {
+        return Ok(Sent {
+            as2_message_id: message_id,
+            mic: built.mic,
+            mic_alg,
+            summary: format!("accepted ({status}); asynchronous MDN asked for at {r}"),
+            mdn_pending: true,
+        });
+    }
     let headers: Vec<(String, String)> = response
         .headers()
         .iter()
@@ -201,6 +218,7 @@ pub async fn send(
                 ", unsigned"
             }
         ),
+        mdn_pending: false,
     })
 }
 
@@ -292,7 +310,7 @@ pub fn read_mdn(
 }
 
 /// A good MDN: processed (a warning is fine), and our MIC in our algorithm.
-fn check_outcome(o: &MdnOutcome, mic: &str, alg: MicAlg) -> Result<(), SendError> {
+pub fn check_outcome(o: &MdnOutcome, mic: &str, alg: MicAlg) -> Result<(), SendError> {
     let d = o.disposition.to_ascii_lowercase();
     if !d.starts_with("processed") || d.contains("error") || d.contains("failed") {
         return Err(SendError::Refused(format!(
