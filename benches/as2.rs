@@ -29,6 +29,8 @@ fn bench(c: &mut Criterion) {
         sign: true,
         encrypt: true,
         compress: false,
+        digest: wharf::partners::channels::As2Digest::Sha256,
+        cipher: wharf::partners::channels::As2Cipher::Aes256,
     };
     let payload = b"PO1*1*10*EA*12.50**BP*ACME-001*VP*WID-1~\n".repeat(250);
     // The partner builds the message: signed with its key, encrypted for Wharf.

@@ -836,6 +836,8 @@ fn openssl_partner(
 enum Mdns {
     /// In the response; the first with a wrong MIC.
     SyncWrongFirst,
+    /// In the response, every one right.
+    Sync,
     /// 200 at once, then the MDN posted to the `Receipt-Delivery-Option` URL.
     Async,
     /// 200 at once, and never an MDN.
@@ -884,12 +886,26 @@ fn openssl_partner_with(
             };
             let message_id = header("message-id");
             let receipt_url = header("receipt-delivery-option");
-            if mode != Mdns::SyncWrongFirst {
+            // The MIC algorithm Wharf asked for: the last of signed-receipt-micalg.
+            let micalg = header("disposition-notification-options")
+                .rsplit(',')
+                .next()
+                .unwrap_or("sha-256")
+                .trim()
+                .to_owned();
+            if matches!(mode, Mdns::Async | Mdns::Never) {
                 assert!(!receipt_url.is_empty(), "an asynchronous MDN is asked for");
                 s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
                     .unwrap();
             }
             std::fs::write(dir.join("in.der"), &body).unwrap();
+            let structure = openssl(
+                &dir,
+                &[
+                    "cms", "-cmsout", "-print", "-inform", "DER", "-in", "in.der",
+                ],
+            );
+            std::fs::write(dir.join("last-cms.txt"), structure).unwrap();
             openssl(
                 &dir,
                 &[
@@ -954,14 +970,14 @@ fn openssl_partner_with(
             let mic = if n == 0 && mode == Mdns::SyncWrongFirst {
                 "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=".to_owned()
             } else {
-                openssl_mic(&dir, &parts[0], "sha256")
+                openssl_mic(&dir, &parts[0], &micalg.replace('-', ""))
             };
             let report = format!(
                 "Content-Type: multipart/report; report-type=disposition-notification; boundary=\"r1\"\r\n\r\n\
                  --r1\r\nContent-Type: text/plain\r\n\r\nReceived.\r\n\
                  --r1\r\nContent-Type: message/disposition-notification\r\n\r\n\
                  Reporting-UA: openssl\r\nOriginal-Message-ID: {message_id}\r\n\
-                 Final-Recipient: rfc822; GLOBEX-AS2\r\nReceived-Content-MIC: {mic}, sha-256\r\n\
+                 Final-Recipient: rfc822; GLOBEX-AS2\r\nReceived-Content-MIC: {mic}, {micalg}\r\n\
                  Disposition: automatic-action/MDN-sent-automatically; processed\r\n\r\n--r1--\r\n"
             );
             std::fs::write(dir.join("report.mime"), report).unwrap();
@@ -985,7 +1001,7 @@ fn openssl_partner_with(
             );
             let (mdn_ct, mdn_body) = split_smime(&std::fs::read(dir.join("mdn.smime")).unwrap());
             let (_, payload) = split_smime(&parts[0]);
-            if mode != Mdns::SyncWrongFirst {
+            if matches!(mode, Mdns::Async | Mdns::Never) {
                 if mode == Mdns::Async {
                     let url = receipt_url.strip_prefix("http://").unwrap();
                     let (host, path) = url.split_once('/').unwrap();
@@ -1284,7 +1300,44 @@ async fn a_missing_async_mdn_is_an_alert_and_a_resend(db: Db) {
     drop(server);
 }
 
+/// The profile's digest and cipher: SHA-512 signatures (and MIC) and AES-128-GCM
+/// (authenticated enveloped data), both read by the openssl partner.
+async fn sending_uses_the_profiles_digest_and_cipher(db: Db) {
+    let w = As2World::new(db, &["globex"], true, true).await;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    globex_sends_to(
+        &w,
+        &listener,
+        "digest = \"sha512\"\ncipher = \"aes128-gcm\"\n",
+    );
+    let partner = openssl_partner_with(w.dir.clone(), listener, 2, Mdns::Sync);
+    w.env
+        .ingest_for("globex", "po.x12", &globex_850(9401, "PO-9401"));
+    let server = w.env.serve();
+    let seen = partner.join().unwrap();
+    assert!(seen.iter().all(|(_, _, verified)| *verified));
+    let structure = std::fs::read_to_string(w.dir.join("last-cms.txt")).unwrap();
+    assert!(
+        structure.to_ascii_lowercase().contains("aes-128-gcm"),
+        "{structure}"
+    );
+    let store = w.env.store().await;
+    let sent = common::wait_for(std::time::Duration::from_secs(30), "both sent", || async {
+        let out =
+            common::messages_of(&store, "globex", Direction::Out, Some(MessageState::Sent)).await;
+        (out.len() == 2).then_some(out)
+    })
+    .await;
+    for m in sent {
+        let (_, shown, _) = w.env.run(&["messages", "show", &m.id.to_string()]);
+        assert!(shown.contains(" sha-512"), "the MIC was SHA-512: {shown}");
+        assert!(shown.contains("MIC matched"), "{shown}");
+    }
+    drop(server);
+}
+
 on_both_backends!(
+    sending_uses_the_profiles_digest_and_cipher,
     an_async_mdn_for_what_wharf_sends_is_matched,
     a_missing_async_mdn_is_an_alert_and_a_resend,
     compressed_messages_before_or_after_signing,

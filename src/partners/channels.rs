@@ -31,6 +31,10 @@ pub(super) struct RawAs2 {
     encrypt: bool,
     #[serde(default)]
     compress: bool,
+    /// Digest Wharf signs with and asks the MDN's MIC in: sha1, sha256 (default), sha384, sha512.
+    digest: Option<String>,
+    /// Cipher Wharf encrypts with: aes256 (default), aes192, aes128, des3, aes128-gcm, aes256-gcm.
+    cipher: Option<String>,
 }
 
 fn yes() -> bool {
@@ -106,6 +110,29 @@ pub struct As2 {
     pub sign: bool,
     pub encrypt: bool,
     pub compress: bool,
+    pub digest: As2Digest,
+    pub cipher: As2Cipher,
+}
+
+/// The digest of what Wharf signs for a partner (and of the MIC it asks back).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum As2Digest {
+    Sha1,
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+/// The content cipher of what Wharf encrypts for a partner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum As2Cipher {
+    Des3,
+    Aes128,
+    Aes192,
+    Aes256,
+    Aes128Gcm,
+    Aes256Gcm,
 }
 
 /// The partner's login on Wharf's own SFTP server.
@@ -352,6 +379,36 @@ pub(super) fn validate(
             sign: a.sign,
             encrypt: a.encrypt,
             compress: a.compress,
+            digest: match a.digest.as_deref().map(str::to_ascii_lowercase).as_deref() {
+                None | Some("sha256" | "sha-256") => As2Digest::Sha256,
+                Some("sha1" | "sha-1") => As2Digest::Sha1,
+                Some("sha384" | "sha-384") => As2Digest::Sha384,
+                Some("sha512" | "sha-512") => As2Digest::Sha512,
+                Some(other) => {
+                    check.push(
+                        "as2.digest",
+                        format!("`{other}` is not sha1, sha256, sha384 or sha512"),
+                        None,
+                    );
+                    As2Digest::Sha256
+                }
+            },
+            cipher: match a.cipher.as_deref().map(str::to_ascii_lowercase).as_deref() {
+                None | Some("aes256") => As2Cipher::Aes256,
+                Some("aes192") => As2Cipher::Aes192,
+                Some("aes128") => As2Cipher::Aes128,
+                Some("des3" | "3des") => As2Cipher::Des3,
+                Some("aes128-gcm") => As2Cipher::Aes128Gcm,
+                Some("aes256-gcm") => As2Cipher::Aes256Gcm,
+                Some(other) => {
+                    check.push(
+                        "as2.cipher",
+                        format!("`{other}` is not a cipher Wharf sends with"),
+                        Some("aes256 (default), aes192, aes128, des3, aes128-gcm, aes256-gcm"),
+                    );
+                    As2Cipher::Aes256
+                }
+            },
         }
     });
     let sftp = sftp.map(|s| {

@@ -11,7 +11,7 @@ use openssl::x509::X509;
 use super::mdn::MicAlg;
 use super::mime::{Entity, multipart};
 use super::{Station, cms, mdn, partner_certs, quote};
-use crate::partners::channels::As2;
+use crate::partners::channels::{As2, As2Cipher, As2Digest};
 use crate::store::Format;
 
 /// Why a send did not end in a good MDN.
@@ -90,8 +90,16 @@ pub fn build(
         let cert = partner_cert.ok_or_else(|| {
             SendError::Refused("the profile's [as2] names no certificate to encrypt to".into())
         })?;
-        let der = cms::encrypt(&entity, cert, Cipher::aes_256_cbc())
-            .map_err(|e| SendError::Refused(e.to_string()))?;
+        let cipher = match as2.cipher {
+            As2Cipher::Des3 => Cipher::des_ede3_cbc(),
+            As2Cipher::Aes128 => Cipher::aes_128_cbc(),
+            As2Cipher::Aes192 => Cipher::aes_192_cbc(),
+            As2Cipher::Aes256 => Cipher::aes_256_cbc(),
+            As2Cipher::Aes128Gcm => Cipher::aes_128_gcm(),
+            As2Cipher::Aes256Gcm => Cipher::aes_256_gcm(),
+        };
+        let der =
+            cms::encrypt(&entity, cert, cipher).map_err(|e| SendError::Refused(e.to_string()))?;
         return Ok(Built {
             content_type: "application/pkcs7-mime; smime-type=enveloped-data; name=\"smime.p7m\""
                 .into(),
@@ -127,7 +135,12 @@ pub async fn send(
         .clone()
         .ok_or_else(|| SendError::Refused("the profile's [as2] has no url".into()))?;
     let certs = partner_certs(&as2.certificates).map_err(SendError::Refused)?;
-    let mic_alg = MicAlg::Sha256;
+    let mic_alg = match as2.digest {
+        As2Digest::Sha1 => MicAlg::Sha1,
+        As2Digest::Sha256 => MicAlg::Sha256,
+        As2Digest::Sha384 => MicAlg::Sha384,
+        As2Digest::Sha512 => MicAlg::Sha512,
+    };
     let built = {
         let (station, as2, raw, filename) = (
             station.clone(),
