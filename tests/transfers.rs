@@ -507,7 +507,7 @@ async fn ftps_explicit_and_implicit(db: Db) {
             "{mode}"
         );
         // Data connections were protected: the server refuses clear ones (tls_data_required).
-        assert!(!ftpd.log().contains("522"), "{}", ftpd.log());
+        assert!(!ftpd.log().contains("-> 522"), "{}", ftpd.log());
         drop(server);
     }
 }
