@@ -6,8 +6,10 @@ Serves one user on 127.0.0.1 with plain FTP, explicit FTPS (AUTH TLS) or implici
 Prints "PORT <n>" once listening; logs every command to stderr.
 """
 import argparse
+import errno
 import logging
 import sys
+import time
 
 from pyftpdlib.authorizers import DummyAuthorizer
 from pyftpdlib.handlers import FTPHandler, ThrottledDTPHandler
@@ -71,7 +73,16 @@ def main():
             handler.dtp_handler = SlowTls
         else:
             handler.dtp_handler = Slow
-    server = FTPServer(("127.0.0.1", a.port), handler)
+    # A test restarting a server on the same port may find it still held for a moment by
+    # the killed one's sockets: try again for a few seconds.
+    for attempt in range(50):
+        try:
+            server = FTPServer(("127.0.0.1", a.port), handler)
+            break
+        except OSError as e:
+            if e.errno != errno.EADDRINUSE or attempt == 49:
+                raise
+            time.sleep(0.1)
     print("PORT", server.socket.getsockname()[1], flush=True)
     server.serve_forever()
 
