@@ -9,25 +9,9 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::{Db, TestEnv, order_850_from};
+use common::{Db, TestEnv, openssl, order_850_from};
 use wharf::store::messages;
 use wharf::store::{Channel, Direction, MessageState};
-
-/// Runs the openssl CLI; panics with its error output on failure.
-fn openssl(dir: &Path, args: &[&str]) -> Vec<u8> {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .expect("openssl");
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
 
 /// A key and self-signed certificate `name.key` / `name.pem` in `dir`.
 fn keypair(dir: &Path, name: &str) -> PathBuf {

@@ -15,18 +15,7 @@ use wharf::store::{Channel, MessageState};
 
 const PATIENCE: Duration = Duration::from_secs(30);
 
-/// A fresh ed25519 key pair (no passphrase) at `dir/name`; returns the private key's path.
-fn keypair(dir: &Path, name: &str) -> PathBuf {
-    let key = dir.join(name);
-    let ok = Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
-        .arg(&key)
-        .status()
-        .expect("ssh-keygen")
-        .success();
-    assert!(ok);
-    key
-}
+use common::ssh_keypair as keypair;
 
 /// Runs `program args… -P port acme@host` in `cwd` with `commands` on standard input;
 /// (exit code, stdout + stderr).
@@ -91,17 +80,13 @@ fn sftp(addr: std::net::SocketAddr, key: &Path, cwd: &Path, commands: &str) -> (
 /// returns the private key's path.
 /// ACME's inbound messages, newest first.
 async fn acme_inbound(env: &TestEnv) -> Vec<messages::Message> {
-    messages::list(
+    common::messages_of(
         &env.store().await,
-        &messages::Filter {
-            state: None,
-            partner: Some("acme".into()),
-            direction: Some(wharf::store::Direction::In),
-            limit: 10,
-        },
+        "acme",
+        wharf::store::Direction::In,
+        None,
     )
     .await
-    .unwrap()
 }
 
 fn acme_login(env: &TestEnv, extra: &str) -> PathBuf {
@@ -206,18 +191,7 @@ async fn a_partner_drops_orders_and_collects_acknowledgements_over_sftp(db: Db) 
     let (code, out) = sftp(addr, &stranger, &work, "ls\n");
     assert_ne!(code, 0, "{out}");
     assert!(out.to_lowercase().contains("permission denied"), "{out}");
-    let count = messages::list(
-        &store,
-        &messages::Filter {
-            state: None,
-            partner: None,
-            direction: Some(wharf::store::Direction::In),
-            limit: 10,
-        },
-    )
-    .await
-    .unwrap()
-    .len();
+    let count = acme_inbound(&env).await.len();
     assert_eq!(count, 1, "nothing else was ingested");
 }
 
@@ -325,19 +299,7 @@ async fn an_interrupted_upload_is_never_ingested(db: Db) {
             .expect("sftp session");
         (session, sftp)
     };
-    let inbound = || async {
-        messages::list(
-            &store,
-            &messages::Filter {
-                state: None,
-                partner: None,
-                direction: Some(wharf::store::Direction::In),
-                limit: 10,
-            },
-        )
-        .await
-        .unwrap()
-    };
+    let inbound = || acme_inbound(&env);
 
     // Half the file, then the connection goes away without a close.
     let (session, sftp) = connect().await;

@@ -110,13 +110,7 @@ fn server_cert(dir: &Path) -> (PathBuf, PathBuf) {
         return (cert, key);
     }
     let openssl = |args: &[&str]| {
-        let ok = Command::new("openssl")
-            .args(args)
-            .stderr(Stdio::null())
-            .status()
-            .expect("openssl")
-            .success();
-        assert!(ok, "openssl {args:?}");
+        common::openssl(dir, args);
     };
     let p = |p: &Path| p.to_str().unwrap().to_owned();
     openssl(&[
@@ -668,16 +662,6 @@ fn sshd(env: &TestEnv, host_key: &Path, port: u16) -> Sshd {
     );
 }
 
-fn ssh_keygen(path: &Path) {
-    let ok = Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
-        .arg(path)
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok);
-}
-
 /// SFTP against OpenSSH's sshd with Wharf's client key: collection, delivery of the 997
 /// (temporary name, renamed), the server's key remembered on first contact, and a server
 /// that later shows another key refused before any login.
@@ -690,8 +674,7 @@ async fn sftp_collects_and_delivers_against_openssh(db: Db) {
         .to_owned();
     let bytes = pinnacle_856("000000341");
     std::fs::write(root.join("outbound/asn.x12"), &bytes).unwrap();
-    let host_key = env.path().join("sshd_host_key");
-    ssh_keygen(&host_key);
+    let host_key = common::ssh_keypair(env.path(), "sshd_host_key");
     let port = free_port();
     let server = sshd(&env, &host_key, port);
     let url = format!("sftp://127.0.0.1:{}{}", server.port, root.display());
@@ -724,8 +707,7 @@ async fn sftp_collects_and_delivers_against_openssh(db: Db) {
     // The same address now answers with another host key: refused, nothing taken.
     drop(server);
     std::fs::write(root.join("outbound/asn2.x12"), pinnacle_856("000000342")).unwrap();
-    let other_key = env.path().join("other_host_key");
-    ssh_keygen(&other_key);
+    let other_key = common::ssh_keypair(env.path(), "other_host_key");
     let _impostor = sshd(&env, &other_key, port);
     let (code, out, _) = env.run(&["collect", "--partner", "pinnacle"]);
     assert_eq!(code, 1, "{out}");

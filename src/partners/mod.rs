@@ -993,6 +993,13 @@ impl Partners {
             .map(|(_, v)| v)
     }
 
+    /// The partner whose AS2 name (`[as2] id`) is a message's AS2-From.
+    pub fn by_as2_id(&self, as2_id: &str) -> Option<&Profile> {
+        self.profiles
+            .values()
+            .find(|p| p.channels.as2.as_ref().is_some_and(|a| a.id == as2_id))
+    }
+
     /// The partner whose X12 identity sent an interchange (ISA05/ISA06).
     pub fn by_x12_sender(&self, qualifier: &str, id: &str) -> Option<&Profile> {
         self.profiles.values().find(|p| {

@@ -1238,6 +1238,10 @@ async fn send(p: &Pipeline, job: &Job) -> Result<(), StageError> {
         .filename
         .clone()
         .unwrap_or_else(|| format!("{}_{}.x12", profile.id, job.message_id));
+    // While a partner's server is away, a send waits this long from its job's creation.
+    let wait_until = job
+        .created_at
+        .saturating_add(profile.retry_for.as_millis() as i64);
     let (mut tx, channel, text) = match profile.outbound {
         OutboundChannel::Directory => {
             let path = p
@@ -1263,9 +1267,7 @@ async fn send(p: &Pipeline, job: &Job) -> Result<(), StageError> {
                     // The server is away: wait for it, as long as the profile allows.
                     ErrorKind::Unreachable | ErrorKind::Broken => StageError::Unavailable {
                         retry_in: down_servers().down_for(&e.url).unwrap_or_default(),
-                        until_ms: job
-                            .created_at
-                            .saturating_add(profile.retry_for.as_millis() as i64),
+                        until_ms: wait_until,
                         reason: e.to_string(),
                     },
                     // A login, certificate or permission problem wants an operator: the
@@ -1333,9 +1335,7 @@ async fn send(p: &Pipeline, job: &Job) -> Result<(), StageError> {
                 SendError::Unreachable(reason) => StageError::Unavailable {
                     reason,
                     retry_in: std::time::Duration::ZERO,
-                    until_ms: job
-                        .created_at
-                        .saturating_add(profile.retry_for.as_millis() as i64),
+                    until_ms: wait_until,
                 },
                 SendError::Refused(reason) => StageError::Transient(reason),
             })?;

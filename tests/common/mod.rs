@@ -351,6 +351,35 @@ pub fn http(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> (u16, St
     (status, body)
 }
 
+/// Runs the openssl CLI in `dir`; panics with its error output on failure; its stdout.
+pub fn openssl(dir: &Path, args: &[&str]) -> Vec<u8> {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("openssl");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// A fresh ed25519 key pair (no passphrase) at `dir/name`; the private key's path.
+pub fn ssh_keypair(dir: &Path, name: &str) -> PathBuf {
+    let key = dir.join(name);
+    let ok = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
+        .arg(&key)
+        .status()
+        .expect("ssh-keygen")
+        .success();
+    assert!(ok);
+    key
+}
+
 /// A partner's messages in one direction (and state, when given), newest first.
 pub async fn messages_of(
     store: &Store,

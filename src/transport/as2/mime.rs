@@ -24,6 +24,35 @@ pub enum MimeError {
     Base64,
     #[error("Content-Transfer-Encoding `{0}` is not supported")]
     Encoding(String),
+    #[error("multipart/signed without a boundary")]
+    NoBoundary,
+    #[error("multipart/signed has {0} parts, not 2")]
+    SignedParts(usize),
+}
+
+/// An entity's bytes from its Content-Type and body (CRLF), as signed and as MIC'd.
+pub fn entity(content_type: &str, body: &[u8]) -> Vec<u8> {
+    let mut e = Vec::with_capacity(body.len() + content_type.len() + 18);
+    e.extend_from_slice(b"Content-Type: ");
+    e.extend_from_slice(content_type.as_bytes());
+    e.extend_from_slice(b"\r\n\r\n");
+    e.extend_from_slice(body);
+    e
+}
+
+/// The two halves of a `multipart/signed` body: the exact bytes of the signed part (what the
+/// signature and the MIC cover) and the detached signature, decoded (DER).
+pub fn split_signed<'a>(
+    body: &'a [u8],
+    ct: &ContentType,
+) -> Result<(&'a [u8], Vec<u8>), MimeError> {
+    let boundary = ct.param("boundary").ok_or(MimeError::NoBoundary)?;
+    let parts = multipart(body, boundary)?;
+    let [content, signature] = parts[..] else {
+        return Err(MimeError::SignedParts(parts.len()));
+    };
+    let der = Entity::parse(signature)?.decoded_body()?.into_owned();
+    Ok((content, der))
 }
 
 /// One MIME entity: its exact bytes, its headers and its body.

@@ -340,13 +340,9 @@ async fn process(
     body: Bytes,
 ) -> (Disposition, Option<(String, MicAlg)>, String) {
     let snapshot = p.partners.snapshot();
-    let found = snapshot.iter().find_map(|pr| {
-        pr.channels
-            .as2
-            .as_ref()
-            .filter(|a| a.id == from)
-            .map(|a| (pr.id.to_string(), a.clone(), pr.limits))
-    });
+    let found = snapshot
+        .by_as2_id(from)
+        .and_then(|pr| Some((pr.id.to_string(), pr.channels.as2.clone()?, pr.limits)));
     let Some((partner, as2, limits)) = found else {
         let text = format!("AS2-From `{from}` is no partner's [as2] id");
         keep_rejected(p, None, &body, &text).await;
@@ -447,7 +443,8 @@ async fn process(
                 message = id,
                 size = u.payload.len(),
                 encrypted = u.encrypted,
-                signed = u.signed_by.is_some(),
+                // Which of the partner's certificates signed (several during a rollover).
+                signed_by = ?u.signed_by,
                 compressed = u.compressed,
                 "AS2 message stored"
             );
@@ -501,13 +498,10 @@ fn is_mdn(headers: &HeaderMap, body: &[u8]) -> bool {
 async fn receive_mdn(p: &Pipeline, from: &str, headers: &HeaderMap, body: &[u8]) -> Response {
     use crate::store::EventKind;
     let snapshot = p.partners.snapshot();
-    let Some((partner, as2)) = snapshot.iter().find_map(|pr| {
-        pr.channels
-            .as2
-            .as_ref()
-            .filter(|a| a.id == from)
-            .map(|a| (pr.id.to_string(), a.clone()))
-    }) else {
+    let Some((partner, as2)) = snapshot
+        .by_as2_id(from)
+        .and_then(|pr| Some((pr.id.to_string(), pr.channels.as2.clone()?)))
+    else {
         return (StatusCode::FORBIDDEN, "unknown AS2-From").into_response();
     };
     let certs = partner_certs(&as2.certificates).unwrap_or_default();
@@ -525,15 +519,7 @@ async fn receive_mdn(p: &Pipeline, from: &str, headers: &HeaderMap, body: &[u8])
         )
             .into_response();
     };
-    let summary = format!(
-        "asynchronous MDN {}{}",
-        outcome.disposition,
-        if outcome.signed {
-            ", signed by the partner"
-        } else {
-            ", unsigned"
-        }
-    );
+    let summary = format!("asynchronous MDN {}", outcome.describe());
     let recorded = as2_store::record_mdn(&p.store, &partner, &original, &summary).await;
     let (message_id, mic, mic_alg) = match recorded {
         Ok(Some(r)) => r,
@@ -727,8 +713,7 @@ pub fn build_mdn(
         return Ok((ct, body));
     };
     // The signed part is the report entity itself, headers included, CRLF throughout.
-    let mut entity = format!("Content-Type: {ct}\r\n\r\n").into_bytes();
-    entity.extend_from_slice(&body);
+    let entity = mime::entity(&ct, &body);
     let signature = cms::sign_detached(&entity, &station.cert, &station.key, alg.digest())?;
     Ok(mdn::signed(&entity, &signature, alg, &mdn::boundary()))
 }

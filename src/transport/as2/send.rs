@@ -9,7 +9,7 @@ use openssl::symm::Cipher;
 use openssl::x509::X509;
 
 use super::mdn::MicAlg;
-use super::mime::{Entity, multipart};
+use super::mime::{Entity, entity, multipart, split_signed};
 use super::{Station, cms, mdn, partner_certs, quote};
 use crate::partners::channels::{As2, As2Cipher, As2Digest};
 use crate::store::Format;
@@ -65,26 +65,25 @@ pub fn build(
     mic_alg: MicAlg,
 ) -> Result<Built, SendError> {
     let name = filename.replace(['"', '\\', '\r', '\n'], "_");
-    let mut entity = format!(
+    let mut part = format!(
         "Content-Type: {}\r\nContent-Transfer-Encoding: binary\r\nContent-Disposition: attachment; filename=\"{name}\"\r\n\r\n",
         media_type(format)
     )
     .into_bytes();
-    entity.extend_from_slice(raw);
+    part.extend_from_slice(raw);
     if as2.compress {
-        let z = cms::compressed::compress(&entity);
-        entity = b"Content-Type: application/pkcs7-mime; smime-type=compressed-data; name=\"smime.p7z\"\r\nContent-Transfer-Encoding: binary\r\n\r\n".to_vec();
-        entity.extend_from_slice(&z);
+        let z = cms::compressed::compress(&part);
+        part = b"Content-Type: application/pkcs7-mime; smime-type=compressed-data; name=\"smime.p7z\"\r\nContent-Transfer-Encoding: binary\r\n\r\n".to_vec();
+        part.extend_from_slice(&z);
     }
-    // Signed or not, the MIC covers this entity: the signed part, or the content before
+    // Signed or not, the MIC covers this part: the signed part, or the content before
     // encryption (RFC 4130 §7.3.1).
-    let mic = mic_alg.mic(&entity);
+    let mic = mic_alg.mic(&part);
     if as2.sign {
-        let sig = cms::sign_detached(&entity, &station.cert, &station.key, mic_alg.digest())
+        let sig = cms::sign_detached(&part, &station.cert, &station.key, mic_alg.digest())
             .map_err(|e| SendError::Refused(e.to_string()))?;
-        let (ct, body) = mdn::signed(&entity, &sig, mic_alg, &mdn::boundary());
-        entity = format!("Content-Type: {ct}\r\n\r\n").into_bytes();
-        entity.extend_from_slice(&body);
+        let (ct, body) = mdn::signed(&part, &sig, mic_alg, &mdn::boundary());
+        part = entity(&ct, &body);
     }
     if as2.encrypt {
         let cert = partner_cert.ok_or_else(|| {
@@ -99,7 +98,7 @@ pub fn build(
             As2Cipher::Aes256Gcm => Cipher::aes_256_gcm(),
         };
         let der =
-            cms::encrypt(&entity, cert, cipher).map_err(|e| SendError::Refused(e.to_string()))?;
+            cms::encrypt(&part, cert, cipher).map_err(|e| SendError::Refused(e.to_string()))?;
         return Ok(Built {
             content_type: "application/pkcs7-mime; smime-type=enveloped-data; name=\"smime.p7m\""
                 .into(),
@@ -107,8 +106,8 @@ pub fn build(
             mic,
         });
     }
-    // Neither encrypted: the outermost entity's headers become the HTTP ones.
-    let e = Entity::parse(&entity).map_err(|e| SendError::Refused(e.to_string()))?;
+    // Neither encrypted: the outermost part's headers become the HTTP ones.
+    let e = Entity::parse(&part).map_err(|e| SendError::Refused(e.to_string()))?;
     Ok(Built {
         content_type: e
             .header("content-type")
@@ -222,15 +221,7 @@ pub async fn send(
         as2_message_id: message_id,
         mic: built.mic,
         mic_alg,
-        summary: format!(
-            "MDN {}{}, MIC matched",
-            outcome.disposition,
-            if outcome.signed {
-                ", signed by the partner"
-            } else {
-                ", unsigned"
-            }
-        ),
+        summary: format!("MDN {}, MIC matched", outcome.describe()),
         mdn_pending: false,
     })
 }
@@ -245,6 +236,18 @@ pub struct MdnOutcome {
     pub signed: bool,
 }
 
+impl MdnOutcome {
+    /// `processed, signed by the partner`: what the MDN said and whether it was signed.
+    pub fn describe(&self) -> String {
+        let how = if self.signed {
+            "signed by the partner"
+        } else {
+            "unsigned"
+        };
+        format!("{}, {how}", self.disposition)
+    }
+}
+
 /// Reads an MDN (signed or not), verifying a signature against the partner's certificates.
 pub fn read_mdn(
     headers: Vec<(String, String)>,
@@ -256,26 +259,13 @@ pub fn read_mdn(
     let outer = Entity::from_parts(headers, body);
     let ct = outer.content_type();
     let (report_entity, signed): (Vec<u8>, bool) = if ct.is("multipart/signed") {
-        let boundary = ct
-            .param("boundary")
-            .ok_or_else(|| refused("no boundary".into()))?;
-        let parts = multipart(body, boundary).map_err(|e| refused(e.to_string()))?;
-        let [content, sig] = parts[..] else {
-            return Err(refused("multipart/signed without two parts".into()));
-        };
-        let sig = Entity::parse(sig).map_err(|e| refused(e.to_string()))?;
-        let der = sig.decoded_body().map_err(|e| refused(e.to_string()))?;
+        let (content, der) = split_signed(body, &ct).map_err(|e| refused(e.to_string()))?;
         cms::verify_detached(&der, content, certs)
             .map_err(|e| refused(format!("signature: {e}")))?;
         (content.to_vec(), true)
     } else if ct.is("multipart/report") {
-        let mut e = format!(
-            "Content-Type: {}\r\n\r\n",
-            outer.header("content-type").unwrap_or_default()
-        )
-        .into_bytes();
-        e.extend_from_slice(body);
-        (e, false)
+        let header = outer.header("content-type").unwrap_or_default();
+        (entity(header, body), false)
     } else {
         return Err(refused(format!("not an MDN ({})", ct.mime)));
     };

@@ -7,7 +7,7 @@ use openssl::x509::X509;
 
 use super::cms::{self, compressed};
 use super::mdn::MicAlg;
-use super::mime::{Entity, decode_base64, multipart};
+use super::mime::{Entity, decode_base64, split_signed};
 
 /// Why a message was not accepted, as the MDN says it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -50,7 +50,6 @@ pub struct Unwrapped {
     pub payload: Vec<u8>,
     /// `Content-Disposition` file name of the payload's entity.
     pub filename: Option<String>,
-    pub content_type: String,
     pub encrypted: bool,
     /// Index (among the partner's certificates) of the one that signed, when signed.
     pub signed_by: Option<usize>,
@@ -152,23 +151,8 @@ pub fn unwrap(
             if signed_by.is_some() {
                 return Err(Failure::Authentication("signed twice".into()));
             }
-            let boundary = ct
-                .param("boundary")
-                .ok_or_else(|| Failure::Authentication("multipart/signed without boundary".into()))?
-                .to_owned();
-            let parts = multipart(entity.body, &boundary)
+            let (content, sig_der) = split_signed(entity.body, &ct)
                 .map_err(|e| Failure::Authentication(e.to_string()))?;
-            let [content, signature] = parts[..] else {
-                return Err(Failure::Authentication(format!(
-                    "multipart/signed has {} parts, not 2",
-                    parts.len()
-                )));
-            };
-            let sig_entity = Entity::parse(signature)
-                .map_err(|e| Failure::Authentication(format!("signature part: {e}")))?;
-            let sig_der = sig_entity
-                .decoded_body()
-                .map_err(|e| Failure::Authentication(format!("signature part: {e}")))?;
             if keys.partner_certs.is_empty() {
                 return Err(Failure::Authentication(
                     "the partner's profile names no certificate".into(),
@@ -210,7 +194,6 @@ pub fn unwrap(
         };
         return Ok(Unwrapped {
             filename: entity.filename(),
-            content_type: ct.mime.clone(),
             payload,
             encrypted,
             signed_by,

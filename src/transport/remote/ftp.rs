@@ -237,7 +237,7 @@ impl Ftp {
             stream.retr_as_stream(name).await.map_err(fail)
         })
         .await?;
-        let bytes = read_all(r, &mut download, None, limit, stall).await;
+        let bytes = read_all(r, &mut download, limit, stall).await;
         // The completion reply (226) says the server sent the whole file; without it the
         // bytes may be cut short, so they are not used.
         let finished = within(r, stall, "RETR", ErrorKind::Broken, async {

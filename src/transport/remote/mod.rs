@@ -266,12 +266,11 @@ impl Session {
 async fn read_all<R: tokio::io::AsyncRead + Unpin>(
     remote: &Remote,
     mut r: R,
-    expected: Option<u64>,
     limit: u64,
     stall: Duration,
 ) -> Result<Vec<u8>, RemoteError> {
     use tokio::io::AsyncReadExt;
-    let mut out = Vec::with_capacity(expected.unwrap_or(0).min(limit).min(64 << 20) as usize);
+    let mut out = Vec::new();
     let mut buf = vec![0u8; 256 * 1024];
     loop {
         let n = tokio::time::timeout(stall, r.read(&mut buf))

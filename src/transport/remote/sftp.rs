@@ -238,7 +238,7 @@ impl Sftp {
             .open(path.clone())
             .await
             .map_err(|e| sftp_err(&self.remote, &format!("open {path}"), e))?;
-        read_all(&self.remote, file, None, limit, self.deadlines.stall).await
+        read_all(&self.remote, file, limit, self.deadlines.stall).await
     }
 
     pub async fn put(&mut self, name: &str, bytes: &[u8]) -> Result<(), RemoteError> {
