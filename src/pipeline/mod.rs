@@ -148,7 +148,7 @@ impl Pipeline {
         .await?;
         jobs::enqueue(&mut tx, id, stage, self.settings.pipeline.max_attempts).await?;
         tx.commit().await?;
-        self.wake.notify_waiters();
+        self.wake.notify_one();
         Ok(())
     }
 

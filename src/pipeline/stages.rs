@@ -134,7 +134,7 @@ pub(super) async fn advance(
     }
     tx.commit().await?;
     if o.next.is_some() {
-        p.wake.notify_waiters();
+        p.wake.notify_one();
     }
     tracing::info!(state = %o.state, detail = o.detail, "stage done");
     Ok(())

@@ -78,6 +78,7 @@ pub async fn enqueue(
 /// crashed or hung) is due again; its attempt count keeps growing so a job that kills its
 /// worker every time still ends in dead letters.
 pub async fn claim(store: &Store, owner: &str, lease: Duration) -> Result<Option<Job>, StoreError> {
+    let _gate = store.write_gate().await;
     let now = now_ms();
     let expires = now.saturating_add(lease.as_millis() as i64);
     let sql = match store.backend() {

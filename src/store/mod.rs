@@ -24,7 +24,36 @@ use crate::config::DatabaseUrl;
 pub use types::*;
 
 /// A transaction on the store; a stage's result, its next job and its event share one.
-pub type Tx = sqlx::Transaction<'static, Any>;
+/// On SQLite it also holds the store's write gate (see [`Store::write_gate`]) until it ends.
+/// It dereferences to the connection, so `&mut **tx` is an executor as with sqlx's own.
+pub struct Tx {
+    // Declared first: dropped (rolled back) before the gate opens for the next writer.
+    tx: sqlx::Transaction<'static, Any>,
+    _gate: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
+    }
+}
+
+impl std::ops::Deref for Tx {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
+}
 
 /// Errors of the store. A `Database` error is worth retrying; the others are facts.
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +78,12 @@ pub enum StoreError {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite only: one writer at a time, queued here in arrival order. SQLite allows one
+    /// writer; left to itself, a second connection wanting to write sleeps in its busy
+    /// handler (1, 2, 5 … 100 ms steps) and the cores idle while requests wait — measured:
+    /// inbound AS2 at 169 messages/s with the CPU half idle. A fair async mutex hands the
+    /// lock over the moment the writer before commits.
+    gate: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
 }
 
 /// The current time as Unix milliseconds, the store's one time representation.
@@ -115,6 +150,8 @@ impl Store {
         let store = Store {
             pool,
             backend: db.backend,
+            gate: (db.backend == Backend::Sqlite)
+                .then(|| std::sync::Arc::new(tokio::sync::Mutex::new(()))),
         };
         store.migrate().await?;
         Ok(store)
@@ -141,8 +178,23 @@ impl Store {
         &self.pool
     }
 
+    /// Begins a write transaction (on SQLite, after waiting for the write gate).
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        Ok(self.pool.begin().await?)
+        let gate = self.write_gate().await;
+        Ok(Tx {
+            tx: self.pool.begin().await?,
+            _gate: gate,
+        })
+    }
+
+    /// The write gate, for a single write statement run on the pool outside a transaction
+    /// (claiming a job, moving a cursor); hold the guard until the statement has run.
+    /// `None` on PostgreSQL, whose writers do not exclude each other.
+    pub async fn write_gate(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        match &self.gate {
+            Some(g) => Some(g.clone().lock_owned().await),
+            None => None,
+        }
     }
 
     /// A cheap round trip, for `/healthz`.

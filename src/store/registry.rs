@@ -208,6 +208,7 @@ pub async fn set_cursor(
     name: &str,
     value: &str,
 ) -> Result<(), StoreError> {
+    let _gate = store.write_gate().await;
     sqlx::query(
         "INSERT INTO erp_cursors (name, value) VALUES ($1, $2) \
          ON CONFLICT (name) DO UPDATE SET value = excluded.value",

@@ -122,6 +122,7 @@ pub async fn remember_host(
     port: u16,
     key: &str,
 ) -> Result<(), StoreError> {
+    let _gate = store.write_gate().await;
     sqlx::query(
         "INSERT INTO known_hosts (host, port, key, first_seen) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (host, port) DO NOTHING",
@@ -143,6 +144,7 @@ pub async fn lease_collection(
     owner: &str,
     ms: i64,
 ) -> Result<bool, StoreError> {
+    let _gate = store.write_gate().await;
     let now = now_ms();
     let row = sqlx::query(
         "INSERT INTO collect_leases (remote, owner, expires) VALUES ($1, $2, $3) \
@@ -165,6 +167,7 @@ pub async fn release_collection(
     remote: &str,
     owner: &str,
 ) -> Result<(), StoreError> {
+    let _gate = store.write_gate().await;
     sqlx::query("DELETE FROM collect_leases WHERE remote = $1 AND owner = $2")
         .bind(remote.to_owned())
         .bind(owner.to_owned())
