@@ -86,6 +86,11 @@ enum Command {
     },
     /// Runs a message again from its stored raw bytes.
     Replay { id: i64 },
+    /// Operator accounts and API tokens for the admin pages and the JSON API.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
     /// Wharf's AS2 station.
     As2 {
         #[command(subcommand)]
@@ -115,6 +120,26 @@ enum As2Command {
         key: Option<PathBuf>,
         #[arg(long, default_value_t = 730)]
         days: u32,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Adds an operator (or sets an existing one's password and role, ending their
+    /// sessions). The password is read from standard input, at least 12 characters.
+    AddUser {
+        name: String,
+        /// viewer (reads), operator (also retries, replays, cancels), admin (also edits
+        /// partner profiles, reads the audit log).
+        #[arg(long, default_value = "viewer")]
+        role: String,
+    },
+    /// Makes an API token for a machine client of `/api/v1` (printed once; only its hash is
+    /// kept). A second call with the same name replaces the token.
+    AddToken {
+        name: String,
+        #[arg(long, default_value = "viewer")]
+        role: String,
     },
 }
 
@@ -239,6 +264,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Messages { command } => messages_cmd(settings(&cli)?, command).await,
         Command::Replay { id } => replay(settings(&cli)?, *id).await,
+        Command::Admin { command } => admin_cmd(settings(&cli)?, command).await,
         Command::Collect { partner } => collect(settings(&cli)?, partner.as_deref()).await,
         Command::As2 {
             command: As2Command::Certs,
@@ -792,47 +818,8 @@ fn documents_of(
 )> {
     let raw = std::fs::read(file)
         .map_err(|e| UsageError(format!("cannot read {}: {e}", file.display())))?;
-    let bad = |e: String| UsageError(format!("{}: {e}", file.display()));
-    Ok(match Format::sniff(&raw) {
-        Format::X12 => {
-            let t = x12doc::translate(&raw).map_err(|e| bad(e.to_string()))?;
-            let errors = t
-                .interchanges
-                .iter()
-                .flat_map(|i| i.errors.clone())
-                .collect();
-            (
-                t.interchanges
-                    .into_iter()
-                    .flat_map(|i| i.documents)
-                    .collect(),
-                errors,
-            )
-        }
-        Format::Edifact => {
-            let t = edidoc::translate_with(&raw, edidoc::TranslateOptions::default())
-                .map_err(|e| bad(e.to_string()))?;
-            let errors = t
-                .interchanges
-                .iter()
-                .flat_map(|i| i.errors.clone())
-                .collect();
-            (
-                t.interchanges
-                    .into_iter()
-                    .flat_map(|i| i.documents)
-                    .collect(),
-                errors,
-            )
-        }
-        Format::Xml => {
-            let t = crate::documents::xml::translate(&raw).map_err(|e| bad(e.to_string()))?;
-            (t.documents, t.errors)
-        }
-        Format::Unknown => {
-            return Err(bad("not X12 (ISA), EDIFACT (UNA/UNB) or XML".into()).into());
-        }
-    })
+    crate::pipeline::dryrun::documents(&raw)
+        .map_err(|e| UsageError(format!("{}: {e}", file.display())).into())
 }
 
 /// `wharf translate FILE --partner ID --plan`: each document with what the partner's mapping
@@ -842,54 +829,12 @@ fn translate_plan(
     profile: &crate::partners::Profile,
     odoo: u8,
 ) -> anyhow::Result<ExitCode> {
-    use crate::model::Document;
     let (docs, findings) = documents_of(file)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut held = 0usize;
     for d in &docs {
-        use crate::pipeline::mapping::{
-            OdooVersion, map_order, map_ship_notice, odoo_records, receipt_records,
-        };
-        let mut findings = Vec::new();
-        let (plan, records) = match d {
-            Document::Order(o) => {
-                let mapped = map_order(profile, o, &mut findings);
-                let version = if odoo >= 19 {
-                    OdooVersion::V19
-                } else {
-                    OdooVersion::V18
-                };
-                let records = odoo_records(&mapped, version);
-                (serde_json::to_value(mapped)?, records)
-            }
-            Document::ShipNotice(n) => {
-                let mapped = map_ship_notice(profile, n, &mut findings);
-                let records = receipt_records(&mapped);
-                (serde_json::to_value(mapped)?, records)
-            }
-            _ => (serde_json::Value::Null, serde_json::Value::Null),
-        };
-        let mut warnings: Vec<String> = findings
-            .iter()
-            .filter(|f| f.verdict == crate::partners::Verdict::Warn)
-            .map(ToString::to_string)
-            .collect();
-        if plan.is_null() {
-            warnings.push("no ERP mapping for this document type yet".to_owned());
-        }
-        let errors: Vec<String> = findings
-            .iter()
-            .filter(|f| f.verdict == crate::partners::Verdict::Reject)
-            .map(ToString::to_string)
-            .collect();
-        held += errors.len();
-        let line = serde_json::json!({
-            "document": d,
-            "plan": plan,
-            "odoo": records,
-            "warnings": warnings,
-            "errors": errors,
-        });
+        let line = crate::pipeline::dryrun::plan(profile, d, odoo)?;
+        held += line["errors"].as_array().map_or(0, Vec::len);
         serde_json::to_writer(&mut out, &line)?;
         writeln!(out)?;
     }
@@ -1095,49 +1040,12 @@ fn ack(s: &Settings, file: &Path, partner: Option<&str>) -> anyhow::Result<ExitC
     Ok(ExitCode::SUCCESS)
 }
 
-/// One line on what a loaded profile covers: identities and agreed documents.
-fn profile_summary(p: &crate::partners::Profile) -> String {
-    use crate::partners::Flow;
-    let mut ids: Vec<String> = p
-        .x12_identities()
-        .map(|x| format!("x12 {}/{}", x.qualifier, x.id))
-        .collect();
-    ids.extend(p.edifact_identities().map(|e| match &e.qualifier {
-        Some(q) => format!("edifact {}:{q}", e.id),
-        None => format!("edifact {}", e.id),
-    }));
-    ids.extend(
-        p.cxml_identities()
-            .map(|c| format!("cxml {}:{}", c.domain, c.identity)),
-    );
-    ids.extend(p.ubl_endpoints.iter().map(|u| format!("ubl {u}")));
-    let docs = |flow: Flow| {
-        let list: Vec<&str> = p
-            .agreements
-            .0
-            .iter()
-            .filter(|a| a.flow == flow)
-            .map(|a| a.doc_type)
-            .collect();
-        if list.is_empty() {
-            "-".to_owned()
-        } else {
-            list.join(", ")
-        }
-    };
-    let agreed = if p.agreements.is_empty() {
-        "no [[documents]]: every document Wharf reads is accepted".to_owned()
-    } else {
-        format!("in: {}; out: {}", docs(Flow::In), docs(Flow::Out))
-    };
-    format!("{}; {agreed}", ids.join(", "))
-}
 
 fn partners_check(s: &Settings) -> anyhow::Result<ExitCode> {
     let (partners, problems) = Partners::load(&s.partners_dir);
     for p in partners.iter() {
         println!("ok      {}  {} ({})", p.id, p.name, p.source.display());
-        println!("        {}", profile_summary(p));
+        println!("        {}", p.summary());
     }
     for e in &problems {
         println!("error   {e}");
@@ -1443,6 +1351,56 @@ async fn send(
         Err(crate::pipeline::SubmitError::Store(e)) => Err(e.into()),
         Err(e) => Err(UsageError(e.to_string()).into()),
     }
+}
+
+async fn admin_cmd(s: Settings, cmd: &AdminCommand) -> anyhow::Result<ExitCode> {
+    use crate::store::admin::{self, Role};
+    let role_of = |r: &str| {
+        Role::parse(r).ok_or_else(|| {
+            UsageError(format!("`{r}` is not a role (viewer, operator or admin)"))
+        })
+    };
+    let name_ok = |n: &str| -> Result<(), UsageError> {
+        if n.is_empty()
+            || n.len() > 64
+            || !n.chars().all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c))
+        {
+            return Err(UsageError(format!(
+                "`{n}` is not a name: 1 to 64 letters, digits, '.', '_', '-' or '@'"
+            )));
+        }
+        Ok(())
+    };
+    let store = Store::connect(&s.database).await?;
+    match cmd {
+        AdminCommand::AddUser { name, role } => {
+            name_ok(name)?;
+            let role = role_of(role)?;
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            if password.chars().count() < 12 {
+                return Err(UsageError(
+                    "the password (on standard input) must have at least 12 characters".into(),
+                )
+                .into());
+            }
+            let hash = crate::partners::channels::hash_password(password)?;
+            admin::put_user(&store, name, &hash, role).await?;
+            println!("operator {name} ({role}) can sign in at /admin");
+        }
+        AdminCommand::AddToken { name, role } => {
+            name_ok(name)?;
+            let role = role_of(role)?;
+            let token = crate::web::admin::auth::new_token();
+            admin::put_token(&store, name, &crate::web::admin::auth::token_hash(&token), role)
+                .await?;
+            println!("{token}");
+            eprintln!("API token for {name} ({role}); send it as `Authorization: Bearer TOKEN`");
+        }
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn replay(s: Settings, id: i64) -> anyhow::Result<ExitCode> {

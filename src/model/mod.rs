@@ -28,6 +28,25 @@ pub enum Document {
     FunctionalAck(FunctionalAck),
 }
 
+impl Document {
+    /// The business numbers an operator searches by: the PO number of an order or its
+    /// acknowledgement, the shipment id and every PO of a ship notice, the invoice number and
+    /// its PO. Empty for a functional acknowledgement.
+    pub fn references(&self) -> Vec<&str> {
+        match self {
+            Document::Order(o) => vec![o.po_number.as_str()],
+            Document::OrderAck(a) => vec![a.po_number.as_str()],
+            Document::ShipNotice(n) => std::iter::once(n.shipment_id.as_str())
+                .chain(n.orders.iter().map(|o| o.po_number.as_str()))
+                .collect(),
+            Document::Invoice(i) => std::iter::once(i.invoice_number.as_str())
+                .chain(i.po_number.as_deref())
+                .collect(),
+            Document::FunctionalAck(_) => Vec::new(),
+        }
+    }
+}
+
 /// Where a canonical document came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceRef {

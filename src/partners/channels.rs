@@ -161,16 +161,20 @@ pub enum Confirm {
 impl SftpLogin {
     /// Whether `password` is the partner's (argon2 compares in constant time).
     pub fn password_matches(&self, password: &str) -> bool {
-        use argon2::PasswordVerifier;
-        let Some(hash) = &self.password_hash else {
-            return false;
-        };
-        argon2::PasswordHash::new(hash).is_ok_and(|h| {
-            argon2::Argon2::default()
-                .verify_password(password.as_bytes(), &h)
-                .is_ok()
-        })
+        self.password_hash
+            .as_deref()
+            .is_some_and(|hash| verify_password(hash, password))
     }
+}
+
+/// Whether `password` matches an argon2 hash (PHC string); compared in constant time.
+pub fn verify_password(hash: &str, password: &str) -> bool {
+    use argon2::PasswordVerifier;
+    argon2::PasswordHash::new(hash).is_ok_and(|h| {
+        argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 /// An argon2id hash (PHC string) of `password`, with a fresh salt.

@@ -319,6 +319,45 @@ pub struct Profile {
 }
 
 impl Profile {
+    /// One line on what a loaded profile covers: identities and agreed documents.
+    pub fn summary(&self) -> String {
+        let p = self;
+        use crate::partners::Flow;
+        let mut ids: Vec<String> = p
+            .x12_identities()
+            .map(|x| format!("x12 {}/{}", x.qualifier, x.id))
+            .collect();
+        ids.extend(p.edifact_identities().map(|e| match &e.qualifier {
+            Some(q) => format!("edifact {}:{q}", e.id),
+            None => format!("edifact {}", e.id),
+        }));
+        ids.extend(
+            p.cxml_identities()
+                .map(|c| format!("cxml {}:{}", c.domain, c.identity)),
+        );
+        ids.extend(p.ubl_endpoints.iter().map(|u| format!("ubl {u}")));
+        let docs = |flow: Flow| {
+            let list: Vec<&str> = p
+                .agreements
+                .0
+                .iter()
+                .filter(|a| a.flow == flow)
+                .map(|a| a.doc_type)
+                .collect();
+            if list.is_empty() {
+                "-".to_owned()
+            } else {
+                list.join(", ")
+            }
+        };
+        let agreed = if p.agreements.is_empty() {
+            "no [[documents]]: every document Wharf reads is accepted".to_owned()
+        } else {
+            format!("in: {}; out: {}", docs(Flow::In), docs(Flow::Out))
+        };
+        format!("{}; {agreed}", ids.join(", "))
+    }
+
     /// Every X12 identity the partner sends from.
     pub fn x12_identities(&self) -> impl Iterator<Item = &X12Identity> {
         self.x12.iter().chain(&self.x12_also)
@@ -874,6 +913,13 @@ impl Partners {
     /// EDIFACT, cXML or UBL) is a problem for both, since a message must match exactly one
     /// partner: neither is loaded until the clash is fixed.
     pub fn load(dir: &Path) -> (Partners, Vec<ProfileError>) {
+        Self::load_with(dir, None)
+    }
+
+    /// [`Partners::load`] with one file's text replaced (`candidate`: its path and the text
+    /// it would have), to check an edit against the whole folder before it is saved. A
+    /// candidate for a file not yet in the folder is checked as a new profile.
+    pub fn load_with(dir: &Path, candidate: Option<(&Path, &str)>) -> (Partners, Vec<ProfileError>) {
         let mut problems = Vec::new();
         let mut profiles = BTreeMap::new();
         let entries = match std::fs::read_dir(dir) {
@@ -893,9 +939,18 @@ impl Partners {
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|x| x == "toml"))
             .collect();
+        if let Some((c, _)) = candidate
+            && !paths.iter().any(|p| p == c)
+        {
+            paths.push(c.to_path_buf());
+        }
         paths.sort();
         for path in paths {
-            let text = match std::fs::read_to_string(&path) {
+            let read = match candidate {
+                Some((c, text)) if c == path => Ok(text.to_owned()),
+                _ => std::fs::read_to_string(&path),
+            };
+            let text = match read {
                 Ok(t) => t,
                 Err(e) => {
                     problems.push(ProfileError {

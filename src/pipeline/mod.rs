@@ -7,10 +7,12 @@
 //! `config`, `edi`, `documents` and `model`; never on a transport or the web.
 
 mod edifact;
+pub mod dryrun;
 pub mod envelope;
 pub mod error;
 pub mod limits;
 pub mod mapping;
+mod operate;
 pub(crate) use stages::{file_component, outbound_doc_ref};
 pub mod stages;
 pub mod worker;
@@ -306,6 +308,7 @@ impl Pipeline {
         let Some(id) = created else {
             return Ok(Submitted::AlreadyQueued);
         };
+        crate::store::search::set_references(&mut tx, id, &[key]).await?;
         let detail = format!("{doc_type} for {partner}, key {key}");
         self.queue(tx, id, EventKind::Created, None, &detail, Stage::Encode)
             .await?;
@@ -317,6 +320,11 @@ impl Pipeline {
     /// registry, acknowledgement keys, document registry) keep a replay from doing anything
     /// twice that a partner or the ERP could see.
     pub async fn replay(&self, id: i64) -> Result<Stage, ReplayError> {
+        self.replay_with(id, "replayed").await
+    }
+
+    /// [`Pipeline::replay`] with the event saying why (`why`: "released from quarantine by …").
+    pub async fn replay_with(&self, id: i64, why: &str) -> Result<Stage, ReplayError> {
         let mut tx = self.store.begin().await?;
         // A write first: on SQLite it takes the write lock before we read anything.
         messages::touch(&mut tx, id).await?;
@@ -330,7 +338,7 @@ impl Pipeline {
             Direction::Out => (Stage::Encode, MessageState::Created),
         };
         messages::set_state(&mut tx, id, state, None).await?;
-        let detail = format!("replayed from {} (was {})", stage, msg.state);
+        let detail = format!("{why}: from {} (was {})", stage, msg.state);
         self.queue(tx, id, EventKind::Replayed, Some(stage), &detail, stage)
             .await?;
         Ok(stage)

@@ -476,6 +476,8 @@ pub(super) async fn finish_translated(
     let json = serde_json::to_string(t.documents)
         .map_err(|e| StageError::Permanent(format!("canonical documents: {e}")))?;
     messages::set_payload(&mut tx, job.message_id, Payload::Canonical, &json).await?;
+    let refs: Vec<&str> = t.documents.iter().flat_map(Document::references).collect();
+    crate::store::search::set_references(&mut tx, job.message_id, &refs).await?;
     let (state, kind, detail, next) = if !t.documents.is_empty() {
         (
             MessageState::Translated,

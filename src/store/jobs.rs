@@ -223,3 +223,53 @@ pub async fn dead(store: &Store, limit: i64) -> Result<Vec<Job>, StoreError> {
     let rows = sqlx::query(sql).bind(limit).fetch_all(store.pool()).await?;
     rows.iter().map(from_row).collect()
 }
+
+/// Makes dead jobs ready again with fresh attempts: one message's (`message`), or a
+/// dead-letter group's (`group`: stage and exact last error). Returns (message, stage) of each.
+pub async fn revive_dead(
+    tx: &mut Tx,
+    message: Option<i64>,
+    group: Option<(Stage, &str)>,
+) -> Result<Vec<(i64, Stage)>, StoreError> {
+    let now = now_ms();
+    let rows = sqlx::query(
+        "UPDATE jobs SET state = 'ready', attempts = 0, run_at = $1, lease_owner = NULL, \
+         lease_expires = NULL, updated_at = $1 \
+         WHERE state = 'dead' AND ($2 IS NULL OR message_id = $2) \
+         AND ($3 IS NULL OR (stage = $3 AND last_error = $4)) \
+         RETURNING message_id, stage",
+    )
+    .bind(now)
+    .bind(message)
+    .bind(group.map(|(s, _)| s.as_str().to_owned()))
+    .bind(group.map(|(_, r)| r.to_owned()))
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let stage: String = r.try_get(1)?;
+            Ok((
+                r.try_get(0)?,
+                Stage::parse(&stage).ok_or(StoreError::Corrupt {
+                    column: "stage",
+                    value: stage,
+                })?,
+            ))
+        })
+        .collect()
+}
+
+/// Closes a message's ready and dead jobs (a cancelled message); a running one finishes its
+/// attempt but cannot complete (its lease no longer matches). How many were closed.
+pub async fn close_open(tx: &mut Tx, message_id: i64, why: &str) -> Result<u64, StoreError> {
+    let done = sqlx::query(
+        "UPDATE jobs SET state = 'done', lease_owner = NULL, lease_expires = NULL, \
+         last_error = $1, updated_at = $2 WHERE message_id = $3 AND state IN ('ready', 'dead', 'running')",
+    )
+    .bind(why.to_owned())
+    .bind(now_ms())
+    .bind(message_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected())
+}

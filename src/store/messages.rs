@@ -28,6 +28,9 @@ pub struct Message {
     pub related_id: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The business references (PO, shipment, invoice number) read from it: the first, with
+    /// "(+n)" when there are more (all of them are searchable).
+    pub reference: Option<String>,
 }
 
 /// A partner's bytes as they arrived.
@@ -54,8 +57,8 @@ pub struct Outbound<'a> {
     pub dedup_key: &'a str,
 }
 
-const COLUMNS: &str = "id, direction, channel, partner, format, doc_type, control_number, \
-     filename, state, error, sha256, size, related_id, created_at, updated_at";
+pub(crate) const COLUMNS: &str = "id, direction, channel, partner, format, doc_type, control_number, \
+     filename, state, error, sha256, size, related_id, created_at, updated_at, reference";
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
@@ -65,7 +68,7 @@ fn corrupt(column: &'static str, value: String) -> StoreError {
     StoreError::Corrupt { column, value }
 }
 
-fn from_row(row: &AnyRow) -> Result<Message, StoreError> {
+pub(crate) fn from_row(row: &AnyRow) -> Result<Message, StoreError> {
     let direction: String = row.try_get("direction")?;
     let channel: String = row.try_get("channel")?;
     let state: String = row.try_get("state")?;
@@ -89,6 +92,7 @@ fn from_row(row: &AnyRow) -> Result<Message, StoreError> {
         related_id: row.try_get("related_id")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
+        reference: row.try_get("reference")?,
     })
 }
 

@@ -5,11 +5,13 @@
 //! dialects differ (claiming a job with `FOR UPDATE SKIP LOCKED`) are chosen by [`Backend`].
 //! Times are Unix milliseconds. Depends on `config` only.
 
+pub mod admin;
 pub mod as2;
 pub mod events;
 pub mod jobs;
 pub mod messages;
 pub mod registry;
+pub mod search;
 pub mod transfers;
 pub mod types;
 

@@ -219,3 +219,28 @@ pub async fn set_cursor(
     .await?;
     Ok(())
 }
+
+/// The ERP records made from one message.
+pub async fn links_of_message(
+    store: &crate::store::Store,
+    message_id: i64,
+) -> Result<Vec<ErpLink>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT model, odoo_id, partner, doc_key, message_id FROM erp_links WHERE message_id = $1 \
+         ORDER BY model, odoo_id",
+    )
+    .bind(message_id)
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(ErpLink {
+                model: r.try_get(0)?,
+                odoo_id: r.try_get(1)?,
+                partner: r.try_get(2)?,
+                doc_key: r.try_get(3)?,
+                message_id: r.try_get(4)?,
+            })
+        })
+        .collect()
+}

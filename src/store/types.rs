@@ -83,6 +83,8 @@ text_enum! {
         Sent => "sent",
         /// The partner's 997/999 accepted it (possibly with errors noted).
         Acknowledged => "acknowledged",
+        /// An operator stopped it; nothing more is done with it.
+        Cancelled => "cancelled",
     }
 }
 
@@ -97,6 +99,7 @@ impl MessageState {
                 | MessageState::Rejected
                 | MessageState::Failed
                 | MessageState::Completed
+                | MessageState::Cancelled
                 | MessageState::Sent
                 | MessageState::Acknowledged
         )
@@ -142,6 +145,7 @@ text_enum! {
         RetryScheduled => "retry_scheduled",
         DeadLettered => "dead_lettered",
         Replayed => "replayed",
+        Cancelled => "cancelled",
     }
 }
 

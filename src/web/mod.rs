@@ -3,6 +3,8 @@
 //!
 //! Handlers call the pipeline and the store; they never reach into another edge.
 
+pub mod admin;
+
 use std::net::SocketAddr;
 
 use axum::Router;
@@ -15,8 +17,8 @@ use serde_json::json;
 use tokio::sync::watch;
 
 use crate::pipeline::Pipeline;
-use crate::store::messages::{self, Filter, Inbound};
-use crate::store::{Channel, MessageState, StoreError, events, jobs};
+use crate::store::messages::{self, Inbound};
+use crate::store::{Channel, StoreError, events, jobs};
 
 /// Largest body the ingest endpoint accepts; bigger files belong on SFTP.
 const MAX_INGEST_BYTES: usize = 64 * 1024 * 1024;
@@ -28,8 +30,10 @@ pub enum ApiError {
     UnknownPartner(String),
     #[error("message {0} does not exist")]
     NotFound(i64),
-    #[error("`{0}` is not a message state")]
-    BadState(String),
+    #[error("{0}")]
+    BadQuery(String),
+    #[error("{0}")]
+    Forbidden(String),
     #[error("empty body: nothing to ingest")]
     Empty,
     #[error(
@@ -65,7 +69,8 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = match &self {
             ApiError::UnknownPartner(_) | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::BadState(_) | ApiError::Empty => StatusCode::BAD_REQUEST,
+            ApiError::BadQuery(_) | ApiError::Empty => StatusCode::BAD_REQUEST,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::TooMany { retry_secs, .. } => {
@@ -80,10 +85,13 @@ impl IntoResponse for ApiError {
 
 pub fn router(pipeline: Pipeline) -> Router {
     Router::new()
+        .merge(admin::router())
         .route("/healthz", get(healthz))
         .route("/api/v1/stats", get(stats))
         .route("/api/v1/messages", get(list_messages))
         .route("/api/v1/messages/{id}", get(show_message))
+        .route("/api/v1/messages/{id}/{action}", post(act_on_message))
+        .route("/api/v1/dead-letters", get(dead_letters))
         .route(
             "/api/v1/partners/{partner}/messages",
             post(ingest).layer(DefaultBodyLimit::max(MAX_INGEST_BYTES)),
@@ -135,7 +143,7 @@ async fn healthz(State(p): State<Pipeline>) -> Response {
 }
 
 /// Messages per state and jobs per state: what an operator or a load test watches.
-async fn stats(State(p): State<Pipeline>) -> Result<Response, ApiError> {
+async fn stats(State(p): State<Pipeline>, _c: admin::auth::Client) -> Result<Response, ApiError> {
     let messages: serde_json::Map<String, serde_json::Value> = messages::count_by_state(&p.store)
         .await?
         .into_iter()
@@ -149,36 +157,79 @@ async fn stats(State(p): State<Pipeline>) -> Result<Response, ApiError> {
     Ok(axum::Json(json!({ "messages": messages, "jobs": jobs })).into_response())
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
 struct ListQuery {
-    state: Option<String>,
-    partner: Option<String>,
+    state: String,
+    partner: String,
+    doc_type: String,
+    reference: String,
+    control: String,
+    from: String,
+    to: String,
+    before: Option<i64>,
     limit: Option<i64>,
 }
 
+/// The same search as the admin pages': `?partner=&doc_type=&reference=&control=&state=
+/// &from=YYYY-MM-DD&to=YYYY-MM-DD&before=ID&limit=N`, newest first.
 async fn list_messages(
     State(p): State<Pipeline>,
+    _c: admin::auth::Client,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, ApiError> {
-    let state = match q.state {
-        Some(s) => Some(MessageState::parse(&s).ok_or(ApiError::BadState(s))?),
-        None => None,
-    };
-    let list = messages::list(
-        &p.store,
-        &Filter {
-            state,
-            partner: q.partner,
-            direction: None,
-            limit: q.limit.unwrap_or(50).clamp(1, 1000),
-        },
+    let mut search = admin::messages::to_search(
+        &q.partner,
+        &q.doc_type,
+        &q.reference,
+        &q.control,
+        &q.state,
+        &q.from,
+        &q.to,
+        q.before,
     )
-    .await?;
+    .map_err(ApiError::BadQuery)?;
+    search.limit = q.limit.unwrap_or(50).clamp(1, 500);
+    let list = crate::store::search::search(&p.store, &search).await?;
+    Ok(axum::Json(list).into_response())
+}
+
+/// `POST /api/v1/messages/{id}/{retry|replay|release|cancel}` (operator tokens).
+async fn act_on_message(
+    State(p): State<Pipeline>,
+    c: admin::auth::Client,
+    Path((id, action)): Path<(i64, String)>,
+) -> Result<Response, ApiError> {
+    let Some(action) = admin::messages::Action::parse(&action) else {
+        return Err(ApiError::BadQuery(format!("`{action}` is not an action")));
+    };
+    if c.role < crate::store::admin::Role::Operator {
+        return Err(ApiError::Forbidden(format!("token `{}` is {}; this needs operator", c.name, c.role)));
+    }
+    let actor = format!("api:{}", c.name);
+    match admin::messages::perform(&p, &actor, id, action).await {
+        Ok(done) => Ok(axum::Json(json!({ "message": id, "done": done })).into_response()),
+        Err(admin::PageError::Store(e)) => Err(e.into()),
+        Err(e) => Err(ApiError::BadQuery(e.to_string())),
+    }
+}
+
+/// Dead jobs with their reason, newest first.
+async fn dead_letters(State(p): State<Pipeline>, _c: admin::auth::Client) -> Result<Response, ApiError> {
+    let list: Vec<serde_json::Value> = crate::store::search::dead_letters(&p.store, 1000)
+        .await?
+        .into_iter()
+        .map(|d| {
+            json!({ "job": d.job_id, "message": d.message_id, "stage": d.stage, "reason": d.reason,
+                    "attempts": d.attempts, "since": d.since, "partner": d.partner, "doc_type": d.doc_type })
+        })
+        .collect();
     Ok(axum::Json(list).into_response())
 }
 
 async fn show_message(
     State(p): State<Pipeline>,
+    _c: admin::auth::Client,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
     let message = messages::get(&p.store, id).await?;

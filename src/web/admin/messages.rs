@@ -1,0 +1,724 @@
+//! Message search, the message page, its actions (retry, replay, release, cancel; each
+//! confirmed on its own page, then audited) and the dead letters grouped by reason.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::auth::{CsrfForm, Session};
+use super::{Ctx, PageError, ago, render, when};
+use crate::pipeline::Pipeline;
+use crate::store::admin::Role;
+use crate::store::messages::{self, Message, Payload};
+use crate::store::search::{self, Search};
+use crate::store::{MessageState, events, jobs, registry};
+
+/// What an operator can do to a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Runs its dead job(s) again.
+    Retry,
+    /// Runs it again from its stored bytes.
+    Replay,
+    /// Runs a quarantined message again from identification (after its cause was fixed).
+    Release,
+    /// Stops it: no further processing, its waiting jobs closed.
+    Cancel,
+}
+
+impl Action {
+    pub(crate) fn parse(s: &str) -> Option<Action> {
+        match s {
+            "retry" => Some(Action::Retry),
+            "replay" => Some(Action::Replay),
+            "release" => Some(Action::Release),
+            "cancel" => Some(Action::Cancel),
+            _ => None,
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Action::Retry => "retry",
+            Action::Replay => "replay",
+            Action::Release => "release",
+            Action::Cancel => "cancel",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Action::Retry => "Retry",
+            Action::Replay => "Replay from raw",
+            Action::Release => "Release from quarantine",
+            Action::Cancel => "Cancel",
+        }
+    }
+
+    fn explanation(self) -> &'static str {
+        match self {
+            Action::Retry => {
+                "Its dead job runs again, with a fresh set of attempts, from the stage where it failed."
+            }
+            Action::Replay => {
+                "It runs again from its stored raw bytes. Orders, acknowledgements and ERP records already made are recognised and not made twice."
+            }
+            Action::Release => {
+                "It runs again from identification. Fix the cause first (usually the partner's profile); if the cause remains it is quarantined again."
+            }
+            Action::Cancel => {
+                "Nothing more is done with it: waiting and dead jobs are closed and the message is marked cancelled. Its bytes and history stay."
+            }
+        }
+    }
+}
+
+/// The actions that make sense for a message as it stands.
+pub(crate) fn actions_for(m: &Message, dead_jobs: usize, active_jobs: usize) -> Vec<Action> {
+    let mut out = Vec::new();
+    if dead_jobs > 0 {
+        out.push(Action::Retry);
+    }
+    if active_jobs == 0 && m.state != MessageState::Cancelled {
+        out.push(Action::Replay);
+    }
+    if m.state == MessageState::Quarantined && active_jobs == 0 {
+        out.push(Action::Release);
+    }
+    if !matches!(
+        m.state,
+        MessageState::Completed | MessageState::Cancelled | MessageState::Acknowledged
+    ) {
+        out.push(Action::Cancel);
+    }
+    out
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct SearchQuery {
+    #[serde(default)]
+    partner: String,
+    #[serde(default)]
+    doc_type: String,
+    #[serde(default)]
+    reference: String,
+    #[serde(default)]
+    control: String,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    before: Option<i64>,
+}
+
+pub(crate) struct Row {
+    pub id: i64,
+    pub created: String,
+    pub direction: String,
+    pub partner: String,
+    pub doc_type: String,
+    pub reference: String,
+    pub control: String,
+    pub state: String,
+    pub size: i64,
+}
+
+pub(crate) fn row(m: &Message) -> Row {
+    Row {
+        id: m.id,
+        created: when(m.created_at),
+        direction: m.direction.to_string(),
+        partner: m.partner.clone().unwrap_or_default(),
+        doc_type: m.doc_type.clone().unwrap_or_default(),
+        reference: m.reference.clone().unwrap_or_default(),
+        control: m.control_number.clone().unwrap_or_default(),
+        state: m.state.to_string(),
+        size: m.size,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/messages.html")]
+struct MessagesPage {
+    ctx: Ctx,
+    q: SearchQuery,
+    partners: Vec<String>,
+    states: Vec<String>,
+    rows: Vec<Row>,
+    next: Option<String>,
+    error: Option<String>,
+}
+
+/// `YYYY-MM-DD` as Unix ms at 00:00 UTC.
+fn day_ms(s: &str) -> Result<i64, String> {
+    let bad = || format!("`{s}` is not a date (YYYY-MM-DD)");
+    let mut parts = s.splitn(3, '-').map(|p| p.parse::<i32>().ok());
+    let (Some(Some(y)), Some(Some(m)), Some(Some(day))) = (parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad());
+    };
+    let month = u8::try_from(m)
+        .ok()
+        .and_then(|m| time::Month::try_from(m).ok())
+        .ok_or_else(bad)?;
+    let d = time::Date::from_calendar_date(y, month, u8::try_from(day).map_err(|_| bad())?)
+        .map_err(|_| bad())?;
+    Ok(d.midnight().assume_utc().unix_timestamp() * 1000)
+}
+
+fn opt(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_owned())
+}
+
+/// The operator's filters as a store search; a bad date or state is said, not ignored.
+pub(crate) fn to_search(
+    partner: &str,
+    doc_type: &str,
+    reference: &str,
+    control: &str,
+    state: &str,
+    from: &str,
+    to: &str,
+    before: Option<i64>,
+) -> Result<Search, String> {
+    Ok(Search {
+        partner: opt(partner),
+        doc_type: opt(doc_type),
+        reference: opt(reference),
+        control_number: opt(control),
+        state: match opt(state) {
+            None => None,
+            Some(s) => {
+                Some(MessageState::parse(&s).ok_or_else(|| format!("`{s}` is not a state"))?)
+            }
+        },
+        direction: None,
+        from: opt(from).map(|d| day_ms(&d)).transpose()?,
+        // The end day is included.
+        to: opt(to).map(|d| day_ms(&d).map(|ms| ms + 86_400_000)).transpose()?,
+        before,
+        limit: 50,
+    })
+}
+
+pub async fn search(
+    State(p): State<Pipeline>,
+    s: Session,
+    Query(q): Query<SearchQuery>,
+) -> Result<Response, PageError> {
+    let mut partners: Vec<String> = p
+        .partners
+        .snapshot()
+        .iter()
+        .map(|pr| pr.id.to_string())
+        .collect();
+    partners.sort();
+    let states = MessageState::ALL.iter().map(|s| s.to_string()).collect();
+    let (rows, error) = match to_search(
+        &q.partner,
+        &q.doc_type,
+        &q.reference,
+        &q.control,
+        &q.state,
+        &q.from,
+        &q.to,
+        q.before,
+    ) {
+        Ok(f) => (search::search(&p.store, &f).await?, None),
+        Err(e) => (Vec::new(), Some(e)),
+    };
+    let next = (rows.len() == 50).then(|| {
+        let last = rows.last().map_or(0, |m| m.id);
+        let enc = |v: &str| -> String { form_urlencoded::byte_serialize(v.as_bytes()).collect() };
+        format!(
+            "/admin/messages?partner={}&doc_type={}&reference={}&control={}&state={}&from={}&to={}&before={last}",
+            enc(&q.partner),
+            enc(&q.doc_type),
+            enc(&q.reference),
+            enc(&q.control),
+            enc(&q.state),
+            enc(&q.from),
+            enc(&q.to)
+        )
+    });
+    Ok(render(&MessagesPage {
+        ctx: Ctx::new(&s, "messages"),
+        rows: rows.iter().map(row).collect(),
+        q,
+        partners,
+        states,
+        next,
+        error,
+    }))
+}
+
+pub(crate) struct EventRow {
+    pub at: String,
+    pub kind: String,
+    pub stage: String,
+    pub detail: String,
+}
+
+pub(crate) struct JobRow {
+    pub id: i64,
+    pub stage: String,
+    pub state: String,
+    pub attempts: i64,
+    pub error: String,
+}
+
+pub(crate) struct Link {
+    pub model: String,
+    pub record: String,
+    pub url: Option<String>,
+}
+
+pub(crate) struct Detail {
+    pub id: i64,
+    pub state: String,
+    pub direction: String,
+    pub channel: String,
+    pub partner: String,
+    pub format: String,
+    pub doc_type: String,
+    pub reference: String,
+    pub control: String,
+    pub filename: String,
+    pub size: i64,
+    pub sha256: String,
+    pub created: String,
+    pub updated: String,
+    pub error: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/message.html")]
+struct MessagePage {
+    ctx: Ctx,
+    m: Detail,
+    actions: Vec<(&'static str, &'static str)>,
+    events: Vec<EventRow>,
+    jobs: Vec<JobRow>,
+    related: Vec<Row>,
+    links: Vec<Link>,
+    segments: Vec<(String, String)>,
+    raw_text: String,
+    canonical: String,
+    mapped: String,
+}
+
+/// Raw bytes laid out for reading: X12 and EDIFACT one segment per line with its tag apart;
+/// anything else as text (invalid UTF-8 shown as replacement characters).
+pub(crate) fn lay_out(raw: &[u8]) -> (Vec<(String, String)>, String) {
+    let text = String::from_utf8_lossy(raw);
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    let terminator = if trimmed.starts_with("ISA") && trimmed.len() > 105 {
+        trimmed.chars().nth(105)
+    } else if trimmed.starts_with("UNA") || trimmed.starts_with("UNB") {
+        Some(if trimmed.starts_with("UNA") {
+            trimmed.chars().nth(8).unwrap_or('\'')
+        } else {
+            '\''
+        })
+    } else {
+        None
+    };
+    let Some(t) = terminator.filter(|c| !c.is_alphanumeric()) else {
+        return (Vec::new(), text.into_owned());
+    };
+    let segments = trimmed
+        .split(t)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .take(20_000)
+        .map(|s| {
+            let cut = s
+                .find(|c: char| !c.is_ascii_alphanumeric())
+                .unwrap_or(s.len());
+            (s[..cut].to_owned(), format!("{}{t}", &s[cut..]))
+        })
+        .collect();
+    (segments, String::new())
+}
+
+fn pretty(json: Option<String>) -> String {
+    json.map(|j| {
+        serde_json::from_str::<serde_json::Value>(&j)
+            .ok()
+            .and_then(|v| serde_json::to_string_pretty(&v).ok())
+            .unwrap_or(j)
+    })
+    .unwrap_or_default()
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct Done {
+    #[serde(default)]
+    pub(crate) done: Option<String>,
+}
+
+pub async fn show(
+    State(p): State<Pipeline>,
+    s: Session,
+    Path(id): Path<i64>,
+    Query(done): Query<Done>,
+) -> Result<Response, PageError> {
+    let m = match messages::get(&p.store, id).await {
+        Ok(m) => m,
+        Err(crate::store::StoreError::NoSuchMessage(_)) => {
+            return Err(PageError::NotFound(format!("message {id}")));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let evs = events::for_message(&p.store, id).await?;
+    let js = jobs::for_message(&p.store, id).await?;
+    let dead = js
+        .iter()
+        .filter(|j| j.state == crate::store::JobState::Dead)
+        .count();
+    let active = js
+        .iter()
+        .filter(|j| {
+            matches!(
+                j.state,
+                crate::store::JobState::Ready | crate::store::JobState::Running
+            )
+        })
+        .count();
+    let mut related = messages::related(&p.store, id).await?;
+    if let Some(r) = m.related_id {
+        // An outbound acknowledgement links back to the message it answers.
+        if let Ok(orig) = messages::get(&p.store, r).await {
+            related.insert(0, orig);
+        }
+    }
+    let odoo = match &p.settings.erp {
+        crate::config::ErpTarget::Odoo(o) => Some(o.url.trim_end_matches('/').to_owned()),
+        crate::config::ErpTarget::Directory(_) => None,
+    };
+    let links = registry::links_of_message(&p.store, id)
+        .await?
+        .into_iter()
+        .map(|l| Link {
+            url: odoo
+                .as_ref()
+                .map(|base| format!("{base}/web#model={}&id={}&view_type=form", l.model, l.odoo_id)),
+            record: format!("{} #{} ({})", l.model, l.odoo_id, l.doc_key),
+            model: l.model,
+        })
+        .collect();
+    let raw = messages::raw(&p.store, id).await.unwrap_or_default();
+    let (segments, raw_text) = lay_out(&raw);
+    let mut ctx = Ctx::new(&s, "messages");
+    ctx.notice = done.done.map(|d| format!("Done: {d}."));
+    let page = MessagePage {
+        ctx,
+        actions: actions_for(&m, dead, active)
+            .into_iter()
+            .map(|a| (a.as_str(), a.label()))
+            .collect(),
+        events: evs
+            .iter()
+            .map(|e| EventRow {
+                at: when(e.at),
+                kind: e.kind.to_string(),
+                stage: e.stage.map(|s| s.to_string()).unwrap_or_default(),
+                detail: e.detail.clone().unwrap_or_default(),
+            })
+            .collect(),
+        jobs: js
+            .iter()
+            .map(|j| JobRow {
+                id: j.id,
+                stage: j.stage.to_string(),
+                state: j.state.to_string(),
+                attempts: j.attempts,
+                error: j.last_error.clone().unwrap_or_default(),
+            })
+            .collect(),
+        related: related.iter().map(row).collect(),
+        links,
+        segments,
+        raw_text,
+        canonical: pretty(messages::payload(&p.store, id, Payload::Canonical).await?),
+        mapped: pretty(messages::payload(&p.store, id, Payload::Mapped).await?),
+        m: Detail {
+            id: m.id,
+            state: m.state.to_string(),
+            direction: m.direction.to_string(),
+            channel: m.channel.to_string(),
+            partner: m.partner.clone().unwrap_or_default(),
+            format: m.format.map(|f| f.to_string()).unwrap_or_default(),
+            doc_type: m.doc_type.clone().unwrap_or_default(),
+            reference: m.reference.clone().unwrap_or_default(),
+            control: m.control_number.clone().unwrap_or_default(),
+            filename: m.filename.clone().unwrap_or_default(),
+            size: m.size,
+            sha256: m.sha256.clone().unwrap_or_default(),
+            created: when(m.created_at),
+            updated: when(m.updated_at),
+            error: m.error.clone().unwrap_or_default(),
+        },
+    };
+    Ok(render(&page))
+}
+
+pub async fn raw(
+    State(p): State<Pipeline>,
+    _s: Session,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let raw = match messages::raw(&p.store, id).await {
+        Ok(r) => r,
+        Err(crate::store::StoreError::NoSuchMessage(_)) => {
+            return Err(PageError::NotFound(format!("message {id}")));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"message-{id}.bin\""),
+            ),
+        ],
+        raw,
+    )
+        .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "admin/confirm.html")]
+pub(crate) struct ConfirmPage {
+    pub ctx: Ctx,
+    pub title: String,
+    pub explanation: String,
+    pub action: String,
+    pub button: String,
+    pub back: String,
+    pub danger: bool,
+    pub fields: Vec<(String, String)>,
+}
+
+fn action_of(name: &str) -> Result<Action, PageError> {
+    Action::parse(name).ok_or_else(|| PageError::NotFound(format!("action `{name}`")))
+}
+
+pub async fn confirm(
+    State(p): State<Pipeline>,
+    s: Session,
+    Path((id, action)): Path<(i64, String)>,
+) -> Result<Response, PageError> {
+    let action = action_of(&action)?;
+    s.require(Role::Operator)?;
+    let m = messages::get(&p.store, id)
+        .await
+        .map_err(|_| PageError::NotFound(format!("message {id}")))?;
+    Ok(render(&ConfirmPage {
+        ctx: Ctx::new(&s, "messages"),
+        title: format!("{} message #{id}?", action.label()),
+        explanation: format!(
+            "{} ({} {} from {}, now {}.)",
+            action.explanation(),
+            m.direction,
+            m.doc_type.as_deref().unwrap_or("document"),
+            m.partner.as_deref().unwrap_or("an unknown partner"),
+            m.state
+        ),
+        action: format!("/admin/messages/{id}/{}", action.as_str()),
+        button: action.label().to_owned(),
+        back: format!("/admin/messages/{id}"),
+        danger: action == Action::Cancel,
+        fields: Vec::new(),
+    }))
+}
+
+pub async fn act(
+    State(p): State<Pipeline>,
+    s: Session,
+    Path((id, action)): Path<(i64, String)>,
+    axum::Form(f): axum::Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    let action = action_of(&action)?;
+    s.allow(&f.csrf, Role::Operator)?;
+    let done = perform(&p, &s.user, id, action).await?;
+    let enc: String = form_urlencoded::byte_serialize(done.as_bytes()).collect();
+    Ok(Redirect::to(&format!("/admin/messages/{id}?done={enc}")).into_response())
+}
+
+/// Runs an action for `actor` (an operator or an API client); what was done, for people.
+pub(crate) async fn perform(
+    p: &Pipeline,
+    actor: &str,
+    id: i64,
+    action: Action,
+) -> Result<String, PageError> {
+    let refuse = |why: String| Err(PageError::BadRequest(why));
+    match action {
+        Action::Retry => {
+            let n = p.retry(id, actor).await?;
+            if n == 0 {
+                return refuse(format!("message {id} has no dead job to retry"));
+            }
+            Ok(format!("{n} job(s) queued again"))
+        }
+        Action::Replay | Action::Release => {
+            if action == Action::Release {
+                let m = messages::get(&p.store, id).await?;
+                if m.state != MessageState::Quarantined {
+                    return refuse(format!("message {id} is {}, not quarantined", m.state));
+                }
+            }
+            let why = if action == Action::Release {
+                format!("released from quarantine by {actor}")
+            } else {
+                format!("replayed by {actor}")
+            };
+            match p.replay_by(id, &why, actor).await {
+                Ok(stage) => Ok(format!("running again from {stage}")),
+                Err(crate::pipeline::ReplayError::Busy(_)) => {
+                    refuse(format!("message {id} is still being processed; wait for it to finish"))
+                }
+                Err(crate::pipeline::ReplayError::Store(e)) => Err(e.into()),
+            }
+        }
+        Action::Cancel => {
+            let m = messages::get(&p.store, id).await?;
+            if matches!(
+                m.state,
+                MessageState::Completed | MessageState::Cancelled | MessageState::Acknowledged
+            ) {
+                return refuse(format!("message {id} is {}: nothing to cancel", m.state));
+            }
+            p.cancel(id, actor).await?;
+            Ok("cancelled".into())
+        }
+    }
+}
+
+pub(crate) struct DeadRow {
+    pub message_id: i64,
+    pub partner: String,
+    pub doc_type: String,
+    pub attempts: i64,
+    pub since: String,
+}
+
+pub(crate) struct DeadGroup {
+    pub stage: String,
+    pub reason: String,
+    pub jobs: Vec<DeadRow>,
+    pub more: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/dead.html")]
+struct DeadPage {
+    ctx: Ctx,
+    groups: Vec<DeadGroup>,
+}
+
+/// Dead letters grouped by stage and reason, largest group first.
+pub(crate) async fn dead_groups(p: &Pipeline) -> Result<Vec<DeadGroup>, PageError> {
+    let now = crate::store::now_ms();
+    let all = search::dead_letters(&p.store, 10_000).await?;
+    let mut groups: Vec<DeadGroup> = Vec::new();
+    for d in all {
+        let row = DeadRow {
+            message_id: d.message_id,
+            partner: d.partner,
+            doc_type: d.doc_type,
+            attempts: d.attempts,
+            since: format!("{} ago", ago(now - d.since)),
+        };
+        match groups
+            .iter_mut()
+            .find(|g| g.stage == d.stage && g.reason == d.reason)
+        {
+            Some(g) if g.jobs.len() < 200 => g.jobs.push(row),
+            Some(g) => g.more = true,
+            None => groups.push(DeadGroup {
+                stage: d.stage,
+                reason: d.reason,
+                jobs: vec![row],
+                more: false,
+            }),
+        }
+    }
+    groups.sort_by_key(|g| std::cmp::Reverse(g.jobs.len()));
+    Ok(groups)
+}
+
+pub async fn dead(
+    State(p): State<Pipeline>,
+    s: Session,
+    Query(done): Query<Done>,
+) -> Result<Response, PageError> {
+    let mut ctx = Ctx::new(&s, "dead");
+    ctx.notice = done.done.map(|d| format!("Done: {d}."));
+    Ok(render(&DeadPage {
+        ctx,
+        groups: dead_groups(&p).await?,
+    }))
+}
+
+#[derive(serde::Deserialize)]
+pub struct GroupQuery {
+    #[serde(default)]
+    stage: String,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn confirm_dead(
+    State(p): State<Pipeline>,
+    s: Session,
+    Query(q): Query<GroupQuery>,
+) -> Result<Response, PageError> {
+    s.require(Role::Operator)?;
+    let n = dead_groups(&p)
+        .await?
+        .iter()
+        .find(|g| g.stage == q.stage && g.reason == q.reason)
+        .map_or(0, |g| g.jobs.len());
+    Ok(render(&ConfirmPage {
+        ctx: Ctx::new(&s, "dead"),
+        title: format!("Retry {n} dead job(s)?"),
+        explanation: format!(
+            "Every dead {} job that failed with “{}” runs again with a fresh set of attempts.",
+            q.stage, q.reason
+        ),
+        action: "/admin/dead/retry".into(),
+        button: "Retry them".into(),
+        back: "/admin/dead".into(),
+        danger: false,
+        fields: vec![("stage".into(), q.stage), ("reason".into(), q.reason)],
+    }))
+}
+
+#[derive(serde::Deserialize)]
+pub struct GroupForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    stage: String,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn retry_dead(
+    State(p): State<Pipeline>,
+    s: Session,
+    axum::Form(f): axum::Form<GroupForm>,
+) -> Result<Response, PageError> {
+    s.allow(&f.csrf, Role::Operator)?;
+    let n = p.retry_group(&f.stage, &f.reason, &s.user).await?;
+    Ok(Redirect::to(&format!("/admin/dead?done={n}%20job(s)%20queued%20again")).into_response())
+}
+

@@ -1,0 +1,388 @@
+//! Partner profiles in the browser: the list, a partner's page (profile, traffic, history),
+//! editing with the same checks as `wharf partners check` before an atomic save that keeps
+//! the previous version, the diff of an earlier version, and the dry run of a sample file.
+
+use std::path::{Path as FsPath, PathBuf};
+
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::auth::Session;
+use super::messages::{Done, Row, row};
+use super::{Ctx, PageError, render, when};
+use crate::pipeline::Pipeline;
+use crate::partners::{PartnerId, Partners, Profile};
+use crate::store::admin::{self, Role};
+use crate::store::now_ms;
+use crate::store::search::{self, Search};
+
+/// Where earlier versions of `partners/<id>.toml` are kept: `partners/.history/<id>/`.
+fn history_dir(partners_dir: &FsPath, id: &str) -> PathBuf {
+    partners_dir.join(".history").join(id)
+}
+
+/// A partner id from the URL, checked like a profile's own (no path tricks).
+fn partner_id(id: &str) -> Result<String, PageError> {
+    PartnerId::parse(id)
+        .map(|p| p.to_string())
+        .map_err(|_| PageError::NotFound(format!("partner `{id}`")))
+}
+
+pub(crate) struct PartnerRow {
+    pub id: String,
+    pub name: String,
+    pub summary: String,
+    pub outbound: String,
+    pub inbound: i64,
+    pub failed: i64,
+}
+
+#[derive(Template)]
+#[template(path = "admin/partners.html")]
+struct ListPage {
+    ctx: Ctx,
+    partners: Vec<PartnerRow>,
+    problems: Vec<String>,
+}
+
+pub async fn list(State(p): State<Pipeline>, s: Session) -> Result<Response, PageError> {
+    let traffic = search::per_partner(&p.store, now_ms() - 7 * 86_400_000).await?;
+    let snapshot = p.partners.snapshot();
+    let partners = snapshot
+        .iter()
+        .map(|pr| {
+            let mine = traffic.iter().filter(|t| t.key == pr.id.as_str());
+            let (inbound, failed) = mine.fold((0, 0), |(i, f), t| (i + t.inbound, f + t.failed));
+            PartnerRow {
+                id: pr.id.to_string(),
+                name: pr.name.clone(),
+                summary: pr.summary(),
+                outbound: format!("{:?}", pr.outbound).to_lowercase(),
+                inbound,
+                failed,
+            }
+        })
+        .collect();
+    let (_, problems) = Partners::load(&p.settings.partners_dir);
+    Ok(render(&ListPage {
+        ctx: Ctx::new(&s, "partners"),
+        partners,
+        problems: problems.iter().map(ToString::to_string).collect(),
+    }))
+}
+
+pub(crate) struct HistoryRow {
+    pub at: String,
+    pub by: String,
+    pub name: String,
+}
+
+/// Earlier versions, newest first: files named `<unix ms>-<user>.toml`.
+fn history(partners_dir: &FsPath, id: &str) -> Vec<HistoryRow> {
+    let mut names: Vec<String> = std::fs::read_dir(history_dir(partners_dir, id))
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".toml"))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort_by(|a, b| b.cmp(a));
+    names
+        .into_iter()
+        .map(|name| {
+            let stem = name.trim_end_matches(".toml");
+            let (ms, by) = stem.split_once('-').unwrap_or((stem, ""));
+            HistoryRow {
+                at: ms.parse().map(when).unwrap_or_else(|_| ms.to_owned()),
+                by: by.to_owned(),
+                name,
+            }
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "admin/partner.html")]
+struct PartnerPage {
+    ctx: Ctx,
+    id: String,
+    name: String,
+    summary: String,
+    text: String,
+    recent: Vec<Row>,
+    history: Vec<HistoryRow>,
+}
+
+fn profile_of(p: &Pipeline, id: &str) -> Result<std::sync::Arc<Profile>, PageError> {
+    p.partners
+        .snapshot()
+        .shared(id)
+        .ok_or_else(|| PageError::NotFound(format!("partner `{id}`")))
+}
+
+pub async fn show(
+    State(p): State<Pipeline>,
+    s: Session,
+    Path(id): Path<String>,
+    Query(done): Query<Done>,
+) -> Result<Response, PageError> {
+    let id = partner_id(&id)?;
+    let profile = profile_of(&p, &id)?;
+    let text = std::fs::read_to_string(&profile.source).unwrap_or_default();
+    let recent = search::search(
+        &p.store,
+        &Search {
+            partner: Some(id.clone()),
+            limit: 20,
+            ..Search::default()
+        },
+    )
+    .await?;
+    let mut ctx = Ctx::new(&s, "partners");
+    ctx.notice = done.done.map(|d| format!("Done: {d}."));
+    Ok(render(&PartnerPage {
+        ctx,
+        name: profile.name.clone(),
+        summary: profile.summary(),
+        text,
+        recent: recent.iter().map(row).collect(),
+        history: history(&p.settings.partners_dir, &id),
+        id,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "admin/partner_edit.html")]
+struct EditPage {
+    ctx: Ctx,
+    id: String,
+    text: String,
+    errors: Vec<String>,
+}
+
+pub async fn edit_page(
+    State(p): State<Pipeline>,
+    s: Session,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    s.require(Role::Admin)?;
+    let id = partner_id(&id)?;
+    let profile = profile_of(&p, &id)?;
+    let text = std::fs::read_to_string(&profile.source)
+        .map_err(|e| PageError::Internal(format!("{}: {e}", profile.source.display())))?;
+    Ok(render(&EditPage {
+        ctx: Ctx::new(&s, "partners"),
+        id,
+        text,
+        errors: Vec::new(),
+    }))
+}
+
+#[derive(serde::Deserialize)]
+pub struct SaveForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    text: String,
+}
+
+/// The problems `text` would bring if it replaced `path`: the checks of `wharf partners
+/// check` over the whole folder (so a clash with another profile is found), minus the ones
+/// the folder already had.
+pub(crate) fn check(dir: &FsPath, path: &FsPath, text: &str) -> Vec<String> {
+    let (_, before) = Partners::load(dir);
+    let before: Vec<String> = before.iter().map(ToString::to_string).collect();
+    let (_, after) = Partners::load_with(dir, Some((path, text)));
+    after
+        .iter()
+        .map(ToString::to_string)
+        .filter(|e| !before.contains(e))
+        .collect()
+}
+
+/// Writes `text` to `path` atomically (temporary file, fsync, rename), after copying the
+/// version it replaces into the history.
+fn save_atomically(dir: &FsPath, id: &str, path: &FsPath, text: &str, by: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let hist = history_dir(dir, id);
+    std::fs::create_dir_all(&hist)?;
+    if let Ok(previous) = std::fs::read(path) {
+        // The user name is kept to letters, digits, '.' and '_' in the file name.
+        let by: String = by
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '_' { c } else { '_' })
+            .collect();
+        std::fs::write(hist.join(format!("{}-{by}.toml", now_ms())), previous)?;
+    }
+    let tmp = dir.join(format!(".{id}.toml.saving"));
+    {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)?;
+    // The rename itself is durable once the folder is synced.
+    std::fs::File::open(dir).and_then(|d| d.sync_all())
+}
+
+pub async fn save(
+    State(p): State<Pipeline>,
+    s: Session,
+    Path(id): Path<String>,
+    axum::Form(f): axum::Form<SaveForm>,
+) -> Result<Response, PageError> {
+    s.allow(&f.csrf, Role::Admin)?;
+    let id = partner_id(&id)?;
+    let profile = profile_of(&p, &id)?;
+    let dir = p.settings.partners_dir.clone();
+    let path = profile.source.clone();
+    // Browsers send CRLF line ends from a textarea; profiles are kept with LF.
+    let text = f.text.replace("\r\n", "\n");
+    let errors = check(&dir, &path, &text);
+    if !errors.is_empty() {
+        let page = EditPage {
+            ctx: Ctx::new(&s, "partners"),
+            id,
+            text,
+            errors,
+        };
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response());
+    }
+    let before = std::fs::read_to_string(&path).unwrap_or_default();
+    if before == text {
+        return Ok(Redirect::to(&format!("/admin/partners/{id}?done=no%20change")).into_response());
+    }
+    save_atomically(&dir, &id, &path, &text, &s.user)
+        .map_err(|e| PageError::Internal(format!("{}: {e}", path.display())))?;
+    let changed = similar::TextDiff::from_lines(&before, &text)
+        .iter_all_changes()
+        .filter(|c| c.tag() != similar::ChangeTag::Equal)
+        .count();
+    admin::record_alone(
+        &p.store,
+        &s.user,
+        "partner.edit",
+        &id,
+        &format!("{changed} line(s) changed in {}", path.display()),
+    )
+    .await?;
+    if let Some(problems) = p.partners.reload_if_changed()
+        && !problems.is_empty()
+    {
+        tracing::warn!(?problems, "partner profiles reloaded with problems");
+    }
+    Ok(Redirect::to(&format!("/admin/partners/{id}?done=profile%20saved")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "admin/diff.html")]
+struct DiffPage {
+    ctx: Ctx,
+    id: String,
+    version: String,
+    lines: Vec<(&'static str, String)>,
+}
+
+pub async fn diff(
+    State(p): State<Pipeline>,
+    s: Session,
+    Path((id, version)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let id = partner_id(&id)?;
+    let profile = profile_of(&p, &id)?;
+    let plain = version.ends_with(".toml")
+        && version
+            .trim_end_matches(".toml")
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+        && !version.starts_with('.');
+    if !plain {
+        return Err(PageError::NotFound(format!("version `{version}`")));
+    }
+    let old = std::fs::read_to_string(history_dir(&p.settings.partners_dir, &id).join(&version))
+        .map_err(|_| PageError::NotFound(format!("version `{version}` of {id}")))?;
+    let current = std::fs::read_to_string(&profile.source).unwrap_or_default();
+    let lines = similar::TextDiff::from_lines(&old, &current)
+        .iter_all_changes()
+        .map(|c| {
+            let (class, sign) = match c.tag() {
+                similar::ChangeTag::Delete => ("del", '-'),
+                similar::ChangeTag::Insert => ("add", '+'),
+                similar::ChangeTag::Equal => ("same", ' '),
+            };
+            (class, format!("{sign} {}", c.value().trim_end_matches('\n')))
+        })
+        .collect();
+    Ok(render(&DiffPage {
+        ctx: Ctx::new(&s, "partners"),
+        id,
+        version,
+        lines,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "admin/dryrun.html")]
+struct DryRunPage {
+    ctx: Ctx,
+    id: String,
+    filename: String,
+    documents: Vec<String>,
+    findings: Vec<String>,
+}
+
+pub async fn dry_run(
+    State(p): State<Pipeline>,
+    s: Session,
+    Path(id): Path<String>,
+    mut form: Multipart,
+) -> Result<Response, PageError> {
+    let id = partner_id(&id)?;
+    let profile = profile_of(&p, &id)?;
+    let (mut csrf, mut file, mut filename) = (String::new(), Vec::new(), String::new());
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|e| PageError::BadRequest(e.to_string()))?
+    {
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
+            Some("file") => {
+                filename = field.file_name().unwrap_or("sample").to_owned();
+                file = field
+                    .bytes()
+                    .await
+                    .map_err(|e| PageError::BadRequest(e.to_string()))?
+                    .to_vec();
+            }
+            _ => {}
+        }
+    }
+    // Reading only, but a form all the same: its token is checked.
+    s.allow(&csrf, Role::Viewer)?;
+    // The plan is shown in Odoo 18's terms (19 differs in a few field names only).
+    let odoo = 18;
+    let (documents, findings) = match crate::pipeline::dryrun::documents(&file) {
+        Ok((docs, diags)) => (
+            docs.iter()
+                .map(|d| {
+                    crate::pipeline::dryrun::plan(&profile, d, odoo)
+                        .and_then(|v| serde_json::to_string_pretty(&v))
+                        .unwrap_or_else(|e| e.to_string())
+                })
+                .collect(),
+            diags.iter().map(ToString::to_string).collect(),
+        ),
+        Err(e) => (Vec::new(), vec![e]),
+    };
+    Ok(render(&DryRunPage {
+        ctx: Ctx::new(&s, "partners"),
+        id,
+        filename,
+        documents,
+        findings,
+    }))
+}
