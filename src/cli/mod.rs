@@ -1040,7 +1040,6 @@ fn ack(s: &Settings, file: &Path, partner: Option<&str>) -> anyhow::Result<ExitC
     Ok(ExitCode::SUCCESS)
 }
 
-
 fn partners_check(s: &Settings) -> anyhow::Result<ExitCode> {
     let (partners, problems) = Partners::load(&s.partners_dir);
     for p in partners.iter() {
@@ -1356,14 +1355,15 @@ async fn send(
 async fn admin_cmd(s: Settings, cmd: &AdminCommand) -> anyhow::Result<ExitCode> {
     use crate::store::admin::{self, Role};
     let role_of = |r: &str| {
-        Role::parse(r).ok_or_else(|| {
-            UsageError(format!("`{r}` is not a role (viewer, operator or admin)"))
-        })
+        Role::parse(r)
+            .ok_or_else(|| UsageError(format!("`{r}` is not a role (viewer, operator or admin)")))
     };
     let name_ok = |n: &str| -> Result<(), UsageError> {
         if n.is_empty()
             || n.len() > 64
-            || !n.chars().all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c))
+            || !n
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c))
         {
             return Err(UsageError(format!(
                 "`{n}` is not a name: 1 to 64 letters, digits, '.', '_', '-' or '@'"
@@ -1393,8 +1393,13 @@ async fn admin_cmd(s: Settings, cmd: &AdminCommand) -> anyhow::Result<ExitCode> 
             name_ok(name)?;
             let role = role_of(role)?;
             let token = crate::web::admin::auth::new_token();
-            admin::put_token(&store, name, &crate::web::admin::auth::token_hash(&token), role)
-                .await?;
+            admin::put_token(
+                &store,
+                name,
+                &crate::web::admin::auth::token_hash(&token),
+                role,
+            )
+            .await?;
             println!("{token}");
             eprintln!("API token for {name} ({role}); send it as `Authorization: Bearer TOKEN`");
         }

@@ -919,7 +919,10 @@ impl Partners {
     /// [`Partners::load`] with one file's text replaced (`candidate`: its path and the text
     /// it would have), to check an edit against the whole folder before it is saved. A
     /// candidate for a file not yet in the folder is checked as a new profile.
-    pub fn load_with(dir: &Path, candidate: Option<(&Path, &str)>) -> (Partners, Vec<ProfileError>) {
+    pub fn load_with(
+        dir: &Path,
+        candidate: Option<(&Path, &str)>,
+    ) -> (Partners, Vec<ProfileError>) {
         let mut problems = Vec::new();
         let mut profiles = BTreeMap::new();
         let entries = match std::fs::read_dir(dir) {

@@ -15,15 +15,31 @@ pub fn documents(raw: &[u8]) -> Result<(Vec<Document>, Vec<Diagnostic>), String>
     Ok(match Format::sniff(raw) {
         Format::X12 => {
             let t = x12doc::translate(raw).map_err(|e| e.to_string())?;
-            let errors = t.interchanges.iter().flat_map(|i| i.errors.clone()).collect();
-            let docs = t.interchanges.into_iter().flat_map(|i| i.documents).collect();
+            let errors = t
+                .interchanges
+                .iter()
+                .flat_map(|i| i.errors.clone())
+                .collect();
+            let docs = t
+                .interchanges
+                .into_iter()
+                .flat_map(|i| i.documents)
+                .collect();
             (docs, errors)
         }
         Format::Edifact => {
             let t = edidoc::translate_with(raw, edidoc::TranslateOptions::default())
                 .map_err(|e| e.to_string())?;
-            let errors = t.interchanges.iter().flat_map(|i| i.errors.clone()).collect();
-            let docs = t.interchanges.into_iter().flat_map(|i| i.documents).collect();
+            let errors = t
+                .interchanges
+                .iter()
+                .flat_map(|i| i.errors.clone())
+                .collect();
+            let docs = t
+                .interchanges
+                .into_iter()
+                .flat_map(|i| i.documents)
+                .collect();
             (docs, errors)
         }
         Format::Xml => {
@@ -36,7 +52,11 @@ pub fn documents(raw: &[u8]) -> Result<(Vec<Document>, Vec<Diagnostic>), String>
 
 /// One document's plan: the document, its mapping, the Odoo records (for Odoo `odoo`, 18 or
 /// 19), and the profile's warnings and errors (an error would hold the document).
-pub fn plan(profile: &Profile, d: &Document, odoo: u8) -> Result<serde_json::Value, serde_json::Error> {
+pub fn plan(
+    profile: &Profile,
+    d: &Document,
+    odoo: u8,
+) -> Result<serde_json::Value, serde_json::Error> {
     use crate::pipeline::mapping::{
         OdooVersion, map_order, map_ship_notice, odoo_records, receipt_records,
     };

@@ -6,8 +6,8 @@
 //! [`worker`] claims, retries with backoff and buries jobs. Depends on `store`, `partners`,
 //! `config`, `edi`, `documents` and `model`; never on a transport or the web.
 
-mod edifact;
 pub mod dryrun;
+mod edifact;
 pub mod envelope;
 pub mod error;
 pub mod limits;

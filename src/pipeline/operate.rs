@@ -35,7 +35,12 @@ impl Pipeline {
 
     /// Retries every dead job of `stage` that failed with exactly `reason` (a dead-letter
     /// group, after its cause was fixed); how many.
-    pub async fn retry_group(&self, stage: &str, reason: &str, actor: &str) -> Result<usize, StoreError> {
+    pub async fn retry_group(
+        &self,
+        stage: &str,
+        reason: &str,
+        actor: &str,
+    ) -> Result<usize, StoreError> {
         let Some(stage) = Stage::parse(stage) else {
             return Ok(0);
         };
@@ -48,7 +53,9 @@ impl Pipeline {
                 &NewEvent {
                     kind: EventKind::RetryScheduled,
                     stage: Some(*stage),
-                    detail: Some(&format!("dead {stage} job retried with its group by {actor}")),
+                    detail: Some(&format!(
+                        "dead {stage} job retried with its group by {actor}"
+                    )),
                     instance: &self.instance,
                 },
             )
@@ -81,8 +88,13 @@ impl Pipeline {
         let mut tx = self.store.begin().await?;
         messages::touch(&mut tx, id).await?;
         let closed = jobs::close_open(&mut tx, id, &format!("cancelled by {actor}")).await?;
-        messages::set_state(&mut tx, id, MessageState::Cancelled, Some(&format!("cancelled by {actor}")))
-            .await?;
+        messages::set_state(
+            &mut tx,
+            id,
+            MessageState::Cancelled,
+            Some(&format!("cancelled by {actor}")),
+        )
+        .await?;
         events::append(
             &mut tx,
             id,

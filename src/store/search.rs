@@ -35,7 +35,10 @@ enum Param {
 
 /// Newest first; at most `limit` (1..=500, default 50).
 pub async fn search(store: &Store, s: &Search) -> Result<Vec<Message>, StoreError> {
-    let mut sql = format!("SELECT {} FROM messages WHERE 1 = 1", super::messages::COLUMNS);
+    let mut sql = format!(
+        "SELECT {} FROM messages WHERE 1 = 1",
+        super::messages::COLUMNS
+    );
     let mut params: Vec<Param> = Vec::new();
     let mut add = |sql: &mut String, fragment: &str, p: Param| {
         params.push(p);
@@ -58,10 +61,18 @@ pub async fn search(store: &Store, s: &Search) -> Result<Vec<Message>, StoreErro
         add(&mut sql, " AND control_number = ?", Param::Text(v.clone()));
     }
     if let Some(v) = s.state {
-        add(&mut sql, " AND state = ?", Param::Text(v.as_str().to_owned()));
+        add(
+            &mut sql,
+            " AND state = ?",
+            Param::Text(v.as_str().to_owned()),
+        );
     }
     if let Some(v) = s.direction {
-        add(&mut sql, " AND direction = ?", Param::Text(v.as_str().to_owned()));
+        add(
+            &mut sql,
+            " AND direction = ?",
+            Param::Text(v.as_str().to_owned()),
+        );
     }
     if let Some(v) = s.from {
         add(&mut sql, " AND created_at >= ?", Param::Int(v));
@@ -72,7 +83,11 @@ pub async fn search(store: &Store, s: &Search) -> Result<Vec<Message>, StoreErro
     if let Some(v) = s.before {
         add(&mut sql, " AND id < ?", Param::Int(v));
     }
-    let limit = if (1..=500).contains(&s.limit) { s.limit } else { 50 };
+    let limit = if (1..=500).contains(&s.limit) {
+        s.limit
+    } else {
+        50
+    };
     add(&mut sql, " ORDER BY id DESC LIMIT ?", Param::Int(limit));
     // Every fragment above is a constant; values travel as parameters.
     let sql = sqlx::AssertSqlSafe(sql);
@@ -194,7 +209,10 @@ pub async fn unacknowledged(store: &Store, before: i64) -> Result<Vec<Message>, 
          ORDER BY id LIMIT 100",
         super::messages::COLUMNS
     ));
-    let rows = sqlx::query(sql).bind(before).fetch_all(store.pool()).await?;
+    let rows = sqlx::query(sql)
+        .bind(before)
+        .fetch_all(store.pool())
+        .await?;
     rows.iter().map(super::messages::from_row).collect()
 }
 
@@ -215,7 +233,10 @@ pub async fn orders_unanswered(store: &Store, before: i64) -> Result<Vec<Message
             .collect::<Vec<_>>()
             .join(", ")
     ));
-    let rows = sqlx::query(sql).bind(before).fetch_all(store.pool()).await?;
+    let rows = sqlx::query(sql)
+        .bind(before)
+        .fetch_all(store.pool())
+        .await?;
     rows.iter().map(super::messages::from_row).collect()
 }
 

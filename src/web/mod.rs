@@ -204,7 +204,10 @@ async fn act_on_message(
         return Err(ApiError::BadQuery(format!("`{action}` is not an action")));
     };
     if c.role < crate::store::admin::Role::Operator {
-        return Err(ApiError::Forbidden(format!("token `{}` is {}; this needs operator", c.name, c.role)));
+        return Err(ApiError::Forbidden(format!(
+            "token `{}` is {}; this needs operator",
+            c.name, c.role
+        )));
     }
     let actor = format!("api:{}", c.name);
     match admin::messages::perform(&p, &actor, id, action).await {
@@ -215,7 +218,10 @@ async fn act_on_message(
 }
 
 /// Dead jobs with their reason, newest first.
-async fn dead_letters(State(p): State<Pipeline>, _c: admin::auth::Client) -> Result<Response, ApiError> {
+async fn dead_letters(
+    State(p): State<Pipeline>,
+    _c: admin::auth::Client,
+) -> Result<Response, ApiError> {
     let list: Vec<serde_json::Value> = crate::store::search::dead_letters(&p.store, 1000)
         .await?
         .into_iter()

@@ -58,7 +58,9 @@ impl Session {
 
 /// Constant-time comparison, so a token cannot be guessed byte by byte from timings.
 fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && !a.is_empty() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && !a.is_empty()
+        && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 pub(crate) fn token_hash(token: &str) -> String {
@@ -146,7 +148,12 @@ fn safe_next(next: &str) -> &str {
     }
 }
 
-fn signin_form(headers: &HeaderMap, next: &str, error: Option<String>, status: StatusCode) -> Response {
+fn signin_form(
+    headers: &HeaderMap,
+    next: &str,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
     let csrf = new_token();
     let page = SigninPage {
         csrf: csrf.clone(),
@@ -195,20 +202,31 @@ pub async fn signin(
         ));
     }
     let name = f.user.trim().to_owned();
-    if let Err(retry) = p
-        .rates
-        .admit(&format!("signin:{}", name.to_lowercase()), SIGNIN_PER_MINUTE)
-    {
-        admin::record_alone(&p.store, &name, "signin.limited", &name, "too many attempts").await?;
+    if let Err(retry) = p.rates.admit(
+        &format!("signin:{}", name.to_lowercase()),
+        SIGNIN_PER_MINUTE,
+    ) {
+        admin::record_alone(
+            &p.store,
+            &name,
+            "signin.limited",
+            &name,
+            "too many attempts",
+        )
+        .await?;
         return Ok(signin_form(
             &headers,
             &f.next,
-            Some(format!("Too many sign-in attempts for this user; try again in {retry} s.")),
+            Some(format!(
+                "Too many sign-in attempts for this user; try again in {retry} s."
+            )),
             StatusCode::TOO_MANY_REQUESTS,
         ));
     }
     let user = admin::user_by_name(&p.store, &name).await?;
-    let hash = user.as_ref().map_or(DUMMY_HASH, |u| u.password_hash.as_str());
+    let hash = user
+        .as_ref()
+        .map_or(DUMMY_HASH, |u| u.password_hash.as_str());
     let password = f.password.clone();
     let hash_owned = hash.to_owned();
     // argon2 is deliberately slow: off the async threads.
@@ -218,8 +236,14 @@ pub async fn signin(
     .await
     .unwrap_or(false);
     let Some(user) = user.filter(|_| ok) else {
-        admin::record_alone(&p.store, &name, "signin.failed", &name, "wrong user or password")
-            .await?;
+        admin::record_alone(
+            &p.store,
+            &name,
+            "signin.failed",
+            &name,
+            "wrong user or password",
+        )
+        .await?;
         return Ok(signin_form(
             &headers,
             &f.next,
@@ -231,7 +255,14 @@ pub async fn signin(
     let csrf = new_token();
     let expires = crate::store::now_ms() + SESSION_HOURS * 3_600_000;
     admin::open_session(&p.store, &token_hash(&token), user.id, &csrf, expires).await?;
-    admin::record_alone(&p.store, &user.name, "signin", &user.name, user.role.as_str()).await?;
+    admin::record_alone(
+        &p.store,
+        &user.name,
+        "signin",
+        &user.name,
+        user.role.as_str(),
+    )
+    .await?;
     let mut r = Redirect::to(safe_next(&f.next)).into_response();
     let cookie = format!(
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
@@ -295,7 +326,9 @@ impl FromRequestParts<Pipeline> for Client {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
         else {
-            return Err(refused("an API token is required (Authorization: Bearer …)"));
+            return Err(refused(
+                "an API token is required (Authorization: Bearer …)",
+            ));
         };
         match admin::token(&p.store, &token_hash(token.trim())).await {
             Ok(Some((name, role))) => Ok(Client { name, role }),

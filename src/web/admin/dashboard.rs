@@ -102,7 +102,11 @@ pub async fn dashboard(State(p): State<Pipeline>, s: Session) -> Result<Response
         .into_iter()
         .map(|(state, reason, count)| FailureRow {
             state,
-            reason: if reason.is_empty() { "(no reason recorded)".into() } else { reason },
+            reason: if reason.is_empty() {
+                "(no reason recorded)".into()
+            } else {
+                reason
+            },
             count,
         })
         .collect();

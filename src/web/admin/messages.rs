@@ -157,7 +157,8 @@ struct MessagesPage {
 fn day_ms(s: &str) -> Result<i64, String> {
     let bad = || format!("`{s}` is not a date (YYYY-MM-DD)");
     let mut parts = s.splitn(3, '-').map(|p| p.parse::<i32>().ok());
-    let (Some(Some(y)), Some(Some(m)), Some(Some(day))) = (parts.next(), parts.next(), parts.next())
+    let (Some(Some(y)), Some(Some(m)), Some(Some(day))) =
+        (parts.next(), parts.next(), parts.next())
     else {
         return Err(bad());
     };
@@ -200,7 +201,9 @@ pub(crate) fn to_search(
         direction: None,
         from: opt(from).map(|d| day_ms(&d)).transpose()?,
         // The end day is included.
-        to: opt(to).map(|d| day_ms(&d).map(|ms| ms + 86_400_000)).transpose()?,
+        to: opt(to)
+            .map(|d| day_ms(&d).map(|ms| ms + 86_400_000))
+            .transpose()?,
         before,
         limit: 50,
     })
@@ -405,9 +408,12 @@ pub async fn show(
         .await?
         .into_iter()
         .map(|l| Link {
-            url: odoo
-                .as_ref()
-                .map(|base| format!("{base}/web#model={}&id={}&view_type=form", l.model, l.odoo_id)),
+            url: odoo.as_ref().map(|base| {
+                format!(
+                    "{base}/web#model={}&id={}&view_type=form",
+                    l.model, l.odoo_id
+                )
+            }),
             record: format!("{} #{} ({})", l.model, l.odoo_id, l.doc_key),
             model: l.model,
         })
@@ -582,9 +588,9 @@ pub(crate) async fn perform(
             };
             match p.replay_by(id, &why, actor).await {
                 Ok(stage) => Ok(format!("running again from {stage}")),
-                Err(crate::pipeline::ReplayError::Busy(_)) => {
-                    refuse(format!("message {id} is still being processed; wait for it to finish"))
-                }
+                Err(crate::pipeline::ReplayError::Busy(_)) => refuse(format!(
+                    "message {id} is still being processed; wait for it to finish"
+                )),
                 Err(crate::pipeline::ReplayError::Store(e)) => Err(e.into()),
             }
         }
@@ -721,4 +727,3 @@ pub async fn retry_dead(
     let n = p.retry_group(&f.stage, &f.reason, &s.user).await?;
     Ok(Redirect::to(&format!("/admin/dead?done={n}%20job(s)%20queued%20again")).into_response())
 }
-

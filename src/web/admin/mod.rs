@@ -109,7 +109,11 @@ pub(crate) fn render<T: Template>(t: &T) -> Response {
         Ok(html) => Html(html).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "template");
-            (StatusCode::INTERNAL_SERVER_ERROR, "page could not be rendered").into_response()
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "page could not be rendered",
+            )
+                .into_response()
         }
     }
 }
@@ -140,7 +144,10 @@ pub(crate) fn ago(ms: i64) -> String {
 
 pub fn router() -> Router<Pipeline> {
     Router::new()
-        .route("/", get(|| async { axum::response::Redirect::to("/admin") }))
+        .route(
+            "/",
+            get(|| async { axum::response::Redirect::to("/admin") }),
+        )
         .route("/admin/signin", get(auth::signin_page).post(auth::signin))
         .route("/admin/signout", post(auth::signout))
         .route("/admin", get(dashboard::dashboard))
@@ -163,6 +170,9 @@ pub fn router() -> Router<Pipeline> {
             "/admin/partners/{id}/edit",
             get(partners::edit_page).post(partners::save),
         )
-        .route("/admin/partners/{id}/history/{version}", get(partners::diff))
+        .route(
+            "/admin/partners/{id}/history/{version}",
+            get(partners::diff),
+        )
         .route("/admin/partners/{id}/test", post(partners::dry_run))
 }

@@ -12,8 +12,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use super::auth::Session;
 use super::messages::{Done, Row, row};
 use super::{Ctx, PageError, render, when};
-use crate::pipeline::Pipeline;
 use crate::partners::{PartnerId, Partners, Profile};
+use crate::pipeline::Pipeline;
 use crate::store::admin::{self, Role};
 use crate::store::now_ms;
 use crate::store::search::{self, Search};
@@ -205,7 +205,13 @@ pub(crate) fn check(dir: &FsPath, path: &FsPath, text: &str) -> Vec<String> {
 
 /// Writes `text` to `path` atomically (temporary file, fsync, rename), after copying the
 /// version it replaces into the history.
-fn save_atomically(dir: &FsPath, id: &str, path: &FsPath, text: &str, by: &str) -> std::io::Result<()> {
+fn save_atomically(
+    dir: &FsPath,
+    id: &str,
+    path: &FsPath,
+    text: &str,
+    by: &str,
+) -> std::io::Result<()> {
     use std::io::Write;
     let hist = history_dir(dir, id);
     std::fs::create_dir_all(&hist)?;
@@ -213,7 +219,13 @@ fn save_atomically(dir: &FsPath, id: &str, path: &FsPath, text: &str, by: &str) 
         // The user name is kept to letters, digits, '.' and '_' in the file name.
         let by: String = by
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '_' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         std::fs::write(hist.join(format!("{}-{by}.toml", now_ms())), previous)?;
     }
@@ -313,7 +325,10 @@ pub async fn diff(
                 similar::ChangeTag::Insert => ("add", '+'),
                 similar::ChangeTag::Equal => ("same", ' '),
             };
-            (class, format!("{sign} {}", c.value().trim_end_matches('\n')))
+            (
+                class,
+                format!("{sign} {}", c.value().trim_end_matches('\n')),
+            )
         })
         .collect();
     Ok(render(&DiffPage {

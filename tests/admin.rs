@@ -1,0 +1,697 @@
+//! The admin pages and the JSON API from the outside, over HTTP against `wharf serve`:
+//! operators sign in, find a message by its PO number, open it, retry it after fixing the
+//! cause, edit a profile (a valid edit saved and kept in history, an invalid one refused
+//! with its error), dry-run a sample, sign out; and every page and action refuses a
+//! stranger, a form without the session's CSRF token, and a role too small for it.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Db, TestEnv, order_850_from, wait_for};
+use wharf::store::{JobState, MessageState, jobs, messages};
+
+const PASSWORD: &str = "correct horse battery";
+
+/// Adds an operator with `wharf admin add-user` (password on standard input).
+fn add_user(env: &TestEnv, name: &str, role: &str) {
+    use std::io::Write;
+    let mut child = env
+        .wharf()
+        .args(["admin", "add-user", name, "--role", role])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{PASSWORD}\n").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn add_token(env: &TestEnv, name: &str, role: &str) -> String {
+    let (code, out, err) = env.run(&["admin", "add-token", name, "--role", role]);
+    assert_eq!(code, 0, "{err}");
+    out.trim().to_owned()
+}
+
+/// A browser without JavaScript: keeps the session cookie, follows nothing by itself.
+struct Browser {
+    http: reqwest::Client,
+    base: String,
+    cookie: String,
+}
+
+struct Page {
+    status: u16,
+    location: String,
+    set_cookie: Vec<String>,
+    body: String,
+}
+
+fn form(fields: &[(&str, &str)]) -> String {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in fields {
+        s.append_pair(k, v);
+    }
+    s.finish()
+}
+
+/// The value of the first `name="csrf"` hidden field of a page.
+fn csrf_of(html: &str) -> String {
+    let at = html
+        .find("name=\"csrf\" value=\"")
+        .expect("a form with a CSRF token");
+    let rest = &html[at + 19..];
+    rest[..rest.find('"').unwrap()].to_owned()
+}
+
+impl Browser {
+    fn new(base: String) -> Browser {
+        Browser {
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base,
+            cookie: String::new(),
+        }
+    }
+
+    async fn send(&self, req: reqwest::RequestBuilder) -> Page {
+        let req = if self.cookie.is_empty() {
+            req
+        } else {
+            req.header("cookie", &self.cookie)
+        };
+        let r = req.send().await.expect("request");
+        let status = r.status().as_u16();
+        let location = r
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let set_cookie = r
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect();
+        let body = r.text().await.unwrap_or_default();
+        Page {
+            status,
+            location,
+            set_cookie,
+            body,
+        }
+    }
+
+    async fn get(&self, path: &str) -> Page {
+        self.send(self.http.get(format!("{}{path}", self.base)))
+            .await
+    }
+
+    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        self.send(
+            self.http
+                .post(format!("{}{path}", self.base))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(form(fields)),
+        )
+        .await
+    }
+
+    /// Signs in through the form, as a person would; returns the sign-in response.
+    async fn sign_in(&mut self, user: &str, password: &str) -> Page {
+        let form_page = self.get("/admin/signin").await;
+        assert_eq!(form_page.status, 200);
+        let pre = form_page
+            .set_cookie
+            .iter()
+            .find(|c| c.starts_with("wharf_signin="))
+            .expect("sign-in cookie")
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        self.cookie = pre;
+        let csrf = csrf_of(&form_page.body);
+        let r = self
+            .post(
+                "/admin/signin",
+                &[
+                    ("user", user),
+                    ("password", password),
+                    ("csrf", &csrf),
+                    ("next", "/admin"),
+                ],
+            )
+            .await;
+        if let Some(c) = r
+            .set_cookie
+            .iter()
+            .find(|c| c.starts_with("wharf_session="))
+        {
+            self.cookie = c.split(';').next().unwrap().to_owned();
+        }
+        r
+    }
+
+    /// The CSRF token of the signed-in session (from any page's sign-out form).
+    async fn csrf(&self) -> String {
+        csrf_of(&self.get("/admin").await.body)
+    }
+}
+
+async fn signed_in(server: &common::Server, user: &str) -> Browser {
+    let mut b = Browser::new(server.url(""));
+    let r = b.sign_in(user, PASSWORD).await;
+    assert_eq!(r.status, 303, "sign-in of {user}: {}", r.body);
+    b
+}
+
+/// An 850 whose delivery to the ERP folder fails (the folder's parent is a file), so that
+/// its deliver job dies after its one attempt: the message id.
+async fn dead_order(env: &TestEnv, server: &common::Server, po: &str, isa13: u32) -> i64 {
+    let (status, body) = common::http(
+        server.addr,
+        "POST",
+        "/api/v1/partners/acme/messages",
+        &order_850_from("ACMERETAIL", isa13, po),
+    );
+    assert_eq!(status, 202, "{body}");
+    let id: i64 = serde_json::from_str::<serde_json::Value>(&body).unwrap()["message_id"]
+        .as_i64()
+        .expect("message id");
+    let store = env.store().await;
+    wait_for(Duration::from_secs(30), "a dead deliver job", || {
+        let store = store.clone();
+        async move {
+            jobs::for_message(&store, id)
+                .await
+                .ok()
+                .filter(|js| js.iter().any(|j| j.state == JobState::Dead))
+        }
+    })
+    .await;
+    id
+}
+
+fn blocked_env(env: &mut TestEnv) -> std::path::PathBuf {
+    let blocker = env.file("blocker", b"a file where the ERP folder's parent should be");
+    env.set_env(
+        "WHARF_ERP__DIR",
+        blocker.join("delivered").to_str().unwrap(),
+    );
+    env.set_env("WHARF_PIPELINE__MAX_ATTEMPTS", "1");
+    blocker
+}
+
+async fn operators_find_retry_and_sign_out(db: Db) {
+    let mut env = TestEnv::new(db).await;
+    let blocker = blocked_env(&mut env);
+    add_user(&env, "alice", "operator");
+    add_user(&env, "root", "admin");
+    let server = env.serve();
+    let id = dead_order(&env, &server, "PO-4711", 4711).await;
+
+    let alice = signed_in(&server, "alice").await;
+    // Found by its PO number, and only it.
+    let found = alice.get("/admin/messages?reference=PO-4711").await;
+    assert_eq!(found.status, 200);
+    assert!(
+        found
+            .body
+            .contains(&format!("href=\"/admin/messages/{id}\"")),
+        "{}",
+        found.body
+    );
+    assert_eq!(
+        found.body.matches("href=\"/admin/messages/").count(),
+        1,
+        "{}",
+        found.body
+    );
+    let none = alice.get("/admin/messages?reference=PO-0000").await;
+    assert!(none.body.contains("No message matches."));
+
+    // The message page: segments laid out, the dead job, the retry action.
+    let page = alice.get(&format!("/admin/messages/{id}")).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body
+            .contains("<span class=\"tag\">BEG</span>*00*SA*PO-4711"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("<span class=\"state dead\">dead</span>"));
+    assert!(
+        page.body
+            .contains(&format!("href=\"/admin/messages/{id}/retry\""))
+    );
+    assert!(page.body.contains("id=\"timeline\""));
+
+    // The dashboard counts the dead letter; the dead-letter page groups it by reason.
+    let dash = alice.get("/admin").await;
+    assert!(
+        dash.body
+            .contains("<div class=\"big\" id=\"dead\"><a href=\"/admin/dead\">1</a>"),
+        "{}",
+        dash.body
+    );
+    assert!(
+        dash.body.contains("<td>acme</td>") || dash.body.contains(">acme</a></td><td>850</td>"),
+        "{}",
+        dash.body
+    );
+    let dead = alice.get("/admin/dead").await;
+    assert!(
+        dead.body.contains("<h2 style=\"margin-top:0\">deliver: "),
+        "{}",
+        dead.body
+    );
+    assert!(dead.body.contains("Retry all 1"), "{}", dead.body);
+
+    // Fix the cause, then retry: confirmed on its own page, then done.
+    std::fs::remove_file(&blocker).unwrap();
+    let confirm = alice.get(&format!("/admin/messages/{id}/retry")).await;
+    assert_eq!(confirm.status, 200);
+    assert!(confirm.body.contains("Retry message #"));
+    let csrf = csrf_of(&confirm.body);
+    let done = alice
+        .post(&format!("/admin/messages/{id}/retry"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert!(
+        done.location
+            .starts_with(&format!("/admin/messages/{id}?done="))
+    );
+    let store = env.store().await;
+    wait_for(
+        Duration::from_secs(30),
+        "the order delivered after the retry",
+        || {
+            let store = store.clone();
+            async move {
+                messages::get(&store, id)
+                    .await
+                    .ok()
+                    .filter(|m| m.state == MessageState::Delivered)
+            }
+        },
+    )
+    .await;
+    assert!(
+        blocker.join("delivered").is_dir(),
+        "the ERP folder got the order"
+    );
+    let history = alice.get(&format!("/admin/messages/{id}")).await.body;
+    assert!(
+        history.contains("dead deliver job retried by alice"),
+        "{history}"
+    );
+
+    // The audit log (an admin's page) says who did it.
+    let root = signed_in(&server, "root").await;
+    let audit = root.get("/admin/audit").await;
+    assert_eq!(audit.status, 200);
+    assert!(
+        audit.body.contains(&format!(
+            "<td>alice</td><td>message.retry</td><td>{id}</td>"
+        )),
+        "{}",
+        audit.body
+    );
+
+    // Signing out ends the session: the old cookie opens nothing.
+    let csrf = alice.csrf().await;
+    let out = alice.post("/admin/signout", &[("csrf", &csrf)]).await;
+    assert_eq!(out.status, 303);
+    assert_eq!(out.location, "/admin/signin");
+    let after = alice.get("/admin").await;
+    assert_eq!(after.status, 303);
+    assert!(after.location.starts_with("/admin/signin"));
+}
+
+async fn every_page_and_action_refuses_strangers(db: Db) {
+    let mut env = TestEnv::new(db).await;
+    blocked_env(&mut env);
+    add_user(&env, "alice", "operator");
+    add_user(&env, "vera", "viewer");
+    add_user(&env, "gus", "viewer");
+    let viewer_token = add_token(&env, "dashboards", "viewer");
+    let operator_token = add_token(&env, "runbook", "operator");
+    let server = env.serve();
+    let id = dead_order(&env, &server, "PO-9", 9).await;
+    let store = env.store().await;
+    let events_now = || {
+        let store = store.clone();
+        async move {
+            wharf::store::events::for_message(&store, id)
+                .await
+                .unwrap()
+                .len()
+        }
+    };
+    let before = events_now().await;
+
+    // Anonymous: pages lead to the sign-in form, actions are refused.
+    let anon = Browser::new(server.url(""));
+    for page in [
+        "/admin".to_owned(),
+        "/admin/messages".into(),
+        format!("/admin/messages/{id}"),
+        format!("/admin/messages/{id}/raw"),
+        format!("/admin/messages/{id}/retry"),
+        "/admin/dead".into(),
+        "/admin/dead/retry?stage=deliver&reason=x".into(),
+        "/admin/partners".into(),
+        "/admin/partners/acme".into(),
+        "/admin/partners/acme/edit".into(),
+        "/admin/audit".into(),
+    ] {
+        let r = anon.get(&page).await;
+        assert_eq!(r.status, 303, "{page}");
+        assert!(
+            r.location.starts_with("/admin/signin?next="),
+            "{page}: {}",
+            r.location
+        );
+    }
+    for (path, fields) in [
+        (format!("/admin/messages/{id}/retry"), vec![("csrf", "x")]),
+        (format!("/admin/messages/{id}/cancel"), vec![("csrf", "x")]),
+        (
+            "/admin/dead/retry".into(),
+            vec![("csrf", "x"), ("stage", "deliver"), ("reason", "x")],
+        ),
+        (
+            "/admin/partners/acme/edit".into(),
+            vec![("csrf", "x"), ("text", "id = \"acme\"")],
+        ),
+        ("/admin/signout".into(), vec![("csrf", "x")]),
+    ] {
+        let r = anon.post(&path, &fields).await;
+        assert_eq!(r.status, 401, "{path}");
+    }
+
+    // Signed in, but a form without the session's token (or with another's) is refused.
+    let alice = signed_in(&server, "alice").await;
+    let vera = signed_in(&server, "vera").await;
+    for csrf in ["", "0123", &vera.csrf().await] {
+        let r = alice
+            .post(&format!("/admin/messages/{id}/retry"), &[("csrf", csrf)])
+            .await;
+        assert_eq!(r.status, 403, "csrf {csrf:?}");
+        assert!(r.body.contains("security token"));
+    }
+    // A viewer may read but not act, even with a valid token.
+    let vcsrf = vera.csrf().await;
+    assert_eq!(vera.get(&format!("/admin/messages/{id}")).await.status, 200);
+    for action in ["retry", "replay", "cancel"] {
+        assert_eq!(
+            vera.get(&format!("/admin/messages/{id}/{action}"))
+                .await
+                .status,
+            403
+        );
+        let r = vera
+            .post(
+                &format!("/admin/messages/{id}/{action}"),
+                &[("csrf", &vcsrf)],
+            )
+            .await;
+        assert_eq!(r.status, 403, "{action}");
+        assert!(r.body.contains("needs the operator role"), "{}", r.body);
+    }
+    let r = vera
+        .post(
+            "/admin/dead/retry",
+            &[("csrf", &vcsrf), ("stage", "deliver"), ("reason", "x")],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    assert_eq!(vera.get("/admin/partners/acme/edit").await.status, 403);
+    let r = vera
+        .post(
+            "/admin/partners/acme/edit",
+            &[("csrf", &vcsrf), ("text", "id = \"acme\"")],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    assert_eq!(vera.get("/admin/audit").await.status, 403);
+    // An operator is not an admin either.
+    assert_eq!(alice.get("/admin/partners/acme/edit").await.status, 403);
+    // Nothing above changed the message.
+    assert_eq!(
+        events_now().await,
+        before,
+        "a refused request left a trace in the history"
+    );
+    assert_eq!(
+        jobs::for_message(&store, id)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|j| j.state == JobState::Dead)
+            .count(),
+        1
+    );
+
+    // The JSON API: a token is required; a viewer's token reads, an operator's acts.
+    let api = reqwest::Client::new();
+    let url = server.url(&format!("/api/v1/messages/{id}"));
+    assert_eq!(api.get(&url).send().await.unwrap().status().as_u16(), 401);
+    // A human's session cookie is not an API token.
+    let with_cookie = api
+        .get(&url)
+        .header("cookie", &alice.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(with_cookie.status().as_u16(), 401);
+    let read = api
+        .get(&url)
+        .bearer_auth(&viewer_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status().as_u16(), 200);
+    let search = api
+        .get(server.url("/api/v1/messages?reference=PO-9"))
+        .bearer_auth(&viewer_token)
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert_eq!(search.as_array().map(Vec::len), Some(1), "{search}");
+    assert_eq!(search[0]["id"].as_i64(), Some(id));
+    let cancel = server.url(&format!("/api/v1/messages/{id}/cancel"));
+    let r = api
+        .post(&cancel)
+        .bearer_auth(&viewer_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    let r = api
+        .post(&cancel)
+        .bearer_auth("not-a-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    let r = api
+        .post(&cancel)
+        .bearer_auth(&operator_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(
+        messages::get(&store, id).await.unwrap().state,
+        MessageState::Cancelled
+    );
+    assert!(
+        jobs::for_message(&store, id)
+            .await
+            .unwrap()
+            .iter()
+            .all(|j| j.state == JobState::Done)
+    );
+    let dead = api
+        .get(server.url("/api/v1/dead-letters"))
+        .bearer_auth(&viewer_token)
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert_eq!(
+        dead.as_array().map(Vec::len),
+        Some(0),
+        "cancelled: no dead letter left"
+    );
+
+    // Cookies: HttpOnly and SameSite=Strict always, Secure behind TLS.
+    let mut b = Browser::new(server.url(""));
+    let r = b.sign_in("alice", PASSWORD).await;
+    let session = r
+        .set_cookie
+        .iter()
+        .find(|c| c.starts_with("wharf_session="))
+        .unwrap();
+    assert!(
+        session.contains("HttpOnly") && session.contains("SameSite=Strict"),
+        "{session}"
+    );
+    assert!(!session.contains("Secure"));
+    let tls = b
+        .send(
+            b.http
+                .get(server.url("/admin/signin"))
+                .header("x-forwarded-proto", "https"),
+        )
+        .await;
+    assert!(
+        tls.set_cookie.iter().any(|c| c.contains("Secure")),
+        "{:?}",
+        tls.set_cookie
+    );
+
+    // Sign-in attempts are limited per user name: the sixth within a minute is refused,
+    // even with the right password.
+    let mut guesser = Browser::new(server.url(""));
+    for i in 0..5 {
+        let r = guesser.sign_in("gus", &format!("guess {i}")).await;
+        assert_eq!(r.status, 401, "attempt {i}");
+        assert!(r.body.contains("Wrong user name or password."));
+    }
+    let r = guesser.sign_in("gus", PASSWORD).await;
+    assert_eq!(r.status, 429);
+    assert!(r.body.contains("Too many sign-in attempts"));
+    assert!(!r.set_cookie.iter().any(|c| c.starts_with("wharf_session=")));
+}
+
+async fn profiles_are_checked_saved_and_kept(db: Db) {
+    let env = TestEnv::new(db).await;
+    add_user(&env, "root", "admin");
+    let server = env.serve();
+    let root = signed_in(&server, "root").await;
+    let file = env.path().join("partners/acme.toml");
+    let original = std::fs::read_to_string(&file).unwrap();
+
+    let edit = root.get("/admin/partners/acme/edit").await;
+    assert_eq!(edit.status, 200);
+    let csrf = csrf_of(&edit.body);
+
+    // An invalid edit is refused with the checker's words, and the file is untouched.
+    let bad = original.replace("[x12]", "[outbound]\nchannel = \"carrier-pigeon\"\n\n[x12]");
+    let r = root
+        .post(
+            "/admin/partners/acme/edit",
+            &[("csrf", &csrf), ("text", &bad)],
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("class=\"error\""), "{}", r.body);
+    assert!(r.body.contains("carrier-pigeon"), "{}", r.body);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), original);
+
+    // A valid edit is saved, reloaded and kept in history with a diff.
+    let good = original.replace("name = \"ACME Retail\"", "name = \"ACME Retail Group\"");
+    assert_ne!(good, original);
+    let r = root
+        .post(
+            "/admin/partners/acme/edit",
+            &[("csrf", &csrf), ("text", &good)],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), good);
+    let page = wait_for(Duration::from_secs(10), "the profile reloaded", || {
+        let root = &root;
+        async move {
+            let p = root.get("/admin/partners/acme").await;
+            p.body.contains("<h1>ACME Retail Group").then_some(p)
+        }
+    })
+    .await;
+    let version = page
+        .body
+        .split("/admin/partners/acme/history/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a history entry")
+        .to_owned();
+    assert!(version.ends_with("-root.toml"), "{version}");
+    let diff = root
+        .get(&format!("/admin/partners/acme/history/{version}"))
+        .await;
+    assert_eq!(diff.status, 200);
+    assert!(
+        diff.body
+            .contains("<span class=\"del\">- name = &#34;ACME Retail&#34;</span>")
+            || diff
+                .body
+                .contains("<span class=\"del\">- name = &quot;ACME Retail&quot;</span>"),
+        "{}",
+        diff.body
+    );
+    assert!(diff.body.contains("ACME Retail Group"));
+    // No path tricks through the version name.
+    assert_eq!(
+        root.get("/admin/partners/acme/history/..%2F..%2Fwharf.toml")
+            .await
+            .status,
+        404
+    );
+
+    // The dry run of a sample: the canonical order and its plan, nothing stored.
+    let sample = order_850_from("ACMERETAIL", 77, "PO-DRY-1");
+    let part = reqwest::multipart::Part::bytes(sample).file_name("po.x12");
+    let formdata = reqwest::multipart::Form::new()
+        .text("csrf", csrf.clone())
+        .part("file", part);
+    let r = root
+        .send(
+            root.http
+                .post(server.url("/admin/partners/acme/test"))
+                .multipart(formdata),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("PO-DRY-1"), "{}", r.body);
+    assert!(r.body.contains("client_order_ref"), "{}", r.body);
+    let store = env.store().await;
+    let found = wharf::store::search::search(
+        &store,
+        &wharf::store::search::Search {
+            reference: Some("PO-DRY-1".into()),
+            limit: 10,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(found.is_empty(), "a dry run stores nothing");
+}
+
+on_both_backends!(
+    operators_find_retry_and_sign_out,
+    every_page_and_action_refuses_strangers,
+    profiles_are_checked_saved_and_kept
+);
