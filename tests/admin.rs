@@ -8,41 +8,8 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Db, TestEnv, order_850_from, wait_for};
+use common::{Db, PASSWORD, TestEnv, add_token, add_user, blocked_env, dead_order, order_850_from, wait_for};
 use wharf::store::{JobState, MessageState, jobs, messages};
-
-const PASSWORD: &str = "correct horse battery";
-
-/// Adds an operator with `wharf admin add-user` (password on standard input).
-fn add_user(env: &TestEnv, name: &str, role: &str) {
-    use std::io::Write;
-    let mut child = env
-        .wharf()
-        .args(["admin", "add-user", name, "--role", role])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{PASSWORD}\n").as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn add_token(env: &TestEnv, name: &str, role: &str) -> String {
-    let (code, out, err) = env.run(&["admin", "add-token", name, "--role", role]);
-    assert_eq!(code, 0, "{err}");
-    out.trim().to_owned()
-}
 
 /// A browser without JavaScript: keeps the session cookie, follows nothing by itself.
 struct Browser {
@@ -178,43 +145,6 @@ async fn signed_in(server: &common::Server, user: &str) -> Browser {
     let r = b.sign_in(user, PASSWORD).await;
     assert_eq!(r.status, 303, "sign-in of {user}: {}", r.body);
     b
-}
-
-/// An 850 whose delivery to the ERP folder fails (the folder's parent is a file), so that
-/// its deliver job dies after its one attempt: the message id.
-async fn dead_order(env: &TestEnv, server: &common::Server, po: &str, isa13: u32) -> i64 {
-    let (status, body) = common::http(
-        server.addr,
-        "POST",
-        "/api/v1/partners/acme/messages",
-        &order_850_from("ACMERETAIL", isa13, po),
-    );
-    assert_eq!(status, 202, "{body}");
-    let id: i64 = serde_json::from_str::<serde_json::Value>(&body).unwrap()["message_id"]
-        .as_i64()
-        .expect("message id");
-    let store = env.store().await;
-    wait_for(Duration::from_secs(30), "a dead deliver job", || {
-        let store = store.clone();
-        async move {
-            jobs::for_message(&store, id)
-                .await
-                .ok()
-                .filter(|js| js.iter().any(|j| j.state == JobState::Dead))
-        }
-    })
-    .await;
-    id
-}
-
-fn blocked_env(env: &mut TestEnv) -> std::path::PathBuf {
-    let blocker = env.file("blocker", b"a file where the ERP folder's parent should be");
-    env.set_env(
-        "WHARF_ERP__DIR",
-        blocker.join("delivered").to_str().unwrap(),
-    );
-    env.set_env("WHARF_PIPELINE__MAX_ATTEMPTS", "1");
-    blocker
 }
 
 async fn operators_find_retry_and_sign_out(db: Db) {
@@ -599,7 +529,8 @@ async fn profiles_are_checked_saved_and_kept(db: Db) {
     let csrf = csrf_of(&edit.body);
 
     // An invalid edit is refused with the checker's words, and the file is untouched.
-    let bad = original.replace("[x12]", "[outbound]\nchannel = \"carrier-pigeon\"\n\n[x12]");
+    let bad = original.replace("channel = \"directory\"", "channel = \"carrier-pigeon\"");
+    assert_ne!(bad, original);
     let r = root
         .post(
             "/admin/partners/acme/edit",
@@ -607,8 +538,14 @@ async fn profiles_are_checked_saved_and_kept(db: Db) {
         )
         .await;
     assert_eq!(r.status, 422, "{}", r.body);
-    assert!(r.body.contains("class=\"error\""), "{}", r.body);
-    assert!(r.body.contains("carrier-pigeon"), "{}", r.body);
+    // The checker's message in an error box, not merely the edited text echoed back.
+    let error = r
+        .body
+        .split("<div class=\"error\" role=\"alert\">")
+        .nth(1)
+        .and_then(|e| e.split("</div>").next())
+        .expect("an error box");
+    assert!(error.contains("carrier-pigeon") && error.contains("outbound"), "{error}");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), original);
 
     // A valid edit is saved, reloaded and kept in history with a diff.

@@ -157,39 +157,14 @@ async fn stats(State(p): State<Pipeline>, _c: admin::auth::Client) -> Result<Res
     Ok(axum::Json(json!({ "messages": messages, "jobs": jobs })).into_response())
 }
 
-#[derive(serde::Deserialize, Default)]
-#[serde(default)]
-struct ListQuery {
-    state: String,
-    partner: String,
-    doc_type: String,
-    reference: String,
-    control: String,
-    from: String,
-    to: String,
-    before: Option<i64>,
-    limit: Option<i64>,
-}
-
 /// The same search as the admin pages': `?partner=&doc_type=&reference=&control=&state=
-/// &from=YYYY-MM-DD&to=YYYY-MM-DD&before=ID&limit=N`, newest first.
+/// &from=YYYY-MM-DD&to=YYYY-MM-DD&before=ID&limit=N` (at most 500), newest first.
 async fn list_messages(
     State(p): State<Pipeline>,
     _c: admin::auth::Client,
-    Query(q): Query<ListQuery>,
+    Query(q): Query<admin::messages::SearchQuery>,
 ) -> Result<Response, ApiError> {
-    let mut search = admin::messages::to_search(
-        &q.partner,
-        &q.doc_type,
-        &q.reference,
-        &q.control,
-        &q.state,
-        &q.from,
-        &q.to,
-        q.before,
-    )
-    .map_err(ApiError::BadQuery)?;
-    search.limit = q.limit.unwrap_or(50).clamp(1, 500);
+    let search = q.to_search().map_err(ApiError::BadQuery)?;
     let list = crate::store::search::search(&p.store, &search).await?;
     Ok(axum::Json(list).into_response())
 }

@@ -483,3 +483,77 @@ impl TestEnv {
         out.split('\t').next().unwrap().parse().unwrap()
     }
 }
+
+// Operators and a dead letter, for the admin pages' tests.
+
+/// The password of every operator the tests add.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// Adds an operator with `wharf admin add-user` (password on standard input).
+pub fn add_user(env: &TestEnv, name: &str, role: &str) {
+    use std::io::Write;
+    let mut child = env
+        .wharf()
+        .args(["admin", "add-user", name, "--role", role])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{PASSWORD}\n").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+pub fn add_token(env: &TestEnv, name: &str, role: &str) -> String {
+    let (code, out, err) = env.run(&["admin", "add-token", name, "--role", role]);
+    assert_eq!(code, 0, "{err}");
+    out.trim().to_owned()
+}
+
+/// An 850 whose delivery to the ERP folder fails (the folder's parent is a file), so that
+/// its deliver job dies after its one attempt: the message id.
+pub async fn dead_order(env: &TestEnv, server: &Server, po: &str, isa13: u32) -> i64 {
+    let (status, body) = http(
+        server.addr,
+        "POST",
+        "/api/v1/partners/acme/messages",
+        &order_850_from("ACMERETAIL", isa13, po),
+    );
+    assert_eq!(status, 202, "{body}");
+    let id: i64 = serde_json::from_str::<serde_json::Value>(&body).unwrap()["message_id"]
+        .as_i64()
+        .expect("message id");
+    let store = env.store().await;
+    wait_for(Duration::from_secs(30), "a dead deliver job", || {
+        let store = store.clone();
+        async move {
+            wharf::store::jobs::for_message(&store, id)
+                .await
+                .ok()
+                .filter(|js| js.iter().any(|j| j.state == wharf::store::JobState::Dead))
+        }
+    })
+    .await;
+    id
+}
+
+pub fn blocked_env(env: &mut TestEnv) -> std::path::PathBuf {
+    let blocker = env.file("blocker", b"a file where the ERP folder's parent should be");
+    env.set_env(
+        "WHARF_ERP__DIR",
+        blocker.join("delivered").to_str().unwrap(),
+    );
+    env.set_env("WHARF_PIPELINE__MAX_ATTEMPTS", "1");
+    blocker
+}
+

@@ -95,24 +95,19 @@ pub(crate) fn actions_for(m: &Message, dead_jobs: usize, active_jobs: usize) -> 
     out
 }
 
+/// The search filters, as the admin page's form and the JSON API's query string give them.
 #[derive(serde::Deserialize, Default)]
+#[serde(default)]
 pub struct SearchQuery {
-    #[serde(default)]
-    partner: String,
-    #[serde(default)]
-    doc_type: String,
-    #[serde(default)]
-    reference: String,
-    #[serde(default)]
-    control: String,
-    #[serde(default)]
-    state: String,
-    #[serde(default)]
-    from: String,
-    #[serde(default)]
-    to: String,
-    #[serde(default)]
-    before: Option<i64>,
+    pub(crate) partner: String,
+    pub(crate) doc_type: String,
+    pub(crate) reference: String,
+    pub(crate) control: String,
+    pub(crate) state: String,
+    pub(crate) from: String,
+    pub(crate) to: String,
+    pub(crate) before: Option<i64>,
+    pub(crate) limit: Option<i64>,
 }
 
 pub(crate) struct Row {
@@ -176,37 +171,30 @@ fn opt(s: &str) -> Option<String> {
     (!t.is_empty()).then(|| t.to_owned())
 }
 
-/// The operator's filters as a store search; a bad date or state is said, not ignored.
-pub(crate) fn to_search(
-    partner: &str,
-    doc_type: &str,
-    reference: &str,
-    control: &str,
-    state: &str,
-    from: &str,
-    to: &str,
-    before: Option<i64>,
-) -> Result<Search, String> {
-    Ok(Search {
-        partner: opt(partner),
-        doc_type: opt(doc_type),
-        reference: opt(reference),
-        control_number: opt(control),
-        state: match opt(state) {
-            None => None,
-            Some(s) => {
-                Some(MessageState::parse(&s).ok_or_else(|| format!("`{s}` is not a state"))?)
-            }
-        },
-        direction: None,
-        from: opt(from).map(|d| day_ms(&d)).transpose()?,
-        // The end day is included.
-        to: opt(to)
-            .map(|d| day_ms(&d).map(|ms| ms + 86_400_000))
-            .transpose()?,
-        before,
-        limit: 50,
-    })
+impl SearchQuery {
+    /// The filters as a store search; a bad date or state is said, not ignored.
+    pub(crate) fn to_search(&self) -> Result<Search, String> {
+        Ok(Search {
+            partner: opt(&self.partner),
+            doc_type: opt(&self.doc_type),
+            reference: opt(&self.reference),
+            control_number: opt(&self.control),
+            state: match opt(&self.state) {
+                None => None,
+                Some(s) => {
+                    Some(MessageState::parse(&s).ok_or_else(|| format!("`{s}` is not a state"))?)
+                }
+            },
+            direction: None,
+            from: opt(&self.from).map(|d| day_ms(&d)).transpose()?,
+            // The end day is included.
+            to: opt(&self.to)
+                .map(|d| day_ms(&d).map(|ms| ms + 86_400_000))
+                .transpose()?,
+            before: self.before,
+            limit: self.limit.unwrap_or(50).clamp(1, 500),
+        })
+    }
 }
 
 pub async fn search(
@@ -222,20 +210,11 @@ pub async fn search(
         .collect();
     partners.sort();
     let states = MessageState::ALL.iter().map(|s| s.to_string()).collect();
-    let (rows, error) = match to_search(
-        &q.partner,
-        &q.doc_type,
-        &q.reference,
-        &q.control,
-        &q.state,
-        &q.from,
-        &q.to,
-        q.before,
-    ) {
+    let (rows, error) = match q.to_search() {
         Ok(f) => (search::search(&p.store, &f).await?, None),
         Err(e) => (Vec::new(), Some(e)),
     };
-    let next = (rows.len() == 50).then(|| {
+    let next = (rows.len() as i64 == q.limit.unwrap_or(50).clamp(1, 500)).then(|| {
         let last = rows.last().map_or(0, |m| m.id);
         let enc = |v: &str| -> String { form_urlencoded::byte_serialize(v.as_bytes()).collect() };
         format!(
