@@ -8,7 +8,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Db, PASSWORD, TestEnv, add_token, add_user, blocked_env, dead_order, order_850_from, wait_for};
+use common::{
+    Db, PASSWORD, TestEnv, add_token, add_user, blocked_env, dead_order, order_850_from, wait_for,
+};
 use wharf::store::{JobState, MessageState, jobs, messages};
 
 /// A browser without JavaScript: keeps the session cookie, follows nothing by itself.
@@ -545,7 +547,10 @@ async fn profiles_are_checked_saved_and_kept(db: Db) {
         .nth(1)
         .and_then(|e| e.split("</div>").next())
         .expect("an error box");
-    assert!(error.contains("carrier-pigeon") && error.contains("outbound"), "{error}");
+    assert!(
+        error.contains("carrier-pigeon") && error.contains("outbound"),
+        "{error}"
+    );
     assert_eq!(std::fs::read_to_string(&file).unwrap(), original);
 
     // A valid edit is saved, reloaded and kept in history with a diff.

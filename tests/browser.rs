@@ -46,7 +46,12 @@ async fn an_admin_works_through_the_pages_in_chromium() {
         move || {
             std::process::Command::new("node")
                 .arg(script_dir.join("admin.mjs"))
-                .args([&base, &id.to_string(), "PO-BROWSER-1", shots.to_str().unwrap()])
+                .args([
+                    &base,
+                    &id.to_string(),
+                    "PO-BROWSER-1",
+                    shots.to_str().unwrap(),
+                ])
                 .env("WHARF_TEST_PASSWORD", PASSWORD)
                 .env("CHROMIUM", &chromium)
                 .current_dir(&script_dir)
@@ -67,15 +72,19 @@ async fn an_admin_works_through_the_pages_in_chromium() {
 
     // What the clicks did, seen from outside the browser.
     let store = env.store().await;
-    let m = wait_for(Duration::from_secs(10), "the retried order delivered", || {
-        let store = store.clone();
-        async move {
-            messages::get(&store, id)
-                .await
-                .ok()
-                .filter(|m| m.state == MessageState::Delivered)
-        }
-    })
+    let m = wait_for(
+        Duration::from_secs(10),
+        "the retried order delivered",
+        || {
+            let store = store.clone();
+            async move {
+                messages::get(&store, id)
+                    .await
+                    .ok()
+                    .filter(|m| m.state == MessageState::Delivered)
+            }
+        },
+    )
     .await;
     assert_eq!(m.reference.as_deref(), Some("PO-BROWSER-1"));
     let after = std::fs::read_to_string(&profile).unwrap();

@@ -458,7 +458,7 @@ async fn serve(s: Settings) -> anyhow::Result<ExitCode> {
     )?;
     writeln!(
         out,
-        "  http      http://{addr}  (GET /healthz, /api/v1/messages; POST /api/v1/partners/{{id}}/messages)"
+        "  http      http://{addr}  (admin pages /admin; GET /healthz; POST /api/v1/partners/{{id}}/messages)"
     )?;
     writeln!(out, "  database  {}", s.database.redacted())?;
     writeln!(

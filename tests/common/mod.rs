@@ -556,4 +556,3 @@ pub fn blocked_env(env: &mut TestEnv) -> std::path::PathBuf {
     env.set_env("WHARF_PIPELINE__MAX_ATTEMPTS", "1");
     blocker
 }
-
