@@ -229,20 +229,7 @@ async fn operators_find_retry_and_sign_out(db: Db) {
             .starts_with(&format!("/admin/messages/{id}?done="))
     );
     let store = env.store().await;
-    wait_for(
-        Duration::from_secs(30),
-        "the order delivered after the retry",
-        || {
-            let store = store.clone();
-            async move {
-                messages::get(&store, id)
-                    .await
-                    .ok()
-                    .filter(|m| m.state == MessageState::Delivered)
-            }
-        },
-    )
-    .await;
+    common::wait_state(&store, id, MessageState::Delivered).await;
     assert!(
         blocker.join("delivered").is_dir(),
         "the ERP folder got the order"
@@ -332,6 +319,7 @@ async fn every_page_and_action_refuses_strangers(db: Db) {
             vec![("csrf", "x"), ("text", "id = \"acme\"")],
         ),
         ("/admin/signout".into(), vec![("csrf", "x")]),
+        ("/admin/partners/acme/test".into(), vec![("csrf", "x")]),
     ] {
         let r = anon.post(&path, &fields).await;
         assert_eq!(r.status, 401, "{path}");
@@ -347,6 +335,40 @@ async fn every_page_and_action_refuses_strangers(db: Db) {
         assert_eq!(r.status, 403, "csrf {csrf:?}");
         assert!(r.body.contains("security token"));
     }
+    // The dry run is a form too: without the token it is refused before anything is read.
+    let sample = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(order_850_from("ACMERETAIL", 5, "PO-5"))
+            .file_name("po.x12"),
+    );
+    let r = alice
+        .send(
+            alice
+                .http
+                .post(server.url("/admin/partners/acme/test"))
+                .multipart(sample),
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    assert!(!r.body.contains("PO-5"));
+    // The sign-in form has its own token (double-submit cookie): a forged sign-in is refused.
+    let forged = Browser::new(server.url(""))
+        .post(
+            "/admin/signin",
+            &[
+                ("user", "alice"),
+                ("password", PASSWORD),
+                ("csrf", "forged"),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    assert!(
+        !forged
+            .set_cookie
+            .iter()
+            .any(|c| c.starts_with("wharf_session="))
+    );
     // A viewer may read but not act, even with a valid token.
     let vcsrf = vera.csrf().await;
     assert_eq!(vera.get(&format!("/admin/messages/{id}")).await.status, 200);
@@ -402,6 +424,23 @@ async fn every_page_and_action_refuses_strangers(db: Db) {
 
     // The JSON API: a token is required; a viewer's token reads, an operator's acts.
     let api = reqwest::Client::new();
+    // (method, path, bearer token): the status and the JSON body.
+    let call = |method: reqwest::Method, path: String, token: Option<String>| {
+        let req = api.request(method, server.url(&path));
+        let req = match token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        };
+        async move {
+            let r = req.send().await.unwrap();
+            let status = r.status().as_u16();
+            (
+                status,
+                r.json::<serde_json::Value>().await.unwrap_or_default(),
+            )
+        }
+    };
+    let (get, post) = (reqwest::Method::GET, reqwest::Method::POST);
     let url = server.url(&format!("/api/v1/messages/{id}"));
     assert_eq!(api.get(&url).send().await.unwrap().status().as_u16(), 401);
     // A human's session cookie is not an API token.
@@ -412,46 +451,34 @@ async fn every_page_and_action_refuses_strangers(db: Db) {
         .await
         .unwrap();
     assert_eq!(with_cookie.status().as_u16(), 401);
-    let read = api
-        .get(&url)
-        .bearer_auth(&viewer_token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(read.status().as_u16(), 200);
-    let search = api
-        .get(server.url("/api/v1/messages?reference=PO-9"))
-        .bearer_auth(&viewer_token)
-        .send()
-        .await
-        .unwrap()
-        .json::<serde_json::Value>()
-        .await
-        .unwrap();
+    let message = format!("/api/v1/messages/{id}");
+    let (status, _) = call(get.clone(), message, Some(viewer_token.clone())).await;
+    assert_eq!(status, 200);
+    let (_, search) = call(
+        get.clone(),
+        "/api/v1/messages?reference=PO-9".into(),
+        Some(viewer_token.clone()),
+    )
+    .await;
     assert_eq!(search.as_array().map(Vec::len), Some(1), "{search}");
     assert_eq!(search[0]["id"].as_i64(), Some(id));
-    let cancel = server.url(&format!("/api/v1/messages/{id}/cancel"));
-    let r = api
-        .post(&cancel)
-        .bearer_auth(&viewer_token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 403);
-    let r = api
-        .post(&cancel)
-        .bearer_auth("not-a-token")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 401);
-    let r = api
-        .post(&cancel)
-        .bearer_auth(&operator_token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 200);
+    let cancel = format!("/api/v1/messages/{id}/cancel");
+    assert_eq!(
+        call(post.clone(), cancel.clone(), Some(viewer_token.clone()))
+            .await
+            .0,
+        403
+    );
+    assert_eq!(
+        call(post.clone(), cancel.clone(), Some("not-a-token".into()))
+            .await
+            .0,
+        401
+    );
+    assert_eq!(call(post.clone(), cancel.clone(), None).await.0, 401);
+    let (status, body) = call(post.clone(), cancel, Some(operator_token.clone())).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["done"], "cancelled");
     assert_eq!(
         messages::get(&store, id).await.unwrap().state,
         MessageState::Cancelled
@@ -463,15 +490,7 @@ async fn every_page_and_action_refuses_strangers(db: Db) {
             .iter()
             .all(|j| j.state == JobState::Done)
     );
-    let dead = api
-        .get(server.url("/api/v1/dead-letters"))
-        .bearer_auth(&viewer_token)
-        .send()
-        .await
-        .unwrap()
-        .json::<serde_json::Value>()
-        .await
-        .unwrap();
+    let (_, dead) = call(get, "/api/v1/dead-letters".into(), Some(viewer_token)).await;
     assert_eq!(
         dead.as_array().map(Vec::len),
         Some(0),

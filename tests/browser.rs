@@ -7,11 +7,9 @@
 
 mod common;
 
+use common::{Db, PASSWORD, TestEnv, add_user, blocked_env, dead_order};
 use std::path::Path;
-use std::time::Duration;
-
-use common::{Db, PASSWORD, TestEnv, add_user, blocked_env, dead_order, wait_for};
-use wharf::store::{MessageState, messages};
+use wharf::store::MessageState;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_works_through_the_pages_in_chromium() {
@@ -72,20 +70,7 @@ async fn an_admin_works_through_the_pages_in_chromium() {
 
     // What the clicks did, seen from outside the browser.
     let store = env.store().await;
-    let m = wait_for(
-        Duration::from_secs(10),
-        "the retried order delivered",
-        || {
-            let store = store.clone();
-            async move {
-                messages::get(&store, id)
-                    .await
-                    .ok()
-                    .filter(|m| m.state == MessageState::Delivered)
-            }
-        },
-    )
-    .await;
+    let m = common::wait_state(&store, id, MessageState::Delivered).await;
     assert_eq!(m.reference.as_deref(), Some("PO-BROWSER-1"));
     let after = std::fs::read_to_string(&profile).unwrap();
     assert_eq!(

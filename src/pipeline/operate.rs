@@ -12,19 +12,8 @@ impl Pipeline {
         let mut tx = self.store.begin().await?;
         messages::touch(&mut tx, id).await?;
         let revived = jobs::revive_dead(&mut tx, Some(id), None).await?;
-        for (message_id, stage) in &revived {
-            events::append(
-                &mut tx,
-                *message_id,
-                &NewEvent {
-                    kind: EventKind::RetryScheduled,
-                    stage: Some(*stage),
-                    detail: Some(&format!("dead {stage} job retried by {actor}")),
-                    instance: &self.instance,
-                },
-            )
+        self.note_retried(&mut tx, &revived, &format!("by {actor}"))
             .await?;
-        }
         if !revived.is_empty() {
             admin::record(&mut tx, actor, "message.retry", &id.to_string(), "").await?;
         }
@@ -46,21 +35,8 @@ impl Pipeline {
         };
         let mut tx = self.store.begin().await?;
         let revived = jobs::revive_dead(&mut tx, None, Some((stage, reason))).await?;
-        for (message_id, stage) in &revived {
-            events::append(
-                &mut tx,
-                *message_id,
-                &NewEvent {
-                    kind: EventKind::RetryScheduled,
-                    stage: Some(*stage),
-                    detail: Some(&format!(
-                        "dead {stage} job retried with its group by {actor}"
-                    )),
-                    instance: &self.instance,
-                },
-            )
+        self.note_retried(&mut tx, &revived, &format!("with its group by {actor}"))
             .await?;
-        }
         admin::record(
             &mut tx,
             actor,
@@ -74,6 +50,29 @@ impl Pipeline {
             self.wake.notify_one();
         }
         Ok(revived.len())
+    }
+
+    /// One event per revived job in its message's history.
+    async fn note_retried(
+        &self,
+        tx: &mut crate::store::Tx,
+        revived: &[(i64, Stage)],
+        how: &str,
+    ) -> Result<(), StoreError> {
+        for (message_id, stage) in revived {
+            events::append(
+                tx,
+                *message_id,
+                &NewEvent {
+                    kind: EventKind::RetryScheduled,
+                    stage: Some(*stage),
+                    detail: Some(&format!("dead {stage} job retried {how}")),
+                    instance: &self.instance,
+                },
+            )
+            .await?;
+        }
+        Ok(())
     }
 
     /// [`Pipeline::replay`] on an operator's behalf: the event says why, the audit log who.

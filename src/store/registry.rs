@@ -177,17 +177,7 @@ pub async fn erp_links(
     .bind(model.to_owned())
     .fetch_all(store.pool())
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(ErpLink {
-                model: r.try_get(0)?,
-                odoo_id: r.try_get(1)?,
-                partner: r.try_get(2)?,
-                doc_key: r.try_get(3)?,
-                message_id: r.try_get(4)?,
-            })
-        })
-        .collect()
+    rows.iter().map(link_from_row).collect()
 }
 
 /// A poller's cursor (`None` before its first event).
@@ -232,15 +222,15 @@ pub async fn links_of_message(
     .bind(message_id)
     .fetch_all(store.pool())
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(ErpLink {
-                model: r.try_get(0)?,
-                odoo_id: r.try_get(1)?,
-                partner: r.try_get(2)?,
-                doc_key: r.try_get(3)?,
-                message_id: r.try_get(4)?,
-            })
-        })
-        .collect()
+    rows.iter().map(link_from_row).collect()
+}
+
+fn link_from_row(r: &sqlx::any::AnyRow) -> Result<ErpLink, StoreError> {
+    Ok(ErpLink {
+        model: r.try_get(0)?,
+        odoo_id: r.try_get(1)?,
+        partner: r.try_get(2)?,
+        doc_key: r.try_get(3)?,
+        message_id: r.try_get(4)?,
+    })
 }

@@ -556,3 +556,25 @@ pub fn blocked_env(env: &mut TestEnv) -> std::path::PathBuf {
     env.set_env("WHARF_PIPELINE__MAX_ATTEMPTS", "1");
     blocker
 }
+
+/// Waits (30 s at most) until message `id` is in `state`; the message then.
+pub async fn wait_state(
+    store: &Store,
+    id: i64,
+    state: wharf::store::MessageState,
+) -> wharf::store::messages::Message {
+    wait_for(
+        Duration::from_secs(30),
+        &format!("message {id} {state}"),
+        || {
+            let store = store.clone();
+            async move {
+                wharf::store::messages::get(&store, id)
+                    .await
+                    .ok()
+                    .filter(|m| m.state == state)
+            }
+        },
+    )
+    .await
+}

@@ -116,31 +116,37 @@ pub async fn dashboard(State(p): State<Pipeline>, s: Session) -> Result<Response
         Some(at) => ago(now - at),
         None => "none".into(),
     };
-    let mut overdue: Vec<Overdue> = search::unacknowledged(&p.store, now - ACK_WINDOW)
-        .await?
-        .into_iter()
-        .map(|m| Overdue {
+    let overdue_of = |list: Vec<crate::store::messages::Message>,
+                      waiting_for: &'static str,
+                      since_updated: bool| {
+        list.into_iter().map(move |m| Overdue {
             id: m.id,
+            since: format!(
+                "{} ago",
+                ago(now
+                    - if since_updated {
+                        m.updated_at
+                    } else {
+                        m.created_at
+                    })
+            ),
             partner: m.partner.unwrap_or_default(),
             doc_type: m.doc_type.unwrap_or_default(),
             reference: m.reference.unwrap_or_default(),
-            waiting_for: "its 997/999/CONTRL from the partner",
-            since: format!("{} ago", ago(now - m.updated_at)),
+            waiting_for,
         })
-        .collect();
-    overdue.extend(
-        search::orders_unanswered(&p.store, now - ACK_WINDOW)
-            .await?
-            .into_iter()
-            .map(|m| Overdue {
-                id: m.id,
-                partner: m.partner.unwrap_or_default(),
-                doc_type: m.doc_type.unwrap_or_default(),
-                reference: m.reference.unwrap_or_default(),
-                waiting_for: "our 855/ORDRSP to the partner",
-                since: format!("{} ago", ago(now - m.created_at)),
-            }),
-    );
+    };
+    let mut overdue: Vec<Overdue> = overdue_of(
+        search::unacknowledged(&p.store, now - ACK_WINDOW).await?,
+        "its 997/999/CONTRL from the partner",
+        true,
+    )
+    .collect();
+    overdue.extend(overdue_of(
+        search::orders_unanswered(&p.store, now - ACK_WINDOW).await?,
+        "our 855/ORDRSP to the partner",
+        false,
+    ));
     let partners = p.partners.snapshot();
     let (infos, _errors) = crate::transport::as2::certificates(&p.settings, &partners);
     let certificates = infos
