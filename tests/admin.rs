@@ -651,8 +651,104 @@ async fn profiles_are_checked_saved_and_kept(db: Db) {
     assert!(found.is_empty(), "a dry run stores nothing");
 }
 
+/// The dashboard's overdue acknowledgements follow each partner's `[sla]` windows: an order
+/// not answered by an 855 within `order_ack_within`, a document Wharf sent without the
+/// partner's 997 within `ack_within`. Time is moved by back-dating rows in the store.
+async fn overdue_acknowledgements_follow_the_partners_windows(db: Db) {
+    let env = TestEnv::new(db).await;
+    let profile = env.path().join("partners/acme.toml");
+    let mut text = std::fs::read_to_string(&profile).unwrap();
+    text.push_str("\n[sla]\nack_within = \"1h\"\norder_ack_within = \"2h\"\n");
+    std::fs::write(&profile, text).unwrap();
+    add_user(&env, "vera", "viewer");
+    let server = env.serve();
+    let (status, body) = common::http(
+        server.addr,
+        "POST",
+        "/api/v1/partners/acme/messages",
+        &order_850_from("ACMERETAIL", 1001, "PO-1001"),
+    );
+    assert_eq!(status, 202, "{body}");
+    let order: i64 = serde_json::from_str::<serde_json::Value>(&body).unwrap()["message_id"]
+        .as_i64()
+        .unwrap();
+    let store = env.store().await;
+    common::wait_state(&store, order, MessageState::Delivered).await;
+    let back_date = |id: i64, hours: i64| {
+        let store = store.clone();
+        async move {
+            let at = wharf::store::now_ms() - hours * 3_600_000;
+            sqlx::query("UPDATE messages SET created_at = $1, updated_at = $1 WHERE id = $2")
+                .bind(at)
+                .bind(id)
+                .execute(store.pool())
+                .await
+                .unwrap();
+        }
+    };
+    let vera = signed_in(&server, "vera").await;
+    let overdue = || async {
+        let page = vera.get("/admin").await.body;
+        let start = page.find("<h2>Acknowledgements overdue</h2>").unwrap();
+        let end = page.find("<h2>Certificates</h2>").unwrap();
+        page[start..end].to_owned()
+    };
+    let row = |id: i64| format!("<a href=\"/admin/messages/{id}\">#{id}</a>");
+
+    back_date(order, 1).await;
+    assert!(
+        !overdue().await.contains(&row(order)),
+        "within the 2 h window"
+    );
+    back_date(order, 3).await;
+    let table = overdue().await;
+    assert!(table.contains(&row(order)), "{table}");
+    assert!(table.contains("our 855/ORDRSP to the partner"), "{table}");
+
+    // The 855 goes out: the order is answered; the 855 now waits for ACME's 997.
+    let path = format!(
+        "{}/tests/fixtures/x12/855_accept.edi",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let (code, out, err) = env.run(&["translate", &path]);
+    assert_eq!(code, 0, "{err}");
+    let ack = env.file("ack.json", out.lines().next().unwrap().as_bytes());
+    let (code, out, err) = env.run(&["send", ack.to_str().unwrap(), "--partner", "acme"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("PO-1001"), "{out}");
+    let sent = wait_for(Duration::from_secs(30), "the 855 sent", || {
+        let store = store.clone();
+        async move {
+            let found = wharf::store::search::search(
+                &store,
+                &wharf::store::search::Search {
+                    reference: Some("PO-1001".into()),
+                    doc_type: Some("855".into()),
+                    limit: 5,
+                    ..Default::default()
+                },
+            )
+            .await
+            .ok()?;
+            found.into_iter().find(|m| m.state == MessageState::Sent)
+        }
+    })
+    .await;
+    let table = overdue().await;
+    assert!(!table.contains(&row(order)), "answered: {table}");
+    assert!(!table.contains(&row(sent.id)), "just sent: {table}");
+    back_date(sent.id, 2).await;
+    let table = overdue().await;
+    assert!(table.contains(&row(sent.id)), "{table}");
+    assert!(
+        table.contains("its 997/999/CONTRL from the partner"),
+        "{table}"
+    );
+}
+
 on_both_backends!(
     operators_find_retry_and_sign_out,
     every_page_and_action_refuses_strangers,
-    profiles_are_checked_saved_and_kept
+    profiles_are_checked_saved_and_kept,
+    overdue_acknowledgements_follow_the_partners_windows
 );

@@ -695,7 +695,7 @@ pub(super) fn validate(
     }
 }
 
-/// "30s", "5m", "1h", "90" (seconds).
+/// "30s", "5m", "1h", "2d", "90" (seconds).
 pub(super) fn parse_interval(text: &str) -> Option<Duration> {
     let t = text.trim();
     let (num, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
@@ -704,6 +704,7 @@ pub(super) fn parse_interval(text: &str) -> Option<Duration> {
         "" | "s" => n,
         "m" => n.checked_mul(60)?,
         "h" => n.checked_mul(3600)?,
+        "d" => n.checked_mul(86_400)?,
         _ => return None,
     };
     Some(Duration::from_secs(secs))

@@ -19,7 +19,7 @@ use serde::Deserialize;
 pub use agreements::{Agreement, Agreements, DocRef, Flow, Standard};
 pub use channels::Channels;
 pub use rules::{
-    ItemKey, Limits, MappingRules, PriceSource, ReceiptRules, Rule, Strictness, Verdict,
+    ItemKey, Limits, MappingRules, PriceSource, ReceiptRules, Rule, Sla, Strictness, Verdict,
 };
 
 /// A partner's identifier: the profile file's stem, lowercase letters, digits, `-` and `_`.
@@ -80,6 +80,8 @@ struct RawProfile {
     limits: rules::RawLimits,
     #[serde(default)]
     receipts: rules::RawReceipts,
+    #[serde(default)]
+    sla: rules::RawSla,
 }
 
 #[derive(Debug, Deserialize)]
@@ -315,6 +317,8 @@ pub struct Profile {
     pub strictness: Strictness,
     pub limits: Limits,
     pub receipts: ReceiptRules,
+    /// `[sla]`: how long acknowledgements may take before they are overdue.
+    pub sla: Sla,
     pub source: PathBuf,
 }
 
@@ -866,6 +870,7 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<Profile, Vec<ProfileErro
     let strictness = rules::strictness(&raw.strictness, &mut check);
     let limits = rules::limits(&raw.limits, &mut check);
     let receipts = rules::receipts(&raw.receipts);
+    let sla = rules::sla(&raw.sla, &mut check);
     problems.append(&mut check.problems);
     problems.sort_by_key(|p| p.line);
     match (id, problems.is_empty()) {
@@ -895,6 +900,7 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<Profile, Vec<ProfileErro
             strictness,
             limits,
             receipts,
+            sla,
             source: path.to_owned(),
         }),
         _ => Err(problems),

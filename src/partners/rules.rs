@@ -374,6 +374,45 @@ pub(super) fn receipts(raw: &RawReceipts) -> ReceiptRules {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub(super) struct RawSla {
+    ack_within: Option<String>,
+    order_ack_within: Option<String>,
+}
+
+/// The partner's windows: beyond them the dashboard calls an acknowledgement overdue (the
+/// fines retailers charge start here).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Sla {
+    /// Its 997/999/CONTRL for what Wharf sent (default 24 h).
+    pub ack_within: std::time::Duration,
+    /// Wharf's 855/ORDRSP for an order it sent (default 24 h).
+    pub order_ack_within: std::time::Duration,
+}
+
+pub(super) fn sla(raw: &RawSla, check: &mut Check) -> Sla {
+    let day = std::time::Duration::from_secs(86_400);
+    let mut window = |key: &str, text: Option<&str>| match text {
+        None => day,
+        Some(t) => match super::channels::parse_interval(t) {
+            Some(d) if d >= std::time::Duration::from_secs(60) => d,
+            _ => {
+                check.push(
+                    key,
+                    format!("`{t}` is not an interval of at least 1m"),
+                    Some("e.g. \"24h\", \"90m\" or \"2d\""),
+                );
+                day
+            }
+        },
+    };
+    Sla {
+        ack_within: window("sla.ack_within", raw.ack_within.as_deref()),
+        order_ack_within: window("sla.order_ack_within", raw.order_ack_within.as_deref()),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct RawLimits {
     max_file_bytes: Option<u64>,
     per_minute: Option<u32>,

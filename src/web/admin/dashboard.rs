@@ -12,9 +12,11 @@ use crate::store::admin::{self, Role};
 use crate::store::{JobState, jobs, now_ms, search};
 
 const DAY: i64 = 86_400_000;
-/// How long a sent X12/EDIFACT document may wait for its 997/999/CONTRL, and an order for
-/// its 855/ORDRSP, before the dashboard calls it overdue.
-const ACK_WINDOW: i64 = DAY;
+/// The windows of a message whose partner has no loaded profile.
+const DEFAULT: crate::partners::Sla = crate::partners::Sla {
+    ack_within: std::time::Duration::from_secs(86_400),
+    order_ack_within: std::time::Duration::from_secs(86_400),
+};
 
 pub(crate) struct DayRow {
     pub day: String,
@@ -116,38 +118,59 @@ pub async fn dashboard(State(p): State<Pipeline>, s: Session) -> Result<Response
         Some(at) => ago(now - at),
         None => "none".into(),
     };
+    // Each partner's own window (`[sla]`); the store is asked with the shortest of them and
+    // the rest is filtered here.
+    let partners = p.partners.snapshot();
+    let window = |id: Option<&str>, pick: fn(&crate::partners::Sla) -> std::time::Duration| {
+        let sla = id
+            .and_then(|id| partners.get(id))
+            .map_or(pick(&DEFAULT), |pr| pick(&pr.sla));
+        sla.as_millis() as i64
+    };
+    let shortest = |pick: fn(&crate::partners::Sla) -> std::time::Duration| {
+        partners
+            .iter()
+            .map(|pr| pick(&pr.sla))
+            .chain([pick(&DEFAULT)])
+            .min()
+            .map_or(DAY, |d| d.as_millis() as i64)
+    };
+    let ack = |s: &crate::partners::Sla| s.ack_within;
+    let order_ack = |s: &crate::partners::Sla| s.order_ack_within;
     let overdue_of = |list: Vec<crate::store::messages::Message>,
                       waiting_for: &'static str,
+                      pick: fn(&crate::partners::Sla) -> std::time::Duration,
                       since_updated: bool| {
-        list.into_iter().map(move |m| Overdue {
-            id: m.id,
-            since: format!(
-                "{} ago",
-                ago(now
-                    - if since_updated {
-                        m.updated_at
-                    } else {
-                        m.created_at
-                    })
-            ),
-            partner: m.partner.unwrap_or_default(),
-            doc_type: m.doc_type.unwrap_or_default(),
-            reference: m.reference.unwrap_or_default(),
-            waiting_for,
-        })
+        list.into_iter()
+            .filter_map(move |m| {
+                let since = if since_updated {
+                    m.updated_at
+                } else {
+                    m.created_at
+                };
+                (now - since > window(m.partner.as_deref(), pick)).then(|| Overdue {
+                    id: m.id,
+                    since: format!("{} ago", ago(now - since)),
+                    partner: m.partner.unwrap_or_default(),
+                    doc_type: m.doc_type.unwrap_or_default(),
+                    reference: m.reference.unwrap_or_default(),
+                    waiting_for,
+                })
+            })
+            .collect::<Vec<_>>()
     };
-    let mut overdue: Vec<Overdue> = overdue_of(
-        search::unacknowledged(&p.store, now - ACK_WINDOW).await?,
+    let mut overdue = overdue_of(
+        search::unacknowledged(&p.store, now - shortest(ack)).await?,
         "its 997/999/CONTRL from the partner",
+        ack,
         true,
-    )
-    .collect();
+    );
     overdue.extend(overdue_of(
-        search::orders_unanswered(&p.store, now - ACK_WINDOW).await?,
+        search::orders_unanswered(&p.store, now - shortest(order_ack)).await?,
         "our 855/ORDRSP to the partner",
+        order_ack,
         false,
     ));
-    let partners = p.partners.snapshot();
     let (infos, _errors) = crate::transport::as2::certificates(&p.settings, &partners);
     let certificates = infos
         .into_iter()
