@@ -591,6 +591,11 @@ async fn profiles_are_checked_saved_and_kept(db: Db) {
         }
     })
     .await;
+    assert!(
+        page.body.contains("<dd id=\"sla-ack\">1 d 0 h</dd>"),
+        "{}",
+        page.body
+    );
     let version = page
         .body
         .split("/admin/partners/acme/history/")

@@ -236,6 +236,17 @@ pub enum OutboundChannel {
     As2,
 }
 
+impl OutboundChannel {
+    /// The profile's word for it (`[outbound] channel`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboundChannel::Directory => "directory",
+            OutboundChannel::Deliver => "deliver",
+            OutboundChannel::As2 => "as2",
+        }
+    }
+}
+
 /// The cXML credential a partner sends from, and the shared secret it must present.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct CxmlIdentity {
