@@ -750,6 +750,29 @@ async fn a_slow_odoo_is_waited_out(db: Db) {
     drop(server);
 }
 
+/// Odoo slower than the job lease: the worker renews its lease while it waits, so no other
+/// worker claims the job meanwhile and every stage runs exactly once.
+async fn a_stage_longer_than_its_lease_runs_once(db: Db) {
+    let odoo = odoo(18).await;
+    odoo.with(|w| w.behaviour.delay = Duration::from_millis(700));
+    let mut env = env_for(db, &odoo).await;
+    env.set_env("WHARF_PIPELINE__LEASE_SECS", "1");
+    env.set_env("WHARF_ERP__TIMEOUT_MS", "10000");
+    let id = ingest(&env, "po.edi", &order_850(731, "PO-731"));
+    let server = env.serve();
+    let store = env.store().await;
+    let m = settled(&store, id).await;
+    assert_eq!(m.state, MessageState::Delivered, "{m:?}");
+    assert_eq!(odoo.sale_orders().len(), 1);
+    let jobs = wharf::store::jobs::for_message(&store, id).await.unwrap();
+    assert!(
+        jobs.iter().all(|j| j.attempts == 1),
+        "a job ran twice: {jobs:?}"
+    );
+    let log = server.log();
+    assert!(!log.contains("lease lost"), "{log}");
+}
+
 /// A profile that rejects price differences: the order is held before anything is made in
 /// Odoo, with both prices in the reason.
 async fn a_price_the_profile_rejects_holds_the_order(db: Db) {
@@ -798,5 +821,6 @@ on_both_backends!(
     suppliers_ship_notice_fills_and_validates_the_receipt,
     changes_and_cancellations_update_the_same_order,
     a_slow_odoo_is_waited_out,
+    a_stage_longer_than_its_lease_runs_once,
     a_price_the_profile_rejects_holds_the_order,
 );

@@ -65,7 +65,14 @@ impl Worker {
                     job.max_attempts
                 )))
             } else {
-                stages::run(p, &job).await
+                // The lease is renewed while the stage runs: a partner's server or Odoo slower
+                // than the lease must not let another worker run the same job beside this one
+                // (a second AS2 send, a second upload). A worker that dies stops renewing, and
+                // its job is claimed again once the lease runs out, as before.
+                let renewal = tokio::spawn(renew_lease(p.clone(), job.clone()));
+                let result = stages::run(p, &job).await;
+                renewal.abort();
+                result
             };
             match result {
                 Ok(()) => tracing::debug!("stage done"),
@@ -183,6 +190,24 @@ impl Worker {
                 _ = self.pipeline.wake.notified() => {}
                 _ = shutdown.changed() => {}
             }
+        }
+    }
+}
+
+/// Extends a running job's lease every third of the lease, for as long as it runs (the
+/// caller aborts this task when the stage ends) or until the lease is found lost.
+async fn renew_lease(p: Pipeline, job: Job) {
+    let lease = p.settings.pipeline.lease;
+    loop {
+        tokio::time::sleep(lease / 3).await;
+        match jobs::extend_lease(&p.store, &job, &p.instance, lease).await {
+            Ok(true) => tracing::debug!(job_id = job.id, "lease renewed"),
+            Ok(false) => {
+                tracing::warn!(job_id = job.id, "lease lost while the stage ran");
+                return;
+            }
+            // The store away for a moment: try again at the next beat.
+            Err(e) => tracing::warn!(job_id = job.id, error = %e, "lease not renewed"),
         }
     }
 }

@@ -110,6 +110,29 @@ pub async fn claim(store: &Store, owner: &str, lease: Duration) -> Result<Option
     row.as_ref().map(from_row).transpose()
 }
 
+/// Pushes a running job's lease `lease` further from now, if this worker still holds it
+/// (same owner and attempt); `false` when the lease was lost.
+pub async fn extend_lease(
+    store: &Store,
+    job: &Job,
+    owner: &str,
+    lease: Duration,
+) -> Result<bool, StoreError> {
+    let _gate = store.write_gate().await;
+    let now = now_ms();
+    let done = sqlx::query(
+        "UPDATE jobs SET lease_expires = $1 \
+         WHERE id = $2 AND state = 'running' AND lease_owner = $3 AND attempts = $4",
+    )
+    .bind(now.saturating_add(lease.as_millis() as i64))
+    .bind(job.id)
+    .bind(owner.to_owned())
+    .bind(job.attempts)
+    .execute(store.pool())
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Marks a claimed job done, first thing in the stage's transaction. Returns `false` when the
 /// lease was lost (another worker reclaimed the job): the caller must roll back.
 pub async fn complete(tx: &mut Tx, job: &Job, owner: &str) -> Result<bool, StoreError> {
