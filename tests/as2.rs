@@ -683,41 +683,44 @@ async fn a_certificate_rollover_accepts_old_and_new(db: Db) {
 
 /// An asynchronous MDN: the POST is answered 200 at once with no body, and the signed MDN
 /// is posted to the `Receipt-Delivery-Option` URL.
-async fn an_async_mdn_is_posted_to_the_partner(db: Db) {
+/// Accepts one HTTP request on `listener`, answers 200 and returns the request's bytes.
+fn catch_one(listener: &std::net::TcpListener) -> Vec<u8> {
     use std::io::{Read, Write};
+    let (mut s, _) = listener.accept().unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 65536];
+    // Headers, then Content-Length bytes of body.
+    loop {
+        let n = s.read(&mut chunk).unwrap();
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(end) = buf.windows(4).position(|x| x == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+            let len: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0);
+            if buf.len() >= end + 4 + len || n == 0 {
+                break;
+            }
+        }
+        if n == 0 {
+            break;
+        }
+    }
+    s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+        .unwrap();
+    buf
+}
+
+async fn an_async_mdn_is_posted_to_the_partner(db: Db) {
     let w = As2World::new(db, &["globex"], true, true).await;
     let server = w.env.serve();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/mdn", listener.local_addr().unwrap());
-    let catcher = std::thread::spawn(move || {
-        let (mut s, _) = listener.accept().unwrap();
-        s.set_read_timeout(Some(std::time::Duration::from_secs(30)))
-            .unwrap();
-        let mut buf = Vec::new();
-        let mut chunk = [0u8; 65536];
-        // Headers, then Content-Length bytes of body.
-        loop {
-            let n = s.read(&mut chunk).unwrap();
-            buf.extend_from_slice(&chunk[..n]);
-            if let Some(end) = buf.windows(4).position(|x| x == b"\r\n\r\n") {
-                let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
-                let len: usize = head
-                    .lines()
-                    .find_map(|l| l.strip_prefix("content-length:"))
-                    .and_then(|v| v.trim().parse().ok())
-                    .unwrap_or(0);
-                if buf.len() >= end + 4 + len || n == 0 {
-                    break;
-                }
-            }
-            if n == 0 {
-                break;
-            }
-        }
-        s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
-            .unwrap();
-        buf
-    });
+    let catcher = std::thread::spawn(move || catch_one(&listener));
     let (entity, _) = payload("PO-ASYNC");
     let built = build(&w.dir, &entity, PLAIN);
     let a = post(
@@ -1202,6 +1205,85 @@ fn globex_sends_to(w: &As2World, listener: &std::net::TcpListener, extra: &str) 
 /// An asynchronous MDN for what Wharf sends: the partner answers the POST with 200 and posts
 /// its signed MDN to Wharf's `/as2` later; Wharf verifies it, matches it by
 /// Original-Message-ID and records it with the MIC compared.
+/// An asynchronous MDN whose destination is down is kept, and posted once the partner's
+/// server is back, even across a restart of the gateway (killed, not stopped).
+async fn an_owed_async_mdn_survives_a_restart(db: Db) {
+    let mut w = As2World::new(db, &["globex"], true, true).await;
+    w.env.set_env("WHARF_AS2__MDN_RETRY_MS", "200");
+    // A port where nothing listens yet.
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let url = format!("http://{addr}/mdn");
+    let server = w.env.serve();
+    let (entity, _) = payload("PO-OWED");
+    let built = build(&w.dir, &entity, PLAIN);
+    let a = post(
+        &server,
+        &built,
+        "<owed@globex>",
+        Some(SIGNED_SHA256),
+        &[("Receipt-Delivery-Option", &url)],
+    )
+    .await;
+    assert_eq!(a.status, 200);
+    let store = w.env.store().await;
+    let owed = || {
+        let store = store.clone();
+        async move {
+            let row = sqlx::query(
+                "SELECT attempts, sent_at, last_error, original_message_id FROM as2_mdn_outbox",
+            )
+            .fetch_one(store.pool())
+            .await
+            .ok()?;
+            use sqlx::Row;
+            Some((
+                row.try_get::<i64, _>(0).ok()?,
+                row.try_get::<Option<i64>, _>(1).ok()?,
+                row.try_get::<Option<String>, _>(2).ok()?,
+                row.try_get::<String, _>(3).ok()?,
+            ))
+        }
+    };
+    let (attempts, sent, error, original) = common::wait_for(
+        std::time::Duration::from_secs(20),
+        "two refused posts",
+        || async { owed().await.filter(|o| o.0 >= 2) },
+    )
+    .await;
+    assert!(attempts >= 2 && sent.is_none(), "{attempts} {sent:?}");
+    assert!(error.is_some_and(|e| e.contains("not delivered")));
+    assert_eq!(original, "<owed@globex>");
+    server.kill();
+
+    // The partner's server comes back; so does the gateway.
+    let listener = (0..50)
+        .find_map(|_| {
+            std::net::TcpListener::bind(addr).ok().or_else(|| {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                None
+            })
+        })
+        .expect("the MDN port again");
+    let catcher = std::thread::spawn(move || catch_one(&listener));
+    let _server = w.env.serve();
+    let request = catcher.join().unwrap();
+    let text = String::from_utf8_lossy(&request).to_string();
+    assert!(text.starts_with("POST /mdn "), "{text}");
+    assert!(
+        text.contains("<owed@globex>"),
+        "the MDN answers our message: {text}"
+    );
+    common::wait_for(
+        std::time::Duration::from_secs(10),
+        "the MDN marked posted",
+        || async { owed().await.filter(|o| o.1.is_some()) },
+    )
+    .await;
+}
+
 async fn an_async_mdn_for_what_wharf_sends_is_matched(db: Db) {
     let mut w = As2World::new(db, &["globex"], true, true).await;
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -1333,4 +1415,5 @@ on_both_backends!(
     unsigned_messages_get_signed_or_unsigned_mdns_as_asked,
     a_certificate_rollover_accepts_old_and_new,
     an_async_mdn_is_posted_to_the_partner,
+    an_owed_async_mdn_survives_a_restart,
 );

@@ -392,6 +392,23 @@ async fn serve(s: Settings) -> anyhow::Result<ExitCode> {
         });
     }
     {
+        // Asynchronous MDNs Wharf owes its partners: posted when kept, and every second
+        // for those due again.
+        let (pipe, mut stop) = (p.clone(), stop_rx.clone());
+        tokio::spawn(async move {
+            loop {
+                if let Err(e) = crate::transport::as2::post_owed_mdns(&pipe).await {
+                    tracing::warn!(error = %e, "owed MDNs not posted");
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+                    _ = pipe.as2_mdn_wake.notified() => {}
+                    _ = stop.wait_for(|s| *s) => break,
+                }
+            }
+        });
+    }
+    {
         // Asynchronous MDNs that did not come: alert and send again.
         let (pipe, mut stop) = (p.clone(), stop_rx.clone());
         tokio::spawn(async move {

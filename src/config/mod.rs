@@ -66,6 +66,9 @@ struct RawAs2Station {
     public_url: Option<String>,
     /// How often messages awaiting an asynchronous MDN are looked at.
     mdn_check_ms: Option<u64>,
+    /// First wait before posting again an asynchronous MDN a partner's server refused
+    /// (doubled each time, at most an hour).
+    mdn_retry_ms: Option<u64>,
 }
 
 /// Wharf's own AS2 identity.
@@ -79,6 +82,8 @@ pub struct As2Settings {
     /// Base URL partners post to; `<public_url>/as2` receives asynchronous MDNs.
     pub public_url: Option<String>,
     pub mdn_check: Duration,
+    /// First wait before an asynchronous MDN Wharf owes is posted again.
+    pub mdn_retry: Duration,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -713,6 +718,7 @@ fn validate(
             None => None,
         },
         mdn_check: ms(raw.as2.mdn_check_ms, 60_000, "as2.mdn_check_ms")?,
+        mdn_retry: ms(raw.as2.mdn_retry_ms, 10_000, "as2.mdn_retry_ms")?,
     };
     Ok(Settings {
         database,

@@ -46,6 +46,8 @@ pub struct Pipeline {
     pub odoo: Option<Arc<crate::erp::odoo::OdooClient>>,
     /// Wakes the Odoo poller at once (Odoo's webhook), instead of at its next interval.
     pub erp_wake: Arc<Notify>,
+    /// Wakes the poster of the asynchronous MDNs Wharf owes when one is kept.
+    pub as2_mdn_wake: Arc<Notify>,
     /// `[limits] per_minute` windows, shared by every channel a partner pushes on.
     pub rates: Arc<limits::RateWindows>,
     /// Wharf's AS2 station, loaded on first use (`as2_station`).
@@ -121,6 +123,7 @@ impl Pipeline {
             instance: instance_name().into(),
             wake: Arc::new(Notify::new()),
             erp_wake: Arc::new(Notify::new()),
+            as2_mdn_wake: Arc::new(Notify::new()),
             rates: Arc::new(limits::RateWindows::default()),
             as2: Arc::new(std::sync::OnceLock::new()),
         }

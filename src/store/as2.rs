@@ -143,3 +143,106 @@ pub async fn find(
     .await?;
     row.as_ref().map(record_of).transpose()
 }
+
+/// An asynchronous MDN Wharf owes a partner, as it will be posted.
+#[derive(Debug, Clone)]
+pub struct OwedMdn {
+    pub id: i64,
+    pub partner: String,
+    pub original_message_id: String,
+    pub url: String,
+    /// HTTP headers as (name, value) pairs.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// Posts tried so far, this one included.
+    pub attempts: i64,
+}
+
+/// Keeps an MDN to post to `url`; it is posted by [`claim_owed_mdn`]'s caller, at once.
+pub async fn owe_mdn(
+    store: &Store,
+    partner: &str,
+    original_message_id: &str,
+    url: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> Result<i64, StoreError> {
+    let headers = serde_json::to_string(headers).unwrap_or_else(|_| "[]".into());
+    let mut tx = store.begin().await?;
+    let row = sqlx::query(
+        "INSERT INTO as2_mdn_outbox (partner, original_message_id, url, headers, body, next_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+    )
+    .bind(partner.to_owned())
+    .bind(original_message_id.to_owned())
+    .bind(url.to_owned())
+    .bind(headers)
+    .bind(body.to_vec())
+    .bind(now_ms())
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(row.try_get(0)?)
+}
+
+/// Takes the oldest MDN due (fewer than `max_attempts` posts so far), holding it `hold_ms`
+/// against other posters while it is posted.
+pub async fn claim_owed_mdn(
+    store: &Store,
+    hold_ms: i64,
+    max_attempts: i64,
+) -> Result<Option<OwedMdn>, StoreError> {
+    let _gate = store.write_gate().await;
+    let now = now_ms();
+    let row = sqlx::query(
+        "UPDATE as2_mdn_outbox SET next_at = $1, attempts = attempts + 1 \
+         WHERE id = (SELECT id FROM as2_mdn_outbox WHERE sent_at IS NULL AND next_at <= $2 \
+                     AND attempts < $3 ORDER BY id LIMIT 1) AND next_at <= $2 \
+         RETURNING id, partner, original_message_id, url, headers, body, attempts",
+    )
+    .bind(now.saturating_add(hold_ms))
+    .bind(now)
+    .bind(max_attempts)
+    .fetch_optional(store.pool())
+    .await?;
+    row.map(|r| {
+        let headers: String = r.try_get(4)?;
+        Ok(OwedMdn {
+            id: r.try_get(0)?,
+            partner: r.try_get(1)?,
+            original_message_id: r.try_get(2)?,
+            url: r.try_get(3)?,
+            headers: serde_json::from_str(&headers).unwrap_or_default(),
+            body: r.try_get(5)?,
+            attempts: r.try_get(6)?,
+        })
+    })
+    .transpose()
+}
+
+/// Records how a post went: taken (`Ok`), or refused with the time of the next try.
+pub async fn owed_mdn_posted(
+    store: &Store,
+    id: i64,
+    outcome: Result<(), (&str, i64)>,
+) -> Result<(), StoreError> {
+    let _gate = store.write_gate().await;
+    match outcome {
+        Ok(()) => {
+            sqlx::query("UPDATE as2_mdn_outbox SET sent_at = $1, last_error = NULL WHERE id = $2")
+                .bind(now_ms())
+                .bind(id)
+                .execute(store.pool())
+                .await?
+        }
+        Err((error, next_at)) => {
+            sqlx::query("UPDATE as2_mdn_outbox SET last_error = $1, next_at = $2 WHERE id = $3")
+                .bind(error.to_owned())
+                .bind(next_at)
+                .bind(id)
+                .execute(store.pool())
+                .await?
+        }
+    };
+    Ok(())
+}

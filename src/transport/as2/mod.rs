@@ -313,6 +313,7 @@ pub async fn receive(State(p): State<Pipeline>, headers: HeaderMap, body: Bytes)
         )
         .await;
         answer(
+            &p,
             &station,
             &from,
             &message_id,
@@ -648,7 +649,9 @@ async fn keep_rejected(p: &Pipeline, partner: Option<&str>, body: &[u8], reason:
 
 /// The MDN (or a bare 200 when none was asked for), synchronous in the response or posted
 /// to the partner's `Receipt-Delivery-Option`.
+#[allow(clippy::too_many_arguments)]
 async fn answer(
+    p: &Pipeline,
     station: &Station,
     partner_as2: &str,
     original: &str,
@@ -695,9 +698,27 @@ async fn answer(
     );
     set("mime-version", "1.0".into());
     set("content-type", content_type);
-    if let Some(url) = requested.async_url.clone() {
-        tokio::spawn(post_async_mdn(url, h, body));
-        return StatusCode::OK.into_response();
+    if let Some(url) = requested.async_url.as_deref() {
+        // Kept before the partner's POST is answered, posted by `serve`'s MDN poster (at
+        // once, and again after a refusal or a restart).
+        let pairs: Vec<(String, String)> = h
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+            .collect();
+        return match as2_store::owe_mdn(&p.store, partner_as2, original, url, &pairs, &body).await {
+            Ok(_) => {
+                p.as2_mdn_wake.notify_one();
+                StatusCode::OK.into_response()
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "asynchronous MDN not kept");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the MDN could not be kept; send again",
+                )
+                    .into_response()
+            }
+        };
     }
     (StatusCode::OK, h, body).into_response()
 }
@@ -719,25 +740,76 @@ pub fn build_mdn(
 }
 
 /// Posts an asynchronous MDN, a few times if the partner's server does not take it.
-async fn post_async_mdn(url: String, headers: HeaderMap, body: Vec<u8>) {
+/// Posts of one owed MDN before it is given up (about a day with the doubling waits).
+const MDN_POSTS: i64 = 12;
+
+/// Posts every asynchronous MDN Wharf owes that is due (`as2_mdn_outbox`); how many were
+/// taken. A refused post waits `[as2] mdn_retry_ms`, doubled each time up to an hour; after
+/// [`MDN_POSTS`] posts the MDN is given up (kept, with its last error, and logged).
+pub async fn post_owed_mdns(p: &Pipeline) -> Result<usize, crate::store::StoreError> {
     let client = reqwest::Client::new();
-    for attempt in 1..=5u32 {
+    let mut taken = 0;
+    while let Some(m) = as2_store::claim_owed_mdn(&p.store, 120_000, MDN_POSTS).await? {
+        let mut headers = HeaderMap::new();
+        for (k, v) in &m.headers {
+            if let (Ok(k), Ok(v)) = (
+                axum::http::HeaderName::from_bytes(k.as_bytes()),
+                HeaderValue::from_str(v),
+            ) {
+                headers.insert(k, v);
+            }
+        }
         let sent = client
-            .post(&url)
-            .headers(headers.clone())
-            .body(body.clone())
+            .post(&m.url)
+            .headers(headers)
+            .body(m.body.clone())
             .timeout(std::time::Duration::from_secs(30))
             .send()
             .await;
-        match sent {
-            Ok(r) if r.status().is_success() => {
-                tracing::info!(url, "asynchronous MDN delivered");
-                return;
+        let error = match sent {
+            Ok(r) if r.status().is_success() => None,
+            Ok(r) => Some(format!("refused with {}", r.status())),
+            Err(e) => Some(format!("not delivered: {e}")),
+        };
+        match error {
+            None => {
+                tracing::info!(
+                    url = m.url,
+                    partner = m.partner,
+                    original = m.original_message_id,
+                    "asynchronous MDN delivered"
+                );
+                as2_store::owed_mdn_posted(&p.store, m.id, Ok(())).await?;
+                taken += 1;
             }
-            Ok(r) => tracing::warn!(url, status = %r.status(), attempt, "asynchronous MDN refused"),
-            Err(e) => tracing::warn!(url, error = %e, attempt, "asynchronous MDN not delivered"),
+            Some(e) => {
+                let wait = p
+                    .settings
+                    .as2
+                    .mdn_retry
+                    .saturating_mul(1u32 << (m.attempts - 1).clamp(0, 16) as u32)
+                    .min(std::time::Duration::from_secs(3600));
+                if m.attempts >= MDN_POSTS {
+                    tracing::error!(
+                        url = m.url,
+                        partner = m.partner,
+                        original = m.original_message_id,
+                        error = e,
+                        "asynchronous MDN given up"
+                    );
+                } else {
+                    tracing::warn!(
+                        url = m.url,
+                        partner = m.partner,
+                        attempt = m.attempts,
+                        error = e,
+                        "asynchronous MDN not taken; posted again later"
+                    );
+                }
+                let next = crate::store::now_ms().saturating_add(wait.as_millis() as i64);
+                as2_store::owed_mdn_posted(&p.store, m.id, Err((&e, next))).await?;
+            }
         }
-        tokio::time::sleep(std::time::Duration::from_secs(2u64.pow(attempt))).await;
     }
-    tracing::error!(url, "asynchronous MDN given up after 5 attempts");
+    Ok(taken)
 }
