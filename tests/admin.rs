@@ -497,6 +497,26 @@ async fn every_page_and_action_refuses_strangers(db: Db) {
         "cancelled: no dead letter left"
     );
 
+    // Pages refuse to be framed or to run script, and are not cached.
+    let r = alice
+        .http
+        .get(server.url("/admin/messages"))
+        .header("cookie", &alice.cookie)
+        .send()
+        .await
+        .unwrap();
+    let h = |n: &str| {
+        r.headers()
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned()
+    };
+    assert_eq!(h("x-frame-options"), "DENY");
+    assert!(h("content-security-policy").contains("default-src 'none'"));
+    assert!(h("content-security-policy").contains("frame-ancestors 'none'"));
+    assert_eq!(h("cache-control"), "no-store");
+
     // Cookies: HttpOnly and SameSite=Strict always, Secure behind TLS.
     let mut b = Browser::new(server.url(""));
     let r = b.sign_in("alice", PASSWORD).await;

@@ -4,7 +4,8 @@
 //!
 //! A fixed one-minute window per partner: a dozen lines, where a rate-limiting crate would
 //! bring its own clock and key store for the same answer. Per instance: several instances
-//! on one database each allow the limit.
+//! on one database each allow the limit. The admin pages count sign-in attempts per user name
+//! here too (keys `signin:NAME`).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -22,6 +23,11 @@ impl RateWindows {
             .0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Keys anyone can make up (user names at sign-in) must not grow the map for ever:
+        // past a bound, windows that have ended are dropped.
+        if map.len() >= 10_000 {
+            map.retain(|_, (start, _)| now.duration_since(*start) < Duration::from_secs(60));
+        }
         let entry = map.entry(partner.to_owned()).or_insert((now, 0));
         if now.duration_since(entry.0) >= Duration::from_secs(60) {
             *entry = (now, 0);
