@@ -737,6 +737,67 @@ async fn profile_edits_reload_and_a_bad_edit_keeps_the_good_profile(db: Db) {
     assert!(server.stop().success());
 }
 
+/// A profile with `[api] token_sha256` (made by `wharf partners api-token`) takes partner
+/// API requests only with that token; nothing is stored for the others.
+async fn the_partner_api_wants_the_partners_token_when_it_has_one(db: Db) {
+    let env = TestEnv::new(db).await;
+    let (code, token, err) = env.run(&["partners", "api-token", "acme"]);
+    assert_eq!(code, 0, "{err}");
+    let token = token.trim().to_owned();
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("token_sha256 = "))
+        .expect("the profile line")
+        .to_owned();
+    let profile = env.path().join("partners/acme.toml");
+    let mut text = std::fs::read_to_string(&profile).unwrap();
+    text.push_str(&format!("\n[api]\n{line}\n"));
+    std::fs::write(&profile, text).unwrap();
+    let server = env.serve();
+    assert!(
+        server.banner.contains("partner API without a token for")
+            && !server.banner.contains("for acme"),
+        "{}",
+        server.banner
+    );
+    let url = server.url("/api/v1/partners/acme/messages");
+    let client = reqwest::Client::new();
+    let body = order_850(401, "PO-401");
+    let send = |token: Option<&str>| {
+        let req = client.post(&url).body(body.clone());
+        let req = match token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        };
+        async move { req.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(send(None).await, 401);
+    assert_eq!(send(Some("not-the-token")).await, 401);
+    let store = env.store().await;
+    assert!(
+        messages::list(
+            &store,
+            &messages::Filter {
+                limit: 10,
+                ..Default::default()
+            }
+        )
+        .await
+        .unwrap()
+        .is_empty(),
+        "a refused request stored nothing"
+    );
+    assert_eq!(send(Some(&token)).await, 202);
+    // Another partner without a token still takes requests as before.
+    let (status, _) = http(
+        server.addr,
+        "POST",
+        "/api/v1/partners/globex/messages",
+        &order_850_from("GLOBEXCORP", 402, "PO-402"),
+    );
+    assert_eq!(status, 202);
+}
+
 on_both_backends!(
     profile_edits_reload_and_a_bad_edit_keeps_the_good_profile,
     cxml_order_request_is_answered_stored_and_delivered,
@@ -749,4 +810,5 @@ on_both_backends!(
     unknown_sender_is_quarantined_then_released_by_replay,
     replay_of_a_delivered_message_repeats_nothing_visible,
     commands_report_bad_input_precisely,
+    the_partner_api_wants_the_partners_token_when_it_has_one,
 );

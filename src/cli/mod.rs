@@ -150,6 +150,9 @@ enum PartnersCommand {
     /// Reads a password on standard input and prints its argon2id hash, for a profile's
     /// `[sftp] password_hash` (the password itself is never stored).
     HashPassword,
+    /// Makes a token for a partner's use of the partner API and prints it, with the
+    /// `[api] token_sha256` line to put in its profile (only the hash is kept there).
+    ApiToken { partner: String },
     /// Prints the public key Wharf logs in with on partners' SFTP servers that take a key
     /// (made on first use in `[transfers] client_key`), for the partner's authorized_keys.
     ClientKey,
@@ -260,6 +263,19 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Err(UsageError("no password on standard input".into()).into());
             }
             println!("{}", crate::partners::channels::hash_password(password)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Partners {
+            command: PartnersCommand::ApiToken { partner },
+        } => {
+            crate::partners::PartnerId::parse(partner)
+                .map_err(|e| UsageError(format!("`{partner}`: {e}")))?;
+            let token = crate::web::admin::auth::new_token();
+            println!("{token}");
+            eprintln!(
+                "give the token to {partner} (Authorization: Bearer TOKEN) and add to partners/{partner}.toml:\n[api]\ntoken_sha256 = \"{}\"",
+                crate::web::admin::auth::token_hash(&token)
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Messages { command } => messages_cmd(settings(&cli)?, command).await,
@@ -478,11 +494,26 @@ async fn serve(s: Settings) -> anyhow::Result<ExitCode> {
         "  http      http://{addr}  (admin pages /admin; GET /healthz; POST /api/v1/partners/{{id}}/messages)"
     )?;
     writeln!(out, "  database  {}", s.database.redacted())?;
+    let partners = p.partners.snapshot();
+    // Said at every start: a partner API anyone can post to is an operator's decision.
+    let open: Vec<&str> = partners
+        .iter()
+        .filter(|pr| pr.channels.api.is_none())
+        .map(|pr| pr.id.as_str())
+        .collect();
     writeln!(
         out,
-        "  partners  {} profile(s) from {}",
-        p.partners.snapshot().len(),
-        s.partners_dir.display()
+        "  partners  {} profile(s) from {}{}",
+        partners.len(),
+        s.partners_dir.display(),
+        if open.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; partner API without a token for {} (`wharf partners api-token ID`)",
+                open.join(", ")
+            )
+        }
     )?;
     writeln!(out, "  workers   {}", s.pipeline.workers)?;
     match &s.erp {

@@ -312,13 +312,62 @@ impl FilePattern {
 /// All of a partner's channels.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Channels {
+    /// `[api]`: the partner's token for `POST /api/v1/partners/ID/messages`.
+    pub api: Option<ApiAccess>,
     pub as2: Option<As2>,
     pub sftp: Option<SftpLogin>,
     pub collect: Vec<Remote>,
     pub deliver: Vec<Remote>,
 }
 
+/// `[api]` as written in a profile.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawApi {
+    token_sha256: Option<String>,
+}
+
+/// Who may post on the partner's behalf to the partner API: whoever presents the token whose
+/// SHA-256 the profile holds (`wharf partners api-token ID` makes one). The token itself is
+/// never stored.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ApiAccess {
+    #[serde(skip)]
+    pub token_sha256: String,
+}
+
+impl ApiAccess {
+    /// Whether `presented` (the bearer token of a request) is the partner's; compared in
+    /// constant time.
+    pub fn admits(&self, presented: Option<&str>) -> bool {
+        let Some(p) = presented else {
+            return false;
+        };
+        let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(p.trim().as_bytes()));
+        digest.len() == self.token_sha256.len()
+            && digest
+                .bytes()
+                .zip(self.token_sha256.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
+    }
+}
+
+fn api_access(raw: Option<&RawApi>, check: &mut Check) -> Option<ApiAccess> {
+    let hash = raw?.token_sha256.as_deref()?.trim().to_ascii_lowercase();
+    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        check.push(
+            "api.token_sha256",
+            "is not a SHA-256 in hex (64 characters)".into(),
+            Some("`wharf partners api-token ID` prints a token and the line to put here"),
+        );
+        return None;
+    }
+    Some(ApiAccess { token_sha256: hash })
+}
+
 pub(super) fn validate(
+    api: Option<&RawApi>,
     as2: Option<&RawAs2>,
     sftp: Option<&RawSftp>,
     collect: &[RawRemote],
@@ -688,6 +737,7 @@ pub(super) fn validate(
         .map(|(n, r)| remote(r, &format!("deliver[{n}]"), false, check))
         .collect();
     Channels {
+        api: api_access(api, check),
         as2,
         sftp,
         collect,

@@ -68,6 +68,7 @@ struct RawProfile {
     mapping: rules::RawMapping,
     #[serde(default)]
     documents: Vec<RawAgreement>,
+    api: Option<channels::RawApi>,
     as2: Option<channels::RawAs2>,
     sftp: Option<channels::RawSftp>,
     #[serde(default)]
@@ -871,6 +872,7 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<Profile, Vec<ProfileErro
         }
     }
     let channels = channels::validate(
+        raw.api.as_ref(),
         raw.as2.as_ref(),
         raw.sftp.as_ref(),
         &raw.collect,

@@ -34,6 +34,8 @@ pub enum ApiError {
     BadQuery(String),
     #[error("{0}")]
     Forbidden(String),
+    #[error("partner `{0}` must send its API token (Authorization: Bearer …)")]
+    Unauthorized(String),
     #[error("empty body: nothing to ingest")]
     Empty,
     #[error(
@@ -71,6 +73,7 @@ impl IntoResponse for ApiError {
             ApiError::UnknownPartner(_) | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::BadQuery(_) | ApiError::Empty => StatusCode::BAD_REQUEST,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::TooMany { retry_secs, .. } => {
@@ -235,9 +238,24 @@ async fn ingest(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let Some(limits) = p.partners.snapshot().get(&partner).map(|pr| pr.limits) else {
+    let Some((limits, access)) = p
+        .partners
+        .snapshot()
+        .get(&partner)
+        .map(|pr| (pr.limits, pr.channels.api.clone()))
+    else {
         return Err(ApiError::UnknownPartner(partner));
     };
+    // A profile with `[api] token_sha256` takes only requests bearing that token.
+    if let Some(access) = access {
+        let presented = headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        if !access.admits(presented) {
+            return Err(ApiError::Unauthorized(partner));
+        }
+    }
     if body.is_empty() {
         return Err(ApiError::Empty);
     }
