@@ -412,8 +412,9 @@ async fn serve(s: Settings) -> anyhow::Result<ExitCode> {
         // for those due again.
         let (pipe, mut stop) = (p.clone(), stop_rx.clone());
         tokio::spawn(async move {
+            let client = reqwest::Client::new();
             loop {
-                if let Err(e) = crate::transport::as2::post_owed_mdns(&pipe).await {
+                if let Err(e) = crate::transport::as2::post_owed_mdns(&pipe, &client).await {
                     tracing::warn!(error = %e, "owed MDNs not posted");
                 }
                 tokio::select! {

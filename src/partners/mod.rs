@@ -265,13 +265,13 @@ impl CxmlIdentity {
         let Some(want) = &self.shared_secret else {
             return true;
         };
-        let got = presented.unwrap_or_default().as_bytes();
-        let want = want.as_bytes();
-        let mut diff = u8::from(got.len() != want.len());
-        for (i, w) in want.iter().enumerate() {
-            diff |= w ^ got.get(i).copied().unwrap_or(0);
-        }
-        diff == 0
+        use subtle::ConstantTimeEq;
+        bool::from(
+            presented
+                .unwrap_or_default()
+                .as_bytes()
+                .ct_eq(want.as_bytes()),
+        )
     }
 }
 

@@ -389,10 +389,20 @@ pub struct Sla {
     pub order_ack_within: std::time::Duration,
 }
 
+impl Default for Sla {
+    /// A day for each.
+    fn default() -> Self {
+        let day = std::time::Duration::from_secs(86_400);
+        Sla {
+            ack_within: day,
+            order_ack_within: day,
+        }
+    }
+}
+
 pub(super) fn sla(raw: &RawSla, check: &mut Check) -> Sla {
-    let day = std::time::Duration::from_secs(86_400);
-    let mut window = |key: &str, text: Option<&str>| match text {
-        None => day,
+    let mut window = |key: &str, text: Option<&str>, default: std::time::Duration| match text {
+        None => default,
         Some(t) => match super::channels::parse_interval(t) {
             Some(d) if d >= std::time::Duration::from_secs(60) => d,
             _ => {
@@ -401,13 +411,18 @@ pub(super) fn sla(raw: &RawSla, check: &mut Check) -> Sla {
                     format!("`{t}` is not an interval of at least 1m"),
                     Some("e.g. \"24h\", \"90m\" or \"2d\""),
                 );
-                day
+                default
             }
         },
     };
+    let d = Sla::default();
     Sla {
-        ack_within: window("sla.ack_within", raw.ack_within.as_deref()),
-        order_ack_within: window("sla.order_ack_within", raw.order_ack_within.as_deref()),
+        ack_within: window("sla.ack_within", raw.ack_within.as_deref(), d.ack_within),
+        order_ack_within: window(
+            "sla.order_ack_within",
+            raw.order_ack_within.as_deref(),
+            d.order_ack_within,
+        ),
     }
 }
 

@@ -323,11 +323,17 @@ impl Pipeline {
     /// registry, acknowledgement keys, document registry) keep a replay from doing anything
     /// twice that a partner or the ERP could see.
     pub async fn replay(&self, id: i64) -> Result<Stage, ReplayError> {
-        self.replay_with(id, "replayed").await
+        self.replay_with(id, "replayed", None).await
     }
 
-    /// [`Pipeline::replay`] with the event saying why (`why`: "released from quarantine by …").
-    pub async fn replay_with(&self, id: i64, why: &str) -> Result<Stage, ReplayError> {
+    /// [`Pipeline::replay`] with the event saying why (`why`: "released from quarantine by …")
+    /// and, for an operator's replay, the audit line (`actor`) in the same transaction.
+    pub async fn replay_with(
+        &self,
+        id: i64,
+        why: &str,
+        actor: Option<&str>,
+    ) -> Result<Stage, ReplayError> {
         let mut tx = self.store.begin().await?;
         // A write first: on SQLite it takes the write lock before we read anything.
         messages::touch(&mut tx, id).await?;
@@ -341,6 +347,10 @@ impl Pipeline {
             Direction::Out => (Stage::Encode, MessageState::Created),
         };
         messages::set_state(&mut tx, id, state, None).await?;
+        if let Some(actor) = actor {
+            crate::store::admin::record(&mut tx, actor, "message.replay", &id.to_string(), why)
+                .await?;
+        }
         let detail = format!("{why}: from {} (was {})", stage, msg.state);
         self.queue(tx, id, EventKind::Replayed, Some(stage), &detail, stage)
             .await?;

@@ -1,8 +1,8 @@
 //! What operators do to messages (through the admin pages, the JSON API or the CLI): retry
-//! dead jobs, replay, cancel. Each change, its event in the message's history and its line
+//! dead jobs, cancel (replay is `Pipeline::replay_with`, beside `replay`). Each change, its event in the message's history and its line
 //! in the audit log are one transaction.
 
-use super::{Pipeline, ReplayError};
+use super::Pipeline;
 use crate::store::events::{self, NewEvent};
 use crate::store::{EventKind, MessageState, Stage, StoreError, admin, jobs, messages};
 
@@ -73,13 +73,6 @@ impl Pipeline {
             .await?;
         }
         Ok(())
-    }
-
-    /// [`Pipeline::replay`] on an operator's behalf: the event says why, the audit log who.
-    pub async fn replay_by(&self, id: i64, why: &str, actor: &str) -> Result<Stage, ReplayError> {
-        let stage = self.replay_with(id, why).await?;
-        admin::record_alone(&self.store, actor, "message.replay", &id.to_string(), why).await?;
-        Ok(stage)
     }
 
     /// Stops a message: its waiting and dead jobs closed, its state `cancelled`.

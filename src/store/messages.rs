@@ -316,21 +316,19 @@ pub struct Filter {
     pub limit: i64,
 }
 
+/// Newest first, by the admin search (one query for every listing).
 pub async fn list(store: &Store, f: &Filter) -> Result<Vec<Message>, StoreError> {
-    // NULL parameters switch a condition off, so one statement serves every filter.
-    let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM messages \
-         WHERE ($1 IS NULL OR state = $1) AND ($2 IS NULL OR partner = $2) \
-         AND ($3 IS NULL OR direction = $3) ORDER BY id DESC LIMIT $4"
-    ));
-    let rows = sqlx::query(sql)
-        .bind(f.state.map(|s| s.as_str().to_owned()))
-        .bind(f.partner.clone())
-        .bind(f.direction.map(|d| d.as_str().to_owned()))
-        .bind(if f.limit > 0 { f.limit } else { 50 })
-        .fetch_all(store.pool())
-        .await?;
-    rows.iter().map(from_row).collect()
+    super::search::search(
+        store,
+        &super::search::Search {
+            state: f.state,
+            partner: f.partner.clone(),
+            direction: f.direction,
+            limit: f.limit,
+            ..Default::default()
+        },
+    )
+    .await
 }
 
 /// Messages sent in answer to `id` (its acknowledgements).

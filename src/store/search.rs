@@ -33,7 +33,7 @@ enum Param {
     Int(i64),
 }
 
-/// Newest first; at most `limit` (1..=500, default 50).
+/// Newest first; at most `limit` (default 50; the pages and the API cap it at 500).
 pub async fn search(store: &Store, s: &Search) -> Result<Vec<Message>, StoreError> {
     let mut sql = format!(
         "SELECT {} FROM messages WHERE 1 = 1",
@@ -83,11 +83,7 @@ pub async fn search(store: &Store, s: &Search) -> Result<Vec<Message>, StoreErro
     if let Some(v) = s.before {
         add(&mut sql, " AND id < ?", Param::Int(v));
     }
-    let limit = if (1..=500).contains(&s.limit) {
-        s.limit
-    } else {
-        50
-    };
+    let limit = if s.limit > 0 { s.limit } else { 50 };
     add(&mut sql, " ORDER BY id DESC LIMIT ?", Param::Int(limit));
     // Every fragment above is a constant; values travel as parameters.
     let sql = sqlx::AssertSqlSafe(sql);
@@ -227,11 +223,8 @@ pub async fn orders_unanswered(store: &Store, before: i64) -> Result<Vec<Message
              AND o.doc_type IN ('855', 'ORDRSP') \
              AND r.reference IN (SELECT reference FROM message_refs WHERE message_id = m.id)) \
          ORDER BY m.id LIMIT 100",
+        // Only `m` is in the outer FROM, so the bare column names are its own.
         super::messages::COLUMNS
-            .split(", ")
-            .map(|c| format!("m.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ")
     ));
     let rows = sqlx::query(sql)
         .bind(before)

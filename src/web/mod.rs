@@ -251,8 +251,9 @@ async fn ingest(
         let presented = headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "));
-        if !access.admits(presented) {
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| admin::auth::token_hash(t.trim()));
+        if !presented.is_some_and(|h| access.admits(&h)) {
             return Err(ApiError::Unauthorized(partner));
         }
     }

@@ -746,8 +746,10 @@ const MDN_POSTS: i64 = 12;
 /// Posts every asynchronous MDN Wharf owes that is due (`as2_mdn_outbox`); how many were
 /// taken. A refused post waits `[as2] mdn_retry_ms`, doubled each time up to an hour; after
 /// [`MDN_POSTS`] posts the MDN is given up (kept, with its last error, and logged).
-pub async fn post_owed_mdns(p: &Pipeline) -> Result<usize, crate::store::StoreError> {
-    let client = reqwest::Client::new();
+pub async fn post_owed_mdns(
+    p: &Pipeline,
+    client: &reqwest::Client,
+) -> Result<usize, crate::store::StoreError> {
     let mut taken = 0;
     while let Some(m) = as2_store::claim_owed_mdn(&p.store, 120_000, MDN_POSTS).await? {
         let mut headers = HeaderMap::new();

@@ -56,11 +56,11 @@ impl Session {
     }
 }
 
-/// Constant-time comparison, so a token cannot be guessed byte by byte from timings.
+/// Constant-time comparison, so a token cannot be guessed byte by byte from timings; an
+/// empty token never matches.
 fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len()
-        && !a.is_empty()
-        && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    use subtle::ConstantTimeEq;
+    !a.is_empty() && bool::from(a.ct_eq(b))
 }
 
 pub(crate) fn token_hash(token: &str) -> String {
@@ -186,9 +186,11 @@ pub struct SigninForm {
     next: String,
 }
 
-/// A hash no password matches, verified when the user does not exist so that a wrong user
-/// name takes as long as a wrong password.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2Vj2yZ0oHk2Jk1gq6bT3cVXwQk3m0q9o0uJ3sY7xk8Q";
+/// A real argon2id hash (of a random password, made once) verified when the user does not
+/// exist, so that a wrong user name takes as long as a wrong password.
+static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    crate::partners::channels::hash_password(&new_token()).unwrap_or_default()
+});
 
 pub async fn signin(
     State(p): State<Pipeline>,
@@ -226,7 +228,7 @@ pub async fn signin(
     let user = admin::user_by_name(&p.store, &name).await?;
     let hash = user
         .as_ref()
-        .map_or(DUMMY_HASH, |u| u.password_hash.as_str());
+        .map_or(DUMMY_HASH.as_str(), |u| u.password_hash.as_str());
     let password = f.password.clone();
     let hash_owned = hash.to_owned();
     // argon2 is deliberately slow: off the async threads.

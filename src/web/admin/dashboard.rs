@@ -12,11 +12,6 @@ use crate::store::admin::{self, Role};
 use crate::store::{JobState, jobs, now_ms, search};
 
 const DAY: i64 = 86_400_000;
-/// The windows of a message whose partner has no loaded profile.
-const DEFAULT: crate::partners::Sla = crate::partners::Sla {
-    ack_within: std::time::Duration::from_secs(86_400),
-    order_ack_within: std::time::Duration::from_secs(86_400),
-};
 
 pub(crate) struct DayRow {
     pub day: String,
@@ -124,14 +119,14 @@ pub async fn dashboard(State(p): State<Pipeline>, s: Session) -> Result<Response
     let window = |id: Option<&str>, pick: fn(&crate::partners::Sla) -> std::time::Duration| {
         let sla = id
             .and_then(|id| partners.get(id))
-            .map_or(pick(&DEFAULT), |pr| pick(&pr.sla));
+            .map_or(pick(&crate::partners::Sla::default()), |pr| pick(&pr.sla));
         sla.as_millis() as i64
     };
     let shortest = |pick: fn(&crate::partners::Sla) -> std::time::Duration| {
         partners
             .iter()
             .map(|pr| pick(&pr.sla))
-            .chain([pick(&DEFAULT)])
+            .chain([pick(&crate::partners::Sla::default())])
             .min()
             .map_or(DAY, |d| d.as_millis() as i64)
     };

@@ -210,11 +210,16 @@ pub async fn search(
         .collect();
     partners.sort();
     let states = MessageState::ALL.iter().map(|s| s.to_string()).collect();
-    let (rows, error) = match q.to_search() {
-        Ok(f) => (search::search(&p.store, &f).await?, None),
-        Err(e) => (Vec::new(), Some(e)),
+    let (rows, error, full) = match q.to_search() {
+        Ok(f) => {
+            let rows = search::search(&p.store, &f).await?;
+            let full = rows.len() as i64 == f.limit;
+            (rows, None, full)
+        }
+        Err(e) => (Vec::new(), Some(e), false),
     };
-    let next = (rows.len() as i64 == q.limit.unwrap_or(50).clamp(1, 500)).then(|| {
+    // A full page may have more after it.
+    let next = full.then(|| {
         let last = rows.last().map_or(0, |m| m.id);
         let enc = |v: &str| -> String { form_urlencoded::byte_serialize(v.as_bytes()).collect() };
         format!(
@@ -294,38 +299,65 @@ struct MessagePage {
     mapped: String,
 }
 
-/// Raw bytes laid out for reading: X12 and EDIFACT one segment per line with its tag apart;
-/// anything else as text (invalid UTF-8 shown as replacement characters).
+/// Raw bytes laid out for reading: X12 and EDIFACT one segment per line with its tag apart,
+/// split with the delimiters the engines read from the ISA (`delimiters_at`) or the UNA
+/// (`ServiceChars::from_una`; a released terminator does not split); anything else as text
+/// (invalid UTF-8 shown as replacement characters).
 pub(crate) fn lay_out(raw: &[u8]) -> (Vec<(String, String)>, String) {
-    let text = String::from_utf8_lossy(raw);
-    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
-    let terminator = if trimmed.starts_with("ISA") && trimmed.len() > 105 {
-        trimmed.chars().nth(105)
-    } else if trimmed.starts_with("UNA") || trimmed.starts_with("UNB") {
-        Some(if trimmed.starts_with("UNA") {
-            trimmed.chars().nth(8).unwrap_or('\'')
+    use crate::edi::edifact::ServiceChars;
+    let start = raw
+        .iter()
+        .position(|b| b.is_ascii_alphabetic())
+        .unwrap_or(raw.len());
+    let body = &raw[start..];
+    let (terminator, release) = if body.starts_with(b"ISA") {
+        match crate::edi::x12::envelope::delimiters_at(raw, start) {
+            Ok(d) => (d.segment, None),
+            Err(_) => return (Vec::new(), String::from_utf8_lossy(raw).into_owned()),
+        }
+    } else if body.starts_with(b"UNA") || body.starts_with(b"UNB") {
+        let chars = if body.starts_with(b"UNA") {
+            body.get(3..9)
+                .and_then(|six| ServiceChars::from_una(six).ok())
+                .unwrap_or(ServiceChars::DEFAULT)
         } else {
-            '\''
-        })
+            ServiceChars::DEFAULT
+        };
+        (chars.segment, chars.release)
     } else {
-        None
+        return (Vec::new(), String::from_utf8_lossy(raw).into_owned());
     };
-    let Some(t) = terminator.filter(|c| !c.is_alphanumeric()) else {
-        return (Vec::new(), text.into_owned());
-    };
-    let segments = trimmed
-        .split(t)
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .take(20_000)
-        .map(|s| {
-            let cut = s
-                .find(|c: char| !c.is_ascii_alphanumeric())
-                .unwrap_or(s.len());
-            (s[..cut].to_owned(), format!("{}{t}", &s[cut..]))
-        })
-        .collect();
+    let mut segments = Vec::new();
+    let mut from = 0;
+    let mut i = 0;
+    while i < body.len() && segments.len() < 20_000 {
+        if Some(body[i]) == release {
+            i += 2;
+            continue;
+        }
+        if body[i] == terminator {
+            push_segment(&mut segments, &body[from..=i]);
+            from = i + 1;
+        }
+        i += 1;
+    }
+    if from < body.len() && segments.len() < 20_000 {
+        push_segment(&mut segments, &body[from..]);
+    }
     (segments, String::new())
+}
+
+/// One segment as (tag, the rest with its terminator), blank ones skipped.
+fn push_segment(out: &mut Vec<(String, String)>, seg: &[u8]) {
+    let text = String::from_utf8_lossy(seg);
+    let text = text.trim();
+    if text.is_empty() {
+        return;
+    }
+    let cut = text
+        .find(|c: char| !c.is_ascii_alphanumeric())
+        .unwrap_or(text.len());
+    out.push((text[..cut].to_owned(), text[cut..].to_owned()));
 }
 
 fn pretty(json: Option<String>) -> String {
@@ -565,7 +597,7 @@ pub(crate) async fn perform(
             } else {
                 format!("replayed by {actor}")
             };
-            match p.replay_by(id, &why, actor).await {
+            match p.replay_with(id, &why, Some(actor)).await {
                 Ok(stage) => Ok(format!("running again from {stage}")),
                 Err(crate::pipeline::ReplayError::Busy(_)) => refuse(format!(
                     "message {id} is still being processed; wait for it to finish"
@@ -705,4 +737,30 @@ pub async fn retry_dead(
     s.allow(&f.csrf, Role::Operator)?;
     let n = p.retry_group(&f.stage, &f.reason, &s.user).await?;
     Ok(Redirect::to(&format!("/admin/dead?done={n}%20job(s)%20queued%20again")).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lay_out;
+
+    #[test]
+    fn segments_are_split_with_the_interchanges_own_delimiters() {
+        let x12 = b"ISA*00*          *00*          *ZZ*ACME           *ZZ*WHARF          *261126*1200*U*00401*000000001*0*P*>!\nGS*PO*A*B*20261126*1200*1*X*004010!\nST*850*0001!";
+        let (segs, text) = lay_out(x12);
+        assert!(text.is_empty());
+        let tags: Vec<&str> = segs.iter().map(|s| s.0.as_str()).collect();
+        assert_eq!(tags, ["ISA", "GS", "ST"]);
+        assert_eq!(segs[2].1, "*850*0001!");
+
+        // UNA with other service characters; a released terminator stays in its segment.
+        let edifact = b"UNA:+.? \"UNB+UNOC:3+A+B+261126:1200+1\"FTX+AAI+++NOT?\"A SPLIT\"UNZ+1+1\"";
+        let (segs, _) = lay_out(edifact);
+        let tags: Vec<&str> = segs.iter().map(|s| s.0.as_str()).collect();
+        assert_eq!(tags, ["UNA", "UNB", "FTX", "UNZ"]);
+        assert_eq!(segs[2].1, "+AAI+++NOT?\"A SPLIT\"");
+
+        let (segs, text) = lay_out(b"<cXML>?</cXML>");
+        assert!(segs.is_empty());
+        assert_eq!(text, "<cXML>?</cXML>");
+    }
 }
