@@ -61,6 +61,7 @@ fn client(r: &Real) -> OdooClient {
         rate_per_sec: 20,
         breaker_failures: 5,
         breaker_open: Duration::from_secs(5),
+        outage_wait: Duration::from_secs(600),
         poll: None,
         webhook_token: None,
     })

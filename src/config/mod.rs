@@ -186,6 +186,9 @@ struct RawErp {
     /// Consecutive transient failures that open the circuit, and how long it stays open.
     breaker_failures: Option<u32>,
     breaker_open_ms: Option<u64>,
+    /// How long work waits for an Odoo that does not answer (down, restarting, upgrading)
+    /// before it goes to dead letters; waiting uses no attempts.
+    outage_wait_ms: Option<u64>,
     /// How often confirmed orders and done deliveries are looked for (0: never).
     poll_ms: Option<u64>,
 }
@@ -300,6 +303,10 @@ pub struct OdooSettings {
     pub rate_per_sec: u32,
     pub breaker_failures: u32,
     pub breaker_open: Duration,
+    /// How long a job waits, without using attempts, for an Odoo that does not answer
+    /// (connection refused, 502/503/504 from its proxy, the circuit open): an upgrade window
+    /// of hours must not need an operator afterwards. Default 72 h.
+    pub outage_wait: Duration,
     pub poll: Option<Duration>,
     /// The token Odoo's webhook must present (`WHARF_SECRET_ODOO_WEBHOOK_TOKEN`); without one
     /// the webhook endpoint is off and the poller alone finds events.
@@ -520,6 +527,7 @@ fn odoo_settings(
         rate_per_sec,
         breaker_failures,
         breaker_open: Duration::from_millis(raw.breaker_open_ms.unwrap_or(30_000)),
+        outage_wait: Duration::from_millis(raw.outage_wait_ms.unwrap_or(72 * 3_600_000)),
         poll: match raw.poll_ms.unwrap_or(10_000) {
             0 => None,
             ms => Some(Duration::from_millis(ms)),

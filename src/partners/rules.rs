@@ -19,6 +19,10 @@ pub(super) struct RawMapping {
     /// Buyer part number → Odoo internal reference (`default_code`).
     #[serde(default)]
     items: BTreeMap<String, String>,
+    /// Odoo carrier (`delivery.carrier` name) → the carrier's SCAC, as the partner's routing
+    /// guide names it: the ship notice's TD5.
+    #[serde(default)]
+    carriers: BTreeMap<String, String>,
     ship_to: Option<RawShipTo>,
     price: Option<String>,
     price_tolerance: Option<String>,
@@ -115,6 +119,8 @@ pub struct MappingRules {
     /// Partner unit code → Odoo unit name.
     pub uom: BTreeMap<String, String>,
     pub default_uom: Option<String>,
+    /// Odoo carrier name → SCAC (2–4 letters), for the ship notice's TD5.
+    pub carriers: BTreeMap<String, String>,
     pub ship_to: ShipToRule,
     pub price: PriceSource,
     /// A difference between the two prices above this (per unit) is flagged.
@@ -209,6 +215,15 @@ pub(super) fn mapping(raw: RawMapping, id: &str, check: &mut Check) -> MappingRu
             !s.is_empty()
         })
     };
+    for (name, scac) in &raw.carriers {
+        if !(2..=4).contains(&scac.len()) || !scac.bytes().all(|b| b.is_ascii_uppercase()) {
+            check.push(
+                "mapping.carriers",
+                format!("`{scac}` for carrier `{name}` is not a SCAC"),
+                Some("a Standard Carrier Alpha Code is 2 to 4 capital letters, e.g. UPSN"),
+            );
+        }
+    }
     MappingRules {
         customer_ref: text(raw.customer_ref, "mapping.customer_ref", check)
             .unwrap_or_else(|| id.to_uppercase()),
@@ -216,6 +231,7 @@ pub(super) fn mapping(raw: RawMapping, id: &str, check: &mut Check) -> MappingRu
         items: raw.items,
         uom: raw.uom,
         default_uom: text(raw.defaults.uom, "mapping.defaults.uom", check),
+        carriers: raw.carriers,
         ship_to: ShipToRule {
             template,
             codes: ship.codes,

@@ -74,7 +74,12 @@ pub fn plan(
         }
         Document::ShipNotice(n) => {
             let mapped = map_ship_notice(profile, n, &mut findings);
-            let records = receipt_records(&mapped);
+            let version = if odoo >= 19 {
+                OdooVersion::V19
+            } else {
+                OdooVersion::V18
+            };
+            let records = receipt_records(&mapped, version);
             (serde_json::to_value(mapped)?, records)
         }
         _ => (serde_json::Value::Null, serde_json::Value::Null),

@@ -1004,11 +1004,29 @@ async fn finish_delivered(
     advance(p, tx, job, o).await
 }
 
-/// An Odoo failure as a stage error: retried when Odoo may accept the call later, to the
-/// operator (dead letters, the message failed with Odoo's message) when not.
-fn odoo_failure(what: &str, e: &crate::erp::odoo::OdooError) -> StageError {
+/// An Odoo failure as a stage error: an Odoo that does not answer (or an open breaker) is
+/// waited for without using attempts, for `[erp] outage_wait_ms` from the job's creation; a
+/// fault Odoo may get past is retried with the usual attempts; anything else goes to the
+/// operator (dead letters, the message failed with Odoo's message).
+fn odoo_failure(
+    p: &Pipeline,
+    job: &Job,
+    what: &str,
+    e: &crate::erp::odoo::OdooError,
+) -> StageError {
     let text = format!("{what}: {e}");
-    if e.is_transient() {
+    if e.is_unavailable() {
+        let (wait, retry_in) = p
+            .odoo
+            .as_ref()
+            .map(|c| (c.settings().outage_wait, c.settings().breaker_open))
+            .unwrap_or_default();
+        StageError::Unavailable {
+            reason: text,
+            retry_in,
+            until_ms: job.created_at.saturating_add(wait.as_millis() as i64),
+        }
+    } else if e.is_transient() {
         StageError::Transient(text)
     } else {
         StageError::Permanent(text)
@@ -1037,7 +1055,7 @@ async fn deliver_to_odoo(
                 let what = format!("PO {}", order.client_order_ref);
                 let outcome = put_order(client, order)
                     .await
-                    .map_err(|e| odoo_failure(&what, &e))?;
+                    .map_err(|e| odoo_failure(p, job, &what, &e))?;
                 let what = match &outcome {
                     OrderOutcome::Created { name, warnings, .. } => {
                         warned.extend(warnings.iter().cloned());
@@ -1058,7 +1076,7 @@ async fn deliver_to_odoo(
                 let what = format!("ship notice {}", r.shipment_id);
                 let outcome = put_receipt(client, r)
                     .await
-                    .map_err(|e| odoo_failure(&what, &e))?;
+                    .map_err(|e| odoo_failure(p, job, &what, &e))?;
                 let (first, what) = match &outcome {
                     ReceiptOutcome::Applied {
                         pickings,

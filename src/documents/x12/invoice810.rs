@@ -7,7 +7,9 @@ use super::common::{
 use super::outbound::{OutSegment, OutboundSet};
 use super::poack855::{read_reference, reference_segment};
 use crate::edi::x12::{Diagnostic, Segment, X12Error, text};
-use crate::model::invoice::{Invoice, InvoiceLine, InvoiceType, PaymentTerms};
+use crate::model::invoice::{
+    AllowanceCharge, ChargeKind, Invoice, InvoiceLine, InvoiceTax, InvoiceType, PaymentTerms,
+};
 use crate::model::ship_notice::Carrier;
 use crate::model::{SourceRef, Text};
 use rust_decimal::Decimal;
@@ -112,6 +114,15 @@ pub fn to_segments(inv: &Invoice, opts: WriteOptions) -> Result<Vec<OutSegment>,
         }
     }
     out.push(OutSegment::new("TDS").e(cents(&inv.total)?));
+    for t in &inv.taxes {
+        required(&t.tax_type, "TXI01")?;
+        out.push(
+            OutSegment::new("TXI")
+                .e(t.tax_type.clone())
+                .e(r(&t.amount.round_dp(2)))
+                .e(opt_r(t.percent.as_ref())),
+        );
+    }
     if let Some(c) = &inv.carrier {
         // CAD has no id qualifier: CAD04 is always a SCAC.
         if c.id.is_some() && c.id_qualifier.as_deref() != Some("2") {
@@ -128,6 +139,25 @@ pub fn to_segments(inv: &Invoice, opts: WriteOptions) -> Result<Vec<OutSegment>,
                 .o(c.id.as_deref())
                 .o(c.routing.as_deref()),
         );
+    }
+    for c in &inv.charges {
+        let mut sac = OutSegment::new("SAC")
+            .e(match c.kind {
+                ChargeKind::Allowance => "A",
+                ChargeKind::Charge => "C",
+            })
+            .o(c.code.as_deref())
+            .e("")
+            .e("")
+            .e(cents(&c.amount.round_dp(2))?);
+        if let Some(d) = &c.description {
+            // SAC15: the description.
+            for _ in 6..15 {
+                sac = sac.e("");
+            }
+            sac = sac.e(d.clone());
+        }
+        out.push(sac);
     }
     out.push(OutSegment::new("CTT").e(inv.lines.len().to_string()));
     Ok(out)
@@ -159,6 +189,8 @@ pub fn map_810(body: &[Segment<'_>], source: SourceRef) -> Result<Invoice, Vec<D
         terms: None,
         ship_date: None,
         lines: Vec::new(),
+        taxes: Vec::new(),
+        charges: Vec::new(),
         total: Decimal::ZERO,
         carrier: None,
         source,
@@ -248,6 +280,31 @@ pub fn map_810(body: &[Segment<'_>], source: SourceRef) -> Result<Invoice, Vec<D
                     routing: seg.text(5),
                 });
             }
+            b"TXI" if seen_tds => inv.taxes.push(InvoiceTax {
+                tax_type: seg.text(1).unwrap_or_default(),
+                amount: f.decimal(seg, 2, "tax amount").unwrap_or_default(),
+                percent: f.decimal(seg, 3, "tax percent"),
+            }),
+            b"SAC" if seen_tds => {
+                let kind = match seg.value(1) {
+                    Some(b"A") => ChargeKind::Allowance,
+                    _ => ChargeKind::Charge,
+                };
+                let amount = match seg.value(5).map(read_cents) {
+                    Some(Some(a)) => a,
+                    Some(None) => {
+                        f.element(seg, 5, 6, "amount is not a whole number of cents (N2)");
+                        Decimal::ZERO
+                    }
+                    None => Decimal::ZERO,
+                };
+                inv.charges.push(AllowanceCharge {
+                    kind,
+                    code: seg.text(2),
+                    amount,
+                    description: seg.text(15),
+                });
+            }
             b"CTT" => ctt = Some(*seg),
             _ => {}
         }
@@ -328,6 +385,8 @@ mod tests {
                 }],
                 description: Some("CHIPS".into()),
             }],
+            taxes: Vec::new(),
+            charges: Vec::new(),
             total: Decimal::new(255438, 2),
             carrier: Some(Carrier {
                 id_qualifier: Some("2".into()),
@@ -489,6 +548,8 @@ mod tests {
                 terms: b.3,
                 ship_date: c.0,
                 lines: c.1,
+                taxes: Vec::new(),
+                charges: Vec::new(),
                 total: Decimal::new(c.2, 2),
                 carrier: c.3,
                 source: tk::source(five010, 1),

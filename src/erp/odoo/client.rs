@@ -1,7 +1,9 @@
 //! The wire: Odoo's external API over JSON-RPC (`/jsonrpc`, Odoo 17 and 18) or JSON-2
 //! (`/json/2/<model>/<method>`, bearer API key, Odoo 19 and later), chosen from
 //! `common.version`. Every call takes named arguments; for JSON-RPC they become
-//! `execute_kw(db, uid, key, model, method, [ids], kwargs)`.
+//! `execute_kw(db, uid, key, model, method, [ids], kwargs)` — except `create`, whose values
+//! Odoo takes only positionally over JSON-RPC (`args = [[vals, …]]`): keyword `vals_list`
+//! crashes it with `IndexError` on 18 and 19 alike (transcripts 04/05).
 
 use serde_json::{Map, Value, json};
 use tokio::sync::OnceCell;
@@ -52,6 +54,10 @@ impl OdooClient {
             session: OnceCell::new(),
             ids: std::sync::atomic::AtomicU64::new(1),
         })
+    }
+
+    pub fn settings(&self) -> &OdooSettings {
+        &self.settings
     }
 
     pub fn guard(&self) -> &Guard {
@@ -122,9 +128,15 @@ impl OdooClient {
         let result = match session.transport {
             Transport::Json2 => self.json2(&call, model, method, ids, params).await,
             Transport::JsonRpc { uid } => {
-                let args = match ids {
-                    Some(ids) => json!([ids]),
-                    None => json!([]),
+                let mut params = params;
+                let args = match (ids, method) {
+                    (Some(ids), _) => json!([ids]),
+                    // Positional only: see the module comment.
+                    (None, "create") => match params.remove("vals_list") {
+                        Some(vals) => json!([vals]),
+                        None => json!([]),
+                    },
+                    (None, _) => json!([]),
                 };
                 self.rpc(
                     "object",
@@ -148,6 +160,26 @@ impl OdooClient {
         };
         self.guard.record(result.as_ref().map(|_| ()));
         result
+    }
+
+    /// `model.create(vals_list)`: the new records' ids, in order.
+    pub async fn create(&self, model: &str, vals_list: Vec<Value>) -> Result<Vec<i64>, OdooError> {
+        let n = vals_list.len();
+        let mut p = Map::new();
+        p.insert("vals_list".into(), Value::Array(vals_list));
+        let created = self.call(model, "create", None, p).await?;
+        let ids: Vec<i64> = match &created {
+            Value::Array(a) => a.iter().filter_map(Value::as_i64).collect(),
+            other => other.as_i64().into_iter().collect(),
+        };
+        if ids.len() != n {
+            return Err(OdooError::operator(
+                &format!("{model}.create"),
+                "unexpected answer",
+                created.to_string(),
+            ));
+        }
+        Ok(ids)
     }
 
     /// `search_read` with a domain and fields.
@@ -249,12 +281,18 @@ impl OdooClient {
 }
 
 fn transport(call: &str, e: &reqwest::Error) -> OdooError {
+    // reqwest's message names the URL, never the headers (where the key is).
+    if e.is_connect() {
+        // Nothing listens (Odoo stopped, restarting, being upgraded): wait for it.
+        return OdooError::unavailable(call, "unreachable", e.to_string());
+    }
+    // A timeout or a connection cut mid-answer: Odoo may have been working on it, and a
+    // call that always takes too long must end with an operator, so attempts count.
     let name = if e.is_timeout() {
         "timeout"
     } else {
         "transport"
     };
-    // reqwest's message names the URL, never the headers (where the key is).
     OdooError::transient(call, name, e.to_string())
 }
 

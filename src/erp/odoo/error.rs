@@ -1,6 +1,7 @@
-//! Odoo's errors, classified by what should happen next: retry later (transport faults,
-//! timeouts, 5xx, lock and serialization failures, an open circuit) or hand to an operator
-//! with Odoo's own message (validation, access, missing records and fields).
+//! Odoo's errors, classified by what should happen next: wait for Odoo to come back (no
+//! connection, its proxy's 502/503/504, an open circuit: no attempt is used), retry later
+//! (timeouts, other 5xx, lock and serialization failures) or hand to an operator with Odoo's
+//! own message (validation, access, missing records and fields, a call Odoo cannot take).
 
 use std::fmt;
 
@@ -10,6 +11,10 @@ pub enum Class {
     /// Odoo may well accept the same call later: retry with backoff. A write may have been
     /// committed before the fault, so the retry must check before it repeats.
     Transient,
+    /// Odoo is not answering at all (down, restarting, being upgraded) or the breaker is
+    /// open: the work waits for it without using attempts, for as long as `[erp]
+    /// outage_wait_ms` allows. Nothing reached Odoo, or the proxy answered for it.
+    Unavailable,
     /// Odoo refused the call for a reason a person must fix (data, profile, rights).
     Operator,
 }
@@ -43,6 +48,15 @@ impl OdooError {
         }
     }
 
+    pub fn unavailable(call: &str, name: &str, message: impl Into<String>) -> Self {
+        Self {
+            class: Class::Unavailable,
+            name: name.to_owned(),
+            message: message.into(),
+            call: call.to_owned(),
+        }
+    }
+
     pub fn operator(call: &str, name: &str, message: impl Into<String>) -> Self {
         Self {
             class: Class::Operator,
@@ -52,8 +66,14 @@ impl OdooError {
         }
     }
 
+    /// Worth trying again: a passing fault, or an Odoo that is away.
     pub fn is_transient(&self) -> bool {
-        self.class == Class::Transient
+        matches!(self.class, Class::Transient | Class::Unavailable)
+    }
+
+    /// Odoo is away (or the breaker says so): wait without using attempts.
+    pub fn is_unavailable(&self) -> bool {
+        self.class == Class::Unavailable
     }
 
     /// Classifies an error Odoo returned: by its exception name first (a JSON-2 500 may be a
@@ -70,12 +90,11 @@ impl OdooError {
         let concurrency = retry_names.iter().any(|n| name.starts_with(n))
             || lowered.contains("could not serialize access")
             || lowered.contains("concurrent update");
+        // Any Python builtin exception is a call Odoo cannot take as sent (a bad field, or
+        // `create` with keyword `vals_list` over JSON-RPC: IndexError): no retry fixes it.
         let operator_names = [
             "odoo.exceptions.",
-            "builtins.ValueError",
-            "builtins.KeyError",
-            "builtins.TypeError",
-            "builtins.AttributeError",
+            "builtins.",
             "werkzeug.exceptions.NotFound",
             "werkzeug.exceptions.Forbidden",
             "werkzeug.exceptions.Unauthorized",
@@ -84,6 +103,9 @@ impl OdooError {
             Class::Transient
         } else if operator_names.iter().any(|n| name.starts_with(n)) {
             Class::Operator
+        } else if name.is_empty() && matches!(status, 502..=504) {
+            // A proxy answering for an Odoo that is stopped, restarting or being upgraded.
+            Class::Unavailable
         } else if status >= 500 || status == 429 || status == 408 {
             Class::Transient
         } else {
@@ -127,7 +149,18 @@ mod tests {
         );
         assert_eq!(e.class, Class::Transient);
         let e = OdooError::from_odoo("x.y", 503, "", "Service Unavailable");
-        assert_eq!((e.class, e.name.as_str()), (Class::Transient, "http 503"));
+        assert_eq!((e.class, e.name.as_str()), (Class::Unavailable, "http 503"));
+        assert!(e.is_transient() && e.is_unavailable());
+        let e = OdooError::from_odoo("x.y", 500, "", "Internal Server Error");
+        assert_eq!(e.class, Class::Transient, "Odoo answered: attempts count");
+        // Odoo's answer to `create` with keyword vals_list over JSON-RPC (transcript 04).
+        let e = OdooError::from_odoo(
+            "stock.move.line.create",
+            500,
+            "builtins.IndexError",
+            "tuple index out of range",
+        );
+        assert_eq!(e.class, Class::Operator, "a client bug is not retried");
         let e = OdooError::from_odoo(
             "x.y",
             422,

@@ -11,7 +11,9 @@ use serde_json::{Value, json};
 
 use super::client::OdooClient;
 use super::error::OdooError;
-use super::outbound::{InvoicedLine, OdooLine, ShippedLine, invoice, order_ack, ship_notice};
+use super::outbound::{
+    InvoiceTotals, InvoicedLine, OdooLine, Shipment, ShippedLine, invoice, order_ack, ship_notice,
+};
 use crate::model::{Document, Order};
 use crate::pipeline::mapping::{Mapped, MappedOrder};
 use crate::pipeline::{Pipeline, Submitted};
@@ -260,6 +262,9 @@ pub async fn poll_once(p: &Pipeline, client: &OdooClient) -> Result<PollReport, 
                 "name",
                 "sale_id",
                 "carrier_tracking_ref",
+                "carrier_id",
+                "weight",
+                "weight_uom_name",
                 "write_date",
             ],
         )
@@ -279,7 +284,7 @@ pub async fn poll_once(p: &Pipeline, client: &OdooClient) -> Result<PollReport, 
             &order,
             pid,
             pname,
-            None,
+            &Shipment::default(),
             &[],
             "0",
             &today,
@@ -292,7 +297,7 @@ pub async fn poll_once(p: &Pipeline, client: &OdooClient) -> Result<PollReport, 
             .search_read(
                 "stock.move",
                 json!([["picking_id", "=", pid]]),
-                &["id", "sale_line_id", "quantity"],
+                &["id", "sale_line_id", "quantity", "product_uom"],
             )
             .await?;
         let sale_lines: Vec<i64> = moves
@@ -306,9 +311,12 @@ pub async fn poll_once(p: &Pipeline, client: &OdooClient) -> Result<PollReport, 
             .search_read(
                 "stock.move.line",
                 json!([["picking_id", "=", pid]]),
-                &["move_id", "quantity", "result_package_id"],
+                &["move_id", "quantity", "product_uom_id", "result_package_id"],
             )
             .await?;
+        // Stock quantities are in the product's unit (a line of 2 cases of 12 is a move of
+        // 24 units): they are told in the unit the partner ordered in.
+        let units = Units::read(client, &link.partner, p, &sale_lines, &moves, &move_lines).await?;
         let shipped: Vec<ShippedLine> = if move_lines
             .iter()
             .any(|ml| id_of(&ml["result_package_id"]).is_some())
@@ -319,9 +327,15 @@ pub async fn poll_once(p: &Pipeline, client: &OdooClient) -> Result<PollReport, 
                     let mv = moves
                         .iter()
                         .find(|m| m["id"].as_i64() == id_of(&ml["move_id"]));
+                    let (quantity, uom) = units.told(
+                        decimal(&ml["quantity"]),
+                        id_of(&ml["product_uom_id"]),
+                        mv.and_then(|m| id_of(&m["sale_line_id"])),
+                    );
                     ShippedLine {
                         position: mv.and_then(position_of),
-                        quantity: decimal(&ml["quantity"]),
+                        quantity,
+                        uom,
                         package: id_of(&ml["result_package_id"]).map(|id| {
                             (
                                 id,
@@ -338,10 +352,18 @@ pub async fn poll_once(p: &Pipeline, client: &OdooClient) -> Result<PollReport, 
         } else {
             moves
                 .iter()
-                .map(|m| ShippedLine {
-                    position: position_of(m),
-                    quantity: decimal(&m["quantity"]),
-                    package: None,
+                .map(|m| {
+                    let (quantity, uom) = units.told(
+                        decimal(&m["quantity"]),
+                        id_of(&m["product_uom"]),
+                        id_of(&m["sale_line_id"]),
+                    );
+                    ShippedLine {
+                        position: position_of(m),
+                        quantity,
+                        uom,
+                        package: None,
+                    }
                 })
                 .collect()
         };
@@ -352,8 +374,27 @@ pub async fn poll_once(p: &Pipeline, client: &OdooClient) -> Result<PollReport, 
             tracing::warn!(partner = %link.partner, "no sscc_prefix on the ship notice agreement; SSCCs use prefix 0000000");
             "0000000".to_owned()
         });
+        let carrier = pk["carrier_id"].get(1).and_then(Value::as_str);
+        let scac = carrier.and_then(|c| {
+            p.partners
+                .snapshot()
+                .shared(&link.partner)
+                .and_then(|prof| prof.mapping.carriers.get(c).cloned())
+        });
+        if let (Some(c), None) = (carrier, &scac) {
+            tracing::warn!(partner = %link.partner, carrier = c, "no SCAC for this carrier in [mapping] carriers: the ship notice has no TD5");
+        }
+        let shipment = Shipment {
+            tracking,
+            scac: scac.as_deref(),
+            weight: pk["weight"]
+                .as_f64()
+                .and_then(|w| Decimal::try_from(w).ok())
+                .map(|w| w.round_dp(3).normalize()),
+            weight_unit: pk["weight_uom_name"].as_str(),
+        };
         let notice = ship_notice(
-            &order, pid, pname, tracking, &shipped, &prefix, &today, &hhmm,
+            &order, pid, pname, &shipment, &shipped, &prefix, &today, &hhmm,
         );
         if queue(
             p,
@@ -385,6 +426,8 @@ pub async fn poll_once(p: &Pipeline, client: &OdooClient) -> Result<PollReport, 
                 "name",
                 "invoice_origin",
                 "invoice_date",
+                "amount_untaxed",
+                "amount_tax",
                 "amount_total",
                 "write_date",
             ],
@@ -412,7 +455,13 @@ pub async fn poll_once(p: &Pipeline, client: &OdooClient) -> Result<PollReport, 
             continue;
         };
         let date = mv["invoice_date"].as_str().unwrap_or(&today).to_owned();
-        let probe = Document::Invoice(invoice(&order, number, &date, Decimal::ZERO, &[]));
+        let probe = Document::Invoice(invoice(
+            &order,
+            number,
+            &date,
+            &InvoiceTotals::default(),
+            &[],
+        ));
         if agreed(p, &link.partner, &probe).is_none() {
             continue;
         }
@@ -420,7 +469,14 @@ pub async fn poll_once(p: &Pipeline, client: &OdooClient) -> Result<PollReport, 
             .search_read(
                 "account.move.line",
                 json!([["move_id", "=", mid], ["display_type", "=", "product"]]),
-                &["quantity", "price_unit", "sale_line_ids"],
+                &[
+                    "name",
+                    "quantity",
+                    "price_unit",
+                    "price_subtotal",
+                    "tax_ids",
+                    "sale_line_ids",
+                ],
             )
             .await?;
         let sale_lines: Vec<i64> = lines
@@ -434,15 +490,21 @@ pub async fn poll_once(p: &Pipeline, client: &OdooClient) -> Result<PollReport, 
                 position: position(&pos, first_id(&l["sale_line_ids"])),
                 quantity: decimal(&l["quantity"]),
                 price: decimal(&l["price_unit"]),
+                subtotal: decimal(&l["price_subtotal"]).round_dp(2),
+                label: l["name"].as_str().map(String::from),
             })
             .collect();
-        let doc = invoice(
-            &order,
-            number,
-            &date,
-            decimal(&mv["amount_total"]),
-            &invoiced,
-        );
+        let totals = InvoiceTotals {
+            untaxed: decimal(&mv["amount_untaxed"]).round_dp(2),
+            tax: decimal(&mv["amount_tax"]).round_dp(2),
+            total: decimal(&mv["amount_total"]).round_dp(2),
+            tax_percent: one_percent_tax(client, &lines).await?,
+        };
+        let doc = invoice(&order, number, &date, &totals, &invoiced);
+        let off = doc.computed_total() - doc.total;
+        if !off.is_zero() {
+            tracing::warn!(invoice = number, %off, "the invoice's lines, charges and taxes do not add up to Odoo's total");
+        }
         if queue(
             p,
             &link.partner,
@@ -457,6 +519,140 @@ pub async fn poll_once(p: &Pipeline, client: &OdooClient) -> Result<PollReport, 
     }
     save_cursor(p, "odoo:account.move:posted", &since, &newest).await?;
     Ok(report)
+}
+
+/// The units of a delivery's sale lines and stock quantities, to tell a stock quantity
+/// (in the product's unit) in the unit the partner ordered in.
+struct Units {
+    v19: bool,
+    /// sale line id → its unit's id and the partner's code for it.
+    lines: std::collections::HashMap<i64, (i64, Option<crate::model::Text>)>,
+    /// uom id → (factor, the partner's code for it, if the profile maps one).
+    uoms: std::collections::HashMap<i64, (f64, Option<crate::model::Text>)>,
+}
+
+impl Units {
+    async fn read(
+        client: &OdooClient,
+        partner: &str,
+        p: &Pipeline,
+        sale_lines: &[i64],
+        moves: &[Value],
+        move_lines: &[Value],
+    ) -> Result<Self, OdooError> {
+        let v19 = client.session().await?.major >= 19;
+        let line_uom = if v19 { "product_uom_id" } else { "product_uom" };
+        let mut units = Units {
+            v19,
+            lines: Default::default(),
+            uoms: Default::default(),
+        };
+        if sale_lines.is_empty() {
+            return Ok(units);
+        }
+        let rows = client
+            .search_read(
+                "sale.order.line",
+                json!([["id", "in", sale_lines]]),
+                &["id", line_uom],
+            )
+            .await?;
+        let mut ids: Vec<i64> = rows.iter().filter_map(|r| id_of(&r[line_uom])).collect();
+        ids.extend(moves.iter().filter_map(|m| id_of(&m["product_uom"])));
+        ids.extend(
+            move_lines
+                .iter()
+                .filter_map(|m| id_of(&m["product_uom_id"])),
+        );
+        ids.sort_unstable();
+        ids.dedup();
+        let uoms = client
+            .search_read(
+                "uom.uom",
+                json!([["id", "in", ids]]),
+                &["id", "name", "factor"],
+            )
+            .await?;
+        // The partner's code for an Odoo unit: the profile's `[mapping] uom`, read backwards.
+        let profile = p.partners.snapshot().shared(partner);
+        let code_of = |name: &str| {
+            profile.as_ref().and_then(|prof| {
+                prof.mapping
+                    .uom
+                    .iter()
+                    .find(|(_, odoo)| odoo.as_str() == name)
+                    .map(|(code, _)| crate::model::Text::from(code.as_str()))
+            })
+        };
+        for u in &uoms {
+            if let Some(id) = u["id"].as_i64() {
+                let name = u["name"].as_str().unwrap_or_default();
+                units
+                    .uoms
+                    .insert(id, (u["factor"].as_f64().unwrap_or(0.0), code_of(name)));
+            }
+        }
+        for r in &rows {
+            if let (Some(line), Some(uom)) = (r["id"].as_i64(), id_of(&r[line_uom])) {
+                let code = units.uoms.get(&uom).and_then(|(_, c)| c.clone());
+                units.lines.insert(line, (uom, code));
+            }
+        }
+        Ok(units)
+    }
+
+    /// `qty` in the stock unit `from`, told in the sale line's unit (`None`: the partner's own
+    /// unit for the line); a part of a case is told in the stock unit's code instead.
+    fn told(
+        &self,
+        qty: Decimal,
+        from: Option<i64>,
+        line: Option<i64>,
+    ) -> (Decimal, Option<crate::model::Text>) {
+        let (Some(from), Some((to, _))) = (from, line.and_then(|l| self.lines.get(&l))) else {
+            return (qty, None);
+        };
+        if from == *to {
+            return (qty, None);
+        }
+        let (Some((ff, from_code)), Some((tf, _))) = (self.uoms.get(&from), self.uoms.get(to))
+        else {
+            return (qty, None);
+        };
+        match super::outbound::convert(qty, *ff, *tf, self.v19) {
+            Some(q) => (q, None),
+            None => (qty, Some(from_code.clone().unwrap_or_else(|| "EA".into()))),
+        }
+    }
+}
+
+/// The rate of the one percent tax every taxed line of an invoice carries, if there is
+/// exactly one (`account.tax` `amount` with `amount_type` `percent`): TXI03.
+async fn one_percent_tax(
+    client: &OdooClient,
+    lines: &[Value],
+) -> Result<Option<Decimal>, OdooError> {
+    let mut taxes: Vec<i64> = lines
+        .iter()
+        .flat_map(|l| l["tax_ids"].as_array().cloned().unwrap_or_default())
+        .filter_map(|t| t.as_i64())
+        .collect();
+    taxes.sort_unstable();
+    taxes.dedup();
+    if taxes.len() != 1 {
+        return Ok(None);
+    }
+    let rows = client
+        .search_read(
+            "account.tax",
+            json!([["id", "in", taxes]]),
+            &["id", "amount", "amount_type"],
+        )
+        .await?;
+    Ok(rows
+        .first()
+        .filter(|r| r["amount_type"] == "percent")
+        .map(|r| decimal(&r["amount"])))
 }
 
 /// The sale orders an invoice batch names (`invoice_origin` is the order's name, S00012).

@@ -88,7 +88,7 @@ impl Guard {
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             match *c {
                 Circuit::Open { until } if Instant::now() < until => {
-                    return Err(OdooError::transient(
+                    return Err(OdooError::unavailable(
                         call,
                         "circuit open",
                         format!(
@@ -100,7 +100,7 @@ impl Guard {
                 }
                 Circuit::Open { .. } => *c = Circuit::HalfOpen,
                 Circuit::HalfOpen => {
-                    return Err(OdooError::transient(
+                    return Err(OdooError::unavailable(
                         call,
                         "circuit half-open",
                         "a probe call to Odoo is under way; retry shortly",
@@ -176,7 +176,10 @@ mod tests {
         assert!(matches!(g.circuit(), Circuit::Open { .. }));
         let e = g.enter("x.y").await.expect_err("open");
         assert_eq!(e.name, "circuit open");
-        assert!(e.is_transient());
+        assert!(
+            e.is_unavailable(),
+            "waiting on an open circuit uses no attempts"
+        );
         tokio::time::sleep(Duration::from_millis(60)).await;
         let probe = g.enter("x.y").await.expect("one probe");
         assert_eq!(g.circuit(), Circuit::HalfOpen);

@@ -133,17 +133,21 @@ pub async fn run_lookups(
     for (model, field, items) in batches.iter().filter(|(_, _, items)| items.len() > 1) {
         let values: Vec<&Value> = items.iter().map(|(_, v)| *v).collect();
         let rows = client
-            .search_read(model, json!([[field, "in", values]]), &["id", field])
+            .search_read(
+                model,
+                json!([[field, "in", values]]),
+                &fields_for(model, Some(field)),
+            )
             .await?;
         for (name, value) in items {
             // The lowest id when several match, as a single search would give.
-            if let Some(id) = rows
+            if let Some(row) = rows
                 .iter()
                 .filter(|r| &r[*field] == *value)
-                .filter_map(|r| r["id"].as_i64())
-                .min()
+                .filter(|r| r["id"].is_i64())
+                .min_by_key(|r| r["id"].as_i64())
             {
-                ids.insert((*name).to_owned(), json!(id));
+                remember(&mut ids, name, row);
             }
         }
     }
@@ -161,7 +165,9 @@ pub async fn run_lookups(
             continue;
         }
         let domain = resolve(&l["domain"], &ids);
-        let rows = client.search_read(model, domain.clone(), &["id"]).await?;
+        let rows = client
+            .search_read(model, domain.clone(), &fields_for(model, None))
+            .await?;
         let Some(id) = rows.first().and_then(|r| r["id"].as_i64()) else {
             return Err(OdooError::operator(
                 &format!("{model}.search_read"),
@@ -173,16 +179,41 @@ pub async fn run_lookups(
         };
         if let Some(x) = external {
             let (module, xname) = x.split_once('.').unwrap_or(("wharf", x));
-            let mut p = Map::new();
-            p.insert(
-                "vals_list".into(),
-                json!([{ "module": module, "name": xname, "model": model, "res_id": id }]),
-            );
-            client.call("ir.model.data", "create", None, p).await?;
+            client
+                .create(
+                    "ir.model.data",
+                    vec![json!({ "module": module, "name": xname, "model": model, "res_id": id })],
+                )
+                .await?;
         }
-        ids.insert(name.to_owned(), json!(id));
+        if let Some(row) = rows.first() {
+            remember(&mut ids, name, row);
+        }
     }
     Ok(ids)
+}
+
+/// The fields a lookup reads: the id, the field it matched on (for a batch), and a
+/// product's display name (`[CODE] Name`), which names an order line that came without a
+/// description.
+fn fields_for<'a>(model: &str, matched: Option<&'a str>) -> Vec<&'a str> {
+    let mut f = vec!["id"];
+    f.extend(matched);
+    if model == "product.product" {
+        f.push("display_name");
+    }
+    f
+}
+
+/// Keeps a lookup's id under its name, and its display name (when read) under
+/// `<name>.display_name` for `{"ref": "<name>.display_name"}`.
+fn remember(ids: &mut Map<String, Value>, name: &str, row: &Value) {
+    if let Some(id) = row["id"].as_i64() {
+        ids.insert(name.to_owned(), json!(id));
+    }
+    if let Some(d) = row.get("display_name").and_then(Value::as_str) {
+        ids.insert(format!("{name}.display_name"), json!(d));
+    }
 }
 
 /// What a supplier's ship notice did in Odoo.
@@ -205,7 +236,13 @@ pub async fn put_receipt(
     if receipt.cancelled {
         return Ok(ReceiptOutcome::Cancelled);
     }
-    let plan = crate::pipeline::mapping::receipt_records(receipt);
+    let session = client.session().await?;
+    let version = if session.major >= 19 {
+        OdooVersion::V19
+    } else {
+        OdooVersion::V18
+    };
+    let plan = crate::pipeline::mapping::receipt_records(receipt, version);
     let mut ids = run_plan_lookups(client, &plan).await?;
     let pickings: Vec<i64> = (1..=receipt.orders.len())
         .filter_map(|o| ids.get(&format!("receipt_{o}")).and_then(Value::as_i64))
@@ -221,32 +258,26 @@ pub async fn put_receipt(
         let values = resolve(&r["values"], &ids);
         match r["action"].as_str() {
             Some("ensure") => {
-                let find = resolve(&r["find"], &ids);
-                let found = client.search_read(model, find, &["id"]).await?;
-                let id = match found.first().and_then(|f| f["id"].as_i64()) {
+                // The first of the `find` domains that matches a record names the one to
+                // write; none matching, the record is created.
+                let mut found = None;
+                for find in r["find"].as_array().into_iter().flatten() {
+                    let rows = client
+                        .search_read(model, resolve(find, &ids), &["id"])
+                        .await?;
+                    found = rows.first().and_then(|f| f["id"].as_i64());
+                    if found.is_some() {
+                        break;
+                    }
+                }
+                let id = match found {
                     Some(id) => {
                         let mut p = Map::new();
                         p.insert("vals".into(), values);
                         client.call(model, "write", Some(&[id]), p).await?;
                         id
                     }
-                    None => {
-                        let mut p = Map::new();
-                        p.insert("vals_list".into(), json!([values]));
-                        let created = client.call(model, "create", None, p).await?;
-                        created
-                            .as_array()
-                            .and_then(|a| a.first())
-                            .and_then(Value::as_i64)
-                            .or_else(|| created.as_i64())
-                            .ok_or_else(|| {
-                                OdooError::operator(
-                                    &format!("{model}.create"),
-                                    "unexpected answer",
-                                    created.to_string(),
-                                )
-                            })?
-                    }
+                    None => client.create(model, vec![values]).await?[0],
                 };
                 if let Some(name) = r["as"].as_str() {
                     ids.insert(name.to_owned(), json!(id));

@@ -66,6 +66,11 @@ pub fn odoo_records(order: &MappedOrder, version: OdooVersion) -> serde_json::Va
     }
     let mut units: Vec<&str> = Vec::new();
     let mut lines = Vec::new();
+    let any_description = order.lines.iter().any(|l| {
+        l.description
+            .as_deref()
+            .is_some_and(|d| !d.trim().is_empty())
+    });
     for (n, l) in order.lines.iter().enumerate() {
         let product_ref = format!("product_{}", n + 1);
         if let Some(p) = &l.product {
@@ -79,10 +84,18 @@ pub fn odoo_records(order: &MappedOrder, version: OdooVersion) -> serde_json::Va
                 None => Value::Null,
             },
         );
-        vals.insert(
-            "name".into(),
-            json!(l.description.clone().unwrap_or_default()),
-        );
+        // Odoo refuses a whole `load` when one line's `name` cell is empty (18 and 19 alike),
+        // and PID is optional in an 850: with no description anywhere the column is left out
+        // (Odoo writes the product's own description); a line without one beside lines
+        // that have one gets the product's display name, as Odoo itself would show it.
+        if any_description {
+            let name = match (&l.description, &l.product) {
+                (Some(d), _) if !d.trim().is_empty() => json!(d),
+                (_, Some(_)) => json!({ "ref": format!("{product_ref}.display_name") }),
+                (_, None) => json!(format!("Line {}", l.line_ref.as_deref().unwrap_or("?"))),
+            };
+            vals.insert("name".into(), name);
+        }
         vals.insert("product_uom_qty".into(), number(l.quantity));
         if let Some(u) = &l.uom {
             let unit_ref = format!("uom_{u}");
@@ -157,16 +170,22 @@ pub fn odoo_records(order: &MappedOrder, version: OdooVersion) -> serde_json::Va
 }
 
 /// The Odoo records a supplier's ship notice means: per purchase order, its incoming
-/// receipt; per shipped item, the receipt's move for the product, given the shipped quantity
-/// (in the item's package, by SSCC, when it came in one); the tracking number on the receipt;
-/// then `button_validate` when the profile says, with or without a backorder for what was
-/// not shipped. A cancelled notice changes nothing in Odoo.
+/// receipt; per shipped item, a move line of the receipt's move for the product with the
+/// shipped quantity **in the notice's unit** (`product_uom_id`: Odoo converts to the
+/// product's unit), the package it came in (by SSCC) and its lot; the tracking number on the
+/// receipt; then `button_validate` when the profile says, with or without a backorder for
+/// what was not shipped. A cancelled notice changes nothing in Odoo.
+///
+/// Confirming a purchase already made one move line per move for the whole quantity, so the
+/// first item of a move takes that line (an extra line would add to it: 10 + 10 = 20) and
+/// only a second package of the same move gets a line of its own. The vendor's part number
+/// is looked up among this vendor's own product codes only.
 ///
 /// Every step can run again with the same result, since a retry cannot know how far a
 /// failed attempt got: writes set absolute values, and `ensure` finds the record by its
-/// `find` domain before creating it (a package by its SSCC, a move line by move and
-/// package).
-pub fn receipt_records(receipt: &MappedReceipt) -> Value {
+/// `find` domains (in order: the line already in this package, then Odoo's own line without
+/// one) before creating it.
+pub fn receipt_records(receipt: &MappedReceipt, version: OdooVersion) -> Value {
     let mut lookups = vec![json!({
         "as": "vendor",
         "model": "res.partner",
@@ -174,9 +193,15 @@ pub fn receipt_records(receipt: &MappedReceipt) -> Value {
     })];
     let mut writes = Vec::new();
     let mut packages: Vec<&str> = Vec::new();
+    let mut units: Vec<&str> = Vec::new();
     if receipt.cancelled {
         return json!({ "lookups": lookups, "records": writes, "then": [] });
     }
+    // 19 renamed the package model (`stock.quant.package` answers 404 there).
+    let package_model = match version {
+        OdooVersion::V18 => "stock.quant.package",
+        OdooVersion::V19 => "stock.package",
+    };
     for (o, order) in receipt.orders.iter().enumerate() {
         let po = format!("po_{}", o + 1);
         let picking = format!("receipt_{}", o + 1);
@@ -206,48 +231,76 @@ pub fn receipt_records(receipt: &MappedReceipt) -> Value {
             let Some(p) = &line.product else { continue };
             let product = format!("product_{}_{}", o + 1, n + 1);
             let mv = format!("move_{}_{}", o + 1, n + 1);
-            lookups.push(product_lookup(&product, p));
+            lookups.push(match p.field {
+                // Only this vendor's code: another supplier may use the same part number.
+                ProductField::SupplierCode => json!({
+                    "as": product,
+                    "model": "product.product",
+                    "domain": [["seller_ids", "any", [
+                        ["product_code", "=", p.lookup],
+                        ["partner_id", "=", { "ref": "vendor" }],
+                    ]]],
+                }),
+                _ => product_lookup(&product, p),
+            });
             lookups.push(json!({
                 "as": mv,
                 "model": "stock.move",
                 "domain": [["picking_id", "=", { "ref": picking }], ["product_id", "=", { "ref": product }]],
             }));
-            match &line.package {
+            let mut values = serde_json::Map::new();
+            values.insert("move_id".into(), json!({ "ref": mv }));
+            values.insert("picking_id".into(), json!({ "ref": picking }));
+            values.insert("product_id".into(), json!({ "ref": product }));
+            values.insert("quantity".into(), number(line.quantity));
+            if let Some(u) = &line.uom {
+                let unit_ref = format!("uom_{u}");
+                if !units.contains(&u.as_str()) {
+                    units.push(u);
+                    lookups.push(json!({
+                        "as": unit_ref,
+                        "model": "uom.uom",
+                        "domain": [["name", "=", u]],
+                    }));
+                }
+                values.insert("product_uom_id".into(), json!({ "ref": unit_ref }));
+            }
+            if let Some(lot) = &line.lot {
+                values.insert("lot_name".into(), json!(lot));
+            }
+            values.insert("picked".into(), json!(true));
+            let mine = match &line.package {
                 Some(sscc) => {
+                    let pkg = format!("package_{sscc}");
                     if !packages.contains(&sscc.as_str()) {
                         packages.push(sscc);
                         writes.push(json!({
-                            "model": "stock.quant.package",
+                            "model": package_model,
                             "action": "ensure",
-                            "as": format!("package_{sscc}"),
-                            "find": [["name", "=", sscc]],
+                            "as": pkg,
+                            "find": [[["name", "=", sscc]]],
                             "values": { "name": sscc },
                         }));
                     }
-                    writes.push(json!({
-                        "model": "stock.move.line",
-                        "action": "ensure",
-                        "find": [
-                            ["move_id", "=", { "ref": mv }],
-                            ["result_package_id", "=", { "ref": format!("package_{sscc}") }],
-                        ],
-                        "values": {
-                            "move_id": { "ref": mv },
-                            "picking_id": { "ref": picking },
-                            "product_id": { "ref": product },
-                            "quantity": number(line.quantity),
-                            "result_package_id": { "ref": format!("package_{sscc}") },
-                            "picked": true,
-                        },
-                    }));
+                    values.insert("result_package_id".into(), json!({ "ref": pkg }));
+                    json!([["move_id", "=", { "ref": mv }], ["result_package_id", "=", { "ref": pkg }]])
                 }
-                None => writes.push(json!({
-                    "model": "stock.move",
-                    "action": "write",
-                    "target": { "ref": mv },
-                    "values": { "quantity": number(line.quantity), "picked": true },
-                })),
-            }
+                None => json!([
+                    ["move_id", "=", { "ref": mv }],
+                    ["result_package_id", "=", false],
+                    ["picked", "=", true],
+                ]),
+            };
+            writes.push(json!({
+                "model": "stock.move.line",
+                "action": "ensure",
+                "find": [
+                    mine,
+                    // Odoo's own line for the move, not yet given to an item of this notice.
+                    [["move_id", "=", { "ref": mv }], ["result_package_id", "=", false], ["picked", "=", false]],
+                ],
+                "values": Value::Object(values),
+            }));
         }
         if let Some(t) = &receipt.tracking_ref {
             writes.push(json!({

@@ -4,6 +4,7 @@
 use rust_decimal::Decimal;
 
 use super::{Finding, Judge, ProductKey, Side, product_of};
+use crate::model::ItemIdQualifier;
 use crate::model::ship_notice::{ShipNotice, ShipNoticePurpose, ShippedItem};
 use crate::partners::{Profile, Rule};
 
@@ -18,6 +19,10 @@ pub struct ReceiptLine {
     pub uom: Option<String>,
     /// SSCC-18 of the package it came in: the received package's name.
     pub package: Option<String>,
+    /// The supplier's lot (batch) number: X12 `LIN` qualifier `LT`, EDIFACT `PIA` `NB`.
+    /// Written as the move line's `lot_name`; Odoo makes the lot when the receipt is done.
+    #[serde(default)]
+    pub lot: Option<String>,
 }
 
 /// The part of a ship notice for one purchase order.
@@ -78,12 +83,17 @@ pub fn map_ship_notice(
                 code.to_owned()
             }))
         };
+        let lot = item.item_ids.iter().find_map(|id| match &id.qualifier {
+            ItemIdQualifier::Other(q) if q == "LT" || q == "NB" => Some(id.value.to_string()),
+            _ => None,
+        });
         ReceiptLine {
             line_ref: item.line_number.as_deref().map(String::from),
             product,
             quantity: item.quantity,
             uom,
             package: package.map(String::from),
+            lot,
         }
     };
     let orders = notice
@@ -127,7 +137,7 @@ pub fn map_ship_notice(
 mod tests {
     use super::*;
     use crate::model::Document;
-    use crate::pipeline::mapping::{ProductField, receipt_records};
+    use crate::pipeline::mapping::{OdooVersion, ProductField, receipt_records};
 
     fn profile(extra: &str) -> Profile {
         let text = format!(
@@ -188,9 +198,19 @@ mod tests {
 
     #[test]
     fn receipt_records_fill_the_moves_and_validate_per_profile() {
-        let p = profile("[mapping]\nitem_id_order = [\"vendor_part\", \"buyer_part\"]\n");
-        let r = map_ship_notice(&p, &notice(), &mut Vec::new());
-        let plan = receipt_records(&r);
+        let p = profile(
+            "[mapping]\nitem_id_order = [\"vendor_part\", \"buyer_part\"]\nuom = { EA = \"Units\", CA = \"Case12\" }\n",
+        );
+        let mut n = notice();
+        n.orders[0].packs[0].items[0]
+            .item_ids
+            .push(crate::model::ItemId {
+                qualifier: ItemIdQualifier::Other("LT".into()),
+                value: "LOT-7".into(),
+            });
+        let r = map_ship_notice(&p, &n, &mut Vec::new());
+        assert_eq!(r.orders[0].lines[0].lot.as_deref(), Some("LOT-7"));
+        let plan = receipt_records(&r, OdooVersion::V18);
         let records = plan["records"].as_array().unwrap();
         // The carton becomes a package named by its SSCC, its item a move line in it.
         assert_eq!(records[0]["model"], "stock.quant.package");
@@ -199,19 +219,33 @@ mod tests {
             "found by its SSCC before it is created"
         );
         assert_eq!(records[0]["values"]["name"], "106141412345678908");
-        assert_eq!(records[1]["model"], "stock.move.line");
-        assert_eq!(records[1]["values"]["quantity"], 10.0);
+        let packed = &records[1];
+        assert_eq!(packed["model"], "stock.move.line");
+        assert_eq!(packed["values"]["quantity"], 10.0);
+        assert_eq!(packed["values"]["lot_name"], "LOT-7");
         assert_eq!(
-            records[1]["values"]["result_package_id"]["ref"],
+            packed["values"]["product_uom_id"]["ref"], "uom_Units",
+            "the notice's unit, converted by Odoo"
+        );
+        assert_eq!(
+            packed["values"]["result_package_id"]["ref"],
             "package_106141412345678908"
         );
-        // The loose item sets its move's quantity.
-        assert_eq!(records[2]["model"], "stock.move");
+        // Odoo's own move line (made when the purchase was confirmed) is taken before a
+        // new one is created: a second line would add to the move (10 + 10 = 20).
+        let finds = packed["find"].as_array().unwrap();
+        assert_eq!(finds.len(), 2);
+        assert_eq!(
+            finds[1],
+            serde_json::json!([["move_id", "=", { "ref": "move_1_1" }], ["result_package_id", "=", false], ["picked", "=", false]])
+        );
+        // The loose item: a move line of its own move, in cases.
+        assert_eq!(records[2]["model"], "stock.move.line");
         assert_eq!(records[2]["values"]["quantity"], 3.0);
+        assert_eq!(records[2]["values"]["product_uom_id"]["ref"], "uom_Case12");
         assert_eq!(records[3]["values"]["carrier_tracking_ref"], "BOL-9");
-        let picking = plan["lookups"]
-            .as_array()
-            .unwrap()
+        let lookups = plan["lookups"].as_array().unwrap();
+        let picking = lookups
             .iter()
             .find(|l| l["as"] == "receipt_1")
             .cloned()
@@ -220,13 +254,29 @@ mod tests {
             picking["domain"][1],
             serde_json::json!(["picking_type_code", "=", "incoming"])
         );
+        // The vendor's part number among this vendor's codes only.
+        let product = lookups
+            .iter()
+            .find(|l| l["as"] == "product_1_1")
+            .cloned()
+            .unwrap();
+        assert_eq!(
+            product["domain"],
+            serde_json::json!([["seller_ids", "any", [["product_code", "=", "WID-1"], ["partner_id", "=", { "ref": "vendor" }]]]])
+        );
         assert!(
             plan["then"].as_array().unwrap().is_empty(),
             "left ready by default"
         );
+        // Odoo 19 renamed the package model.
+        let plan19 = receipt_records(&r, OdooVersion::V19);
+        assert_eq!(plan19["records"][0]["model"], "stock.package");
 
         let p = profile("[receipts]\nvalidate = true\nbackorder = false\n");
-        let plan = receipt_records(&map_ship_notice(&p, &notice(), &mut Vec::new()));
+        let plan = receipt_records(
+            &map_ship_notice(&p, &notice(), &mut Vec::new()),
+            OdooVersion::V18,
+        );
         let then = &plan["then"][0];
         assert_eq!(then["method"], "button_validate");
         assert_eq!(then["context"]["skip_backorder"], true);
@@ -235,7 +285,10 @@ mod tests {
             "receipt_1"
         );
         let p = profile("[receipts]\nvalidate = true\n");
-        let plan = receipt_records(&map_ship_notice(&p, &notice(), &mut Vec::new()));
+        let plan = receipt_records(
+            &map_ship_notice(&p, &notice(), &mut Vec::new()),
+            OdooVersion::V18,
+        );
         assert!(
             plan["then"][0]["context"]
                 .get("picking_ids_not_to_backorder")
