@@ -1,11 +1,13 @@
-//! The Odoo scenarios against a real Odoo (17, 18 or 19), when one is given:
+//! The whole Odoo cycle against a real Odoo (18 or 19), when one is given:
 //! `WHARF_TEST_ODOO_URL`, `WHARF_TEST_ODOO_DB`, `WHARF_TEST_ODOO_KEY` (and
-//! `WHARF_TEST_ODOO_LOGIN`, default `admin`), with sale_management, stock and purchase
-//! installed. Without them every test here says it was skipped and passes.
+//! `WHARF_TEST_ODOO_LOGIN`, default `admin`), with sale_management, stock, purchase,
+//! stock_delivery and account installed (a fresh database will do: everything the scenarios
+//! need is made here). Without them every test here says it was skipped.
 //!
-//! The records the scenarios need (customer ACME with delivery address ACME-0042, products
-//! WID-1 and WID-2, the Case unit on 18) are created when missing; every run uses fresh PO
-//! numbers, so runs never see each other's orders.
+//! Made when missing: customer ACME with delivery address ACME-0042, products WID-1 (units),
+//! WID-2 (sold in 12-unit cases) and WID-3 (lot-tracked), the unit Case, vendor PINNACLE with
+//! its own part numbers for WID-1 and WID-3, stock. Every run uses fresh PO numbers, SSCCs
+//! and lots, so runs never see each other's documents.
 
 mod common;
 
@@ -73,17 +75,31 @@ async fn ensure(c: &OdooClient, model: &str, domain: Value, vals: Value) -> i64 
     if let Some(id) = found.first().and_then(|r| r["id"].as_i64()) {
         return id;
     }
-    let mut p = Map::new();
-    p.insert("vals_list".into(), json!([vals]));
-    let v = c.call(model, "create", None, p).await.expect("create");
-    v.as_array()
-        .and_then(|a| a.first())
-        .and_then(Value::as_i64)
-        .or_else(|| v.as_i64())
-        .expect("id")
+    c.create(model, vec![vals]).await.expect("create")[0]
 }
 
-async fn seed(c: &OdooClient) {
+fn kw(pairs: &[(&str, Value)]) -> Map<String, Value> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+        .collect()
+}
+
+fn id_of(v: &Value) -> i64 {
+    v.as_i64()
+        .or_else(|| v.get(0).and_then(Value::as_i64))
+        .unwrap_or_else(|| panic!("no id in {v}"))
+}
+
+/// What the scenarios find in Odoo.
+struct Seeded {
+    products: [i64; 3],
+    vendor: i64,
+}
+
+/// Makes what the scenarios need, on a fresh database or a used one.
+async fn seed(c: &OdooClient) -> Seeded {
+    let v19 = c.session().await.expect("session").major >= 19;
     let acme = ensure(
         c,
         "res.partner",
@@ -98,22 +114,19 @@ async fn seed(c: &OdooClient) {
         json!({ "name": "ACME Store 42", "ref": "ACME-0042", "type": "delivery", "parent_id": acme }),
     )
     .await;
-    for (code, price) in [("WID-1", 11.0), ("WID-2", 95.0)] {
-        ensure(
-            c,
-            "product.product",
-            json!([["default_code", "=", code]]),
-            json!({ "name": format!("Widget {code}"), "default_code": code, "list_price": price }),
-        )
-        .await;
-    }
+    let vendor = ensure(
+        c,
+        "res.partner",
+        json!([["ref", "=", "PINNACLE"]]),
+        json!({ "name": "Pinnacle Supply (Wharf tests)", "ref": "PINNACLE", "is_company": true }),
+    )
+    .await;
     let units = c
         .search_read("uom.uom", json!([["name", "=", "Units"]]), &["id"])
         .await
         .expect("uom");
     let units = units[0]["id"].clone();
-    let session = c.session().await.expect("session");
-    let case = if session.major >= 19 {
+    let case = if v19 {
         json!({ "name": "Case", "relative_factor": 12.0, "relative_uom_id": units })
     } else {
         let cat = c
@@ -123,14 +136,94 @@ async fn seed(c: &OdooClient) {
         json!({ "name": "Case", "category_id": cat[0]["category_id"][0], "uom_type": "bigger", "factor_inv": 12.0 })
     };
     ensure(c, "uom.uom", json!([["name", "=", "Case"]]), case).await;
+    let mut products = [0; 3];
+    for (i, (code, price, tracking)) in [
+        ("WID-1", 11.0, "none"),
+        ("WID-2", 8.25, "none"),
+        ("WID-3", 20.0, "lot"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        products[i] = ensure(
+            c,
+            "product.product",
+            json!([["default_code", "=", code]]),
+            json!({ "name": format!("Widget {code}"), "default_code": code, "list_price": price,
+                    "type": "consu", "is_storable": true, "tracking": tracking }),
+        )
+        .await;
+    }
+    // The vendor's own part numbers (the 856's LIN VP): PIN-1 is WID-1, PIN-3 is WID-3.
+    for (product, code) in [(products[0], "PIN-1"), (products[2], "PIN-3")] {
+        let tmpl = c
+            .search_read(
+                "product.product",
+                json!([["id", "=", product]]),
+                &["product_tmpl_id"],
+            )
+            .await
+            .expect("template");
+        ensure(
+            c,
+            "product.supplierinfo",
+            json!([["partner_id", "=", vendor], ["product_code", "=", code]]),
+            json!({ "partner_id": vendor, "product_tmpl_id": id_of(&tmpl[0]["product_tmpl_id"]),
+                    "product_id": product, "product_code": code }),
+        )
+        .await;
+    }
+    // Stock to ship from.
+    let wh = c
+        .search_read("stock.warehouse", json!([]), &["lot_stock_id"])
+        .await
+        .expect("warehouse");
+    let stock = id_of(&wh[0]["lot_stock_id"]);
+    for product in &products[..2] {
+        let quants = c
+            .create(
+                "stock.quant",
+                vec![json!({ "product_id": product, "location_id": stock, "inventory_quantity": 1000.0 })],
+            )
+            .await;
+        // inventory_mode: Odoo's own inventory adjustment.
+        let quants = match quants {
+            Ok(q) => q,
+            Err(_) => {
+                let mut p = kw(&[(
+                    "vals_list",
+                    json!([{ "product_id": product, "location_id": stock, "inventory_quantity": 1000.0 }]),
+                )]);
+                p.insert("context".into(), json!({ "inventory_mode": true }));
+                let v = c
+                    .call("stock.quant", "create", None, p)
+                    .await
+                    .expect("quant");
+                v.as_array()
+                    .unwrap()
+                    .iter()
+                    .filter_map(Value::as_i64)
+                    .collect()
+            }
+        };
+        c.call(
+            "stock.quant",
+            "action_apply_inventory",
+            Some(&quants),
+            kw(&[("context", json!({ "inventory_mode": true }))]),
+        )
+        .await
+        .expect("apply inventory");
+    }
+    Seeded { products, vendor }
 }
 
-/// Waits for the first `doc_type` sent to acme.
-async fn sent(store: &wharf::store::Store, doc_type: &str) -> messages::Message {
-    wait_for(PATIENCE, &format!("{doc_type} sent"), || async {
+/// Waits for the first `doc_type` sent to `partner`.
+async fn sent(store: &wharf::store::Store, partner: &str, doc_type: &str) -> String {
+    let m = wait_for(PATIENCE, &format!("{doc_type} sent"), || async {
         let filter = messages::Filter {
             state: None,
-            partner: Some("acme".into()),
+            partner: Some(partner.into()),
             direction: None,
             limit: 50,
         };
@@ -138,63 +231,104 @@ async fn sent(store: &wharf::store::Store, doc_type: &str) -> messages::Message 
         out.into_iter()
             .find(|m| m.doc_type.as_deref() == Some(doc_type) && m.state == MessageState::Sent)
     })
-    .await
+    .await;
+    String::from_utf8(messages::raw(store, m.id).await.unwrap()).unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn real_odoo_order_once_then_855_and_856() {
-    let Some(real) = real_odoo("real_odoo_order_once_then_855_and_856") else {
-        return;
-    };
-    let c = client(&real);
-    seed(&c).await;
+fn element(seg: &str, n: usize) -> &str {
+    seg.split('*').nth(n).unwrap_or_default()
+}
+
+fn fresh(prefix: &str) -> String {
+    format!(
+        "{prefix}-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    )
+}
+
+/// An 850 without PID (optional, and absent from many retailers' files) becomes one sale
+/// order however often it comes, its lines named by the products; a line in cases stays in
+/// cases. Confirmed → an 855; shipped in full → an 856 that says 2 CA (not the 24 units Odoo
+/// moved) with TD1 and REF*BM; invoiced with the default sales tax → an 810 whose IT1 lines
+/// and TXI add up to TDS.
+async fn order_cycle_850_without_pid_to_855_856_810(real: &Real, c: &OdooClient) {
     let mut env = TestEnv::new(Db::Sqlite).await;
     env.use_odoo(&real.url, &real.db, &real.login, &real.key);
     env.set_env("WHARF_ERP__TIMEOUT_MS", "60000");
     env.set_env("WHARF_ERP__POLL_MS", "1000");
-    let po = format!(
-        "PO-REAL-{}",
-        &uuid::Uuid::new_v4().simple().to_string()[..8]
-    );
+    let po = fresh("PO-REAL");
+    let isa = 900_000 + (uuid::Uuid::new_v4().as_u128() % 90_000) as u32;
     let run = |n: u32| {
-        let file = env.file(&format!("po{n}.edi"), &order_850(n, &po));
+        let bytes = order_850(n, &po);
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains("PID"),
+            "no line descriptions"
+        );
+        let file = env.file(&format!("po{n}.edi"), &bytes);
         let (code, out, err) = env.run(&["ingest", file.to_str().unwrap(), "--partner", "acme"]);
         assert_eq!(code, 0, "{err}");
         out.split('\t').next().unwrap().parse::<i64>().unwrap()
     };
-    let first = run(900_001);
-    let again = run(900_002);
+    let first = run(isa);
+    let again = run(isa + 1);
     let _server = env.serve();
     let store = env.store().await;
     for id in [first, again] {
         wait_for(PATIENCE, "delivered into Odoo", || async {
             let m = messages::get(&store, id).await.ok()?;
-            (m.state == MessageState::Delivered).then_some(())
+            match m.state {
+                MessageState::Delivered => Some(()),
+                MessageState::Failed => panic!("failed: {m:?}"),
+                _ => None,
+            }
         })
         .await;
     }
+    let v19 = c.session().await.unwrap().major >= 19;
     let orders = c
         .search_read(
             "sale.order",
             json!([["client_order_ref", "=", po]]),
-            &["id", "state", "order_line"],
+            &["id", "name", "state", "order_line"],
         )
         .await
         .unwrap();
     assert_eq!(orders.len(), 1, "one sale order for {po}: {orders:?}");
     let so = orders[0]["id"].as_i64().unwrap();
-    assert_eq!(orders[0]["order_line"].as_array().map(Vec::len), Some(2));
+    let so_name = orders[0]["name"].as_str().unwrap().to_owned();
+    let uom_field = if v19 { "product_uom_id" } else { "product_uom" };
+    let lines = c
+        .search_read(
+            "sale.order.line",
+            json!([["order_id", "=", so]]),
+            &["name", "product_uom_qty", uom_field, "price_unit"],
+        )
+        .await
+        .unwrap();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines[0]["name"].as_str().unwrap().contains("WID-1"),
+        "named by the product: {lines:?}"
+    );
+    assert_eq!(lines[1]["product_uom_qty"], json!(2.0));
+    assert_eq!(lines[1][uom_field][1], json!("Case"), "{lines:?}");
 
-    // Confirm in Odoo → an 855; ship 7 of 10 and 2 of 2 → an 856.
+    // Confirm → 855.
     c.call("sale.order", "action_confirm", Some(&[so]), Map::new())
         .await
         .unwrap();
-    sent(&store, "855").await;
+    let ack = sent(&store, "acme", "855").await;
+    assert!(
+        ack.contains(&format!("BAK*00*AC*{po}")) || ack.contains(&format!("BAK*00*AD*{po}")),
+        "{ack}"
+    );
+
+    // Ship everything: 10 units and 2 cases (24 units in Odoo's stock moves).
     let picking = c
         .search_read(
             "stock.picking",
             json!([["sale_id", "=", so], ["picking_type_code", "=", "outgoing"]]),
-            &["id", "move_ids"],
+            &["id"],
         )
         .await
         .unwrap();
@@ -207,33 +341,306 @@ async fn real_odoo_order_once_then_855_and_856() {
         )
         .await
         .unwrap();
-    for (n, m) in moves.iter().enumerate() {
-        let q = if n == 0 {
-            7.0
-        } else {
-            m["product_uom_qty"].as_f64().unwrap()
-        };
-        let mut p = Map::new();
-        p.insert("vals".into(), json!({ "quantity": q, "picked": true }));
-        c.call("stock.move", "write", Some(&[m["id"].as_i64().unwrap()]), p)
-            .await
-            .unwrap();
-    }
-    let mut p = Map::new();
-    p.insert(
-        "vals".into(),
-        json!({ "carrier_tracking_ref": "1ZREALTEST" }),
+    let demands: Vec<f64> = moves
+        .iter()
+        .map(|m| m["product_uom_qty"].as_f64().unwrap())
+        .collect();
+    assert!(
+        demands.contains(&24.0),
+        "2 cases are 24 units on the move: {moves:?}"
     );
-    c.call("stock.picking", "write", Some(&[pid]), p)
+    for m in &moves {
+        c.call(
+            "stock.move",
+            "write",
+            Some(&[m["id"].as_i64().unwrap()]),
+            kw(&[(
+                "vals",
+                json!({ "quantity": m["product_uom_qty"], "picked": true }),
+            )]),
+        )
         .await
         .unwrap();
-    let mut p = Map::new();
-    p.insert("context".into(), json!({ "skip_backorder": true }));
-    c.call("stock.picking", "button_validate", Some(&[pid]), p)
+    }
+    c.call(
+        "stock.picking",
+        "write",
+        Some(&[pid]),
+        kw(&[("vals", json!({ "carrier_tracking_ref": "1ZREALTEST" }))]),
+    )
+    .await
+    .unwrap();
+    c.call(
+        "stock.picking",
+        "button_validate",
+        Some(&[pid]),
+        kw(&[("context", json!({ "skip_backorder": true }))]),
+    )
+    .await
+    .unwrap();
+    let asn = sent(&store, "acme", "856").await;
+    let segs = common::segments(asn.as_bytes());
+    let sn1: Vec<&String> = segs.iter().filter(|s| s.starts_with("SN1*")).collect();
+    assert!(
+        sn1.iter()
+            .any(|s| element(s, 2) == "10" && element(s, 3) == "EA"),
+        "{asn}"
+    );
+    assert!(
+        sn1.iter()
+            .any(|s| element(s, 2) == "2" && element(s, 3) == "CA"),
+        "2 cases, not 24: {asn}"
+    );
+    assert!(!sn1.iter().any(|s| element(s, 2) == "24"), "{asn}");
+    assert!(segs.iter().any(|s| s.starts_with("TD1*CTN25*")), "{asn}");
+    assert!(segs.iter().any(|s| s.starts_with("REF*BM*")), "{asn}");
+    assert!(asn.contains("REF*CN*1ZREALTEST"), "{asn}");
+
+    // Invoice what was delivered, with the default sales tax → 810.
+    let ctx = json!({ "active_model": "sale.order", "active_ids": [so], "active_id": so });
+    // The wizard reads the order from its context (active_ids): create takes it too.
+    let mut p = kw(&[(
+        "vals_list",
+        json!([{ "advance_payment_method": "delivered" }]),
+    )]);
+    p.insert("context".into(), ctx.clone());
+    let v = c
+        .call("sale.advance.payment.inv", "create", None, p)
         .await
         .unwrap();
-    let asn = sent(&store, "856").await;
-    let text = String::from_utf8(messages::raw(&store, asn.id).await.unwrap()).unwrap();
-    assert!(text.contains("REF*CN*1ZREALTEST"), "{text}");
-    assert!(text.contains("SN1**7*EA"), "{text}");
+    let wizard: Vec<i64> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_i64)
+        .collect();
+    c.call(
+        "sale.advance.payment.inv",
+        "create_invoices",
+        Some(&wizard),
+        kw(&[("context", ctx)]),
+    )
+    .await
+    .unwrap();
+    let inv = c
+        .search_read(
+            "account.move",
+            json!([
+                ["invoice_origin", "=", so_name],
+                ["move_type", "=", "out_invoice"]
+            ]),
+            &["id", "amount_tax", "amount_total"],
+        )
+        .await
+        .unwrap();
+    let mid = inv[0]["id"].as_i64().unwrap();
+    c.call("account.move", "action_post", Some(&[mid]), Map::new())
+        .await
+        .unwrap();
+    let text = sent(&store, "acme", "810").await;
+    let segs = common::segments(text.as_bytes());
+    let cents = |v: &str| -> i64 {
+        let d: rust_decimal::Decimal = v.parse().unwrap();
+        (d * rust_decimal::Decimal::new(100, 0))
+            .round()
+            .try_into()
+            .unwrap()
+    };
+    let mut sum = 0i64;
+    for s in segs.iter().filter(|s| s.starts_with("IT1*")) {
+        let q: rust_decimal::Decimal = element(s, 2).parse().unwrap();
+        let p: rust_decimal::Decimal = element(s, 4).parse().unwrap();
+        sum += cents(&(q * p).to_string());
+    }
+    for s in segs
+        .iter()
+        .filter(|s| s.starts_with("TXI*") || s.starts_with("SAC*C*"))
+    {
+        sum += if s.starts_with("TXI*") {
+            cents(element(s, 2))
+        } else {
+            element(s, 5).parse::<i64>().unwrap()
+        };
+    }
+    let tds = segs.iter().find(|s| s.starts_with("TDS*")).expect("TDS");
+    let tax = inv[0]["amount_tax"].as_f64().unwrap();
+    assert!(tax > 0.0, "the default sales tax applies: {inv:?}");
+    assert!(segs.iter().any(|s| s.starts_with("TXI*")), "{text}");
+    assert_eq!(
+        element(tds, 1).parse::<i64>().unwrap(),
+        sum,
+        "IT1 + TXI add up to TDS: {text}"
+    );
+    assert_eq!(
+        element(tds, 1).parse::<i64>().unwrap(),
+        (inv[0]["amount_total"].as_f64().unwrap() * 100.0).round() as i64,
+        "{text}"
+    );
+}
+
+/// A supplier's 856 (one carton with an SSCC holding 10 units of WID-1 and 5 of the
+/// lot-tracked WID-3, under the vendor's own part numbers) fills the receipt of a confirmed
+/// purchase order: Odoo's own move lines get the package and the lot (nothing received
+/// twice: 10, not 20), and the profile validates it.
+async fn suppliers_856_fills_the_receipt_with_package_and_lot(
+    real: &Real,
+    c: &OdooClient,
+    seeded: &Seeded,
+) {
+    let po = c
+        .create(
+            "purchase.order",
+            vec![json!({ "partner_id": seeded.vendor, "order_line": [
+                [0, 0, { "product_id": seeded.products[0], "product_qty": 10, "price_unit": 8.0 }],
+                [0, 0, { "product_id": seeded.products[2], "product_qty": 5, "price_unit": 20.0 }],
+            ]})],
+        )
+        .await
+        .unwrap()[0];
+    c.call("purchase.order", "button_confirm", Some(&[po]), Map::new())
+        .await
+        .unwrap();
+    let name = c
+        .search_read("purchase.order", json!([["id", "=", po]]), &["name"])
+        .await
+        .unwrap()[0]["name"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let serial = (uuid::Uuid::new_v4().as_u128() % 1_000_000_000) as u64;
+    let sscc = wharf::edi::x12::gs1::Sscc::new(1, "0614141", serial).unwrap();
+    let lot = fresh("LOT");
+    let shipment = fresh("SHIP");
+    let isa = 100_000 + (uuid::Uuid::new_v4().as_u128() % 800_000) as u32;
+    let body = [
+        "ST*856*0001".to_owned(),
+        format!("BSN*00*{shipment}*20261126*1200*0001"),
+        "HL*1**S".into(),
+        "TD1*CTN25*1****G*12*LB".into(),
+        "TD5**2*UPSN".into(),
+        format!("REF*BM*BOL-{shipment}"),
+        "DTM*011*20261126".into(),
+        "HL*2*1*O".into(),
+        format!("PRF*{name}"),
+        "HL*3*2*P".into(),
+        format!("MAN*GM*{}", sscc.as_str()),
+        "HL*4*3*I".into(),
+        "LIN*1*VP*PIN-1".into(),
+        "SN1**10*EA".into(),
+        "HL*5*3*I".into(),
+        format!("LIN*2*VP*PIN-3*LT*{lot}"),
+        "SN1**5*EA".into(),
+        "CTT*5".into(),
+    ];
+    let mut x12 = format!(
+        "ISA*00*          *00*          *ZZ*PINNACLESUP    *ZZ*WHARF          *261126*1200*U*00401*{isa:09}*0*P*>~\nGS*SH*PINNACLESUP*WHARF*20261126*1200*{isa}*X*004010~\n"
+    );
+    for seg in &body {
+        x12.push_str(seg);
+        x12.push_str("~\n");
+    }
+    x12.push_str(&format!(
+        "SE*{}*0001~\nGE*1*{isa}~\nIEA*1*{isa:09}~\n",
+        body.len() + 1
+    ));
+
+    let mut env = TestEnv::new(Db::Sqlite).await;
+    env.use_odoo(&real.url, &real.db, &real.login, &real.key);
+    env.set_env("WHARF_ERP__TIMEOUT_MS", "60000");
+    let profile = env.path().join("partners/pinnacle.toml");
+    let text = std::fs::read_to_string(&profile).unwrap();
+    std::fs::write(
+        &profile,
+        text.replace("validate = false", "validate = true"),
+    )
+    .unwrap();
+    let id = env.ingest_for("pinnacle", "asn.edi", x12.as_bytes());
+    let _server = env.serve();
+    let store = env.store().await;
+    wait_for(PATIENCE, "the receipt filled", || async {
+        let m = messages::get(&store, id).await.ok()?;
+        match m.state {
+            MessageState::Delivered => Some(()),
+            MessageState::Failed => panic!("failed: {m:?}"),
+            _ => None,
+        }
+    })
+    .await;
+    let receipt = c
+        .search_read(
+            "stock.picking",
+            json!([
+                ["purchase_id", "=", po],
+                ["picking_type_code", "=", "incoming"],
+                ["backorder_id", "=", false]
+            ]),
+            &["id", "state", "carrier_tracking_ref"],
+        )
+        .await
+        .unwrap();
+    assert_eq!(receipt[0]["state"], json!("done"), "{receipt:?}");
+    let lines = c
+        .search_read(
+            "stock.move.line",
+            json!([["picking_id", "=", receipt[0]["id"]]]),
+            &["product_id", "quantity", "result_package_id", "lot_id"],
+        )
+        .await
+        .unwrap();
+    let of = |product: i64| -> Vec<&Value> {
+        lines
+            .iter()
+            .filter(|l| id_of(&l["product_id"]) == product)
+            .collect()
+    };
+    let total = |product: i64| -> f64 {
+        of(product)
+            .iter()
+            .map(|l| l["quantity"].as_f64().unwrap())
+            .sum()
+    };
+    assert_eq!(
+        total(seeded.products[0]),
+        10.0,
+        "received once, not 20: {lines:?}"
+    );
+    assert_eq!(total(seeded.products[2]), 5.0, "{lines:?}");
+    for l in &lines {
+        assert_eq!(
+            l["result_package_id"][1],
+            json!(sscc.as_str()),
+            "in the labelled carton: {lines:?}"
+        );
+    }
+    assert_eq!(
+        of(seeded.products[2])[0]["lot_id"][1],
+        json!(lot),
+        "{lines:?}"
+    );
+    let po_lines = c
+        .search_read(
+            "purchase.order.line",
+            json!([["order_id", "=", po]]),
+            &["product_id", "qty_received"],
+        )
+        .await
+        .unwrap();
+    let received: Vec<f64> = po_lines
+        .iter()
+        .map(|l| l["qty_received"].as_f64().unwrap())
+        .collect();
+    assert_eq!(received, vec![10.0, 5.0], "{po_lines:?}");
+}
+
+/// Both scenarios in one test: they share the records `seed` makes, and two test processes
+/// seeding one database at once would each create them (a real Odoo has no unique `ref`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn real_odoo_whole_cycle() {
+    let Some(real) = real_odoo("real_odoo_whole_cycle") else {
+        return;
+    };
+    let c = client(&real);
+    let seeded = seed(&c).await;
+    order_cycle_850_without_pid_to_855_856_810(&real, &c).await;
+    suppliers_856_fills_the_receipt_with_package_and_lot(&real, &c, &seeded).await;
 }

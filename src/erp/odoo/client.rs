@@ -3,7 +3,8 @@
 //! `common.version`. Every call takes named arguments; for JSON-RPC they become
 //! `execute_kw(db, uid, key, model, method, [ids], kwargs)` — except `create`, whose values
 //! Odoo takes only positionally over JSON-RPC (`args = [[vals, …]]`): keyword `vals_list`
-//! crashes it with `IndexError` on 18 and 19 alike (transcripts 04/05).
+//! crashes it with `IndexError` on 18 and 19 alike (transcripts 04/05) — and `write`, whose
+//! values go positionally too (`args = [ids, vals]`), since a model may rename the parameter.
 
 use serde_json::{Map, Value, json};
 use tokio::sync::OnceCell;
@@ -130,6 +131,12 @@ impl OdooClient {
             Transport::JsonRpc { uid } => {
                 let mut params = params;
                 let args = match (ids, method) {
+                    // Positional too: a model that overrides `write(self, values)` (uom.uom on
+                    // a real Odoo 18) refuses the keyword `vals` with a TypeError.
+                    (Some(ids), "write") => match params.remove("vals") {
+                        Some(vals) => json!([ids, vals]),
+                        None => json!([ids]),
+                    },
                     (Some(ids), _) => json!([ids]),
                     // Positional only: see the module comment.
                     (None, "create") => match params.remove("vals_list") {

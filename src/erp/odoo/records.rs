@@ -564,11 +564,23 @@ pub async fn put_order(
                             .collect()
                     })
                     .unwrap_or_default();
-                return Err(OdooError::operator(
-                    "sale.order.load",
-                    "rejected",
-                    format!("PO {}: {}", order.client_order_ref, messages.join("; ")),
-                ));
+                // `load` reports a database conflict in `messages` rather than raising it:
+                // two loads of one order at once (a resend delivered beside the original)
+                // make one of them fail to serialize. That one is retried, and then finds
+                // the order by its external ID (seen on a real Odoo 18).
+                let text = format!("PO {}: {}", order.client_order_ref, messages.join("; "));
+                let lowered = text.to_ascii_lowercase();
+                if lowered.contains("could not serialize access")
+                    || lowered.contains("concurrent update")
+                    || lowered.contains("deadlock detected")
+                {
+                    return Err(OdooError::transient(
+                        "sale.order.load",
+                        "concurrent update",
+                        text,
+                    ));
+                }
+                return Err(OdooError::operator("sale.order.load", "rejected", text));
             };
             if order.confirm && existing.is_none() {
                 client
