@@ -2,7 +2,11 @@
 //! (each SHA, PKCS#1 v1.5 and PSS) and encrypts (3DES, AES-CBC, AES-GCM; RSA v1.5 and OAEP)
 //! a partner's message; Wharf's MDN must verify with it and carry the MIC `openssl dgst`
 //! computes over the signed part. Failures get their dispositions; a resent Message-ID is
-//! answered without a second message; a partner's old and new certificates both work.
+//! answered without a second message (and only once the resend passed decryption and
+//! signature); a partner's old and new certificates both work; AS2 names may hold spaces.
+//! Sending: the openssl CLI, or a fake receiver computing the MIC per RFC 4130 §7.3.1, as
+//! the partner: one Message-ID across retries; MDNs for another Message-ID, or unsigned
+//! when a signed one was asked for, are no receipt.
 
 mod common;
 
