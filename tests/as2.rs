@@ -2,7 +2,11 @@
 //! (each SHA, PKCS#1 v1.5 and PSS) and encrypts (3DES, AES-CBC, AES-GCM; RSA v1.5 and OAEP)
 //! a partner's message; Wharf's MDN must verify with it and carry the MIC `openssl dgst`
 //! computes over the signed part. Failures get their dispositions; a resent Message-ID is
-//! answered without a second message; a partner's old and new certificates both work.
+//! answered without a second message (and only once the resend passed decryption and
+//! signature); a partner's old and new certificates both work; AS2 names may hold spaces.
+//! Sending: the openssl CLI, or a fake receiver computing the MIC per RFC 4130 §7.3.1, as
+//! the partner: one Message-ID across retries; MDNs for another Message-ID, or unsigned
+//! when a signed one was asked for, are no receipt.
 
 mod common;
 
@@ -45,6 +49,17 @@ struct As2World {
 
 impl As2World {
     async fn new(db: Db, partner_certs: &[&str], sign: bool, encrypt: bool) -> As2World {
+        As2World::named(db, "\"GLOBEX-AS2\"", partner_certs, sign, encrypt).await
+    }
+
+    /// With Globex's `[as2] id` written as `id_toml` (a TOML value).
+    async fn named(
+        db: Db,
+        id_toml: &str,
+        partner_certs: &[&str],
+        sign: bool,
+        encrypt: bool,
+    ) -> As2World {
         let mut env = TestEnv::new(db).await;
         let dir = env.path().join("as2");
         std::fs::create_dir_all(&dir).unwrap();
@@ -65,7 +80,7 @@ impl As2World {
         let start = text.find("[as2]").unwrap();
         let end = start + text[start..].find("\n\n").unwrap();
         let text = format!(
-            "{}[as2]\nid = \"GLOBEX-AS2\"\ncertificates = [{}]\nsign = {sign}\nencrypt = {encrypt}\n{}",
+            "{}[as2]\nid = {id_toml}\ncertificates = [{}]\nsign = {sign}\nencrypt = {encrypt}\n{}",
             &text[..start],
             certs.join(", "),
             &text[end..]
@@ -288,7 +303,13 @@ async fn post(
     let mut req = client
         .post(server.url("/as2"))
         .header("AS2-Version", "1.2")
-        .header("AS2-From", "\"GLOBEX-AS2\"")
+        .header(
+            "AS2-From",
+            extra
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("as2-from"))
+                .map_or("\"GLOBEX-AS2\"", |(_, v)| *v),
+        )
         .header(
             "AS2-To",
             extra
@@ -307,7 +328,7 @@ async fn post(
     }
     for (k, v) in extra
         .iter()
-        .filter(|(k, _)| !k.eq_ignore_ascii_case("as2-to"))
+        .filter(|(k, _)| !k.eq_ignore_ascii_case("as2-to") && !k.eq_ignore_ascii_case("as2-from"))
     {
         req = req.header(*k, *v);
     }
@@ -1331,7 +1352,7 @@ async fn an_async_mdn_for_what_wharf_sends_is_matched(db: Db) {
 }
 
 /// No asynchronous MDN within the profile's timeout: an alert in the message's history and
-/// the message sent again under a new Message-ID.
+/// the message sent again under the same Message-ID.
 async fn a_missing_async_mdn_is_an_alert_and_a_resend(db: Db) {
     let mut w = As2World::new(db, &["globex"], true, true).await;
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -1344,8 +1365,16 @@ async fn a_missing_async_mdn_is_an_alert_and_a_resend(db: Db) {
         .ingest_for("globex", "po.x12", &globex_850(9301, "PO-9301"));
     let server = w.env.serve();
     let seen = partner.join().unwrap();
-    let ids: std::collections::HashSet<_> = seen.iter().map(|(id, _, _)| id.clone()).collect();
-    assert_eq!(ids.len(), 4, "each send has its own Message-ID");
+    // A resend after a missing MDN is a retry: the same Message-ID (AS2-Reliability).
+    let mut ids: std::collections::HashMap<Vec<u8>, Vec<String>> = Default::default();
+    for (id, payload, _) in &seen {
+        ids.entry(payload.clone()).or_default().push(id.clone());
+    }
+    assert_eq!(ids.len(), 2, "two messages");
+    for posted in ids.values() {
+        assert_eq!(posted.len(), 2, "{posted:?}");
+        assert_eq!(posted[0], posted[1], "resent under the same Message-ID");
+    }
     let store = w.env.store().await;
     let sent = common::messages_of(&store, "globex", Direction::Out, None).await;
     let mut alerted = 0;
@@ -1402,7 +1431,578 @@ async fn sending_uses_the_profiles_digest_and_cipher(db: Db) {
     drop(server);
 }
 
+/// One HTTP request as a partner's AS2 server sees it.
+#[derive(Clone, Debug)]
+struct Req {
+    head: String,
+    body: Vec<u8>,
+}
+
+impl Req {
+    fn header(&self, name: &str) -> String {
+        self.head
+            .lines()
+            .find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                k.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// A partner's AS2 server: takes up to `requests` POSTs (giving up `within` after it
+/// starts, so a gateway that stops sending fails the test instead of hanging it), answering
+/// each with the bytes `answer` returns for it (its index among all, the request).
+fn fake_receiver<F>(
+    listener: std::net::TcpListener,
+    requests: usize,
+    within: std::time::Duration,
+    mut answer: F,
+) -> std::thread::JoinHandle<Vec<Req>>
+where
+    F: FnMut(usize, &Req) -> Vec<u8> + Send + 'static,
+{
+    use std::io::{Read, Write};
+    std::thread::spawn(move || {
+        listener.set_nonblocking(true).unwrap();
+        let deadline = std::time::Instant::now() + within;
+        let mut seen = Vec::new();
+        while seen.len() < requests && std::time::Instant::now() < deadline {
+            let mut s = match listener.accept() {
+                Ok((s, _)) => s,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    continue;
+                }
+                Err(e) => panic!("accept: {e}"),
+            };
+            s.set_nonblocking(false).unwrap();
+            s.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+                .unwrap();
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 65536];
+            let req = loop {
+                let got = s.read(&mut chunk).unwrap();
+                buf.extend_from_slice(&chunk[..got]);
+                if let Some(end) = buf.windows(4).position(|x| x == b"\r\n\r\n") {
+                    let head = String::from_utf8_lossy(&buf[..end]).to_string();
+                    let len: usize = head
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse().unwrap())
+                        })
+                        .unwrap_or(0);
+                    if buf.len() >= end + 4 + len {
+                        break Req {
+                            head,
+                            body: buf[end + 4..end + 4 + len].to_vec(),
+                        };
+                    }
+                }
+                assert!(got > 0, "connection closed early");
+            };
+            let response = answer(seen.len(), &req);
+            s.write_all(&response).unwrap();
+            seen.push(req);
+        }
+        seen
+    })
+}
+
+/// What the partner received and the MIC RFC 4130 §7.3.1 has it return, computed with the
+/// openssl CLI: decrypted when enveloped; over the signed part (headers included) when
+/// signed, over the decrypted entity (headers included) when only encrypted, over the
+/// content alone (no MIME headers) when neither. (payload, MIC, the algorithm's name.)
+fn rfc_mic(dir: &Path, req: &Req) -> (Vec<u8>, String, String) {
+    let micalg = req
+        .header("disposition-notification-options")
+        .rsplit(',')
+        .next()
+        .unwrap_or("sha-256")
+        .trim()
+        .to_owned();
+    let md = micalg.replace('-', "");
+    let ct = req.header("content-type");
+    let (ct, body, decrypted) = if ct.starts_with("application/pkcs7-mime") {
+        std::fs::write(dir.join("in.der"), &req.body).unwrap();
+        openssl(
+            dir,
+            &[
+                "cms",
+                "-decrypt",
+                "-binary",
+                "-inform",
+                "DER",
+                "-in",
+                "in.der",
+                "-recip",
+                "globex.pem",
+                "-inkey",
+                "globex.key",
+                "-out",
+                "dec.mime",
+            ],
+        );
+        let dec = std::fs::read(dir.join("dec.mime")).unwrap();
+        let (ct, body) = split_smime(&dec);
+        (ct, body, Some(dec))
+    } else {
+        (ct, req.body.clone(), None)
+    };
+    if ct.starts_with("multipart/signed") {
+        let boundary = ct
+            .split(';')
+            .find_map(|p| p.trim().strip_prefix("boundary="))
+            .unwrap()
+            .trim_matches('"')
+            .to_owned();
+        let parts = split_parts(&body, &boundary);
+        let (_, payload) = split_smime(&parts[0]);
+        return (payload, openssl_mic(dir, &parts[0], &md), micalg);
+    }
+    match decrypted {
+        Some(entity) => (body, openssl_mic(dir, &entity, &md), micalg),
+        None => (body.clone(), openssl_mic(dir, &body, &md), micalg),
+    }
+}
+
+/// An MDN in an HTTP response, signed by Globex with openssl or not.
+fn mdn_response(dir: &Path, original: &str, mic: &str, micalg: &str, signed: bool) -> Vec<u8> {
+    let report = format!(
+        "Content-Type: multipart/report; report-type=disposition-notification; boundary=\"r1\"\r\n\r\n\
+         --r1\r\nContent-Type: text/plain\r\n\r\nReceived.\r\n\
+         --r1\r\nContent-Type: message/disposition-notification\r\n\r\n\
+         Reporting-UA: openssl\r\nOriginal-Message-ID: {original}\r\n\
+         Final-Recipient: rfc822; GLOBEX-AS2\r\nReceived-Content-MIC: {mic}, {micalg}\r\n\
+         Disposition: automatic-action/MDN-sent-automatically; processed\r\n\r\n--r1--\r\n"
+    );
+    std::fs::write(dir.join("report.mime"), &report).unwrap();
+    let (ct, body) = if signed {
+        openssl(
+            dir,
+            &[
+                "cms",
+                "-sign",
+                "-crlfeol",
+                "-md",
+                "sha256",
+                "-in",
+                "report.mime",
+                "-signer",
+                "globex.pem",
+                "-inkey",
+                "globex.key",
+                "-out",
+                "mdn.smime",
+            ],
+        );
+        split_smime(&std::fs::read(dir.join("mdn.smime")).unwrap())
+    } else {
+        split_smime(report.as_bytes())
+    };
+    let mut response = format!(
+        "HTTP/1.1 200 OK\r\nAS2-From: GLOBEX-AS2\r\nAS2-To: WHARF\r\nContent-Type: {ct}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    response.extend_from_slice(&body);
+    response
+}
+
+/// How the fake receiver answers one attempt to send a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reply {
+    /// 503: the server is away.
+    Away,
+    /// A signed MDN for this Message-ID with the RFC's MIC.
+    Good,
+    /// As `Good`, but for another Message-ID.
+    OtherId,
+    /// As `Good`, but unsigned.
+    Unsigned,
+}
+
+/// Globex's profile (`sign`, `encrypt`, `id_toml`) sends over AS2 to a fake receiver that
+/// answers the n-th attempt at each message with `plan[n]`; one 850 in makes two messages
+/// out (a 999 and a TA1). Returns the world (served) and every request with its payload,
+/// once both messages are sent.
+async fn send_through(
+    db: Db,
+    id_toml: &str,
+    sign: bool,
+    encrypt: bool,
+    plan: &'static [Reply],
+) -> (As2World, common::Server, Vec<(Req, Vec<u8>)>) {
+    let w = As2World::named(db, id_toml, &["globex"], sign, encrypt).await;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    globex_sends_to(&w, &listener, "");
+    let dir = w.dir.clone();
+    let mut attempts: std::collections::HashMap<Vec<u8>, usize> = Default::default();
+    let receiver = fake_receiver(
+        listener,
+        2 * plan.len(),
+        std::time::Duration::from_secs(60),
+        move |_, req| {
+            let (payload, mic, micalg) = rfc_mic(&dir, req);
+            let n = attempts.entry(payload).or_default();
+            let reply = plan.get(*n).copied().unwrap_or(Reply::Good);
+            *n += 1;
+            let id = req.header("message-id");
+            match reply {
+                Reply::Away => b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec(),
+                Reply::Good => mdn_response(&dir, &id, &mic, &micalg, true),
+                Reply::OtherId => mdn_response(&dir, "<someone-else@wharf>", &mic, &micalg, true),
+                Reply::Unsigned => mdn_response(&dir, &id, &mic, &micalg, false),
+            }
+        },
+    );
+    w.env
+        .ingest_for("globex", "po.x12", &globex_850(9501, "PO-9501"));
+    let server = w.env.serve();
+    let seen = receiver.join().unwrap();
+    let seen: Vec<(Req, Vec<u8>)> = seen
+        .into_iter()
+        .map(|r| {
+            let (payload, _, _) = rfc_mic(&w.dir, &r);
+            (r, payload)
+        })
+        .collect();
+    assert_eq!(
+        seen.len(),
+        2 * plan.len(),
+        "every attempt of the plan {plan:?} reached the partner"
+    );
+    let store = w.env.store().await;
+    common::wait_for(std::time::Duration::from_secs(30), "both sent", || async {
+        let out =
+            common::messages_of(&store, "globex", Direction::Out, Some(MessageState::Sent)).await;
+        (out.len() == 2).then_some(())
+    })
+    .await;
+    (w, server, seen)
+}
+
+/// The history of each message Wharf sent to Globex, as texts.
+async fn sent_histories(w: &As2World) -> Vec<(messages::Message, Vec<String>)> {
+    let store = w.env.store().await;
+    let mut out = Vec::new();
+    for m in common::messages_of(&store, "globex", Direction::Out, None).await {
+        let texts = wharf::store::events::for_message(&store, m.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter_map(|e| e.detail)
+            .collect();
+        out.push((m, texts));
+    }
+    out
+}
+
+/// Finding 8: a message neither signed nor encrypted. The partner digests the content alone
+/// (RFC 4130 §7.3.1) and its MDN is taken at the first attempt: each document reaches the
+/// partner exactly once, and is recorded sent once with the MIC matched.
+async fn an_unsigned_unencrypted_message_is_taken_on_the_rfc_mic(db: Db) {
+    let (w, server, seen) = send_through(db, "\"GLOBEX-AS2\"", false, false, &[Reply::Good]).await;
+    let store = w.env.store().await;
+    for (req, payload) in &seen {
+        assert!(
+            req.header("content-type")
+                .starts_with("application/edi-x12"),
+            "sent as it is: {}",
+            req.head
+        );
+        assert_eq!(&req.body, payload);
+    }
+    for (m, texts) in sent_histories(&w).await {
+        let raw = messages::raw(&store, m.id).await.unwrap();
+        let copies = seen.iter().filter(|(_, p)| p == &raw).count();
+        assert_eq!(copies, 1, "message {} reached the partner once", m.id);
+        let sends: Vec<_> = texts
+            .iter()
+            .filter(|t| t.contains("sent over AS2"))
+            .collect();
+        assert_eq!(sends.len(), 1, "{texts:?}");
+        assert!(sends[0].contains("MIC matched"), "{texts:?}");
+        assert!(
+            !texts.iter().any(|t| t.contains("is not the message's")),
+            "{texts:?}"
+        );
+        // The MIC recorded is openssl's digest of the document's bytes alone.
+        let mic = openssl_mic(&w.dir, &raw, "sha256");
+        let (_, shown, _) = w.env.run(&["messages", "show", &m.id.to_string()]);
+        assert!(shown.contains(&format!("MIC {mic} sha-256")), "{shown}");
+    }
+    drop(server);
+}
+
+/// Finding 8, the other two cases: encrypted only (the MIC covers the decrypted entity,
+/// headers included) and signed only (the signed entity, headers included).
+async fn encrypted_or_signed_only_messages_are_taken_on_the_rfc_mic(db: Db) {
+    for (sign, encrypt) in [(false, true), (true, false)] {
+        let (w, server, seen) =
+            send_through(db, "\"GLOBEX-AS2\"", sign, encrypt, &[Reply::Good]).await;
+        assert_eq!(seen.len(), 2, "sign {sign} encrypt {encrypt}");
+        for (_, texts) in sent_histories(&w).await {
+            assert_eq!(
+                texts
+                    .iter()
+                    .filter(|t| t.contains("sent over AS2") && t.contains("MIC matched"))
+                    .count(),
+                1,
+                "sign {sign} encrypt {encrypt}: {texts:?}"
+            );
+        }
+        drop(server);
+    }
+}
+
+/// Finding 9: a partner's server away twice, then back: the three attempts at each message
+/// carry one Message-ID, the one recorded for it.
+async fn retries_go_out_under_one_message_id(db: Db) {
+    let (w, server, seen) = send_through(
+        db,
+        "\"GLOBEX-AS2\"",
+        true,
+        true,
+        &[Reply::Away, Reply::Away, Reply::Good],
+    )
+    .await;
+    let store = w.env.store().await;
+    for (m, _) in sent_histories(&w).await {
+        let raw = messages::raw(&store, m.id).await.unwrap();
+        let ids: Vec<String> = seen
+            .iter()
+            .filter(|(_, p)| p == &raw)
+            .map(|(r, _)| r.header("message-id"))
+            .collect();
+        assert_eq!(ids.len(), 3, "three attempts at message {}", m.id);
+        assert!(ids.iter().all(|i| i == &ids[0] && !i.is_empty()), "{ids:?}");
+        let recorded = wharf::store::as2::for_message(&store, m.id).await.unwrap();
+        assert_eq!(recorded.len(), 1);
+        assert_eq!(recorded[0].as2_message_id, ids[0]);
+    }
+    let distinct: std::collections::HashSet<_> =
+        seen.iter().map(|(r, _)| r.header("message-id")).collect();
+    assert_eq!(distinct.len(), 2, "one Message-ID per message");
+    drop(server);
+}
+
+/// Finding 11 (a): a synchronous MDN for another Message-ID is no receipt: the message is
+/// sent again (under its own Message-ID) until its own MDN comes.
+async fn an_mdn_for_another_message_id_is_no_receipt(db: Db) {
+    let (w, server, seen) = send_through(
+        db,
+        "\"GLOBEX-AS2\"",
+        true,
+        true,
+        &[Reply::OtherId, Reply::Good],
+    )
+    .await;
+    for (_, texts) in sent_histories(&w).await {
+        assert!(
+            texts
+                .iter()
+                .any(|t| t.contains("the MDN answers Message-ID <someone-else@wharf>")),
+            "{texts:?}"
+        );
+        assert!(texts.iter().any(|t| t.contains("MIC matched")), "{texts:?}");
+    }
+    let distinct: std::collections::HashSet<_> =
+        seen.iter().map(|(r, _)| r.header("message-id")).collect();
+    assert_eq!(distinct.len(), 2, "retried under the same Message-ID");
+    drop(server);
+}
+
+/// Finding 11 (b): Wharf asks for a signed MDN (the profile names Globex's certificate); an
+/// unsigned one is not taken as the receipt, and says why.
+async fn an_unsigned_mdn_is_no_receipt_when_a_signed_one_was_asked(db: Db) {
+    let (w, server, seen) = send_through(
+        db,
+        "\"GLOBEX-AS2\"",
+        true,
+        true,
+        &[Reply::Unsigned, Reply::Good],
+    )
+    .await;
+    assert!(
+        seen.iter().all(|(r, _)| r
+            .header("disposition-notification-options")
+            .contains("signed-receipt-protocol=optional, pkcs7-signature")),
+        "a signed MDN asked for"
+    );
+    for (_, texts) in sent_histories(&w).await {
+        assert!(
+            texts
+                .iter()
+                .any(|t| t.contains("the MDN is unsigned although a signed one was asked for")),
+            "{texts:?}"
+        );
+        assert!(
+            texts
+                .iter()
+                .any(|t| t.contains("MDN processed, signed by the partner, MIC matched")),
+            "{texts:?}"
+        );
+        assert!(
+            !texts.iter().any(|t| t.contains("unsigned, MIC matched")),
+            "the unsigned MDN was not the receipt: {texts:?}"
+        );
+    }
+    drop(server);
+}
+
+/// Finding 10: an AS2 name with spaces, written quoted in the profile as RFC 4130 §6.2
+/// writes it: `partners check` takes it, messages from it (quoted or not) are its, and
+/// what Wharf sends it is addressed `AS2-To: "GLOBEX CORP AS2"`.
+async fn as2_names_with_spaces_are_quoted(db: Db) {
+    let (w, server, seen) =
+        send_through(db, "'\"GLOBEX CORP AS2\"'", true, true, &[Reply::Good]).await;
+    for (r, _) in &seen {
+        assert_eq!(r.header("as2-to"), "\"GLOBEX CORP AS2\"", "{}", r.head);
+    }
+    for (n, from) in ["\"GLOBEX CORP AS2\"", "GLOBEX CORP AS2"]
+        .into_iter()
+        .enumerate()
+    {
+        let (entity, x12) = payload(&format!("PO-SPACE-{n}"));
+        let built = build(&w.dir, &entity, PLAIN);
+        let a = post(
+            &server,
+            &built,
+            &format!("<space-{n}@globex>"),
+            Some(SIGNED_SHA256),
+            &[("AS2-From", from)],
+        )
+        .await;
+        let report = a.verified_report(&w.dir);
+        assert!(report.contains("; processed\r\n"), "{from}: {report}");
+        assert_eq!(a.header("as2-to"), "\"GLOBEX CORP AS2\"");
+        stored_payload(&w.env, &x12).await;
+    }
+    // The bare name in the profile is the same name.
+    let profile = w.env.path().join("partners/globex.toml");
+    let text = std::fs::read_to_string(&profile).unwrap();
+    std::fs::write(
+        &profile,
+        text.replace("id = '\"GLOBEX CORP AS2\"'", "id = \"GLOBEX CORP AS2\""),
+    )
+    .unwrap();
+    let (code, out, err) = w.env.run(&["partners", "check"]);
+    assert_eq!(code, 0, "{out}{err}");
+    // A name no header can carry is still refused.
+    std::fs::write(
+        &profile,
+        text.replace("id = '\"GLOBEX CORP AS2\"'", "id = \"GLOBEX\\tCORP\""),
+    )
+    .unwrap();
+    let (code, out, err) = w.env.run(&["partners", "check"]);
+    assert_ne!(code, 0, "{out}{err}");
+    assert!(format!("{out}{err}").contains("as2.id"), "{out}{err}");
+    drop(server);
+}
+
+/// Finding 11 (c): compressed data that does not inflate is answered RFC 5402's
+/// `decompression-failed`.
+async fn a_compressed_message_that_does_not_inflate_is_decompression_failed(db: Db) {
+    let w = As2World::new(db, &["globex"], true, true).await;
+    let server = w.env.serve();
+    let (entity, _) = payload("PO-ZBAD");
+    let mut z = compressed_entity(&w.dir, &entity, false);
+    // The deflate data after zlib's two-byte header: its first block made of a reserved
+    // type (BTYPE 11), which no inflater takes.
+    let oid_data = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01];
+    let after = z.windows(9).position(|x| x == oid_data).unwrap();
+    let zlib = after
+        + z[after..]
+            .windows(2)
+            .position(|x| x == [0x78, 0x9c])
+            .unwrap();
+    z[zlib + 2] = 0xff;
+    let built = build(&w.dir, &z, PLAIN);
+    let a = post(&server, &built, "<zbad@globex>", Some(SIGNED_SHA256), &[]).await;
+    let report = a.verified_report(&w.dir);
+    assert!(
+        report.contains("processed/error: decompression-failed\r\n"),
+        "{report}"
+    );
+    assert!(
+        as2_messages(&w.env)
+            .await
+            .iter()
+            .all(|m| m.state == MessageState::Rejected)
+    );
+    drop(server);
+}
+
+/// Finding 11 (d): a POST reusing a known Message-ID is checked like any other before the
+/// duplicate check: unsigned, or signed by a stranger, it gets its failure, never
+/// `duplicate-document` with the first message's MIC.
+async fn a_reused_message_id_is_verified_before_it_is_a_duplicate(db: Db) {
+    let w = As2World::new(db, &["globex"], true, true).await;
+    let server = w.env.serve();
+    let (entity, _) = payload("PO-KNOWN");
+    let built = build(&w.dir, &entity, PLAIN);
+    let first = post(&server, &built, "<known@globex>", Some(SIGNED_SHA256), &[]).await;
+    assert!(first.verified_report(&w.dir).contains("; processed\r\n"));
+    let mic = openssl_mic(&w.dir, &built.mic_bytes, "sha256");
+    let (forged, _) = payload("PO-FORGED");
+    for (wrap, modifier) in [
+        (
+            Wrap {
+                sign: None,
+                ..PLAIN
+            },
+            "insufficient-message-security",
+        ),
+        (
+            Wrap {
+                signer: "stranger",
+                ..PLAIN
+            },
+            "authentication-failed",
+        ),
+    ] {
+        let b = build(&w.dir, &forged, wrap);
+        let a = post(&server, &b, "<known@globex>", Some(SIGNED_SHA256), &[]).await;
+        let report = a.verified_report(&w.dir);
+        assert!(
+            report.contains(&format!("processed/error: {modifier}\r\n")),
+            "{report}"
+        );
+        assert!(!report.contains("duplicate-document"), "{report}");
+        assert!(!report.contains(&mic), "the first MIC leaked: {report}");
+    }
+    // The partner itself resending is still a duplicate, answered with the MIC.
+    let again = post(&server, &built, "<known@globex>", Some(SIGNED_SHA256), &[]).await;
+    let report = again.verified_report(&w.dir);
+    assert!(
+        report.contains("processed/warning: duplicate-document\r\n"),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!("Received-Content-MIC: {mic}, sha-256")),
+        "{report}"
+    );
+    let stored: Vec<_> = as2_messages(&w.env)
+        .await
+        .into_iter()
+        .filter(|m| m.state != MessageState::Rejected)
+        .collect();
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    drop(server);
+}
+
 on_both_backends!(
+    an_unsigned_unencrypted_message_is_taken_on_the_rfc_mic,
+    encrypted_or_signed_only_messages_are_taken_on_the_rfc_mic,
+    retries_go_out_under_one_message_id,
+    an_mdn_for_another_message_id_is_no_receipt,
+    an_unsigned_mdn_is_no_receipt_when_a_signed_one_was_asked,
+    as2_names_with_spaces_are_quoted,
+    a_compressed_message_that_does_not_inflate_is_decompression_failed,
+    a_reused_message_id_is_verified_before_it_is_a_duplicate,
     sending_uses_the_profiles_digest_and_cipher,
     an_async_mdn_for_what_wharf_sends_is_matched,
     a_missing_async_mdn_is_an_alert_and_a_resend,

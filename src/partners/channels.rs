@@ -362,6 +362,55 @@ fn api_access(raw: Option<&RawApi>, check: &mut Check) -> Option<ApiAccess> {
     Some(ApiAccess { token_sha256: hash })
 }
 
+/// An AS2 name as a header or a profile may write it (RFC 4130 §6.2): atomic (`ACME-AS2`) or
+/// quoted (`"ACME CORP AS2"`, with `\"` and `\\` escapes); the name itself, without the
+/// quotes and escapes. Names are compared in this form.
+pub fn as2_unquote(v: &str) -> String {
+    let v = v.trim();
+    let Some(inner) = v.strip_prefix('"').and_then(|v| v.strip_suffix('"')) else {
+        return v.to_owned();
+    };
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            out.extend(chars.next());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// An AS2 name for a header: as it is when every byte is RFC 4130's `AS2-text` (printable
+/// ASCII but space, `"` and `\`), else quoted with `"` and `\` escaped.
+pub fn as2_quote(name: &str) -> String {
+    let atomic = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b == b'!' || (35..=91).contains(&b) || (93..=126).contains(&b));
+    if atomic {
+        name.to_owned()
+    } else {
+        format!("\"{}\"", name.replace('\\', "\\\\").replace('"', "\\\""))
+    }
+}
+
+/// Whether `name` (unquoted) can be an AS2 name: 1 to 128 printable ASCII characters, spaces
+/// allowed inside (a quoted name) but not at either end, where products trim them away.
+pub fn check_as2_name(name: &str) -> Result<(), &'static str> {
+    if name.is_empty() || name.len() > 128 {
+        return Err("1 to 128 characters");
+    }
+    if !name.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return Err("printable ASCII characters only");
+    }
+    if name.starts_with(' ') || name.ends_with(' ') {
+        return Err("a space at the start or end");
+    }
+    Ok(())
+}
+
 pub(super) fn validate(
     api: Option<&RawApi>,
     as2: Option<&RawAs2>,
@@ -371,11 +420,15 @@ pub(super) fn validate(
     check: &mut Check,
 ) -> Channels {
     let as2 = as2.map(|a| {
-        if a.id.is_empty() || a.id.len() > 128 || !a.id.bytes().all(|b| (0x21..0x7f).contains(&b)) {
+        // `ACME CORP AS2` or, as it appears in a header, `"ACME CORP AS2"`: the same name.
+        let id = as2_unquote(&a.id);
+        if let Err(why) = check_as2_name(&id) {
             check.push(
                 "as2.id",
-                format!("`{}` is not an AS2 name", a.id),
-                Some("1 to 128 printable ASCII characters, no spaces (RFC 4130)"),
+                format!("`{}` is not an AS2 name: {why}", a.id),
+                Some(
+                    "1 to 128 printable ASCII characters; spaces inside the name are allowed and sent quoted (RFC 4130 §6.2)",
+                ),
             );
         }
         if let Some(u) = &a.url
@@ -408,7 +461,7 @@ pub(super) fn validate(
             check.push("as2.certificates", "an empty file name".into(), None);
         }
         As2 {
-            id: a.id.clone(),
+            id,
             url: a.url.clone(),
             certificates,
             async_mdn,
@@ -795,6 +848,24 @@ mod tests {
         assert!(p.matches("PO_12.x12"));
         assert!(!p.matches("PO_1.x12"));
         assert!(FilePattern("*".into()).matches(""));
+    }
+
+    #[test]
+    fn as2_names_quoted_and_atomic() {
+        assert_eq!(as2_unquote("\"ACME CORP AS2\""), "ACME CORP AS2");
+        assert_eq!(as2_unquote(" GLOBEX-AS2 "), "GLOBEX-AS2");
+        assert_eq!(as2_unquote(r#""A \"B\" \\C""#), r#"A "B" \C"#);
+        assert_eq!(as2_quote("ACME CORP AS2"), "\"ACME CORP AS2\"");
+        assert_eq!(as2_quote("GLOBEX-AS2"), "GLOBEX-AS2");
+        assert_eq!(as2_quote(r#"A "B" \C"#), r#""A \"B\" \\C""#);
+        for name in ["ACME CORP AS2", "GLOBEX-AS2", r#"A "B" \C"#] {
+            assert_eq!(as2_unquote(&as2_quote(name)), name);
+            assert!(check_as2_name(name).is_ok(), "{name}");
+        }
+        assert!(check_as2_name("").is_err());
+        assert!(check_as2_name(" ACME").is_err());
+        assert!(check_as2_name("ACME\tCORP").is_err());
+        assert!(check_as2_name(&"A".repeat(129)).is_err());
     }
 
     #[test]

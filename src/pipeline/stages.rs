@@ -1330,9 +1330,13 @@ async fn send(p: &Pipeline, job: &Job) -> Result<(), StageError> {
                 StageError::Permanent("the profile's [as2] section is gone".into())
             })?;
             let station = p.as2_station().map_err(StageError::Transient)?;
-            // The network first, outside any transaction; a retry after a crash here sends
-            // again under a new Message-ID (the partner sees the same interchange twice and
-            // its duplicate check answers it).
+            // The Message-ID first, committed: every retry of this send — the partner's
+            // server away, an MDN that does not show receipt, a crash mid-POST — goes out
+            // under it (AS2-Reliability), so the partner's duplicate check answers a message
+            // it already took instead of processing it again.
+            let message_id =
+                crate::store::as2::send_id(&p.store, profile.id.as_str(), job.message_id).await?;
+            // Then the network, outside any transaction.
             // An asynchronous MDN needs an address partners can reach; without one the MDN
             // is asked for synchronously.
             let receipt_url = p
@@ -1345,22 +1349,34 @@ async fn send(p: &Pipeline, job: &Job) -> Result<(), StageError> {
             let sent = send(
                 station,
                 &as2,
+                &message_id,
                 &raw,
                 &filename,
                 msg.format,
                 receipt_url.as_deref(),
             )
-            .await
-            .map_err(|e| match e {
-                SendError::Unreachable(reason) => StageError::Unavailable {
-                    reason,
-                    retry_in: std::time::Duration::ZERO,
-                    until_ms: wait_until,
-                },
-                SendError::Refused(reason) => StageError::Transient(reason),
-            })?;
+            .await;
+            let sent = match sent {
+                Ok(s) => s,
+                Err(SendError::Unreachable(reason)) => {
+                    return Err(StageError::Unavailable {
+                        reason,
+                        retry_in: std::time::Duration::ZERO,
+                        until_ms: wait_until,
+                    });
+                }
+                Err(SendError::Refused(reason)) => return Err(StageError::Transient(reason)),
+                Err(SendError::Negative(reason)) => {
+                    // The partner refused this message in its MDN: the next attempt is a
+                    // new message, under a new Message-ID.
+                    let mut tx = p.store.begin().await?;
+                    crate::store::as2::release_send_id(&mut tx, job.message_id).await?;
+                    tx.commit().await?;
+                    return Err(StageError::Transient(reason));
+                }
+            };
             let mut tx = begin(p, job).await?;
-            crate::store::as2::record(
+            crate::store::as2::record_sent(
                 &mut tx,
                 job.message_id,
                 &crate::store::as2::NewAs2 {
@@ -1373,6 +1389,11 @@ async fn send(p: &Pipeline, job: &Job) -> Result<(), StageError> {
                 },
             )
             .await?;
+            if !sent.mdn_pending {
+                // Settled by a good MDN; an asynchronous one keeps the ID for a resend
+                // should its MDN not come.
+                crate::store::as2::release_send_id(&mut tx, job.message_id).await?;
+            }
             let text = format!(
                 "sent over AS2 to {} as Message-ID {} ({} bytes); {}",
                 as2.url.as_deref().unwrap_or_default(),

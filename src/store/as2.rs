@@ -1,6 +1,7 @@
 //! AS2 messages by their Message-ID (`as2_messages`): a partner's Message-ID seen again is
-//! answered from here (the MIC of the first time) and never processed twice; what Wharf sends
-//! is tracked here until its MDN arrives.
+//! answered from here and never processed twice; what Wharf sends is tracked here until its
+//! MDN arrives, and the Message-ID it goes out under is allocated here before the first POST
+//! (`as2_send_ids`) so retries reuse it.
 
 use sqlx::Row;
 
@@ -51,6 +52,65 @@ pub async fn record(tx: &mut Tx, message_id: i64, a: &NewAs2<'_>) -> Result<(), 
     Ok(())
 }
 
+/// Records a message Wharf sent (its POST taken), in the caller's transaction. The same
+/// Message-ID sent again (a resend after a missing asynchronous MDN reuses it) updates the
+/// record: its MIC, its MDN (or none yet), the time of this send, one send more.
+pub async fn record_sent(tx: &mut Tx, message_id: i64, a: &NewAs2<'_>) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO as2_messages (partner, direction, as2_message_id, message_id, mic, mic_alg, created_at, mdn, mdn_at, sends) \
+         VALUES ($1, 'out', $2, $3, $4, $5, $6, $7, $8, 1) \
+         ON CONFLICT (partner, direction, as2_message_id) DO UPDATE SET \
+         mic = excluded.mic, mic_alg = excluded.mic_alg, created_at = excluded.created_at, \
+         mdn = excluded.mdn, mdn_at = excluded.mdn_at, sends = as2_messages.sends + 1",
+    )
+    .bind(a.partner.to_owned())
+    .bind(a.as2_message_id.to_owned())
+    .bind(message_id)
+    .bind(a.mic.map(str::to_owned))
+    .bind(a.mic_alg.map(str::to_owned))
+    .bind(now_ms())
+    .bind(a.mdn.map(str::to_owned))
+    .bind(a.mdn.map(|_| now_ms()))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The Message-ID message `message_id` is sent to `partner` under: the one allocated for an
+/// earlier attempt, or a new one, committed before this returns, so that a retry — after a
+/// refused POST, an unreadable MDN or a crash mid-POST — goes out under the same ID.
+pub async fn send_id(store: &Store, partner: &str, message_id: i64) -> Result<String, StoreError> {
+    let fresh = format!("<{}@wharf>", uuid::Uuid::new_v4().simple());
+    let mut tx = store.begin().await?;
+    sqlx::query(
+        "INSERT INTO as2_send_ids (message_id, partner, as2_message_id, created_at) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (message_id) DO NOTHING",
+    )
+    .bind(message_id)
+    .bind(partner.to_owned())
+    .bind(fresh)
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?;
+    let row = sqlx::query("SELECT as2_message_id FROM as2_send_ids WHERE message_id = $1")
+        .bind(message_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    let id: String = row.try_get(0)?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Lets message `message_id`'s Message-ID go once an MDN settled its send: a later send of
+/// it (an operator's replay) is a new message with a new Message-ID.
+pub async fn release_send_id(tx: &mut Tx, message_id: i64) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM as2_send_ids WHERE message_id = $1")
+        .bind(message_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// Records the asynchronous MDN of a message Wharf sent; the message it belongs to, or
 /// `None` when no such Message-ID awaits one.
 pub async fn record_mdn(
@@ -90,7 +150,8 @@ pub async fn awaiting_mdn(store: &Store, before_ms: i64) -> Result<Vec<As2Record
 /// How many times a message was sent over AS2.
 pub async fn sends_of(store: &Store, message_id: i64) -> Result<i64, StoreError> {
     let row = sqlx::query(
-        "SELECT COUNT(*) FROM as2_messages WHERE message_id = $1 AND direction = 'out'",
+        "SELECT CAST(COALESCE(SUM(sends), 0) AS BIGINT) FROM as2_messages \
+         WHERE message_id = $1 AND direction = 'out'",
     )
     .bind(message_id)
     .fetch_one(store.pool())

@@ -110,7 +110,8 @@ pub enum Disposition {
     /// Processed, with a warning (a duplicate Message-ID: the payload is not processed again).
     Warning(&'static str),
     /// `processed/error: <what>`: decryption-failed, authentication-failed,
-    /// integrity-check-failed, insufficient-message-security, unexpected-processing-error.
+    /// integrity-check-failed, insufficient-message-security, decompression-failed (RFC 5402),
+    /// unexpected-processing-error.
     Error(&'static str),
 }
 

@@ -212,23 +212,15 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     o.open(path)?.write_all(bytes)
 }
 
-/// An AS2 name from a header: quotes removed (`"ACME Corp"` → `ACME Corp`).
-pub fn unquote(v: &str) -> &str {
-    let v = v.trim();
-    v.strip_prefix('"')
-        .and_then(|v| v.strip_suffix('"'))
-        .unwrap_or(v)
+/// An AS2 name from a header: quotes and escapes removed (`"ACME Corp"` → `ACME Corp`).
+pub fn unquote(v: &str) -> String {
+    crate::partners::channels::as2_unquote(v)
 }
 
-/// An AS2 name for a header: quoted when it holds a space or a quote-worthy character.
+/// An AS2 name for a header: quoted when it holds a space or another character outside
+/// RFC 4130's `AS2-text`.
 pub(crate) fn quote(v: &str) -> String {
-    if v.bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b"-_.@!#$%&'*+/=?^`{|}~".contains(&b))
-    {
-        v.to_owned()
-    } else {
-        format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""))
-    }
+    crate::partners::channels::as2_quote(v)
 }
 
 /// The partner's certificates from its profile's `[as2] certificates` (PEM files; a file may
@@ -288,7 +280,7 @@ pub async fn receive(State(p): State<Pipeline>, headers: HeaderMap, body: Bytes)
         )
             .into_response();
     };
-    let (from, to, message_id) = (from.to_owned(), to.to_owned(), message_id.to_owned());
+    let message_id = message_id.to_owned();
     let requested = Requested::from_headers(
         header(&headers, "disposition-notification-to"),
         header(&headers, "disposition-notification-options"),
@@ -358,35 +350,6 @@ async fn process(
             text,
         );
     }
-    // The same Message-ID again: answered, never processed twice.
-    match as2_store::find(&p.store, &partner, Direction::In, message_id).await {
-        Ok(Some(first)) => {
-            tracing::info!(
-                first = first.message_id,
-                "AS2 Message-ID seen before; not processed again"
-            );
-            let mic = first
-                .mic
-                .zip(first.mic_alg.as_deref().and_then(MicAlg::parse));
-            return (
-                Disposition::Warning("duplicate-document"),
-                mic,
-                format!(
-                    "Message-ID {message_id} was received before (message {}); not processed again.",
-                    first.message_id
-                ),
-            );
-        }
-        Ok(None) => {}
-        Err(e) => {
-            tracing::error!(error = %e, "AS2 store");
-            return (
-                Disposition::Error("unexpected-processing-error"),
-                None,
-                "the message store is unavailable; send the message again".into(),
-            );
-        }
-    }
     let certs = partner_certs(&as2.certificates).unwrap_or_else(|e| {
         tracing::error!(error = %e, "partner certificate unreadable");
         Vec::new()
@@ -420,6 +383,35 @@ async fn process(
             return (Disposition::Error(f.modifier()), None, text);
         }
     };
+    // The same Message-ID again: answered, never processed twice — but only once this
+    // request passed the profile's decryption and signature checks above, so a POST from
+    // anyone reusing a known Message-ID learns nothing (and its MDN carries the MIC of what
+    // it sent itself, which for a true resend is the first one's).
+    match as2_store::find(&p.store, &partner, Direction::In, message_id).await {
+        Ok(Some(first)) => {
+            tracing::info!(
+                first = first.message_id,
+                "AS2 Message-ID seen before; not processed again"
+            );
+            return (
+                Disposition::Warning("duplicate-document"),
+                Some((u.mic, mic_alg)),
+                format!(
+                    "Message-ID {message_id} was received before (message {}); not processed again.",
+                    first.message_id
+                ),
+            );
+        }
+        Ok(None) => {}
+        Err(e) => {
+            tracing::error!(error = %e, "AS2 store");
+            return (
+                Disposition::Error("unexpected-processing-error"),
+                None,
+                "the message store is unavailable; send the message again".into(),
+            );
+        }
+    }
     let stored = p
         .receive_as2(
             &Inbound {
@@ -537,7 +529,19 @@ async fn receive_mdn(p: &Pipeline, from: &str, headers: &HeaderMap, body: &[u8])
         .as_deref()
         .and_then(MicAlg::parse)
         .unwrap_or(MicAlg::Sha256);
-    let verdict = send::check_outcome(&outcome, mic.as_deref().unwrap_or_default(), alg);
+    let verdict = send::check_signed(&outcome, send::signed_mdn_asked(&as2))
+        .and_then(|()| send::check_outcome(&outcome, mic.as_deref().unwrap_or_default(), alg));
+    // An MDN settled the send: a later resend (an operator's) is a new Message-ID.
+    let released = async {
+        let mut tx = p.store.begin().await?;
+        as2_store::release_send_id(&mut tx, message_id).await?;
+        tx.commit().await?;
+        Ok::<(), crate::store::StoreError>(())
+    }
+    .await;
+    if let Err(e) = released {
+        tracing::error!(error = %e, "sent Message-ID not released");
+    }
     let (kind, detail) = match &verdict {
         Ok(()) => (
             EventKind::AckReceived,
@@ -582,7 +586,8 @@ async fn note(
 }
 
 /// Sent messages whose asynchronous MDN did not come within the partner's `mdn_timeout`:
-/// an alert in the history and the log, and the message sent again (three sends at most).
+/// an alert in the history and the log, and the message sent again under the same
+/// Message-ID (AS2-Reliability; three sends at most).
 pub async fn overdue_mdns(p: &Pipeline) -> Result<usize, crate::store::StoreError> {
     let now = crate::store::now_ms();
     let snapshot = p.partners.snapshot();

@@ -1,7 +1,7 @@
 //! Sending a document to a partner over AS2: the payload entity (with its file name),
 //! compressed, signed and encrypted as the profile says, posted with the AS2 headers; the
-//! synchronous MDN that comes back is verified (the partner's signature, our MIC) before the
-//! message counts as sent.
+//! synchronous MDN that comes back is verified (the partner's signature, the Message-ID it
+//! answers, our MIC) before the message counts as sent.
 
 use std::sync::Arc;
 
@@ -20,9 +20,16 @@ pub enum SendError {
     /// Worth trying again later: the partner's server away, a 5xx.
     #[error("{0}")]
     Unreachable(String),
-    /// Needs an operator: no URL or certificate, a refused message, a bad MDN.
+    /// Needs an operator: no URL or certificate, a refused message, an MDN that does not
+    /// show the partner took this message (unreadable, unsigned when a signed one was asked
+    /// for, for another Message-ID, a MIC that does not match). A retry reuses the
+    /// Message-ID: if the partner did take the message, its duplicate check answers.
     #[error("{0}")]
     Refused(String),
+    /// The partner's own (verified) MDN says it did not process the message
+    /// (`processed/error`, `failed`): a resend is a new message, under a new Message-ID.
+    #[error("{0}")]
+    Negative(String),
 }
 
 /// A message the partner acknowledged with a good MDN.
@@ -76,9 +83,16 @@ pub fn build(
         part = b"Content-Type: application/pkcs7-mime; smime-type=compressed-data; name=\"smime.p7z\"\r\nContent-Transfer-Encoding: binary\r\n\r\n".to_vec();
         part.extend_from_slice(&z);
     }
-    // Signed or not, the MIC covers this part: the signed part, or the content before
-    // encryption (RFC 4130 §7.3.1).
-    let mic = mic_alg.mic(&part);
+    // RFC 4130 §7.3.1: signed, the MIC covers the signed entity, MIME headers included;
+    // encrypted only, the entity before encryption, headers included; neither, the content
+    // alone — its MIME headers travel as HTTP headers, which the partner does not digest
+    // (and intermediaries may rewrite). That is the payload's bytes, compressed or not: a
+    // receiver inflates compressed data before it digests it, as Wharf's own does.
+    let mic = if as2.sign || as2.encrypt {
+        mic_alg.mic(&part)
+    } else {
+        mic_alg.mic(raw)
+    };
     if as2.sign {
         let sig = cms::sign_detached(&part, &station.cert, &station.key, mic_alg.digest())
             .map_err(|e| SendError::Refused(e.to_string()))?;
@@ -118,12 +132,14 @@ pub fn build(
     })
 }
 
-/// Sends `raw` to the partner and checks its MDN.
-/// Sends `raw` to the partner and checks its MDN; with `receipt_url` the MDN is asked for
-/// asynchronously there (`Receipt-Delivery-Option`) and the partner's 2xx is the answer.
+/// Sends `raw` to the partner under `message_id` (allocated once per message, reused by
+/// every retry) and checks its MDN; with `receipt_url` the MDN is asked for asynchronously
+/// there (`Receipt-Delivery-Option`) and the partner's 2xx is the answer.
+#[allow(clippy::too_many_arguments)]
 pub async fn send(
     station: Arc<Station>,
     as2: &As2,
+    message_id: &str,
     raw: &[u8],
     filename: &str,
     format: Option<Format>,
@@ -162,7 +178,7 @@ pub async fn send(
         .await
         .map_err(|e| SendError::Refused(format!("worker: {e}")))??
     };
-    let message_id = format!("<{}@wharf>", uuid::Uuid::new_v4().simple());
+    let signed_mdn = signed_mdn_asked(as2);
     let mut request = reqwest::Client::new().post(&url);
     if let Some(r) = receipt_url {
         request = request.header("Receipt-Delivery-Option", r);
@@ -171,18 +187,21 @@ pub async fn send(
         .header("AS2-Version", "1.2")
         .header("AS2-From", quote(&station.id))
         .header("AS2-To", quote(&as2.id))
-        .header("Message-ID", &message_id)
+        .header("Message-ID", message_id)
         .header("MIME-Version", "1.0")
         .header("Subject", format!("EDI from {}", station.id))
         .header("Content-Type", &built.content_type)
-        .header("Content-Disposition", format!("attachment; filename=\"{}\"", filename.replace(['"', '\\', '\r', '\n'], "_")))
+        .header(
+            "Content-Disposition",
+            format!(
+                "attachment; filename=\"{}\"",
+                filename.replace(['"', '\\', '\r', '\n'], "_")
+            ),
+        )
         .header("Disposition-Notification-To", quote(&station.id))
         .header(
             "Disposition-Notification-Options",
-            format!(
-                "signed-receipt-protocol=optional, pkcs7-signature; signed-receipt-micalg=optional, {}",
-                mic_alg.name()
-            ),
+            mdn_options(signed_mdn, mic_alg),
         )
         .header("EDIINT-Features", "AS2-Reliability")
         .body(built.body)
@@ -199,7 +218,7 @@ pub async fn send(
     }
     if let Some(r) = receipt_url {
         return Ok(Sent {
-            as2_message_id: message_id,
+            as2_message_id: message_id.to_owned(),
             mic: built.mic,
             mic_alg,
             summary: format!("accepted ({status}); asynchronous MDN asked for at {r}"),
@@ -215,15 +234,81 @@ pub async fn send(
         .bytes()
         .await
         .map_err(|e| SendError::Unreachable(format!("{url}: MDN cut off: {e}")))?;
-    let outcome = read_mdn(headers, &body, &certs, &message_id)?;
+    let outcome = read_mdn(headers, &body, &certs, message_id)?;
+    check_receipt(&outcome, message_id, signed_mdn)?;
     check_outcome(&outcome, &built.mic, mic_alg)?;
     Ok(Sent {
-        as2_message_id: message_id,
+        as2_message_id: message_id.to_owned(),
         mic: built.mic,
         mic_alg,
         summary: format!("MDN {}, MIC matched", outcome.describe()),
         mdn_pending: false,
     })
+}
+
+/// Whether Wharf asks this partner for a signed MDN: whenever its profile names a
+/// certificate to verify one with. Without one, an unsigned MDN is asked for and taken.
+pub fn signed_mdn_asked(as2: &As2) -> bool {
+    !as2.certificates.is_empty()
+}
+
+/// `Disposition-Notification-Options` (RFC 4130 §7.3): a signed MDN when `signed`, its MIC
+/// in `alg` either way.
+fn mdn_options(signed: bool, alg: MicAlg) -> String {
+    let micalg = format!("signed-receipt-micalg=optional, {}", alg.name());
+    if signed {
+        format!("signed-receipt-protocol=optional, pkcs7-signature; {micalg}")
+    } else {
+        micalg
+    }
+}
+
+/// An MDN is this message's receipt only if it names this message (`Original-Message-ID`)
+/// and, when a signed MDN was asked for, is signed: an unsigned MDN would lose the
+/// non-repudiation of receipt the signature gives, whatever it says.
+pub fn check_receipt(
+    o: &MdnOutcome,
+    message_id: &str,
+    signed_asked: bool,
+) -> Result<(), SendError> {
+    match o.original_message_id.as_deref() {
+        Some(id) if same_message_id(id, message_id) => {}
+        Some(id) => {
+            return Err(SendError::Refused(format!(
+                "the MDN answers Message-ID {id}, not this message's {message_id}"
+            )));
+        }
+        None => {
+            return Err(SendError::Refused(format!(
+                "the MDN names no Original-Message-ID; it is not a receipt for {message_id}"
+            )));
+        }
+    }
+    check_signed(o, signed_asked)
+}
+
+/// A signed MDN was asked for and an unsigned one came: not a receipt.
+pub fn check_signed(o: &MdnOutcome, signed_asked: bool) -> Result<(), SendError> {
+    if signed_asked && !o.signed {
+        return Err(SendError::Refused(
+            "the MDN is unsigned although a signed one was asked for (the profile names the partner's certificate); not taken as a receipt".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Two Message-IDs are the same one: compared as written, angle brackets and surrounding
+/// space aside (some products drop the brackets in `Original-Message-ID`).
+fn same_message_id(a: &str, b: &str) -> bool {
+    let bare = |s: &str| {
+        let s = s.trim();
+        s.strip_prefix('<')
+            .and_then(|s| s.strip_suffix('>'))
+            .unwrap_or(s)
+            .trim()
+            .to_owned()
+    };
+    bare(a) == bare(b)
 }
 
 /// The fields of an MDN that matter to the sender.
@@ -316,7 +401,7 @@ pub fn read_mdn(
 pub fn check_outcome(o: &MdnOutcome, mic: &str, alg: MicAlg) -> Result<(), SendError> {
     let d = o.disposition.to_ascii_lowercase();
     if !d.starts_with("processed") || d.contains("error") || d.contains("failed") {
-        return Err(SendError::Refused(format!(
+        return Err(SendError::Negative(format!(
             "the partner answered `{}`",
             o.disposition
         )));
@@ -328,5 +413,58 @@ pub fn check_outcome(o: &MdnOutcome, mic: &str, alg: MicAlg) -> Result<(), SendE
             alg.name()
         ))),
         None => Err(SendError::Refused("the MDN carries no MIC".into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(original: Option<&str>, signed: bool) -> MdnOutcome {
+        MdnOutcome {
+            original_message_id: original.map(str::to_owned),
+            disposition: "processed".into(),
+            mic: Some(("abc".into(), "sha-256".into())),
+            signed,
+        }
+    }
+
+    #[test]
+    fn a_receipt_names_this_message_and_is_signed_when_asked() {
+        let id = "<1@wharf>";
+        assert!(check_receipt(&outcome(Some("<1@wharf>"), true), id, true).is_ok());
+        // Brackets dropped by some products: the same ID.
+        assert!(check_receipt(&outcome(Some(" 1@wharf "), true), id, true).is_ok());
+        assert!(check_receipt(&outcome(Some("<2@wharf>"), true), id, true).is_err());
+        assert!(check_receipt(&outcome(None, true), id, true).is_err());
+        assert!(check_receipt(&outcome(Some(id), false), id, true).is_err());
+        assert!(check_receipt(&outcome(Some(id), false), id, false).is_ok());
+    }
+
+    #[test]
+    fn a_refusal_in_the_mdn_is_negative_a_wrong_mic_is_not() {
+        let mut o = outcome(Some("<1@wharf>"), true);
+        assert!(check_outcome(&o, "abc", MicAlg::Sha256).is_ok());
+        assert!(matches!(
+            check_outcome(&o, "xyz", MicAlg::Sha256),
+            Err(SendError::Refused(_))
+        ));
+        o.disposition = "processed/error: decryption-failed".into();
+        assert!(matches!(
+            check_outcome(&o, "abc", MicAlg::Sha256),
+            Err(SendError::Negative(_))
+        ));
+    }
+
+    #[test]
+    fn options_ask_for_a_signature_only_when_one_can_be_verified() {
+        assert_eq!(
+            mdn_options(true, MicAlg::Sha256),
+            "signed-receipt-protocol=optional, pkcs7-signature; signed-receipt-micalg=optional, sha-256"
+        );
+        assert_eq!(
+            mdn_options(false, MicAlg::Sha1),
+            "signed-receipt-micalg=optional, sha1"
+        );
     }
 }

@@ -20,18 +20,22 @@ pub enum Failure {
     Integrity(String),
     #[error("insufficient-message-security: {0}")]
     Insecure(String),
+    /// Compressed data that does not inflate (RFC 5402 §5).
+    #[error("decompression-failed: {0}")]
+    Decompression(String),
     #[error("unexpected-processing-error: {0}")]
     Unexpected(String),
 }
 
 impl Failure {
-    /// The disposition modifier of RFC 4130 §7.5.3.
+    /// The disposition modifier of RFC 4130 §7.5.3 (and RFC 5402's for compression).
     pub fn modifier(&self) -> &'static str {
         match self {
             Failure::Decryption(_) => "decryption-failed",
             Failure::Authentication(_) => "authentication-failed",
             Failure::Integrity(_) => "integrity-check-failed",
             Failure::Insecure(_) => "insufficient-message-security",
+            Failure::Decompression(_) => "decompression-failed",
             Failure::Unexpected(_) => "unexpected-processing-error",
         }
     }
@@ -114,7 +118,7 @@ pub fn unwrap(
             let smime = ct.param("smime-type").unwrap_or("").to_ascii_lowercase();
             if smime == "compressed-data" || compressed::is_compressed(&der) {
                 let inner = compressed::decompress(&der, limit)
-                    .map_err(|e| Failure::Unexpected(e.to_string()))?;
+                    .map_err(|e| Failure::Decompression(e.to_string()))?;
                 compressed_seen = true;
                 layer = Layer {
                     headers: None,
