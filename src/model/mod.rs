@@ -28,8 +28,9 @@ pub enum Document {
     Invoice(Invoice),
     /// A partner's 997/999 about something Wharf sent.
     FunctionalAck(FunctionalAck),
-    /// A partner's TA1 or CONTRL about an interchange Wharf sent.
-    InterchangeAck(InterchangeAck),
+    /// A partner's TA1 or CONTRL about an interchange Wharf sent (boxed: it is the largest
+    /// variant, and every document would otherwise be as large).
+    InterchangeAck(Box<InterchangeAck>),
 }
 
 impl Document {

@@ -239,7 +239,7 @@ pub fn translate_stream(
                     // The partner's report on an interchange Wharf sent: read, never answered.
                     "CONTRL" => {
                         if let Some(a) = contrl::map_contrl(body, source, &mut faults) {
-                            sink(Output::Document(Document::InterchangeAck(a)));
+                            sink(Output::Document(Document::InterchangeAck(Box::new(a))));
                         }
                     }
                     other => faults.found.push(Diagnostic::info(

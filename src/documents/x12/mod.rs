@@ -280,8 +280,8 @@ fn translate_run(
                         receiver_id: c.header.receiver_id.as_str().into(),
                     };
                     match ta1::map_ta1(seg, source) {
-                        Ok(a) => sink(Output::Document(Document::InterchangeAck(a))),
-                        Err(d) => c.errors.push(d),
+                        Ok(a) => sink(Output::Document(Document::InterchangeAck(Box::new(a)))),
+                        Err(d) => c.errors.push(*d),
                     }
                 }
             }

@@ -9,7 +9,7 @@ fn digits(v: &[u8], len: usize) -> bool {
 
 /// Reads one TA1 segment. `Err` holds why it cannot be used (its ISA13 or code missing or
 /// malformed): such a TA1 is reported, never guessed at.
-pub fn map_ta1(seg: &Segment<'_>, source: SourceRef) -> Result<InterchangeAck, Diagnostic> {
+pub fn map_ta1(seg: &Segment<'_>, source: SourceRef) -> Result<InterchangeAck, Box<Diagnostic>> {
     let at = |element: u32, why: String| {
         let loc = Location {
             interchange_control: Some(source.interchange_control.to_string()),
@@ -21,14 +21,14 @@ pub fn map_ta1(seg: &Segment<'_>, source: SourceRef) -> Result<InterchangeAck, D
             ..Location::default()
         };
         // No acknowledgement code: nothing is sent back for a TA1.
-        Diagnostic::error(
+        Box::new(Diagnostic::error(
             None,
             loc,
             format!(
                 "{why} in the partner's TA1 at byte {} (interchange {}); it cannot be matched to what Wharf sent",
                 seg.offset, source.interchange_control
             ),
-        )
+        ))
     };
     let control = seg.value(1).unwrap_or_default();
     if !digits(control, 9) {
@@ -82,7 +82,7 @@ mod tests {
         }
     }
 
-    fn ta1(text: &str) -> Result<InterchangeAck, Diagnostic> {
+    fn ta1(text: &str) -> Result<InterchangeAck, Box<Diagnostic>> {
         let mut r = Reader::new(text.as_bytes());
         let mut out = None;
         while let Ok(Some(s)) = r.next_segment() {
