@@ -24,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
         // The reader must always move forward.
         assert!(guard <= data.len() + 1);
     }
-    let opts = TranslateOptions { contrl: ContrlPolicy::Always };
+    let opts = TranslateOptions { contrl: ContrlPolicy::Always, ..TranslateOptions::default() };
     let Ok(t) = translate_with(data, opts) else { return };
     for ic in &t.interchanges {
         let env = OutInterchange {

@@ -773,7 +773,7 @@ fn translate(file: &Path) -> anyhow::Result<ExitCode> {
                     emit(match o {
                         x12doc::Output::Document(d) => Step::Document(d),
                         x12doc::Output::Interchange(ic) => Step::Interchange {
-                            rejected: ic.ta1.as_ref().is_some_and(|t| t.ack_code == 'R'),
+                            rejected: ic.rejected,
                             errors: ic.errors,
                         },
                     })
@@ -974,10 +974,20 @@ fn edifact_ack(s: &Settings, file: &Path) -> anyhow::Result<ExitCode> {
     use crate::edi::edifact::writer::{OutInterchange, write};
     let raw = std::fs::read(file)
         .map_err(|e| UsageError(format!("cannot read {}: {e}", file.display())))?;
+    // The sender's profile, when one claims it, decides how strictly the repertoire is held.
+    let repertoire = crate::edi::edifact::envelope::peek_unb(&raw)
+        .ok()
+        .and_then(|h| {
+            load_partners(s, true)
+                .by_edifact_sender(&h.sender.id, h.sender.qualifier.as_deref())
+                .map(|p| p.edifact_repertoire)
+        })
+        .unwrap_or_default();
     let t = edidoc::translate_with(
         &raw,
         edidoc::TranslateOptions {
             contrl: edidoc::ContrlPolicy::Always,
+            repertoire,
         },
     )
     .map_err(|e| UsageError(format!("{}: {e}", file.display())))?;
@@ -1055,9 +1065,12 @@ fn ack(s: &Settings, file: &Path, partner: Option<&str>) -> anyhow::Result<ExitC
             ic.header.sender_qualifier.as_str(),
             ic.header.sender_id.as_str(),
         );
-        let always = profile
-            .as_ref()
-            .is_some_and(|p| p.ta1 == crate::partners::Ta1Policy::Always);
+        // Never a TA1 for an interchange of the partner's TA1s: acknowledging an
+        // acknowledgement loops between gateways.
+        let always = ic.interchange_acks == 0
+            && profile
+                .as_ref()
+                .is_some_and(|p| p.ta1 == crate::partners::Ta1Policy::Always);
         let ta1 = ic.ta1.clone().or_else(|| {
             always.then(|| crate::model::Ta1 {
                 control_number: ic.header.control_number.as_str().into(),
@@ -1375,7 +1388,7 @@ async fn send(
         (None, Document::ShipNotice(n)) => n.shipment_id.to_string(),
         (None, Document::Invoice(i)) => i.invoice_number.to_string(),
         (None, Document::Order(o)) => o.po_number.to_string(),
-        (None, Document::FunctionalAck(_)) => {
+        (None, Document::FunctionalAck(_) | Document::InterchangeAck(_)) => {
             return Err(UsageError(
                 "acknowledgements are built by Wharf itself; `wharf send` takes an OrderAck, \
                  ShipNotice or Invoice"

@@ -1,9 +1,11 @@
 //! Canonical business documents and acknowledgement models (serde, what the gateway prints and stores). Must not depend on any EDI syntax, I/O, async or the database.
 
+pub mod interchange_ack;
 pub mod invoice;
 pub mod order_ack;
 pub mod ship_notice;
 
+pub use interchange_ack::{InterchangeAck, InterchangeAckKind, MessageVerdict, Verdict};
 pub use invoice::Invoice;
 pub use order_ack::OrderAck;
 pub use ship_notice::ShipNotice;
@@ -26,12 +28,15 @@ pub enum Document {
     Invoice(Invoice),
     /// A partner's 997/999 about something Wharf sent.
     FunctionalAck(FunctionalAck),
+    /// A partner's TA1 or CONTRL about an interchange Wharf sent (boxed: it is the largest
+    /// variant, and every document would otherwise be as large).
+    InterchangeAck(Box<InterchangeAck>),
 }
 
 impl Document {
     /// The business numbers an operator searches by: the PO number of an order or its
     /// acknowledgement, the shipment id and every PO of a ship notice, the invoice number and
-    /// its PO. Empty for a functional acknowledgement.
+    /// its PO. Empty for an acknowledgement.
     pub fn references(&self) -> Vec<&str> {
         match self {
             Document::Order(o) => vec![o.po_number.as_str()],
@@ -42,7 +47,7 @@ impl Document {
             Document::Invoice(i) => std::iter::once(i.invoice_number.as_str())
                 .chain(i.po_number.as_deref())
                 .collect(),
-            Document::FunctionalAck(_) => Vec::new(),
+            Document::FunctionalAck(_) | Document::InterchangeAck(_) => Vec::new(),
         }
     }
 }
@@ -203,6 +208,11 @@ pub struct GroupAck {
     /// AK905.. codes.
     pub group_errors: Vec<u16>,
     pub sets: Vec<SetAck>,
+    /// Where a received acknowledgement contradicts itself (AK9 against its AK5s); empty
+    /// for a sound one and for those Wharf writes. When not empty, `status` follows the
+    /// AK5s, not AK901.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inconsistencies: Vec<Text>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -162,6 +162,11 @@ struct RawEdifact {
     /// Character set of what Wharf sends: UNOA (default), UNOB, UNOC or UNOY.
     #[serde(default)]
     charset: Option<String>,
+    /// What the partner's bytes outside their declared repertoire earn: "warn" (default:
+    /// lower case and other level B characters in UNOA are taken with a warning) or
+    /// "reject" (ISO 9735: CONTRL code 21). Control characters are rejected either way.
+    #[serde(default)]
+    repertoire: Option<String>,
     #[serde(default)]
     also: Vec<RawEdifactId>,
 }
@@ -308,6 +313,9 @@ pub struct Profile {
     pub contrl: crate::documents::edifact::ContrlPolicy,
     #[serde(skip)]
     pub edifact_charset: crate::edi::edifact::Charset,
+    /// How strictly the partner's EDIFACT is held to its declared repertoire.
+    #[serde(skip)]
+    pub edifact_repertoire: crate::edi::edifact::Repertoire,
     pub functional_ack: FunctionalAckPolicy,
     pub duplicate: DuplicatePolicy,
     pub ta1: Ta1Policy,
@@ -767,6 +775,18 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<Profile, Vec<ProfileErro
             }
         },
     };
+    use crate::edi::edifact::Repertoire;
+    let edifact_repertoire = match raw.edifact.as_ref().and_then(|e| e.repertoire.as_deref()) {
+        None => Repertoire::Warn,
+        Some(r) => Repertoire::parse(r).unwrap_or_else(|| {
+            problems.push(err(
+                "edifact.repertoire",
+                format!("`{r}` is not warn or reject"),
+                Some("warn takes lower case in UNOA with a warning; reject follows ISO 9735"),
+            ));
+            Repertoire::Warn
+        }),
+    };
     use crate::documents::x12::asn856::PackingStructure;
     let asn_structure = match raw.x12.as_ref().and_then(|x| x.asn_structure.as_deref()) {
         None | Some("sopi") => PackingStructure::Sopi,
@@ -899,6 +919,7 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<Profile, Vec<ProfileErro
             ubl_endpoints,
             contrl,
             edifact_charset,
+            edifact_repertoire,
             functional_ack,
             duplicate,
             ta1,

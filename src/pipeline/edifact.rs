@@ -128,6 +128,7 @@ pub(super) async fn translate(
 ) -> Result<(), StageError> {
     let opts = edidoc::TranslateOptions {
         contrl: profile.contrl,
+        repertoire: profile.edifact_repertoire,
     };
     let translation = match edidoc::translate_with(raw, opts) {
         Ok(t) => t,
@@ -249,6 +250,7 @@ pub(super) async fn encode(
     // The message is named after what was written (DESADV, ShipNoticeRequest, …), not
     // after the X12 set the document would be.
     messages::set_doc_type(&mut tx, job.message_id, doc_type).await?;
+    messages::set_format(&mut tx, job.message_id, Format::Edifact).await?;
     let detail = format!("{doc_type} interchange {reference}, {} bytes", bytes.len());
     finish_encoded(p, tx, job, &bytes, controls, &filename, &detail).await
 }

@@ -64,7 +64,7 @@ impl OutboundDoc {
             OutboundDoc::Business(Document::Order(_)) => {
                 Err("Wharf does not send purchase orders (850) yet".into())
             }
-            OutboundDoc::Business(Document::FunctionalAck(_)) => {
+            OutboundDoc::Business(Document::FunctionalAck(_) | Document::InterchangeAck(_)) => {
                 Err("acknowledgements are built from a translation, not submitted".into())
             }
         }
@@ -319,8 +319,9 @@ async fn translate(p: &Pipeline, job: &Job) -> Result<(), StageError> {
         {
             duplicates += 1;
             // The partner learns of the repeat the way its profile says: a TA1 rejecting the
-            // interchange with note 025 (duplicate control number), or only our warning.
-            if profile.duplicate == DuplicatePolicy::Ta1 {
+            // interchange with note 025 (duplicate control number), or only our warning. An
+            // interchange of TA1s is never answered with one (acknowledgements would loop).
+            if profile.duplicate == DuplicatePolicy::Ta1 && ic.interchange_acks == 0 {
                 let ta1 = Ta1 {
                     control_number: h.control_number.as_str().into(),
                     date: h.date.as_str().into(),
@@ -346,11 +347,12 @@ async fn translate(p: &Pipeline, job: &Job) -> Result<(), StageError> {
                 .filter(|_| profile.functional_ack != FunctionalAckPolicy::None)
                 .map(|a| (a.kind.code(), OutboundDoc::FunctionalAck(a.clone()))),
             // A TA1 when the interchange asked (ISA14 = 1) or was faulty, or always when the
-            // partner's profile says so.
+            // partner's profile says so; never for an interchange that carries the partner's
+            // own TA1s (the translation gives none for it either).
             ic.ta1
                 .clone()
                 .or_else(|| {
-                    (profile.ta1 == Ta1Policy::Always).then(|| Ta1 {
+                    (profile.ta1 == Ta1Policy::Always && ic.interchange_acks == 0).then(|| Ta1 {
                         control_number: h.control_number.as_str().into(),
                         date: h.date.as_str().into(),
                         time: h.time.as_str().into(),
@@ -723,7 +725,7 @@ async fn map(p: &Pipeline, job: &Job) -> Result<(), StageError> {
                 None
             }
             // Matched against what Wharf sent, below, in the stage's transaction.
-            Document::FunctionalAck(_) => None,
+            Document::FunctionalAck(_) | Document::InterchangeAck(_) => None,
         })
         .collect();
     // A breach the profile rejects holds the whole message: nothing half-posted. The
@@ -750,8 +752,12 @@ async fn map(p: &Pipeline, job: &Job) -> Result<(), StageError> {
     let mut tx = begin(p, job).await?;
     messages::set_payload(&mut tx, job.message_id, Payload::Mapped, &json).await?;
     for d in &docs {
-        if let Document::FunctionalAck(a) = d {
-            reconcile(p, &mut tx, job, profile, a).await?;
+        match d {
+            Document::FunctionalAck(a) => reconcile(p, &mut tx, job, profile, a).await?,
+            Document::InterchangeAck(a) => {
+                reconcile_interchange(p, &mut tx, job, profile, a).await?;
+            }
+            _ => {}
         }
     }
     for w in &warnings {
@@ -794,6 +800,17 @@ async fn reconcile(
         _ => a.trim() == b.trim(),
     };
     for g in &ack.groups {
+        // A self-contradicting acknowledgement was read by its AK5s (see `fa997`); the
+        // operator is told, since the partner's translator is at fault somewhere.
+        for note in &g.inconsistencies {
+            let w = format!(
+                "inconsistent {} for group {} ({}): {note}",
+                ack.kind.code(),
+                g.group_control,
+                g.functional_id
+            );
+            event(p, tx, job.message_id, EventKind::Warning, job.stage, &w).await?;
+        }
         let sent = messages::sent_in_group(tx, profile.id.as_str(), &g.group_control).await?;
         if sent.is_empty() {
             let w = format!(
@@ -877,6 +894,163 @@ async fn reconcile(
                 &detail,
             )
             .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Applies a partner's TA1 or CONTRL to the interchange Wharf sent it (matched by partner,
+/// syntax and ISA13 / UNB reference, after checking the acknowledgement names Wharf as the
+/// interchange's sender): each message of it becomes `acknowledged` or `rejected` (with the
+/// note or 0085 code), with an `ack_received` event on both sides. A receipt (CONTRL action
+/// 8) and an unknown code change no state; an acceptance never overrides a rejection
+/// already received (a 997 may have come first).
+async fn reconcile_interchange(
+    p: &Pipeline,
+    tx: &mut Tx,
+    job: &Job,
+    profile: &Profile,
+    ack: &crate::model::InterchangeAck,
+) -> Result<(), StageError> {
+    use crate::model::{InterchangeAckKind, Verdict};
+    let kind = ack.kind.code();
+    let me = &p.settings.identity;
+    let control = ack.interchange_control.as_str();
+    let same = |a: &str, b: &str| match (a.trim().parse::<u64>(), b.trim().parse::<u64>()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a.trim() == b.trim(),
+    };
+    // Who the acknowledged interchange went between: a TA1 names no parties, so the
+    // envelope it came in must be addressed to Wharf; a CONTRL's UCI names them.
+    let (format, addressed) = match ack.kind {
+        InterchangeAckKind::Ta1 => (
+            Format::X12,
+            (ack.source.receiver_id.trim() == me.x12_id.trim())
+                .then_some(())
+                .ok_or_else(|| {
+                    format!(
+                        "its interchange is addressed to {}, not to this gateway's {}",
+                        ack.source.receiver_id, me.x12_id
+                    )
+                }),
+        ),
+        InterchangeAckKind::Contrl => {
+            let theirs = profile
+                .edifact
+                .iter()
+                .chain(&profile.edifact_also)
+                .any(|e| ack.recipient.as_deref().is_some_and(|r| r == e.id));
+            let ours = ack.sender.as_deref() == Some(me.edifact_id.as_str());
+            (
+                Format::Edifact,
+                (ours && theirs).then_some(()).ok_or_else(|| {
+                    format!(
+                        "UCI names an interchange from {} to {}, not one from {} to partner {}",
+                        ack.sender.as_deref().unwrap_or("?"),
+                        ack.recipient.as_deref().unwrap_or("?"),
+                        me.edifact_id,
+                        profile.id
+                    )
+                }),
+            )
+        }
+    };
+    if let Err(why) = addressed {
+        let w = format!("{kind} for interchange {control} not applied: {why}");
+        event(p, tx, job.message_id, EventKind::Warning, job.stage, &w).await?;
+        return Ok(());
+    }
+    let sent = messages::sent_in_interchange(tx, profile.id.as_str(), format, control).await?;
+    if sent.is_empty() {
+        let w = format!(
+            "{kind} acknowledges interchange {control}, which Wharf did not send to {}",
+            profile.id
+        );
+        event(p, tx, job.message_id, EventKind::Warning, job.stage, &w).await?;
+        return Ok(());
+    }
+    let note = ack
+        .note_code
+        .as_deref()
+        .map(|n| match ack.kind {
+            InterchangeAckKind::Ta1 => format!(" note {n}"),
+            InterchangeAckKind::Contrl => format!(" code {n}"),
+        })
+        .unwrap_or_default();
+    let whole = format!("{kind} {control} {:?} ({}{note})", ack.verdict, ack.code);
+    for m in &sent {
+        // The message's own UCM when the CONTRL has one; otherwise the interchange's
+        // verdict, where "some rejected" (0083 3) means acknowledged unless named.
+        let ucm = ack.messages.iter().find(|u| {
+            m.set_control
+                .as_deref()
+                .is_some_and(|c| same(c, &u.reference))
+        });
+        let (verdict, why) = match ucm {
+            _ if ack.verdict == Verdict::Rejected => (Verdict::Rejected, whole.clone()),
+            Some(u) => (
+                u.verdict,
+                format!(
+                    "{kind} {control} message {} {} {:?} ({}{})",
+                    u.reference,
+                    u.message_type,
+                    u.verdict,
+                    u.code,
+                    u.error_code
+                        .as_deref()
+                        .map(|c| format!(" code {c}"))
+                        .unwrap_or_default()
+                ),
+            ),
+            None if ack.verdict == Verdict::PartlyRejected => (Verdict::Accepted, whole.clone()),
+            None => (ack.verdict, whole.clone()),
+        };
+        let change = match verdict {
+            Verdict::Accepted | Verdict::AcceptedWithErrors | Verdict::PartlyRejected
+                if m.state != MessageState::Rejected =>
+            {
+                Some((MessageState::Acknowledged, None))
+            }
+            Verdict::Rejected => Some((
+                MessageState::Rejected,
+                Some(format!("rejected by the partner: {why}")),
+            )),
+            _ => None,
+        };
+        let outcome = match (&change, verdict) {
+            (Some(_), _) => String::new(),
+            (None, Verdict::Received) => "; received only, acceptance to follow".into(),
+            (None, Verdict::Unknown) => {
+                "; the code is not one the standard defines, nothing concluded".into()
+            }
+            (None, _) => "; already rejected by an earlier acknowledgement, left so".into(),
+        };
+        if let Some((state, error)) = change {
+            messages::set_state(tx, m.id, state, error.as_deref()).await?;
+        }
+        let kind_of = if verdict == Verdict::Unknown {
+            EventKind::Warning
+        } else {
+            EventKind::AckReceived
+        };
+        let detail = format!("{kind} in message {}: {why}{outcome}", job.message_id);
+        event(p, tx, m.id, kind_of, job.stage, &detail).await?;
+        let detail = format!("acknowledges message {}: {why}{outcome}", m.id);
+        event(p, tx, job.message_id, kind_of, job.stage, &detail).await?;
+    }
+    // A UCM about a message Wharf did not send in that interchange is worth a look.
+    for u in &ack.messages {
+        let known = sent.iter().any(|m| {
+            m.set_control
+                .as_deref()
+                .is_some_and(|c| same(c, &u.reference))
+        });
+        if !known {
+            let w = format!(
+                "{kind} answers message {} ({}) of interchange {control}, which Wharf did not send",
+                u.reference, u.message_type
+            );
+            event(p, tx, job.message_id, EventKind::Warning, job.stage, &w).await?;
         }
     }
     Ok(())
@@ -1236,7 +1410,7 @@ fn encode_business(
             (FunctionalId::ShipNotice, asn856::to_set(n, st02, opts)?)
         }
         Document::Invoice(i) => (FunctionalId::Invoice, invoice810::to_set(i, st02, write)?),
-        Document::Order(_) | Document::FunctionalAck(_) => {
+        Document::Order(_) | Document::FunctionalAck(_) | Document::InterchangeAck(_) => {
             return Err(crate::edi::x12::X12Error::InvalidOutbound {
                 field: "ST01",
                 reason:

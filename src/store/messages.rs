@@ -374,6 +374,18 @@ pub async fn set_doc_type(tx: &mut Tx, id: i64, doc_type: &str) -> Result<(), St
     Ok(())
 }
 
+/// Records the syntax an outbound message was written in (a business document is created
+/// before its partner's standard decides it), so a CONTRL is matched to EDIFACT only.
+pub async fn set_format(tx: &mut Tx, id: i64, format: Format) -> Result<(), StoreError> {
+    sqlx::query("UPDATE messages SET format = $1, updated_at = $2 WHERE id = $3")
+        .bind(format.as_str())
+        .bind(now_ms())
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// An outbound message a partner's acknowledgement may refer to.
 #[derive(Debug, Clone)]
 pub struct SentSet {
@@ -407,6 +419,54 @@ pub async fn sent_in_group(
                 id: r.try_get("id")?,
                 doc_type: r.try_get("doc_type")?,
                 set_control: r.try_get("set_control")?,
+            })
+        })
+        .collect()
+}
+
+/// An outbound message a partner's interchange acknowledgement (TA1, CONTRL) may refer to.
+#[derive(Debug, Clone)]
+pub struct SentInterchange {
+    pub id: i64,
+    pub doc_type: Option<String>,
+    pub set_control: Option<String>,
+    pub state: MessageState,
+}
+
+/// What Wharf sent `partner` in `format` as interchange `control` (ISA13 or UNB 0020), for
+/// matching the partner's TA1 or CONTRL. Numeric references compare as numbers: X12's are
+/// stored nine digits wide ("000000005"), EDIFACT's as written ("5").
+pub async fn sent_in_interchange(
+    tx: &mut Tx,
+    partner: &str,
+    format: Format,
+    control: &str,
+) -> Result<Vec<SentInterchange>, StoreError> {
+    let control = control.trim();
+    let (wide, plain) = match control.parse::<u64>() {
+        Ok(n) => (format!("{n:09}"), n.to_string()),
+        Err(_) => (control.to_owned(), control.to_owned()),
+    };
+    let rows = sqlx::query(
+        "SELECT id, doc_type, set_control, state FROM messages \
+         WHERE direction = 'out' AND partner = $1 AND format = $2 \
+         AND control_number IN ($3, $4, $5) ORDER BY id",
+    )
+    .bind(partner.to_owned())
+    .bind(format.as_str())
+    .bind(control.to_owned())
+    .bind(wide)
+    .bind(plain)
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let state: String = r.try_get("state")?;
+            Ok(SentInterchange {
+                id: r.try_get("id")?,
+                doc_type: r.try_get("doc_type")?,
+                set_control: r.try_get("set_control")?,
+                state: MessageState::parse(&state).ok_or_else(|| corrupt("state", state))?,
             })
         })
         .collect()

@@ -1,7 +1,7 @@
 //! DESADV (EANCOM D96A/D01B) both ways: a canonical ship notice becomes BGM 351, DTM, RFF, NAD, TDT and the CPS packing hierarchy (PAC, PCI+33E and GIN+BJ for each SSCC-18, LIN, PIA, IMD, QTY+12, RFF+ON per line); a partner's DESADV becomes a ShipNotice the same way back. Pure.
 
 use super::Faults;
-use super::orders::{iso_date, item_id, number, party, text};
+use super::orders::{iso_date, item_id, number, party, text, time_of_day};
 use crate::edi::edifact::writer::OutSegment;
 use crate::edi::edifact::{EdifactError, Segment, code};
 use crate::edi::x12::gs1::Sscc;
@@ -100,6 +100,29 @@ pub(crate) fn dtm(
     Ok(OutSegment::new("DTM").c(&[qualifier, &compact_date(iso, field)?, "102"]))
 }
 
+/// DTM with the time of day when there is one: format 203 for `HHMM`, 204 for `HHMMSS`
+/// (a longer X12 time keeps its first six digits); 102 otherwise.
+pub(crate) fn dtm_at(
+    qualifier: &str,
+    iso: &str,
+    time: Option<&str>,
+    field: &'static str,
+) -> Result<OutSegment, EdifactError> {
+    let date = compact_date(iso, field)?;
+    let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    Ok(match time.filter(|t| digits(t)) {
+        Some(t) if t.len() == 4 => {
+            OutSegment::new("DTM").c(&[qualifier, &format!("{date}{t}"), "203"])
+        }
+        Some(t) if t.len() >= 6 => OutSegment::new("DTM").c(&[
+            qualifier,
+            &format!("{date}{}", t.get(..6).unwrap_or(t)),
+            "204",
+        ]),
+        _ => OutSegment::new("DTM").c(&[qualifier, &date, "102"]),
+    })
+}
+
 /// LIN (the first GTIN/UPC in LIN03, as EANCOM wants) and PIA for the other ids.
 pub(crate) fn item_segments(out: &mut Vec<OutSegment>, line: &str, ids: &[ItemId]) {
     let gtin = ids
@@ -145,7 +168,7 @@ pub fn to_segments(n: &ShipNotice) -> Result<Vec<OutSegment>, EdifactError> {
             .e("351")
             .e(n.shipment_id.as_str())
             .e(function_code(&n.purpose)),
-        dtm("137", &n.date, "DTM+137")?,
+        dtm_at("137", &n.date, n.time.as_deref(), "DTM+137")?,
     ];
     if let Some(d) = &n.ship_date {
         out.push(dtm("11", d, "DTM+11")?);
@@ -306,8 +329,11 @@ pub fn map_desadv(
                 let Some(value) = seg.text(1, 2) else {
                     continue;
                 };
-                let date = iso_date(&value, seg.text(1, 3).as_deref());
-                if date.is_none() {
+                let format = seg.text(1, 3);
+                let date = iso_date(&value, format.as_deref());
+                // 203/204 carry the time too: kept, not dropped, for the notice's own date.
+                let time = time_of_day(&value, format.as_deref());
+                if date.is_none() || time.is_err() {
                     f.element(
                         seg,
                         1,
@@ -318,7 +344,10 @@ pub fn map_desadv(
                     continue;
                 }
                 match seg.text(1, 1).as_deref() {
-                    Some("137") => n.date = date.unwrap_or_default(),
+                    Some("137") => {
+                        n.date = date.unwrap_or_default();
+                        n.time = time.unwrap_or_default();
+                    }
                     Some("11") => n.ship_date = date,
                     Some("17" | "2") => n.estimated_delivery = date,
                     _ => {}

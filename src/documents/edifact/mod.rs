@@ -1,14 +1,15 @@
 //! EDIFACT ⇄ canonical documents plus the CONTRL each interchange needs: envelope and character-set faults from the walk, element rules per segment, then the message mappings (ORDERS and DESADV in; ORDRSP and DESADV out). Pure: must not depend on I/O, async or the database.
 
+pub mod contrl;
 pub mod desadv;
 pub mod orders;
 pub mod ordrsp;
 
 use crate::edi::edifact::contrl::{Contrl, ContrlBuilder};
-use crate::edi::edifact::envelope::{Event, UnbHeader, walk};
+use crate::edi::edifact::envelope::{Event, UnbHeader, walk_with};
 use crate::edi::edifact::writer::OutMessage;
 use crate::edi::edifact::{
-    AckCode, Diagnostic, EdifactError, Location, Segment, Severity, rules, structure,
+    AckCode, Diagnostic, EdifactError, Location, Repertoire, Segment, Severity, rules, structure,
 };
 use crate::model::{Document, SourceRef};
 use serde::Serialize;
@@ -30,6 +31,8 @@ pub enum ContrlPolicy {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct TranslateOptions {
     pub contrl: ContrlPolicy,
+    /// How strictly UNB's repertoire is held (the partner profile's; `warn` by default).
+    pub repertoire: Repertoire,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -168,7 +171,7 @@ pub fn translate_stream(
     let mut types: Vec<String> = Vec::new();
     let mut builder = ContrlBuilder::default();
     let mut only_contrl = true;
-    walk(input, |event| match event {
+    walk_with(input, opts.repertoire, |event| match event {
         Event::InterchangeStart(_) => {
             errors.clear();
             types.clear();
@@ -233,7 +236,12 @@ pub fn translate_stream(
                             sink(Output::Document(Document::ShipNotice(n)));
                         }
                     }
-                    "CONTRL" => {}
+                    // The partner's report on an interchange Wharf sent: read, never answered.
+                    "CONTRL" => {
+                        if let Some(a) = contrl::map_contrl(body, source, &mut faults) {
+                            sink(Output::Document(Document::InterchangeAck(Box::new(a))));
+                        }
+                    }
                     other => faults.found.push(Diagnostic::info(
                         faults.base.clone(),
                         format!(

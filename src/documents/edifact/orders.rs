@@ -32,6 +32,24 @@ pub(crate) fn iso_date(value: &str, format: Option<&str>) -> Option<Text> {
     crate::documents::x12::po850::iso_date(eight.as_bytes())
 }
 
+/// The time of day a C507 carries, as `HHMM` (format 203) or `HHMMSS` (204); `None` for a
+/// date-only format. `Err` when the digits after the date are not a time of day.
+pub(crate) fn time_of_day(value: &str, format: Option<&str>) -> Result<Option<Text>, ()> {
+    let time = match (format.unwrap_or("102"), value.len()) {
+        ("203", 12) | ("204", 14) => value.get(8..).ok_or(())?,
+        _ => return Ok(None),
+    };
+    let two =
+        |i: usize| -> Result<u32, ()> { time.get(i..i + 2).and_then(|t| t.parse().ok()).ok_or(()) };
+    let (h, m) = (two(0)?, two(2)?);
+    let s = if time.len() == 6 { two(4)? } else { 0 };
+    if h < 24 && m < 60 && s < 60 {
+        Ok(Some(time.into()))
+    } else {
+        Err(())
+    }
+}
+
 fn party_role(code: &str) -> PartyRole {
     match code {
         "BY" => PartyRole::BuyingParty,
@@ -413,6 +431,7 @@ UCI+IC1+WHARF+P+7'UNT+3+1'UNZ+1+C1'";
         assert!(t.interchanges[0].contrl.is_some());
         let never = TranslateOptions {
             contrl: super::super::ContrlPolicy::Never,
+            ..TranslateOptions::default()
         };
         let t = translate_with(ORDERS.as_bytes(), never).expect("reads");
         assert!(t.interchanges[0].contrl.is_none());

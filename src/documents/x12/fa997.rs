@@ -43,6 +43,8 @@ pub fn map_997(
 ) -> Result<FunctionalAck, Vec<Diagnostic>> {
     let mut group: Option<GroupAck> = None;
     let mut sets: Vec<SetAck> = Vec::new();
+    // Which sets carried their AK5/IK5: one without says nothing of its own fate.
+    let mut answered: Vec<bool> = Vec::new();
     for seg in body {
         match seg.id {
             b"AK1" => {
@@ -56,16 +58,20 @@ pub fn map_997(
                     accepted: 0,
                     group_errors: Vec::new(),
                     sets: Vec::new(),
+                    inconsistencies: Vec::new(),
                 });
             }
-            b"AK2" => sets.push(SetAck {
-                set_id: seg.text(1).unwrap_or_default(),
-                set_control: seg.text(2).unwrap_or_default(),
-                implementation_ref: seg.text(3),
-                status: AckStatus::Accepted,
-                set_errors: Vec::new(),
-                segment_errors: Vec::new(),
-            }),
+            b"AK2" => {
+                answered.push(false);
+                sets.push(SetAck {
+                    set_id: seg.text(1).unwrap_or_default(),
+                    set_control: seg.text(2).unwrap_or_default(),
+                    implementation_ref: seg.text(3),
+                    status: AckStatus::Accepted,
+                    set_errors: Vec::new(),
+                    segment_errors: Vec::new(),
+                });
+            }
             b"AK3" | b"IK3" => {
                 if let Some(s) = sets.last_mut() {
                     s.segment_errors.push(SegmentError {
@@ -102,6 +108,9 @@ pub fn map_997(
                     s.status = status(seg.value(1).unwrap_or_default());
                     s.set_errors = codes(seg, 2, 6);
                 }
+                if let Some(a) = answered.last_mut() {
+                    *a = true;
+                }
             }
             b"AK9" => {
                 if let Some(g) = group.as_mut() {
@@ -118,9 +127,106 @@ pub fn map_997(
     let mut groups = Vec::new();
     if let Some(mut g) = group {
         g.sets = sets;
+        check_consistency(&mut g, &answered);
         groups.push(g);
     }
     Ok(FunctionalAck { kind, groups })
+}
+
+/// Compares AK9 with the AK2/AK5s it sums up. A partner's acknowledgement that contradicts
+/// itself (AK9*A while an AK5 rejects, counts that do not add up) is recorded in
+/// `inconsistencies` and its group status is taken from the AK5s rather than AK901, so a
+/// rejection in an AK5 is never hidden by an accepting AK9. `answered[i]` says whether set
+/// `i` had its AK5; one without takes the group's verdict.
+fn check_consistency(g: &mut GroupAck, answered: &[bool]) {
+    let ak9 = g.status;
+    let mut notes: Vec<String> = Vec::new();
+    for (s, _) in g
+        .sets
+        .iter_mut()
+        .zip(answered)
+        .filter(|(_, answered)| !**answered)
+    {
+        notes.push(format!(
+            "AK2 {} {} has no AK5: the group's AK9 {} is taken for it",
+            s.set_id,
+            s.set_control,
+            ak9.code()
+        ));
+        s.status = ak9;
+    }
+    let listed = u32::try_from(g.sets.len()).unwrap_or(u32::MAX);
+    let rejected = u32::try_from(
+        g.sets
+            .iter()
+            .filter(|s| s.status == AckStatus::Rejected)
+            .count(),
+    )
+    .unwrap_or(u32::MAX);
+    let (included, received, accepted) = (g.included, g.received, g.accepted);
+    if received > included {
+        notes.push(format!(
+            "AK903 says {received} sets received but AK902 only {included} included"
+        ));
+    }
+    if accepted > received {
+        notes.push(format!(
+            "AK904 says {accepted} sets accepted but AK903 only {received} received"
+        ));
+    }
+    if listed > received {
+        notes.push(format!(
+            "AK903 says {received} sets received but the acknowledgement answers {listed} (AK2)"
+        ));
+    } else if received.saturating_sub(accepted) < rejected {
+        notes.push(format!(
+            "AK904 says {accepted} of {received} sets accepted, yet {rejected} AK5 reject"
+        ));
+    } else if listed == received && accepted != listed - rejected {
+        notes.push(format!(
+            "AK904 says {accepted} sets accepted but the AK5s accept {}",
+            listed - rejected
+        ));
+    }
+    // The verdict the AK5s give, when there are any.
+    let by_sets = match (listed, rejected) {
+        (0, _) => None,
+        (n, r) if r == n => Some(AckStatus::Rejected),
+        (_, 0)
+            if g.sets
+                .iter()
+                .any(|s| s.status == AckStatus::AcceptedWithErrors) =>
+        {
+            Some(AckStatus::AcceptedWithErrors)
+        }
+        (_, 0) => Some(AckStatus::Accepted),
+        _ => Some(AckStatus::PartiallyAccepted),
+    };
+    if let Some(by_sets) = by_sets {
+        let accepting =
+            |s: AckStatus| matches!(s, AckStatus::Accepted | AckStatus::AcceptedWithErrors);
+        // A group rejected for its own faults (AK905..) rejects every set in it whatever
+        // their AK5s say; that is the standard's meaning, not a contradiction.
+        let group_fault = ak9 == AckStatus::Rejected && !g.group_errors.is_empty();
+        let agrees = match by_sets {
+            AckStatus::Rejected => ak9 == AckStatus::Rejected,
+            AckStatus::PartiallyAccepted => ak9 == AckStatus::PartiallyAccepted,
+            _ => accepting(ak9) || group_fault,
+        };
+        if group_fault {
+            for s in &mut g.sets {
+                s.status = AckStatus::Rejected;
+            }
+        } else if !agrees {
+            notes.push(format!(
+                "AK901 says {} but the AK5s say {} ({rejected} of {listed} rejected); the AK5s are taken",
+                ak9.code(),
+                by_sets.code()
+            ));
+            g.status = by_sets;
+        }
+    }
+    g.inconsistencies = notes.into_iter().map(Into::into).collect();
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ pub mod outbound;
 mod parallel;
 pub mod po850;
 pub mod poack855;
+pub mod ta1;
 
 use crate::edi::x12::envelope::{
     Event, Interchange, TransactionSetEnvelope, interchange_runs, walk_from,
@@ -61,6 +62,13 @@ pub struct InterchangeOutcome {
     pub ta1: Option<Ta1>,
     /// The transaction set identifiers (ST01) found, in order of first appearance.
     pub transaction_sets: Vec<String>,
+    /// TA1 segments the partner sent in this interchange (its acknowledgements of
+    /// interchanges Wharf sent, handed on as documents). Such an interchange is never
+    /// answered with a TA1, whatever ISA14 or the profile say.
+    pub interchange_acks: usize,
+    /// The envelope is faulty (a TA1 note code): nothing in it is acted on, whether or not
+    /// a rejecting TA1 goes back.
+    pub rejected: bool,
     /// Every diagnostic of this interchange (envelope, set and content), errors and notes.
     pub errors: Vec<Diagnostic>,
 }
@@ -85,7 +93,7 @@ pub fn translate_with(input: &[u8], opts: TranslateOptions) -> Result<X12Transla
         Output::Document(d) => documents.push(d),
         Output::Interchange(mut o) => {
             // A rejected interchange delivers nothing.
-            if o.ta1.as_ref().is_none_or(|t| t.ack_code != 'R') {
+            if !o.rejected {
                 o.documents = std::mem::take(&mut documents);
             } else {
                 documents.clear();
@@ -258,6 +266,25 @@ fn translate_run(
             let Some(mut c) = cur.take() else { return };
             c.errors
                 .extend(ic.diagnostics.iter().skip(c.isa_faults).cloned());
+            // The partner's interchange acknowledgements, read only from a sound envelope
+            // (like any document): Wharf's messages are marked by what they say.
+            if ic.ta1_fault().is_none() {
+                for seg in &ic.ta1s {
+                    let source = SourceRef {
+                        standard: "X12".into(),
+                        version: c.header.version.as_str().into(),
+                        interchange_control: c.header.control_number.as_str().into(),
+                        group_control: "".into(),
+                        set_control: "".into(),
+                        sender_id: c.header.sender_id.as_str().into(),
+                        receiver_id: c.header.receiver_id.as_str().into(),
+                    };
+                    match ta1::map_ta1(seg, source) {
+                        Ok(a) => sink(Output::Document(Document::InterchangeAck(Box::new(a)))),
+                        Err(d) => c.errors.push(*d),
+                    }
+                }
+            }
             sink(Output::Interchange(finish(c, ic, opts)));
         }
         Event::File(d) => file.push(d.clone()),
@@ -268,7 +295,11 @@ fn translate_run(
 /// The interchange's acknowledgements once its trailer has been checked.
 fn finish(c: Current, ic: &Interchange<'_>, opts: TranslateOptions) -> InterchangeOutcome {
     let fault = ic.ta1_fault();
+    // An interchange carrying TA1s is an acknowledgement itself: answering it with a TA1
+    // would start a loop of acknowledgements between the two gateways.
+    let answers_ta1 = !ic.ta1s.is_empty();
     let ta1 = match fault {
+        _ if answers_ta1 => None,
         Some(code) => Some(Ta1 {
             control_number: c.header.control_number.as_str().into(),
             date: c.header.date.as_str().into(),
@@ -299,6 +330,8 @@ fn finish(c: Current, ic: &Interchange<'_>, opts: TranslateOptions) -> Interchan
         ack,
         ta1,
         transaction_sets: c.transaction_sets,
+        interchange_acks: ic.ta1s.len(),
+        rejected: fault.is_some(),
         errors: c.errors,
     }
 }
@@ -461,6 +494,7 @@ fn group_ack(g: &crate::edi::x12::Group<'_>, sets: Vec<SetAck>) -> GroupAck {
         },
         group_errors,
         sets,
+        inconsistencies: Vec::new(),
     }
 }
 

@@ -134,6 +134,31 @@ impl Charset {
     }
 }
 
+/// How strictly an interchange is held to its declared repertoire (a partner profile's
+/// `[edifact] repertoire`). ISO 9735 rejects lower-case letters in UNOA, but real partners
+/// send them (Amazon-EU style orders); `Warn` takes UNOA data that is valid level B (printable
+/// ASCII) with one warning per interchange. Bytes outside level B (control characters,
+/// 8-bit bytes) are errors either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Repertoire {
+    /// Level B characters in UNOA are accepted with a warning.
+    #[default]
+    Warn,
+    /// Any byte outside the declared repertoire rejects (CONTRL 0085 code 21).
+    Reject,
+}
+
+impl Repertoire {
+    pub fn parse(s: &str) -> Option<Repertoire> {
+        match s {
+            "warn" => Some(Repertoire::Warn),
+            "reject" => Some(Repertoire::Reject),
+            _ => None,
+        }
+    }
+}
+
 const fn table(extra: &[u8], lower: bool, printable: bool, high: bool) -> [bool; 256] {
     let mut t = [false; 256];
     let mut b = 0usize;

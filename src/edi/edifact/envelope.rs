@@ -1,7 +1,7 @@
 //! EDIFACT envelope walk and validation: UNB/UNZ, optional UNG/UNE groups, UNH/UNT messages; counts and references, message references unique per interchange, the declared character set checked on every segment. Faults are diagnostics carrying their CONTRL (0085) codes. Streams: one message in memory at a time.
 
 use super::reader::{Reader, ReaderNote, Segment};
-use super::{AckCode, Charset, Diagnostic, EdifactError, Location, ServiceChars, code};
+use super::{AckCode, Charset, Diagnostic, EdifactError, Location, Repertoire, ServiceChars, code};
 use serde::Serialize;
 use std::collections::HashSet;
 
@@ -149,26 +149,44 @@ struct Open<'a> {
     msg: Option<MessageEnvelope<'a>>,
     /// Message references seen in this interchange (0062 must be unique).
     refs: HashSet<String>,
+    /// Level B characters in UNOA were already reported (once per interchange is enough).
+    level_b_noted: bool,
 }
 
 struct Walker<'a, F> {
     visit: F,
-    /// A character fault in the UNB itself, recorded once the interchange is open.
-    pending_unb_fault: Option<(u16, Location, String)>,
+    /// A character fault in the UNB itself, recorded once the interchange is open: with
+    /// its 0085 code, or none for a warning (level B characters taken in UNOA).
+    pending_unb_fault: Option<(Option<u16>, Location, String)>,
+    repertoire: Repertoire,
     open: Option<Open<'a>>,
     spare: Vec<Segment<'a>>,
     seen_interchange: bool,
 }
 
-/// Walks every interchange in `input`, validating envelopes and character sets as it goes.
+/// Walks every interchange in `input`, validating envelopes and character sets as it goes,
+/// strictly by ISO 9735 (any byte outside the declared repertoire is an error).
 /// `Err` only when no interchange can be found at all.
 pub fn walk<'a, F>(input: &'a [u8], visit: F) -> Result<(), EdifactError>
+where
+    F: FnMut(Event<'_, 'a>),
+{
+    walk_with(input, Repertoire::Reject, visit)
+}
+
+/// [`walk`] with the partner's repertoire strictness.
+pub fn walk_with<'a, F>(
+    input: &'a [u8],
+    repertoire: Repertoire,
+    visit: F,
+) -> Result<(), EdifactError>
 where
     F: FnMut(Event<'_, 'a>),
 {
     let mut reader = Reader::new(input);
     let mut w = Walker {
         visit,
+        repertoire,
         pending_unb_fault: None,
         open: None,
         spare: Vec::new(),
@@ -310,6 +328,20 @@ where
         let Some((i, byte)) = seg.charset.first_invalid(seg.body()) else {
             return;
         };
+        // Level B characters (lower case, `@`, `_`, …) in a level A interchange: taken with
+        // a warning when the partner's profile says so; a byte outside level B stays an error.
+        let (i, byte, lenient) =
+            if self.repertoire == Repertoire::Warn && seg.charset == Charset::Unoa {
+                match Charset::Unob.first_invalid(seg.body()) {
+                    Some((j, b)) => (j, b, false),
+                    None => (i, byte, true),
+                }
+            } else {
+                (i, byte, false)
+            };
+        if lenient && self.open.as_ref().is_some_and(|o| o.level_b_noted) {
+            return;
+        }
         let (element, component) = locate(seg, i);
         let mut loc = self.here(seg, Some(element), Some(component));
         loc.offset = Some(seg.offset + seg.tag.len() + i);
@@ -329,9 +361,21 @@ where
             seg.tag_str(),
             seg.position
         );
-        if seg.is("UNB") {
+        if lenient {
+            let message = format!(
+                "{message}: level B characters in a UNOA interchange, accepted as the partner's \
+                 profile says ([edifact] repertoire = \"warn\"); further ones in this interchange \
+                 are not listed"
+            );
+            if seg.is("UNB") {
+                self.pending_unb_fault = Some((None, loc, message));
+            } else if let Some(o) = self.open.as_mut() {
+                o.level_b_noted = true;
+                o.ic.diagnostics.push(Diagnostic::warning(loc, message));
+            }
+        } else if seg.is("UNB") {
             // Checked once the interchange is open, so the fault lands at UCI level.
-            self.pending_unb_fault = Some((code::INVALID_CHARACTERS, loc, message));
+            self.pending_unb_fault = Some((Some(code::INVALID_CHARACTERS), loc, message));
         } else {
             self.fault(code::INVALID_CHARACTERS, loc, message);
         }
@@ -370,10 +414,18 @@ where
             group: None,
             msg: None,
             refs: HashSet::new(),
+            level_b_noted: false,
         });
         if let Some((c, mut loc, message)) = self.pending_unb_fault.take() {
             loc.interchange_control = Some(text(5, 1).unwrap_or_default());
-            self.fault(c, loc, message);
+            match (c, self.open.as_mut()) {
+                (Some(c), _) => self.fault(c, loc, message),
+                (None, Some(o)) => {
+                    o.level_b_noted = true;
+                    o.ic.diagnostics.push(Diagnostic::warning(loc, message));
+                }
+                (None, None) => {}
+            }
         }
         if Charset::from_id(syntax_id.as_bytes()).is_none() {
             let loc = self.here(seg, Some(1), Some(1));
@@ -824,6 +876,7 @@ pub fn peek_unb(input: &[u8]) -> Result<UnbHeader, EdifactError> {
                         }
                     },
                     pending_unb_fault: None,
+                    repertoire: Repertoire::Reject,
                     open: None,
                     spare: Vec::new(),
                     seen_interchange: false,

@@ -9,7 +9,7 @@ pub mod structure;
 pub mod writer;
 
 pub use crate::edi::diag::{AckCode, Diagnostic, Location, Severity};
-pub use charset::Charset;
+pub use charset::{Charset, Repertoire};
 pub use reader::{Element, Reader, Segment};
 
 use serde::{Deserialize, Serialize};

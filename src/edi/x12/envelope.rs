@@ -185,6 +185,9 @@ pub struct Group<'a> {
 pub struct Interchange<'a> {
     pub header: IsaHeader,
     pub groups: Vec<Group<'a>>,
+    /// TA1 segments (interchange acknowledgements the sender returns for interchanges it
+    /// received) standing between ISA and the first GS, where X12 puts them.
+    pub ta1s: Vec<Segment<'a>>,
     /// Interchange level faults (TA1 note codes) and warnings.
     pub diagnostics: Vec<Diagnostic>,
     pub closed: bool,
@@ -553,6 +556,7 @@ pub fn parse_interchanges(input: &[u8]) -> Result<Envelopes<'_>, X12Error> {
         Event::InterchangeEnd(ic) => {
             if let Some(kept) = env.interchanges.last_mut() {
                 kept.diagnostics = ic.diagnostics.clone();
+                kept.ta1s = ic.ta1s.clone();
                 kept.closed = ic.closed;
             }
         }
@@ -589,6 +593,7 @@ where
             let mut ic = Interchange {
                 header,
                 groups: Vec::new(),
+                ta1s: Vec::new(),
                 diagnostics: Vec::new(),
                 closed: false,
             };
@@ -628,6 +633,7 @@ where
             [b'S', b'E'] => self.on_se(seg),
             [b'G', b'E'] => self.close_group(Some(seg)),
             [b'I', b'E', b'A'] => self.finish_interchange(Some(seg)),
+            [b'T', b'A', b'1'] => self.on_ta1(seg),
             _ => self.on_body(seg),
         }
     }
@@ -646,6 +652,19 @@ where
                 cur.ic.header.control_number
             ),
         ));
+    }
+
+    /// A TA1 belongs after ISA and before any GS (X12.5); anywhere else it has no place.
+    fn on_ta1(&mut self, seg: Segment<'a>) {
+        let Some(cur) = self.ic.as_mut() else { return };
+        if cur.group.is_none() && cur.group_count == 0 {
+            cur.ic.ta1s.push(seg);
+        } else {
+            self.misplaced(
+                &seg,
+                "appears after a functional group began (TA1 goes right after ISA)",
+            );
+        }
     }
 
     fn on_gs(&mut self, seg: Segment<'a>) {

@@ -2,10 +2,11 @@
 
 use super::schema::{CodeList, pack_all, pair_bits};
 
-/// 353 Transaction Set Purpose Code (BEG01, BAK01, BSN01, BIG08).
+/// 353 Transaction Set Purpose Code (BEG01, BAK01, BSN01, BIG08). Open: later X12 releases
+/// keep adding purposes, and a partner's newer code must not reject a sound document.
 pub static PURPOSE_353: CodeList = CodeList {
     element: 353,
-    closed: true,
+    closed: false,
     codes: PURPOSE_353_CODES,
     packed: &pack_all::<{ PURPOSE_353_CODES.len() }>(PURPOSE_353_CODES),
     pairs: pair_bits(PURPOSE_353_CODES),
@@ -43,22 +44,26 @@ const ACK_TYPE_587_CODES: &[&str] = &[
     "AC", "AD", "AE", "AH", "AK", "AP", "AT", "NA", "RD", "RF", "RJ", "RN", "RO", "RV", "ZZ",
 ];
 
-/// 98 Entity Identifier Code (N101, N106): the parties order, shipping and invoicing documents name.
+/// 98 Entity Identifier Code (N101, N106): the parties order, shipping and invoicing documents
+/// name. The X12 dictionary has over a thousand codes (`N1*AK`, party to receive the
+/// acknowledgment, rejected sound files while this list was closed), so it is open: the common
+/// ones are here and any other code of the right length is accepted with a warning.
 pub static ENTITY_98: CodeList = CodeList {
     element: 98,
-    closed: true,
+    closed: false,
     codes: ENTITY_98_CODES,
     packed: &pack_all::<{ ENTITY_98_CODES.len() }>(ENTITY_98_CODES),
     pairs: pair_bits(ENTITY_98_CODES),
 };
 const ENTITY_98_CODES: &[&str] = &[
-    "AA", "AE", "AG", "AM", "AP", "BD", "BE", "BF", "BG", "BK", "BO", "BS", "BT", "BY", "C8", "CA",
-    "CB", "CC", "CE", "CI", "CK", "CL", "CN", "CQ", "CS", "CT", "CV", "DA", "DB", "DE", "DL", "DS",
-    "DU", "EN", "EX", "FR", "FW", "II", "IT", "LC", "LG", "LW", "MA", "MF", "MI", "MP", "N1",
-    "NES", "OB", "OC", "OT", "OW", "P1", "PA", "PC", "PD", "PE", "PF", "PG", "PJ", "PK", "PN",
-    "PO", "PP", "PR", "PU", "PW", "RA", "RC", "RD", "RE", "RF", "RH", "RI", "RL", "RM", "RP", "RS",
-    "RT", "S4", "SB", "SE", "SF", "SH", "SJ", "SK", "SM", "SN", "SO", "SP", "SR", "ST", "SU", "SZ",
-    "TO", "TR", "TS", "TT", "UC", "UP", "VC", "VN", "W8", "WD", "WH", "WR", "WS", "XQ", "Z7", "ZZ",
+    "40", "41", "AA", "AE", "AG", "AK", "AM", "AP", "BD", "BE", "BF", "BG", "BK", "BO", "BS", "BT",
+    "BY", "C8", "CA", "CB", "CC", "CE", "CI", "CK", "CL", "CN", "CQ", "CS", "CT", "CV", "DA", "DB",
+    "DE", "DL", "DS", "DU", "EN", "EX", "FR", "FW", "II", "IT", "LC", "LG", "LW", "MA", "MF", "MI",
+    "MP", "N1", "NES", "OB", "OC", "OT", "OW", "P1", "PA", "PC", "PD", "PE", "PF", "PG", "PJ",
+    "PK", "PN", "PO", "PP", "PR", "PU", "PW", "RA", "RC", "RD", "RE", "RF", "RH", "RI", "RL", "RM",
+    "RP", "RS", "RT", "S4", "SB", "SE", "SF", "SH", "SJ", "SK", "SM", "SN", "SO", "SP", "SR", "ST",
+    "SU", "SZ", "TO", "TR", "TS", "TT", "UC", "UP", "VC", "VN", "W8", "WD", "WH", "WR", "WS", "XQ",
+    "Z7", "ZZ",
 ];
 
 /// 355 Unit or Basis for Measurement Code: hundreds of codes, the common ones here.
@@ -118,15 +123,19 @@ pub static REFERENCE_128: CodeList = CodeList {
     pairs: pair_bits(REFERENCE_128_CODES),
 };
 const REFERENCE_128_CODES: &[&str] = &[
-    "12", "19", "2I", "AH", "AN", "BL", "BM", "CN", "CO", "CR", "CT", "DP", "EU", "FOB", "IA",
-    "IL", "IT", "IV", "LO", "MH", "MR", "MU", "OI", "ON", "PD", "PK", "PO", "PS", "RE", "SI", "SN",
-    "SO", "ST", "TN", "VN", "VR", "WH", "ZZ",
+    "06", "11", "12", "14", "19", "2I", "AH", "AN", "AO", "AP", "BL", "BM", "BT", "BV", "CA", "CN",
+    "CO", "CR", "CT", "DK", "DO", "DP", "EU", "F8", "FOB", "IA", "IL", "IT", "IV", "IX", "K6",
+    "KK", "L1", "LO", "LT", "MA", "MB", "MH", "MR", "MU", "OI", "ON", "OQ", "P4", "PD", "PG", "PK",
+    "PO", "PR", "PS", "Q1", "RE", "RQ", "SE", "SI", "SN", "SO", "ST", "TJ", "TN", "VN", "VR", "WH",
+    "WO", "ZZ",
 ];
 
-/// 735 Hierarchical Level Code (HL03) as used by ship notices.
+/// 735 Hierarchical Level Code (HL03) as used by ship notices. Open: the dictionary has far
+/// more levels than these (tare, component, equipment, …) and retailers' guides use them; the
+/// 856 hierarchy rules check only the levels they know.
 pub static HL_LEVEL_735: CodeList = CodeList {
     element: 735,
-    closed: true,
+    closed: false,
     codes: HL_LEVEL_735_CODES,
     packed: &pack_all::<{ HL_LEVEL_735_CODES.len() }>(HL_LEVEL_735_CODES),
     pairs: pair_bits(HL_LEVEL_735_CODES),
@@ -155,10 +164,11 @@ const HL_STRUCTURE_1005_CODES: &[&str] = &[
     "0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008",
 ];
 
-/// 668 Line Item Status Code (ACK01).
+/// 668 Line Item Status Code (ACK01). Open: later releases add statuses, and a supplier's 855
+/// with one must not be rejected whole.
 pub static LINE_STATUS_668: CodeList = CodeList {
     element: 668,
-    closed: true,
+    closed: false,
     codes: LINE_STATUS_668_CODES,
     packed: &pack_all::<{ LINE_STATUS_668_CODES.len() }>(LINE_STATUS_668_CODES),
     pairs: pair_bits(LINE_STATUS_668_CODES),

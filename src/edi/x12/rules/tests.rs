@@ -151,13 +151,30 @@ fn segment_over_max_use() {
 
 #[test]
 fn element_codes() {
-    // Unknown N101 entity code → 7.
-    let f = errors(&PO850.replace("N1*ST*Dock", "N1*QQ*Dock"), "004010");
+    // A code outside a closed list (PID01 349) → 7.
+    let f = errors(&PO850.replace("PID*F*", "PID*Q*"), "004010");
     assert_eq!(
         keys(&f),
-        vec![(AckCode::Element(7), "N1".into(), 7, Some(1), None)]
+        vec![(AckCode::Element(7), "PID".into(), 11, Some(1), None)]
     );
-    assert_eq!(f[0].loop_id, Some("N1"));
+    assert_eq!(f[0].loop_id, Some("PID"));
+    // Element 98 is open (over a thousand codes): a standard code the list lacks never
+    // rejects, and an unknown one of the right length only warns.
+    assert!(errors(&PO850.replace("N1*ST*Dock", "N1*AK*Dock"), "004010").is_empty());
+    let all = run(&PO850.replace("N1*ST*Dock", "N1*QQ*Dock"), "004010");
+    assert_eq!(
+        all.iter()
+            .map(|f| f.diagnostic.severity)
+            .collect::<Vec<_>>(),
+        vec![crate::edi::x12::Severity::Warning]
+    );
+    assert!(run(&PO850.replace("N1*ST*Dock", "N1*AK*Dock"), "004010").is_empty());
+    // A too-long code in an open list is still wrong (AK403 5).
+    let f = errors(&PO850.replace("N1*ST*Dock", "N1*QQQQ*Dock"), "004010");
+    assert_eq!(
+        keys(&f),
+        vec![(AckCode::Element(5), "N1".into(), 7, Some(1), None)]
+    );
     // 12-character PO103 → 5.
     let f = errors(
         &PO850.replace("*10*EA*2.50", "*10*EACHESPLENTY*2.50"),
@@ -197,11 +214,14 @@ fn element_codes() {
         keys(&f),
         vec![(AckCode::Element(9), "BSN".into(), 2, Some(4), None)]
     );
-    // HL03 outside its code list → 7.
-    let f = errors(&ASN_SOI.replace("HL*2*1*O*1", "HL*2*1*Y*1"), "004010");
+    // HL03 is open (735 has far more levels than ship notices commonly use): a level the
+    // list lacks warns, it does not reject.
+    let all = run(&ASN_SOI.replace("HL*2*1*O*1", "HL*2*1*Y*1"), "004010");
     assert_eq!(
-        keys(&f),
-        vec![(AckCode::Element(7), "HL".into(), 10, Some(3), None)]
+        all.iter()
+            .map(|f| (f.diagnostic.severity, f.diagnostic.location.element))
+            .collect::<Vec<_>>(),
+        vec![(crate::edi::x12::Severity::Warning, Some(3))]
     );
     // Composite component: AK401 not numeric → element 1 component 1, code 6.
     let f = errors(&FA997.replace("AK4*5**8", "AK4*X**8"), "005010");
