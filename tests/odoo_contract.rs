@@ -200,7 +200,6 @@ fn context_model(key: &str, parent: &Map<String, Value>) -> Option<String> {
 struct Replay {
     odoo: OdooDouble,
     map: Mapping,
-    version: u32,
     /// The recording's poll cursor → the double's time when the replay started.
     cursor: String,
     /// The `('model', '=', m)` of the current request's domain: what `res_id`s in its answer are.
@@ -942,7 +941,6 @@ async fn replay(version: u32) {
     let mut r = Replay {
         odoo,
         map,
-        version,
         cursor,
         res_model: None,
     };
@@ -1050,7 +1048,6 @@ async fn replay(version: u32) {
             }
         }
     }
-    let _ = r.version;
     assert!(
         failures.is_empty(),
         "Odoo {version}: the double differs from the recording in cases {failures:?} (see above)"

@@ -1797,8 +1797,7 @@ impl World {
             if starts || orders.is_empty() {
                 orders.push((n, n, Map::new(), None, Vec::new()));
             }
-            let (k, order_count) = (orders.len() - 1, orders.len());
-            let _ = order_count;
+            let k = orders.len() - 1;
             let (_, last, order, order_xmlid, lines) = &mut orders[k];
             *last = n;
             let mut line: Record = Map::new();
