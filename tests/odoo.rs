@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use common::odoo::{DB, KEY, LOGIN, OdooDouble};
 use common::{Db, TestEnv, order_850, wait_for};
-use serde_json::json;
+use serde_json::{Value, json};
 use wharf::store::messages::{self, Message};
 use wharf::store::{EventKind, MessageState, Store, events};
 
@@ -23,7 +23,8 @@ async fn odoo(version: u32) -> OdooDouble {
     odoo.customer("ACME", &["ACME-0042", "ACME-DC"]);
     odoo.product("WID-1", Some("012345678905"), 11.0);
     odoo.product("WID-2", None, 95.0);
-    odoo.uom("Case");
+    // A case of 12, as real units are: stock moves count the units inside.
+    odoo.uom_of("Case", 12.0);
     odoo
 }
 
@@ -104,6 +105,17 @@ fn assert_order(odoo: &OdooDouble, po: &str) -> i64 {
     assert_eq!(lines[1]["product_uom_qty"], json!(2.0));
     assert_eq!(lines[1][uom], json!(case));
     assert_eq!(lines[1]["price_unit"], json!(99.0));
+    // The 850 has no PID: Odoo names the lines after the products (an empty name would
+    // have refused the whole order, finding 1).
+    let names: Vec<&Value> = lines.iter().map(|l| &l["name"]).collect();
+    assert_eq!(
+        names,
+        [
+            &json!("[WID-1] Product WID-1"),
+            &json!("[WID-2] Product WID-2")
+        ],
+        "{lines:?}"
+    );
     id
 }
 
@@ -420,6 +432,14 @@ async fn confirmation_and_shipment_go_back_as_855_and_856(db: Db) {
 
     let lines = odoo.lines_of(so);
     odoo.set_line_quantity(lines[1]["id"].as_i64().unwrap(), 1.0);
+    // What Odoo does when a salesperson changes the quantity: the pricelist's price again.
+    odoo.with(|w| {
+        w.update(
+            "sale.order.line",
+            lines[1]["id"].as_i64().unwrap(),
+            json!({ "price_unit": 95.0 }).as_object().unwrap(),
+        )
+    });
     odoo.confirm(so);
     poke(&server);
     poke(&server);
@@ -428,9 +448,15 @@ async fn confirmation_and_shipment_go_back_as_855_and_856(db: Db) {
     let bak = segs.iter().find(|s| s.starts_with("BAK*")).unwrap();
     assert!(bak.starts_with("BAK*00*AC*PO-601*20261126"), "{segs:?}");
     let acks: Vec<&String> = segs.iter().filter(|s| s.starts_with("ACK*")).collect();
-    assert_eq!(acks.len(), 2, "{segs:?}");
+    assert_eq!(acks.len(), 3, "{segs:?}");
     assert!(acks[0].starts_with("ACK*IA*10*EA"), "{segs:?}");
     assert!(acks[1].starts_with("ACK*IQ*1*CA"), "{segs:?}");
+    // Odoo re-priced the changed line: said as IP too, with the new price on its PO1.
+    assert!(acks[2].starts_with("ACK*IP*1*CA"), "{segs:?}");
+    assert!(
+        segs.iter().any(|s| s.starts_with("PO1*2*2*CA*95")),
+        "{segs:?}"
+    );
     assert!(
         segs.iter()
             .any(|s| s.starts_with("REF*VN*S00001") || s.contains("S00001")),
@@ -438,9 +464,10 @@ async fn confirmation_and_shipment_go_back_as_855_and_856(db: Db) {
     );
 
     let picking = odoo.delivery_of(so);
+    // Odoo moves units: the case line's move is 12 (1 case confirmed).
     odoo.ship(
         picking,
-        &[7.0, 1.0],
+        &[7.0, 12.0],
         &["PACK-1", "PACK-2"],
         "1Z999AA10123456784",
     );
@@ -456,7 +483,19 @@ async fn confirmation_and_shipment_go_back_as_855_and_856(db: Db) {
     assert_eq!(sn1.len(), 2, "{segs:?}");
     // Shipped 7 of the 10 ordered, and the 1 Odoo confirmed of the 2 ordered.
     assert_eq!(sn1[0].as_str(), "SN1**7*EA**10*EA", "{segs:?}");
-    assert_eq!(sn1[1].as_str(), "SN1**1*CA**2*CA", "{segs:?}");
+    assert_eq!(
+        sn1[1].as_str(),
+        "SN1**1*CA**2*CA",
+        "12 units shipped are 1 case, not 12 cases: {segs:?}"
+    );
+    assert!(
+        segs.iter().any(|s| s == "TD1*CTN25*2"),
+        "two cartons: {segs:?}"
+    );
+    assert!(
+        segs.iter().any(|s| s.starts_with("REF*BM*WH/OUT/")),
+        "{segs:?}"
+    );
     assert!(
         segs.iter().any(|s| s.starts_with("LIN*1*BP*ACME-001")),
         "{segs:?}"
@@ -495,7 +534,7 @@ async fn confirmation_and_shipment_go_back_as_855_and_856(db: Db) {
     });
     assert_eq!(backorders, 1);
 
-    // Accounting invoices what was delivered (7 × 12.50 + 1 × 99) and posts it: an 810.
+    // Accounting invoices what was delivered (7 × 12.50 + 1 × 95) and posts it: an 810.
     odoo.invoice(so);
     poke(&server);
     let inv = wait_sent(&store, "acme", "810").await;
@@ -508,10 +547,18 @@ async fn confirmation_and_shipment_go_back_as_855_and_856(db: Db) {
     let it1: Vec<&String> = segs.iter().filter(|s| s.starts_with("IT1*")).collect();
     assert_eq!(it1.len(), 2, "{segs:?}");
     assert!(it1[0].starts_with("IT1*1*7*EA*12.5"), "{segs:?}");
-    assert!(it1[1].starts_with("IT1*2*1*CA*99"), "{segs:?}");
     assert!(
-        segs.iter().any(|s| s == "TDS*18650"),
-        "total in cents: {segs:?}"
+        it1[1].starts_with("IT1*2*1*CA*95"),
+        "Odoo's price: {segs:?}"
+    );
+    // 7 × 12.50 + 1 × 95 = 182.50, and Odoo's 15 % sales tax 27.38: TDS adds them up.
+    assert!(
+        segs.iter().any(|s| s == "TXI*TX*27.38*15"),
+        "the tax: {segs:?}"
+    );
+    assert!(
+        segs.iter().any(|s| s == "TDS*20988"),
+        "total in cents, taxes included: {segs:?}"
     );
     poke(&server);
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -610,7 +657,10 @@ async fn suppliers_ship_notice_fills_and_validates_the_receipt(db: Db) {
                 .into_iter()
                 .filter(|m| m["picking_id"] == json!(picking))
                 .collect::<Vec<_>>(),
-            w.all("stock.move.line"),
+            w.all("stock.move.line")
+                .into_iter()
+                .filter(|l| l["picking_id"] == json!(picking))
+                .collect::<Vec<_>>(),
             w.all("stock.quant.package"),
             w.all("purchase.order.line"),
             w.all("stock.picking")
@@ -624,8 +674,13 @@ async fn suppliers_ship_notice_fills_and_validates_the_receipt(db: Db) {
     assert_eq!(moves[0]["quantity"], json!(10.0), "{moves:?} {lines:?}");
     assert_eq!(packages.len(), 1);
     assert_eq!(packages[0]["name"], json!("106141412345678908"));
-    assert_eq!(lines.len(), 1);
+    assert_eq!(
+        lines.len(),
+        1,
+        "Odoo's own line took the package, no second line: {lines:?}"
+    );
     assert_eq!(lines[0]["result_package_id"], packages[0]["id"]);
+    assert_eq!(lines[0]["quantity"], json!(10.0));
     assert_eq!(po_lines[0]["qty_received"], json!(10.0), "received once");
     assert_eq!(backorders.len(), 1, "2 still due");
     let history = events::for_message(&store, first).await.unwrap();
@@ -645,7 +700,12 @@ async fn suppliers_ship_notice_fills_and_validates_the_receipt(db: Db) {
     assert_eq!(settled(&store, again).await.state, MessageState::Delivered);
     odoo.with(|w| {
         assert_eq!(w.all("stock.quant.package").len(), 1);
-        assert_eq!(w.all("stock.move.line").len(), 1);
+        let done: Vec<_> = w
+            .all("stock.move.line")
+            .into_iter()
+            .filter(|l| l["picking_id"] == json!(picking))
+            .collect();
+        assert_eq!(done.len(), 1, "{done:?}");
         assert_eq!(w.all("purchase.order.line")[0]["qty_received"], json!(10.0));
         let open: Vec<_> = w
             .all("stock.picking")
@@ -809,6 +869,115 @@ async fn an_850_into_odoo_19_over_json2(db: Db) {
     an_850_becomes_one_sale_order_and_a_resend_creates_nothing(db, 19).await;
 }
 
+/// An Odoo outage longer than all of a job's attempts (Odoo restarting, being upgraded):
+/// waiting on an Odoo that does not answer, or on the open circuit, uses no attempts, so the
+/// order is not dead-lettered and goes in by itself once Odoo is back (finding 4).
+async fn an_odoo_outage_longer_than_every_attempt_needs_no_operator(db: Db) {
+    let odoo = odoo(18).await;
+    let mut env = env_for(db, &odoo).await;
+    env.set_env("WHARF_PIPELINE__MAX_ATTEMPTS", "2");
+    env.set_env("WHARF_PIPELINE__BACKOFF_BASE_MS", "20");
+    env.set_env("WHARF_PIPELINE__BACKOFF_MAX_MS", "50");
+    env.set_env("WHARF_ERP__BREAKER_FAILURES", "2");
+    env.set_env("WHARF_ERP__BREAKER_OPEN_MS", "100");
+    odoo.with(|w| w.behaviour.down = true);
+    let id = ingest(&env, "po.edi", &order_850(561, "PO-561"));
+    let _server = env.serve();
+    let store = env.store().await;
+    // Many more waits than the two attempts allow, and the message still waiting.
+    wait_for(PATIENCE, "six waits for Odoo", || async {
+        let history = events::for_message(&store, id).await.ok()?;
+        let waits = history
+            .iter()
+            .filter(|e| e.kind == EventKind::RetryScheduled)
+            .count();
+        (waits >= 6).then_some(())
+    })
+    .await;
+    let m = messages::get(&store, id).await.unwrap();
+    assert_ne!(
+        m.state,
+        MessageState::Failed,
+        "an outage is no reason for an operator: {m:?}"
+    );
+    let history = events::for_message(&store, id).await.unwrap();
+    assert!(
+        !history.iter().any(|e| e.kind == EventKind::DeadLettered),
+        "{history:?}"
+    );
+    odoo.with(|w| w.behaviour.down = false);
+    assert_eq!(settled(&store, id).await.state, MessageState::Delivered);
+    assert_order(&odoo, "PO-561");
+}
+
+/// Odoo 19: a supplier's 856 in cases, with a lot, under a part number another vendor also
+/// uses for another product. The receipt's own move line (made when the purchase was
+/// confirmed) takes the package (`stock.package` on 19) and the lot; 2 cases are received as
+/// 24 units, once; the other vendor's product is not touched (findings 2 and 7).
+async fn suppliers_ship_notice_in_cases_with_a_lot_on_19(db: Db) {
+    let odoo = OdooDouble::start(19).await;
+    odoo.customer("OTHER", &[]);
+    odoo.customer("PINNACLE", &[]);
+    odoo.uom_of("Case", 12.0);
+    // Made first, so a lookup by part number alone would find it.
+    let theirs = odoo.product("THEIR-1", None, 3.0);
+    odoo.supplier_code("OTHER", theirs, "WID-1");
+    let ours = odoo.product("OUR-1", None, 4.0);
+    odoo.supplier_code("PINNACLE", ours, "WID-1");
+    let picking = odoo.purchase("PINNACLE", "PO-1001", &[(ours, 24.0)]);
+    let env = env_for(db, &odoo).await;
+    let profile = env.path().join("partners/pinnacle.toml");
+    let text = std::fs::read_to_string(&profile).unwrap();
+    std::fs::write(
+        &profile,
+        text.replace("validate = false", "validate = true"),
+    )
+    .unwrap();
+    let asn = String::from_utf8(common::pinnacle_856("000000211"))
+        .unwrap()
+        .replace("SN1**10*EA", "SN1**2*CA")
+        .replace("VP*WID-1~", "VP*WID-1*LT*LOT-77~");
+    let id = env.ingest_for("pinnacle", "asn.edi", asn.as_bytes());
+    let _server = env.serve();
+    let store = env.store().await;
+    let m = settled(&store, id).await;
+    assert_eq!(m.state, MessageState::Delivered, "{m:?}");
+    odoo.with(|w| {
+        let pick = w.get("stock.picking", picking).cloned().unwrap();
+        assert_eq!(pick["state"], json!("done"));
+        let lines: Vec<_> = w
+            .all("stock.move.line")
+            .into_iter()
+            .filter(|l| l["picking_id"] == json!(picking))
+            .collect();
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert_eq!(lines[0]["product_id"], json!(ours));
+        assert_eq!(w.all("stock.package").len(), 1);
+        assert_eq!(
+            lines[0]["result_package_id"],
+            w.all("stock.package")[0]["id"]
+        );
+        assert_eq!(lines[0]["lot_name"], json!("LOT-77"));
+        let moves: Vec<_> = w
+            .all("stock.move")
+            .into_iter()
+            .filter(|m| m["picking_id"] == json!(picking))
+            .collect();
+        assert_eq!(
+            moves[0]["quantity"],
+            json!(24.0),
+            "2 cases are 24 units: {moves:?}"
+        );
+        assert_eq!(w.all("purchase.order.line")[0]["qty_received"], json!(24.0));
+        let backorders = w
+            .all("stock.picking")
+            .into_iter()
+            .filter(|p| p.get("backorder_id") == Some(&json!(picking)))
+            .count();
+        assert_eq!(backorders, 0, "24 of 24 received");
+    });
+}
+
 on_both_backends!(
     an_850_into_odoo_18,
     an_850_into_odoo_19_over_json2,
@@ -823,4 +992,6 @@ on_both_backends!(
     a_slow_odoo_is_waited_out,
     a_stage_longer_than_its_lease_runs_once,
     a_price_the_profile_rejects_holds_the_order,
+    an_odoo_outage_longer_than_every_attempt_needs_no_operator,
+    suppliers_ship_notice_in_cases_with_a_lot_on_19,
 );

@@ -130,6 +130,7 @@ fn build_schema(model: &str, version: u32) -> Option<Vec<(&'static str, Kind)>> 
         "account.tax" => vec![
             ("name", Scalar),
             ("amount", Scalar),
+            ("amount_type", Scalar),
             ("type_tax_use", Scalar),
         ],
         "stock.warehouse" => vec![("name", Scalar), ("code", Scalar)],
@@ -199,6 +200,9 @@ fn build_schema(model: &str, version: u32) -> Option<Vec<(&'static str, Kind)>> 
             ("origin", Scalar),
             ("carrier_tracking_ref", Scalar),
             ("carrier_id", Many2one("delivery.carrier")),
+            // stock_delivery: the products' weight and the company's weight unit label.
+            ("weight", Scalar),
+            ("weight_uom_name", Scalar),
             ("backorder_id", Many2one("stock.picking")),
             ("date_done", Scalar),
             ("move_ids", One2many("stock.move", "picking_id")),
@@ -484,7 +488,7 @@ impl World {
         w.insert("stock.warehouse", json!({ "name": "Main", "code": "WH" }));
         w.insert(
             "account.tax",
-            json!({ "name": "15%", "amount": 15.0, "type_tax_use": "sale" }),
+            json!({ "name": "15%", "amount": 15.0, "amount_type": "percent", "type_tax_use": "sale" }),
         );
         w
     }
@@ -805,7 +809,14 @@ impl World {
                 });
             }
             ("stock.move", "product_qty") => return json!(f(r.get("product_uom_qty"))),
-            ("stock.move.line", "quantity_product_uom") => return json!(f(r.get("quantity"))),
+            // No product here has a weight: Odoo answers 0.0 in the company's unit.
+            ("stock.picking", "weight") => return json!(f(r.get("weight"))),
+            ("stock.picking", "weight_uom_name") => {
+                return r.get("weight_uom_name").cloned().unwrap_or(json!("kg"));
+            }
+            ("stock.move.line", "quantity_product_uom") => {
+                return json!(self.line_in_product_unit(r));
+            }
             ("stock.move.line", "state") => {
                 return id_of(r.get("move_id"))
                     .and_then(|m| self.get("stock.move", m))
@@ -866,6 +877,24 @@ impl World {
                 return true;
             };
             let want = t.get(2).cloned().unwrap_or(Value::Null);
+            // `any` (Odoo 17+): some related record matches the sub-domain, all its terms
+            // on the same record (unlike two dotted terms, which may match two records).
+            if op == "any" {
+                let target = self.field_target(model, field);
+                let related: Vec<i64> = match self.read_field(model, r, field) {
+                    Value::Array(a) if a.len() == 2 && a[0].is_i64() && a[1].is_string() => {
+                        vec![a[0].as_i64().unwrap_or(0)]
+                    }
+                    Value::Array(a) => a.iter().filter_map(Value::as_i64).collect(),
+                    _ => Vec::new(),
+                };
+                return target.is_some_and(|m| {
+                    related.iter().any(|id| {
+                        self.get(m, *id)
+                            .is_some_and(|rr| self.matches(m, rr, &want))
+                    })
+                });
+            }
             // A dotted path ("seller_ids.product_code"): any related record matches.
             if let Some((head, rest)) = field.split_once('.') {
                 let target = self.field_target(model, head);
@@ -1238,17 +1267,29 @@ impl World {
     /// A move's quantity is the sum of its move lines' (Odoo computes it so).
     fn recompute_move(&mut self, mv: Option<i64>) {
         let Some(mv) = mv else { return };
+        // Each line in its own unit (a receipt line written in cases), the move in the
+        // product's: Odoo converts line by line.
         let total: f64 = self
             .children("stock.move.line", "move_id", mv)
             .iter()
             .filter_map(|l| self.get("stock.move.line", *l))
-            .map(|l| f(l.get("quantity")))
+            .map(|l| self.line_in_product_unit(l))
             .sum();
         self.update(
             "stock.move",
             mv,
             json!({ "quantity": total }).as_object().unwrap(),
         );
+    }
+
+    /// A move line's quantity in its product's unit (`quantity_product_uom`).
+    fn line_in_product_unit(&self, l: &Record) -> f64 {
+        let q = f(l.get("quantity"));
+        let Some(unit) = id_of(l.get("product_uom_id")) else {
+            return q;
+        };
+        let product = id_of(l.get("product_id")).map_or(1, |p| self.product_uom(p));
+        q * self.uom_ratio(unit) / self.uom_ratio(product)
     }
 
     /// Writing a move's quantity: less trims its move lines from the last one (a line left
@@ -2350,7 +2391,9 @@ impl OdooDouble {
             if w.version >= 19 {
                 w.insert(
                     "uom.uom",
-                    json!({ "name": name, "relative_factor": ratio, "relative_uom_id": 1, "factor": 1.0 / ratio }),
+                    // 19's factor is the reference units in one of this (uom_uom.py:
+                    // `relative_factor * relative_uom_id.factor`); 18's is its inverse.
+                    json!({ "name": name, "relative_factor": ratio, "relative_uom_id": 1, "factor": ratio }),
                 )
             } else {
                 let category = w.get("uom.uom", 1).and_then(|u| id_of(u.get("category_id")));
