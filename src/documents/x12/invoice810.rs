@@ -346,6 +346,47 @@ mod tests {
         (bytes, got)
     }
 
+    #[test]
+    fn taxes_and_charges_are_written_read_back_and_add_up_to_the_total() {
+        use crate::model::invoice::{AllowanceCharge, ChargeKind, InvoiceTax};
+        let mut inv = sample(false);
+        // 207 × 12.34 = 2554.38; freight 15.00; a discount of 4.38; tax 383.16 at 15 %.
+        inv.taxes = vec![InvoiceTax {
+            tax_type: "TX".into(),
+            amount: Decimal::new(38316, 2),
+            percent: Some(Decimal::new(15, 0)),
+        }];
+        inv.charges = vec![
+            AllowanceCharge {
+                kind: ChargeKind::Charge,
+                code: Some("D240".into()),
+                amount: Decimal::new(1500, 2),
+                description: Some("Freight".into()),
+            },
+            AllowanceCharge {
+                kind: ChargeKind::Allowance,
+                code: Some("C310".into()),
+                amount: Decimal::new(438, 2),
+                description: None,
+            },
+        ];
+        inv.total = Decimal::new(294816, 2);
+        assert_eq!(inv.computed_total(), inv.total);
+        let (bytes, got) = round_trip(&inv, Delimiters::default(), false);
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(text.contains("TDS*294816~"), "{text}");
+        assert!(text.contains("TXI*TX*383.16*15~"), "{text}");
+        assert!(
+            text.contains("SAC*C*D240***1500**********Freight~"),
+            "{text}"
+        );
+        assert!(text.contains("SAC*A*C310***438~"), "{text}");
+        let back = got[0].as_ref().expect("valid 810");
+        assert_eq!(back.taxes, inv.taxes);
+        assert_eq!(back.charges, inv.charges);
+        assert_eq!(back.computed_total(), back.total);
+    }
+
     fn sample(five010: bool) -> Invoice {
         Invoice {
             invoice_number: "INV-1".into(),

@@ -631,4 +631,33 @@ mod tests {
             serde_json::json!([["code", "=", "WH2"]])
         );
     }
+
+    #[test]
+    fn lines_without_a_description_are_named_by_the_product_or_not_at_all() {
+        // Odoo refuses a whole `load` when one line's name cell is empty (transcripts 13/14).
+        let p = profile("[mapping]\nuom = { EA = \"Units\" }\n");
+        let a = line(&[(ItemIdQualifier::VendorPart, "A")], Some("EA"), None);
+        let mut b = line(&[(ItemIdQualifier::VendorPart, "B")], Some("EA"), None);
+        // No PID anywhere: no name column, Odoo names each line after its product.
+        let m = map_order(
+            &p,
+            &order(vec![a.clone(), b.clone()], None),
+            &mut Vec::new(),
+        );
+        let r = odoo_records(&m, OdooVersion::V18);
+        for n in 0..2 {
+            let l = &r["record"]["values"]["order_line"][n][2];
+            assert!(l.get("name").is_none(), "{l}");
+        }
+        // One line with a PID: the other gets its product's display name, never "".
+        b.description = Some("Blue widget".into());
+        let m = map_order(&p, &order(vec![a, b], None), &mut Vec::new());
+        let r = odoo_records(&m, OdooVersion::V19);
+        let lines = &r["record"]["values"]["order_line"];
+        assert_eq!(
+            lines[0][2]["name"],
+            serde_json::json!({ "ref": "product_1.display_name" })
+        );
+        assert_eq!(lines[1][2]["name"], "Blue widget");
+    }
 }
