@@ -327,7 +327,7 @@ async fn translate_plan_shows_what_the_partners_rules_make_of_each_document() {
     assert_eq!(odoo["record"]["model"], "sale.order");
     assert_eq!(
         odoo["record"]["external_id"],
-        "wharf.wharf_procurenet_PO_CX_77"
+        "wharf.order_procurenet__PO_2DCX_2D77"
     );
     assert_eq!(odoo["record"]["values"]["client_order_ref"], "PO-CX-77");
     let lookup = |name: &str| {

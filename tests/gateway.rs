@@ -798,6 +798,45 @@ async fn the_partner_api_wants_the_partners_token_when_it_has_one(db: Db) {
     assert_eq!(status, 202);
 }
 
+/// PO numbers that differ only in punctuation are different orders: each is delivered to a
+/// file of its own (issue 17: `COLL/1`, `COLL_1`, `COLL 1`, `.COLL_1` and `COLL?1` were all
+/// marked delivered into one file).
+async fn po_numbers_differing_only_in_punctuation_are_different_orders(db: Db) {
+    let env = TestEnv::new(db).await;
+    let server = env.serve();
+    let store = env.store().await;
+    let pos = ["COLL/1", "COLL_1", "COLL 1", ".COLL_1", "COLL?1"];
+    let mut ids = Vec::new();
+    for (n, po) in pos.iter().enumerate() {
+        let (s, b) = http(
+            server.addr,
+            "POST",
+            "/api/v1/partners/acme/messages",
+            &order_850(880 + n as u32, po),
+        );
+        assert_eq!(s, 202, "{b}");
+        ids.push(
+            serde_json::from_str::<serde_json::Value>(&b).unwrap()["message_id"]
+                .as_i64()
+                .unwrap(),
+        );
+    }
+    for id in ids {
+        assert_eq!(settled(&store, id).await.state, MessageState::Delivered);
+    }
+    let dir = env.path().join("data/delivered/acme");
+    let mut found: Vec<String> = Vec::new();
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let bytes = std::fs::read(e.unwrap().path()).unwrap();
+        let order: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        found.push(order["client_order_ref"].as_str().unwrap().to_owned());
+    }
+    found.sort();
+    let mut want: Vec<String> = pos.iter().map(|p| (*p).to_owned()).collect();
+    want.sort();
+    assert_eq!(found, want, "one file per PO in {}", dir.display());
+}
+
 on_both_backends!(
     profile_edits_reload_and_a_bad_edit_keeps_the_good_profile,
     cxml_order_request_is_answered_stored_and_delivered,
@@ -811,4 +850,5 @@ on_both_backends!(
     replay_of_a_delivered_message_repeats_nothing_visible,
     commands_report_bad_input_precisely,
     the_partner_api_wants_the_partners_token_when_it_has_one,
+    po_numbers_differing_only_in_punctuation_are_different_orders,
 );

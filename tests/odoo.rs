@@ -978,6 +978,73 @@ async fn suppliers_ship_notice_in_cases_with_a_lot_on_19(db: Db) {
     });
 }
 
+/// `PO-7` and `PO.7` are two orders (they shared one external ID before), and an order an
+/// earlier version made under the legacy name is still found on a resend — but only when it
+/// is the same PO, not one that differed in punctuation (issue 17, finding 9).
+async fn po_numbers_differing_in_punctuation_are_two_orders_and_legacy_names_are_found(db: Db) {
+    let odoo = odoo(18).await;
+    let customer = odoo.with(|w| {
+        w.all("res.partner")
+            .into_iter()
+            .find(|p| p["ref"] == json!("ACME"))
+            .and_then(|p| p["id"].as_i64())
+            .unwrap()
+    });
+    // What an earlier version of Wharf left: PO-9 under wharf_acme_PO_9, and an order for
+    // "PO_8" under wharf_acme_PO_8 (the name "PO-8" also mapped to).
+    for (po, legacy) in [("PO-9", "wharf_acme_PO_9"), ("PO_8", "wharf_acme_PO_8")] {
+        let so = odoo.create(
+            "sale.order",
+            json!({ "partner_id": customer, "client_order_ref": po }),
+        );
+        odoo.create(
+            "ir.model.data",
+            json!({ "module": "wharf", "name": legacy, "model": "sale.order", "res_id": so }),
+        );
+    }
+    let env = env_for(db, &odoo).await;
+    let ids: Vec<i64> = ["PO-7", "PO.7", "PO-9", "PO-8"]
+        .iter()
+        .enumerate()
+        .map(|(n, po)| ingest(&env, &format!("po{n}.edi"), &order_850(570 + n as u32, po)))
+        .collect();
+    let _server = env.serve();
+    let store = env.store().await;
+    for id in &ids {
+        assert_eq!(settled(&store, *id).await.state, MessageState::Delivered);
+    }
+    let refs: Vec<String> = odoo
+        .sale_orders()
+        .iter()
+        .map(|o| {
+            o["client_order_ref"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    for po in ["PO-7", "PO.7", "PO-8", "PO_8"] {
+        assert_eq!(
+            refs.iter().filter(|r| *r == po).count(),
+            1,
+            "{po} in {refs:?}"
+        );
+    }
+    assert_eq!(
+        refs.iter().filter(|r| *r == "PO-9").count(),
+        1,
+        "the legacy order is found, not made again: {refs:?}"
+    );
+    let history = events::for_message(&store, ids[2]).await.unwrap();
+    assert!(
+        history.iter().any(|e| e
+            .detail
+            .as_deref()
+            .is_some_and(|d| d.contains("already in Odoo"))),
+        "{history:?}"
+    );
+}
+
 on_both_backends!(
     an_850_into_odoo_18,
     an_850_into_odoo_19_over_json2,
@@ -994,4 +1061,5 @@ on_both_backends!(
     a_price_the_profile_rejects_holds_the_order,
     an_odoo_outage_longer_than_every_attempt_needs_no_operator,
     suppliers_ship_notice_in_cases_with_a_lot_on_19,
+    po_numbers_differing_in_punctuation_are_two_orders_and_legacy_names_are_found,
 );

@@ -1057,6 +1057,24 @@ async fn reconcile_interchange(
 }
 
 /// Makes a document key safe as one file-name component.
+/// A document key as a file name that no other key shares: `[A-Za-z0-9-]` as they are,
+/// every other byte as `_XX` (so never a separator, a leading dot, or empty).
+pub(crate) fn key_file_name(key: &str) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(key.len());
+    for b in key.bytes() {
+        if b.is_ascii_alphanumeric() || b == b'-' {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "_{b:02X}");
+        }
+    }
+    if out.is_empty() {
+        out.push('_');
+    }
+    out
+}
+
 pub(crate) fn file_component(s: &str) -> String {
     let cleaned: String = s
         .chars()
@@ -1139,10 +1157,12 @@ async fn deliver(p: &Pipeline, job: &Job) -> Result<(), StageError> {
         }
         // Orders keep the PO number as the file name; receipts are prefixed so a shipment id
         // can never overwrite an order.
+        // Escaped, never replaced: `COLL/1`, `COLL_1` and `.COLL_1` are three files (letters,
+        // digits and `-` as they are, so the usual `PO-1001.json` keeps its name).
         let (name, body) = match doc {
-            Mapped::Order(o) => (file_component(key), serde_json::to_vec_pretty(o)),
+            Mapped::Order(o) => (key_file_name(key), serde_json::to_vec_pretty(o)),
             Mapped::Receipt(r) => (
-                format!("receipt-{}", file_component(key)),
+                format!("receipt-{}", key_file_name(key)),
                 serde_json::to_vec_pretty(r),
             ),
         };

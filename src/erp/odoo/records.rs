@@ -1,7 +1,8 @@
 //! Carries out the record plans of `pipeline::mapping` (`odoo_records`) in Odoo: resolves each
 //! lookup to an id, then creates or updates the sale order exactly once.
 //!
-//! Exactly once: the order's external ID (`wharf.wharf_<partner>_<PO>`) is looked up in
+//! Exactly once: the order's external ID (`wharf.order_<partner>__<PO>`, escaped so that no
+//! two PO numbers share it; the legacy `wharf_<partner>_<PO>` is found too) is looked up in
 //! `ir.model.data` first; absent, the order is created with `sale.order.load`, which writes
 //! the order, its lines (each with its own external ID) and the external IDs in one Odoo
 //! transaction. A crash or a fault after Odoo committed therefore finds the order on the
@@ -456,35 +457,58 @@ pub async fn put_order(
     };
     let plan = odoo_records(order, version);
     let record = &plan["record"];
-    let full_id = record["external_id"]
+    let mut full_id = record["external_id"]
         .as_str()
         .unwrap_or_default()
         .to_owned();
-    let (module, name) = full_id.split_once('.').unwrap_or(("wharf", &full_id));
-
-    let existing = client
+    let (module, name) = full_id
+        .split_once('.')
+        .map(|(m, n)| (m.to_owned(), n.to_owned()))
+        .unwrap_or_else(|| ("wharf".to_owned(), full_id.clone()));
+    // Orders made before names were injective carry the legacy name: looked up too.
+    let legacy =
+        crate::pipeline::mapping::legacy_external_id(&order.partner, &order.client_order_ref);
+    let bound = client
         .search_read(
             "ir.model.data",
             json!([
                 ["module", "=", module],
-                ["name", "=", name],
+                ["name", "in", [&name, &legacy]],
                 ["model", "=", "sale.order"]
             ]),
-            &["res_id"],
+            &["name", "res_id"],
         )
         .await?;
-    let existing = match existing.first().and_then(|r| r["res_id"].as_i64()) {
-        Some(id) => {
+    let current = bound.iter().find(|r| r["name"] == name.as_str());
+    let old = bound.iter().find(|r| r["name"] == legacy.as_str());
+    let existing = match (current, old) {
+        (Some(r), _) => r["res_id"].as_i64().map(|id| (id, false)),
+        (None, Some(r)) => r["res_id"].as_i64().map(|id| (id, true)),
+        (None, None) => None,
+    };
+    let existing = match existing {
+        Some((id, is_legacy)) => {
             let rows = client
-                .search_read("sale.order", json!([["id", "=", id]]), &["name", "state"])
-                .await?;
-            rows.first().map(|r| {
-                (
-                    id,
-                    r["name"].as_str().unwrap_or_default().to_owned(),
-                    r["state"].as_str().unwrap_or_default().to_owned(),
+                .search_read(
+                    "sale.order",
+                    json!([["id", "=", id]]),
+                    &["name", "state", "client_order_ref"],
                 )
-            })
+                .await?;
+            rows.first()
+                // A legacy name was shared by PO numbers that differ only in punctuation:
+                // it is this order's only when the order says this PO.
+                .filter(|r| !is_legacy || r["client_order_ref"] == order.client_order_ref.as_str())
+                .map(|r| {
+                    if is_legacy {
+                        full_id = format!("{module}.{legacy}");
+                    }
+                    (
+                        id,
+                        r["name"].as_str().unwrap_or_default().to_owned(),
+                        r["state"].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
         }
         None => None,
     };

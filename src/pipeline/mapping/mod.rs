@@ -319,9 +319,32 @@ pub fn map_order(profile: &Profile, order: &Order, findings: &mut Vec<Finding>) 
     }
 }
 
-/// `wharf_<partner>_<PO>` with every character outside `[A-Za-z0-9]` as `_`: a valid
-/// `ir.model.data` name, the same on every retry.
+/// A name for Odoo or a file system that two different inputs never share: ASCII letters
+/// and digits as they are, every other byte (`_` too) as `_XX` (upper-case hex). The result
+/// never holds `__`, which keys use to join escaped parts.
+pub fn escape_key(s: &str) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "_{b:02X}");
+        }
+    }
+    out
+}
+
+/// The order's `ir.model.data` name: `order_<partner>__<PO>`, both escaped with
+/// [`escape_key`], so different PO numbers (`PO-7`, `PO.7`, `PO_7`) or partners never share it.
 pub fn external_id(partner: &str, po: &str) -> String {
+    format!("order_{}__{}", escape_key(partner), escape_key(po))
+}
+
+/// The name orders got before names were injective (`wharf_<partner>_<PO>`, every character
+/// outside `[A-Za-z0-9]` as `_`): still looked up, so an order made by an earlier version is
+/// found on a resend — and taken only when its `client_order_ref` is this PO.
+pub fn legacy_external_id(partner: &str, po: &str) -> String {
     let clean: String = po
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
@@ -607,7 +630,7 @@ mod tests {
         assert_eq!(l18["product_uom"]["ref"], "uom_Units");
         assert_eq!(l19["product_uom_id"]["ref"], "uom_Units");
         assert!(l19.get("product_uom").is_none());
-        assert_eq!(r18["record"]["external_id"], "wharf.wharf_acme_PO_1");
+        assert_eq!(r18["record"]["external_id"], "wharf.order_acme__PO_2D1");
         assert_eq!(r18["record"]["then"][0], "action_confirm");
         assert_eq!(r18["record"]["values"]["client_order_ref"], "PO-1");
         let lookups = r18["lookups"].as_array().unwrap();
@@ -659,5 +682,28 @@ mod tests {
             serde_json::json!({ "ref": "product_1.display_name" })
         );
         assert_eq!(lines[1][2]["name"], "Blue widget");
+    }
+
+    #[test]
+    fn keys_are_injective() {
+        // Issue 17: these were one key (and one file, one Odoo order) before.
+        let pos = [
+            "COLL/1", "COLL_1", "COLL 1", ".COLL_1", "COLL?1", "PO-7", "PO.7", "PO_7",
+        ];
+        let ids: std::collections::BTreeSet<String> =
+            pos.iter().map(|po| external_id("acme", po)).collect();
+        assert_eq!(ids.len(), pos.len(), "{ids:?}");
+        // Partner and PO cannot trade characters.
+        assert_ne!(external_id("a_b", "c"), external_id("a", "b_c"));
+        assert_ne!(external_id("a-b", "c"), external_id("a", "b-c"));
+        for po in pos {
+            let e = escape_key(po);
+            assert!(
+                e.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'),
+                "{e}"
+            );
+            assert!(!e.contains("__"), "{e}");
+        }
+        assert_eq!(legacy_external_id("acme", "PO-7"), "wharf_acme_PO_7");
     }
 }

@@ -213,14 +213,15 @@ pub fn receipt_records(receipt: &MappedReceipt, version: OdooVersion) -> Value {
         // The receipt this notice fills is bound to an external ID the first time it is
         // found: a retry after Odoo validated it (and perhaps made a backorder) finds the
         // same picking, done, instead of the backorder.
-        let clean: String = format!("{}_{}", receipt.partner, receipt.shipment_id)
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-            .collect();
+        let key = format!(
+            "{}__{}",
+            super::escape_key(&receipt.partner),
+            super::escape_key(&receipt.shipment_id)
+        );
         lookups.push(json!({
             "as": picking,
             "model": "stock.picking",
-            "external_id": format!("wharf.wharf_receipt_{clean}_{}", o + 1),
+            "external_id": format!("wharf.receipt_{key}__{}", o + 1),
             "domain": [
                 ["purchase_id", "=", { "ref": po }],
                 ["picking_type_code", "=", "incoming"],
