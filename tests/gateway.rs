@@ -750,13 +750,27 @@ async fn the_partner_api_wants_the_partners_token_when_it_has_one(db: Db) {
         .expect("the profile line")
         .to_owned();
     let profile = env.path().join("partners/acme.toml");
-    let mut text = std::fs::read_to_string(&profile).unwrap();
-    text.push_str(&format!("\n[api]\n{line}\n"));
-    std::fs::write(&profile, text).unwrap();
+    let text = std::fs::read_to_string(&profile).unwrap();
+    std::fs::write(
+        &profile,
+        text.replace(common::OPEN_API, &format!("\n[api]\n{line}\n")),
+    )
+    .unwrap();
+    // globex as shipped: no `[api]` at all, so closed.
+    let profile = env.path().join("partners/globex.toml");
+    let text = std::fs::read_to_string(&profile).unwrap();
+    std::fs::write(&profile, text.replace(common::OPEN_API, "")).unwrap();
     let server = env.serve();
+    let open_line = server
+        .banner
+        .lines()
+        .find(|l| l.trim_start().starts_with("partners "))
+        .unwrap_or_default()
+        .to_owned();
     assert!(
-        server.banner.contains("partner API without a token for")
-            && !server.banner.contains("for acme"),
+        open_line.contains("OPEN to anyone for")
+            && !open_line.contains("acme")
+            && !open_line.contains("globex"),
         "{}",
         server.banner
     );
@@ -788,12 +802,32 @@ async fn the_partner_api_wants_the_partners_token_when_it_has_one(db: Db) {
         "a refused request stored nothing"
     );
     assert_eq!(send(Some(&token)).await, 202);
-    // Another partner without a token still takes requests as before.
-    let (status, _) = http(
+    // Secure by default: a partner with no credential configured takes nothing, and the
+    // answer is the same as for a partner that does not exist (issue 17, finding 6).
+    let (closed, closed_body) = http(
         server.addr,
         "POST",
         "/api/v1/partners/globex/messages",
         &order_850_from("GLOBEXCORP", 402, "PO-402"),
+    );
+    let (unknown, unknown_body) = http(
+        server.addr,
+        "POST",
+        "/api/v1/partners/nosuchpartner/messages",
+        &order_850_from("GLOBEXCORP", 403, "PO-403"),
+    );
+    assert_eq!((closed, unknown), (401, 401));
+    assert_eq!(
+        closed_body.replace("globex", "X"),
+        unknown_body.replace("nosuchpartner", "X"),
+        "the answer does not tell which partners exist"
+    );
+    // An explicitly open partner takes anyone.
+    let (status, _) = http(
+        server.addr,
+        "POST",
+        "/api/v1/partners/eurofoods/messages",
+        b"UNB+UNOA:2+X+Y+261126:1200+1'UNZ+0+1'",
     );
     assert_eq!(status, 202);
 }

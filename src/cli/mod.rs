@@ -499,7 +499,7 @@ async fn serve(s: Settings) -> anyhow::Result<ExitCode> {
     // Said at every start: a partner API anyone can post to is an operator's decision.
     let open: Vec<&str> = partners
         .iter()
-        .filter(|pr| pr.channels.api.is_none())
+        .filter(|pr| pr.channels.api == crate::partners::ApiAccess::Open)
         .map(|pr| pr.id.as_str())
         .collect();
     writeln!(
@@ -511,7 +511,7 @@ async fn serve(s: Settings) -> anyhow::Result<ExitCode> {
             String::new()
         } else {
             format!(
-                "; partner API without a token for {} (`wharf partners api-token ID`)",
+                "; partner API OPEN to anyone for {} (`[api] open = true`; `wharf partners api-token ID` makes a token)",
                 open.join(", ")
             )
         }

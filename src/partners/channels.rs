@@ -312,8 +312,8 @@ impl FilePattern {
 /// All of a partner's channels.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Channels {
-    /// `[api]`: the partner's token for `POST /api/v1/partners/ID/messages`.
-    pub api: Option<ApiAccess>,
+    /// `[api]`: who may post for the partner on `POST /api/v1/partners/ID/messages`.
+    pub api: ApiAccess,
     pub as2: Option<As2>,
     pub sftp: Option<SftpLogin>,
     pub collect: Vec<Remote>,
@@ -325,41 +325,67 @@ pub struct Channels {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawApi {
     token_sha256: Option<String>,
+    /// Anyone may post for this partner: for a test stream only, said at every start.
+    open: Option<bool>,
 }
 
-/// Who may post on the partner's behalf to the partner API: whoever presents the token whose
-/// SHA-256 the profile holds (`wharf partners api-token ID` makes one). The token itself is
-/// never stored.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct ApiAccess {
-    #[serde(skip)]
-    pub token_sha256: String,
+/// Who may post on the partner's behalf to the partner API. Closed unless the profile says:
+/// whoever presents the token whose SHA-256 the profile holds (`wharf partners api-token ID`
+/// makes one; the token itself is never stored), or — written out as `[api] open = true` —
+/// anyone.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApiAccess {
+    /// No credential configured: every request is refused (secure by default).
+    #[default]
+    Closed,
+    /// `[api] open = true`: anyone who can reach the port.
+    Open,
+    /// `[api] token_sha256`: the bearer of that token.
+    Token(#[serde(skip)] String),
 }
 
 impl ApiAccess {
-    /// Whether a request's bearer token, given as its SHA-256 in hex, is the partner's;
-    /// compared in constant time.
-    pub fn admits(&self, presented_sha256: &str) -> bool {
+    /// Whether a request that presented a bearer token (given as its SHA-256 in hex), or
+    /// none, may post; the token is compared in constant time.
+    pub fn admits(&self, presented_sha256: Option<&str>) -> bool {
         use subtle::ConstantTimeEq;
-        bool::from(
-            presented_sha256
-                .as_bytes()
-                .ct_eq(self.token_sha256.as_bytes()),
-        )
+        match (self, presented_sha256) {
+            (Self::Open, _) => true,
+            (Self::Token(want), Some(got)) => bool::from(got.as_bytes().ct_eq(want.as_bytes())),
+            (Self::Token(_), None) | (Self::Closed, _) => false,
+        }
     }
 }
 
-fn api_access(raw: Option<&RawApi>, check: &mut Check) -> Option<ApiAccess> {
-    let hash = raw?.token_sha256.as_deref()?.trim().to_ascii_lowercase();
-    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-        check.push(
-            "api.token_sha256",
-            "is not a SHA-256 in hex (64 characters)".into(),
-            Some("`wharf partners api-token ID` prints a token and the line to put here"),
-        );
-        return None;
+fn api_access(raw: Option<&RawApi>, check: &mut Check) -> ApiAccess {
+    let Some(raw) = raw else {
+        return ApiAccess::Closed;
+    };
+    match (raw.token_sha256.as_deref(), raw.open) {
+        (Some(_), Some(true)) => {
+            check.push(
+                "api.open",
+                "is true beside a token_sha256: a token means the API is not open".into(),
+                Some("keep the token and remove `open`"),
+            );
+            ApiAccess::Closed
+        }
+        (Some(hash), _) => {
+            let hash = hash.trim().to_ascii_lowercase();
+            if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+                check.push(
+                    "api.token_sha256",
+                    "is not a SHA-256 in hex (64 characters)".into(),
+                    Some("`wharf partners api-token ID` prints a token and the line to put here"),
+                );
+                return ApiAccess::Closed;
+            }
+            ApiAccess::Token(hash)
+        }
+        (None, Some(true)) => ApiAccess::Open,
+        (None, _) => ApiAccess::Closed,
     }
-    Some(ApiAccess { token_sha256: hash })
 }
 
 /// An AS2 name as a header or a profile may write it (RFC 4130 §6.2): atomic (`ACME-AS2`) or

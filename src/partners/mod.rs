@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 pub use agreements::{Agreement, Agreements, DocRef, Flow, Standard};
-pub use channels::Channels;
+pub use channels::{ApiAccess, Channels};
 pub use rules::{
     ItemKey, Limits, MappingRules, PriceSource, ReceiptRules, Rule, Sla, Strictness, Verdict,
 };

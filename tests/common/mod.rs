@@ -54,6 +54,10 @@ pub struct TestEnv {
     extra_env: Vec<(String, String)>,
 }
 
+/// What the harness appends to every sample profile it copies: anyone may post for the
+/// partner on the partner API (a test stream; the default is closed).
+pub const OPEN_API: &str = "\n[api]\nopen = true  # test stream\n";
+
 impl TestEnv {
     pub async fn new(db: Db) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -63,7 +67,12 @@ impl TestEnv {
         for entry in std::fs::read_dir(samples).unwrap() {
             let path = entry.unwrap().path();
             if path.extension().is_some_and(|e| e == "toml") {
-                std::fs::copy(&path, partners.join(path.file_name().unwrap())).unwrap();
+                // The partner API is closed by default; the tests post as each sample partner
+                // on an explicitly open test stream (`OPEN_API`), which tests of the API's
+                // own access control replace.
+                let mut text = std::fs::read_to_string(&path).unwrap();
+                text.push_str(OPEN_API);
+                std::fs::write(partners.join(path.file_name().unwrap()), text).unwrap();
             }
         }
         let (database_url, pg_database) = match db {
