@@ -638,6 +638,41 @@ async fn profiles_are_checked_saved_and_kept(db: Db) {
         diff.body
     );
     assert!(diff.body.contains("ACME Retail Group"));
+    // A partner's inline secret (procurenet's cXML shared secret) is shown to nobody — not
+    // on its page, not in the editor — and survives an edit made in the browser.
+    let page = root.get("/admin/partners/procurenet").await;
+    assert_eq!(page.status, 200);
+    assert!(!page.body.contains("s3cret"), "{}", page.body);
+    assert!(page.body.contains("hidden"), "that one is set is shown");
+    let edit = root.get("/admin/partners/procurenet/edit").await;
+    assert!(!edit.body.contains("s3cret"));
+    let shown = edit
+        .body
+        .split("<textarea")
+        .nth(1)
+        .and_then(|t| t.split_once('>'))
+        .and_then(|(_, t)| t.split("</textarea>").next())
+        .expect("the editor")
+        .replace("&quot;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&#60;", "<")
+        .replace("&#62;", ">")
+        .replace("&amp;", "&");
+    let renamed = shown.replace("name = \"ProcureNet", "name = \"ProcureNet Inc");
+    assert_ne!(renamed, shown, "{shown}");
+    let r = root
+        .post(
+            "/admin/partners/procurenet/edit",
+            &[("csrf", &csrf), ("text", &renamed)],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let saved = std::fs::read_to_string(env.path().join("partners/procurenet.toml")).unwrap();
+    assert!(saved.contains("shared_secret = \"s3cret\""), "{saved}");
+    assert!(saved.contains("ProcureNet Inc"), "{saved}");
+
     // No path tricks through the version name.
     assert_eq!(
         root.get("/admin/partners/acme/history/..%2F..%2Fwharf.toml")

@@ -126,6 +126,65 @@ fn profile_of(p: &Pipeline, id: &str) -> Result<std::sync::Arc<Profile>, PageErr
         .ok_or_else(|| PageError::NotFound(format!("partner `{id}`")))
 }
 
+/// Profile keys whose value is a secret when written inline (not as `env:NAME` /
+/// `file:/path`): shown to nobody on these pages, only that one is set.
+const SECRET_KEYS: &[&str] = &[
+    "shared_secret",
+    "password",
+    "secret",
+    "basic_password",
+    "api_key",
+];
+
+/// What the pages show in place of an inline secret.
+const HIDDEN: &str = "<set; hidden>";
+
+/// The key and the quoted value's byte range of a `key = "value"` line, when `key` is a
+/// secret key and the value is written inline.
+fn inline_secret(line: &str) -> Option<(&str, std::ops::Range<usize>)> {
+    let (key, rest) = line.split_once('=')?;
+    let key = key.trim();
+    if !SECRET_KEYS.contains(&key) {
+        return None;
+    }
+    let open = line.len() - rest.len() + rest.find('"')? + 1;
+    let close = open + line[open..].find('"')?;
+    let value = &line[open..close];
+    (!value.starts_with("env:") && !value.starts_with("file:")).then_some((key, open..close))
+}
+
+/// `text` with every inline secret's value replaced by `HIDDEN` (issue 17: a viewer read a
+/// partner's cXML shared secret on its page).
+pub(crate) fn redact(text: &str) -> String {
+    text.split_inclusive('\n')
+        .map(|line| match inline_secret(line) {
+            Some((_, range)) => format!("{}{HIDDEN}{}", &line[..range.start], &line[range.end..]),
+            None => line.to_owned(),
+        })
+        .collect()
+}
+
+/// An edited `text` whose hidden secrets (left as `HIDDEN`) get back the values they have in
+/// `current`, key by key in order: editing a profile in the browser never shows a secret and
+/// never loses one.
+pub(crate) fn unredact(text: &str, current: &str) -> String {
+    let mut kept: Vec<(String, String)> = current
+        .lines()
+        .filter_map(|l| inline_secret(l).map(|(k, r)| (k.to_owned(), l[r].to_owned())))
+        .collect();
+    kept.reverse();
+    text.split_inclusive('\n')
+        .map(|line| match inline_secret(line) {
+            Some((key, range)) if &line[range.clone()] == HIDDEN => {
+                let i = kept.iter().rposition(|(k, _)| k == key);
+                let value = i.map(|i| kept.remove(i).1).unwrap_or_default();
+                format!("{}{value}{}", &line[..range.start], &line[range.end..])
+            }
+            _ => line.to_owned(),
+        })
+        .collect()
+}
+
 pub async fn show(
     State(p): State<Pipeline>,
     s: Session,
@@ -134,7 +193,7 @@ pub async fn show(
 ) -> Result<Response, PageError> {
     let id = partner_id(&id)?;
     let profile = profile_of(&p, &id)?;
-    let text = std::fs::read_to_string(&profile.source).unwrap_or_default();
+    let text = redact(&std::fs::read_to_string(&profile.source).unwrap_or_default());
     let recent = search::search(
         &p.store,
         &Search {
@@ -179,6 +238,7 @@ pub async fn edit_page(
     let profile = profile_of(&p, &id)?;
     let text = std::fs::read_to_string(&profile.source)
         .map_err(|e| PageError::Internal(format!("{}: {e}", profile.source.display())))?;
+    let text = redact(&text);
     Ok(render(&EditPage {
         ctx: Ctx::new(&s, "partners"),
         id,
@@ -258,18 +318,18 @@ pub async fn save(
     let dir = p.settings.partners_dir.clone();
     let path = profile.source.clone();
     // Browsers send CRLF line ends from a textarea; profiles are kept with LF.
-    let text = f.text.replace("\r\n", "\n");
+    let before = std::fs::read_to_string(&path).unwrap_or_default();
+    let text = unredact(&f.text.replace("\r\n", "\n"), &before);
     let errors = check(&dir, &path, &text);
     if !errors.is_empty() {
         let page = EditPage {
             ctx: Ctx::new(&s, "partners"),
             id,
-            text,
+            text: redact(&text),
             errors,
         };
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response());
     }
-    let before = std::fs::read_to_string(&path).unwrap_or_default();
     if before == text {
         return Ok(Redirect::to(&format!("/admin/partners/{id}?done=no%20change")).into_response());
     }
@@ -322,7 +382,8 @@ pub async fn diff(
     }
     let old = std::fs::read_to_string(history_dir(&p.settings.partners_dir, &id).join(&version))
         .map_err(|_| PageError::NotFound(format!("version `{version}` of {id}")))?;
-    let current = std::fs::read_to_string(&profile.source).unwrap_or_default();
+    let current = redact(&std::fs::read_to_string(&profile.source).unwrap_or_default());
+    let old = redact(&old);
     let lines = similar::TextDiff::from_lines(&old, &current)
         .iter_all_changes()
         .map(|c| {
@@ -406,4 +467,35 @@ pub async fn dry_run(
         documents,
         findings,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inline_secrets_are_hidden_and_kept_through_an_edit() {
+        let current = "id = \"p\"\n[cxml]\nshared_secret = \"s3cret\"  # note\n[sftp]\npassword = \"env:P_PW\"\n";
+        let shown = redact(current);
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(
+            shown.contains("shared_secret = \"<set; hidden>\"  # note"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("password = \"env:P_PW\""),
+            "a reference is no secret"
+        );
+        // The admin changes the id line and leaves the hidden value alone: the secret stays.
+        let edited = shown.replace("id = \"p\"", "id = \"p\" # edited");
+        let saved = unredact(&edited, current);
+        assert!(
+            saved.contains("shared_secret = \"s3cret\"  # note"),
+            "{saved}"
+        );
+        assert!(saved.contains("# edited"));
+        // A new value typed in replaces it.
+        let saved = unredact(&shown.replace("<set; hidden>", "new"), current);
+        assert!(saved.contains("shared_secret = \"new\""), "{saved}");
+    }
 }
