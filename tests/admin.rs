@@ -543,8 +543,8 @@ async fn every_page_and_action_refuses_strangers(db: Db) {
         tls.set_cookie
     );
 
-    // Sign-in attempts are limited per user name: the sixth within a minute is refused,
-    // even with the right password.
+    // Sign-in attempts are limited per address and user name: the sixth within a minute is
+    // refused, even with the right password.
     let mut guesser = Browser::new(server.url(""));
     for i in 0..5 {
         let r = guesser.sign_in("gus", &format!("guess {i}")).await;
@@ -555,6 +555,17 @@ async fn every_page_and_action_refuses_strangers(db: Db) {
     assert_eq!(r.status, 429);
     assert!(r.body.contains("Too many sign-in attempts"));
     assert!(!r.set_cookie.iter().any(|c| c.starts_with("wharf_session=")));
+
+    // Per client address: five wrong guesses for gus from another address (127.0.0.2) do
+    // not stop gus signing in from his own (issue 17: anyone could lock the admin out).
+    let mut elsewhere = Browser::new(server.url(""));
+    elsewhere.http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .build()
+        .unwrap();
+    let r = elsewhere.sign_in("gus", PASSWORD).await;
+    assert_eq!(r.status, 303, "another address is not limited: {}", r.body);
 }
 
 async fn profiles_are_checked_saved_and_kept(db: Db) {

@@ -116,11 +116,15 @@ pub async fn serve(
     pipeline: Pipeline,
     mut shutdown: watch::Receiver<bool>,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(pipeline))
-        .with_graceful_shutdown(async move {
-            let _ = shutdown.wait_for(|stop| *stop).await;
-        })
-        .await
+    // The peer's address reaches the handlers (the sign-in limits are per address).
+    axum::serve(
+        listener,
+        router(pipeline).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        let _ = shutdown.wait_for(|stop| *stop).await;
+    })
+    .await
 }
 
 async fn healthz(State(p): State<Pipeline>) -> Response {

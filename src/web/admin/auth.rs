@@ -1,6 +1,6 @@
 //! Who is at the keyboard: sign-in with an operator's password (argon2id), a session cookie
 //! (HttpOnly, SameSite=Strict, Secure behind TLS), a CSRF token per session carried by every
-//! form, sign-in attempts limited per user name, roles checked on the server.
+//! form, sign-in attempts limited per client address and user name, roles checked on the server.
 //!
 //! The cookie holds a random token; the store keeps only its SHA-256, so a copy of the
 //! database signs no one in.
@@ -19,7 +19,10 @@ const SESSION_COOKIE: &str = "wharf_session";
 /// Sign-in form's own CSRF token, before there is a session (double-submit cookie).
 const SIGNIN_COOKIE: &str = "wharf_signin";
 const SESSION_HOURS: i64 = 12;
-/// Sign-in attempts per user name per minute.
+/// Sign-in attempts per minute from one client address, in all (whatever the user names).
+const SIGNIN_PER_ADDRESS: u32 = 30;
+
+/// Sign-in attempts per user name per minute from one client address.
 const SIGNIN_PER_MINUTE: u32 = 5;
 
 /// A signed-in operator, read from the session cookie.
@@ -194,6 +197,7 @@ static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
 
 pub async fn signin(
     State(p): State<Pipeline>,
+    extensions: axum::http::Extensions,
     headers: HeaderMap,
     axum::Form(f): axum::Form<SigninForm>,
 ) -> Result<Response, PageError> {
@@ -204,10 +208,23 @@ pub async fn signin(
         ));
     }
     let name = f.user.trim().to_owned();
-    if let Err(retry) = p.rates.admit(
-        &format!("signin:{}", name.to_lowercase()),
-        SIGNIN_PER_MINUTE,
-    ) {
+    // Limited per client address and user name, and per address across names: a guesser
+    // elsewhere can no longer lock the real admin out (issue 17), and one address cannot try
+    // many names quickly either.
+    let addr = extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
+    let limited = p
+        .rates
+        .admit(
+            &format!("signin:{addr}:{}", name.to_lowercase()),
+            SIGNIN_PER_MINUTE,
+        )
+        .and_then(|()| {
+            p.rates
+                .admit(&format!("signin-addr:{addr}"), SIGNIN_PER_ADDRESS)
+        });
+    if let Err(retry) = limited {
         admin::record_alone(
             &p.store,
             &name,
