@@ -625,14 +625,14 @@ async fn far_writes_handles_and_channels_cost_no_memory(db: Db) {
         channels.push(sftp);
     }
     let after = rss_kb(pid);
-    assert_eq!(channels.len(), 2, "[sftp] max_channels = 2 by default");
-    assert_eq!(files.len(), 32, "[sftp] max_handles = 16 by default");
-    assert_eq!(refused_handles, 8);
     assert!(
         after < before + 6 * 1024,
         "RSS {before} kB -> {after} kB for {} bytes written",
         files.len()
     );
+    assert_eq!(channels.len(), 2, "[sftp] max_channels = 2 by default");
+    assert_eq!(files.len(), 32, "[sftp] max_handles = 16 by default");
+    assert_eq!(refused_handles, 8);
     // Closing a file with holes stores nothing.
     let mut first = files.remove(0);
     assert!(
