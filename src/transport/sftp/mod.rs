@@ -502,3 +502,37 @@ fn split_off_killer(
     let killer = std_socket.try_clone()?;
     Ok((tokio::net::TcpStream::from_std(std_socket)?, killer))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(total: usize, per_address: usize) -> SftpServerSettings {
+        SftpServerSettings {
+            listen: "127.0.0.1:0".parse().expect("an address"),
+            host_key: "unused".into(),
+            max_sessions: 1,
+            idle: std::time::Duration::from_secs(1),
+            max_unauthenticated: total,
+            max_unauthenticated_per_address: per_address,
+            auth_timeout: std::time::Duration::from_secs(1),
+            max_channels: 1,
+            max_handles: 1,
+        }
+    }
+
+    #[test]
+    fn pre_login_slots_are_limited_per_address_and_overall_and_given_back() {
+        let counts: PreAuthCounts = Arc::default();
+        let s = settings(3, 2);
+        let a: IpAddr = "192.0.2.1".parse().expect("an address");
+        let b: IpAddr = "192.0.2.2".parse().expect("an address");
+        let a1 = PreAuthSlot::take(&counts, a, &s).expect("first from a");
+        let _a2 = PreAuthSlot::take(&counts, a, &s).expect("second from a");
+        assert!(PreAuthSlot::take(&counts, a, &s).is_none(), "per address");
+        let _b1 = PreAuthSlot::take(&counts, b, &s).expect("first from b");
+        assert!(PreAuthSlot::take(&counts, b, &s).is_none(), "overall");
+        drop(a1);
+        assert!(PreAuthSlot::take(&counts, b, &s).is_some(), "given back");
+    }
+}
