@@ -448,10 +448,239 @@ async fn the_per_minute_limit_counts_sftp_uploads(db: Db) {
     assert_eq!(status, 429, "{body}");
 }
 
+/// A TCP connection to `to` from `ip` (any 127/8 address on Linux): many source addresses
+/// on loopback.
+async fn connect_from(ip: &str, to: std::net::SocketAddr) -> tokio::net::TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket
+        .bind(std::net::SocketAddr::new(
+            ip.parse().expect("an address"),
+            0,
+        ))
+        .expect("bind");
+    socket.connect(to).await.expect("connect")
+}
+
+/// Issue 17, finding 2: sockets that never log in cannot lock partners out. A hundred idle
+/// TCP connections (ten source addresses) and ten that only send an SSH banner are held open
+/// while the partner logs in with OpenSSH `sftp` from its own address and uploads; the
+/// unauthenticated ones are closed once `[sftp] auth_timeout_secs` has passed.
+async fn idle_unauthenticated_sockets_do_not_lock_partners_out(db: Db) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut env = TestEnv::new(db).await;
+    env.set_env("WHARF_SFTP__AUTH_TIMEOUT_SECS", "6");
+    let key = acme_login(&env, "");
+    let server = env.serve();
+    let addr = server.sftp.expect("the SFTP server runs");
+    let mut idle = Vec::new();
+    for n in 0..100 {
+        idle.push(connect_from(&format!("127.0.0.{}", 10 + n % 10), addr).await);
+    }
+    for n in 0..10 {
+        let mut s = connect_from(&format!("127.0.0.{}", 30 + n), addr).await;
+        s.write_all(b"SSH-2.0-OpenSSH_9.6\r\n")
+            .await
+            .expect("banner");
+        idle.push(s);
+    }
+    let opened = std::time::Instant::now();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let work = env.path().join("client");
+    std::fs::create_dir_all(&work).unwrap();
+    let po = order_850(841, "PO-841");
+    std::fs::write(work.join("po.edi"), &po).unwrap();
+    let key_arg = key.to_str().unwrap();
+    let (code, out) = run_client(
+        "sftp",
+        &[
+            "-b",
+            "-",
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "PasswordAuthentication=no",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "BindAddress=127.0.0.2",
+            "-i",
+            key_arg,
+        ],
+        addr,
+        &work,
+        "put po.edi inbox/po.edi\n",
+    );
+    assert_eq!(
+        code, 0,
+        "the partner logs in beside 110 idle sockets: {out}"
+    );
+    assert!(
+        opened.elapsed() < Duration::from_secs(6),
+        "the login happened while the idle sockets were still held"
+    );
+    let stored = acme_inbound(&env).await;
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert_eq!(
+        messages::raw(&env.store().await, stored[0].id)
+            .await
+            .unwrap(),
+        po
+    );
+
+    // Every idle socket is closed by the server within the timeout (and some slack).
+    for (n, mut s) in idle.into_iter().enumerate() {
+        let mut sink = Vec::new();
+        match tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut sink)).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+            Ok(Err(e)) => panic!("idle socket {n}: {e}"),
+            Err(_) => panic!("idle socket {n} still open after the login timeout"),
+        }
+    }
+    assert!(opened.elapsed() < Duration::from_secs(20));
+}
+
+/// The server's resident memory (`VmRSS`), in kB.
+fn rss_kb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS")
+}
+
+/// Issue 17, finding 4: a write far into a file costs no memory. With `max_file_bytes` = 4
+/// MiB, a client writes one byte at offset 4 MiB - 1 on as many handles and SFTP channels as
+/// it can: extra channels (past `[sftp] max_channels`) and handles (past `max_handles`) are
+/// refused, the server's RSS stays within a few MB, a file with holes is not ingested; a
+/// normal upload is still stored byte for byte when closed.
+async fn far_writes_handles_and_channels_cost_no_memory(db: Db) {
+    use tokio::io::{AsyncSeekExt, AsyncWriteExt};
+    const MAX: u64 = 4 * 1024 * 1024;
+    let env = TestEnv::new(db).await;
+    let hash = wharf::partners::channels::hash_password("s3cret-s3cret").unwrap();
+    acme_login(
+        &env,
+        &format!("password_hash = \"{hash}\"\nmax_sessions = 4"),
+    );
+    let profile = env.path().join("partners/acme.toml");
+    let text = std::fs::read_to_string(&profile).unwrap();
+    assert!(text.contains("max_file_bytes = 10485760"));
+    std::fs::write(
+        &profile,
+        text.replace(
+            "max_file_bytes = 10485760",
+            &format!("max_file_bytes = {MAX}"),
+        ),
+    )
+    .unwrap();
+    let server = env.serve();
+    let addr = server.sftp.expect("the SFTP server runs");
+    let pid = server.child.id();
+    let mut session = russh::client::connect(Default::default(), addr, Client)
+        .await
+        .expect("connect");
+    let auth = session
+        .authenticate_password("acme", "s3cret-s3cret")
+        .await
+        .expect("auth");
+    assert!(auth.success());
+    let before = rss_kb(pid);
+
+    // Four channels asked for; each that gets SFTP opens twenty files, one byte at the end.
+    let mut channels = Vec::new();
+    let mut files = Vec::new();
+    let mut refused_handles = 0;
+    for _ in 0..4 {
+        let opened = tokio::time::timeout(Duration::from_secs(5), async {
+            let channel = session.channel_open_session().await.ok()?;
+            channel.request_subsystem(true, "sftp").await.ok()?;
+            russh_sftp::client::SftpSession::new(channel.into_stream())
+                .await
+                .ok()
+        })
+        .await
+        .ok()
+        .flatten();
+        let Some(sftp) = opened else { continue };
+        for n in 0..20 {
+            match sftp
+                .create(format!("inbox/far{}-{n}.edi", channels.len()))
+                .await
+            {
+                Ok(mut f) => {
+                    f.seek(std::io::SeekFrom::Start(MAX - 1))
+                        .await
+                        .expect("seek");
+                    f.write_all(b"x").await.expect("write at the end");
+                    f.flush().await.expect("flush");
+                    files.push(f);
+                }
+                Err(_) => refused_handles += 1,
+            }
+        }
+        sftp.metadata("inbox").await.expect("a round trip");
+        channels.push(sftp);
+    }
+    let after = rss_kb(pid);
+    assert!(
+        after < before + 6 * 1024,
+        "RSS {before} kB -> {after} kB for {} bytes written",
+        files.len()
+    );
+    assert_eq!(channels.len(), 2, "[sftp] max_channels = 2 by default");
+    assert_eq!(files.len(), 32, "[sftp] max_handles = 16 by default");
+    assert_eq!(refused_handles, 8);
+    // Closing a file with holes stores nothing.
+    let mut first = files.remove(0);
+    assert!(
+        first.shutdown().await.is_err(),
+        "a file with holes is refused"
+    );
+    assert!(acme_inbound(&env).await.is_empty());
+    drop(files);
+    drop(channels);
+    drop(session);
+
+    // A normal upload, in chunks: stored exactly.
+    let payload: Vec<u8> = (0..1_000_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let mut session = russh::client::connect(Default::default(), addr, Client)
+        .await
+        .expect("connect");
+    assert!(
+        session
+            .authenticate_password("acme", "s3cret-s3cret")
+            .await
+            .expect("auth")
+            .success()
+    );
+    let channel = session.channel_open_session().await.expect("channel");
+    channel.request_subsystem(true, "sftp").await.expect("sftp");
+    let sftp = russh_sftp::client::SftpSession::new(channel.into_stream())
+        .await
+        .expect("sftp session");
+    let mut file = sftp.create("inbox/whole.edi").await.expect("create");
+    for chunk in payload.chunks(32 * 1024) {
+        file.write_all(chunk).await.expect("write");
+    }
+    file.shutdown().await.expect("close");
+    let stored = acme_inbound(&env).await;
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    let raw = messages::raw(&env.store().await, stored[0].id)
+        .await
+        .unwrap();
+    use sha2::Digest;
+    assert_eq!(sha2::Sha256::digest(&raw), sha2::Sha256::digest(&payload));
+}
+
 on_both_backends!(
     the_per_minute_limit_counts_sftp_uploads,
     a_partner_drops_orders_and_collects_acknowledgements_over_sftp,
     a_partner_logs_in_with_its_password,
     an_interrupted_upload_is_never_ingested,
     archive_confirmation_and_the_partners_session_limit,
+    idle_unauthenticated_sockets_do_not_lock_partners_out,
+    far_writes_handles_and_channels_cost_no_memory,
 );

@@ -122,6 +122,11 @@ struct RawSftpServer {
     host_key: Option<PathBuf>,
     max_sessions: Option<usize>,
     idle_secs: Option<u64>,
+    max_unauthenticated: Option<usize>,
+    max_unauthenticated_per_address: Option<usize>,
+    auth_timeout_secs: Option<u64>,
+    max_channels: Option<usize>,
+    max_handles: Option<usize>,
 }
 
 /// Wharf's own SFTP server, where partners drop files and collect what Wharf sends them.
@@ -129,10 +134,20 @@ struct RawSftpServer {
 pub struct SftpServerSettings {
     pub listen: SocketAddr,
     pub host_key: PathBuf,
-    /// Sessions at once, all partners together.
+    /// Logged-in sessions at once, all partners together (counted at login, not at connect).
     pub max_sessions: usize,
     /// A session idle this long is closed.
     pub idle: Duration,
+    /// Connections not yet logged in, all addresses together; more are closed at accept.
+    pub max_unauthenticated: usize,
+    /// Connections not yet logged in from one source address.
+    pub max_unauthenticated_per_address: usize,
+    /// A connection not logged in this long after accept is closed.
+    pub auth_timeout: Duration,
+    /// SFTP subsystems (channels) at once in one SSH session.
+    pub max_channels: usize,
+    /// Open files and directories at once in one SFTP channel.
+    pub max_handles: usize,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -667,6 +682,15 @@ fn validate(
                 .unwrap_or_else(|| PathBuf::from("certs/ssh_host_ed25519_key")),
             max_sessions: raw.sftp.max_sessions.unwrap_or(64).max(1),
             idle: Duration::from_secs(raw.sftp.idle_secs.unwrap_or(300).max(1)),
+            max_unauthenticated: raw.sftp.max_unauthenticated.unwrap_or(128).max(1),
+            max_unauthenticated_per_address: raw
+                .sftp
+                .max_unauthenticated_per_address
+                .unwrap_or(8)
+                .max(1),
+            auth_timeout: Duration::from_secs(raw.sftp.auth_timeout_secs.unwrap_or(15).max(1)),
+            max_channels: raw.sftp.max_channels.unwrap_or(2).max(1),
+            max_handles: raw.sftp.max_handles.unwrap_or(16).max(1),
         }),
     };
     let ms = |v: Option<u64>, default: u64, key: &str| match v.unwrap_or(default) {

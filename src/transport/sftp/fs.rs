@@ -92,10 +92,16 @@ fn ok(id: u32) -> Status {
 }
 
 enum Open {
-    /// An upload being written; ingested on close, dropped if the session ends first.
+    /// An upload being written, spooled to an unnamed temporary file under the data folder
+    /// (gone with the handle, even after a crash): its memory does not grow with the offsets a
+    /// client writes at. Ingested on close, dropped if the session ends first.
     Upload {
         name: String,
-        bytes: Vec<u8>,
+        spool: tokio::fs::File,
+        /// The file's length: the furthest end written.
+        len: u64,
+        /// Bytes written, to tell a file with holes from a whole one.
+        written: u64,
     },
     Download {
         bytes: Vec<u8>,
@@ -117,11 +123,21 @@ pub struct PartnerFs {
     pub per_minute: Option<u32>,
     pub confirm: crate::partners::channels::Confirm,
     handles: HashMap<String, Open>,
+    /// `[sftp] max_handles`: files and directories open at once in this channel.
+    max_handles: usize,
     next: u64,
+    /// This channel's place in its SSH session's `max_channels`, given back when dropped.
+    _slot: super::SubsystemSlot,
 }
 
 impl PartnerFs {
-    pub fn new(partner: &str, pipeline: Pipeline, outbox: PathBuf) -> Self {
+    pub(crate) fn new(
+        partner: &str,
+        pipeline: Pipeline,
+        outbox: PathBuf,
+        max_handles: usize,
+        slot: super::SubsystemSlot,
+    ) -> Self {
         let snapshot = pipeline.partners.snapshot();
         let profile = snapshot.get(partner);
         let pattern = profile
@@ -144,7 +160,36 @@ impl PartnerFs {
             per_minute,
             confirm,
             handles: HashMap::new(),
+            max_handles,
             next: 1,
+            _slot: slot,
+        }
+    }
+
+    /// Refuses another open once `max_handles` are held.
+    fn room_for_a_handle(&self) -> Result<(), StatusCode> {
+        if self.handles.len() >= self.max_handles {
+            tracing::warn!(partner = %self.partner, max = self.max_handles, "SFTP open refused: [sftp] max_handles");
+            return Err(StatusCode::Failure);
+        }
+        Ok(())
+    }
+
+    /// An unnamed temporary file for an upload, in `<data>/sftp-spool`.
+    async fn spool(&self) -> Result<tokio::fs::File, StatusCode> {
+        let dir = self.pipeline.settings.data_dir.join("sftp-spool");
+        let made = tokio::task::spawn_blocking(move || {
+            std::fs::create_dir_all(&dir)?;
+            tempfile::tempfile_in(&dir)
+        })
+        .await;
+        match made {
+            Ok(Ok(f)) => Ok(tokio::fs::File::from_std(f)),
+            Ok(Err(e)) => {
+                tracing::error!(partner = %self.partner, error = %e, "SFTP upload spool not made");
+                Err(StatusCode::Failure)
+            }
+            Err(_) => Err(StatusCode::Failure),
         }
     }
 
@@ -245,7 +290,8 @@ impl russh_sftp::server::Handler for PartnerFs {
 
     async fn fstat(&mut self, id: u32, handle: String) -> Result<Attrs, Self::Error> {
         let attrs = match self.handles.get(&handle).ok_or(StatusCode::Failure)? {
-            Open::Upload { bytes, .. } | Open::Download { bytes } => file_attrs(bytes.len() as u64),
+            Open::Upload { len, .. } => file_attrs(*len),
+            Open::Download { bytes } => file_attrs(bytes.len() as u64),
             Open::Dir { .. } => dir_attrs(),
         };
         Ok(Attrs { id, attrs })
@@ -278,6 +324,7 @@ impl russh_sftp::server::Handler for PartnerFs {
         ) {
             return Err(StatusCode::NoSuchFile);
         }
+        self.room_for_a_handle()?;
         let handle = self.handle(Open::Dir {
             listed: false,
             place: p,
@@ -324,6 +371,7 @@ impl russh_sftp::server::Handler for PartnerFs {
         _attrs: FileAttributes,
     ) -> Result<Handle, Self::Error> {
         let writing = pflags.contains(OpenFlags::WRITE);
+        self.room_for_a_handle()?;
         let open = match place(&filename).ok_or(StatusCode::PermissionDenied)? {
             Place::InboxFile(name) if writing => {
                 if !self.pattern.matches(&name) {
@@ -338,7 +386,9 @@ impl russh_sftp::server::Handler for PartnerFs {
                 }
                 Open::Upload {
                     name,
-                    bytes: Vec::new(),
+                    spool: self.spool().await?,
+                    len: 0,
+                    written: 0,
                 }
             }
             p @ (Place::OutboxFile(_) | Place::ArchiveFile(_)) if !writing => {
@@ -366,19 +416,33 @@ impl russh_sftp::server::Handler for PartnerFs {
         offset: u64,
         data: Vec<u8>,
     ) -> Result<Status, Self::Error> {
+        use tokio::io::{AsyncSeekExt, AsyncWriteExt};
         let max = self.max_bytes;
-        let Some(Open::Upload { bytes, .. }) = self.handles.get_mut(&handle) else {
+        let Some(Open::Upload {
+            spool,
+            len,
+            written,
+            ..
+        }) = self.handles.get_mut(&handle)
+        else {
             return Err(StatusCode::PermissionDenied);
         };
         let end = offset.saturating_add(data.len() as u64);
         if end > max {
             return Err(StatusCode::Failure);
         }
-        let (start, end) = (offset as usize, end as usize);
-        if bytes.len() < end {
-            bytes.resize(end, 0);
+        // On disk at its offset: a write far out makes a sparse file, not an allocation.
+        let stored = async {
+            spool.seek(std::io::SeekFrom::Start(offset)).await?;
+            spool.write_all(&data).await
         }
-        bytes[start..end].copy_from_slice(&data);
+        .await;
+        if let Err(e) = stored {
+            tracing::error!(partner = %self.partner, error = %e, "SFTP upload spool write failed");
+            return Err(StatusCode::Failure);
+        }
+        *len = (*len).max(end);
+        *written = written.saturating_add(data.len() as u64);
         Ok(ok(id))
     }
 
@@ -407,10 +471,28 @@ impl russh_sftp::server::Handler for PartnerFs {
     /// the close is answered: only then may the partner consider the file delivered.
     async fn close(&mut self, id: u32, handle: String) -> Result<Status, Self::Error> {
         match self.handles.remove(&handle) {
-            Some(Open::Upload { name, bytes }) => {
-                if bytes.is_empty() {
+            Some(Open::Upload {
+                name,
+                spool,
+                len,
+                written,
+            }) => {
+                if len == 0 {
                     return Ok(ok(id));
                 }
+                // A file with holes was not sent, only sized: refused rather than read back
+                // (a byte at the last offset would otherwise cost the whole length here).
+                if written < len {
+                    tracing::warn!(partner = %self.partner, name, len, written, "SFTP upload refused: the file has holes");
+                    return Err(StatusCode::Failure);
+                }
+                let bytes = match read_spool(spool, len).await {
+                    Ok(b) => b,
+                    Err(e) => {
+                        tracing::error!(partner = %self.partner, name, error = %e, "SFTP upload spool not read");
+                        return Err(StatusCode::Failure);
+                    }
+                };
                 let stored = self
                     .pipeline
                     .receive(&Inbound {
@@ -461,6 +543,15 @@ impl russh_sftp::server::Handler for PartnerFs {
         tracing::info!(partner = %self.partner, name, "outbox file collected over SFTP");
         Ok(ok(id))
     }
+}
+
+/// The spooled upload, `len` bytes from its start.
+async fn read_spool(mut spool: tokio::fs::File, len: u64) -> std::io::Result<Vec<u8>> {
+    use tokio::io::{AsyncReadExt, AsyncSeekExt};
+    spool.seek(std::io::SeekFrom::Start(0)).await?;
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    spool.take(len).read_to_end(&mut bytes).await?;
+    Ok(bytes)
 }
 
 impl PartnerFs {
