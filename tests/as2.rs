@@ -702,6 +702,88 @@ async fn a_certificate_rollover_accepts_old_and_new(db: Db) {
     drop(server);
 }
 
+/// Wharf's own certificate rolls over: the old pair moves into `[as2] previous_dir` and a new
+/// one becomes current. A partner still encrypting to the old certificate is decrypted and
+/// processed (and one encrypting to a re-issued certificate for the old key, which no file
+/// names, by the key alone); the MDN is signed with the new certificate.
+async fn wharfs_own_rollover_decrypts_with_the_previous_key(db: Db) {
+    let mut w = As2World::new(db, &["globex"], true, true).await;
+    let previous = w.env.path().join("as2_previous");
+    std::fs::create_dir_all(&previous).unwrap();
+    // The partner keeps a copy of the old certificate it encrypts to.
+    std::fs::copy(w.dir.join("wharf.pem"), w.dir.join("wharf-2025.pem")).unwrap();
+    std::fs::rename(w.dir.join("wharf.pem"), previous.join("2025.pem")).unwrap();
+    std::fs::rename(w.dir.join("wharf.key"), previous.join("2025.key")).unwrap();
+    let (code, out, err) = w.env.run(&["as2", "new-cert"]);
+    assert_eq!(code, 0, "{out}{err}");
+    w.env
+        .set_env("WHARF_AS2__PREVIOUS_DIR", previous.to_str().unwrap());
+    // Same old key, new certificate (another serial): only the key-alone fallback opens it.
+    openssl(
+        &w.dir,
+        &[
+            "req",
+            "-x509",
+            "-new",
+            "-key",
+            previous.join("2025.key").to_str().unwrap(),
+            "-subj",
+            "/CN=WHARF-reissued",
+            "-days",
+            "2",
+            "-out",
+            "wharf-reissued.pem",
+        ],
+    );
+    let (code, out, err) = w.env.run(&["as2", "certs"]);
+    assert!(
+        out.lines().any(|l| l.starts_with("wharf (previous)")),
+        "{code} {out}{err}"
+    );
+    let server = w.env.serve();
+    for (n, recipient) in ["wharf-2025", "wharf", "wharf-reissued"]
+        .into_iter()
+        .enumerate()
+    {
+        let (entity, x12) = payload(&format!("PO-OWN-{n}"));
+        let built = build(&w.dir, &entity, Wrap { recipient, ..PLAIN });
+        let a = post(
+            &server,
+            &built,
+            &format!("<own-roll-{n}@globex>"),
+            Some(SIGNED_SHA256),
+            &[],
+        )
+        .await;
+        assert_eq!(a.status, 200);
+        // Verified against the new `wharf.pem` only: signed with the current pair.
+        let report = a.verified_report(&w.dir);
+        assert!(report.contains("; processed\r\n"), "{recipient}: {report}");
+        stored_payload(&w.env, &x12).await;
+    }
+    // A certificate whose key Wharf never had is still refused.
+    let (entity, _) = payload("PO-OWN-X");
+    let built = build(
+        &w.dir,
+        &entity,
+        Wrap {
+            recipient: "stranger",
+            ..PLAIN
+        },
+    );
+    let a = post(
+        &server,
+        &built,
+        "<own-roll-x@globex>",
+        Some(SIGNED_SHA256),
+        &[],
+    )
+    .await;
+    let report = a.verified_report(&w.dir);
+    assert!(report.contains("decryption-failed"), "{report}");
+    drop(server);
+}
+
 /// An asynchronous MDN: the POST is answered 200 at once with no body, and the signed MDN
 /// is posted to the `Receipt-Delivery-Option` URL.
 /// Accepts one HTTP request on `listener`, answers 200 and returns the request's bytes.
@@ -2016,4 +2098,5 @@ on_both_backends!(
     a_certificate_rollover_accepts_old_and_new,
     an_async_mdn_is_posted_to_the_partner,
     an_owed_async_mdn_survives_a_restart,
+    wharfs_own_rollover_decrypts_with_the_previous_key,
 );

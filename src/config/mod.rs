@@ -62,6 +62,8 @@ struct RawAs2Station {
     id: Option<String>,
     cert: Option<PathBuf>,
     key: Option<PathBuf>,
+    /// Earlier key pairs still decrypted with during a rollover (`NAME.pem` + `NAME.key`).
+    previous_dir: Option<PathBuf>,
     /// Where partners reach this gateway (`https://edi.example.com`), for asynchronous MDNs.
     public_url: Option<String>,
     /// How often messages awaiting an asynchronous MDN are looked at.
@@ -79,6 +81,9 @@ pub struct As2Settings {
     pub cert: PathBuf,
     /// PEM private key (PKCS#8 or PKCS#1).
     pub key: PathBuf,
+    /// Earlier pairs (`NAME.pem` + `NAME.key`) inbound messages are still decrypted with, so
+    /// partners that encrypt to an old certificate keep working after a rollover.
+    pub previous_dir: PathBuf,
     /// Base URL partners post to; `<public_url>/as2` receives asynchronous MDNs.
     pub public_url: Option<String>,
     pub mdn_check: Duration,
@@ -713,6 +718,10 @@ fn validate(
             .as2
             .key
             .unwrap_or_else(|| PathBuf::from("certs/as2_key.pem")),
+        previous_dir: raw
+            .as2
+            .previous_dir
+            .unwrap_or_else(|| PathBuf::from("certs/as2_previous")),
         public_url: match raw.as2.public_url {
             Some(u) if u.starts_with("http://") || u.starts_with("https://") => {
                 Some(u.trim_end_matches('/').to_owned())

@@ -36,13 +36,54 @@ pub struct Station {
     pub id: String,
     pub key: PKey<Private>,
     pub cert: X509,
+    /// Earlier pairs kept for a rollover (`[as2] previous_dir`): partners that still encrypt
+    /// to an old certificate are decrypted with its key; Wharf signs only with the current.
+    pub previous: Vec<(PKey<Private>, X509)>,
+}
+
+impl Station {
+    /// Every own pair, current first: what inbound messages are decrypted with.
+    pub fn pairs(&self) -> Vec<(&PKey<Private>, &X509)> {
+        std::iter::once((&self.key, &self.cert))
+            .chain(self.previous.iter().map(|(k, c)| (k, c)))
+            .collect()
+    }
+}
+
+/// The earlier pairs in `dir`: each `NAME.pem` certificate with its `NAME.key` beside it, in
+/// name order. A missing folder is no pairs; a certificate without its key is an error, so an
+/// operator learns of a half-moved pair at start, not from a partner's failed message.
+pub fn previous_pairs(dir: &Path) -> anyhow::Result<Vec<(PKey<Private>, X509)>> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => anyhow::bail!("{}: {e}", dir.display()),
+    };
+    let mut certs: Vec<std::path::PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "pem"))
+        .collect();
+    certs.sort();
+    let mut out = Vec::new();
+    for cert in certs {
+        let key = cert.with_extension("key");
+        let c = X509::from_pem(&std::fs::read(&cert)?)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", cert.display()))?;
+        let k = PKey::private_key_from_pem(
+            &std::fs::read(&key).map_err(|e| anyhow::anyhow!("{}: {e}", key.display()))?,
+        )
+        .map_err(|e| anyhow::anyhow!("{}: {e}", key.display()))?;
+        out.push((k, c));
+    }
+    Ok(out)
 }
 
 impl Station {
     /// Loads the key and certificate: PEM files, or one PKCS#12 file (`.p12`/`.pfx` as the
     /// key, its password in `WHARF_SECRET_AS2_P12_PASSWORD`); makes a self-signed PEM pair on
     /// first start when neither file exists.
-    pub fn load(id: &str, cert: &Path, key: &Path) -> anyhow::Result<Station> {
+    pub fn load(id: &str, cert: &Path, key: &Path, previous: &Path) -> anyhow::Result<Station> {
+        let previous = previous_pairs(previous)?;
         let pkcs12 = key
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("p12") || e.eq_ignore_ascii_case("pfx"));
@@ -57,6 +98,7 @@ impl Station {
                 id: id.to_owned(),
                 key,
                 cert,
+                previous,
             });
         }
         if !cert.exists() && !key.exists() {
@@ -70,6 +112,7 @@ impl Station {
             id: id.to_owned(),
             key,
             cert,
+            previous,
         })
     }
 }
@@ -129,6 +172,20 @@ pub fn certificates(
     {
         Ok(c) => infos.push(cert_info("wharf", &own, &c)),
         Err(e) => errors.push(("wharf".into(), own, e)),
+    }
+    match previous_pairs(&settings.as2.previous_dir) {
+        Ok(pairs) => infos.extend(pairs.iter().map(|(_, c)| {
+            cert_info(
+                "wharf (previous)",
+                &settings.as2.previous_dir.display().to_string(),
+                c,
+            )
+        })),
+        Err(e) => errors.push((
+            "wharf (previous)".into(),
+            settings.as2.previous_dir.display().to_string(),
+            e.to_string(),
+        )),
     }
     for profile in partners.iter() {
         let Some(as2) = &profile.channels.as2 else {
@@ -365,9 +422,9 @@ async fn process(
     };
     // RSA and AES are CPU work: off the async threads.
     let opened = tokio::task::spawn_blocking(move || {
+        let own = opening.pairs();
         let keys = unwrap::Keys {
-            key: &opening.key,
-            cert: &opening.cert,
+            own: &own,
             partner_certs: &certs,
         };
         unwrap::unwrap(content, raw, &keys, mic_alg, required, limit)
@@ -436,6 +493,8 @@ async fn process(
                 message = id,
                 size = u.payload.len(),
                 encrypted = u.encrypted,
+                // 0 the current pair; more, a previous one (a partner not yet moved over).
+                decrypted_by = ?u.decrypted_by,
                 // Which of the partner's certificates signed (several during a rollover).
                 signed_by = ?u.signed_by,
                 compressed = u.compressed,
