@@ -784,6 +784,117 @@ async fn wharfs_own_rollover_decrypts_with_the_previous_key(db: Db) {
     drop(server);
 }
 
+/// Adds `lines` to the top of Globex's `[as2]` section and checks the profiles.
+fn globex_as2_with(w: &As2World, lines: &str) {
+    let profile = w.env.path().join("partners/globex.toml");
+    let text = std::fs::read_to_string(&profile).unwrap();
+    std::fs::write(
+        &profile,
+        text.replacen("[as2]\n", &format!("[as2]\n{lines}"), 1),
+    )
+    .unwrap();
+    let (code, out, err) = w.env.run(&["partners", "check"]);
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+fn basic(user: &str, password: &str) -> String {
+    use base64::Engine;
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+    )
+}
+
+/// A profile with `basic_user`: a POST without the login, or with a wrong user or password,
+/// is answered 401 with `WWW-Authenticate` and nothing is kept; with it, the message is
+/// processed.
+async fn inbound_basic_auth_is_required_when_the_profile_says(db: Db) {
+    let mut w = As2World::new(db, &["globex"], true, true).await;
+    w.env
+        .set_env("WHARF_SECRET_GLOBEX_AS2", "s3cret:with colon");
+    globex_as2_with(
+        &w,
+        "basic_user = \"globex\"\nbasic_password = \"env:WHARF_SECRET_GLOBEX_AS2\"\n",
+    );
+    let server = w.env.serve();
+    let (entity, x12) = payload("PO-AUTH");
+    let built = build(&w.dir, &entity, PLAIN);
+    let wrong_password = basic("globex", "s3cret");
+    let wrong_user = basic("acme", "s3cret:with colon");
+    for (n, auth) in [
+        None,
+        Some(wrong_password.as_str()),
+        Some(wrong_user.as_str()),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let extra: Vec<(&str, &str)> = auth.map(|a| ("Authorization", a)).into_iter().collect();
+        let a = post(
+            &server,
+            &built,
+            &format!("<auth-{n}@globex>"),
+            Some(SIGNED_SHA256),
+            &extra,
+        )
+        .await;
+        assert_eq!(a.status, 401, "{auth:?}");
+        assert!(
+            a.header("www-authenticate").starts_with("Basic realm="),
+            "{auth:?}"
+        );
+    }
+    let store = w.env.store().await;
+    assert!(
+        common::messages_of(&store, "globex", Direction::In, None)
+            .await
+            .is_empty(),
+        "nothing refused at the door is kept"
+    );
+    let good = basic("globex", "s3cret:with colon");
+    let a = post(
+        &server,
+        &built,
+        "<auth-ok@globex>",
+        Some(SIGNED_SHA256),
+        &[("Authorization", good.as_str())],
+    )
+    .await;
+    assert_eq!(a.status, 200);
+    assert!(a.verified_report(&w.dir).contains("; processed\r\n"));
+    stored_payload(&w.env, &x12).await;
+    assert!(
+        !server.log().contains("s3cret"),
+        "the password is never logged"
+    );
+    drop(server);
+}
+
+/// A profile with `url_user`: Wharf's POST to the partner carries `Authorization: Basic` with
+/// the password read from the secret reference, and the message is sent.
+async fn outbound_basic_auth_is_sent_when_the_profile_says(db: Db) {
+    let (w, server, seen) = send_through_with(
+        db,
+        "\"GLOBEX-AS2\"",
+        true,
+        true,
+        &[Reply::Good],
+        "url_user = \"wharf\"\nurl_password = \"env:WHARF_SECRET_GLOBEX_URL\"\n",
+        &[("WHARF_SECRET_GLOBEX_URL", "p4ss")],
+    )
+    .await;
+    for (req, _) in &seen {
+        assert_eq!(
+            req.header("authorization"),
+            basic("wharf", "p4ss"),
+            "{}",
+            req.head
+        );
+    }
+    assert!(!server.log().contains("p4ss"));
+    drop((w, server));
+}
+
 /// An asynchronous MDN: the POST is answered 200 at once with no body, and the signed MDN
 /// is posted to the `Receipt-Delivery-Option` URL.
 /// Accepts one HTTP request on `listener`, answers 200 and returns the request's bytes.
@@ -1717,9 +1828,25 @@ async fn send_through(
     encrypt: bool,
     plan: &'static [Reply],
 ) -> (As2World, common::Server, Vec<(Req, Vec<u8>)>) {
-    let w = As2World::named(db, id_toml, &["globex"], sign, encrypt).await;
+    send_through_with(db, id_toml, sign, encrypt, plan, "", &[]).await
+}
+
+/// As [`send_through`], with `extra` lines in Globex's `[as2]` and variables for `serve`.
+async fn send_through_with(
+    db: Db,
+    id_toml: &str,
+    sign: bool,
+    encrypt: bool,
+    plan: &'static [Reply],
+    extra: &str,
+    vars: &[(&str, &str)],
+) -> (As2World, common::Server, Vec<(Req, Vec<u8>)>) {
+    let mut w = As2World::named(db, id_toml, &["globex"], sign, encrypt).await;
+    for (k, v) in vars {
+        w.env.set_env(k, v);
+    }
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    globex_sends_to(&w, &listener, "");
+    globex_sends_to(&w, &listener, extra);
     let dir = w.dir.clone();
     let mut attempts: std::collections::HashMap<Vec<u8>, usize> = Default::default();
     let receiver = fake_receiver(
@@ -2099,4 +2226,6 @@ on_both_backends!(
     an_async_mdn_is_posted_to_the_partner,
     an_owed_async_mdn_survives_a_restart,
     wharfs_own_rollover_decrypts_with_the_previous_key,
+    inbound_basic_auth_is_required_when_the_profile_says,
+    outbound_basic_auth_is_sent_when_the_profile_says,
 );

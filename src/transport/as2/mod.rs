@@ -314,7 +314,9 @@ fn header<'h>(h: &'h HeaderMap, name: &str) -> Option<&'h str> {
 /// `POST /as2`: a partner's AS2 message. The payload is stored before any MDN is
 /// returned; every outcome, failures included, is answered with the MDN the partner asked
 /// for (or 200 when it asked for none).
-pub async fn receive(State(p): State<Pipeline>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn receive(State(p): State<Pipeline>, request: axum::extract::Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let headers = parts.headers;
     let station = match p.as2_station() {
         Ok(s) => s,
         Err(e) => {
@@ -338,6 +340,20 @@ pub async fn receive(State(p): State<Pipeline>, headers: HeaderMap, body: Bytes)
             .into_response();
     };
     let message_id = message_id.to_owned();
+    // The partner's login, when its profile asks for one, before a byte of the body is read.
+    if let Some(refused) = login_refused(&p, &from, &headers) {
+        return refused;
+    }
+    let body: Bytes = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(e) => {
+            return (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the body was not read whole: {e}"),
+            )
+                .into_response();
+        }
+    };
     let requested = Requested::from_headers(
         header(&headers, "disposition-notification-to"),
         header(&headers, "disposition-notification-options"),
@@ -375,6 +391,62 @@ pub async fn receive(State(p): State<Pipeline>, headers: HeaderMap, body: Bytes)
     }
     .instrument(span)
     .await
+}
+
+/// A 401 asking for basic auth, when the sending partner's profile sets `[as2] basic_user`
+/// and the request's `Authorization` does not carry that user and password. Partners
+/// without a login, and AS2-From names no profile claims, pass (those get their MDN).
+fn login_refused(p: &Pipeline, from: &str, headers: &HeaderMap) -> Option<Response> {
+    let snapshot = p.partners.snapshot();
+    let profile = snapshot.by_as2_id(from)?;
+    let login = profile.channels.as2.as_ref()?.inbound_login.as_ref()?;
+    let given = header(headers, "authorization").and_then(basic_credentials);
+    let good = match login.password.read() {
+        Ok(expected) => given.is_some_and(|(user, password)| {
+            // Both compared whole, in constant time, whichever differs.
+            same_secret(&user, &login.user) & same_secret(&password, &expected)
+        }),
+        Err(e) => {
+            tracing::error!(partner = %profile.id, error = %e, "[as2] basic_password unreadable; partner refused");
+            false
+        }
+    };
+    if good {
+        return None;
+    }
+    tracing::warn!(partner = %profile.id, "AS2 POST without the profile's basic-auth login");
+    let mut response = (StatusCode::UNAUTHORIZED, "a login is required").into_response();
+    response.headers_mut().insert(
+        axum::http::header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Basic realm=\"Wharf AS2\", charset=\"UTF-8\""),
+    );
+    Some(response)
+}
+
+/// (user, password) of an `Authorization: Basic …` value.
+fn basic_credentials(value: &str) -> Option<(String, String)> {
+    use base64::Engine;
+    let (scheme, b64) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .ok()?;
+    let text = String::from_utf8(raw).ok()?;
+    let (user, password) = text.split_once(':')?;
+    Some((user.to_owned(), password.to_owned()))
+}
+
+/// Equality in constant time; both sides are hashed first so their lengths do not show
+/// either.
+fn same_secret(a: &str, b: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    let (a, b) = (
+        openssl::sha::sha256(a.as_bytes()),
+        openssl::sha::sha256(b.as_bytes()),
+    );
+    a.ct_eq(&b).into()
 }
 
 /// Identifies, checks, unwraps and stores one message: what its MDN says.

@@ -183,6 +183,15 @@ pub async fn send(
     if let Some(r) = receipt_url {
         request = request.header("Receipt-Delivery-Option", r);
     }
+    if let Some(login) = &as2.outbound_login {
+        // Read at each send, so a rotated password needs no reload; a missing one is the
+        // operator's to fix, not the partner's server being away.
+        let password = login
+            .password
+            .read()
+            .map_err(|e| SendError::Refused(format!("[as2] url_password: {e}")))?;
+        request = request.basic_auth(&login.user, Some(password));
+    }
     let response = request
         .header("AS2-Version", "1.2")
         .header("AS2-From", quote(&station.id))
