@@ -43,6 +43,15 @@ pub(super) struct RawAs2 {
     url_user: Option<String>,
     /// Where that password comes from: "env:NAME" or "file:/path".
     url_password: Option<String>,
+    /// https `url` only: a PEM file of the CA(s) to trust for the partner's server instead of
+    /// the system's roots.
+    ca: Option<String>,
+    /// https `url` only: the SHA-256 of the partner's server certificate (hex), trusted
+    /// alone, whatever its issuer, name or dates.
+    server_cert_sha256: Option<String>,
+    /// https `url` only: Wharf's TLS client certificate (PEM chain) and its key.
+    client_cert: Option<String>,
+    client_key: Option<String>,
 }
 
 fn yes() -> bool {
@@ -124,6 +133,13 @@ pub struct As2 {
     pub inbound_login: Option<Login>,
     /// The login Wharf presents on the partner's `url` (`url_user`, `url_password`).
     pub outbound_login: Option<Login>,
+    /// https: the CA file trusted for the partner's server instead of the system's roots.
+    pub ca: Option<String>,
+    /// https: the partner's server certificate, pinned by its SHA-256.
+    pub server_cert_sha256: Option<[u8; 32]>,
+    /// https: Wharf's TLS client certificate and key files.
+    pub client_cert: Option<String>,
+    pub client_key: Option<String>,
 }
 
 /// An HTTP basic-auth login: the user, and where its password is read from when needed (the
@@ -504,6 +520,41 @@ pub(super) fn validate(
         if certificates.iter().any(|c| c.trim().is_empty()) {
             check.push("as2.certificates", "an empty file name".into(), None);
         }
+        let https = a.url.as_deref().is_some_and(|u| u.starts_with("https://"));
+        for (key, set) in [
+            ("as2.ca", a.ca.is_some()),
+            ("as2.server_cert_sha256", a.server_cert_sha256.is_some()),
+            ("as2.client_cert", a.client_cert.is_some()),
+        ] {
+            if set && !https {
+                check.push(key, "applies to an https:// url only".into(), None);
+            }
+        }
+        if a.ca.is_some() && a.server_cert_sha256.is_some() {
+            check.push(
+                "as2.ca",
+                "give `ca` or `server_cert_sha256`, not both".into(),
+                None,
+            );
+        }
+        let server_cert_sha256 = a.server_cert_sha256.as_deref().and_then(|p| {
+            let pin = crate::transport::as2::tls::parse_pin(p);
+            if pin.is_none() {
+                check.push(
+                    "as2.server_cert_sha256",
+                    format!("`{p}` is not a SHA-256 (64 hex digits)"),
+                    Some("openssl x509 -in server.pem -noout -fingerprint -sha256"),
+                );
+            }
+            pin
+        });
+        if a.client_cert.is_some() != a.client_key.is_some() {
+            check.push(
+                "as2.client_cert",
+                "`client_cert` and `client_key` go together".into(),
+                None,
+            );
+        }
         // A login is a user and a password reference, both or neither.
         let mut login = |user: &Option<String>, password: &Option<String>, keys: (&str, &str)| {
             match (user, password) {
@@ -598,6 +649,10 @@ pub(super) fn validate(
             },
             inbound_login,
             outbound_login,
+            ca: a.ca.clone(),
+            server_cert_sha256,
+            client_cert: a.client_cert.clone(),
+            client_key: a.client_key.clone(),
         }
     });
     let sftp = sftp.map(|s| {

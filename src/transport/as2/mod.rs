@@ -9,6 +9,7 @@ pub mod cms;
 pub mod mdn;
 pub mod mime;
 pub mod send;
+pub mod tls;
 pub mod unwrap;
 
 use std::path::Path;
