@@ -299,7 +299,26 @@ async fn post(
     options: Option<&str>,
     extra: &[(&str, &str)],
 ) -> Answer {
-    let client = reqwest::Client::new();
+    post_with(
+        &reqwest::Client::new(),
+        server,
+        built,
+        message_id,
+        options,
+        extra,
+    )
+    .await
+}
+
+/// As [`post`], with the partner's own HTTP client (its trusted CAs).
+async fn post_with(
+    client: &reqwest::Client,
+    server: &common::Server,
+    built: &Built,
+    message_id: &str,
+    options: Option<&str>,
+    extra: &[(&str, &str)],
+) -> Answer {
     let mut req = client
         .post(server.url("/as2"))
         .header("AS2-Version", "1.2")
@@ -1098,6 +1117,51 @@ async fn https_to_an_untrusted_partner_is_refused(db: Db) {
         );
         drop(server);
     }
+}
+
+/// Wharf's own listener over HTTPS (`[http] tls_cert`, `tls_key` from a private CA made by
+/// the openssl CLI): the openssl partner's message, posted by a client trusting only that
+/// CA, gets its signed MDN and is stored; a client that does not trust it gets nothing.
+async fn wharf_listens_over_https(db: Db) {
+    let mut w = As2World::new(db, &["globex"], true, true).await;
+    tls_files(&w.dir);
+    let (cert, key) = (w.dir.join("srv.pem"), w.dir.join("srv.key"));
+    w.env
+        .set_env("WHARF_HTTP__TLS_CERT", cert.to_str().unwrap());
+    w.env.set_env("WHARF_HTTP__TLS_KEY", key.to_str().unwrap());
+    let server = w.env.serve();
+    assert!(
+        server.url("/as2").starts_with("https://"),
+        "{}",
+        server.banner
+    );
+    let ca = reqwest::Certificate::from_pem(&std::fs::read(w.dir.join("ca.pem")).unwrap()).unwrap();
+    let partner = reqwest::Client::builder()
+        .tls_certs_only([ca])
+        .build()
+        .unwrap();
+    let (entity, x12) = payload("PO-HTTPS");
+    let built = build(&w.dir, &entity, PLAIN);
+    let a = post_with(
+        &partner,
+        &server,
+        &built,
+        "<https-1@globex>",
+        Some(SIGNED_SHA256),
+        &[],
+    )
+    .await;
+    assert_eq!(a.status, 200);
+    assert!(a.verified_report(&w.dir).contains("; processed\r\n"));
+    stored_payload(&w.env, &x12).await;
+    // The system's roots know nothing of the private CA: the handshake is refused.
+    let refused = reqwest::Client::new()
+        .post(server.url("/as2"))
+        .body(built.body.clone())
+        .send()
+        .await;
+    assert!(refused.is_err(), "{refused:?}");
+    drop(server);
 }
 
 /// An asynchronous MDN: the POST is answered 200 at once with no body, and the signed MDN
@@ -2493,4 +2557,5 @@ on_both_backends!(
     outbound_basic_auth_is_sent_when_the_profile_says,
     https_to_a_partner_with_its_ca_or_a_pinned_certificate,
     https_to_an_untrusted_partner_is_refused,
+    wharf_listens_over_https,
 );

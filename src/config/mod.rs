@@ -144,6 +144,9 @@ pub struct SftpServerSettings {
 #[serde(deny_unknown_fields)]
 struct RawHttp {
     listen: Option<String>,
+    /// PEM certificate chain and key: the listener speaks HTTPS.
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -344,6 +347,8 @@ pub struct Settings {
     /// How often `serve` looks for changed partner profiles (`None`: never).
     pub partners_reload: Option<Duration>,
     pub http_listen: SocketAddr,
+    /// HTTPS on that listener: (certificate chain, key), PEM files.
+    pub http_tls: Option<(PathBuf, PathBuf)>,
     pub pipeline: PipelineSettings,
     pub identity: Identity,
     pub duplicate_window_days: u32,
@@ -561,6 +566,17 @@ fn validate(
         )
     })?;
 
+    let http_tls = match (raw.http.tls_cert, raw.http.tls_key) {
+        (Some(cert), Some(key)) => Some((cert, key)),
+        (None, None) => None,
+        _ => {
+            return Err(err(
+                "http.tls_cert",
+                "`tls_cert` and `tls_key` go together".into(),
+            ));
+        }
+    };
+
     let p = raw.pipeline;
     let workers = p.workers.unwrap_or(4);
     if !(1..=256).contains(&workers) {
@@ -749,6 +765,7 @@ fn validate(
             .partners_dir
             .unwrap_or_else(|| PathBuf::from("partners")),
         http_listen,
+        http_tls,
         pipeline: PipelineSettings {
             workers,
             poll_interval: Duration::from_millis(poll_ms),

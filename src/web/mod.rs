@@ -4,6 +4,7 @@
 //! Handlers call the pipeline and the store; they never reach into another edge.
 
 pub mod admin;
+pub mod tls;
 
 use std::net::SocketAddr;
 
@@ -112,17 +113,28 @@ pub fn router(pipeline: Pipeline) -> Router {
         .with_state(pipeline)
 }
 
-/// Serves until `shutdown` turns true.
+/// Serves until `shutdown` turns true; over HTTPS when `tls` is given.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     pipeline: Pipeline,
     mut shutdown: watch::Receiver<bool>,
+    tls: Option<std::sync::Arc<rustls::ServerConfig>>,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(pipeline))
-        .with_graceful_shutdown(async move {
-            let _ = shutdown.wait_for(|stop| *stop).await;
-        })
-        .await
+    let stop = async move {
+        let _ = shutdown.wait_for(|stop| *stop).await;
+    };
+    match tls {
+        Some(config) => {
+            axum::serve(tls::TlsListener::new(listener, config)?, router(pipeline))
+                .with_graceful_shutdown(stop)
+                .await
+        }
+        None => {
+            axum::serve(listener, router(pipeline))
+                .with_graceful_shutdown(stop)
+                .await
+        }
+    }
 }
 
 async fn healthz(State(p): State<Pipeline>) -> Response {
