@@ -541,8 +541,7 @@ async fn serve(s: Settings) -> anyhow::Result<ExitCode> {
     writeln!(out, "  outbox    {}", s.outbox_dir.display())?;
     writeln!(
         out,
-        "  as2       POST {}/as2 as `{}` (certificate {})",
-        format!("{scheme}://{addr}"),
+        "  as2       POST {scheme}://{addr}/as2 as `{}` (certificate {})",
         s.as2.id,
         s.as2.cert.display()
     )?;
