@@ -13,7 +13,8 @@ fn station(dir: &std::path::Path, name: &str) -> Station {
         dir.join(format!("{name}.key")),
     );
     wharf::transport::as2::new_pair(name, &cert, &key, 30).unwrap();
-    Station::load(name, &cert, &key).unwrap()
+    // No previous pairs: the folder does not exist.
+    Station::load(name, &cert, &key, &dir.join("previous")).unwrap()
 }
 
 fn bench(c: &mut Criterion) {
@@ -31,6 +32,12 @@ fn bench(c: &mut Criterion) {
         compress: false,
         digest: wharf::partners::channels::As2Digest::Sha256,
         cipher: wharf::partners::channels::As2Cipher::Aes256,
+        inbound_login: None,
+        outbound_login: None,
+        ca: None,
+        server_cert_sha256: None,
+        client_cert: None,
+        client_key: None,
     };
     let payload = b"PO1*1*10*EA*12.50**BP*ACME-001*VP*WID-1~\n".repeat(250);
     // The partner builds the message: signed with its key, encrypted for Wharf.
@@ -46,9 +53,9 @@ fn bench(c: &mut Criterion) {
     .unwrap();
     let headers = vec![("content-type".to_owned(), built.content_type.clone())];
     let certs = [partner.cert.clone()];
+    let own = wharf.pairs();
     let keys = unwrap::Keys {
-        key: &wharf.key,
-        cert: &wharf.cert,
+        own: &own,
         partner_certs: &certs,
     };
     let required = unwrap::Required {

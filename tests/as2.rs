@@ -299,7 +299,26 @@ async fn post(
     options: Option<&str>,
     extra: &[(&str, &str)],
 ) -> Answer {
-    let client = reqwest::Client::new();
+    post_with(
+        &reqwest::Client::new(),
+        server,
+        built,
+        message_id,
+        options,
+        extra,
+    )
+    .await
+}
+
+/// As [`post`], with the partner's own HTTP client (its trusted CAs).
+async fn post_with(
+    client: &reqwest::Client,
+    server: &common::Server,
+    built: &Built,
+    message_id: &str,
+    options: Option<&str>,
+    extra: &[(&str, &str)],
+) -> Answer {
     let mut req = client
         .post(server.url("/as2"))
         .header("AS2-Version", "1.2")
@@ -699,6 +718,449 @@ async fn a_certificate_rollover_accepts_old_and_new(db: Db) {
         assert!(report.contains("; processed\r\n"), "{signer}: {report}");
         stored_payload(&w.env, &x12).await;
     }
+    drop(server);
+}
+
+/// Wharf's own certificate rolls over: the old pair moves into `[as2] previous_dir` and a new
+/// one becomes current. A partner still encrypting to the old certificate is decrypted and
+/// processed (and one encrypting to a re-issued certificate for the old key, which no file
+/// names, by the key alone); the MDN is signed with the new certificate.
+async fn wharfs_own_rollover_decrypts_with_the_previous_key(db: Db) {
+    let mut w = As2World::new(db, &["globex"], true, true).await;
+    let previous = w.env.path().join("as2_previous");
+    std::fs::create_dir_all(&previous).unwrap();
+    // The partner keeps a copy of the old certificate it encrypts to.
+    std::fs::copy(w.dir.join("wharf.pem"), w.dir.join("wharf-2025.pem")).unwrap();
+    std::fs::rename(w.dir.join("wharf.pem"), previous.join("2025.pem")).unwrap();
+    std::fs::rename(w.dir.join("wharf.key"), previous.join("2025.key")).unwrap();
+    let (code, out, err) = w.env.run(&["as2", "new-cert"]);
+    assert_eq!(code, 0, "{out}{err}");
+    w.env
+        .set_env("WHARF_AS2__PREVIOUS_DIR", previous.to_str().unwrap());
+    // Same old key, new certificate (another serial): only the key-alone fallback opens it.
+    openssl(
+        &w.dir,
+        &[
+            "req",
+            "-x509",
+            "-new",
+            "-key",
+            previous.join("2025.key").to_str().unwrap(),
+            "-subj",
+            "/CN=WHARF-reissued",
+            "-days",
+            "2",
+            "-out",
+            "wharf-reissued.pem",
+        ],
+    );
+    let (code, out, err) = w.env.run(&["as2", "certs"]);
+    assert!(
+        out.lines().any(|l| l.starts_with("wharf (previous)")),
+        "{code} {out}{err}"
+    );
+    let server = w.env.serve();
+    for (n, recipient) in ["wharf-2025", "wharf", "wharf-reissued"]
+        .into_iter()
+        .enumerate()
+    {
+        let (entity, x12) = payload(&format!("PO-OWN-{n}"));
+        let built = build(&w.dir, &entity, Wrap { recipient, ..PLAIN });
+        let a = post(
+            &server,
+            &built,
+            &format!("<own-roll-{n}@globex>"),
+            Some(SIGNED_SHA256),
+            &[],
+        )
+        .await;
+        assert_eq!(a.status, 200);
+        // Verified against the new `wharf.pem` only: signed with the current pair.
+        let report = a.verified_report(&w.dir);
+        assert!(report.contains("; processed\r\n"), "{recipient}: {report}");
+        stored_payload(&w.env, &x12).await;
+    }
+    // A certificate whose key Wharf never had is still refused.
+    let (entity, _) = payload("PO-OWN-X");
+    let built = build(
+        &w.dir,
+        &entity,
+        Wrap {
+            recipient: "stranger",
+            ..PLAIN
+        },
+    );
+    let a = post(
+        &server,
+        &built,
+        "<own-roll-x@globex>",
+        Some(SIGNED_SHA256),
+        &[],
+    )
+    .await;
+    let report = a.verified_report(&w.dir);
+    assert!(report.contains("decryption-failed"), "{report}");
+    drop(server);
+}
+
+/// Adds `lines` to the top of Globex's `[as2]` section and checks the profiles.
+fn globex_as2_with(w: &As2World, lines: &str) {
+    let profile = w.env.path().join("partners/globex.toml");
+    let text = std::fs::read_to_string(&profile).unwrap();
+    std::fs::write(
+        &profile,
+        text.replacen("[as2]\n", &format!("[as2]\n{lines}"), 1),
+    )
+    .unwrap();
+    let (code, out, err) = w.env.run(&["partners", "check"]);
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+fn basic(user: &str, password: &str) -> String {
+    use base64::Engine;
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+    )
+}
+
+/// A profile with `basic_user`: a POST without the login, or with a wrong user or password,
+/// is answered 401 with `WWW-Authenticate` and nothing is kept; with it, the message is
+/// processed.
+async fn inbound_basic_auth_is_required_when_the_profile_says(db: Db) {
+    let mut w = As2World::new(db, &["globex"], true, true).await;
+    w.env
+        .set_env("WHARF_SECRET_GLOBEX_AS2", "s3cret:with colon");
+    globex_as2_with(
+        &w,
+        "basic_user = \"globex\"\nbasic_password = \"env:WHARF_SECRET_GLOBEX_AS2\"\n",
+    );
+    let server = w.env.serve();
+    let (entity, x12) = payload("PO-AUTH");
+    let built = build(&w.dir, &entity, PLAIN);
+    let wrong_password = basic("globex", "s3cret");
+    let wrong_user = basic("acme", "s3cret:with colon");
+    for (n, auth) in [
+        None,
+        Some(wrong_password.as_str()),
+        Some(wrong_user.as_str()),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let extra: Vec<(&str, &str)> = auth.map(|a| ("Authorization", a)).into_iter().collect();
+        let a = post(
+            &server,
+            &built,
+            &format!("<auth-{n}@globex>"),
+            Some(SIGNED_SHA256),
+            &extra,
+        )
+        .await;
+        assert_eq!(a.status, 401, "{auth:?}");
+        assert!(
+            a.header("www-authenticate").starts_with("Basic realm="),
+            "{auth:?}"
+        );
+    }
+    let store = w.env.store().await;
+    assert!(
+        common::messages_of(&store, "globex", Direction::In, None)
+            .await
+            .is_empty(),
+        "nothing refused at the door is kept"
+    );
+    let good = basic("globex", "s3cret:with colon");
+    let a = post(
+        &server,
+        &built,
+        "<auth-ok@globex>",
+        Some(SIGNED_SHA256),
+        &[("Authorization", good.as_str())],
+    )
+    .await;
+    assert_eq!(a.status, 200);
+    assert!(a.verified_report(&w.dir).contains("; processed\r\n"));
+    stored_payload(&w.env, &x12).await;
+    assert!(
+        !server.log().contains("s3cret"),
+        "the password is never logged"
+    );
+    drop(server);
+}
+
+/// A profile with `url_user`: Wharf's POST to the partner carries `Authorization: Basic` with
+/// the password read from the secret reference, and the message is sent.
+async fn outbound_basic_auth_is_sent_when_the_profile_says(db: Db) {
+    let (w, server, seen) = send_through_with(
+        db,
+        "\"GLOBEX-AS2\"",
+        true,
+        true,
+        &[Reply::Good],
+        "url_user = \"wharf\"\nurl_password = \"env:WHARF_SECRET_GLOBEX_URL\"\n",
+        &[("WHARF_SECRET_GLOBEX_URL", "p4ss")],
+    )
+    .await;
+    for (req, _) in &seen {
+        assert_eq!(
+            req.header("authorization"),
+            basic("wharf", "p4ss"),
+            "{}",
+            req.head
+        );
+    }
+    assert!(!server.log().contains("p4ss"));
+    drop((w, server));
+}
+
+/// A private CA (`ca`), a server certificate for 127.0.0.1 (`srv`) and a client certificate
+/// (`client`) it issued, and another CA (`other-ca`), made with the openssl CLI in `dir`.
+fn tls_files(dir: &Path) {
+    for ca in ["ca", "other-ca"] {
+        openssl(
+            dir,
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                &format!("/CN={ca}"),
+                "-keyout",
+                &format!("{ca}.key"),
+                "-out",
+                &format!("{ca}.pem"),
+            ],
+        );
+    }
+    for (name, ext) in [
+        (
+            "srv",
+            "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+        ),
+        (
+            "client",
+            "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n",
+        ),
+    ] {
+        std::fs::write(dir.join(format!("{name}.ext")), ext).unwrap();
+        openssl(
+            dir,
+            &[
+                "req",
+                "-new",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-subj",
+                &format!("/CN={name}"),
+                "-keyout",
+                &format!("{name}.key"),
+                "-out",
+                &format!("{name}.csr"),
+            ],
+        );
+        openssl(
+            dir,
+            &[
+                "x509",
+                "-req",
+                "-in",
+                &format!("{name}.csr"),
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-days",
+                "2",
+                "-extfile",
+                &format!("{name}.ext"),
+                "-out",
+                &format!("{name}.pem"),
+            ],
+        );
+    }
+}
+
+/// The partner's HTTPS server: `srv.pem`, asking for a client certificate from `ca.pem` when
+/// `client_auth`.
+fn tls_server(dir: &Path, client_auth: bool) -> std::sync::Arc<rustls::ServerConfig> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let chain: Vec<CertificateDer> = CertificateDer::pem_file_iter(dir.join("srv.pem"))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let key = PrivateKeyDer::from_pem_file(dir.join("srv.key")).unwrap();
+    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .unwrap();
+    let builder = if client_auth {
+        let mut roots = rustls::RootCertStore::empty();
+        roots
+            .add(CertificateDer::from_pem_file(dir.join("ca.pem")).unwrap())
+            .unwrap();
+        let verifier =
+            rustls::server::WebPkiClientVerifier::builder_with_provider(roots.into(), provider)
+                .build()
+                .unwrap();
+        builder.with_client_cert_verifier(verifier)
+    } else {
+        builder.with_no_client_auth()
+    };
+    std::sync::Arc::new(builder.with_single_cert(chain, key).unwrap())
+}
+
+/// The SHA-256 fingerprint of a PEM certificate, as `openssl x509 -fingerprint` prints it.
+fn fingerprint(dir: &Path, pem: &str) -> String {
+    let out = openssl(
+        dir,
+        &["x509", "-in", pem, "-noout", "-fingerprint", "-sha256"],
+    );
+    let out = String::from_utf8(out).unwrap();
+    out.trim().split_once('=').unwrap().1.to_owned()
+}
+
+/// HTTPS to the partner: its private CA trusted from the profile (`[as2] ca`) with Wharf's
+/// TLS client certificate presented to a server that requires one; then the server's
+/// certificate pinned by its SHA-256 instead. Both sent, MDN checked.
+async fn https_to_a_partner_with_its_ca_or_a_pinned_certificate(db: Db) {
+    let w = As2World::new(db, &["globex"], true, true).await;
+    tls_files(&w.dir);
+    let tls = tls_server(&w.dir, true);
+    let (w, server, seen) = send_through_world(
+        w,
+        &[Reply::Good],
+        "ca = \"{dir}/ca.pem\"\nclient_cert = \"{dir}/client.pem\"\nclient_key = \"{dir}/client.key\"\n",
+        &[],
+        Some(tls),
+    )
+    .await;
+    assert!(
+        seen.iter().all(|(r, _)| r.client_cert),
+        "a client certificate each time"
+    );
+    drop((w, server));
+
+    let w = As2World::new(db, &["globex"], true, true).await;
+    tls_files(&w.dir);
+    let pin = fingerprint(&w.dir, "srv.pem");
+    let tls = tls_server(&w.dir, false);
+    let (w, server, seen) = send_through_world(
+        w,
+        &[Reply::Good],
+        &format!("server_cert_sha256 = \"{pin}\"\n"),
+        &[],
+        Some(tls),
+    )
+    .await;
+    assert_eq!(seen.len(), 2);
+    drop((w, server));
+}
+
+/// HTTPS to a partner whose certificate the profile does not trust (another CA; another
+/// pin): nothing reaches it, and the message's history names the certificate problem.
+async fn https_to_an_untrusted_partner_is_refused(db: Db) {
+    let wrong_pin = "00".repeat(32);
+    for (extra, problem) in [
+        ("ca = \"{dir}/other-ca.pem\"\n".to_owned(), "UnknownIssuer"),
+        (
+            format!("server_cert_sha256 = \"{wrong_pin}\"\n"),
+            "is not the pinned one",
+        ),
+    ] {
+        let w = As2World::new(db, &["globex"], true, true).await;
+        tls_files(&w.dir);
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        globex_sends_to_scheme(
+            &w,
+            "https",
+            &listener,
+            &extra.replace("{dir}", w.dir.to_str().unwrap()),
+        );
+        let receiver = fake_receiver_on(
+            listener,
+            Some(tls_server(&w.dir, false)),
+            1,
+            std::time::Duration::from_secs(8),
+            |_, _| b"HTTP/1.1 500 Unexpected\r\nContent-Length: 0\r\n\r\n".to_vec(),
+        );
+        w.env
+            .ingest_for("globex", "po.x12", &globex_850(9502, "PO-9502"));
+        let server = w.env.serve();
+        let text = common::wait_for(
+            std::time::Duration::from_secs(30),
+            "the refusal in the history",
+            || async {
+                let all: Vec<String> = sent_histories(&w)
+                    .await
+                    .into_iter()
+                    .flat_map(|(_, texts)| texts)
+                    .collect();
+                all.into_iter().find(|t| t.contains("TLS"))
+            },
+        )
+        .await;
+        assert!(text.contains(problem), "{text}");
+        assert!(receiver.join().unwrap().is_empty(), "nothing was sent");
+        let store = w.env.store().await;
+        assert!(
+            common::messages_of(&store, "globex", Direction::Out, Some(MessageState::Sent))
+                .await
+                .is_empty()
+        );
+        drop(server);
+    }
+}
+
+/// Wharf's own listener over HTTPS (`[http] tls_cert`, `tls_key` from a private CA made by
+/// the openssl CLI): the openssl partner's message, posted by a client trusting only that
+/// CA, gets its signed MDN and is stored; a client that does not trust it gets nothing.
+async fn wharf_listens_over_https(db: Db) {
+    let mut w = As2World::new(db, &["globex"], true, true).await;
+    tls_files(&w.dir);
+    let (cert, key) = (w.dir.join("srv.pem"), w.dir.join("srv.key"));
+    w.env
+        .set_env("WHARF_HTTP__TLS_CERT", cert.to_str().unwrap());
+    w.env.set_env("WHARF_HTTP__TLS_KEY", key.to_str().unwrap());
+    let server = w.env.serve();
+    assert!(
+        server.url("/as2").starts_with("https://"),
+        "{}",
+        server.banner
+    );
+    let ca = reqwest::Certificate::from_pem(&std::fs::read(w.dir.join("ca.pem")).unwrap()).unwrap();
+    let partner = reqwest::Client::builder()
+        .tls_certs_only([ca])
+        .build()
+        .unwrap();
+    let (entity, x12) = payload("PO-HTTPS");
+    let built = build(&w.dir, &entity, PLAIN);
+    let a = post_with(
+        &partner,
+        &server,
+        &built,
+        "<https-1@globex>",
+        Some(SIGNED_SHA256),
+        &[],
+    )
+    .await;
+    assert_eq!(a.status, 200);
+    assert!(a.verified_report(&w.dir).contains("; processed\r\n"));
+    stored_payload(&w.env, &x12).await;
+    // The system's roots know nothing of the private CA: the handshake is refused.
+    let refused = reqwest::Client::new()
+        .post(server.url("/as2"))
+        .body(built.body.clone())
+        .send()
+        .await;
+    assert!(refused.is_err(), "{refused:?}");
     drop(server);
 }
 
@@ -1214,7 +1676,16 @@ async fn a_chunked_body_is_read_whole(db: Db) {
 
 /// Globex's profile set for AS2 sending to `listener` with `mdn` receipts.
 fn globex_sends_to(w: &As2World, listener: &std::net::TcpListener, extra: &str) {
-    let url = format!("http://{}/as2", listener.local_addr().unwrap());
+    globex_sends_to_scheme(w, "http", listener, extra);
+}
+
+fn globex_sends_to_scheme(
+    w: &As2World,
+    scheme: &str,
+    listener: &std::net::TcpListener,
+    extra: &str,
+) {
+    let url = format!("{scheme}://{}/as2", listener.local_addr().unwrap());
     let profile = w.env.path().join("partners/globex.toml");
     let text = std::fs::read_to_string(&profile).unwrap();
     let text = text.replacen("[as2]\n", &format!("[as2]\nurl = \"{url}\"\n{extra}"), 1);
@@ -1436,6 +1907,8 @@ async fn sending_uses_the_profiles_digest_and_cipher(db: Db) {
 struct Req {
     head: String,
     body: Vec<u8>,
+    /// Over HTTPS: the client presented a certificate.
+    client_cert: bool,
 }
 
 impl Req {
@@ -1453,8 +1926,11 @@ impl Req {
 /// A partner's AS2 server: takes up to `requests` POSTs (giving up `within` after it
 /// starts, so a gateway that stops sending fails the test instead of hanging it), answering
 /// each with the bytes `answer` returns for it (its index among all, the request).
-fn fake_receiver<F>(
+/// Over HTTPS when `tls` is given; a connection whose handshake fails (the client refused
+/// the certificate) is no request.
+fn fake_receiver_on<F>(
     listener: std::net::TcpListener,
+    tls: Option<std::sync::Arc<rustls::ServerConfig>>,
     requests: usize,
     within: std::time::Duration,
     mut answer: F,
@@ -1463,12 +1939,25 @@ where
     F: FnMut(usize, &Req) -> Vec<u8> + Send + 'static,
 {
     use std::io::{Read, Write};
+    trait Stream: Read + Write {
+        fn client_cert(&self) -> bool;
+    }
+    impl Stream for std::net::TcpStream {
+        fn client_cert(&self) -> bool {
+            false
+        }
+    }
+    impl Stream for rustls::StreamOwned<rustls::ServerConnection, std::net::TcpStream> {
+        fn client_cert(&self) -> bool {
+            self.conn.peer_certificates().is_some_and(|c| !c.is_empty())
+        }
+    }
     std::thread::spawn(move || {
         listener.set_nonblocking(true).unwrap();
         let deadline = std::time::Instant::now() + within;
         let mut seen = Vec::new();
         while seen.len() < requests && std::time::Instant::now() < deadline {
-            let mut s = match listener.accept() {
+            let s = match listener.accept() {
                 Ok((s, _)) => s,
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                     std::thread::sleep(std::time::Duration::from_millis(20));
@@ -1479,10 +1968,21 @@ where
             s.set_nonblocking(false).unwrap();
             s.set_read_timeout(Some(std::time::Duration::from_secs(30)))
                 .unwrap();
+            let mut s: Box<dyn Stream> = match &tls {
+                Some(config) => Box::new(rustls::StreamOwned::new(
+                    rustls::ServerConnection::new(config.clone()).unwrap(),
+                    s,
+                )),
+                None => Box::new(s),
+            };
             let mut buf = Vec::new();
             let mut chunk = [0u8; 65536];
             let req = loop {
-                let got = s.read(&mut chunk).unwrap();
+                let got = match s.read(&mut chunk) {
+                    Ok(n) => n,
+                    Err(_) if tls.is_some() && buf.is_empty() => break None,
+                    Err(e) => panic!("read: {e}"),
+                };
                 buf.extend_from_slice(&chunk[..got]);
                 if let Some(end) = buf.windows(4).position(|x| x == b"\r\n\r\n") {
                     let head = String::from_utf8_lossy(&buf[..end]).to_string();
@@ -1495,14 +1995,19 @@ where
                         })
                         .unwrap_or(0);
                     if buf.len() >= end + 4 + len {
-                        break Req {
+                        break Some(Req {
                             head,
                             body: buf[end + 4..end + 4 + len].to_vec(),
-                        };
+                            client_cert: s.client_cert(),
+                        });
                     }
+                }
+                if got == 0 && tls.is_some() && buf.is_empty() {
+                    break None;
                 }
                 assert!(got > 0, "connection closed early");
             };
+            let Some(req) = req else { continue };
             let response = answer(seen.len(), &req);
             s.write_all(&response).unwrap();
             seen.push(req);
@@ -1635,13 +2140,44 @@ async fn send_through(
     encrypt: bool,
     plan: &'static [Reply],
 ) -> (As2World, common::Server, Vec<(Req, Vec<u8>)>) {
+    send_through_with(db, id_toml, sign, encrypt, plan, "", &[]).await
+}
+
+/// As [`send_through`], with `extra` lines in Globex's `[as2]` and variables for `serve`.
+async fn send_through_with(
+    db: Db,
+    id_toml: &str,
+    sign: bool,
+    encrypt: bool,
+    plan: &'static [Reply],
+    extra: &str,
+    vars: &[(&str, &str)],
+) -> (As2World, common::Server, Vec<(Req, Vec<u8>)>) {
     let w = As2World::named(db, id_toml, &["globex"], sign, encrypt).await;
+    send_through_world(w, plan, extra, vars, None).await
+}
+
+/// As [`send_through_with`] in a world already made, the receiver over HTTPS with `tls`
+/// (`extra` may name the files of [`tls_files`] in `w.dir`, `{dir}` standing for it).
+async fn send_through_world(
+    mut w: As2World,
+    plan: &'static [Reply],
+    extra: &str,
+    vars: &[(&str, &str)],
+    tls: Option<std::sync::Arc<rustls::ServerConfig>>,
+) -> (As2World, common::Server, Vec<(Req, Vec<u8>)>) {
+    for (k, v) in vars {
+        w.env.set_env(k, v);
+    }
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    globex_sends_to(&w, &listener, "");
+    let extra = extra.replace("{dir}", w.dir.to_str().unwrap());
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    globex_sends_to_scheme(&w, scheme, &listener, &extra);
     let dir = w.dir.clone();
     let mut attempts: std::collections::HashMap<Vec<u8>, usize> = Default::default();
-    let receiver = fake_receiver(
+    let receiver = fake_receiver_on(
         listener,
+        tls,
         2 * plan.len(),
         std::time::Duration::from_secs(60),
         move |_, req| {
@@ -2016,4 +2552,10 @@ on_both_backends!(
     a_certificate_rollover_accepts_old_and_new,
     an_async_mdn_is_posted_to_the_partner,
     an_owed_async_mdn_survives_a_restart,
+    wharfs_own_rollover_decrypts_with_the_previous_key,
+    inbound_basic_auth_is_required_when_the_profile_says,
+    outbound_basic_auth_is_sent_when_the_profile_says,
+    https_to_a_partner_with_its_ca_or_a_pinned_certificate,
+    https_to_an_untrusted_partner_is_refused,
+    wharf_listens_over_https,
 );

@@ -365,13 +365,22 @@ async fn pipeline(s: Settings) -> anyhow::Result<Pipeline> {
 
 async fn serve(s: Settings) -> anyhow::Result<ExitCode> {
     let listen = s.http_listen;
+    // Read before anything starts, so a bad certificate stops `serve` with its reason.
+    let tls = match &s.http_tls {
+        Some((cert, key)) => Some(
+            crate::web::tls::server_config(cert, key)
+                .context("cannot serve HTTPS ([http] tls_cert, tls_key)")?,
+        ),
+        None => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let p = pipeline(s).await?;
     let (listener, addr) = crate::web::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let workers = worker::spawn(&p, &stop_rx);
-    let web = tokio::spawn(crate::web::serve(listener, p.clone(), stop_rx.clone()));
+    let web = tokio::spawn(crate::web::serve(listener, p.clone(), stop_rx.clone(), tls));
     let sftp = match &p.settings.sftp {
         Some(cfg) => Some(
             crate::transport::sftp::start(p.clone(), cfg, stop_rx.clone())
@@ -492,7 +501,7 @@ async fn serve(s: Settings) -> anyhow::Result<ExitCode> {
     )?;
     writeln!(
         out,
-        "  http      http://{addr}  (admin pages /admin; GET /healthz; POST /api/v1/partners/{{id}}/messages)"
+        "  http      {scheme}://{addr}  (admin pages /admin; GET /healthz; POST /api/v1/partners/{{id}}/messages)"
     )?;
     writeln!(out, "  database  {}", s.database.redacted())?;
     let partners = p.partners.snapshot();
@@ -532,8 +541,7 @@ async fn serve(s: Settings) -> anyhow::Result<ExitCode> {
     writeln!(out, "  outbox    {}", s.outbox_dir.display())?;
     writeln!(
         out,
-        "  as2       POST {}/as2 as `{}` (certificate {})",
-        addr_url(addr),
+        "  as2       POST {scheme}://{addr}/as2 as `{}` (certificate {})",
         s.as2.id,
         s.as2.cert.display()
     )?;
@@ -562,10 +570,6 @@ async fn serve(s: Settings) -> anyhow::Result<ExitCode> {
     let _ = web.await;
     p.store.close().await;
     Ok(ExitCode::SUCCESS)
-}
-
-fn addr_url(addr: std::net::SocketAddr) -> String {
-    format!("http://{addr}")
 }
 
 /// Warns in the log about AS2 certificates that expired or expire within 30 days.

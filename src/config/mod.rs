@@ -62,6 +62,8 @@ struct RawAs2Station {
     id: Option<String>,
     cert: Option<PathBuf>,
     key: Option<PathBuf>,
+    /// Earlier key pairs still decrypted with during a rollover (`NAME.pem` + `NAME.key`).
+    previous_dir: Option<PathBuf>,
     /// Where partners reach this gateway (`https://edi.example.com`), for asynchronous MDNs.
     public_url: Option<String>,
     /// How often messages awaiting an asynchronous MDN are looked at.
@@ -79,6 +81,9 @@ pub struct As2Settings {
     pub cert: PathBuf,
     /// PEM private key (PKCS#8 or PKCS#1).
     pub key: PathBuf,
+    /// Earlier pairs (`NAME.pem` + `NAME.key`) inbound messages are still decrypted with, so
+    /// partners that encrypt to an old certificate keep working after a rollover.
+    pub previous_dir: PathBuf,
     /// Base URL partners post to; `<public_url>/as2` receives asynchronous MDNs.
     pub public_url: Option<String>,
     pub mdn_check: Duration,
@@ -154,6 +159,9 @@ pub struct SftpServerSettings {
 #[serde(deny_unknown_fields)]
 struct RawHttp {
     listen: Option<String>,
+    /// PEM certificate chain and key: the listener speaks HTTPS.
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -354,6 +362,8 @@ pub struct Settings {
     /// How often `serve` looks for changed partner profiles (`None`: never).
     pub partners_reload: Option<Duration>,
     pub http_listen: SocketAddr,
+    /// HTTPS on that listener: (certificate chain, key), PEM files.
+    pub http_tls: Option<(PathBuf, PathBuf)>,
     pub pipeline: PipelineSettings,
     pub identity: Identity,
     pub duplicate_window_days: u32,
@@ -571,6 +581,17 @@ fn validate(
         )
     })?;
 
+    let http_tls = match (raw.http.tls_cert, raw.http.tls_key) {
+        (Some(cert), Some(key)) => Some((cert, key)),
+        (None, None) => None,
+        _ => {
+            return Err(err(
+                "http.tls_cert",
+                "`tls_cert` and `tls_key` go together".into(),
+            ));
+        }
+    };
+
     let p = raw.pipeline;
     let workers = p.workers.unwrap_or(4);
     if !(1..=256).contains(&workers) {
@@ -737,6 +758,10 @@ fn validate(
             .as2
             .key
             .unwrap_or_else(|| PathBuf::from("certs/as2_key.pem")),
+        previous_dir: raw
+            .as2
+            .previous_dir
+            .unwrap_or_else(|| PathBuf::from("certs/as2_previous")),
         public_url: match raw.as2.public_url {
             Some(u) if u.starts_with("http://") || u.starts_with("https://") => {
                 Some(u.trim_end_matches('/').to_owned())
@@ -764,6 +789,7 @@ fn validate(
             .partners_dir
             .unwrap_or_else(|| PathBuf::from("partners")),
         http_listen,
+        http_tls,
         pipeline: PipelineSettings {
             workers,
             poll_interval: Duration::from_millis(poll_ms),

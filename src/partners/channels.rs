@@ -35,6 +35,23 @@ pub(super) struct RawAs2 {
     digest: Option<String>,
     /// Cipher Wharf encrypts with: aes256 (default), aes192, aes128, des3, aes128-gcm, aes256-gcm.
     cipher: Option<String>,
+    /// HTTP basic auth the partner must present when it posts to Wharf's `/as2`.
+    basic_user: Option<String>,
+    /// Where that password comes from: "env:NAME" or "file:/path"; never the password.
+    basic_password: Option<String>,
+    /// HTTP basic auth Wharf presents when it posts to the partner's `url`.
+    url_user: Option<String>,
+    /// Where that password comes from: "env:NAME" or "file:/path".
+    url_password: Option<String>,
+    /// https `url` only: a PEM file of the CA(s) to trust for the partner's server instead of
+    /// the system's roots.
+    ca: Option<String>,
+    /// https `url` only: the SHA-256 of the partner's server certificate (hex), trusted
+    /// alone, whatever its issuer, name or dates.
+    server_cert_sha256: Option<String>,
+    /// https `url` only: Wharf's TLS client certificate (PEM chain) and its key.
+    client_cert: Option<String>,
+    client_key: Option<String>,
 }
 
 fn yes() -> bool {
@@ -112,6 +129,25 @@ pub struct As2 {
     pub compress: bool,
     pub digest: As2Digest,
     pub cipher: As2Cipher,
+    /// The login the partner must present on `POST /as2` (`basic_user`, `basic_password`).
+    pub inbound_login: Option<Login>,
+    /// The login Wharf presents on the partner's `url` (`url_user`, `url_password`).
+    pub outbound_login: Option<Login>,
+    /// https: the CA file trusted for the partner's server instead of the system's roots.
+    pub ca: Option<String>,
+    /// https: the partner's server certificate, pinned by its SHA-256.
+    pub server_cert_sha256: Option<[u8; 32]>,
+    /// https: Wharf's TLS client certificate and key files.
+    pub client_cert: Option<String>,
+    pub client_key: Option<String>,
+}
+
+/// An HTTP basic-auth login: the user, and where its password is read from when needed (the
+/// profile, its Debug and its JSON never hold the password).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Login {
+    pub user: String,
+    pub password: Secret,
 }
 
 /// The digest of what Wharf signs for a partner (and of the MIC it asks back).
@@ -214,6 +250,30 @@ impl Protocol {
 pub enum Secret {
     Env(String),
     File(String),
+}
+
+impl Secret {
+    /// `env:NAME` or `file:/path`; anything else is no reference.
+    pub fn parse(s: &str) -> Option<Secret> {
+        match s.split_once(':') {
+            Some(("env", name)) if !name.is_empty() => Some(Secret::Env(name.to_owned())),
+            Some(("file", path)) if !path.is_empty() => Some(Secret::File(path.to_owned())),
+            _ => None,
+        }
+    }
+
+    /// Reads the secret now (a rotated password is used without a reload). The error names
+    /// the variable or file, never a value.
+    pub fn read(&self) -> Result<String, String> {
+        match self {
+            Secret::Env(name) => {
+                std::env::var(name).map_err(|_| format!("environment variable {name} is not set"))
+            }
+            Secret::File(path) => std::fs::read_to_string(path)
+                .map(|s| s.trim_end_matches(['\n', '\r']).to_owned())
+                .map_err(|e| format!("{path}: {e}")),
+        }
+    }
 }
 
 /// What happens to a collected file once its bytes are stored.
@@ -486,6 +546,82 @@ pub(super) fn validate(
         if certificates.iter().any(|c| c.trim().is_empty()) {
             check.push("as2.certificates", "an empty file name".into(), None);
         }
+        let https = a.url.as_deref().is_some_and(|u| u.starts_with("https://"));
+        for (key, set) in [
+            ("as2.ca", a.ca.is_some()),
+            ("as2.server_cert_sha256", a.server_cert_sha256.is_some()),
+            ("as2.client_cert", a.client_cert.is_some()),
+        ] {
+            if set && !https {
+                check.push(key, "applies to an https:// url only".into(), None);
+            }
+        }
+        if a.ca.is_some() && a.server_cert_sha256.is_some() {
+            check.push(
+                "as2.ca",
+                "give `ca` or `server_cert_sha256`, not both".into(),
+                None,
+            );
+        }
+        let server_cert_sha256 = a.server_cert_sha256.as_deref().and_then(|p| {
+            let pin = crate::transport::as2::tls::parse_pin(p);
+            if pin.is_none() {
+                check.push(
+                    "as2.server_cert_sha256",
+                    format!("`{p}` is not a SHA-256 (64 hex digits)"),
+                    Some("openssl x509 -in server.pem -noout -fingerprint -sha256"),
+                );
+            }
+            pin
+        });
+        if a.client_cert.is_some() != a.client_key.is_some() {
+            check.push(
+                "as2.client_cert",
+                "`client_cert` and `client_key` go together".into(),
+                None,
+            );
+        }
+        // A login is a user and a password reference, both or neither.
+        let mut login = |user: &Option<String>, password: &Option<String>, keys: (&str, &str)| {
+            match (user, password) {
+                (None, None) => None,
+                (Some(u), Some(p)) => {
+                    if u.is_empty() || u.contains(':') {
+                        check.push(keys.0, format!("`{u}` is not a basic-auth user"), None);
+                    }
+                    let password = Secret::parse(p).unwrap_or_else(|| {
+                        check.push(
+                            keys.1,
+                            "is not env:NAME or file:/path".into(),
+                            Some("the password itself never goes in a profile"),
+                        );
+                        Secret::Env(String::new())
+                    });
+                    Some(Login {
+                        user: u.clone(),
+                        password,
+                    })
+                }
+                _ => {
+                    check.push(
+                        keys.0,
+                        format!("`{}` and `{}` go together", keys.0, keys.1),
+                        None,
+                    );
+                    None
+                }
+            }
+        };
+        let inbound_login = login(
+            &a.basic_user,
+            &a.basic_password,
+            ("as2.basic_user", "as2.basic_password"),
+        );
+        let outbound_login = login(
+            &a.url_user,
+            &a.url_password,
+            ("as2.url_user", "as2.url_password"),
+        );
         As2 {
             id,
             url: a.url.clone(),
@@ -537,6 +673,12 @@ pub(super) fn validate(
                     As2Cipher::Aes256
                 }
             },
+            inbound_login,
+            outbound_login,
+            ca: a.ca.clone(),
+            server_cert_sha256,
+            client_cert: a.client_cert.clone(),
+            client_key: a.client_key.clone(),
         }
     });
     let sftp = sftp.map(|s| {
@@ -683,17 +825,15 @@ pub(super) fn validate(
         if !rest.is_empty() && host.is_empty() {
             check.push(&k("url"), format!("`{}` names no host", r.url), None);
         }
-        let secret = r.secret.as_deref().map(|s| match s.split_once(':') {
-            Some(("env", name)) if !name.is_empty() => Secret::Env(name.to_owned()),
-            Some(("file", path)) if !path.is_empty() => Secret::File(path.to_owned()),
-            _ => {
+        let secret = r.secret.as_deref().map(|s| {
+            Secret::parse(s).unwrap_or_else(|| {
                 check.push(
                     &k("secret"),
                     "is not env:NAME or file:/path".into(),
                     Some("the password itself never goes in a profile"),
                 );
                 Secret::Env(String::new())
-            }
+            })
         });
         if secret.is_none() && protocol != Protocol::Sftp {
             check.push(

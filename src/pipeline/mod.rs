@@ -264,7 +264,7 @@ impl Pipeline {
         self.as2
             .get_or_init(|| {
                 let a = &self.settings.as2;
-                crate::transport::as2::Station::load(&a.id, &a.cert, &a.key)
+                crate::transport::as2::Station::load(&a.id, &a.cert, &a.key, &a.previous_dir)
                     .map(Arc::new)
                     .map_err(|e| format!("{} / {}: {e}", a.cert.display(), a.key.display()))
             })

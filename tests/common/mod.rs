@@ -237,6 +237,7 @@ impl TestEnv {
         let mut addr = None;
         let mut instance = String::new();
         let mut sftp = None;
+        let mut https = false;
         for line in lines.by_ref() {
             let line = line.unwrap_or_default();
             banner.push_str(&line);
@@ -246,7 +247,11 @@ impl TestEnv {
             }
             if let Some(rest) = line.trim().strip_prefix("http") {
                 let url = rest.trim().split_whitespace().next().unwrap_or("");
-                addr = url.strip_prefix("http://").and_then(|a| a.parse().ok());
+                https = url.starts_with("https://");
+                addr = url
+                    .strip_prefix("http://")
+                    .or_else(|| url.strip_prefix("https://"))
+                    .and_then(|a| a.parse().ok());
             }
             if let Some(rest) = line.trim().strip_prefix("sftp") {
                 sftp = rest.split_whitespace().next().and_then(|a| a.parse().ok());
@@ -271,6 +276,7 @@ impl TestEnv {
             instance,
             log,
             sftp,
+            https,
         }
     }
 }
@@ -300,11 +306,14 @@ pub struct Server {
     pub log: PathBuf,
     /// The SFTP server's address, when it runs.
     pub sftp: Option<SocketAddr>,
+    /// The listener speaks HTTPS (`[http] tls_cert`).
+    pub https: bool,
 }
 
 impl Server {
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
+        let scheme = if self.https { "https" } else { "http" };
+        format!("{scheme}://{}{path}", self.addr)
     }
 
     /// SIGKILL: no chance to finish anything, as in a power cut.

@@ -30,11 +30,39 @@ pub enum CmsError {
     Encrypt(String),
 }
 
-/// Decrypts an enveloped-data (or authenticated-enveloped-data) DER structure.
-pub fn decrypt(der: &[u8], key: &PKey<Private>, cert: &X509) -> Result<Vec<u8>, CmsError> {
+/// Decrypts an enveloped-data (or authenticated-enveloped-data) DER structure with one of
+/// Wharf's own key pairs (several during a rollover, current first); returns the plaintext
+/// and the index of the pair that opened it.
+///
+/// First the pair whose certificate the message names as recipient (issuer and serial, or
+/// subject key identifier: OpenSSL matches it); then, for a partner that encrypted to a
+/// certificate Wharf no longer has but with a key it still holds (a certificate re-issued
+/// for the same key), each key against every recipient.
+pub fn decrypt(
+    der: &[u8],
+    pairs: &[(&PKey<Private>, &X509)],
+) -> Result<(Vec<u8>, usize), CmsError> {
     let cms = CmsContentInfo::from_der(der).map_err(|e| CmsError::Decrypt(e.to_string()))?;
-    cms.decrypt(key, cert)
-        .map_err(|e| CmsError::Decrypt(e.to_string()))
+    let mut first_error = None;
+    for (i, (key, cert)) in pairs.iter().enumerate() {
+        match cms.decrypt(key, cert) {
+            Ok(plain) => return Ok((plain, i)),
+            Err(e) => {
+                first_error.get_or_insert_with(|| e.to_string());
+            }
+        }
+    }
+    for (i, (key, _)) in pairs.iter().enumerate() {
+        // Without a certificate OpenSSL answers a wrong key with a random content key
+        // (its defence against padding oracles), so a wrong key almost always fails the
+        // content's padding or tag here rather than returning plausible bytes.
+        if let Ok(plain) = cms.decrypt_without_cert_check(key) {
+            return Ok((plain, i));
+        }
+    }
+    Err(CmsError::Decrypt(
+        first_error.unwrap_or_else(|| "no key pair to decrypt with".into()),
+    ))
 }
 
 /// Verifies a detached signature over `content` made by one of `certs` (tried together: the

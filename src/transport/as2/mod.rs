@@ -9,6 +9,7 @@ pub mod cms;
 pub mod mdn;
 pub mod mime;
 pub mod send;
+pub mod tls;
 pub mod unwrap;
 
 use std::path::Path;
@@ -36,13 +37,54 @@ pub struct Station {
     pub id: String,
     pub key: PKey<Private>,
     pub cert: X509,
+    /// Earlier pairs kept for a rollover (`[as2] previous_dir`): partners that still encrypt
+    /// to an old certificate are decrypted with its key; Wharf signs only with the current.
+    pub previous: Vec<(PKey<Private>, X509)>,
+}
+
+impl Station {
+    /// Every own pair, current first: what inbound messages are decrypted with.
+    pub fn pairs(&self) -> Vec<(&PKey<Private>, &X509)> {
+        std::iter::once((&self.key, &self.cert))
+            .chain(self.previous.iter().map(|(k, c)| (k, c)))
+            .collect()
+    }
+}
+
+/// The earlier pairs in `dir`: each `NAME.pem` certificate with its `NAME.key` beside it, in
+/// name order. A missing folder is no pairs; a certificate without its key is an error, so an
+/// operator learns of a half-moved pair at start, not from a partner's failed message.
+pub fn previous_pairs(dir: &Path) -> anyhow::Result<Vec<(PKey<Private>, X509)>> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => anyhow::bail!("{}: {e}", dir.display()),
+    };
+    let mut certs: Vec<std::path::PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "pem"))
+        .collect();
+    certs.sort();
+    let mut out = Vec::new();
+    for cert in certs {
+        let key = cert.with_extension("key");
+        let c = X509::from_pem(&std::fs::read(&cert)?)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", cert.display()))?;
+        let k = PKey::private_key_from_pem(
+            &std::fs::read(&key).map_err(|e| anyhow::anyhow!("{}: {e}", key.display()))?,
+        )
+        .map_err(|e| anyhow::anyhow!("{}: {e}", key.display()))?;
+        out.push((k, c));
+    }
+    Ok(out)
 }
 
 impl Station {
     /// Loads the key and certificate: PEM files, or one PKCS#12 file (`.p12`/`.pfx` as the
     /// key, its password in `WHARF_SECRET_AS2_P12_PASSWORD`); makes a self-signed PEM pair on
     /// first start when neither file exists.
-    pub fn load(id: &str, cert: &Path, key: &Path) -> anyhow::Result<Station> {
+    pub fn load(id: &str, cert: &Path, key: &Path, previous: &Path) -> anyhow::Result<Station> {
+        let previous = previous_pairs(previous)?;
         let pkcs12 = key
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("p12") || e.eq_ignore_ascii_case("pfx"));
@@ -57,6 +99,7 @@ impl Station {
                 id: id.to_owned(),
                 key,
                 cert,
+                previous,
             });
         }
         if !cert.exists() && !key.exists() {
@@ -70,6 +113,7 @@ impl Station {
             id: id.to_owned(),
             key,
             cert,
+            previous,
         })
     }
 }
@@ -129,6 +173,20 @@ pub fn certificates(
     {
         Ok(c) => infos.push(cert_info("wharf", &own, &c)),
         Err(e) => errors.push(("wharf".into(), own, e)),
+    }
+    match previous_pairs(&settings.as2.previous_dir) {
+        Ok(pairs) => infos.extend(pairs.iter().map(|(_, c)| {
+            cert_info(
+                "wharf (previous)",
+                &settings.as2.previous_dir.display().to_string(),
+                c,
+            )
+        })),
+        Err(e) => errors.push((
+            "wharf (previous)".into(),
+            settings.as2.previous_dir.display().to_string(),
+            e.to_string(),
+        )),
     }
     for profile in partners.iter() {
         let Some(as2) = &profile.channels.as2 else {
@@ -257,7 +315,9 @@ fn header<'h>(h: &'h HeaderMap, name: &str) -> Option<&'h str> {
 /// `POST /as2`: a partner's AS2 message. The payload is stored before any MDN is
 /// returned; every outcome, failures included, is answered with the MDN the partner asked
 /// for (or 200 when it asked for none).
-pub async fn receive(State(p): State<Pipeline>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn receive(State(p): State<Pipeline>, request: axum::extract::Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let headers = parts.headers;
     let station = match p.as2_station() {
         Ok(s) => s,
         Err(e) => {
@@ -281,6 +341,20 @@ pub async fn receive(State(p): State<Pipeline>, headers: HeaderMap, body: Bytes)
             .into_response();
     };
     let message_id = message_id.to_owned();
+    // The partner's login, when its profile asks for one, before a byte of the body is read.
+    if let Some(refused) = login_refused(&p, &from, &headers) {
+        return refused;
+    }
+    let body: Bytes = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(e) => {
+            return (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the body was not read whole: {e}"),
+            )
+                .into_response();
+        }
+    };
     let requested = Requested::from_headers(
         header(&headers, "disposition-notification-to"),
         header(&headers, "disposition-notification-options"),
@@ -318,6 +392,62 @@ pub async fn receive(State(p): State<Pipeline>, headers: HeaderMap, body: Bytes)
     }
     .instrument(span)
     .await
+}
+
+/// A 401 asking for basic auth, when the sending partner's profile sets `[as2] basic_user`
+/// and the request's `Authorization` does not carry that user and password. Partners
+/// without a login, and AS2-From names no profile claims, pass (those get their MDN).
+fn login_refused(p: &Pipeline, from: &str, headers: &HeaderMap) -> Option<Response> {
+    let snapshot = p.partners.snapshot();
+    let profile = snapshot.by_as2_id(from)?;
+    let login = profile.channels.as2.as_ref()?.inbound_login.as_ref()?;
+    let given = header(headers, "authorization").and_then(basic_credentials);
+    let good = match login.password.read() {
+        Ok(expected) => given.is_some_and(|(user, password)| {
+            // Both compared whole, in constant time, whichever differs.
+            same_secret(&user, &login.user) & same_secret(&password, &expected)
+        }),
+        Err(e) => {
+            tracing::error!(partner = %profile.id, error = %e, "[as2] basic_password unreadable; partner refused");
+            false
+        }
+    };
+    if good {
+        return None;
+    }
+    tracing::warn!(partner = %profile.id, "AS2 POST without the profile's basic-auth login");
+    let mut response = (StatusCode::UNAUTHORIZED, "a login is required").into_response();
+    response.headers_mut().insert(
+        axum::http::header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Basic realm=\"Wharf AS2\", charset=\"UTF-8\""),
+    );
+    Some(response)
+}
+
+/// (user, password) of an `Authorization: Basic …` value.
+fn basic_credentials(value: &str) -> Option<(String, String)> {
+    use base64::Engine;
+    let (scheme, b64) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .ok()?;
+    let text = String::from_utf8(raw).ok()?;
+    let (user, password) = text.split_once(':')?;
+    Some((user.to_owned(), password.to_owned()))
+}
+
+/// Equality in constant time; both sides are hashed first so their lengths do not show
+/// either.
+fn same_secret(a: &str, b: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    let (a, b) = (
+        openssl::sha::sha256(a.as_bytes()),
+        openssl::sha::sha256(b.as_bytes()),
+    );
+    a.ct_eq(&b).into()
 }
 
 /// Identifies, checks, unwraps and stores one message: what its MDN says.
@@ -365,9 +495,9 @@ async fn process(
     };
     // RSA and AES are CPU work: off the async threads.
     let opened = tokio::task::spawn_blocking(move || {
+        let own = opening.pairs();
         let keys = unwrap::Keys {
-            key: &opening.key,
-            cert: &opening.cert,
+            own: &own,
             partner_certs: &certs,
         };
         unwrap::unwrap(content, raw, &keys, mic_alg, required, limit)
@@ -436,6 +566,8 @@ async fn process(
                 message = id,
                 size = u.payload.len(),
                 encrypted = u.encrypted,
+                // 0 the current pair; more, a previous one (a partner not yet moved over).
+                decrypted_by = ?u.decrypted_by,
                 // Which of the partner's certificates signed (several during a rollover).
                 signed_by = ?u.signed_by,
                 compressed = u.compressed,

@@ -179,9 +179,19 @@ pub async fn send(
         .map_err(|e| SendError::Refused(format!("worker: {e}")))??
     };
     let signed_mdn = signed_mdn_asked(as2);
-    let mut request = reqwest::Client::new().post(&url);
+    let client = super::tls::client(as2).map_err(SendError::Refused)?;
+    let mut request = client.post(&url);
     if let Some(r) = receipt_url {
         request = request.header("Receipt-Delivery-Option", r);
+    }
+    if let Some(login) = &as2.outbound_login {
+        // Read at each send, so a rotated password needs no reload; a missing one is the
+        // operator's to fix, not the partner's server being away.
+        let password = login
+            .password
+            .read()
+            .map_err(|e| SendError::Refused(format!("[as2] url_password: {e}")))?;
+        request = request.basic_auth(&login.user, Some(password));
     }
     let response = request
         .header("AS2-Version", "1.2")
@@ -208,7 +218,14 @@ pub async fn send(
         .timeout(std::time::Duration::from_secs(120))
         .send()
         .await
-        .map_err(|e| SendError::Unreachable(format!("{url}: {e}")))?;
+        .map_err(|e| {
+            // A certificate TLS refused (untrusted, not the pinned one, no client certificate
+            // taken) is not an outage: an operator must look, so it is said in full.
+            match super::tls::describe(&e) {
+                (words, true) => SendError::Refused(format!("{url}: TLS: {words}")),
+                (words, false) => SendError::Unreachable(format!("{url}: {words}")),
+            }
+        })?;
     let status = response.status();
     if status.is_server_error() {
         return Err(SendError::Unreachable(format!("{url} answered {status}")));

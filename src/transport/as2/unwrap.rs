@@ -55,6 +55,8 @@ pub struct Unwrapped {
     /// `Content-Disposition` file name of the payload's entity.
     pub filename: Option<String>,
     pub encrypted: bool,
+    /// Index (among Wharf's own key pairs, current first) of the one that decrypted.
+    pub decrypted_by: Option<usize>,
     /// Index (among the partner's certificates) of the one that signed, when signed.
     pub signed_by: Option<usize>,
     pub compressed: bool,
@@ -64,8 +66,8 @@ pub struct Unwrapped {
 
 /// The keys a message is opened with.
 pub struct Keys<'a> {
-    pub key: &'a openssl::pkey::PKey<openssl::pkey::Private>,
-    pub cert: &'a X509,
+    /// Wharf's own key pairs, current first (the previous ones during a rollover).
+    pub own: &'a [(&'a openssl::pkey::PKey<openssl::pkey::Private>, &'a X509)],
     /// The partner's certificates, newest first (several during a rollover).
     pub partner_certs: &'a [X509],
 }
@@ -101,6 +103,7 @@ pub fn unwrap(
         raw: body,
     };
     let (mut encrypted, mut signed_by, mut compressed_seen) = (false, None, false);
+    let mut decrypted_by = None;
     // The MIC when nothing is signed: over the first decrypted content (or, for a message
     // neither signed nor encrypted, its body).
     let mut unsigned_mic: Option<String> = None;
@@ -134,8 +137,9 @@ pub fn unwrap(
             if encrypted {
                 return Err(Failure::Decryption("encrypted twice".into()));
             }
-            let inner = cms::decrypt(&der, keys.key, keys.cert)
-                .map_err(|e| Failure::Decryption(e.to_string()))?;
+            let (inner, by) =
+                cms::decrypt(&der, keys.own).map_err(|e| Failure::Decryption(e.to_string()))?;
+            decrypted_by = Some(by);
             if inner.len() > limit {
                 return Err(Failure::Unexpected(
                     "larger than the partner's limit".into(),
@@ -200,6 +204,7 @@ pub fn unwrap(
             filename: entity.filename(),
             payload,
             encrypted,
+            decrypted_by,
             signed_by,
             compressed: compressed_seen,
             mic,

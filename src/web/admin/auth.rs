@@ -212,8 +212,8 @@ pub async fn signin(
     // elsewhere can no longer lock the real admin out (issue 17), and one address cannot try
     // many names quickly either.
     let addr = extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
+        .get::<axum::extract::ConnectInfo<crate::web::Peer>>()
+        .map_or_else(|| "unknown".to_owned(), |c| c.0.0.ip().to_string());
     let limited = p
         .rates
         .admit(
