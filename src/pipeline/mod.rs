@@ -190,6 +190,17 @@ impl Pipeline {
         inbound: &Inbound<'_>,
         provenance: Option<Provenance<'_>>,
     ) -> Result<i64, StoreError> {
+        // A storage error here (a full disk) turns `/healthz` red until a write succeeds.
+        self.store_inbound(inbound, provenance)
+            .await
+            .inspect_err(|e| self.store.note_store_error(e))
+    }
+
+    async fn store_inbound(
+        &self,
+        inbound: &Inbound<'_>,
+        provenance: Option<Provenance<'_>>,
+    ) -> Result<i64, StoreError> {
         let mut tx = self.store.begin().await?;
         let id = messages::insert_inbound(&mut tx, inbound).await?;
         let origin = match provenance {

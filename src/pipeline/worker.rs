@@ -181,6 +181,9 @@ impl Worker {
                 Ok(Execution::Done) => continue,
                 Ok(Execution::Empty) => poll,
                 Err(e) => {
+                    if let StageError::Store(e) = &e {
+                        self.pipeline.store.note_store_error(e);
+                    }
                     tracing::error!(error = %e, "worker could not reach the store");
                     poll.max(Duration::from_secs(1))
                 }

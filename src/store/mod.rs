@@ -19,6 +19,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyPool, ConnectOptions, Executor};
 
 pub use crate::config::Backend;
@@ -28,32 +29,173 @@ pub use types::*;
 /// A transaction on the store; a stage's result, its next job and its event share one.
 /// On SQLite it also holds the store's write gate (see [`Store::write_gate`]) until it ends.
 /// It dereferences to the connection, so `&mut **tx` is an executor as with sqlx's own.
+///
+/// BEGIN, COMMIT and ROLLBACK are Wharf's own statements on a pooled connection, not sqlx's
+/// `Transaction`: when sqlx's COMMIT fails (SQLITE_FULL) its depth counter stays at 1 while
+/// SQLite may already have rolled back, so the connection went back to the pool believing
+/// itself inside a transaction; its next "transaction" was a SAVEPOINT whose RELEASE commits
+/// nothing, and the partner got 202 for a message that never reached the disk. Here a
+/// connection whose COMMIT or ROLLBACK failed is closed, never reused.
 pub struct Tx {
-    // Declared first: dropped (rolled back) before the gate opens for the next writer.
-    tx: sqlx::Transaction<'static, Any>,
-    _gate: Option<tokio::sync::OwnedMutexGuard<()>>,
+    /// `None` only once committed or rolled back (both consume the `Tx`).
+    conn: Option<PoolConnection<Any>>,
+    health: std::sync::Arc<Health>,
+    // Released after the connection's rollback has run (see `Drop`), so the next writer
+    // never meets this transaction's write lock.
+    gate: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
+/// How long a rollback or a close may take before the connection is simply dropped.
+const END_TIMEOUT: Duration = Duration::from_secs(5);
+
 impl Tx {
-    pub async fn commit(self) -> Result<(), sqlx::Error> {
-        self.tx.commit().await
+    /// Commits. `Ok` means the transaction is durable; on any error it is not (or not known
+    /// to be), the connection is closed rather than returned to the pool, and the store's
+    /// health turns red until a write succeeds again.
+    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+        let Some(mut conn) = self.conn.take() else {
+            return Ok(());
+        };
+        match conn.execute("COMMIT").await {
+            Ok(_) => {
+                self.health.write_succeeded();
+                Ok(())
+            }
+            Err(e) => {
+                self.health.write_failed(&e.to_string());
+                tracing::error!(error = %e, "commit failed; the transaction is lost and its connection closed");
+                poison(conn).await;
+                Err(e)
+            }
+        }
     }
 
-    pub async fn rollback(self) -> Result<(), sqlx::Error> {
-        self.tx.rollback().await
+    pub async fn rollback(mut self) -> Result<(), sqlx::Error> {
+        let Some(conn) = self.conn.take() else {
+            return Ok(());
+        };
+        end(conn).await
+    }
+}
+
+/// Rolls back; the connection returns to the pool only when the ROLLBACK succeeded.
+async fn end(mut conn: PoolConnection<Any>) -> Result<(), sqlx::Error> {
+    match tokio::time::timeout(END_TIMEOUT, conn.execute("ROLLBACK")).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "rollback failed; connection closed");
+            close(conn).await;
+            Err(e)
+        }
+        Err(_) => {
+            tracing::warn!("rollback timed out; connection dropped");
+            drop(conn.detach());
+            Err(sqlx::Error::PoolTimedOut)
+        }
+    }
+}
+
+/// A connection whose COMMIT failed: one ROLLBACK attempt (so its locks go at once), then
+/// closed whatever it answers. Closing ends any transaction still open on it.
+async fn poison(mut conn: PoolConnection<Any>) {
+    let _ = tokio::time::timeout(END_TIMEOUT, conn.execute("ROLLBACK")).await;
+    close(conn).await;
+}
+
+async fn close(conn: PoolConnection<Any>) {
+    let _ = tokio::time::timeout(END_TIMEOUT, conn.close()).await;
+}
+
+impl Drop for Tx {
+    /// Dropped without commit or rollback (an error on the way, a cancelled request): the
+    /// rollback runs on a task that holds the write gate until it is done.
+    fn drop(&mut self) {
+        let Some(conn) = self.conn.take() else {
+            return;
+        };
+        let gate = self.gate.take();
+        match tokio::runtime::Handle::try_current() {
+            Ok(rt) => {
+                rt.spawn(async move {
+                    let _ = end(conn).await;
+                    drop(gate);
+                });
+            }
+            // No runtime to roll back on: dropping the raw connection closes it, which
+            // ends its transaction.
+            Err(_) => drop(conn.detach()),
+        }
     }
 }
 
 impl std::ops::Deref for Tx {
     type Target = sqlx::AnyConnection;
     fn deref(&self) -> &Self::Target {
-        &self.tx
+        self.conn
+            .as_deref()
+            .expect("a Tx holds its connection until it is consumed")
     }
 }
 
 impl std::ops::DerefMut for Tx {
     fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.tx
+        self.conn
+            .as_deref_mut()
+            .expect("a Tx holds its connection until it is consumed")
+    }
+}
+
+/// Whether the store can write: red from a failed write (a failed COMMIT, a full disk, an
+/// I/O error) until a write succeeds again. `/healthz` and `/readyz` answer 503 while red.
+#[derive(Debug, Default)]
+pub struct Health {
+    failing: std::sync::Mutex<Option<String>>,
+}
+
+impl Health {
+    fn write_failed(&self, why: &str) {
+        if let Ok(mut f) = self.failing.lock() {
+            if f.is_none() {
+                tracing::error!(error = why, "the store cannot write; health is red");
+            }
+            *f = Some(why.to_owned());
+        }
+    }
+
+    fn write_succeeded(&self) {
+        if let Ok(mut f) = self.failing.lock()
+            && f.take().is_some()
+        {
+            tracing::info!("the store writes again");
+        }
+    }
+
+    fn failing(&self) -> Option<String> {
+        self.failing.lock().ok().and_then(|f| f.clone())
+    }
+}
+
+/// Whether an error says the storage itself cannot write (full, I/O, read-only, corrupt,
+/// gone) rather than that one statement was wrong.
+pub fn is_storage_error(backend: Backend, e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
+        sqlx::Error::Database(db) => {
+            let Some(code) = db.code() else { return false };
+            match backend {
+                // The primary result code (low byte of the extended one): IOERR, CORRUPT,
+                // FULL, CANTOPEN, READONLY, NOTADB.
+                Backend::Sqlite => code
+                    .parse::<i32>()
+                    .is_ok_and(|n| matches!(n & 0xff, 8 | 10 | 11 | 13 | 14 | 26)),
+                // SQLSTATE: 53 insufficient resources (53100 disk full), 58 system errors
+                // (58030 I/O), 25006 read-only transaction.
+                Backend::Postgres => {
+                    code.starts_with("53") || code.starts_with("58") || code == "25006"
+                }
+            }
+        }
+        _ => false,
     }
 }
 
@@ -86,6 +228,8 @@ pub struct Store {
     /// inbound AS2 at 169 messages/s with the CPU half idle. A fair async mutex hands the
     /// lock over the moment the writer before commits.
     gate: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
+    /// Shared by every clone: red while writes fail.
+    health: std::sync::Arc<Health>,
 }
 
 /// The current time as Unix milliseconds, the store's one time representation.
@@ -154,6 +298,7 @@ impl Store {
             backend: db.backend,
             gate: (db.backend == Backend::Sqlite)
                 .then(|| std::sync::Arc::new(tokio::sync::Mutex::new(()))),
+            health: Default::default(),
         };
         store.migrate().await?;
         Ok(store)
@@ -180,13 +325,66 @@ impl Store {
         &self.pool
     }
 
-    /// Begins a write transaction (on SQLite, after waiting for the write gate).
+    /// Begins a write transaction (on SQLite, after waiting for the write gate, and as
+    /// `BEGIN IMMEDIATE`: the write lock is taken at once, so no stale read snapshot has to
+    /// be upgraded later, which SQLite refuses at once with "database is locked").
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         let gate = self.write_gate().await;
+        let mut conn = self.pool.acquire().await.inspect_err(|e| self.note(e))?;
+        let begin = match self.backend {
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+            Backend::Postgres => "BEGIN",
+        };
+        if let Err(e) = conn.execute(begin).await {
+            self.note(&e);
+            // Whatever state it is in, it is not one to hand out again.
+            close(conn).await;
+            return Err(e.into());
+        }
         Ok(Tx {
-            tx: self.pool.begin().await?,
-            _gate: gate,
+            conn: Some(conn),
+            health: self.health.clone(),
+            gate,
         })
+    }
+
+    /// Records an error met while writing: a storage error turns the store's health red
+    /// until a write succeeds again.
+    pub fn note(&self, e: &sqlx::Error) {
+        if let sqlx::Error::Database(db) = e {
+            tracing::debug!(code = ?db.code(), error = %e, "database error");
+        }
+        if is_storage_error(self.backend, e) {
+            self.health.write_failed(&e.to_string());
+        }
+    }
+
+    /// [`Store::note`] for a [`StoreError`].
+    pub fn note_store_error(&self, e: &StoreError) {
+        if let StoreError::Database(e) = e {
+            self.note(e);
+        }
+    }
+
+    /// Why writes are failing, while they are (`None` when the last write succeeded).
+    pub fn write_failure(&self) -> Option<String> {
+        self.health.failing()
+    }
+
+    /// A small real write (one row of `store_probe`, committed), so that health is measured
+    /// and recovers even when no traffic comes: `/healthz` runs it while writes are failing.
+    pub async fn probe_write(&self) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO store_probe (id, at) VALUES (1, $1) \
+             ON CONFLICT (id) DO UPDATE SET at = excluded.at",
+        )
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await
+        .inspect_err(|e| self.note(e))?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// The write gate, for a single write statement run on the pool outside a transaction

@@ -89,6 +89,7 @@ pub fn router(pipeline: Pipeline) -> Router {
     Router::new()
         .merge(admin::router())
         .route("/healthz", get(healthz))
+        .route("/readyz", get(healthz))
         .route("/api/v1/stats", get(stats))
         .route("/api/v1/messages", get(list_messages))
         .route("/api/v1/messages/{id}", get(show_message))
@@ -163,25 +164,40 @@ pub async fn serve(
     }
 }
 
+/// `/healthz` and `/readyz`: 503 while the store cannot be reached, or while its writes fail
+/// (a full disk): then a small probe write is tried, and the answer is green again as soon as
+/// one succeeds, without a restart.
 async fn healthz(State(p): State<Pipeline>) -> Response {
-    match p.store.ping().await {
-        Ok(()) => (
-            StatusCode::OK,
-            axum::Json(json!({
-                "status": "ok",
-                "database": "ok",
-                "instance": &*p.instance,
-                "partners": p.partners.snapshot().len(),
-            })),
-        )
-            .into_response(),
-        Err(e) => (
+    let unavailable = |why: String| {
+        (
             StatusCode::SERVICE_UNAVAILABLE,
-            axum::Json(json!({ "status": "unavailable", "database": e.to_string() })),
+            axum::Json(json!({ "status": "unavailable", "database": why })),
         )
-            .into_response(),
+            .into_response()
+    };
+    if let Err(e) = p.store.ping().await {
+        return unavailable(e.to_string());
     }
+    if let Some(why) = p.store.write_failure() {
+        let probe = tokio::time::timeout(HEALTH_PROBE_TIMEOUT, p.store.probe_write()).await;
+        if !matches!(probe, Ok(Ok(()))) {
+            return unavailable(format!("writes fail: {why}"));
+        }
+    }
+    (
+        StatusCode::OK,
+        axum::Json(json!({
+            "status": "ok",
+            "database": "ok",
+            "instance": &*p.instance,
+            "partners": p.partners.snapshot().len(),
+        })),
+    )
+        .into_response()
 }
+
+/// How long `/healthz` waits for its probe write (the write gate may be busy).
+const HEALTH_PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// Messages per state and jobs per state: what an operator or a load test watches.
 async fn stats(State(p): State<Pipeline>, _c: admin::auth::Client) -> Result<Response, ApiError> {
