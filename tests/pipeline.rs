@@ -171,7 +171,75 @@ async fn control_numbers_are_sequential_per_scope_and_roll_back(db: Db) {
     tx.commit().await.unwrap();
 }
 
+/// Issue 17, finding 10: one partner's backlog of 2,000 due jobs must not hold up another
+/// partner's order. Counted in jobs run before the order is delivered, not in time: with
+/// one queue in arrival order the order waited behind every one of them.
+async fn a_partners_backlog_does_not_starve_another_partners_order(db: Db) {
+    // Arrange: 2,000 queued messages from "flood" (cheap: each is quarantined at identify),
+    // written in one transaction; then one order from acme.
+    let env = TestEnv::new(db).await;
+    let p = pipeline(&env).await;
+    let worker = Worker::new(p.clone());
+    let mut tx = p.store.begin().await.unwrap();
+    for _ in 0..2_000 {
+        let id = messages::insert_inbound(
+            &mut tx,
+            &Inbound {
+                channel: Channel::Cli,
+                partner: Some("flood"),
+                filename: None,
+                raw: b"not an interchange",
+            },
+        )
+        .await
+        .unwrap();
+        jobs::enqueue(&mut tx, id, Stage::Identify, 3)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let order = p
+        .receive(&Inbound {
+            channel: Channel::Cli,
+            partner: Some("acme"),
+            filename: None,
+            raw: &order_850(7, "PO-FAIR"),
+        })
+        .await
+        .unwrap();
+
+    // Act: run jobs one at a time until the order is delivered (at most 200 jobs, so the
+    // unfair queue fails quickly instead of draining all 2,000).
+    let mut ran = 0;
+    while messages::get(&p.store, order).await.unwrap().state != MessageState::Delivered {
+        assert!(ran < 200, "the order was not delivered after {ran} jobs");
+        assert_eq!(
+            worker.try_execute_job().await.unwrap(),
+            Execution::Done,
+            "the queue ran dry before the order was delivered"
+        );
+        ran += 1;
+    }
+
+    // Assert: acme's own jobs (its order's and its acknowledgement's) plus at most one of
+    // flood's per turn.
+    let mut acme_jobs = jobs::for_message(&p.store, order).await.unwrap();
+    for m in messages::related(&p.store, order).await.unwrap() {
+        acme_jobs.extend(jobs::for_message(&p.store, m.id).await.unwrap());
+    }
+    let acme_done = acme_jobs
+        .iter()
+        .filter(|j| j.state == JobState::Done)
+        .count();
+    let flood_done = ran - acme_done;
+    assert!(
+        flood_done <= acme_done + 1,
+        "{flood_done} of flood's jobs ran before acme's order ({acme_done} jobs) was delivered"
+    );
+}
+
 on_both_backends!(
+    a_partners_backlog_does_not_starve_another_partners_order,
     failing_send_is_retried_then_dead_lettered_then_replayed,
     a_worker_that_lost_its_lease_cannot_commit,
     control_numbers_are_sequential_per_scope_and_roll_back,

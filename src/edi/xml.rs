@@ -10,6 +10,13 @@ pub struct Limits {
     pub max_bytes: usize,
     pub max_depth: usize,
     pub max_elements: usize,
+    /// Attributes on one element (namespace declarations included).
+    pub max_attributes: usize,
+    /// Attributes in the whole document.
+    pub max_total_attributes: usize,
+    /// Namespace declarations in scope at once: every element name is resolved against them,
+    /// so their number multiplies the cost of every element.
+    pub max_namespaces: usize,
 }
 
 impl Default for Limits {
@@ -18,6 +25,11 @@ impl Default for Limits {
             max_bytes: 32 << 20,
             max_depth: 64,
             max_elements: 1_000_000,
+            // cXML and UBL elements carry a handful of attributes and documents declare a
+            // dozen namespaces; these leave room for a hundredfold more.
+            max_attributes: 256,
+            max_total_attributes: 1_000_000,
+            max_namespaces: 256,
         }
     }
 }
@@ -122,6 +134,10 @@ pub fn parse(input: &[u8], limits: Limits) -> Result<Document, XmlError> {
     let mut root: Option<Element> = None;
     let mut doctype = None;
     let mut elements = 0usize;
+    let mut attributes = 0usize;
+    // Namespace declarations per open element (the reader keeps them until its end tag).
+    let mut ns_open: Vec<usize> = Vec::new();
+    let mut ns_in_scope = 0usize;
     loop {
         let offset = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
         let (ns, event) = match reader.read_resolved_event() {
@@ -172,7 +188,12 @@ pub fn parse(input: &[u8], limits: Limits) -> Result<Document, XmlError> {
                     offset,
                     ..Element::default()
                 };
-                for a in start.attributes() {
+                // Duplicate attribute names are found with a set, not quick-xml's check, which
+                // compares each attribute with every earlier one (quadratic: 300k attributes
+                // took over a minute).
+                let mut seen: std::collections::HashSet<Vec<u8>> = std::collections::HashSet::new();
+                let mut declared = 0usize;
+                for a in start.attributes().with_checks(false) {
                     let a = a.map_err(|e| {
                         err(
                             &stack,
@@ -180,11 +201,44 @@ pub fn parse(input: &[u8], limits: Limits) -> Result<Document, XmlError> {
                             format!("bad attribute in <{}>: {e}", el.name),
                         )
                     })?;
-                    let key = String::from_utf8_lossy(a.key.local_name().as_ref()).into_owned();
+                    if seen.len() >= limits.max_attributes {
+                        return Err(err(
+                            &stack,
+                            offset,
+                            format!(
+                                "<{}> has more than {} attributes",
+                                el.name, limits.max_attributes
+                            ),
+                        ));
+                    }
+                    attributes += 1;
+                    if attributes > limits.max_total_attributes {
+                        return Err(err(
+                            &stack,
+                            offset,
+                            format!(
+                                "more than {} attributes in the document",
+                                limits.max_total_attributes
+                            ),
+                        ));
+                    }
+                    if !seen.insert(a.key.as_ref().to_vec()) {
+                        return Err(err(
+                            &stack,
+                            offset,
+                            format!(
+                                "attribute {} appears twice in <{}>",
+                                String::from_utf8_lossy(a.key.as_ref()),
+                                el.name
+                            ),
+                        ));
+                    }
                     // Namespace declarations are not data.
                     if a.key.as_ref().starts_with(b"xmlns") {
+                        declared += 1;
                         continue;
                     }
+                    let key = String::from_utf8_lossy(a.key.local_name().as_ref()).into_owned();
                     let value = a
                         .unescape_value()
                         .map_err(|e| {
@@ -197,12 +251,24 @@ pub fn parse(input: &[u8], limits: Limits) -> Result<Document, XmlError> {
                         .into_owned();
                     el.attrs.push((key, value));
                 }
+                if ns_in_scope + declared > limits.max_namespaces {
+                    return Err(err(
+                        &stack,
+                        offset,
+                        format!(
+                            "more than {} namespace declarations in scope",
+                            limits.max_namespaces
+                        ),
+                    ));
+                }
                 if matches!(event, Event::Empty(_)) {
                     match stack.last_mut() {
                         Some(p) => p.children.push(el),
                         None => root = Some(el),
                     }
                 } else {
+                    ns_in_scope += declared;
+                    ns_open.push(declared);
                     stack.push(el);
                 }
             }
@@ -210,6 +276,7 @@ pub fn parse(input: &[u8], limits: Limits) -> Result<Document, XmlError> {
                 let Some(done) = stack.pop() else {
                     return Err(err(&stack, offset, "an end tag closes nothing".into()));
                 };
+                ns_in_scope = ns_in_scope.saturating_sub(ns_open.pop().unwrap_or(0));
                 match stack.last_mut() {
                     Some(p) => p.children.push(done),
                     None => root = Some(done),
@@ -341,6 +408,78 @@ mod tests {
 
         let e = parse(b"<p:a>x</p:a>", Limits::default()).unwrap_err();
         assert!(e.reason.contains("prefix"), "{e}");
+
+        let e = parse(br#"<a x="1" y="2" x="3"/>"#, Limits::default()).unwrap_err();
+        assert!(e.reason.contains("attribute x appears twice in <a>"), "{e}");
+    }
+
+    /// One element with `n` distinct attributes.
+    fn attributes(n: usize) -> Vec<u8> {
+        let mut s = String::from("<cXML");
+        for i in 0..n {
+            s.push_str(&format!(" a{i}=\"v\""));
+        }
+        s.push_str("/>");
+        s.into_bytes()
+    }
+
+    /// Issue 17, finding 8: attribute parsing is linear. Measured relative to itself in the
+    /// same run (best of three, limits lifted): four times the attributes may cost at most
+    /// eight times as long, where the quadratic duplicate check cost sixteen.
+    #[test]
+    fn attribute_parsing_is_linear_and_limited() {
+        let lifted = Limits {
+            max_attributes: usize::MAX,
+            max_total_attributes: usize::MAX,
+            ..Limits::default()
+        };
+        let best = |doc: &[u8]| {
+            (0..3)
+                .map(|_| {
+                    let t = std::time::Instant::now();
+                    let d = parse(doc, lifted).expect("reads");
+                    let took = t.elapsed();
+                    assert!(!d.root.attrs.is_empty());
+                    took
+                })
+                .min()
+                .unwrap_or_default()
+        };
+        let (small, large) = (attributes(5_000), attributes(20_000));
+        let (t1, t4) = (best(&small), best(&large));
+        assert!(
+            t4.as_secs_f64() < 8.0 * t1.as_secs_f64().max(1e-4),
+            "5k attributes took {t1:?}, 20k took {t4:?}"
+        );
+
+        // The reported body: 300k attributes on one element, refused at the limit.
+        let e = parse(&attributes(300_000), Limits::default()).unwrap_err();
+        assert!(
+            e.reason.contains("<cXML> has more than 256 attributes"),
+            "{e}"
+        );
+        // Spread over many elements, the document total is the limit.
+        let many = format!("<r>{}</r>", "<e a=\"1\" b=\"2\"/>".repeat(600));
+        let e = parse(
+            many.as_bytes(),
+            Limits {
+                max_total_attributes: 1_000,
+                ..Limits::default()
+            },
+        )
+        .unwrap_err();
+        assert!(
+            e.reason
+                .contains("more than 1000 attributes in the document"),
+            "{e}"
+        );
+        // Namespace declarations in scope are bounded too (each element is resolved against them).
+        let decls = |r: std::ops::Range<usize>| -> String {
+            r.map(|i| format!(" xmlns:p{i}=\"urn:{i}\"")).collect()
+        };
+        let doc = format!("<a{}><b{}/></a>", decls(0..150), decls(150..300));
+        let e = parse(doc.as_bytes(), Limits::default()).unwrap_err();
+        assert!(e.reason.contains("namespace declarations in scope"), "{e}");
     }
 }
 

@@ -18,7 +18,7 @@ pub(super) async fn identify(
     msg: &Message,
     raw: &[u8],
 ) -> Result<(), StageError> {
-    let t = match xmldoc::translate(raw) {
+    let t = match xmldoc::translate_blocking(raw.to_vec()).await {
         Ok(t) => t,
         Err(e) => {
             let reason = format!("cannot read the XML: {e}");
@@ -95,7 +95,7 @@ pub(super) async fn translate(
     _profile: &Profile,
     raw: &[u8],
 ) -> Result<(), StageError> {
-    let t = match xmldoc::translate(raw) {
+    let t = match xmldoc::translate_blocking(raw.to_vec()).await {
         Ok(t) => t,
         Err(e) => {
             let reason = format!("cannot read the XML: {e}");

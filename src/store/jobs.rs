@@ -4,6 +4,12 @@
 //! statement; PostgreSQL skips rows other instances hold (`FOR UPDATE SKIP LOCKED`), SQLite
 //! serialises writers. Completing a job is the first write of the stage's transaction and
 //! checks the lease, so a worker that lost its lease can never commit a second result.
+//!
+//! Claims are fair across partners: every job belongs to a lane (its message's partner, or
+//! `channel:<name>` while the sender is unknown) and the claim takes the next due job of the
+//! lane served least recently (`partner_turns`), so a partner with 40,000 queued jobs gets
+//! one turn in each round like everyone else. Within a lane, outbound work (acknowledgements,
+//! documents a partner waits for) goes before delivery, and delivery before bulk parsing.
 
 use std::time::Duration;
 
@@ -53,7 +59,21 @@ fn from_row(r: &AnyRow) -> Result<Job, StoreError> {
     })
 }
 
-/// Queues `stage` for a message, due at once.
+/// A stage's priority within its partner's lane (lower first): outbound encode and send
+/// carry acknowledgements and documents someone is waiting for; map and deliver finish work
+/// already parsed; identify and translate are the bulk of a large upload.
+pub fn priority(stage: Stage) -> i64 {
+    match stage {
+        Stage::Encode | Stage::Send => 0,
+        Stage::Map | Stage::Deliver => 1,
+        Stage::Identify | Stage::Translate => 2,
+    }
+}
+
+/// The lane of a message's jobs, as SQL over `messages m`: its partner, else its channel.
+const LANE: &str = "COALESCE(m.partner, 'channel:' || m.channel)";
+
+/// Queues `stage` for a message, due at once, in the lane of the message's partner.
 pub async fn enqueue(
     tx: &mut Tx,
     message_id: i64,
@@ -61,15 +81,27 @@ pub async fn enqueue(
     max_attempts: u32,
 ) -> Result<i64, StoreError> {
     let now = now_ms();
-    let row = sqlx::query(
+    let sql = sqlx::AssertSqlSafe(format!(
         "INSERT INTO jobs (message_id, stage, state, attempts, max_attempts, run_at, created_at, \
-         updated_at) VALUES ($1, $2, 'ready', 0, $3, $4, $4, $4) RETURNING id",
+         updated_at, partner, priority) \
+         SELECT m.id, $2, 'ready', 0, $3, $4, $4, $4, {LANE}, $5 FROM messages m WHERE m.id = $1 \
+         RETURNING id, partner"
+    ));
+    let row = sqlx::query(sql)
+        .bind(message_id)
+        .bind(stage.as_str())
+        .bind(i64::from(max_attempts))
+        .bind(now)
+        .bind(priority(stage))
+        .fetch_one(&mut **tx)
+        .await?;
+    let lane: String = row.try_get(1)?;
+    // A new lane starts at 0, i.e. it is served next: a partner that was idle waits for no one.
+    sqlx::query(
+        "INSERT INTO partner_turns (partner, served) VALUES ($1, 0) ON CONFLICT (partner) DO NOTHING",
     )
-    .bind(message_id)
-    .bind(stage.as_str())
-    .bind(i64::from(max_attempts))
-    .bind(now)
-    .fetch_one(&mut **tx)
+    .bind(lane)
+    .execute(&mut **tx)
     .await?;
     Ok(row.try_get(0)?)
 }
@@ -78,36 +110,63 @@ pub async fn enqueue(
 /// crashed or hung) is due again; its attempt count keeps growing so a job that kills its
 /// worker every time still ends in dead letters.
 pub async fn claim(store: &Store, owner: &str, lease: Duration) -> Result<Option<Job>, StoreError> {
-    let _gate = store.write_gate().await;
     let now = now_ms();
     let expires = now.saturating_add(lease.as_millis() as i64);
-    let sql = match store.backend() {
-        Backend::Postgres => {
-            "UPDATE jobs SET state = 'running', lease_owner = $1, lease_expires = $2, \
-             attempts = attempts + 1, updated_at = $3 \
-             WHERE id = (SELECT id FROM jobs \
-                WHERE state IN ('ready', 'running') \
-                AND ((state = 'ready' AND run_at <= $3) OR (state = 'running' AND lease_expires < $3)) \
-                ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
-             RETURNING id, message_id, stage, state, attempts, max_attempts, run_at, lease_owner, last_error, created_at"
-        }
-        Backend::Sqlite => {
-            "UPDATE jobs SET state = 'running', lease_owner = $1, lease_expires = $2, \
-             attempts = attempts + 1, updated_at = $3 \
-             WHERE id = (SELECT id FROM jobs \
-                WHERE state IN ('ready', 'running') \
-                AND ((state = 'ready' AND run_at <= $3) OR (state = 'running' AND lease_expires < $3)) \
-                ORDER BY run_at, id LIMIT 1) \
-             RETURNING id, message_id, stage, state, attempts, max_attempts, run_at, lease_owner, last_error, created_at"
-        }
+    // One statement picks the job: for each lane (a small table, one row per partner) the
+    // head of its due work through the `jobs_lane` index, then the lane served least recently.
+    // The outer conditions on `k` are checked again by PostgreSQL after it locks the row, so a
+    // job another instance claimed in between is skipped, not claimed twice.
+    const DUE: &str = "state IN ('ready', 'running') \
+        AND ((state = 'ready' AND run_at <= $3) OR (state = 'running' AND lease_expires < $3))";
+    let lock = match store.backend() {
+        Backend::Postgres => "FOR UPDATE OF k SKIP LOCKED",
+        Backend::Sqlite => "",
     };
-    let row = sqlx::query(sql)
+    let due_j = DUE
+        .replace("state", "j.state")
+        .replace("run_at", "j.run_at")
+        .replace("lease_expires", "j.lease_expires");
+    let due_k = DUE
+        .replace("state", "k.state")
+        .replace("run_at", "k.run_at")
+        .replace("lease_expires", "k.lease_expires");
+    let sql = sqlx::AssertSqlSafe(format!(
+        "UPDATE jobs SET state = 'running', lease_owner = $1, lease_expires = $2, \
+         attempts = attempts + 1, updated_at = $3 \
+         WHERE id = (SELECT k.id FROM \
+            (SELECT t.partner AS lane, t.served AS served, \
+               (SELECT j.id FROM jobs j WHERE j.partner = t.partner AND {due_j} \
+                ORDER BY j.priority, j.run_at, j.id LIMIT 1) AS jid \
+             FROM partner_turns t) x \
+            JOIN jobs k ON k.id = x.jid \
+            WHERE {due_k} \
+            ORDER BY x.served, x.lane LIMIT 1 {lock}) \
+         RETURNING {COLUMNS}, partner"
+    ));
+    let mut tx = store.begin().await?;
+    let Some(row) = sqlx::query(sql)
         .bind(owner.to_owned())
         .bind(expires)
         .bind(now)
-        .fetch_optional(store.pool())
-        .await?;
-    row.as_ref().map(from_row).transpose()
+        .fetch_optional(&mut *tx)
+        .await?
+    else {
+        tx.rollback().await?;
+        return Ok(None);
+    };
+    let job = from_row(&row)?;
+    let lane: String = row.try_get("partner")?;
+    // The lane goes to the back of the round. Two instances may take the same number; the
+    // tie is broken by name, which is still fair.
+    sqlx::query(
+        "UPDATE partner_turns SET served = (SELECT MAX(served) FROM partner_turns) + 1 \
+         WHERE partner = $1",
+    )
+    .bind(lane)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Some(job))
 }
 
 /// Pushes a running job's lease `lease` further from now, if this worker still holds it

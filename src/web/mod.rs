@@ -397,47 +397,68 @@ async fn odoo_webhook(
 /// SharedSecret, 406 a request Wharf does not take, 500 when it could not be stored.
 async fn cxml(State(p): State<Pipeline>, body: Bytes) -> Response {
     use crate::documents::xml::{self as xmldoc, cxml::Status, cxml::response};
-    let t = xmldoc::translate(&body);
-    let (partner, status) = match &t {
-        Err(_) => (None, Status::for_translation(t.as_ref())),
-        Ok(tr) => {
-            let sender = tr.sender.as_deref().unwrap_or_default();
-            let partners = p.partners.snapshot();
-            match partners.by_xml_sender(sender) {
-                None => (
-                    None,
-                    Status::unauthorized(format!("sender {sender:?} is not a known partner")),
-                ),
-                Some(pr)
-                    if pr
-                        .cxml
-                        .as_ref()
-                        .is_some_and(|c| !c.secret_matches(tr.shared_secret.as_deref())) =>
-                {
-                    (
-                        Some(pr.id.as_str().to_owned()),
-                        Status::unauthorized("the SharedSecret does not match".into()),
-                    )
-                }
-                Some(pr) => {
-                    let doc = crate::partners::DocRef {
-                        standard: crate::partners::Standard::Cxml,
-                        doc_type: tr.kind.clone(),
-                        version: None,
-                    };
-                    let status = match pr.agreements.covering(&doc, crate::partners::Flow::In) {
-                        // Stored all the same (and held in quarantine by the pipeline).
-                        Err(why) => Status {
-                            code: 406,
-                            text: "Not Acceptable",
-                            detail: why,
-                        },
-                        Ok(_) => Status::for_translation(Ok(tr)),
-                    };
-                    (Some(pr.id.as_str().to_owned()), status)
+    // Reading the XML is CPU work on outside bytes: it runs on the blocking pool so a large
+    // body never holds an async thread (and with it `/healthz` and every other request).
+    let partners = p.partners.snapshot();
+    let read = {
+        let body = body.clone();
+        tokio::task::spawn_blocking(move || {
+            let t = xmldoc::translate(&body);
+            match &t {
+                Err(_) => (None, Status::for_translation(t.as_ref())),
+                Ok(tr) => {
+                    let sender = tr.sender.as_deref().unwrap_or_default();
+                    match partners.by_xml_sender(sender) {
+                        None => (
+                            None,
+                            Status::unauthorized(format!(
+                                "sender {sender:?} is not a known partner"
+                            )),
+                        ),
+                        Some(pr)
+                            if pr.cxml.as_ref().is_some_and(|c| {
+                                !c.secret_matches(tr.shared_secret.as_deref())
+                            }) =>
+                        {
+                            (
+                                Some(pr.id.as_str().to_owned()),
+                                Status::unauthorized("the SharedSecret does not match".into()),
+                            )
+                        }
+                        Some(pr) => {
+                            let doc = crate::partners::DocRef {
+                                standard: crate::partners::Standard::Cxml,
+                                doc_type: tr.kind.clone(),
+                                version: None,
+                            };
+                            let status =
+                                match pr.agreements.covering(&doc, crate::partners::Flow::In) {
+                                    // Stored all the same (and held in quarantine by the pipeline).
+                                    Err(why) => Status {
+                                        code: 406,
+                                        text: "Not Acceptable",
+                                        detail: why,
+                                    },
+                                    Ok(_) => Status::for_translation(Ok(tr)),
+                                };
+                            (Some(pr.id.as_str().to_owned()), status)
+                        }
+                    }
                 }
             }
-        }
+        })
+        .await
+    };
+    let (partner, status) = match read {
+        Ok(read) => read,
+        Err(e) => (
+            None,
+            Status {
+                code: 500,
+                text: "Internal Server Error",
+                detail: format!("the request could not be read: {e}"),
+            },
+        ),
     };
     let stored = p
         .receive(&Inbound {

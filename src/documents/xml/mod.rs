@@ -91,6 +91,22 @@ pub fn iso_date(text: &str) -> Option<crate::model::Text> {
     crate::documents::x12::po850::iso_date(d.replace('-', "").as_bytes())
 }
 
+/// [`translate`] on tokio's blocking pool: reading a large document is CPU work that must not
+/// hold an async thread (two big `/cxml` bodies once stalled `/healthz` for seconds).
+pub async fn translate_blocking(
+    input: impl AsRef<[u8]> + Send + 'static,
+) -> Result<XmlTranslation, XmlError> {
+    tokio::task::spawn_blocking(move || translate(input.as_ref()))
+        .await
+        .unwrap_or_else(|e| {
+            Err(XmlError {
+                path: "/".into(),
+                offset: 0,
+                reason: format!("the XML reader stopped: {e}"),
+            })
+        })
+}
+
 /// Translates one XML document. `Err` when it is not well-formed XML (or breaks a limit).
 pub fn translate(input: &[u8]) -> Result<XmlTranslation, XmlError> {
     let doc = parse(input, Limits::default())?;
