@@ -20,7 +20,8 @@ fn station() -> &'static Station {
         if !cert.exists() {
             wharf::transport::as2::new_pair("FUZZ", &cert, &key, 30).expect("key pair");
         }
-        Station::load("FUZZ", &cert, &key).expect("station")
+        // No previous pairs: an empty folder of a rollover.
+        Station::load("FUZZ", &cert, &key, &dir.join("previous")).expect("station")
     })
 }
 
@@ -42,9 +43,9 @@ fuzz_target!(|data: &[u8]| {
     }
     let s = station();
     let certs = [s.cert.clone()];
+    let own = s.pairs();
     let keys = unwrap::Keys {
-        key: &s.key,
-        cert: &s.cert,
+        own: &own,
         partner_certs: &certs,
     };
     // The outer Content-Type chosen by the first byte, so every layer kind is reached.

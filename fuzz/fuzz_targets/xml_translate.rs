@@ -9,7 +9,7 @@ use wharf::edi::xml::{Limits, parse};
 
 fuzz_target!(|data: &[u8]| {
     // Tight limits must fail cleanly, never panic.
-    let _ = parse(data, Limits { max_bytes: 4096, max_depth: 8, max_elements: 64 });
+    let _ = parse(data, Limits { max_bytes: 4096, max_depth: 8, max_elements: 64, ..Limits::default() });
     let t = translate(data);
     let status = Status::for_translation(t.as_ref());
     let text = response(&status, "p", "t");
