@@ -218,6 +218,19 @@ async fn seed(c: &OdooClient) -> Seeded {
     Seeded { products, vendor }
 }
 
+/// Waits for message `id` to be delivered; a failure ends the test with Odoo's answer.
+async fn delivered(store: &wharf::store::Store, id: i64, what: &str) {
+    wait_for(PATIENCE, what, || async {
+        let m = messages::get(store, id).await.ok()?;
+        match m.state {
+            MessageState::Delivered => Some(()),
+            MessageState::Failed => panic!("failed: {m:?}"),
+            _ => None,
+        }
+    })
+    .await;
+}
+
 /// Waits for the first `doc_type` sent to `partner`.
 async fn sent(store: &wharf::store::Store, partner: &str, doc_type: &str) -> String {
     let m = wait_for(PATIENCE, &format!("{doc_type} sent"), || async {
@@ -274,15 +287,7 @@ async fn order_cycle_850_without_pid_to_855_856_810(real: &Real, c: &OdooClient)
     let _server = env.serve();
     let store = env.store().await;
     for id in [first, again] {
-        wait_for(PATIENCE, "delivered into Odoo", || async {
-            let m = messages::get(&store, id).await.ok()?;
-            match m.state {
-                MessageState::Delivered => Some(()),
-                MessageState::Failed => panic!("failed: {m:?}"),
-                _ => None,
-            }
-        })
-        .await;
+        delivered(&store, id, "the order delivered into Odoo").await;
     }
     let v19 = c.session().await.unwrap().major >= 19;
     let orders = c
@@ -557,15 +562,7 @@ async fn suppliers_856_fills_the_receipt_with_package_and_lot(
     let id = env.ingest_for("pinnacle", "asn.edi", x12.as_bytes());
     let _server = env.serve();
     let store = env.store().await;
-    wait_for(PATIENCE, "the receipt filled", || async {
-        let m = messages::get(&store, id).await.ok()?;
-        match m.state {
-            MessageState::Delivered => Some(()),
-            MessageState::Failed => panic!("failed: {m:?}"),
-            _ => None,
-        }
-    })
-    .await;
+    delivered(&store, id, "the receipt filled").await;
     let receipt = c
         .search_read(
             "stock.picking",

@@ -1056,25 +1056,16 @@ async fn reconcile_interchange(
     Ok(())
 }
 
-/// Makes a document key safe as one file-name component.
 /// A document key as a file name that no other key shares: `[A-Za-z0-9-]` as they are,
 /// every other byte as `_XX` (so never a separator, a leading dot, or empty).
 pub(crate) fn key_file_name(key: &str) -> String {
-    use std::fmt::Write;
-    let mut out = String::with_capacity(key.len());
-    for b in key.bytes() {
-        if b.is_ascii_alphanumeric() || b == b'-' {
-            out.push(b as char);
-        } else {
-            let _ = write!(out, "_{b:02X}");
-        }
+    if key.is_empty() {
+        return "_".to_owned();
     }
-    if out.is_empty() {
-        out.push('_');
-    }
-    out
+    crate::pipeline::mapping::escape_bytes(key, |b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
+/// Makes a name Wharf chose (a partner id) safe as one file-name component.
 pub(crate) fn file_component(s: &str) -> String {
     let cleaned: String = s
         .chars()

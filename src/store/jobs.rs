@@ -116,20 +116,18 @@ pub async fn claim(store: &Store, owner: &str, lease: Duration) -> Result<Option
     // head of its due work through the `jobs_lane` index, then the lane served least recently.
     // The outer conditions on `k` are checked again by PostgreSQL after it locks the row, so a
     // job another instance claimed in between is skipped, not claimed twice.
-    const DUE: &str = "state IN ('ready', 'running') \
-        AND ((state = 'ready' AND run_at <= $3) OR (state = 'running' AND lease_expires < $3))";
+    // A job is due when ready and its time has come, or running with its lease run out.
+    let due = |t: &str| {
+        format!(
+            "{t}.state IN ('ready', 'running') AND (({t}.state = 'ready' AND {t}.run_at <= $3) \
+             OR ({t}.state = 'running' AND {t}.lease_expires < $3))"
+        )
+    };
     let lock = match store.backend() {
         Backend::Postgres => "FOR UPDATE OF k SKIP LOCKED",
         Backend::Sqlite => "",
     };
-    let due_j = DUE
-        .replace("state", "j.state")
-        .replace("run_at", "j.run_at")
-        .replace("lease_expires", "j.lease_expires");
-    let due_k = DUE
-        .replace("state", "k.state")
-        .replace("run_at", "k.run_at")
-        .replace("lease_expires", "k.lease_expires");
+    let (due_j, due_k) = (due("j"), due("k"));
     let sql = sqlx::AssertSqlSafe(format!(
         "UPDATE jobs SET state = 'running', lease_owner = $1, lease_expires = $2, \
          attempts = attempts + 1, updated_at = $3 \

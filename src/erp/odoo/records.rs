@@ -468,7 +468,7 @@ pub async fn put_order(
     // Orders made before names were injective carry the legacy name: looked up too.
     let legacy =
         crate::pipeline::mapping::legacy_external_id(&order.partner, &order.client_order_ref);
-    let bound = client
+    let bindings = client
         .search_read(
             "ir.model.data",
             json!([
@@ -479,8 +479,8 @@ pub async fn put_order(
             &["name", "res_id"],
         )
         .await?;
-    let current = bound.iter().find(|r| r["name"] == name.as_str());
-    let old = bound.iter().find(|r| r["name"] == legacy.as_str());
+    let current = bindings.iter().find(|r| r["name"] == name.as_str());
+    let old = bindings.iter().find(|r| r["name"] == legacy.as_str());
     let existing = match (current, old) {
         (Some(r), _) => r["res_id"].as_i64().map(|id| (id, false)),
         (None, Some(r)) => r["res_id"].as_i64().map(|id| (id, true)),

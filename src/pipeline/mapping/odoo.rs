@@ -33,6 +33,21 @@ fn product_lookup(name: &str, p: &ProductKey) -> Value {
     })
 }
 
+/// The name of the `uom.uom` lookup for unit `u`, added to `lookups` the first time a plan
+/// needs that unit (`units` remembers which).
+fn unit_lookup<'a>(u: &'a str, units: &mut Vec<&'a str>, lookups: &mut Vec<Value>) -> String {
+    let name = format!("uom_{u}");
+    if !units.contains(&u) {
+        units.push(u);
+        lookups.push(json!({
+            "as": name,
+            "model": "uom.uom",
+            "domain": [["name", "=", u]],
+        }));
+    }
+    name
+}
+
 /// An order date as an Odoo datetime (UTC). Noon, not midnight: a partner's date then shows
 /// as the same date in every timezone from UTC-11 to UTC+11.
 fn odoo_datetime(date: &str) -> String {
@@ -98,15 +113,7 @@ pub fn odoo_records(order: &MappedOrder, version: OdooVersion) -> serde_json::Va
         }
         vals.insert("product_uom_qty".into(), number(l.quantity));
         if let Some(u) = &l.uom {
-            let unit_ref = format!("uom_{u}");
-            if !units.contains(&u.as_str()) {
-                units.push(u);
-                lookups.push(json!({
-                    "as": unit_ref,
-                    "model": "uom.uom",
-                    "domain": [["name", "=", u]],
-                }));
-            }
+            let unit_ref = unit_lookup(u, &mut units, &mut lookups);
             let field = match version {
                 OdooVersion::V18 => "product_uom",
                 OdooVersion::V19 => "product_uom_id",
@@ -255,15 +262,7 @@ pub fn receipt_records(receipt: &MappedReceipt, version: OdooVersion) -> Value {
             values.insert("product_id".into(), json!({ "ref": product }));
             values.insert("quantity".into(), number(line.quantity));
             if let Some(u) = &line.uom {
-                let unit_ref = format!("uom_{u}");
-                if !units.contains(&u.as_str()) {
-                    units.push(u);
-                    lookups.push(json!({
-                        "as": unit_ref,
-                        "model": "uom.uom",
-                        "domain": [["name", "=", u]],
-                    }));
-                }
+                let unit_ref = unit_lookup(u, &mut units, &mut lookups);
                 values.insert("product_uom_id".into(), json!({ "ref": unit_ref }));
             }
             if let Some(lot) = &line.lot {
