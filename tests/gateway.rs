@@ -625,7 +625,8 @@ async fn cxml_order_request_is_answered_stored_and_delivered(db: Db) {
         MessageState::Duplicate
     );
 
-    // A wrong shared secret: 401, and the bytes kept in quarantine with the reason.
+    // A wrong shared secret: 401, and the bytes kept (rejected, never processed) with the
+    // reason.
     let text = String::from_utf8(body.clone()).unwrap();
     let forged = text
         .replace("s3cret", "guess")
@@ -638,7 +639,7 @@ async fn cxml_order_request_is_answered_stored_and_delivered(db: Db) {
         .next()
         .expect("stored");
     let bad = settled(&store, bad.id).await;
-    assert_eq!(bad.state, MessageState::Quarantined);
+    assert_eq!(bad.state, MessageState::Rejected);
     assert!(
         bad.error.as_deref().unwrap_or("").contains("SharedSecret"),
         "{bad:?}"
@@ -670,6 +671,104 @@ async fn cxml_order_request_is_answered_stored_and_delivered(db: Db) {
         .unwrap()
         .collect();
     assert_eq!(delivered.len(), 1);
+
+    // Larger than the 64 KiB read before the sender is known: authenticated from its Header,
+    // then read whole and taken (a 200 KB comment after the Header).
+    let padded = text
+        .replace("20261126.1@buyer.example", "20261126.3@buyer.example")
+        .replace("PO-CX-77", "PO-CX-78")
+        .replace(
+            "</Header>",
+            &format!("</Header><!--{}-->", "x".repeat(200_000)),
+        );
+    let (_, resp) = http(server.addr, "POST", "/cxml", padded.as_bytes());
+    assert_eq!(status_of(&resp), "200", "{resp}");
+    wait_for(
+        Duration::from_secs(20),
+        "the large order delivered",
+        || async {
+            env.path()
+                .join("data/delivered/procurenet/PO-CX-78.json")
+                .exists()
+                .then_some(())
+        },
+    )
+    .await;
+    // The same with a wrong secret: 401 from the Header alone; 64 KiB of it kept.
+    let (_, resp) = http(
+        server.addr,
+        "POST",
+        "/cxml",
+        padded.replace("s3cret", "guess").as_bytes(),
+    );
+    assert_eq!(status_of(&resp), "401", "{resp}");
+    let refused = list(store.clone()).await.into_iter().next().expect("kept");
+    assert_eq!(refused.state, MessageState::Rejected);
+    assert_eq!(
+        messages::raw(&store, refused.id).await.unwrap().len(),
+        64 * 1024
+    );
+    assert!(server.stop().success());
+}
+
+/// Issue 17, finding 5: an unknown sender's 60 MiB on `/cxml` was read and stored whole. Now
+/// the sender is read from the Header within the first 64 KiB, the rest of the body is never
+/// read, and only those 64 KiB are kept as a sample (at most 30 a minute).
+async fn finding_5_an_unknown_cxml_senders_body_is_kept_as_a_bounded_sample(db: Db) {
+    use std::io::{Read, Write};
+    let env = TestEnv::new(db).await;
+    let server = env.serve();
+    let store = env.store().await;
+    let fixture = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/xml/cxml_order.xml"
+    ))
+    .unwrap();
+    let body = fixture.replace("AN0100000001", "AN-STRANGER").replace(
+        "</Header>",
+        &format!("</Header><!--{}-->", "x".repeat(16 << 20)),
+    );
+    let mut s = std::net::TcpStream::connect(server.addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    write!(
+        s,
+        "POST /cxml HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    // The answer comes while most of the body is still unsent: it was never waited for.
+    let _ = s.write_all(&body.as_bytes()[..1 << 20]);
+    let mut resp = Vec::new();
+    let _ = s.read_to_end(&mut resp);
+    let resp = String::from_utf8_lossy(&resp);
+    assert!(resp.contains("<Status code=\"401\""), "{resp}");
+    assert!(resp.contains("AN-STRANGER"), "{resp}");
+    let kept = messages::list(
+        &store,
+        &messages::Filter {
+            state: Some(MessageState::Rejected),
+            partner: None,
+            direction: Some(wharf::store::Direction::In),
+            limit: 10,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(
+        messages::raw(&store, kept[0].id).await.unwrap().len(),
+        64 * 1024
+    );
+    let history = events::for_message(&store, kept[0].id).await.unwrap();
+    let total = body.len();
+    assert!(
+        history.iter().any(|e| {
+            e.detail.as_deref().is_some_and(|d| {
+                d.contains(&format!("{total} bytes via cxml (the first 65536 kept)"))
+            })
+        }),
+        "{history:?}"
+    );
     assert!(server.stop().success());
 }
 
@@ -879,11 +978,18 @@ async fn big_cxml_bodies_are_refused_at_the_attribute_limit_and_healthz_answers(
     let env = TestEnv::new(db).await;
     let server = env.serve();
     let addr = server.addr;
-    let mut body = String::from("<?xml version=\"1.0\"?><cXML");
+    // From a known sender with its secret (larger requests are authenticated from their
+    // Header first), the attributes on its Request.
+    let fixture = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/xml/cxml_order.xml"
+    ))
+    .unwrap();
+    let mut attributes = String::new();
     for i in 0..300_000 {
-        body.push_str(&format!(" a{i}=\"v\""));
+        attributes.push_str(&format!(" a{i}=\"v\""));
     }
-    body.push_str("/>");
+    let body = fixture.replacen("<Request", &format!("<Request{attributes}"), 1);
     let body = std::sync::Arc::new(body.into_bytes());
 
     // Act: two clients send their whole body, then wait for the answer.
@@ -951,6 +1057,7 @@ async fn big_cxml_bodies_are_refused_at_the_attribute_limit_and_healthz_answers(
 }
 
 on_both_backends!(
+    finding_5_an_unknown_cxml_senders_body_is_kept_as_a_bounded_sample,
     big_cxml_bodies_are_refused_at_the_attribute_limit_and_healthz_answers,
     profile_edits_reload_and_a_bad_edit_keeps_the_good_profile,
     cxml_order_request_is_answered_stored_and_delivered,

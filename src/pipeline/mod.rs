@@ -30,6 +30,12 @@ use crate::store::{Direction, EventKind, MessageState, Stage, Store, StoreError,
 
 pub use error::StageError;
 
+/// How much of a refused, unauthenticated request is kept for the operator
+/// ([`Pipeline::keep_rejected`]).
+pub const REFUSED_SAMPLE_BYTES: usize = 64 * 1024;
+/// Refused samples kept per channel each minute; further refusals are only logged.
+pub const REFUSED_SAMPLES_PER_MINUTE: u32 = 30;
+
 /// Everything a stage needs; cheap to clone into worker tasks.
 #[derive(Clone)]
 pub struct Pipeline {
@@ -239,16 +245,46 @@ impl Pipeline {
         Ok(id)
     }
 
-    /// Keeps bytes that could not be used (an AS2 message that did not decrypt, from an
-    /// unknown sender): stored and marked rejected with the reason, nothing queued, so the
-    /// operator sees exactly what arrived.
+    /// Keeps a bounded sample of bytes that were refused before they were authenticated (an
+    /// AS2 message from an unknown sender or that did not decrypt or verify, a cXML request
+    /// from an unknown sender): its first [`REFUSED_SAMPLE_BYTES`], marked rejected with the
+    /// reason and the size that arrived, nothing queued, so the operator sees what came
+    /// without anyone outside being able to make Wharf store their data. At most
+    /// [`REFUSED_SAMPLES_PER_MINUTE`] a minute per channel are kept; past that a refusal is
+    /// only logged (`Ok(None)`), so a flood of refused requests cannot fill the disk either.
+    /// `total` is the size that arrived when more than `inbound.raw` was (or would have been)
+    /// read.
     pub async fn keep_rejected(
         &self,
         inbound: &Inbound<'_>,
+        total: Option<u64>,
         reason: &str,
-    ) -> Result<i64, StoreError> {
+    ) -> Result<Option<i64>, StoreError> {
+        let total = total.unwrap_or(inbound.raw.len() as u64);
+        if self
+            .rates
+            .admit(
+                &format!("refused:{}", inbound.channel),
+                REFUSED_SAMPLES_PER_MINUTE,
+            )
+            .is_err()
+        {
+            tracing::warn!(channel = %inbound.channel, size = total, reason, "refused; no sample kept (too many this minute)");
+            return Ok(None);
+        }
+        let raw = &inbound.raw[..inbound.raw.len().min(REFUSED_SAMPLE_BYTES)];
+        let sample = Inbound { raw, ..*inbound };
+        let kept = if (raw.len() as u64) < total {
+            format!(
+                "{total} bytes via {} (the first {} kept)",
+                inbound.channel,
+                raw.len()
+            )
+        } else {
+            format!("{total} bytes via {}", inbound.channel)
+        };
         let mut tx = self.store.begin().await?;
-        let id = messages::insert_inbound(&mut tx, inbound).await?;
+        let id = messages::insert_inbound(&mut tx, &sample).await?;
         messages::set_state(&mut tx, id, MessageState::Rejected, Some(reason)).await?;
         events::append(
             &mut tx,
@@ -256,17 +292,13 @@ impl Pipeline {
             &NewEvent {
                 kind: EventKind::Rejected,
                 stage: None,
-                detail: Some(&format!(
-                    "{} bytes via {}: {reason}",
-                    inbound.raw.len(),
-                    inbound.channel
-                )),
+                detail: Some(&format!("{kept}: {reason}")),
                 instance: &self.instance,
             },
         )
         .await?;
         tx.commit().await?;
-        Ok(id)
+        Ok(Some(id))
     }
 
     /// Wharf's AS2 station (name, key, certificate), loaded on first use; the key pair is

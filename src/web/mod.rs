@@ -97,17 +97,20 @@ pub fn router(pipeline: Pipeline) -> Router {
         .route("/api/v1/dead-letters", get(dead_letters))
         .route(
             "/api/v1/partners/{partner}/messages",
-            post(ingest).layer(DefaultBodyLimit::max(MAX_INGEST_BYTES)),
+            // Bounded in the handler: nothing read before the token, then the partner's limit.
+            post(ingest).layer(DefaultBodyLimit::disable()),
         )
         .route("/api/v1/odoo/webhook", post(odoo_webhook))
         .route(
             "/cxml",
-            post(cxml).layer(DefaultBodyLimit::max(MAX_INGEST_BYTES)),
+            // Bounded in the handler: a sample before the sender is known, then its limit.
+            post(cxml).layer(DefaultBodyLimit::disable()),
         )
         .route(
             "/as2",
             post(crate::transport::as2::receive)
-                .layer(DefaultBodyLimit::max(crate::transport::as2::MAX_BODY)),
+                // Bounded in the handler, by the sending partner's own limit.
+                .layer(DefaultBodyLimit::disable()),
         )
         .with_state(pipeline)
 }
@@ -290,11 +293,11 @@ async fn ingest(
     State(p): State<Pipeline>,
     Path(partner): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: axum::body::Body,
 ) -> Result<Response, ApiError> {
     // Refused alike whether the partner is unknown, has no credential configured, or the
-    // token is wrong: the answer does not tell which partners exist. Nothing of the body is
-    // looked at before this.
+    // token is wrong: the answer does not tell which partners exist. Not a byte of the body
+    // is read before this.
     let presented = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -307,19 +310,33 @@ async fn ingest(
         .filter(|pr| pr.channels.api.admits(presented.as_deref()))
         .map(|pr| pr.limits);
     let Some(limits) = limits else {
+        linger(Some(body.into_data_stream()));
         return Err(ApiError::Unauthorized(partner));
     };
-    if body.is_empty() {
-        return Err(ApiError::Empty);
+    let limit = limits
+        .max_file_bytes
+        .map_or(MAX_INGEST_BYTES, |l| (l as usize).min(MAX_INGEST_BYTES));
+    // One byte past the limit tells that the body is larger.
+    let read = read_prefix(body, limit + 1).await;
+    if let Some(e) = read.error {
+        return Err(ApiError::BadQuery(format!(
+            "the body was not read whole: {e}"
+        )));
     }
-    if let Some(limit) = limits.max_file_bytes
-        && body.len() as u64 > limit
-    {
+    let body = read.bytes;
+    if body.len() > limit {
+        linger(read.rest);
+        let declared = headers
+            .get(axum::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse().ok());
         return Err(ApiError::TooLarge {
             partner,
-            size: body.len(),
-            limit,
+            size: declared.unwrap_or(body.len()),
+            limit: limit as u64,
         });
+    }
+    if body.is_empty() {
+        return Err(ApiError::Empty);
     }
     if let Some(limit) = limits.per_minute
         && let Err(retry_secs) = p.rates.admit(&partner, limit)
@@ -391,15 +408,95 @@ async fn odoo_webhook(
         .into_response()
 }
 
-/// cXML over HTTP: the request is stored durably first (whatever it holds: nothing is
-/// lost), then answered with a cXML Response whose Status says what the gateway made of it:
-/// 200 accepted, 400 not well-formed or missing something, 401 unknown sender or wrong
+/// cXML over HTTP, answered with a cXML Response whose Status says what the gateway made of
+/// it: 200 accepted, 400 not well-formed or missing something, 401 unknown sender or wrong
 /// SharedSecret, 406 a request Wharf does not take, 500 when it could not be stored.
-async fn cxml(State(p): State<Pipeline>, body: Bytes) -> Response {
-    use crate::documents::xml::{self as xmldoc, cxml::Status, cxml::response};
+///
+/// A known sender's request is stored durably before it is answered (whatever it holds:
+/// nothing is lost). A request that does not authenticate costs a bounded sample of
+/// storage and no more than [`REFUSED_SAMPLE_BYTES`](crate::pipeline::REFUSED_SAMPLE_BYTES)
+/// of memory: when the body is larger than that, the sender's credentials are read from its
+/// Header (which comes first) before the rest of the body is read at all.
+async fn cxml(State(p): State<Pipeline>, headers: HeaderMap, body: axum::body::Body) -> Response {
+    use crate::documents::xml::{self as xmldoc, cxml::Status};
+    const PREFIX: usize = crate::pipeline::REFUSED_SAMPLE_BYTES;
+    let partners = p.partners.snapshot();
+    let total = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let Prefix {
+        bytes: first,
+        rest,
+        error,
+    } = read_prefix(body, PREFIX + 1).await;
+    if let Some(e) = error {
+        return cxml_answer(&Status {
+            code: 400,
+            text: "Bad Request",
+            detail: format!("the request body was not read whole: {e}"),
+        });
+    }
+    let body = match rest {
+        None => Bytes::from(first),
+        Some(mut stream) => {
+            // Larger than a sample: the Header says who sends before anything more is read.
+            let who = xmldoc::cxml::header_credentials(&first[..PREFIX]);
+            let authenticated = who.as_ref().ok().and_then(|c| {
+                let pr = partners.by_xml_sender(c.sender.as_deref()?)?;
+                pr.cxml_identities()
+                    .any(|i| i.secret_matches(c.shared_secret.as_deref()))
+                    .then_some(pr)
+            });
+            let Some(pr) = authenticated else {
+                let status = match who {
+                    Err(why) => Status {
+                        code: 400,
+                        text: "Bad Request",
+                        detail: why,
+                    },
+                    Ok(c) => Status::unauthorized(format!(
+                        "sender {:?} is not a known partner, or the SharedSecret does not match",
+                        c.sender.unwrap_or_default()
+                    )),
+                };
+                keep_refused_cxml(&p, &first[..PREFIX], total, &status.detail).await;
+                linger(Some(stream));
+                return cxml_answer(&status);
+            };
+            let limit = pr
+                .limits
+                .max_file_bytes
+                .map_or(MAX_INGEST_BYTES, |l| (l as usize).min(MAX_INGEST_BYTES));
+            let mut all = first;
+            while let Some(chunk) = futures_util::StreamExt::next(&mut stream).await {
+                match chunk {
+                    Ok(c) if all.len() + c.len() <= limit => all.extend_from_slice(&c),
+                    Ok(_) => {
+                        linger(Some(stream));
+                        return cxml_answer(&Status {
+                            code: 413,
+                            text: "Request Entity Too Large",
+                            detail: format!(
+                                "more than partner `{}` may send at once ({limit} bytes)",
+                                pr.id
+                            ),
+                        });
+                    }
+                    Err(e) => {
+                        return cxml_answer(&Status {
+                            code: 400,
+                            text: "Bad Request",
+                            detail: format!("the request body was not read whole: {e}"),
+                        });
+                    }
+                }
+            }
+            Bytes::from(all)
+        }
+    };
     // Reading the XML is CPU work on outside bytes: it runs on the blocking pool so a large
     // body never holds an async thread (and with it `/healthz` and every other request).
-    let partners = p.partners.snapshot();
     let read = {
         let body = body.clone();
         tokio::task::spawn_blocking(move || {
@@ -421,7 +518,7 @@ async fn cxml(State(p): State<Pipeline>, body: Bytes) -> Response {
                             }) =>
                         {
                             (
-                                Some(pr.id.as_str().to_owned()),
+                                None,
                                 Status::unauthorized("the SharedSecret does not match".into()),
                             )
                         }
@@ -460,10 +557,16 @@ async fn cxml(State(p): State<Pipeline>, body: Bytes) -> Response {
             },
         ),
     };
+    // Only an authenticated sender's bytes are stored whole and processed; the rest is a
+    // bounded sample for the operator.
+    let Some(partner) = partner else {
+        keep_refused_cxml(&p, &body, None, &status.detail).await;
+        return cxml_answer(&status);
+    };
     let stored = p
         .receive(&Inbound {
             channel: Channel::Cxml,
-            partner: partner.as_deref(),
+            partner: Some(&partner),
             filename: None,
             raw: &body,
         })
@@ -476,6 +579,26 @@ async fn cxml(State(p): State<Pipeline>, body: Bytes) -> Response {
             detail: format!("the request could not be stored: {e}"),
         },
     };
+    cxml_answer(&status)
+}
+
+/// Keeps a bounded sample of a refused cXML request (see [`Pipeline::keep_rejected`]).
+async fn keep_refused_cxml(p: &Pipeline, raw: &[u8], total: Option<u64>, reason: &str) {
+    let inbound = Inbound {
+        channel: Channel::Cxml,
+        partner: None,
+        filename: None,
+        raw,
+    };
+    if let Err(e) = p.keep_rejected(&inbound, total, reason).await {
+        tracing::error!(error = %e, "refused cXML request not kept");
+    }
+}
+
+/// The cXML Response for `status`, as HTTP: 500 when the gateway failed, 200 otherwise (cXML
+/// carries its own status).
+fn cxml_answer(status: &crate::documents::xml::cxml::Status) -> Response {
+    use crate::documents::xml::cxml::response;
     let now = time::OffsetDateTime::now_utc();
     let stamp = now
         .format(&time::format_description::well_known::Rfc3339)
@@ -493,10 +616,70 @@ async fn cxml(State(p): State<Pipeline>, body: Bytes) -> Response {
     (
         http,
         [(axum::http::header::CONTENT_TYPE, "text/xml; charset=UTF-8")],
-        response(&status, &payload, &stamp),
+        response(status, &payload, &stamp),
     )
         .into_response()
 }
+
+/// The first bytes of a request body, read before its sender is trusted with more.
+pub(crate) struct Prefix {
+    /// At least `max` bytes, unless the body ended first.
+    pub bytes: Vec<u8>,
+    /// The rest of the body, when it did not end within `max`.
+    pub rest: Option<axum::body::BodyDataStream>,
+    /// The body could not be read (the client went away mid-way).
+    pub error: Option<String>,
+}
+
+/// Reads a body until it ends or `max` bytes have come, and no further.
+pub(crate) async fn read_prefix(body: axum::body::Body, max: usize) -> Prefix {
+    use futures_util::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut bytes = Vec::new();
+    while bytes.len() < max {
+        match stream.next().await {
+            Some(Ok(chunk)) => bytes.extend_from_slice(&chunk),
+            Some(Err(e)) => {
+                return Prefix {
+                    bytes,
+                    rest: None,
+                    error: Some(e.to_string()),
+                };
+            }
+            None => {
+                return Prefix {
+                    bytes,
+                    rest: None,
+                    error: None,
+                };
+            }
+        }
+    }
+    Prefix {
+        bytes,
+        rest: Some(stream),
+        error: None,
+    }
+}
+
+/// The rest of a refused body is read and thrown away for a few seconds after the answer
+/// (a "lingering close"), so the client reads the refusal rather than a connection reset:
+/// closing a socket with unread data makes the kernel send RST, which discards the answer
+/// on the client's side. It costs bandwidth for at most [`LINGER`], never memory.
+pub(crate) fn linger(rest: Option<axum::body::BodyDataStream>) {
+    if let Some(mut rest) = rest {
+        tokio::spawn(async move {
+            use futures_util::StreamExt;
+            let _ = tokio::time::timeout(LINGER, async {
+                while let Some(Ok(_)) = rest.next().await {}
+            })
+            .await;
+        });
+    }
+}
+
+/// See [`linger`].
+const LINGER: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Binds the HTTP listener (port 0 picks a free port) and reports the real address.
 pub async fn bind(addr: SocketAddr) -> std::io::Result<(tokio::net::TcpListener, SocketAddr)> {

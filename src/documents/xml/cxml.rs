@@ -9,6 +9,102 @@ use crate::model::{
 };
 use rust_decimal::Decimal;
 
+/// What a cXML Header says about who sends: Header/From's credential ("domain:identity")
+/// and Header/Sender's SharedSecret.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HeaderCredentials {
+    pub sender: Option<String>,
+    pub shared_secret: Option<String>,
+}
+
+/// The sender's credentials from the beginning of a cXML document, read as a stream up to
+/// the end of its Header and no further, so a request can be authenticated before the rest
+/// of its body is read (the Header comes first in every cXML request). `Err` says why there
+/// is no complete Header in `prefix` (not well-formed, or it ends first).
+pub fn header_credentials(prefix: &[u8]) -> Result<HeaderCredentials, String> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_reader(prefix);
+    let mut path: Vec<Vec<u8>> = Vec::new();
+    let mut found = HeaderCredentials::default();
+    let (mut domain, mut identity) = (None::<String>, None::<String>);
+    let mut text = String::new();
+    loop {
+        let event = reader
+            .read_event()
+            .map_err(|e| format!("not well-formed XML: {e}"))?;
+        let at = |path: &[Vec<u8>], want: &[&[u8]]| {
+            path.len() == want.len() && path.iter().zip(want).all(|(a, b)| a == b)
+        };
+        match event {
+            Event::Start(e) => {
+                if path.len() >= 16 {
+                    return Err("the cXML Header is nested deeper than 16 elements".into());
+                }
+                let name = e.local_name().as_ref().to_vec();
+                path.push(name);
+                text.clear();
+                if at(&path, &[b"cXML", b"Header", b"From", b"Credential"]) {
+                    domain = e
+                        .try_get_attribute("domain")
+                        .ok()
+                        .flatten()
+                        .and_then(|a| a.unescape_value().ok().map(|v| v.into_owned()));
+                }
+            }
+            Event::Empty(_) => {}
+            // Text may come in pieces around entity references: gathered, then kept at the
+            // element's end.
+            Event::Text(t) => text.push_str(&t.decode().map_err(|e| e.to_string())?),
+            Event::CData(c) => text.push_str(&String::from_utf8_lossy(&c.into_inner())),
+            Event::GeneralRef(r) => match r.resolve_char_ref() {
+                Ok(Some(c)) => text.push(c),
+                _ => {
+                    let name = r.decode().map_err(|e| e.to_string())?;
+                    text.push_str(
+                        quick_xml::escape::resolve_predefined_entity(&name).ok_or_else(|| {
+                            format!("entity &{name}; is not expanded (no DTD processing)")
+                        })?,
+                    );
+                }
+            },
+            Event::End(_) => {
+                if at(
+                    &path,
+                    &[b"cXML", b"Header", b"From", b"Credential", b"Identity"],
+                ) {
+                    identity = Some(text.trim().to_owned());
+                } else if at(
+                    &path,
+                    &[
+                        b"cXML",
+                        b"Header",
+                        b"Sender",
+                        b"Credential",
+                        b"SharedSecret",
+                    ],
+                ) {
+                    found.shared_secret = Some(text.trim().to_owned());
+                } else if at(&path, &[b"cXML", b"Header"]) {
+                    found.sender = identity.map(|i| match domain {
+                        Some(d) => format!("{d}:{i}"),
+                        None => i,
+                    });
+                    return Ok(found);
+                }
+                path.pop();
+                text.clear();
+            }
+            Event::Eof => {
+                return Err(format!(
+                    "no complete cXML Header in the first {} bytes",
+                    prefix.len()
+                ));
+            }
+            _ => {}
+        }
+    }
+}
+
 /// The identity of a Header/From, To or Sender credential: "domain:identity".
 fn credential(root: &Element, path: &str) -> Option<String> {
     let c = root.at(path)?.child("Credential")?;
@@ -867,5 +963,37 @@ mod tests {
         // Well-formed, and Wharf reads it as cXML.
         let t = super::super::translate(xml.as_bytes()).expect("well-formed");
         assert_eq!(t.kind, "ConfirmationRequest");
+    }
+
+    #[test]
+    fn the_header_alone_names_the_sender_and_its_secret() {
+        let doc = br#"<?xml version="1.0"?><!DOCTYPE cXML SYSTEM "x.dtd"><cXML payloadID="1"><Header><From><Credential domain="NetworkID"><Identity>AN&amp;01</Identity></Credential></From><To><Credential domain="DUNS"><Identity>WHARF</Identity></Credential></To><Sender><Credential domain="NetworkID"><Identity>AN01</Identity><SharedSecret> s3&lt;ret </SharedSecret></Credential></Sender></Header><Request><OrderRequest"#;
+        // Cut off in the middle of the request: the Header is whole, and that is enough.
+        let c = header_credentials(doc).expect("a whole Header");
+        assert_eq!(c.sender.as_deref(), Some("NetworkID:AN&01"));
+        assert_eq!(c.shared_secret.as_deref(), Some("s3<ret"));
+        // The same as the whole document's reading.
+        let whole = fixture_order();
+        let t = super::super::translate(&whole).expect("fixture");
+        let h = header_credentials(&whole).expect("fixture header");
+        assert_eq!(h.sender, t.sender);
+        assert_eq!(h.shared_secret, t.shared_secret);
+        // A Header cut short, or none at all, is an error, never a guess.
+        let cut = &doc[..doc.windows(9).position(|w| w == b"</Header>").unwrap()];
+        assert!(
+            header_credentials(cut)
+                .unwrap_err()
+                .contains("no complete cXML Header")
+        );
+        assert!(header_credentials(b"<cXML a0=\"v\" a1=\"v").is_err());
+        assert!(header_credentials(b"<cXML><Header><From></Header>").is_err());
+    }
+
+    fn fixture_order() -> Vec<u8> {
+        std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/xml/cxml_order.xml"
+        ))
+        .unwrap()
     }
 }

@@ -345,22 +345,62 @@ pub async fn receive(State(p): State<Pipeline>, request: axum::extract::Request)
     if let Some(refused) = login_refused(&p, &from, &headers) {
         return refused;
     }
-    let body: Bytes = match axum::body::to_bytes(body, MAX_BODY).await {
-        Ok(b) => b,
-        Err(e) => {
-            return (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("the body was not read whole: {e}"),
-            )
-                .into_response();
-        }
-    };
     let requested = Requested::from_headers(
         header(&headers, "disposition-notification-to"),
         header(&headers, "disposition-notification-options"),
         header(&headers, "receipt-delivery-option"),
     );
     let span = tracing::info_span!("as2", from = %from, message_id = %message_id);
+    // A sender no profile names gets nothing of Wharf's memory or storage: a bounded sample
+    // of what it sent is kept for the operator and the rest is never read.
+    let limit = p
+        .partners
+        .snapshot()
+        .by_as2_id(&from)
+        .map(|pr| pr.limits.max_file_bytes.map_or(MAX_BODY, |l| l as usize));
+    let Some(limit) = limit else {
+        let total = header(&headers, "content-length").and_then(|v| v.parse::<u64>().ok());
+        let sample = crate::web::read_prefix(body, crate::pipeline::REFUSED_SAMPLE_BYTES).await;
+        let text = format!("AS2-From `{from}` is no partner's [as2] id");
+        tracing::warn!(parent: &span, "{text}");
+        let kept = &sample.bytes[..sample
+            .bytes
+            .len()
+            .min(crate::pipeline::REFUSED_SAMPLE_BYTES)];
+        keep_rejected(&p, None, kept, total, &text).await;
+        crate::web::linger(sample.rest);
+        if header(&headers, "content-type")
+            .is_some_and(|ct| ct.to_ascii_lowercase().starts_with("multipart/report"))
+        {
+            // An MDN from no partner: nothing to answer with one.
+            return (StatusCode::FORBIDDEN, "unknown AS2-From").into_response();
+        }
+        return answer(
+            &p,
+            &station,
+            &from,
+            &message_id,
+            &requested,
+            Disposition::Error("authentication-failed"),
+            None,
+            &text,
+        )
+        .instrument(span)
+        .await;
+    };
+    // The body as it travels is larger than the file: base64 (4/3) and the S/MIME layers.
+    let body: Bytes = match axum::body::to_bytes(body, limit.saturating_add(limit / 3 + (64 << 10)))
+        .await
+    {
+        Ok(b) => b,
+        Err(e) => {
+            return (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the body was not read whole (the partner's [limits] max_file_bytes is {limit}): {e}"),
+            )
+                .into_response();
+        }
+    };
     if is_mdn(&headers, &body) {
         return receive_mdn(&p, &from, &headers, &body)
             .instrument(span)
@@ -467,13 +507,14 @@ async fn process(
         .by_as2_id(from)
         .and_then(|pr| Some((pr.id.to_string(), pr.channels.as2.clone()?, pr.limits)));
     let Some((partner, as2, limits)) = found else {
+        // The profile went away between reading the headers and here (a reload).
         let text = format!("AS2-From `{from}` is no partner's [as2] id");
-        keep_rejected(p, None, &body, &text).await;
+        keep_rejected(p, None, &body, None, &text).await;
         return (Disposition::Error("authentication-failed"), None, text);
     };
     if to != station.id {
         let text = format!("AS2-To `{to}` is not this gateway (`{}`)", station.id);
-        keep_rejected(p, Some(&partner), &body, &text).await;
+        keep_rejected(p, Some(&partner), &body, None, &text).await;
         return (
             Disposition::Error("unexpected-processing-error"),
             None,
@@ -493,7 +534,16 @@ async fn process(
         signed: as2.sign,
         encrypted: as2.encrypt,
     };
-    // RSA and AES are CPU work: off the async threads.
+    // RSA, AES and inflating are CPU work and memory: off the async threads, and a few at a
+    // time, so a burst of large or hostile messages is worked through rather than all held
+    // at once.
+    let Ok(_turn) = UNWRAPS.acquire().await else {
+        return (
+            Disposition::Error("unexpected-processing-error"),
+            None,
+            "the gateway is stopping; send the message again".into(),
+        );
+    };
     let opened = tokio::task::spawn_blocking(move || {
         let own = opening.pairs();
         let keys = unwrap::Keys {
@@ -509,7 +559,7 @@ async fn process(
         Err(f) => {
             let text = f.to_string();
             tracing::warn!(error = %text, "AS2 message refused");
-            keep_rejected(p, Some(&partner), &body, &format!("AS2 {text}")).await;
+            keep_rejected(p, Some(&partner), &body, None, &format!("AS2 {text}")).await;
             return (Disposition::Error(f.modifier()), None, text);
         }
     };
@@ -763,11 +813,22 @@ pub async fn overdue_mdns(p: &Pipeline) -> Result<usize, crate::store::StoreErro
     Ok(handled)
 }
 
-/// The largest AS2 body taken when the partner's profile sets no `[limits] max_file_bytes`.
-pub const MAX_BODY: usize = 512 << 20;
+/// The largest AS2 payload taken when the partner's profile sets no `[limits]
+/// max_file_bytes` (the body may be a third larger: base64 and the S/MIME layers).
+pub const MAX_BODY: usize = 64 << 20;
 
-/// Keeps bytes that could not be used, with the reason, so an operator can see them.
-async fn keep_rejected(p: &Pipeline, partner: Option<&str>, body: &[u8], reason: &str) {
+/// AS2 messages opened (decrypted, verified, inflated) at once; the rest wait their turn.
+static UNWRAPS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// Keeps a bounded sample of bytes that could not be used, with the reason, so an operator
+/// can see them (`total`: the size that arrived, when only a part was read).
+async fn keep_rejected(
+    p: &Pipeline,
+    partner: Option<&str>,
+    body: &[u8],
+    total: Option<u64>,
+    reason: &str,
+) {
     let kept = p
         .keep_rejected(
             &Inbound {
@@ -776,6 +837,7 @@ async fn keep_rejected(p: &Pipeline, partner: Option<&str>, body: &[u8], reason:
                 filename: None,
                 raw: body,
             },
+            total,
             reason,
         )
         .await;

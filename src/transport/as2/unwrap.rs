@@ -64,6 +64,24 @@ pub struct Unwrapped {
     pub mic: String,
 }
 
+/// How far compressed data may inflate while the signature a profile requires has not been
+/// checked yet (compression outside the signature, RFC 5402 §3): [`UNVERIFIED_RATIO`] times
+/// what arrived, at least [`UNVERIFIED_FLOOR`], never more than the partner's limit. EDI
+/// deflates 4–5× (the corpus's files; an 8 MB generated 850), a zlib bomb ~1000× in one
+/// layer, so anyone who knows a partner's AS2 id gets at most this much memory out of Wharf
+/// before proving who they are.
+pub fn unverified_inflate_limit(compressed: usize, limit: usize) -> usize {
+    compressed
+        .saturating_mul(UNVERIFIED_RATIO)
+        .max(UNVERIFIED_FLOOR)
+        .min(limit)
+}
+
+/// See [`unverified_inflate_limit`].
+pub const UNVERIFIED_RATIO: usize = 50;
+/// See [`unverified_inflate_limit`].
+pub const UNVERIFIED_FLOOR: usize = 1 << 20;
+
 /// The keys a message is opened with.
 pub struct Keys<'a> {
     /// Wharf's own key pairs, current first (the previous ones during a rollover).
@@ -120,8 +138,30 @@ pub fn unwrap(
             );
             let smime = ct.param("smime-type").unwrap_or("").to_ascii_lowercase();
             if smime == "compressed-data" || compressed::is_compressed(&der) {
-                let inner = compressed::decompress(&der, limit)
-                    .map_err(|e| Failure::Decompression(e.to_string()))?;
+                // Inflating is where a few bytes become gigabytes: it is done once per
+                // message, never outside the encryption a profile requires, and, while the
+                // signature a profile requires is still unchecked, only up to a ratio of
+                // what arrived (see `unverified_inflate_limit`).
+                if compressed_seen {
+                    return Err(Failure::Decompression("compressed twice".into()));
+                }
+                if required.encrypted && !encrypted {
+                    return Err(Failure::Insecure(
+                        "the profile requires encryption; compressed data came outside it".into(),
+                    ));
+                }
+                let bound = if required.signed && signed_by.is_none() {
+                    unverified_inflate_limit(der.len(), limit)
+                } else {
+                    limit
+                };
+                let inner = compressed::decompress(&der, bound).map_err(|e| {
+                    Failure::Decompression(if bound < limit {
+                        format!("{e} before its signature was checked")
+                    } else {
+                        e.to_string()
+                    })
+                })?;
                 compressed_seen = true;
                 layer = Layer {
                     headers: None,
