@@ -420,10 +420,12 @@ async fn serve(s: Settings) -> anyhow::Result<ExitCode> {
         // Asynchronous MDNs Wharf owes its partners: posted when kept, and every second
         // for those due again.
         let (pipe, mut stop) = (p.clone(), stop_rx.clone());
+        let mut poster = crate::transport::as2::MdnPoster::new(&p.settings.as2)
+            .context("cannot make the HTTP client for asynchronous MDNs")?;
         tokio::spawn(async move {
-            let client = reqwest::Client::new();
             loop {
-                if let Err(e) = crate::transport::as2::post_owed_mdns(&pipe, &client).await {
+                // Starts posts and returns: one partner's silent server holds no one else's.
+                if let Err(e) = poster.start_due(&pipe).await {
                     tracing::warn!(error = %e, "owed MDNs not posted");
                 }
                 tokio::select! {

@@ -71,6 +71,10 @@ struct RawAs2Station {
     /// First wait before posting again an asynchronous MDN a partner's server refused
     /// (doubled each time, at most an hour).
     mdn_retry_ms: Option<u64>,
+    /// Asynchronous MDN posts under way at once, all partners together.
+    mdn_posts_at_once: Option<usize>,
+    /// Asynchronous MDN posts under way at once to one host (`host:port` of the URL).
+    mdn_posts_per_host: Option<usize>,
 }
 
 /// Wharf's own AS2 identity.
@@ -89,6 +93,10 @@ pub struct As2Settings {
     pub mdn_check: Duration,
     /// First wait before an asynchronous MDN Wharf owes is posted again.
     pub mdn_retry: Duration,
+    /// Asynchronous MDN posts at once in all (16) and to one `host:port` (2), so a partner
+    /// whose server never answers delays no one else's receipts.
+    pub mdn_posts_at_once: usize,
+    pub mdn_posts_per_host: usize,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -162,6 +170,41 @@ struct RawHttp {
     /// PEM certificate chain and key: the listener speaks HTTPS.
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
+    /// A request's line and headers (and a TLS handshake) not received by then: closed.
+    header_timeout_ms: Option<u64>,
+    /// A request body that sends nothing for this long: cut.
+    body_timeout_ms: Option<u64>,
+    /// Open connections from one client address; more are closed at accept.
+    max_connections_per_address: Option<usize>,
+    /// Open connections from all clients together; more are closed at accept.
+    max_connections: Option<usize>,
+}
+
+/// How the HTTP listener treats slow or greedy clients (issue 17, finding 11).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpLimits {
+    /// From accept to the end of a request's headers (the TLS handshake included), and for
+    /// each later request on a kept-alive connection from its end of the previous one.
+    pub header_timeout: Duration,
+    /// The longest a request body may send nothing before it is cut (a between-bytes
+    /// limit: a large upload on a slow line still goes through).
+    pub body_timeout: Duration,
+    /// Connections at once from one client address, counted from accept, before any
+    /// request is read.
+    pub max_connections_per_address: usize,
+    /// Connections at once, all addresses together.
+    pub max_connections: usize,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        Self {
+            header_timeout: Duration::from_millis(10_000),
+            body_timeout: Duration::from_millis(60_000),
+            max_connections_per_address: 64,
+            max_connections: 1024,
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -364,6 +407,7 @@ pub struct Settings {
     pub http_listen: SocketAddr,
     /// HTTPS on that listener: (certificate chain, key), PEM files.
     pub http_tls: Option<(PathBuf, PathBuf)>,
+    pub http_limits: HttpLimits,
     pub pipeline: PipelineSettings,
     pub identity: Identity,
     pub duplicate_window_days: u32,
@@ -592,6 +636,42 @@ fn validate(
         }
     };
 
+    let http_limits = {
+        let d = HttpLimits::default();
+        let ms = |v: Option<u64>, default: Duration, key: &str| match v {
+            None => Ok(default),
+            Some(0) => Err(err(key, "must be more than 0".into())),
+            Some(n) => Ok(Duration::from_millis(n)),
+        };
+        let count = |v: Option<usize>, default: usize, key: &str| match v {
+            None => Ok(default),
+            Some(0) => Err(err(key, "must be at least 1".into())),
+            Some(n) => Ok(n),
+        };
+        HttpLimits {
+            header_timeout: ms(
+                raw.http.header_timeout_ms,
+                d.header_timeout,
+                "http.header_timeout_ms",
+            )?,
+            body_timeout: ms(
+                raw.http.body_timeout_ms,
+                d.body_timeout,
+                "http.body_timeout_ms",
+            )?,
+            max_connections_per_address: count(
+                raw.http.max_connections_per_address,
+                d.max_connections_per_address,
+                "http.max_connections_per_address",
+            )?,
+            max_connections: count(
+                raw.http.max_connections,
+                d.max_connections,
+                "http.max_connections",
+            )?,
+        }
+    };
+
     let p = raw.pipeline;
     let workers = p.workers.unwrap_or(4);
     if !(1..=256).contains(&workers) {
@@ -776,6 +856,24 @@ fn validate(
         },
         mdn_check: ms(raw.as2.mdn_check_ms, 60_000, "as2.mdn_check_ms")?,
         mdn_retry: ms(raw.as2.mdn_retry_ms, 10_000, "as2.mdn_retry_ms")?,
+        mdn_posts_at_once: match raw.as2.mdn_posts_at_once.unwrap_or(16) {
+            n @ 1..=256 => n,
+            n => {
+                return Err(err(
+                    "as2.mdn_posts_at_once",
+                    format!("{n} is outside 1..=256"),
+                ));
+            }
+        },
+        mdn_posts_per_host: match raw.as2.mdn_posts_per_host.unwrap_or(2) {
+            n @ 1..=64 => n,
+            n => {
+                return Err(err(
+                    "as2.mdn_posts_per_host",
+                    format!("{n} is outside 1..=64"),
+                ));
+            }
+        },
     };
     Ok(Settings {
         database,
@@ -790,6 +888,7 @@ fn validate(
             .unwrap_or_else(|| PathBuf::from("partners")),
         http_listen,
         http_tls,
+        http_limits,
         pipeline: PipelineSettings {
             workers,
             poll_interval: Duration::from_millis(poll_ms),
@@ -831,6 +930,24 @@ mod tests {
         assert_eq!(s.database.url, "sqlite://data/wharf.db");
         assert_eq!(s.http_listen.port(), 8080);
         assert_eq!(s.pipeline.workers, 4);
+        assert_eq!(s.http_limits, HttpLimits::default());
+    }
+
+    #[test]
+    fn http_limits_come_from_the_environment_and_refuse_zero() {
+        let s = Settings::load(
+            None,
+            env(&[
+                ("WHARF_HTTP__HEADER_TIMEOUT_MS", "500"),
+                ("WHARF_HTTP__MAX_CONNECTIONS_PER_ADDRESS", "8"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.http_limits.header_timeout, Duration::from_millis(500));
+        assert_eq!(s.http_limits.max_connections_per_address, 8);
+        assert_eq!(s.http_limits.body_timeout, Duration::from_secs(60));
+        let e = Settings::load(None, env(&[("WHARF_HTTP__BODY_TIMEOUT_MS", "0")])).unwrap_err();
+        assert_eq!(e.key, "http.body_timeout_ms");
     }
 
     #[test]

@@ -281,6 +281,21 @@ pub async fn claim_owed_mdn(
     .transpose()
 }
 
+/// Gives back an MDN claimed but not posted (its destination already had as many posts
+/// under way as allowed): due again at `next_at`, the claim not counted as a post.
+pub async fn owed_mdn_deferred(store: &Store, id: i64, next_at: i64) -> Result<(), StoreError> {
+    let _gate = store.write_gate().await;
+    sqlx::query(
+        "UPDATE as2_mdn_outbox SET attempts = attempts - 1, next_at = $1 \
+         WHERE id = $2 AND sent_at IS NULL AND attempts > 0",
+    )
+    .bind(next_at)
+    .bind(id)
+    .execute(store.pool())
+    .await?;
+    Ok(())
+}
+
 /// Records how a post went: taken (`Ok`), or refused with the time of the next try.
 pub async fn owed_mdn_posted(
     store: &Store,

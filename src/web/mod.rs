@@ -4,6 +4,7 @@
 //! Handlers call the pipeline and the store; they never reach into another edge.
 
 pub mod admin;
+pub mod listener;
 pub mod tls;
 
 use std::net::SocketAddr;
@@ -115,56 +116,22 @@ pub fn router(pipeline: Pipeline) -> Router {
         .with_state(pipeline)
 }
 
-/// The client's address, for the limits kept per address (sign-in), over plain TCP or TLS.
+/// The client's address, for the limits kept per address (sign-in), over plain TCP or TLS;
+/// set on every request by [`listener`] as `ConnectInfo<Peer>`.
 #[derive(Debug, Clone, Copy)]
 pub struct Peer(pub std::net::SocketAddr);
 
-impl
-    axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, tokio::net::TcpListener>>
-    for Peer
-{
-    fn connect_info(s: axum::serve::IncomingStream<'_, tokio::net::TcpListener>) -> Self {
-        Peer(*s.remote_addr())
-    }
-}
-
-impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, tls::TlsListener>>
-    for Peer
-{
-    fn connect_info(s: axum::serve::IncomingStream<'_, tls::TlsListener>) -> Self {
-        Peer(*s.remote_addr())
-    }
-}
-
-/// Serves until `shutdown` turns true; over HTTPS when `tls` is given.
+/// Serves until `shutdown` turns true; over HTTPS when `tls` is given. Slow and greedy
+/// clients are bounded by `[http]`'s limits (see [`listener`]).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     pipeline: Pipeline,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
     tls: Option<std::sync::Arc<rustls::ServerConfig>>,
 ) -> std::io::Result<()> {
-    let stop = async move {
-        let _ = shutdown.wait_for(|stop| *stop).await;
-    };
-    // The peer's address reaches the handlers (the sign-in limits are per address).
-    match tls {
-        Some(config) => {
-            axum::serve(
-                tls::TlsListener::new(listener, config)?,
-                router(pipeline).into_make_service_with_connect_info::<Peer>(),
-            )
-            .with_graceful_shutdown(stop)
-            .await
-        }
-        None => {
-            axum::serve(
-                listener,
-                router(pipeline).into_make_service_with_connect_info::<Peer>(),
-            )
-            .with_graceful_shutdown(stop)
-            .await
-        }
-    }
+    let limits = pipeline.settings.http_limits;
+    let tls = tls.map(tokio_rustls::TlsAcceptor::from);
+    listener::serve(listener, router(pipeline), limits, shutdown, tls).await
 }
 
 /// `/healthz` and `/readyz`: 503 while the store cannot be reached, or while its writes fail

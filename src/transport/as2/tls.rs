@@ -16,11 +16,14 @@ use crate::partners::channels::As2;
 
 /// The HTTP client for this partner's `url`.
 pub fn client(as2: &As2) -> Result<reqwest::Client, String> {
+    builder(as2)?.build().map_err(|e| e.to_string())
+}
+
+/// [`client`]'s builder, for callers that add their own timeouts.
+pub fn builder(as2: &As2) -> Result<reqwest::ClientBuilder, String> {
     let custom = as2.ca.is_some() || as2.server_cert_sha256.is_some() || as2.client_cert.is_some();
     if !custom {
-        return reqwest::Client::builder()
-            .build()
-            .map_err(|e| e.to_string());
+        return Ok(reqwest::Client::builder());
     }
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
@@ -67,10 +70,7 @@ pub fn client(as2: &As2) -> Result<reqwest::Client, String> {
         }
         _ => builder.with_no_client_auth(),
     };
-    reqwest::Client::builder()
-        .tls_backend_preconfigured(config)
-        .build()
-        .map_err(|e| e.to_string())
+    Ok(reqwest::Client::builder().tls_backend_preconfigured(config))
 }
 
 /// A failed request in words (every cause, since reqwest's own text is only "error sending
