@@ -35,11 +35,18 @@ fn read_until_closed(s: &mut TcpStream, patience: Duration) -> Option<Vec<u8>> {
     }
 }
 
-/// Whether the server still holds `s` open: nothing to read and no end of stream.
-fn still_open(s: &TcpStream) -> bool {
+/// Whether the other end still holds `s` open: what it sent is read and dropped, and then
+/// there is nothing more to read yet, no end of stream.
+fn still_open(mut s: &TcpStream) -> bool {
     s.set_nonblocking(true).unwrap();
-    let mut buf = [0u8; 1];
-    let open = matches!(s.peek(&mut buf), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock);
+    let mut buf = [0u8; 4096];
+    let open = loop {
+        match s.read(&mut buf) {
+            Ok(0) => break false,
+            Ok(_) => continue,
+            Err(e) => break e.kind() == std::io::ErrorKind::WouldBlock,
+        }
+    };
     s.set_nonblocking(false).unwrap();
     open
 }
