@@ -1071,10 +1071,7 @@ fn destination(url: &str) -> String {
 /// The sending partner's own HTTP settings (TLS trust, client certificate, login) when the
 /// MDN goes to the server its profile's `[as2] url` names; never to another host, so a
 /// password or client certificate goes only where the operator sent it.
-fn partner_client(
-    p: &Pipeline,
-    m: &as2_store::OwedMdn,
-) -> Option<Result<(reqwest::Client, Option<(String, String)>), String>> {
+fn partner_client(p: &Pipeline, m: &as2_store::OwedMdn) -> Option<Result<PartnerHttp, String>> {
     let partners = p.partners.snapshot();
     let as2 = partners.by_as2_id(&m.partner)?.channels.as2.as_ref()?;
     let same = |a: &str, b: &str| {
@@ -1096,7 +1093,14 @@ fn partner_client(
             .build()
             .map_err(|e| e.to_string())
     });
-    Some(client.map(|c| (c, login)))
+    Some(client.map(|client| PartnerHttp { client, login }))
+}
+
+/// A partner's own HTTP client for its server, and the basic-auth login (user, password)
+/// its profile gives for it.
+struct PartnerHttp {
+    client: reqwest::Client,
+    login: Option<(String, String)>,
 }
 
 /// One post of an owed MDN: `None` when the partner's server took it, else why not.
@@ -1114,8 +1118,11 @@ async fn post_one(
             headers.insert(k, v);
         }
     }
-    let (client, login) = match partner_client(p, m) {
-        None => (default.clone(), None),
+    let PartnerHttp { client, login } = match partner_client(p, m) {
+        None => PartnerHttp {
+            client: default.clone(),
+            login: None,
+        },
         Some(Ok(c)) => c,
         Some(Err(e)) => return Some(e),
     };
