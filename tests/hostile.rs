@@ -230,17 +230,21 @@ async fn finding_7_a_silent_mdn_destination_delays_no_one_else(db: Db) {
         ("as2-version".to_owned(), "1.2".to_owned()),
         ("content-type".to_owned(), "text/plain".to_owned()),
     ];
-    // The silent partner's MDN is owed first, so the poster takes it first.
-    wharf::store::as2::owe_mdn(
-        &store,
-        "SILENT-AS2",
-        "<one@silent>",
-        &format!("http://{silent}/mdn"),
-        &headers,
-        b"receipt for silent",
-    )
-    .await
-    .unwrap();
+    // The silent partner's MDNs are owed first, so the poster takes them first: more of them
+    // than one round claims, so that the prompt partner's is reached only if an MDN given
+    // back for its busy destination goes behind the others.
+    for i in 0..70 {
+        wharf::store::as2::owe_mdn(
+            &store,
+            "SILENT-AS2",
+            &format!("<{i}@silent>"),
+            &format!("http://{silent}/mdn"),
+            &headers,
+            b"receipt for silent",
+        )
+        .await
+        .unwrap();
+    }
     let (first, hanging) = silent_rx
         .recv_timeout(Duration::from_secs(30))
         .expect("the silent destination's post");

@@ -246,8 +246,10 @@ pub async fn owe_mdn(
     Ok(row.try_get(0)?)
 }
 
-/// Takes the oldest MDN due (fewer than `max_attempts` posts so far), holding it `hold_ms`
-/// against other posters while it is posted.
+/// Takes the MDN due longest (fewer than `max_attempts` posts so far), holding it `hold_ms`
+/// against other posters while it is posted. Longest due, not oldest: an MDN given back
+/// ([`owed_mdn_deferred`]) goes behind the others, so a backlog for one busy destination
+/// cannot keep another partner's MDN from being claimed.
 pub async fn claim_owed_mdn(
     store: &Store,
     hold_ms: i64,
@@ -258,7 +260,7 @@ pub async fn claim_owed_mdn(
     let row = sqlx::query(
         "UPDATE as2_mdn_outbox SET next_at = $1, attempts = attempts + 1 \
          WHERE id = (SELECT id FROM as2_mdn_outbox WHERE sent_at IS NULL AND next_at <= $2 \
-                     AND attempts < $3 ORDER BY id LIMIT 1) AND next_at <= $2 \
+                     AND attempts < $3 ORDER BY next_at, id LIMIT 1) AND next_at <= $2 \
          RETURNING id, partner, original_message_id, url, headers, body, attempts",
     )
     .bind(now.saturating_add(hold_ms))

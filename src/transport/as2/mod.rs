@@ -963,6 +963,10 @@ const MDN_POST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30)
 /// How long an MDN claimed for another destination's turn waits before it is claimed again.
 const MDN_DEFER: std::time::Duration = std::time::Duration::from_secs(1);
 
+/// Claims in one round at most (posts started and MDNs given back together), so that a large
+/// backlog for a busy destination costs a bounded number of writes a round.
+const MDN_ROUND: usize = 64;
+
 /// Posts the asynchronous MDNs Wharf owes (`as2_mdn_outbox`), several at once: at most
 /// `[as2] mdn_posts_per_host` to one `host:port` and `mdn_posts_at_once` in all, so a partner
 /// whose server accepts and never answers holds its own slots for [`MDN_POST_TIMEOUT`] and
@@ -999,8 +1003,10 @@ impl MdnPoster {
         self.posts.len()
     }
 
-    /// Claims the MDNs that are due, as many as there is room for, and starts posting them;
-    /// how many were started. Returns without waiting for any post.
+    /// Claims the MDNs that are due, as many as there is room for (and [`MDN_ROUND`] claims
+    /// at most), and starts posting them; how many were started. An MDN whose destination
+    /// has all its posts under way is given back, behind every other MDN due. Returns
+    /// without waiting for any post.
     pub async fn start_due(&mut self, p: &Pipeline) -> Result<usize, crate::store::StoreError> {
         while self.posts.try_join_next().is_some() {}
         self.hosts
@@ -1011,7 +1017,9 @@ impl MdnPoster {
         let in_flight = at_once * 4;
         let hold = MDN_POST_TIMEOUT * 5 + std::time::Duration::from_secs(10);
         let mut started = 0;
-        while self.posts.len() < in_flight {
+        let mut claims = 0;
+        while self.posts.len() < in_flight && claims < MDN_ROUND {
+            claims += 1;
             let Some(m) =
                 as2_store::claim_owed_mdn(&p.store, hold.as_millis() as i64, MDN_POSTS).await?
             else {
