@@ -2,7 +2,7 @@
 //! must cost the gateway only bounded resources and must not hold up anyone else. Each test
 //! is named after its finding: slow headers and stalled bodies are cut and connections are
 //! limited per address (finding 11); an asynchronous MDN to a server that never answers does
-//! not delay another partner's (finding 7).
+//! not delay another partner's, and a partner's login goes only to its own server (finding 7).
 
 mod common;
 
@@ -176,7 +176,8 @@ fn silent_destination(seen: std::sync::mpsc::Sender<(String, TcpStream)>) -> Soc
     addr
 }
 
-/// A destination that answers 200 to every post; each request's first line on `seen`.
+/// A destination that answers 200 to every post; each request's head (request line and
+/// headers) on `seen`.
 fn answering_destination(seen: std::sync::mpsc::Sender<String>) -> SocketAddr {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
@@ -205,12 +206,9 @@ fn answering_destination(seen: std::sync::mpsc::Sender<String>) -> SocketAddr {
                 }
             }
             let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
-            let line = String::from_utf8_lossy(&got)
-                .lines()
-                .next()
-                .unwrap_or_default()
-                .to_owned();
-            if seen.send(line).is_err() {
+            let text = String::from_utf8_lossy(&got);
+            let head = text.split("\r\n\r\n").next().unwrap_or_default().to_owned();
+            if seen.send(head).is_err() {
                 return;
             }
         }
@@ -272,4 +270,60 @@ async fn finding_7_a_silent_mdn_destination_delays_no_one_else(db: Db) {
     drop(server);
 }
 
-on_both_backends!(finding_7_a_silent_mdn_destination_delays_no_one_else);
+/// The sending partner's own login goes with an MDN to the server its profile's `[as2] url`
+/// names, and never to another host:port a request asked for.
+async fn finding_7_the_partners_login_goes_only_to_its_own_server(db: Db) {
+    let mut env = TestEnv::new(db).await;
+    let (own_tx, own_rx) = std::sync::mpsc::channel();
+    let (other_tx, other_rx) = std::sync::mpsc::channel();
+    let own = answering_destination(own_tx);
+    let other = answering_destination(other_tx);
+    let profile = env.path().join("partners/globex.toml");
+    let text = std::fs::read_to_string(&profile).unwrap().replace(
+        "url = \"https://as2.globex.example/receive\"",
+        &format!(
+            "url = \"http://{own}/receive\"\nurl_user = \"wharf\"\nurl_password = \"env:WHARF_SECRET_GLOBEX_URL\""
+        ),
+    );
+    assert!(
+        text.contains("url_user"),
+        "the sample profile's url changed"
+    );
+    std::fs::write(&profile, text).unwrap();
+    env.set_env("WHARF_SECRET_GLOBEX_URL", "p4ss");
+    let server = env.serve();
+    let store = env.store().await;
+    let headers = vec![("content-type".to_owned(), "text/plain".to_owned())];
+    for (n, to) in [(1, own), (2, other)] {
+        wharf::store::as2::owe_mdn(
+            &store,
+            "GLOBEX-AS2",
+            &format!("<{n}@globex>"),
+            &format!("http://{to}/mdn"),
+            &headers,
+            b"receipt",
+        )
+        .await
+        .unwrap();
+    }
+    let own_head = own_rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the MDN to Globex's own server")
+        .to_ascii_lowercase();
+    let other_head = other_rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the MDN to the other server")
+        .to_ascii_lowercase();
+    assert!(
+        own_head.contains("authorization: basic d2hhcmy6cdrzcw=="),
+        "{own_head}"
+    );
+    assert!(!other_head.contains("authorization"), "{other_head}");
+    assert!(!server.log().contains("p4ss"));
+    drop(server);
+}
+
+on_both_backends!(
+    finding_7_a_silent_mdn_destination_delays_no_one_else,
+    finding_7_the_partners_login_goes_only_to_its_own_server,
+);
