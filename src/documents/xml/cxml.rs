@@ -23,76 +23,134 @@ pub struct HeaderCredentials {
 /// is no complete Header in `prefix` (not well-formed, or it ends first).
 pub fn header_credentials(prefix: &[u8]) -> Result<HeaderCredentials, String> {
     use quick_xml::events::Event;
+    const FROM: &[&[u8]] = &[b"cXML", b"Header", b"From"];
+    const FROM_CREDENTIAL: &[&[u8]] = &[b"cXML", b"Header", b"From", b"Credential"];
+    const IDENTITY: &[&[u8]] = &[b"cXML", b"Header", b"From", b"Credential", b"Identity"];
+    const SENDER: &[&[u8]] = &[b"cXML", b"Header", b"Sender"];
+    const SENDER_CREDENTIAL: &[&[u8]] = &[b"cXML", b"Header", b"Sender", b"Credential"];
+    const SECRET: &[&[u8]] = &[
+        b"cXML",
+        b"Header",
+        b"Sender",
+        b"Credential",
+        b"SharedSecret",
+    ];
     let mut reader = quick_xml::Reader::from_reader(prefix);
     let mut path: Vec<Vec<u8>> = Vec::new();
-    let mut found = HeaderCredentials::default();
-    let (mut domain, mut identity) = (None::<String>, None::<String>);
-    let mut text = String::new();
+    // As the full reading does: the first From, its first Credential, that one's first
+    // Identity (empty is none); the first Sender's first Credential's first SharedSecret.
+    let mut firsts = std::collections::HashSet::<&'static [&'static [u8]]>::new();
+    let mut domain = None::<String>;
+    let (mut identity, mut secret) = (None::<String>, None::<String>);
+    // The text of each open element, as the tree reader gathers it.
+    let mut texts: Vec<String> = Vec::new();
+    let at = |path: &[Vec<u8>], want: &[&[u8]]| {
+        path.len() == want.len() && path.iter().zip(want).all(|(a, b)| a == b)
+    };
+    // Whether the element just opened at `path` is the first of its kind along the chain
+    // that matters (its parent being the first too).
+    let first = |path: &[Vec<u8>],
+                 want: &'static [&'static [u8]],
+                 firsts: &mut std::collections::HashSet<&'static [&'static [u8]]>| {
+        at(path, want) && firsts.insert(want)
+    };
+    let mut live = std::collections::HashSet::<&'static [&'static [u8]]>::new();
     loop {
         let event = reader
             .read_event()
             .map_err(|e| format!("not well-formed XML: {e}"))?;
-        let at = |path: &[Vec<u8>], want: &[&[u8]]| {
-            path.len() == want.len() && path.iter().zip(want).all(|(a, b)| a == b)
-        };
         match event {
             Event::Start(e) => {
                 if path.len() >= 16 {
                     return Err("the cXML Header is nested deeper than 16 elements".into());
                 }
-                let name = e.local_name().as_ref().to_vec();
-                path.push(name);
-                text.clear();
-                if at(&path, &[b"cXML", b"Header", b"From", b"Credential"]) {
-                    domain = e
-                        .try_get_attribute("domain")
-                        .ok()
-                        .flatten()
-                        .and_then(|a| a.unescape_value().ok().map(|v| v.into_owned()));
+                path.push(e.local_name().as_ref().to_vec());
+                texts.push(String::new());
+                for (want, parent) in [
+                    (FROM, None),
+                    (FROM_CREDENTIAL, Some(FROM)),
+                    (IDENTITY, Some(FROM_CREDENTIAL)),
+                    (SENDER, None),
+                    (SENDER_CREDENTIAL, Some(SENDER)),
+                    (SECRET, Some(SENDER_CREDENTIAL)),
+                ] {
+                    let parent_live = parent.is_none_or(|p| live.contains(p));
+                    if parent_live && first(&path, want, &mut firsts) {
+                        live.insert(want);
+                        if want == FROM_CREDENTIAL {
+                            domain = e
+                                .try_get_attribute("domain")
+                                .ok()
+                                .flatten()
+                                .and_then(|a| a.unescape_value().ok().map(|v| v.into_owned()));
+                        }
+                    }
                 }
             }
-            Event::Empty(_) => {}
+            Event::Empty(e) => {
+                // `<Credential domain="x"/>` is a first Credential with no Identity.
+                path.push(e.local_name().as_ref().to_vec());
+                if live.contains(FROM) && first(&path, FROM_CREDENTIAL, &mut firsts) {
+                    domain = None;
+                }
+                let _ = first(&path, IDENTITY, &mut firsts);
+                let _ = first(&path, SECRET, &mut firsts);
+                path.pop();
+            }
             // Text may come in pieces around entity references: gathered, then kept at the
             // element's end.
-            Event::Text(t) => text.push_str(&t.decode().map_err(|e| e.to_string())?),
-            Event::CData(c) => text.push_str(&String::from_utf8_lossy(&c.into_inner())),
+            Event::Text(t) => {
+                let piece = t.decode().map_err(|e| e.to_string())?;
+                if let Some(text) = texts.last_mut() {
+                    text.push_str(&piece);
+                }
+            }
+            Event::CData(c) => {
+                if let Some(text) = texts.last_mut() {
+                    text.push_str(&String::from_utf8_lossy(&c.into_inner()));
+                }
+            }
             Event::GeneralRef(r) => match r.resolve_char_ref() {
-                Ok(Some(c)) => text.push(c),
+                Ok(Some(c)) => {
+                    if let Some(text) = texts.last_mut() {
+                        text.push(c);
+                    }
+                }
                 _ => {
                     let name = r.decode().map_err(|e| e.to_string())?;
-                    text.push_str(
+                    let text = texts.last_mut();
+                    let resolved =
                         quick_xml::escape::resolve_predefined_entity(&name).ok_or_else(|| {
                             format!("entity &{name}; is not expanded (no DTD processing)")
-                        })?,
-                    );
+                        })?;
+                    if let Some(text) = text {
+                        text.push_str(resolved);
+                    }
                 }
             },
             Event::End(_) => {
-                if at(
-                    &path,
-                    &[b"cXML", b"Header", b"From", b"Credential", b"Identity"],
-                ) {
-                    identity = Some(text.trim().to_owned());
-                } else if at(
-                    &path,
-                    &[
-                        b"cXML",
-                        b"Header",
-                        b"Sender",
-                        b"Credential",
-                        b"SharedSecret",
-                    ],
-                ) {
-                    found.shared_secret = Some(text.trim().to_owned());
+                let text = texts.pop().unwrap_or_default();
+                let value = Some(text.trim().to_owned()).filter(|t| !t.is_empty());
+                if at(&path, IDENTITY) && live.remove(IDENTITY) {
+                    identity = value;
+                } else if at(&path, SECRET) && live.remove(SECRET) {
+                    secret = value;
                 } else if at(&path, &[b"cXML", b"Header"]) {
-                    found.sender = identity.map(|i| match domain {
-                        Some(d) => format!("{d}:{i}"),
-                        None => i,
+                    return Ok(HeaderCredentials {
+                        sender: identity.map(|i| match domain {
+                            Some(d) => format!("{d}:{i}"),
+                            None => i,
+                        }),
+                        shared_secret: secret,
                     });
-                    return Ok(found);
+                } else {
+                    for want in [FROM, FROM_CREDENTIAL, SENDER, SENDER_CREDENTIAL] {
+                        if at(&path, want) {
+                            live.remove(want);
+                        }
+                    }
                 }
                 path.pop();
-                text.clear();
             }
             Event::Eof => {
                 return Err(format!(
