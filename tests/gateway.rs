@@ -694,6 +694,21 @@ async fn cxml_order_request_is_answered_stored_and_delivered(db: Db) {
         },
     )
     .await;
+    // Authenticated by its Header but broken further on: 400, and being the partner's own
+    // bytes they are kept whole (rejected by the pipeline with the reason), not as a sample.
+    let broken = padded
+        .replace("20261126.3@buyer.example", "20261126.4@buyer.example")
+        .replace("</Request>", "</Requestx>");
+    let (_, resp) = http(server.addr, "POST", "/cxml", broken.as_bytes());
+    assert_eq!(status_of(&resp), "400", "{resp}");
+    let kept = list(store.clone()).await.into_iter().next().expect("kept");
+    assert_eq!(kept.partner.as_deref(), Some("procurenet"));
+    assert_eq!(
+        messages::raw(&store, kept.id).await.unwrap(),
+        broken.as_bytes()
+    );
+    assert_eq!(settled(&store, kept.id).await.state, MessageState::Rejected);
+
     // The same with a wrong secret: 401 from the Header alone; 64 KiB of it kept.
     let (_, resp) = http(
         server.addr,

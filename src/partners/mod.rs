@@ -264,6 +264,14 @@ pub struct CxmlIdentity {
 }
 
 impl CxmlIdentity {
+    /// Whether a cXML From credential ("domain:identity", the domain without regard to case)
+    /// is this one.
+    pub fn names(&self, sender: &str) -> bool {
+        sender
+            .split_once(':')
+            .is_some_and(|(d, i)| d.eq_ignore_ascii_case(&self.domain) && i == self.identity)
+    }
+
     /// Whether a request's SharedSecret is the one configured (always true when none is).
     /// Compared without an early exit, so the time taken does not tell how much matched.
     pub fn secret_matches(&self, presented: Option<&str>) -> bool {
@@ -1123,13 +1131,20 @@ impl Partners {
     /// domain compared without regard to case) or a UBL buyer endpoint id.
     pub fn by_xml_sender(&self, sender: &str) -> Option<&Profile> {
         self.profiles.values().find(|p| {
-            let cxml = p.cxml_identities().any(|c| {
-                sender
-                    .split_once(':')
-                    .is_some_and(|(d, i)| d.eq_ignore_ascii_case(&c.domain) && i == c.identity)
-            });
-            cxml || p.ubl_endpoints.iter().any(|u| u == sender)
+            p.cxml_identities().any(|c| c.names(sender))
+                || p.ubl_endpoints.iter().any(|u| u == sender)
         })
+    }
+
+    /// The partner an XML request over HTTP comes from, when it proves it: the cXML identity
+    /// its sender names must present that identity's shared secret; a UBL endpoint has none to
+    /// present. `/cxml` asks this of a large body's Header and of the whole request alike.
+    pub fn authenticate_xml(&self, sender: &str, secret: Option<&str>) -> Option<&Profile> {
+        let p = self.by_xml_sender(sender)?;
+        match p.cxml_identities().find(|c| c.names(sender)) {
+            Some(c) => c.secret_matches(secret).then_some(p),
+            None => Some(p),
+        }
     }
 
     pub fn len(&self) -> usize {

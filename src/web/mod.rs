@@ -404,16 +404,16 @@ async fn cxml(State(p): State<Pipeline>, headers: HeaderMap, body: axum::body::B
             detail: format!("the request body was not read whole: {e}"),
         });
     }
+    // The partner a large request's Header proved to be: its bytes are stored whole even
+    // when the rest of the document does not read.
+    let mut header_partner = None;
     let body = match rest {
         None => Bytes::from(first),
         Some(mut stream) => {
             // Larger than a sample: the Header says who sends before anything more is read.
             let who = xmldoc::cxml::header_credentials(&first[..PREFIX]);
             let authenticated = who.as_ref().ok().and_then(|c| {
-                let pr = partners.by_xml_sender(c.sender.as_deref()?)?;
-                pr.cxml_identities()
-                    .any(|i| i.secret_matches(c.shared_secret.as_deref()))
-                    .then_some(pr)
+                partners.authenticate_xml(c.sender.as_deref()?, c.shared_secret.as_deref())
             });
             let Some(pr) = authenticated else {
                 let status = match who {
@@ -459,6 +459,7 @@ async fn cxml(State(p): State<Pipeline>, headers: HeaderMap, body: axum::body::B
                     }
                 }
             }
+            header_partner = Some(pr.id.as_str().to_owned());
             Bytes::from(all)
         }
     };
@@ -469,26 +470,21 @@ async fn cxml(State(p): State<Pipeline>, headers: HeaderMap, body: axum::body::B
         tokio::task::spawn_blocking(move || {
             let t = xmldoc::translate(&body);
             match &t {
-                Err(_) => (None, Status::for_translation(t.as_ref())),
+                Err(_) => (header_partner, Status::for_translation(t.as_ref())),
                 Ok(tr) => {
                     let sender = tr.sender.as_deref().unwrap_or_default();
-                    match partners.by_xml_sender(sender) {
-                        None => (
+                    let secret = tr.shared_secret.as_deref();
+                    match partners.authenticate_xml(sender, secret) {
+                        None if partners.by_xml_sender(sender).is_none() => (
                             None,
                             Status::unauthorized(format!(
                                 "sender {sender:?} is not a known partner"
                             )),
                         ),
-                        Some(pr)
-                            if pr.cxml.as_ref().is_some_and(|c| {
-                                !c.secret_matches(tr.shared_secret.as_deref())
-                            }) =>
-                        {
-                            (
-                                None,
-                                Status::unauthorized("the SharedSecret does not match".into()),
-                            )
-                        }
+                        None => (
+                            None,
+                            Status::unauthorized("the SharedSecret does not match".into()),
+                        ),
                         Some(pr) => {
                             let doc = crate::partners::DocRef {
                                 standard: crate::partners::Standard::Cxml,
