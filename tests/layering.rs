@@ -138,7 +138,6 @@ const KNOWN_EXCEPTIONS: &[(&str, &str)] = &[
         "web/admin/dashboard.rs",
         "crate::transport::as2::certificates",
     ),
-    ("web/mod.rs", "crate::transport::as2::receive"),
 ];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {

@@ -1,5 +1,6 @@
 //! The HTTP edge: `/healthz`, the partner JSON API's ingest endpoint, cXML over HTTP, and read-only message
-//! tracking as JSON. Admin pages and AS2 join this router in their own issues.
+//! tracking as JSON, and the admin pages. The composition root (`app`) adds AS2's route and
+//! serves the whole on [`listener`].
 //!
 //! Handlers call the pipeline and the store; they never reach into another edge.
 
@@ -16,7 +17,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::json;
-use tokio::sync::watch;
 
 use crate::pipeline::Pipeline;
 use crate::store::messages::{self, Inbound};
@@ -107,12 +107,6 @@ pub fn router(pipeline: Pipeline) -> Router {
             // Bounded in the handler: a sample before the sender is known, then its limit.
             post(cxml).layer(DefaultBodyLimit::disable()),
         )
-        .route(
-            "/as2",
-            post(crate::transport::as2::receive)
-                // Bounded in the handler, by the sending partner's own limit.
-                .layer(DefaultBodyLimit::disable()),
-        )
         .with_state(pipeline)
 }
 
@@ -120,19 +114,6 @@ pub fn router(pipeline: Pipeline) -> Router {
 /// set on every request by [`listener`] as `ConnectInfo<Peer>`.
 #[derive(Debug, Clone, Copy)]
 pub struct Peer(pub std::net::SocketAddr);
-
-/// Serves until `shutdown` turns true; over HTTPS when `tls` is given. Slow and greedy
-/// clients are bounded by `[http]`'s limits (see [`listener`]).
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    pipeline: Pipeline,
-    shutdown: watch::Receiver<bool>,
-    tls: Option<std::sync::Arc<rustls::ServerConfig>>,
-) -> std::io::Result<()> {
-    let limits = pipeline.settings.http_limits;
-    let tls = tls.map(tokio_rustls::TlsAcceptor::from);
-    listener::serve(listener, router(pipeline), limits, shutdown, tls).await
-}
 
 /// `/healthz` and `/readyz`: 503 while the store cannot be reached, or while its writes fail
 /// (a full disk): then a small probe write is tried, and the answer is green again as soon as

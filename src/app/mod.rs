@@ -1,0 +1,373 @@
+//! The composition root: [`Wharf::build`] wires the store, the partner profiles, the pipeline
+//! and its ports, the HTTP routes (the web edge's and AS2's), the SFTP server and every
+//! background loop from one [`Settings`], and exposes the bound addresses.
+//!
+//! This is the only module that knows every edge; `wharf serve` and the in-process tests both
+//! start Wharf through it, so what the tests run is what an operator runs.
+
+pub mod periodic;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::post;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::config::{ErpTarget, Settings};
+use crate::partners::Partners;
+use crate::pipeline::{Pipeline, worker};
+use crate::store::{Store, StoreError};
+use periodic::{Every, First};
+
+/// Why Wharf could not start; each names what it was doing.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("cannot open the store at {at}")]
+    Store {
+        at: String,
+        #[source]
+        source: StoreError,
+    },
+    #[error("cannot serve HTTPS ([http] tls_cert, tls_key)")]
+    Tls(#[source] Box<dyn std::error::Error + Send + Sync>),
+    #[error("cannot listen on {addr}")]
+    Listen {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot start the SFTP server on {addr}")]
+    Sftp {
+        addr: SocketAddr,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("cannot make the HTTP client for asynchronous MDNs")]
+    MdnClient(#[source] reqwest::Error),
+}
+
+/// A running Wharf: its pipeline, where it listens, and the tasks to stop.
+pub struct Wharf {
+    pub pipeline: Pipeline,
+    /// The HTTP(S) listener's bound address (port 0 in the settings gives a free one).
+    pub http: SocketAddr,
+    pub https: bool,
+    /// The SFTP server's bound address, when `[sftp]` is on.
+    pub sftp: Option<SocketAddr>,
+    /// Whether partners' `[[collect]]` folders are polled (`[transfers] collect`).
+    pub collecting: bool,
+    stop: watch::Sender<bool>,
+    workers: Vec<JoinHandle<()>>,
+    web: JoinHandle<std::io::Result<()>>,
+}
+
+/// Opens the store and loads the partner profiles (each problem logged unless `quiet`).
+pub async fn open(settings: Settings, quiet: bool) -> Result<Pipeline, BuildError> {
+    let store = Store::connect(&settings.database)
+        .await
+        .map_err(|source| BuildError::Store {
+            at: settings.database.redacted().to_string(),
+            source,
+        })?;
+    let partners = load_partners(&settings, quiet);
+    Ok(Pipeline::new(store, Arc::new(settings), Arc::new(partners)))
+}
+
+/// The partner profiles in `[partners] dir`; a profile that does not load is left out and its
+/// problem logged (unless `quiet`).
+pub fn load_partners(settings: &Settings, quiet: bool) -> Partners {
+    let (partners, problems) = Partners::load(&settings.partners_dir);
+    if !quiet {
+        for p in &problems {
+            tracing::error!(problem = %p, "partner profile not loaded");
+        }
+    }
+    partners
+}
+
+/// Every HTTP route Wharf serves: the web edge's and AS2's.
+pub fn routes(pipeline: &Pipeline) -> Router {
+    let as2 = Router::new()
+        .route(
+            "/as2",
+            post(crate::transport::as2::receive)
+                // Bounded in the handler, by the sending partner's own limit.
+                .layer(DefaultBodyLimit::disable()),
+        )
+        .with_state(pipeline.clone());
+    crate::web::router(pipeline.clone()).merge(as2)
+}
+
+impl Wharf {
+    /// Starts everything `settings` asks for and returns once every listener is bound.
+    pub async fn build(settings: Settings) -> Result<Self, BuildError> {
+        let listen = settings.http_listen;
+        // Read before anything starts, so a bad certificate stops with its reason.
+        let tls = match &settings.http_tls {
+            Some((cert, key)) => Some(
+                crate::web::tls::server_config(cert, key).map_err(|e| BuildError::Tls(e.into()))?,
+            ),
+            None => None,
+        };
+        let https = tls.is_some();
+        let p = open(settings, false).await?;
+        let (listener, http) =
+            crate::web::bind(listen)
+                .await
+                .map_err(|source| BuildError::Listen {
+                    addr: listen,
+                    source,
+                })?;
+        let (stop, stop_rx) = watch::channel(false);
+        let workers = worker::spawn(&p, &stop_rx);
+        let web = tokio::spawn(crate::web::listener::serve(
+            listener,
+            routes(&p),
+            p.settings.http_limits,
+            stop_rx.clone(),
+            tls.map(tokio_rustls::TlsAcceptor::from),
+        ));
+        let sftp = match &p.settings.sftp {
+            Some(cfg) => Some(
+                crate::transport::sftp::start(p.clone(), cfg, stop_rx.clone())
+                    .await
+                    .map_err(|e| BuildError::Sftp {
+                        addr: cfg.listen,
+                        source: e.into(),
+                    })?,
+            ),
+            None => None,
+        };
+        spawn_loops(&p, &stop_rx)?;
+        let collecting = p.settings.transfers.collect;
+        if collecting {
+            crate::transport::remote::collect::spawn(&p, stop_rx.clone());
+        }
+        // Wharf's AS2 key pair, made on first start like the SSH host key.
+        if let Err(e) = p.as2_station() {
+            tracing::warn!(error = %e, "AS2 station not available; POST /as2 answers 503");
+        }
+        warn_about_certificates(&p);
+        Ok(Self {
+            pipeline: p,
+            http,
+            https,
+            sftp,
+            collecting,
+            stop,
+            workers,
+            web,
+        })
+    }
+
+    /// The start-up banner `wharf serve` prints: where everything is.
+    pub fn banner(&self) -> String {
+        use std::fmt::Write;
+        let p = &self.pipeline;
+        let s = &p.settings;
+        let scheme = if self.https { "https" } else { "http" };
+        let addr = self.http;
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "wharf {} serving (instance {})",
+            env!("CARGO_PKG_VERSION"),
+            p.instance
+        );
+        let _ = writeln!(
+            out,
+            "  http      {scheme}://{addr}  (admin pages /admin; GET /healthz; POST /api/v1/partners/{{id}}/messages)"
+        );
+        let _ = writeln!(out, "  database  {}", s.database.redacted());
+        let partners = p.partners.snapshot();
+        // Said at every start: a partner API anyone can post to is an operator's decision.
+        let open: Vec<&str> = partners
+            .iter()
+            .filter(|pr| pr.channels.api == crate::partners::ApiAccess::Open)
+            .map(|pr| pr.id.as_str())
+            .collect();
+        let _ = writeln!(
+            out,
+            "  partners  {} profile(s) from {}{}",
+            partners.len(),
+            s.partners_dir.display(),
+            if open.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; partner API OPEN to anyone for {} (`[api] open = true`; `wharf partners api-token ID` makes a token)",
+                    open.join(", ")
+                )
+            }
+        );
+        let _ = writeln!(out, "  workers   {}", s.pipeline.workers);
+        let _ = match &s.erp {
+            ErpTarget::Directory(erp) => writeln!(out, "  erp       directory {}", erp.display()),
+            ErpTarget::Odoo(o) => {
+                writeln!(out, "  erp       odoo {} (database {})", o.url, o.database)
+            }
+        };
+        let _ = match self.sftp {
+            Some(addr) => writeln!(out, "  sftp      {addr}  (partners' inbox/ and outbox/)"),
+            None => writeln!(out, "  sftp      off"),
+        };
+        let _ = writeln!(out, "  outbox    {}", s.outbox_dir.display());
+        let _ = writeln!(
+            out,
+            "  as2       POST {scheme}://{addr}/as2 as `{}` (certificate {})",
+            s.as2.id,
+            s.as2.cert.display()
+        );
+        let folders: usize = partners.iter().map(|pr| pr.channels.collect.len()).sum();
+        let _ = if self.collecting {
+            writeln!(
+                out,
+                "  collect   {folders} partner folder(s) on their schedules"
+            )
+        } else {
+            writeln!(out, "  collect   off")
+        };
+        out
+    }
+
+    /// Stops taking work, lets running jobs finish, and closes the store.
+    pub async fn stop(self) {
+        tracing::info!("shutting down: finishing running jobs");
+        let _ = self.stop.send(true);
+        for w in self.workers {
+            let _ = w.await;
+        }
+        let _ = self.web.await;
+        self.pipeline.store.close().await;
+    }
+}
+
+/// The background loops, each on [`periodic::spawn`]: the Odoo poll, the owed-MDN poster,
+/// the overdue-MDN check and the partner-profile reload.
+fn spawn_loops(p: &Pipeline, stop: &watch::Receiver<bool>) -> Result<(), BuildError> {
+    if let (Some(client), ErpTarget::Odoo(o)) = (p.odoo.clone(), &p.settings.erp) {
+        // Confirmed orders and done deliveries → 855/856 (and their EDIFACT/XML kin), every
+        // poll interval and at once when Odoo's webhook calls.
+        let every = o.poll.unwrap_or(Duration::from_secs(3600));
+        let pipe = p.clone();
+        periodic::spawn(
+            Every::new(every, First::Now).or_when(p.erp_wake.clone()),
+            stop.clone(),
+            move || {
+                let (pipe, client) = (pipe.clone(), client.clone());
+                async move {
+                    match crate::erp::odoo::events::poll_once(&pipe, &client).await {
+                        Ok(r) if r.acks + r.notices + r.invoices > 0 => {
+                            tracing::info!(
+                                acks = r.acks,
+                                notices = r.notices,
+                                invoices = r.invoices,
+                                "Odoo poll"
+                            );
+                        }
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "Odoo poll failed; retried next time"),
+                    }
+                }
+            },
+        );
+    }
+
+    // Asynchronous MDNs Wharf owes its partners: posted when kept, and every second for those
+    // due again. A round starts posts and returns: one partner's silent server holds no one
+    // else's.
+    let poster =
+        crate::transport::as2::MdnPoster::new(&p.settings.as2).map_err(BuildError::MdnClient)?;
+    let poster = Arc::new(tokio::sync::Mutex::new(poster));
+    let pipe = p.clone();
+    periodic::spawn(
+        Every::new(Duration::from_secs(1), First::Now).or_when(p.as2_mdn_wake.clone()),
+        stop.clone(),
+        move || {
+            let (pipe, poster) = (pipe.clone(), poster.clone());
+            async move {
+                if let Err(e) = poster.lock().await.start_due(&pipe).await {
+                    tracing::warn!(error = %e, "owed MDNs not posted");
+                }
+            }
+        },
+    );
+
+    // Asynchronous MDNs that did not come: alert and send again.
+    let pipe = p.clone();
+    periodic::spawn(
+        Every::new(p.settings.as2.mdn_check, First::AfterPeriod),
+        stop.clone(),
+        move || {
+            let pipe = pipe.clone();
+            async move {
+                if let Err(e) = crate::transport::as2::overdue_mdns(&pipe).await {
+                    tracing::warn!(error = %e, "overdue MDN check failed");
+                }
+            }
+        },
+    );
+
+    if let Some(every) = p.settings.partners_reload {
+        // Profiles reload when a file changes; a file that no longer loads keeps its last
+        // good profile and its problem is logged.
+        let live = p.partners.clone();
+        periodic::spawn(
+            Every::new(every, First::AfterPeriod),
+            stop.clone(),
+            move || {
+                let live = live.clone();
+                async move {
+                    let reloaded = tokio::task::spawn_blocking(move || {
+                        let problems = live.reload_if_changed();
+                        (problems, live.snapshot().len())
+                    })
+                    .await;
+                    match reloaded {
+                        Ok((Some(problems), count)) => {
+                            tracing::info!(
+                                profiles = count,
+                                problems = problems.len(),
+                                "partner profiles reloaded"
+                            );
+                            for e in problems {
+                                tracing::warn!(%e, "partner profile not applied; the previous version stays");
+                            }
+                        }
+                        Ok((None, _)) => {}
+                        Err(e) => tracing::warn!(%e, "partner profile reload failed"),
+                    }
+                }
+            },
+        );
+    }
+    Ok(())
+}
+
+/// Warns in the log about AS2 certificates that expired or expire within 30 days.
+fn warn_about_certificates(p: &Pipeline) {
+    use crate::transport::as2::{EXPIRY_WARNING_DAYS, certificates};
+    let partners = p.partners.snapshot();
+    let (infos, errors) = certificates(&p.settings, &partners);
+    for c in infos.iter().filter(|c| c.days_left <= EXPIRY_WARNING_DAYS) {
+        tracing::warn!(owner = %c.owner, file = %c.file, days_left = c.days_left, not_after = %c.not_after, "AS2 certificate expires soon or has expired");
+    }
+    for (owner, file, why) in errors {
+        tracing::warn!(%owner, %file, %why, "AS2 certificate unreadable");
+    }
+}
+
+/// The address and scheme tests and tools use to reach a built [`Wharf`].
+impl Wharf {
+    pub fn url(&self) -> String {
+        format!(
+            "{}://{}",
+            if self.https { "https" } else { "http" },
+            self.http
+        )
+    }
+}
