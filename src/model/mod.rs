@@ -4,11 +4,13 @@ pub mod interchange_ack;
 pub mod invoice;
 pub mod order_ack;
 pub mod ship_notice;
+pub mod vocabulary;
 
 pub use interchange_ack::{InterchangeAck, InterchangeAckKind, MessageVerdict, Verdict};
 pub use invoice::Invoice;
 pub use order_ack::OrderAck;
 pub use ship_notice::ShipNotice;
+pub use vocabulary::{Channel, Direction, EventKind, Format, MessageState, Stage};
 
 use rust_decimal::Decimal;
 

@@ -13,7 +13,6 @@ pub mod messages;
 pub mod registry;
 pub mod search;
 pub mod transfers;
-pub mod types;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -24,7 +23,8 @@ use sqlx::{Any, AnyPool, ConnectOptions, Executor};
 
 pub use crate::config::Backend;
 use crate::config::DatabaseUrl;
-pub use types::*;
+// The vocabulary is the domain's (`model`); the store keeps it as text.
+pub use crate::model::vocabulary::*;
 
 /// A transaction on the store; a stage's result, its next job and its event share one.
 /// On SQLite it also holds the store's write gate (see [`Store::write_gate`]) until it ends.

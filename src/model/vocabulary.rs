@@ -1,4 +1,5 @@
-//! Closed vocabularies of the message store: states, directions, channels, stages and events.
+//! The domain's closed vocabularies: formats, channels, directions, message states, stages and
+//! event kinds. Every layer names messages with these words; the store keeps them as text.
 //!
 //! They are stored as short text so an operator can read the tables with `psql` or `sqlite3`,
 //! but inside Wharf they are always these enums; a new variant makes the compiler list every
