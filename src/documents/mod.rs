@@ -1,11 +1,15 @@
 //! Translation from EDI syntax to canonical documents. Pure functions: must not depend on I/O, async, the database or the pipeline.
 
+// Partner bytes must not panic the gateway: no unwrap, expect or unchecked indexing here.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 pub mod edifact;
 pub mod x12;
 pub mod xml;
 
 /// Test support shared by the round trips of every syntax.
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 pub(crate) mod testkit {
     use crate::model::Text;
     use crate::model::ship_notice::{Pack, ShippedItem, ShippedOrder};

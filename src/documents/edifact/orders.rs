@@ -287,6 +287,7 @@ pub fn map_orders(segments: &[Segment<'_>], source: SourceRef, f: &mut Faults) -
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::super::{TranslateOptions, contrl_code, translate_with};
     use crate::model::{Document, ItemIdQualifier, OrderPurpose, PartyRole};

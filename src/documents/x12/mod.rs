@@ -499,6 +499,7 @@ fn group_ack(g: &crate::edi::x12::Group<'_>, sets: Vec<SetAck>) -> GroupAck {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use crate::edi::x12::Delimiters;

@@ -351,6 +351,7 @@ pub fn map_855(body: &[Segment<'_>], source: SourceRef) -> Result<OrderAck, Vec<
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use crate::documents::x12::common::testkit as tk;
