@@ -14,12 +14,12 @@ pub(crate) mod testkit {
     use crate::model::Text;
     use crate::model::ship_notice::{Pack, ShippedItem, ShippedOrder};
 
+    /// One generated order: its date, its packs (each a list of items) and its loose items.
+    pub type RawOrder = (Option<Text>, Vec<Vec<ShippedItem>>, Vec<ShippedItem>);
+
     /// Generated orders as ship notices hold them: each order numbered `{prefix}{i}` (distinct,
     /// since readers group lines by order), each pack with its own SSCC-18.
-    pub fn orders(
-        prefix: &str,
-        raw: Vec<(Option<Text>, Vec<Vec<ShippedItem>>, Vec<ShippedItem>)>,
-    ) -> Vec<ShippedOrder> {
+    pub fn orders(prefix: &str, raw: Vec<RawOrder>) -> Vec<ShippedOrder> {
         let mut serial = 0u64;
         raw.into_iter()
             .enumerate()

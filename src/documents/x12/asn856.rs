@@ -398,10 +398,10 @@ pub fn map_856(body: &[Segment<'_>], source: SourceRef) -> Result<ShipNotice, Ve
                 f.element(seg, 1, 7, "repeats an earlier hierarchical id");
             }
             let parent = seg.value(2).map(String::from_utf8_lossy);
-            if let Some(p) = &parent {
-                if !nodes.iter().any(|x| &x.id == p) {
-                    f.element(seg, 2, 7, "names a parent that does not precede it");
-                }
+            if let Some(p) = &parent
+                && !nodes.iter().any(|x| &x.id == p)
+            {
+                f.element(seg, 2, 7, "names a parent that does not precede it");
             }
             let level = match seg.text(3) {
                 Some(c) => HierarchyLevel::from_code(&c),
@@ -505,12 +505,12 @@ pub fn map_856(body: &[Segment<'_>], source: SourceRef) -> Result<ShipNotice, Ve
                     o.po_date = f.date(seg, 4);
                 }
             }
-            (b"MAN", Some(HierarchyLevel::Pack | HierarchyLevel::Tare)) => {
-                if seg.value(1) == Some(b"GM") {
-                    let s = read_sscc(&mut f, seg);
-                    if let Some(x) = nodes.last_mut() {
-                        x.sscc = x.sscc.take().or(s);
-                    }
+            (b"MAN", Some(HierarchyLevel::Pack | HierarchyLevel::Tare))
+                if seg.value(1) == Some(b"GM") =>
+            {
+                let s = read_sscc(&mut f, seg);
+                if let Some(x) = nodes.last_mut() {
+                    x.sscc = x.sscc.take().or(s);
                 }
             }
             (b"LIN", Some(HierarchyLevel::Item)) => {

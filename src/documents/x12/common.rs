@@ -348,14 +348,14 @@ pub(crate) fn push_item_ids(
                 reason: "empty product id".into(),
             });
         }
-        if opts.check_gtins && matches!(id.qualifier, ItemIdQualifier::Gtin | ItemIdQualifier::Upc)
+        if opts.check_gtins
+            && matches!(id.qualifier, ItemIdQualifier::Gtin | ItemIdQualifier::Upc)
+            && let Err(e) = gs1::check_gtin(&id.value)
         {
-            if let Err(e) = gs1::check_gtin(&id.value) {
-                return Err(X12Error::InvalidOutbound {
-                    field,
-                    reason: format!("GTIN/UPC {}: {e}", id.value),
-                });
-            }
+            return Err(X12Error::InvalidOutbound {
+                field,
+                reason: format!("GTIN/UPC {}: {e}", id.value),
+            });
         }
         seg = seg.e(qualifier_code(id)).e(id.value.clone());
     }

@@ -944,7 +944,7 @@ fn presence(seg: &Segment<'_>) -> u64 {
 }
 
 fn has_byte(v: &[u8], b: u8) -> bool {
-    v.iter().any(|&x| x == b)
+    v.contains(&b)
 }
 
 fn err(code: u16, why: String) -> types::Fault {
