@@ -30,11 +30,11 @@ fuzz_target!(|data: &[u8]| {
         let ct = e.content_type();
         let _ = e.decoded_body();
         let _ = e.filename();
-        if let Some(b) = ct.param("boundary") {
-            if let Ok(parts) = multipart(e.body, b) {
-                for p in parts {
-                    assert!(e.body.len() >= p.len());
-                }
+        if let Some(b) = ct.param("boundary")
+            && let Ok(parts) = multipart(e.body, b)
+        {
+            for p in parts {
+                assert!(e.body.len() >= p.len());
             }
         }
     }

@@ -103,6 +103,7 @@ pub fn map_contrl(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use crate::edi::edifact::Location;

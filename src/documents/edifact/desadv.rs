@@ -494,8 +494,8 @@ pub fn map_desadv(
             );
             continue;
         };
-        let order = match n.orders.iter().position(|o| o.po_number == po) {
-            Some(i) => &mut n.orders[i],
+        let at = match n.orders.iter().position(|o| o.po_number == po) {
+            Some(i) => i,
             None => {
                 n.orders.push(ShippedOrder {
                     po_number: po,
@@ -504,13 +504,15 @@ pub fn map_desadv(
                     packs: Vec::new(),
                     loose_items: Vec::new(),
                 });
-                let last = n.orders.len() - 1;
-                &mut n.orders[last]
+                n.orders.len() - 1
             }
         };
+        let Some(order) = n.orders.get_mut(at) else {
+            continue;
+        };
         match pack {
-            Some(s) => match order.packs.iter().position(|p| p.sscc.as_ref() == Some(&s)) {
-                Some(i) => order.packs[i].items.push(item),
+            Some(s) => match order.packs.iter_mut().find(|p| p.sscc.as_ref() == Some(&s)) {
+                Some(p) => p.items.push(item),
                 None => order.packs.push(Pack {
                     sscc: Some(s),
                     items: vec![item],
@@ -523,6 +525,7 @@ pub fn map_desadv(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::super::{TranslateOptions, outbound_message, translate_with};
     use crate::documents::x12::common::testkit as tk;

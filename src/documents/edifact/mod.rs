@@ -123,6 +123,10 @@ impl Faults {
 
 /// What [`translate_stream`] hands on, in input order.
 #[derive(Debug)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "documents are most outputs and each is moved once; boxing would allocate per document"
+)]
 pub enum Output {
     /// A canonical document, as soon as its message is mapped. Its interchange's trailer
     /// has not been checked yet: act on it only once the interchange's outcome follows and

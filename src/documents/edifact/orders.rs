@@ -287,6 +287,7 @@ pub fn map_orders(segments: &[Segment<'_>], source: SourceRef, f: &mut Faults) -
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::super::{TranslateOptions, contrl_code, translate_with};
     use crate::model::{Document, ItemIdQualifier, OrderPurpose, PartyRole};
@@ -381,7 +382,8 @@ UNZ+1+ORD0001'\n";
         let t = translate_with(bad.as_bytes(), TranslateOptions::default()).expect("reads");
         let ic = &t.interchanges[0];
         assert!(ic.documents.is_empty());
-        let found: Vec<(Option<u16>, Option<String>, Option<u32>, Option<u32>)> = ic
+        type Found = (Option<u16>, Option<String>, Option<u32>, Option<u32>);
+        let found: Vec<Found> = ic
             .errors
             .iter()
             .map(|d| {

@@ -71,7 +71,9 @@ pub fn to_segments(a: &OrderAck) -> Result<Vec<OutSegment>, EdifactError> {
             while lin.elements.len() < 2 {
                 lin.elements.push(vec![String::new()]);
             }
-            lin.elements[1] = vec![action(line.acks.first().map(|k| &k.status)).to_owned()];
+            if let Some(lin02) = lin.elements.get_mut(1) {
+                *lin02 = vec![action(line.acks.first().map(|k| &k.status)).to_owned()];
+            }
         }
         out.extend(item);
         if let Some(d) = &line.description {
@@ -107,6 +109,7 @@ pub fn to_segments(a: &OrderAck) -> Result<Vec<OutSegment>, EdifactError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::super::outbound_message;
     use crate::documents::x12::common::testkit as tk;

@@ -398,10 +398,10 @@ pub fn map_856(body: &[Segment<'_>], source: SourceRef) -> Result<ShipNotice, Ve
                 f.element(seg, 1, 7, "repeats an earlier hierarchical id");
             }
             let parent = seg.value(2).map(String::from_utf8_lossy);
-            if let Some(p) = &parent {
-                if !nodes.iter().any(|x| &x.id == p) {
-                    f.element(seg, 2, 7, "names a parent that does not precede it");
-                }
+            if let Some(p) = &parent
+                && !nodes.iter().any(|x| &x.id == p)
+            {
+                f.element(seg, 2, 7, "names a parent that does not precede it");
             }
             let level = match seg.text(3) {
                 Some(c) => HierarchyLevel::from_code(&c),
@@ -505,12 +505,12 @@ pub fn map_856(body: &[Segment<'_>], source: SourceRef) -> Result<ShipNotice, Ve
                     o.po_date = f.date(seg, 4);
                 }
             }
-            (b"MAN", Some(HierarchyLevel::Pack | HierarchyLevel::Tare)) => {
-                if seg.value(1) == Some(b"GM") {
-                    let s = read_sscc(&mut f, seg);
-                    if let Some(x) = nodes.last_mut() {
-                        x.sscc = x.sscc.take().or(s);
-                    }
+            (b"MAN", Some(HierarchyLevel::Pack | HierarchyLevel::Tare))
+                if seg.value(1) == Some(b"GM") =>
+            {
+                let s = read_sscc(&mut f, seg);
+                if let Some(x) = nodes.last_mut() {
+                    x.sscc = x.sscc.take().or(s);
                 }
             }
             (b"LIN", Some(HierarchyLevel::Item)) => {
@@ -561,6 +561,13 @@ pub fn map_856(body: &[Segment<'_>], source: SourceRef) -> Result<ShipNotice, Ve
     f.finish(n)
 }
 
+/// Sets `v[i]`; every caller's `i` is a node's index, in range of the per-node vectors.
+fn put<T>(v: &mut [T], i: usize, value: T) {
+    if let Some(slot) = v.get_mut(i) {
+        *slot = value;
+    }
+}
+
 /// Turns the HL loops into orders, packs and items, whichever level is above which.
 /// Orders and items are moved out of `nodes` where they are used for the last time.
 fn assemble(f: &mut Faults, nodes: &mut [Node<'_>], n: &mut ShipNotice) {
@@ -596,11 +603,11 @@ fn assemble(f: &mut Faults, nodes: &mut [Node<'_>], n: &mut ShipNotice) {
                         );
                     }
                     n.orders.push(o);
-                    order_of[i] = Some(n.orders.len() - 1);
+                    put(&mut order_of, i, Some(n.orders.len() - 1));
                 }
             }
             HierarchyLevel::Pack => {
-                order_of[i] = inherited;
+                put(&mut order_of, i, inherited);
                 let Some(oi) = inherited else {
                     f.segment("HL", x.hl.position, 7, "pack level outside any order level");
                     continue;
@@ -638,19 +645,19 @@ fn assemble(f: &mut Faults, nodes: &mut [Node<'_>], n: &mut ShipNotice) {
                         ) {
                             pk.items.push(it);
                         }
-                        pack_of[i] = Some((oi, k));
+                        put(&mut pack_of, i, Some((oi, k)));
                     }
                     None => {
                         order.packs.push(Pack {
                             sscc: x.sscc.as_deref().map(Into::into),
                             items: Vec::new(),
                         });
-                        pack_of[i] = Some((oi, order.packs.len() - 1));
+                        put(&mut pack_of, i, Some((oi, order.packs.len() - 1)));
                     }
                 }
             }
             HierarchyLevel::Item => {
-                order_of[i] = inherited;
+                put(&mut order_of, i, inherited);
                 if inherited.is_none() {
                     f.segment("HL", x.hl.position, 7, "item level outside any order level");
                 }
@@ -664,7 +671,7 @@ fn assemble(f: &mut Faults, nodes: &mut [Node<'_>], n: &mut ShipNotice) {
                 }
             }
             HierarchyLevel::Tare | HierarchyLevel::Shipment | HierarchyLevel::Other(_) => {
-                order_of[i] = inherited;
+                put(&mut order_of, i, inherited);
             }
         }
     }
@@ -697,6 +704,7 @@ fn assemble(f: &mut Faults, nodes: &mut [Node<'_>], n: &mut ShipNotice) {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use crate::documents::x12::common::testkit as tk;

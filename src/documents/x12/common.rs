@@ -348,14 +348,14 @@ pub(crate) fn push_item_ids(
                 reason: "empty product id".into(),
             });
         }
-        if opts.check_gtins && matches!(id.qualifier, ItemIdQualifier::Gtin | ItemIdQualifier::Upc)
+        if opts.check_gtins
+            && matches!(id.qualifier, ItemIdQualifier::Gtin | ItemIdQualifier::Upc)
+            && let Err(e) = gs1::check_gtin(&id.value)
         {
-            if let Err(e) = gs1::check_gtin(&id.value) {
-                return Err(X12Error::InvalidOutbound {
-                    field,
-                    reason: format!("GTIN/UPC {}: {e}", id.value),
-                });
-            }
+            return Err(X12Error::InvalidOutbound {
+                field,
+                reason: format!("GTIN/UPC {}: {e}", id.value),
+            });
         }
         seg = seg.e(qualifier_code(id)).e(id.value.clone());
     }
@@ -552,6 +552,7 @@ pub(crate) fn inner<'b, 'a>(body: &'b [Segment<'a>]) -> &'b [Segment<'a>] {
 
 /// Test support shared by the document modules: envelopes, set splitting, generators.
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 pub(crate) mod testkit {
     use crate::edi::x12::writer::OutboundEnvelope;
     use crate::edi::x12::{Delimiters, Reader, Segment};
@@ -778,6 +779,7 @@ pub(crate) mod testkit {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod fields_tests {
     use super::Fields;
     use crate::edi::x12::Reader;

@@ -230,6 +230,7 @@ fn check_consistency(g: &mut GroupAck, answered: &[bool]) {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use crate::edi::x12::Reader;

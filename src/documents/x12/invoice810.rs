@@ -323,6 +323,7 @@ pub fn map_810(body: &[Segment<'_>], source: SourceRef) -> Result<Invoice, Vec<D
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use crate::documents::x12::common::testkit as tk;

@@ -233,7 +233,7 @@ fn translate_run(
                     }
                     Mapped::Doc(_) => {}
                     Mapped::Faults(f) => diags.extend(f),
-                    Mapped::NotMapped => diags.push(Diagnostic::info(
+                    Mapped::Unsupported => diags.push(Diagnostic::info(
                         Location {
                             interchange_control: Some(header.control_number.clone()),
                             group_control: Some(g.control.clone()),
@@ -336,10 +336,14 @@ fn finish(c: Current, ic: &Interchange<'_>, opts: TranslateOptions) -> Interchan
     }
 }
 
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a document is the common case and is moved once; boxing would allocate per document"
+)]
 enum Mapped {
     Doc(Document),
     Faults(Vec<Diagnostic>),
-    NotMapped,
+    Unsupported,
 }
 
 fn map_set(set: &TransactionSetEnvelope<'_>, source: SourceRef) -> Mapped {
@@ -372,7 +376,7 @@ fn map_set(set: &TransactionSetEnvelope<'_>, source: SourceRef) -> Mapped {
                 Err(f) => Mapped::Faults(f),
             }
         }
-        _ => Mapped::NotMapped,
+        _ => Mapped::Unsupported,
     }
 }
 
@@ -499,6 +503,7 @@ fn group_ack(g: &crate::edi::x12::Group<'_>, sets: Vec<SetAck>) -> GroupAck {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use crate::edi::x12::Delimiters;

@@ -183,6 +183,7 @@ pub(super) fn translate(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::super::{TranslateOptions, translate_stream_runs};
     use crate::edi::x12::envelope::interchange_runs;

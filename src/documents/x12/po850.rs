@@ -184,14 +184,12 @@ pub fn map_850(
                     description: None,
                 });
             }
-            b"PID" => {
-                if seg.value(1) == Some(b"F") {
-                    if let (Some(line), Some(desc)) = (order.lines.last_mut(), seg.text(5)) {
-                        line.description = Some(match line.description.take() {
-                            Some(prev) => compact_str::format_compact!("{prev} {desc}"),
-                            None => desc,
-                        });
-                    }
+            b"PID" if seg.value(1) == Some(b"F") => {
+                if let (Some(line), Some(desc)) = (order.lines.last_mut(), seg.text(5)) {
+                    line.description = Some(match line.description.take() {
+                        Some(prev) => compact_str::format_compact!("{prev} {desc}"),
+                        None => desc,
+                    });
                 }
             }
             b"MSG" => order.notes.extend(seg.text(1)),

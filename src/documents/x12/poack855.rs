@@ -295,15 +295,13 @@ pub fn map_855(body: &[Segment<'_>], source: SourceRef) -> Result<OrderAck, Vec<
                 };
                 ack.lines.push(line);
             }
-            b"PID" => {
-                if seg.value(1) == Some(b"F") {
-                    if let (Some(line), Some(desc)) = (ack.lines.last_mut(), seg.text(5)) {
-                        // Long descriptions arrive as several PID segments.
-                        line.description = Some(match line.description.take() {
-                            Some(prev) => compact_str::format_compact!("{prev} {desc}"),
-                            None => desc,
-                        });
-                    }
+            b"PID" if seg.value(1) == Some(b"F") => {
+                if let (Some(line), Some(desc)) = (ack.lines.last_mut(), seg.text(5)) {
+                    // Long descriptions arrive as several PID segments.
+                    line.description = Some(match line.description.take() {
+                        Some(prev) => compact_str::format_compact!("{prev} {desc}"),
+                        None => desc,
+                    });
                 }
             }
             b"ACK" => {
@@ -351,6 +349,7 @@ pub fn map_855(body: &[Segment<'_>], source: SourceRef) -> Result<OrderAck, Vec<
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use crate::documents::x12::common::testkit as tk;

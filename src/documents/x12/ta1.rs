@@ -66,6 +66,7 @@ pub fn map_ta1(seg: &Segment<'_>, source: SourceRef) -> Result<InterchangeAck, B
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use crate::edi::x12::Reader;

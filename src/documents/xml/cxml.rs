@@ -843,6 +843,7 @@ fn ship_notice(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use crate::documents::x12::common::testkit as tk;

@@ -133,6 +133,7 @@ pub fn translate(input: &[u8]) -> Result<XmlTranslation, XmlError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use crate::model::{ItemIdQualifier, PartyRole};

@@ -565,8 +565,8 @@ fn ship_notice(
             quantity_ordered: None,
             description: dl.text_at("Item/Name").map(Text::from),
         };
-        let order = match orders.iter().position(|o| o.po_number == po) {
-            Some(i) => &mut orders[i],
+        let at = match orders.iter().position(|o| o.po_number == po) {
+            Some(i) => i,
             None => {
                 orders.push(ShippedOrder {
                     po_number: po.into(),
@@ -577,9 +577,11 @@ fn ship_notice(
                     packs: Vec::new(),
                     loose_items: Vec::new(),
                 });
-                let last = orders.len() - 1;
-                &mut orders[last]
+                orders.len() - 1
             }
+        };
+        let Some(order) = orders.get_mut(at) else {
+            continue;
         };
         match dl.text_at("Shipment/TransportHandlingUnit/ID") {
             Some(s) => match order
@@ -640,6 +642,7 @@ fn ship_notice(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use crate::documents::x12::common::testkit as tk;

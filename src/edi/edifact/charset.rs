@@ -87,7 +87,7 @@ impl Charset {
         // help UNOA (which excludes lower case), so the table decides each byte.
         bytes
             .iter()
-            .position(|&b| !table[usize::from(b)])
+            .position(|&b| table.get(usize::from(b)) != Some(&true))
             .and_then(|i| Some((i, *bytes.get(i)?)))
     }
 
@@ -110,7 +110,7 @@ impl Charset {
                 .find(|&c| u32::from(c) > 0xFF || (c as u32) < 0x20),
             Charset::Unoa | Charset::Unob => text
                 .chars()
-                .find(|&c| !c.is_ascii() || !self.table()[c as usize]),
+                .find(|&c| !c.is_ascii() || self.table().get(c as usize) != Some(&true)),
         }
     }
 
@@ -159,6 +159,9 @@ impl Repertoire {
     }
 }
 
+// `b` stays below 256 and a `u8` is below 256: every index is in range of the 256 entries; built
+// in static items, where an index out of range would fail the build.
+#[allow(clippy::indexing_slicing)]
 const fn table(extra: &[u8], lower: bool, printable: bool, high: bool) -> [bool; 256] {
     let mut t = [false; 256];
     let mut b = 0usize;
@@ -189,6 +192,7 @@ static UNOB: [bool; 256] = table(UNOA_PUNCTUATION, true, true, false);
 static LATIN: [bool; 256] = table(UNOA_PUNCTUATION, true, true, true);
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

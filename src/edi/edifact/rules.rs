@@ -167,6 +167,7 @@ pub fn check(seg: &Segment<'_>) -> Vec<Breach> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

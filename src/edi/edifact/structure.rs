@@ -434,6 +434,7 @@ fn missing(f: &Frame, from: usize, to: usize, seg: &Segment<'_>, out: &mut Vec<F
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use crate::edi::edifact::Reader;

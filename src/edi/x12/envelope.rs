@@ -1124,12 +1124,15 @@ fn last_cut(input: &[u8], start: usize, end: usize) -> Option<usize> {
             continue;
         }
         // The byte before IEA (CR/LF skipped) must be the terminator IEA itself ends with.
-        let term_at = input[..stop]
-            .iter()
-            .rposition(|b| !matches!(b, b'\r' | b'\n'))?;
-        let term = input[term_at];
-        let before = input[..i].iter().rposition(|b| !matches!(b, b'\r' | b'\n'));
-        if before.map(|k| input[k]) != Some(term) {
+        let last_not_eol = |bytes: &[u8]| {
+            bytes
+                .iter()
+                .rev()
+                .find(|b| !matches!(b, b'\r' | b'\n'))
+                .copied()
+        };
+        let term = last_not_eol(input.get(..stop)?)?;
+        if last_not_eol(input.get(..i)?) != Some(term) {
             continue;
         }
         match read_isa_layout(input, stop) {
@@ -1146,6 +1149,7 @@ pub fn delimiters_at(input: &[u8], isa_offset: usize) -> Result<Delimiters, X12E
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

@@ -8,6 +8,9 @@
 //! `CMS_final`, which `openssl-sys` does not bind: they are declared in `ffi` below, the only
 //! unsafe code of the crate, each call checked for NULL / failure.
 
+// Partner bytes must not panic the gateway: no unwrap, expect or unchecked indexing here.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 use openssl::cms::{CMSOptions, CmsContentInfo};
 use openssl::hash::MessageDigest;
 use openssl::pkey::{PKey, Private};
@@ -256,8 +259,8 @@ pub mod compressed {
             let mut children = Vec::new();
             let mut r = rest;
             loop {
-                if r.starts_with(&[0, 0]) {
-                    return Ok((tag, true, Content::Children(children), &r[2..]));
+                if let Some(after) = r.strip_prefix(&[0, 0]) {
+                    return Ok((tag, true, Content::Children(children), after));
                 }
                 let (t, c, content, next) = element(r, depth + 1)?;
                 children.push((t, c, content));
@@ -268,16 +271,14 @@ pub mod compressed {
             (len0 as usize, rest)
         } else {
             let n = (len0 & 0x7f) as usize;
-            if n == 0 || n > 4 || rest.len() < n {
+            if n == 0 || n > 4 {
                 return Err(err("bad length"));
             }
-            let len = rest[..n].iter().fold(0usize, |a, &x| (a << 8) | x as usize);
-            (len, &rest[n..])
+            let (octets, rest) = rest.split_at_checked(n).ok_or_else(|| err("bad length"))?;
+            let len = octets.iter().fold(0usize, |a, &x| (a << 8) | x as usize);
+            (len, rest)
         };
-        if rest.len() < len {
-            return Err(err("truncated"));
-        }
-        let (body, after) = rest.split_at(len);
+        let (body, after) = rest.split_at_checked(len).ok_or_else(|| err("truncated"))?;
         if constructed {
             let mut children = Vec::new();
             let mut r = body;
@@ -387,7 +388,7 @@ pub mod compressed {
             let bytes = (n as u64).to_be_bytes();
             let skip = bytes.iter().take_while(|&&b| b == 0).count();
             out.push(0x80 | (8 - skip) as u8);
-            out.extend_from_slice(&bytes[skip..]);
+            out.extend(bytes.iter().skip(skip));
         }
     }
 
@@ -415,6 +416,7 @@ pub mod compressed {
     }
 
     #[cfg(test)]
+    #[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
     mod tests {
         use super::*;
 

@@ -7,6 +7,9 @@
 //! Written here rather than taken from `mail-parser`: AS2 needs the exact byte ranges of a
 //! signed part, a body that is binary (not text), and nothing of e-mail beyond that.
 
+// Partner bytes must not panic the gateway: no unwrap, expect or unchecked indexing here.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 use std::borrow::Cow;
 
 /// Why bytes are not the MIME entity they claim to be.
@@ -64,27 +67,24 @@ pub struct Entity<'a> {
     pub body: &'a [u8],
 }
 
-/// Where the header section ends: (end of headers, start of body).
-fn header_end(raw: &[u8]) -> Option<(usize, usize)> {
+/// The header section (its last line break included) and the body after the blank line.
+fn split_header(raw: &[u8]) -> Option<(&[u8], &[u8])> {
     // A body may follow right away when the section is empty (the entity starts with a
     // blank line).
-    if raw.starts_with(b"\r\n") {
-        return Some((0, 2));
+    if let Some(body) = raw.strip_prefix(b"\r\n") {
+        return Some((&[], body));
     }
-    if raw.starts_with(b"\n") {
-        return Some((0, 1));
+    if let Some(body) = raw.strip_prefix(b"\n") {
+        return Some((&[], body));
     }
-    let mut i = 0;
-    while let Some(n) = memchr::memchr(b'\n', &raw[i..]) {
-        let nl = i + n;
-        let rest = &raw[nl + 1..];
-        if rest.starts_with(b"\r\n") {
-            return Some((nl + 1, nl + 3));
+    for nl in memchr::memchr_iter(b'\n', raw) {
+        let (head, rest) = raw.split_at_checked(nl + 1)?;
+        if let Some(body) = rest.strip_prefix(b"\r\n") {
+            return Some((head, body));
         }
-        if rest.starts_with(b"\n") {
-            return Some((nl + 1, nl + 2));
+        if let Some(body) = rest.strip_prefix(b"\n") {
+            return Some((head, body));
         }
-        i = nl + 1;
     }
     None
 }
@@ -92,15 +92,15 @@ fn header_end(raw: &[u8]) -> Option<(usize, usize)> {
 impl<'a> Entity<'a> {
     /// Splits `raw` into headers and body. Header values are unfolded and trimmed.
     pub fn parse(raw: &'a [u8]) -> Result<Entity<'a>, MimeError> {
-        let (head_end, body_start) = header_end(raw).ok_or(MimeError::NoHeaderEnd)?;
+        let (head, body) = split_header(raw).ok_or(MimeError::NoHeaderEnd)?;
         let mut headers: Vec<(String, String)> = Vec::new();
-        for (n, line) in raw[..head_end].split(|&b| b == b'\n').enumerate() {
+        for (n, line) in head.split(|&b| b == b'\n').enumerate() {
             let line = line.strip_suffix(b"\r").unwrap_or(line);
             if line.is_empty() {
                 continue;
             }
             let text = String::from_utf8_lossy(line);
-            if line[0] == b' ' || line[0] == b'\t' {
+            if matches!(line.first(), Some(b' ' | b'\t')) {
                 // A folded continuation of the previous header.
                 match headers.last_mut() {
                     Some((_, v)) => {
@@ -119,11 +119,7 @@ impl<'a> Entity<'a> {
             }
             headers.push((name.to_owned(), value.trim().to_owned()));
         }
-        Ok(Entity {
-            raw,
-            headers,
-            body: &raw[body_start..],
-        })
+        Ok(Entity { raw, headers, body })
     }
 
     /// An entity made of HTTP headers and a body that arrived apart (the outermost AS2
@@ -253,25 +249,25 @@ pub fn multipart<'a>(body: &'a [u8], boundary: &str) -> Result<Vec<&'a [u8]>, Mi
     let delim = format!("--{boundary}");
     let d = delim.as_bytes();
     // Delimiter positions: at the start of the body or right after a line break.
-    let mut starts = Vec::new();
-    let mut i = 0;
-    while let Some(n) = memchr::memmem::find(&body[i..], d) {
-        let at = i + n;
-        if at == 0 || body[at - 1] == b'\n' {
-            starts.push(at);
-        }
-        i = at + d.len();
-    }
+    let starts: Vec<usize> = memchr::memmem::find_iter(body, d)
+        .filter(|&at| match at.checked_sub(1) {
+            None => true,
+            Some(before) => body.get(before) == Some(&b'\n'),
+        })
+        .collect();
     let mut parts = Vec::new();
     let mut closed = false;
     for (k, &at) in starts.iter().enumerate() {
         let after = at + d.len();
-        if body[after..].starts_with(b"--") {
+        let Some(line) = body.get(after..) else {
+            break;
+        };
+        if line.starts_with(b"--") {
             closed = true;
             break;
         }
         // The part begins after the rest of the delimiter line.
-        let Some(eol) = memchr::memchr(b'\n', &body[after..]) else {
+        let Some(eol) = memchr::memchr(b'\n', line) else {
             break;
         };
         let begin = after + eol + 1;
@@ -279,14 +275,12 @@ pub fn multipart<'a>(body: &'a [u8], boundary: &str) -> Result<Vec<&'a [u8]>, Mi
             break;
         };
         // The line break before the next delimiter is the delimiter's.
-        let mut end = next;
-        if end > begin && body[end - 1] == b'\n' {
-            end -= 1;
-            if end > begin && body[end - 1] == b'\r' {
-                end -= 1;
-            }
-        }
-        parts.push(&body[begin..end.max(begin)]);
+        let part = body.get(begin..next).unwrap_or_default();
+        let part = match part.strip_suffix(b"\n") {
+            Some(p) => p.strip_suffix(b"\r").unwrap_or(p),
+            None => part,
+        };
+        parts.push(part);
     }
     if parts.is_empty() {
         return Err(MimeError::NoParts(boundary.to_owned()));
@@ -298,6 +292,7 @@ pub fn multipart<'a>(body: &'a [u8], boundary: &str) -> Result<Vec<&'a [u8]>, Mi
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

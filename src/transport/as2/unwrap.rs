@@ -3,6 +3,9 @@
 //! MDN must carry (RFC 4130 §7.3.1: over the signed part, headers included, when signed;
 //! over the decrypted content otherwise) and the failure each layer can end in.
 
+// Partner bytes must not panic the gateway: no unwrap, expect or unchecked indexing here.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 use openssl::x509::X509;
 
 use super::cms::{self, compressed};

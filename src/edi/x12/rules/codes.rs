@@ -383,6 +383,7 @@ const IMPL_SET_ERROR_618_CODES: &[&str] = &[
 ];
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

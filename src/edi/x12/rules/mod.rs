@@ -944,7 +944,7 @@ fn presence(seg: &Segment<'_>) -> u64 {
 }
 
 fn has_byte(v: &[u8], b: u8) -> bool {
-    v.iter().any(|&x| x == b)
+    v.contains(&b)
 }
 
 fn err(code: u16, why: String) -> types::Fault {
@@ -968,4 +968,5 @@ fn max_text(n: u32) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests;

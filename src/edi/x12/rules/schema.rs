@@ -55,24 +55,27 @@ const fn base36(b: u8) -> Option<usize> {
 /// Bit of a two-character code of upper-case letters and digits in [`CodeList::pairs`].
 #[inline]
 pub const fn pair_index(code: &[u8]) -> Option<usize> {
-    if code.len() != 2 {
+    let &[a, b] = code else {
         return None;
-    }
-    match (base36(code[0]), base36(code[1])) {
+    };
+    match (base36(a), base36(b)) {
         (Some(a), Some(b)) => Some(a * 36 + b),
         _ => None,
     }
 }
 
 /// The [`CodeList::pairs`] bit set of `codes`.
+// `pair_index` is below 36 × 36, so `k / 64` is below PAIR_WORDS; and the tables are built in
+// const items, where an index out of range would fail the build.
+#[allow(clippy::indexing_slicing)]
 pub const fn pair_bits(codes: &[&str]) -> [u64; PAIR_WORDS] {
     let mut bits = [0u64; PAIR_WORDS];
-    let mut i = 0;
-    while i < codes.len() {
-        if let Some(k) = pair_index(codes[i].as_bytes()) {
+    let mut rest = codes;
+    while let [code, tail @ ..] = rest {
+        if let Some(k) = pair_index(code.as_bytes()) {
             bits[k / 64] |= 1 << (k % 64);
         }
-        i += 1;
+        rest = tail;
     }
     bits
 }
@@ -83,11 +86,13 @@ pub const fn pack(code: &str) -> u64 {
     let b = code.as_bytes();
     assert!(b.len() <= 8, "codes are at most 8 bytes");
     let mut v = 0u64;
+    let mut rest = b;
     let mut i = 0;
     while i < 8 {
         v <<= 8;
-        if i < b.len() {
-            v |= b[i] as u64;
+        if let [c, tail @ ..] = rest {
+            v |= *c as u64;
+            rest = tail;
         }
         i += 1;
     }
@@ -95,6 +100,9 @@ pub const fn pack(code: &str) -> u64 {
 }
 
 /// [`pack`] of every code, same order.
+// `codes` has N entries (asserted), so `i < N` is in range of both; built in const items,
+// where an index out of range would fail the build.
+#[allow(clippy::indexing_slicing)]
 pub const fn pack_all<const N: usize>(codes: &[&str]) -> [u64; N] {
     assert!(codes.len() == N);
     let mut out = [0u64; N];
@@ -246,11 +254,13 @@ pub struct SegmentDef {
 pub const fn mandatory_end(elements: &[Element]) -> usize {
     let mut end = 0;
     let mut i = 0;
-    while i < elements.len() {
-        if matches!(elements[i].req, Req::Mandatory) {
-            end = i + 1;
-        }
+    let mut rest = elements;
+    while let [e, tail @ ..] = rest {
         i += 1;
+        if matches!(e.req, Req::Mandatory) {
+            end = i;
+        }
+        rest = tail;
     }
     end
 }
@@ -293,13 +303,13 @@ pub struct Note {
 /// Bits of the positions 1..=64 in `elements`.
 const fn mask_of(elements: &[u8]) -> u64 {
     let mut m = 0u64;
-    let mut i = 0;
-    while i < elements.len() {
-        let p = elements[i];
+    let mut rest = elements;
+    while let [p, tail @ ..] = rest {
+        let p = *p;
         if p >= 1 && p <= 64 {
             m |= 1u64 << (p - 1);
         }
-        i += 1;
+        rest = tail;
     }
     m
 }
@@ -424,6 +434,9 @@ pub const fn run(a: u8, n: u8) -> &'static [u8] {
 
 /// `head` followed by P notes pairing `first, first + 1`, `first + 2, first + 3`, ... up to
 /// `N` notes in all: the qualifier/value pairs of PO1, IT1, LIN and ACK.
+// Every index is below both `head.len()` and `N` (the loop conditions); built in const items,
+// where an index out of range would fail the build.
+#[allow(clippy::indexing_slicing)]
 pub const fn with_pair_notes<const N: usize>(head: &[Note], first: u8) -> [Note; N] {
     let mut out = [Note::new(NoteKind::P, &[]); N];
     let mut i = 0;

@@ -15,6 +15,9 @@ const TM: Ty = Ty::TM;
 
 /// `head` followed by alternating (qualifier, id) pairs up to `N` elements: the product id
 /// pairs of PO1/IT1/LIN/ACK/SLN are many identical positions, built once here.
+// Every index is below both `head.len()` and `N` (the loop conditions); built in const items,
+// where an index out of range would fail the build.
+#[allow(clippy::indexing_slicing)]
 const fn with_pairs<const N: usize>(head: &[Element], q: Element, id: Element) -> [Element; N] {
     let mut out = [q; N];
     let mut i = 0;
@@ -23,7 +26,11 @@ const fn with_pairs<const N: usize>(head: &[Element], q: Element, id: Element) -
         i += 1;
     }
     while i < N {
-        out[i] = if (i - head.len()) % 2 == 0 { q } else { id };
+        out[i] = if (i - head.len()).is_multiple_of(2) {
+            q
+        } else {
+            id
+        };
         i += 1;
     }
     out

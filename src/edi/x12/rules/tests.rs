@@ -37,8 +37,11 @@ fn errors(body: &str, version: &str) -> Vec<Finding> {
         .collect()
 }
 
-/// (code, segment id, position, element, component) of each error.
-fn keys(f: &[Finding]) -> Vec<(AckCode, String, u32, Option<u32>, Option<u32>)> {
+/// (code, segment id, position, element, component) of an error.
+type Key = (AckCode, String, u32, Option<u32>, Option<u32>);
+
+/// The [`Key`] of each error.
+fn keys(f: &[Finding]) -> Vec<Key> {
     f.iter()
         .filter_map(|f| {
             let l = &f.diagnostic.location;

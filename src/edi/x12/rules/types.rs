@@ -229,6 +229,7 @@ pub fn valid_time(v: &[u8]) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::super::schema::{Ty, m};
     use super::*;
