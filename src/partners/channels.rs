@@ -564,7 +564,7 @@ pub(super) fn validate(
             );
         }
         let server_cert_sha256 = a.server_cert_sha256.as_deref().and_then(|p| {
-            let pin = crate::transport::as2::tls::parse_pin(p);
+            let pin = super::pin::parse_pin(p);
             if pin.is_none() {
                 check.push(
                     "as2.server_cert_sha256",

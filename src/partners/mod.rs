@@ -8,6 +8,7 @@
 
 pub mod agreements;
 pub mod channels;
+pub mod pin;
 pub mod rules;
 
 use std::collections::BTreeMap;
