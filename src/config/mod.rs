@@ -167,10 +167,13 @@ fn redact_url(url: &str) -> String {
     url.to_owned()
 }
 
-/// X12 interchange usage indicator (ISA15) for what Wharf sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// X12 interchange usage indicator (ISA15) for what Wharf sends; `[identity] usage` writes
+/// it as the code or the word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 pub enum Usage {
+    #[serde(rename = "P", alias = "production")]
     Production,
+    #[serde(rename = "T", alias = "test")]
     Test,
 }
 

@@ -227,15 +227,14 @@ pub(super) fn validate(
             format!("`{q}` must be 1 to 4 letters or digits (UNB 0007)"),
         ));
     }
-    let usage = match raw.identity.usage.as_deref().unwrap_or("P") {
-        "P" | "production" => Usage::Production,
-        "T" | "test" => Usage::Test,
-        other => {
-            return Err(err(
+    let usage = match raw.identity.usage.as_deref() {
+        None => Usage::Production,
+        Some(w) => word(w).ok_or_else(|| {
+            err(
                 "identity.usage",
-                format!("`{other}` is not P (production) or T (test)"),
-            ));
-        }
+                format!("`{w}` is not P (production) or T (test)"),
+            )
+        })?,
     };
 
     let erp = match raw.erp.kind.as_deref().unwrap_or("directory") {
@@ -393,4 +392,12 @@ pub(super) fn validate(
         transfers,
         as2,
     })
+}
+
+/// The enum value a setting's word names, read by serde (the enum's `rename`s and `alias`es
+/// are the words the file may hold); `None` for any other word, which the caller reports in
+/// its own words.
+fn word<T: serde::de::DeserializeOwned>(w: &str) -> Option<T> {
+    use serde::de::value::{Error, StrDeserializer};
+    T::deserialize(StrDeserializer::<Error>::new(w)).ok()
 }

@@ -20,6 +20,23 @@ impl Check<'_> {
             hint: hint.map(str::to_owned),
         });
     }
+
+    /// The enum value a setting's word names (`None` when the setting is not written); any
+    /// other word is a problem "`word` is not {expected}" at `key`, and `None`.
+    pub fn choice<T: serde::de::DeserializeOwned>(
+        &mut self,
+        written: Option<&str>,
+        key: &str,
+        expected: &str,
+        hint: Option<&str>,
+    ) -> Option<T> {
+        let w = written?;
+        let found = word(w);
+        if found.is_none() {
+            self.push(key, format!("`{w}` is not {expected}"), hint);
+        }
+        found
+    }
 }
 
 /// The line of a dotted key: its table (the n-th of an array of tables for `name[n]`), then
@@ -68,6 +85,15 @@ pub(super) fn locate(text: &str, key: &str) -> usize {
         return line;
     }
     header.unwrap_or_else(|| line_of(text, None, key))
+}
+
+/// The value of an enum a setting's word names, read by serde: the enum's `rename`s and
+/// `alias`es are the words a profile may write. `None` for any other word, so the caller
+/// reports it with its own message and goes on checking the rest of the profile (a serde
+/// error in the whole file would stop at the first).
+pub fn word<T: serde::de::DeserializeOwned>(w: &str) -> Option<T> {
+    use serde::de::value::{Error, StrDeserializer};
+    T::deserialize(StrDeserializer::<Error>::new(w)).ok()
 }
 
 /// One problem in one profile file.

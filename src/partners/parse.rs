@@ -245,43 +245,31 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<Profile, Vec<ProfileErro
             .map(|a| x12_id(&a.qualifier, &a.id, "x12.also", &mut check))
             .collect()
     });
-    let functional_ack = match raw.x12.as_ref().and_then(|x| x.functional_ack.as_deref()) {
-        None | Some("997") => FunctionalAckPolicy::F997,
-        Some("999") => FunctionalAckPolicy::F999,
-        Some("none") => FunctionalAckPolicy::None,
-        Some(other) => {
-            problems.push(err(
-                "x12.functional_ack",
-                format!("`{other}` is not one of 997, 999, none"),
-                None,
-            ));
-            FunctionalAckPolicy::F997
-        }
-    };
-    let duplicate = match raw.x12.as_ref().and_then(|x| x.duplicate.as_deref()) {
-        None | Some("ta1") => DuplicatePolicy::Ta1,
-        Some("warn") => DuplicatePolicy::Warn,
-        Some(other) => {
-            problems.push(err(
-                "x12.duplicate",
-                format!("`{other}` is not one of ta1, warn"),
-                Some("ta1 answers a repeated ISA13 with TA1 code 025; warn only records it"),
-            ));
-            DuplicatePolicy::Ta1
-        }
-    };
-    let ta1 = match raw.x12.as_ref().and_then(|x| x.ta1.as_deref()) {
-        None | Some("on_request") => Ta1Policy::OnRequest,
-        Some("always") => Ta1Policy::Always,
-        Some(other) => {
-            problems.push(err(
-                "x12.ta1",
-                format!("`{other}` is not one of on_request, always"),
-                None,
-            ));
-            Ta1Policy::OnRequest
-        }
-    };
+    let x12_word = |f: fn(&RawX12) -> Option<&str>| raw.x12.as_ref().and_then(f);
+    let functional_ack = check
+        .choice(
+            x12_word(|x| x.functional_ack.as_deref()),
+            "x12.functional_ack",
+            "one of 997, 999, none",
+            None,
+        )
+        .unwrap_or(FunctionalAckPolicy::F997);
+    let duplicate = check
+        .choice(
+            x12_word(|x| x.duplicate.as_deref()),
+            "x12.duplicate",
+            "one of ta1, warn",
+            Some("ta1 answers a repeated ISA13 with TA1 code 025; warn only records it"),
+        )
+        .unwrap_or(DuplicatePolicy::Ta1);
+    let ta1 = check
+        .choice(
+            x12_word(|x| x.ta1.as_deref()),
+            "x12.ta1",
+            "one of on_request, always",
+            None,
+        )
+        .unwrap_or(Ta1Policy::OnRequest);
     let mut x12_delimiters = crate::edi::x12::Delimiters {
         newline_after_segment: true,
         ..crate::edi::x12::Delimiters::default()

@@ -37,17 +37,22 @@ impl fmt::Display for PartnerId {
     }
 }
 
-/// Which functional acknowledgement a partner expects for X12.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+/// Which functional acknowledgement a partner expects for X12 (`[x12] functional_ack`: the
+/// words below are what a profile writes; its JSON keeps the variant names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum FunctionalAckPolicy {
+    #[serde(rename(deserialize = "997"))]
     F997,
+    #[serde(rename(deserialize = "999"))]
     F999,
+    #[serde(rename(deserialize = "none"))]
     None,
 }
 
 /// How a repeated interchange (same ISA13 from the same sender within the window) is
-/// answered. It is never posted again either way.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+/// answered. It is never posted again either way. (`[x12] duplicate`: `ta1` or `warn`.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all(deserialize = "snake_case"))]
 pub enum DuplicatePolicy {
     /// A TA1 rejecting the interchange with note code 025.
     Ta1,
@@ -56,7 +61,9 @@ pub enum DuplicatePolicy {
 }
 
 /// When a TA1 interchange acknowledgement goes back. A faulty envelope always gets one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+/// (`[x12] ta1`: `on_request` or `always`.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all(deserialize = "snake_case"))]
 pub enum Ta1Policy {
     /// When the interchange asks (ISA14 = 1).
     OnRequest,
