@@ -506,7 +506,7 @@ async fn confirmation_and_shipment_go_back_as_855_and_856(db: Db) {
         .collect();
     assert_eq!(ssccs.len(), 2, "one SSCC per package: {segs:?}");
     for sscc in &ssccs {
-        wharf::edi::x12::gs1::Sscc::parse(sscc).expect("a valid SSCC-18");
+        wharf::edi::gs1::Sscc::parse(sscc).expect("a valid SSCC-18");
         assert!(
             sscc[1..].starts_with("0614141"),
             "acme's GS1 prefix: {sscc}"
@@ -614,7 +614,7 @@ async fn edifact_orders_come_back_as_ordrsp_and_desadv(db: Db) {
         .find_map(|s| s.trim().strip_prefix("GIN+BJ+"))
         .unwrap_or_else(|| panic!("an SSCC: {text}"));
     let sscc = sscc.split(':').next().unwrap();
-    wharf::edi::x12::gs1::Sscc::parse(sscc).expect("a valid SSCC-18");
+    wharf::edi::gs1::Sscc::parse(sscc).expect("a valid SSCC-18");
     assert!(
         sscc[1..].starts_with("4012345"),
         "eurofoods' prefix: {sscc}"

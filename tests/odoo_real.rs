@@ -513,7 +513,7 @@ async fn suppliers_856_fills_the_receipt_with_package_and_lot(
         .unwrap()
         .to_owned();
     let serial = (uuid::Uuid::new_v4().as_u128() % 1_000_000_000) as u64;
-    let sscc = wharf::edi::x12::gs1::Sscc::new(1, "0614141", serial).unwrap();
+    let sscc = wharf::edi::gs1::Sscc::new(1, "0614141", serial).unwrap();
     let lot = fresh("LOT");
     let shipment = fresh("SHIP");
     let isa = 100_000 + (uuid::Uuid::new_v4().as_u128() % 800_000) as u32;

@@ -39,10 +39,10 @@ fuzz_target!(|data: &[u8]| {
             let to = (ic.header.sender_qualifier.as_str(), ic.header.sender_id.as_str());
             if let Some(a) = &ic.ack {
                 let env = ack_envelope(&me, to, 1, 1, Some(a), None);
-                let _ = wharf::edi::x12::ack::write_functional_ack(a, &env);
+                let _ = wharf::documents::x12::ack::write_functional_ack(a, &env);
             }
             if let Some(t) = &ic.ta1 {
-                let _ = wharf::edi::x12::ack::write_ta1(t, &ack_envelope(&me, to, 1, 0, None, None));
+                let _ = wharf::documents::x12::ack::write_ta1(t, &ack_envelope(&me, to, 1, 0, None, None));
             }
         }
     }

@@ -31,7 +31,7 @@ pub(crate) mod testkit {
                     .into_iter()
                     .map(|items| {
                         serial += 1;
-                        let sscc = crate::edi::x12::gs1::Sscc::new(3, "0614141", serial)
+                        let sscc = crate::edi::gs1::Sscc::new(3, "0614141", serial)
                             .map(|s| Text::from(s.as_str()))
                             .ok();
                         Pack { sscc, items }

@@ -5,6 +5,7 @@
 
 pub mod diag;
 pub mod edifact;
+pub mod gs1;
 pub mod scan;
 pub mod x12;
 pub mod xml;

@@ -13,8 +13,8 @@ use super::mapping::{self, Mapped};
 use super::{Pipeline, StageError};
 use crate::config::ErpTarget;
 use crate::documents::x12 as x12doc;
+use crate::documents::x12::ack::{write_functional_ack, write_ta1};
 use crate::edi::x12::Severity;
-use crate::edi::x12::ack::{write_functional_ack, write_ta1};
 use crate::edi::x12::envelope::peek_isa;
 use crate::model::{Document, FunctionalAck, Ta1};
 use crate::partners::{

@@ -4,7 +4,7 @@ use super::Faults;
 use super::orders::{iso_date, item_id, number, party, text, time_of_day};
 use crate::edi::edifact::writer::OutSegment;
 use crate::edi::edifact::{EdifactError, Segment, code};
-use crate::edi::x12::gs1::Sscc;
+use crate::edi::gs1::Sscc;
 use crate::model::ship_notice::{
     Carrier, Lading, Pack, ShipNotice, ShipNoticePurpose, ShippedItem, ShippedOrder,
 };

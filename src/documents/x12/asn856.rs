@@ -6,7 +6,7 @@ use super::common::{
 };
 use super::outbound::{OutSegment, OutboundSet};
 use super::poack855::{read_reference, reference_segment};
-use crate::edi::x12::gs1::Sscc;
+use crate::edi::gs1::Sscc;
 use crate::edi::x12::{Diagnostic, Segment, X12Error, text};
 use crate::model::ship_notice::{
     Carrier, Lading, Pack, ShipNotice, ShipNoticePurpose, ShippedItem, ShippedOrder,

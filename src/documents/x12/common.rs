@@ -2,7 +2,7 @@
 
 use super::outbound::OutSegment;
 use super::po850::{decimal, iso_date};
-use crate::edi::x12::gs1;
+use crate::edi::gs1;
 use crate::edi::x12::{AckCode, Diagnostic, Location, Segment, X12Error};
 use crate::model::{ItemId, ItemIdQualifier, Party, PartyRole, SourceRef, Text};
 use rust_decimal::Decimal;
@@ -697,7 +697,7 @@ pub(crate) mod testkit {
         proptest::collection::vec(0u8..10, len - 1)
             .prop_map(|d| {
                 let mut s: String = d.iter().map(|x| char::from(b'0' + x)).collect();
-                let c = crate::edi::x12::gs1::check_digit(s.as_bytes()).unwrap_or(0);
+                let c = crate::edi::gs1::check_digit(s.as_bytes()).unwrap_or(0);
                 s.push(char::from(b'0' + c));
                 Text::from(s)
             })

@@ -1,5 +1,6 @@
 //! X12 → canonical documents plus the 997/999 and TA1 acknowledgements each interchange needs. Pure: must not depend on I/O, async or the database.
 
+pub mod ack;
 pub mod asn856;
 pub mod common;
 pub mod fa997;
@@ -506,8 +507,8 @@ fn group_ack(g: &crate::edi::x12::Group<'_>, sets: Vec<SetAck>) -> GroupAck {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
+    use crate::documents::x12::ack::{write_functional_ack, write_ta1};
     use crate::edi::x12::Delimiters;
-    use crate::edi::x12::ack::{write_functional_ack, write_ta1};
     use crate::edi::x12::reader::Reader;
     use crate::edi::x12::writer::OutboundEnvelope;
     use crate::model::{ItemIdQualifier, OrderPurpose, PartyRole};

@@ -1,14 +1,15 @@
 //! X12 syntax: delimiters, typed errors and diagnostics shared by the reader, envelope checker and writers. Must not depend on I/O, async or the database.
 
-pub mod ack;
 pub mod envelope;
-pub mod gs1;
 pub mod reader;
 pub mod rules;
 pub mod writer;
 
 use serde::{Deserialize, Serialize};
 
+/// GS1 identifiers live in [`crate::edi::gs1`]; the name under `x12` stays for callers on
+/// parallel branches.
+pub use super::gs1;
 pub use envelope::{
     Group, Interchange, IsaHeader, TransactionSet, TransactionSetEnvelope, UsageIndicator,
     parse_interchanges, peek_isa,

@@ -5,7 +5,7 @@
 
 use rust_decimal::Decimal;
 
-use crate::edi::x12::gs1::Sscc;
+use crate::edi::gs1::Sscc;
 use crate::model::order_ack::{LineAck, LineStatus, OrderAck, OrderAckLine, OrderAckType};
 use crate::model::ship_notice::{Pack, ShipNotice, ShipNoticePurpose, ShippedItem, ShippedOrder};
 use crate::model::{Order, OrderLine, OrderPurpose, Text};
@@ -385,7 +385,7 @@ pub fn invoice(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::edi::x12::gs1::check_digit;
+    use crate::edi::gs1::check_digit;
 
     #[test]
     fn quantities_convert_between_units_on_18_and_19() {

@@ -204,7 +204,7 @@ pub(crate) fn product_of(
                     (ProductField::DefaultCode, value.to_owned())
                 }
                 (ItemKey::Gtin, _) => {
-                    if let Err(e) = crate::edi::x12::gs1::check_gtin(value) {
+                    if let Err(e) = crate::edi::gs1::check_gtin(value) {
                         judge.breach(Rule::GtinCheckDigit, format!("{what}: GTIN {value}: {e}"));
                         tried.push(format!("GTIN {value} is not valid"));
                         continue;

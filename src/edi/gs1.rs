@@ -1,4 +1,4 @@
-//! GS1 identifiers used in X12 documents: the mod-10 check digit, SSCC-18 (shipping labels) and GTIN checks. Pure: no I/O.
+//! GS1 identifiers: the mod-10 check digit, SSCC-18 (shipping labels) and GTIN checks. Not X12 syntax: X12, EDIFACT and the ERP side all carry them. Pure: no I/O.
 
 use std::fmt;
 

@@ -1,7 +1,10 @@
-//! Serializes 997/999 functional acknowledgements and TA1 interchange acknowledgements as complete X12 interchanges. Must not depend on I/O, async or the database.
+//! Serializes 997/999 functional acknowledgements and TA1 interchange acknowledgements (the
+//! canonical `model` documents) as complete X12 interchanges with the `edi` segment writer;
+//! here rather than in `edi`, which knows no canonical document. Must not depend on I/O,
+//! async or the database.
 
-use super::X12Error;
-use super::writer::{Elem, OutboundEnvelope, SegmentWriter};
+use crate::edi::x12::X12Error;
+use crate::edi::x12::writer::{Elem, OutboundEnvelope, SegmentWriter};
 use crate::model::{AckKind, FunctionalAck, Ta1};
 
 /// AK404/IK404 copies partner data; drop it when it would collide with our delimiters
