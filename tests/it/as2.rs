@@ -8,12 +8,10 @@
 //! the partner: one Message-ID across retries; MDNs for another Message-ID, or unsigned
 //! when a signed one was asked for, are no receipt.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::{Db, TestEnv, openssl, order_850_from};
+use crate::kit::{Db, TestEnv, openssl, order_850_from};
 use wharf::store::messages;
 use wharf::store::{Channel, Direction, MessageState};
 
@@ -293,7 +291,7 @@ impl Answer {
 }
 
 async fn post(
-    server: &common::Server,
+    server: &crate::kit::Server,
     built: &Built,
     message_id: &str,
     options: Option<&str>,
@@ -313,7 +311,7 @@ async fn post(
 /// As [`post`], with the partner's own HTTP client (its trusted CAs).
 async fn post_with(
     client: &reqwest::Client,
-    server: &common::Server,
+    server: &crate::kit::Server,
     built: &Built,
     message_id: &str,
     options: Option<&str>,
@@ -367,7 +365,7 @@ const SIGNED_SHA256: &str =
     "signed-receipt-protocol=optional, pkcs7-signature; signed-receipt-micalg=optional, sha-256";
 
 async fn as2_messages(env: &TestEnv) -> Vec<messages::Message> {
-    common::messages_of(&env.store().await, "globex", Direction::In, None)
+    crate::kit::messages_of(&env.store().await, "globex", Direction::In, None)
         .await
         .into_iter()
         .filter(|m| m.channel == Channel::As2)
@@ -865,7 +863,7 @@ async fn inbound_basic_auth_is_required_when_the_profile_says(db: Db) {
     }
     let store = w.env.store().await;
     assert!(
-        common::messages_of(&store, "globex", Direction::In, None)
+        crate::kit::messages_of(&store, "globex", Direction::In, None)
             .await
             .is_empty(),
         "nothing refused at the door is kept"
@@ -1094,7 +1092,7 @@ async fn https_to_an_untrusted_partner_is_refused(db: Db) {
         w.env
             .ingest_for("globex", "po.x12", &globex_850(9502, "PO-9502"));
         let server = w.env.serve();
-        let text = common::wait_for(
+        let text = crate::kit::wait_for(
             std::time::Duration::from_secs(30),
             "the refusal in the history",
             || async {
@@ -1111,7 +1109,7 @@ async fn https_to_an_untrusted_partner_is_refused(db: Db) {
         assert!(receiver.join().unwrap().is_empty(), "nothing was sent");
         let store = w.env.store().await;
         assert!(
-            common::messages_of(&store, "globex", Direction::Out, Some(MessageState::Sent))
+            crate::kit::messages_of(&store, "globex", Direction::Out, Some(MessageState::Sent))
                 .await
                 .is_empty()
         );
@@ -1525,9 +1523,10 @@ async fn wharf_sends_over_as2_and_checks_the_mdn(db: Db) {
     let server = w.env.serve();
     let seen = partner.join().unwrap();
     let store = w.env.store().await;
-    let sent = common::wait_for(std::time::Duration::from_secs(30), "both sent", || async {
+    let sent = crate::kit::wait_for(std::time::Duration::from_secs(30), "both sent", || async {
         let out =
-            common::messages_of(&store, "globex", Direction::Out, Some(MessageState::Sent)).await;
+            crate::kit::messages_of(&store, "globex", Direction::Out, Some(MessageState::Sent))
+                .await;
         (out.len() == 2).then_some(out)
     })
     .await;
@@ -1739,7 +1738,7 @@ async fn an_owed_async_mdn_survives_a_restart(db: Db) {
             ))
         }
     };
-    let (attempts, sent, error, original) = common::wait_for(
+    let (attempts, sent, error, original) = crate::kit::wait_for(
         std::time::Duration::from_secs(20),
         "two refused posts",
         || async { owed().await.filter(|o| o.0 >= 2) },
@@ -1768,7 +1767,7 @@ async fn an_owed_async_mdn_survives_a_restart(db: Db) {
         text.contains("<owed@globex>"),
         "the MDN answers our message: {text}"
     );
-    common::wait_for(
+    crate::kit::wait_for(
         std::time::Duration::from_secs(10),
         "the MDN marked posted",
         || async { owed().await.filter(|o| o.1.is_some()) },
@@ -1798,10 +1797,10 @@ async fn an_async_mdn_for_what_wharf_sends_is_matched(db: Db) {
     let store = w.env.store().await;
     for (id, _, _) in &seen {
         let id = id.clone();
-        common::wait_for(std::time::Duration::from_secs(30), "the MDN recorded", || {
+        crate::kit::wait_for(std::time::Duration::from_secs(30), "the MDN recorded", || {
             let (store, id) = (store.clone(), id.clone());
             async move {
-                let sent = common::messages_of(&store, "globex", Direction::Out, None).await;
+                let sent = crate::kit::messages_of(&store, "globex", Direction::Out, None).await;
                 for m in sent {
                     let events = wharf::store::events::for_message(&store, m.id).await.unwrap();
                     if events.iter().any(|e| {
@@ -1847,7 +1846,7 @@ async fn a_missing_async_mdn_is_an_alert_and_a_resend(db: Db) {
         assert_eq!(posted[0], posted[1], "resent under the same Message-ID");
     }
     let store = w.env.store().await;
-    let sent = common::messages_of(&store, "globex", Direction::Out, None).await;
+    let sent = crate::kit::messages_of(&store, "globex", Direction::Out, None).await;
     let mut alerted = 0;
     for m in &sent {
         let events = wharf::store::events::for_message(&store, m.id)
@@ -1888,9 +1887,10 @@ async fn sending_uses_the_profiles_digest_and_cipher(db: Db) {
         "{structure}"
     );
     let store = w.env.store().await;
-    let sent = common::wait_for(std::time::Duration::from_secs(30), "both sent", || async {
+    let sent = crate::kit::wait_for(std::time::Duration::from_secs(30), "both sent", || async {
         let out =
-            common::messages_of(&store, "globex", Direction::Out, Some(MessageState::Sent)).await;
+            crate::kit::messages_of(&store, "globex", Direction::Out, Some(MessageState::Sent))
+                .await;
         (out.len() == 2).then_some(out)
     })
     .await;
@@ -2139,7 +2139,7 @@ async fn send_through(
     sign: bool,
     encrypt: bool,
     plan: &'static [Reply],
-) -> (As2World, common::Server, Vec<(Req, Vec<u8>)>) {
+) -> (As2World, crate::kit::Server, Vec<(Req, Vec<u8>)>) {
     send_through_with(db, id_toml, sign, encrypt, plan, "", &[]).await
 }
 
@@ -2152,7 +2152,7 @@ async fn send_through_with(
     plan: &'static [Reply],
     extra: &str,
     vars: &[(&str, &str)],
-) -> (As2World, common::Server, Vec<(Req, Vec<u8>)>) {
+) -> (As2World, crate::kit::Server, Vec<(Req, Vec<u8>)>) {
     let w = As2World::named(db, id_toml, &["globex"], sign, encrypt).await;
     send_through_world(w, plan, extra, vars, None).await
 }
@@ -2165,7 +2165,7 @@ async fn send_through_world(
     extra: &str,
     vars: &[(&str, &str)],
     tls: Option<std::sync::Arc<rustls::ServerConfig>>,
-) -> (As2World, common::Server, Vec<(Req, Vec<u8>)>) {
+) -> (As2World, crate::kit::Server, Vec<(Req, Vec<u8>)>) {
     for (k, v) in vars {
         w.env.set_env(k, v);
     }
@@ -2211,9 +2211,10 @@ async fn send_through_world(
         "every attempt of the plan {plan:?} reached the partner"
     );
     let store = w.env.store().await;
-    common::wait_for(std::time::Duration::from_secs(30), "both sent", || async {
+    crate::kit::wait_for(std::time::Duration::from_secs(30), "both sent", || async {
         let out =
-            common::messages_of(&store, "globex", Direction::Out, Some(MessageState::Sent)).await;
+            crate::kit::messages_of(&store, "globex", Direction::Out, Some(MessageState::Sent))
+                .await;
         (out.len() == 2).then_some(())
     })
     .await;
@@ -2224,7 +2225,7 @@ async fn send_through_world(
 async fn sent_histories(w: &As2World) -> Vec<(messages::Message, Vec<String>)> {
     let store = w.env.store().await;
     let mut out = Vec::new();
-    for m in common::messages_of(&store, "globex", Direction::Out, None).await {
+    for m in crate::kit::messages_of(&store, "globex", Direction::Out, None).await {
         let texts = wharf::store::events::for_message(&store, m.id)
             .await
             .unwrap()

@@ -12,12 +12,10 @@
 //! compared, floats are equal within 1e-6. A case that differs fails the test unless it is in
 //! `KNOWN_GAPS`, and a listed case that passes fails it too, so the list only shrinks.
 
-mod common;
-
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
-use common::odoo::{DB, KEY, LOGIN, OdooDouble};
+use crate::kit::odoo::{DB, KEY, LOGIN, OdooDouble};
 use serde_json::{Map, Value, json};
 
 /// Cases the double does not answer as recorded yet: `(version, case number, why)`.
@@ -753,7 +751,7 @@ fn seed(
     let clerk = odoo.user_without_sales(&format!("{p} Clerk"), "clerk", CLERK_PASSWORD);
     let gone = odoo.create("res.partner", json!({ "name": format!("{p} Gone") }));
     odoo.delete("res.partner", gone);
-    map.bind("res.users", 2, common::odoo::ADMIN_UID)?;
+    map.bind("res.users", 2, crate::kit::odoo::ADMIN_UID)?;
     // Case 43's purchase order names the vendor and the lot-tracked product.
     let (_, pos, body) = call(43);
     let po = if pos.is_array() && !pos.as_array().unwrap().is_empty() {

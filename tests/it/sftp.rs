@@ -3,19 +3,17 @@
 //! deletes from `outbox/`; everything outside its two folders, and a key not in its profile,
 //! is refused. On SQLite and PostgreSQL.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use common::{Db, TestEnv, order_850, wait_for};
+use crate::kit::{Db, TestEnv, order_850, wait_for};
 use wharf::store::messages;
 use wharf::store::{Channel, MessageState};
 
 const PATIENCE: Duration = Duration::from_secs(30);
 
-use common::ssh_keypair as keypair;
+use crate::kit::ssh_keypair as keypair;
 
 /// Runs `program args… -P port acme@host` in `cwd` with `commands` on standard input;
 /// (exit code, stdout + stderr).
@@ -80,7 +78,7 @@ fn sftp(addr: std::net::SocketAddr, key: &Path, cwd: &Path, commands: &str) -> (
 /// returns the private key's path.
 /// ACME's inbound messages, newest first.
 async fn acme_inbound(env: &TestEnv) -> Vec<messages::Message> {
-    common::messages_of(
+    crate::kit::messages_of(
         &env.store().await,
         "acme",
         wharf::store::Direction::In,
@@ -439,7 +437,7 @@ async fn the_per_minute_limit_counts_sftp_uploads(db: Db) {
     let mut names: Vec<_> = stored.iter().filter_map(|m| m.filename.clone()).collect();
     names.sort();
     assert_eq!(names, ["po1.edi", "po2.edi"]);
-    let (status, body) = common::http(
+    let (status, body) = crate::kit::http(
         server.addr,
         "POST",
         "/api/v1/partners/acme/messages",

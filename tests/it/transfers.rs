@@ -3,13 +3,11 @@
 //! Files are put into and checked in the servers' folders on disk, from the outside; every
 //! test runs on SQLite and PostgreSQL.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::{Db, TestEnv, pinnacle_856, segments, wait_for};
+use crate::kit::{Db, TestEnv, pinnacle_856, segments, wait_for};
 use wharf::store::messages::{self, Filter};
 use wharf::store::{Channel, Direction, MessageState};
 
@@ -110,7 +108,7 @@ fn server_cert(dir: &Path) -> (PathBuf, PathBuf) {
         return (cert, key);
     }
     let openssl = |args: &[&str]| {
-        common::openssl(dir, args);
+        crate::kit::openssl(dir, args);
     };
     let p = |p: &Path| p.to_str().unwrap().to_owned();
     openssl(&[
@@ -217,7 +215,7 @@ fn with_password(db: Db) -> impl std::future::Future<Output = TestEnv> {
 }
 
 async fn inbound(env: &TestEnv) -> Vec<messages::Message> {
-    common::messages_of(&env.store().await, "pinnacle", Direction::In, None).await
+    crate::kit::messages_of(&env.store().await, "pinnacle", Direction::In, None).await
 }
 
 fn files_in(dir: &Path) -> Vec<String> {
@@ -336,7 +334,7 @@ async fn ftp_collects_on_schedule_and_delivers_acknowledgements(db: Db) {
     assert!(shown.contains("collected from ftp://"), "{shown}");
     let store = env.store().await;
     let outbound =
-        common::messages_of(&store, "pinnacle", Direction::Out, Some(MessageState::Sent)).await;
+        crate::kit::messages_of(&store, "pinnacle", Direction::Out, Some(MessageState::Sent)).await;
     assert_eq!(outbound.len(), 3);
     let (_, shown, _) = env.run(&["messages", "show", &outbound[0].id.to_string()]);
     assert!(
@@ -674,7 +672,7 @@ async fn sftp_collects_and_delivers_against_openssh(db: Db) {
         .to_owned();
     let bytes = pinnacle_856("000000341");
     std::fs::write(root.join("outbound/asn.x12"), &bytes).unwrap();
-    let host_key = common::ssh_keypair(env.path(), "sshd_host_key");
+    let host_key = crate::kit::ssh_keypair(env.path(), "sshd_host_key");
     let port = free_port();
     let server = sshd(&env, &host_key, port);
     let url = format!("sftp://127.0.0.1:{}{}", server.port, root.display());
@@ -707,7 +705,7 @@ async fn sftp_collects_and_delivers_against_openssh(db: Db) {
     // The same address now answers with another host key: refused, nothing taken.
     drop(server);
     std::fs::write(root.join("outbound/asn2.x12"), pinnacle_856("000000342")).unwrap();
-    let other_key = common::ssh_keypair(env.path(), "other_host_key");
+    let other_key = crate::kit::ssh_keypair(env.path(), "other_host_key");
     let _impostor = sshd(&env, &other_key, port);
     let (code, out, _) = env.run(&["collect", "--partner", "pinnacle"]);
     assert_eq!(code, 1, "{out}");

@@ -1,11 +1,9 @@
 //! End to end through the real binary: ingest, serve, the partner API, message tracking,
 //! duplicates, quarantine and replay, on SQLite and on PostgreSQL.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{Db, TestEnv, http, order_850, order_850_from, segments, wait_for};
+use crate::kit::{Db, TestEnv, http, order_850, order_850_from, segments, wait_for};
 use wharf::store::messages::{self, Message};
 use wharf::store::{EventKind, MessageState, Store, events};
 
@@ -423,7 +421,7 @@ async fn globex_gets_a_999_and_a_ta1_in_its_own_delimiters(db: Db) {
     let env = TestEnv::new(db).await;
     let server = env.serve();
     let store = env.store().await;
-    let x12 = String::from_utf8(common::order_850_from("123456789", 41, "G-41"))
+    let x12 = String::from_utf8(crate::kit::order_850_from("123456789", 41, "G-41"))
         .unwrap()
         .replace("*ZZ*123456789      *", "*01*123456789      *");
     let (status, body) = http(
@@ -867,13 +865,13 @@ async fn the_partner_api_wants_the_partners_token_when_it_has_one(db: Db) {
     let text = std::fs::read_to_string(&profile).unwrap();
     std::fs::write(
         &profile,
-        text.replace(common::OPEN_API, &format!("\n[api]\n{line}\n")),
+        text.replace(crate::kit::OPEN_API, &format!("\n[api]\n{line}\n")),
     )
     .unwrap();
     // globex as shipped: no `[api]` at all, so closed.
     let profile = env.path().join("partners/globex.toml");
     let text = std::fs::read_to_string(&profile).unwrap();
-    std::fs::write(&profile, text.replace(common::OPEN_API, "")).unwrap();
+    std::fs::write(&profile, text.replace(crate::kit::OPEN_API, "")).unwrap();
     let server = env.serve();
     let open_line = server
         .banner

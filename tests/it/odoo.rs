@@ -4,12 +4,10 @@
 //! Odoo committed, a worker killed after Odoo committed, and an Odoo outage; Odoo's refusals
 //! reach the operator with Odoo's message. On SQLite and PostgreSQL.
 
-mod common;
-
 use std::time::Duration;
 
-use common::odoo::{DB, KEY, LOGIN, OdooDouble};
-use common::{Db, TestEnv, order_850, wait_for};
+use crate::kit::odoo::{DB, KEY, LOGIN, OdooDouble};
+use crate::kit::{Db, TestEnv, order_850, wait_for};
 use serde_json::{Value, json};
 use wharf::store::messages::{self, Message};
 use wharf::store::{EventKind, MessageState, Store, events};
@@ -388,8 +386,8 @@ async fn wait_sent(store: &Store, partner: &str, doc_type: &str) -> Message {
     .await
 }
 
-fn poke(server: &common::Server) {
-    let (status, body) = common::http(
+fn poke(server: &crate::kit::Server) {
+    let (status, body) = crate::kit::http(
         server.addr,
         "POST",
         &format!("/api/v1/odoo/webhook?token={WEBHOOK_TOKEN}"),
@@ -422,7 +420,7 @@ async fn confirmation_and_shipment_go_back_as_855_and_856(db: Db) {
     let so = assert_order(&odoo, "PO-601");
 
     // A wrong token is refused.
-    let (status, _) = common::http(
+    let (status, _) = crate::kit::http(
         server.addr,
         "POST",
         "/api/v1/odoo/webhook?token=nope",
@@ -644,7 +642,11 @@ async fn suppliers_ship_notice_fills_and_validates_the_receipt(db: Db) {
         text.replace("validate = false", "validate = true"),
     )
     .unwrap();
-    let first = env.ingest_for("pinnacle", "asn.edi", &common::pinnacle_856("000000201"));
+    let first = env.ingest_for(
+        "pinnacle",
+        "asn.edi",
+        &crate::kit::pinnacle_856("000000201"),
+    );
     let _server = env.serve();
     let store = env.store().await;
     let m = settled(&store, first).await;
@@ -695,7 +697,7 @@ async fn suppliers_ship_notice_fills_and_validates_the_receipt(db: Db) {
     let again = env.ingest_for(
         "pinnacle",
         "asn-again.edi",
-        &common::pinnacle_856("000000202"),
+        &crate::kit::pinnacle_856("000000202"),
     );
     assert_eq!(settled(&store, again).await.state, MessageState::Delivered);
     odoo.with(|w| {
@@ -933,7 +935,7 @@ async fn suppliers_ship_notice_in_cases_with_a_lot_on_19(db: Db) {
         text.replace("validate = false", "validate = true"),
     )
     .unwrap();
-    let asn = String::from_utf8(common::pinnacle_856("000000211"))
+    let asn = String::from_utf8(crate::kit::pinnacle_856("000000211"))
         .unwrap()
         .replace("SN1**10*EA", "SN1**2*CA")
         .replace("VP*WID-1~", "VP*WID-1*LT*LOT-77~");

@@ -1,6 +1,6 @@
 //! An Odoo test double that answers Odoo's external API on the wire as real Odoo 18.0 and
 //! 19.0 did in the recordings of `../shared/odoo-transcripts/` (checked by
-//! `tests/odoo_contract.rs`, which replays every recorded request against it): JSON-RPC
+//! `tests/it/odoo_contract.rs`, which replays every recorded request against it): JSON-RPC
 //! (`/jsonrpc`: `common.version`, `common.authenticate`, `object.execute_kw`) on both versions
 //! and JSON-2 (`/json/2/<model>/<method>`, bearer key, `X-Odoo-Database`) on 19 only (18
 //! answers 303 to `/web/login`), with Odoo's error shapes and the 18→19 renames.

@@ -1,12 +1,10 @@
 //! Nothing lost, nothing twice: the worker is killed with SIGKILL at random points while
 //! hundreds of jobs are in flight, and two instances share one PostgreSQL queue.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use common::{Db, TestEnv, order_850, wait_for};
+use crate::kit::{Db, TestEnv, order_850, wait_for};
 use rand::Rng;
 use wharf::store::messages::{self, Filter};
 use wharf::store::{Direction, EventKind, JobState, MessageState, Store, events, jobs};

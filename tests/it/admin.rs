@@ -4,11 +4,9 @@
 //! with its error), dry-run a sample, sign out; and every page and action refuses a
 //! stranger, a form without the session's CSRF token, and a role too small for it.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{
+use crate::kit::{
     Db, PASSWORD, TestEnv, add_token, add_user, blocked_env, dead_order, order_850_from, wait_for,
 };
 use wharf::store::{JobState, MessageState, jobs, messages};
@@ -142,7 +140,7 @@ impl Browser {
     }
 }
 
-async fn signed_in(server: &common::Server, user: &str) -> Browser {
+async fn signed_in(server: &crate::kit::Server, user: &str) -> Browser {
     let mut b = Browser::new(server.url(""));
     let r = b.sign_in(user, PASSWORD).await;
     assert_eq!(r.status, 303, "sign-in of {user}: {}", r.body);
@@ -229,7 +227,7 @@ async fn operators_find_retry_and_sign_out(db: Db) {
             .starts_with(&format!("/admin/messages/{id}?done="))
     );
     let store = env.store().await;
-    common::wait_state(&store, id, MessageState::Delivered).await;
+    crate::kit::wait_state(&store, id, MessageState::Delivered).await;
     assert!(
         blocker.join("delivered").is_dir(),
         "the ERP folder got the order"
@@ -733,7 +731,7 @@ async fn overdue_acknowledgements_follow_the_partners_windows(db: Db) {
     std::fs::write(&profile, text).unwrap();
     add_user(&env, "vera", "viewer");
     let server = env.serve();
-    let (status, body) = common::http(
+    let (status, body) = crate::kit::http(
         server.addr,
         "POST",
         "/api/v1/partners/acme/messages",
@@ -744,7 +742,7 @@ async fn overdue_acknowledgements_follow_the_partners_windows(db: Db) {
         .as_i64()
         .unwrap();
     let store = env.store().await;
-    common::wait_state(&store, order, MessageState::Delivered).await;
+    crate::kit::wait_state(&store, order, MessageState::Delivered).await;
     let back_date = |id: i64, hours: i64| {
         let store = store.clone();
         async move {
