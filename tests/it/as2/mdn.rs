@@ -69,11 +69,13 @@ async fn an_async_mdn_is_posted_to_the_partner(db: Db) {
 async fn an_owed_async_mdn_survives_a_restart(db: Db) {
     let mut w = As2World::new(db, &["globex"], true, true).await;
     w.env.set_env("WHARF_AS2__MDN_RETRY_MS", "200");
-    // A port where nothing listens yet.
-    let addr = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
+    // A port where nothing listens yet: bound (kept from other processes) but not listening,
+    // so connections are refused until the partner's server comes back on it.
+    let reserved = tokio::net::TcpSocket::new_v4().unwrap();
+    reserved
+        .bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
         .unwrap();
+    let addr = reserved.local_addr().unwrap();
     let url = format!("http://{addr}/mdn");
     let server = w.env.serve();
     let (entity, _) = payload("PO-OWED");
@@ -118,14 +120,8 @@ async fn an_owed_async_mdn_survives_a_restart(db: Db) {
     server.kill();
 
     // The partner's server comes back; so does the gateway.
-    let listener = (0..50)
-        .find_map(|_| {
-            std::net::TcpListener::bind(addr).ok().or_else(|| {
-                std::thread::sleep(std::time::Duration::from_millis(100));
-                None
-            })
-        })
-        .expect("the MDN port again");
+    let listener = reserved.listen(16).unwrap().into_std().unwrap();
+    listener.set_nonblocking(false).unwrap();
     let catcher = std::thread::spawn(move || catch_one(&listener));
     let _server = w.env.serve();
     let request = catcher.join().unwrap();
@@ -143,23 +139,47 @@ async fn an_owed_async_mdn_survives_a_restart(db: Db) {
     .await;
 }
 
+/// Forwards every connection `front` takes to `to`, both ways, each until the side that
+/// answers closes: an address fixed before a server starts on a port of its own choosing.
+fn forward(front: std::net::TcpListener, to: std::net::SocketAddr) {
+    use std::net::{Shutdown, TcpStream};
+    std::thread::spawn(move || {
+        for client in front.incoming() {
+            let Ok(client) = client else { break };
+            let Ok(server) = TcpStream::connect(to) else {
+                break;
+            };
+            let (mut from_client, mut to_server) =
+                (client.try_clone().unwrap(), server.try_clone().unwrap());
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut from_client, &mut to_server);
+                let _ = to_server.shutdown(Shutdown::Write);
+            });
+            let (mut from_server, mut to_client) = (server, client);
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut from_server, &mut to_client);
+                let _ = to_client.shutdown(Shutdown::Both);
+            });
+        }
+    });
+}
+
 async fn an_async_mdn_for_what_wharf_sends_is_matched(db: Db) {
     let mut w = As2World::new(db, &["globex"], true, true).await;
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     globex_sends_to(&w, &listener, "mdn = \"async\"\n");
-    // Wharf's public address is its own listener (known once it runs on a fixed port).
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    w.env
-        .set_env("WHARF_HTTP__LISTEN", &format!("127.0.0.1:{port}"));
-    w.env
-        .set_env("WHARF_AS2__PUBLIC_URL", &format!("http://127.0.0.1:{port}"));
+    // Wharf's public address, fixed before it starts, forwards to its own listener, which
+    // takes whatever port it gets (as behind a proxy).
+    let public = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    w.env.set_env(
+        "WHARF_AS2__PUBLIC_URL",
+        &format!("http://{}", public.local_addr().unwrap()),
+    );
     let partner = openssl_partner_with(w.dir.clone(), listener, 2, Mdns::Async);
     w.env
         .ingest_for("globex", "po.x12", &globex_850(9201, "PO-9201"));
     let server = w.env.serve();
+    forward(public, server.addr);
     let seen = partner.join().unwrap();
     assert!(seen.iter().all(|(_, _, verified)| *verified));
     let store = w.env.store().await;
