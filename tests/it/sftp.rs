@@ -256,6 +256,18 @@ async fn a_partner_logs_in_with_its_password(db: Db) {
     assert_ne!(code, 0, "{out}");
 }
 
+/// How many files the server process holds open in `spool` (uploads not yet closed: unnamed
+/// temporary files there), read from its descriptors in /proc.
+fn open_spools(server: &crate::kit::Server, spool: &Path) -> usize {
+    std::fs::read_dir(format!("/proc/{}/fd", server.child.id()))
+        .map(|fds| {
+            fds.filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+                .filter(|target| target.starts_with(spool))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
 struct Client;
 
 impl russh::client::Handler for Client {
@@ -307,10 +319,17 @@ async fn an_interrupted_upload_is_never_ingested(db: Db) {
     sftp.metadata("inbox")
         .await
         .expect("a round trip after the write");
+    let spools = || open_spools(&server, &env.path().join("data/sftp-spool"));
+    assert_eq!(spools(), 1, "the upload is spooled");
     std::mem::forget(file);
     drop(sftp);
     drop(session);
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The server drops the upload's spool when the session ends: it has looked at the
+    // unclosed upload then, and an ingest would have come from its close.
+    wait_for(Duration::from_secs(10), "the spool dropped", || async {
+        (spools() == 0).then_some(())
+    })
+    .await;
     assert!(
         inbound().await.is_empty(),
         "an unclosed upload is not a message"

@@ -278,8 +278,30 @@ async fn an_unknown_senders_receipt_url_is_never_posted_to(db: Db) {
         body.contains("Original-Message-ID: <ssrf@stranger>"),
         "the MDN comes back in the response: {body}"
     );
-    // Give the MDN poster every chance to post (it is woken at once when an MDN is owed).
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    // An MDN Wharf does owe, Globex's, asked for after the stranger's message: once it
+    // arrives the MDN poster has run since the stranger's message was taken (it claims what
+    // is due longest first), so a post to the stranger's URL would have come by then.
+    let owed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let owed_url = format!("http://{}/mdn", owed.local_addr().unwrap());
+    let catcher = std::thread::spawn(move || catch_one(&owed));
+    let (entity, _) = payload("PO-OWED-AFTER");
+    let built = build(&w.dir, &entity, PLAIN);
+    let b = post(
+        &server,
+        &built,
+        "<owed-after-ssrf@globex>",
+        Some(SIGNED_SHA256),
+        &[("Receipt-Delivery-Option", &owed_url)],
+    )
+    .await;
+    assert_eq!(b.status, 200);
+    let mdn = tokio::task::spawn_blocking(move || catcher.join().unwrap())
+        .await
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&mdn).contains("POST /mdn "),
+        "Globex's MDN posted"
+    );
     assert!(
         matches!(listener.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
         "Wharf connected to the URL an unknown sender named"

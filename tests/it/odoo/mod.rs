@@ -141,6 +141,34 @@ async fn sent(store: &Store, partner: &str, doc_type: &str) -> Vec<Message> {
     .collect()
 }
 
+/// Rounds of the Odoo poller the double has seen begin: each begins with the confirmed
+/// orders' `sale.order.search_read`.
+fn poll_rounds(odoo: &OdooDouble) -> usize {
+    odoo.with(|w| {
+        w.calls
+            .iter()
+            .filter(|c| *c == "sale.order.search_read")
+            .count()
+    })
+}
+
+/// Waits until a poll round begun after this call is done: two more rounds begun (a round
+/// begins only once the one before it is done), each woken by the webhook when `server` is
+/// given (only after the one before began, so the second wake is not merged into the first),
+/// else by the poll interval.
+async fn a_whole_poll_round(odoo: &OdooDouble, server: Option<&crate::kit::Server>) {
+    let before = poll_rounds(odoo);
+    for n in 1..=2 {
+        if let Some(server) = server {
+            poke(server);
+        }
+        wait_for(PATIENCE, "a poll round", || async {
+            (poll_rounds(odoo) >= before + n).then_some(())
+        })
+        .await;
+    }
+}
+
 fn poke(server: &crate::kit::Server) {
     let (status, body) = crate::kit::http(
         server.addr,

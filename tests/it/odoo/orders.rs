@@ -188,7 +188,7 @@ async fn an_odoo_outage_in_a_batch_leaves_one_order_per_po(db: Db) {
     })
     .await;
     // Further polls (every 100 ms) find the same confirmations and add nothing.
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    a_whole_poll_round(&odoo, None).await;
     let acks = sent(&store, "acme", "855").await;
     assert_eq!(acks.len(), 6, "one 855 per confirmation: {acks:?}");
     let mut pos: Vec<String> = Vec::new();

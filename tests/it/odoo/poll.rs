@@ -133,8 +133,7 @@ async fn confirmation_and_shipment_go_back_as_855_and_856(db: Db) {
     }
     assert_ne!(ssccs[0], ssccs[1]);
     // The backorder is open in Odoo; nothing more goes out.
-    poke(&server);
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    a_whole_poll_round(&odoo, Some(&server)).await;
     assert_eq!(
         sent(&store, "acme", "855").await.len(),
         1,
@@ -179,8 +178,7 @@ async fn confirmation_and_shipment_go_back_as_855_and_856(db: Db) {
         segs.iter().any(|s| s == "TDS*20988"),
         "total in cents, taxes included: {segs:?}"
     );
-    poke(&server);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    a_whole_poll_round(&odoo, Some(&server)).await;
     assert_eq!(
         sent(&store, "acme", "810").await.len(),
         1,
