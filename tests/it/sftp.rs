@@ -323,6 +323,12 @@ async fn an_interrupted_upload_is_never_ingested(db: Db) {
     assert_eq!(spools(), 1, "the upload is spooled");
     std::mem::forget(file);
     drop(sftp);
+    // The leaked file keeps the client's side of the connection open: it goes by a
+    // disconnect.
+    session
+        .disconnect(russh::Disconnect::ByApplication, "", "en")
+        .await
+        .expect("disconnect");
     drop(session);
     // The server drops the upload's spool when the session ends: it has looked at the
     // unclosed upload then, and an ingest would have come from its close.
