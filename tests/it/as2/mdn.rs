@@ -94,7 +94,7 @@ async fn an_owed_async_mdn_survives_a_restart(db: Db) {
         let store = store.clone();
         async move {
             let row = sqlx::query(
-                "SELECT attempts, sent_at, last_error, original_message_id FROM as2_mdn_outbox",
+                "SELECT attempts, sent_at, last_error, original_message_id, next_at FROM as2_mdn_outbox",
             )
             .fetch_one(store.pool())
             .await
@@ -105,13 +105,24 @@ async fn an_owed_async_mdn_survives_a_restart(db: Db) {
                 row.try_get::<Option<i64>, _>(1).ok()?,
                 row.try_get::<Option<String>, _>(2).ok()?,
                 row.try_get::<String, _>(3).ok()?,
+                row.try_get::<i64, _>(4).ok()?,
             ))
         }
     };
-    let (attempts, sent, error, original) = crate::kit::wait_for(
+    // A post claims the MDN (its attempt counted, held for the post's length) before it is
+    // tried, and its refusal is recorded after (due again after the short retry wait): the
+    // gateway is killed only once the second refusal is recorded, else the restarted one
+    // waits out the dead claim's hold.
+    let recorded = |next_at: i64| {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        next_at < now + 10_000
+    };
+    let (attempts, sent, error, original, _) = crate::kit::wait_for(
         std::time::Duration::from_secs(20),
         "two refused posts",
-        || async { owed().await.filter(|o| o.0 >= 2) },
+        || async { owed().await.filter(|o| o.0 >= 2 && recorded(o.4)) },
     )
     .await;
     assert!(attempts >= 2 && sent.is_none(), "{attempts} {sent:?}");
