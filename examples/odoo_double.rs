@@ -3,7 +3,7 @@
 //! delivery addresses and products WID-1 … WID-100, and prints `url http://…` when ready.
 //! `GET /double/stats` tells how long it spent answering.
 
-#[path = "../tests/common/odoo.rs"]
+#[path = "../tests/it/kit/odoo/mod.rs"]
 mod odoo;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 1)]

@@ -8,6 +8,7 @@ Prints "PORT <n>" once listening; logs every command to stderr.
 import argparse
 import errno
 import logging
+import socket
 import sys
 import time
 
@@ -73,16 +74,23 @@ def main():
             handler.dtp_handler = SlowTls
         else:
             handler.dtp_handler = Slow
-    # A test restarting a server on the same port may find it still held for a moment by
-    # the killed one's sockets: try again for a few seconds.
+    # SO_REUSEPORT: a test holds its server's port with a socket of its own that never
+    # listens (connections refused while no server runs, the port kept from other processes
+    # between a stop and a restart); the server binds beside it. A restart may still find the
+    # port held for a moment by the killed server's sockets: try again for a few seconds.
     for attempt in range(50):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         try:
-            server = FTPServer(("127.0.0.1", a.port), handler)
+            sock.bind(("127.0.0.1", a.port))
             break
         except OSError as e:
+            sock.close()
             if e.errno != errno.EADDRINUSE or attempt == 49:
                 raise
             time.sleep(0.1)
+    server = FTPServer(sock, handler)
     print("PORT", server.socket.getsockname()[1], flush=True)
     server.serve_forever()
 

@@ -1,13 +1,14 @@
 //! Nothing lost, nothing twice: the worker is killed with SIGKILL at random points while
-//! hundreds of jobs are in flight, and two instances share one PostgreSQL queue.
-
-mod common;
+//! hundreds of jobs are in flight, and two instances share one PostgreSQL queue. The kill
+//! points come from a seeded RNG: a failure prints the seed, and `WHARF_TEST_SEED=<seed>`
+//! replays the same kill delays (the machine's timing still varies around them).
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use common::{Db, TestEnv, order_850, wait_for};
-use rand::Rng;
+use crate::kit::{Db, TestEnv, order_850, wait_for};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use wharf::store::messages::{self, Filter};
 use wharf::store::{Direction, EventKind, JobState, MessageState, Store, events, jobs};
 
@@ -34,6 +35,32 @@ fn ingest_orders(env: &TestEnv, n: u32) -> Vec<i64> {
         .collect();
     assert_eq!(ids.len(), n as usize);
     ids
+}
+
+/// The seed of this run's kill points: `WHARF_TEST_SEED` when set (to replay a failure),
+/// else a fresh one.
+fn seed() -> u64 {
+    match std::env::var("WHARF_TEST_SEED") {
+        Ok(text) => text
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("WHARF_TEST_SEED is not a number: {text:?}")),
+        Err(_) => rand::rng().random(),
+    }
+}
+
+/// Prints the seed if the test fails (panics) while this is alive.
+struct SeedOnFailure(u64);
+
+impl Drop for SeedOnFailure {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!(
+                "durability test failed; replay with WHARF_TEST_SEED={}",
+                self.0
+            );
+        }
+    }
 }
 
 async fn finished(store: &Store) -> usize {
@@ -155,7 +182,10 @@ async fn sigkill_at_random_points_loses_nothing_and_repeats_nothing(db: Db) {
     let store = env.store().await;
 
     // Act: start the gateway and kill it without warning, five times, at random moments.
-    let mut rng = rand::rng();
+    let seed = seed();
+    eprintln!("kill points from seed {seed} (WHARF_TEST_SEED={seed} replays them)");
+    let _report = SeedOnFailure(seed);
+    let mut rng = StdRng::seed_from_u64(seed);
     let mut interrupted = 0;
     for _ in 0..5 {
         let server = env.serve();

@@ -1,12 +1,10 @@
 //! The pipeline driven step by step through the library: retries with backoff, dead letters,
 //! replay out of dead letters, and a worker that lost its lease. On both backends.
 
-mod common;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{Db, TestEnv, order_850};
+use crate::kit::{Db, TestEnv, order_850};
 use wharf::partners::Partners;
 use wharf::pipeline::Pipeline;
 use wharf::pipeline::worker::{Execution, Worker};

@@ -3,13 +3,11 @@
 //! Files are put into and checked in the servers' folders on disk, from the outside; every
 //! test runs on SQLite and PostgreSQL.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::{Db, TestEnv, pinnacle_856, segments, wait_for};
+use crate::kit::{Db, TestEnv, pinnacle_856, segments, wait_for};
 use wharf::store::messages::{self, Filter};
 use wharf::store::{Channel, Direction, MessageState};
 
@@ -110,7 +108,7 @@ fn server_cert(dir: &Path) -> (PathBuf, PathBuf) {
         return (cert, key);
     }
     let openssl = |args: &[&str]| {
-        common::openssl(dir, args);
+        crate::kit::openssl(dir, args);
     };
     let p = |p: &Path| p.to_str().unwrap().to_owned();
     openssl(&[
@@ -217,7 +215,7 @@ fn with_password(db: Db) -> impl std::future::Future<Output = TestEnv> {
 }
 
 async fn inbound(env: &TestEnv) -> Vec<messages::Message> {
-    common::messages_of(&env.store().await, "pinnacle", Direction::In, None).await
+    crate::kit::messages_of(&env.store().await, "pinnacle", Direction::In, None).await
 }
 
 fn files_in(dir: &Path) -> Vec<String> {
@@ -336,7 +334,7 @@ async fn ftp_collects_on_schedule_and_delivers_acknowledgements(db: Db) {
     assert!(shown.contains("collected from ftp://"), "{shown}");
     let store = env.store().await;
     let outbound =
-        common::messages_of(&store, "pinnacle", Direction::Out, Some(MessageState::Sent)).await;
+        crate::kit::messages_of(&store, "pinnacle", Direction::Out, Some(MessageState::Sent)).await;
     assert_eq!(outbound.len(), 3);
     let (_, shown, _) = env.run(&["messages", "show", &outbound[0].id.to_string()]);
     assert!(
@@ -357,7 +355,8 @@ async fn a_file_stored_but_not_removed_is_not_stored_again(db: Db) {
     let root = server_root(&env, "pinnacle-ftp");
     let bytes = pinnacle_856("000000311");
     std::fs::write(root.join("outbound/asn.x12"), &bytes).unwrap();
-    let port = free_port();
+    let hold = PortHold::new();
+    let port = hold.port();
     let no_delete = FtpOpts {
         perm: "elrafmw",
         port,
@@ -394,13 +393,25 @@ async fn a_file_stored_but_not_removed_is_not_stored_again(db: Db) {
     assert_eq!(raw.as_bytes(), &bytes[..]);
 }
 
-/// A free TCP port on 127.0.0.1 (bound, then released for a server to take).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// A port on 127.0.0.1 held for a test's FTP servers from before the first starts until the
+/// test ends: a socket bound with SO_REUSEPORT that never listens, so connections to the port
+/// are refused while no server runs, and no other process can take the port in between (a
+/// server binds it beside this socket, `ftpd.py` setting SO_REUSEPORT too).
+struct PortHold(tokio::net::TcpSocket);
+
+impl PortHold {
+    fn new() -> PortHold {
+        let socket = tokio::net::TcpSocket::new_v4().expect("a TCP socket");
+        socket.set_reuseport(true).expect("SO_REUSEPORT");
+        socket
+            .bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+            .expect("bind 127.0.0.1:0");
+        PortHold(socket)
+    }
+
+    fn port(&self) -> u16 {
+        self.0.local_addr().expect("bound").port()
+    }
 }
 
 /// The server goes away in the middle of a download: nothing is stored and the file stays;
@@ -416,7 +427,8 @@ async fn a_server_gone_mid_transfer_loses_nothing(db: Db) {
         n += 1;
     }
     std::fs::write(root.join("outbound/big.x12"), &big).unwrap();
-    let port = free_port();
+    let hold = PortHold::new();
+    let port = hold.port();
     let slow = FtpOpts {
         port,
         throttle: 100_000,
@@ -514,7 +526,8 @@ async fn a_partner_server_down_does_not_block_others(db: Db) {
     env.set_env("WHARF_PIPELINE__WORKERS", "1");
     // Two attempts only: waiting for a server that is away must not use them up.
     env.set_env("WHARF_PIPELINE__MAX_ATTEMPTS", "2");
-    let down_port = free_port();
+    let hold = PortHold::new();
+    let down_port = hold.port();
     let pinnacle_root = server_root(&env, "pinnacle-ftp");
     let summit_root = server_root(&env, "summit-ftp");
     let summit_ftpd = Ftpd::start(&env, &summit_root, PLAIN);
@@ -620,7 +633,29 @@ impl Drop for Sshd {
     }
 }
 
-fn sshd(env: &TestEnv, host_key: &Path, port: u16) -> Sshd {
+/// sshd on `port`, or on a port picked here when `None`. sshd can neither bind port 0 and say
+/// which port it got nor take a listening socket handed to it, so the port is picked by
+/// binding port 0 and releasing it, and another process may take it before sshd binds: a
+/// start whose bind fails (sshd exits, its log says so) is tried again, on a new port when
+/// the port was picked here, on the same one (a server back at its address) otherwise.
+fn sshd(env: &TestEnv, host_key: &Path, port: Option<u16>) -> Sshd {
+    for _ in 0..20 {
+        let port = port.unwrap_or_else(|| {
+            std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("a port on 127.0.0.1")
+                .port()
+        });
+        if let Some(server) = sshd_on(env, host_key, port) {
+            return server;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("sshd found its port taken 20 times");
+}
+
+/// One start of sshd on `port`: `None` when the port was taken.
+fn sshd_on(env: &TestEnv, host_key: &Path, port: u16) -> Option<Sshd> {
     let dir = env.path().join("sshd");
     std::fs::create_dir_all(&dir).unwrap();
     let (code, public, err) = env.run(&["partners", "client-key"]);
@@ -641,24 +676,33 @@ fn sshd(env: &TestEnv, host_key: &Path, port: u16) -> Sshd {
         ),
     )
     .unwrap();
-    let child = Command::new("/usr/sbin/sshd")
+    let log = dir.join("sshd.log");
+    let mut child = Command::new("/usr/sbin/sshd")
         .args(["-D", "-e", "-f"])
         .arg(&config)
-        .stderr(Stdio::from(
-            std::fs::File::create(dir.join("sshd.log")).unwrap(),
-        ))
+        .stderr(Stdio::from(std::fs::File::create(&log).unwrap()))
         .spawn()
         .expect("/usr/sbin/sshd (the test command installs openssh-server)");
-    // Ready when it accepts connections.
+    // Ready when it says it listens: a connection alone could reach another process that
+    // took the port.
+    let listening = format!("Server listening on 127.0.0.1 port {port}");
     for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Sshd { child, port };
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        if text.contains(&listening) {
+            return Some(Sshd { child, port });
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            assert!(
+                text.contains("Address already in use"),
+                "sshd exited ({status}): {text}"
+            );
+            return None;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
     panic!(
         "sshd did not start: {}",
-        std::fs::read_to_string(dir.join("sshd.log")).unwrap_or_default()
+        std::fs::read_to_string(&log).unwrap_or_default()
     );
 }
 
@@ -674,10 +718,10 @@ async fn sftp_collects_and_delivers_against_openssh(db: Db) {
         .to_owned();
     let bytes = pinnacle_856("000000341");
     std::fs::write(root.join("outbound/asn.x12"), &bytes).unwrap();
-    let host_key = common::ssh_keypair(env.path(), "sshd_host_key");
-    let port = free_port();
-    let server = sshd(&env, &host_key, port);
-    let url = format!("sftp://127.0.0.1:{}{}", server.port, root.display());
+    let host_key = crate::kit::ssh_keypair(env.path(), "sshd_host_key");
+    let server = sshd(&env, &host_key, None);
+    let server_port = server.port;
+    let url = format!("sftp://127.0.0.1:{server_port}{}", root.display());
     pinnacle_channels(
         &env,
         &format!(
@@ -707,8 +751,8 @@ async fn sftp_collects_and_delivers_against_openssh(db: Db) {
     // The same address now answers with another host key: refused, nothing taken.
     drop(server);
     std::fs::write(root.join("outbound/asn2.x12"), pinnacle_856("000000342")).unwrap();
-    let other_key = common::ssh_keypair(env.path(), "other_host_key");
-    let _impostor = sshd(&env, &other_key, port);
+    let other_key = crate::kit::ssh_keypair(env.path(), "other_host_key");
+    let _impostor = sshd(&env, &other_key, Some(server_port));
     let (code, out, _) = env.run(&["collect", "--partner", "pinnacle"]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("wrong host key"), "{out}");

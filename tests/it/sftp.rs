@@ -3,19 +3,17 @@
 //! deletes from `outbox/`; everything outside its two folders, and a key not in its profile,
 //! is refused. On SQLite and PostgreSQL.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use common::{Db, TestEnv, order_850, wait_for};
+use crate::kit::{Db, TestEnv, order_850, wait_for};
 use wharf::store::messages;
 use wharf::store::{Channel, MessageState};
 
 const PATIENCE: Duration = Duration::from_secs(30);
 
-use common::ssh_keypair as keypair;
+use crate::kit::ssh_keypair as keypair;
 
 /// Runs `program args… -P port acme@host` in `cwd` with `commands` on standard input;
 /// (exit code, stdout + stderr).
@@ -80,7 +78,7 @@ fn sftp(addr: std::net::SocketAddr, key: &Path, cwd: &Path, commands: &str) -> (
 /// returns the private key's path.
 /// ACME's inbound messages, newest first.
 async fn acme_inbound(env: &TestEnv) -> Vec<messages::Message> {
-    common::messages_of(
+    crate::kit::messages_of(
         &env.store().await,
         "acme",
         wharf::store::Direction::In,
@@ -258,6 +256,18 @@ async fn a_partner_logs_in_with_its_password(db: Db) {
     assert_ne!(code, 0, "{out}");
 }
 
+/// How many files the server process holds open in `spool` (uploads not yet closed: unnamed
+/// temporary files there), read from its descriptors in /proc.
+fn open_spools(server: &crate::kit::Server, spool: &Path) -> usize {
+    std::fs::read_dir(format!("/proc/{}/fd", server.child.id()))
+        .map(|fds| {
+            fds.filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+                .filter(|target| target.starts_with(spool))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
 struct Client;
 
 impl russh::client::Handler for Client {
@@ -309,10 +319,23 @@ async fn an_interrupted_upload_is_never_ingested(db: Db) {
     sftp.metadata("inbox")
         .await
         .expect("a round trip after the write");
+    let spools = || open_spools(&server, &env.path().join("data/sftp-spool"));
+    assert_eq!(spools(), 1, "the upload is spooled");
     std::mem::forget(file);
     drop(sftp);
+    // The leaked file keeps the client's side of the connection open: it goes by a
+    // disconnect.
+    session
+        .disconnect(russh::Disconnect::ByApplication, "", "en")
+        .await
+        .expect("disconnect");
     drop(session);
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The server drops the upload's spool when the session ends: it has looked at the
+    // unclosed upload then, and an ingest would have come from its close.
+    wait_for(Duration::from_secs(10), "the spool dropped", || async {
+        (spools() == 0).then_some(())
+    })
+    .await;
     assert!(
         inbound().await.is_empty(),
         "an unclosed upload is not a message"
@@ -439,7 +462,7 @@ async fn the_per_minute_limit_counts_sftp_uploads(db: Db) {
     let mut names: Vec<_> = stored.iter().filter_map(|m| m.filename.clone()).collect();
     names.sort();
     assert_eq!(names, ["po1.edi", "po2.edi"]);
-    let (status, body) = common::http(
+    let (status, body) = crate::kit::http(
         server.addr,
         "POST",
         "/api/v1/partners/acme/messages",

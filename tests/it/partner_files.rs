@@ -1,10 +1,8 @@
 //! Issue 16, findings 13–16: partners' X12/EDIFACT files written for Wharf after public conventions (`tests/fixtures/issue16/`) — sound files with standard codes the old lists lacked are accepted, a partner's TA1 and CONTRL are read as acknowledgements of what Wharf sent (never answered), a self-contradicting 997 is flagged and read by its AK5s, lower case in UNOA is a per-partner choice, and DESADV keeps DTM times. Through the built binary; the pipeline parts on SQLite and PostgreSQL.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{Db, TestEnv, wait_for};
+use crate::kit::{Db, TestEnv, wait_for};
 use wharf::store::messages::{self, Filter};
 use wharf::store::{Direction, EventKind, MessageState};
 
@@ -252,7 +250,7 @@ async fn partners_ta1_997_and_contrl_mark_what_wharf_sent(db: Db) {
         number(desadv)
     );
     for (partner, body) in [("acme", &ta1), ("acme", &fa), ("eurofoods", &contrl)] {
-        let (status, b) = common::http(
+        let (status, b) = crate::kit::http(
             server.addr,
             "POST",
             &format!("/api/v1/partners/{partner}/messages"),

@@ -4,13 +4,11 @@
 //! limited per address (finding 11); an asynchronous MDN to a server that never answers does
 //! not delay another partner's, and a partner's login goes only to its own server (finding 7).
 
-mod common;
-
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
-use common::{Db, TestEnv, http};
+use crate::kit::{Db, TestEnv, http};
 
 /// Reads until the server closes `s`: what it sent, or `None` when the read timed out (the
 /// connection still open after `patience`). A reset counts as closed.
@@ -108,7 +106,7 @@ async fn finding_11_stalled_body_is_cut() {
         "a cut body must not be taken: {text}"
     );
     let store = env.store().await;
-    let taken = common::messages_of(&store, "acme", wharf::store::Direction::In, None).await;
+    let taken = crate::kit::messages_of(&store, "acme", wharf::store::Direction::In, None).await;
     assert!(taken.is_empty(), "{taken:?}");
 }
 
@@ -149,7 +147,7 @@ async fn finding_11_connections_per_address_are_limited() {
     assert!(allowed.iter().skip(1).all(still_open));
     drop(first);
     drop(allowed);
-    common::wait_for(
+    crate::kit::wait_for(
         Duration::from_secs(30),
         "the address served again",
         || async { (healthz_from("127.0.0.1", server.addr).await == 200).then_some(()) },

@@ -3,11 +3,9 @@
 //! mapping rules that hold an order until the profile is fixed, and the partner API's limits.
 //! On SQLite and PostgreSQL.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{Db, TestEnv, http, order_850_from, wait_for};
+use crate::kit::{Db, TestEnv, http, order_850_from, wait_for};
 use wharf::store::messages::{self, Message};
 use wharf::store::{EventKind, MessageState, Store, events};
 
@@ -241,8 +239,16 @@ async fn partner_api_enforces_the_profiles_limits(db: Db) {
 /// however often it is resent. Its 997 goes back.
 async fn suppliers_ship_notice_becomes_one_receipt(db: Db) {
     let env = TestEnv::new(db).await;
-    let first = env.ingest_for("pinnacle", "asn1.edi", &common::pinnacle_856("000000201"));
-    let again = env.ingest_for("pinnacle", "asn2.edi", &common::pinnacle_856("000000202"));
+    let first = env.ingest_for(
+        "pinnacle",
+        "asn1.edi",
+        &crate::kit::pinnacle_856("000000201"),
+    );
+    let again = env.ingest_for(
+        "pinnacle",
+        "asn2.edi",
+        &crate::kit::pinnacle_856("000000202"),
+    );
     let _server = env.serve();
     let store = env.store().await;
     let m = final_state(&store, first).await;

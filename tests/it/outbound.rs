@@ -3,11 +3,9 @@
 //! its outbox, and read back by the gateway's own reader into the same canonical documents.
 //! On SQLite and PostgreSQL.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{Db, TestEnv, wait_for};
+use crate::kit::{Db, TestEnv, wait_for};
 use wharf::store::messages::{self, Filter};
 use wharf::store::{Direction, MessageState};
 
@@ -209,7 +207,8 @@ async fn partners_997s_mark_what_wharf_sent(db: Db) {
     );
     let stray = partner_997(503, "IN", "77", "810", "0077", "A");
     for body in [&accept, &reject, &stray] {
-        let (status, b) = common::http(server.addr, "POST", "/api/v1/partners/acme/messages", body);
+        let (status, b) =
+            crate::kit::http(server.addr, "POST", "/api/v1/partners/acme/messages", body);
         assert_eq!(status, 202, "{b}");
     }
 

@@ -1,9 +1,7 @@
 //! The command line as an operator uses it, with no database involved: `translate`, `ack`
 //! and `partners check`.
 
-mod common;
-
-use common::{Db, TestEnv, segments};
+use crate::kit::{Db, TestEnv, segments};
 
 const FIXTURE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -117,7 +115,7 @@ async fn partners_check_reports_file_line_and_hint() {
 async fn ack_follows_the_partners_999_policy() {
     let env = TestEnv::new(Db::Sqlite).await;
     // Globex (01/123456789) wants 999s; its profile is found from the envelope's sender.
-    let x12 = String::from_utf8(common::order_850_from("123456789", 5, "G-5"))
+    let x12 = String::from_utf8(crate::kit::order_850_from("123456789", 5, "G-5"))
         .unwrap()
         .replace("*ZZ*123456789      *", "*01*123456789      *");
     let file = env.file("globex.edi", x12.as_bytes());

@@ -9,14 +9,12 @@
 //! unless `WHARF_TEST_NO_MOUNT=1` is set, in which case it prints SKIPPED (never "passed"
 //! silently).
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{Db, TestEnv, http, wait_for};
+use crate::kit::{Db, TestEnv, http, wait_for};
 use wharf::store::{MessageState, messages};
 
 /// A tmpfs mounted for one test, unmounted (lazily, so a straggler cannot keep it) on drop.
@@ -176,7 +174,7 @@ async fn full_disk_never_acknowledges_an_uncommitted_message(db: Db) {
     // Act 1: post large orders until the disk is full.
     let mut accepted: BTreeMap<i64, Vec<u8>> = BTreeMap::new();
     let mut isa = 100_000;
-    let mut post = |server: &common::Server, accepted: &mut BTreeMap<i64, Vec<u8>>| {
+    let mut post = |server: &crate::kit::Server, accepted: &mut BTreeMap<i64, Vec<u8>>| {
         isa += 1;
         let body = big_850(isa, &format!("PO-{isa}"), 3000);
         let started = Instant::now();

@@ -1,7 +1,6 @@
 //! Test harness: a fresh database per test (a temporary SQLite file, or a new PostgreSQL
 //! database on 127.0.0.1:5432), a temporary data folder with the sample partners, and helpers
 //! to run the real `wharf` binary as an operator or a partner would.
-#![allow(dead_code)]
 
 pub mod odoo;
 
@@ -21,20 +20,20 @@ pub enum Db {
     Postgres,
 }
 
-/// Generates one `#[tokio::test]` per backend from `async fn $name(db: Db)`.
-#[macro_export]
+/// Generates one `#[tokio::test]` per backend from `async fn $name(db: Db)`; in scope for
+/// every suite through `#[macro_use] mod kit`.
 macro_rules! on_both_backends {
     ($($name:ident),+ $(,)?) => {
         mod sqlite {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() { super::$name($crate::common::Db::Sqlite).await }
+                async fn $name() { super::$name($crate::kit::Db::Sqlite).await }
             )+
         }
         mod postgres {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() { super::$name($crate::common::Db::Postgres).await }
+                async fn $name() { super::$name($crate::kit::Db::Postgres).await }
             )+
         }
     };
@@ -48,6 +47,8 @@ fn pg_base() -> String {
 /// One test's world: folder, database, settings.
 pub struct TestEnv {
     pub dir: tempfile::TempDir,
+    /// The backend this test runs on, for a test that must tell.
+    #[allow(dead_code)]
     pub db: Db,
     pub database_url: String,
     pg_database: Option<String>,

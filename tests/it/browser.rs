@@ -5,9 +5,7 @@
 //! delivered, the profile file changed once) and that the screenshots were taken.
 //! `scripts/test` installs chromium and playwright-core (`npm ci` in tests/browser).
 
-mod common;
-
-use common::{Db, PASSWORD, TestEnv, add_user, blocked_env, dead_order};
+use crate::kit::{Db, PASSWORD, TestEnv, add_user, blocked_env, dead_order};
 use std::path::Path;
 use wharf::store::MessageState;
 
@@ -70,7 +68,7 @@ async fn an_admin_works_through_the_pages_in_chromium() {
 
     // What the clicks did, seen from outside the browser.
     let store = env.store().await;
-    let m = common::wait_state(&store, id, MessageState::Delivered).await;
+    let m = crate::kit::wait_state(&store, id, MessageState::Delivered).await;
     assert_eq!(m.reference.as_deref(), Some("PO-BROWSER-1"));
     let after = std::fs::read_to_string(&profile).unwrap();
     assert_eq!(

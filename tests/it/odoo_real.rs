@@ -9,11 +9,9 @@
 //! its own part numbers for WID-1 and WID-3, stock. Every run uses fresh PO numbers, SSCCs
 //! and lots, so runs never see each other's documents.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{Db, TestEnv, order_850, wait_for};
+use crate::kit::{Db, TestEnv, order_850, wait_for};
 use serde_json::{Map, Value, json};
 use wharf::config::OdooSettings;
 use wharf::erp::odoo::OdooClient;
@@ -384,7 +382,7 @@ async fn order_cycle_850_without_pid_to_855_856_810(real: &Real, c: &OdooClient)
     .await
     .unwrap();
     let asn = sent(&store, "acme", "856").await;
-    let segs = common::segments(asn.as_bytes());
+    let segs = crate::kit::segments(asn.as_bytes());
     let sn1: Vec<&String> = segs.iter().filter(|s| s.starts_with("SN1*")).collect();
     assert!(
         sn1.iter()
@@ -443,7 +441,7 @@ async fn order_cycle_850_without_pid_to_855_856_810(real: &Real, c: &OdooClient)
         .await
         .unwrap();
     let text = sent(&store, "acme", "810").await;
-    let segs = common::segments(text.as_bytes());
+    let segs = crate::kit::segments(text.as_bytes());
     let cents = |v: &str| -> i64 {
         let d: rust_decimal::Decimal = v.parse().unwrap();
         (d * rust_decimal::Decimal::new(100, 0))

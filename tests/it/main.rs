@@ -1,0 +1,26 @@
+//! The integration tests, one binary: one module per suite, sharing the test kit (a
+//! fresh database per test, the `wharf` binary run as an operator or partner would, the
+//! Odoo double). One binary, so the crate and the kit are compiled and linked once for all.
+
+#[macro_use]
+mod kit;
+
+mod admin;
+mod as2;
+mod browser;
+mod cli;
+mod durability;
+mod full_disk;
+mod gateway;
+mod hostile;
+mod layering;
+mod odoo;
+mod odoo_contract;
+mod odoo_real;
+mod outbound;
+mod partner_files;
+mod pipeline;
+mod profiles;
+mod sftp;
+mod transfers;
+mod x12_properties;
