@@ -27,4 +27,5 @@ pub mod partners;
 pub mod pipeline;
 pub mod store;
 pub mod transport;
+pub mod util;
 pub mod web;

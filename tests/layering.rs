@@ -123,13 +123,6 @@ const KNOWN_EXCEPTIONS: &[(&str, &str)] = &[
     ("pipeline/stages.rs", "crate::erp::odoo::OdooError"),
     ("pipeline/stages.rs", "crate::transport::as2::send"),
     ("pipeline/stages.rs", "crate::transport::remote"),
-    ("transport/as2/mod.rs", "crate::web::linger"),
-    ("transport/as2/mod.rs", "crate::web::read_prefix"),
-    (
-        "transport/remote/deliver.rs",
-        "crate::pipeline::file_component",
-    ),
-    ("transport/sftp/mod.rs", "crate::pipeline::file_component"),
     (
         "web/admin/dashboard.rs",
         "crate::transport::as2::EXPIRY_WARNING_DAYS",

@@ -13,7 +13,7 @@ pub mod error;
 pub mod limits;
 pub mod mapping;
 mod operate;
-pub(crate) use stages::{file_component, outbound_doc_ref};
+pub(crate) use stages::outbound_doc_ref;
 pub mod stages;
 pub mod worker;
 mod xml;

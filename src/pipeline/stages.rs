@@ -6,7 +6,7 @@
 //! that transaction, before the commit, and are idempotent by name: if the process dies between
 //! the effect and the commit, the job runs again and writes the same bytes to the same place.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::envelope::{ack_envelope, envelope};
 use super::mapping::{self, Mapped};
@@ -26,6 +26,7 @@ use crate::store::messages::{self, Identification, Outbound, Payload};
 use crate::store::registry::{self, Seen};
 use crate::store::transfers;
 use crate::store::{Channel, EventKind, Format, MessageState, Stage, Tx, now_ms};
+use crate::util::files::{file_component, key_file_name, write_atomically};
 
 /// Runs the stage a job names.
 pub async fn run(p: &Pipeline, job: &Job) -> Result<(), StageError> {
@@ -1056,60 +1057,6 @@ async fn reconcile_interchange(
     Ok(())
 }
 
-/// A document key as a file name that no other key shares: `[A-Za-z0-9-]` as they are,
-/// every other byte as `_XX` (so never a separator, a leading dot, or empty).
-pub(crate) fn key_file_name(key: &str) -> String {
-    if key.is_empty() {
-        return "_".to_owned();
-    }
-    crate::pipeline::mapping::escape_bytes(key, |b| b.is_ascii_alphanumeric() || b == b'-')
-}
-
-/// Makes a name Wharf chose (a partner id) safe as one file-name component.
-pub(crate) fn file_component(s: &str) -> String {
-    let cleaned: String = s
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    // No separators survive, and without leading dots the result is never `.`, `..` or hidden.
-    let cleaned = cleaned.trim_start_matches('.');
-    if cleaned.is_empty() {
-        "_".to_owned()
-    } else {
-        cleaned.to_owned()
-    }
-}
-
-/// Writes `bytes` to `path` through a temporary name and a rename, so a reader never sees a
-/// partial file and a repeat simply replaces identical bytes.
-async fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), StageError> {
-    let dir = path
-        .parent()
-        .ok_or_else(|| StageError::Permanent(format!("{} has no folder", path.display())))?;
-    let io = |e: std::io::Error| StageError::Transient(format!("{}: {e}", path.display()));
-    tokio::fs::create_dir_all(dir).await.map_err(io)?;
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("out"),
-        std::process::id()
-    ));
-    let file = async {
-        use tokio::io::AsyncWriteExt;
-        let mut f = tokio::fs::File::create(&tmp).await?;
-        f.write_all(bytes).await?;
-        // Durable before it is visible under its final name.
-        f.sync_all().await?;
-        tokio::fs::rename(&tmp, path).await
-    };
-    file.await.map_err(io)
-}
-
 /// Hands each mapped order to the ERP target exactly once per partner and PO number.
 async fn deliver(p: &Pipeline, job: &Job) -> Result<(), StageError> {
     let msg = messages::get(&p.store, job.message_id).await?;
@@ -1598,21 +1545,4 @@ async fn send(p: &Pipeline, job: &Job) -> Result<(), StageError> {
         next: None,
     };
     advance(p, tx, job, o).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn file_names_cannot_escape_their_folder() {
-        assert_eq!(file_component("../../etc/passwd"), "_.._etc_passwd");
-        assert_eq!(file_component(""), "_");
-        assert_eq!(file_component(".."), "_");
-        assert_eq!(file_component("../x.x12"), "_x.x12");
-        assert_eq!(
-            file_component("acme_997_000000001.x12"),
-            "acme_997_000000001.x12"
-        );
-    }
 }

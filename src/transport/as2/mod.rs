@@ -360,7 +360,8 @@ pub async fn receive(State(p): State<Pipeline>, request: axum::extract::Request)
         .map(|pr| pr.limits.max_file_bytes.map_or(MAX_BODY, |l| l as usize));
     let Some(limit) = limit else {
         let total = header(&headers, "content-length").and_then(|v| v.parse::<u64>().ok());
-        let sample = crate::web::read_prefix(body, crate::pipeline::REFUSED_SAMPLE_BYTES).await;
+        let sample =
+            crate::util::body::read_prefix(body, crate::pipeline::REFUSED_SAMPLE_BYTES).await;
         let text = format!("AS2-From `{from}` is no partner's [as2] id");
         tracing::warn!(parent: &span, "{text}");
         let kept = &sample.bytes[..sample
@@ -368,7 +369,7 @@ pub async fn receive(State(p): State<Pipeline>, request: axum::extract::Request)
             .len()
             .min(crate::pipeline::REFUSED_SAMPLE_BYTES)];
         keep_rejected(&p, None, kept, total, &text).await;
-        crate::web::linger(sample.rest);
+        crate::util::body::linger(sample.rest);
         if header(&headers, "content-type")
             .is_some_and(|ct| ct.to_ascii_lowercase().starts_with("multipart/report"))
         {

@@ -43,7 +43,7 @@ pub fn remote_name(remote: &Remote, profile: &Profile, msg: &Message) -> String 
     if plain_name(&name) && !name.starts_with('.') {
         name
     } else {
-        crate::pipeline::file_component(&name)
+        crate::util::files::file_component(&name)
     }
 }
 
