@@ -17,6 +17,7 @@
 //! Dependency direction: `edi` and `model` depend on nothing of ours; `documents` on those;
 //! `partners` on `config`; `pipeline` ties stages together; `web` and `cli` are edges.
 
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod documents;

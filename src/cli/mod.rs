@@ -285,7 +285,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::As2 {
             command: As2Command::Certs,
         } => {
-            use crate::transport::as2::{EXPIRY_WARNING_DAYS, certificates};
+            use crate::partners::certificates::{EXPIRY_WARNING_DAYS, certificates};
             let s = settings(&cli)?;
             let partners = load_partners(&s, true);
             let (infos, errors) = certificates(&s, &partners);
@@ -360,7 +360,11 @@ async fn pipeline(s: Settings) -> anyhow::Result<Pipeline> {
         .await
         .with_context(|| format!("cannot open the store at {}", s.database.redacted()))?;
     let partners = load_partners(&s, false);
-    Ok(Pipeline::new(store, Arc::new(s), Arc::new(partners)))
+    Ok(crate::app::ports::pipeline(
+        store,
+        Arc::new(s),
+        Arc::new(partners),
+    ))
 }
 
 async fn serve(s: Settings) -> anyhow::Result<ExitCode> {
@@ -389,7 +393,9 @@ async fn serve(s: Settings) -> anyhow::Result<ExitCode> {
         ),
         None => None,
     };
-    if let (Some(client), crate::config::ErpTarget::Odoo(o)) = (p.odoo.clone(), &p.settings.erp) {
+    if let (Some(client), crate::config::ErpTarget::Odoo(o)) =
+        (crate::app::ports::odoo_client(&p), &p.settings.erp)
+    {
         // Confirmed orders and done deliveries → 855/856 (and their EDIFACT/XML kin), every
         // poll interval and at once when Odoo's webhook calls.
         let every = o.poll.unwrap_or(std::time::Duration::from_secs(3600));
@@ -489,7 +495,10 @@ async fn serve(s: Settings) -> anyhow::Result<ExitCode> {
     }
 
     // Wharf's AS2 key pair, made on first start like the SSH host key.
-    if let Err(e) = p.as2_station() {
+    if let Err(e) = crate::app::ports::as2(&p)
+        .ok_or_else(|| "no AS2 edge".to_owned())
+        .and_then(|a| a.station())
+    {
         tracing::warn!(error = %e, "AS2 station not available; POST /as2 answers 503");
     }
     warn_about_certificates(&p);
@@ -576,7 +585,7 @@ async fn serve(s: Settings) -> anyhow::Result<ExitCode> {
 
 /// Warns in the log about AS2 certificates that expired or expire within 30 days.
 fn warn_about_certificates(p: &Pipeline) {
-    use crate::transport::as2::{EXPIRY_WARNING_DAYS, certificates};
+    use crate::partners::certificates::{EXPIRY_WARNING_DAYS, certificates};
     let partners = p.partners.snapshot();
     let (infos, errors) = certificates(&p.settings, &partners);
     for c in infos.iter().filter(|c| c.days_left <= EXPIRY_WARNING_DAYS) {

@@ -7,6 +7,7 @@
 //! through [`Check`] with its file, line and a hint.
 
 pub mod agreements;
+pub mod certificates;
 pub mod channels;
 pub mod rules;
 

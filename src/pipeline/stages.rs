@@ -6,27 +6,22 @@
 //! that transaction, before the commit, and are idempotent by name: if the process dies between
 //! the effect and the commit, the job runs again and writes the same bytes to the same place.
 
-use std::path::PathBuf;
-
 use super::envelope::{ack_envelope, envelope};
 use super::mapping::{self, Mapped};
+use super::ports::{ErpFailure, ErpMode, Outgoing, Receipt, SendFailure};
 use super::{Pipeline, StageError};
-use crate::config::ErpTarget;
 use crate::documents::x12 as x12doc;
 use crate::edi::x12::Severity;
 use crate::edi::x12::ack::{write_functional_ack, write_ta1};
 use crate::edi::x12::envelope::peek_isa;
 use crate::model::{Document, FunctionalAck, Ta1};
-use crate::partners::{
-    DuplicatePolicy, FunctionalAckPolicy, OutboundChannel, Profile, Ta1Policy, Verdict,
-};
+use crate::partners::{DuplicatePolicy, FunctionalAckPolicy, Profile, Ta1Policy, Verdict};
 use crate::store::events::{self, NewEvent};
 use crate::store::jobs::{self, Job};
 use crate::store::messages::{self, Identification, Outbound, Payload};
 use crate::store::registry::{self, Seen};
 use crate::store::transfers;
-use crate::store::{Channel, EventKind, Format, MessageState, Stage, Tx, now_ms};
-use crate::util::files::{file_component, key_file_name, write_atomically};
+use crate::store::{EventKind, Format, MessageState, Stage, Tx, now_ms};
 
 /// Runs the stage a job names.
 pub async fn run(p: &Pipeline, job: &Job) -> Result<(), StageError> {
@@ -1057,7 +1052,10 @@ async fn reconcile_interchange(
     Ok(())
 }
 
-/// Hands each mapped order to the ERP target exactly once per partner and PO number.
+/// Hands each mapped document to the ERP exactly once per partner and key: a folder inside
+/// the transaction once the registry claimed the document; an ERP that finds its own
+/// duplicates (Odoo) before it, so a crash after the ERP committed runs the stage again,
+/// which finds the record by its key instead of creating another.
 async fn deliver(p: &Pipeline, job: &Job) -> Result<(), StageError> {
     let msg = messages::get(&p.store, job.message_id).await?;
     let docs: Vec<Mapped> = load_json(
@@ -1068,11 +1066,11 @@ async fn deliver(p: &Pipeline, job: &Job) -> Result<(), StageError> {
         .partner
         .clone()
         .ok_or_else(|| StageError::Permanent("message has no partner".into()))?;
+    let erp = &p.ports.erp;
+    if erp.mode() == ErpMode::Before {
+        return deliver_before(p, job, &partner, &docs).await;
+    }
     let now = now_ms();
-    let root = match &p.settings.erp {
-        ErpTarget::Directory(root) => root,
-        ErpTarget::Odoo(_) => return deliver_to_odoo(p, job, &partner, &docs).await,
-    };
     let mut tx = begin(p, job).await?;
     let mut delivered = Vec::new();
     for doc in &docs {
@@ -1093,23 +1091,11 @@ async fn deliver(p: &Pipeline, job: &Job) -> Result<(), StageError> {
             .await?;
             continue;
         }
-        // Orders keep the PO number as the file name; receipts are prefixed so a shipment id
-        // can never overwrite an order.
-        // Escaped, never replaced: `COLL/1`, `COLL_1` and `.COLL_1` are three files (letters,
-        // digits and `-` as they are, so the usual `PO-1001.json` keeps its name).
-        let (name, body) = match doc {
-            Mapped::Order(o) => (key_file_name(key), serde_json::to_vec_pretty(o)),
-            Mapped::Receipt(r) => (
-                format!("receipt-{}", key_file_name(key)),
-                serde_json::to_vec_pretty(r),
-            ),
-        };
-        let body = body.map_err(|e| StageError::Permanent(format!("{kind} JSON: {e}")))?;
-        let path: PathBuf = root
-            .join(file_component(&partner))
-            .join(format!("{name}.json"));
-        write_atomically(&path, &body).await?;
-        delivered.push(format!("{kind} {key} → {}", path.display()));
+        let put = erp
+            .put(&partner, doc)
+            .await
+            .map_err(|e| erp_failure(job, e))?;
+        delivered.push(put.text);
     }
     finish_delivered(p, tx, job, &delivered).await
 }
@@ -1136,106 +1122,44 @@ async fn finish_delivered(
     advance(p, tx, job, o).await
 }
 
-/// An Odoo failure as a stage error: an Odoo that does not answer (or an open breaker) is
-/// waited for without using attempts, for `[erp] outage_wait_ms` from the job's creation; a
-/// fault Odoo may get past is retried with the usual attempts; anything else goes to the
-/// operator (dead letters, the message failed with Odoo's message).
-fn odoo_failure(
-    p: &Pipeline,
-    job: &Job,
-    what: &str,
-    e: &crate::erp::odoo::OdooError,
-) -> StageError {
-    let text = format!("{what}: {e}");
-    if e.is_unavailable() {
-        let (wait, retry_in) = p
-            .odoo
-            .as_ref()
-            .map(|c| (c.settings().outage_wait, c.settings().breaker_open))
-            .unwrap_or_default();
-        StageError::Unavailable {
-            reason: text,
+/// An ERP failure as a stage error: an ERP that does not answer is waited for without using
+/// attempts, for the ERP's wait from the job's creation.
+fn erp_failure(job: &Job, e: ErpFailure) -> StageError {
+    match e {
+        ErpFailure::Unavailable {
+            reason,
+            retry_in,
+            wait,
+        } => StageError::Unavailable {
+            reason,
             retry_in,
             until_ms: job.created_at.saturating_add(wait.as_millis() as i64),
-        }
-    } else if e.is_transient() {
-        StageError::Transient(text)
-    } else {
-        StageError::Permanent(text)
+        },
+        ErpFailure::Transient(t) => StageError::Transient(t),
+        ErpFailure::Permanent(t) => StageError::Permanent(t),
     }
 }
 
-/// Puts each mapped document into Odoo (exactly once: see `erp::odoo::records`), then records
-/// the stage. Odoo is called before the transaction opens: a crash after Odoo committed runs
-/// the stage again, which finds the order by its external ID instead of creating another.
-async fn deliver_to_odoo(
+/// Puts each mapped document into an ERP that finds its own duplicates, then records the
+/// stage: warnings, the registry's claims and links to the ERP's records.
+async fn deliver_before(
     p: &Pipeline,
     job: &Job,
     partner: &str,
     docs: &[Mapped],
 ) -> Result<(), StageError> {
-    use crate::erp::odoo::{OrderOutcome, ReceiptOutcome, put_order, put_receipt};
-    let client = p.odoo.as_ref().ok_or_else(|| {
-        StageError::Transient("the Odoo client did not start; see the log".into())
-    })?;
-    let mut done: Vec<(String, String, i64, String)> = Vec::new();
+    let mut done = Vec::new();
     let mut warned: Vec<String> = Vec::new();
     for doc in docs {
         let (kind, key) = doc.registry_key();
-        match doc {
-            Mapped::Order(order) => {
-                let what = format!("PO {}", order.client_order_ref);
-                let outcome = put_order(client, order)
-                    .await
-                    .map_err(|e| odoo_failure(p, job, &what, &e))?;
-                let what = match &outcome {
-                    OrderOutcome::Created { name, warnings, .. } => {
-                        warned.extend(warnings.iter().cloned());
-                        format!("sale order {name} created")
-                    }
-                    OrderOutcome::AlreadyThere { name, .. } => {
-                        format!("sale order {name} already in Odoo; nothing created")
-                    }
-                    OrderOutcome::Updated { name, warnings, .. } => {
-                        warned.extend(warnings.iter().cloned());
-                        format!("sale order {name} updated")
-                    }
-                    OrderOutcome::Cancelled { name, .. } => format!("sale order {name} cancelled"),
-                };
-                done.push((kind.to_owned(), key.to_owned(), outcome.id(), what));
-            }
-            Mapped::Receipt(r) => {
-                let what = format!("ship notice {}", r.shipment_id);
-                let outcome = put_receipt(client, r)
-                    .await
-                    .map_err(|e| odoo_failure(p, job, &what, &e))?;
-                let (first, what) = match &outcome {
-                    ReceiptOutcome::Applied {
-                        pickings,
-                        validated,
-                    } => (
-                        pickings.first().copied(),
-                        format!(
-                            "quantities written on {} receipt(s){}",
-                            pickings.len(),
-                            if *validated {
-                                ", validated"
-                            } else {
-                                ", left ready"
-                            }
-                        ),
-                    ),
-                    ReceiptOutcome::AlreadyDone { pickings } => (
-                        pickings.first().copied(),
-                        "receipt(s) already validated; nothing written".to_owned(),
-                    ),
-                    ReceiptOutcome::Cancelled => {
-                        (None, "cancelled notice: nothing to do".to_owned())
-                    }
-                };
-                done.push((kind.to_owned(), key.to_owned(), first.unwrap_or(0), what));
-            }
-        }
+        let put = p
+            .ports
+            .erp
+            .put(partner, doc)
+            .await
+            .map_err(|e| erp_failure(job, e))?;
+        warned.extend(put.warnings.iter().cloned());
+        done.push((kind.to_owned(), key.to_owned(), put));
     }
     let now = now_ms();
     let mut tx = begin(p, job).await?;
@@ -1243,19 +1167,21 @@ async fn deliver_to_odoo(
         event(p, &mut tx, job.message_id, EventKind::Warning, job.stage, w).await?;
     }
     let mut lines = Vec::new();
-    for (kind, key, odoo_id, what) in &done {
-        registry::claim_document(&mut tx, partner, kind, key, job.message_id, now).await?;
-        registry::link_erp_record(
-            &mut tx,
-            "sale.order",
-            *odoo_id,
-            partner,
-            key,
-            job.message_id,
-            now,
-        )
-        .await?;
-        lines.push(format!("{kind} {key}: {what} (id {odoo_id})"));
+    for (kind, key, put) in done {
+        registry::claim_document(&mut tx, partner, &kind, &key, job.message_id, now).await?;
+        if let Some(record) = put.record {
+            registry::link_erp_record(
+                &mut tx,
+                record.model,
+                record.id,
+                partner,
+                &key,
+                job.message_id,
+                now,
+            )
+            .await?;
+        }
+        lines.push(put.text);
     }
     finish_delivered(p, tx, job, &lines).await
 }
@@ -1394,148 +1320,84 @@ async fn send(p: &Pipeline, job: &Job) -> Result<(), StageError> {
     let wait_until = job
         .created_at
         .saturating_add(profile.retry_for.as_millis() as i64);
-    let (mut tx, channel, text) = match profile.outbound {
-        OutboundChannel::Directory => {
-            let path = p
-                .settings
-                .outbox_dir
-                .join(file_component(profile.id.as_str()))
-                .join(file_component(&filename));
-            let tx = begin(p, job).await?;
-            write_atomically(&path, &raw).await?;
-            (
-                tx,
-                Channel::Directory,
-                format!("written to {}", path.display()),
-            )
-        }
-        OutboundChannel::Deliver => {
-            // The network first, outside any transaction: an upload may take a while. A
-            // retry after a crash here puts the same bytes under the same name again.
-            use crate::transport::remote::{ErrorKind, collect::channel_of, deliver, down_servers};
-            let done = deliver::deliver(p, profile, &msg, &raw)
-                .await
-                .map_err(|e| match e.kind {
-                    // The server is away: wait for it, as long as the profile allows.
-                    ErrorKind::Unreachable | ErrorKind::Broken => StageError::Unavailable {
-                        retry_in: down_servers().down_for(&e.url).unwrap_or_default(),
-                        until_ms: wait_until,
-                        reason: e.to_string(),
-                    },
-                    // A login, certificate or permission problem wants an operator: the
-                    // usual attempts, then dead letters.
-                    _ => StageError::Transient(e.to_string()),
-                })?;
-            let mut tx = begin(p, job).await?;
+    // The edge does the network first, outside any transaction: an upload may take a while.
+    // A retry after a crash puts the same bytes under the same name again.
+    let out = Outgoing {
+        profile,
+        message: &msg,
+        filename: &filename,
+        raw: &raw,
+    };
+    let sent = p
+        .ports
+        .outbound(profile.outbound)
+        .send(out)
+        .await
+        .map_err(|e| match e {
+            // The server is away: wait for it, as long as the profile allows.
+            SendFailure::Unavailable { reason, retry_in } => StageError::Unavailable {
+                reason,
+                retry_in,
+                until_ms: wait_until,
+            },
+            // A login, certificate or permission problem wants an operator: the usual
+            // attempts, then dead letters.
+            SendFailure::Refused(reason) => StageError::Transient(reason),
+            SendFailure::Permanent(reason) => StageError::Permanent(reason),
+            SendFailure::Store(e) => StageError::Store(e),
+        })?;
+    let mut tx = begin(p, job).await?;
+    match &sent.receipt {
+        Receipt::Nothing => {}
+        Receipt::Transfers(done) => {
             let sha = msg
                 .sha256
                 .clone()
                 .unwrap_or_else(|| messages::sha256_hex(&raw));
-            let mut places = Vec::new();
-            for d in &done {
-                let url = d.remote.url();
+            for d in done {
                 transfers::record(
                     &mut tx,
                     job.message_id,
                     &transfers::NewTransfer {
                         partner: profile.id.as_str(),
                         direction: crate::store::Direction::Out,
-                        remote: &url,
+                        remote: &d.remote,
                         name: &d.name,
                         size: raw.len(),
                         sha256: &sha,
                     },
                 )
                 .await?;
-                places.push(format!("{}/{}", url.trim_end_matches('/'), d.name));
             }
-            let channel = done
-                .first()
-                .map(|d| channel_of(&d.remote))
-                .unwrap_or(Channel::Directory);
-            let text = format!("delivered to {} ({} bytes)", places.join(", "), raw.len());
-            (tx, channel, text)
         }
-        OutboundChannel::As2 => {
-            use crate::transport::as2::send::{SendError, send};
-            let as2 = profile.channels.as2.clone().ok_or_else(|| {
-                StageError::Permanent("the profile's [as2] section is gone".into())
-            })?;
-            let station = p.as2_station().map_err(StageError::Transient)?;
-            // The Message-ID first, committed: every retry of this send — the partner's
-            // server away, an MDN that does not show receipt, a crash mid-POST — goes out
-            // under it (AS2-Reliability), so the partner's duplicate check answers a message
-            // it already took instead of processing it again.
-            let message_id =
-                crate::store::as2::send_id(&p.store, profile.id.as_str(), job.message_id).await?;
-            // Then the network, outside any transaction.
-            // An asynchronous MDN needs an address partners can reach; without one the MDN
-            // is asked for synchronously.
-            let receipt_url = p
-                .settings
-                .as2
-                .public_url
-                .as_ref()
-                .filter(|_| as2.async_mdn)
-                .map(|u| format!("{u}/as2"));
-            let sent = send(
-                station,
-                &as2,
-                &message_id,
-                &raw,
-                &filename,
-                msg.format,
-                receipt_url.as_deref(),
-            )
-            .await;
-            let sent = match sent {
-                Ok(s) => s,
-                Err(SendError::Unreachable(reason)) => {
-                    return Err(StageError::Unavailable {
-                        reason,
-                        retry_in: std::time::Duration::ZERO,
-                        until_ms: wait_until,
-                    });
-                }
-                Err(SendError::Refused(reason)) => return Err(StageError::Transient(reason)),
-                Err(SendError::Negative(reason)) => {
-                    // The partner refused this message in its MDN: the next attempt is a
-                    // new message, under a new Message-ID.
-                    let mut tx = p.store.begin().await?;
-                    crate::store::as2::release_send_id(&mut tx, job.message_id).await?;
-                    tx.commit().await?;
-                    return Err(StageError::Transient(reason));
-                }
-            };
-            let mut tx = begin(p, job).await?;
+        Receipt::As2 {
+            as2_message_id,
+            mic,
+            mic_alg,
+            mdn,
+            release_send_id,
+        } => {
             crate::store::as2::record_sent(
                 &mut tx,
                 job.message_id,
                 &crate::store::as2::NewAs2 {
                     partner: profile.id.as_str(),
                     direction: crate::store::Direction::Out,
-                    as2_message_id: &sent.as2_message_id,
-                    mic: Some(&sent.mic),
-                    mic_alg: Some(sent.mic_alg.name()),
-                    mdn: (!sent.mdn_pending).then_some(sent.summary.as_str()),
+                    as2_message_id,
+                    mic: Some(mic),
+                    mic_alg: Some(mic_alg),
+                    mdn: mdn.as_deref(),
                 },
             )
             .await?;
-            if !sent.mdn_pending {
+            if *release_send_id {
                 // Settled by a good MDN; an asynchronous one keeps the ID for a resend
                 // should its MDN not come.
                 crate::store::as2::release_send_id(&mut tx, job.message_id).await?;
             }
-            let text = format!(
-                "sent over AS2 to {} as Message-ID {} ({} bytes); {}",
-                as2.url.as_deref().unwrap_or_default(),
-                sent.as2_message_id,
-                raw.len(),
-                sent.summary
-            );
-            (tx, Channel::As2, text)
         }
-    };
+    }
+    let (channel, text) = (sent.channel, sent.text);
     messages::set_channel(&mut tx, job.message_id, channel).await?;
     let o = Outcome {
         state: MessageState::Sent,

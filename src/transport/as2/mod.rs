@@ -9,266 +9,29 @@ pub mod cms;
 pub mod mdn;
 pub mod mime;
 pub mod send;
+pub mod station;
 pub mod tls;
 pub mod unwrap;
 
-use std::path::Path;
 use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use openssl::pkey::{PKey, Private};
-use openssl::x509::X509;
 
 use tracing::Instrument;
 
+pub use crate::partners::certificates::{
+    CertInfo, EXPIRY_WARNING_DAYS, certificates, partner_certs, previous_pairs,
+};
 use crate::pipeline::Pipeline;
 use crate::store::as2 as as2_store;
 use crate::store::messages::Inbound;
 use crate::store::{Channel, Direction};
 use mdn::{Disposition, MicAlg, Report, Requested};
+pub use station::{As2, Station, new_pair};
 use unwrap::Failure;
-
-/// Wharf's own AS2 identity: its name (AS2-To of what partners send), and the key and
-/// certificate it decrypts and signs with.
-pub struct Station {
-    pub id: String,
-    pub key: PKey<Private>,
-    pub cert: X509,
-    /// Earlier pairs kept for a rollover (`[as2] previous_dir`): partners that still encrypt
-    /// to an old certificate are decrypted with its key; Wharf signs only with the current.
-    pub previous: Vec<(PKey<Private>, X509)>,
-}
-
-impl Station {
-    /// Every own pair, current first: what inbound messages are decrypted with.
-    pub fn pairs(&self) -> Vec<(&PKey<Private>, &X509)> {
-        std::iter::once((&self.key, &self.cert))
-            .chain(self.previous.iter().map(|(k, c)| (k, c)))
-            .collect()
-    }
-}
-
-/// The earlier pairs in `dir`: each `NAME.pem` certificate with its `NAME.key` beside it, in
-/// name order. A missing folder is no pairs; a certificate without its key is an error, so an
-/// operator learns of a half-moved pair at start, not from a partner's failed message.
-pub fn previous_pairs(dir: &Path) -> anyhow::Result<Vec<(PKey<Private>, X509)>> {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => anyhow::bail!("{}: {e}", dir.display()),
-    };
-    let mut certs: Vec<std::path::PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "pem"))
-        .collect();
-    certs.sort();
-    let mut out = Vec::new();
-    for cert in certs {
-        let key = cert.with_extension("key");
-        let c = X509::from_pem(&std::fs::read(&cert)?)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", cert.display()))?;
-        let k = PKey::private_key_from_pem(
-            &std::fs::read(&key).map_err(|e| anyhow::anyhow!("{}: {e}", key.display()))?,
-        )
-        .map_err(|e| anyhow::anyhow!("{}: {e}", key.display()))?;
-        out.push((k, c));
-    }
-    Ok(out)
-}
-
-impl Station {
-    /// Loads the key and certificate: PEM files, or one PKCS#12 file (`.p12`/`.pfx` as the
-    /// key, its password in `WHARF_SECRET_AS2_P12_PASSWORD`); makes a self-signed PEM pair on
-    /// first start when neither file exists.
-    pub fn load(id: &str, cert: &Path, key: &Path, previous: &Path) -> anyhow::Result<Station> {
-        let previous = previous_pairs(previous)?;
-        let pkcs12 = key
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("p12") || e.eq_ignore_ascii_case("pfx"));
-        if pkcs12 {
-            let password = std::env::var("WHARF_SECRET_AS2_P12_PASSWORD").unwrap_or_default();
-            let parsed =
-                openssl::pkcs12::Pkcs12::from_der(&std::fs::read(key)?)?.parse2(&password)?;
-            let (Some(key), Some(cert)) = (parsed.pkey, parsed.cert) else {
-                anyhow::bail!("{} holds no key and certificate", key.display());
-            };
-            return Ok(Station {
-                id: id.to_owned(),
-                key,
-                cert,
-                previous,
-            });
-        }
-        if !cert.exists() && !key.exists() {
-            new_pair(id, cert, key, 730)?;
-            tracing::info!(cert = %cert.display(), "AS2 key and self-signed certificate created");
-        }
-        let pem = std::fs::read(cert)?;
-        let cert = X509::from_pem(&pem)?;
-        let key = PKey::private_key_from_pem(&std::fs::read(key)?)?;
-        Ok(Station {
-            id: id.to_owned(),
-            key,
-            cert,
-            previous,
-        })
-    }
-}
-
-/// One certificate's validity, for operators.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct CertInfo {
-    /// `wharf` or the partner's id.
-    pub owner: String,
-    pub file: String,
-    pub subject: String,
-    pub not_after: String,
-    /// Negative once expired.
-    pub days_left: i32,
-}
-
-/// Certificates expiring within this many days are warned about.
-pub const EXPIRY_WARNING_DAYS: i32 = 30;
-
-fn cert_info(owner: &str, file: &str, cert: &X509) -> CertInfo {
-    let subject = cert
-        .subject_name()
-        .entries()
-        .map(|e| {
-            format!(
-                "{}={}",
-                e.object().nid().short_name().unwrap_or("?"),
-                String::from_utf8_lossy(e.data().as_slice())
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
-    let days_left = openssl::asn1::Asn1Time::days_from_now(0)
-        .ok()
-        .and_then(|now| now.diff(cert.not_after()).ok())
-        .map_or(0, |d| d.days);
-    CertInfo {
-        owner: owner.to_owned(),
-        file: file.to_owned(),
-        subject,
-        not_after: cert.not_after().to_string(),
-        days_left,
-    }
-}
-
-/// Wharf's own AS2 certificate and every partner's, with their expiry; unreadable files as
-/// errors (owner, file, why).
-pub fn certificates(
-    settings: &crate::config::Settings,
-    partners: &crate::partners::Partners,
-) -> (Vec<CertInfo>, Vec<(String, String, String)>) {
-    let (mut infos, mut errors) = (Vec::new(), Vec::new());
-    let own = settings.as2.cert.display().to_string();
-    match std::fs::read(&settings.as2.cert)
-        .map_err(|e| e.to_string())
-        .and_then(|pem| X509::from_pem(&pem).map_err(|e| e.to_string()))
-    {
-        Ok(c) => infos.push(cert_info("wharf", &own, &c)),
-        Err(e) => errors.push(("wharf".into(), own, e)),
-    }
-    match previous_pairs(&settings.as2.previous_dir) {
-        Ok(pairs) => infos.extend(pairs.iter().map(|(_, c)| {
-            cert_info(
-                "wharf (previous)",
-                &settings.as2.previous_dir.display().to_string(),
-                c,
-            )
-        })),
-        Err(e) => errors.push((
-            "wharf (previous)".into(),
-            settings.as2.previous_dir.display().to_string(),
-            e.to_string(),
-        )),
-    }
-    for profile in partners.iter() {
-        let Some(as2) = &profile.channels.as2 else {
-            continue;
-        };
-        for file in &as2.certificates {
-            match partner_certs(std::slice::from_ref(file)) {
-                Ok(certs) => infos.extend(
-                    certs
-                        .iter()
-                        .map(|c| cert_info(profile.id.as_str(), file, c)),
-                ),
-                Err(e) => errors.push((profile.id.to_string(), file.clone(), e)),
-            }
-        }
-    }
-    (infos, errors)
-}
-
-/// Writes a new RSA-2048 key (mode 0600) and a self-signed certificate for `id`, valid `days`.
-pub fn new_pair(id: &str, cert_path: &Path, key_path: &Path, days: u32) -> anyhow::Result<()> {
-    use openssl::asn1::Asn1Time;
-    use openssl::bn::{BigNum, MsbOption};
-    use openssl::hash::MessageDigest;
-    use openssl::rsa::Rsa;
-    use openssl::x509::extension::{BasicConstraints, KeyUsage};
-    use openssl::x509::{X509Builder, X509NameBuilder};
-    if cert_path.exists() || key_path.exists() {
-        anyhow::bail!(
-            "{} or {} exists already; choose new paths (the old pair stays in use until the settings name the new one)",
-            cert_path.display(),
-            key_path.display()
-        );
-    }
-    let key = PKey::from_rsa(Rsa::generate(2048)?)?;
-    let mut name = X509NameBuilder::new()?;
-    name.append_entry_by_text("CN", id)?;
-    name.append_entry_by_text("O", "Wharf AS2")?;
-    let name = name.build();
-    let mut b = X509Builder::new()?;
-    b.set_version(2)?;
-    let mut serial = BigNum::new()?;
-    serial.rand(127, MsbOption::MAYBE_ZERO, false)?;
-    let serial = serial.to_asn1_integer()?;
-    b.set_serial_number(&serial)?;
-    b.set_subject_name(&name)?;
-    b.set_issuer_name(&name)?;
-    b.set_pubkey(&key)?;
-    let (not_before, not_after) = (Asn1Time::days_from_now(0)?, Asn1Time::days_from_now(days)?);
-    b.set_not_before(&not_before)?;
-    b.set_not_after(&not_after)?;
-    b.append_extension(BasicConstraints::new().critical().build()?)?;
-    b.append_extension(
-        KeyUsage::new()
-            .critical()
-            .digital_signature()
-            .key_encipherment()
-            .build()?,
-    )?;
-    b.sign(&key, MessageDigest::sha256())?;
-    let cert = b.build();
-    for p in [cert_path, key_path] {
-        if let Some(dir) = p.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-    }
-    std::fs::write(cert_path, cert.to_pem()?)?;
-    write_private(key_path, &key.private_key_to_pem_pkcs8()?)?;
-    Ok(())
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut o = std::fs::OpenOptions::new();
-    o.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600);
-    }
-    o.open(path)?.write_all(bytes)
-}
 
 /// An AS2 name from a header: quotes and escapes removed (`"ACME Corp"` → `ACME Corp`).
 pub fn unquote(v: &str) -> String {
@@ -279,17 +42,6 @@ pub fn unquote(v: &str) -> String {
 /// RFC 4130's `AS2-text`.
 pub(crate) fn quote(v: &str) -> String {
     crate::partners::channels::as2_quote(v)
-}
-
-/// The partner's certificates from its profile's `[as2] certificates` (PEM files; a file may
-/// hold several), in the profile's order.
-pub(crate) fn partner_certs(paths: &[String]) -> Result<Vec<X509>, String> {
-    let mut out = Vec::new();
-    for p in paths {
-        let pem = std::fs::read(p).map_err(|e| format!("{p}: {e}"))?;
-        out.extend(X509::stack_from_pem(&pem).map_err(|e| format!("{p}: {e}"))?);
-    }
-    Ok(out)
 }
 
 /// The HTTP headers of a request as (name, value) pairs, for the outermost MIME entity.
@@ -318,7 +70,10 @@ fn header<'h>(h: &'h HeaderMap, name: &str) -> Option<&'h str> {
 pub async fn receive(State(p): State<Pipeline>, request: axum::extract::Request) -> Response {
     let (parts, body) = request.into_parts();
     let headers = parts.headers;
-    let station = match p.as2_station() {
+    let station = match As2::of(&p)
+        .ok_or_else(|| "this pipeline has no AS2 edge".to_owned())
+        .and_then(As2::station)
+    {
         Ok(s) => s,
         Err(e) => {
             tracing::error!(error = %e, "AS2 station not available");
