@@ -7,7 +7,6 @@
 //! `config`, `edi`, `documents` and `model`; never on a transport or the web.
 
 pub mod dryrun;
-mod edifact;
 pub mod envelope;
 pub mod error;
 pub mod limits;
@@ -16,7 +15,6 @@ mod operate;
 pub mod ports;
 pub mod stages;
 pub mod worker;
-mod xml;
 
 use std::sync::Arc;
 
