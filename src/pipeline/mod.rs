@@ -3,8 +3,10 @@
 //! Inbound: receive → identify → translate → map → deliver; outbound: encode → send. Receiving
 //! stores the bytes and queues `identify` in one transaction; every later stage runs as a
 //! claimed job whose result, next job and event commit together (see [`stages`]). The
-//! [`worker`] claims, retries with backoff and buries jobs. Depends on `store`, `partners`,
-//! `config`, `edi`, `documents` and `model`; never on a transport or the web.
+//! [`worker`] claims, retries with backoff and buries jobs. The edges a stage hands documents
+//! to (the ERP, the outbound channels) are [`ports`] the pipeline defines and the composition
+//! root fills. Depends on `store`, `partners`, `config`, `edi`, `documents`, `model` and
+//! `util`; never on a transport, an ERP or the web.
 
 pub mod dryrun;
 pub mod envelope;

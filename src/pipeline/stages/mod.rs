@@ -2,9 +2,15 @@
 //! transaction, then opens one transaction whose first write completes the job (checking the
 //! lease), and in it writes its result, the message's new state, its event and the next job.
 //!
-//! Side effects outside the database (files written for the ERP or a partner) happen inside
-//! that transaction, before the commit, and are idempotent by name: if the process dies between
-//! the effect and the commit, the job runs again and writes the same bytes to the same place.
+//! Side effects outside the database go through the pipeline's ports and are idempotent: a
+//! file for the directory ERP is written inside the transaction, before the commit, under a
+//! name fixed by its key; a send, or a put into an ERP that finds its own duplicates, happens
+//! before the transaction opens. If the process dies between the effect and the commit, the
+//! job runs again and does the same thing to the same place.
+//!
+//! One file per stage, in the order a message travels: `identify`, `translate`, `map`
+//! (with the reconciliation of a partner's acknowledgements), `deliver`, `encode`, `send`;
+//! `edifact` and `xml` are those syntaxes' branches of identify, translate and encode.
 
 use crate::pipeline::envelope::{ack_envelope, envelope};
 use crate::pipeline::mapping::{self, Mapped};
