@@ -435,59 +435,6 @@ pub fn check_outcome(o: &MdnOutcome, mic: &str, alg: MicAlg) -> Result<(), SendE
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn outcome(original: Option<&str>, signed: bool) -> MdnOutcome {
-        MdnOutcome {
-            original_message_id: original.map(str::to_owned),
-            disposition: "processed".into(),
-            mic: Some(("abc".into(), "sha-256".into())),
-            signed,
-        }
-    }
-
-    #[test]
-    fn a_receipt_names_this_message_and_is_signed_when_asked() {
-        let id = "<1@wharf>";
-        assert!(check_receipt(&outcome(Some("<1@wharf>"), true), id, true).is_ok());
-        // Brackets dropped by some products: the same ID.
-        assert!(check_receipt(&outcome(Some(" 1@wharf "), true), id, true).is_ok());
-        assert!(check_receipt(&outcome(Some("<2@wharf>"), true), id, true).is_err());
-        assert!(check_receipt(&outcome(None, true), id, true).is_err());
-        assert!(check_receipt(&outcome(Some(id), false), id, true).is_err());
-        assert!(check_receipt(&outcome(Some(id), false), id, false).is_ok());
-    }
-
-    #[test]
-    fn a_refusal_in_the_mdn_is_negative_a_wrong_mic_is_not() {
-        let mut o = outcome(Some("<1@wharf>"), true);
-        assert!(check_outcome(&o, "abc", MicAlg::Sha256).is_ok());
-        assert!(matches!(
-            check_outcome(&o, "xyz", MicAlg::Sha256),
-            Err(SendError::Refused(_))
-        ));
-        o.disposition = "processed/error: decryption-failed".into();
-        assert!(matches!(
-            check_outcome(&o, "abc", MicAlg::Sha256),
-            Err(SendError::Negative(_))
-        ));
-    }
-
-    #[test]
-    fn options_ask_for_a_signature_only_when_one_can_be_verified() {
-        assert_eq!(
-            mdn_options(true, MicAlg::Sha256),
-            "signed-receipt-protocol=optional, pkcs7-signature; signed-receipt-micalg=optional, sha-256"
-        );
-        assert_eq!(
-            mdn_options(false, MicAlg::Sha1),
-            "signed-receipt-micalg=optional, sha1"
-        );
-    }
-}
-
 impl crate::pipeline::ports::Outbound for super::station::As2 {
     fn send<'a>(&'a self, out: Outgoing<'a>) -> BoxFuture<'a, Result<Delivery, SendFailure>> {
         Box::pin(async move {
@@ -566,5 +513,58 @@ impl crate::pipeline::ports::Outbound for super::station::As2 {
 
     fn as_any(&self) -> &dyn std::any::Any {
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(original: Option<&str>, signed: bool) -> MdnOutcome {
+        MdnOutcome {
+            original_message_id: original.map(str::to_owned),
+            disposition: "processed".into(),
+            mic: Some(("abc".into(), "sha-256".into())),
+            signed,
+        }
+    }
+
+    #[test]
+    fn a_receipt_names_this_message_and_is_signed_when_asked() {
+        let id = "<1@wharf>";
+        assert!(check_receipt(&outcome(Some("<1@wharf>"), true), id, true).is_ok());
+        // Brackets dropped by some products: the same ID.
+        assert!(check_receipt(&outcome(Some(" 1@wharf "), true), id, true).is_ok());
+        assert!(check_receipt(&outcome(Some("<2@wharf>"), true), id, true).is_err());
+        assert!(check_receipt(&outcome(None, true), id, true).is_err());
+        assert!(check_receipt(&outcome(Some(id), false), id, true).is_err());
+        assert!(check_receipt(&outcome(Some(id), false), id, false).is_ok());
+    }
+
+    #[test]
+    fn a_refusal_in_the_mdn_is_negative_a_wrong_mic_is_not() {
+        let mut o = outcome(Some("<1@wharf>"), true);
+        assert!(check_outcome(&o, "abc", MicAlg::Sha256).is_ok());
+        assert!(matches!(
+            check_outcome(&o, "xyz", MicAlg::Sha256),
+            Err(SendError::Refused(_))
+        ));
+        o.disposition = "processed/error: decryption-failed".into();
+        assert!(matches!(
+            check_outcome(&o, "abc", MicAlg::Sha256),
+            Err(SendError::Negative(_))
+        ));
+    }
+
+    #[test]
+    fn options_ask_for_a_signature_only_when_one_can_be_verified() {
+        assert_eq!(
+            mdn_options(true, MicAlg::Sha256),
+            "signed-receipt-protocol=optional, pkcs7-signature; signed-receipt-micalg=optional, sha-256"
+        );
+        assert_eq!(
+            mdn_options(false, MicAlg::Sha1),
+            "signed-receipt-micalg=optional, sha1"
+        );
     }
 }
