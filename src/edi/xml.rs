@@ -113,6 +113,31 @@ fn err(path: &[Element], offset: usize, reason: String) -> XmlError {
     }
 }
 
+/// An attribute's value as written, UTF-8 decoded with the predefined entities and character
+/// references replaced. quick-xml's own accessor also normalizes the value (tabs and line
+/// breaks become spaces); partner values keep their characters as sent.
+pub(crate) fn attribute_value<'a>(
+    a: &quick_xml::events::attributes::Attribute<'a>,
+) -> Result<std::borrow::Cow<'a, str>, quick_xml::Error> {
+    use quick_xml::encoding::EncodingError;
+    use std::borrow::Cow;
+    let decoded = match &a.value {
+        Cow::Borrowed(bytes) => {
+            Cow::Borrowed(std::str::from_utf8(bytes).map_err(EncodingError::Utf8)?)
+        }
+        Cow::Owned(bytes) => Cow::Owned(
+            std::str::from_utf8(bytes)
+                .map_err(EncodingError::Utf8)?
+                .to_owned(),
+        ),
+    };
+    match quick_xml::escape::unescape(&decoded)? {
+        // Nothing replaced: the decoded text is the value, with its lifetime.
+        Cow::Borrowed(_) => Ok(decoded),
+        Cow::Owned(s) => Ok(Cow::Owned(s)),
+    }
+}
+
 /// Reads a whole document within `limits`.
 pub fn parse(input: &[u8], limits: Limits) -> Result<Document, XmlError> {
     if input.len() > limits.max_bytes {
@@ -239,8 +264,7 @@ pub fn parse(input: &[u8], limits: Limits) -> Result<Document, XmlError> {
                         continue;
                     }
                     let key = String::from_utf8_lossy(a.key.local_name().as_ref()).into_owned();
-                    let value = a
-                        .unescape_value()
+                    let value = attribute_value(&a)
                         .map_err(|e| {
                             err(
                                 &stack,
@@ -412,6 +436,14 @@ mod tests {
 
         let e = parse(br#"<a x="1" y="2" x="3"/>"#, Limits::default()).unwrap_err();
         assert!(e.reason.contains("attribute x appears twice in <a>"), "{e}");
+    }
+
+    #[test]
+    fn attribute_values_keep_their_whitespace() {
+        let doc = parse(b"<a v=\"x\ty\nz &#9;&amp;\"/>", Limits::default()).expect("reads");
+        assert_eq!(doc.root.attr("v"), Some("x\ty\nz \t&"));
+        let e = parse(b"<a v=\"&bogus;\"/>", Limits::default()).unwrap_err();
+        assert!(e.reason.contains("attribute v of <a>"), "{e}");
     }
 
     /// One element with `n` distinct attributes.

@@ -2,7 +2,7 @@
 
 use super::{Dialect, Faults, XmlTranslation, iso_date};
 use crate::edi::diag::{Diagnostic, Location};
-use crate::edi::xml::{Element, XmlWriter};
+use crate::edi::xml::{Element, XmlWriter, attribute_value};
 use crate::model::{
     Document, ItemId, ItemIdQualifier, Order, OrderLine, OrderPurpose, Party, PartyRole, SourceRef,
     Text,
@@ -82,7 +82,7 @@ pub fn header_credentials(prefix: &[u8]) -> Result<HeaderCredentials, String> {
                                 .try_get_attribute("domain")
                                 .ok()
                                 .flatten()
-                                .and_then(|a| a.unescape_value().ok().map(|v| v.into_owned()));
+                                .and_then(|a| attribute_value(&a).ok().map(|v| v.into_owned()));
                         }
                     }
                 }
