@@ -220,8 +220,32 @@ impl TestEnv {
         p
     }
 
-    /// Starts `wharf serve` and waits for its banner.
-    pub fn serve(&self) -> Server {
+    /// Starts Wharf in this test's process, through the composition root `wharf serve` uses
+    /// (`wharf::app::Wharf::build`), on port 0. Tests that need the process itself (SIGKILL,
+    /// SIGTERM's exit status, the log, its file descriptors) use [`TestEnv::serve_process`];
+    /// so does a test on a single-threaded runtime, which cannot wait for the build here.
+    pub fn serve(&self) -> App {
+        let handle = tokio::runtime::Handle::try_current()
+            .ok()
+            .filter(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread)
+            .expect("in-process Wharf needs a multi-threaded test runtime; use serve_process");
+        let settings = self.settings();
+        let wharf = tokio::task::block_in_place(|| {
+            handle.block_on(wharf::app::Wharf::build(settings))
+        })
+        .unwrap_or_else(|e| panic!("Wharf did not start: {:#}", anyhow::Error::from(e)));
+        App {
+            addr: wharf.http,
+            banner: wharf.banner(),
+            instance: wharf.pipeline.instance.to_string(),
+            sftp: wharf.sftp,
+            https: wharf.https,
+            wharf: Some(wharf),
+        }
+    }
+
+    /// Starts the real `wharf serve` binary and waits for its banner.
+    pub fn serve_process(&self) -> Server {
         let log = self
             .path()
             .join(format!("serve-{}.log", uuid::Uuid::new_v4().simple()));
@@ -294,6 +318,47 @@ impl Drop for TestEnv {
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .status();
+        }
+    }
+}
+
+/// Wharf running in the test's process (see [`TestEnv::serve`]); stopped when dropped.
+pub struct App {
+    pub addr: SocketAddr,
+    pub banner: String,
+    pub instance: String,
+    /// The SFTP server's address, when it runs.
+    pub sftp: Option<SocketAddr>,
+    /// The listener speaks HTTPS (`[http] tls_cert`).
+    pub https: bool,
+    wharf: Option<wharf::app::Wharf>,
+}
+
+impl App {
+    pub fn url(&self, path: &str) -> String {
+        let scheme = if self.https { "https" } else { "http" };
+        format!("{scheme}://{}{path}", self.addr)
+    }
+
+    /// The running gateway's pipeline (its store, partners, settings).
+    pub fn pipeline(&self) -> &wharf::pipeline::Pipeline {
+        &self.wharf.as_ref().expect("running").pipeline
+    }
+
+    /// Stops taking work, lets running jobs finish and closes the store, as SIGTERM does.
+    pub fn stop(mut self) {
+        if let Some(w) = self.wharf.take() {
+            let handle = tokio::runtime::Handle::current();
+            tokio::task::block_in_place(|| handle.block_on(w.stop()));
+        }
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        if let Some(w) = self.wharf.take() {
+            // Dropped at the end of a test (or in a panic): stop without waiting for it.
+            w.stop_now();
         }
     }
 }
