@@ -8,14 +8,22 @@
 //! - [`partners`]: partner profiles and envelope → partner identification.
 //! - [`store`]: the durable message store (SQLite or PostgreSQL): messages, events, jobs,
 //!   control numbers, duplicate registries.
-//! - [`pipeline`]: the durable stages and the worker (lease, retry, dead letters, replay).
-//! - [`erp`]: the ERP edge: the Odoo connector (client, record plans carried out once).
-//! - [`transport`]: partners' other channels: the SFTP server.
+//! - [`util`]: small helpers depending on nothing of ours (bounded body reads, safe file
+//!   names and writes).
+//! - [`pipeline`]: the durable stages and the worker (lease, retry, dead letters, replay),
+//!   and the ports its edges implement (`pipeline::ports`: `Outbound`, `ErpSink`).
+//! - [`erp`]: the ERP edge: the Odoo connector and the directory sink (`ErpSink`).
+//! - [`transport`]: partners' other channels: the SFTP server, partners' own servers, AS2,
+//!   the outbox folder (each outbound channel an `Outbound`).
 //! - [`web`]: the HTTP edge (health, partner API, message tracking).
+//! - [`app`]: the composition root: builds the edges and hands them to the pipeline.
 //! - [`cli`]: the command line.
 //!
-//! Dependency direction: `edi` and `model` depend on nothing of ours; `documents` on those;
-//! `partners` on `config`; `pipeline` ties stages together; `web` and `cli` are edges.
+//! Dependency direction: `edi`, `model` and `util` depend on nothing of ours; `documents` on
+//! `edi` and `model`; `partners` on `config`; `store` under `pipeline`; `pipeline` owns its
+//! ports and names no edge; the edges (`erp`, `transport`, `web`) see the core and the
+//! layers under it, never one another; `app` and `cli` see everything. `tests/layering.rs`
+//! checks it.
 
 pub mod app;
 pub mod cli;
@@ -28,4 +36,5 @@ pub mod partners;
 pub mod pipeline;
 pub mod store;
 pub mod transport;
+pub mod util;
 pub mod web;

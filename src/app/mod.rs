@@ -6,6 +6,7 @@
 //! start Wharf through it, so what the tests run is what an operator runs.
 
 pub mod periodic;
+pub mod ports;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -74,7 +75,11 @@ pub async fn open(settings: Settings, quiet: bool) -> Result<Pipeline, BuildErro
             source,
         })?;
     let partners = load_partners(&settings, quiet);
-    Ok(Pipeline::new(store, Arc::new(settings), Arc::new(partners)))
+    Ok(ports::pipeline(
+        store,
+        Arc::new(settings),
+        Arc::new(partners),
+    ))
 }
 
 /// The partner profiles in `[partners] dir`; a profile that does not load is left out and its
@@ -148,7 +153,10 @@ impl Wharf {
             crate::transport::remote::collect::spawn(&p, stop_rx.clone());
         }
         // Wharf's AS2 key pair, made on first start like the SSH host key.
-        if let Err(e) = p.as2_station() {
+        if let Err(e) = ports::as2(&p)
+            .ok_or_else(|| "no AS2 edge".to_owned())
+            .and_then(|a| a.station())
+        {
             tracing::warn!(error = %e, "AS2 station not available; POST /as2 answers 503");
         }
         warn_about_certificates(&p);
@@ -255,7 +263,7 @@ impl Wharf {
 /// The background loops, each on [`periodic::spawn`]: the Odoo poll, the owed-MDN poster,
 /// the overdue-MDN check and the partner-profile reload.
 fn spawn_loops(p: &Pipeline, stop: &watch::Receiver<bool>) -> Result<(), BuildError> {
-    if let (Some(client), ErpTarget::Odoo(o)) = (p.odoo.clone(), &p.settings.erp) {
+    if let (Some(client), ErpTarget::Odoo(o)) = (ports::odoo_client(p), &p.settings.erp) {
         // Confirmed orders and done deliveries → 855/856 (and their EDIFACT/XML kin), every
         // poll interval and at once when Odoo's webhook calls.
         let every = o.poll.unwrap_or(Duration::from_secs(3600));
@@ -356,7 +364,7 @@ fn spawn_loops(p: &Pipeline, stop: &watch::Receiver<bool>) -> Result<(), BuildEr
 
 /// Warns in the log about AS2 certificates that expired or expire within 30 days.
 fn warn_about_certificates(p: &Pipeline) {
-    use crate::transport::as2::{EXPIRY_WARNING_DAYS, certificates};
+    use crate::partners::certificates::{EXPIRY_WARNING_DAYS, certificates};
     let partners = p.partners.snapshot();
     let (infos, errors) = certificates(&p.settings, &partners);
     for c in infos.iter().filter(|c| c.days_left <= EXPIRY_WARNING_DAYS) {

@@ -4,7 +4,7 @@
 use super::*;
 /// `wharf as2 certs`: every AS2 certificate with its expiry; exit 1 when one needs attention.
 pub(super) fn certs(s: &Settings) -> anyhow::Result<ExitCode> {
-    use crate::transport::as2::{EXPIRY_WARNING_DAYS, certificates};
+    use crate::partners::certificates::{EXPIRY_WARNING_DAYS, certificates};
     let partners = load_partners(s, true);
     let (infos, errors) = certificates(s, &partners);
     let mut attention = !errors.is_empty();

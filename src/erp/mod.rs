@@ -1,4 +1,6 @@
 //! The ERP edge: where mapped documents go and where confirmations and shipments come from.
-//! `odoo/` is the Odoo connector; the directory sink lives in the deliver stage.
+//! Both implement the pipeline's `ErpSink` port: `odoo/` is the Odoo connector, `directory.rs`
+//! the folder of JSON files.
 
+pub mod directory;
 pub mod odoo;

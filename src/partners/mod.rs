@@ -10,6 +10,7 @@
 //! its file, line and a hint.
 
 pub mod agreements;
+pub mod certificates;
 pub mod channels;
 mod check;
 mod parse;

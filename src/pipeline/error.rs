@@ -46,3 +46,12 @@ impl StageError {
         )
     }
 }
+
+impl From<crate::util::files::WriteError> for StageError {
+    fn from(e: crate::util::files::WriteError) -> Self {
+        match e {
+            crate::util::files::WriteError::NoFolder(_) => StageError::Permanent(e.to_string()),
+            crate::util::files::WriteError::Io { .. } => StageError::Transient(e.to_string()),
+        }
+    }
+}

@@ -3,20 +3,20 @@
 //! Inbound: receive → identify → translate → map → deliver; outbound: encode → send. Receiving
 //! stores the bytes and queues `identify` in one transaction; every later stage runs as a
 //! claimed job whose result, next job and event commit together (see [`stages`]). The
-//! [`worker`] claims, retries with backoff and buries jobs. Depends on `store`, `partners`,
-//! `config`, `edi`, `documents` and `model`; never on a transport or the web.
+//! [`worker`] claims, retries with backoff and buries jobs. The edges a stage hands documents
+//! to (the ERP, the outbound channels) are [`ports`] the pipeline defines and the composition
+//! root fills. Depends on `store`, `partners`, `config`, `edi`, `documents`, `model` and
+//! `util`; never on a transport, an ERP or the web.
 
 pub mod dryrun;
-mod edifact;
 pub mod envelope;
 pub mod error;
 pub mod limits;
 pub mod mapping;
 mod operate;
-pub(crate) use stages::{file_component, outbound_doc_ref};
+pub mod ports;
 pub mod stages;
 pub mod worker;
-mod xml;
 
 use std::sync::Arc;
 
@@ -47,17 +47,15 @@ pub struct Pipeline {
     pub instance: Arc<str>,
     /// Wakes idle workers when this process queues work, so they need not wait for a poll.
     pub wake: Arc<Notify>,
-    /// The Odoo connector, one per process (its circuit breaker and rate limit are shared by
-    /// every worker), when the ERP target is Odoo.
-    pub odoo: Option<Arc<crate::erp::odoo::OdooClient>>,
+    /// The edges the stages hand documents to (the ERP, the outbound channels), built by the
+    /// composition root.
+    pub ports: ports::Ports,
     /// Wakes the Odoo poller at once (Odoo's webhook), instead of at its next interval.
     pub erp_wake: Arc<Notify>,
     /// Wakes the poster of the asynchronous MDNs Wharf owes when one is kept.
     pub as2_mdn_wake: Arc<Notify>,
     /// `[limits] per_minute` windows, shared by every channel a partner pushes on.
     pub rates: Arc<limits::RateWindows>,
-    /// Wharf's AS2 station, loaded on first use (`as2_station`).
-    pub as2: Arc<std::sync::OnceLock<Result<Arc<crate::transport::as2::Station>, String>>>,
 }
 
 /// Where a received file came from, recorded with it in the receive transaction.
@@ -111,27 +109,26 @@ pub fn instance_name() -> String {
 }
 
 impl Pipeline {
-    pub fn new(store: Store, settings: Arc<Settings>, partners: Arc<Partners>) -> Self {
+    /// A pipeline over `store` handing documents to `ports` (see `app::ports`).
+    pub fn with_ports(
+        store: Store,
+        settings: Arc<Settings>,
+        partners: Arc<Partners>,
+        ports: ports::Ports,
+    ) -> Self {
         Self {
             store,
             partners: Arc::new(crate::partners::LivePartners::new(
                 &settings.partners_dir,
                 (*partners).clone(),
             )),
-            odoo: match &settings.erp {
-                crate::config::ErpTarget::Odoo(o) => crate::erp::odoo::OdooClient::new(o.clone())
-                    .map(Arc::new)
-                    .map_err(|e| tracing::error!(error = %e, "Odoo client"))
-                    .ok(),
-                crate::config::ErpTarget::Directory(_) => None,
-            },
+            ports,
             settings,
             instance: instance_name().into(),
             wake: Arc::new(Notify::new()),
             erp_wake: Arc::new(Notify::new()),
             as2_mdn_wake: Arc::new(Notify::new()),
             rates: Arc::new(limits::RateWindows::default()),
-            as2: Arc::new(std::sync::OnceLock::new()),
         }
     }
 
@@ -301,19 +298,6 @@ impl Pipeline {
         Ok(Some(id))
     }
 
-    /// Wharf's AS2 station (name, key, certificate), loaded on first use; the key pair is
-    /// made when neither file exists yet.
-    pub fn as2_station(&self) -> Result<Arc<crate::transport::as2::Station>, String> {
-        self.as2
-            .get_or_init(|| {
-                let a = &self.settings.as2;
-                crate::transport::as2::Station::load(&a.id, &a.cert, &a.key, &a.previous_dir)
-                    .map(Arc::new)
-                    .map_err(|e| format!("{} / {}: {e}", a.cert.display(), a.key.display()))
-            })
-            .clone()
-    }
-
     /// Queues a business document (an 855, 856 or 810) for `partner`, at most once per `key`:
     /// submitting the same key again (a retry, a restart, a repeated Odoo event) creates
     /// nothing. Control numbers are taken when it is encoded.
@@ -326,7 +310,7 @@ impl Pipeline {
         let Some(profile) = self.partners.snapshot().shared(partner) else {
             return Err(SubmitError::UnknownPartner(partner.to_owned()));
         };
-        if let Some(theirs) = stages::outbound_doc_ref(&profile, &doc)
+        if let Some(theirs) = ports::outbound_doc_ref(&profile, &doc)
             && let Err(why) = profile
                 .agreements
                 .covering(&theirs, crate::partners::Flow::Out)

@@ -15,7 +15,7 @@ async fn pipeline(env: &TestEnv) -> Pipeline {
     let settings = env.settings();
     let (partners, problems) = Partners::load(&settings.partners_dir);
     assert!(problems.is_empty(), "{problems:?}");
-    Pipeline::new(env.store().await, Arc::new(settings), Arc::new(partners))
+    wharf::app::ports::pipeline(env.store().await, Arc::new(settings), Arc::new(partners))
 }
 
 /// Runs due jobs until `done` holds, waiting out backoff delays.

@@ -15,7 +15,7 @@ use super::outbound::{
     InvoiceTotals, InvoicedLine, OdooLine, Shipment, ShippedLine, invoice, order_ack, ship_notice,
 };
 use crate::model::{Document, Order};
-use crate::pipeline::mapping::{Mapped, MappedOrder};
+use crate::pipeline::ports::{Mapped, MappedOrder};
 use crate::pipeline::{Pipeline, Submitted};
 use crate::store::messages::{self, Payload};
 use crate::store::registry::{self, ErpLink};
@@ -157,7 +157,7 @@ async fn queue(p: &Pipeline, partner: &str, doc: Document, key: &str) -> bool {
 /// entry: nobody gets acknowledgements or ship notices they did not ask for).
 fn agreed(p: &Pipeline, partner: &str, doc: &Document) -> Option<Option<String>> {
     let profile = p.partners.snapshot().shared(partner)?;
-    let theirs = crate::pipeline::outbound_doc_ref(&profile, doc)?;
+    let theirs = crate::pipeline::ports::outbound_doc_ref(&profile, doc)?;
     let a = profile
         .agreements
         .outbound(theirs.standard, &theirs.doc_type)?;

@@ -9,7 +9,7 @@ use crate::edi::gs1::Sscc;
 use crate::model::order_ack::{LineAck, LineStatus, OrderAck, OrderAckLine, OrderAckType};
 use crate::model::ship_notice::{Pack, ShipNotice, ShipNoticePurpose, ShippedItem, ShippedOrder};
 use crate::model::{Order, OrderLine, OrderPurpose, Text};
-use crate::pipeline::mapping::MappedOrder;
+use crate::pipeline::ports::MappedOrder;
 
 /// One Odoo sale order line as the acknowledgement needs it, matched to the partner's line
 /// by its position in the order Wharf created (`<order external id>_line_<n>`).

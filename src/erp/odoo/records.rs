@@ -232,7 +232,7 @@ pub enum ReceiptOutcome {
 /// repeats safely (see `receipt_records`).
 pub async fn put_receipt(
     client: &OdooClient,
-    receipt: &crate::pipeline::mapping::MappedReceipt,
+    receipt: &crate::pipeline::ports::MappedReceipt,
 ) -> Result<ReceiptOutcome, OdooError> {
     if receipt.cancelled {
         return Ok(ReceiptOutcome::Cancelled);

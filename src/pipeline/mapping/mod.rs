@@ -319,21 +319,7 @@ pub fn map_order(profile: &Profile, order: &Order, findings: &mut Vec<Finding>) 
     }
 }
 
-/// `s` with every byte `keep` refuses written `_XX` (upper-case hex), the others as they
-/// are. Injective as long as `keep` refuses `_`: an escape is the only `_` in the result.
-pub fn escape_bytes(s: &str, keep: impl Fn(u8) -> bool) -> String {
-    use std::fmt::Write;
-    debug_assert!(!keep(b'_'), "`_` starts an escape");
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if keep(b) {
-            out.push(b as char);
-        } else {
-            let _ = write!(out, "_{b:02X}");
-        }
-    }
-    out
-}
+pub use crate::util::files::escape_bytes;
 
 /// A name for Odoo that two different inputs never share: ASCII letters and digits as they
 /// are, every other byte (`_` too) as `_XX`. The result never holds `__`, which keys use to

@@ -12,7 +12,9 @@ use super::mdn::MicAlg;
 use super::mime::{Entity, entity, multipart, split_signed};
 use super::{Station, cms, mdn, partner_certs, quote};
 use crate::partners::channels::{As2, As2Cipher, As2Digest};
+use crate::pipeline::ports::{Delivery, Outgoing, Receipt, SendFailure};
 use crate::store::Format;
+use futures_util::future::BoxFuture;
 
 /// Why a send did not end in a good MDN.
 #[derive(Debug, thiserror::Error)]
@@ -430,6 +432,87 @@ pub fn check_outcome(o: &MdnOutcome, mic: &str, alg: MicAlg) -> Result<(), SendE
             alg.name()
         ))),
         None => Err(SendError::Refused("the MDN carries no MIC".into())),
+    }
+}
+
+impl crate::pipeline::ports::Outbound for super::station::As2 {
+    fn send<'a>(&'a self, out: Outgoing<'a>) -> BoxFuture<'a, Result<Delivery, SendFailure>> {
+        Box::pin(async move {
+            let (profile, raw) = (out.profile, out.raw);
+            let as2 = profile.channels.as2.clone().ok_or_else(|| {
+                SendFailure::Permanent("the profile's [as2] section is gone".into())
+            })?;
+            let station = self.station().map_err(SendFailure::Refused)?;
+            // The Message-ID first, committed: every retry of this send — the partner's
+            // server away, an MDN that does not show receipt, a crash mid-POST — goes out
+            // under it (AS2-Reliability), so the partner's duplicate check answers a message
+            // it already took instead of processing it again.
+            let message_id =
+                crate::store::as2::send_id(&self.store, profile.id.as_str(), out.message.id)
+                    .await?;
+            // Then the network, outside any transaction.
+            // An asynchronous MDN needs an address partners can reach; without one the MDN
+            // is asked for synchronously.
+            let receipt_url = self
+                .settings
+                .as2
+                .public_url
+                .as_ref()
+                .filter(|_| as2.async_mdn)
+                .map(|u| format!("{u}/as2"));
+            let sent = send(
+                station,
+                &as2,
+                &message_id,
+                raw,
+                out.filename,
+                out.message.format,
+                receipt_url.as_deref(),
+            )
+            .await;
+            let sent = match sent {
+                Ok(s) => s,
+                Err(SendError::Unreachable(reason)) => {
+                    return Err(SendFailure::Unavailable {
+                        reason,
+                        retry_in: std::time::Duration::ZERO,
+                    });
+                }
+                Err(SendError::Refused(reason)) => return Err(SendFailure::Refused(reason)),
+                Err(SendError::Negative(reason)) => {
+                    // The partner refused this message in its MDN: the next attempt is a
+                    // new message, under a new Message-ID.
+                    let mut tx = self.store.begin().await?;
+                    crate::store::as2::release_send_id(&mut tx, out.message.id).await?;
+                    tx.commit()
+                        .await
+                        .map_err(|e| SendFailure::Store(crate::store::StoreError::Database(e)))?;
+                    return Err(SendFailure::Refused(reason));
+                }
+            };
+            let text = format!(
+                "sent over AS2 to {} as Message-ID {} ({} bytes); {}",
+                as2.url.as_deref().unwrap_or_default(),
+                sent.as2_message_id,
+                raw.len(),
+                sent.summary
+            );
+            Ok(Delivery {
+                channel: crate::store::Channel::As2,
+                text,
+                receipt: Receipt::As2 {
+                    mdn: (!sent.mdn_pending).then(|| sent.summary.clone()),
+                    release_send_id: !sent.mdn_pending,
+                    as2_message_id: sent.as2_message_id,
+                    mic: sent.mic,
+                    mic_alg: sent.mic_alg.name(),
+                },
+            })
+        })
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
 }
 

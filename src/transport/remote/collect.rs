@@ -63,7 +63,7 @@ pub async fn collect_once(
         });
     }
     let result = async {
-        let mut session = Session::open(p, remote).await?;
+        let mut session = Session::open(&p.store, &p.settings, remote).await?;
         let round = round(p, partner, remote, &mut session).await;
         session.close().await;
         round

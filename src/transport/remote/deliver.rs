@@ -1,14 +1,20 @@
 //! Delivery of an outbound message to the profile's `[[deliver]]` folders: each gets the
 //! bytes under a temporary name, renamed into place once complete, so a partner never picks
-//! up half a file. Called by the send stage, which records the transfers and retries a
-//! failure with the pipeline's backoff.
+//! up half a file. The pipeline's `Outbound` port for `[outbound] channel = "deliver"`: the
+//! send stage records the transfers and retries a failure with the pipeline's backoff.
 
 use super::{ErrorKind, RemoteError, Session, down_servers, plain_name};
 use crate::partners::Profile;
 use crate::partners::channels::Remote;
-use crate::pipeline::Pipeline;
-use crate::store::Format;
+use std::any::Any;
+use std::sync::Arc;
+
+use futures_util::future::BoxFuture;
+
+use crate::config::Settings;
+use crate::pipeline::ports::{Delivery, Outbound, Outgoing, Receipt, SendFailure, Transferred};
 use crate::store::messages::Message;
+use crate::store::{Channel, Format, Store};
 
 /// One folder that now holds the message.
 #[derive(Debug, Clone)]
@@ -43,14 +49,15 @@ pub fn remote_name(remote: &Remote, profile: &Profile, msg: &Message) -> String 
     if plain_name(&name) && !name.starts_with('.') {
         name
     } else {
-        crate::pipeline::file_component(&name)
+        crate::util::files::file_component(&name)
     }
 }
 
 /// Puts `raw` into every `[[deliver]]` folder of the profile, in order. A folder whose
 /// server was found down moments ago is not tried (the error says when it will be).
 pub async fn deliver(
-    p: &Pipeline,
+    store: &Store,
+    settings: &Settings,
     profile: &Profile,
     msg: &Message,
     raw: &[u8],
@@ -69,7 +76,7 @@ pub async fn deliver(
             });
         }
         let name = remote_name(remote, profile, msg);
-        let mut session = Session::open(p, remote).await?;
+        let mut session = Session::open(store, settings, remote).await?;
         let put = session.put(&name, raw).await;
         session.close().await;
         put?;
@@ -80,4 +87,64 @@ pub async fn deliver(
         });
     }
     Ok(done)
+}
+
+/// The partner's own servers as an outbound channel.
+pub struct Deliver {
+    pub store: Store,
+    pub settings: Arc<Settings>,
+}
+
+impl Outbound for Deliver {
+    fn send<'a>(&'a self, out: Outgoing<'a>) -> BoxFuture<'a, Result<Delivery, SendFailure>> {
+        Box::pin(async move {
+            let done = deliver(
+                &self.store,
+                &self.settings,
+                out.profile,
+                out.message,
+                out.raw,
+            )
+            .await
+            .map_err(|e| match e.kind {
+                // The server is away: wait for it.
+                ErrorKind::Unreachable | ErrorKind::Broken => SendFailure::Unavailable {
+                    retry_in: down_servers().down_for(&e.url).unwrap_or_default(),
+                    reason: e.to_string(),
+                },
+                // A login, certificate or permission problem wants an operator.
+                _ => SendFailure::Refused(e.to_string()),
+            })?;
+            let places: Vec<String> = done
+                .iter()
+                .map(|d| format!("{}/{}", d.remote.url().trim_end_matches('/'), d.name))
+                .collect();
+            let channel = done
+                .first()
+                .map(|d| super::collect::channel_of(&d.remote))
+                .unwrap_or(Channel::Directory);
+            let text = format!(
+                "delivered to {} ({} bytes)",
+                places.join(", "),
+                out.raw.len()
+            );
+            let receipt = Receipt::Transfers(
+                done.into_iter()
+                    .map(|d| Transferred {
+                        remote: d.remote.url(),
+                        name: d.name,
+                    })
+                    .collect(),
+            );
+            Ok(Delivery {
+                channel,
+                text,
+                receipt,
+            })
+        })
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
 }

@@ -19,8 +19,9 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::config::Settings;
 use crate::partners::channels::{Protocol, Remote, Secret};
-use crate::pipeline::Pipeline;
+use crate::store::Store;
 
 /// What went wrong with a partner's server. Every kind is worth another try later (a
 /// password fixed, a server back), so the pipeline retries them all with backoff; the kind
@@ -171,8 +172,12 @@ pub fn temporary_name(name: &str) -> String {
 
 impl Session {
     /// Connects and logs in to the remote's server, within the connect deadline.
-    pub async fn open(p: &Pipeline, remote: &Remote) -> Result<Session, RemoteError> {
-        let t = &p.settings.transfers;
+    pub async fn open(
+        store: &Store,
+        settings: &Settings,
+        remote: &Remote,
+    ) -> Result<Session, RemoteError> {
+        let t = &settings.transfers;
         let deadlines = Deadlines {
             connect: t.connect_timeout,
             stall: t.stall_timeout,
@@ -183,7 +188,7 @@ impl Session {
                     .await
                     .map(|f| Session::Ftp(Box::new(f)))
             }
-            Protocol::Sftp => sftp::Sftp::open(p, remote, deadlines)
+            Protocol::Sftp => sftp::Sftp::open(store, settings, remote, deadlines)
                 .await
                 .map(Session::Sftp),
         };

@@ -10,8 +10,9 @@ use russh_sftp::client::SftpSession;
 use super::{
     Deadlines, Entry, ErrorKind, RemoteError, join, password, read_all, within, write_all,
 };
+use crate::config::Settings;
 use crate::partners::channels::Remote;
-use crate::pipeline::Pipeline;
+use crate::store::Store;
 use crate::store::transfers;
 
 pub struct Sftp {
@@ -57,14 +58,15 @@ fn sftp_err(remote: &Remote, what: &str, e: russh_sftp::client::error::Error) ->
 
 impl Sftp {
     pub async fn open(
-        p: &Pipeline,
+        store: &Store,
+        settings: &Settings,
         remote: &Remote,
         deadlines: Deadlines,
     ) -> Result<Sftp, RemoteError> {
         let pinned = remote.host_key.as_deref();
         let known = match pinned {
             Some(_) => None,
-            None => transfers::known_host(&p.store, &remote.host, remote.port)
+            None => transfers::known_host(store, &remote.host, remote.port)
                 .await
                 .map_err(|e| RemoteError::new(remote, ErrorKind::HostKey, e))?,
         };
@@ -123,7 +125,7 @@ impl Sftp {
             let line = key
                 .to_openssh()
                 .map_err(|e| RemoteError::new(remote, ErrorKind::HostKey, e))?;
-            transfers::remember_host(&p.store, &remote.host, remote.port, &line)
+            transfers::remember_host(store, &remote.host, remote.port, &line)
                 .await
                 .map_err(|e| RemoteError::new(remote, ErrorKind::HostKey, e))?;
             tracing::info!(server = %remote.url(), key = %line, "SFTP server key seen for the first time; remembered");
@@ -137,9 +139,9 @@ impl Sftp {
         let credential = match password(remote)? {
             Some(pw) => Credential::Password(pw),
             None => Credential::Key(
-                crate::transport::sftp::host_key(&p.settings.transfers.client_key).map_err(
-                    |e| RemoteError::new(remote, ErrorKind::Login, format!("client key: {e}")),
-                )?,
+                crate::transport::sftp::host_key(&settings.transfers.client_key).map_err(|e| {
+                    RemoteError::new(remote, ErrorKind::Login, format!("client key: {e}"))
+                })?,
             ),
         };
         let with_password = matches!(credential, Credential::Password(_));

@@ -349,7 +349,7 @@ impl russh::server::Handler for SshSession {
             .pipeline
             .settings
             .outbox_dir
-            .join(crate::pipeline::file_component(&partner));
+            .join(crate::util::files::file_component(&partner));
         let fs = fs::PartnerFs::new(
             &partner,
             self.server.pipeline.clone(),

@@ -166,11 +166,12 @@ pub async fn dashboard(State(p): State<Pipeline>, s: Session) -> Result<Response
         order_ack,
         false,
     ));
-    let (infos, _errors) = crate::transport::as2::certificates(&p.settings, &partners);
+    let (infos, _errors) = crate::partners::certificates::certificates(&p.settings, &partners);
     let certificates = infos
         .into_iter()
         .map(|c| CertRow {
-            attention: i64::from(c.days_left) <= crate::transport::as2::EXPIRY_WARNING_DAYS as i64,
+            attention: i64::from(c.days_left)
+                <= crate::partners::certificates::EXPIRY_WARNING_DAYS as i64,
             owner: c.owner,
             file: c.file,
             not_after: c.not_after,

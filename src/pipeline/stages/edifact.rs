@@ -1,11 +1,10 @@
 //! The pipeline's EDIFACT stages: identify a partner by its UNB sender, translate with the element rules and mappings, register each interchange reference so a repeat is not posted twice, queue the CONTRL the partner's profile asks for, and encode CONTRL, ORDRSP and DESADV with the partner's own reference sequence.
 
-use super::stages::{
+use super::{
     OutboundDoc, Translated, begin, event, finish_encoded, finish_translated, finish_with,
     match_partner, outside_agreement, quarantine, queue_ack, record_diagnostics,
 };
-use super::stages::{Outcome, advance, received_before};
-use super::{Pipeline, StageError};
+use super::{Outcome, advance, received_before};
 use crate::documents::edifact as edidoc;
 use crate::edi::edifact::contrl::{Action, Contrl, LevelError};
 use crate::edi::edifact::envelope::{Party, peek_unb};
@@ -13,6 +12,7 @@ use crate::edi::edifact::writer::{OutInterchange, write};
 use crate::edi::edifact::{ServiceChars, code};
 use crate::model::Document;
 use crate::partners::Profile;
+use crate::pipeline::{Pipeline, StageError};
 use crate::store::jobs::Job;
 use crate::store::messages::{self, Identification, Message};
 use crate::store::registry::{self};

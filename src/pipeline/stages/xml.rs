@@ -1,12 +1,12 @@
 //! The pipeline's XML stages: identify a partner by its cXML From credential or UBL buyer endpoint, translate, register the payloadID (or UBL ID) so a resend is not posted twice, and hand the documents to the mapping; encode order acknowledgements and ship notices as cXML or UBL for partners that speak it. cXML's answer to a request is the synchronous HTTP Response (`web`), so nothing is queued back here.
 
-use super::stages::{
+use super::{
     OutboundDoc, Outcome, Translated, advance, begin, finish_encoded, finish_translated,
     finish_with, match_partner, outside_agreement, quarantine, received_before, record_diagnostics,
 };
-use super::{Pipeline, StageError};
 use crate::documents::xml as xmldoc;
 use crate::partners::Profile;
+use crate::pipeline::{Pipeline, StageError};
 use crate::store::jobs::Job;
 use crate::store::messages::{self, Identification, Message};
 use crate::store::registry::{self};
