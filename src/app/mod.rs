@@ -242,6 +242,12 @@ impl Wharf {
         out
     }
 
+    /// Tells every task to stop and returns at once (a caller that cannot wait: a test's
+    /// teardown); running jobs finish on their own or are dropped with the runtime.
+    pub fn stop_now(self) {
+        let _ = self.stop.send(true);
+    }
+
     /// Stops taking work, lets running jobs finish, and closes the store.
     pub async fn stop(self) {
         tracing::info!("shutting down: finishing running jobs");

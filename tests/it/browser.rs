@@ -25,7 +25,7 @@ async fn an_admin_works_through_the_pages_in_chromium() {
     let mut env = TestEnv::new(Db::Sqlite).await;
     let blocker = blocked_env(&mut env);
     add_user(&env, "root", "admin");
-    let server = env.serve();
+    let server = env.serve_process();
     let id = dead_order(&env, &server, "PO-BROWSER-1", 31).await;
     // The cause of the failure is fixed before the operator retries.
     std::fs::remove_file(&blocker).unwrap();

@@ -188,7 +188,7 @@ async fn sigkill_at_random_points_loses_nothing_and_repeats_nothing(db: Db) {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut interrupted = 0;
     for _ in 0..5 {
-        let server = env.serve();
+        let server = env.serve_process();
         tokio::time::sleep(Duration::from_millis(rng.random_range(100..600))).await;
         server.kill();
         if finished(&store).await < ids.len() {

@@ -169,12 +169,12 @@ async fn full_disk_never_acknowledges_an_uncommitted_message(db: Db) {
     // Delivery to the ERP folder stays on the real disk: the test is about the store.
     let erp = env.path().join("erp");
     env.set_env("WHARF_ERP__DIR", erp.to_str().unwrap());
-    let server = env.serve();
+    let server = env.serve_process();
 
     // Act 1: post large orders until the disk is full.
     let mut accepted: BTreeMap<i64, Vec<u8>> = BTreeMap::new();
     let mut isa = 100_000;
-    let mut post = |server: &crate::kit::Server, accepted: &mut BTreeMap<i64, Vec<u8>>| {
+    let mut post = |server: &crate::kit::Endpoint, accepted: &mut BTreeMap<i64, Vec<u8>>| {
         isa += 1;
         let body = big_850(isa, &format!("PO-{isa}"), 3000);
         let started = Instant::now();

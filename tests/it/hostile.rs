@@ -289,7 +289,7 @@ async fn finding_7_the_partners_login_goes_only_to_its_own_server(db: Db) {
     );
     std::fs::write(&profile, text).unwrap();
     env.set_env("WHARF_SECRET_GLOBEX_URL", "p4ss");
-    let server = env.serve();
+    let server = env.serve_process();
     let store = env.store().await;
     let headers = vec![("content-type".to_owned(), "text/plain".to_owned())];
     for (n, to) in [(1, own), (2, other)] {

@@ -237,7 +237,7 @@ async fn a_partner_logs_in_with_its_password(db: Db) {
     let hash = String::from_utf8(out.stdout).unwrap().trim().to_owned();
     assert!(hash.starts_with("$argon2id$"), "{hash}");
     acme_login(&env, &format!("password_hash = \"{hash}\""));
-    let server = env.serve();
+    let server = env.serve_process();
     let addr = server.sftp.expect("the SFTP server runs");
     let work = env.path().join("client");
     std::fs::create_dir_all(&work).unwrap();
@@ -289,7 +289,7 @@ async fn an_interrupted_upload_is_never_ingested(db: Db) {
     let env = TestEnv::new(db).await;
     let hash = wharf::partners::channels::hash_password("s3cret-s3cret").unwrap();
     acme_login(&env, &format!("password_hash = \"{hash}\""));
-    let server = env.serve();
+    let server = env.serve_process();
     let addr = server.sftp.expect("the SFTP server runs");
     let store = env.store().await;
     let po = order_850(821, "PO-821");
@@ -599,7 +599,7 @@ async fn far_writes_handles_and_channels_cost_no_memory(db: Db) {
         ),
     )
     .unwrap();
-    let server = env.serve();
+    let server = env.serve_process();
     let addr = server.sftp.expect("the SFTP server runs");
     let pid = server.child.id();
     let mut session = russh::client::connect(Default::default(), addr, Client)

@@ -268,7 +268,7 @@ async fn ftp_collects_on_schedule_and_delivers_acknowledgements(db: Db) {
         &env,
         &both_ways(&format!("ftp://127.0.0.1:{}", ftpd.port), "", ""),
     );
-    let server = env.serve();
+    let server = env.serve_process();
 
     let first = wait_for(PATIENCE, "two collected files stored", || async {
         let m = inbound(&env).await;

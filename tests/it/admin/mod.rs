@@ -142,7 +142,7 @@ impl Browser {
     }
 }
 
-async fn signed_in(server: &crate::kit::Server, user: &str) -> Browser {
+async fn signed_in(server: &crate::kit::Endpoint, user: &str) -> Browser {
     let mut b = Browser::new(server.url(""));
     let r = b.sign_in(user, PASSWORD).await;
     assert_eq!(r.status, 303, "sign-in of {user}: {}", r.body);

@@ -44,7 +44,7 @@ fn compressed_only(der: Vec<u8>) -> Built {
 async fn finding_3_decompression_bombs_cost_no_memory_before_the_signature(db: Db) {
     // Globex must sign but need not encrypt: compressed data may come outermost.
     let w = As2World::new(db, &["globex"], true, false).await;
-    let server = w.env.serve();
+    let server = w.env.serve_process();
     // Warm up on a real message so the baseline includes OpenSSL's tables and the pools.
     let (entity, _) = payload("PO-WARM");
     let signed = Wrap {
@@ -188,7 +188,7 @@ async fn finding_3_decompression_bombs_cost_no_memory_before_the_signature(db: D
 /// are kept; it still gets its `authentication-failed` MDN.
 async fn finding_5_an_unknown_as2_senders_body_is_kept_as_a_bounded_sample(db: Db) {
     let w = As2World::new(db, &["globex"], true, true).await;
-    let server = w.env.serve();
+    let server = w.env.serve_process();
     let pid = server.child.id();
     // Warm up on Globex's real message; the peak so far is the baseline.
     let (entity, _) = payload("PO-WARM");

@@ -445,7 +445,7 @@ async fn inbound_basic_auth_is_required_when_the_profile_says(db: Db) {
         &w,
         "basic_user = \"globex\"\nbasic_password = \"env:WHARF_SECRET_GLOBEX_AS2\"\n",
     );
-    let server = w.env.serve();
+    let server = w.env.serve_process();
     let (entity, x12) = payload("PO-AUTH");
     let built = build(&w.dir, &entity, PLAIN);
     let wrong_password = basic("globex", "s3cret");

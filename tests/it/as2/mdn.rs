@@ -77,7 +77,7 @@ async fn an_owed_async_mdn_survives_a_restart(db: Db) {
         .unwrap();
     let addr = reserved.local_addr().unwrap();
     let url = format!("http://{addr}/mdn");
-    let server = w.env.serve();
+    let server = w.env.serve_process();
     let (entity, _) = payload("PO-OWED");
     let built = build(&w.dir, &entity, PLAIN);
     let a = post(
@@ -269,7 +269,7 @@ async fn a_missing_async_mdn_is_an_alert_and_a_resend(db: Db) {
 /// response, and nothing is posted there (issue 17, finding 7: server-side request forgery).
 async fn an_unknown_senders_receipt_url_is_never_posted_to(db: Db) {
     let w = As2World::new(db, &["globex"], true, true).await;
-    let server = w.env.serve();
+    let server = w.env.serve_process();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
     let url = format!("http://{}/internal-admin", listener.local_addr().unwrap());

@@ -300,7 +300,7 @@ impl Answer {
 }
 
 async fn post(
-    server: &crate::kit::Server,
+    server: &crate::kit::Endpoint,
     built: &Built,
     message_id: &str,
     options: Option<&str>,
@@ -320,7 +320,7 @@ async fn post(
 /// As [`post`], with the partner's own HTTP client (its trusted CAs).
 async fn post_with(
     client: &reqwest::Client,
-    server: &crate::kit::Server,
+    server: &crate::kit::Endpoint,
     built: &Built,
     message_id: &str,
     options: Option<&str>,

@@ -625,7 +625,7 @@ pub(super) async fn send_through_world(
     );
     w.env
         .ingest_for("globex", "po.x12", &globex_850(9501, "PO-9501"));
-    let server = w.env.serve();
+    let server = w.env.serve_process();
     let seen = receiver.join().unwrap();
     let seen: Vec<(Req, Vec<u8>)> = seen
         .into_iter()

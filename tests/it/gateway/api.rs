@@ -6,7 +6,7 @@ use super::*;
 async fn profile_edits_reload_and_a_bad_edit_keeps_the_good_profile(db: Db) {
     let mut env = TestEnv::new(db).await;
     env.set_env("WHARF_PARTNERS_RELOAD_MS", "100");
-    let server = env.serve();
+    let server = env.serve_process();
     let store = env.store().await;
     let post = |isa13: u32, po: &str| -> i64 {
         let (s, b) = http(

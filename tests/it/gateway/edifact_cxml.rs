@@ -6,7 +6,7 @@ use super::*;
 async fn edifact_order_is_delivered_and_answered_with_a_contrl(db: Db) {
     // Arrange: EuroFoods' profile has an [edifact] identity; its UNB asks for a CONTRL.
     let env = TestEnv::new(db).await;
-    let server = env.serve();
+    let server = env.serve_process();
     let store = env.store().await;
     let body = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -99,7 +99,7 @@ async fn edifact_order_is_delivered_and_answered_with_a_contrl(db: Db) {
 
 async fn cxml_order_request_is_answered_stored_and_delivered(db: Db) {
     let env = TestEnv::new(db).await;
-    let server = env.serve();
+    let server = env.serve_process();
     let store = env.store().await;
     let body = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -266,7 +266,7 @@ async fn cxml_order_request_is_answered_stored_and_delivered(db: Db) {
 async fn finding_5_an_unknown_cxml_senders_body_is_kept_as_a_bounded_sample(db: Db) {
     use std::io::{Read, Write};
     let env = TestEnv::new(db).await;
-    let server = env.serve();
+    let server = env.serve_process();
     let store = env.store().await;
     let fixture = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),

@@ -33,7 +33,7 @@ async fn ingest_then_serve_delivers_order_and_sends_997(db: Db) {
     let (_, listed, _) = env.run(&["messages", "list"]);
     assert!(listed.contains("received"), "{listed}");
 
-    let server = env.serve();
+    let server = env.serve_process();
     let store = env.store().await;
     let m = settled(&store, id).await;
 

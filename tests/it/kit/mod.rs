@@ -220,8 +220,47 @@ impl TestEnv {
         p
     }
 
-    /// Starts `wharf serve` and waits for its banner.
-    pub fn serve(&self) -> Server {
+    /// Starts Wharf in this test's process, through the composition root `wharf serve` uses
+    /// (`wharf::app::Wharf::build`), on port 0. Tests that need the process itself (SIGKILL,
+    /// SIGTERM's exit status, the log, its file descriptors) use [`TestEnv::serve_process`];
+    /// so does a test on a single-threaded runtime, which cannot wait for the build here.
+    pub fn serve(&self) -> App {
+        let handle = tokio::runtime::Handle::try_current()
+            .ok()
+            .filter(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread)
+            .expect("in-process Wharf needs a multi-threaded test runtime; use serve_process");
+        // The gateway's log goes to the test's output (shown when the test fails).
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(
+                std::env::var("WHARF_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()),
+            ))
+            .with_test_writer()
+            .try_init();
+        // Secrets a profile names by environment variable are read from the process's
+        // environment, as the binary reads its own.
+        for (k, v) in self.envs().iter().filter(|(k, _)| !k.starts_with("WHARF_")) {
+            // SAFETY: nextest runs every test in a process of its own, and nothing of this
+            // test reads the environment while the gateway is not yet built.
+            unsafe { std::env::set_var(k, v) };
+        }
+        let settings = self.settings();
+        let wharf =
+            tokio::task::block_in_place(|| handle.block_on(wharf::app::Wharf::build(settings)))
+                .unwrap_or_else(|e| panic!("Wharf did not start: {:#}", anyhow::Error::from(e)));
+        App {
+            endpoint: Endpoint {
+                addr: wharf.http,
+                banner: wharf.banner(),
+                instance: wharf.pipeline.instance.to_string(),
+                sftp: wharf.sftp,
+                https: wharf.https,
+            },
+            wharf: Some(wharf),
+        }
+    }
+
+    /// Starts the real `wharf serve` binary and waits for its banner.
+    pub fn serve_process(&self) -> Server {
         let log = self
             .path()
             .join(format!("serve-{}.log", uuid::Uuid::new_v4().simple()));
@@ -271,13 +310,15 @@ impl TestEnv {
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
         Server {
+            endpoint: Endpoint {
+                addr,
+                banner,
+                instance,
+                sftp,
+                https,
+            },
             child,
-            addr,
-            banner,
-            instance,
             log,
-            sftp,
-            https,
         }
     }
 }
@@ -298,25 +339,72 @@ impl Drop for TestEnv {
     }
 }
 
-/// A running `wharf serve`; killed with SIGKILL when dropped.
-pub struct Server {
-    pub child: Child,
+/// Where a running gateway listens, whether it runs in the test's process ([`App`]) or as
+/// the binary ([`Server`]); both dereference to it, so helpers take `&Endpoint`.
+pub struct Endpoint {
     pub addr: SocketAddr,
     pub banner: String,
     pub instance: String,
-    pub log: PathBuf,
     /// The SFTP server's address, when it runs.
     pub sftp: Option<SocketAddr>,
     /// The listener speaks HTTPS (`[http] tls_cert`).
     pub https: bool,
 }
 
-impl Server {
+impl Endpoint {
     pub fn url(&self, path: &str) -> String {
         let scheme = if self.https { "https" } else { "http" };
         format!("{scheme}://{}{path}", self.addr)
     }
+}
 
+/// Wharf running in the test's process (see [`TestEnv::serve`]); stopped when dropped.
+pub struct App {
+    endpoint: Endpoint,
+    wharf: Option<wharf::app::Wharf>,
+}
+
+impl std::ops::Deref for App {
+    type Target = Endpoint;
+    fn deref(&self) -> &Endpoint {
+        &self.endpoint
+    }
+}
+
+impl App {
+    /// Stops taking work, lets running jobs finish and closes the store, as SIGTERM does.
+    pub fn stop(mut self) {
+        if let Some(w) = self.wharf.take() {
+            let handle = tokio::runtime::Handle::current();
+            tokio::task::block_in_place(|| handle.block_on(w.stop()));
+        }
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        if let Some(w) = self.wharf.take() {
+            // Dropped at the end of a test (or in a panic): stop without waiting for it.
+            w.stop_now();
+        }
+    }
+}
+
+/// A running `wharf serve`; killed with SIGKILL when dropped.
+pub struct Server {
+    endpoint: Endpoint,
+    pub child: Child,
+    pub log: PathBuf,
+}
+
+impl std::ops::Deref for Server {
+    type Target = Endpoint;
+    fn deref(&self) -> &Endpoint {
+        &self.endpoint
+    }
+}
+
+impl Server {
     /// SIGKILL: no chance to finish anything, as in a power cut.
     pub fn kill(mut self) {
         let _ = self.child.kill();
@@ -541,7 +629,7 @@ pub fn add_token(env: &TestEnv, name: &str, role: &str) -> String {
 
 /// An 850 whose delivery to the ERP folder fails (the folder's parent is a file), so that
 /// its deliver job dies after its one attempt: the message id.
-pub async fn dead_order(env: &TestEnv, server: &Server, po: &str, isa13: u32) -> i64 {
+pub async fn dead_order(env: &TestEnv, server: &Endpoint, po: &str, isa13: u32) -> i64 {
     let (status, body) = http(
         server.addr,
         "POST",

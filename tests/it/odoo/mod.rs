@@ -156,7 +156,7 @@ fn poll_rounds(odoo: &OdooDouble) -> usize {
 /// begins only once the one before it is done), each woken by the webhook when `server` is
 /// given (only after the one before began, so the second wake is not merged into the first),
 /// else by the poll interval.
-async fn a_whole_poll_round(odoo: &OdooDouble, server: Option<&crate::kit::Server>) {
+async fn a_whole_poll_round(odoo: &OdooDouble, server: Option<&crate::kit::Endpoint>) {
     let before = poll_rounds(odoo);
     for n in 1..=2 {
         if let Some(server) = server {
@@ -169,7 +169,7 @@ async fn a_whole_poll_round(odoo: &OdooDouble, server: Option<&crate::kit::Serve
     }
 }
 
-fn poke(server: &crate::kit::Server) {
+fn poke(server: &crate::kit::Endpoint) {
     let (status, body) = crate::kit::http(
         server.addr,
         "POST",

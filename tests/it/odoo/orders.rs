@@ -117,7 +117,7 @@ async fn a_worker_killed_after_odoo_committed_leaves_one_order(db: Db) {
     });
     let env = env_for(db, &odoo).await;
     let id = ingest(&env, "po.edi", &order_850(521, "PO-521"));
-    let server = env.serve();
+    let server = env.serve_process();
     wait_for(PATIENCE, "Odoo to commit the order", || async {
         (!odoo.sale_orders().is_empty()).then_some(())
     })
@@ -155,7 +155,7 @@ async fn an_odoo_outage_in_a_batch_leaves_one_order_per_po(db: Db) {
             )
         })
         .collect();
-    let server = env.serve();
+    let server = env.serve_process();
     let store = env.store().await;
     wait_for(PATIENCE, "the circuit to open", || async {
         server.log().contains("Odoo circuit opened").then_some(())
@@ -275,7 +275,7 @@ async fn a_stage_longer_than_its_lease_runs_once(db: Db) {
     env.set_env("WHARF_PIPELINE__LEASE_SECS", "1");
     env.set_env("WHARF_ERP__TIMEOUT_MS", "10000");
     let id = ingest(&env, "po.edi", &order_850(731, "PO-731"));
-    let server = env.serve();
+    let server = env.serve_process();
     let store = env.store().await;
     let m = settled(&store, id).await;
     assert_eq!(m.state, MessageState::Delivered, "{m:?}");
