@@ -158,6 +158,10 @@ pub(super) fn translate(file: &Path) -> anyhow::Result<ExitCode> {
 }
 
 /// What a streaming translator of either EDI syntax hands the printer, in input order.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a document per step is the common case; boxing would allocate for each"
+)]
 pub(super) enum Step {
     Document(crate::model::Document),
     /// An interchange's trailer was checked: its documents print unless it was rejected.

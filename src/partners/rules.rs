@@ -314,7 +314,7 @@ pub enum Verdict {
 }
 
 /// The verdict for each rule.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Strictness(BTreeMap<Rule, Verdict>);
 
 impl Strictness {
@@ -323,12 +323,6 @@ impl Strictness {
             .get(&rule)
             .copied()
             .unwrap_or_else(|| rule.default_verdict())
-    }
-}
-
-impl Default for Strictness {
-    fn default() -> Self {
-        Self(BTreeMap::new())
     }
 }
 

@@ -648,7 +648,7 @@ fn check_public_key(line: &str) -> Result<(), String> {
         return Err(format!("`{kind}` is not an SSH public key type"));
     }
     let b64 = data.len() >= 16
-        && data.len() % 4 == 0
+        && data.len().is_multiple_of(4)
         && data
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=');

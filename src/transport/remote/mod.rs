@@ -94,6 +94,10 @@ pub struct Entry {
 }
 
 /// An open, logged-in session with one partner folder.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one session per transfer, never stored in bulk"
+)]
 pub enum Session {
     Ftp(Box<ftp::Ftp>),
     Sftp(sftp::Sftp),

@@ -132,6 +132,7 @@ impl Sftp {
         }
         let mut ssh = connected;
         /// How Wharf proves who it is.
+        #[expect(clippy::large_enum_variant, reason = "one value per login")]
         enum Credential {
             Password(String),
             Key(russh::keys::PrivateKey),
