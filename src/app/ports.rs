@@ -1,12 +1,12 @@
 //! The pipeline's ports built from the settings: the ERP sink (Odoo when `[erp]` names
-//! Odoo, the directory otherwise) and one outbound edge per channel (the outbox folder, the
-//! partner's own servers, AS2).
+//! Odoo, the directory otherwise), one outbound edge per channel (the outbox folder, the
+//! partner's own servers, AS2) and the dry run's record planner (Odoo's).
 
 use std::sync::Arc;
 
 use crate::config::{ErpTarget, Settings};
 use crate::erp::directory::DirectoryErp;
-use crate::erp::odoo::{OdooClient, OdooSink};
+use crate::erp::odoo::{OdooClient, OdooPlanner, OdooSink};
 use crate::partners::Partners;
 use crate::pipeline::Pipeline;
 use crate::pipeline::ports::{ErpSink, Ports};
@@ -36,6 +36,8 @@ pub fn ports(settings: &Arc<Settings>, store: &Store) -> Ports {
             settings: settings.clone(),
         }),
         as2: Arc::new(As2::new(settings.clone(), store.clone())),
+        // The dry run shows Odoo's records whichever ERP documents go to.
+        planner: Arc::new(OdooPlanner),
     }
 }
 

@@ -259,7 +259,10 @@ pub(super) fn translate_plan(
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut held = 0usize;
     for d in &docs {
-        let line = crate::pipeline::dryrun::plan(profile, d, odoo)?;
+        let line = crate::pipeline::dryrun::plan(profile, d, &|m| {
+            use crate::erp::odoo::plan::{OdooVersion, records};
+            records(m, OdooVersion::of_major(u32::from(odoo)))
+        })?;
         held += line["errors"].as_array().map_or(0, Vec::len);
         serde_json::to_writer(&mut out, &line)?;
         writeln!(out)?;

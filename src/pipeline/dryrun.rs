@@ -7,6 +7,7 @@ use crate::documents::x12 as x12doc;
 use crate::edi::diag::Diagnostic;
 use crate::model::Document;
 use crate::partners::{Profile, Verdict};
+use crate::pipeline::mapping::Mapped;
 use crate::store::Format;
 
 /// Every canonical document in `raw` (any syntax), with the reader's findings; an error when
@@ -50,39 +51,27 @@ pub fn documents(raw: &[u8]) -> Result<(Vec<Document>, Vec<Diagnostic>), String>
     })
 }
 
-/// One document's plan: the document, its mapping, the Odoo records (for Odoo `odoo`, 18 or
-/// 19), and the profile's warnings and errors (an error would hold the document).
+/// One document's plan: the document, its mapping, the ERP's records for it (`records`:
+/// the Odoo records, from `erp::odoo::plan`), and the profile's warnings and errors (an
+/// error would hold the document).
 pub fn plan(
     profile: &Profile,
     d: &Document,
-    odoo: u8,
+    records: &dyn Fn(&Mapped) -> serde_json::Value,
 ) -> Result<serde_json::Value, serde_json::Error> {
-    use crate::pipeline::mapping::{
-        OdooVersion, map_order, map_ship_notice, odoo_records, receipt_records,
-    };
+    use crate::pipeline::mapping::{map_order, map_ship_notice};
     let mut findings = Vec::new();
-    let (plan, records) = match d {
-        Document::Order(o) => {
-            let mapped = map_order(profile, o, &mut findings);
-            let version = if odoo >= 19 {
-                OdooVersion::V19
-            } else {
-                OdooVersion::V18
-            };
-            let records = odoo_records(&mapped, version);
-            (serde_json::to_value(mapped)?, records)
-        }
+    let mapped = match d {
+        Document::Order(o) => Some(Mapped::Order(map_order(profile, o, &mut findings))),
         Document::ShipNotice(n) => {
-            let mapped = map_ship_notice(profile, n, &mut findings);
-            let version = if odoo >= 19 {
-                OdooVersion::V19
-            } else {
-                OdooVersion::V18
-            };
-            let records = receipt_records(&mapped, version);
-            (serde_json::to_value(mapped)?, records)
+            Some(Mapped::Receipt(map_ship_notice(profile, n, &mut findings)))
         }
-        _ => (serde_json::Value::Null, serde_json::Value::Null),
+        _ => None,
+    };
+    let (plan, records) = match &mapped {
+        Some(m @ Mapped::Order(o)) => (serde_json::to_value(o)?, records(m)),
+        Some(m @ Mapped::Receipt(r)) => (serde_json::to_value(r)?, records(m)),
+        None => (serde_json::Value::Null, serde_json::Value::Null),
     };
     let mut warnings: Vec<String> = findings
         .iter()

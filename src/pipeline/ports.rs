@@ -3,7 +3,8 @@
 //! [`Outbound`] (a folder, a partner's FTP/SFTP servers, AS2); the deliver stage hands mapped
 //! documents to the [`ErpSink`] (a folder, Odoo). The stages keep everything about jobs,
 //! transactions and events; an edge does the network (or the file system) and says what
-//! happened. The composition root (`app::ports`) builds the real implementations.
+//! happened. The dry run asks a [`RecordPlanner`] for the records an ERP would write. The
+//! composition root (`app::ports`) builds the real implementations.
 
 use std::any::Any;
 use std::sync::Arc;
@@ -15,7 +16,10 @@ use crate::partners::{OutboundChannel, Profile};
 use crate::store::messages::Message;
 use crate::store::{Channel, StoreError};
 
-pub use super::mapping::{Mapped, MappedOrder, MappedReceipt};
+pub use super::mapping::{
+    Finding, Mapped, MappedLine, MappedOrder, MappedReceipt, ProductField, ProductKey, ReceiptLine,
+    ReceiptOrder, escape_key, map_order, map_ship_notice,
+};
 pub(crate) use super::stages::outbound_doc_ref;
 
 /// The edges the pipeline's stages use, one per role; cheap to clone.
@@ -29,6 +33,8 @@ pub struct Ports {
     pub deliver: Arc<dyn Outbound>,
     /// `[outbound] channel = "as2"`.
     pub as2: Arc<dyn Outbound>,
+    /// What the ERP would write for a mapped document: the dry run's records.
+    pub planner: Arc<dyn RecordPlanner>,
 }
 
 impl Ports {
@@ -40,6 +46,13 @@ impl Ports {
             OutboundChannel::As2 => &self.as2,
         }
     }
+}
+
+/// Shows the records an ERP would write for a mapped document without touching the ERP: the
+/// dry run (`pipeline::dryrun::plan`) asks it, so the core need not know the ERP's records.
+pub trait RecordPlanner: Send + Sync + 'static {
+    /// The records `doc` means in the ERP's major version `version` (Odoo: 18, 19, …).
+    fn records(&self, doc: &Mapped, version: u32) -> serde_json::Value;
 }
 
 /// One stored outbound document to send.

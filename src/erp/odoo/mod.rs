@@ -1,17 +1,20 @@
 //! The Odoo connector. Files: `client.rs` the wire (JSON-RPC or JSON-2 by version), `error.rs`
 //! retry-or-operator classification, `guard.rs` concurrency, rate and circuit breaker,
-//! `records.rs` record plans carried out exactly once, `outbound.rs` confirmations and
-//! deliveries as partner documents (pure), `events.rs` the poller that finds them, `sink.rs` the pipeline's ERP port.
+//! `plan.rs` the records a mapped document means (pure), `records.rs` those plans carried out
+//! exactly once, `outbound.rs` confirmations and deliveries as partner documents (pure),
+//! `events.rs` the poller that finds them, `sink.rs` the pipeline's ERP port.
 
 pub mod client;
 pub mod error;
 pub mod events;
 pub mod guard;
 pub mod outbound;
+pub mod plan;
 pub mod records;
 pub mod sink;
 
 pub use client::{OdooClient, Session, Transport};
 pub use error::{Class, OdooError};
+pub use plan::OdooPlanner;
 pub use records::{OrderOutcome, ReceiptOutcome, put_order, put_receipt};
 pub use sink::OdooSink;

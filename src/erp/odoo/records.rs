@@ -1,4 +1,4 @@
-//! Carries out the record plans of `pipeline::mapping` (`odoo_records`) in Odoo: resolves each
+//! Carries out the record plans of `plan.rs` (`odoo_records`) in Odoo: resolves each
 //! lookup to an id, then creates or updates the sale order exactly once.
 //!
 //! Exactly once: the order's external ID (`wharf.order_<partner>__<PO>`, escaped so that no
@@ -13,7 +13,8 @@ use serde_json::{Map, Value, json};
 
 use super::client::OdooClient;
 use super::error::OdooError;
-use crate::pipeline::mapping::{MappedOrder, OdooVersion, odoo_records};
+use super::plan::{OdooVersion, legacy_external_id, odoo_records, receipt_records};
+use crate::pipeline::ports::MappedOrder;
 
 /// What happened to an order in Odoo.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -238,12 +239,8 @@ pub async fn put_receipt(
         return Ok(ReceiptOutcome::Cancelled);
     }
     let session = client.session().await?;
-    let version = if session.major >= 19 {
-        OdooVersion::V19
-    } else {
-        OdooVersion::V18
-    };
-    let plan = crate::pipeline::mapping::receipt_records(receipt, version);
+    let version = OdooVersion::of_major(session.major);
+    let plan = receipt_records(receipt, version);
     let mut ids = run_plan_lookups(client, &plan).await?;
     let pickings: Vec<i64> = (1..=receipt.orders.len())
         .filter_map(|o| ids.get(&format!("receipt_{o}")).and_then(Value::as_i64))
@@ -450,11 +447,7 @@ pub async fn put_order(
 ) -> Result<OrderOutcome, OdooError> {
     use crate::model::OrderPurpose;
     let session = client.session().await?;
-    let version = if session.major >= 19 {
-        OdooVersion::V19
-    } else {
-        OdooVersion::V18
-    };
+    let version = OdooVersion::of_major(session.major);
     let plan = odoo_records(order, version);
     let record = &plan["record"];
     let mut full_id = record["external_id"]
@@ -466,8 +459,7 @@ pub async fn put_order(
         .map(|(m, n)| (m.to_owned(), n.to_owned()))
         .unwrap_or_else(|| ("wharf".to_owned(), full_id.clone()));
     // Orders made before names were injective carry the legacy name: looked up too.
-    let legacy =
-        crate::pipeline::mapping::legacy_external_id(&order.partner, &order.client_order_ref);
+    let legacy = legacy_external_id(&order.partner, &order.client_order_ref);
     let bindings = client
         .search_read(
             "ir.model.data",

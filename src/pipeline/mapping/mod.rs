@@ -1,15 +1,13 @@
 //! The map stage's pure part: a canonical order shaped for the ERP by the partner's rules
 //! (customer, items through the cross-reference table, GTINs, units, ship-to, price policy,
-//! defaults), every breach judged by the profile's strictness, and the Odoo records it means.
+//! defaults), every breach judged by the profile's strictness.
 //!
 //! The result is ERP-neutral: the Odoo connector turns a [`MappedOrder`] into `sale.order`
-//! values ([`odoo_records`] shows exactly which). Depends on `model` and `partners` only.
+//! values (`erp::odoo::plan` shows exactly which). Depends on `model` and `partners` only.
 
-mod odoo;
 mod receipt;
 
-pub use odoo::{OdooVersion, odoo_records, receipt_records};
-pub use receipt::{MappedReceipt, ReceiptLine, map_ship_notice};
+pub use receipt::{MappedReceipt, ReceiptLine, ReceiptOrder, map_ship_notice};
 
 use rust_decimal::Decimal;
 
@@ -334,17 +332,6 @@ pub fn external_id(partner: &str, po: &str) -> String {
     format!("order_{}__{}", escape_key(partner), escape_key(po))
 }
 
-/// The name orders got before names were injective (`wharf_<partner>_<PO>`, every character
-/// outside `[A-Za-z0-9]` as `_`): still looked up, so an order made by an earlier version is
-/// found on a resend — and taken only when its `client_order_ref` is this PO.
-pub fn legacy_external_id(partner: &str, po: &str) -> String {
-    let clean: String = po
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect();
-    format!("wharf_{partner}_{clean}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -559,125 +546,6 @@ mod tests {
     }
 
     #[test]
-    fn price_policy_decides_whose_price_odoo_gets() {
-        let o = order(
-            vec![
-                line(&[(ItemIdQualifier::VendorPart, "A")], None, Some("12.50")),
-                line(&[(ItemIdQualifier::VendorPart, "B")], None, None),
-            ],
-            Some("1"),
-        );
-        let mut f = Vec::new();
-        let m = map_order(&profile(""), &o, &mut f);
-        assert_eq!(m.price_source, PriceSource::Partner);
-        assert_eq!(m.price_tolerance, Decimal::new(1, 2));
-        assert_eq!(f.len(), 1, "{f:?}");
-        assert_eq!(
-            (f[0].rule, f[0].verdict),
-            (Rule::PriceMissing, Verdict::Warn)
-        );
-        let r = odoo_records(&m, OdooVersion::V18);
-        let lines = &r["record"]["values"]["order_line"];
-        assert_eq!(lines[0][2]["price_unit"], 12.5);
-        assert_eq!(lines[0][2]["product_uom_qty"], 10.0);
-        assert!(lines[1][2].get("price_unit").is_none(), "{r}");
-
-        let p = profile("[mapping]\nprice = \"odoo\"\nprice_tolerance = \"0.05\"\n");
-        f.clear();
-        let m = map_order(&p, &o, &mut f);
-        assert_eq!(m.price_source, PriceSource::Odoo);
-        assert_eq!(m.price_tolerance, Decimal::new(5, 2));
-        assert!(
-            f.is_empty(),
-            "Odoo's price needs none from the partner: {f:?}"
-        );
-        let r = odoo_records(&m, OdooVersion::V18);
-        assert!(
-            r["record"]["values"]["order_line"][0][2]
-                .get("price_unit")
-                .is_none(),
-            "Odoo's pricelist sets the price: {r}"
-        );
-        // The partner's price is kept for the connector's comparison.
-        assert_eq!(m.lines[0].price, Some(Decimal::new(1250, 2)));
-    }
-
-    #[test]
-    fn odoo_records_name_fields_by_version() {
-        let p = profile(
-            "[mapping]\nconfirm = true\nuom = { EA = \"Units\" }\n[mapping.defaults]\nwarehouse = \"WH2\"\n",
-        );
-        let o = order(
-            vec![line(
-                &[(ItemIdQualifier::VendorPart, "A")],
-                Some("EA"),
-                Some("2"),
-            )],
-            Some("0042"),
-        );
-        let m = map_order(&p, &o, &mut Vec::new());
-        let r18 = odoo_records(&m, OdooVersion::V18);
-        let r19 = odoo_records(&m, OdooVersion::V19);
-        let l18 = &r18["record"]["values"]["order_line"][0][2];
-        let l19 = &r19["record"]["values"]["order_line"][0][2];
-        assert_eq!(l18["product_uom"]["ref"], "uom_Units");
-        assert_eq!(l19["product_uom_id"]["ref"], "uom_Units");
-        assert!(l19.get("product_uom").is_none());
-        assert_eq!(r18["record"]["external_id"], "wharf.order_acme__PO_2D1");
-        assert_eq!(r18["record"]["then"][0], "action_confirm");
-        assert_eq!(r18["record"]["values"]["client_order_ref"], "PO-1");
-        let lookups = r18["lookups"].as_array().unwrap();
-        let domain = |name: &str| {
-            lookups
-                .iter()
-                .find(|l| l["as"] == name)
-                .map(|l| l["domain"].clone())
-                .unwrap_or_default()
-        };
-        assert_eq!(
-            domain("ship_to"),
-            serde_json::json!([["ref", "=", "0042"], ["type", "=", "delivery"]])
-        );
-        assert_eq!(
-            domain("product_1"),
-            serde_json::json!([["default_code", "=", "A"]])
-        );
-        assert_eq!(
-            domain("warehouse"),
-            serde_json::json!([["code", "=", "WH2"]])
-        );
-    }
-
-    #[test]
-    fn lines_without_a_description_are_named_by_the_product_or_not_at_all() {
-        // Odoo refuses a whole `load` when one line's name cell is empty (transcripts 13/14).
-        let p = profile("[mapping]\nuom = { EA = \"Units\" }\n");
-        let a = line(&[(ItemIdQualifier::VendorPart, "A")], Some("EA"), None);
-        let mut b = line(&[(ItemIdQualifier::VendorPart, "B")], Some("EA"), None);
-        // No PID anywhere: no name column, Odoo names each line after its product.
-        let m = map_order(
-            &p,
-            &order(vec![a.clone(), b.clone()], None),
-            &mut Vec::new(),
-        );
-        let r = odoo_records(&m, OdooVersion::V18);
-        for n in 0..2 {
-            let l = &r["record"]["values"]["order_line"][n][2];
-            assert!(l.get("name").is_none(), "{l}");
-        }
-        // One line with a PID: the other gets its product's display name, never "".
-        b.description = Some("Blue widget".into());
-        let m = map_order(&p, &order(vec![a, b], None), &mut Vec::new());
-        let r = odoo_records(&m, OdooVersion::V19);
-        let lines = &r["record"]["values"]["order_line"];
-        assert_eq!(
-            lines[0][2]["name"],
-            serde_json::json!({ "ref": "product_1.display_name" })
-        );
-        assert_eq!(lines[1][2]["name"], "Blue widget");
-    }
-
-    #[test]
     fn keys_are_injective() {
         // Issue 17: these were one key (and one file, one Odoo order) before.
         let pos = [
@@ -697,6 +565,5 @@ mod tests {
             );
             assert!(!e.contains("__"), "{e}");
         }
-        assert_eq!(legacy_external_id("acme", "PO-7"), "wharf_acme_PO_7");
     }
 }

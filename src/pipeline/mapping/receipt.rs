@@ -137,7 +137,7 @@ pub fn map_ship_notice(
 mod tests {
     use super::*;
     use crate::model::Document;
-    use crate::pipeline::mapping::{OdooVersion, ProductField, receipt_records};
+    use crate::pipeline::mapping::ProductField;
 
     fn profile(extra: &str) -> Profile {
         let text = format!(
@@ -194,105 +194,5 @@ mod tests {
         // CA is not mapped: warned by default.
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!(f[0].rule, Rule::UomUnmapped);
-    }
-
-    #[test]
-    fn receipt_records_fill_the_moves_and_validate_per_profile() {
-        let p = profile(
-            "[mapping]\nitem_id_order = [\"vendor_part\", \"buyer_part\"]\nuom = { EA = \"Units\", CA = \"Case12\" }\n",
-        );
-        let mut n = notice();
-        n.orders[0].packs[0].items[0]
-            .item_ids
-            .push(crate::model::ItemId {
-                qualifier: ItemIdQualifier::Other("LT".into()),
-                value: "LOT-7".into(),
-            });
-        let r = map_ship_notice(&p, &n, &mut Vec::new());
-        assert_eq!(r.orders[0].lines[0].lot.as_deref(), Some("LOT-7"));
-        let plan = receipt_records(&r, OdooVersion::V18);
-        let records = plan["records"].as_array().unwrap();
-        // The carton becomes a package named by its SSCC, its item a move line in it.
-        assert_eq!(records[0]["model"], "stock.quant.package");
-        assert_eq!(
-            records[0]["action"], "ensure",
-            "found by its SSCC before it is created"
-        );
-        assert_eq!(records[0]["values"]["name"], "106141412345678908");
-        let packed = &records[1];
-        assert_eq!(packed["model"], "stock.move.line");
-        assert_eq!(packed["values"]["quantity"], 10.0);
-        assert_eq!(packed["values"]["lot_name"], "LOT-7");
-        assert_eq!(
-            packed["values"]["product_uom_id"]["ref"], "uom_Units",
-            "the notice's unit, converted by Odoo"
-        );
-        assert_eq!(
-            packed["values"]["result_package_id"]["ref"],
-            "package_106141412345678908"
-        );
-        // Odoo's own move line (made when the purchase was confirmed) is taken before a
-        // new one is created: a second line would add to the move (10 + 10 = 20).
-        let finds = packed["find"].as_array().unwrap();
-        assert_eq!(finds.len(), 2);
-        assert_eq!(
-            finds[1],
-            serde_json::json!([["move_id", "=", { "ref": "move_1_1" }], ["result_package_id", "=", false], ["picked", "=", false]])
-        );
-        // The loose item: a move line of its own move, in cases.
-        assert_eq!(records[2]["model"], "stock.move.line");
-        assert_eq!(records[2]["values"]["quantity"], 3.0);
-        assert_eq!(records[2]["values"]["product_uom_id"]["ref"], "uom_Case12");
-        assert_eq!(records[3]["values"]["carrier_tracking_ref"], "BOL-9");
-        let lookups = plan["lookups"].as_array().unwrap();
-        let picking = lookups
-            .iter()
-            .find(|l| l["as"] == "receipt_1")
-            .cloned()
-            .unwrap();
-        assert_eq!(
-            picking["domain"][1],
-            serde_json::json!(["picking_type_code", "=", "incoming"])
-        );
-        // The vendor's part number among this vendor's codes only.
-        let product = lookups
-            .iter()
-            .find(|l| l["as"] == "product_1_1")
-            .cloned()
-            .unwrap();
-        assert_eq!(
-            product["domain"],
-            serde_json::json!([["seller_ids", "any", [["product_code", "=", "WID-1"], ["partner_id", "=", { "ref": "vendor" }]]]])
-        );
-        assert!(
-            plan["then"].as_array().unwrap().is_empty(),
-            "left ready by default"
-        );
-        // Odoo 19 renamed the package model.
-        let plan19 = receipt_records(&r, OdooVersion::V19);
-        assert_eq!(plan19["records"][0]["model"], "stock.package");
-
-        let p = profile("[receipts]\nvalidate = true\nbackorder = false\n");
-        let plan = receipt_records(
-            &map_ship_notice(&p, &notice(), &mut Vec::new()),
-            OdooVersion::V18,
-        );
-        let then = &plan["then"][0];
-        assert_eq!(then["method"], "button_validate");
-        assert_eq!(then["context"]["skip_backorder"], true);
-        assert_eq!(
-            then["context"]["picking_ids_not_to_backorder"][0]["ref"],
-            "receipt_1"
-        );
-        let p = profile("[receipts]\nvalidate = true\n");
-        let plan = receipt_records(
-            &map_ship_notice(&p, &notice(), &mut Vec::new()),
-            OdooVersion::V18,
-        );
-        assert!(
-            plan["then"][0]["context"]
-                .get("picking_ids_not_to_backorder")
-                .is_none()
-        );
     }
 }

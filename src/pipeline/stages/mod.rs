@@ -10,7 +10,8 @@
 //!
 //! One file per stage, in the order a message travels: `identify`, `translate`, `map`
 //! (with the reconciliation of a partner's acknowledgements), `deliver`, `encode`, `send`;
-//! `edifact` and `xml` are those syntaxes' branches of identify, translate and encode.
+//! `x12`, `edifact` and `xml` are each syntax's branch of identify and translate, side by
+//! side (EDIFACT's and XML's of encode too; X12's encode is `encode`'s own).
 
 use crate::pipeline::envelope::{ack_envelope, envelope};
 use crate::pipeline::mapping::{self, Mapped};
@@ -21,6 +22,7 @@ mod identify;
 mod map;
 mod send;
 mod translate;
+mod x12;
 mod xml;
 
 pub(in crate::pipeline) use encode::finish_encoded;

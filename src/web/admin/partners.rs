@@ -451,9 +451,11 @@ pub async fn dry_run(
         Ok((docs, diags)) => (
             docs.iter()
                 .map(|d| {
-                    crate::pipeline::dryrun::plan(&profile, d, odoo)
-                        .and_then(|v| serde_json::to_string_pretty(&v))
-                        .unwrap_or_else(|e| e.to_string())
+                    crate::pipeline::dryrun::plan(&profile, d, &|m| {
+                        p.ports.planner.records(m, odoo)
+                    })
+                    .and_then(|v| serde_json::to_string_pretty(&v))
+                    .unwrap_or_else(|e| e.to_string())
                 })
                 .collect(),
             diags.iter().map(ToString::to_string).collect(),
