@@ -402,7 +402,7 @@ async fn cxml(State(p): State<Pipeline>, headers: HeaderMap, body: axum::body::B
                     Err(why) => Status {
                         code: 400,
                         text: "Bad Request",
-                        detail: why,
+                        detail: why.to_string(),
                     },
                     Ok(c) => Status::unauthorized(format!(
                         "sender {:?} is not a known partner, or the SharedSecret does not match",
