@@ -173,7 +173,9 @@ async fn list_messages(
     _c: admin::auth::Client,
     Query(q): Query<admin::messages::SearchQuery>,
 ) -> Result<Response, ApiError> {
-    let search = q.to_search().map_err(ApiError::BadQuery)?;
+    let search = q
+        .to_search()
+        .map_err(|e| ApiError::BadQuery(e.to_string()))?;
     let list = crate::store::search::search(&p.store, &search).await?;
     Ok(axum::Json(list).into_response())
 }
