@@ -45,8 +45,9 @@ impl Settings {
                 continue;
             }
             let path: Vec<String> = rest.split("__").map(|s| s.to_ascii_lowercase()).collect();
-            set_path(&mut table, &path, env_value(&value))
-                .map_err(|why| ConfigError::new(format!("environment {name}"), rest, why))?;
+            set_path(&mut table, &path, env_value(&value)).map_err(|why| {
+                ConfigError::new(format!("environment {name}"), rest, why.to_string())
+            })?;
             from_env.push(name);
         }
         let raw: RawSettings = toml::Value::Table(table).try_into().map_err(|e| {
@@ -93,9 +94,23 @@ fn env_value(v: &str) -> toml::Value {
     }
 }
 
-fn set_path(table: &mut toml::Table, path: &[String], value: toml::Value) -> Result<(), String> {
+/// Why an environment variable's name is no settings key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum EnvKeyError {
+    #[error("empty key")]
+    Empty,
+    /// A part of the name that is a value in the settings, not a section.
+    #[error("`{0}` is not a section")]
+    NotASection(String),
+}
+
+fn set_path(
+    table: &mut toml::Table,
+    path: &[String],
+    value: toml::Value,
+) -> Result<(), EnvKeyError> {
     match path {
-        [] => Err("empty key".to_owned()),
+        [] => Err(EnvKeyError::Empty),
         [last] => {
             table.insert(last.clone(), value);
             Ok(())
@@ -106,7 +121,7 @@ fn set_path(table: &mut toml::Table, path: &[String], value: toml::Value) -> Res
                 .or_insert_with(|| toml::Value::Table(toml::Table::new()));
             match entry {
                 toml::Value::Table(t) => set_path(t, rest, value),
-                _ => Err(format!("`{first}` is not a section")),
+                _ => Err(EnvKeyError::NotASection(first.clone())),
             }
         }
     }

@@ -125,6 +125,14 @@ pub enum Backend {
     Postgres,
 }
 
+/// Why a `database_url` is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DatabaseUrlError {
+    /// Neither SQLite nor PostgreSQL; the URL with its password hidden.
+    #[error("`{0}` is neither sqlite:PATH nor postgres://…")]
+    Scheme(String),
+}
+
 /// A database URL whose scheme has been checked.
 #[derive(Debug, Clone)]
 pub struct DatabaseUrl {
@@ -133,16 +141,13 @@ pub struct DatabaseUrl {
 }
 
 impl DatabaseUrl {
-    pub fn parse(url: &str) -> Result<Self, String> {
+    pub fn parse(url: &str) -> Result<Self, DatabaseUrlError> {
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Backend::Postgres
         } else {
-            return Err(format!(
-                "`{}` is neither sqlite:PATH nor postgres://…",
-                redact_url(url)
-            ));
+            return Err(DatabaseUrlError::Scheme(redact_url(url)));
         };
         Ok(Self {
             url: url.to_owned(),

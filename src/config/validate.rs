@@ -98,7 +98,8 @@ pub(super) fn validate(
     let database_url = raw
         .database_url
         .unwrap_or_else(|| format!("sqlite://{}/wharf.db", data_dir.display()));
-    let database = DatabaseUrl::parse(&database_url).map_err(|w| err("database_url", w))?;
+    let database =
+        DatabaseUrl::parse(&database_url).map_err(|w| err("database_url", w.to_string()))?;
 
     let listen = raw.http.listen.unwrap_or_else(|| "127.0.0.1:8080".into());
     let http_listen: SocketAddr = listen.parse().map_err(|e| {

@@ -26,7 +26,7 @@ pub use check::{Check, ProfileError};
 pub use parse::parse_profile;
 pub use profile::{
     CxmlIdentity, DuplicatePolicy, EdifactIdentity, FunctionalAckPolicy, OutboundChannel,
-    PartnerId, Profile, Ta1Policy, X12Identity,
+    PartnerId, PartnerIdError, Profile, Ta1Policy, X12Identity,
 };
 pub use registry::Partners;
 pub use reload::LivePartners;

@@ -195,7 +195,7 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<Profile, Vec<ProfileErro
     let id = match PartnerId::parse(&raw.id) {
         Ok(id) => Some(id),
         Err(why) => {
-            problems.push(err("id", why, None));
+            problems.push(err("id", why.to_string(), None));
             None
         }
     };

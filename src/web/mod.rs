@@ -173,7 +173,9 @@ async fn list_messages(
     _c: admin::auth::Client,
     Query(q): Query<admin::messages::SearchQuery>,
 ) -> Result<Response, ApiError> {
-    let search = q.to_search().map_err(ApiError::BadQuery)?;
+    let search = q
+        .to_search()
+        .map_err(|e| ApiError::BadQuery(e.to_string()))?;
     let list = crate::store::search::search(&p.store, &search).await?;
     Ok(axum::Json(list).into_response())
 }
@@ -402,7 +404,7 @@ async fn cxml(State(p): State<Pipeline>, headers: HeaderMap, body: axum::body::B
                     Err(why) => Status {
                         code: 400,
                         text: "Bad Request",
-                        detail: why,
+                        detail: why.to_string(),
                     },
                     Ok(c) => Status::unauthorized(format!(
                         "sender {:?} is not a known partner, or the SharedSecret does not match",

@@ -377,7 +377,7 @@ fn map_set(set: &TransactionSetEnvelope<'_>, source: SourceRef) -> Mapped {
                 Err(f) => Mapped::Faults(f),
             }
         }
-        _ => Mapped::Unsupported,
+        TransactionSet::Other(_) => Mapped::Unsupported,
     }
 }
 

@@ -1,7 +1,7 @@
 //! Writes complete outbound X12 interchanges (ISA/GS/ST..SE/GE/IEA) around document sets built by the 855/856/810 writers. Pure: no I/O.
 
-use crate::edi::x12::X12Error;
 use crate::edi::x12::writer::{OutboundEnvelope, SegmentWriter};
+use crate::edi::x12::{KnownSet, X12Error};
 
 /// One segment to write: its id and its elements (element 1 first). Composites are not
 /// needed by the documents written so far, so elements are plain strings.
@@ -67,12 +67,12 @@ impl FunctionalId {
 
     /// The group a transaction set belongs in; `None` for sets this writer does not produce.
     pub fn for_set(set_id: &str) -> Option<FunctionalId> {
-        match set_id {
-            "855" => Some(FunctionalId::OrderAck),
-            "856" => Some(FunctionalId::ShipNotice),
-            "810" => Some(FunctionalId::Invoice),
-            "850" => Some(FunctionalId::PurchaseOrder),
-            _ => None,
+        match KnownSet::from_code(set_id.as_bytes())? {
+            KnownSet::Ts855 => Some(FunctionalId::OrderAck),
+            KnownSet::Ts856 => Some(FunctionalId::ShipNotice),
+            KnownSet::Ts810 => Some(FunctionalId::Invoice),
+            KnownSet::Ts850 => Some(FunctionalId::PurchaseOrder),
+            KnownSet::Ts997 | KnownSet::Ts999 => None,
         }
     }
 }

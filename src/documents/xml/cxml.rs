@@ -17,11 +17,28 @@ pub struct HeaderCredentials {
     pub shared_secret: Option<String>,
 }
 
+/// Why a prefix holds no complete cXML Header to read the sender from.
+#[derive(Debug, thiserror::Error)]
+pub enum HeaderError {
+    #[error("not well-formed XML: {0}")]
+    NotWellFormed(#[source] quick_xml::Error),
+    #[error("the cXML Header is nested deeper than 16 elements")]
+    TooDeep,
+    #[error("{0}")]
+    Encoding(#[from] quick_xml::encoding::EncodingError),
+    /// An entity other than the five predefined ones, by name.
+    #[error("entity &{0}; is not expanded (no DTD processing)")]
+    Entity(String),
+    /// The prefix ended first; its length in bytes.
+    #[error("no complete cXML Header in the first {0} bytes")]
+    Incomplete(usize),
+}
+
 /// The sender's credentials from the beginning of a cXML document, read as a stream up to
 /// the end of its Header and no further, so a request can be authenticated before the rest
 /// of its body is read (the Header comes first in every cXML request). `Err` says why there
 /// is no complete Header in `prefix` (not well-formed, or it ends first).
-pub fn header_credentials(prefix: &[u8]) -> Result<HeaderCredentials, String> {
+pub fn header_credentials(prefix: &[u8]) -> Result<HeaderCredentials, HeaderError> {
     use quick_xml::events::Event;
     const FROM: &[&[u8]] = &[b"cXML", b"Header", b"From"];
     const FROM_CREDENTIAL: &[&[u8]] = &[b"cXML", b"Header", b"From", b"Credential"];
@@ -56,13 +73,11 @@ pub fn header_credentials(prefix: &[u8]) -> Result<HeaderCredentials, String> {
     };
     let mut live = std::collections::HashSet::<&'static [&'static [u8]]>::new();
     loop {
-        let event = reader
-            .read_event()
-            .map_err(|e| format!("not well-formed XML: {e}"))?;
+        let event = reader.read_event().map_err(HeaderError::NotWellFormed)?;
         match event {
             Event::Start(e) => {
                 if path.len() >= 16 {
-                    return Err("the cXML Header is nested deeper than 16 elements".into());
+                    return Err(HeaderError::TooDeep);
                 }
                 path.push(e.local_name().as_ref().to_vec());
                 texts.push(String::new());
@@ -100,7 +115,7 @@ pub fn header_credentials(prefix: &[u8]) -> Result<HeaderCredentials, String> {
             // Text may come in pieces around entity references: gathered, then kept at the
             // element's end.
             Event::Text(t) => {
-                let piece = t.decode().map_err(|e| e.to_string())?;
+                let piece = t.decode()?;
                 if let Some(text) = texts.last_mut() {
                     text.push_str(&piece);
                 }
@@ -117,12 +132,10 @@ pub fn header_credentials(prefix: &[u8]) -> Result<HeaderCredentials, String> {
                     }
                 }
                 _ => {
-                    let name = r.decode().map_err(|e| e.to_string())?;
+                    let name = r.decode()?;
                     let text = texts.last_mut();
-                    let resolved =
-                        quick_xml::escape::resolve_predefined_entity(&name).ok_or_else(|| {
-                            format!("entity &{name}; is not expanded (no DTD processing)")
-                        })?;
+                    let resolved = quick_xml::escape::resolve_predefined_entity(&name)
+                        .ok_or_else(|| HeaderError::Entity(name.clone().into_owned()))?;
                     if let Some(text) = text {
                         text.push_str(resolved);
                     }
@@ -153,10 +166,7 @@ pub fn header_credentials(prefix: &[u8]) -> Result<HeaderCredentials, String> {
                 path.pop();
             }
             Event::Eof => {
-                return Err(format!(
-                    "no complete cXML Header in the first {} bytes",
-                    prefix.len()
-                ));
+                return Err(HeaderError::Incomplete(prefix.len()));
             }
             _ => {}
         }
@@ -1042,6 +1052,7 @@ mod tests {
         assert!(
             header_credentials(cut)
                 .unwrap_err()
+                .to_string()
                 .contains("no complete cXML Header")
         );
         assert!(header_credentials(b"<cXML a0=\"v\" a1=\"v").is_err());

@@ -56,12 +56,9 @@ impl ServiceChars {
     };
 
     /// Reads UNA1..UNA6 (the six bytes after "UNA").
-    pub fn from_una(six: &[u8]) -> Result<ServiceChars, String> {
+    pub fn from_una(six: &[u8]) -> Result<ServiceChars, UnaError> {
         let &[component, element, decimal, release, reserved, segment] = six else {
-            return Err(format!(
-                "UNA must be followed by 6 service characters, found {}",
-                six.len()
-            ));
+            return Err(UnaError::Length(six.len()));
         };
         let chars = ServiceChars {
             component,
@@ -73,30 +70,22 @@ impl ServiceChars {
         };
         let separators = [component, element, segment];
         if separators.iter().any(u8::is_ascii_alphanumeric) {
-            return Err(format!(
-                "UNA separators {:?} must not be letters or digits",
-                String::from_utf8_lossy(&separators)
+            return Err(UnaError::Alphanumeric(
+                String::from_utf8_lossy(&separators).into_owned(),
             ));
         }
         if component == element || component == segment || element == segment {
-            return Err(format!(
-                "UNA separators {:?} are not distinct",
-                String::from_utf8_lossy(&separators)
+            return Err(UnaError::NotDistinct(
+                String::from_utf8_lossy(&separators).into_owned(),
             ));
         }
         if let Some(r) = chars.release
             && separators.contains(&r)
         {
-            return Err(format!(
-                "UNA4 release character {:?} is also a separator",
-                char::from(r)
-            ));
+            return Err(UnaError::ReleaseIsSeparator(char::from(r)));
         }
         if decimal != b'.' && decimal != b',' {
-            return Err(format!(
-                "UNA3 decimal mark {:?} is neither '.' nor ','",
-                char::from(decimal)
-            ));
+            return Err(UnaError::DecimalMark(char::from(decimal)));
         }
         Ok(chars)
     }
@@ -148,9 +137,29 @@ pub enum EdifactError {
     #[error("no UNA or UNB interchange header found (first non-blank byte at offset {offset})")]
     NoInterchange { offset: usize },
     #[error("UNA at byte offset {offset} is unusable: {reason}")]
-    InvalidUna { offset: usize, reason: String },
+    InvalidUna {
+        offset: usize,
+        #[source]
+        reason: UnaError,
+    },
     #[error("invalid outbound value for {field}: {reason}")]
     InvalidOutbound { field: &'static str, reason: String },
+}
+
+/// Why a UNA's six service characters cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UnaError {
+    #[error("UNA must be followed by 6 service characters, found {0}")]
+    Length(usize),
+    /// The component, element and segment separators, in that order.
+    #[error("UNA separators {0:?} must not be letters or digits")]
+    Alphanumeric(String),
+    #[error("UNA separators {0:?} are not distinct")]
+    NotDistinct(String),
+    #[error("UNA4 release character {0:?} is also a separator")]
+    ReleaseIsSeparator(char),
+    #[error("UNA3 decimal mark {0:?} is neither '.' nor ','")]
+    DecimalMark(char),
 }
 
 /// EDIFACT syntax error codes (data element 0085) the gateway reports.

@@ -18,26 +18,115 @@ pub enum TransactionSet {
 
 impl TransactionSet {
     pub fn from_code(code: &[u8]) -> Self {
-        match code {
-            b"850" => Self::PurchaseOrder850,
-            b"855" => Self::PurchaseOrderAck855,
-            b"856" => Self::ShipNotice856,
-            b"810" => Self::Invoice810,
-            b"997" => Self::FunctionalAck997,
-            b"999" => Self::ImplementationAck999,
-            other => Self::Other(text(other)),
+        match KnownSet::from_code(code) {
+            Some(known) => known.into(),
+            None => Self::Other(text(code)),
         }
     }
 
     pub fn code(&self) -> &str {
         match self {
-            Self::PurchaseOrder850 => "850",
-            Self::PurchaseOrderAck855 => "855",
-            Self::ShipNotice856 => "856",
-            Self::Invoice810 => "810",
-            Self::FunctionalAck997 => "997",
-            Self::ImplementationAck999 => "999",
             Self::Other(c) => c,
+            Self::PurchaseOrder850 => KnownSet::Ts850.code(),
+            Self::PurchaseOrderAck855 => KnownSet::Ts855.code(),
+            Self::ShipNotice856 => KnownSet::Ts856.code(),
+            Self::Invoice810 => KnownSet::Ts810.code(),
+            Self::FunctionalAck997 => KnownSet::Ts997.code(),
+            Self::ImplementationAck999 => KnownSet::Ts999.code(),
+        }
+    }
+
+    /// The known set this is, or `None` for `Other`.
+    pub fn known(&self) -> Option<KnownSet> {
+        match self {
+            Self::PurchaseOrder850 => Some(KnownSet::Ts850),
+            Self::PurchaseOrderAck855 => Some(KnownSet::Ts855),
+            Self::ShipNotice856 => Some(KnownSet::Ts856),
+            Self::Invoice810 => Some(KnownSet::Ts810),
+            Self::FunctionalAck997 => Some(KnownSet::Ts997),
+            Self::ImplementationAck999 => Some(KnownSet::Ts999),
+            Self::Other(_) => None,
+        }
+    }
+}
+
+/// The transaction sets the gateway has rules and mappings for, as a closed `Copy` type:
+/// code that dispatches on a set matches on this, so adding a set makes the compiler list
+/// every place that has to learn it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KnownSet {
+    Ts850,
+    Ts855,
+    Ts856,
+    Ts810,
+    Ts997,
+    Ts999,
+}
+
+impl KnownSet {
+    /// Every known set, in [`KnownSet::index`] order.
+    pub const ALL: [KnownSet; 6] = [
+        KnownSet::Ts850,
+        KnownSet::Ts855,
+        KnownSet::Ts856,
+        KnownSet::Ts810,
+        KnownSet::Ts997,
+        KnownSet::Ts999,
+    ];
+
+    /// The set an ST01 code names, or `None` for a set the gateway does not know.
+    pub fn from_code(code: &[u8]) -> Option<Self> {
+        match code {
+            b"850" => Some(Self::Ts850),
+            b"855" => Some(Self::Ts855),
+            b"856" => Some(Self::Ts856),
+            b"810" => Some(Self::Ts810),
+            b"997" => Some(Self::Ts997),
+            b"999" => Some(Self::Ts999),
+            _ => None,
+        }
+    }
+
+    /// ST01 of the set.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Ts850 => "850",
+            Self::Ts855 => "855",
+            Self::Ts856 => "856",
+            Self::Ts810 => "810",
+            Self::Ts997 => "997",
+            Self::Ts999 => "999",
+        }
+    }
+
+    /// Position in [`KnownSet::ALL`], for per-set tables.
+    pub fn index(self) -> usize {
+        match self {
+            Self::Ts850 => 0,
+            Self::Ts855 => 1,
+            Self::Ts856 => 2,
+            Self::Ts810 => 3,
+            Self::Ts997 => 4,
+            Self::Ts999 => 5,
+        }
+    }
+}
+
+impl std::fmt::Display for KnownSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl From<KnownSet> for TransactionSet {
+    fn from(set: KnownSet) -> Self {
+        match set {
+            KnownSet::Ts850 => Self::PurchaseOrder850,
+            KnownSet::Ts855 => Self::PurchaseOrderAck855,
+            KnownSet::Ts856 => Self::ShipNotice856,
+            KnownSet::Ts810 => Self::Invoice810,
+            KnownSet::Ts997 => Self::FunctionalAck997,
+            KnownSet::Ts999 => Self::ImplementationAck999,
         }
     }
 }

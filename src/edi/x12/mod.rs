@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 /// parallel branches.
 pub use super::gs1;
 pub use envelope::{
-    Group, Interchange, IsaHeader, TransactionSet, TransactionSetEnvelope, UsageIndicator,
-    parse_interchanges, peek_isa,
+    Group, Interchange, IsaHeader, KnownSet, TransactionSet, TransactionSetEnvelope,
+    UsageIndicator, parse_interchanges, peek_isa,
 };
 pub use reader::{Reader, Segment};
 

@@ -159,16 +159,37 @@ impl Secret {
 
     /// Reads the secret now (a rotated password is used without a reload). The error names
     /// the variable or file, never a value.
-    pub fn read(&self) -> Result<String, String> {
+    pub fn read(&self) -> Result<String, SecretError> {
         match self {
-            Secret::Env(name) => {
-                std::env::var(name).map_err(|_| format!("environment variable {name} is not set"))
-            }
+            Secret::Env(name) => std::env::var(name).map_err(|source| SecretError::Env {
+                name: name.clone(),
+                source,
+            }),
             Secret::File(path) => std::fs::read_to_string(path)
                 .map(|s| s.trim_end_matches(['\n', '\r']).to_owned())
-                .map_err(|e| format!("{path}: {e}")),
+                .map_err(|source| SecretError::File {
+                    path: path.clone(),
+                    source,
+                }),
         }
     }
+}
+
+/// Why a [`Secret`] cannot be read; it names the variable or file, never a value.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    #[error("environment variable {name} is not set")]
+    Env {
+        name: String,
+        #[source]
+        source: std::env::VarError,
+    },
+    #[error("{path}: {source}")]
+    File {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// What happens to a collected file once its bytes are stored.

@@ -356,7 +356,7 @@ pub(in crate::partners) fn validate(
             if let Err(why) = check_public_key(k) {
                 check.push(
                     &format!("sftp.keys[{n}]"),
-                    why,
+                    why.to_string(),
                     Some("paste one line of the partner's id_*.pub"),
                 );
             }
@@ -459,7 +459,7 @@ pub(in crate::partners) fn validate(
             } else if let Err(why) = check_public_key(key) {
                 check.push(
                     &k("host_key"),
-                    why,
+                    why.to_string(),
                     Some("the server's key as in known_hosts, without the host name"),
                 );
             }
@@ -632,8 +632,17 @@ pub(in crate::partners) fn parse_interval(text: &str) -> Option<Duration> {
     Some(Duration::from_secs(secs))
 }
 
+/// Why a line is no OpenSSH public key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum PublicKeyError {
+    #[error("`{0}` is not an SSH public key type")]
+    Type(String),
+    #[error("the key data is not base64")]
+    Data,
+}
+
 /// One OpenSSH public key line: a known type and base64 data.
-fn check_public_key(line: &str) -> Result<(), String> {
+fn check_public_key(line: &str) -> Result<(), PublicKeyError> {
     let mut parts = line.split_whitespace();
     let kind = parts.next().unwrap_or_default();
     let data = parts.next().unwrap_or_default();
@@ -645,7 +654,7 @@ fn check_public_key(line: &str) -> Result<(), String> {
             | "ecdsa-sha2-nistp384"
             | "ecdsa-sha2-nistp521"
     ) {
-        return Err(format!("`{kind}` is not an SSH public key type"));
+        return Err(PublicKeyError::Type(kind.to_owned()));
     }
     let b64 = data.len() >= 16
         && data.len().is_multiple_of(4)
@@ -653,7 +662,7 @@ fn check_public_key(line: &str) -> Result<(), String> {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=');
     if !b64 {
-        return Err("the key data is not base64".into());
+        return Err(PublicKeyError::Data);
     }
     Ok(())
 }

@@ -198,7 +198,7 @@ pub(super) fn partner_client(
             Err(e) => return Some(Err(format!("[as2] url_password: {e}"))),
         },
     };
-    let client = tls::builder(as2).and_then(|b| {
+    let client = tls::builder(as2).map_err(|e| e.to_string()).and_then(|b| {
         b.connect_timeout(MDN_CONNECT_TIMEOUT)
             .build()
             .map_err(|e| e.to_string())

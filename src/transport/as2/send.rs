@@ -181,7 +181,7 @@ pub async fn send(
         .map_err(|e| SendError::Refused(format!("worker: {e}")))??
     };
     let signed_mdn = signed_mdn_asked(as2);
-    let client = super::tls::client(as2).map_err(SendError::Refused)?;
+    let client = super::tls::client(as2).map_err(|e| SendError::Refused(e.to_string()))?;
     let mut request = client.post(&url);
     if let Some(r) = receipt_url {
         request = request.header("Receipt-Delivery-Option", r);

@@ -14,13 +14,50 @@ use rustls::{DigitallySignedStruct, SignatureScheme};
 
 use crate::partners::channels::As2;
 
+/// Why the HTTPS client for a partner cannot be made: each names the profile key at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsError {
+    #[error("{0}")]
+    Client(#[source] reqwest::Error),
+    #[error("{0}")]
+    Protocols(#[source] rustls::Error),
+    #[error("[as2] ca {path}: {source}")]
+    CaFile {
+        path: String,
+        #[source]
+        source: rustls::pki_types::pem::Error,
+    },
+    #[error("[as2] ca {path}: {source}")]
+    CaCertificate {
+        path: String,
+        #[source]
+        source: rustls::Error,
+    },
+    #[error("[as2] ca {0} holds no certificate")]
+    NoCaCertificate(String),
+    #[error("[as2] client_cert {path}: {source}")]
+    ClientCert {
+        path: String,
+        #[source]
+        source: rustls::pki_types::pem::Error,
+    },
+    #[error("[as2] client_key {path}: {source}")]
+    ClientKey {
+        path: String,
+        #[source]
+        source: rustls::pki_types::pem::Error,
+    },
+    #[error("[as2] client_cert: {0}")]
+    ClientAuth(#[source] rustls::Error),
+}
+
 /// The HTTP client for this partner's `url`.
-pub fn client(as2: &As2) -> Result<reqwest::Client, String> {
-    builder(as2)?.build().map_err(|e| e.to_string())
+pub fn client(as2: &As2) -> Result<reqwest::Client, TlsError> {
+    builder(as2)?.build().map_err(TlsError::Client)
 }
 
 /// [`client`]'s builder, for callers that add their own timeouts.
-pub fn builder(as2: &As2) -> Result<reqwest::ClientBuilder, String> {
+pub fn builder(as2: &As2) -> Result<reqwest::ClientBuilder, TlsError> {
     let custom = as2.ca.is_some() || as2.server_cert_sha256.is_some() || as2.client_cert.is_some();
     if !custom {
         return Ok(reqwest::Client::builder());
@@ -28,7 +65,7 @@ pub fn builder(as2: &As2) -> Result<reqwest::ClientBuilder, String> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?;
+        .map_err(TlsError::Protocols)?;
     let builder = match (&as2.server_cert_sha256, &as2.ca) {
         (Some(pin), _) => builder
             .dangerous()
@@ -38,13 +75,20 @@ pub fn builder(as2: &As2) -> Result<reqwest::ClientBuilder, String> {
             })),
         (None, Some(ca)) => {
             let mut roots = rustls::RootCertStore::empty();
-            for c in CertificateDer::pem_file_iter(ca).map_err(|e| format!("[as2] ca {ca}: {e}"))? {
+            let file = |source| TlsError::CaFile {
+                path: ca.clone(),
+                source,
+            };
+            for c in CertificateDer::pem_file_iter(ca).map_err(file)? {
                 roots
-                    .add(c.map_err(|e| format!("[as2] ca {ca}: {e}"))?)
-                    .map_err(|e| format!("[as2] ca {ca}: {e}"))?;
+                    .add(c.map_err(file)?)
+                    .map_err(|source| TlsError::CaCertificate {
+                        path: ca.clone(),
+                        source,
+                    })?;
             }
             if roots.is_empty() {
-                return Err(format!("[as2] ca {ca} holds no certificate"));
+                return Err(TlsError::NoCaCertificate(ca.clone()));
             }
             builder.with_root_certificates(roots)
         }
@@ -61,12 +105,17 @@ pub fn builder(as2: &As2) -> Result<reqwest::ClientBuilder, String> {
         (Some(cert), Some(key)) => {
             let chain = CertificateDer::pem_file_iter(cert)
                 .and_then(|it| it.collect::<Result<Vec<_>, _>>())
-                .map_err(|e| format!("[as2] client_cert {cert}: {e}"))?;
-            let key = PrivateKeyDer::from_pem_file(key)
-                .map_err(|e| format!("[as2] client_key {key}: {e}"))?;
+                .map_err(|source| TlsError::ClientCert {
+                    path: cert.clone(),
+                    source,
+                })?;
+            let key = PrivateKeyDer::from_pem_file(key).map_err(|source| TlsError::ClientKey {
+                path: key.clone(),
+                source,
+            })?;
             builder
                 .with_client_auth_cert(chain, key)
-                .map_err(|e| format!("[as2] client_cert: {e}"))?
+                .map_err(TlsError::ClientAuth)?
         }
         _ => builder.with_no_client_auth(),
     };

@@ -148,9 +148,18 @@ struct MessagesPage {
     error: Option<String>,
 }
 
+/// Why the message search's filters cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum QueryError {
+    #[error("`{0}` is not a date (YYYY-MM-DD)")]
+    Date(String),
+    #[error("`{0}` is not a state")]
+    State(String),
+}
+
 /// `YYYY-MM-DD` as Unix ms at 00:00 UTC.
-fn day_ms(s: &str) -> Result<i64, String> {
-    let bad = || format!("`{s}` is not a date (YYYY-MM-DD)");
+fn day_ms(s: &str) -> Result<i64, QueryError> {
+    let bad = || QueryError::Date(s.to_owned());
     let mut parts = s.splitn(3, '-').map(|p| p.parse::<i32>().ok());
     let (Some(Some(y)), Some(Some(m)), Some(Some(day))) =
         (parts.next(), parts.next(), parts.next())
@@ -173,7 +182,7 @@ fn opt(s: &str) -> Option<String> {
 
 impl SearchQuery {
     /// The filters as a store search; a bad date or state is said, not ignored.
-    pub(crate) fn to_search(&self) -> Result<Search, String> {
+    pub(crate) fn to_search(&self) -> Result<Search, QueryError> {
         Ok(Search {
             partner: opt(&self.partner),
             doc_type: opt(&self.doc_type),
@@ -181,9 +190,7 @@ impl SearchQuery {
             control_number: opt(&self.control),
             state: match opt(&self.state) {
                 None => None,
-                Some(s) => {
-                    Some(MessageState::parse(&s).ok_or_else(|| format!("`{s}` is not a state"))?)
-                }
+                Some(s) => Some(MessageState::parse(&s).ok_or(QueryError::State(s))?),
             },
             direction: None,
             from: opt(&self.from).map(|d| day_ms(&d)).transpose()?,
@@ -216,7 +223,7 @@ pub async fn search(
             let full = rows.len() as i64 == f.limit;
             (rows, None, full)
         }
-        Err(e) => (Vec::new(), Some(e), false),
+        Err(e) => (Vec::new(), Some(e.to_string()), false),
     };
     // A full page may have more after it.
     let next = full.then(|| {

@@ -17,7 +17,7 @@ pub mod ts997;
 pub mod ts999;
 pub mod types;
 
-use super::{AckCode, Diagnostic, Location, Segment};
+use super::{AckCode, Diagnostic, KnownSet, Location, Segment};
 use schema::{Element, Node, Req, SegmentDef, SetTable, Ty, UNBOUNDED, Usage, V5};
 
 /// A diagnostic plus the loop identifier (AK303 / IK303) of the loop holding the segment;
@@ -110,16 +110,9 @@ fn key_bit(key: u32) -> u64 {
 /// The prepared plan of each table, built on first use.
 fn plan_for(table: &'static SetTable) -> &'static Plan {
     use std::sync::OnceLock;
-    static PLANS: [OnceLock<Plan>; 6] = [const { OnceLock::new() }; 6];
-    let slot = match table.id {
-        "850" => PLANS.first(),
-        "855" => PLANS.get(1),
-        "856" => PLANS.get(2),
-        "810" => PLANS.get(3),
-        "997" => PLANS.get(4),
-        "999" => PLANS.get(5),
-        _ => None,
-    };
+    static PLANS: [OnceLock<Plan>; KnownSet::ALL.len()] =
+        [const { OnceLock::new() }; KnownSet::ALL.len()];
+    let slot = PLANS.get(table.id.index());
     match slot {
         Some(cell) => cell.get_or_init(|| Plan::build(table.nodes)),
         None => &EMPTY_PLAN,
@@ -217,14 +210,18 @@ pub struct SetValidator {
 
 /// The table for a set id, or `None`.
 fn table_for(set_id: &[u8]) -> Option<&'static SetTable> {
-    match set_id {
-        b"850" => Some(&ts850::TS850),
-        b"855" => Some(&ts855::TS855),
-        b"856" => Some(&ts856::TS856),
-        b"810" => Some(&ts810::TS810),
-        b"997" => Some(&ts997::TS997),
-        b"999" => Some(&ts999::TS999),
-        _ => None,
+    Some(table_of(KnownSet::from_code(set_id)?))
+}
+
+/// The rules table of a known set.
+pub fn table_of(set: KnownSet) -> &'static SetTable {
+    match set {
+        KnownSet::Ts850 => &ts850::TS850,
+        KnownSet::Ts855 => &ts855::TS855,
+        KnownSet::Ts856 => &ts856::TS856,
+        KnownSet::Ts810 => &ts810::TS810,
+        KnownSet::Ts997 => &ts997::TS997,
+        KnownSet::Ts999 => &ts999::TS999,
     }
 }
 

@@ -554,7 +554,7 @@ impl Hierarchy {
 /// A transaction set table (shared by 4010 and 5010; element differences live in [`V5`]).
 #[derive(Debug, PartialEq, Eq)]
 pub struct SetTable {
-    pub id: &'static str,
+    pub id: crate::edi::x12::KnownSet,
     pub name: &'static str,
     pub nodes: &'static [Node],
     /// True for sets that exist from 5010 on only (999): no table under 004xxx.

@@ -780,3 +780,17 @@ fn syntax_notes_name_real_elements() {
         }
     }
 }
+
+#[test]
+fn each_known_set_has_its_own_table_and_plan_slot() {
+    for (i, set) in KnownSet::ALL.into_iter().enumerate() {
+        assert_eq!(set.index(), i, "{set}");
+        assert_eq!(table_of(set).id, set);
+        assert_eq!(KnownSet::from_code(set.code().as_bytes()), Some(set));
+        assert_eq!(
+            crate::edi::x12::TransactionSet::from(set).known(),
+            Some(set)
+        );
+    }
+    assert_eq!(KnownSet::from_code(b"820"), None);
+}

@@ -2,6 +2,7 @@
 
 use super::schema::{Node, SetTable, UNBOUNDED as U, ms, ol, os};
 use super::segments::*;
+use crate::edi::x12::KnownSet;
 
 static N1_LOOP: &[Node] = &[
     ms(&N1, 1),
@@ -59,7 +60,7 @@ static IT1_LOOP: &[Node] = &[
 ];
 
 pub static TS810: SetTable = SetTable {
-    id: "810",
+    id: KnownSet::Ts810,
     name: "Invoice",
     nodes: &[
         ms(&ST, 1),

@@ -2,6 +2,7 @@
 
 use super::schema::{Node, SetTable, UNBOUNDED as U, ml, ms, ol, os};
 use super::segments::*;
+use crate::edi::x12::KnownSet;
 
 /// N1 loop of the heading: who buys, ships, bills.
 pub static N1_HEADER: &[Node] = &[
@@ -125,7 +126,7 @@ static PO1_LOOP: &[Node] = &[
 static CTT_LOOP: &[Node] = &[ms(&CTT, 1), os(&AMT, 1)];
 
 pub static TS850: SetTable = SetTable {
-    id: "850",
+    id: KnownSet::Ts850,
     name: "Purchase Order",
     nodes: &[
         ms(&ST, 1),

@@ -3,6 +3,7 @@
 use super::schema::{Node, SetTable, UNBOUNDED as U, ms, ol, os};
 use super::segments::*;
 use super::ts850::N1_HEADER;
+use crate::edi::x12::KnownSet;
 
 static N9_LOOP: &[Node] = &[ms(&N9, 1), os(&DTM, U), os(&MSG, 1000)];
 static SAC_LOOP: &[Node] = &[ms(&SAC, 1), os(&CUR, 1)];
@@ -103,7 +104,7 @@ static PO1_LOOP: &[Node] = &[
 static CTT_LOOP: &[Node] = &[ms(&CTT, 1), os(&AMT, 1)];
 
 pub static TS855: SetTable = SetTable {
-    id: "855",
+    id: KnownSet::Ts855,
     name: "Purchase Order Acknowledgment",
     nodes: &[
         ms(&ST, 1),

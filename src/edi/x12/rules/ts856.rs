@@ -2,6 +2,7 @@
 
 use super::schema::{Hierarchy, Level, Node, SetTable, UNBOUNDED as U, ml, ms, ol, os};
 use super::segments::*;
+use crate::edi::x12::KnownSet;
 
 static SLN_LOOP: &[Node] = &[ms(&SLN, 1), os(&PID, 1000)];
 static CLD_LOOP: &[Node] = &[ms(&CLD, 1), os(&REF, 200), os(&DTM, 1)];
@@ -85,7 +86,7 @@ pub static HL856: Hierarchy = Hierarchy {
 };
 
 pub static TS856: SetTable = SetTable {
-    id: "856",
+    id: KnownSet::Ts856,
     name: "Ship Notice/Manifest",
     nodes: &[
         ms(&ST, 1),

@@ -2,12 +2,13 @@
 
 use super::schema::{Node, SetTable, ms, ol, os};
 use super::segments::*;
+use crate::edi::x12::KnownSet;
 
 static AK3_LOOP: &[Node] = &[ms(&AK3, 1), os(&AK4, 99)];
 static AK2_LOOP: &[Node] = &[ms(&AK2, 1), ol("AK3", 999_999, AK3_LOOP), ms(&AK5, 1)];
 
 pub static TS997: SetTable = SetTable {
-    id: "997",
+    id: KnownSet::Ts997,
     name: "Functional Acknowledgment",
     nodes: &[
         ms(&ST, 1),

@@ -3,13 +3,14 @@
 use super::schema::{Node, SetTable, UNBOUNDED as U, ms, ol, os};
 use super::segments::{AK1_999 as AK1, AK9_999 as AK9};
 use super::segments::{AK2, CTX, IK3, IK4, IK5, SE, ST};
+use crate::edi::x12::KnownSet;
 
 static IK4_LOOP: &[Node] = &[ms(&IK4, 1), os(&CTX, 10)];
 static IK3_LOOP: &[Node] = &[ms(&IK3, 1), os(&CTX, 10), ol("IK4", 99, IK4_LOOP)];
 static AK2_LOOP: &[Node] = &[ms(&AK2, 1), ol("IK3", U, IK3_LOOP), ms(&IK5, 1)];
 
 pub static TS999: SetTable = SetTable {
-    id: "999",
+    id: KnownSet::Ts999,
     name: "Implementation Acknowledgment",
     nodes: &[
         ms(&ST, 1),
