@@ -3,6 +3,9 @@
 //! delivery addresses and products WID-1 … WID-100, and prints `url http://…` when ready.
 //! `GET /double/stats` tells how long it spent answering.
 
+// The double's tables are tuples of what it stores (see tests/it/main.rs).
+#![allow(clippy::type_complexity)]
+
 #[path = "../tests/it/kit/odoo/mod.rs"]
 mod odoo;
 

@@ -206,12 +206,10 @@ fn both_ways(url: &str, extra_collect: &str, extra_both: &str) -> String {
     )
 }
 
-fn with_password(db: Db) -> impl std::future::Future<Output = TestEnv> {
-    async move {
-        let mut env = TestEnv::new(db).await;
-        env.set_env("PINNACLE_FTP_PASSWORD", "secret");
-        env
-    }
+async fn with_password(db: Db) -> TestEnv {
+    let mut env = TestEnv::new(db).await;
+    env.set_env("PINNACLE_FTP_PASSWORD", "secret");
+    env
 }
 
 async fn inbound(env: &TestEnv) -> Vec<messages::Message> {

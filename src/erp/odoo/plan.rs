@@ -152,12 +152,9 @@ pub fn odoo_records(order: &MappedOrder, version: OdooVersion) -> serde_json::Va
             };
             vals.insert(field.into(), json!({ "ref": unit_ref }));
         }
-        match (order.price_source, l.price) {
-            (PriceSource::Partner, Some(p)) => {
-                vals.insert("price_unit".into(), number(p));
-            }
-            // Odoo's pricelist sets the price; the partner's is compared after creation.
-            _ => {}
+        // Otherwise Odoo's pricelist sets the price; the partner's is compared after creation.
+        if let (PriceSource::Partner, Some(p)) = (order.price_source, l.price) {
+            vals.insert("price_unit".into(), number(p));
         }
         lines.push(json!([0, 0, Value::Object(vals)]));
     }

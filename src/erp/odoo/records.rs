@@ -108,7 +108,9 @@ pub async fn run_lookups(
     let mut ids = Map::new();
     // Lookups of one model by one field's value (a line's product by default_code, …) go
     // to Odoo as one `in` query: a 20-line order costs one call for its products, not 20.
-    let mut batches: Vec<(&str, &str, Vec<(&str, &Value)>)> = Vec::new();
+    // (model, field, [(lookup name, value)]) per batch.
+    type Batch<'a> = (&'a str, &'a str, Vec<(&'a str, &'a Value)>);
+    let mut batches: Vec<Batch<'_>> = Vec::new();
     for l in lookups {
         let (Some(name), Some(model)) = (l["as"].as_str(), l["model"].as_str()) else {
             continue;

@@ -286,7 +286,7 @@ impl TestEnv {
                 instance = line[i + 10..].trim_end_matches(')').to_owned();
             }
             if let Some(rest) = line.trim().strip_prefix("http") {
-                let url = rest.trim().split_whitespace().next().unwrap_or("");
+                let url = rest.split_whitespace().next().unwrap_or("");
                 https = url.starts_with("https://");
                 addr = url
                     .strip_prefix("http://")

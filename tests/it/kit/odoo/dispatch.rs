@@ -150,8 +150,7 @@ impl World {
                     let n = self.next_seq("S");
                     order.insert("name".into(), json!(format!("S{n:05}")));
                     order.insert("state".into(), json!("draft"));
-                    let id = self.insert("sale.order", Value::Object(order));
-                    id
+                    self.insert("sale.order", Value::Object(order))
                 }
             };
             for (xmlid, mut l, _) in lines {
