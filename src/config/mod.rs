@@ -91,7 +91,7 @@ pub struct SftpServerSettings {
     pub max_handles: usize,
 }
 
-/// How the HTTP listener treats slow or greedy clients (issue 17, finding 11).
+/// How the HTTP listener treats slow or greedy clients.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HttpLimits {
     /// From accept to the end of a request's headers (the TLS handshake included), and for
@@ -215,8 +215,8 @@ pub struct PipelineSettings {
     pub backoff_max: Duration,
 }
 
-/// Where mapped business documents go. Odoo arrives with its own issue; until then the
-/// directory sink writes one JSON file per document, keyed so that a repeat overwrites.
+/// Where mapped business documents go: Odoo, or a directory sink that writes one JSON file
+/// per document, keyed so that a repeat overwrites.
 #[derive(Debug, Clone)]
 pub enum ErpTarget {
     Directory(PathBuf),

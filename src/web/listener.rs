@@ -1,4 +1,4 @@
-//! The HTTP listener's accept loop (issue 17, finding 11): every connection is counted
+//! The HTTP listener's accept loop: every connection is counted
 //! against its client address and all clients before anything is read from it, the request
 //! line and headers (and a TLS handshake) must arrive within `[http] header_timeout_ms`, and a
 //! request body that sends nothing for `body_timeout_ms` is cut, so a slow or greedy client

@@ -576,7 +576,7 @@ pub(super) async fn answer(
     // An asynchronous MDN is a POST Wharf makes to a URL the request names: only for a
     // message that was taken (processed) from a sender a profile claims. Anything else — an
     // unknown sender, a signature or decryption that failed — is answered in the response
-    // instead, so nobody can make Wharf post to an address of their choosing (issue 17).
+    // instead, so nobody can make Wharf post to an address of their choosing.
     let trusted = !matches!(disposition_kind, Disposition::Error(_))
         && p.partners.snapshot().by_as2_id(partner_as2).is_some();
     if requested.async_url.is_some() && !trusted {

@@ -69,7 +69,7 @@ pub(super) const MDN_ROUND: usize = 64;
 /// Posts the asynchronous MDNs Wharf owes (`as2_mdn_outbox`), several at once: at most
 /// `[as2] mdn_posts_per_host` to one `host:port` and `mdn_posts_at_once` in all, so a partner
 /// whose server accepts and never answers holds its own slots for [`MDN_POST_TIMEOUT`] and
-/// nobody else's (issue 17, finding 7). A refused post waits `[as2] mdn_retry_ms`, doubled
+/// nobody else's. A refused post waits `[as2] mdn_retry_ms`, doubled
 /// each time up to an hour; after [`MDN_POSTS`] posts the MDN is given up (kept, with its
 /// last error, and logged).
 pub struct MdnPoster {

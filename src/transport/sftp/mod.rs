@@ -57,7 +57,7 @@ type PerPartner = Arc<std::sync::Mutex<HashMap<String, usize>>>;
 
 /// Connections not yet logged in, overall and per source address. Counted apart from
 /// logged-in sessions so that sockets which never authenticate cannot use up the partners'
-/// sessions (issue 17, finding 2).
+/// sessions.
 #[derive(Default)]
 struct PreAuth {
     total: usize,

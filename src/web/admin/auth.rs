@@ -209,7 +209,7 @@ pub async fn signin(
     }
     let name = f.user.trim().to_owned();
     // Limited per client address and user name, and per address across names: a guesser
-    // elsewhere can no longer lock the real admin out (issue 17), and one address cannot try
+    // elsewhere can no longer lock the real admin out and one address cannot try
     // many names quickly either.
     let addr = extensions
         .get::<axum::extract::ConnectInfo<crate::web::Peer>>()

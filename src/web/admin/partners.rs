@@ -153,7 +153,7 @@ fn inline_secret(line: &str) -> Option<(&str, std::ops::Range<usize>)> {
     (!value.starts_with("env:") && !value.starts_with("file:")).then_some((key, open..close))
 }
 
-/// `text` with every inline secret's value replaced by `HIDDEN` (issue 17: a viewer read a
+/// `text` with every inline secret's value replaced by `HIDDEN` (a viewer once read a
 /// partner's cXML shared secret on its page).
 pub(crate) fn redact(text: &str) -> String {
     text.split_inclusive('\n')
