@@ -22,6 +22,7 @@ use crate::config::{ErpTarget, Settings};
 use crate::partners::Partners;
 use crate::pipeline::{Pipeline, worker};
 use crate::store::{Store, StoreError};
+use crate::transport::as2::{As2, Route};
 use periodic::{Every, First};
 
 /// Why Wharf could not start; each names what it was doing.
@@ -68,6 +69,14 @@ pub struct Wharf {
 
 /// Opens the store and loads the partner profiles (each problem logged unless `quiet`).
 pub async fn open(settings: Settings, quiet: bool) -> Result<Pipeline, BuildError> {
+    Ok(open_with_edges(settings, quiet).await?.0)
+}
+
+/// As [`open`], with the concrete edges the pipeline's ports were made of.
+async fn open_with_edges(
+    settings: Settings,
+    quiet: bool,
+) -> Result<(Pipeline, ports::Edges), BuildError> {
     let store = Store::connect(&settings.database)
         .await
         .map_err(|source| BuildError::Store {
@@ -75,11 +84,10 @@ pub async fn open(settings: Settings, quiet: bool) -> Result<Pipeline, BuildErro
             source,
         })?;
     let partners = load_partners(&settings, quiet);
-    Ok(ports::pipeline(
-        store,
-        Arc::new(settings),
-        Arc::new(partners),
-    ))
+    let settings = Arc::new(settings);
+    let edges = ports::edges(&settings, &store);
+    let pipeline = Pipeline::with_ports(store, settings, Arc::new(partners), edges.ports.clone());
+    Ok((pipeline, edges))
 }
 
 /// The partner profiles in `[partners] dir`; a profile that does not load is left out and its
@@ -95,7 +103,7 @@ pub fn load_partners(settings: &Settings, quiet: bool) -> Partners {
 }
 
 /// Every HTTP route Wharf serves: the web edge's and AS2's.
-pub fn routes(pipeline: &Pipeline) -> Router {
+pub fn routes(pipeline: &Pipeline, as2: &Arc<As2>) -> Router {
     let as2 = Router::new()
         .route(
             "/as2",
@@ -103,7 +111,10 @@ pub fn routes(pipeline: &Pipeline) -> Router {
                 // Bounded in the handler, by the sending partner's own limit.
                 .layer(DefaultBodyLimit::disable()),
         )
-        .with_state(pipeline.clone());
+        .with_state(Route {
+            pipeline: pipeline.clone(),
+            as2: as2.clone(),
+        });
     crate::web::router(pipeline.clone()).merge(as2)
 }
 
@@ -119,7 +130,7 @@ impl Wharf {
             None => None,
         };
         let https = tls.is_some();
-        let p = open(settings, false).await?;
+        let (p, edges) = open_with_edges(settings, false).await?;
         let (listener, http) =
             crate::web::bind(listen)
                 .await
@@ -131,7 +142,7 @@ impl Wharf {
         let workers = worker::spawn(&p, &stop_rx);
         let web = tokio::spawn(crate::web::listener::serve(
             listener,
-            routes(&p),
+            routes(&p, &edges.as2),
             p.settings.http_limits,
             stop_rx.clone(),
             tls.map(tokio_rustls::TlsAcceptor::from),
@@ -147,16 +158,13 @@ impl Wharf {
             ),
             None => None,
         };
-        spawn_loops(&p, &stop_rx)?;
+        spawn_loops(&p, &edges, &stop_rx)?;
         let collecting = p.settings.transfers.collect;
         if collecting {
             crate::transport::remote::collect::spawn(&p, stop_rx.clone());
         }
         // Wharf's AS2 key pair, made on first start like the SSH host key.
-        if let Err(e) = ports::as2(&p)
-            .ok_or_else(|| "no AS2 edge".to_owned())
-            .and_then(|a| a.station())
-        {
+        if let Err(e) = edges.as2.station() {
             tracing::warn!(error = %e, "AS2 station not available; POST /as2 answers 503");
         }
         warn_about_certificates(&p);
@@ -262,8 +270,12 @@ impl Wharf {
 
 /// The background loops, each on [`periodic::spawn`]: the Odoo poll, the owed-MDN poster,
 /// the overdue-MDN check and the partner-profile reload.
-fn spawn_loops(p: &Pipeline, stop: &watch::Receiver<bool>) -> Result<(), BuildError> {
-    if let (Some(client), ErpTarget::Odoo(o)) = (ports::odoo_client(p), &p.settings.erp) {
+fn spawn_loops(
+    p: &Pipeline,
+    edges: &ports::Edges,
+    stop: &watch::Receiver<bool>,
+) -> Result<(), BuildError> {
+    if let (Some(client), ErpTarget::Odoo(o)) = (edges.odoo.clone(), &p.settings.erp) {
         // Confirmed orders and done deliveries → 855/856 (and their EDIFACT/XML kin), every
         // poll interval and at once when Odoo's webhook calls.
         let every = o.poll.unwrap_or(Duration::from_secs(3600));

@@ -15,18 +15,31 @@ use crate::transport::as2::As2;
 use crate::transport::directory::Directory;
 use crate::transport::remote::deliver::Deliver;
 
+/// The edges built for `settings`: the pipeline's ports, and the concrete edges the
+/// composition root wires further (the AS2 route and its MDN loops, the Odoo poller), kept
+/// here so nothing has to find them again by downcasting a port.
+pub struct Edges {
+    pub ports: Ports,
+    pub as2: Arc<As2>,
+    /// The Odoo client, when the ERP is Odoo and its client started.
+    pub odoo: Option<Arc<OdooClient>>,
+}
+
 /// The real edges for `settings`.
-pub fn ports(settings: &Arc<Settings>, store: &Store) -> Ports {
+pub fn edges(settings: &Arc<Settings>, store: &Store) -> Edges {
+    let odoo = match &settings.erp {
+        ErpTarget::Odoo(o) => OdooClient::new(o.clone())
+            .map(Arc::new)
+            .map_err(|e| tracing::error!(error = %e, "Odoo client"))
+            .ok(),
+        ErpTarget::Directory(_) => None,
+    };
     let erp: Arc<dyn ErpSink> = match &settings.erp {
-        ErpTarget::Odoo(o) => Arc::new(OdooSink::new(
-            OdooClient::new(o.clone())
-                .map(Arc::new)
-                .map_err(|e| tracing::error!(error = %e, "Odoo client"))
-                .ok(),
-        )),
+        ErpTarget::Odoo(_) => Arc::new(OdooSink::new(odoo.clone())),
         ErpTarget::Directory(root) => Arc::new(DirectoryErp { root: root.clone() }),
     };
-    Ports {
+    let as2 = Arc::new(As2::new(settings.clone(), store.clone()));
+    let ports = Ports {
         erp,
         directory: Arc::new(Directory {
             outbox: settings.outbox_dir.clone(),
@@ -35,29 +48,16 @@ pub fn ports(settings: &Arc<Settings>, store: &Store) -> Ports {
             store: store.clone(),
             settings: settings.clone(),
         }),
-        as2: Arc::new(As2::new(settings.clone(), store.clone())),
+        as2: as2.clone(),
         // The dry run shows Odoo's records whichever ERP documents go to.
         planner: Arc::new(OdooPlanner),
-    }
+    };
+    Edges { ports, as2, odoo }
 }
 
-/// A pipeline over `store` with the real edges.
+/// A pipeline over `store` with the real edges (for commands and tests that need no
+/// listener).
 pub fn pipeline(store: Store, settings: Arc<Settings>, partners: Arc<Partners>) -> Pipeline {
-    let ports = ports(&settings, &store);
+    let ports = edges(&settings, &store).ports;
     Pipeline::with_ports(store, settings, partners, ports)
-}
-
-/// The Odoo client the pipeline's ERP sink holds, when the ERP is Odoo and its client
-/// started (for the poller of Odoo's confirmations and deliveries).
-pub fn odoo_client(p: &Pipeline) -> Option<Arc<OdooClient>> {
-    p.ports
-        .erp
-        .as_any()
-        .downcast_ref::<OdooSink>()
-        .and_then(|s| s.client().cloned())
-}
-
-/// The pipeline's AS2 edge (its station, loaded on first use).
-pub fn as2(p: &Pipeline) -> Option<&As2> {
-    As2::of(p)
 }

@@ -1,6 +1,5 @@
 //! `wharf ack`: the acknowledgement interchange(s) the gateway would send back for a file.
 
-#[allow(clippy::wildcard_imports)]
 use super::*;
 
 /// `wharf ack` for a cXML request: the cXML Response the gateway's HTTP endpoint answers.

@@ -1,6 +1,5 @@
 //! `wharf admin`: operator accounts and API tokens.
 
-#[allow(clippy::wildcard_imports)]
 use super::*;
 
 pub(super) async fn admin_cmd(s: Settings, cmd: &AdminCommand) -> anyhow::Result<ExitCode> {

@@ -1,6 +1,5 @@
 //! `wharf as2`: the AS2 certificates and their expiry, and a new key pair for a rollover.
 
-#[allow(clippy::wildcard_imports)]
 use super::*;
 /// `wharf as2 certs`: every AS2 certificate with its expiry; exit 1 when one needs attention.
 pub(super) fn certs(s: &Settings) -> anyhow::Result<ExitCode> {

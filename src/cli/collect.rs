@@ -1,6 +1,5 @@
 //! `wharf collect`: one collection round on partners' `[[collect]]` folders now.
 
-#[allow(clippy::wildcard_imports)]
 use super::*;
 
 /// One collection round on each `[[collect]]` folder, one folder after another.

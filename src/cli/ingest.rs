@@ -1,6 +1,5 @@
 //! `wharf ingest`: files submitted through the same path a partner's drop takes.
 
-#[allow(clippy::wildcard_imports)]
 use super::*;
 
 pub(super) async fn ingest(

@@ -1,6 +1,5 @@
 //! `wharf messages` and `wharf replay`: the store as the operator sees it from a shell.
 
-#[allow(clippy::wildcard_imports)]
 use super::*;
 
 pub(super) fn time_text(ms: i64) -> String {

@@ -1,6 +1,5 @@
 //! `wharf partners`: profile checks, password hashes, API tokens, the SFTP client key.
 
-#[allow(clippy::wildcard_imports)]
 use super::*;
 
 pub(super) fn partners_check(s: &Settings) -> anyhow::Result<ExitCode> {

@@ -1,6 +1,5 @@
 //! `wharf send`: a canonical document queued for a partner, at most once per key.
 
-#[allow(clippy::wildcard_imports)]
 use super::*;
 
 pub(super) async fn send(

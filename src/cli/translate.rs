@@ -1,6 +1,5 @@
 //! `wharf translate`: a file's canonical documents as JSON lines, streamed, and `--plan`'s dry run.
 
-#[allow(clippy::wildcard_imports)]
 use super::*;
 
 /// The profile `--partner ID` names; a usage error when it is not loaded.

@@ -3,7 +3,6 @@
 //! for an ERP that picks files up. The deliver stage claims each document in the registry
 //! first, so a document another message delivered is not written again.
 
-use std::any::Any;
 use std::path::PathBuf;
 
 use futures_util::future::BoxFuture;
@@ -54,9 +53,5 @@ impl ErpSink for DirectoryErp {
                 warnings: Vec::new(),
             })
         })
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }

@@ -6,7 +6,6 @@
 //! happened. The dry run asks a [`RecordPlanner`] for the records an ERP would write. The
 //! composition root (`app::ports`) builds the real implementations.
 
-use std::any::Any;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -125,8 +124,6 @@ pub enum SendFailure {
 /// Sends one stored outbound document over a partner's channel.
 pub trait Outbound: Send + Sync + 'static {
     fn send<'a>(&'a self, out: Outgoing<'a>) -> BoxFuture<'a, Result<Delivery, SendFailure>>;
-    /// The implementation itself, for the composition root to find the edge it built.
-    fn as_any(&self) -> &dyn Any;
 }
 
 /// When an ERP is given a document relative to the deliver stage's transaction.
@@ -188,6 +185,4 @@ pub trait ErpSink: Send + Sync + 'static {
         partner: &'a str,
         doc: &'a Mapped,
     ) -> BoxFuture<'a, Result<Put, ErpFailure>>;
-    /// The implementation itself, for the composition root to find the edge it built.
-    fn as_any(&self) -> &dyn Any;
 }

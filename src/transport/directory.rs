@@ -2,7 +2,6 @@
 //! document is written to `<outbox>/<partner>/<file>`, where the partner (or Wharf's SFTP
 //! server) picks it up.
 
-use std::any::Any;
 use std::path::PathBuf;
 
 use futures_util::future::BoxFuture;
@@ -35,9 +34,5 @@ impl Outbound for Directory {
                 receipt: Receipt::Nothing,
             })
         })
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }

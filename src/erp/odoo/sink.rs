@@ -2,7 +2,6 @@
 //! `records.rs`), before the deliver stage's transaction; Odoo's answers become the stage's
 //! texts and its failures the stage's retry-or-operator decision.
 
-use std::any::Any;
 use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
@@ -132,9 +131,5 @@ impl ErpSink for OdooSink {
                 warnings,
             })
         })
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }

@@ -24,16 +24,22 @@ pub(super) fn header<'h>(h: &'h HeaderMap, name: &str) -> Option<&'h str> {
     h.get(name).and_then(|v| v.to_str().ok()).map(str::trim)
 }
 
+/// What the `POST /as2` route holds: the pipeline that stores what arrives, and the AS2
+/// edge whose station decrypts, verifies and signs.
+#[derive(Clone)]
+pub struct Route {
+    pub pipeline: Pipeline,
+    pub as2: std::sync::Arc<As2>,
+}
+
 /// `POST /as2`: a partner's AS2 message. The payload is stored before any MDN is
 /// returned; every outcome, failures included, is answered with the MDN the partner asked
 /// for (or 200 when it asked for none).
-pub async fn receive(State(p): State<Pipeline>, request: axum::extract::Request) -> Response {
+pub async fn receive(State(route): State<Route>, request: axum::extract::Request) -> Response {
+    let Route { pipeline: p, as2 } = route;
     let (parts, body) = request.into_parts();
     let headers = parts.headers;
-    let station = match As2::of(&p)
-        .ok_or_else(|| "this pipeline has no AS2 edge".to_owned())
-        .and_then(As2::station)
-    {
+    let station = match as2.station() {
         Ok(s) => s,
         Err(e) => {
             tracing::error!(error = %e, "AS2 station not available");

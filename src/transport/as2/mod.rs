@@ -33,7 +33,7 @@ use crate::store::as2 as as2_store;
 use crate::store::messages::Inbound;
 use crate::store::{Channel, Direction};
 use inbound::*;
-pub use inbound::{MAX_BODY, build_mdn, receive};
+pub use inbound::{MAX_BODY, Route, build_mdn, receive};
 use mdn::{Disposition, MicAlg, Report, Requested};
 pub use outbox::{MdnPoster, overdue_mdns};
 pub use station::{As2, Station, new_pair};

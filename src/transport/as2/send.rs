@@ -510,10 +510,6 @@ impl crate::pipeline::ports::Outbound for super::station::As2 {
             })
         })
     }
-
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
 }
 
 #[cfg(test)]

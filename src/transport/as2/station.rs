@@ -162,9 +162,4 @@ impl As2 {
             })
             .clone()
     }
-
-    /// The AS2 edge the composition root gave the pipeline `p`.
-    pub fn of(p: &crate::pipeline::Pipeline) -> Option<&As2> {
-        p.ports.as2.as_any().downcast_ref::<As2>()
-    }
 }

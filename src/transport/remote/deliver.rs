@@ -6,7 +6,6 @@
 use super::{ErrorKind, RemoteError, Session, down_servers, plain_name};
 use crate::partners::Profile;
 use crate::partners::channels::Remote;
-use std::any::Any;
 use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
@@ -142,9 +141,5 @@ impl Outbound for Deliver {
                 receipt,
             })
         })
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
