@@ -230,7 +230,15 @@ pub struct Store {
     gate: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
     /// Shared by every clone: red while writes fail.
     health: std::sync::Arc<Health>,
+    /// SQLite only: the folder holding the database file, whose free space health checks.
+    folder: Option<std::sync::Arc<std::path::Path>>,
 }
+
+/// Below this much free space in the SQLite database's folder, a store whose last write failed
+/// stays red even when a small probe write commits: SQLite reuses the space of a checkpointed
+/// WAL, so a probe can succeed on a full disk while every message (larger than the probe)
+/// still fails.
+pub const MIN_FREE_BYTES: u64 = 1024 * 1024;
 
 /// The current time as Unix milliseconds, the store's one time representation.
 pub fn now_ms() -> i64 {
@@ -245,8 +253,16 @@ impl Store {
     pub async fn connect(db: &DatabaseUrl) -> Result<Self, StoreError> {
         sqlx::any::install_default_drivers();
         let mut url = db.url.clone();
+        let mut folder = None;
         if db.backend == Backend::Sqlite {
             let path = sqlite_path(&url);
+            if path != ":memory:" {
+                let parent = std::path::Path::new(path)
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(std::path::Path::new("."));
+                folder = Some(std::sync::Arc::from(parent));
+            }
             if path != ":memory:"
                 && let Some(parent) = std::path::Path::new(path).parent()
                 && !parent.as_os_str().is_empty()
@@ -299,6 +315,7 @@ impl Store {
             gate: (db.backend == Backend::Sqlite)
                 .then(|| std::sync::Arc::new(tokio::sync::Mutex::new(()))),
             health: Default::default(),
+            folder,
         };
         store.migrate().await?;
         Ok(store)
@@ -395,6 +412,14 @@ impl Store {
             Some(g) => Some(g.clone().lock_owned().await),
             None => None,
         }
+    }
+
+    /// Free bytes in the SQLite database's folder (for an unprivileged process); `None` on
+    /// PostgreSQL (the server's disk is not ours to see), in memory, or when it cannot be read.
+    pub fn free_bytes(&self) -> Option<u64> {
+        let folder = self.folder.as_deref()?;
+        let stat = rustix::fs::statvfs(folder).ok()?;
+        Some(stat.f_bavail.saturating_mul(stat.f_frsize))
     }
 
     /// A cheap round trip, for `/healthz`.

@@ -131,6 +131,11 @@ async fn healthz(State(p): State<Pipeline>) -> Response {
         return unavailable(e.to_string());
     }
     if let Some(why) = p.store.write_failure() {
+        if let Some(free) = p.store.free_bytes()
+            && free < crate::store::MIN_FREE_BYTES
+        {
+            return unavailable(format!("writes fail: {why}; {free} bytes free"));
+        }
         let probe = tokio::time::timeout(HEALTH_PROBE_TIMEOUT, p.store.probe_write()).await;
         if !matches!(probe, Ok(Ok(()))) {
             return unavailable(format!("writes fail: {why}"));
