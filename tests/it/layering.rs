@@ -1,5 +1,7 @@
 //! The layering rules of ARCHITECTURE.md, checked: every `crate::` path in `src/` is read and
 //! any import across a forbidden boundary, or any circle between top-level modules, fails.
+//! Beside them, STYLE.md's file size: a source file over 800 lines that is not a listed data
+//! table fails.
 //!
 //! A file-reading test rather than a Cargo workspace: one crate keeps one build and one
 //! version of every dependency, and the rules below are the whole of what a workspace would
@@ -92,8 +94,22 @@ const PIPELINE_API: &[&str] = &[
 /// with the import.
 const KNOWN_EXCEPTIONS: &[(&str, &str)] = &[];
 
+/// The folders whose `.rs` files are held to [`MAX_LINES`].
+const SOURCE_DIRS: &[&str] = &["src", "tests", "benches", "examples"];
+
+/// The most lines a source file may have: past it, a file is split along its seams (STYLE.md).
+const MAX_LINES: usize = 800;
+
+/// Files allowed past [`MAX_LINES`], each with its reason: data read top to bottom, where a
+/// split would only scatter one table. An entry whose file is no longer over fails the test
+/// too, so it is deleted when the file shrinks.
+const LONG_FILES: &[(&str, &str)] = &[(
+    "src/edi/x12/rules/segments.rs",
+    "the X12 segment dictionary: one element list per segment, a data table with no logic",
+)];
+
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).expect("read src") {
+    for entry in std::fs::read_dir(dir).expect("read a source folder") {
         let path = entry.expect("dir entry").path();
         if path.is_dir() {
             rust_files(&path, out);
@@ -267,5 +283,81 @@ fn the_checker_sees_a_forbidden_import() {
             "as2".to_owned(),
             "send".to_owned()
         ]]
+    );
+}
+
+/// Every `.rs` file under the folders `dirs` of `root` (those that exist) with more than `max`
+/// lines: its path from `root` with `/` separators, and its line count; sorted by path.
+fn files_over(root: &Path, dirs: &[&str], max: usize) -> Vec<(String, usize)> {
+    let mut files = Vec::new();
+    for dir in dirs {
+        let dir = root.join(dir);
+        if dir.is_dir() {
+            rust_files(&dir, &mut files);
+        }
+    }
+    let mut over: Vec<(String, usize)> = files
+        .iter()
+        .filter_map(|file| {
+            let bytes = std::fs::read(file).expect("read source");
+            let lines = String::from_utf8_lossy(&bytes).lines().count();
+            let rel = file.strip_prefix(root).expect("under the root");
+            (lines > max).then(|| (rel.to_string_lossy().replace('\\', "/"), lines))
+        })
+        .collect();
+    over.sort();
+    over
+}
+
+#[test]
+fn no_source_file_is_over_800_lines() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let over = files_over(root, SOURCE_DIRS, MAX_LINES);
+    let allowed = |path: &str| LONG_FILES.iter().any(|(p, _)| *p == path);
+    let stale: Vec<_> = LONG_FILES
+        .iter()
+        .filter(|(p, _)| !over.iter().any(|(path, _)| path == p))
+        .map(|(p, _)| *p)
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "these files are no longer over {MAX_LINES} lines (or are gone); delete them from \
+         LONG_FILES: {stale:#?}"
+    );
+    let long: Vec<String> = over
+        .iter()
+        .filter(|(path, _)| !allowed(path))
+        .map(|(path, lines)| format!("{path}: {lines} lines"))
+        .collect();
+    assert!(
+        long.is_empty(),
+        "{} source files are over {MAX_LINES} lines; split each along its seams (STYLE.md), \
+         or list a data table in LONG_FILES with its reason:\n{}",
+        long.len(),
+        long.join("\n")
+    );
+}
+
+#[test]
+fn the_length_check_sees_a_long_file() {
+    // The walk itself, on a tree made for it: a file one line over is caught wherever it is
+    // nested, one at the limit and files that are not Rust are not.
+    let root = tempfile::tempdir().expect("temporary folder");
+    let write = |rel: &str, lines: usize| {
+        let path = root.path().join(rel);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("create folders");
+        std::fs::write(&path, "x\n".repeat(lines)).expect("write file");
+    };
+    write("src/at_limit.rs", MAX_LINES);
+    write("src/deep/er/over.rs", MAX_LINES + 1);
+    write("tests/notes.txt", MAX_LINES * 2);
+    write("examples/long.rs", MAX_LINES * 2);
+    write("elsewhere/long.rs", MAX_LINES * 2);
+    assert_eq!(
+        files_over(root.path(), SOURCE_DIRS, MAX_LINES),
+        vec![
+            ("examples/long.rs".to_owned(), MAX_LINES * 2),
+            ("src/deep/er/over.rs".to_owned(), MAX_LINES + 1),
+        ]
     );
 }

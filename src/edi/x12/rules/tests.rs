@@ -1,5 +1,6 @@
 //! Tests of the rules engine on small fixtures written for Wharf: every good set passes clean, every check fires with its exact code and place.
 
+use super::schema::{Req, V5};
 use super::*;
 use crate::edi::x12::reader::Reader;
 
