@@ -313,10 +313,6 @@ impl SetValidator {
     }
 }
 
-/// True when `v` holds `b`. A plain loop: element values are a few bytes, where `contains`
-/// (memchr) costs more in setup than it saves.
-#[allow(clippy::manual_contains)]
-#[inline]
 /// One bit per element (up to 64) that holds data: a composite or repeating element of
 /// separators only holds none.
 fn presence(seg: &Segment<'_>) -> u64 {
@@ -330,6 +326,8 @@ fn presence(seg: &Segment<'_>) -> u64 {
     present
 }
 
+/// True when `v` holds `b` (a repetition separator inside an element value).
+#[inline]
 fn has_byte(v: &[u8], b: u8) -> bool {
     v.contains(&b)
 }
