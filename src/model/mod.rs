@@ -1,11 +1,13 @@
 //! Canonical business documents and acknowledgement models (serde, what the gateway prints and stores). Must not depend on any EDI syntax, I/O, async or the database.
 
+pub mod ids;
 pub mod interchange_ack;
 pub mod invoice;
 pub mod order_ack;
 pub mod ship_notice;
 pub mod vocabulary;
 
+pub use ids::MessageId;
 pub use interchange_ack::{InterchangeAck, InterchangeAckKind, MessageVerdict, Verdict};
 pub use invoice::Invoice;
 pub use order_ack::OrderAck;
