@@ -1,6 +1,6 @@
-//! The domain's identifiers: which message a row, a job, an event or a route is about.
-//! A newtype, so a message id is never passed where a job id, a size or a time is meant.
-//! Depends on nothing of ours; the store converts at its boundary (`get`, `new`).
+//! The domain's identifiers: which message a row, a job, an event or a route is about, and
+//! which partner. Newtypes, so a message id is never passed where a job id, a size or a time
+//! is meant. Depends on nothing of ours; the store converts at its boundary (`get`, `new`).
 
 use std::fmt;
 use std::str::FromStr;
@@ -19,21 +19,9 @@ impl MessageId {
         Self(id)
     }
 
-    /// The number, for the store's SQL and for arithmetic-free formatting elsewhere.
+    /// The number, for the store's SQL and for tracing fields (which take plain integers).
     pub const fn get(self) -> i64 {
         self.0
-    }
-}
-
-impl From<i64> for MessageId {
-    fn from(id: i64) -> Self {
-        Self(id)
-    }
-}
-
-impl From<MessageId> for i64 {
-    fn from(id: MessageId) -> Self {
-        id.0
     }
 }
 
@@ -53,9 +41,70 @@ impl FromStr for MessageId {
     }
 }
 
+/// Why a text is no partner id; each variant holds the text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PartnerIdError {
+    #[error("`{0}` must be 1 to 64 characters")]
+    Length(String),
+    #[error("`{0}` may hold only lowercase letters, digits, `-` and `_`")]
+    Characters(String),
+}
+
+/// A partner's identifier: the profile file's stem, lowercase letters, digits, `-` and `_`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub struct PartnerId(String);
+
+impl PartnerId {
+    pub fn parse(s: &str) -> Result<Self, PartnerIdError> {
+        if s.is_empty() || s.len() > 64 {
+            return Err(PartnerIdError::Length(s.to_owned()));
+        }
+        if !s
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        {
+            return Err(PartnerIdError::Characters(s.to_owned()));
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for PartnerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn partner_id_is_a_profile_stem() {
+        assert_eq!(
+            PartnerId::parse("acme-2_b")
+                .map(|p| p.to_string())
+                .ok()
+                .as_deref(),
+            Some("acme-2_b")
+        );
+        assert!(matches!(
+            PartnerId::parse(""),
+            Err(PartnerIdError::Length(_))
+        ));
+        assert!(matches!(
+            PartnerId::parse("ACME"),
+            Err(PartnerIdError::Characters(_))
+        ));
+        assert!(matches!(
+            PartnerId::parse("../x"),
+            Err(PartnerIdError::Characters(_))
+        ));
+    }
 
     #[test]
     fn message_id_reads_and_prints_as_its_number() {

@@ -7,7 +7,7 @@ pub mod order_ack;
 pub mod ship_notice;
 pub mod vocabulary;
 
-pub use ids::MessageId;
+pub use ids::{MessageId, PartnerId, PartnerIdError};
 pub use interchange_ack::{InterchangeAck, InterchangeAckKind, MessageVerdict, Verdict};
 pub use invoice::Invoice;
 pub use order_ack::OrderAck;

@@ -16,6 +16,9 @@ pub struct Message {
     pub id: MessageId,
     pub direction: Direction,
     pub channel: Channel,
+    /// The partner's id as stored, kept as text rather than a [`crate::model::PartnerId`]:
+    /// rows written before may hold text that id's rules refuse, and a `PartnerId` is one
+    /// that passed them (it names profile files and outbox folders).
     pub partner: Option<String>,
     pub format: Option<Format>,
     pub doc_type: Option<String>,
