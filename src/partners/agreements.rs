@@ -3,42 +3,7 @@
 
 use std::fmt;
 
-/// The syntax families Wharf speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Standard {
-    X12,
-    Edifact,
-    Cxml,
-    Ubl,
-}
-
-impl Standard {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "x12" => Some(Self::X12),
-            "edifact" => Some(Self::Edifact),
-            "cxml" => Some(Self::Cxml),
-            "ubl" => Some(Self::Ubl),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::X12 => "x12",
-            Self::Edifact => "edifact",
-            Self::Cxml => "cxml",
-            Self::Ubl => "ubl",
-        }
-    }
-}
-
-impl fmt::Display for Standard {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use crate::model::{DocKind, Standard};
 
 /// Which way a document travels, seen from Wharf.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -58,24 +23,6 @@ impl fmt::Display for Flow {
         })
     }
 }
-
-/// Every document Wharf can read (`in`) or write (`out`), per standard. An agreement may only
-/// name these, so a profile never promises what the engine cannot do.
-const SUPPORTED: &[(Standard, &str, bool, bool)] = &[
-    (Standard::X12, "850", true, false),
-    (Standard::X12, "855", true, true),
-    (Standard::X12, "856", true, true),
-    (Standard::X12, "810", true, true),
-    (Standard::Edifact, "ORDERS", true, false),
-    (Standard::Edifact, "ORDRSP", false, true),
-    (Standard::Edifact, "DESADV", true, true),
-    (Standard::Cxml, "OrderRequest", true, false),
-    (Standard::Cxml, "ConfirmationRequest", false, true),
-    (Standard::Cxml, "ShipNoticeRequest", true, true),
-    (Standard::Ubl, "Order", true, false),
-    (Standard::Ubl, "OrderResponse", false, true),
-    (Standard::Ubl, "DespatchAdvice", true, true),
-];
 
 /// Acknowledgements follow the acknowledgement policy ([x12] functional_ack and ta1,
 /// [edifact] contrl), not the agreements: a partner's 997 answers what Wharf sent it.
@@ -129,10 +76,7 @@ impl Agreement {
             }
         };
         let names = |f: Flow| {
-            SUPPORTED
-                .iter()
-                .filter(|(s, _, i, o)| *s == standard && if f == Flow::In { *i } else { *o })
-                .map(|(_, d, _, _)| *d)
+            DocKind::names(standard, f == Flow::Out)
                 .collect::<Vec<_>>()
                 .join(", ")
         };
@@ -143,9 +87,9 @@ impl Agreement {
                 "acknowledgements follow [x12] functional_ack/ta1 and [edifact] contrl".into(),
             ));
         }
-        let Some(&(_, name, can_in, can_out)) = SUPPORTED
-            .iter()
-            .find(|(s, d, _, _)| *s == standard && *d == doc_type)
+        // The table's own spelling (a &'static str), when the standard names this document.
+        let Some((kind, name)) =
+            DocKind::from_name(standard, doc_type).and_then(|k| Some((k, k.name(standard)?)))
         else {
             return Err((
                 "type",
@@ -157,7 +101,7 @@ impl Agreement {
                 ),
             ));
         };
-        if (flow == Flow::In && !can_in) || (flow == Flow::Out && !can_out) {
+        if !DocKind::supported(standard, name, flow == Flow::Out) {
             return Err((
                 "direction",
                 format!("Wharf does not handle {standard} {name} {flow}bound"),
@@ -191,10 +135,7 @@ impl Agreement {
             }
         }
         if let Some(p) = sscc_prefix {
-            let ships = matches!(
-                name,
-                "856" | "DESADV" | "ShipNoticeRequest" | "DespatchAdvice"
-            );
+            let ships = kind == DocKind::ShipNotice;
             if !ships || flow != Flow::Out {
                 return Err((
                     "sscc_prefix",

@@ -26,6 +26,10 @@ pub enum StageError {
     /// profile for an identified message); the job goes to dead letters at once.
     #[error("{0}")]
     Permanent(String),
+    /// A file the stage writes (the directory ERP's, the outbox's) could not be written: a
+    /// missing folder is permanent, an I/O error (a full disk) passes and is retried.
+    #[error(transparent)]
+    File(#[from] crate::util::files::WriteError),
     /// Another worker reclaimed the job after this one's lease ran out; this worker's result
     /// was rolled back and the other one's stands.
     #[error("lease on job {0} was lost")]
@@ -42,16 +46,10 @@ impl StageError {
     pub fn retryable(&self) -> bool {
         matches!(
             self,
-            StageError::Store(_) | StageError::Transient(_) | StageError::Unavailable { .. }
+            StageError::Store(_)
+                | StageError::Transient(_)
+                | StageError::Unavailable { .. }
+                | StageError::File(crate::util::files::WriteError::Io { .. })
         )
-    }
-}
-
-impl From<crate::util::files::WriteError> for StageError {
-    fn from(e: crate::util::files::WriteError) -> Self {
-        match e {
-            crate::util::files::WriteError::NoFolder(_) => StageError::Permanent(e.to_string()),
-            crate::util::files::WriteError::Io { .. } => StageError::Transient(e.to_string()),
-        }
     }
 }

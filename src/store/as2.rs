@@ -32,7 +32,7 @@ pub struct NewAs2<'a> {
 }
 
 /// Records the AS2 message `message_id` carried, in the caller's transaction. A second
-/// record of the same (partner, direction, Message-ID) fails on the unique key.
+/// record of the same (partner, direction, Message-ID) fails with [`StoreError::Duplicate`].
 pub async fn record(tx: &mut Tx, message_id: MessageId, a: &NewAs2<'_>) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO as2_messages (partner, direction, as2_message_id, message_id, mic, mic_alg, created_at, mdn, mdn_at) \
@@ -48,7 +48,14 @@ pub async fn record(tx: &mut Tx, message_id: MessageId, a: &NewAs2<'_>) -> Resul
     .bind(a.mdn.map(str::to_owned))
     .bind(a.mdn.map(|_| now_ms()))
     .execute(&mut **tx)
-    .await?;
+    .await
+    .map_err(|e| match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Duplicate {
+            what: "the AS2 Message-ID",
+            source: e,
+        },
+        _ => StoreError::Database(e),
+    })?;
     Ok(())
 }
 

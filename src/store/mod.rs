@@ -54,7 +54,7 @@ impl Tx {
     /// Commits. `Ok` means the transaction is durable; on any error it is not (or not known
     /// to be), the connection is closed rather than returned to the pool, and the store's
     /// health turns red until a write succeeds again.
-    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+    pub async fn commit(mut self) -> Result<(), StoreError> {
         let Some(mut conn) = self.conn.take() else {
             return Ok(());
         };
@@ -67,7 +67,7 @@ impl Tx {
                 self.health.write_failed(&e.to_string());
                 tracing::error!(error = %e, "commit failed; the transaction is lost and its connection closed");
                 poison(conn).await;
-                Err(e)
+                Err(StoreError::Database(e))
             }
         }
     }
@@ -210,6 +210,14 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("message {0} does not exist")]
     NoSuchMessage(MessageId),
+    /// A record whose key is already taken (`what` names the key): an outcome the caller
+    /// answers (a duplicate AS2 Message-ID gets its MDN), not a fault.
+    #[error("{what} is already recorded")]
+    Duplicate {
+        what: &'static str,
+        #[source]
+        source: sqlx::Error,
+    },
     #[error("stored value `{value}` in {column} is not a known {column}")]
     Corrupt { column: &'static str, value: String },
     #[error("cannot prepare {path}: {source}")]

@@ -236,7 +236,57 @@ async fn a_partners_backlog_does_not_starve_another_partners_order(db: Db) {
     );
 }
 
+/// The same AS2 Message-ID stored twice (two copies racing past the early lookup): the store
+/// names the outcome (`Duplicate`), the second copy leaves nothing behind, and the first stands.
+async fn a_message_id_stored_twice_is_a_named_duplicate(db: Db) {
+    // Arrange
+    let env = TestEnv::new(db).await;
+    let p = pipeline(&env).await;
+    let raw = order_850(7, "PO-7");
+    let inbound = Inbound {
+        channel: Channel::As2,
+        partner: Some("acme"),
+        filename: None,
+        raw: &raw,
+    };
+    let as2 = wharf::store::as2::NewAs2 {
+        partner: "acme",
+        direction: wharf::store::Direction::In,
+        as2_message_id: "<race@acme>",
+        mic: Some("abc"),
+        mic_alg: Some("sha-256"),
+        mdn: None,
+    };
+
+    // Act
+    let first = p.receive_as2(&inbound, &as2).await.unwrap();
+    let second = p.receive_as2(&inbound, &as2).await;
+
+    // Assert
+    match second {
+        Err(wharf::store::StoreError::Duplicate { what, .. }) => {
+            assert_eq!(what, "the AS2 Message-ID")
+        }
+        other => panic!("a second store of the same Message-ID answered {other:?}"),
+    }
+    let records = wharf::store::as2::for_message(&p.store, first)
+        .await
+        .unwrap();
+    assert_eq!(records.len(), 1, "{records:?}");
+    let listed = messages::list(&p.store, &Default::default()).await.unwrap();
+    assert_eq!(
+        listed.len(),
+        1,
+        "the second copy left a message behind: {listed:?}"
+    );
+    assert!(
+        p.store.write_failure().is_none(),
+        "a duplicate is not a storage fault"
+    );
+}
+
 on_both_backends!(
+    a_message_id_stored_twice_is_a_named_duplicate,
     a_partners_backlog_does_not_starve_another_partners_order,
     failing_send_is_retried_then_dead_lettered_then_replayed,
     a_worker_that_lost_its_lease_cannot_commit,

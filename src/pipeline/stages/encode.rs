@@ -130,20 +130,12 @@ pub(crate) fn outbound_doc_ref(
     profile: &Profile,
     doc: &Document,
 ) -> Option<crate::partners::DocRef> {
-    use crate::partners::Standard;
     let standard = profile.outbound_standard()?;
-    let doc_type = match (standard, doc) {
-        (Standard::X12, Document::OrderAck(_)) => "855",
-        (Standard::X12, Document::ShipNotice(_)) => "856",
-        (Standard::X12, Document::Invoice(_)) => "810",
-        (Standard::Edifact, Document::OrderAck(_)) => "ORDRSP",
-        (Standard::Edifact, Document::ShipNotice(_)) => "DESADV",
-        (Standard::Cxml, Document::OrderAck(_)) => "ConfirmationRequest",
-        (Standard::Cxml, Document::ShipNotice(_)) => "ShipNoticeRequest",
-        (Standard::Ubl, Document::OrderAck(_)) => "OrderResponse",
-        (Standard::Ubl, Document::ShipNotice(_)) => "DespatchAdvice",
-        _ => return None,
-    };
+    // What the standard calls it, when Wharf writes it in that standard (no 850 goes out).
+    let doc_type = crate::model::DocKind::of(doc)?.name(standard)?;
+    if !crate::model::DocKind::supported(standard, doc_type, true) {
+        return None;
+    }
     Some(crate::partners::DocRef {
         standard,
         doc_type: doc_type.to_owned(),

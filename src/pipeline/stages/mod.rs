@@ -82,15 +82,14 @@ impl OutboundDoc {
             OutboundDoc::FunctionalAck(a) => Ok(a.kind.code()),
             OutboundDoc::Ta1(_) => Ok("TA1"),
             OutboundDoc::Contrl(_) => Ok("CONTRL"),
-            OutboundDoc::Business(Document::OrderAck(_)) => Ok("855"),
-            OutboundDoc::Business(Document::ShipNotice(_)) => Ok("856"),
-            OutboundDoc::Business(Document::Invoice(_)) => Ok("810"),
             OutboundDoc::Business(Document::Order(_)) => {
                 Err("Wharf does not send purchase orders (850) yet".into())
             }
-            OutboundDoc::Business(Document::FunctionalAck(_) | Document::InterchangeAck(_)) => {
-                Err("acknowledgements are built from a translation, not submitted".into())
-            }
+            OutboundDoc::Business(d) => crate::model::DocKind::of(d)
+                .and_then(|k| k.name(crate::model::Standard::X12))
+                .ok_or_else(|| {
+                    "acknowledgements are built from a translation, not submitted".into()
+                }),
         }
     }
 }

@@ -355,15 +355,11 @@ pub(super) async fn process(
             )
         }
         // The same Message-ID arrived twice at once and the other copy was stored first.
-        Err(crate::store::StoreError::Database(sqlx::Error::Database(d)))
-            if d.is_unique_violation() =>
-        {
-            (
-                Disposition::Warning("duplicate-document"),
-                Some((u.mic, mic_alg)),
-                format!("Message-ID {message_id} was received before; not processed again."),
-            )
-        }
+        Err(crate::store::StoreError::Duplicate { .. }) => (
+            Disposition::Warning("duplicate-document"),
+            Some((u.mic, mic_alg)),
+            format!("Message-ID {message_id} was received before; not processed again."),
+        ),
         Err(e) => {
             tracing::error!(error = %e, "AS2 message not stored");
             (

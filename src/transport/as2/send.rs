@@ -484,9 +484,7 @@ impl crate::pipeline::ports::Outbound for super::station::As2 {
                     // new message, under a new Message-ID.
                     let mut tx = self.store.begin().await?;
                     crate::store::as2::release_send_id(&mut tx, out.message.id).await?;
-                    tx.commit()
-                        .await
-                        .map_err(|e| SendFailure::Store(crate::store::StoreError::Database(e)))?;
+                    tx.commit().await.map_err(SendFailure::Store)?;
                     return Err(SendFailure::Refused(reason));
                 }
             };
