@@ -37,7 +37,7 @@ pub(super) async fn collect(s: Settings, only: Option<&str>) -> anyhow::Result<E
                             " (messages {})",
                             r.collected
                                 .iter()
-                                .map(i64::to_string)
+                                .map(ToString::to_string)
                                 .collect::<Vec<_>>()
                                 .join(", ")
                         )

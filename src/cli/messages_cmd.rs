@@ -190,7 +190,7 @@ pub(super) async fn messages_cmd(s: Settings, cmd: &MessagesCommand) -> anyhow::
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) async fn replay(s: Settings, id: i64) -> anyhow::Result<ExitCode> {
+pub(super) async fn replay(s: Settings, id: crate::store::MessageId) -> anyhow::Result<ExitCode> {
     let p = pipeline(s).await?;
     match p.replay(id).await {
         Ok(stage) => {

@@ -104,7 +104,7 @@ enum Command {
         key: Option<String>,
     },
     /// Runs a message again from its stored raw bytes.
-    Replay { id: i64 },
+    Replay { id: crate::store::MessageId },
     /// Operator accounts and API tokens for the admin pages and the JSON API.
     Admin {
         #[command(subcommand)]
@@ -193,7 +193,7 @@ enum MessagesCommand {
     },
     /// Shows one message with its event history, jobs and acknowledgements.
     Show {
-        id: i64,
+        id: crate::store::MessageId,
         /// Writes the raw bytes to standard output instead.
         #[arg(long)]
         raw: bool,

@@ -1,6 +1,7 @@
 //! Canonical business documents and acknowledgement models (serde, what the gateway prints and stores). Must not depend on any EDI syntax, I/O, async or the database.
 
 pub mod doc_kind;
+pub mod ids;
 pub mod interchange_ack;
 pub mod invoice;
 pub mod order_ack;
@@ -8,6 +9,7 @@ pub mod ship_notice;
 pub mod vocabulary;
 
 pub use doc_kind::{DocKind, Standard};
+pub use ids::{MessageId, PartnerId, PartnerIdError};
 pub use interchange_ack::{InterchangeAck, InterchangeAckKind, MessageVerdict, Verdict};
 pub use invoice::Invoice;
 pub use order_ack::OrderAck;

@@ -24,9 +24,11 @@ pub use agreements::{Agreement, Agreements, DocRef, Flow, Standard};
 pub use channels::{ApiAccess, Channels};
 pub use check::{Check, ProfileError};
 pub use parse::parse_profile;
+// The partner id is a domain word (`model`); kept here too so `partners::PartnerId` still names it.
+pub use crate::model::{PartnerId, PartnerIdError};
 pub use profile::{
-    CxmlIdentity, DuplicatePolicy, EdifactIdentity, FunctionalAckPolicy, OutboundChannel,
-    PartnerId, PartnerIdError, Profile, Ta1Policy, X12Identity,
+    CxmlIdentity, DuplicatePolicy, EdifactIdentity, FunctionalAckPolicy, OutboundChannel, Profile,
+    Ta1Policy, X12Identity,
 };
 pub use registry::Partners;
 pub use reload::LivePartners;

@@ -1,48 +1,10 @@
 //! A validated partner profile and the settings it holds: the partner id, its identities
 //! per standard, the acknowledgement and envelope policies, the outbound channel.
 
-use std::fmt;
 use std::path::PathBuf;
 
 use super::{Agreements, Channels, Limits, MappingRules, ReceiptRules, Sla, Standard, Strictness};
-
-/// Why a text is no partner id; each variant holds the text.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PartnerIdError {
-    #[error("`{0}` must be 1 to 64 characters")]
-    Length(String),
-    #[error("`{0}` may hold only lowercase letters, digits, `-` and `_`")]
-    Characters(String),
-}
-
-/// A partner's identifier: the profile file's stem, lowercase letters, digits, `-` and `_`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-pub struct PartnerId(String);
-
-impl PartnerId {
-    pub fn parse(s: &str) -> Result<Self, PartnerIdError> {
-        if s.is_empty() || s.len() > 64 {
-            return Err(PartnerIdError::Length(s.to_owned()));
-        }
-        if !s
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
-        {
-            return Err(PartnerIdError::Characters(s.to_owned()));
-        }
-        Ok(Self(s.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for PartnerId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+use crate::model::PartnerId;
 
 /// Which functional acknowledgement a partner expects for X12 (`[x12] functional_ack`: the
 /// words below are what a profile writes; its JSON keeps the variant names).

@@ -26,7 +26,7 @@ use crate::config::Settings;
 use crate::partners::Partners;
 use crate::store::events::{self, NewEvent};
 use crate::store::messages::{self, Inbound};
-use crate::store::{Direction, EventKind, MessageState, Stage, Store, StoreError, jobs};
+use crate::store::{Direction, EventKind, MessageId, MessageState, Stage, Store, StoreError, jobs};
 
 pub use error::StageError;
 
@@ -69,7 +69,7 @@ enum Provenance<'a> {
 #[derive(Debug, thiserror::Error)]
 pub enum ReplayError {
     #[error("message {0} has a job waiting or running; wait for it or let it finish first")]
-    Busy(i64),
+    Busy(MessageId),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -78,7 +78,7 @@ pub enum ReplayError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Submitted {
     /// Queued as this outbound message.
-    Queued(i64),
+    Queued(MessageId),
     /// A document with the same key was queued before; nothing new was created.
     AlreadyQueued,
 }
@@ -137,7 +137,7 @@ impl Pipeline {
     async fn queue(
         &self,
         mut tx: crate::store::Tx,
-        id: i64,
+        id: MessageId,
         kind: EventKind,
         event_stage: Option<Stage>,
         detail: &str,
@@ -162,7 +162,7 @@ impl Pipeline {
 
     /// The receive stage: stores a partner's bytes durably and queues identification, in one
     /// transaction. Only after this returns may a channel acknowledge receipt to the partner.
-    pub async fn receive(&self, inbound: &Inbound<'_>) -> Result<i64, StoreError> {
+    pub async fn receive(&self, inbound: &Inbound<'_>) -> Result<MessageId, StoreError> {
         self.receive_from(inbound, None).await
     }
 
@@ -173,7 +173,7 @@ impl Pipeline {
         &self,
         inbound: &Inbound<'_>,
         transfer: &crate::store::transfers::NewTransfer<'_>,
-    ) -> Result<i64, StoreError> {
+    ) -> Result<MessageId, StoreError> {
         self.receive_from(inbound, Some(Provenance::Collected(transfer)))
             .await
     }
@@ -184,7 +184,7 @@ impl Pipeline {
         &self,
         inbound: &Inbound<'_>,
         as2: &crate::store::as2::NewAs2<'_>,
-    ) -> Result<i64, StoreError> {
+    ) -> Result<MessageId, StoreError> {
         self.receive_from(inbound, Some(Provenance::As2(as2))).await
     }
 
@@ -192,7 +192,7 @@ impl Pipeline {
         &self,
         inbound: &Inbound<'_>,
         provenance: Option<Provenance<'_>>,
-    ) -> Result<i64, StoreError> {
+    ) -> Result<MessageId, StoreError> {
         // A storage error here (a full disk) turns `/healthz` red until a write succeeds.
         self.store_inbound(inbound, provenance)
             .await
@@ -203,7 +203,7 @@ impl Pipeline {
         &self,
         inbound: &Inbound<'_>,
         provenance: Option<Provenance<'_>>,
-    ) -> Result<i64, StoreError> {
+    ) -> Result<MessageId, StoreError> {
         let mut tx = self.store.begin().await?;
         let id = messages::insert_inbound(&mut tx, inbound).await?;
         let origin = match provenance {
@@ -238,7 +238,7 @@ impl Pipeline {
         );
         self.queue(tx, id, EventKind::Received, None, &detail, Stage::Identify)
             .await?;
-        tracing::info!(message_id = id, channel = %inbound.channel, size = inbound.raw.len(), "received");
+        tracing::info!(message_id = id.get(), channel = %inbound.channel, size = inbound.raw.len(), "received");
         Ok(id)
     }
 
@@ -256,7 +256,7 @@ impl Pipeline {
         inbound: &Inbound<'_>,
         total: Option<u64>,
         reason: &str,
-    ) -> Result<Option<i64>, StoreError> {
+    ) -> Result<Option<MessageId>, StoreError> {
         let total = total.unwrap_or(inbound.raw.len() as u64);
         if self
             .rates
@@ -349,7 +349,7 @@ impl Pipeline {
     /// encoding (or sending, when it already has bytes). Idempotent keys downstream (interchange
     /// registry, acknowledgement keys, document registry) keep a replay from doing anything
     /// twice that a partner or the ERP could see.
-    pub async fn replay(&self, id: i64) -> Result<Stage, ReplayError> {
+    pub async fn replay(&self, id: MessageId) -> Result<Stage, ReplayError> {
         self.replay_with(id, "replayed", None).await
     }
 
@@ -357,7 +357,7 @@ impl Pipeline {
     /// and, for an operator's replay, the audit line (`actor`) in the same transaction.
     pub async fn replay_with(
         &self,
-        id: i64,
+        id: MessageId,
         why: &str,
         actor: Option<&str>,
     ) -> Result<Stage, ReplayError> {

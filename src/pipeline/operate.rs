@@ -4,11 +4,11 @@
 
 use super::Pipeline;
 use crate::store::events::{self, NewEvent};
-use crate::store::{EventKind, MessageState, Stage, StoreError, admin, jobs, messages};
+use crate::store::{EventKind, MessageId, MessageState, Stage, StoreError, admin, jobs, messages};
 
 impl Pipeline {
     /// Runs a message's dead jobs again with fresh attempts; how many there were.
-    pub async fn retry(&self, id: i64, actor: &str) -> Result<usize, StoreError> {
+    pub async fn retry(&self, id: MessageId, actor: &str) -> Result<usize, StoreError> {
         let mut tx = self.store.begin().await?;
         messages::touch(&mut tx, id).await?;
         let revived = jobs::revive_dead(&mut tx, Some(id), None).await?;
@@ -56,7 +56,7 @@ impl Pipeline {
     async fn note_retried(
         &self,
         tx: &mut crate::store::Tx,
-        revived: &[(i64, Stage)],
+        revived: &[(MessageId, Stage)],
         how: &str,
     ) -> Result<(), StoreError> {
         for (message_id, stage) in revived {
@@ -76,7 +76,7 @@ impl Pipeline {
     }
 
     /// Stops a message: its waiting and dead jobs closed, its state `cancelled`.
-    pub async fn cancel(&self, id: i64, actor: &str) -> Result<(), StoreError> {
+    pub async fn cancel(&self, id: MessageId, actor: &str) -> Result<(), StoreError> {
         let mut tx = self.store.begin().await?;
         messages::touch(&mut tx, id).await?;
         let closed = jobs::close_open(&mut tx, id, &format!("cancelled by {actor}")).await?;

@@ -53,7 +53,7 @@ impl Worker {
         let span = tracing::info_span!(
             "job",
             job_id = job.id,
-            message_id = job.message_id,
+            message_id = job.message_id.get(),
             stage = %job.stage,
             attempt = job.attempts
         );

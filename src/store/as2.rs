@@ -5,7 +5,7 @@
 
 use sqlx::Row;
 
-use super::{Direction, Store, StoreError, Tx, now_ms};
+use super::{Direction, MessageId, Store, StoreError, Tx, now_ms};
 
 /// One AS2 message of a partner's, in or out.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -14,7 +14,7 @@ pub struct As2Record {
     pub direction: Direction,
     pub as2_message_id: String,
     /// Wharf's message the payload is.
-    pub message_id: i64,
+    pub message_id: MessageId,
     pub mic: Option<String>,
     pub mic_alg: Option<String>,
     pub created_at: i64,
@@ -33,7 +33,7 @@ pub struct NewAs2<'a> {
 
 /// Records the AS2 message `message_id` carried, in the caller's transaction. A second
 /// record of the same (partner, direction, Message-ID) fails with [`StoreError::Duplicate`].
-pub async fn record(tx: &mut Tx, message_id: i64, a: &NewAs2<'_>) -> Result<(), StoreError> {
+pub async fn record(tx: &mut Tx, message_id: MessageId, a: &NewAs2<'_>) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO as2_messages (partner, direction, as2_message_id, message_id, mic, mic_alg, created_at, mdn, mdn_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -41,7 +41,7 @@ pub async fn record(tx: &mut Tx, message_id: i64, a: &NewAs2<'_>) -> Result<(), 
     .bind(a.partner.to_owned())
     .bind(a.direction.as_str())
     .bind(a.as2_message_id.to_owned())
-    .bind(message_id)
+    .bind(message_id.get())
     .bind(a.mic.map(str::to_owned))
     .bind(a.mic_alg.map(str::to_owned))
     .bind(now_ms())
@@ -62,7 +62,11 @@ pub async fn record(tx: &mut Tx, message_id: i64, a: &NewAs2<'_>) -> Result<(), 
 /// Records a message Wharf sent (its POST taken), in the caller's transaction. The same
 /// Message-ID sent again (a resend after a missing asynchronous MDN reuses it) updates the
 /// record: its MIC, its MDN (or none yet), the time of this send, one send more.
-pub async fn record_sent(tx: &mut Tx, message_id: i64, a: &NewAs2<'_>) -> Result<(), StoreError> {
+pub async fn record_sent(
+    tx: &mut Tx,
+    message_id: MessageId,
+    a: &NewAs2<'_>,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO as2_messages (partner, direction, as2_message_id, message_id, mic, mic_alg, created_at, mdn, mdn_at, sends) \
          VALUES ($1, 'out', $2, $3, $4, $5, $6, $7, $8, 1) \
@@ -72,7 +76,7 @@ pub async fn record_sent(tx: &mut Tx, message_id: i64, a: &NewAs2<'_>) -> Result
     )
     .bind(a.partner.to_owned())
     .bind(a.as2_message_id.to_owned())
-    .bind(message_id)
+    .bind(message_id.get())
     .bind(a.mic.map(str::to_owned))
     .bind(a.mic_alg.map(str::to_owned))
     .bind(now_ms())
@@ -86,21 +90,25 @@ pub async fn record_sent(tx: &mut Tx, message_id: i64, a: &NewAs2<'_>) -> Result
 /// The Message-ID message `message_id` is sent to `partner` under: the one allocated for an
 /// earlier attempt, or a new one, committed before this returns, so that a retry — after a
 /// refused POST, an unreadable MDN or a crash mid-POST — goes out under the same ID.
-pub async fn send_id(store: &Store, partner: &str, message_id: i64) -> Result<String, StoreError> {
+pub async fn send_id(
+    store: &Store,
+    partner: &str,
+    message_id: MessageId,
+) -> Result<String, StoreError> {
     let fresh = format!("<{}@wharf>", uuid::Uuid::new_v4().simple());
     let mut tx = store.begin().await?;
     sqlx::query(
         "INSERT INTO as2_send_ids (message_id, partner, as2_message_id, created_at) \
          VALUES ($1, $2, $3, $4) ON CONFLICT (message_id) DO NOTHING",
     )
-    .bind(message_id)
+    .bind(message_id.get())
     .bind(partner.to_owned())
     .bind(fresh)
     .bind(now_ms())
     .execute(&mut *tx)
     .await?;
     let row = sqlx::query("SELECT as2_message_id FROM as2_send_ids WHERE message_id = $1")
-        .bind(message_id)
+        .bind(message_id.get())
         .fetch_one(&mut *tx)
         .await?;
     let id: String = row.try_get(0)?;
@@ -110,9 +118,9 @@ pub async fn send_id(store: &Store, partner: &str, message_id: i64) -> Result<St
 
 /// Lets message `message_id`'s Message-ID go once an MDN settled its send: a later send of
 /// it (an operator's replay) is a new message with a new Message-ID.
-pub async fn release_send_id(tx: &mut Tx, message_id: i64) -> Result<(), StoreError> {
+pub async fn release_send_id(tx: &mut Tx, message_id: MessageId) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM as2_send_ids WHERE message_id = $1")
-        .bind(message_id)
+        .bind(message_id.get())
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -125,7 +133,7 @@ pub async fn record_mdn(
     partner: &str,
     as2_message_id: &str,
     mdn: &str,
-) -> Result<Option<(i64, Option<String>, Option<String>)>, StoreError> {
+) -> Result<Option<(MessageId, Option<String>, Option<String>)>, StoreError> {
     let row = sqlx::query(
         "UPDATE as2_messages SET mdn = $1, mdn_at = $2 \
          WHERE partner = $3 AND direction = 'out' AND as2_message_id = $4 AND mdn_at IS NULL \
@@ -137,7 +145,7 @@ pub async fn record_mdn(
     .bind(as2_message_id.to_owned())
     .fetch_optional(store.pool())
     .await?;
-    row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+    row.map(|r| Ok((MessageId::new(r.try_get(0)?), r.try_get(1)?, r.try_get(2)?)))
         .transpose()
 }
 
@@ -155,24 +163,27 @@ pub async fn awaiting_mdn(store: &Store, before_ms: i64) -> Result<Vec<As2Record
 }
 
 /// How many times a message was sent over AS2.
-pub async fn sends_of(store: &Store, message_id: i64) -> Result<i64, StoreError> {
+pub async fn sends_of(store: &Store, message_id: MessageId) -> Result<i64, StoreError> {
     let row = sqlx::query(
         "SELECT CAST(COALESCE(SUM(sends), 0) AS BIGINT) FROM as2_messages \
          WHERE message_id = $1 AND direction = 'out'",
     )
-    .bind(message_id)
+    .bind(message_id.get())
     .fetch_one(store.pool())
     .await?;
     Ok(row.try_get(0)?)
 }
 
 /// The AS2 records of a message (its inbound Message-ID, or the one it was sent under).
-pub async fn for_message(store: &Store, message_id: i64) -> Result<Vec<As2Record>, StoreError> {
+pub async fn for_message(
+    store: &Store,
+    message_id: MessageId,
+) -> Result<Vec<As2Record>, StoreError> {
     let rows = sqlx::query(
         "SELECT partner, direction, as2_message_id, message_id, mic, mic_alg, created_at \
          FROM as2_messages WHERE message_id = $1 ORDER BY created_at",
     )
-    .bind(message_id)
+    .bind(message_id.get())
     .fetch_all(store.pool())
     .await?;
     rows.iter().map(record_of).collect()
@@ -187,7 +198,7 @@ fn record_of(r: &sqlx::any::AnyRow) -> Result<As2Record, StoreError> {
             value: direction,
         })?,
         as2_message_id: r.try_get("as2_message_id")?,
-        message_id: r.try_get("message_id")?,
+        message_id: MessageId::new(r.try_get("message_id")?),
         mic: r.try_get("mic")?,
         mic_alg: r.try_get("mic_alg")?,
         created_at: r.try_get("created_at")?,

@@ -3,13 +3,13 @@
 
 use sqlx::Row;
 
-use super::{EventKind, Stage, Store, StoreError, Tx, now_ms};
+use super::{EventKind, MessageId, Stage, Store, StoreError, Tx, now_ms};
 
 /// One line of a message's history.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Event {
     pub id: i64,
-    pub message_id: i64,
+    pub message_id: MessageId,
     pub at: i64,
     pub kind: EventKind,
     pub stage: Option<Stage>,
@@ -26,12 +26,16 @@ pub struct NewEvent<'a> {
     pub instance: &'a str,
 }
 
-pub async fn append(tx: &mut Tx, message_id: i64, e: &NewEvent<'_>) -> Result<(), StoreError> {
+pub async fn append(
+    tx: &mut Tx,
+    message_id: MessageId,
+    e: &NewEvent<'_>,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO events (message_id, at, kind, stage, detail, instance) \
          VALUES ($1, $2, $3, $4, $5, $6)",
     )
-    .bind(message_id)
+    .bind(message_id.get())
     .bind(now_ms())
     .bind(e.kind.as_str())
     .bind(e.stage.map(|s| s.as_str().to_owned()))
@@ -42,12 +46,12 @@ pub async fn append(tx: &mut Tx, message_id: i64, e: &NewEvent<'_>) -> Result<()
     Ok(())
 }
 
-pub async fn for_message(store: &Store, message_id: i64) -> Result<Vec<Event>, StoreError> {
+pub async fn for_message(store: &Store, message_id: MessageId) -> Result<Vec<Event>, StoreError> {
     let rows = sqlx::query(
         "SELECT id, message_id, at, kind, stage, detail, instance FROM events \
          WHERE message_id = $1 ORDER BY id",
     )
-    .bind(message_id)
+    .bind(message_id.get())
     .fetch_all(store.pool())
     .await?;
     rows.iter()
@@ -56,7 +60,7 @@ pub async fn for_message(store: &Store, message_id: i64) -> Result<Vec<Event>, S
             let stage: Option<String> = r.try_get("stage")?;
             Ok(Event {
                 id: r.try_get("id")?,
-                message_id: r.try_get("message_id")?,
+                message_id: MessageId::new(r.try_get("message_id")?),
                 at: r.try_get("at")?,
                 kind: EventKind::parse(&kind).ok_or(StoreError::Corrupt {
                     column: "kind",

@@ -16,13 +16,13 @@ use std::time::Duration;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{Backend, JobState, Stage, Store, StoreError, Tx, now_ms};
+use super::{Backend, JobState, MessageId, Stage, Store, StoreError, Tx, now_ms};
 
 /// A claimed job.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Job {
     pub id: i64,
-    pub message_id: i64,
+    pub message_id: MessageId,
     pub stage: Stage,
     pub state: JobState,
     /// Attempts so far, including the current one.
@@ -41,7 +41,7 @@ fn from_row(r: &AnyRow) -> Result<Job, StoreError> {
     let state: String = r.try_get("state")?;
     Ok(Job {
         id: r.try_get("id")?,
-        message_id: r.try_get("message_id")?,
+        message_id: MessageId::new(r.try_get("message_id")?),
         stage: Stage::parse(&stage).ok_or(StoreError::Corrupt {
             column: "stage",
             value: stage,
@@ -76,7 +76,7 @@ const LANE: &str = "COALESCE(m.partner, 'channel:' || m.channel)";
 /// Queues `stage` for a message, due at once, in the lane of the message's partner.
 pub async fn enqueue(
     tx: &mut Tx,
-    message_id: i64,
+    message_id: MessageId,
     stage: Stage,
     max_attempts: u32,
 ) -> Result<i64, StoreError> {
@@ -88,7 +88,7 @@ pub async fn enqueue(
          RETURNING id, partner"
     ));
     let row = sqlx::query(sql)
-        .bind(message_id)
+        .bind(message_id.get())
         .bind(stage.as_str())
         .bind(i64::from(max_attempts))
         .bind(now)
@@ -254,23 +254,23 @@ pub async fn bury(tx: &mut Tx, job: &Job, owner: &str, error: &str) -> Result<bo
 }
 
 /// Jobs of one message, oldest first.
-pub async fn for_message(store: &Store, message_id: i64) -> Result<Vec<Job>, StoreError> {
+pub async fn for_message(store: &Store, message_id: MessageId) -> Result<Vec<Job>, StoreError> {
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM jobs WHERE message_id = $1 ORDER BY id"
     ));
     let rows = sqlx::query(sql)
-        .bind(message_id)
+        .bind(message_id.get())
         .fetch_all(store.pool())
         .await?;
     rows.iter().map(from_row).collect()
 }
 
 /// Whether a message has a job waiting or running (a replay must not race it).
-pub async fn has_active(tx: &mut Tx, message_id: i64) -> Result<bool, StoreError> {
+pub async fn has_active(tx: &mut Tx, message_id: MessageId) -> Result<bool, StoreError> {
     let row = sqlx::query(
         "SELECT COUNT(*) FROM jobs WHERE message_id = $1 AND state IN ('ready', 'running')",
     )
-    .bind(message_id)
+    .bind(message_id.get())
     .fetch_one(&mut **tx)
     .await?;
     Ok(row.try_get::<i64, _>(0)? > 0)
@@ -308,9 +308,9 @@ pub async fn dead(store: &Store, limit: i64) -> Result<Vec<Job>, StoreError> {
 /// dead-letter group's (`group`: stage and exact last error). Returns (message, stage) of each.
 pub async fn revive_dead(
     tx: &mut Tx,
-    message: Option<i64>,
+    message: Option<MessageId>,
     group: Option<(Stage, &str)>,
-) -> Result<Vec<(i64, Stage)>, StoreError> {
+) -> Result<Vec<(MessageId, Stage)>, StoreError> {
     let now = now_ms();
     let rows = sqlx::query(
         "UPDATE jobs SET state = 'ready', attempts = 0, run_at = $1, lease_owner = NULL, \
@@ -320,7 +320,7 @@ pub async fn revive_dead(
          RETURNING message_id, stage",
     )
     .bind(now)
-    .bind(message)
+    .bind(message.map(MessageId::get))
     .bind(group.map(|(s, _)| s.as_str().to_owned()))
     .bind(group.map(|(_, r)| r.to_owned()))
     .fetch_all(&mut **tx)
@@ -329,7 +329,7 @@ pub async fn revive_dead(
         .map(|r| {
             let stage: String = r.try_get(1)?;
             Ok((
-                r.try_get(0)?,
+                MessageId::new(r.try_get(0)?),
                 Stage::parse(&stage).ok_or(StoreError::Corrupt {
                     column: "stage",
                     value: stage,
@@ -341,14 +341,14 @@ pub async fn revive_dead(
 
 /// Closes a message's ready and dead jobs (a cancelled message); a running one finishes its
 /// attempt but cannot complete (its lease no longer matches). How many were closed.
-pub async fn close_open(tx: &mut Tx, message_id: i64, why: &str) -> Result<u64, StoreError> {
+pub async fn close_open(tx: &mut Tx, message_id: MessageId, why: &str) -> Result<u64, StoreError> {
     let done = sqlx::query(
         "UPDATE jobs SET state = 'done', lease_owner = NULL, lease_expires = NULL, \
          last_error = $1, updated_at = $2 WHERE message_id = $3 AND state IN ('ready', 'dead', 'running')",
     )
     .bind(why.to_owned())
     .bind(now_ms())
-    .bind(message_id)
+    .bind(message_id.get())
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected())

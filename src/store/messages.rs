@@ -8,14 +8,17 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{Channel, Direction, Format, MessageState, Store, StoreError, Tx, now_ms};
+use super::{Channel, Direction, Format, MessageId, MessageState, Store, StoreError, Tx, now_ms};
 
 /// A message as listed and shown, without its raw bytes.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Message {
-    pub id: i64,
+    pub id: MessageId,
     pub direction: Direction,
     pub channel: Channel,
+    /// The partner's id as stored, kept as text rather than a [`crate::model::PartnerId`]:
+    /// rows written before may hold text that id's rules refuse, and a `PartnerId` is one
+    /// that passed them (it names profile files and outbox folders).
     pub partner: Option<String>,
     pub format: Option<Format>,
     pub doc_type: Option<String>,
@@ -25,7 +28,7 @@ pub struct Message {
     pub error: Option<String>,
     pub sha256: Option<String>,
     pub size: i64,
-    pub related_id: Option<i64>,
+    pub related_id: Option<MessageId>,
     pub created_at: i64,
     pub updated_at: i64,
     /// The business references (PO, shipment, invoice number) read from it: the first, with
@@ -52,7 +55,7 @@ pub struct Outbound<'a> {
     /// The model to encode (JSON), e.g. a functional acknowledgement.
     pub canonical: &'a str,
     /// The inbound message this answers, when it answers one.
-    pub related_id: Option<i64>,
+    pub related_id: Option<MessageId>,
     /// Makes creation idempotent: a second message with the same key is never created.
     pub dedup_key: &'a str,
 }
@@ -74,7 +77,7 @@ pub(crate) fn from_row(row: &AnyRow) -> Result<Message, StoreError> {
     let state: String = row.try_get("state")?;
     let format: Option<String> = row.try_get("format")?;
     Ok(Message {
-        id: row.try_get("id")?,
+        id: MessageId::new(row.try_get("id")?),
         direction: Direction::parse(&direction).ok_or_else(|| corrupt("direction", direction))?,
         channel: Channel::parse(&channel).ok_or_else(|| corrupt("channel", channel))?,
         partner: row.try_get("partner")?,
@@ -89,7 +92,9 @@ pub(crate) fn from_row(row: &AnyRow) -> Result<Message, StoreError> {
         error: row.try_get("error")?,
         sha256: row.try_get("sha256")?,
         size: row.try_get("size")?,
-        related_id: row.try_get("related_id")?,
+        related_id: row
+            .try_get::<Option<i64>, _>("related_id")?
+            .map(MessageId::new),
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
         reference: row.try_get("reference")?,
@@ -97,7 +102,7 @@ pub(crate) fn from_row(row: &AnyRow) -> Result<Message, StoreError> {
 }
 
 /// Stores a partner's bytes; the caller commits before anything is acknowledged to the partner.
-pub async fn insert_inbound(tx: &mut Tx, m: &Inbound<'_>) -> Result<i64, StoreError> {
+pub async fn insert_inbound(tx: &mut Tx, m: &Inbound<'_>) -> Result<MessageId, StoreError> {
     let now = now_ms();
     let row = sqlx::query(
         "INSERT INTO messages (direction, channel, partner, format, filename, state, sha256, size, \
@@ -114,12 +119,15 @@ pub async fn insert_inbound(tx: &mut Tx, m: &Inbound<'_>) -> Result<i64, StoreEr
     .bind(now)
     .fetch_one(&mut **tx)
     .await?;
-    Ok(row.try_get(0)?)
+    Ok(MessageId::new(row.try_get(0)?))
 }
 
 /// Creates an outbound message unless one with the same `dedup_key` exists.
 /// Returns the new id, or `None` when it already existed (a replay or a retried stage).
-pub async fn insert_outbound(tx: &mut Tx, m: &Outbound<'_>) -> Result<Option<i64>, StoreError> {
+pub async fn insert_outbound(
+    tx: &mut Tx,
+    m: &Outbound<'_>,
+) -> Result<Option<MessageId>, StoreError> {
     let now = now_ms();
     let row = sqlx::query(
         "INSERT INTO messages (direction, channel, partner, format, doc_type, state, canonical, \
@@ -131,28 +139,28 @@ pub async fn insert_outbound(tx: &mut Tx, m: &Outbound<'_>) -> Result<Option<i64
     .bind(m.format.as_str())
     .bind(m.doc_type.to_owned())
     .bind(m.canonical.to_owned())
-    .bind(m.related_id)
+    .bind(m.related_id.map(MessageId::get))
     .bind(m.dedup_key.to_owned())
     .bind(now)
     .fetch_optional(&mut **tx)
     .await?;
     Ok(match row {
-        Some(r) => Some(r.try_get(0)?),
+        Some(r) => Some(MessageId::new(r.try_get(0)?)),
         None => None,
     })
 }
 
-pub async fn get(store: &Store, id: i64) -> Result<Message, StoreError> {
+pub async fn get(store: &Store, id: MessageId) -> Result<Message, StoreError> {
     get_in(store.pool(), id).await
 }
 
 async fn get_in<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     ex: E,
-    id: i64,
+    id: MessageId,
 ) -> Result<Message, StoreError> {
     let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM messages WHERE id = $1"));
     let row = sqlx::query(sql)
-        .bind(id)
+        .bind(id.get())
         .fetch_optional(ex)
         .await?
         .ok_or(StoreError::NoSuchMessage(id))?;
@@ -160,14 +168,14 @@ async fn get_in<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
 }
 
 /// Reads a message inside a transaction (a stage reads what it is about to change).
-pub async fn get_tx(tx: &mut Tx, id: i64) -> Result<Message, StoreError> {
+pub async fn get_tx(tx: &mut Tx, id: MessageId) -> Result<Message, StoreError> {
     get_in(&mut **tx, id).await
 }
 
 /// The bytes exactly as received (inbound) or as sent (outbound, once encoded).
-pub async fn raw(store: &Store, id: i64) -> Result<Vec<u8>, StoreError> {
+pub async fn raw(store: &Store, id: MessageId) -> Result<Vec<u8>, StoreError> {
     let row = sqlx::query("SELECT raw FROM messages WHERE id = $1")
-        .bind(id)
+        .bind(id.get())
         .fetch_optional(store.pool())
         .await?
         .ok_or(StoreError::NoSuchMessage(id))?;
@@ -183,13 +191,17 @@ pub enum Payload {
     Mapped,
 }
 
-pub async fn payload(store: &Store, id: i64, which: Payload) -> Result<Option<String>, StoreError> {
+pub async fn payload(
+    store: &Store,
+    id: MessageId,
+    which: Payload,
+) -> Result<Option<String>, StoreError> {
     let sql = match which {
         Payload::Canonical => "SELECT canonical FROM messages WHERE id = $1",
         Payload::Mapped => "SELECT mapped FROM messages WHERE id = $1",
     };
     let row = sqlx::query(sql)
-        .bind(id)
+        .bind(id.get())
         .fetch_optional(store.pool())
         .await?
         .ok_or(StoreError::NoSuchMessage(id))?;
@@ -198,7 +210,7 @@ pub async fn payload(store: &Store, id: i64, which: Payload) -> Result<Option<St
 
 pub async fn set_payload(
     tx: &mut Tx,
-    id: i64,
+    id: MessageId,
     which: Payload,
     json: &str,
 ) -> Result<(), StoreError> {
@@ -209,7 +221,7 @@ pub async fn set_payload(
     sqlx::query(sql)
         .bind(json.to_owned())
         .bind(now_ms())
-        .bind(id)
+        .bind(id.get())
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -218,7 +230,7 @@ pub async fn set_payload(
 /// Moves a message to `state`, recording the error text when there is one (cleared otherwise).
 pub async fn set_state(
     tx: &mut Tx,
-    id: i64,
+    id: MessageId,
     state: MessageState,
     error: Option<&str>,
 ) -> Result<(), StoreError> {
@@ -226,7 +238,7 @@ pub async fn set_state(
         .bind(state.as_str())
         .bind(error.map(str::to_owned))
         .bind(now_ms())
-        .bind(id)
+        .bind(id.get())
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -243,7 +255,7 @@ pub struct Identification<'a> {
 
 pub async fn set_identification(
     tx: &mut Tx,
-    id: i64,
+    id: MessageId,
     ident: &Identification<'_>,
 ) -> Result<(), StoreError> {
     sqlx::query(
@@ -255,7 +267,7 @@ pub async fn set_identification(
     .bind(ident.doc_type.map(str::to_owned))
     .bind(ident.control_number.map(str::to_owned))
     .bind(now_ms())
-    .bind(id)
+    .bind(id.get())
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -273,7 +285,7 @@ pub struct Controls<'a> {
 
 pub async fn set_encoded(
     tx: &mut Tx,
-    id: i64,
+    id: MessageId,
     raw: &[u8],
     controls: Controls<'_>,
     filename: &str,
@@ -291,17 +303,17 @@ pub async fn set_encoded(
     .bind(now_ms())
     .bind(controls.group.map(str::to_owned))
     .bind(controls.set.map(str::to_owned))
-    .bind(id)
+    .bind(id.get())
     .execute(&mut **tx)
     .await?;
     Ok(())
 }
 
-pub async fn set_channel(tx: &mut Tx, id: i64, channel: Channel) -> Result<(), StoreError> {
+pub async fn set_channel(tx: &mut Tx, id: MessageId, channel: Channel) -> Result<(), StoreError> {
     sqlx::query("UPDATE messages SET channel = $1, updated_at = $2 WHERE id = $3")
         .bind(channel.as_str())
         .bind(now_ms())
-        .bind(id)
+        .bind(id.get())
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -332,11 +344,14 @@ pub async fn list(store: &Store, f: &Filter) -> Result<Vec<Message>, StoreError>
 }
 
 /// Messages sent in answer to `id` (its acknowledgements).
-pub async fn related(store: &Store, id: i64) -> Result<Vec<Message>, StoreError> {
+pub async fn related(store: &Store, id: MessageId) -> Result<Vec<Message>, StoreError> {
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM messages WHERE related_id = $1 ORDER BY id"
     ));
-    let rows = sqlx::query(sql).bind(id).fetch_all(store.pool()).await?;
+    let rows = sqlx::query(sql)
+        .bind(id.get())
+        .fetch_all(store.pool())
+        .await?;
     rows.iter().map(from_row).collect()
 }
 
@@ -353,9 +368,9 @@ pub async fn count_by_state(store: &Store) -> Result<Vec<(String, i64)>, StoreEr
 
 /// Writes nothing visible but takes the row's write lock (and on SQLite the database's) before
 /// the transaction reads; fails when the message does not exist.
-pub async fn touch(tx: &mut Tx, id: i64) -> Result<(), StoreError> {
+pub async fn touch(tx: &mut Tx, id: MessageId) -> Result<(), StoreError> {
     let done = sqlx::query("UPDATE messages SET updated_at = updated_at WHERE id = $1")
-        .bind(id)
+        .bind(id.get())
         .execute(&mut **tx)
         .await?;
     if done.rows_affected() == 0 {
@@ -364,11 +379,11 @@ pub async fn touch(tx: &mut Tx, id: i64) -> Result<(), StoreError> {
     Ok(())
 }
 
-pub async fn set_doc_type(tx: &mut Tx, id: i64, doc_type: &str) -> Result<(), StoreError> {
+pub async fn set_doc_type(tx: &mut Tx, id: MessageId, doc_type: &str) -> Result<(), StoreError> {
     sqlx::query("UPDATE messages SET doc_type = $1, updated_at = $2 WHERE id = $3")
         .bind(doc_type.to_owned())
         .bind(now_ms())
-        .bind(id)
+        .bind(id.get())
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -376,11 +391,11 @@ pub async fn set_doc_type(tx: &mut Tx, id: i64, doc_type: &str) -> Result<(), St
 
 /// Records the syntax an outbound message was written in (a business document is created
 /// before its partner's standard decides it), so a CONTRL is matched to EDIFACT only.
-pub async fn set_format(tx: &mut Tx, id: i64, format: Format) -> Result<(), StoreError> {
+pub async fn set_format(tx: &mut Tx, id: MessageId, format: Format) -> Result<(), StoreError> {
     sqlx::query("UPDATE messages SET format = $1, updated_at = $2 WHERE id = $3")
         .bind(format.as_str())
         .bind(now_ms())
-        .bind(id)
+        .bind(id.get())
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -389,7 +404,7 @@ pub async fn set_format(tx: &mut Tx, id: i64, format: Format) -> Result<(), Stor
 /// An outbound message a partner's acknowledgement may refer to.
 #[derive(Debug, Clone)]
 pub struct SentSet {
-    pub id: i64,
+    pub id: MessageId,
     pub doc_type: Option<String>,
     pub set_control: Option<String>,
 }
@@ -416,7 +431,7 @@ pub async fn sent_in_group(
     rows.iter()
         .map(|r| {
             Ok(SentSet {
-                id: r.try_get("id")?,
+                id: MessageId::new(r.try_get("id")?),
                 doc_type: r.try_get("doc_type")?,
                 set_control: r.try_get("set_control")?,
             })
@@ -427,7 +442,7 @@ pub async fn sent_in_group(
 /// An outbound message a partner's interchange acknowledgement (TA1, CONTRL) may refer to.
 #[derive(Debug, Clone)]
 pub struct SentInterchange {
-    pub id: i64,
+    pub id: MessageId,
     pub doc_type: Option<String>,
     pub set_control: Option<String>,
     pub state: MessageState,
@@ -463,7 +478,7 @@ pub async fn sent_in_interchange(
         .map(|r| {
             let state: String = r.try_get("state")?;
             Ok(SentInterchange {
-                id: r.try_get("id")?,
+                id: MessageId::new(r.try_get("id")?),
                 doc_type: r.try_get("doc_type")?,
                 set_control: r.try_get("set_control")?,
                 state: MessageState::parse(&state).ok_or_else(|| corrupt("state", state))?,

@@ -25,6 +25,8 @@ pub use crate::config::Backend;
 use crate::config::DatabaseUrl;
 // The vocabulary is the domain's (`model`); the store keeps it as text.
 pub use crate::model::vocabulary::*;
+// So are the ids; the store binds and reads them as numbers.
+pub use crate::model::MessageId;
 
 /// A transaction on the store; a stage's result, its next job and its event share one.
 /// On SQLite it also holds the store's write gate (see [`Store::write_gate`]) until it ends.
@@ -207,7 +209,7 @@ pub enum StoreError {
     #[error("migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("message {0} does not exist")]
-    NoSuchMessage(i64),
+    NoSuchMessage(MessageId),
     /// A record whose key is already taken (`what` names the key): an outcome the caller
     /// answers (a duplicate AS2 Message-ID gets its MDN), not a fault.
     #[error("{what} is already recorded")]

@@ -4,7 +4,7 @@
 
 use sqlx::Row;
 
-use super::{StoreError, Tx};
+use super::{MessageId, StoreError, Tx};
 
 /// X12 control numbers are 9 digits; after 999999999 a sequence starts again at 1.
 pub const CONTROL_MAX: i64 = 999_999_999;
@@ -35,7 +35,7 @@ pub enum Seen {
     /// First time inside the window (or the same message seen again, as on a replay).
     New,
     /// Another message already carried this interchange within the window.
-    Duplicate { first_message: i64 },
+    Duplicate { first_message: MessageId },
 }
 
 /// Remembers `control_number` from `sender` to `receiver`. A repeat from a different message
@@ -45,7 +45,7 @@ pub async fn register_interchange(
     sender: &str,
     receiver: &str,
     control_number: &str,
-    message_id: i64,
+    message_id: MessageId,
     now: i64,
     window_ms: i64,
 ) -> Result<Seen, StoreError> {
@@ -56,7 +56,7 @@ pub async fn register_interchange(
     .bind(sender.to_owned())
     .bind(receiver.to_owned())
     .bind(control_number.to_owned())
-    .bind(message_id)
+    .bind(message_id.get())
     .bind(now)
     .execute(&mut **tx)
     .await?;
@@ -72,7 +72,7 @@ pub async fn register_interchange(
     .bind(control_number.to_owned())
     .fetch_one(&mut **tx)
     .await?;
-    let first: i64 = row.try_get(0)?;
+    let first = MessageId::new(row.try_get(0)?);
     let seen_at: i64 = row.try_get(1)?;
     if first == message_id {
         return Ok(Seen::New);
@@ -82,7 +82,7 @@ pub async fn register_interchange(
             "UPDATE interchanges SET message_id = $1, seen_at = $2 \
              WHERE sender = $3 AND receiver = $4 AND control_number = $5",
         )
-        .bind(message_id)
+        .bind(message_id.get())
         .bind(now)
         .bind(sender.to_owned())
         .bind(receiver.to_owned())
@@ -104,9 +104,9 @@ pub async fn claim_document(
     partner: &str,
     doc_type: &str,
     doc_key: &str,
-    message_id: i64,
+    message_id: MessageId,
     now: i64,
-) -> Result<Option<i64>, StoreError> {
+) -> Result<Option<MessageId>, StoreError> {
     sqlx::query(
         "INSERT INTO documents (partner, doc_type, doc_key, message_id, created_at) \
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (partner, doc_type, doc_key) DO NOTHING",
@@ -114,7 +114,7 @@ pub async fn claim_document(
     .bind(partner.to_owned())
     .bind(doc_type.to_owned())
     .bind(doc_key.to_owned())
-    .bind(message_id)
+    .bind(message_id.get())
     .bind(now)
     .execute(&mut **tx)
     .await?;
@@ -126,7 +126,7 @@ pub async fn claim_document(
     .bind(doc_key.to_owned())
     .fetch_one(&mut **tx)
     .await?;
-    let owner: i64 = row.try_get(0)?;
+    let owner = MessageId::new(row.try_get(0)?);
     Ok((owner != message_id).then_some(owner))
 }
 
@@ -137,7 +137,7 @@ pub async fn link_erp_record(
     odoo_id: i64,
     partner: &str,
     doc_key: &str,
-    message_id: i64,
+    message_id: MessageId,
     now: i64,
 ) -> Result<(), StoreError> {
     sqlx::query(
@@ -148,7 +148,7 @@ pub async fn link_erp_record(
     .bind(odoo_id)
     .bind(partner.to_owned())
     .bind(doc_key.to_owned())
-    .bind(message_id)
+    .bind(message_id.get())
     .bind(now)
     .execute(&mut **tx)
     .await?;
@@ -162,7 +162,7 @@ pub struct ErpLink {
     pub odoo_id: i64,
     pub partner: String,
     pub doc_key: String,
-    pub message_id: i64,
+    pub message_id: MessageId,
 }
 
 /// Every record Wharf made in `model`.
@@ -213,13 +213,13 @@ pub async fn set_cursor(
 /// The ERP records made from one message.
 pub async fn links_of_message(
     store: &crate::store::Store,
-    message_id: i64,
+    message_id: MessageId,
 ) -> Result<Vec<ErpLink>, StoreError> {
     let rows = sqlx::query(
         "SELECT model, odoo_id, partner, doc_key, message_id FROM erp_links WHERE message_id = $1 \
          ORDER BY model, odoo_id",
     )
-    .bind(message_id)
+    .bind(message_id.get())
     .fetch_all(store.pool())
     .await?;
     rows.iter().map(link_from_row).collect()
@@ -231,6 +231,6 @@ fn link_from_row(r: &sqlx::any::AnyRow) -> Result<ErpLink, StoreError> {
         odoo_id: r.try_get(1)?,
         partner: r.try_get(2)?,
         doc_key: r.try_get(3)?,
-        message_id: r.try_get(4)?,
+        message_id: MessageId::new(r.try_get(4)?),
     })
 }

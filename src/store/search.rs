@@ -7,7 +7,7 @@
 
 use sqlx::Row;
 
-use super::{Direction, MessageState, Store, StoreError, Tx, messages::Message};
+use super::{Direction, MessageId, MessageState, Store, StoreError, Tx, messages::Message};
 
 /// What an operator searches by; every field optional.
 #[derive(Debug, Clone, Default)]
@@ -24,7 +24,7 @@ pub struct Search {
     /// Unix ms, exclusive.
     pub to: Option<i64>,
     /// Only messages with a smaller id (the next page).
-    pub before: Option<i64>,
+    pub before: Option<MessageId>,
     pub limit: i64,
 }
 
@@ -81,7 +81,7 @@ pub async fn search(store: &Store, s: &Search) -> Result<Vec<Message>, StoreErro
         add(&mut sql, " AND created_at < ?", Param::Int(v));
     }
     if let Some(v) = s.before {
-        add(&mut sql, " AND id < ?", Param::Int(v));
+        add(&mut sql, " AND id < ?", Param::Int(v.get()));
     }
     let limit = if s.limit > 0 { s.limit } else { 50 };
     add(&mut sql, " ORDER BY id DESC LIMIT ?", Param::Int(limit));
@@ -100,7 +100,11 @@ pub async fn search(store: &Store, s: &Search) -> Result<Vec<Message>, StoreErro
 
 /// Records a message's business references (PO, shipment, invoice numbers) for search, and
 /// the first of them (with how many more) for display.
-pub async fn set_references(tx: &mut Tx, message_id: i64, refs: &[&str]) -> Result<(), StoreError> {
+pub async fn set_references(
+    tx: &mut Tx,
+    message_id: MessageId,
+    refs: &[&str],
+) -> Result<(), StoreError> {
     let mut seen: Vec<&str> = Vec::new();
     for r in refs {
         let r = r.trim();
@@ -113,7 +117,7 @@ pub async fn set_references(tx: &mut Tx, message_id: i64, refs: &[&str]) -> Resu
              ON CONFLICT (reference, message_id) DO NOTHING",
         )
         .bind(r.to_owned())
-        .bind(message_id)
+        .bind(message_id.get())
         .execute(&mut **tx)
         .await?;
     }
@@ -124,7 +128,7 @@ pub async fn set_references(tx: &mut Tx, message_id: i64, refs: &[&str]) -> Resu
         };
         sqlx::query("UPDATE messages SET reference = $1 WHERE id = $2")
             .bind(shown)
-            .bind(message_id)
+            .bind(message_id.get())
             .execute(&mut **tx)
             .await?;
     }
@@ -246,7 +250,7 @@ pub async fn oldest_ready(store: &Store, now: i64) -> Result<Option<i64>, StoreE
 #[derive(Debug, Clone)]
 pub struct DeadLetter {
     pub job_id: i64,
-    pub message_id: i64,
+    pub message_id: MessageId,
     pub stage: String,
     pub reason: String,
     pub attempts: i64,
@@ -269,7 +273,7 @@ pub async fn dead_letters(store: &Store, limit: i64) -> Result<Vec<DeadLetter>, 
         .map(|r| {
             Ok(DeadLetter {
                 job_id: r.try_get(0)?,
-                message_id: r.try_get(1)?,
+                message_id: MessageId::new(r.try_get(1)?),
                 stage: r.try_get(2)?,
                 reason: r.try_get(3)?,
                 attempts: r.try_get(4)?,

@@ -3,7 +3,7 @@
 
 use sqlx::Row;
 
-use super::{Direction, Store, StoreError, Tx, now_ms};
+use super::{Direction, MessageId, Store, StoreError, Tx, now_ms};
 
 /// One file moved to or from a partner's server.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -16,7 +16,7 @@ pub struct Transfer {
     pub name: String,
     pub size: i64,
     pub sha256: String,
-    pub message_id: i64,
+    pub message_id: MessageId,
     pub at: i64,
 }
 
@@ -31,7 +31,11 @@ pub struct NewTransfer<'a> {
     pub sha256: &'a str,
 }
 
-pub async fn record(tx: &mut Tx, message_id: i64, t: &NewTransfer<'_>) -> Result<(), StoreError> {
+pub async fn record(
+    tx: &mut Tx,
+    message_id: MessageId,
+    t: &NewTransfer<'_>,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO transfers (partner, direction, remote, name, size, sha256, message_id, at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -42,7 +46,7 @@ pub async fn record(tx: &mut Tx, message_id: i64, t: &NewTransfer<'_>) -> Result
     .bind(t.name.to_owned())
     .bind(t.size as i64)
     .bind(t.sha256.to_owned())
-    .bind(message_id)
+    .bind(message_id.get())
     .bind(now_ms())
     .execute(&mut **tx)
     .await?;
@@ -57,7 +61,7 @@ pub async fn already_collected(
     remote: &str,
     name: &str,
     sha256: &str,
-) -> Result<Option<i64>, StoreError> {
+) -> Result<Option<MessageId>, StoreError> {
     let row = sqlx::query(
         "SELECT message_id FROM transfers WHERE partner = $1 AND remote = $2 AND name = $3 \
          AND sha256 = $4 AND direction = 'in' ORDER BY id LIMIT 1",
@@ -68,16 +72,19 @@ pub async fn already_collected(
     .bind(sha256.to_owned())
     .fetch_optional(store.pool())
     .await?;
-    Ok(row.map(|r| r.try_get(0)).transpose()?)
+    Ok(row.map(|r| r.try_get(0).map(MessageId::new)).transpose()?)
 }
 
 /// Every transfer of a message, oldest first.
-pub async fn for_message(store: &Store, message_id: i64) -> Result<Vec<Transfer>, StoreError> {
+pub async fn for_message(
+    store: &Store,
+    message_id: MessageId,
+) -> Result<Vec<Transfer>, StoreError> {
     let rows = sqlx::query(
         "SELECT id, partner, direction, remote, name, size, sha256, message_id, at \
          FROM transfers WHERE message_id = $1 ORDER BY id",
     )
-    .bind(message_id)
+    .bind(message_id.get())
     .fetch_all(store.pool())
     .await?;
     rows.iter()
@@ -94,7 +101,7 @@ pub async fn for_message(store: &Store, message_id: i64) -> Result<Vec<Transfer>
                 name: r.try_get("name")?,
                 size: r.try_get("size")?,
                 sha256: r.try_get("sha256")?,
-                message_id: r.try_get("message_id")?,
+                message_id: MessageId::new(r.try_get("message_id")?),
                 at: r.try_get("at")?,
             })
         })

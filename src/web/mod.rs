@@ -20,7 +20,7 @@ use serde_json::json;
 
 use crate::pipeline::Pipeline;
 use crate::store::messages::{self, Inbound};
-use crate::store::{Channel, StoreError, events, jobs};
+use crate::store::{Channel, MessageId, StoreError, events, jobs};
 use crate::util::body::{Prefix, linger, read_prefix};
 
 /// Largest body the ingest endpoint accepts; bigger files belong on SFTP.
@@ -30,7 +30,7 @@ const MAX_INGEST_BYTES: usize = 64 * 1024 * 1024;
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("message {0} does not exist")]
-    NotFound(i64),
+    NotFound(MessageId),
     #[error("{0}")]
     BadQuery(String),
     #[error("{0}")]
@@ -189,7 +189,7 @@ async fn list_messages(
 async fn act_on_message(
     State(p): State<Pipeline>,
     c: admin::auth::Client,
-    Path((id, action)): Path<(i64, String)>,
+    Path((id, action)): Path<(MessageId, String)>,
 ) -> Result<Response, ApiError> {
     let Some(action) = admin::messages::Action::parse(&action) else {
         return Err(ApiError::BadQuery(format!("`{action}` is not an action")));
@@ -227,7 +227,7 @@ async fn dead_letters(
 async fn show_message(
     State(p): State<Pipeline>,
     _c: admin::auth::Client,
-    Path(id): Path<i64>,
+    Path(id): Path<MessageId>,
 ) -> Result<Response, ApiError> {
     let message = messages::get(&p.store, id).await?;
     let history = events::for_message(&p.store, id).await?;

@@ -10,10 +10,10 @@ use crate::kit::{Db, TestEnv, order_850, wait_for};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use wharf::store::messages::{self, Filter};
-use wharf::store::{Direction, EventKind, JobState, MessageState, Store, events, jobs};
+use wharf::store::{Direction, EventKind, JobState, MessageId, MessageState, Store, events, jobs};
 
 /// Submits `n` distinct purchase orders (their own ISA13 and PO number) in one `wharf ingest`.
-fn ingest_orders(env: &TestEnv, n: u32) -> Vec<i64> {
+fn ingest_orders(env: &TestEnv, n: u32) -> Vec<MessageId> {
     let files: Vec<String> = (1..=n)
         .map(|i| {
             env.file(
@@ -29,7 +29,7 @@ fn ingest_orders(env: &TestEnv, n: u32) -> Vec<i64> {
     args.extend(["--partner", "acme"]);
     let (code, out, err) = env.run(&args);
     assert_eq!(code, 0, "{err}");
-    let ids: Vec<i64> = out
+    let ids: Vec<MessageId> = out
         .lines()
         .map(|l| l.split('\t').next().unwrap().parse().unwrap())
         .collect();
@@ -92,7 +92,11 @@ async fn wait_until_all_final(store: &Store, expected: usize) {
 }
 
 /// Every inbound order delivered once with one 997 sent once; every stage committed once.
-async fn assert_exactly_once(env: &TestEnv, store: &Store, inbound: &[i64]) -> BTreeSet<String> {
+async fn assert_exactly_once(
+    env: &TestEnv,
+    store: &Store,
+    inbound: &[MessageId],
+) -> BTreeSet<String> {
     let mut instances = BTreeSet::new();
     let mut ack_controls = BTreeSet::new();
     for &id in inbound {

@@ -15,7 +15,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::kit::{Db, TestEnv, http, wait_for};
-use wharf::store::{MessageState, messages};
+use wharf::store::{MessageId, MessageState, messages};
 
 /// A tmpfs mounted for one test, unmounted (lazily, so a straggler cannot keep it) on drop.
 struct Tmpfs {
@@ -124,10 +124,12 @@ fn big_850(isa13: u32, po: &str, lines: usize) -> Vec<u8> {
 
 const API: &str = "/api/v1/partners/acme/messages";
 
-fn message_id(body: &str) -> i64 {
-    serde_json::from_str::<serde_json::Value>(body).unwrap()["message_id"]
-        .as_i64()
-        .unwrap_or_else(|| panic!("no message id in {body}"))
+fn message_id(body: &str) -> MessageId {
+    MessageId::new(
+        serde_json::from_str::<serde_json::Value>(body).unwrap()["message_id"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("no message id in {body}")),
+    )
 }
 
 async fn full_disk_never_acknowledges_an_uncommitted_message(db: Db) {
@@ -172,9 +174,9 @@ async fn full_disk_never_acknowledges_an_uncommitted_message(db: Db) {
     let server = env.serve_process();
 
     // Act 1: post large orders until the disk is full.
-    let mut accepted: BTreeMap<i64, Vec<u8>> = BTreeMap::new();
+    let mut accepted: BTreeMap<MessageId, Vec<u8>> = BTreeMap::new();
     let mut isa = 100_000;
-    let mut post = |server: &crate::kit::Endpoint, accepted: &mut BTreeMap<i64, Vec<u8>>| {
+    let mut post = |server: &crate::kit::Endpoint, accepted: &mut BTreeMap<MessageId, Vec<u8>>| {
         isa += 1;
         let body = big_850(isa, &format!("PO-{isa}"), 3000);
         let started = Instant::now();

@@ -15,8 +15,8 @@ use crate::kit::{Db, TestEnv, order_850, wait_for};
 use serde_json::{Map, Value, json};
 use wharf::config::OdooSettings;
 use wharf::erp::odoo::OdooClient;
-use wharf::store::MessageState;
 use wharf::store::messages;
+use wharf::store::{MessageId, MessageState};
 
 const PATIENCE: Duration = Duration::from_secs(90);
 
@@ -217,7 +217,7 @@ async fn seed(c: &OdooClient) -> Seeded {
 }
 
 /// Waits for message `id` to be delivered; a failure ends the test with Odoo's answer.
-async fn delivered(store: &wharf::store::Store, id: i64, what: &str) {
+async fn delivered(store: &wharf::store::Store, id: MessageId, what: &str) {
     wait_for(PATIENCE, what, || async {
         let m = messages::get(store, id).await.ok()?;
         match m.state {
@@ -278,7 +278,11 @@ async fn order_cycle_850_without_pid_to_855_856_810(real: &Real, c: &OdooClient)
         let file = env.file(&format!("po{n}.edi"), &bytes);
         let (code, out, err) = env.run(&["ingest", file.to_str().unwrap(), "--partner", "acme"]);
         assert_eq!(code, 0, "{err}");
-        out.split('\t').next().unwrap().parse::<i64>().unwrap()
+        out.split('\t')
+            .next()
+            .unwrap()
+            .parse::<MessageId>()
+            .unwrap()
     };
     let first = run(isa);
     let again = run(isa + 1);

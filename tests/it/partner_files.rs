@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use crate::kit::{Db, TestEnv, wait_for};
 use wharf::store::messages::{self, Filter};
-use wharf::store::{Direction, EventKind, MessageState};
+use wharf::store::{Direction, EventKind, MessageId, MessageState};
 
 fn fixture(name: &str) -> String {
     format!(
@@ -181,7 +181,7 @@ async fn outbound(store: &wharf::store::Store) -> Vec<messages::Message> {
     messages::list(store, &filter).await.unwrap_or_default()
 }
 
-async fn history(store: &wharf::store::Store, id: i64) -> Vec<String> {
+async fn history(store: &wharf::store::Store, id: MessageId) -> Vec<String> {
     wharf::store::events::for_message(store, id)
         .await
         .unwrap()

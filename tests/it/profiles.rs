@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use crate::kit::{Db, TestEnv, http, order_850_from, wait_for};
 use wharf::store::messages::{self, Message};
-use wharf::store::{EventKind, MessageState, Store, events};
+use wharf::store::{EventKind, MessageId, MessageState, Store, events};
 
 const PATIENCE: Duration = Duration::from_secs(30);
 
-async fn final_state(store: &Store, id: i64) -> Message {
+async fn final_state(store: &Store, id: MessageId) -> Message {
     wait_for(PATIENCE, &format!("message {id} to settle"), || async {
         let m = messages::get(store, id).await.ok()?;
         let related = messages::related(store, id).await.ok()?;
@@ -36,7 +36,7 @@ fn edit(env: &TestEnv, partner: &str, from: &str, to: &str) {
     std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
 }
 
-fn ingest(env: &TestEnv, name: &str, bytes: &[u8]) -> i64 {
+fn ingest(env: &TestEnv, name: &str, bytes: &[u8]) -> MessageId {
     env.ingest_for("acme", name, bytes)
 }
 
@@ -50,7 +50,7 @@ fn delivered(env: &TestEnv, po: &str) -> serde_json::Value {
 
 /// Ingests `bytes` for ACME, serves until the message settles, and returns it held in
 /// quarantine with its reason (the server is stopped so the test can edit the profile).
-async fn held(env: &TestEnv, store: &Store, name: &str, bytes: &[u8]) -> (i64, String) {
+async fn held(env: &TestEnv, store: &Store, name: &str, bytes: &[u8]) -> (MessageId, String) {
     let id = ingest(env, name, bytes);
     let server = env.serve();
     let m = final_state(store, id).await;
@@ -59,7 +59,7 @@ async fn held(env: &TestEnv, store: &Store, name: &str, bytes: &[u8]) -> (i64, S
     (id, m.error.unwrap_or_default())
 }
 
-async fn replay_until_delivered(env: &TestEnv, store: &Store, id: i64) -> Message {
+async fn replay_until_delivered(env: &TestEnv, store: &Store, id: MessageId) -> Message {
     let (code, out, err) = env.run(&["replay", &id.to_string()]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("identify"), "{out}");

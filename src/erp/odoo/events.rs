@@ -140,7 +140,7 @@ async fn queue(p: &Pipeline, partner: &str, doc: Document, key: &str) -> bool {
             tracing::info!(
                 partner,
                 key,
-                message_id = id,
+                message_id = id.get(),
                 "document queued for the partner"
             );
             true

@@ -139,7 +139,7 @@ async fn reconcile(
             continue;
         }
         // Each set's verdict; a group without AK2s carries one verdict for all of it.
-        let verdicts: Vec<(i64, AckStatus, String)> = if g.sets.is_empty() {
+        let verdicts: Vec<(MessageId, AckStatus, String)> = if g.sets.is_empty() {
             sent.iter()
                 .map(|m| {
                     (

@@ -45,7 +45,7 @@ use crate::store::jobs::{self, Job};
 use crate::store::messages::{self, Identification, Outbound, Payload};
 use crate::store::registry::{self, Seen};
 use crate::store::transfers;
-use crate::store::{EventKind, Format, MessageState, Stage, Tx, now_ms};
+use crate::store::{EventKind, Format, MessageId, MessageState, Stage, Tx, now_ms};
 
 /// Runs the stage a job names.
 pub async fn run(p: &Pipeline, job: &Job) -> Result<(), StageError> {
@@ -106,7 +106,7 @@ pub(in crate::pipeline) async fn begin(p: &Pipeline, job: &Job) -> Result<Tx, St
 pub(in crate::pipeline) async fn event(
     p: &Pipeline,
     tx: &mut Tx,
-    message_id: i64,
+    message_id: MessageId,
     kind: EventKind,
     stage: Stage,
     detail: &str,

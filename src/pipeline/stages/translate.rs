@@ -29,7 +29,7 @@ pub(in crate::pipeline) async fn received_before(
     job: &Job,
     (sender, receiver, reference): (&str, &str, &str),
     what: &str,
-) -> Result<Option<i64>, StageError> {
+) -> Result<Option<MessageId>, StageError> {
     let window = i64::from(p.settings.duplicate_window_days) * 86_400_000;
     let seen = registry::register_interchange(
         tx,

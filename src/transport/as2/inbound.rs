@@ -292,7 +292,7 @@ pub(super) async fn process(
     match as2_store::find(&p.store, &partner, Direction::In, message_id).await {
         Ok(Some(first)) => {
             tracing::info!(
-                first = first.message_id,
+                first = first.message_id.get(),
                 "AS2 Message-ID seen before; not processed again"
             );
             return (
@@ -335,7 +335,7 @@ pub(super) async fn process(
     match stored {
         Ok(id) => {
             tracing::info!(
-                message = id,
+                message = id.get(),
                 size = u.payload.len(),
                 encrypted = u.encrypted,
                 // 0 the current pair; more, a previous one (a partner not yet moved over).
@@ -459,7 +459,7 @@ pub(super) async fn receive_mdn(
     }
     tracing::info!(
         partner,
-        message = message_id,
+        message = message_id.get(),
         good = verdict.is_ok(),
         "asynchronous MDN"
     );
@@ -469,7 +469,7 @@ pub(super) async fn receive_mdn(
 /// Appends one event to a message's history.
 pub(super) async fn note(
     p: &Pipeline,
-    message_id: i64,
+    message_id: crate::store::MessageId,
     kind: crate::store::EventKind,
     detail: &str,
 ) -> Result<(), crate::store::StoreError> {

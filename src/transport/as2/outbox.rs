@@ -40,10 +40,10 @@ pub async fn overdue_mdns(p: &Pipeline) -> Result<usize, crate::store::StoreErro
                 "given up after 3 sends"
             }
         );
-        tracing::error!(partner = %row.partner, message = row.message_id, "{detail}");
+        tracing::error!(partner = %row.partner, message = row.message_id.get(), "{detail}");
         note(p, row.message_id, crate::store::EventKind::Warning, &detail).await?;
         if again && let Err(e) = p.replay(row.message_id).await {
-            tracing::warn!(message = row.message_id, error = %e, "resend not queued");
+            tracing::warn!(message = row.message_id.get(), error = %e, "resend not queued");
         }
         handled += 1;
     }

@@ -21,7 +21,7 @@ const DEFAULT_MAX_BYTES: u64 = 256 << 20;
 #[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Round {
     /// Stored as new messages.
-    pub collected: Vec<i64>,
+    pub collected: Vec<crate::store::MessageId>,
     /// Found again after a stop between storing and removing; only removed this time.
     pub already_stored: usize,
     /// Left on the server for a later round (still changing, or too large).

@@ -504,7 +504,7 @@ impl russh_sftp::server::Handler for PartnerFs {
                     .await;
                 match stored {
                     Ok(message) => {
-                        tracing::info!(partner = %self.partner, name, message, size = bytes.len(), "SFTP upload stored");
+                        tracing::info!(partner = %self.partner, name, message = message.get(), size = bytes.len(), "SFTP upload stored");
                         Ok(ok(id))
                     }
                     Err(e) => {

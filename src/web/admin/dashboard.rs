@@ -35,7 +35,7 @@ pub(crate) struct FailureRow {
 }
 
 pub(crate) struct Overdue {
-    pub id: i64,
+    pub id: crate::store::MessageId,
     pub partner: String,
     pub doc_type: String,
     pub reference: String,

@@ -12,7 +12,7 @@ use crate::pipeline::Pipeline;
 use crate::store::admin::Role;
 use crate::store::messages::{self, Message, Payload};
 use crate::store::search::{self, Search};
-use crate::store::{MessageState, events, jobs, registry};
+use crate::store::{MessageId, MessageState, events, jobs, registry};
 
 /// What an operator can do to a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,7 +111,7 @@ pub struct SearchQuery {
 }
 
 pub(crate) struct Row {
-    pub id: i64,
+    pub id: MessageId,
     pub created: String,
     pub direction: String,
     pub partner: String,
@@ -198,7 +198,7 @@ impl SearchQuery {
             to: opt(&self.to)
                 .map(|d| day_ms(&d).map(|ms| ms + 86_400_000))
                 .transpose()?,
-            before: self.before,
+            before: self.before.map(MessageId::new),
             limit: self.limit.unwrap_or(50).clamp(1, 500),
         })
     }
@@ -227,7 +227,7 @@ pub async fn search(
     };
     // A full page may have more after it.
     let next = full.then(|| {
-        let last = rows.last().map_or(0, |m| m.id);
+        let last = rows.last().map_or(0, |m| m.id.get());
         let enc = |v: &str| -> String { form_urlencoded::byte_serialize(v.as_bytes()).collect() };
         format!(
             "/admin/messages?partner={}&doc_type={}&reference={}&control={}&state={}&from={}&to={}&before={last}",
@@ -273,7 +273,7 @@ pub(crate) struct Link {
 }
 
 pub(crate) struct Detail {
-    pub id: i64,
+    pub id: MessageId,
     pub state: String,
     pub direction: String,
     pub channel: String,
@@ -386,7 +386,7 @@ pub struct Done {
 pub async fn show(
     State(p): State<Pipeline>,
     s: Session,
-    Path(id): Path<i64>,
+    Path(id): Path<MessageId>,
     Query(done): Query<Done>,
 ) -> Result<Response, PageError> {
     let m = match messages::get(&p.store, id).await {
@@ -495,7 +495,7 @@ pub async fn show(
 pub async fn raw(
     State(p): State<Pipeline>,
     _s: Session,
-    Path(id): Path<i64>,
+    Path(id): Path<MessageId>,
 ) -> Result<Response, PageError> {
     let raw = match messages::raw(&p.store, id).await {
         Ok(r) => r,
@@ -537,7 +537,7 @@ fn action_of(name: &str) -> Result<Action, PageError> {
 pub async fn confirm(
     State(p): State<Pipeline>,
     s: Session,
-    Path((id, action)): Path<(i64, String)>,
+    Path((id, action)): Path<(MessageId, String)>,
 ) -> Result<Response, PageError> {
     let action = action_of(&action)?;
     s.require(Role::Operator)?;
@@ -566,7 +566,7 @@ pub async fn confirm(
 pub async fn act(
     State(p): State<Pipeline>,
     s: Session,
-    Path((id, action)): Path<(i64, String)>,
+    Path((id, action)): Path<(MessageId, String)>,
     axum::Form(f): axum::Form<CsrfForm>,
 ) -> Result<Response, PageError> {
     let action = action_of(&action)?;
@@ -580,7 +580,7 @@ pub async fn act(
 pub(crate) async fn perform(
     p: &Pipeline,
     actor: &str,
-    id: i64,
+    id: MessageId,
     action: Action,
 ) -> Result<String, PageError> {
     let refuse = |why: String| Err(PageError::BadRequest(why));
@@ -627,7 +627,7 @@ pub(crate) async fn perform(
 }
 
 pub(crate) struct DeadRow {
-    pub message_id: i64,
+    pub message_id: MessageId,
     pub partner: String,
     pub doc_type: String,
     pub attempts: i64,

@@ -9,7 +9,7 @@ use std::time::Duration;
 use crate::kit::{
     Db, PASSWORD, TestEnv, add_token, add_user, blocked_env, dead_order, order_850_from, wait_for,
 };
-use wharf::store::{JobState, MessageState, jobs, messages};
+use wharf::store::{JobState, MessageId, MessageState, jobs, messages};
 
 mod strangers;
 
@@ -434,18 +434,20 @@ async fn overdue_acknowledgements_follow_the_partners_windows(db: Db) {
         &order_850_from("ACMERETAIL", 1001, "PO-1001"),
     );
     assert_eq!(status, 202, "{body}");
-    let order: i64 = serde_json::from_str::<serde_json::Value>(&body).unwrap()["message_id"]
-        .as_i64()
-        .unwrap();
+    let order = MessageId::new(
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()["message_id"]
+            .as_i64()
+            .unwrap(),
+    );
     let store = env.store().await;
     crate::kit::wait_state(&store, order, MessageState::Delivered).await;
-    let back_date = |id: i64, hours: i64| {
+    let back_date = |id: MessageId, hours: i64| {
         let store = store.clone();
         async move {
             let at = wharf::store::now_ms() - hours * 3_600_000;
             sqlx::query("UPDATE messages SET created_at = $1, updated_at = $1 WHERE id = $2")
                 .bind(at)
-                .bind(id)
+                .bind(id.get())
                 .execute(store.pool())
                 .await
                 .unwrap();
@@ -458,7 +460,7 @@ async fn overdue_acknowledgements_follow_the_partners_windows(db: Db) {
         let end = page.find("<h2>Certificates</h2>").unwrap();
         page[start..end].to_owned()
     };
-    let row = |id: i64| format!("<a href=\"/admin/messages/{id}\">#{id}</a>");
+    let row = |id: MessageId| format!("<a href=\"/admin/messages/{id}\">#{id}</a>");
 
     back_date(order, 1).await;
     assert!(

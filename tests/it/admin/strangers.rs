@@ -202,7 +202,7 @@ async fn every_page_and_action_refuses_strangers(db: Db) {
     )
     .await;
     assert_eq!(search.as_array().map(Vec::len), Some(1), "{search}");
-    assert_eq!(search[0]["id"].as_i64(), Some(id));
+    assert_eq!(search[0]["id"].as_i64(), Some(id.get()));
     let cancel = format!("/api/v1/messages/{id}/cancel");
     assert_eq!(
         call(post.clone(), cancel.clone(), Some(viewer_token.clone()))

@@ -8,7 +8,7 @@ async fn profile_edits_reload_and_a_bad_edit_keeps_the_good_profile(db: Db) {
     env.set_env("WHARF_PARTNERS_RELOAD_MS", "100");
     let server = env.serve_process();
     let store = env.store().await;
-    let post = |isa13: u32, po: &str| -> i64 {
+    let post = |isa13: u32, po: &str| -> MessageId {
         let (s, b) = http(
             server.addr,
             "POST",
@@ -18,6 +18,7 @@ async fn profile_edits_reload_and_a_bad_edit_keeps_the_good_profile(db: Db) {
         assert_eq!(s, 202, "{b}");
         serde_json::from_str::<serde_json::Value>(&b).unwrap()["message_id"]
             .as_i64()
+            .map(MessageId::new)
             .unwrap()
     };
     let delivered_ref = |po: &str| -> String {
@@ -182,6 +183,7 @@ async fn po_numbers_differing_only_in_punctuation_are_different_orders(db: Db) {
         ids.push(
             serde_json::from_str::<serde_json::Value>(&b).unwrap()["message_id"]
                 .as_i64()
+                .map(MessageId::new)
                 .unwrap(),
         );
     }

@@ -24,6 +24,7 @@ async fn edifact_order_is_delivered_and_answered_with_a_contrl(db: Db) {
     assert_eq!(s1, 202, "{b1}");
     let id1 = serde_json::from_str::<serde_json::Value>(&b1).unwrap()["message_id"]
         .as_i64()
+        .map(MessageId::new)
         .unwrap();
     let m = settled(&store, id1).await;
     let (s2, b2) = http(
@@ -35,6 +36,7 @@ async fn edifact_order_is_delivered_and_answered_with_a_contrl(db: Db) {
     assert_eq!(s2, 202, "{b2}");
     let id2 = serde_json::from_str::<serde_json::Value>(&b2).unwrap()["message_id"]
         .as_i64()
+        .map(MessageId::new)
         .unwrap();
     let again = settled(&store, id2).await;
 

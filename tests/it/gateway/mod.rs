@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::kit::{Db, TestEnv, http, order_850, order_850_from, segments, wait_for};
 use wharf::store::messages::{self, Message};
-use wharf::store::{EventKind, MessageState, Store, events};
+use wharf::store::{EventKind, MessageId, MessageState, Store, events};
 
 mod api;
 mod edifact_cxml;
@@ -13,7 +13,7 @@ mod x12;
 
 const PATIENCE: Duration = Duration::from_secs(30);
 
-async fn settled(store: &Store, id: i64) -> Message {
+async fn settled(store: &Store, id: MessageId) -> Message {
     wait_for(
         PATIENCE,
         &format!("message {id} to reach a final state"),

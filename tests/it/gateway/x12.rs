@@ -23,7 +23,7 @@ async fn ingest_then_serve_delivers_order_and_sends_997(db: Db) {
     // Act: a file submitted on the command line, then the gateway started.
     let (code, out, err) = env.run(&["ingest", file.to_str().unwrap(), "--partner", "acme"]);
     assert_eq!(code, 0, "ingest failed: {err}");
-    let id: i64 = out
+    let id: MessageId = out
         .split('\t')
         .next()
         .unwrap()
@@ -129,9 +129,11 @@ async fn resent_interchange_is_not_posted_twice(db: Db) {
     assert_eq!((s1, s2), (202, 202), "{b1} {b2}");
     let id1 = serde_json::from_str::<serde_json::Value>(&b1).unwrap()["message_id"]
         .as_i64()
+        .map(MessageId::new)
         .unwrap();
     let id2 = serde_json::from_str::<serde_json::Value>(&b2).unwrap()["message_id"]
         .as_i64()
+        .map(MessageId::new)
         .unwrap();
 
     // Both copies are processed concurrently: whichever is translated first is the original.
@@ -200,9 +202,11 @@ async fn same_po_in_a_new_interchange_is_delivered_once(db: Db) {
     );
     let id1 = serde_json::from_str::<serde_json::Value>(&b1).unwrap()["message_id"]
         .as_i64()
+        .map(MessageId::new)
         .unwrap();
     let id2 = serde_json::from_str::<serde_json::Value>(&b2).unwrap()["message_id"]
         .as_i64()
+        .map(MessageId::new)
         .unwrap();
     settled(&store, id1).await;
     settled(&store, id2).await;
@@ -236,7 +240,7 @@ async fn unknown_sender_is_quarantined_then_released_by_replay(db: Db) {
     let file = env.file("stranger.edi", &bytes);
     let (code, out, err) = env.run(&["ingest", file.to_str().unwrap(), "--partner", "acme"]);
     assert_eq!(code, 0, "{err}");
-    let id: i64 = out.split('\t').next().unwrap().parse().unwrap();
+    let id: MessageId = out.split('\t').next().unwrap().parse().unwrap();
     let server = env.serve();
     let store = env.store().await;
     let m = settled(&store, id).await;
@@ -280,7 +284,7 @@ async fn replay_of_a_delivered_message_repeats_nothing_visible(db: Db) {
     let env = TestEnv::new(db).await;
     let file = env.file("po.edi", &order_850(21, "PO-21"));
     let (_, out, _) = env.run(&["ingest", file.to_str().unwrap(), "--partner", "acme"]);
-    let id: i64 = out.split('\t').next().unwrap().parse().unwrap();
+    let id: MessageId = out.split('\t').next().unwrap().parse().unwrap();
     let server = env.serve();
     let store = env.store().await;
     settled(&store, id).await;
@@ -362,6 +366,7 @@ async fn bad_850_is_rejected_with_the_997_codes_the_partner_expects(db: Db) {
     assert_eq!(status, 202, "{body}");
     let id = serde_json::from_str::<serde_json::Value>(&body).unwrap()["message_id"]
         .as_i64()
+        .map(MessageId::new)
         .unwrap();
     let m = settled(&store, id).await;
 
@@ -408,6 +413,7 @@ async fn globex_gets_a_999_and_a_ta1_in_its_own_delimiters(db: Db) {
     assert_eq!(status, 202, "{body}");
     let id = serde_json::from_str::<serde_json::Value>(&body).unwrap()["message_id"]
         .as_i64()
+        .map(MessageId::new)
         .unwrap();
     let m = settled(&store, id).await;
     assert_eq!(m.state, MessageState::Delivered, "{m:?}");

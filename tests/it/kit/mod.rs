@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use wharf::config::Settings;
-use wharf::store::Store;
+use wharf::store::{MessageId, Store};
 
 /// Which database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -583,7 +583,7 @@ pub fn pinnacle_856(isa13: &str) -> Vec<u8> {
 
 impl TestEnv {
     /// `wharf ingest` of `bytes` (written to `name`) on `partner`'s channel; the message id.
-    pub fn ingest_for(&self, partner: &str, name: &str, bytes: &[u8]) -> i64 {
+    pub fn ingest_for(&self, partner: &str, name: &str, bytes: &[u8]) -> MessageId {
         let file = self.file(name, bytes);
         let (code, out, err) = self.run(&["ingest", file.to_str().unwrap(), "--partner", partner]);
         assert_eq!(code, 0, "{err}");
@@ -629,7 +629,7 @@ pub fn add_token(env: &TestEnv, name: &str, role: &str) -> String {
 
 /// An 850 whose delivery to the ERP folder fails (the folder's parent is a file), so that
 /// its deliver job dies after its one attempt: the message id.
-pub async fn dead_order(env: &TestEnv, server: &Endpoint, po: &str, isa13: u32) -> i64 {
+pub async fn dead_order(env: &TestEnv, server: &Endpoint, po: &str, isa13: u32) -> MessageId {
     let (status, body) = http(
         server.addr,
         "POST",
@@ -637,9 +637,11 @@ pub async fn dead_order(env: &TestEnv, server: &Endpoint, po: &str, isa13: u32) 
         &order_850_from("ACMERETAIL", isa13, po),
     );
     assert_eq!(status, 202, "{body}");
-    let id: i64 = serde_json::from_str::<serde_json::Value>(&body).unwrap()["message_id"]
-        .as_i64()
-        .expect("message id");
+    let id = MessageId::new(
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()["message_id"]
+            .as_i64()
+            .expect("message id"),
+    );
     let store = env.store().await;
     wait_for(Duration::from_secs(30), "a dead deliver job", || {
         let store = store.clone();
@@ -667,7 +669,7 @@ pub fn blocked_env(env: &mut TestEnv) -> std::path::PathBuf {
 /// Waits (30 s at most) until message `id` is in `state`; the message then.
 pub async fn wait_state(
     store: &Store,
-    id: i64,
+    id: MessageId,
     state: wharf::store::MessageState,
 ) -> wharf::store::messages::Message {
     wait_for(

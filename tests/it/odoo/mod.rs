@@ -10,7 +10,7 @@ use crate::kit::odoo::{DB, KEY, LOGIN, OdooDouble};
 use crate::kit::{Db, TestEnv, order_850, wait_for};
 use serde_json::{Value, json};
 use wharf::store::messages::{self, Message};
-use wharf::store::{EventKind, MessageState, Store, events};
+use wharf::store::{EventKind, MessageId, MessageState, Store, events};
 
 mod orders;
 mod poll;
@@ -36,11 +36,11 @@ async fn env_for(db: Db, odoo: &OdooDouble) -> TestEnv {
     env
 }
 
-fn ingest(env: &TestEnv, name: &str, bytes: &[u8]) -> i64 {
+fn ingest(env: &TestEnv, name: &str, bytes: &[u8]) -> MessageId {
     env.ingest_for("acme", name, bytes)
 }
 
-async fn settled(store: &Store, id: i64) -> Message {
+async fn settled(store: &Store, id: MessageId) -> Message {
     wait_for(PATIENCE, &format!("message {id} to settle"), || async {
         let m = messages::get(store, id).await.ok()?;
         let related = messages::related(store, id).await.ok()?;

@@ -146,7 +146,7 @@ async fn an_odoo_outage_in_a_batch_leaves_one_order_per_po(db: Db) {
     env.set_env("WHARF_ERP__POLL_MS", "100");
     // Odoo goes down right after the third order is committed.
     odoo.with(|w| w.behaviour.down_after = Some(("sale.order.load".into(), 3)));
-    let ids: Vec<i64> = (0..6)
+    let ids: Vec<MessageId> = (0..6)
         .map(|n| {
             ingest(
                 &env,
@@ -391,7 +391,7 @@ async fn po_numbers_differing_in_punctuation_are_two_orders_and_legacy_names_are
         );
     }
     let env = env_for(db, &odoo).await;
-    let ids: Vec<i64> = ["PO-7", "PO.7", "PO-9", "PO-8"]
+    let ids: Vec<MessageId> = ["PO-7", "PO.7", "PO-9", "PO-8"]
         .iter()
         .enumerate()
         .map(|(n, po)| ingest(&env, &format!("po{n}.edi"), &order_850(570 + n as u32, po)))

@@ -202,7 +202,7 @@ async fn edifact_orders_come_back_as_ordrsp_and_desadv(db: Db) {
     let file = env.file("orders.edi", &fixture);
     let (code, out, err) = env.run(&["ingest", file.to_str().unwrap(), "--partner", "eurofoods"]);
     assert_eq!(code, 0, "{err}");
-    let id: i64 = out.split('\t').next().unwrap().parse().unwrap();
+    let id: MessageId = out.split('\t').next().unwrap().parse().unwrap();
     let _server = env.serve();
     let store = env.store().await;
     let m = settled(&store, id).await;
