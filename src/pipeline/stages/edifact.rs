@@ -1,102 +1,54 @@
-//! The pipeline's EDIFACT stages: identify a partner by its UNB sender, translate with the element rules and mappings, register each interchange reference so a repeat is not posted twice, queue the CONTRL the partner's profile asks for, and encode CONTRL, ORDRSP and DESADV with the partner's own reference sequence.
+//! EDIFACT's side of the stages: the UNB sender that identifies a partner (with a warning
+//! when the interchange is addressed to another recipient), the translation with the element
+//! rules and the CONTRL the profile asks for (a rejection with code 26 answering a repeat),
+//! and the encoding of CONTRL, ORDRSP and DESADV with the partner's own reference sequence.
 
-use super::{
-    OutboundDoc, Translated, begin, event, finish_encoded, finish_translated, finish_with,
-    match_partner, outside_agreement, quarantine, queue_ack, record_diagnostics,
-};
-use super::{Outcome, advance, received_before};
+use super::OutboundDoc;
+use super::syntax::{Ack, Encoded, Envelope, Interchange, Repeat, Translation};
+use crate::config::Identity;
 use crate::documents::edifact as edidoc;
 use crate::edi::edifact::contrl::{Action, Contrl, LevelError};
 use crate::edi::edifact::envelope::{Party, peek_unb};
 use crate::edi::edifact::writer::{OutInterchange, write};
 use crate::edi::edifact::{ServiceChars, code};
 use crate::model::Document;
-use crate::partners::Profile;
+use crate::partners::{Partners, Profile};
 use crate::pipeline::{Pipeline, StageError};
-use crate::store::jobs::Job;
-use crate::store::messages::{self, Identification, Message};
-use crate::store::registry::{self};
-use crate::store::{EventKind, Format, MessageState, Stage};
+use crate::store::registry;
+use crate::store::{Format, Tx};
 
 /// UNB sender as the registry keys it.
 fn party_key(p: &Party) -> String {
     format!("edifact:{p}")
 }
 
-/// Finds the partner from the UNB sender (checked against the channel's partner).
-pub(super) async fn identify(
-    p: &Pipeline,
-    job: &Job,
-    msg: &Message,
+/// The UNB's sender and the partner with that EDIFACT identity.
+pub(super) fn envelope<'r>(
+    partners: &'r Partners,
+    me: &Identity,
     raw: &[u8],
-) -> Result<(), StageError> {
-    let unb = match peek_unb(raw) {
-        Ok(h) => h,
-        Err(e) => {
-            let reason = format!("cannot read the UNB envelope: {e}");
-            return finish_with(p, job, MessageState::Rejected, EventKind::Rejected, &reason).await;
-        }
-    };
-    let partners = p.partners.snapshot();
-    let by_envelope = partners.by_edifact_sender(&unb.sender.id, unb.sender.qualifier.as_deref());
-    let sender = unb.sender.to_string();
-    let unknown = || {
-        format!(
+) -> Result<Envelope<'r>, String> {
+    let unb = peek_unb(raw).map_err(|e| format!("cannot read the UNB envelope: {e}"))?;
+    Ok(Envelope {
+        found: partners.by_edifact_sender(&unb.sender.id, unb.sender.qualifier.as_deref()),
+        sender: unb.sender.to_string(),
+        unknown: format!(
             "unknown sender {} (UNB S002, interchange {}): no partner profile has this \
              EDIFACT identity; add an [edifact] section to a profile in partners/ and replay",
             unb.sender, unb.reference
-        )
-    };
-    let partner = match match_partner(msg.partner.as_deref(), by_envelope, &sender, unknown) {
-        Ok(found) => found,
-        Err(reason) => {
-            return quarantine(p, job, &reason).await;
-        }
-    };
-    let docs = crate::partners::agreements::inventory_edifact(raw);
-    if let Some(reason) = outside_agreement(partner, &docs) {
-        return quarantine(p, job, &reason).await;
-    }
-    let me = &p.settings.identity;
-    let mut tx = begin(p, job).await?;
-    messages::set_identification(
-        &mut tx,
-        job.message_id,
-        &Identification {
-            partner: Some(partner.id.as_str()),
-            format: Format::Edifact,
-            doc_type: unb.application_ref.as_deref(),
-            control_number: Some(&unb.reference),
-        },
-    )
-    .await?;
-    if unb.recipient.id != me.edifact_id {
-        let warn = format!(
-            "addressed to {} (UNB S003), not to this gateway's {}",
-            unb.recipient, me.edifact_id
-        );
-        event(
-            p,
-            &mut tx,
-            job.message_id,
-            EventKind::Warning,
-            job.stage,
-            &warn,
-        )
-        .await?;
-    }
-    let detail = format!(
-        "partner {} by UNB sender {}, interchange {}",
-        partner.id, unb.sender, unb.reference
-    );
-    let o = Outcome {
-        state: MessageState::Identified,
-        kind: EventKind::Identified,
-        detail: &detail,
-        error: false,
-        next: Some(Stage::Translate),
-    };
-    advance(p, tx, job, o).await
+        ),
+        refused: None,
+        documents: crate::partners::agreements::inventory_edifact(raw),
+        by: format!("UNB sender {}, interchange {}", unb.sender, unb.reference),
+        misaddressed: (unb.recipient.id != me.edifact_id).then(|| {
+            format!(
+                "addressed to {} (UNB S003), not to this gateway's {}",
+                unb.recipient, me.edifact_id
+            )
+        }),
+        doc_type: unb.application_ref,
+        control_number: unb.reference,
+    })
 }
 
 /// The CONTRL answering a repeated interchange: rejected at UCI level with code 26.
@@ -118,76 +70,55 @@ fn duplicate_contrl(h: &crate::edi::edifact::envelope::UnbHeader) -> Contrl {
     }
 }
 
-/// Reads the EDIFACT into canonical documents, queues the CONTRL the partner expects and
-/// registers each interchange so a repeat is not posted twice.
-pub(super) async fn translate(
-    p: &Pipeline,
-    job: &Job,
-    profile: &Profile,
-    raw: &[u8],
-) -> Result<(), StageError> {
+/// Reads the EDIFACT into canonical documents with the CONTRL the profile asks for.
+pub(super) fn translate(profile: &Profile, raw: &[u8]) -> Result<Translation, String> {
     let opts = edidoc::TranslateOptions {
         contrl: profile.contrl,
         repertoire: profile.edifact_repertoire,
     };
-    let translation = match edidoc::translate_with(raw, opts) {
-        Ok(t) => t,
-        Err(e) => {
-            let reason = format!("cannot read the EDIFACT: {e}");
-            return finish_with(p, job, MessageState::Rejected, EventKind::Rejected, &reason).await;
-        }
-    };
-    let mut tx = begin(p, job).await?;
-    let mut documents: Vec<Document> = Vec::new();
-    let mut types: Vec<String> = Vec::new();
-    let (mut errors, mut duplicates) = (0usize, 0usize);
-    for (n, ic) in translation.interchanges.iter().enumerate() {
-        let h = &ic.header;
-        let (sender, receiver) = (party_key(&h.sender), party_key(&h.recipient));
-        let what = format!("interchange {} from {}", h.reference, h.sender);
-        let key = (sender.as_str(), receiver.as_str(), h.reference.as_str());
-        if received_before(p, &mut tx, job, key, &what)
-            .await?
-            .is_some()
-        {
-            duplicates += 1;
-            if profile.contrl != edidoc::ContrlPolicy::Never {
-                let doc = OutboundDoc::Contrl(duplicate_contrl(h));
-                queue_ack(p, &mut tx, job, profile, n, &h.reference, "CONTRL", &doc).await?;
+    let translation =
+        edidoc::translate_with(raw, opts).map_err(|e| format!("cannot read the EDIFACT: {e}"))?;
+    let interchanges = translation
+        .interchanges
+        .into_iter()
+        .map(|ic| {
+            let h = &ic.header;
+            let contrl = |c: Contrl| Ack {
+                doc_type: "CONTRL",
+                doc: OutboundDoc::Contrl(c),
+            };
+            let repeat = (profile.contrl != edidoc::ContrlPolicy::Never)
+                .then(|| contrl(duplicate_contrl(h)));
+            Interchange {
+                key: Some((
+                    party_key(&h.sender),
+                    party_key(&h.recipient),
+                    h.reference.clone(),
+                )),
+                what: format!("interchange {} from {}", h.reference, h.sender),
+                control: h.reference.clone(),
+                repeat: Repeat::Skip(repeat),
+                acks: ic.contrl.map(contrl).into_iter().collect(),
+                errors: ic.errors,
+                types: ic.message_types,
+                documents: ic.documents,
             }
-            continue;
-        }
-        errors += record_diagnostics(p, &mut tx, job, &ic.errors).await?;
-        for t in &ic.message_types {
-            if !types.contains(t) {
-                types.push(t.clone());
-            }
-        }
-        documents.extend(ic.documents.iter().cloned());
-        if let Some(c) = &ic.contrl {
-            let doc = OutboundDoc::Contrl(c.clone());
-            queue_ack(p, &mut tx, job, profile, n, &h.reference, "CONTRL", &doc).await?;
-        }
-    }
-    record_diagnostics(p, &mut tx, job, &translation.diagnostics).await?;
-    let t = Translated {
-        documents: &documents,
-        interchanges: translation.interchanges.len(),
-        duplicates,
-        errors,
-        types: &types,
-    };
-    finish_translated(p, tx, job, t).await
+        })
+        .collect();
+    Ok(Translation {
+        interchanges,
+        diagnostics: translation.diagnostics,
+    })
 }
 
-/// Encodes a CONTRL (or an ORDRSP/DESADV for an EDIFACT partner) as a whole interchange,
-/// its UNB reference taken from the partner's own sequence inside this transaction.
+/// Writes a CONTRL (or an ORDRSP/DESADV for an EDIFACT partner) as a whole interchange,
+/// its UNB reference taken from the partner's own sequence in `tx`.
 pub(super) async fn encode(
     p: &Pipeline,
-    job: &Job,
+    tx: &mut Tx,
     profile: &Profile,
     doc: &OutboundDoc,
-) -> Result<(), StageError> {
+) -> Result<Encoded, StageError> {
     let them = profile.edifact.as_ref().ok_or_else(|| {
         StageError::Permanent(format!(
             "partner {} has no [edifact] identity to address",
@@ -196,8 +127,7 @@ pub(super) async fn encode(
     })?;
     let me = &p.settings.identity;
     let scope = format!("edifact:{}:{}", me.edifact_id, them.id);
-    let mut tx = begin(p, job).await?;
-    let reference = registry::next_control_number(&mut tx, &format!("{scope}:unb")).await?;
+    let reference = registry::next_control_number(tx, &format!("{scope}:unb")).await?;
     let reference = reference.to_string();
     let (message, doc_type, version) = match doc {
         OutboundDoc::Contrl(c) => (c.message("1"), "CONTRL", c.syntax_version.clamp(3, 4)),
@@ -241,16 +171,14 @@ pub(super) async fn encode(
     };
     let bytes = write(&envelope, &[message])
         .map_err(|e| StageError::Permanent(format!("cannot encode: {e}")))?;
-    let filename = format!("{}_{doc_type}_{reference}.edi", profile.id);
-    let controls = messages::Controls {
-        interchange: &reference,
+    Ok(Encoded {
+        filename: format!("{}_{doc_type}_{reference}.edi", profile.id),
+        detail: format!("{doc_type} interchange {reference}, {} bytes", bytes.len()),
+        bytes,
+        interchange: reference,
         group: None,
-        set: Some("1"),
-    };
-    // The message is named after what was written (DESADV, ShipNoticeRequest, …), not
-    // after the X12 set the document would be.
-    messages::set_doc_type(&mut tx, job.message_id, doc_type).await?;
-    messages::set_format(&mut tx, job.message_id, Format::Edifact).await?;
-    let detail = format!("{doc_type} interchange {reference}, {} bytes", bytes.len());
-    finish_encoded(p, tx, job, &bytes, controls, &filename, &detail).await
+        set: Some("1".to_owned()),
+        doc_type: Some(doc_type),
+        format: Some(Format::Edifact),
+    })
 }

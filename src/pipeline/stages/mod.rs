@@ -9,11 +9,11 @@
 //! job runs again and does the same thing to the same place.
 //!
 //! One file per stage, in the order a message travels: `identify`, `translate`, `map`
-//! (with the reconciliation of a partner's acknowledgements), `deliver`, `encode`, `send`;
-//! `x12`, `edifact` and `xml` are each syntax's branch of identify and translate, side by
-//! side (EDIFACT's and XML's of encode too; X12's encode is `encode`'s own).
+//! (with the reconciliation of a partner's acknowledgements), `deliver`, `encode`, `send`.
+//! What differs by syntax is `syntax::Syntax` (read an envelope, translate, encode), each
+//! syntax's side in its own file (`x12`, `edifact`, `xml`); identify, translate and encode
+//! call it once and do the rest themselves.
 
-use crate::pipeline::envelope::{ack_envelope, envelope};
 use crate::pipeline::mapping::{self, Mapped};
 mod deliver;
 mod edifact;
@@ -21,23 +21,16 @@ mod encode;
 mod identify;
 mod map;
 mod send;
+mod syntax;
 mod translate;
 mod x12;
 mod xml;
 
-pub(in crate::pipeline) use encode::finish_encoded;
 pub(crate) use encode::outbound_doc_ref;
-pub(in crate::pipeline) use translate::{
-    Translated, finish_translated, match_partner, outside_agreement, queue_ack, received_before,
-    record_diagnostics,
-};
 
-use crate::documents::x12 as x12doc;
-use crate::documents::x12::ack::{write_functional_ack, write_ta1};
 use crate::edi::x12::Severity;
-use crate::edi::x12::envelope::peek_isa;
 use crate::model::{Document, FunctionalAck, Ta1};
-use crate::partners::{DuplicatePolicy, FunctionalAckPolicy, Profile, Ta1Policy, Verdict};
+use crate::partners::{Profile, Verdict};
 use crate::pipeline::ports::{ErpFailure, ErpMode, Outgoing, Receipt, SendFailure};
 use crate::pipeline::{Pipeline, StageError};
 use crate::store::events::{self, NewEvent};

@@ -1,29 +1,89 @@
-//! The translate stage: the partner's bytes into canonical documents, the acknowledgements it
-//! expects queued, each interchange registered so a repeat is not posted twice; and the
-//! helpers every syntax's translation ends with.
+//! The translate stage: the partner's bytes into canonical documents by the syntax identify
+//! found, each interchange registered so a repeat is not posted twice, the acknowledgements
+//! the partner expects queued, and the message on to mapping (or ended, saying why).
 
+use super::syntax::{Ack, Repeat, Syntax};
 use super::*;
 
-/// Reads the partner's bytes into canonical documents by the syntax identify found (X12 when
-/// none was recorded), queues the acknowledgements the partner expects, and registers each
+/// Reads the partner's bytes into canonical documents by the syntax identify recorded (X12
+/// when none was), queues the acknowledgements the partner expects, and registers each
 /// interchange so a repeat is not posted twice.
 pub(super) async fn translate(p: &Pipeline, job: &Job) -> Result<(), StageError> {
     let msg = messages::get(&p.store, job.message_id).await?;
     let raw = messages::raw(&p.store, job.message_id).await?;
     let shared = profile(p, msg.partner.as_deref())?;
     let profile = &*shared;
-    match msg.format {
-        Some(Format::Edifact) => super::edifact::translate(p, job, profile, &raw).await,
-        Some(Format::Xml) => super::xml::translate(p, job, profile, &raw).await,
-        _ => super::x12::translate(p, job, profile, &raw).await,
+    let syntax = msg.format.and_then(Syntax::of).unwrap_or(Syntax::X12);
+    let translation = match syntax.translate(profile, &raw).await {
+        Ok(t) => t,
+        Err(reason) => {
+            return finish_with(p, job, MessageState::Rejected, EventKind::Rejected, &reason).await;
+        }
+    };
+
+    let mut tx = begin(p, job).await?;
+    let interchanges = translation.interchanges.len();
+    let mut documents: Vec<Document> = Vec::new();
+    let mut types: Vec<String> = Vec::new();
+    let (mut errors, mut duplicates) = (0usize, 0usize);
+    for (n, ic) in translation.interchanges.into_iter().enumerate() {
+        let repeated = match &ic.key {
+            Some((sender, receiver, reference)) => {
+                let key = (sender.as_str(), receiver.as_str(), reference.as_str());
+                received_before(p, &mut tx, job, key, &ic.what)
+                    .await?
+                    .is_some()
+            }
+            None => false,
+        };
+        if repeated {
+            match &ic.repeat {
+                Repeat::Skip(answer) => {
+                    duplicates += 1;
+                    if let Some(ack) = answer {
+                        queue_ack(p, &mut tx, job, profile, n, &ic.control, ack).await?;
+                    }
+                    continue;
+                }
+                Repeat::EndsMessage => {
+                    let o = Outcome {
+                        state: MessageState::Duplicate,
+                        kind: EventKind::Duplicate,
+                        detail: "received before",
+                        error: true,
+                        next: None,
+                    };
+                    return advance(p, tx, job, o).await;
+                }
+            }
+        }
+        errors += record_diagnostics(p, &mut tx, job, &ic.errors).await?;
+        for t in ic.types {
+            if !types.contains(&t) {
+                types.push(t);
+            }
+        }
+        documents.extend(ic.documents);
+        for ack in &ic.acks {
+            queue_ack(p, &mut tx, job, profile, n, &ic.control, ack).await?;
+        }
     }
+    record_diagnostics(p, &mut tx, job, &translation.diagnostics).await?;
+    let t = Translated {
+        documents: &documents,
+        interchanges,
+        duplicates,
+        errors,
+        types: &types,
+    };
+    finish_translated(p, tx, job, t).await
 }
 
 /// Registers an interchange (or an XML document) by sender, receiver and reference. When the
 /// same one was received before within the duplicate window, the message's history says so
 /// (`what` names it, e.g. "interchange 000000101 from ZZ/ACME") and the answer is the first
 /// message's id: it is not posted again.
-pub(in crate::pipeline) async fn received_before(
+async fn received_before(
     p: &Pipeline,
     tx: &mut Tx,
     job: &Job,
@@ -60,7 +120,7 @@ pub(in crate::pipeline) async fn received_before(
 
 /// Records each diagnostic of a translation as a warning event on the message (with its
 /// 0085 code for EDIFACT); returns how many are errors.
-pub(in crate::pipeline) async fn record_diagnostics(
+async fn record_diagnostics(
     p: &Pipeline,
     tx: &mut Tx,
     job: &Job,
@@ -87,18 +147,18 @@ pub(in crate::pipeline) async fn record_diagnostics(
 }
 
 /// What a translation found, for the end of the translate stage.
-pub(in crate::pipeline) struct Translated<'a> {
-    pub(in crate::pipeline) documents: &'a [Document],
-    pub(in crate::pipeline) interchanges: usize,
-    pub(in crate::pipeline) duplicates: usize,
-    pub(in crate::pipeline) errors: usize,
+struct Translated<'a> {
+    documents: &'a [Document],
+    interchanges: usize,
+    duplicates: usize,
+    errors: usize,
     /// Transaction sets or message types seen, for "nothing for the ERP in …".
-    pub(in crate::pipeline) types: &'a [String],
+    types: &'a [String],
 }
 
 /// Stores the canonical documents and ends the translate stage: on to mapping when there is
 /// a document; otherwise duplicate, rejected or completed, saying why.
-pub(in crate::pipeline) async fn finish_translated(
+async fn finish_translated(
     p: &Pipeline,
     mut tx: Tx,
     job: &Job,
@@ -167,63 +227,16 @@ pub(in crate::pipeline) async fn finish_translated(
     advance(p, tx, job, o).await
 }
 
-/// The partner a message belongs to: the one its envelope names, which must agree with the
-/// partner of the channel it came by. `Err` holds the quarantine reason; `unknown` says
-/// what to add to a profile when no partner has the sender's identity.
-pub(in crate::pipeline) fn match_partner<'a>(
-    declared: Option<&str>,
-    found: Option<&'a Profile>,
-    sender: &str,
-    unknown: impl FnOnce() -> String,
-) -> Result<&'a Profile, String> {
-    match (declared, found) {
-        (_, None) => Err(unknown()),
-        (Some(declared), Some(found)) if declared != found.id.as_str() => Err(format!(
-            "arrived on partner `{declared}`'s channel but the envelope sender {sender} \
-             belongs to partner `{}`",
-            found.id
-        )),
-        (_, Some(found)) => Ok(found),
-    }
-}
-
-/// Why a partner's message is held when its documents fall outside the partner's agreements
-/// (standard, type, version, inbound), or `None` when every one is covered.
-pub(in crate::pipeline) fn outside_agreement(
-    profile: &Profile,
-    docs: &[crate::partners::DocRef],
-) -> Option<String> {
-    let outside: Vec<String> = docs
-        .iter()
-        .filter_map(|d| {
-            profile
-                .agreements
-                .covering(d, crate::partners::Flow::In)
-                .err()
-        })
-        .collect();
-    (!outside.is_empty()).then(|| {
-        format!(
-            "partner {}: {}; add a [[documents]] entry to partners/{}.toml and replay",
-            profile.id,
-            outside.join("; "),
-            profile.id
-        )
-    })
-}
-
 /// Creates one outbound acknowledgement for interchange `n` of the message (at most once:
 /// the key survives retries and replays) and queues its encoding.
-#[allow(clippy::too_many_arguments)]
-pub(in crate::pipeline) async fn queue_ack(
+async fn queue_ack(
     p: &Pipeline,
     tx: &mut Tx,
     job: &Job,
     profile: &Profile,
     n: usize,
     control: &str,
-    doc_type: &str,
-    doc: &OutboundDoc,
+    Ack { doc_type, doc }: &Ack,
 ) -> Result<(), StageError> {
     let format = match doc {
         OutboundDoc::Contrl(_) => Format::Edifact,

@@ -1,97 +1,54 @@
-//! The pipeline's X12 stages: identify a partner by its ISA sender (and warn when the
-//! interchange is addressed to another receiver), translate with the 997/999 the profile
-//! asks for, register each interchange so a repeat is not posted twice, and queue the
-//! functional acknowledgement and TA1 the partner expects.
+//! X12's side of the stages: the ISA sender that identifies a partner (with a warning when
+//! the interchange is addressed to another receiver), the translation with the 997/999 and
+//! TA1 the profile asks for (a TA1 with note 025 answering a repeat), and the encoding of
+//! acknowledgements and business documents with the partner's own ISA13, GS06 and ST02.
 
-use super::*;
+use super::OutboundDoc;
+use super::syntax::{Ack, Encoded, Envelope, Interchange, Repeat, Translation};
+use crate::config::Identity;
+use crate::documents::x12 as x12doc;
+use crate::documents::x12::ack::{write_functional_ack, write_ta1};
+use crate::edi::x12::envelope::peek_isa;
+use crate::model::{Document, Ta1};
+use crate::partners::{DuplicatePolicy, FunctionalAckPolicy, Partners, Profile, Ta1Policy};
+use crate::pipeline::envelope::{ack_envelope, envelope as outbound_envelope};
+use crate::pipeline::{Pipeline, StageError};
+use crate::store::Tx;
+use crate::store::registry;
 
-/// Finds the partner by the ISA sender (checked against the channel's partner and the
-/// profile's agreements) and records the interchange's control number.
-pub(super) async fn identify(
-    p: &Pipeline,
-    job: &Job,
-    msg: &messages::Message,
+/// The ISA's sender and the partner with that X12 identity.
+pub(super) fn envelope<'r>(
+    partners: &'r Partners,
+    me: &Identity,
     raw: &[u8],
-) -> Result<(), StageError> {
-    let isa = match peek_isa(raw) {
-        Ok(h) => h,
-        Err(e) => {
-            let reason = format!("cannot read the ISA envelope: {e}");
-            return finish_with(p, job, MessageState::Rejected, EventKind::Rejected, &reason).await;
-        }
-    };
+) -> Result<Envelope<'r>, String> {
+    let isa = peek_isa(raw).map_err(|e| format!("cannot read the ISA envelope: {e}"))?;
     let sender = format!("{}/{}", isa.sender_qualifier, isa.sender_id);
-    let partners = p.partners.snapshot();
-    let by_envelope = partners.by_x12_sender(&isa.sender_qualifier, &isa.sender_id);
-    let unknown = || {
-        format!(
+    let receiver_ok = isa.receiver_qualifier == me.x12_qualifier && isa.receiver_id == me.x12_id;
+    Ok(Envelope {
+        found: partners.by_x12_sender(&isa.sender_qualifier, &isa.sender_id),
+        unknown: format!(
             "unknown sender {sender} (ISA05/ISA06, interchange {}): no partner profile has \
              this X12 identity; add it to a profile in partners/ and replay",
             isa.control_number
-        )
-    };
-    let partner = match match_partner(msg.partner.as_deref(), by_envelope, &sender, unknown) {
-        Ok(found) => found,
-        Err(reason) => {
-            return quarantine(p, job, &reason).await;
-        }
-    };
-    let docs = crate::partners::agreements::inventory_x12(raw);
-    if let Some(reason) = outside_agreement(partner, &docs) {
-        return quarantine(p, job, &reason).await;
-    }
-    let me = &p.settings.identity;
-    let receiver_ok = isa.receiver_qualifier == me.x12_qualifier && isa.receiver_id == me.x12_id;
-
-    let mut tx = begin(p, job).await?;
-    messages::set_identification(
-        &mut tx,
-        job.message_id,
-        &Identification {
-            partner: Some(partner.id.as_str()),
-            format: Format::X12,
-            doc_type: None,
-            control_number: Some(&isa.control_number),
-        },
-    )
-    .await?;
-    let detail = format!(
-        "partner {} by ISA sender {sender}, interchange {}",
-        partner.id, isa.control_number
-    );
-    if !receiver_ok {
-        let warn = format!(
-            "addressed to {}/{} (ISA07/ISA08), not to this gateway's {}/{}",
-            isa.receiver_qualifier, isa.receiver_id, me.x12_qualifier, me.x12_id
-        );
-        event(
-            p,
-            &mut tx,
-            job.message_id,
-            EventKind::Warning,
-            job.stage,
-            &warn,
-        )
-        .await?;
-    }
-    let o = Outcome {
-        state: MessageState::Identified,
-        kind: EventKind::Identified,
-        detail: &detail,
-        error: false,
-        next: Some(Stage::Translate),
-    };
-    advance(p, tx, job, o).await
+        ),
+        refused: None,
+        documents: crate::partners::agreements::inventory_x12(raw),
+        doc_type: None,
+        by: format!("ISA sender {sender}, interchange {}", isa.control_number),
+        misaddressed: (!receiver_ok).then(|| {
+            format!(
+                "addressed to {}/{} (ISA07/ISA08), not to this gateway's {}/{}",
+                isa.receiver_qualifier, isa.receiver_id, me.x12_qualifier, me.x12_id
+            )
+        }),
+        control_number: isa.control_number,
+        sender,
+    })
 }
 
-/// Reads the X12 into canonical documents, queues the acknowledgements the partner expects,
-/// and registers each interchange so a repeat is not posted twice.
-pub(super) async fn translate(
-    p: &Pipeline,
-    job: &Job,
-    profile: &Profile,
-    raw: &[u8],
-) -> Result<(), StageError> {
+/// Reads the X12 into canonical documents with the 997/999 and TA1 the profile asks for.
+pub(super) fn translate(profile: &Profile, raw: &[u8]) -> Result<Translation, String> {
     let options = x12doc::TranslateOptions {
         ack_kind: match profile.functional_ack {
             FunctionalAckPolicy::F999 => crate::model::AckKind::F999,
@@ -99,99 +56,171 @@ pub(super) async fn translate(
         },
         ..x12doc::TranslateOptions::default()
     };
-    let translation = match x12doc::translate_with(raw, options) {
-        Ok(t) => t,
-        Err(e) => {
-            let reason = format!("cannot read the X12: {e}");
-            return finish_with(p, job, MessageState::Rejected, EventKind::Rejected, &reason).await;
-        }
-    };
-
-    let mut tx = begin(p, job).await?;
-    let mut documents: Vec<Document> = Vec::new();
-    let mut set_ids: Vec<String> = Vec::new();
-    let mut errors = 0usize;
-    let mut duplicates = 0usize;
-    for (n, ic) in translation.interchanges.iter().enumerate() {
-        let h = &ic.header;
-        let sender = format!("{}/{}", h.sender_qualifier, h.sender_id);
-        let receiver = format!("{}/{}", h.receiver_qualifier, h.receiver_id);
-        let what = format!("interchange {} from {sender}", h.control_number);
-        let key = (
-            sender.as_str(),
-            receiver.as_str(),
-            h.control_number.as_str(),
-        );
-        if received_before(p, &mut tx, job, key, &what)
-            .await?
-            .is_some()
-        {
-            duplicates += 1;
-            // The partner learns of the repeat the way its profile says: a TA1 rejecting the
+    let translation =
+        x12doc::translate_with(raw, options).map_err(|e| format!("cannot read the X12: {e}"))?;
+    let interchanges = translation
+        .interchanges
+        .into_iter()
+        .map(|ic| {
+            let h = &ic.header;
+            let sender = format!("{}/{}", h.sender_qualifier, h.sender_id);
+            let receiver = format!("{}/{}", h.receiver_qualifier, h.receiver_id);
+            let ta1 = |ack_code: char, note_code: &str| Ta1 {
+                control_number: h.control_number.as_str().into(),
+                date: h.date.as_str().into(),
+                time: h.time.as_str().into(),
+                ack_code,
+                note_code: note_code.into(),
+            };
+            // The partner learns of a repeat the way its profile says: a TA1 rejecting the
             // interchange with note 025 (duplicate control number), or only our warning. An
             // interchange of TA1s is never answered with one (acknowledgements would loop).
-            if profile.duplicate == DuplicatePolicy::Ta1 && ic.interchange_acks == 0 {
-                let ta1 = Ta1 {
-                    control_number: h.control_number.as_str().into(),
-                    date: h.date.as_str().into(),
-                    time: h.time.as_str().into(),
-                    ack_code: 'R',
-                    note_code: "025".into(),
-                };
-                let doc = OutboundDoc::Ta1(ta1);
-                queue_ack(p, &mut tx, job, profile, n, &h.control_number, "TA1", &doc).await?;
-            }
-            continue;
-        }
-        errors += record_diagnostics(p, &mut tx, job, &ic.errors).await?;
-        for code in &ic.transaction_sets {
-            if !set_ids.contains(code) {
-                set_ids.push(code.clone());
-            }
-        }
-        documents.extend(ic.documents.iter().cloned());
-        let acks = [
-            ic.ack
+            let repeat = (profile.duplicate == DuplicatePolicy::Ta1 && ic.interchange_acks == 0)
+                .then(|| Ack {
+                    doc_type: "TA1",
+                    doc: OutboundDoc::Ta1(ta1('R', "025")),
+                });
+            let functional = ic
+                .ack
                 .as_ref()
                 .filter(|_| profile.functional_ack != FunctionalAckPolicy::None)
-                .map(|a| (a.kind.code(), OutboundDoc::FunctionalAck(a.clone()))),
+                .map(|a| Ack {
+                    doc_type: a.kind.code(),
+                    doc: OutboundDoc::FunctionalAck(a.clone()),
+                });
             // A TA1 when the interchange asked (ISA14 = 1) or was faulty, or always when the
             // partner's profile says so; never for an interchange that carries the partner's
             // own TA1s (the translation gives none for it either).
-            ic.ta1
+            let interchange_ack = ic
+                .ta1
                 .clone()
                 .or_else(|| {
-                    (profile.ta1 == Ta1Policy::Always && ic.interchange_acks == 0).then(|| Ta1 {
-                        control_number: h.control_number.as_str().into(),
-                        date: h.date.as_str().into(),
-                        time: h.time.as_str().into(),
-                        ack_code: 'A',
-                        note_code: "000".into(),
-                    })
+                    (profile.ta1 == Ta1Policy::Always && ic.interchange_acks == 0)
+                        .then(|| ta1('A', "000"))
                 })
-                .map(|t| ("TA1", OutboundDoc::Ta1(t))),
-        ];
-        for (doc_type, doc) in acks.into_iter().flatten() {
-            queue_ack(
-                p,
-                &mut tx,
-                job,
-                profile,
-                n,
-                &h.control_number,
-                doc_type,
-                &doc,
-            )
-            .await?;
+                .map(|t| Ack {
+                    doc_type: "TA1",
+                    doc: OutboundDoc::Ta1(t),
+                });
+            Interchange {
+                what: format!("interchange {} from {sender}", h.control_number),
+                key: Some((sender, receiver, h.control_number.clone())),
+                control: h.control_number.clone(),
+                repeat: Repeat::Skip(repeat),
+                acks: functional.into_iter().chain(interchange_ack).collect(),
+                errors: ic.errors,
+                types: ic.transaction_sets,
+                documents: ic.documents,
+            }
+        })
+        .collect();
+    Ok(Translation {
+        interchanges,
+        diagnostics: translation.diagnostics,
+    })
+}
+
+/// Writes a 997/999, a TA1 or a business document as a whole interchange. ISA13, and GS06
+/// and ST02 where there is a group, each come from the partner's own sequence in `tx`:
+/// gap-free, and a crash before the commit gives them back.
+pub(super) async fn encode(
+    p: &Pipeline,
+    tx: &mut Tx,
+    profile: &Profile,
+    doc: &OutboundDoc,
+) -> Result<Encoded, StageError> {
+    let them = profile.x12.as_ref().ok_or_else(|| {
+        StageError::Permanent(format!(
+            "partner {} has no [x12] identity to address",
+            profile.id
+        ))
+    })?;
+    let me = &p.settings.identity;
+    let scope = format!(
+        "x12:{}/{}:{}/{}",
+        me.x12_qualifier, me.x12_id, them.qualifier, them.id
+    );
+    let isa13 = registry::next_control_number(tx, &format!("{scope}:isa")).await?;
+    let to = (them.qualifier.as_str(), them.id.as_str());
+    let delimiters = Some(profile.x12_delimiters);
+    let doc_type = doc.doc_type().map_err(StageError::Permanent)?;
+    // (bytes, GS06, ST02): the group and set numbers are kept so the partner's 997/999 can be
+    // matched to this message.
+    let (bytes, gs06, st02) = match doc {
+        OutboundDoc::FunctionalAck(a) => {
+            let gs06 = registry::next_control_number(tx, &format!("{scope}:gs")).await?;
+            let env = ack_envelope(me, to, isa13 as u32, gs06 as u32, Some(a), delimiters);
+            (write_functional_ack(a, &env), Some(gs06), Some(1))
         }
-    }
-    record_diagnostics(p, &mut tx, job, &translation.diagnostics).await?;
-    let t = Translated {
-        documents: &documents,
-        interchanges: translation.interchanges.len(),
-        duplicates,
-        errors,
-        types: &set_ids,
+        OutboundDoc::Ta1(t) => {
+            let env = ack_envelope(me, to, isa13 as u32, 0, None, delimiters);
+            (write_ta1(t, &env), None, None)
+        }
+        OutboundDoc::Contrl(_) => {
+            return Err(StageError::Permanent(
+                "a CONTRL is encoded as EDIFACT".into(),
+            ));
+        }
+        OutboundDoc::Business(d) => {
+            let gs06 = registry::next_control_number(tx, &format!("{scope}:gs")).await?;
+            let st02 = registry::next_control_number(tx, &format!("{scope}:st")).await?;
+            let env = outbound_envelope(
+                me,
+                to,
+                isa13 as u32,
+                gs06 as u32,
+                profile.x12_version,
+                delimiters,
+            );
+            (
+                encode_business(d, &env, st02 as u32, profile),
+                Some(gs06),
+                Some(st02),
+            )
+        }
     };
-    finish_translated(p, tx, job, t).await
+    let bytes = bytes.map_err(|e| StageError::Permanent(format!("cannot encode: {e}")))?;
+    let control = format!("{isa13:09}");
+    Ok(Encoded {
+        filename: format!("{}_{doc_type}_{control}.x12", profile.id),
+        detail: format!("{doc_type} interchange {control}, {} bytes", bytes.len()),
+        bytes,
+        interchange: control,
+        group: gs06.map(|n| n.to_string()),
+        set: st02.map(|n| n.to_string()),
+        doc_type: None,
+        format: None,
+    })
+}
+
+/// One business document as a complete interchange.
+fn encode_business(
+    d: &Document,
+    env: &crate::edi::x12::writer::OutboundEnvelope,
+    st02: u32,
+    profile: &Profile,
+) -> Result<Vec<u8>, crate::edi::x12::X12Error> {
+    use crate::documents::x12::outbound::{FunctionalId, write_interchange};
+    use crate::documents::x12::{asn856, invoice810, poack855};
+    let write = crate::documents::x12::common::WriteOptions::default();
+    let (fid, set) = match d {
+        Document::OrderAck(a) => (FunctionalId::OrderAck, poack855::to_set(a, st02, write)?),
+        Document::ShipNotice(n) => {
+            let opts = asn856::AsnOptions {
+                structure: profile.asn_structure,
+                write,
+            };
+            (FunctionalId::ShipNotice, asn856::to_set(n, st02, opts)?)
+        }
+        Document::Invoice(i) => (FunctionalId::Invoice, invoice810::to_set(i, st02, write)?),
+        Document::Order(_) | Document::FunctionalAck(_) | Document::InterchangeAck(_) => {
+            return Err(crate::edi::x12::X12Error::InvalidOutbound {
+                field: "ST01",
+                reason:
+                    "only order acknowledgements, ship notices and invoices are sent as documents"
+                        .into(),
+            });
+        }
+    };
+    write_interchange(env, fid, &[set])
 }
