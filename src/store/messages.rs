@@ -208,6 +208,40 @@ pub async fn payload(
     Ok(row.try_get(0)?)
 }
 
+/// A message row and its raw bytes, in one query: the context of a stage that reads the bytes.
+pub async fn load_raw(store: &Store, id: MessageId) -> Result<(Message, Vec<u8>), StoreError> {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS}, raw FROM messages WHERE id = $1"));
+    let row = sqlx::query(sql)
+        .bind(id.get())
+        .fetch_optional(store.pool())
+        .await?
+        .ok_or(StoreError::NoSuchMessage(id))?;
+    let raw: Option<Vec<u8>> = row.try_get("raw")?;
+    Ok((from_row(&row)?, raw.unwrap_or_default()))
+}
+
+/// A message row and one of its JSON payloads, in one query: the context of a stage that
+/// reads what an earlier stage wrote.
+pub async fn load_payload(
+    store: &Store,
+    id: MessageId,
+    which: Payload,
+) -> Result<(Message, Option<String>), StoreError> {
+    let column = match which {
+        Payload::Canonical => "canonical",
+        Payload::Mapped => "mapped",
+    };
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS}, {column} AS payload FROM messages WHERE id = $1"
+    ));
+    let row = sqlx::query(sql)
+        .bind(id.get())
+        .fetch_optional(store.pool())
+        .await?
+        .ok_or(StoreError::NoSuchMessage(id))?;
+    Ok((from_row(&row)?, row.try_get("payload")?))
+}
+
 pub async fn set_payload(
     tx: &mut Tx,
     id: MessageId,

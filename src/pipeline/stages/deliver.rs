@@ -7,14 +7,11 @@ use super::*;
 /// duplicates (Odoo) before it, so a crash after the ERP committed runs the stage again,
 /// which finds the record by its key instead of creating another.
 pub(super) async fn deliver(p: &Pipeline, job: &Job) -> Result<(), StageError> {
-    let msg = messages::get(&p.store, job.message_id).await?;
-    let docs: Vec<Mapped> = load_json(
-        messages::payload(&p.store, job.message_id, Payload::Mapped).await?,
-        "mapped documents",
-    )?;
-    let partner = msg
+    let ctx = StageContext::payload(p, job, Payload::Mapped).await?;
+    let docs: Vec<Mapped> = load_json(ctx.body, "mapped documents")?;
+    let partner = ctx
+        .msg
         .partner
-        .clone()
         .ok_or_else(|| StageError::Permanent("message has no partner".into()))?;
     let erp = &p.ports.erp;
     if erp.mode() == ErpMode::Before {

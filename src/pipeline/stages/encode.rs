@@ -8,13 +8,10 @@ use super::*;
 /// Gives an outbound document its control numbers and bytes, in one transaction, so each
 /// number is used once and a crash gives it back.
 pub(super) async fn encode(p: &Pipeline, job: &Job) -> Result<(), StageError> {
-    let msg = messages::get(&p.store, job.message_id).await?;
-    let shared = profile(p, msg.partner.as_deref())?;
+    let ctx = StageContext::payload(p, job, Payload::Canonical).await?;
+    let shared = ctx.profile(p)?;
     let profile = &*shared;
-    let doc: OutboundDoc = load_json(
-        messages::payload(&p.store, job.message_id, Payload::Canonical).await?,
-        "outbound model",
-    )?;
+    let doc: OutboundDoc = load_json(ctx.body, "outbound model")?;
     // A CONTRL is EDIFACT; business documents go in the partner's outbound standard.
     use crate::partners::Standard;
     let syntax = match (&doc, profile.outbound_standard()) {

@@ -8,20 +8,22 @@ use super::*;
 /// Finds the format and the partner from the envelope (checked against the channel's partner
 /// and the profile's agreements) and records the interchange's control number.
 pub(super) async fn identify(p: &Pipeline, job: &Job) -> Result<(), StageError> {
-    let msg = messages::get(&p.store, job.message_id).await?;
-    let raw = messages::raw(&p.store, job.message_id).await?;
-    let Some(syntax) = Syntax::of(Format::sniff(&raw)) else {
+    let ctx = StageContext::raw(p, job).await?;
+    let Some(syntax) = Syntax::of(Format::sniff(&ctx.body)) else {
         let reason = "not X12 (ISA), EDIFACT (UNA/UNB) or XML: the first bytes are none of these";
         return finish_with(p, job, MessageState::Rejected, EventKind::Rejected, reason).await;
     };
     let partners = p.partners.snapshot();
-    let env = match syntax.envelope(&partners, &p.settings.identity, &raw).await {
+    let env = match syntax
+        .envelope(&partners, &p.settings.identity, &ctx.body)
+        .await
+    {
         Ok(env) => env,
         Err(reason) => {
             return finish_with(p, job, MessageState::Rejected, EventKind::Rejected, &reason).await;
         }
     };
-    let declared = msg.partner.as_deref();
+    let declared = ctx.msg.partner.as_deref();
     let partner = match match_partner(declared, env.found, &env.sender, &env.unknown) {
         Ok(found) => found,
         Err(reason) => return quarantine(p, job, &reason).await,

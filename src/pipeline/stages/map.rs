@@ -5,13 +5,10 @@ use super::*;
 
 /// Applies the partner's mapping rules to shape each document for the ERP.
 pub(super) async fn map(p: &Pipeline, job: &Job) -> Result<(), StageError> {
-    let msg = messages::get(&p.store, job.message_id).await?;
-    let shared = profile(p, msg.partner.as_deref())?;
+    let ctx = StageContext::payload(p, job, Payload::Canonical).await?;
+    let shared = ctx.profile(p)?;
     let profile = &*shared;
-    let docs: Vec<Document> = load_json(
-        messages::payload(&p.store, job.message_id, Payload::Canonical).await?,
-        "canonical documents",
-    )?;
+    let docs: Vec<Document> = load_json(ctx.body, "canonical documents")?;
     let mut warnings: Vec<String> = Vec::new();
     let mut findings = Vec::new();
     let mapped: Vec<Mapped> = docs

@@ -1,6 +1,8 @@
-//! The stages a job can run. Each reads what it needs first, does its pure work outside any
-//! transaction, then opens one transaction whose first write completes the job (checking the
-//! lease), and in it writes its result, the message's new state, its event and the next job.
+//! The stages a job can run. Each loads its context in one query (`StageContext`: the
+//! message's row with its raw bytes or the payload an earlier stage wrote), does its pure work
+//! outside any transaction, then opens one transaction whose first write completes the job
+//! (checking the lease), and in it writes its result, the message's new state, its event and
+//! the next job.
 //!
 //! Side effects outside the database go through the pipeline's ports and are idempotent: a
 //! file for the directory ERP is written inside the transaction, before the commit, under a
@@ -191,18 +193,53 @@ pub(in crate::pipeline) async fn quarantine(
     .await
 }
 
-/// The partner's profile as it is now: the stage keeps this snapshot to its end, whatever
-/// reloads meanwhile.
-pub(in crate::pipeline) fn profile(
-    p: &Pipeline,
-    partner: Option<&str>,
-) -> Result<std::sync::Arc<Profile>, StageError> {
-    let id = partner.ok_or_else(|| StageError::Permanent("message has no partner".into()))?;
-    p.partners.snapshot().shared(id).ok_or_else(|| {
-        StageError::Permanent(format!(
-            "partner `{id}` has no loaded profile; fix partners/{id}.toml and replay"
-        ))
-    })
+/// What a stage works on, read in one query at its start: the message's row and `body`, its
+/// raw bytes (`raw`) or the JSON an earlier stage wrote (`payload`). The partner's profile is
+/// not read from the store but taken from the loaded profiles (`profile`) by the stages that
+/// act for a partner: identify is the one that finds it, deliver needs only its id.
+pub(in crate::pipeline) struct StageContext<B> {
+    pub(in crate::pipeline) msg: messages::Message,
+    pub(in crate::pipeline) body: B,
+}
+
+impl StageContext<Vec<u8>> {
+    /// The message and its raw bytes.
+    pub(in crate::pipeline) async fn raw(p: &Pipeline, job: &Job) -> Result<Self, StageError> {
+        let (msg, body) = messages::load_raw(&p.store, job.message_id).await?;
+        Ok(StageContext { msg, body })
+    }
+}
+
+impl StageContext<Option<String>> {
+    /// The message and one of its JSON payloads (parsed by the stage, with `load_json`).
+    pub(in crate::pipeline) async fn payload(
+        p: &Pipeline,
+        job: &Job,
+        which: Payload,
+    ) -> Result<Self, StageError> {
+        let (msg, body) = messages::load_payload(&p.store, job.message_id, which).await?;
+        Ok(StageContext { msg, body })
+    }
+}
+
+impl<B> StageContext<B> {
+    /// The partner's profile as it is now: the stage keeps this snapshot to its end, whatever
+    /// reloads meanwhile.
+    pub(in crate::pipeline) fn profile(
+        &self,
+        p: &Pipeline,
+    ) -> Result<std::sync::Arc<Profile>, StageError> {
+        let id = self
+            .msg
+            .partner
+            .as_deref()
+            .ok_or_else(|| StageError::Permanent("message has no partner".into()))?;
+        p.partners.snapshot().shared(id).ok_or_else(|| {
+            StageError::Permanent(format!(
+                "partner `{id}` has no loaded profile; fix partners/{id}.toml and replay"
+            ))
+        })
+    }
 }
 
 pub(in crate::pipeline) fn load_json<T: serde::de::DeserializeOwned>(

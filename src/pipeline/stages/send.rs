@@ -4,10 +4,10 @@ use super::*;
 
 /// Sends an encoded message on the partner's outbound channel.
 pub(super) async fn send(p: &Pipeline, job: &Job) -> Result<(), StageError> {
-    let msg = messages::get(&p.store, job.message_id).await?;
-    let shared = profile(p, msg.partner.as_deref())?;
+    let ctx = StageContext::raw(p, job).await?;
+    let shared = ctx.profile(p)?;
     let profile = &*shared;
-    let raw = messages::raw(&p.store, job.message_id).await?;
+    let (msg, raw) = (&ctx.msg, ctx.body.as_slice());
     let filename = msg
         .filename
         .clone()
@@ -20,9 +20,9 @@ pub(super) async fn send(p: &Pipeline, job: &Job) -> Result<(), StageError> {
     // A retry after a crash puts the same bytes under the same name again.
     let out = Outgoing {
         profile,
-        message: &msg,
+        message: msg,
         filename: &filename,
-        raw: &raw,
+        raw,
     };
     let sent = p
         .ports
@@ -49,7 +49,7 @@ pub(super) async fn send(p: &Pipeline, job: &Job) -> Result<(), StageError> {
             let sha = msg
                 .sha256
                 .clone()
-                .unwrap_or_else(|| messages::sha256_hex(&raw));
+                .unwrap_or_else(|| messages::sha256_hex(raw));
             for d in done {
                 transfers::record(
                     &mut tx,

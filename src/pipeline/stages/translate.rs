@@ -9,12 +9,11 @@ use super::*;
 /// when none was), queues the acknowledgements the partner expects, and registers each
 /// interchange so a repeat is not posted twice.
 pub(super) async fn translate(p: &Pipeline, job: &Job) -> Result<(), StageError> {
-    let msg = messages::get(&p.store, job.message_id).await?;
-    let raw = messages::raw(&p.store, job.message_id).await?;
-    let shared = profile(p, msg.partner.as_deref())?;
+    let ctx = StageContext::raw(p, job).await?;
+    let shared = ctx.profile(p)?;
     let profile = &*shared;
-    let syntax = msg.format.and_then(Syntax::of).unwrap_or(Syntax::X12);
-    let translation = match syntax.translate(profile, &raw).await {
+    let syntax = ctx.msg.format.and_then(Syntax::of).unwrap_or(Syntax::X12);
+    let translation = match syntax.translate(profile, &ctx.body).await {
         Ok(t) => t,
         Err(reason) => {
             return finish_with(p, job, MessageState::Rejected, EventKind::Rejected, &reason).await;
