@@ -11,7 +11,6 @@ use crate::edi::edifact::contrl::{Action, Contrl, LevelError};
 use crate::edi::edifact::envelope::{Party, peek_unb};
 use crate::edi::edifact::writer::{OutInterchange, write};
 use crate::edi::edifact::{ServiceChars, code};
-use crate::model::Document;
 use crate::partners::{Partners, Profile};
 use crate::pipeline::{Pipeline, StageError};
 use crate::store::registry;
@@ -134,10 +133,10 @@ pub(super) async fn encode(
         OutboundDoc::Business(d) => {
             let m = edidoc::outbound_message(d, "1")
                 .map_err(|e| StageError::Permanent(format!("cannot encode: {e}")))?;
-            let kind = match d {
-                Document::OrderAck(_) => "ORDRSP",
-                _ => "DESADV",
-            };
+            // The message type the writer chose (ORDRSP, DESADV), from the one table.
+            let kind = crate::model::DocKind::of(d)
+                .and_then(|k| k.name(crate::model::Standard::Edifact))
+                .ok_or_else(|| StageError::Permanent("cannot encode: no EDIFACT name".into()))?;
             (m, kind, 3)
         }
         _ => {
