@@ -11,6 +11,7 @@
 pub mod dryrun;
 pub mod envelope;
 pub mod error;
+pub mod health;
 pub mod limits;
 pub mod mapping;
 mod operate;
@@ -56,6 +57,10 @@ pub struct Pipeline {
     pub as2_mdn_wake: Arc<Notify>,
     /// `[limits] per_minute` windows, shared by every channel a partner pushes on.
     pub rates: Arc<limits::RateWindows>,
+    /// When a worker last turned its loop or renewed a lease, for readiness.
+    pub heartbeat: Arc<health::Heartbeat>,
+    /// What the edges report about themselves, for readiness.
+    pub vitals: Arc<health::Vitals>,
 }
 
 /// Where a received file came from, recorded with it in the receive transaction.
@@ -129,6 +134,8 @@ impl Pipeline {
             erp_wake: Arc::new(Notify::new()),
             as2_mdn_wake: Arc::new(Notify::new()),
             rates: Arc::new(limits::RateWindows::default()),
+            heartbeat: Arc::default(),
+            vitals: Arc::default(),
         }
     }
 
