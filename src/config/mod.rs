@@ -349,6 +349,16 @@ mod tests {
     }
 
     #[test]
+    fn the_command_lines_own_variables_are_not_settings() {
+        let vars = [
+            ("WHARF_LOG", "debug"),
+            ("WHARF_LOG_FORMAT", "json"),
+            ("WHARF_CONFIG", "elsewhere.toml"),
+        ];
+        Settings::load(None, env(&vars)).unwrap();
+    }
+
+    #[test]
     fn bad_file_value_names_file_key_and_reason() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("wharf.toml");

@@ -157,3 +157,42 @@ async fn readyz_follows_the_database() {
 }
 
 on_both_backends!(readyz_follows_the_erp_and_ingest_does_not);
+
+/// `--log-format json` (here `WHARF_LOG_FORMAT=json`) for log shippers: every line the
+/// gateway writes is one JSON object, and a stage's lines carry their job span with the
+/// message id, so one message can be followed across lines.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_are_one_object_a_line_with_the_message_span() {
+    // Arrange
+    let mut env = TestEnv::new(Db::Sqlite).await;
+    env.set_env("WHARF_LOG_FORMAT", "json");
+    env.set_env("WHARF_LOG", "info,wharf=debug,sqlx=warn");
+    let id = env.ingest_for("acme", "po.edi", &crate::kit::order_850(31, "PO-JSON"));
+    let server = env.serve_process();
+
+    // Act: the order goes through its stages.
+    let store = env.store().await;
+    crate::kit::wait_state(&store, id, wharf::store::MessageState::Delivered).await;
+    let log_path = server.log.clone();
+    server.stop();
+
+    // Assert
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    let lines: Vec<Value> = log
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    assert!(lines.len() > 3, "{log}");
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["level"].is_string() && l["fields"].is_object()),
+        "{log}"
+    );
+    let of_this_message = lines
+        .iter()
+        .filter(|l| l["span"]["name"] == "job" && l["span"]["message_id"] == id.get())
+        .count();
+    assert!(of_this_message >= 2, "no job lines for message {id}: {log}");
+}
