@@ -13,6 +13,9 @@ use super::{
     FunctionalAckPolicy, OutboundChannel, PartnerId, Profile, ProfileError, Standard, Ta1Policy,
     X12Identity, channels, rules,
 };
+use crate::documents::edifact::ContrlPolicy;
+use crate::documents::x12::asn856::PackingStructure;
+use crate::edi::edifact::{Charset, Repertoire};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -163,6 +166,50 @@ struct RawOutbound {
     retry_for: Option<String>,
 }
 
+/// `[x12] version`: the X12 version of the documents Wharf sends.
+#[derive(Debug, Clone, Copy, Deserialize)]
+enum X12Version {
+    #[serde(rename = "4010")]
+    V4010,
+    #[serde(rename = "5010")]
+    V5010,
+}
+
+impl X12Version {
+    /// (ISA12, GS08) of what Wharf sends.
+    fn codes(self) -> (&'static str, &'static str) {
+        match self {
+            X12Version::V4010 => ("00401", "004010"),
+            X12Version::V5010 => ("00501", "005010"),
+        }
+    }
+}
+
+/// `[edifact] charset`: the repertoires Wharf writes, by their UNB identifiers (UNOW, the
+/// other name of UTF-8, is taken for UNOY).
+#[derive(Debug, Clone, Copy, Deserialize)]
+enum OutboundCharset {
+    #[serde(rename = "UNOA")]
+    Unoa,
+    #[serde(rename = "UNOB")]
+    Unob,
+    #[serde(rename = "UNOC")]
+    Unoc,
+    #[serde(rename = "UNOY", alias = "UNOW")]
+    Utf8,
+}
+
+impl From<OutboundCharset> for Charset {
+    fn from(c: OutboundCharset) -> Charset {
+        match c {
+            OutboundCharset::Unoa => Charset::Unoa,
+            OutboundCharset::Unob => Charset::Unob,
+            OutboundCharset::Unoc => Charset::Unoc,
+            OutboundCharset::Utf8 => Charset::Utf8,
+        }
+    }
+}
+
 /// Parses and validates one profile, collecting every problem rather than the first.
 pub fn parse_profile(path: &Path, text: &str) -> Result<Profile, Vec<ProfileError>> {
     let file = path.display().to_string();
@@ -297,18 +344,15 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<Profile, Vec<ProfileErro
             x12_delimiters.newline_after_segment = lb;
         }
     }
-    let x12_version = match raw.x12.as_ref().and_then(|x| x.version.as_deref()) {
-        None | Some("4010") => ("00401", "004010"),
-        Some("5010") => ("00501", "005010"),
-        Some(other) => {
-            problems.push(err(
-                "x12.version",
-                format!("`{other}` is not 4010 or 5010"),
-                None,
-            ));
-            ("00401", "004010")
-        }
-    };
+    let x12_version = check
+        .choice(
+            x12_word(|x| x.version.as_deref()),
+            "x12.version",
+            "4010 or 5010",
+            None,
+        )
+        .unwrap_or(X12Version::V4010)
+        .codes();
     let edifact_id = |id: &str, qualifier: &Option<String>, key: &str, check: &mut Check| {
         if id.trim().is_empty() || id.len() > 35 {
             check.push(
@@ -366,93 +410,61 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<Profile, Vec<ProfileErro
     if ubl_endpoints.iter().any(String::is_empty) {
         check.push("ubl.endpoint_id", "is empty".into(), None);
     }
-    use crate::documents::edifact::ContrlPolicy;
-    let contrl = match raw.edifact.as_ref().and_then(|e| e.contrl.as_deref()) {
-        None | Some("when_asked") => ContrlPolicy::WhenAsked,
-        Some("always") => ContrlPolicy::Always,
-        Some("never") => ContrlPolicy::Never,
-        Some("receipt") => ContrlPolicy::Receipt,
-        Some(other) => {
-            problems.push(err(
-                "edifact.contrl",
-                format!("`{other}` is not one of when_asked, always, receipt, never"),
-                Some("when_asked answers when UNB 0031 = 1"),
-            ));
-            ContrlPolicy::WhenAsked
-        }
-    };
-    use crate::edi::edifact::Charset;
-    let edifact_charset = match raw.edifact.as_ref().and_then(|e| e.charset.as_deref()) {
-        None => Charset::Unoa,
-        Some(id) => match Charset::from_id(id.as_bytes()) {
-            Some(c @ (Charset::Unoa | Charset::Unob | Charset::Unoc | Charset::Utf8)) => c,
-            _ => {
-                problems.push(err(
-                    "edifact.charset",
-                    format!("`{id}` is not one of UNOA, UNOB, UNOC, UNOY"),
-                    None,
-                ));
-                Charset::Unoa
-            }
-        },
-    };
-    use crate::edi::edifact::Repertoire;
-    let edifact_repertoire = match raw.edifact.as_ref().and_then(|e| e.repertoire.as_deref()) {
-        None => Repertoire::Warn,
-        Some(r) => Repertoire::parse(r).unwrap_or_else(|| {
-            problems.push(err(
-                "edifact.repertoire",
-                format!("`{r}` is not warn or reject"),
-                Some("warn takes lower case in UNOA with a warning; reject follows ISO 9735"),
-            ));
-            Repertoire::Warn
-        }),
-    };
-    use crate::documents::x12::asn856::PackingStructure;
-    let asn_structure = match raw.x12.as_ref().and_then(|x| x.asn_structure.as_deref()) {
-        None | Some("sopi") => PackingStructure::Sopi,
-        Some("soip") => PackingStructure::Soip,
-        Some(other) => {
-            problems.push(err(
-                "x12.asn_structure",
-                format!("`{other}` is not sopi or soip"),
-                Some("sopi: shipment/order/pack/item; soip: shipment/order/item/pack"),
-            ));
-            PackingStructure::Sopi
-        }
-    };
-    let outbound = match raw.outbound.channel.as_deref() {
-        None | Some("directory") => OutboundChannel::Directory,
-        Some("as2") => {
-            let as2_url = raw.as2.as_ref().is_some_and(|a| a.has_url());
-            if !as2_url {
-                problems.push(err(
-                    "outbound.channel",
-                    "`as2` needs an [as2] section with the partner's url".into(),
-                    Some("[as2] url = \"https://as2.partner.example/receive\""),
-                ));
-            }
-            OutboundChannel::As2
-        }
-        Some("deliver") => {
-            if raw.deliver.is_empty() {
-                problems.push(err(
-                    "outbound.channel",
-                    "`deliver` needs at least one [[deliver]] folder".into(),
-                    Some("add [[deliver]] with the url of the partner's inbound folder"),
-                ));
-            }
-            OutboundChannel::Deliver
-        }
-        Some(other) => {
-            problems.push(err(
-                "outbound.channel",
-                format!("`{other}` is not a channel Wharf can send on yet"),
-                Some("available: directory, deliver, as2"),
-            ));
-            OutboundChannel::Directory
-        }
-    };
+    let edifact_word = |f: fn(&RawEdifact) -> Option<&str>| raw.edifact.as_ref().and_then(f);
+    let contrl = check
+        .choice(
+            edifact_word(|e| e.contrl.as_deref()),
+            "edifact.contrl",
+            "one of when_asked, always, receipt, never",
+            Some("when_asked answers when UNB 0031 = 1"),
+        )
+        .unwrap_or(ContrlPolicy::WhenAsked);
+    let edifact_charset = check
+        .choice::<OutboundCharset>(
+            edifact_word(|e| e.charset.as_deref()),
+            "edifact.charset",
+            "one of UNOA, UNOB, UNOC, UNOY",
+            None,
+        )
+        .map_or(Charset::Unoa, Charset::from);
+    let edifact_repertoire = check
+        .choice(
+            edifact_word(|e| e.repertoire.as_deref()),
+            "edifact.repertoire",
+            "warn or reject",
+            Some("warn takes lower case in UNOA with a warning; reject follows ISO 9735"),
+        )
+        .unwrap_or(Repertoire::Warn);
+    let asn_structure = check
+        .choice(
+            x12_word(|x| x.asn_structure.as_deref()),
+            "x12.asn_structure",
+            "sopi or soip",
+            Some("sopi: shipment/order/pack/item; soip: shipment/order/item/pack"),
+        )
+        .unwrap_or(PackingStructure::Sopi);
+    let outbound = check
+        .choice(
+            raw.outbound.channel.as_deref(),
+            "outbound.channel",
+            "a channel Wharf can send on yet",
+            Some("available: directory, deliver, as2"),
+        )
+        .unwrap_or(OutboundChannel::Directory);
+    // A channel is only as good as the section that says where it goes.
+    match outbound {
+        OutboundChannel::As2 if !raw.as2.as_ref().is_some_and(|a| a.has_url()) => check.push(
+            "outbound.channel",
+            "`as2` needs an [as2] section with the partner's url".into(),
+            Some("[as2] url = \"https://as2.partner.example/receive\""),
+        ),
+        OutboundChannel::Deliver if raw.deliver.is_empty() => check.push(
+            "outbound.channel",
+            "`deliver` needs at least one [[deliver]] folder".into(),
+            Some("add [[deliver]] with the url of the partner's inbound folder"),
+        ),
+        _ => {}
+    }
     let retry_for = match raw.outbound.retry_for.as_deref() {
         None => std::time::Duration::from_secs(86_400),
         Some(text) => match channels::parse_interval(text) {
@@ -592,6 +604,179 @@ mod tests {
         let errs = parse_profile(Path::new("partners/acme.toml"), text).unwrap_err();
         assert_eq!(errs[0].line, 3, "{errs:?}");
         assert!(errs[0].why.contains("colour"));
+    }
+
+    /// Every spelling a word-valued setting takes, each read into its value.
+    #[test]
+    fn every_accepted_word_is_read() {
+        let text = r#"
+id = "acme"
+name = "ACME"
+[x12]
+qualifier = "ZZ"
+id = "ACME"
+version = "5010"
+asn_structure = "soip"
+[edifact]
+id = "ACME"
+contrl = "receipt"
+charset = "UNOW"
+repertoire = "reject"
+[outbound]
+channel = "deliver"
+[mapping]
+price = "odoo"
+item_id_order = ["gtin", "vendor_part"]
+[[documents]]
+standard = "edifact"
+type = "ORDERS"
+direction = "in"
+[as2]
+id = "ACME"
+mdn = "async"
+digest = "SHA-384"
+cipher = "AES128-GCM"
+[sftp]
+user = "acme"
+keys = ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"]
+confirm = "archive"
+[[collect]]
+url = "ftps://ftp.acme.example/out"
+user = "wharf"
+secret = "env:ACME_FTP"
+tls = "implicit"
+after = "archive"
+[[deliver]]
+url = "ftp://ftp.acme.example/in"
+user = "wharf"
+secret = "env:ACME_FTP"
+[strictness]
+uom_unmapped = "accept"
+"#;
+        let p = parse_profile(Path::new("partners/acme.toml"), text).unwrap();
+        assert_eq!(p.x12_version, ("00501", "005010"));
+        assert_eq!(p.asn_structure, PackingStructure::Soip);
+        assert_eq!(p.contrl, ContrlPolicy::Receipt);
+        assert_eq!(p.edifact_charset, Charset::Utf8);
+        assert_eq!(p.edifact_repertoire, Repertoire::Reject);
+        assert_eq!(p.outbound, OutboundChannel::Deliver);
+        assert_eq!(p.mapping.price, rules::PriceSource::Odoo);
+        use rules::ItemKey;
+        assert_eq!(
+            p.mapping.item_id_order,
+            [ItemKey::Gtin, ItemKey::VendorPart]
+        );
+        let a = &p.agreements.0[0];
+        assert_eq!(
+            (a.standard, a.flow),
+            (Standard::Edifact, super::super::Flow::In)
+        );
+        let as2 = p.channels.as2.as_ref().unwrap();
+        assert!(as2.async_mdn);
+        assert_eq!(as2.digest, channels::As2Digest::Sha384);
+        assert_eq!(as2.cipher, channels::As2Cipher::Aes128Gcm);
+        let sftp = p.channels.sftp.as_ref().unwrap();
+        assert_eq!(sftp.confirm, channels::Confirm::Archive);
+        assert_eq!(
+            p.channels.collect[0].protocol,
+            channels::Protocol::FtpsImplicit
+        );
+        assert_eq!(p.channels.collect[0].after, channels::AfterCollect::Archive);
+        assert_eq!(p.channels.deliver[0].protocol, channels::Protocol::Ftp);
+        assert_eq!(
+            p.strictness.verdict(rules::Rule::UomUnmapped),
+            rules::Verdict::Accept
+        );
+        for (word, cipher) in [
+            ("3des", channels::As2Cipher::Des3),
+            ("Aes192", channels::As2Cipher::Aes192),
+        ] {
+            let t = text.replace("AES128-GCM", word);
+            let p = parse_profile(Path::new("partners/acme.toml"), &t).unwrap();
+            assert_eq!(p.channels.as2.unwrap().cipher, cipher);
+        }
+    }
+
+    /// A word a setting does not take is named with the words it does, at its own line, and
+    /// the rest of the profile is still checked.
+    #[test]
+    fn every_unknown_word_is_named_at_its_line() {
+        let text = r#"id = "acme"
+name = "ACME"
+[x12]
+qualifier = "ZZ"
+id = "ACME"
+version = "6010"
+asn_structure = "SOIP"
+[edifact]
+id = "ACME"
+contrl = "sometimes"
+charset = "unoa"
+repertoire = "lax"
+[outbound]
+channel = "fax"
+[mapping]
+price = "cheapest"
+item_id_order = ["sku"]
+[[documents]]
+standard = "x13"
+type = "850"
+direction = "in"
+[[documents]]
+standard = "x12"
+type = "850"
+direction = "sideways"
+[as2]
+id = "ACME"
+mdn = "later"
+digest = "SHA-1024"
+cipher = "rot13"
+[sftp]
+user = "acme"
+keys = ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"]
+confirm = "keep"
+[[collect]]
+url = "ftpsimplicit://ftp.acme.example/out"
+user = "wharf"
+secret = "env:ACME_FTP"
+after = "leave"
+[[deliver]]
+url = "ftps://ftp.acme.example/in"
+user = "wharf"
+secret = "env:ACME_FTP"
+tls = "opportunistic"
+[strictness]
+late_delivery = "reject"
+uom_unmapped = "ignore"
+"#;
+        let errs = parse_profile(Path::new("partners/acme.toml"), text).unwrap_err();
+        let got: Vec<String> = errs
+            .iter()
+            .map(|e| format!("{}: {}: {}", e.line, e.key, e.why))
+            .collect();
+        let want = [
+            "6: x12.version: `6010` is not 4010 or 5010",
+            "7: x12.asn_structure: `SOIP` is not sopi or soip",
+            "10: edifact.contrl: `sometimes` is not one of when_asked, always, receipt, never",
+            "11: edifact.charset: `unoa` is not one of UNOA, UNOB, UNOC, UNOY",
+            "12: edifact.repertoire: `lax` is not warn or reject",
+            "14: outbound.channel: `fax` is not a channel Wharf can send on yet",
+            "16: mapping.price: `cheapest` is not partner or odoo",
+            "17: mapping.item_id_order: `sku` is not an item key",
+            "17: mapping.item_id_order: names no identifier, so no line could find its product",
+            "19: documents[0].standard: `x13` is not a standard",
+            "25: documents[1].direction: `sideways` is not a direction",
+            "28: as2.mdn: `later` is not sync or async",
+            "29: as2.digest: `sha-1024` is not sha1, sha256, sha384 or sha512",
+            "30: as2.cipher: `rot13` is not a cipher Wharf sends with",
+            "34: sftp.confirm: `keep` is not delete or archive",
+            "36: collect[0].url: `ftpsimplicit://ftp.acme.example/out` is not an ftp://, ftps:// or sftp:// URL",
+            "39: collect[0].after: `leave` is not delete or archive",
+            "44: deliver[0].tls: `opportunistic` is not explicit or implicit",
+            "46: strictness.late_delivery: `late_delivery` is not a rule",
+            "47: strictness.uom_unmapped: `ignore` is not reject, warn or accept",
+        ];
+        assert_eq!(got, want);
     }
 
     #[test]
