@@ -236,14 +236,13 @@ pub(super) fn validate(
         "P (production) or T (test)",
     )?;
 
-    let kind = choice(
+    let erp = match choice(
         raw.erp.kind.as_deref(),
         ErpKind::Directory,
         &err,
         "erp.kind",
         "a known target (directory, odoo)",
-    )?;
-    let erp = match kind {
+    )? {
         ErpKind::Directory => {
             ErpTarget::Directory(raw.erp.dir.unwrap_or_else(|| data_dir.join("delivered")))
         }
