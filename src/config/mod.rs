@@ -385,6 +385,33 @@ mod tests {
         assert_eq!(e.key, "identity.x12_id");
     }
 
+    /// A word-valued setting takes its words (`usage` the code or the word); any other is
+    /// named with the words it takes.
+    #[test]
+    fn word_settings_name_the_words_they_take() {
+        let s = Settings::load(None, env(&[("WHARF_IDENTITY__USAGE", "test")])).unwrap();
+        assert_eq!(s.identity.usage, Usage::Test);
+        let s = Settings::load(None, env(&[("WHARF_ERP__KIND", "directory")])).unwrap();
+        assert!(matches!(s.erp, ErpTarget::Directory(_)), "{:?}", s.erp);
+        for (var, word, key, why) in [
+            (
+                "WHARF_IDENTITY__USAGE",
+                "X",
+                "identity.usage",
+                "`X` is not P (production) or T (test)",
+            ),
+            (
+                "WHARF_ERP__KIND",
+                "Odoo",
+                "erp.kind",
+                "`Odoo` is not a known target (directory, odoo)",
+            ),
+        ] {
+            let e = Settings::load(None, env(&[(var, word)])).unwrap_err();
+            assert_eq!((e.key.as_str(), e.why.as_str()), (key, why));
+        }
+    }
+
     #[test]
     fn odoo_settings_read_the_key_from_a_secret_variable_and_never_show_it() {
         let vars = [
