@@ -206,6 +206,18 @@ async fn operators_find_retry_and_sign_out(db: Db) {
         "{}",
         dash.body
     );
+    // ... draws today's traffic (one order in, its 997 out, the order failed) as bars ...
+    let today = time::OffsetDateTime::now_utc().date().to_string();
+    assert!(
+        dash.body.contains("<svg id=\"traffic-chart\""),
+        "{}",
+        dash.body
+    );
+    assert!(
+        dash.body.contains(&format!("<title>{today}: ")) && dash.body.contains(" failed</title>"),
+        "{}",
+        dash.body
+    );
     // ... and shows the readiness checks `/readyz` answers with.
     assert!(
         dash.body
