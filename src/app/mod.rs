@@ -85,8 +85,17 @@ async fn open_with_edges(
         })?;
     let partners = load_partners(&settings, quiet);
     let settings = Arc::new(settings);
-    let edges = ports::edges(&settings, &store);
-    let pipeline = Pipeline::with_ports(store, settings, Arc::new(partners), edges.ports.clone());
+    // One set of metrics for the whole process: the pipeline and the edges record into it,
+    // `GET /metrics` writes it out.
+    let metrics = Arc::new(crate::metrics::Metrics::new());
+    let edges = ports::edges(&settings, &store, &metrics);
+    let pipeline = Pipeline::with_ports(
+        store,
+        settings,
+        Arc::new(partners),
+        edges.ports.clone(),
+        metrics,
+    );
     Ok((pipeline, edges))
 }
 

@@ -275,6 +275,9 @@ pub struct Settings {
     /// HTTPS on that listener: (certificate chain, key), PEM files.
     pub http_tls: Option<(PathBuf, PathBuf)>,
     pub http_limits: HttpLimits,
+    /// `[http] metrics_open`: `GET /metrics` answers without an API token. Off unless said:
+    /// nothing is reachable without authentication unless a setting opens it.
+    pub metrics_open: bool,
     pub pipeline: PipelineSettings,
     pub identity: Identity,
     pub duplicate_window_days: u32,
@@ -323,6 +326,15 @@ mod tests {
         assert_eq!(s.http_limits.body_timeout, Duration::from_secs(60));
         let e = Settings::load(None, env(&[("WHARF_HTTP__BODY_TIMEOUT_MS", "0")])).unwrap_err();
         assert_eq!(e.key, "http.body_timeout_ms");
+    }
+
+    #[test]
+    fn metrics_are_closed_unless_opened_and_only_by_a_boolean() {
+        assert!(!Settings::load(None, env(&[])).unwrap().metrics_open);
+        let s = Settings::load(None, env(&[("WHARF_HTTP__METRICS_OPEN", "true")])).unwrap();
+        assert!(s.metrics_open);
+        let e = Settings::load(None, env(&[("WHARF_HTTP__METRICS_OPEN", "yes")])).unwrap_err();
+        assert!(e.to_string().contains("METRICS_OPEN"), "{e}");
     }
 
     #[test]

@@ -96,6 +96,8 @@ pub(super) struct RawHttp {
     pub(super) max_connections_per_address: Option<usize>,
     /// Open connections from all clients together; more are closed at accept.
     pub(super) max_connections: Option<usize>,
+    /// `GET /metrics` without an API token (a scraper inside the network); off by default.
+    pub(super) metrics_open: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]

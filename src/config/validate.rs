@@ -372,6 +372,7 @@ pub(super) fn validate(
         http_listen,
         http_tls,
         http_limits,
+        metrics_open: raw.http.metrics_open.unwrap_or(false),
         pipeline: PipelineSettings {
             workers,
             poll_interval: Duration::from_millis(poll_ms),
