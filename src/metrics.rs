@@ -177,6 +177,16 @@ impl Metrics {
         let oldest_job_age = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
         let odoo_seconds: Histograms<OdooMethod> = Family::new_with_constructor(short_seconds);
         let odoo_errors = Family::<OdooError, Counter>::default();
+        // The stage series exist from the start, at zero: a family without a series is not
+        // written at all, and `rate()` over a series needs its zero before the first count.
+        for &stage in Stage::ALL {
+            let stage = stage.as_str();
+            for outcome in [Outcome::Ok, Outcome::Retry, Outcome::Dead] {
+                stage_seconds.get_or_create_owned(&StageRun { stage, outcome });
+            }
+            dead_letters.get_or_create_owned(&StageOnly { stage });
+            retries.get_or_create_owned(&StageOnly { stage });
+        }
         // Counters get their `_total` from the encoder.
         registry.register(
             "messages_received",
@@ -367,7 +377,10 @@ mod tests {
             "wharf_odoo_errors_total{kind=\"unavailable\"} 1",
             "# EOF",
         ] {
-            assert!(text.lines().any(|l| l == line), "{line} missing from\n{text}");
+            assert!(
+                text.lines().any(|l| l == line),
+                "{line} missing from\n{text}"
+            );
         }
     }
 }

@@ -299,10 +299,11 @@ pub async fn count_by_state(store: &Store) -> Result<Vec<(JobState, i64)>, Store
 /// none): the queue a scrape of `/metrics` reports, in one statement over the active jobs
 /// (PostgreSQL's `jobs_active` index holds only them).
 pub async fn backlog(store: &Store) -> Result<(i64, Option<i64>), StoreError> {
-    let row =
-        sqlx::query("SELECT COUNT(*), MIN(created_at) FROM jobs WHERE state IN ('ready', 'running')")
-            .fetch_one(store.pool())
-            .await?;
+    let row = sqlx::query(
+        "SELECT COUNT(*), MIN(created_at) FROM jobs WHERE state IN ('ready', 'running')",
+    )
+    .fetch_one(store.pool())
+    .await?;
     Ok((row.try_get(0)?, row.try_get(1)?))
 }
 

@@ -199,7 +199,10 @@ async fn metrics(
         })
         .map_err(ApiError::Metrics)?;
     Ok((
-        [(axum::http::header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)],
+        [(
+            axum::http::header::CONTENT_TYPE,
+            crate::metrics::CONTENT_TYPE,
+        )],
         text,
     )
         .into_response())

@@ -17,6 +17,7 @@ mod full_disk;
 mod gateway;
 mod hostile;
 mod layering;
+mod metrics;
 mod odoo;
 mod odoo_contract;
 mod odoo_real;

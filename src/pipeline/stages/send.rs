@@ -103,7 +103,10 @@ pub(super) async fn send(p: &Pipeline, job: &Job) -> Result<(), StageError> {
         next: None,
     };
     advance(p, tx, job, o).await?;
-    p.metrics
-        .sent(&p.partner_label(Some(profile.id.as_str())), channel, raw.len());
+    p.metrics.sent(
+        &p.partner_label(Some(profile.id.as_str())),
+        channel,
+        raw.len(),
+    );
     Ok(())
 }
