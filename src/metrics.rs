@@ -148,6 +148,8 @@ pub struct Metrics {
     oldest_job_age: Gauge<f64, std::sync::atomic::AtomicU64>,
     odoo_seconds: Histograms<OdooMethod>,
     odoo_errors: Family<OdooError, Counter>,
+    /// Off (`[http] metrics = false`): every record returns at once and nothing is served.
+    recording: bool,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -163,6 +165,19 @@ impl Default for Metrics {
 }
 
 impl Metrics {
+    /// Metrics that record nothing (`[http] metrics = false`).
+    pub fn off() -> Self {
+        Self {
+            recording: false,
+            ..Self::new()
+        }
+    }
+
+    /// Whether anything is recorded (and `/metrics` served).
+    pub fn recording(&self) -> bool {
+        self.recording
+    }
+
     pub fn new() -> Self {
         let mut registry = Registry::with_prefix("wharf");
         let received = Family::<Traffic, Counter>::default();
@@ -262,12 +277,16 @@ impl Metrics {
             oldest_job_age,
             odoo_seconds,
             odoo_errors,
+            recording: true,
         }
     }
 
     /// A message stored durably (after its commit). `partner` is a loaded profile's id or
     /// [`UNKNOWN`].
     pub fn received(&self, partner: &str, channel: Channel, bytes: usize) {
+        if !self.recording {
+            return;
+        }
         let labels = traffic(partner, channel);
         self.received.get_or_create(&labels).inc();
         self.received_bytes
@@ -277,6 +296,9 @@ impl Metrics {
 
     /// A message the send stage recorded as sent (after its commit).
     pub fn sent(&self, partner: &str, channel: Channel, bytes: usize) {
+        if !self.recording {
+            return;
+        }
         let labels = traffic(partner, channel);
         self.sent.get_or_create(&labels).inc();
         self.sent_bytes.get_or_create(&labels).inc_by(bytes as u64);
@@ -284,6 +306,9 @@ impl Metrics {
 
     /// One job run by a worker: how long, and how it ended.
     pub fn stage_ran(&self, stage: Stage, outcome: Outcome, seconds: f64) {
+        if !self.recording {
+            return;
+        }
         let stage = stage.as_str();
         self.stage_seconds
             .get_or_create(&StageRun { stage, outcome })
@@ -301,6 +326,9 @@ impl Metrics {
 
     /// A message delivered to the ERP `seconds` after it arrived.
     pub fn delivered(&self, partner: &str, seconds: f64) {
+        if !self.recording {
+            return;
+        }
         self.end_to_end
             .get_or_create(&PartnerOnly {
                 partner: partner.to_owned(),
@@ -311,6 +339,9 @@ impl Metrics {
     /// One Odoo call (`method`: the ORM method the connector called, `load`, `search_read`,
     /// `create`, … — a name in Wharf's code, never data) and, when it failed, how.
     pub fn odoo_call(&self, method: &str, seconds: f64, error: Option<OdooErrorKind>) {
+        if !self.recording {
+            return;
+        }
         self.odoo_seconds
             .get_or_create(&OdooMethod {
                 method: method.to_owned(),

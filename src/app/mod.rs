@@ -87,7 +87,11 @@ async fn open_with_edges(
     let settings = Arc::new(settings);
     // One set of metrics for the whole process: the pipeline and the edges record into it,
     // `GET /metrics` writes it out.
-    let metrics = Arc::new(crate::metrics::Metrics::new());
+    let metrics = Arc::new(if settings.metrics {
+        crate::metrics::Metrics::new()
+    } else {
+        crate::metrics::Metrics::off()
+    });
     let edges = ports::edges(&settings, &store, &metrics);
     let pipeline = Pipeline::with_ports(
         store,

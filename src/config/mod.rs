@@ -278,6 +278,9 @@ pub struct Settings {
     /// `[http] metrics_open`: `GET /metrics` answers without an API token. Off unless said:
     /// nothing is reachable without authentication unless a setting opens it.
     pub metrics_open: bool,
+    /// `[http] metrics`: record the Prometheus families (on by default); off, nothing is
+    /// recorded and `/metrics` answers 404.
+    pub metrics: bool,
     pub pipeline: PipelineSettings,
     pub identity: Identity,
     pub duplicate_window_days: u32,
@@ -330,7 +333,9 @@ mod tests {
 
     #[test]
     fn metrics_are_closed_unless_opened_and_only_by_a_boolean() {
-        assert!(!Settings::load(None, env(&[])).unwrap().metrics_open);
+        let defaults = Settings::load(None, env(&[])).unwrap();
+        assert!(!defaults.metrics_open);
+        assert!(defaults.metrics);
         let s = Settings::load(None, env(&[("WHARF_HTTP__METRICS_OPEN", "true")])).unwrap();
         assert!(s.metrics_open);
         let e = Settings::load(None, env(&[("WHARF_HTTP__METRICS_OPEN", "yes")])).unwrap_err();

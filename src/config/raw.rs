@@ -98,6 +98,8 @@ pub(super) struct RawHttp {
     pub(super) max_connections: Option<usize>,
     /// `GET /metrics` without an API token (a scraper inside the network); off by default.
     pub(super) metrics_open: Option<bool>,
+    /// Off: nothing is recorded and `/metrics` answers 404; on by default.
+    pub(super) metrics: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -187,6 +187,13 @@ async fn metrics(
     {
         return Ok(refused);
     }
+    if !p.metrics.recording() {
+        return Ok((
+            StatusCode::NOT_FOUND,
+            "metrics are off ([http] metrics = false)",
+        )
+            .into_response());
+    }
     let (jobs_waiting, oldest) = jobs::backlog(&p.store).await?;
     let oldest_job_age_seconds = oldest.map_or(0.0, |created| {
         crate::store::now_ms().saturating_sub(created).max(0) as f64 / 1000.0

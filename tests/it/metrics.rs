@@ -1,6 +1,7 @@
 //! `GET /metrics` as Prometheus reads it: closed without an API token unless `[http]
-//! metrics_open` says so, and its families moving by exactly what went through — N orders
-//! posted on the partner API, delivered, their 997s sent — with the queue back to empty.
+//! metrics_open` says so (and off with `[http] metrics = false`), and its families moving by
+//! exactly what went through — N orders posted on the partner API, delivered, their 997s
+//! sent — with the queue back to empty.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -349,6 +350,16 @@ async fn metrics_want_a_token_unless_opened(db: Db) {
     let (status, _, body) = get_metrics(&server, None).await;
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("# TYPE wharf_jobs_waiting gauge"), "{body}");
+    server.stop();
+
+    // `[http] metrics = false`: nothing recorded, nothing served, even with a token.
+    let mut env = TestEnv::new(db).await;
+    let token = add_token(&env, "prometheus", "viewer");
+    env.set_env("WHARF_HTTP__METRICS", "false");
+    let server = env.serve();
+    let (status, _, body) = get_metrics(&server, Some(&token)).await;
+    assert_eq!(status, 404, "{body}");
+    assert!(!body.contains("wharf_"), "{body}");
     server.stop();
 }
 
