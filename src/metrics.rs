@@ -78,6 +78,60 @@ impl EncodeLabelValue for OdooErrorKind {
     }
 }
 
+/// Whether Wharf sent an AS2 MDN or received one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MdnDirection {
+    Sent,
+    Received,
+}
+
+/// What an AS2 MDN said, in three words: `processed`, `processed/warning`, or a refusal
+/// (`processed/error`, `failed`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MdnDisposition {
+    Processed,
+    Warning,
+    Error,
+}
+
+impl MdnDirection {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MdnDirection::Sent => "sent",
+            MdnDirection::Received => "received",
+        }
+    }
+}
+
+impl MdnDisposition {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MdnDisposition::Processed => "processed",
+            MdnDisposition::Warning => "warning",
+            MdnDisposition::Error => "error",
+        }
+    }
+}
+
+impl EncodeLabelValue for MdnDirection {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> std::fmt::Result {
+        encoder.write_str(self.as_str())
+    }
+}
+
+impl EncodeLabelValue for MdnDisposition {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> std::fmt::Result {
+        encoder.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct Mdn {
+    partner: String,
+    direction: MdnDirection,
+    disposition: MdnDisposition,
+}
+
 /// Messages and bytes of one partner on one channel.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct Traffic {
@@ -148,6 +202,7 @@ pub struct Metrics {
     oldest_job_age: Gauge<f64, std::sync::atomic::AtomicU64>,
     odoo_seconds: Histograms<OdooMethod>,
     odoo_errors: Family<OdooError, Counter>,
+    as2_mdns: Family<Mdn, Counter>,
     /// Off (`[http] metrics = false`): every record returns at once and nothing is served.
     recording: bool,
 }
@@ -192,6 +247,7 @@ impl Metrics {
         let oldest_job_age = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
         let odoo_seconds: Histograms<OdooMethod> = Family::new_with_constructor(short_seconds);
         let odoo_errors = Family::<OdooError, Counter>::default();
+        let as2_mdns = Family::<Mdn, Counter>::default();
         // The stage series exist from the start, at zero: a family without a series is not
         // written at all, and `rate()` over a series needs its zero before the first count.
         for &stage in Stage::ALL {
@@ -263,6 +319,11 @@ impl Metrics {
             "Failed Odoo calls, by kind",
             odoo_errors.clone(),
         );
+        registry.register(
+            "as2_mdns",
+            "AS2 MDNs Wharf sent or received, by partner, direction and disposition",
+            as2_mdns.clone(),
+        );
         Self {
             registry,
             received,
@@ -277,6 +338,7 @@ impl Metrics {
             oldest_job_age,
             odoo_seconds,
             odoo_errors,
+            as2_mdns,
             recording: true,
         }
     }
@@ -352,6 +414,21 @@ impl Metrics {
         }
     }
 
+    /// An AS2 MDN Wharf sent (returned or kept to post) or received (synchronous or not),
+    /// for a loaded profile's partner or [`UNKNOWN`].
+    pub fn mdn(&self, partner: &str, direction: MdnDirection, disposition: MdnDisposition) {
+        if !self.recording {
+            return;
+        }
+        self.as2_mdns
+            .get_or_create(&Mdn {
+                partner: partner.to_owned(),
+                direction,
+                disposition,
+            })
+            .inc();
+    }
+
     /// The text exposition of every family, with the queue's gauges set from `backlog`.
     pub fn encode(&self, backlog: Backlog) -> Result<String, std::fmt::Error> {
         self.jobs_waiting.set(backlog.jobs_waiting);
@@ -387,6 +464,7 @@ mod tests {
         m.stage_ran(Stage::Send, Outcome::Dead, 0.5);
         m.delivered("acme", 1.5);
         m.odoo_call("load", 0.2, Some(OdooErrorKind::Unavailable));
+        m.mdn("acme", MdnDirection::Received, MdnDisposition::Warning);
         let text = m
             .encode(Backlog {
                 jobs_waiting: 3,
@@ -406,6 +484,7 @@ mod tests {
             "wharf_oldest_job_age_seconds 2.5",
             "wharf_odoo_request_seconds_count{method=\"load\"} 1",
             "wharf_odoo_errors_total{kind=\"unavailable\"} 1",
+            "wharf_as2_mdns_total{partner=\"acme\",direction=\"received\",disposition=\"warning\"} 1",
             "# EOF",
         ] {
             assert!(

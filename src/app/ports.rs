@@ -39,7 +39,7 @@ pub fn edges(settings: &Arc<Settings>, store: &Store, metrics: &Arc<Metrics>) ->
         ErpTarget::Odoo(_) => Arc::new(OdooSink::new(odoo.clone())),
         ErpTarget::Directory(root) => Arc::new(DirectoryErp { root: root.clone() }),
     };
-    let as2 = Arc::new(As2::new(settings.clone(), store.clone()));
+    let as2 = Arc::new(As2::new(settings.clone(), store.clone(), metrics.clone()));
     let ports = Ports {
         erp,
         directory: Arc::new(Directory {
