@@ -5,7 +5,9 @@ use super::*;
 
 /// `GET /metrics` (opened by `[http] metrics_open` for the test) as text.
 async fn metrics_text(server: &crate::kit::Endpoint) -> String {
-    let resp = reqwest::get(server.url("/metrics")).await.expect("/metrics");
+    let resp = reqwest::get(server.url("/metrics"))
+        .await
+        .expect("/metrics");
     assert_eq!(resp.status().as_u16(), 200);
     resp.text().await.unwrap()
 }
