@@ -176,9 +176,17 @@ impl Wharf {
         if collecting {
             crate::transport::remote::collect::spawn(&p, stop_rx.clone());
         }
+        if let Some(addr) = sftp {
+            p.vitals.set("sftp", Ok(format!("listening on {addr}")));
+        }
         // Wharf's AS2 key pair, made on first start like the SSH host key.
-        if let Err(e) = edges.as2.station() {
-            tracing::warn!(error = %e, "AS2 station not available; POST /as2 answers 503");
+        match edges.as2.station() {
+            Ok(_) => p.vitals.set("as2", Ok("station keys loaded".into())),
+            Err(e) => {
+                tracing::warn!(error = %e, "AS2 station not available; POST /as2 answers 503");
+                p.vitals
+                    .set("as2", Err("station keys not available; see the log".into()));
+            }
         }
         warn_about_certificates(&p);
         Ok(Self {
@@ -209,7 +217,7 @@ impl Wharf {
         );
         let _ = writeln!(
             out,
-            "  http      {scheme}://{addr}  (admin pages /admin; GET /healthz; POST /api/v1/partners/{{id}}/messages)"
+            "  http      {scheme}://{addr}  (admin pages /admin; GET /healthz, /readyz; POST /api/v1/partners/{{id}}/messages)"
         );
         let _ = writeln!(out, "  database  {}", s.database.redacted());
         let partners = p.partners.snapshot();

@@ -40,8 +40,12 @@ impl Settings {
             let Some(rest) = name.strip_prefix("WHARF_") else {
                 continue;
             };
-            // Variables for other parts of the system (tests, secrets) are not settings.
-            if rest.starts_with("TEST_") || rest == "LOG" || rest.starts_with("SECRET_") {
+            // Variables for other parts of the system (tests, secrets, the command line's
+            // own: the log filter and format, the settings file) are not settings.
+            if rest.starts_with("TEST_")
+                || matches!(rest, "LOG" | "LOG_FORMAT" | "CONFIG")
+                || rest.starts_with("SECRET_")
+            {
                 continue;
             }
             let path: Vec<String> = rest.split("__").map(|s| s.to_ascii_lowercase()).collect();

@@ -366,6 +366,16 @@ mod tests {
     }
 
     #[test]
+    fn the_command_lines_own_variables_are_not_settings() {
+        let vars = [
+            ("WHARF_LOG", "debug"),
+            ("WHARF_LOG_FORMAT", "json"),
+            ("WHARF_CONFIG", "elsewhere.toml"),
+        ];
+        Settings::load(None, env(&vars)).unwrap();
+    }
+
+    #[test]
     fn bad_file_value_names_file_key_and_reason() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("wharf.toml");
@@ -390,6 +400,33 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.key, "identity.x12_id");
+    }
+
+    /// A word-valued setting takes its words (`usage` the code or the word); any other is
+    /// named with the words it takes.
+    #[test]
+    fn word_settings_name_the_words_they_take() {
+        let s = Settings::load(None, env(&[("WHARF_IDENTITY__USAGE", "test")])).unwrap();
+        assert_eq!(s.identity.usage, Usage::Test);
+        let s = Settings::load(None, env(&[("WHARF_ERP__KIND", "directory")])).unwrap();
+        assert!(matches!(s.erp, ErpTarget::Directory(_)), "{:?}", s.erp);
+        for (var, word, key, why) in [
+            (
+                "WHARF_IDENTITY__USAGE",
+                "X",
+                "identity.usage",
+                "`X` is not P (production) or T (test)",
+            ),
+            (
+                "WHARF_ERP__KIND",
+                "Odoo",
+                "erp.kind",
+                "`Odoo` is not a known target (directory, odoo)",
+            ),
+        ] {
+            let e = Settings::load(None, env(&[(var, word)])).unwrap_err();
+            assert_eq!((e.key.as_str(), e.why.as_str()), (key, why));
+        }
     }
 
     #[test]

@@ -228,27 +228,25 @@ pub(super) fn validate(
             format!("`{q}` must be 1 to 4 letters or digits (UNB 0007)"),
         ));
     }
-    let usage = match raw.identity.usage.as_deref() {
-        None => Usage::Production,
-        Some(w) => word(w).ok_or_else(|| {
-            err(
-                "identity.usage",
-                format!("`{w}` is not P (production) or T (test)"),
-            )
-        })?,
-    };
+    let usage = choice(
+        raw.identity.usage.as_deref(),
+        Usage::Production,
+        &err,
+        "identity.usage",
+        "P (production) or T (test)",
+    )?;
 
-    let erp = match raw.erp.kind.as_deref().unwrap_or("directory") {
-        "directory" => {
+    let erp = match choice(
+        raw.erp.kind.as_deref(),
+        ErpKind::Directory,
+        &err,
+        "erp.kind",
+        "a known target (directory, odoo)",
+    )? {
+        ErpKind::Directory => {
             ErpTarget::Directory(raw.erp.dir.unwrap_or_else(|| data_dir.join("delivered")))
         }
-        "odoo" => ErpTarget::Odoo(odoo_settings(&raw.erp, &err, env)?),
-        other => {
-            return Err(err(
-                "erp.kind",
-                format!("`{other}` is not a known target (directory, odoo)"),
-            ));
-        }
+        ErpKind::Odoo => ErpTarget::Odoo(odoo_settings(&raw.erp, &err, env)?),
     };
 
     let sftp = match raw.sftp.listen.as_deref().unwrap_or("127.0.0.1:2222") {
@@ -397,10 +395,28 @@ pub(super) fn validate(
     })
 }
 
+/// `[erp] kind`: which [`ErpTarget`] the rest of `[erp]` describes.
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum ErpKind {
+    Directory,
+    Odoo,
+}
+
 /// The enum value a setting's word names, read by serde (the enum's `rename`s and `alias`es
-/// are the words the file may hold); `None` for any other word, which the caller reports in
-/// its own words.
-fn word<T: serde::de::DeserializeOwned>(w: &str) -> Option<T> {
+/// are the words the file may hold); `default` when the setting is not written. Any other
+/// word is `key`'s error "`word` is not {expected}".
+fn choice<T: serde::de::DeserializeOwned>(
+    written: Option<&str>,
+    default: T,
+    err: &dyn Fn(&str, String) -> ConfigError,
+    key: &str,
+    expected: &str,
+) -> Result<T, ConfigError> {
     use serde::de::value::{Error, StrDeserializer};
-    T::deserialize(StrDeserializer::<Error>::new(w)).ok()
+    let Some(w) = written else {
+        return Ok(default);
+    };
+    T::deserialize(StrDeserializer::<Error>::new(w))
+        .map_err(|_| err(key, format!("`{w}` is not {expected}")))
 }

@@ -3,8 +3,11 @@
 
 use std::fmt;
 
-/// The syntax families Wharf speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+/// The syntax families Wharf speaks (a profile's `[[documents]] standard` names them as the
+/// JSON does).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Standard {
     X12,
@@ -14,16 +17,6 @@ pub enum Standard {
 }
 
 impl Standard {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "x12" => Some(Self::X12),
-            "edifact" => Some(Self::Edifact),
-            "cxml" => Some(Self::Cxml),
-            "ubl" => Some(Self::Ubl),
-            _ => None,
-        }
-    }
-
     pub fn as_str(self) -> &'static str {
         match self {
             Self::X12 => "x12",

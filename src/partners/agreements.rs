@@ -3,10 +3,13 @@
 
 use std::fmt;
 
+use super::check::word;
 pub use crate::model::{DocKind, Standard};
 
-/// Which way a document travels, seen from Wharf.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+/// Which way a document travels, seen from Wharf (`[[documents]] direction`: `in` or `out`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Flow {
     /// From the partner to Wharf.
@@ -57,24 +60,20 @@ impl Agreement {
         version: Option<&str>,
         sscc_prefix: Option<&str>,
     ) -> Result<Self, (&'static str, String, String)> {
-        let standard = Standard::parse(standard).ok_or_else(|| {
+        let standard = word::<Standard>(standard).ok_or_else(|| {
             (
                 "standard",
                 format!("`{standard}` is not a standard"),
                 "x12, edifact, cxml or ubl".to_owned(),
             )
         })?;
-        let flow = match flow {
-            "in" => Flow::In,
-            "out" => Flow::Out,
-            other => {
-                return Err((
-                    "direction",
-                    format!("`{other}` is not a direction"),
-                    "in (partner to Wharf) or out (Wharf to partner)".into(),
-                ));
-            }
-        };
+        let flow = word::<Flow>(flow).ok_or_else(|| {
+            (
+                "direction",
+                format!("`{flow}` is not a direction"),
+                "in (partner to Wharf) or out (Wharf to partner)".to_owned(),
+            )
+        })?;
         let names = |f: Flow| {
             DocKind::names(standard, f == Flow::Out)
                 .collect::<Vec<_>>()

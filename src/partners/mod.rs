@@ -19,6 +19,8 @@ mod profile;
 mod registry;
 mod reload;
 pub mod rules;
+#[cfg(test)]
+mod words_tests;
 
 pub use agreements::{Agreement, Agreements, DocRef, Flow, Standard};
 pub use channels::{ApiAccess, Channels};

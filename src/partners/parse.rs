@@ -13,6 +13,9 @@ use super::{
     FunctionalAckPolicy, OutboundChannel, PartnerId, Profile, ProfileError, Standard, Ta1Policy,
     X12Identity, channels, rules,
 };
+use crate::documents::edifact::ContrlPolicy;
+use crate::documents::x12::asn856::PackingStructure;
+use crate::edi::edifact::{Charset, Repertoire};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -163,6 +166,50 @@ struct RawOutbound {
     retry_for: Option<String>,
 }
 
+/// `[x12] version`: the X12 version of the documents Wharf sends.
+#[derive(Debug, Clone, Copy, Deserialize)]
+enum X12Version {
+    #[serde(rename = "4010")]
+    V4010,
+    #[serde(rename = "5010")]
+    V5010,
+}
+
+impl X12Version {
+    /// (ISA12, GS08) of what Wharf sends.
+    fn codes(self) -> (&'static str, &'static str) {
+        match self {
+            X12Version::V4010 => ("00401", "004010"),
+            X12Version::V5010 => ("00501", "005010"),
+        }
+    }
+}
+
+/// `[edifact] charset`: the repertoires Wharf writes, by their UNB identifiers (UNOW, the
+/// other name of UTF-8, is taken for UNOY).
+#[derive(Debug, Clone, Copy, Deserialize)]
+enum OutboundCharset {
+    #[serde(rename = "UNOA")]
+    Unoa,
+    #[serde(rename = "UNOB")]
+    Unob,
+    #[serde(rename = "UNOC")]
+    Unoc,
+    #[serde(rename = "UNOY", alias = "UNOW")]
+    Utf8,
+}
+
+impl From<OutboundCharset> for Charset {
+    fn from(c: OutboundCharset) -> Charset {
+        match c {
+            OutboundCharset::Unoa => Charset::Unoa,
+            OutboundCharset::Unob => Charset::Unob,
+            OutboundCharset::Unoc => Charset::Unoc,
+            OutboundCharset::Utf8 => Charset::Utf8,
+        }
+    }
+}
+
 /// Parses and validates one profile, collecting every problem rather than the first.
 pub fn parse_profile(path: &Path, text: &str) -> Result<Profile, Vec<ProfileError>> {
     let file = path.display().to_string();
@@ -297,18 +344,15 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<Profile, Vec<ProfileErro
             x12_delimiters.newline_after_segment = lb;
         }
     }
-    let x12_version = match raw.x12.as_ref().and_then(|x| x.version.as_deref()) {
-        None | Some("4010") => ("00401", "004010"),
-        Some("5010") => ("00501", "005010"),
-        Some(other) => {
-            problems.push(err(
-                "x12.version",
-                format!("`{other}` is not 4010 or 5010"),
-                None,
-            ));
-            ("00401", "004010")
-        }
-    };
+    let x12_version = check
+        .choice(
+            x12_word(|x| x.version.as_deref()),
+            "x12.version",
+            "4010 or 5010",
+            None,
+        )
+        .unwrap_or(X12Version::V4010)
+        .codes();
     let edifact_id = |id: &str, qualifier: &Option<String>, key: &str, check: &mut Check| {
         if id.trim().is_empty() || id.len() > 35 {
             check.push(
@@ -366,93 +410,61 @@ pub fn parse_profile(path: &Path, text: &str) -> Result<Profile, Vec<ProfileErro
     if ubl_endpoints.iter().any(String::is_empty) {
         check.push("ubl.endpoint_id", "is empty".into(), None);
     }
-    use crate::documents::edifact::ContrlPolicy;
-    let contrl = match raw.edifact.as_ref().and_then(|e| e.contrl.as_deref()) {
-        None | Some("when_asked") => ContrlPolicy::WhenAsked,
-        Some("always") => ContrlPolicy::Always,
-        Some("never") => ContrlPolicy::Never,
-        Some("receipt") => ContrlPolicy::Receipt,
-        Some(other) => {
-            problems.push(err(
-                "edifact.contrl",
-                format!("`{other}` is not one of when_asked, always, receipt, never"),
-                Some("when_asked answers when UNB 0031 = 1"),
-            ));
-            ContrlPolicy::WhenAsked
-        }
-    };
-    use crate::edi::edifact::Charset;
-    let edifact_charset = match raw.edifact.as_ref().and_then(|e| e.charset.as_deref()) {
-        None => Charset::Unoa,
-        Some(id) => match Charset::from_id(id.as_bytes()) {
-            Some(c @ (Charset::Unoa | Charset::Unob | Charset::Unoc | Charset::Utf8)) => c,
-            _ => {
-                problems.push(err(
-                    "edifact.charset",
-                    format!("`{id}` is not one of UNOA, UNOB, UNOC, UNOY"),
-                    None,
-                ));
-                Charset::Unoa
-            }
-        },
-    };
-    use crate::edi::edifact::Repertoire;
-    let edifact_repertoire = match raw.edifact.as_ref().and_then(|e| e.repertoire.as_deref()) {
-        None => Repertoire::Warn,
-        Some(r) => Repertoire::parse(r).unwrap_or_else(|| {
-            problems.push(err(
-                "edifact.repertoire",
-                format!("`{r}` is not warn or reject"),
-                Some("warn takes lower case in UNOA with a warning; reject follows ISO 9735"),
-            ));
-            Repertoire::Warn
-        }),
-    };
-    use crate::documents::x12::asn856::PackingStructure;
-    let asn_structure = match raw.x12.as_ref().and_then(|x| x.asn_structure.as_deref()) {
-        None | Some("sopi") => PackingStructure::Sopi,
-        Some("soip") => PackingStructure::Soip,
-        Some(other) => {
-            problems.push(err(
-                "x12.asn_structure",
-                format!("`{other}` is not sopi or soip"),
-                Some("sopi: shipment/order/pack/item; soip: shipment/order/item/pack"),
-            ));
-            PackingStructure::Sopi
-        }
-    };
-    let outbound = match raw.outbound.channel.as_deref() {
-        None | Some("directory") => OutboundChannel::Directory,
-        Some("as2") => {
-            let as2_url = raw.as2.as_ref().is_some_and(|a| a.has_url());
-            if !as2_url {
-                problems.push(err(
-                    "outbound.channel",
-                    "`as2` needs an [as2] section with the partner's url".into(),
-                    Some("[as2] url = \"https://as2.partner.example/receive\""),
-                ));
-            }
-            OutboundChannel::As2
-        }
-        Some("deliver") => {
-            if raw.deliver.is_empty() {
-                problems.push(err(
-                    "outbound.channel",
-                    "`deliver` needs at least one [[deliver]] folder".into(),
-                    Some("add [[deliver]] with the url of the partner's inbound folder"),
-                ));
-            }
-            OutboundChannel::Deliver
-        }
-        Some(other) => {
-            problems.push(err(
-                "outbound.channel",
-                format!("`{other}` is not a channel Wharf can send on yet"),
-                Some("available: directory, deliver, as2"),
-            ));
-            OutboundChannel::Directory
-        }
-    };
+    let edifact_word = |f: fn(&RawEdifact) -> Option<&str>| raw.edifact.as_ref().and_then(f);
+    let contrl = check
+        .choice(
+            edifact_word(|e| e.contrl.as_deref()),
+            "edifact.contrl",
+            "one of when_asked, always, receipt, never",
+            Some("when_asked answers when UNB 0031 = 1"),
+        )
+        .unwrap_or(ContrlPolicy::WhenAsked);
+    let edifact_charset = check
+        .choice::<OutboundCharset>(
+            edifact_word(|e| e.charset.as_deref()),
+            "edifact.charset",
+            "one of UNOA, UNOB, UNOC, UNOY",
+            None,
+        )
+        .map_or(Charset::Unoa, Charset::from);
+    let edifact_repertoire = check
+        .choice(
+            edifact_word(|e| e.repertoire.as_deref()),
+            "edifact.repertoire",
+            "warn or reject",
+            Some("warn takes lower case in UNOA with a warning; reject follows ISO 9735"),
+        )
+        .unwrap_or(Repertoire::Warn);
+    let asn_structure = check
+        .choice(
+            x12_word(|x| x.asn_structure.as_deref()),
+            "x12.asn_structure",
+            "sopi or soip",
+            Some("sopi: shipment/order/pack/item; soip: shipment/order/item/pack"),
+        )
+        .unwrap_or(PackingStructure::Sopi);
+    let outbound = check
+        .choice(
+            raw.outbound.channel.as_deref(),
+            "outbound.channel",
+            "a channel Wharf can send on yet",
+            Some("available: directory, deliver, as2"),
+        )
+        .unwrap_or(OutboundChannel::Directory);
+    // A channel is only as good as the section that says where it goes.
+    match outbound {
+        OutboundChannel::As2 if !raw.as2.as_ref().is_some_and(|a| a.has_url()) => check.push(
+            "outbound.channel",
+            "`as2` needs an [as2] section with the partner's url".into(),
+            Some("[as2] url = \"https://as2.partner.example/receive\""),
+        ),
+        OutboundChannel::Deliver if raw.deliver.is_empty() => check.push(
+            "outbound.channel",
+            "`deliver` needs at least one [[deliver]] folder".into(),
+            Some("add [[deliver]] with the url of the partner's inbound folder"),
+        ),
+        _ => {}
+    }
     let retry_for = match raw.outbound.retry_for.as_deref() {
         None => std::time::Duration::from_secs(86_400),
         Some(text) => match channels::parse_interval(text) {

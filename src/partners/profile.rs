@@ -41,7 +41,10 @@ pub enum Ta1Policy {
 }
 
 /// How outbound documents reach the partner. More channels come with their issues.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+/// (`[outbound] channel`: the words of [`OutboundChannel::as_str`]; its JSON keeps the
+/// variant names.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all(deserialize = "lowercase"))]
 pub enum OutboundChannel {
     /// Written to `data/outbox/<partner>/` on the gateway, the partner's SFTP `/outbox`.
     Directory,

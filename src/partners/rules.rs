@@ -53,8 +53,9 @@ struct RawDefaults {
     warehouse: Option<String>,
 }
 
-/// Which of an order line's identifiers to try first when finding the ERP product.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+/// Which of an order line's identifiers to try first when finding the ERP product
+/// (`[mapping] item_id_order` names them as in the JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ItemKey {
     /// The buyer's own part number, through the profile's `[mapping.items]` table.
@@ -131,22 +132,20 @@ pub struct MappingRules {
 }
 
 pub(super) fn mapping(raw: RawMapping, id: &str, check: &mut Check) -> MappingRules {
-    let mut item_id_order = Vec::new();
-    for key in raw
-        .item_id_order
-        .unwrap_or_else(|| vec!["buyer_part".into(), "vendor_part".into(), "gtin".into()])
-    {
-        match key.as_str() {
-            "buyer_part" => item_id_order.push(ItemKey::BuyerPart),
-            "vendor_part" => item_id_order.push(ItemKey::VendorPart),
-            "gtin" => item_id_order.push(ItemKey::Gtin),
-            other => check.push(
-                "mapping.item_id_order",
-                format!("`{other}` is not an item key"),
-                Some("use buyer_part, vendor_part or gtin"),
-            ),
-        }
-    }
+    let item_id_order: Vec<ItemKey> = match &raw.item_id_order {
+        None => vec![ItemKey::BuyerPart, ItemKey::VendorPart, ItemKey::Gtin],
+        Some(keys) => keys
+            .iter()
+            .filter_map(|k| {
+                check.choice(
+                    Some(k),
+                    "mapping.item_id_order",
+                    "an item key",
+                    Some("use buyer_part, vendor_part or gtin"),
+                )
+            })
+            .collect(),
+    };
     if item_id_order.is_empty() {
         check.push(
             "mapping.item_id_order",
@@ -172,18 +171,14 @@ pub(super) fn mapping(raw: RawMapping, id: &str, check: &mut Check) -> MappingRu
             Some("add \"buyer_part\" to item_id_order"),
         );
     }
-    let price = match raw.price.as_deref() {
-        None | Some("partner") => PriceSource::Partner,
-        Some("odoo") => PriceSource::Odoo,
-        Some(other) => {
-            check.push(
-                "mapping.price",
-                format!("`{other}` is not partner or odoo"),
-                Some("partner: take the PO price; odoo: take Odoo's; the other is compared"),
-            );
-            PriceSource::Partner
-        }
-    };
+    let price = check
+        .choice(
+            raw.price.as_deref(),
+            "mapping.price",
+            "partner or odoo",
+            Some("partner: take the PO price; odoo: take Odoo's; the other is compared"),
+        )
+        .unwrap_or(PriceSource::Partner);
     let price_tolerance = match raw.price_tolerance.as_deref() {
         None => Decimal::new(1, 2),
         Some(t) => match t.trim().parse::<Decimal>() {
@@ -244,8 +239,11 @@ pub(super) fn mapping(raw: RawMapping, id: &str, check: &mut Check) -> MappingRu
     }
 }
 
-/// A rule whose breach the partner's profile may reject, warn about or accept.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+/// A rule whose breach the partner's profile may reject, warn about or accept (its name is
+/// the key under `[strictness]`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Rule {
     /// No identifier of a line finds a product under the profile's rules.
@@ -330,29 +328,13 @@ pub(super) fn strictness(raw: &BTreeMap<String, String>, check: &mut Check) -> S
     let mut out = BTreeMap::new();
     for (name, verdict) in raw {
         let key = format!("strictness.{name}");
-        let Some(rule) = Rule::ALL.iter().find(|r| r.as_str() == name) else {
-            let all: Vec<&str> = Rule::ALL.iter().map(|r| r.as_str()).collect();
-            check.push(
-                &key,
-                format!("`{name}` is not a rule"),
-                Some(&all.join(", ")),
-            );
+        let all: Vec<&str> = Rule::ALL.iter().map(|r| r.as_str()).collect();
+        let Some(rule) = check.choice(Some(name), &key, "a rule", Some(&all.join(", "))) else {
             continue;
         };
-        let v = match verdict.as_str() {
-            "reject" => Verdict::Reject,
-            "warn" => Verdict::Warn,
-            "accept" => Verdict::Accept,
-            other => {
-                check.push(
-                    &key,
-                    format!("`{other}` is not reject, warn or accept"),
-                    None,
-                );
-                continue;
-            }
-        };
-        out.insert(*rule, v);
+        if let Some(v) = check.choice(Some(verdict), &key, "reject, warn or accept", None) {
+            out.insert(rule, v);
+        }
     }
     Strictness(out)
 }

@@ -11,6 +11,7 @@
 pub mod dryrun;
 pub mod envelope;
 pub mod error;
+pub mod health;
 pub mod limits;
 pub mod mapping;
 mod operate;
@@ -59,6 +60,10 @@ pub struct Pipeline {
     pub rates: Arc<limits::RateWindows>,
     /// The Prometheus families, made by the composition root; recorded after each commit.
     pub metrics: Arc<Metrics>,
+    /// When a worker last turned its loop or renewed a lease, for readiness.
+    pub heartbeat: Arc<health::Heartbeat>,
+    /// What the edges report about themselves, for readiness.
+    pub vitals: Arc<health::Vitals>,
 }
 
 /// Where a received file came from, recorded with it in the receive transaction.
@@ -135,6 +140,8 @@ impl Pipeline {
             as2_mdn_wake: Arc::new(Notify::new()),
             rates: Arc::new(limits::RateWindows::default()),
             metrics,
+            heartbeat: Arc::default(),
+            vitals: Arc::default(),
         }
     }
 

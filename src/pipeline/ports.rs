@@ -185,4 +185,10 @@ pub trait ErpSink: Send + Sync + 'static {
         partner: &'a str,
         doc: &'a Mapped,
     ) -> BoxFuture<'a, Result<Put, ErpFailure>>;
+
+    /// Whether the ERP answers now, with what it said (for readiness). An ERP that needs no
+    /// connection (a folder) is always ready.
+    fn ready(&self) -> BoxFuture<'_, Result<String, String>> {
+        Box::pin(async { Ok("no connection needed".to_owned()) })
+    }
 }

@@ -193,6 +193,7 @@ impl Worker {
             if *shutdown.borrow() {
                 return;
             }
+            self.pipeline.heartbeat.beat();
             let outcome = self.try_execute_job().await;
             let pause = match outcome {
                 Ok(Execution::Done) => continue,
@@ -221,7 +222,10 @@ async fn renew_lease(p: Pipeline, job: Job) {
     loop {
         tokio::time::sleep(lease / 3).await;
         match jobs::extend_lease(&p.store, &job, &p.instance, lease).await {
-            Ok(true) => tracing::debug!(job_id = job.id, "lease renewed"),
+            Ok(true) => {
+                p.heartbeat.beat();
+                tracing::debug!(job_id = job.id, "lease renewed")
+            }
             Ok(false) => {
                 tracing::warn!(job_id = job.id, "lease lost while the stage ran");
                 return;

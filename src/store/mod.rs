@@ -427,9 +427,38 @@ impl Store {
     /// Free bytes in the SQLite database's folder (for an unprivileged process); `None` on
     /// PostgreSQL (the server's disk is not ours to see), in memory, or when it cannot be read.
     pub fn free_bytes(&self) -> Option<u64> {
-        let folder = self.folder.as_deref()?;
-        let stat = rustix::fs::statvfs(folder).ok()?;
-        Some(stat.f_bavail.saturating_mul(stat.f_frsize))
+        crate::util::files::free_bytes(self.folder.as_deref()?)
+    }
+
+    /// The SQLite database's folder (`None` on PostgreSQL or in memory).
+    pub fn folder(&self) -> Option<&std::path::Path> {
+        self.folder.as_deref()
+    }
+
+    /// Migrations this binary knows that the database has not applied, and migrations the
+    /// database has applied that this binary does not know (a newer instance ran them).
+    pub async fn migrations(&self) -> Result<(usize, usize), StoreError> {
+        let known: std::collections::BTreeSet<i64> = match self.backend {
+            Backend::Sqlite => sqlx::migrate!("migrations/sqlite")
+                .iter()
+                .map(|m| m.version)
+                .collect(),
+            Backend::Postgres => sqlx::migrate!("migrations/postgres")
+                .iter()
+                .map(|m| m.version)
+                .collect(),
+        };
+        let applied: std::collections::BTreeSet<i64> =
+            sqlx::query("SELECT version FROM _sqlx_migrations WHERE success")
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(|r| sqlx::Row::try_get::<i64, _>(r, 0))
+                .collect::<Result<_, _>>()?;
+        Ok((
+            known.difference(&applied).count(),
+            applied.difference(&known).count(),
+        ))
     }
 
     /// A cheap round trip, for `/healthz`.

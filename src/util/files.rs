@@ -35,6 +35,13 @@ pub fn file_component(s: &str) -> String {
 
 /// Writes `bytes` to `path` through a temporary name and a rename, so a reader never sees a
 /// partial file and a repeat simply replaces identical bytes.
+/// Free bytes for an unprivileged writer on the file system holding `path` (statvfs);
+/// `None` when it cannot be read (no such path).
+pub fn free_bytes(path: &Path) -> Option<u64> {
+    let stat = rustix::fs::statvfs(path).ok()?;
+    Some(stat.f_bavail.saturating_mul(stat.f_frsize))
+}
+
 pub async fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     let dir = path
         .parent()

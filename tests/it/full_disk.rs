@@ -1,7 +1,7 @@
 //! Issue 17, finding 1: a full disk never costs an accepted message. The store's files sit on
 //! a small tmpfs (SQLite: the data folder; PostgreSQL: a tablespace holding the test
 //! database); large 850s are posted through the partner API until the disk is full; then
-//! every post must fail (503, never 202) and `/healthz` be red; the tmpfs is grown, posts are
+//! every post must fail (503, never 202) and `/readyz` be red; the tmpfs is grown, posts are
 //! taken again without a restart, the queue moves, and after a SIGTERM and a restart every
 //! message answered 202 is in the store with its bytes, no id given twice.
 //!
@@ -223,20 +223,36 @@ async fn full_disk_never_acknowledges_an_uncommitted_message(db: Db) {
         );
         eprintln!("full disk: 503 in {took:?}: {text}");
     }
-    // Red while writes fail. Each red answer tries a small probe write, and turns green as
-    // soon as one commits. On SQLite the probe can commit into the space of a checkpointed WAL
-    // while every message still fails, so the store's folder must also have 1 MiB free: here
-    // it has none, and red is certain. PostgreSQL's disk is the server's, not ours to measure;
-    // small writes (the probe, the worker's job rows) can fit in what a failed table extension
-    // left and really commit, so green is a true answer there: its answer is printed.
-    let paths: &[&str] = &["/healthz", "/readyz"];
-    for path in paths {
+    // Not ready while writes fail. Each red answer tries a small probe write, and turns green
+    // as soon as one commits. On SQLite the probe can commit into the space of a checkpointed
+    // WAL while every message still fails, so the store's folder must also have 1 MiB free:
+    // here it has none, and red is certain, with the reason. PostgreSQL's disk is the
+    // server's, not ours to measure; small writes (the probe, the worker's job rows) can fit
+    // in what a failed table extension left and really commit, so green is a true answer
+    // there: its answer is printed. `/healthz` (alive) stays 200: a restart would not help.
+    for path in ["/readyz", "/readyz?scope=ingest"] {
         let (status, text) = http(server.addr, "GET", path, b"");
         match db {
-            Db::Sqlite => assert_eq!(status, 503, "{path} while writes fail: {text}"),
+            Db::Sqlite => {
+                assert_eq!(status, 503, "{path} while writes fail: {text}");
+                let report: serde_json::Value = serde_json::from_str(&text).unwrap();
+                let failing: Vec<&str> = report["checks"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|c| c["ok"] == false)
+                    .filter_map(|c| c["name"].as_str())
+                    .collect();
+                assert!(
+                    failing.contains(&"database") && failing.contains(&"disk"),
+                    "{path}: the database and the disk should be named: {text}"
+                );
+            }
             Db::Postgres => eprintln!("{path} while table writes fail: {status} {text}"),
         }
     }
+    let (status, text) = http(server.addr, "GET", "/healthz", b"");
+    assert_eq!(status, 200, "/healthz (alive) while writes fail: {text}");
 
     // Act 2: space returns (the tmpfs grows; the filler stays).
     tmpfs.resize("256m");
@@ -245,8 +261,8 @@ async fn full_disk_never_acknowledges_an_uncommitted_message(db: Db) {
     let (status, text, _) = post(&server, &mut accepted);
     assert_eq!(status, 202, "the first post after space returned: {text}");
     let after = message_id(&text);
-    let (status, text) = http(server.addr, "GET", "/healthz", b"");
-    assert_eq!(status, 200, "/healthz once a write succeeded: {text}");
+    let (status, text) = http(server.addr, "GET", "/readyz?scope=ingest", b"");
+    assert_eq!(status, 200, "/readyz once a write succeeded: {text}");
     for _ in 0..3 {
         let (status, text, _) = post(&server, &mut accepted);
         assert_eq!(status, 202, "{text}");

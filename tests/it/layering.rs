@@ -94,6 +94,8 @@ const PIPELINE_API: &[&str] = &[
     "REFUSED_SAMPLE_BYTES",
     "instance_name",
     "dryrun",
+    // Readiness: the report `/readyz` and the dashboard show.
+    "health",
 ];
 
 /// Imports that break the rules today and are being removed; each entry is `file → path`.

@@ -15,6 +15,7 @@ mod cli;
 mod durability;
 mod full_disk;
 mod gateway;
+mod health;
 mod hostile;
 mod layering;
 mod metrics;

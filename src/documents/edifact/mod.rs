@@ -12,10 +12,12 @@ use crate::edi::edifact::{
     AckCode, Diagnostic, EdifactError, Location, Repertoire, Segment, Severity, rules, structure,
 };
 use crate::model::{Document, SourceRef};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-/// When a CONTRL goes back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// When a CONTRL goes back (a partner profile's `[edifact] contrl`: `when_asked`, `always`,
+/// `receipt` or `never`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ContrlPolicy {
     /// When UNB asks for one (0031 = 1).
     #[default]

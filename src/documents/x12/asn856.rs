@@ -20,8 +20,10 @@ const LIN_PAIRS: usize = 15;
 
 /// Which level sits above which (BSN05). The canonical notice is pack-first; this only
 /// decides how it is written. Partners that scan cartons usually want S/O/P/I ("pick and pack");
-/// others list items first and their cartons below (S/O/I/P).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// others list items first and their cartons below (S/O/I/P). A partner profile's
+/// `[x12] asn_structure` names it `sopi` or `soip`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum PackingStructure {
     /// Shipment / Order / Pack / Item (BSN05 0001).
     #[default]

@@ -149,16 +149,6 @@ pub enum Repertoire {
     Reject,
 }
 
-impl Repertoire {
-    pub fn parse(s: &str) -> Option<Repertoire> {
-        match s {
-            "warn" => Some(Repertoire::Warn),
-            "reject" => Some(Repertoire::Reject),
-            _ => None,
-        }
-    }
-}
-
 /// Whether the repertoire `table` allows byte `b`: a plain load in the hot loop (`get` with a
 /// comparison of options cost the envelope check ~6 % in `benches/edifact_large.rs`).
 #[inline(always)]

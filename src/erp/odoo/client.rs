@@ -37,7 +37,13 @@ pub struct OdooClient {
     ids: std::sync::atomic::AtomicU64,
     /// Where each call's time and failure are recorded, when the composition root gave one.
     metrics: Option<std::sync::Arc<Metrics>>,
+    /// The last readiness probe and when it ran (see [`OdooClient::reachable`]).
+    probe: tokio::sync::Mutex<Option<(std::time::Instant, Result<String, String>)>>,
 }
+
+/// How long a readiness probe's answer stands: `/readyz` is open to load balancers, and a
+/// flood of it must not become a flood of calls to Odoo.
+const PROBE_FOR: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl OdooClient {
     pub fn new(settings: OdooSettings) -> Result<Self, OdooError> {
@@ -58,6 +64,7 @@ impl OdooClient {
             session: OnceCell::new(),
             ids: std::sync::atomic::AtomicU64::new(1),
             metrics: None,
+            probe: tokio::sync::Mutex::new(None),
         })
     }
 
@@ -73,6 +80,35 @@ impl OdooClient {
 
     pub fn guard(&self) -> &Guard {
         &self.guard
+    }
+
+    /// Whether Odoo answers `common.version` now (no login; outside the rate limit, which is
+    /// the documents' budget), at most once per [`PROBE_FOR`]; an open circuit breaker is
+    /// an answer too. For readiness: the texts name no URL or key.
+    pub async fn reachable(&self) -> Result<String, String> {
+        if let super::guard::Circuit::Open { until } = self.guard.circuit() {
+            let secs = until
+                .saturating_duration_since(std::time::Instant::now())
+                .as_secs();
+            return Err(format!(
+                "circuit open after repeated failures; next try in {secs} s"
+            ));
+        }
+        let mut last = self.probe.lock().await;
+        if let Some((at, answer)) = &*last
+            && at.elapsed() < PROBE_FOR
+        {
+            return answer.clone();
+        }
+        let answer = match self.rpc("common", "version", json!([])).await {
+            Ok(v) => Ok(format!(
+                "Odoo {} answers",
+                v["server_version"].as_str().unwrap_or("(version unknown)")
+            )),
+            Err(e) => Err(format!("Odoo does not answer: {}", e.name)),
+        };
+        *last = Some((std::time::Instant::now(), answer.clone()));
+        answer
     }
 
     /// The version and transport, asked once (and again after a failure to ask).

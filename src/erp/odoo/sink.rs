@@ -50,6 +50,15 @@ impl ErpSink for OdooSink {
         ErpMode::Before
     }
 
+    fn ready(&self) -> BoxFuture<'_, Result<String, String>> {
+        Box::pin(async move {
+            match &self.client {
+                Some(client) => client.reachable().await,
+                None => Err("the Odoo client did not start; see the log".into()),
+            }
+        })
+    }
+
     fn put<'a>(
         &'a self,
         _partner: &'a str,

@@ -45,19 +45,27 @@ pub struct Login {
     pub password: Secret,
 }
 
-/// The digest of what Wharf signs for a partner (and of the MIC it asks back).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+/// The digest of what Wharf signs for a partner (and of the MIC it asks back); `[as2]
+/// digest` writes it in any case, with or without the hyphen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum As2Digest {
+    #[serde(alias = "sha-1")]
     Sha1,
+    #[serde(alias = "sha-256")]
     Sha256,
+    #[serde(alias = "sha-384")]
     Sha384,
+    #[serde(alias = "sha-512")]
     Sha512,
 }
 
-/// The content cipher of what Wharf encrypts for a partner.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+/// The content cipher of what Wharf encrypts for a partner. `[as2] cipher` writes it in any
+/// case (`aes256`, `aes128-gcm`, `des3` or `3des`); its JSON keeps the variant names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all(deserialize = "kebab-case"))]
 pub enum As2Cipher {
+    #[serde(alias = "3des")]
     Des3,
     Aes128,
     Aes192,
@@ -79,8 +87,8 @@ pub struct SftpLogin {
     pub max_sessions: usize,
 }
 
-/// How a partner confirms it collected a file from its SFTP outbox.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+/// How a partner confirms it collected a file from its SFTP outbox (`[sftp] confirm`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Confirm {
     /// `rm outbox/NAME`.
@@ -119,13 +127,16 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
         .to_string())
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+/// How Wharf reaches a partner's server; a `[[collect]]`/`[[deliver]]` url's scheme names it
+/// (implicit TLS is `ftps://` with `tls = "implicit"`, never a scheme of its own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Protocol {
     Ftp,
     /// FTP with explicit TLS (AUTH TLS).
     Ftps,
     /// FTP with implicit TLS (TLS from the first byte, usually port 990).
+    #[serde(skip_deserializing)]
     FtpsImplicit,
     Sftp,
 }
@@ -192,8 +203,8 @@ pub enum SecretError {
     },
 }
 
-/// What happens to a collected file once its bytes are stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+/// What happens to a collected file once its bytes are stored (`[[collect]] after`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AfterCollect {
     Delete,

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use super::*;
 use crate::partners::Check;
+use crate::partners::check::word;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -57,6 +58,28 @@ pub(in crate::partners) struct RawAs2 {
 
 fn yes() -> bool {
     true
+}
+
+/// `[as2] mdn`: how the partner returns MDNs for what Wharf sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum MdnMode {
+    Sync,
+    Async,
+}
+
+/// `tls` of an ftps:// `[[collect]]`/`[[deliver]]`: AUTH TLS on the control connection, or TLS
+/// from the first byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum FtpsTls {
+    Explicit,
+    Implicit,
+}
+
+/// A word the profile may write in any case (`[as2] digest`, `cipher`), as its enum reads it.
+fn lowercase(w: &Option<String>) -> Option<String> {
+    w.as_deref().map(str::to_ascii_lowercase)
 }
 
 impl RawAs2 {
@@ -179,14 +202,8 @@ pub(in crate::partners) fn validate(
         {
             check.push("as2.url", format!("`{u}` is not an http(s) URL"), None);
         }
-        let async_mdn = match a.mdn.as_deref() {
-            None | Some("sync") => false,
-            Some("async") => true,
-            Some(other) => {
-                check.push("as2.mdn", format!("`{other}` is not sync or async"), None);
-                false
-            }
-        };
+        let async_mdn = check.choice(a.mdn.as_deref(), "as2.mdn", "sync or async", None)
+            == Some(MdnMode::Async);
         let certificates: Vec<String> = a
             .certificates
             .iter()
@@ -300,36 +317,22 @@ pub(in crate::partners) fn validate(
             sign: a.sign,
             encrypt: a.encrypt,
             compress: a.compress,
-            digest: match a.digest.as_deref().map(str::to_ascii_lowercase).as_deref() {
-                None | Some("sha256" | "sha-256") => As2Digest::Sha256,
-                Some("sha1" | "sha-1") => As2Digest::Sha1,
-                Some("sha384" | "sha-384") => As2Digest::Sha384,
-                Some("sha512" | "sha-512") => As2Digest::Sha512,
-                Some(other) => {
-                    check.push(
-                        "as2.digest",
-                        format!("`{other}` is not sha1, sha256, sha384 or sha512"),
-                        None,
-                    );
-                    As2Digest::Sha256
-                }
-            },
-            cipher: match a.cipher.as_deref().map(str::to_ascii_lowercase).as_deref() {
-                None | Some("aes256") => As2Cipher::Aes256,
-                Some("aes192") => As2Cipher::Aes192,
-                Some("aes128") => As2Cipher::Aes128,
-                Some("des3" | "3des") => As2Cipher::Des3,
-                Some("aes128-gcm") => As2Cipher::Aes128Gcm,
-                Some("aes256-gcm") => As2Cipher::Aes256Gcm,
-                Some(other) => {
-                    check.push(
-                        "as2.cipher",
-                        format!("`{other}` is not a cipher Wharf sends with"),
-                        Some("aes256 (default), aes192, aes128, des3, aes128-gcm, aes256-gcm"),
-                    );
-                    As2Cipher::Aes256
-                }
-            },
+            digest: check
+                .choice(
+                    lowercase(&a.digest).as_deref(),
+                    "as2.digest",
+                    "sha1, sha256, sha384 or sha512",
+                    None,
+                )
+                .unwrap_or(As2Digest::Sha256),
+            cipher: check
+                .choice(
+                    lowercase(&a.cipher).as_deref(),
+                    "as2.cipher",
+                    "a cipher Wharf sends with",
+                    Some("aes256 (default), aes192, aes128, des3, aes128-gcm, aes256-gcm"),
+                )
+                .unwrap_or(As2Cipher::Aes256),
             inbound_login,
             outbound_login,
             ca: a.ca.clone(),
@@ -377,18 +380,14 @@ pub(in crate::partners) fn validate(
                 None,
             );
         }
-        let confirm = match s.confirm.as_deref() {
-            None | Some("delete") => Confirm::Delete,
-            Some("archive") => Confirm::Archive,
-            Some(other) => {
-                check.push(
-                    "sftp.confirm",
-                    format!("`{other}` is not delete or archive"),
-                    Some("how the partner confirms a download: rm, or a move into /archive"),
-                );
-                Confirm::Delete
-            }
-        };
+        let confirm = check
+            .choice(
+                s.confirm.as_deref(),
+                "sftp.confirm",
+                "delete or archive",
+                Some("how the partner confirms a download: rm, or a move into /archive"),
+            )
+            .unwrap_or(Confirm::Delete);
         let max_sessions = s.max_sessions.unwrap_or(4);
         if max_sessions == 0 {
             check.push(
@@ -408,11 +407,10 @@ pub(in crate::partners) fn validate(
     });
     let remote = |r: &RawRemote, key: &str, collecting: bool, check: &mut Check| {
         let k = |leaf: &str| format!("{key}.{leaf}");
-        let (protocol, rest) = match r.url.split_once("://") {
-            Some(("ftp", rest)) => (Protocol::Ftp, rest),
-            Some(("ftps", rest)) => (Protocol::Ftps, rest),
-            Some(("sftp", rest)) => (Protocol::Sftp, rest),
-            _ => {
+        let scheme = r.url.split_once("://");
+        let (protocol, rest) = match scheme.and_then(|(s, rest)| Some((word(s)?, rest))) {
+            Some(found) => found,
+            None => {
                 check.push(
                     &k("url"),
                     format!("`{}` is not an ftp://, ftps:// or sftp:// URL", r.url),
@@ -434,15 +432,11 @@ pub(in crate::partners) fn validate(
             None => authority,
         };
         let protocol = match (protocol, r.tls.as_deref()) {
-            (Protocol::Ftps, None | Some("explicit")) => Protocol::Ftps,
-            (Protocol::Ftps, Some("implicit")) => Protocol::FtpsImplicit,
-            (Protocol::Ftps, Some(other)) => {
-                check.push(
-                    &k("tls"),
-                    format!("`{other}` is not explicit or implicit"),
-                    None,
-                );
-                Protocol::Ftps
+            (Protocol::Ftps, tls) => {
+                match check.choice(tls, &k("tls"), "explicit or implicit", None) {
+                    Some(FtpsTls::Implicit) => Protocol::FtpsImplicit,
+                    Some(FtpsTls::Explicit) | None => Protocol::Ftps,
+                }
             }
             (other, Some(_)) => {
                 check.push(&k("tls"), "only for ftps:// URLs".into(), None);
@@ -546,18 +540,9 @@ pub(in crate::partners) fn validate(
                 }
             },
         };
-        let after = match r.after.as_deref() {
-            None | Some("delete") => AfterCollect::Delete,
-            Some("archive") => AfterCollect::Archive,
-            Some(other) => {
-                check.push(
-                    &k("after"),
-                    format!("`{other}` is not delete or archive"),
-                    None,
-                );
-                AfterCollect::Delete
-            }
-        };
+        let after = check
+            .choice(r.after.as_deref(), &k("after"), "delete or archive", None)
+            .unwrap_or(AfterCollect::Delete);
         let name = r
             .name
             .clone()

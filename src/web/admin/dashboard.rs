@@ -1,4 +1,4 @@
-//! The dashboard (traffic, failures, queue, overdue acknowledgements, certificates) and the
+//! The dashboard (traffic, failures, queue, readiness, overdue acknowledgements, certificates) and the
 //! audit log page.
 
 use askama::Template;
@@ -66,6 +66,8 @@ struct DashboardPage {
     failures: Vec<FailureRow>,
     overdue: Vec<Overdue>,
     certificates: Vec<CertRow>,
+    /// The same checks `/readyz` answers with.
+    readiness: crate::pipeline::health::Report,
 }
 
 pub async fn dashboard(State(p): State<Pipeline>, s: Session) -> Result<Response, PageError> {
@@ -178,8 +180,11 @@ pub async fn dashboard(State(p): State<Pipeline>, s: Session) -> Result<Response
             days_left: i64::from(c.days_left),
         })
         .collect();
+    let readiness =
+        crate::pipeline::health::readiness(&p, crate::pipeline::health::Scope::All).await;
     Ok(render(&DashboardPage {
         ctx: Ctx::new(&s, "dashboard"),
+        readiness,
         in_24h,
         out_24h,
         queue_ready: count(JobState::Ready),

@@ -206,6 +206,22 @@ async fn operators_find_retry_and_sign_out(db: Db) {
         "{}",
         dash.body
     );
+    // ... and shows the readiness checks `/readyz` answers with.
+    assert!(
+        dash.body
+            .contains("<span class=\"state delivered\" id=\"ready\">ready</span>"),
+        "{}",
+        dash.body
+    );
+    for check in ["database", "migrations", "disk", "erp", "workers"] {
+        assert!(
+            dash.body.contains(&format!(
+                "<tr><td>{check}</td><td><span class=\"state delivered\">ok</span>"
+            )),
+            "{check}: {}",
+            dash.body
+        );
+    }
     let dead = alice.get("/admin/dead").await;
     assert!(
         dead.body.contains("<h2 style=\"margin-top:0\">deliver: "),

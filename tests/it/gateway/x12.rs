@@ -38,9 +38,16 @@ async fn ingest_then_serve_delivers_order_and_sends_997(db: Db) {
     let m = settled(&store, id).await;
 
     // Assert: health, state, history, the order handed on, the 997 on its way back.
-    let (status, body) = http(server.addr, "GET", "/healthz", b"");
+    let (status, body) = http(server.addr, "GET", "/readyz", b"");
     assert_eq!(status, 200, "{body}");
-    assert!(body.contains("\"database\":\"ok\""), "{body}");
+    assert!(
+        body.contains(
+            "{\"detail\":\"SQLite reachable and writable\",\"name\":\"database\",\"ok\":true}"
+        ) || body.contains(
+            "{\"detail\":\"PostgreSQL reachable and writable\",\"name\":\"database\",\"ok\":true}"
+        ),
+        "{body}"
+    );
 
     assert_eq!(m.state, MessageState::Delivered, "error: {:?}", m.error);
     assert_eq!(m.partner.as_deref(), Some("acme"));

@@ -39,7 +39,7 @@ macro_rules! on_both_backends {
     };
 }
 
-fn pg_base() -> String {
+pub fn pg_base() -> String {
     std::env::var("WHARF_TEST_PG_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
 }
