@@ -10,6 +10,8 @@
 //!   control numbers, duplicate registries.
 //! - [`util`]: small helpers depending on nothing of ours (bounded body reads, safe file
 //!   names and writes).
+//! - [`metrics`]: the Prometheus families (`/metrics`), recorded by the pipeline and the
+//!   edges; depends only on `model`.
 //! - [`pipeline`]: the durable stages and the worker (lease, retry, dead letters, replay),
 //!   and the ports its edges implement (`pipeline::ports`: `Outbound`, `ErpSink`).
 //! - [`erp`]: the ERP edge: the Odoo connector and the directory sink (`ErpSink`).
@@ -31,6 +33,7 @@ pub mod config;
 pub mod documents;
 pub mod edi;
 pub mod erp;
+pub mod metrics;
 pub mod model;
 pub mod partners;
 pub mod pipeline;

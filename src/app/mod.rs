@@ -85,8 +85,21 @@ async fn open_with_edges(
         })?;
     let partners = load_partners(&settings, quiet);
     let settings = Arc::new(settings);
-    let edges = ports::edges(&settings, &store);
-    let pipeline = Pipeline::with_ports(store, settings, Arc::new(partners), edges.ports.clone());
+    // One set of metrics for the whole process: the pipeline and the edges record into it,
+    // `GET /metrics` writes it out.
+    let metrics = Arc::new(if settings.metrics {
+        crate::metrics::Metrics::new()
+    } else {
+        crate::metrics::Metrics::off()
+    });
+    let edges = ports::edges(&settings, &store, &metrics);
+    let pipeline = Pipeline::with_ports(
+        store,
+        settings,
+        Arc::new(partners),
+        edges.ports.clone(),
+        metrics,
+    );
     Ok((pipeline, edges))
 }
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::config::{ErpTarget, Settings};
 use crate::erp::directory::DirectoryErp;
 use crate::erp::odoo::{OdooClient, OdooPlanner, OdooSink};
+use crate::metrics::Metrics;
 use crate::partners::Partners;
 use crate::pipeline::Pipeline;
 use crate::pipeline::ports::{ErpSink, Ports};
@@ -25,11 +26,11 @@ pub struct Edges {
     pub odoo: Option<Arc<OdooClient>>,
 }
 
-/// The real edges for `settings`.
-pub fn edges(settings: &Arc<Settings>, store: &Store) -> Edges {
+/// The real edges for `settings`, recording into `metrics`.
+pub fn edges(settings: &Arc<Settings>, store: &Store, metrics: &Arc<Metrics>) -> Edges {
     let odoo = match &settings.erp {
         ErpTarget::Odoo(o) => OdooClient::new(o.clone())
-            .map(Arc::new)
+            .map(|c| Arc::new(c.with_metrics(metrics.clone())))
             .map_err(|e| tracing::error!(error = %e, "Odoo client"))
             .ok(),
         ErpTarget::Directory(_) => None,
@@ -38,7 +39,7 @@ pub fn edges(settings: &Arc<Settings>, store: &Store) -> Edges {
         ErpTarget::Odoo(_) => Arc::new(OdooSink::new(odoo.clone())),
         ErpTarget::Directory(root) => Arc::new(DirectoryErp { root: root.clone() }),
     };
-    let as2 = Arc::new(As2::new(settings.clone(), store.clone()));
+    let as2 = Arc::new(As2::new(settings.clone(), store.clone(), metrics.clone()));
     let ports = Ports {
         erp,
         directory: Arc::new(Directory {
@@ -58,6 +59,8 @@ pub fn edges(settings: &Arc<Settings>, store: &Store) -> Edges {
 /// A pipeline over `store` with the real edges (for commands and tests that need no
 /// listener).
 pub fn pipeline(store: Store, settings: Arc<Settings>, partners: Arc<Partners>) -> Pipeline {
-    let ports = edges(&settings, &store).ports;
-    Pipeline::with_ports(store, settings, partners, ports)
+    // A command's own metrics: nothing scrapes them, but its stages record as the server's do.
+    let metrics = Arc::new(Metrics::new());
+    let ports = edges(&settings, &store, &metrics).ports;
+    Pipeline::with_ports(store, settings, partners, ports, metrics)
 }

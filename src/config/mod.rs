@@ -275,6 +275,12 @@ pub struct Settings {
     /// HTTPS on that listener: (certificate chain, key), PEM files.
     pub http_tls: Option<(PathBuf, PathBuf)>,
     pub http_limits: HttpLimits,
+    /// `[http] metrics_open`: `GET /metrics` answers without an API token. Off unless said:
+    /// nothing is reachable without authentication unless a setting opens it.
+    pub metrics_open: bool,
+    /// `[http] metrics`: record the Prometheus families (on by default); off, nothing is
+    /// recorded and `/metrics` answers 404.
+    pub metrics: bool,
     pub pipeline: PipelineSettings,
     pub identity: Identity,
     pub duplicate_window_days: u32,
@@ -323,6 +329,17 @@ mod tests {
         assert_eq!(s.http_limits.body_timeout, Duration::from_secs(60));
         let e = Settings::load(None, env(&[("WHARF_HTTP__BODY_TIMEOUT_MS", "0")])).unwrap_err();
         assert_eq!(e.key, "http.body_timeout_ms");
+    }
+
+    #[test]
+    fn metrics_are_closed_unless_opened_and_only_by_a_boolean() {
+        let defaults = Settings::load(None, env(&[])).unwrap();
+        assert!(!defaults.metrics_open);
+        assert!(defaults.metrics);
+        let s = Settings::load(None, env(&[("WHARF_HTTP__METRICS_OPEN", "true")])).unwrap();
+        assert!(s.metrics_open);
+        let e = Settings::load(None, env(&[("WHARF_HTTP__METRICS_OPEN", "yes")])).unwrap_err();
+        assert!(e.to_string().contains("METRICS_OPEN"), "{e}");
     }
 
     #[test]

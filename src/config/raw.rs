@@ -96,6 +96,10 @@ pub(super) struct RawHttp {
     pub(super) max_connections_per_address: Option<usize>,
     /// Open connections from all clients together; more are closed at accept.
     pub(super) max_connections: Option<usize>,
+    /// `GET /metrics` without an API token (a scraper inside the network); off by default.
+    pub(super) metrics_open: Option<bool>,
+    /// Off: nothing is recorded and `/metrics` answers 404; on by default.
+    pub(super) metrics: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]

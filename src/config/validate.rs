@@ -370,6 +370,8 @@ pub(super) fn validate(
         http_listen,
         http_tls,
         http_limits,
+        metrics_open: raw.http.metrics_open.unwrap_or(false),
+        metrics: raw.http.metrics.unwrap_or(true),
         pipeline: PipelineSettings {
             workers,
             poll_interval: Duration::from_millis(poll_ms),

@@ -24,6 +24,7 @@ use std::sync::Arc;
 use tokio::sync::Notify;
 
 use crate::config::Settings;
+use crate::metrics::Metrics;
 use crate::partners::Partners;
 use crate::store::events::{self, NewEvent};
 use crate::store::messages::{self, Inbound};
@@ -57,6 +58,8 @@ pub struct Pipeline {
     pub as2_mdn_wake: Arc<Notify>,
     /// `[limits] per_minute` windows, shared by every channel a partner pushes on.
     pub rates: Arc<limits::RateWindows>,
+    /// The Prometheus families, made by the composition root; recorded after each commit.
+    pub metrics: Arc<Metrics>,
     /// When a worker last turned its loop or renewed a lease, for readiness.
     pub heartbeat: Arc<health::Heartbeat>,
     /// What the edges report about themselves, for readiness.
@@ -114,12 +117,14 @@ pub fn instance_name() -> String {
 }
 
 impl Pipeline {
-    /// A pipeline over `store` handing documents to `ports` (see `app::ports`).
+    /// A pipeline over `store` handing documents to `ports` (see `app::ports`), recording into
+    /// `metrics`.
     pub fn with_ports(
         store: Store,
         settings: Arc<Settings>,
         partners: Arc<Partners>,
         ports: ports::Ports,
+        metrics: Arc<Metrics>,
     ) -> Self {
         Self {
             store,
@@ -134,8 +139,18 @@ impl Pipeline {
             erp_wake: Arc::new(Notify::new()),
             as2_mdn_wake: Arc::new(Notify::new()),
             rates: Arc::new(limits::RateWindows::default()),
+            metrics,
             heartbeat: Arc::default(),
             vitals: Arc::default(),
+        }
+    }
+
+    /// A partner's id as a metrics label: a loaded profile's, else `unknown`, so what a
+    /// sender claims never becomes a series of its own.
+    pub(crate) fn partner_label(&self, partner: Option<&str>) -> String {
+        match partner {
+            Some(id) if self.partners.snapshot().get(id).is_some() => id.to_owned(),
+            _ => crate::metrics::UNKNOWN.to_owned(),
         }
     }
 
@@ -245,6 +260,11 @@ impl Pipeline {
         );
         self.queue(tx, id, EventKind::Received, None, &detail, Stage::Identify)
             .await?;
+        self.metrics.received(
+            &self.partner_label(inbound.partner),
+            inbound.channel,
+            inbound.raw.len(),
+        );
         tracing::info!(message_id = id.get(), channel = %inbound.channel, size = inbound.raw.len(), "received");
         Ok(id)
     }

@@ -10,6 +10,7 @@ use tokio::sync::watch;
 use tracing::Instrument;
 
 use super::{Pipeline, StageError, stages};
+use crate::metrics::Outcome;
 use crate::store::events::{self, NewEvent};
 use crate::store::jobs::{self, Job};
 use crate::store::{EventKind, MessageState, messages};
@@ -58,6 +59,7 @@ impl Worker {
             attempt = job.attempts
         );
         async {
+            let started = std::time::Instant::now();
             // A job whose worker died on every attempt has used them all: bury it unrun.
             let result = if job.attempts > job.max_attempts {
                 Err(StageError::Permanent(format!(
@@ -74,12 +76,22 @@ impl Worker {
                 renewal.abort();
                 result
             };
-            match result {
-                Ok(()) => tracing::debug!("stage done"),
+            // Recorded once the outcome is committed; a lost lease records nothing, the
+            // worker that holds it will.
+            let outcome = match result {
+                Ok(()) => {
+                    tracing::debug!("stage done");
+                    Some(Outcome::Ok)
+                }
                 Err(StageError::LeaseLost(id)) => {
-                    tracing::warn!(job_id = id, "lease lost; the other worker's result stands")
+                    tracing::warn!(job_id = id, "lease lost; the other worker's result stands");
+                    None
                 }
                 Err(e) => self.fail(&job, &e).await?,
+            };
+            if let Some(outcome) = outcome {
+                p.metrics
+                    .stage_ran(job.stage, outcome, started.elapsed().as_secs_f64());
             }
             Ok::<_, StageError>(())
         }
@@ -88,8 +100,9 @@ impl Worker {
         Ok(Execution::Done)
     }
 
-    /// Reschedules or buries a failed job, with the event that says so.
-    async fn fail(&self, job: &Job, error: &StageError) -> Result<(), StageError> {
+    /// Reschedules or buries a failed job, with the event that says so; which of the two was
+    /// committed (`None` when the job was no longer this worker's).
+    async fn fail(&self, job: &Job, error: &StageError) -> Result<Option<Outcome>, StageError> {
         let p = &self.pipeline;
         let s = &p.settings.pipeline;
         let text = error.to_string();
@@ -108,7 +121,7 @@ impl Worker {
         let give_up = waiting.is_none() && (!error.retryable() || job.attempts >= job.max_attempts);
         let (kind, detail) = if give_up {
             if !jobs::bury(&mut tx, job, &p.instance, &text).await? {
-                return Ok(());
+                return Ok(None);
             }
             messages::set_state(&mut tx, job.message_id, MessageState::Failed, Some(&text)).await?;
             tracing::error!(error = %text, "job moved to dead letters");
@@ -128,7 +141,7 @@ impl Worker {
                 )
             });
             if !jobs::reschedule(&mut tx, job, &p.instance, delay, &text, counted).await? {
-                return Ok(());
+                return Ok(None);
             }
             tracing::warn!(error = %text, delay_ms = delay.as_millis() as u64, counted, "job rescheduled");
             let detail = if counted {
@@ -165,7 +178,11 @@ impl Worker {
         )
         .await?;
         tx.commit().await?;
-        Ok(())
+        Ok(Some(if give_up {
+            Outcome::Dead
+        } else {
+            Outcome::Retry
+        }))
     }
 
     /// Runs jobs until `shutdown` turns true; sleeps for the poll interval (or until woken)

@@ -295,6 +295,18 @@ pub async fn count_by_state(store: &Store) -> Result<Vec<(JobState, i64)>, Store
         .collect()
 }
 
+/// Jobs ready or running, and when the oldest of them was queued (ms; `None` when there is
+/// none): the queue a scrape of `/metrics` reports, in one statement over the active jobs
+/// (PostgreSQL's `jobs_active` index holds only them).
+pub async fn backlog(store: &Store) -> Result<(i64, Option<i64>), StoreError> {
+    let row = sqlx::query(
+        "SELECT COUNT(*), MIN(created_at) FROM jobs WHERE state IN ('ready', 'running')",
+    )
+    .fetch_one(store.pool())
+    .await?;
+    Ok((row.try_get(0)?, row.try_get(1)?))
+}
+
 /// Dead-lettered jobs, newest first.
 pub async fn dead(store: &Store, limit: i64) -> Result<Vec<Job>, StoreError> {
     let sql = sqlx::AssertSqlSafe(format!(

@@ -17,6 +17,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("model", &[]),
     ("util", &[]),
     ("config", &["model", "util"]),
+    // Prometheus families: the domain's words, nothing else; recorded by the core and the
+    // edges, written out by the web edge.
+    ("metrics", &["model"]),
     ("documents", &["edi", "model"]),
     ("store", &["config", "model", "util"]),
     ("partners", &["config", "model", "edi", "documents", "util"]),
@@ -30,6 +33,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "partners",
             "store",
             "util",
+            "metrics",
         ],
     ),
     // The edges: each sees the core and the layers under it, never another edge.
@@ -44,6 +48,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "store",
             "pipeline",
             "util",
+            "metrics",
         ],
     ),
     (
@@ -57,6 +62,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "store",
             "pipeline",
             "util",
+            "metrics",
         ],
     ),
     (
@@ -70,6 +76,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "store",
             "pipeline",
             "util",
+            "metrics",
         ],
     ),
     ("app", &["*"]),

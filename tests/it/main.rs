@@ -18,6 +18,7 @@ mod gateway;
 mod health;
 mod hostile;
 mod layering;
+mod metrics;
 mod odoo;
 mod odoo_contract;
 mod odoo_real;

@@ -9,9 +9,10 @@
 use serde_json::{Map, Value, json};
 use tokio::sync::OnceCell;
 
-use super::error::OdooError;
+use super::error::{Class, OdooError};
 use super::guard::Guard;
 use crate::config::OdooSettings;
+use crate::metrics::{Metrics, OdooErrorKind};
 
 /// How object calls reach this Odoo.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +35,8 @@ pub struct OdooClient {
     session: OnceCell<Session>,
     guard: Guard,
     ids: std::sync::atomic::AtomicU64,
+    /// Where each call's time and failure are recorded, when the composition root gave one.
+    metrics: Option<std::sync::Arc<Metrics>>,
     /// The last readiness probe and when it ran (see [`OdooClient::reachable`]).
     probe: tokio::sync::Mutex<Option<(std::time::Instant, Result<String, String>)>>,
 }
@@ -60,8 +63,15 @@ impl OdooClient {
             settings,
             session: OnceCell::new(),
             ids: std::sync::atomic::AtomicU64::new(1),
+            metrics: None,
             probe: tokio::sync::Mutex::new(None),
         })
+    }
+
+    /// Records every object call's time and failure class into `metrics`.
+    pub fn with_metrics(mut self, metrics: std::sync::Arc<Metrics>) -> Self {
+        self.metrics = Some(metrics);
+        self
     }
 
     pub fn settings(&self) -> &OdooSettings {
@@ -162,6 +172,7 @@ impl OdooClient {
         let session = self.session().await?;
         let call = format!("{model}.{method}");
         let _permit = self.guard.enter(&call).await?;
+        let started = std::time::Instant::now();
         let result = match session.transport {
             Transport::Json2 => self.json2(&call, model, method, ids, params).await,
             Transport::JsonRpc { uid } => {
@@ -202,6 +213,14 @@ impl OdooClient {
             }
         };
         self.guard.record(result.as_ref().map(|_| ()));
+        if let Some(m) = &self.metrics {
+            let kind = result.as_ref().err().map(|e| match e.class {
+                Class::Transient => OdooErrorKind::Transient,
+                Class::Unavailable => OdooErrorKind::Unavailable,
+                Class::Operator => OdooErrorKind::Operator,
+            });
+            m.odoo_call(method, started.elapsed().as_secs_f64(), kind);
+        }
         result
     }
 

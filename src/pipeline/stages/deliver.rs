@@ -13,17 +13,34 @@ pub(super) async fn deliver(p: &Pipeline, job: &Job) -> Result<(), StageError> {
         .msg
         .partner
         .ok_or_else(|| StageError::Permanent("message has no partner".into()))?;
-    let erp = &p.ports.erp;
-    if erp.mode() == ErpMode::Before {
-        return deliver_before(p, job, &partner, &docs).await;
+    if p.ports.erp.mode() == ErpMode::Before {
+        deliver_before(p, job, &partner, &docs).await?;
+    } else {
+        deliver_inside(p, job, &partner, &docs).await?;
     }
+    // Committed: the message's whole way, from its arrival, ends here.
+    let seconds = now_ms().saturating_sub(ctx.msg.created_at).max(0) as f64 / 1000.0;
+    p.metrics
+        .delivered(&p.partner_label(Some(&partner)), seconds);
+    Ok(())
+}
+
+/// Delivery to an ERP written inside the stage's transaction (a folder), once the registry
+/// claimed each document.
+async fn deliver_inside(
+    p: &Pipeline,
+    job: &Job,
+    partner: &str,
+    docs: &[Mapped],
+) -> Result<(), StageError> {
+    let erp = &p.ports.erp;
     let now = now_ms();
     let mut tx = begin(p, job).await?;
     let mut delivered = Vec::new();
-    for doc in &docs {
+    for doc in docs {
         let (kind, key) = doc.registry_key();
         let first =
-            registry::claim_document(&mut tx, &partner, kind, key, job.message_id, now).await?;
+            registry::claim_document(&mut tx, partner, kind, key, job.message_id, now).await?;
         if let Some(first) = first {
             let detail =
                 format!("{kind} {key} was delivered by message {first}; not delivered again");
@@ -39,7 +56,7 @@ pub(super) async fn deliver(p: &Pipeline, job: &Job) -> Result<(), StageError> {
             continue;
         }
         let put = erp
-            .put(&partner, doc)
+            .put(partner, doc)
             .await
             .map_err(|e| erp_failure(job, e))?;
         delivered.push(put.text);

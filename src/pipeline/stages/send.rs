@@ -102,5 +102,11 @@ pub(super) async fn send(p: &Pipeline, job: &Job) -> Result<(), StageError> {
         error: false,
         next: None,
     };
-    advance(p, tx, job, o).await
+    advance(p, tx, job, o).await?;
+    p.metrics.sent(
+        &p.partner_label(Some(profile.id.as_str())),
+        channel,
+        raw.len(),
+    );
+    Ok(())
 }

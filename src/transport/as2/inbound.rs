@@ -420,7 +420,14 @@ pub(super) async fn receive_mdn(
     let summary = format!("asynchronous MDN {}", outcome.describe());
     let recorded = as2_store::record_mdn(&p.store, &partner, &original, &summary).await;
     let (message_id, mic, mic_alg) = match recorded {
-        Ok(Some(r)) => r,
+        Ok(Some(r)) => {
+            p.metrics.mdn(
+                &partner,
+                crate::metrics::MdnDirection::Received,
+                super::mdn::metric_of_text(&outcome.disposition),
+            );
+            r
+        }
         Ok(None) => {
             tracing::warn!(partner, original, "MDN for no message awaiting one");
             return StatusCode::OK.into_response();
@@ -596,6 +603,7 @@ pub(super) async fn answer(
             .collect();
         return match as2_store::owe_mdn(&p.store, partner_as2, original, url, &pairs, &body).await {
             Ok(_) => {
+                count_sent(p, partner_as2, &disposition_kind);
                 p.as2_mdn_wake.notify_one();
                 StatusCode::OK.into_response()
             }
@@ -609,7 +617,22 @@ pub(super) async fn answer(
             }
         };
     }
+    count_sent(p, partner_as2, &disposition_kind);
     (StatusCode::OK, h, body).into_response()
+}
+
+/// Counts an MDN Wharf sent (in a response) or kept to post, under the profile the AS2 name
+/// belongs to, or `unknown` for a sender no profile claims.
+fn count_sent(p: &Pipeline, partner_as2: &str, disposition: &Disposition) {
+    let snapshot = p.partners.snapshot();
+    let partner = snapshot
+        .by_as2_id(partner_as2)
+        .map_or(crate::metrics::UNKNOWN, |pr| pr.id.as_str());
+    p.metrics.mdn(
+        partner,
+        crate::metrics::MdnDirection::Sent,
+        disposition.metric(),
+    );
 }
 
 /// The MDN entity, signed with `sign`'s algorithm when asked: (Content-Type, body).

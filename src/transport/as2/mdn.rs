@@ -6,6 +6,8 @@
 use base64::Engine;
 use openssl::hash::MessageDigest;
 
+use crate::metrics::MdnDisposition;
+
 /// A MIC algorithm, named as AS2 names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MicAlg {
@@ -126,6 +128,30 @@ impl Disposition {
     }
 }
 
+impl Disposition {
+    /// The word the metrics count this disposition under.
+    pub fn metric(&self) -> MdnDisposition {
+        match self {
+            Disposition::Processed => MdnDisposition::Processed,
+            Disposition::Warning(_) => MdnDisposition::Warning,
+            Disposition::Error(_) => MdnDisposition::Error,
+        }
+    }
+}
+
+/// A partner's disposition text (after `automatic-action/MDN-sent-automatically;`) as the
+/// metrics count it: a refusal is `processed/error…` or `failed…`, whatever follows.
+pub fn metric_of_text(disposition: &str) -> MdnDisposition {
+    let d = disposition.trim().to_ascii_lowercase();
+    if !d.starts_with("processed") || d.contains("error") || d.contains("failed") {
+        MdnDisposition::Error
+    } else if d.contains("warning") {
+        MdnDisposition::Warning
+    } else {
+        MdnDisposition::Processed
+    }
+}
+
 /// The fields of one MDN.
 pub struct Report<'a> {
     pub reporting_ua: &'a str,
@@ -226,5 +252,23 @@ mod tests {
             MicAlg::Sha256.mic(b"abc"),
             "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0="
         );
+    }
+
+    #[test]
+    fn a_partners_disposition_is_counted_in_three_words() {
+        assert_eq!(metric_of_text("processed"), MdnDisposition::Processed);
+        assert_eq!(
+            metric_of_text(" Processed/Warning: duplicate-document"),
+            MdnDisposition::Warning
+        );
+        assert_eq!(
+            metric_of_text("processed/error: decryption-failed"),
+            MdnDisposition::Error
+        );
+        assert_eq!(
+            metric_of_text("failed/failure: sender-equals-receiver"),
+            MdnDisposition::Error
+        );
+        assert_eq!(metric_of_text(""), MdnDisposition::Error);
     }
 }

@@ -44,6 +44,8 @@ pub struct Sent {
     pub summary: String,
     /// An asynchronous MDN was asked for: it is still to come.
     pub mdn_pending: bool,
+    /// What the synchronous MDN said, for the metrics (`None` while one is pending).
+    pub mdn_disposition: Option<crate::metrics::MdnDisposition>,
 }
 
 /// The MIME type a payload is sent as.
@@ -242,6 +244,7 @@ pub async fn send(
             mic_alg,
             summary: format!("accepted ({status}); asynchronous MDN asked for at {r}"),
             mdn_pending: true,
+            mdn_disposition: None,
         });
     }
     let headers: Vec<(String, String)> = response
@@ -262,6 +265,7 @@ pub async fn send(
         mic_alg,
         summary: format!("MDN {}, MIC matched", outcome.describe()),
         mdn_pending: false,
+        mdn_disposition: Some(super::mdn::metric_of_text(&outcome.disposition)),
     })
 }
 
@@ -470,6 +474,19 @@ impl crate::pipeline::ports::Outbound for super::station::As2 {
                 receipt_url.as_deref(),
             )
             .await;
+            // The synchronous MDN, good or a refusal, counted for the partner.
+            let mdn_said = match &sent {
+                Ok(s) => s.mdn_disposition,
+                Err(SendError::Negative(_)) => Some(crate::metrics::MdnDisposition::Error),
+                Err(_) => None,
+            };
+            if let Some(d) = mdn_said {
+                self.metrics.mdn(
+                    profile.id.as_str(),
+                    crate::metrics::MdnDirection::Received,
+                    d,
+                );
+            }
             let sent = match sent {
                 Ok(s) => s,
                 Err(SendError::Unreachable(reason)) => {

@@ -140,14 +140,21 @@ pub struct As2 {
     pub settings: Arc<Settings>,
     pub store: Store,
     station: OnceLock<Result<Arc<Station>, String>>,
+    /// Where the MDNs of this edge's sends are counted.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl As2 {
-    pub fn new(settings: Arc<Settings>, store: Store) -> Self {
+    pub fn new(
+        settings: Arc<Settings>,
+        store: Store,
+        metrics: Arc<crate::metrics::Metrics>,
+    ) -> Self {
         Self {
             settings,
             store,
             station: OnceLock::new(),
+            metrics,
         }
     }
 

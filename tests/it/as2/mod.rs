@@ -18,6 +18,7 @@ use wharf::store::{Channel, Direction, MessageState};
 mod hostile;
 mod inbound;
 mod mdn;
+mod metrics;
 mod partner;
 mod send;
 mod tls;

@@ -1,0 +1,496 @@
+//! Wharf's Prometheus metrics: one [`Metrics`] made by the composition root, shared (`Arc`)
+//! by what records (the pipeline's receive, worker, deliver and send; the Odoo client) and
+//! written out at `GET /metrics` by the web edge in the text exposition format.
+//!
+//! A layer of its own under the pipeline and the edges, depending only on `model`: it knows
+//! the domain's closed words (stages, channels) and nothing of the store, the partners or an
+//! edge. Callers bound what they label with: a partner label is a loaded profile's id or
+//! [`UNKNOWN`], never a PO number or a file name, so the number of series stays small.
+//!
+//! Recording is a few atomic additions (counters) or a short lock (a histogram's buckets),
+//! plus one hash lookup of the label set; nothing here touches the store.
+
+use std::fmt::Write as _;
+
+use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+use crate::model::{Channel, Stage};
+
+/// The partner label of a message whose sender is not a loaded profile (yet).
+pub const UNKNOWN: &str = "unknown";
+
+/// How one run of a stage ended, as the worker saw it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// The stage committed its result.
+    Ok,
+    /// It failed and was rescheduled (or postponed while its peer is away).
+    Retry,
+    /// It failed for good: the job went to dead letters.
+    Dead,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Retry => "retry",
+            Outcome::Dead => "dead",
+        }
+    }
+}
+
+impl EncodeLabelValue for Outcome {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> std::fmt::Result {
+        encoder.write_str(self.as_str())
+    }
+}
+
+/// The kind of a failed Odoo call, as the connector classes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OdooErrorKind {
+    /// Odoo did not answer (network, timeout, 5xx, breaker open): waited for.
+    Unavailable,
+    /// Worth another attempt (a timeout, a lock or serialization failure).
+    Transient,
+    /// An operator must act (credentials, access rights, data Odoo refuses).
+    Operator,
+}
+
+impl OdooErrorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OdooErrorKind::Unavailable => "unavailable",
+            OdooErrorKind::Transient => "transient",
+            OdooErrorKind::Operator => "operator",
+        }
+    }
+}
+
+impl EncodeLabelValue for OdooErrorKind {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> std::fmt::Result {
+        encoder.write_str(self.as_str())
+    }
+}
+
+/// Whether Wharf sent an AS2 MDN or received one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MdnDirection {
+    Sent,
+    Received,
+}
+
+/// What an AS2 MDN said, in three words: `processed`, `processed/warning`, or a refusal
+/// (`processed/error`, `failed`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MdnDisposition {
+    Processed,
+    Warning,
+    Error,
+}
+
+impl MdnDirection {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MdnDirection::Sent => "sent",
+            MdnDirection::Received => "received",
+        }
+    }
+}
+
+impl MdnDisposition {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MdnDisposition::Processed => "processed",
+            MdnDisposition::Warning => "warning",
+            MdnDisposition::Error => "error",
+        }
+    }
+}
+
+impl EncodeLabelValue for MdnDirection {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> std::fmt::Result {
+        encoder.write_str(self.as_str())
+    }
+}
+
+impl EncodeLabelValue for MdnDisposition {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> std::fmt::Result {
+        encoder.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct Mdn {
+    partner: String,
+    direction: MdnDirection,
+    disposition: MdnDisposition,
+}
+
+/// Messages and bytes of one partner on one channel.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct Traffic {
+    partner: String,
+    channel: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct StageRun {
+    stage: &'static str,
+    outcome: Outcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct StageOnly {
+    stage: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct PartnerOnly {
+    partner: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct OdooMethod {
+    method: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct OdooError {
+    kind: OdooErrorKind,
+}
+
+type Histograms<S> = Family<S, Histogram, fn() -> Histogram>;
+
+/// Seconds from 1 ms to about 9 minutes, doubling: a stage's run or an Odoo call.
+fn short_seconds() -> Histogram {
+    Histogram::new(exponential_buckets(0.001, 2.0, 20))
+}
+
+/// Seconds from 10 ms to about 3 days, quadrupling: a message's whole way, which may wait
+/// for a partner or an ERP that is away.
+fn long_seconds() -> Histogram {
+    Histogram::new(exponential_buckets(0.01, 4.0, 14))
+}
+
+/// The work queue at the moment of a scrape, read from the store by the caller.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Backlog {
+    /// Jobs ready or running.
+    pub jobs_waiting: i64,
+    /// Seconds since the oldest of them was queued (0 when there is none).
+    pub oldest_job_age_seconds: f64,
+}
+
+/// Every family Wharf exports, registered once.
+pub struct Metrics {
+    registry: Registry,
+    received: Family<Traffic, Counter>,
+    received_bytes: Family<Traffic, Counter>,
+    sent: Family<Traffic, Counter>,
+    sent_bytes: Family<Traffic, Counter>,
+    stage_seconds: Histograms<StageRun>,
+    dead_letters: Family<StageOnly, Counter>,
+    retries: Family<StageOnly, Counter>,
+    end_to_end: Histograms<PartnerOnly>,
+    jobs_waiting: Gauge,
+    oldest_job_age: Gauge<f64, std::sync::atomic::AtomicU64>,
+    odoo_seconds: Histograms<OdooMethod>,
+    odoo_errors: Family<OdooError, Counter>,
+    as2_mdns: Family<Mdn, Counter>,
+    /// Off (`[http] metrics = false`): every record returns at once and nothing is served.
+    recording: bool,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics").finish_non_exhaustive()
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    /// Metrics that record nothing (`[http] metrics = false`).
+    pub fn off() -> Self {
+        Self {
+            recording: false,
+            ..Self::new()
+        }
+    }
+
+    /// Whether anything is recorded (and `/metrics` served).
+    pub fn recording(&self) -> bool {
+        self.recording
+    }
+
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("wharf");
+        let received = Family::<Traffic, Counter>::default();
+        let received_bytes = Family::<Traffic, Counter>::default();
+        let sent = Family::<Traffic, Counter>::default();
+        let sent_bytes = Family::<Traffic, Counter>::default();
+        let stage_seconds: Histograms<StageRun> = Family::new_with_constructor(short_seconds);
+        let dead_letters = Family::<StageOnly, Counter>::default();
+        let retries = Family::<StageOnly, Counter>::default();
+        let end_to_end: Histograms<PartnerOnly> = Family::new_with_constructor(long_seconds);
+        let jobs_waiting = Gauge::default();
+        let oldest_job_age = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
+        let odoo_seconds: Histograms<OdooMethod> = Family::new_with_constructor(short_seconds);
+        let odoo_errors = Family::<OdooError, Counter>::default();
+        let as2_mdns = Family::<Mdn, Counter>::default();
+        // The stage series exist from the start, at zero: a family without a series is not
+        // written at all, and `rate()` over a series needs its zero before the first count.
+        for &stage in Stage::ALL {
+            let stage = stage.as_str();
+            for outcome in [Outcome::Ok, Outcome::Retry, Outcome::Dead] {
+                stage_seconds.get_or_create_owned(&StageRun { stage, outcome });
+            }
+            dead_letters.get_or_create_owned(&StageOnly { stage });
+            retries.get_or_create_owned(&StageOnly { stage });
+        }
+        // Counters get their `_total` from the encoder.
+        registry.register(
+            "messages_received",
+            "Messages stored durably, by partner and channel",
+            received.clone(),
+        );
+        registry.register(
+            "received_bytes",
+            "Bytes of the messages stored durably, by partner and channel",
+            received_bytes.clone(),
+        );
+        registry.register(
+            "messages_sent",
+            "Messages the send stage recorded as sent, by partner and channel",
+            sent.clone(),
+        );
+        registry.register(
+            "sent_bytes",
+            "Bytes of the messages sent, by partner and channel",
+            sent_bytes.clone(),
+        );
+        registry.register(
+            "stage_duration_seconds",
+            "Time a worker spent on one job, by stage and outcome",
+            stage_seconds.clone(),
+        );
+        registry.register(
+            "dead_letters",
+            "Jobs moved to dead letters, by stage",
+            dead_letters.clone(),
+        );
+        registry.register(
+            "retries",
+            "Failed jobs rescheduled, by stage",
+            retries.clone(),
+        );
+        registry.register(
+            "end_to_end_seconds",
+            "From a message's arrival to its delivery to the ERP, by partner",
+            end_to_end.clone(),
+        );
+        registry.register(
+            "jobs_waiting",
+            "Jobs ready or running, read from the store at scrape time",
+            jobs_waiting.clone(),
+        );
+        registry.register(
+            "oldest_job_age_seconds",
+            "Age of the oldest job ready or running, read from the store at scrape time",
+            oldest_job_age.clone(),
+        );
+        registry.register(
+            "odoo_request_seconds",
+            "Odoo calls, by method",
+            odoo_seconds.clone(),
+        );
+        registry.register(
+            "odoo_errors",
+            "Failed Odoo calls, by kind",
+            odoo_errors.clone(),
+        );
+        registry.register(
+            "as2_mdns",
+            "AS2 MDNs Wharf sent or received, by partner, direction and disposition",
+            as2_mdns.clone(),
+        );
+        Self {
+            registry,
+            received,
+            received_bytes,
+            sent,
+            sent_bytes,
+            stage_seconds,
+            dead_letters,
+            retries,
+            end_to_end,
+            jobs_waiting,
+            oldest_job_age,
+            odoo_seconds,
+            odoo_errors,
+            as2_mdns,
+            recording: true,
+        }
+    }
+
+    /// A message stored durably (after its commit). `partner` is a loaded profile's id or
+    /// [`UNKNOWN`].
+    pub fn received(&self, partner: &str, channel: Channel, bytes: usize) {
+        if !self.recording {
+            return;
+        }
+        let labels = traffic(partner, channel);
+        self.received.get_or_create(&labels).inc();
+        self.received_bytes
+            .get_or_create(&labels)
+            .inc_by(bytes as u64);
+    }
+
+    /// A message the send stage recorded as sent (after its commit).
+    pub fn sent(&self, partner: &str, channel: Channel, bytes: usize) {
+        if !self.recording {
+            return;
+        }
+        let labels = traffic(partner, channel);
+        self.sent.get_or_create(&labels).inc();
+        self.sent_bytes.get_or_create(&labels).inc_by(bytes as u64);
+    }
+
+    /// One job run by a worker: how long, and how it ended.
+    pub fn stage_ran(&self, stage: Stage, outcome: Outcome, seconds: f64) {
+        if !self.recording {
+            return;
+        }
+        let stage = stage.as_str();
+        self.stage_seconds
+            .get_or_create(&StageRun { stage, outcome })
+            .observe(seconds);
+        match outcome {
+            Outcome::Ok => {}
+            Outcome::Retry => {
+                self.retries.get_or_create(&StageOnly { stage }).inc();
+            }
+            Outcome::Dead => {
+                self.dead_letters.get_or_create(&StageOnly { stage }).inc();
+            }
+        }
+    }
+
+    /// A message delivered to the ERP `seconds` after it arrived.
+    pub fn delivered(&self, partner: &str, seconds: f64) {
+        if !self.recording {
+            return;
+        }
+        self.end_to_end
+            .get_or_create(&PartnerOnly {
+                partner: partner.to_owned(),
+            })
+            .observe(seconds);
+    }
+
+    /// One Odoo call (`method`: the ORM method the connector called, `load`, `search_read`,
+    /// `create`, … — a name in Wharf's code, never data) and, when it failed, how.
+    pub fn odoo_call(&self, method: &str, seconds: f64, error: Option<OdooErrorKind>) {
+        if !self.recording {
+            return;
+        }
+        self.odoo_seconds
+            .get_or_create(&OdooMethod {
+                method: method.to_owned(),
+            })
+            .observe(seconds);
+        if let Some(kind) = error {
+            self.odoo_errors.get_or_create(&OdooError { kind }).inc();
+        }
+    }
+
+    /// An AS2 MDN Wharf sent (returned or kept to post) or received (synchronous or not),
+    /// for a loaded profile's partner or [`UNKNOWN`].
+    pub fn mdn(&self, partner: &str, direction: MdnDirection, disposition: MdnDisposition) {
+        if !self.recording {
+            return;
+        }
+        self.as2_mdns
+            .get_or_create(&Mdn {
+                partner: partner.to_owned(),
+                direction,
+                disposition,
+            })
+            .inc();
+    }
+
+    /// The text exposition of every family, with the queue's gauges set from `backlog`.
+    pub fn encode(&self, backlog: Backlog) -> Result<String, std::fmt::Error> {
+        self.jobs_waiting.set(backlog.jobs_waiting);
+        self.oldest_job_age.set(backlog.oldest_job_age_seconds);
+        let mut out = String::with_capacity(8 * 1024);
+        prometheus_client::encoding::text::encode(&mut out, &self.registry)?;
+        Ok(out)
+    }
+}
+
+fn traffic(partner: &str, channel: Channel) -> Traffic {
+    Traffic {
+        partner: partner.to_owned(),
+        channel: channel.as_str(),
+    }
+}
+
+/// The content type of [`Metrics::encode`]'s text (OpenMetrics, which Prometheus reads).
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn families_are_written_with_their_labels() {
+        let m = Metrics::new();
+        m.received("acme", Channel::Api, 100);
+        m.received("acme", Channel::Api, 20);
+        m.sent("acme", Channel::Directory, 7);
+        m.stage_ran(Stage::Deliver, Outcome::Ok, 0.01);
+        m.stage_ran(Stage::Send, Outcome::Retry, 0.5);
+        m.stage_ran(Stage::Send, Outcome::Dead, 0.5);
+        m.delivered("acme", 1.5);
+        m.odoo_call("load", 0.2, Some(OdooErrorKind::Unavailable));
+        m.mdn("acme", MdnDirection::Received, MdnDisposition::Warning);
+        let text = m
+            .encode(Backlog {
+                jobs_waiting: 3,
+                oldest_job_age_seconds: 2.5,
+            })
+            .unwrap();
+        for line in [
+            "wharf_messages_received_total{partner=\"acme\",channel=\"api\"} 2",
+            "wharf_received_bytes_total{partner=\"acme\",channel=\"api\"} 120",
+            "wharf_messages_sent_total{partner=\"acme\",channel=\"directory\"} 1",
+            "wharf_sent_bytes_total{partner=\"acme\",channel=\"directory\"} 7",
+            "wharf_stage_duration_seconds_count{stage=\"deliver\",outcome=\"ok\"} 1",
+            "wharf_retries_total{stage=\"send\"} 1",
+            "wharf_dead_letters_total{stage=\"send\"} 1",
+            "wharf_end_to_end_seconds_count{partner=\"acme\"} 1",
+            "wharf_jobs_waiting 3",
+            "wharf_oldest_job_age_seconds 2.5",
+            "wharf_odoo_request_seconds_count{method=\"load\"} 1",
+            "wharf_odoo_errors_total{kind=\"unavailable\"} 1",
+            "wharf_as2_mdns_total{partner=\"acme\",direction=\"received\",disposition=\"warning\"} 1",
+            "# EOF",
+        ] {
+            assert!(
+                text.lines().any(|l| l == line),
+                "{line} missing from\n{text}"
+            );
+        }
+    }
+}
