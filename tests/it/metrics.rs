@@ -376,6 +376,45 @@ fn the_parser_reads_labels_escapes_and_infinities() {
     assert_eq!(s.sum("z", &[]), 0.0);
 }
 
+/// The Grafana dashboard in `deploy/grafana/` asks only for families Wharf registers: a
+/// renamed family fails here rather than as an empty panel in someone's Grafana.
+#[test]
+fn the_grafana_dashboard_names_only_registered_families() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let dashboard = std::fs::read_to_string(format!("{root}/deploy/grafana/wharf.json")).unwrap();
+    let dashboard: serde_json::Value = serde_json::from_str(&dashboard).unwrap();
+    let source = std::fs::read_to_string(format!("{root}/src/metrics.rs")).unwrap();
+    let mut named = BTreeMap::new();
+    for panel in dashboard["panels"].as_array().unwrap() {
+        for target in panel["targets"].as_array().unwrap() {
+            let expr = target["expr"].as_str().unwrap();
+            let mut rest = expr;
+            while let Some(i) = rest.find("wharf_") {
+                let tail = &rest[i..];
+                let end = tail
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(tail.len());
+                let sample = &tail[..end];
+                let family = ["_bucket", "_sum", "_count"]
+                    .iter()
+                    .find_map(|s| sample.strip_suffix(s))
+                    .unwrap_or(sample);
+                let family = family.strip_suffix("_total").unwrap_or(family);
+                named.insert(family.to_owned(), panel["title"].to_string());
+                rest = &tail[end..];
+            }
+        }
+    }
+    assert!(named.len() >= 8, "{named:?}");
+    for (family, panel) in &named {
+        let registered = format!("\"{}\",", family.trim_start_matches("wharf_"));
+        assert!(
+            source.contains(&registered),
+            "panel {panel} asks for {family}, which src/metrics.rs does not register"
+        );
+    }
+}
+
 on_both_backends!(
     counters_move_by_what_went_through,
     metrics_want_a_token_unless_opened,
