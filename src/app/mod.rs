@@ -64,6 +64,9 @@ pub struct Wharf {
     pub collecting: bool,
     stop: watch::Sender<bool>,
     workers: Vec<JoinHandle<()>>,
+    /// The background loops (Odoo poll, MDN poster and checks, profile reload, collection):
+    /// awaited on stop, so a round in hand finishes before the store closes.
+    loops: Vec<JoinHandle<()>>,
     web: JoinHandle<std::io::Result<()>>,
 }
 
@@ -171,10 +174,13 @@ impl Wharf {
             ),
             None => None,
         };
-        spawn_loops(&p, &edges, &stop_rx)?;
+        let mut loops = spawn_loops(&p, &edges, &stop_rx)?;
         let collecting = p.settings.transfers.collect;
         if collecting {
-            crate::transport::remote::collect::spawn(&p, stop_rx.clone());
+            loops.push(crate::transport::remote::collect::spawn(
+                &p,
+                stop_rx.clone(),
+            ));
         }
         if let Some(addr) = sftp {
             p.vitals.set("sftp", Ok(format!("listening on {addr}")));
@@ -197,6 +203,7 @@ impl Wharf {
             collecting,
             stop,
             workers,
+            loops,
             web,
         })
     }
@@ -284,6 +291,9 @@ impl Wharf {
         for w in self.workers {
             let _ = w.await;
         }
+        for l in self.loops {
+            let _ = l.await;
+        }
         let _ = self.web.await;
         self.pipeline.store.close().await;
     }
@@ -295,13 +305,14 @@ fn spawn_loops(
     p: &Pipeline,
     edges: &ports::Edges,
     stop: &watch::Receiver<bool>,
-) -> Result<(), BuildError> {
+) -> Result<Vec<JoinHandle<()>>, BuildError> {
+    let mut loops = Vec::new();
     if let (Some(client), ErpTarget::Odoo(o)) = (edges.odoo.clone(), &p.settings.erp) {
         // Confirmed orders and done deliveries → 855/856 (and their EDIFACT/XML kin), every
         // poll interval and at once when Odoo's webhook calls.
         let every = o.poll.unwrap_or(Duration::from_secs(3600));
         let pipe = p.clone();
-        periodic::spawn(
+        loops.push(periodic::spawn(
             Every::new(every, First::Now).or_when(p.erp_wake.clone()),
             stop.clone(),
             move || {
@@ -321,7 +332,7 @@ fn spawn_loops(
                     }
                 }
             },
-        );
+        ));
     }
 
     // Asynchronous MDNs Wharf owes its partners: posted when kept, and every second for those
@@ -331,7 +342,7 @@ fn spawn_loops(
         crate::transport::as2::MdnPoster::new(&p.settings.as2).map_err(BuildError::MdnClient)?;
     let poster = Arc::new(tokio::sync::Mutex::new(poster));
     let pipe = p.clone();
-    periodic::spawn(
+    loops.push(periodic::spawn(
         Every::new(Duration::from_secs(1), First::Now).or_when(p.as2_mdn_wake.clone()),
         stop.clone(),
         move || {
@@ -342,11 +353,11 @@ fn spawn_loops(
                 }
             }
         },
-    );
+    ));
 
     // Asynchronous MDNs that did not come: alert and send again.
     let pipe = p.clone();
-    periodic::spawn(
+    loops.push(periodic::spawn(
         Every::new(p.settings.as2.mdn_check, First::AfterPeriod),
         stop.clone(),
         move || {
@@ -357,13 +368,13 @@ fn spawn_loops(
                 }
             }
         },
-    );
+    ));
 
     if let Some(every) = p.settings.partners_reload {
         // Profiles reload when a file changes; a file that no longer loads keeps its last
         // good profile and its problem is logged.
         let live = p.partners.clone();
-        periodic::spawn(
+        loops.push(periodic::spawn(
             Every::new(every, First::AfterPeriod),
             stop.clone(),
             move || {
@@ -390,9 +401,9 @@ fn spawn_loops(
                     }
                 }
             },
-        );
+        ));
     }
-    Ok(())
+    Ok(loops)
 }
 
 /// Warns in the log about AS2 certificates that expired or expire within 30 days.

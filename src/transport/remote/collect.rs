@@ -183,6 +183,9 @@ pub fn spawn(
         let mut slots: HashMap<(String, String), Slot> = HashMap::new();
         let (done_tx, mut done_rx) =
             tokio::sync::mpsc::unbounded_channel::<((String, String), bool, Duration)>();
+        // The rounds in hand: on stop they finish (each bounded by the transfer timeouts)
+        // before this task ends, so nothing collects after the gateway says it has stopped.
+        let mut rounds = tokio::task::JoinSet::new();
         loop {
             let snapshot = p.partners.snapshot();
             let mut live = Vec::new();
@@ -200,7 +203,7 @@ pub fn spawn(
                     }
                     slot.running = true;
                     let (p, remote, done) = (p.clone(), remote.clone(), done_tx.clone());
-                    tokio::spawn(async move {
+                    rounds.spawn(async move {
                         let partner = key.0.as_str();
                         let ok = match collect_once(&p, partner, &remote).await {
                             Ok(r) => {
@@ -235,6 +238,9 @@ pub fn spawn(
                 }
                 _ = stop.wait_for(|s| *s) => break,
             }
+            // Finished rounds leave the set as they end.
+            while rounds.try_join_next().is_some() {}
         }
+        while rounds.join_next().await.is_some() {}
     })
 }
