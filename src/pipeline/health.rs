@@ -79,11 +79,41 @@ impl Vitals {
     }
 }
 
+/// The last report of each scope and when it was made. `/readyz` is open (load balancers
+/// carry no token), so a flood of it must not become a flood of database round trips: a
+/// report stands for [`REPORT_FOR`], and callers arriving meanwhile wait for the one being
+/// made instead of starting their own.
+#[derive(Debug, Default)]
+pub struct Cache {
+    last: tokio::sync::Mutex<[Option<(std::time::Instant, Report)>; 2]>,
+}
+
+/// How long a readiness report stands.
+pub const REPORT_FOR: Duration = Duration::from_secs(1);
+
 /// How long the database checks may take before they count as failed.
 const DATABASE_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// Runs the checks `scope` names.
+/// The checks `scope` names, run at most once per [`REPORT_FOR`].
 pub async fn readiness(p: &Pipeline, scope: Scope) -> Report {
+    let mut last = p.ready_cache.last.lock().await;
+    let slot = match scope {
+        Scope::Ingest => 0,
+        Scope::All => 1,
+    };
+    if let Some(Some((at, report))) = last.get(slot)
+        && at.elapsed() < REPORT_FOR
+    {
+        return report.clone();
+    }
+    let report = run(p, scope).await;
+    if let Some(s) = last.get_mut(slot) {
+        *s = Some((std::time::Instant::now(), report.clone()));
+    }
+    report
+}
+
+async fn run(p: &Pipeline, scope: Scope) -> Report {
     let mut checks = vec![database(p).await, migrations(p).await, disk(p)];
     checks.extend(p.vitals.snapshot().into_iter().map(|(name, state)| {
         let (ok, detail) = match state {

@@ -64,6 +64,8 @@ pub struct Pipeline {
     pub heartbeat: Arc<health::Heartbeat>,
     /// What the edges report about themselves, for readiness.
     pub vitals: Arc<health::Vitals>,
+    /// The last readiness reports, so an open `/readyz` costs at most one run a second.
+    pub ready_cache: Arc<health::Cache>,
 }
 
 /// Where a received file came from, recorded with it in the receive transaction.
@@ -142,6 +144,7 @@ impl Pipeline {
             metrics,
             heartbeat: Arc::default(),
             vitals: Arc::default(),
+            ready_cache: Arc::default(),
         }
     }
 

@@ -331,16 +331,19 @@ impl Store {
         Ok(store)
     }
 
-    async fn migrate(&self) -> Result<(), StoreError> {
+    /// The migrations compiled into this binary for the store's backend, embedded once.
+    fn migrator(&self) -> &'static sqlx::migrate::Migrator {
+        static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+        static POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
         match self.backend {
-            Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&self.pool).await?,
-            Backend::Postgres => {
-                // Several instances may start at once; migrations take an advisory lock.
-                sqlx::migrate!("migrations/postgres")
-                    .run(&self.pool)
-                    .await?
-            }
+            Backend::Sqlite => &SQLITE,
+            Backend::Postgres => &POSTGRES,
         }
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        // On PostgreSQL several instances may start at once; migrations take an advisory lock.
+        self.migrator().run(&self.pool).await?;
         Ok(())
     }
 
@@ -438,16 +441,8 @@ impl Store {
     /// Migrations this binary knows that the database has not applied, and migrations the
     /// database has applied that this binary does not know (a newer instance ran them).
     pub async fn migrations(&self) -> Result<(usize, usize), StoreError> {
-        let known: std::collections::BTreeSet<i64> = match self.backend {
-            Backend::Sqlite => sqlx::migrate!("migrations/sqlite")
-                .iter()
-                .map(|m| m.version)
-                .collect(),
-            Backend::Postgres => sqlx::migrate!("migrations/postgres")
-                .iter()
-                .map(|m| m.version)
-                .collect(),
-        };
+        let known: std::collections::BTreeSet<i64> =
+            self.migrator().iter().map(|m| m.version).collect();
         let applied: std::collections::BTreeSet<i64> =
             sqlx::query("SELECT version FROM _sqlx_migrations WHERE success")
                 .fetch_all(&self.pool)

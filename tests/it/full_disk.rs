@@ -261,8 +261,13 @@ async fn full_disk_never_acknowledges_an_uncommitted_message(db: Db) {
     let (status, text, _) = post(&server, &mut accepted);
     assert_eq!(status, 202, "the first post after space returned: {text}");
     let after = message_id(&text);
-    let (status, text) = http(server.addr, "GET", "/readyz?scope=ingest", b"");
-    assert_eq!(status, 200, "/readyz once a write succeeded: {text}");
+    // Ready again once a write succeeded (a report stands for a second: asked until then).
+    wait_for(
+        Duration::from_secs(10),
+        "/readyz to be ready once a write succeeded",
+        || async { (http(server.addr, "GET", "/readyz?scope=ingest", b"").0 == 200).then_some(()) },
+    )
+    .await;
     for _ in 0..3 {
         let (status, text, _) = post(&server, &mut accepted);
         assert_eq!(status, 202, "{text}");
