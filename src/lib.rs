@@ -33,6 +33,7 @@ pub mod config;
 pub mod documents;
 pub mod edi;
 pub mod erp;
+pub mod events;
 pub mod metrics;
 pub mod model;
 pub mod partners;

@@ -50,6 +50,8 @@ pub enum BuildError {
     },
     #[error("cannot make the HTTP client for asynchronous MDNs")]
     MdnClient(#[source] reqwest::Error),
+    #[error("cannot make the HTTP client for event webhooks")]
+    EventClient(#[source] reqwest::Error),
 }
 
 /// A running Wharf: its pipeline, where it listens, and the tasks to stop.
@@ -354,6 +356,30 @@ fn spawn_loops(
             }
         },
     ));
+
+    // Business events to their subscribers (webhooks, NATS): what is new fanned out and what
+    // is due delivered, every `[events] dispatch_ms`. Without subscribers nothing runs; the
+    // events are still written, for the admin pages, the CLI and a later replay.
+    if p.settings.events.any_subscriber() {
+        let dispatcher = crate::events::Dispatcher::new(p.store.clone(), &p.settings.events)
+            .map_err(BuildError::EventClient)?;
+        loops.push(periodic::spawn(
+            Every::new(p.settings.events.dispatch, First::Now),
+            stop.clone(),
+            move || {
+                let dispatcher = dispatcher.clone();
+                async move {
+                    match dispatcher.round().await {
+                        Ok(r) if r.delivered + r.failed > 0 => {
+                            tracing::debug!(delivered = r.delivered, failed = r.failed, "events delivered");
+                        }
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "event delivery round failed; tried again next time"),
+                    }
+                }
+            },
+        ));
+    }
 
     // Asynchronous MDNs that did not come: alert and send again.
     let pipe = p.clone();

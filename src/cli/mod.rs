@@ -1,11 +1,12 @@
 //! The command line: `serve`, `ingest`, `translate`, `ack`, `partners check`, `messages`,
-//! `replay`. Each command loads settings once; errors print as one precise line and a
+//! `replay`, `events`. Each command loads settings once; errors print as one precise line and a
 //! non-zero exit code (2 for input or configuration that cannot be used).
 
 mod ack;
 mod admin;
 mod as2;
 mod collect;
+mod events_cmd;
 mod ingest;
 mod messages_cmd;
 mod partners;
@@ -33,6 +34,7 @@ use crate::store::{Channel, Direction, Format, MessageState, Store, events, jobs
 use ack::*;
 use admin::*;
 use collect::*;
+use events_cmd::*;
 use ingest::*;
 use messages_cmd::*;
 use partners::*;
@@ -116,6 +118,12 @@ enum Command {
     },
     /// Runs a message again from its stored raw bytes.
     Replay { id: crate::store::MessageId },
+    /// Business events (order.created, shipment.sent, …): list, replay to subscribers,
+    /// dead deliveries.
+    Events {
+        #[command(subcommand)]
+        command: EventsCommand,
+    },
     /// Operator accounts and API tokens for the admin pages and the JSON API.
     Admin {
         #[command(subcommand)]
@@ -301,6 +309,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => partners::api_token(partner),
         Command::Messages { command } => messages_cmd(settings(&cli)?, command).await,
         Command::Replay { id } => replay(settings(&cli)?, *id).await,
+        Command::Events { command } => events_cmd(settings(&cli)?, command).await,
         Command::Admin { command } => admin_cmd(settings(&cli)?, command).await,
         Command::Collect { partner } => collect(settings(&cli)?, partner.as_deref()).await,
         Command::As2 {

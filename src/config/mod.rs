@@ -3,11 +3,14 @@
 //! Files: `mod.rs` the validated settings the program reads; `raw.rs` the file as written
 //! (`deny_unknown_fields`); `load.rs` [`Settings::load`]: file, then `WHARF_*` overrides;
 //! `validate.rs` turns the raw values into validated types so the rest of the program never
-//! re-checks a value. Depends on nothing of ours.
+//! re-checks a value; `events.rs` is `[events]` whole (raw, validation, settings). Depends on nothing of ours.
 
+mod events;
 mod load;
 mod raw;
 mod validate;
+
+pub use events::{EventSettings, NATS_SINK, NatsSettings, WebhookSettings};
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -291,6 +294,8 @@ pub struct Settings {
     pub as2: As2Settings,
     /// Where outbound documents for directory channels are written (`data/outbox/<partner>/`).
     pub outbox_dir: PathBuf,
+    /// `[events]`: business-event subscribers (webhooks, NATS JetStream) and delivery.
+    pub events: EventSettings,
 }
 
 #[cfg(test)]

@@ -29,6 +29,8 @@ pub(super) struct RawSettings {
     pub(super) transfers: RawTransfers,
     #[serde(default)]
     pub(super) as2: RawAs2Station,
+    #[serde(default)]
+    pub(super) events: super::events::RawEvents,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -392,6 +392,7 @@ pub(super) fn validate(
         sftp,
         transfers,
         as2,
+        events: super::events::validate(raw.events, &err, env)?,
     })
 }
 

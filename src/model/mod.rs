@@ -14,7 +14,9 @@ pub use interchange_ack::{InterchangeAck, InterchangeAckKind, MessageVerdict, Ve
 pub use invoice::Invoice;
 pub use order_ack::OrderAck;
 pub use ship_notice::ShipNotice;
-pub use vocabulary::{Channel, Direction, EventKind, Format, MessageState, Stage};
+pub use vocabulary::{
+    BusinessEventKind, Channel, Direction, EventKind, Format, MessageState, Stage,
+};
 
 use rust_decimal::Decimal;
 

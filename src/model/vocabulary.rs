@@ -200,3 +200,34 @@ mod tests {
         assert_eq!(Format::sniff(b"hello"), Format::Unknown);
     }
 }
+
+text_enum! {
+    /// What a business event says happened, told to other systems (webhooks, NATS) through the
+    /// outbox. The text is the event's `type` and part of its NATS subject; it is a public
+    /// contract (docs/events.schema.json): a word is added, never renamed.
+    BusinessEventKind {
+        /// A partner's bytes were stored (any channel), before anything else happened to them.
+        MessageReceived => "message.received",
+        /// A message stopped for good: rejected, quarantined, or out of attempts.
+        MessageFailed => "message.failed",
+        /// A partner's purchase order became a sale order in the ERP (with its id there).
+        OrderCreated => "order.created",
+        /// A supplier's ship notice filled a receipt in the ERP.
+        ReceiptCreated => "receipt.created",
+        /// An order acknowledgement (855, ORDRSP, cXML ConfirmationRequest, UBL
+        /// OrderResponse) reached the partner.
+        OrderAcknowledged => "order.acknowledged",
+        /// A ship notice (856, DESADV, …) reached the partner.
+        ShipmentSent => "shipment.sent",
+        /// An invoice (810, INVOIC, …) reached the partner.
+        InvoiceSent => "invoice.sent",
+        /// A document Wharf sent has had no acknowledgement within the partner's window.
+        AckOverdue => "ack.overdue",
+        /// A partner's acknowledgement rejected a document Wharf sent.
+        AckRejected => "ack.rejected",
+        /// A partner's profile changed (file edited, admin page saved, profile added).
+        PartnerChanged => "partner.changed",
+        /// A certificate (Wharf's or a partner's) is within its warning window of expiry.
+        CertificateExpiring => "certificate.expiring",
+    }
+}

@@ -15,6 +15,7 @@ pub mod health;
 pub mod limits;
 pub mod mapping;
 mod operate;
+pub(crate) mod outbox;
 pub mod ports;
 pub mod stages;
 pub mod worker;
@@ -261,6 +262,19 @@ impl Pipeline {
                 .map(|p| format!(", partner {p}"))
                 .unwrap_or_default(),
         );
+        let data = serde_json::json!({
+            "channel": inbound.channel.as_str(),
+            "bytes": inbound.raw.len(),
+            "filename": inbound.filename,
+        });
+        outbox::emit(
+            &mut tx,
+            crate::model::BusinessEventKind::MessageReceived,
+            inbound.partner,
+            Some(id),
+            data,
+        )
+        .await?;
         self.queue(tx, id, EventKind::Received, None, &detail, Stage::Identify)
             .await?;
         self.metrics.received(

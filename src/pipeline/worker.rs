@@ -124,6 +124,17 @@ impl Worker {
                 return Ok(None);
             }
             messages::set_state(&mut tx, job.message_id, MessageState::Failed, Some(&text)).await?;
+            let reason = format!(
+                "{} failed after {} attempt(s): {text}",
+                job.stage, job.attempts
+            );
+            crate::pipeline::outbox::message_failed(
+                &mut tx,
+                job.message_id,
+                MessageState::Failed,
+                &reason,
+            )
+            .await?;
             tracing::error!(error = %text, "job moved to dead letters");
             (
                 EventKind::DeadLettered,

@@ -10,6 +10,7 @@ pub mod as2;
 pub mod events;
 pub mod jobs;
 pub mod messages;
+pub mod outbox;
 pub mod registry;
 pub mod search;
 pub mod transfers;

@@ -65,6 +65,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "metrics",
         ],
     ),
+    // Business events to webhooks and NATS: the store's outbox and the settings; no other edge.
+    ("events", &["config", "model", "store", "util", "metrics"]),
     (
         "web",
         &[

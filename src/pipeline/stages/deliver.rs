@@ -59,6 +59,7 @@ async fn deliver_inside(
             .put(partner, doc)
             .await
             .map_err(|e| erp_failure(job, e))?;
+        created(&mut tx, partner, job.message_id, kind, key, &put).await?;
         delivered.push(put.text);
     }
     finish_delivered(p, tx, job, &delivered).await
@@ -84,6 +85,31 @@ async fn finish_delivered(
         next: None,
     };
     advance(p, tx, job, o).await
+}
+
+/// `order.created` / `receipt.created` for a document the ERP took, in the stage's
+/// transaction: with the ERP's record when it names one (Odoo's `sale.order` id), else `null`
+/// (a folder sink).
+async fn created(
+    tx: &mut Tx,
+    partner: &str,
+    message_id: MessageId,
+    kind: &str,
+    key: &str,
+    put: &crate::pipeline::ports::Put,
+) -> Result<(), StageError> {
+    use crate::model::BusinessEventKind as K;
+    let (event, key_name) = if kind == "receipt" {
+        (K::ReceiptCreated, "shipment_id")
+    } else {
+        (K::OrderCreated, "po_number")
+    };
+    let erp = put
+        .record
+        .map(|r| serde_json::json!({ "model": r.model, "id": r.id }));
+    let data = serde_json::json!({ key_name: key, "erp": erp, "detail": put.text });
+    crate::pipeline::outbox::emit(tx, event, Some(partner), Some(message_id), data).await?;
+    Ok(())
 }
 
 /// An ERP failure as a stage error: an ERP that does not answer is waited for without using
@@ -133,6 +159,7 @@ async fn deliver_before(
     let mut lines = Vec::new();
     for (kind, key, put) in done {
         registry::claim_document(&mut tx, partner, &kind, &key, job.message_id, now).await?;
+        created(&mut tx, partner, job.message_id, &kind, &key, &put).await?;
         if let Some(record) = put.record {
             registry::link_erp_record(
                 &mut tx,

@@ -194,6 +194,11 @@ async fn reconcile(
                 (MessageState::Acknowledged, None)
             };
             messages::set_state(tx, id, state, error.as_deref()).await?;
+            if state == MessageState::Rejected
+                && let Some(m) = sent.iter().find(|m| m.id == id)
+            {
+                ack_rejected(tx, profile, job.message_id, m.id, ack.kind.code(), &why).await?;
+            }
             let detail = format!("{} in message {}: {why}", ack.kind.code(), job.message_id);
             event(p, tx, id, EventKind::AckReceived, job.stage, &detail).await?;
             let detail = format!("acknowledges message {id}: {why}");
@@ -339,6 +344,9 @@ async fn reconcile_interchange(
         };
         if let Some((state, error)) = change {
             messages::set_state(tx, m.id, state, error.as_deref()).await?;
+            if state == MessageState::Rejected {
+                ack_rejected(tx, profile, job.message_id, m.id, kind, &why).await?;
+            }
         }
         let kind_of = if verdict == Verdict::Unknown {
             EventKind::Warning
@@ -365,5 +373,36 @@ async fn reconcile_interchange(
             event(p, tx, job.message_id, EventKind::Warning, job.stage, &w).await?;
         }
     }
+    Ok(())
+}
+
+/// `ack.rejected`: a partner's acknowledgement (`ack_code`: 997, 999, TA1, CONTRL) in message
+/// `ack_message` rejected message `rejected`, a document Wharf sent.
+async fn ack_rejected(
+    tx: &mut Tx,
+    profile: &Profile,
+    ack_message: MessageId,
+    rejected: MessageId,
+    ack_code: &str,
+    why: &str,
+) -> Result<(), StageError> {
+    // Read only on a rejection: its business reference, for whoever acts on the event.
+    let m = messages::get_tx(tx, rejected).await?;
+    let data = serde_json::json!({
+        "acknowledgement": ack_code,
+        "acknowledgement_message_id": ack_message.get(),
+        "doc_type": m.doc_type,
+        "reference": m.reference,
+        "control_number": m.control_number,
+        "reason": why,
+    });
+    crate::pipeline::outbox::emit(
+        tx,
+        crate::model::BusinessEventKind::AckRejected,
+        Some(profile.id.as_str()),
+        Some(m.id),
+        data,
+    )
+    .await?;
     Ok(())
 }

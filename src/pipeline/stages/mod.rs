@@ -141,6 +141,9 @@ pub(in crate::pipeline) async fn advance(
     let error = o.error.then_some(o.detail);
     messages::set_state(&mut tx, job.message_id, o.state, error).await?;
     event(p, &mut tx, job.message_id, o.kind, job.stage, o.detail).await?;
+    if o.error && crate::pipeline::outbox::is_failure(o.state) {
+        crate::pipeline::outbox::message_failed(&mut tx, job.message_id, o.state, o.detail).await?;
+    }
     if let Some(next) = o.next {
         jobs::enqueue(
             &mut tx,

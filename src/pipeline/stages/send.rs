@@ -95,6 +95,23 @@ pub(super) async fn send(p: &Pipeline, job: &Job) -> Result<(), StageError> {
     }
     let (channel, text) = (sent.channel, sent.text);
     messages::set_channel(&mut tx, job.message_id, channel).await?;
+    if let Some(kind) = crate::pipeline::outbox::sent_kind(msg.doc_type.as_deref()) {
+        let data = serde_json::json!({
+            "doc_type": msg.doc_type,
+            "reference": msg.reference,
+            "control_number": msg.control_number,
+            "channel": channel.as_str(),
+            "detail": text,
+        });
+        crate::pipeline::outbox::emit(
+            &mut tx,
+            kind,
+            Some(profile.id.as_str()),
+            Some(job.message_id),
+            data,
+        )
+        .await?;
+    }
     let o = Outcome {
         state: MessageState::Sent,
         kind: EventKind::Sent,

@@ -179,8 +179,11 @@ impl TestEnv {
         self.set_env("WHARF_ERP__BREAKER_OPEN_MS", "300");
     }
 
+    /// The settings the gateway runs with: the test folder's `wharf.toml` when a test wrote
+    /// one (as the binary, run from that folder, reads it), then the environment.
     pub fn settings(&self) -> Settings {
-        Settings::load(None, self.envs()).expect("test settings")
+        let file = self.path().join("wharf.toml");
+        Settings::load(file.exists().then_some(file.as_path()), self.envs()).expect("test settings")
     }
 
     pub async fn store(&self) -> Store {

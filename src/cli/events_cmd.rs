@@ -1,0 +1,167 @@
+//! `wharf events`: the business events as the operator sees them from a shell — list them,
+//! replay them to subscribers from a time or a sequence number, see and redeliver dead ones.
+
+use super::*;
+use crate::model::BusinessEventKind;
+use crate::store::outbox::{self, Selection};
+
+/// Which events a command takes, as written on the command line.
+#[derive(Debug, clap::Args)]
+pub(super) struct EventFilter {
+    /// Only this partner's events (`-` for the gateway's own, such as its certificates).
+    #[arg(long)]
+    partner: Option<String>,
+    /// Events at or after this time (RFC 3339, `2026-12-07T10:00:00Z`).
+    #[arg(long, conflicts_with = "from_sequence")]
+    since: Option<String>,
+    /// Events from this number of the partner's sequence on (needs --partner).
+    #[arg(long, requires = "partner")]
+    from_sequence: Option<i64>,
+    /// Only events of this type (`order.created`, …).
+    #[arg(long = "type")]
+    kind: Option<String>,
+    #[arg(long, default_value_t = 1000)]
+    limit: i64,
+}
+
+impl EventFilter {
+    fn selection(&self) -> Result<Selection, UsageError> {
+        let since_ms = match &self.since {
+            None => None,
+            Some(t) => Some(
+                time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
+                    .map_err(|e| UsageError(format!("--since `{t}` is not RFC 3339: {e}")))?
+                    .unix_timestamp_nanos()
+                    .div_euclid(1_000_000) as i64,
+            ),
+        };
+        let kind = match &self.kind {
+            None => None,
+            Some(k) => Some(BusinessEventKind::parse(k).ok_or_else(|| {
+                UsageError(format!(
+                    "`{k}` is not an event type; one of: {}",
+                    BusinessEventKind::ALL
+                        .iter()
+                        .map(|k| k.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            })?),
+        };
+        if self.limit < 1 {
+            return Err(UsageError("--limit must be at least 1".into()));
+        }
+        Ok(Selection {
+            partner: self
+                .partner
+                .as_ref()
+                .map(|p| if p == "-" { String::new() } else { p.clone() }),
+            since_ms,
+            from_sequence: self.from_sequence,
+            kind,
+            limit: self.limit,
+        })
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub(super) enum EventsCommand {
+    /// Prints events, oldest first, one JSON object a line exactly as subscribers get them.
+    List {
+        #[command(flatten)]
+        filter: EventFilter,
+    },
+    /// Delivers the chosen events again to every subscriber (or those named with --sink):
+    /// same event ids, queued behind what is due; `wharf serve` delivers them.
+    Replay {
+        #[command(flatten)]
+        filter: EventFilter,
+        /// A subscriber's name (`nats`, or a webhook's `name`); repeat for several.
+        #[arg(long = "sink")]
+        sinks: Vec<String>,
+    },
+    /// Deliveries that ran out of attempts, newest first.
+    Dead {
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+    },
+    /// Sends a dead delivery again, its attempts counted afresh.
+    Redeliver { delivery: i64 },
+}
+
+pub(super) async fn events_cmd(s: Settings, cmd: &EventsCommand) -> anyhow::Result<ExitCode> {
+    let store = Store::connect(&s.database).await?;
+    let mut out = std::io::stdout().lock();
+    match cmd {
+        EventsCommand::List { filter } => {
+            for e in outbox::list(&store, &filter.selection()?).await? {
+                writeln!(out, "{}", e.json())?;
+            }
+        }
+        EventsCommand::Replay { filter, sinks } => {
+            let known = subscriber_names(&s);
+            let sinks = if sinks.is_empty() {
+                known.clone()
+            } else {
+                sinks.clone()
+            };
+            if let Some(unknown) = sinks.iter().find(|n| !known.contains(n)) {
+                return Err(UsageError(format!(
+                    "`{unknown}` is not a subscriber of [events]; they are: {}",
+                    if known.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
+                ))
+                .into());
+            }
+            let made = outbox::replay(&store, &filter.selection()?, &sinks).await?;
+            writeln!(
+                out,
+                "{made} deliveries queued for {}",
+                if sinks.is_empty() {
+                    "no subscriber".to_owned()
+                } else {
+                    sinks.join(", ")
+                }
+            )?;
+        }
+        EventsCommand::Dead { limit } => {
+            writeln!(
+                out,
+                "{:>8}  {:<12}  {:>8}  {:<24}  EVENT / LAST ERROR",
+                "DELIVERY", "SINK", "ATTEMPTS", "DEAD SINCE"
+            )?;
+            for d in outbox::dead_letters(&store, *limit).await? {
+                writeln!(
+                    out,
+                    "{:>8}  {:<12}  {:>8}  {:<24}  {} {} / {}",
+                    d.delivery_id,
+                    d.sink,
+                    d.attempts,
+                    time_text(d.dead_at),
+                    d.event.id,
+                    d.event.kind,
+                    d.last_error.as_deref().unwrap_or("")
+                )?;
+            }
+        }
+        EventsCommand::Redeliver { delivery } => {
+            if !outbox::redeliver(&store, *delivery).await? {
+                return Err(UsageError(format!("delivery {delivery} is not a dead letter")).into());
+            }
+            writeln!(out, "delivery {delivery} queued again")?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The subscribers `[events]` names: the webhooks, and `nats` when configured.
+pub(super) fn subscriber_names(s: &Settings) -> Vec<String> {
+    let mut names: Vec<String> = s.events.webhooks.iter().map(|w| w.name.clone()).collect();
+    if s.events.nats.is_some() {
+        names.push(crate::config::NATS_SINK.to_owned());
+    }
+    names
+}
