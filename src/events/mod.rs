@@ -20,9 +20,8 @@ use crate::store::{Store, StoreError, now_ms};
 
 pub use webhook::{SIGNATURE_HEADER, sign};
 
-/// Events fanned out per round and deliveries claimed per batch.
+/// Events fanned out per round.
 const FAN_OUT_BATCH: i64 = 500;
-const CLAIM_BATCH: i64 = 100;
 
 /// Why one delivery failed; the text is kept on the delivery row.
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +55,17 @@ impl Sink {
         match self {
             Sink::Webhook(w) => &w.settings.name,
             Sink::Nats(_) => NATS_SINK,
+        }
+    }
+
+    /// Deliveries claimed at once, and for how many timeouts they are held: a webhook posts
+    /// one at a time (each may take the whole timeout), NATS publishes a batch and waits for
+    /// its acknowledgements together. The hold is also how long deliveries claimed by an
+    /// instance that died wait before another instance takes them.
+    fn batch(&self) -> (i64, i64) {
+        match self {
+            Sink::Webhook(_) => (10, 11),
+            Sink::Nats(_) => (100, 3),
         }
     }
 }
@@ -136,11 +146,11 @@ impl Dispatcher {
     /// is left. After a failure the rest of the batch is given back for the same time: a
     /// subscriber that is down is asked once per backoff step, not once per event.
     async fn deliver_due(&self, sink: &Sink) -> Result<(usize, usize), StoreError> {
-        // Held long enough for a whole batch to time out one by one.
-        let hold = self.settings.timeout.as_millis() as i64 * (CLAIM_BATCH + 2);
+        let (size, timeouts) = sink.batch();
+        let hold = self.settings.timeout.as_millis() as i64 * timeouts;
         let (mut delivered, mut failed) = (0, 0);
         loop {
-            let batch = outbox::claim(&self.store, sink.name(), hold, CLAIM_BATCH).await?;
+            let batch = outbox::claim(&self.store, sink.name(), hold, size).await?;
             if batch.is_empty() {
                 return Ok((delivered, failed));
             }
@@ -166,7 +176,7 @@ impl Dispatcher {
                     }
                 }
             }
-            if stop || batch.len() < CLAIM_BATCH as usize {
+            if stop || batch.len() < size as usize {
                 return Ok((delivered, failed));
             }
         }
