@@ -361,6 +361,13 @@ impl Pipeline {
         {
             return Err(SubmitError::NotAgreed(format!("partner {partner}: {why}")));
         }
+        // Searchable by its business references (PO, shipment, invoice number) first, then by
+        // its key: an 855 found by its PO answers the order (the overdue check, the search),
+        // and the event it makes names the PO, not the Odoo record's key.
+        let mut refs: Vec<String> = doc.references().into_iter().map(str::to_owned).collect();
+        if !refs.iter().any(|r| r == key) {
+            refs.push(key.to_owned());
+        }
         let doc = stages::OutboundDoc::Business(doc);
         let doc_type = doc.doc_type().map_err(SubmitError::NotSendable)?;
         let json = serde_json::to_string(&doc)
@@ -382,7 +389,8 @@ impl Pipeline {
         let Some(id) = created else {
             return Ok(Submitted::AlreadyQueued);
         };
-        crate::store::search::set_references(&mut tx, id, &[key]).await?;
+        let refs: Vec<&str> = refs.iter().map(String::as_str).collect();
+        crate::store::search::set_references(&mut tx, id, &refs).await?;
         let detail = format!("{doc_type} for {partner}, key {key}");
         self.queue(tx, id, EventKind::Created, None, &detail, Stage::Encode)
             .await?;

@@ -54,7 +54,7 @@ pub(crate) async fn message_failed(
         "direction": m.direction.as_str(),
         "channel": m.channel.as_str(),
         "doc_type": m.doc_type,
-        "reference": m.reference,
+        "reference": first_reference(m.reference.as_deref()),
     });
     emit(
         tx,
@@ -64,6 +64,12 @@ pub(crate) async fn message_failed(
         data,
     )
     .await
+}
+
+/// A message's first business reference (its PO, shipment or invoice number): the stored
+/// display form without its "(+n more)".
+pub(crate) fn first_reference(shown: Option<&str>) -> Option<&str> {
+    shown.map(|r| r.split(" (+").next().unwrap_or(r))
 }
 
 /// The kind of a document type's name in any standard ("855", "DESADV", "OrderResponse").

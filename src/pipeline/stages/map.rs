@@ -392,7 +392,7 @@ async fn ack_rejected(
         "acknowledgement": ack_code,
         "acknowledgement_message_id": ack_message.get(),
         "doc_type": m.doc_type,
-        "reference": m.reference,
+        "reference": crate::pipeline::outbox::first_reference(m.reference.as_deref()),
         "control_number": m.control_number,
         "reason": why,
     });

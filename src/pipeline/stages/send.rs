@@ -98,7 +98,7 @@ pub(super) async fn send(p: &Pipeline, job: &Job) -> Result<(), StageError> {
     if let Some(kind) = crate::pipeline::outbox::sent_kind(msg.doc_type.as_deref()) {
         let data = serde_json::json!({
             "doc_type": msg.doc_type,
-            "reference": msg.reference,
+            "reference": crate::pipeline::outbox::first_reference(msg.reference.as_deref()),
             "control_number": msg.control_number,
             "channel": channel.as_str(),
             "detail": text,

@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use wharf::store::messages::{self, Message};
 use wharf::store::{EventKind, MessageId, MessageState, Store, events};
 
+mod business_events;
 mod orders;
 mod poll;
 mod receipts;
