@@ -396,15 +396,35 @@ fn spawn_loops(
         },
     ));
 
+    // Certificates near their end: `certificate.expiring` once per certificate and expiry
+    // date, at start and every six hours.
+    let pipe = p.clone();
+    loops.push(periodic::spawn(
+        Every::new(Duration::from_secs(6 * 3600), First::Now),
+        stop.clone(),
+        move || {
+            let pipe = pipe.clone();
+            async move {
+                if let Err(e) = crate::pipeline::watch::certificates_expiring(&pipe).await {
+                    tracing::warn!(error = %e, "certificate expiry check failed");
+                }
+            }
+        },
+    ));
+
     if let Some(every) = p.settings.partners_reload {
         // Profiles reload when a file changes; a file that no longer loads keeps its last
-        // good profile and its problem is logged.
+        // good profile and its problem is logged. What changed is told as `partner.changed`.
         let live = p.partners.clone();
+        let pipe = p.clone();
+        let digests = Arc::new(tokio::sync::Mutex::new(
+            crate::pipeline::watch::profile_digests(&p.partners.snapshot()),
+        ));
         loops.push(periodic::spawn(
             Every::new(every, First::AfterPeriod),
             stop.clone(),
             move || {
-                let live = live.clone();
+                let (live, pipe, digests) = (live.clone(), pipe.clone(), digests.clone());
                 async move {
                     let reloaded = tokio::task::spawn_blocking(move || {
                         let problems = live.reload_if_changed();
@@ -418,8 +438,17 @@ fn spawn_loops(
                                 problems = problems.len(),
                                 "partner profiles reloaded"
                             );
+                            let refused: Vec<String> =
+                                problems.iter().map(|e| e.file.clone()).collect();
                             for e in problems {
                                 tracing::warn!(%e, "partner profile not applied; the previous version stays");
+                            }
+                            let mut before = digests.lock().await;
+                            match crate::pipeline::watch::partners_changed(&pipe, &before, &refused)
+                                .await
+                            {
+                                Ok(now) => *before = now,
+                                Err(e) => tracing::warn!(error = %e, "partner.changed not written; told at the next change"),
                             }
                         }
                         Ok((None, _)) => {}

@@ -18,6 +18,7 @@ mod operate;
 pub(crate) mod outbox;
 pub mod ports;
 pub mod stages;
+pub mod watch;
 pub mod worker;
 
 use std::sync::Arc;

@@ -7,6 +7,7 @@
 
 mod delivery;
 mod kill;
+mod watch;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU16, Ordering};

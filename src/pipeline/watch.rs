@@ -1,0 +1,103 @@
+//! Business events found by looking rather than by doing: a certificate near its expiry, a
+//! partner profile that changed on disk. Each is written once for the whole fleet, however
+//! many instances look and however often: its `dedup_key` names the condition (the
+//! certificate and its expiry date; the profile and the contents it changed between).
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+
+use super::Pipeline;
+use crate::model::BusinessEventKind;
+use crate::partners::Partners;
+use crate::partners::certificates::{EXPIRY_WARNING_DAYS, certificates};
+use crate::store::outbox::{self, NewBusinessEvent};
+use crate::store::{StoreError, messages::sha256_hex};
+
+/// `certificate.expiring` for every certificate (Wharf's own, its previous pairs, the
+/// partners') within [`EXPIRY_WARNING_DAYS`] of its end or past it; once per certificate
+/// and expiry date. Returns how many were newly written.
+pub async fn certificates_expiring(p: &Pipeline) -> Result<usize, StoreError> {
+    let partners = p.partners.snapshot();
+    let (infos, _unreadable) = certificates(&p.settings, &partners);
+    let mut written = 0;
+    for c in infos.iter().filter(|c| c.days_left <= EXPIRY_WARNING_DAYS) {
+        let partner = (c.owner != "wharf").then_some(c.owner.as_str());
+        let e = NewBusinessEvent {
+            kind: BusinessEventKind::CertificateExpiring,
+            partner,
+            message_id: None,
+            data: json!({
+                "owner": c.owner,
+                "file": c.file,
+                "subject": c.subject,
+                "not_after": c.not_after,
+                "days_left": c.days_left,
+            }),
+            dedup_key: Some(format!(
+                "certificate.expiring:{}:{}:{}",
+                c.owner, c.file, c.not_after
+            )),
+        };
+        if outbox::emit_alone(&p.store, &e).await?.is_some() {
+            written += 1;
+        }
+    }
+    Ok(written)
+}
+
+/// Each profile's file contents (SHA-256), by partner id: what [`partners_changed`] compares.
+pub fn profile_digests(partners: &Partners) -> BTreeMap<String, String> {
+    partners
+        .iter()
+        .filter_map(|pr| {
+            let bytes = std::fs::read(&pr.source).ok()?;
+            Some((pr.id.as_str().to_owned(), sha256_hex(&bytes)))
+        })
+        .collect()
+}
+
+/// `partner.changed` for every profile added, changed or removed between `before` and the
+/// profiles now in force; returns the digests now. A profile whose new file was refused
+/// (`refused`: the files the reload reported) keeps its last good version, so it has not
+/// changed.
+pub async fn partners_changed(
+    p: &Pipeline,
+    before: &BTreeMap<String, String>,
+    refused: &[String],
+) -> Result<BTreeMap<String, String>, StoreError> {
+    let partners = p.partners.snapshot();
+    let mut now = profile_digests(&partners);
+    for pr in partners.iter() {
+        if refused.contains(&pr.source.display().to_string()) {
+            match before.get(pr.id.as_str()) {
+                Some(d) => now.insert(pr.id.as_str().to_owned(), d.clone()),
+                None => now.remove(pr.id.as_str()),
+            };
+        }
+    }
+    let ids: std::collections::BTreeSet<&String> = before.keys().chain(now.keys()).collect();
+    for id in ids {
+        let (old, new) = (before.get(id), now.get(id));
+        let change = match (old, new) {
+            (None, Some(_)) => "added",
+            (Some(_), None) => "removed",
+            (Some(a), Some(b)) if a != b => "changed",
+            _ => continue,
+        };
+        let e = NewBusinessEvent {
+            kind: BusinessEventKind::PartnerChanged,
+            partner: Some(id),
+            message_id: None,
+            data: json!({ "change": change, "sha256": new }),
+            // Every instance sees the same edit: one event for the fleet.
+            dedup_key: Some(format!(
+                "partner.changed:{id}:{}:{}",
+                old.map_or("-", String::as_str),
+                new.map_or("-", String::as_str)
+            )),
+        };
+        outbox::emit_alone(&p.store, &e).await?;
+    }
+    Ok(now)
+}

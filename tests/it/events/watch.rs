@@ -1,0 +1,110 @@
+//! Events found by looking: Wharf's own AS2 certificate near its end is told once as
+//! `certificate.expiring`, however many instances look; a partner profile edited, added or
+//! removed on disk is told once per change as `partner.changed`, and a refused edit not at
+//! all.
+
+use super::*;
+use crate::kit::{Db, openssl};
+use wharf::model::BusinessEventKind as K;
+
+const PATIENCE: Duration = Duration::from_secs(30);
+
+async fn of_kind(store: &Store, kind: K) -> Vec<BusinessEvent> {
+    committed(store)
+        .await
+        .into_values()
+        .filter(|e| e.kind == kind)
+        .collect()
+}
+
+async fn an_expiring_certificate_and_changed_profiles_are_told_once(db: Db) {
+    // Arrange: Wharf's AS2 certificate ends in 5 days; profiles looked at every 100 ms; a
+    // second instance on PostgreSQL looks too.
+    let hook = Receiver::start().await;
+    let mut env = TestEnv::new(db).await;
+    configure(&mut env, &hook, None, 15);
+    env.set_env("WHARF_PARTNERS_RELOAD_MS", "100");
+    let certs = env.path().join("certs");
+    std::fs::create_dir_all(&certs).unwrap();
+    openssl(
+        &certs,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "5",
+            "-subj",
+            "/CN=wharf-test",
+            "-keyout",
+            "as2_key.pem",
+            "-out",
+            "as2_cert.pem",
+        ],
+    );
+    let a = env.serve();
+    let b = (db == Db::Postgres).then(|| env.serve());
+    let store = env.store().await;
+
+    // Assert: one certificate.expiring, the gateway's own (no partner).
+    let expiring = wait_for(PATIENCE, "certificate.expiring", || async {
+        let v = of_kind(&store, K::CertificateExpiring).await;
+        (!v.is_empty()).then_some(v)
+    })
+    .await;
+    assert_eq!(expiring.len(), 1, "{expiring:?}");
+    let e = &expiring[0];
+    assert_eq!(e.partner, None);
+    assert_eq!(e.sequence, 1);
+    assert_eq!(e.data["owner"], "wharf");
+    assert!(
+        (3..=5).contains(&e.data["days_left"].as_i64().unwrap()),
+        "{e:?}"
+    );
+
+    // Act: acme's profile edited; a broken edit of eurofoods; procurenet removed.
+    let partners = env.path().join("partners");
+    let acme = partners.join("acme.toml");
+    let mut text = std::fs::read_to_string(&acme).unwrap();
+    text.push_str("\n# edited by the test\n");
+    std::fs::write(&acme, text).unwrap();
+    std::fs::write(partners.join("eurofoods.toml"), "this is = not [a profile").unwrap();
+    std::fs::remove_file(partners.join("procurenet.toml")).unwrap();
+
+    // Assert: acme changed and procurenet removed, once each; eurofoods untouched.
+    let changed = wait_for(PATIENCE, "partner.changed twice", || async {
+        let v = of_kind(&store, K::PartnerChanged).await;
+        (v.len() >= 2).then_some(v)
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let changed_after = of_kind(&store, K::PartnerChanged).await;
+    assert_eq!(changed_after.len(), 2, "{changed_after:?}");
+    let by: BTreeMap<String, String> = changed
+        .iter()
+        .map(|e| {
+            (
+                e.partner.clone().unwrap(),
+                e.data["change"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        by.get("acme").map(String::as_str),
+        Some("changed"),
+        "{changed:?}"
+    );
+    assert_eq!(
+        by.get("procurenet").map(String::as_str),
+        Some("removed"),
+        "{changed:?}"
+    );
+    a.stop();
+    if let Some(b) = b {
+        b.stop();
+    }
+}
+
+on_both_backends!(an_expiring_certificate_and_changed_profiles_are_told_once);
