@@ -116,7 +116,11 @@ pub(super) async fn events_cmd(s: Settings, cmd: &EventsCommand) -> anyhow::Resu
                 ))
                 .into());
             }
-            let made = outbox::replay(&store, &filter.selection()?, &sinks).await?;
+            let mut tx = store.begin().await?;
+            let made = outbox::replay(&mut tx, &filter.selection()?, &sinks).await?;
+            let detail = format!("{made} deliveries to {}: {filter:?}", sinks.join(", "));
+            crate::store::admin::record(&mut tx, "cli", "events.replay", "events", &detail).await?;
+            tx.commit().await?;
             writeln!(
                 out,
                 "{made} deliveries queued for {}",
@@ -148,9 +152,13 @@ pub(super) async fn events_cmd(s: Settings, cmd: &EventsCommand) -> anyhow::Resu
             }
         }
         EventsCommand::Redeliver { delivery } => {
-            if !outbox::redeliver(&store, *delivery).await? {
+            let mut tx = store.begin().await?;
+            if !outbox::redeliver(&mut tx, *delivery).await? {
                 return Err(UsageError(format!("delivery {delivery} is not a dead letter")).into());
             }
+            let target = format!("delivery {delivery}");
+            crate::store::admin::record(&mut tx, "cli", "events.redeliver", &target, "").await?;
+            tx.commit().await?;
             writeln!(out, "delivery {delivery} queued again")?;
         }
     }

@@ -413,10 +413,10 @@ pub async fn list(store: &Store, s: &Selection) -> Result<Vec<BusinessEvent>, St
 
 /// Delivers the events matching `s` again to each of `sinks`: a new delivery row per event
 /// and sink (the next `round`), taken by the dispatcher as any other. Returns the rows made.
-pub async fn replay(store: &Store, s: &Selection, sinks: &[String]) -> Result<u64, StoreError> {
+/// In the caller's transaction, beside its audit record.
+pub async fn replay(tx: &mut Tx, s: &Selection, sinks: &[String]) -> Result<u64, StoreError> {
     let (clause, args) = s.clause();
     let mut made = 0;
-    let mut tx = store.begin().await?;
     for sink in sinks {
         let n = args.len();
         let q = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -434,11 +434,10 @@ pub async fn replay(store: &Store, s: &Selection, sinks: &[String]) -> Result<u6
             .bind(sink.clone())
             .bind(now_ms())
             .bind(s.limit.max(1))
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?
             .rows_affected();
     }
-    tx.commit().await?;
     Ok(made)
 }
 
@@ -479,16 +478,15 @@ pub async fn dead_letters(store: &Store, limit: i64) -> Result<Vec<DeadDelivery>
 }
 
 /// An operator sends a dead delivery again: due now, its attempts counted afresh. `false`
-/// when it is not a dead letter (already redelivered).
-pub async fn redeliver(store: &Store, delivery_id: i64) -> Result<bool, StoreError> {
-    let _gate = store.write_gate().await;
+/// when it is not a dead letter (already redelivered). In the caller's transaction.
+pub async fn redeliver(tx: &mut Tx, delivery_id: i64) -> Result<bool, StoreError> {
     let done = sqlx::query(
         "UPDATE event_deliveries SET dead_at = NULL, attempts = 0, next_at = $1 \
          WHERE id = $2 AND dead_at IS NOT NULL",
     )
     .bind(now_ms())
     .bind(delivery_id)
-    .execute(store.pool())
+    .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)
 }
@@ -523,4 +521,18 @@ pub async fn give_back(store: &Store, delivery_id: i64, next_at: i64) -> Result<
     .execute(store.pool())
     .await?;
     Ok(())
+}
+
+/// The newest events matching `s`, newest first, at most `s.limit`: the admin page's look.
+pub async fn latest(store: &Store, s: &Selection) -> Result<Vec<BusinessEvent>, StoreError> {
+    let (clause, args) = s.clause();
+    let n = args.len() + 1;
+    let q = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {EVENT_COLUMNS} FROM business_events WHERE {clause} ORDER BY id DESC LIMIT ${n}"
+    )));
+    let rows = bind_all(q, args)
+        .bind(s.limit.max(1))
+        .fetch_all(store.pool())
+        .await?;
+    rows.iter().map(event_from_row).collect()
 }

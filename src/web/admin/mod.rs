@@ -1,5 +1,6 @@
 //! The admin pages for the operations team: sign-in, dashboard, message search and actions,
-//! dead letters, partner profiles, the audit log. Server-rendered with askama templates from
+//! dead letters, business events (delivery, dead deliveries, replay), partner profiles, the
+//! audit log. Server-rendered with askama templates from
 //! `templates/admin/`, no JavaScript.
 //!
 //! Every handler takes a [`auth::Session`] (no session: to the sign-in page) and every form
@@ -8,6 +9,7 @@
 
 pub mod auth;
 mod dashboard;
+mod events;
 pub(crate) mod messages;
 mod partners;
 
@@ -177,6 +179,9 @@ pub fn router() -> Router<Pipeline> {
             "/admin/dead/retry",
             get(messages::confirm_dead).post(messages::retry_dead),
         )
+        .route("/admin/events", get(events::page))
+        .route("/admin/events/redeliver", post(events::redeliver))
+        .route("/admin/events/replay", post(events::replay))
         .route("/admin/partners", get(partners::list))
         .route("/admin/partners/{id}", get(partners::show))
         .route(

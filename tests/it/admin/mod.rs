@@ -11,6 +11,7 @@ use crate::kit::{
 };
 use wharf::store::{JobState, MessageId, MessageState, jobs, messages};
 
+mod events;
 mod strangers;
 
 /// A browser without JavaScript: keeps the session cookie, follows nothing by itself.
