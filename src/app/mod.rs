@@ -396,6 +396,22 @@ fn spawn_loops(
         },
     ));
 
+    // Acknowledgements past their partner's `[sla]` window: `ack.overdue` once per message,
+    // looked for every `[events] watch_ms` (a minute).
+    let pipe = p.clone();
+    loops.push(periodic::spawn(
+        Every::new(p.settings.events.watch, First::Now),
+        stop.clone(),
+        move || {
+            let pipe = pipe.clone();
+            async move {
+                if let Err(e) = crate::pipeline::watch::acks_overdue(&pipe).await {
+                    tracing::warn!(error = %e, "overdue acknowledgement check failed");
+                }
+            }
+        },
+    ));
+
     // Certificates near their end: `certificate.expiring` once per certificate and expiry
     // date, at start and every six hours.
     let pipe = p.clone();

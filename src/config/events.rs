@@ -22,6 +22,8 @@ pub(super) struct RawEvents {
     pub(super) max_attempts: Option<u32>,
     /// A subscriber that has not answered by then has failed this attempt.
     pub(super) timeout_ms: Option<u64>,
+    /// How often acknowledgements past their `[sla]` window are looked for (`ack.overdue`).
+    pub(super) watch_ms: Option<u64>,
     #[serde(default)]
     pub(super) webhooks: Vec<RawWebhook>,
     pub(super) nats: Option<RawNats>,
@@ -60,6 +62,8 @@ pub struct EventSettings {
     pub retry_max: Duration,
     pub max_attempts: u32,
     pub timeout: Duration,
+    /// How often overdue acknowledgements are looked for.
+    pub watch: Duration,
 }
 
 impl EventSettings {
@@ -259,6 +263,7 @@ pub(super) fn validate(
         retry_max: ms(raw.retry_max_ms, 3_600_000, "events.retry_max_ms")?,
         max_attempts,
         timeout: ms(raw.timeout_ms, 10_000, "events.timeout_ms")?,
+        watch: ms(raw.watch_ms, 60_000, "events.watch_ms")?,
     })
 }
 

@@ -1,5 +1,6 @@
 //! Business events found by looking rather than by doing: a certificate near its expiry, a
-//! partner profile that changed on disk. Each is written once for the whole fleet, however
+//! partner profile that changed on disk, an acknowledgement past its partner's `[sla]`
+//! window. Each is written once for the whole fleet, however
 //! many instances look and however often: its `dedup_key` names the condition (the
 //! certificate and its expiry date; the profile and the contents it changed between).
 
@@ -100,4 +101,96 @@ pub async fn partners_changed(
         outbox::emit_alone(&p.store, &e).await?;
     }
     Ok(now)
+}
+
+/// What an overdue acknowledgement waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Waiting {
+    /// The partner's 997/999/CONTRL for a document Wharf sent (`[sla] ack_within`).
+    PartnersAck,
+    /// Wharf's 855/ORDRSP for the partner's order (`[sla] order_ack_within`): late, it is
+    /// what retailers fine suppliers for.
+    OurOrderAck,
+}
+
+impl Waiting {
+    fn as_str(self) -> &'static str {
+        match self {
+            Waiting::PartnersAck => "partner_acknowledgement",
+            Waiting::OurOrderAck => "order_acknowledgement",
+        }
+    }
+
+    fn window(self, sla: &crate::partners::Sla) -> std::time::Duration {
+        match self {
+            Waiting::PartnersAck => sla.ack_within,
+            Waiting::OurOrderAck => sla.order_ack_within,
+        }
+    }
+}
+
+/// `ack.overdue` for every document past its partner's `[sla]` window: a document Wharf sent
+/// with no acknowledgement from the partner, an order of theirs with no 855/ORDRSP from
+/// Wharf; once per message and what it waits for. Returns how many were newly written.
+pub async fn acks_overdue(p: &Pipeline) -> Result<usize, StoreError> {
+    use crate::store::search;
+    let partners = p.partners.snapshot();
+    let now = crate::store::now_ms();
+    let default = crate::partners::Sla::default();
+    let sla_of = |id: Option<&str>| {
+        id.and_then(|id| partners.get(id))
+            .map_or(default, |pr| pr.sla)
+    };
+    // The store is asked with the shortest window of all; each message is then held to its
+    // own partner's.
+    let shortest = |w: Waiting| {
+        partners
+            .iter()
+            .map(|pr| w.window(&pr.sla))
+            .chain([w.window(&default)])
+            .min()
+            .map_or(0, |d| d.as_millis() as i64)
+    };
+    let mut written = 0;
+    for w in [Waiting::PartnersAck, Waiting::OurOrderAck] {
+        let (list, since_updated) = match w {
+            Waiting::PartnersAck => (
+                search::unacknowledged(&p.store, now - shortest(w)).await?,
+                true,
+            ),
+            Waiting::OurOrderAck => (
+                search::orders_unanswered(&p.store, now - shortest(w)).await?,
+                false,
+            ),
+        };
+        for m in list {
+            let since = if since_updated {
+                m.updated_at
+            } else {
+                m.created_at
+            };
+            let window = w.window(&sla_of(m.partner.as_deref()));
+            if now - since <= window.as_millis() as i64 {
+                continue;
+            }
+            let e = NewBusinessEvent {
+                kind: BusinessEventKind::AckOverdue,
+                partner: m.partner.as_deref(),
+                message_id: Some(m.id),
+                data: json!({
+                    "waiting_for": w.as_str(),
+                    "doc_type": m.doc_type,
+                    "reference": super::outbox::first_reference(m.reference.as_deref()),
+                    "control_number": m.control_number,
+                    "since_ms": since,
+                    "window_seconds": window.as_secs(),
+                }),
+                dedup_key: Some(format!("ack.overdue:{}:{}", m.id, w.as_str())),
+            };
+            if outbox::emit_alone(&p.store, &e).await?.is_some() {
+                written += 1;
+            }
+        }
+    }
+    Ok(written)
 }

@@ -165,7 +165,7 @@ impl Drop for NatsStream {
 /// quick dispatch and retries.
 pub fn configure(env: &mut TestEnv, hook: &Receiver, nats: Option<&NatsStream>, attempts: u32) {
     let mut toml = format!(
-        "[events]\ndispatch_ms = 100\nretry_base_ms = 100\nretry_max_ms = 400\nmax_attempts = {attempts}\ntimeout_ms = 1000\n\n\
+        "[events]\ndispatch_ms = 100\nretry_base_ms = 100\nretry_max_ms = 400\nmax_attempts = {attempts}\ntimeout_ms = 1000\nwatch_ms = 200\n\n\
          [[events.webhooks]]\nname = \"bi\"\nurl = \"{}\"\nsecret_env = \"TEST_HOOK_SECRET\"\n",
         hook.url
     );

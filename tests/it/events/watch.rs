@@ -107,4 +107,46 @@ async fn an_expiring_certificate_and_changed_profiles_are_told_once(db: Db) {
     }
 }
 
-on_both_backends!(an_expiring_certificate_and_changed_profiles_are_told_once);
+
+/// An order delivered two days ago with no 855 since: told once as
+/// `ack.overdue` waiting for Wharf's order acknowledgement, however often the check runs.
+async fn an_unanswered_order_is_told_overdue_once(db: Db) {
+    // Arrange: an order delivered, then made two days old (acme's window is a day).
+    let hook = Receiver::start().await;
+    let mut env = TestEnv::new(db).await;
+    configure(&mut env, &hook, None, 15);
+    let id = env.ingest_for("acme", "po.edi", &crate::kit::order_850(991, "PO-991"));
+    let app = env.serve();
+    let store = env.store().await;
+    all_settled(&store, 2, PATIENCE).await;
+    let two_days_ago = wharf::store::now_ms() - 2 * 86_400_000;
+    sqlx::query("UPDATE messages SET created_at = $1 WHERE id = $2")
+        .bind(two_days_ago)
+        .bind(id.get())
+        .execute(store.pool())
+        .await
+        .unwrap();
+
+    // Act: the check runs every 200 ms; give it several rounds.
+    let overdue = wait_for(PATIENCE, "ack.overdue", || async {
+        let v = of_kind(&store, K::AckOverdue).await;
+        (!v.is_empty()).then_some(v)
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+
+    // Assert: once, for that order, naming what it waits for.
+    assert_eq!(of_kind(&store, K::AckOverdue).await.len(), 1);
+    let e = &overdue[0];
+    assert_eq!(e.message_id, Some(id));
+    assert_eq!(e.partner.as_deref(), Some("acme"));
+    assert_eq!(e.data["waiting_for"], "order_acknowledgement");
+    assert_eq!(e.data["reference"], "PO-991");
+    assert_eq!(e.data["window_seconds"], 86_400);
+    app.stop();
+}
+
+on_both_backends!(
+    an_expiring_certificate_and_changed_profiles_are_told_once,
+    an_unanswered_order_is_told_overdue_once,
+);
