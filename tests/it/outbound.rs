@@ -233,6 +233,26 @@ async fn partners_997s_mark_what_wharf_sent(db: Db) {
             .contains("rejected by the partner: 855"),
         "{b:?}"
     );
+    // Told to other systems: ack.rejected for the 855, with the 997's reason, as the
+    // documented schema says; nothing for the accepted 856.
+    let told = crate::events::committed(&store).await;
+    let rejected: Vec<_> = told
+        .values()
+        .filter(|e| e.kind == wharf::model::BusinessEventKind::AckRejected)
+        .collect();
+    assert_eq!(rejected.len(), 1, "{told:?}");
+    assert_eq!(rejected[0].message_id, Some(ack_id));
+    assert_eq!(rejected[0].data["acknowledgement"], "997");
+    assert_eq!(rejected[0].data["doc_type"], "855");
+    assert!(
+        rejected[0].data["reason"]
+            .as_str()
+            .unwrap()
+            .contains("Rejected"),
+        "{:?}",
+        rejected[0]
+    );
+    crate::events::assert_schema_valid(told.values());
     let history = wharf::store::events::for_message(&store, asn_id)
         .await
         .unwrap();

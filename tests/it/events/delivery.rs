@@ -34,6 +34,7 @@ async fn events_reach_a_webhook_and_nats_exactly_as_committed(db: Db) {
     assert_eq!(kinds(BusinessEventKind::MessageReceived), 10, "{events:?}");
     assert_eq!(kinds(BusinessEventKind::OrderCreated), 10, "{events:?}");
     assert_gap_free(&events);
+    assert_schema_valid(events.values());
     let created = events
         .values()
         .find(|e| e.kind == BusinessEventKind::OrderCreated)
@@ -164,7 +165,57 @@ async fn a_failing_webhook_ends_in_dead_letters_and_is_redelivered(db: Db) {
     app.stop();
 }
 
+
+/// The schema documents every event type Wharf has, and nothing else.
+#[test]
+fn the_schema_names_every_event_type() {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/events.schema.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let documented: BTreeSet<&str> = schema["properties"]["type"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let known: BTreeSet<&str> = BusinessEventKind::ALL.iter().map(|k| k.as_str()).collect();
+    assert_eq!(documented, known);
+    let text = schema.to_string();
+    for k in &known {
+        assert!(text.contains(&format!("\"{k}\"")), "{k}");
+    }
+}
+
+/// Garbage from a known partner is rejected, and told as `message.failed` with the reason.
+async fn a_rejected_message_is_told_as_failed(db: Db) {
+    let hook = Receiver::start().await;
+    let mut env = TestEnv::new(db).await;
+    configure(&mut env, &hook, None, 15);
+    let id = env.ingest_for("acme", "junk.edi", b"this is not EDI at all");
+    let app = env.serve();
+    let store = env.store().await;
+    all_settled(&store, 2, PATIENCE).await;
+    let events = committed(&store).await;
+    let failed: Vec<_> = events
+        .values()
+        .filter(|e| e.kind == BusinessEventKind::MessageFailed)
+        .collect();
+    assert_eq!(failed.len(), 1, "{events:?}");
+    assert_eq!(failed[0].message_id, Some(id));
+    assert_eq!(failed[0].data["state"], "rejected");
+    assert_eq!(failed[0].data["direction"], "in");
+    assert!(!failed[0].data["reason"].as_str().unwrap().is_empty());
+    assert_schema_valid(events.values());
+    assert_eq!(hook.received().len(), 2);
+    app.stop();
+}
+
 on_both_backends!(
     events_reach_a_webhook_and_nats_exactly_as_committed,
     a_failing_webhook_ends_in_dead_letters_and_is_redelivered,
+    a_rejected_message_is_told_as_failed,
 );

@@ -271,3 +271,49 @@ pub fn assert_gap_free(events: &BTreeMap<i64, BusinessEvent>) {
         assert_eq!(seqs, want, "{partner:?}'s sequence has a gap");
     }
 }
+
+/// Every event valid against `deploy/events.schema.json`, checked by Python's `jsonschema`
+/// (Draft 2020-12, formats checked): the documented contract, judged by a validator that is
+/// not Wharf's. scripts/test installs it.
+pub fn assert_schema_valid<'a>(events: impl IntoIterator<Item = &'a BusinessEvent>) {
+    let lines: Vec<String> = events.into_iter().map(BusinessEvent::json).collect();
+    assert!(!lines.is_empty(), "no event to check");
+    let schema = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/events.schema.json");
+    let check = r#"
+import json, sys
+from jsonschema import Draft202012Validator, FormatChecker
+schema = json.load(open(sys.argv[1]))
+Draft202012Validator.check_schema(schema)
+v = Draft202012Validator(schema, format_checker=FormatChecker())
+bad = 0
+for line in sys.stdin:
+    for e in v.iter_errors(json.loads(line)):
+        bad += 1
+        print(line.strip()[:300], "->", e.message[:300])
+sys.exit(1 if bad else 0)
+"#;
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", check])
+        .arg(&schema)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(lines.join("\n").as_bytes()).unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !err.contains("No module named 'jsonschema'"),
+        "Python's jsonschema is needed (scripts/test installs it): {err}"
+    );
+    assert!(
+        out.status.success(),
+        "events not valid against deploy/events.schema.json:\n{}{err}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

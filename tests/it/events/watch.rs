@@ -101,12 +101,12 @@ async fn an_expiring_certificate_and_changed_profiles_are_told_once(db: Db) {
         Some("removed"),
         "{changed:?}"
     );
+    assert_schema_valid(committed(&store).await.values());
     a.stop();
     if let Some(b) = b {
         b.stop();
     }
 }
-
 
 /// An order delivered two days ago with no 855 since: told once as
 /// `ack.overdue` waiting for Wharf's order acknowledgement, however often the check runs.
@@ -143,6 +143,7 @@ async fn an_unanswered_order_is_told_overdue_once(db: Db) {
     assert_eq!(e.data["waiting_for"], "order_acknowledgement");
     assert_eq!(e.data["reference"], "PO-991");
     assert_eq!(e.data["window_seconds"], 86_400);
+    assert_schema_valid(&overdue);
     app.stop();
 }
 

@@ -4,7 +4,9 @@
 //! webhook subscriber exactly as committed.
 
 use super::*;
-use crate::events::{Receiver, assert_gap_free, assert_signed, committed, configure};
+use crate::events::{
+    Receiver, assert_gap_free, assert_schema_valid, assert_signed, committed, configure,
+};
 use wharf::model::BusinessEventKind as K;
 
 async fn an_orders_life_is_told_as_events(db: Db) {
@@ -46,6 +48,7 @@ async fn an_orders_life_is_told_as_events(db: Db) {
     // Assert: four events, in this order of sequence, each once.
     let events = committed(&store).await;
     assert_gap_free(&events);
+    assert_schema_valid(events.values());
     let mut life: Vec<_> = events.values().collect();
     life.sort_by_key(|e| e.sequence);
     let kinds: Vec<K> = life.iter().map(|e| e.kind).collect();
