@@ -165,7 +165,6 @@ async fn a_failing_webhook_ends_in_dead_letters_and_is_redelivered(db: Db) {
     app.stop();
 }
 
-
 /// The schema documents every event type Wharf has, and nothing else.
 #[test]
 fn the_schema_names_every_event_type() {
