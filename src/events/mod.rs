@@ -47,7 +47,8 @@ pub struct RoundReport {
 /// A subscriber the dispatcher delivers to.
 enum Sink {
     Webhook(webhook::Webhook),
-    Nats(nats::Nats),
+    // Boxed: the JetStream context is large, and there is at most one.
+    Nats(Box<nats::Nats>),
 }
 
 impl Sink {
@@ -100,7 +101,10 @@ impl Dispatcher {
             })
             .collect();
         if let Some(n) = &settings.nats {
-            sinks.push(Sink::Nats(nats::Nats::new(n.clone(), settings.timeout)));
+            sinks.push(Sink::Nats(Box::new(nats::Nats::new(
+                n.clone(),
+                settings.timeout,
+            ))));
             subscribers.push(Subscriber {
                 name: NATS_SINK.to_owned(),
                 kinds: n.kinds.clone(),
