@@ -56,7 +56,11 @@ impl Worker {
             job_id = job.id,
             message_id = job.message_id.get(),
             stage = %job.stage,
-            attempt = job.attempts
+            attempt = job.attempts,
+            // Filled in by the stage once it has loaded the message.
+            partner = tracing::field::Empty,
+            doc_type = tracing::field::Empty,
+            reference = tracing::field::Empty,
         );
         async {
             let started = std::time::Instant::now();

@@ -160,7 +160,8 @@ on_both_backends!(readyz_follows_the_erp_and_ingest_does_not);
 
 /// `--log-format json` (here `WHARF_LOG_FORMAT=json`) for log shippers: every line the
 /// gateway writes is one JSON object, and a stage's lines carry their job span with the
-/// message id, so one message can be followed across lines.
+/// message id (and, once loaded, its partner, document type and PO), so one message can be
+/// followed across lines.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_logs_are_one_object_a_line_with_the_message_span() {
     // Arrange
@@ -195,4 +196,16 @@ async fn json_logs_are_one_object_a_line_with_the_message_span() {
         .filter(|l| l["span"]["name"] == "job" && l["span"]["message_id"] == id.get())
         .count();
     assert!(of_this_message >= 2, "no job lines for message {id}: {log}");
+    // The map and deliver stages know the message's partner, document and PO: their lines say
+    // so, so a log search for the PO finds the order's way.
+    let described = lines
+        .iter()
+        .filter(|l| {
+            l["span"]["message_id"] == id.get()
+                && l["span"]["partner"] == "acme"
+                && l["span"]["doc_type"] == "850"
+                && l["span"]["reference"] == "PO-JSON"
+        })
+        .count();
+    assert!(described >= 1, "no line names acme's 850 PO-JSON: {log}");
 }

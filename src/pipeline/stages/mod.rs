@@ -205,10 +205,27 @@ pub(in crate::pipeline) struct StageContext<B> {
     pub(in crate::pipeline) body: B,
 }
 
+/// Names the message on the job's span (declared empty by the worker): its partner,
+/// document type and business reference, known once the message is loaded. Every line the
+/// stage logs, on whichever instance runs it, then carries them beside the message id.
+fn describe_span(msg: &messages::Message) {
+    let span = tracing::Span::current();
+    if let Some(partner) = &msg.partner {
+        span.record("partner", partner.as_str());
+    }
+    if let Some(doc_type) = &msg.doc_type {
+        span.record("doc_type", doc_type.as_str());
+    }
+    if let Some(reference) = &msg.reference {
+        span.record("reference", reference.as_str());
+    }
+}
+
 impl StageContext<Vec<u8>> {
     /// The message and its raw bytes.
     pub(in crate::pipeline) async fn raw(p: &Pipeline, job: &Job) -> Result<Self, StageError> {
         let (msg, body) = messages::load_raw(&p.store, job.message_id).await?;
+        describe_span(&msg);
         Ok(StageContext { msg, body })
     }
 }
@@ -221,6 +238,7 @@ impl StageContext<Option<String>> {
         which: Payload,
     ) -> Result<Self, StageError> {
         let (msg, body) = messages::load_payload(&p.store, job.message_id, which).await?;
+        describe_span(&msg);
         Ok(StageContext { msg, body })
     }
 }
