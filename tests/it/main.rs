@@ -13,6 +13,7 @@ mod as2;
 mod browser;
 mod cli;
 mod durability;
+mod fleet;
 mod full_disk;
 mod gateway;
 mod health;
