@@ -11,14 +11,18 @@ use std::time::Duration;
 use crate::kit::odoo::{DB, OdooDouble};
 use crate::kit::{Db, TestEnv};
 
+mod checks;
+mod clients;
+mod load;
 mod poller;
 
-/// The Odoo double with what the fleet's orders need: ACME (its store 42 and DC) and Globex as
+/// The Odoo double with what the fleet's orders need: ACME (its store 42 and DC) and Globex (its
+/// store 0042) as
 /// customers, the products of the orders, the Case unit.
 async fn odoo() -> OdooDouble {
     let odoo = OdooDouble::start(18).await;
     odoo.customer("ACME", &["ACME-0042", "ACME-DC"]);
-    odoo.customer("GLOBEX", &[]);
+    odoo.customer("GLOBEX", &["0042"]);
     odoo.product("WID-1", Some("012345678905"), 11.0);
     odoo.product("WID-2", None, 95.0);
     odoo.uom_of("Case", 12.0);
