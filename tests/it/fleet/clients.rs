@@ -37,6 +37,32 @@ pub struct Tally {
     pub host_keys: Mutex<BTreeSet<String>>,
     /// Documents a client gave up on, and answers no partner should get.
     pub failures: Mutex<Vec<String>>,
+    /// Orders the ERP has (set by the test as it watches Odoo).
+    pub in_erp: AtomicUsize,
+    /// How far the partners together may run ahead of the ERP: partners send steadily, so
+    /// documents keep arriving while earlier ones are processed (and an instance dying
+    /// meets both).
+    pub window: usize,
+}
+
+impl Tally {
+    pub fn new(window: usize) -> Self {
+        Self {
+            window,
+            ..Self::default()
+        }
+    }
+
+    async fn pace(&self) {
+        while self
+            .acked
+            .load(Ordering::SeqCst)
+            .saturating_sub(self.in_erp.load(Ordering::SeqCst))
+            > self.window
+        {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
 }
 
 impl Tally {
@@ -66,6 +92,7 @@ where
     F: FnMut(usize) -> Fut,
     Fut: std::future::Future<Output = Result<(), Miss>>,
 {
+    tally.pace().await;
     for turn in 0..TRIES {
         match send((first + turn) % n).await {
             Ok(()) => {

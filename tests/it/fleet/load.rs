@@ -97,15 +97,18 @@ fn profiles(env: &TestEnv) -> std::path::PathBuf {
     key
 }
 
-/// What a sales person does all day: confirm every quotation that arrives in Odoo.
+/// What a sales person does all day: confirm every quotation that arrives in Odoo (and tell
+/// the partners' pacing how many orders Odoo has).
 fn confirm_orders_as_they_come(
     odoo: Arc<OdooDouble>,
+    tally: Arc<Tally>,
     stop: Arc<AtomicBool>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         while !stop.load(Ordering::SeqCst) {
-            let drafts: Vec<i64> = odoo
-                .sale_orders()
+            let orders = odoo.sale_orders();
+            tally.in_erp.store(orders.len(), Ordering::SeqCst);
+            let drafts: Vec<i64> = orders
                 .iter()
                 .filter(|o| o["state"] == serde_json::json!("draft"))
                 .filter_map(|o| o["id"].as_i64())
@@ -196,9 +199,10 @@ async fn three_instances_one_killed_one_drained_every_document_once() {
     let acme_pos = po_set(&[&api_docs, &sftp_docs]);
     let globex_pos = po_set(&[&as2_docs]);
 
-    let tally = Arc::new(Tally::default());
+    // Partners run at most 90 documents ahead of Odoo (30 per instance).
+    let tally = Arc::new(Tally::new(90));
     let confirming = Arc::new(AtomicBool::new(false));
-    let confirmer = confirm_orders_as_they_come(odoo.clone(), confirming.clone());
+    let confirmer = confirm_orders_as_they_come(odoo.clone(), tally.clone(), confirming.clone());
     let began = Instant::now();
     let mut clients = Vec::new();
     // Three of each kind, one starting at each instance; each takes every third document.
