@@ -310,6 +310,18 @@ fn spawn_loops(
 ) -> Result<Vec<JoinHandle<()>>, BuildError> {
     let mut loops = Vec::new();
     if let (Some(client), ErpTarget::Odoo(o)) = (edges.odoo.clone(), &p.settings.erp) {
+        // One poller for the fleet: the instance holding the lease polls on its period;
+        // another takes over within the lease's time when the holder dies, and at once when
+        // it stops. Taking the lease wakes the poller, so a takeover polls without waiting.
+        let (held, keeper) = crate::store::leases::keep(
+            p.store.clone(),
+            crate::store::leases::Lease::OdooPoller,
+            p.instance.clone(),
+            o.poll_lease,
+            Some(p.erp_wake.clone()),
+            stop.clone(),
+        );
+        loops.push(keeper);
         // Confirmed orders and done deliveries → 855/856 (and their EDIFACT/XML kin), every
         // poll interval and at once when Odoo's webhook calls.
         let every = o.poll.unwrap_or(Duration::from_secs(3600));
@@ -317,9 +329,17 @@ fn spawn_loops(
         loops.push(periodic::spawn(
             Every::new(every, First::Now).or_when(p.erp_wake.clone()),
             stop.clone(),
-            move || {
-                let (pipe, client) = (pipe.clone(), client.clone());
+            move |tick| {
+                let (pipe, client, held) = (pipe.clone(), client.clone(), held.clone());
                 async move {
+                    // Odoo's webhook reaches whichever instance the load balancer picked: it
+                    // polls there at once, lease or not. Two polls at once are safe (each
+                    // document goes out once per key; a cursor only moves to what its poll
+                    // handled); the lease only keeps the periodic work from multiplying.
+                    if tick != periodic::Tick::Woken && !held.now() {
+                        tracing::debug!("Odoo poll left to the instance holding the lease");
+                        return;
+                    }
                     match crate::erp::odoo::events::poll_once(&pipe, &client).await {
                         Ok(r) if r.acks + r.notices + r.invoices > 0 => {
                             tracing::info!(
@@ -347,7 +367,7 @@ fn spawn_loops(
     loops.push(periodic::spawn(
         Every::new(Duration::from_secs(1), First::Now).or_when(p.as2_mdn_wake.clone()),
         stop.clone(),
-        move || {
+        move |_| {
             let (pipe, poster) = (pipe.clone(), poster.clone());
             async move {
                 if let Err(e) = poster.lock().await.start_due(&pipe).await {
@@ -366,7 +386,7 @@ fn spawn_loops(
         loops.push(periodic::spawn(
             Every::new(p.settings.events.dispatch, First::Now),
             stop.clone(),
-            move || {
+            move |_| {
                 let dispatcher = dispatcher.clone();
                 async move {
                     match dispatcher.round().await {
@@ -386,7 +406,7 @@ fn spawn_loops(
     loops.push(periodic::spawn(
         Every::new(p.settings.as2.mdn_check, First::AfterPeriod),
         stop.clone(),
-        move || {
+        move |_| {
             let pipe = pipe.clone();
             async move {
                 if let Err(e) = crate::transport::as2::overdue_mdns(&pipe).await {
@@ -402,7 +422,7 @@ fn spawn_loops(
     loops.push(periodic::spawn(
         Every::new(p.settings.events.watch, First::Now),
         stop.clone(),
-        move || {
+        move |_| {
             let pipe = pipe.clone();
             async move {
                 if let Err(e) = crate::pipeline::watch::acks_overdue(&pipe).await {
@@ -418,7 +438,7 @@ fn spawn_loops(
     loops.push(periodic::spawn(
         Every::new(Duration::from_secs(6 * 3600), First::Now),
         stop.clone(),
-        move || {
+        move |_| {
             let pipe = pipe.clone();
             async move {
                 if let Err(e) = crate::pipeline::watch::certificates_expiring(&pipe).await {
@@ -439,7 +459,7 @@ fn spawn_loops(
         loops.push(periodic::spawn(
             Every::new(every, First::AfterPeriod),
             stop.clone(),
-            move || {
+            move |_| {
                 let (live, pipe, digests) = (live.clone(), pipe.clone(), digests.clone());
                 async move {
                     let reloaded = tokio::task::spawn_blocking(move || {

@@ -20,6 +20,18 @@ pub enum First {
     AfterPeriod,
 }
 
+/// Why a round runs: a round may do more when someone asked for it (Odoo's webhook) than
+/// on its timer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tick {
+    /// The first round at start ([`First::Now`]).
+    Start,
+    /// The period went by.
+    Period,
+    /// `wake` was notified.
+    Woken,
+}
+
 /// A periodic loop: its period, what wakes it early, and when its first round runs.
 #[derive(Clone)]
 pub struct Every {
@@ -49,12 +61,12 @@ impl Every {
 /// logs them), so one bad round never ends the loop.
 pub fn spawn<F, Fut>(every: Every, mut stop: watch::Receiver<bool>, mut round: F) -> JoinHandle<()>
 where
-    F: FnMut() -> Fut + Send + 'static,
+    F: FnMut(Tick) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send,
 {
     tokio::spawn(async move {
         if every.first == First::Now {
-            round().await;
+            round(Tick::Start).await;
         }
         loop {
             let woken = async {
@@ -63,12 +75,12 @@ where
                     None => std::future::pending().await,
                 }
             };
-            tokio::select! {
-                _ = tokio::time::sleep(every.period) => {}
-                _ = woken => {}
+            let tick = tokio::select! {
+                _ = tokio::time::sleep(every.period) => Tick::Period,
+                _ = woken => Tick::Woken,
                 _ = stop.wait_for(|s| *s) => break,
-            }
-            round().await;
+            };
+            round(tick).await;
         }
     })
 }
@@ -87,7 +99,7 @@ mod tests {
         let task = spawn(
             Every::new(Duration::from_secs(60), First::AfterPeriod).or_when(wake.clone()),
             stop_rx,
-            move || {
+            move |_| {
                 let counted = counted.clone();
                 async move {
                     counted.fetch_add(1, Ordering::SeqCst);
@@ -127,7 +139,7 @@ mod tests {
         let task = spawn(
             Every::new(Duration::from_secs(3600), First::Now),
             stop_rx,
-            move || {
+            move |_| {
                 let counted = counted.clone();
                 async move {
                     counted.fetch_add(1, Ordering::SeqCst);

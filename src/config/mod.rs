@@ -244,6 +244,10 @@ pub struct OdooSettings {
     /// of hours must not need an operator afterwards. Default 72 h.
     pub outage_wait: Duration,
     pub poll: Option<Duration>,
+    /// How long the poller's lease lasts unrenewed (`[erp] poll_lease_ms`, 30 s): instances
+    /// sharing a database poll one at a time, and another takes over this long after the
+    /// holder died. Renewed every third of it.
+    pub poll_lease: Duration,
     /// The token Odoo's webhook must present (`WHARF_SECRET_ODOO_WEBHOOK_TOKEN`); without one
     /// the webhook endpoint is off and the poller alone finds events.
     pub webhook_token: Option<String>,

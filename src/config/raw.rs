@@ -154,4 +154,7 @@ pub(super) struct RawErp {
     pub(super) outage_wait_ms: Option<u64>,
     /// How often confirmed orders and done deliveries are looked for (0: never).
     pub(super) poll_ms: Option<u64>,
+    /// The poller's lease: one instance of a fleet polls; another takes over this long after
+    /// the holder stops renewing.
+    pub(super) poll_lease_ms: Option<u64>,
 }

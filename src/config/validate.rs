@@ -65,6 +65,13 @@ fn odoo_settings(
     if rate_per_sec == 0 {
         return Err(err("erp.rate_per_sec", "must be at least 1".into()));
     }
+    let poll_lease_ms = raw.poll_lease_ms.unwrap_or(30_000);
+    if poll_lease_ms < 300 {
+        return Err(err(
+            "erp.poll_lease_ms",
+            format!("{poll_lease_ms} ms is too short to renew; at least 300"),
+        ));
+    }
     let breaker_failures = raw.breaker_failures.unwrap_or(5);
     if breaker_failures == 0 {
         return Err(err("erp.breaker_failures", "must be at least 1".into()));
@@ -84,6 +91,7 @@ fn odoo_settings(
             0 => None,
             ms => Some(Duration::from_millis(ms)),
         },
+        poll_lease: Duration::from_millis(poll_lease_ms),
         webhook_token: env("WHARF_SECRET_ODOO_WEBHOOK_TOKEN").filter(|t| t.len() >= 16),
     })
 }

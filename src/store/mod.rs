@@ -9,6 +9,7 @@ pub mod admin;
 pub mod as2;
 pub mod events;
 pub mod jobs;
+pub mod leases;
 pub mod messages;
 pub mod outbox;
 pub mod registry;

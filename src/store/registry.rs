@@ -180,6 +180,43 @@ pub async fn erp_links(
     rows.iter().map(link_from_row).collect()
 }
 
+/// Records Wharf made in `model` that the poller has not looked at by id yet (see
+/// [`mark_polled`]), oldest first, at most `limit`.
+pub async fn unpolled_links(
+    store: &crate::store::Store,
+    model: &str,
+    limit: i64,
+) -> Result<Vec<ErpLink>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT model, odoo_id, partner, doc_key, message_id FROM erp_links \
+         WHERE model = $1 AND polled_at IS NULL ORDER BY odoo_id LIMIT $2",
+    )
+    .bind(model.to_owned())
+    .bind(limit)
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter().map(link_from_row).collect()
+}
+
+/// Notes that the poller looked at these records of `model` by id.
+pub async fn mark_polled(
+    store: &crate::store::Store,
+    model: &str,
+    odoo_ids: &[i64],
+) -> Result<(), StoreError> {
+    let mut tx = store.begin().await?;
+    let now = crate::store::now_ms();
+    for id in odoo_ids {
+        sqlx::query("UPDATE erp_links SET polled_at = $1 WHERE model = $2 AND odoo_id = $3")
+            .bind(now)
+            .bind(model.to_owned())
+            .bind(*id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await
+}
+
 /// A poller's cursor (`None` before its first event).
 pub async fn cursor(store: &crate::store::Store, name: &str) -> Result<Option<String>, StoreError> {
     let row = sqlx::query("SELECT value FROM erp_cursors WHERE name = $1")

@@ -14,6 +14,7 @@ mod browser;
 mod cli;
 mod durability;
 mod events;
+mod fleet;
 mod full_disk;
 mod gateway;
 mod health;

@@ -63,6 +63,7 @@ fn client(r: &Real) -> OdooClient {
         breaker_open: Duration::from_secs(5),
         outage_wait: Duration::from_secs(600),
         poll: None,
+        poll_lease: Duration::from_secs(30),
         webhook_token: None,
     })
     .expect("client")

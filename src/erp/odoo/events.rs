@@ -164,6 +164,54 @@ fn agreed(p: &Pipeline, partner: &str, doc: &Document) -> Option<Option<String>>
     Some(a.sscc_prefix.clone())
 }
 
+/// Queues the acknowledgement of a confirmed sale order `so` (as `search_read` gave it) that
+/// Wharf made from `link`'s document, when the partner agreed to receive one: `None` when it
+/// did not (or the document is gone), else whether this call queued it (once per order,
+/// whoever finds it).
+async fn acknowledge(
+    p: &Pipeline,
+    client: &OdooClient,
+    so: &Value,
+    link: &ErpLink,
+    today: &str,
+) -> Result<Option<bool>, PollError> {
+    let (Some(id), Some(name)) = (so["id"].as_i64(), so["name"].as_str()) else {
+        return Ok(None);
+    };
+    let Some((order, mapped)) = originals(p, link).await else {
+        return Ok(None);
+    };
+    let probe = Document::OrderAck(order_ack(&order, &mapped, &[], name, today));
+    if agreed(p, &link.partner, &probe).is_none() {
+        return Ok(None);
+    }
+    let line_ids: Vec<i64> = so["order_line"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_i64).collect())
+        .unwrap_or_default();
+    let pos = positions(client, &line_ids).await?;
+    let lines = client
+        .search_read(
+            "sale.order.line",
+            json!([["order_id", "=", id]]),
+            &["id", "product_uom_qty", "price_unit"],
+        )
+        .await?;
+    let odoo_lines: Vec<OdooLine> = lines
+        .iter()
+        .map(|l| OdooLine {
+            position: position(&pos, l["id"].as_i64()),
+            quantity: decimal(&l["product_uom_qty"]),
+            price: decimal(&l["price_unit"]),
+        })
+        .collect();
+    let ack = order_ack(&order, &mapped, &odoo_lines, name, today);
+    let key = format!("confirm:{id}");
+    Ok(Some(
+        queue(p, &link.partner, Document::OrderAck(ack), &key).await,
+    ))
+}
+
 /// One poll: confirmations, then deliveries.
 pub async fn poll_once(p: &Pipeline, client: &OdooClient) -> Result<PollReport, PollError> {
     let mut report = PollReport::default();
@@ -185,66 +233,50 @@ pub async fn poll_once(p: &Pipeline, client: &OdooClient) -> Result<PollReport, 
     );
     let hhmm = format!("{:02}{:02}", now.hour(), now.minute());
 
-    // Confirmed orders → acknowledgements.
+    // Confirmed orders → acknowledgements: those changed since the cursor, and those of links
+    // the poller has not looked at yet. An order confirmed before Wharf committed its link to
+    // it (the profile's own confirmation, or a sales person quicker than the deliver stage's
+    // commit) is passed over by a poll that meets it first, and the cursor may move beyond it
+    // meanwhile; so each link is also looked for by id, once, after it is committed (read
+    // here before the search: one committed later waits for the next round).
+    let fresh = registry::unpolled_links(&p.store, "sale.order", 200).await?;
     let since = cursor(p, "odoo:sale.order:confirmed").await?;
+    let changed = json!(["write_date", ">=", since]);
+    let mut domain = vec![
+        json!(["client_order_ref", "!=", false]),
+        json!(["state", "in", ["sale", "done"]]),
+    ];
+    if fresh.is_empty() {
+        domain.push(changed);
+    } else {
+        let ids: Vec<i64> = fresh.iter().map(|l| l.odoo_id).collect();
+        domain.extend([json!("|"), changed, json!(["id", "in", ids])]);
+    }
     let orders = client
         .search_read(
             "sale.order",
-            json!([
-                ["client_order_ref", "!=", false],
-                ["state", "in", ["sale", "done"]],
-                ["write_date", ">=", since]
-            ]),
+            Value::Array(domain),
             &["id", "name", "write_date", "order_line"],
         )
         .await?;
     let mut newest = since.clone();
     for so in &orders {
-        let (Some(id), Some(name)) = (so["id"].as_i64(), so["name"].as_str()) else {
+        let Some(link) = so["id"]
+            .as_i64()
+            .and_then(|id| link_of(id).or_else(|| fresh.iter().find(|l| l.odoo_id == id)))
+        else {
             continue;
         };
-        let Some(link) = link_of(id) else { continue };
-        let Some((order, mapped)) = originals(p, link).await else {
-            continue;
-        };
-        let probe = Document::OrderAck(order_ack(&order, &mapped, &[], name, &today));
-        if agreed(p, &link.partner, &probe).is_none() {
-            continue;
+        if let Some(queued) = acknowledge(p, client, so, link, &today).await? {
+            report.acks += usize::from(queued);
+            later(&mut newest, so);
         }
-        let line_ids: Vec<i64> = so["order_line"]
-            .as_array()
-            .map(|a| a.iter().filter_map(Value::as_i64).collect())
-            .unwrap_or_default();
-        let pos = positions(client, &line_ids).await?;
-        let lines = client
-            .search_read(
-                "sale.order.line",
-                json!([["order_id", "=", id]]),
-                &["id", "product_uom_qty", "price_unit"],
-            )
-            .await?;
-        let odoo_lines: Vec<OdooLine> = lines
-            .iter()
-            .map(|l| OdooLine {
-                position: position(&pos, l["id"].as_i64()),
-                quantity: decimal(&l["product_uom_qty"]),
-                price: decimal(&l["price_unit"]),
-            })
-            .collect();
-        let ack = order_ack(&order, &mapped, &odoo_lines, name, &today);
-        if queue(
-            p,
-            &link.partner,
-            Document::OrderAck(ack),
-            &format!("confirm:{id}"),
-        )
-        .await
-        {
-            report.acks += 1;
-        }
-        later(&mut newest, so);
     }
     save_cursor(p, "odoo:sale.order:confirmed", &since, &newest).await?;
+    if !fresh.is_empty() {
+        let ids: Vec<i64> = fresh.iter().map(|l| l.odoo_id).collect();
+        registry::mark_polled(&p.store, "sale.order", &ids).await?;
+    }
 
     // Validated deliveries → ship notices.
     let since = cursor(p, "odoo:stock.picking:done").await?;

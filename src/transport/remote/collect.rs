@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use super::{ErrorKind, RemoteError, Session};
 use crate::partners::channels::{AfterCollect, Protocol, Remote};
 use crate::pipeline::Pipeline;
+use crate::store::leases::{self, Lease};
 use crate::store::messages::{Inbound, sha256_hex};
 use crate::store::transfers::{self, NewTransfer};
 use crate::store::{Channel, Direction, StoreError};
@@ -55,21 +56,23 @@ pub async fn collect_once(
     remote: &Remote,
 ) -> Result<Round, CollectError> {
     let url = remote.url();
-    let lease_ms = (p.settings.transfers.stall_timeout.as_millis() as i64 * 20).max(60_000);
-    if !transfers::lease_collection(&p.store, &url, &p.instance, lease_ms).await? {
+    let lease = Lease::Collect(url);
+    let ttl = (p.settings.transfers.stall_timeout * 20).max(Duration::from_secs(60));
+    if !leases::take(&p.store, &lease, &p.instance, ttl).await? {
         return Ok(Round {
             busy: true,
             ..Round::default()
         });
     }
-    let result = async {
+    // Renewed while the round runs: a folder of many files may take longer than the lease.
+    let result = leases::renewing(&p.store, &lease, &p.instance, ttl, async {
         let mut session = Session::open(&p.store, &p.settings, remote).await?;
         let round = round(p, partner, remote, &mut session).await;
         session.close().await;
         round
-    }
+    })
     .await;
-    transfers::release_collection(&p.store, &url, &p.instance).await?;
+    leases::release(&p.store, &lease, &p.instance).await?;
     result
 }
 

@@ -300,7 +300,70 @@ async fn changes_and_cancellations_update_the_same_order(db: Db) {
     );
 }
 
+/// An order confirmed in Odoo before Wharf committed its link to it (the profile's own
+/// confirmation, or a quick sales person: here while Odoo's answer to the load is held) is
+/// acknowledged all the same, although the poll that met it first moved its cursor beyond it
+/// (another order confirmed after it).
+async fn an_order_confirmed_before_wharf_committed_it_is_acknowledged(db: Db) {
+    let odoo = odoo(18).await;
+    let mut env = env_for(db, &odoo).await;
+    env.set_env("WHARF_ERP__POLL_MS", "600000");
+    env.set_env("WHARF_SECRET_ODOO_WEBHOOK_TOKEN", WEBHOOK_TOKEN);
+    let first = ingest(&env, "a.edi", &order_850(611, "PO-611"));
+    let server = env.serve();
+    let store = env.store().await;
+    assert_eq!(settled(&store, first).await.state, MessageState::Delivered);
+    let so_first = assert_order(&odoo, "PO-611");
+
+    // Odoo commits the next order, then holds its answer: Wharf has not committed it yet.
+    odoo.with(|w| {
+        w.behaviour
+            .hold_after_commit
+            .insert("sale.order.load".into(), Duration::from_secs(10));
+    });
+    let second = ingest(&env, "b.edi", &order_850(612, "PO-612"));
+    let so_second = wait_for(PATIENCE, "Odoo to commit PO-612", || async {
+        odoo.sale_orders()
+            .iter()
+            .find(|o| o["client_order_ref"] == json!("PO-612"))
+            .and_then(|o| o["id"].as_i64())
+    })
+    .await;
+    odoo.confirm(so_second);
+    odoo.confirm(so_first);
+    a_whole_poll_round(&odoo, Some(&server)).await;
+    assert_ne!(
+        messages::get(&store, second).await.unwrap().state,
+        MessageState::Delivered,
+        "the poll ran before Wharf committed PO-612 (else this test proves nothing)"
+    );
+
+    // Committed now: the next rounds acknowledge it, once.
+    assert_eq!(settled(&store, second).await.state, MessageState::Delivered);
+    a_whole_poll_round(&odoo, Some(&server)).await;
+    let acks = wait_for(PATIENCE, "both 855s sent", || async {
+        let all = sent(&store, "acme", "855").await;
+        (all.len() == 2 && all.iter().all(|m| m.state == MessageState::Sent)).then_some(all)
+    })
+    .await;
+    let mut pos: Vec<String> = Vec::new();
+    for m in &acks {
+        let segs = segments_of(&messages::raw(&store, m.id).await.unwrap());
+        let bak = segs.iter().find(|s| s.starts_with("BAK*")).unwrap().clone();
+        pos.push(bak.split('*').nth(3).unwrap().to_owned());
+    }
+    pos.sort();
+    assert_eq!(pos, ["PO-611", "PO-612"]);
+    a_whole_poll_round(&odoo, Some(&server)).await;
+    assert_eq!(
+        sent(&store, "acme", "855").await.len(),
+        2,
+        "one 855 per order"
+    );
+}
+
 on_both_backends!(
+    an_order_confirmed_before_wharf_committed_it_is_acknowledged,
     confirmation_and_shipment_go_back_as_855_and_856,
     edifact_orders_come_back_as_ordrsp_and_desadv,
     changes_and_cancellations_update_the_same_order,

@@ -225,6 +225,7 @@ impl World {
         uid: i64,
     ) -> Result<Option<Value>, Fault> {
         self.calls.push(format!("{model}.{method}"));
+        self.callers.push(uid);
         if method.starts_with('_') {
             return Err(Fault::new(
                 "odoo.exceptions.AccessError",

@@ -115,6 +115,27 @@ impl OdooDouble {
         self.with(|w| w.insert("stock.warehouse", json!({ "name": name, "code": code })))
     }
 
+    /// Another user with every right, who signs in with `key` (one per gateway of a fleet,
+    /// so the double can tell whose calls are whose). Returns the uid.
+    pub fn user(&self, name: &str, login: &str, key: &str) -> i64 {
+        self.with(|w| {
+            let uid = w.insert("res.users", json!({ "name": name, "login": login }));
+            w.keys.insert(uid, key.to_owned());
+            uid
+        })
+    }
+
+    /// How many calls of `model.method` the user `uid` made.
+    pub fn calls_by(&self, uid: i64, call: &str) -> usize {
+        self.with(|w| {
+            w.calls
+                .iter()
+                .zip(&w.callers)
+                .filter(|(c, u)| *c == call && **u == uid)
+                .count()
+        })
+    }
+
     /// An internal user without the Sales groups who signs in with `password`: Odoo refuses
     /// its calls on `sale.order` with AccessError. Returns the uid.
     pub fn user_without_sales(&self, name: &str, login: &str, password: &str) -> i64 {

@@ -166,6 +166,9 @@ pub struct World {
     pub behaviour: Behaviour,
     /// Every object call, `model.method`, in order.
     pub calls: Vec<String>,
+    /// The uid that made each of `calls` (which gateway of several, when each has its own
+    /// Odoo user).
+    pub callers: Vec<i64>,
     /// How many object calls came over JSON-2 and over JSON-RPC.
     pub json2_calls: usize,
     pub jsonrpc_calls: usize,
@@ -194,6 +197,7 @@ impl World {
             clock: 0,
             behaviour: Behaviour::default(),
             calls: Vec::new(),
+            callers: Vec::new(),
             json2_calls: 0,
             jsonrpc_calls: 0,
             busy: Duration::ZERO,

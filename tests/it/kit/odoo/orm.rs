@@ -103,104 +103,131 @@ impl World {
         Ok(())
     }
 
+    /// Whether `r` matches `domain`, in Odoo's prefix notation: `'|'`, `'&'` and `'!'` apply
+    /// to the terms (or operator groups) after them; consecutive ones are joined by `'&'`.
     pub(super) fn matches(&self, model: &str, r: &Record, domain: &Value) -> bool {
-        domain.as_array().into_iter().flatten().all(|term| {
-            let Some(t) = term.as_array() else {
-                return true;
-            }; // '&' and friends
-            let (Some(field), Some(op)) = (
-                t.first().and_then(Value::as_str),
-                t.get(1).and_then(Value::as_str),
-            ) else {
-                return true;
-            };
-            let want = t.get(2).cloned().unwrap_or(Value::Null);
-            // `any` (Odoo 17+): some related record matches the sub-domain, all its terms
-            // on the same record (unlike two dotted terms, which may match two records).
-            if op == "any" {
-                let target = self.field_target(model, field);
-                let related: Vec<i64> = match self.read_field(model, r, field) {
-                    Value::Array(a) if a.len() == 2 && a[0].is_i64() && a[1].is_string() => {
-                        vec![a[0].as_i64().unwrap_or(0)]
-                    }
-                    Value::Array(a) => a.iter().filter_map(Value::as_i64).collect(),
-                    _ => Vec::new(),
-                };
-                return target.is_some_and(|m| {
-                    related.iter().any(|id| {
-                        self.get(m, *id)
-                            .is_some_and(|rr| self.matches(m, rr, &want))
-                    })
-                });
+        let items: Vec<&Value> = domain.as_array().into_iter().flatten().collect();
+        let mut at = 0;
+        let mut all = true;
+        while at < items.len() {
+            // Evaluated before the `&&`: every group is read, whatever the ones before gave.
+            let this = self.group_matches(model, r, &items, &mut at);
+            all = all && this;
+        }
+        all
+    }
+
+    /// The operator group or term at `at`, which moves past it.
+    fn group_matches(&self, model: &str, r: &Record, items: &[&Value], at: &mut usize) -> bool {
+        let Some(item) = items.get(*at) else {
+            return true;
+        };
+        *at += 1;
+        match item.as_str() {
+            Some(op @ ("|" | "&")) => {
+                let a = self.group_matches(model, r, items, at);
+                let b = self.group_matches(model, r, items, at);
+                if op == "|" { a || b } else { a && b }
             }
-            // A dotted path ("seller_ids.product_code"): any related record matches.
-            if let Some((head, rest)) = field.split_once('.') {
-                let target = self.field_target(model, head);
-                let related: Vec<i64> = match self.read_field(model, r, head) {
-                    Value::Array(a) if a.len() == 2 && a[0].is_i64() && a[1].is_string() => {
-                        vec![a[0].as_i64().unwrap_or(0)]
-                    }
-                    Value::Array(a) => a.iter().filter_map(Value::as_i64).collect(),
-                    _ => Vec::new(),
-                };
-                let sub = json!([[rest, op, want]]);
-                return target.is_some_and(|m| {
-                    related
-                        .iter()
-                        .any(|id| self.get(m, *id).is_some_and(|rr| self.matches(m, rr, &sub)))
-                });
-            }
-            let got = match field {
-                "id" => r["id"].clone(),
-                f => match self.read_field(model, r, f) {
-                    Value::Array(a) if a.len() == 2 && a[0].is_i64() && !a[1].is_i64() => {
-                        a[0].clone()
-                    }
-                    v => v,
-                },
+            Some("!") => !self.group_matches(model, r, items, at),
+            _ => self.term_matches(model, r, item),
+        }
+    }
+
+    fn term_matches(&self, model: &str, r: &Record, term: &Value) -> bool {
+        let Some(t) = term.as_array() else {
+            return true;
+        };
+        let (Some(field), Some(op)) = (
+            t.first().and_then(Value::as_str),
+            t.get(1).and_then(Value::as_str),
+        ) else {
+            return true;
+        };
+        let want = t.get(2).cloned().unwrap_or(Value::Null);
+        // `any` (Odoo 17+): some related record matches the sub-domain, all its terms
+        // on the same record (unlike two dotted terms, which may match two records).
+        if op == "any" {
+            let target = self.field_target(model, field);
+            let related: Vec<i64> = match self.read_field(model, r, field) {
+                Value::Array(a) if a.len() == 2 && a[0].is_i64() && a[1].is_string() => {
+                    vec![a[0].as_i64().unwrap_or(0)]
+                }
+                Value::Array(a) => a.iter().filter_map(Value::as_i64).collect(),
+                _ => Vec::new(),
             };
-            let num = |v: &Value| v.as_f64();
-            let eq = |a: &Value, b: &Value| match (a.as_f64(), b.as_f64()) {
-                (Some(x), Some(y)) => x == y,
-                _ => a == b,
+            return target.is_some_and(|m| {
+                related.iter().any(|id| {
+                    self.get(m, *id)
+                        .is_some_and(|rr| self.matches(m, rr, &want))
+                })
+            });
+        }
+        // A dotted path ("seller_ids.product_code"): any related record matches.
+        if let Some((head, rest)) = field.split_once('.') {
+            let target = self.field_target(model, head);
+            let related: Vec<i64> = match self.read_field(model, r, head) {
+                Value::Array(a) if a.len() == 2 && a[0].is_i64() && a[1].is_string() => {
+                    vec![a[0].as_i64().unwrap_or(0)]
+                }
+                Value::Array(a) => a.iter().filter_map(Value::as_i64).collect(),
+                _ => Vec::new(),
             };
-            // An x2many matches "=" / "in" when any of its ids does.
-            let many: Option<Vec<Value>> = match self.kind(model, field) {
-                Some(Kind::One2many(..) | Kind::Many2many(_)) => got.as_array().cloned(),
-                _ => None,
-            };
-            let one_of = |w: &Value| match &many {
-                Some(m) => m.iter().any(|g| eq(g, w)),
-                None => eq(&got, w),
-            };
-            match op {
-                "=" => one_of(&want),
-                "!=" => !one_of(&want),
-                "in" => want.as_array().is_some_and(|a| a.iter().any(one_of)),
-                "not in" => !want.as_array().is_some_and(|a| a.iter().any(one_of)),
-                "ilike" | "like" => match (got.as_str(), want.as_str()) {
-                    (Some(a), Some(b)) => a.to_lowercase().contains(&b.to_lowercase()),
-                    _ => false,
-                },
-                ">" => match (got.as_str(), want.as_str()) {
-                    (Some(a), Some(b)) => a > b,
-                    _ => num(&got) > num(&want),
-                },
-                ">=" => match (got.as_str(), want.as_str()) {
-                    (Some(a), Some(b)) => a >= b,
-                    _ => num(&got) >= num(&want),
-                },
-                "<" => match (got.as_str(), want.as_str()) {
-                    (Some(a), Some(b)) => a < b,
-                    _ => num(&got) < num(&want),
-                },
-                "<=" => match (got.as_str(), want.as_str()) {
-                    (Some(a), Some(b)) => a <= b,
-                    _ => num(&got) <= num(&want),
-                },
+            let sub = json!([[rest, op, want]]);
+            return target.is_some_and(|m| {
+                related
+                    .iter()
+                    .any(|id| self.get(m, *id).is_some_and(|rr| self.matches(m, rr, &sub)))
+            });
+        }
+        let got = match field {
+            "id" => r["id"].clone(),
+            f => match self.read_field(model, r, f) {
+                Value::Array(a) if a.len() == 2 && a[0].is_i64() && !a[1].is_i64() => a[0].clone(),
+                v => v,
+            },
+        };
+        let num = |v: &Value| v.as_f64();
+        let eq = |a: &Value, b: &Value| match (a.as_f64(), b.as_f64()) {
+            (Some(x), Some(y)) => x == y,
+            _ => a == b,
+        };
+        // An x2many matches "=" / "in" when any of its ids does.
+        let many: Option<Vec<Value>> = match self.kind(model, field) {
+            Some(Kind::One2many(..) | Kind::Many2many(_)) => got.as_array().cloned(),
+            _ => None,
+        };
+        let one_of = |w: &Value| match &many {
+            Some(m) => m.iter().any(|g| eq(g, w)),
+            None => eq(&got, w),
+        };
+        match op {
+            "=" => one_of(&want),
+            "!=" => !one_of(&want),
+            "in" => want.as_array().is_some_and(|a| a.iter().any(one_of)),
+            "not in" => !want.as_array().is_some_and(|a| a.iter().any(one_of)),
+            "ilike" | "like" => match (got.as_str(), want.as_str()) {
+                (Some(a), Some(b)) => a.to_lowercase().contains(&b.to_lowercase()),
                 _ => false,
-            }
-        })
+            },
+            ">" => match (got.as_str(), want.as_str()) {
+                (Some(a), Some(b)) => a > b,
+                _ => num(&got) > num(&want),
+            },
+            ">=" => match (got.as_str(), want.as_str()) {
+                (Some(a), Some(b)) => a >= b,
+                _ => num(&got) >= num(&want),
+            },
+            "<" => match (got.as_str(), want.as_str()) {
+                (Some(a), Some(b)) => a < b,
+                _ => num(&got) < num(&want),
+            },
+            "<=" => match (got.as_str(), want.as_str()) {
+                (Some(a), Some(b)) => a <= b,
+                _ => num(&got) <= num(&want),
+            },
+            _ => false,
+        }
     }
 
     /// Matching ids in the model's default order (sale orders newest first, as recorded;

@@ -242,6 +242,7 @@ pub(super) fn jsonrpc_inner(
                 Ok((ids, kw)) => w.dispatch(&model, &method, ids, &kw, Transport::JsonRpc, uid),
                 Err(f) => {
                     w.calls.push(format!("{model}.{method}"));
+                    w.callers.push(uid);
                     Err(f)
                 }
             };
