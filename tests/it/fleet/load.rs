@@ -165,6 +165,10 @@ async fn three_instances_one_killed_one_drained_every_document_once() {
     let host_key = ssh_keypair(&env.path().join("certs"), "ssh_host_ed25519_key");
     let login = SftpLogin::load(&acme_key, &host_key.with_extension("pub"));
 
+    // Every business event to a webhook: none may be lost to the kill or the drain.
+    let hook = crate::events::Receiver::start().await;
+    crate::events::configure(&mut env, &hook, None, 50);
+
     let mut servers: Vec<Option<Server>> = (0..3).map(|_| Some(env.serve_process())).collect();
     let names: Vec<String> = servers
         .iter()
@@ -397,6 +401,49 @@ async fn three_instances_one_killed_one_drained_every_document_once() {
         },
     )
     .await;
+
+    // No event lost: the webhook holds every committed event (repeats only under the same
+    // id, with the same body), each partner's sequence has no gap, and there is one
+    // order.created and one order.acknowledged per PO.
+    let written = crate::events::committed(&store).await.len();
+    crate::events::all_settled(&store, written, patience).await;
+    let events = crate::events::committed(&store).await;
+    crate::events::assert_gap_free(&events);
+    let got = hook.received();
+    let ids: std::collections::BTreeSet<i64> = got.iter().map(|r| r.event_id).collect();
+    assert_eq!(
+        ids,
+        events
+            .keys()
+            .copied()
+            .collect::<std::collections::BTreeSet<_>>(),
+        "the webhook holds every committed event"
+    );
+    for r in &got {
+        assert_eq!(
+            r.body,
+            events[&r.event_id].json(),
+            "a repeat is the same event"
+        );
+    }
+    let count =
+        |k: wharf::model::BusinessEventKind| events.values().filter(|e| e.kind == k).count();
+    assert_eq!(
+        count(wharf::model::BusinessEventKind::OrderCreated),
+        total,
+        "one order.created per PO"
+    );
+    assert_eq!(
+        count(wharf::model::BusinessEventKind::OrderAcknowledged),
+        total,
+        "one order.acknowledged per PO"
+    );
+    eprintln!(
+        "fleet events: {} written, {} webhook deliveries ({} repeats)",
+        events.len(),
+        got.len(),
+        got.len() - ids.len()
+    );
 
     eprintln!(
         "fleet: {total} documents ({n_api} API, {n_sftp} SFTP, {n_as2} AS2) on 3 instances; \
