@@ -48,6 +48,7 @@ pub fn edges(settings: &Arc<Settings>, store: &Store, metrics: &Arc<Metrics>) ->
         deliver: Arc::new(Deliver {
             store: store.clone(),
             settings: settings.clone(),
+            metrics: metrics.clone(),
         }),
         as2: as2.clone(),
         // The dry run shows Odoo's records whichever ERP documents go to.

@@ -1,16 +1,52 @@
-//! Certificates' validity for operators (the dashboard, `wharf certificates`, the warning at
-//! start): Wharf's own AS2 certificate, the pairs kept for a rollover, every partner's.
+//! Certificates' validity for operators (the dashboard, `wharf as2 certs`, the warning at
+//! start, `/metrics`): Wharf's own AS2 certificate, the pairs kept for a rollover, every
+//! partner's; and for `/metrics` also the TLS ones — Wharf's HTTPS chain, the CAs trusted
+//! for partners' servers, Wharf's client certificates toward them.
 
 use std::path::Path;
 
 use openssl::pkey::{PKey, Private};
 use openssl::x509::X509;
 
+/// What a certificate is for: a closed list, so it can label a metric.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CertRole {
+    /// Wharf's current AS2 certificate (`[as2] cert`).
+    As2,
+    /// An earlier AS2 pair kept for a rollover (`[as2] previous_dir`).
+    As2Previous,
+    /// Wharf's HTTPS listener (`[http] tls_cert`, the chain).
+    Https,
+    /// A partner's AS2 certificate (`[as2] certificates`).
+    PartnerAs2,
+    /// A CA (or self-signed certificate) trusted for a partner's AS2 HTTPS or FTPS server.
+    PartnerCa,
+    /// Wharf's TLS client certificate toward a partner's AS2 server (`[as2] client_cert`).
+    As2Client,
+}
+
+impl CertRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CertRole::As2 => "as2",
+            CertRole::As2Previous => "as2_previous",
+            CertRole::Https => "https",
+            CertRole::PartnerAs2 => "partner_as2",
+            CertRole::PartnerCa => "partner_ca",
+            CertRole::As2Client => "as2_client",
+        }
+    }
+}
+
 /// One certificate's validity, for operators.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct CertInfo {
     /// `wharf` or the partner's id.
     pub owner: String,
+    /// The partner whose profile names it; `None` for Wharf's station-wide certificates.
+    pub partner: Option<String>,
+    pub role: CertRole,
     pub file: String,
     pub subject: String,
     pub not_after: String,
@@ -21,7 +57,7 @@ pub struct CertInfo {
 /// Certificates expiring within this many days are warned about.
 pub const EXPIRY_WARNING_DAYS: i32 = 30;
 
-fn cert_info(owner: &str, file: &str, cert: &X509) -> CertInfo {
+fn cert_info(owner: &str, role: CertRole, file: &str, cert: &X509) -> CertInfo {
     let subject = cert
         .subject_name()
         .entries()
@@ -38,8 +74,14 @@ fn cert_info(owner: &str, file: &str, cert: &X509) -> CertInfo {
         .ok()
         .and_then(|now| now.diff(cert.not_after()).ok())
         .map_or(0, |d| d.days);
+    let partner = match role {
+        CertRole::As2 | CertRole::As2Previous | CertRole::Https => None,
+        CertRole::PartnerAs2 | CertRole::PartnerCa | CertRole::As2Client => Some(owner.to_owned()),
+    };
     CertInfo {
         owner: owner.to_owned(),
+        partner,
+        role,
         file: file.to_owned(),
         subject,
         not_after: cert.not_after().to_string(),
@@ -59,13 +101,14 @@ pub fn certificates(
         .map_err(|e| e.to_string())
         .and_then(|pem| X509::from_pem(&pem).map_err(|e| e.to_string()))
     {
-        Ok(c) => infos.push(cert_info("wharf", &own, &c)),
+        Ok(c) => infos.push(cert_info("wharf", CertRole::As2, &own, &c)),
         Err(e) => errors.push(("wharf".into(), own, e)),
     }
     match previous_pairs(&settings.as2.previous_dir) {
         Ok(pairs) => infos.extend(pairs.iter().map(|(_, c)| {
             cert_info(
                 "wharf (previous)",
+                CertRole::As2Previous,
                 &settings.as2.previous_dir.display().to_string(),
                 c,
             )
@@ -85,10 +128,48 @@ pub fn certificates(
                 Ok(certs) => infos.extend(
                     certs
                         .iter()
-                        .map(|c| cert_info(profile.id.as_str(), file, c)),
+                        .map(|c| cert_info(profile.id.as_str(), CertRole::PartnerAs2, file, c)),
                 ),
                 Err(e) => errors.push((profile.id.to_string(), file.clone(), e)),
             }
+        }
+    }
+    (infos, errors)
+}
+
+/// The TLS certificates beside the AS2 ones: Wharf's HTTPS chain, each partner's trusted CA
+/// files (AS2 HTTPS, FTPS folders) and Wharf's client certificate toward it. Every
+/// certificate of a file is listed (a chain expires with its first); unreadable files as
+/// errors (owner, file, why).
+pub fn tls_certificates(
+    settings: &crate::config::Settings,
+    partners: &crate::partners::Partners,
+) -> (Vec<CertInfo>, Vec<(String, String, String)>) {
+    let (mut infos, mut errors) = (Vec::new(), Vec::new());
+    let mut read = |owner: &str, role: CertRole, file: &str| match partner_certs(&[file.to_owned()]) {
+        Ok(certs) => infos.extend(certs.iter().map(|c| cert_info(owner, role, file, c))),
+        Err(e) => errors.push((owner.to_owned(), file.to_owned(), e)),
+    };
+    if let Some((cert, _)) = &settings.http_tls {
+        read("wharf", CertRole::Https, &cert.display().to_string());
+    }
+    for profile in partners.iter() {
+        let id = profile.id.as_str();
+        if let Some(as2) = &profile.channels.as2 {
+            if let Some(ca) = &as2.ca {
+                read(id, CertRole::PartnerCa, ca);
+            }
+            if let Some(client) = &as2.client_cert {
+                read(id, CertRole::As2Client, client);
+            }
+        }
+        let remotes = profile.channels.collect.iter().chain(&profile.channels.deliver);
+        let mut cas: Vec<&str> = remotes.filter_map(|r| r.ca.as_deref()).collect();
+        // One file trusted for several folders is one certificate, read once.
+        cas.sort_unstable();
+        cas.dedup();
+        for ca in cas {
+            read(id, CertRole::PartnerCa, ca);
         }
     }
     (infos, errors)

@@ -87,14 +87,9 @@ pub async fn search(store: &Store, s: &Search) -> Result<Vec<Message>, StoreErro
     add(&mut sql, " ORDER BY id DESC LIMIT ?", Param::Int(limit));
     // Every fragment above is a constant; values travel as parameters.
     let sql = sqlx::AssertSqlSafe(sql);
-    let mut q = sqlx::query(sql);
-    for p in params {
-        q = match p {
-            Param::Text(t) => q.bind(t),
-            Param::Int(i) => q.bind(i),
-        };
-    }
-    let rows = q.fetch_all(store.pool()).await?;
+    let rows = bind_all(sqlx::query(sql), params)
+        .fetch_all(store.pool())
+        .await?;
     rows.iter().map(super::messages::from_row).collect()
 }
 
@@ -162,6 +157,86 @@ pub async fn per_day(store: &Store, since: i64) -> Result<Vec<(i64, i64, i64, i6
         .collect()
 }
 
+/// One day's arrival-to-ERP times of the inbound messages that arrived that day (UTC) and
+/// reached the ERP: how many, and the median, 95th percentile (nearest rank) and longest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayLatency {
+    /// Days since the epoch (UTC).
+    pub day: i64,
+    pub delivered: i64,
+    pub median_ms: i64,
+    pub p95_ms: i64,
+    pub max_ms: i64,
+}
+
+/// Per day since `since`, newest first: each message's time from its arrival to its first
+/// `delivered` event (the deliver stage's commit; a replay's later one is not its way in),
+/// ranked within its day by window functions, which SQLite (3.25+) and PostgreSQL share, so
+/// the percentiles come from one statement and no row per message leaves the database.
+pub async fn latency_per_day(store: &Store, since: i64) -> Result<Vec<DayLatency>, StoreError> {
+    let rows = sqlx::query(
+        "WITH l AS ( \
+             SELECT m.created_at / 86400000 AS day, MIN(e.at) - m.created_at AS ms \
+             FROM messages m JOIN events e ON e.message_id = m.id \
+             WHERE m.created_at >= $1 AND m.direction = 'in' AND e.kind = 'delivered' \
+             GROUP BY m.id, m.created_at), \
+         r AS ( \
+             SELECT day, ms, ROW_NUMBER() OVER (PARTITION BY day ORDER BY ms) AS rn, \
+             COUNT(*) OVER (PARTITION BY day) AS n FROM l) \
+         SELECT day, MAX(n), \
+         MAX(CASE WHEN rn = (n + 1) / 2 THEN ms END), \
+         MAX(CASE WHEN rn = (95 * n + 99) / 100 THEN ms END), \
+         MAX(ms) \
+         FROM r GROUP BY day ORDER BY day DESC",
+    )
+    .bind(since)
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(DayLatency {
+                day: r.try_get(0)?,
+                delivered: r.try_get(1)?,
+                median_ms: r.try_get(2)?,
+                p95_ms: r.try_get(3)?,
+                max_ms: r.try_get(4)?,
+            })
+        })
+        .collect()
+}
+
+/// One day's failed, rejected and quarantined messages, by the day they arrived (UTC).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayFailures {
+    pub day: i64,
+    pub failed: i64,
+    pub rejected: i64,
+    pub quarantined: i64,
+}
+
+/// Per day since `since`, newest first; days without a failure are left out.
+pub async fn failures_per_day(store: &Store, since: i64) -> Result<Vec<DayFailures>, StoreError> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT created_at / 86400000 AS day, \
+         SUM(CASE WHEN state = 'failed' THEN 1 ELSE 0 END), \
+         SUM(CASE WHEN state = 'rejected' THEN 1 ELSE 0 END), \
+         SUM(CASE WHEN state = 'quarantined' THEN 1 ELSE 0 END) \
+         FROM messages WHERE created_at >= $1 AND state IN {FAILED} \
+         GROUP BY created_at / 86400000 ORDER BY day DESC"
+    ));
+    let rows = sqlx::query(sql).bind(since).fetch_all(store.pool()).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(DayFailures {
+                day: r.try_get(0)?,
+                failed: r.try_get(1)?,
+                rejected: r.try_get(2)?,
+                quarantined: r.try_get(3)?,
+            })
+        })
+        .collect()
+}
+
 /// Per partner and document type since `since`.
 pub async fn per_partner(store: &Store, since: i64) -> Result<Vec<Traffic>, StoreError> {
     let sql = sqlx::AssertSqlSafe(format!(
@@ -199,42 +274,137 @@ pub async fn failures(store: &Store, since: i64) -> Result<Vec<(String, String, 
         .collect()
 }
 
-/// Outbound X12/EDIFACT business documents sent before `before` and still not acknowledged
-/// (no 997/999/CONTRL came back for them).
-pub async fn unacknowledged(store: &Store, before: i64) -> Result<Vec<Message>, StoreError> {
+/// Per-partner cutoffs (Unix ms) for the acknowledgement windows: a message of a partner
+/// listed counts as overdue when its time is before that partner's cutoff; any other
+/// message's (no partner, or one no profile names) before `default`.
+#[derive(Debug, Clone, Default)]
+pub struct Cutoffs {
+    pub partners: Vec<(String, i64)>,
+    pub default: i64,
+}
+
+impl Cutoffs {
+    /// `column < <the row's cutoff>` as SQL, its values pushed onto `params` (numbered from
+    /// `params.len() + 1`): a `CASE` on the partner, each name and time a bound parameter.
+    fn condition(&self, column: &str, partner: &str, params: &mut Vec<Param>) -> String {
+        let mut next = |p: Param| {
+            params.push(p);
+            format!("${}", params.len())
+        };
+        if self.partners.is_empty() {
+            return format!("{column} < {}", next(Param::Int(self.default)));
+        }
+        let mut sql = format!("{column} < CASE COALESCE({partner}, '')");
+        for (name, cutoff) in &self.partners {
+            let name = next(Param::Text(name.clone()));
+            let cutoff = next(Param::Int(*cutoff));
+            sql.push_str(&format!(" WHEN {name} THEN {cutoff}"));
+        }
+        sql.push_str(&format!(" ELSE {} END", next(Param::Int(self.default))));
+        sql
+    }
+}
+
+fn bind_all<'q>(
+    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    params: Vec<Param>,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    for p in params {
+        q = match p {
+            Param::Text(t) => q.bind(t),
+            Param::Int(i) => q.bind(i),
+        };
+    }
+    q
+}
+
+/// Outbound X12/EDIFACT business documents Wharf sent that are still not acknowledged (no
+/// 997/999/CONTRL came back for them): `WHERE` and what to order by.
+const UNACKNOWLEDGED: &str = "state = 'sent' AND direction = 'out' \
+     AND format IN ('x12', 'edifact') \
+     AND doc_type NOT IN ('997', '999', 'TA1', 'CONTRL')";
+
+/// Inbound orders (850, ORDERS) delivered with no order acknowledgement (855, ORDRSP) sent
+/// for the same partner and reference. Only `m` is in the outer FROM, so bare column names
+/// elsewhere in a statement are its own.
+const UNANSWERED: &str = "m.direction = 'in' AND m.doc_type IN ('850', 'ORDERS') \
+     AND m.state IN ('delivered', 'completed') AND m.reference IS NOT NULL \
+     AND NOT EXISTS (SELECT 1 FROM messages o JOIN message_refs r ON r.message_id = o.id \
+         WHERE o.direction = 'out' AND o.partner = m.partner \
+         AND o.doc_type IN ('855', 'ORDRSP') \
+         AND r.reference IN (SELECT reference FROM message_refs WHERE message_id = m.id))";
+
+/// Documents Wharf sent and the partner has not acknowledged, last changed (sent) before
+/// their partner's cutoff; the first 100.
+pub async fn unacknowledged(store: &Store, cutoffs: &Cutoffs) -> Result<Vec<Message>, StoreError> {
+    let mut params = Vec::new();
+    let late = cutoffs.condition("updated_at", "partner", &mut params);
     let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {} FROM messages WHERE state = 'sent' AND direction = 'out' \
-         AND format IN ('x12', 'edifact') \
-         AND doc_type NOT IN ('997', '999', 'TA1', 'CONTRL') AND updated_at < $1 \
-         ORDER BY id LIMIT 100",
+        "SELECT {} FROM messages WHERE {UNACKNOWLEDGED} AND {late} ORDER BY id LIMIT 100",
         super::messages::COLUMNS
     ));
-    let rows = sqlx::query(sql)
-        .bind(before)
+    let rows = bind_all(sqlx::query(sql), params)
         .fetch_all(store.pool())
         .await?;
     rows.iter().map(super::messages::from_row).collect()
 }
 
-/// Inbound orders (850, ORDERS) received before `before` with no order acknowledgement
-/// (855, ORDRSP) sent for the same partner and reference.
-pub async fn orders_unanswered(store: &Store, before: i64) -> Result<Vec<Message>, StoreError> {
+/// Orders received before their partner's cutoff and not answered; the first 100.
+pub async fn orders_unanswered(
+    store: &Store,
+    cutoffs: &Cutoffs,
+) -> Result<Vec<Message>, StoreError> {
+    let mut params = Vec::new();
+    let late = cutoffs.condition("m.created_at", "m.partner", &mut params);
     let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {} FROM messages m WHERE m.direction = 'in' AND m.doc_type IN ('850', 'ORDERS') \
-         AND m.state IN ('delivered', 'completed') AND m.created_at < $1 AND m.reference IS NOT NULL \
-         AND NOT EXISTS (SELECT 1 FROM messages o JOIN message_refs r ON r.message_id = o.id \
-             WHERE o.direction = 'out' AND o.partner = m.partner \
-             AND o.doc_type IN ('855', 'ORDRSP') \
-             AND r.reference IN (SELECT reference FROM message_refs WHERE message_id = m.id)) \
-         ORDER BY m.id LIMIT 100",
-        // Only `m` is in the outer FROM, so the bare column names are its own.
+        "SELECT {} FROM messages m WHERE {UNANSWERED} AND {late} ORDER BY m.id LIMIT 100",
         super::messages::COLUMNS
     ));
-    let rows = sqlx::query(sql)
-        .bind(before)
+    let rows = bind_all(sqlx::query(sql), params)
         .fetch_all(store.pool())
         .await?;
     rows.iter().map(super::messages::from_row).collect()
+}
+
+/// How many of [`unacknowledged`] there are per partner (`''` for none), all of them.
+pub async fn unacknowledged_per_partner(
+    store: &Store,
+    cutoffs: &Cutoffs,
+) -> Result<Vec<(String, i64)>, StoreError> {
+    let mut params = Vec::new();
+    let late = cutoffs.condition("updated_at", "partner", &mut params);
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT COALESCE(partner, ''), COUNT(*) FROM messages \
+         WHERE {UNACKNOWLEDGED} AND {late} GROUP BY COALESCE(partner, '')"
+    ));
+    counts(store, sql, params).await
+}
+
+/// How many of [`orders_unanswered`] there are per partner (`''` for none), all of them.
+pub async fn orders_unanswered_per_partner(
+    store: &Store,
+    cutoffs: &Cutoffs,
+) -> Result<Vec<(String, i64)>, StoreError> {
+    let mut params = Vec::new();
+    let late = cutoffs.condition("m.created_at", "m.partner", &mut params);
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT COALESCE(m.partner, ''), COUNT(*) FROM messages m \
+         WHERE {UNANSWERED} AND {late} GROUP BY COALESCE(m.partner, '')"
+    ));
+    counts(store, sql, params).await
+}
+
+async fn counts(
+    store: &Store,
+    sql: sqlx::AssertSqlSafe<String>,
+    params: Vec<Param>,
+) -> Result<Vec<(String, i64)>, StoreError> {
+    let rows = bind_all(sqlx::query(sql), params)
+        .fetch_all(store.pool())
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
 }
 
 /// The oldest job waiting to run (its `run_at`), when one is due.

@@ -6,6 +6,8 @@
 
 pub mod admin;
 pub mod listener;
+mod metrics;
+mod sla;
 pub mod tls;
 
 use std::net::SocketAddr;
@@ -96,7 +98,7 @@ pub fn router(pipeline: Pipeline) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/api/v1/stats", get(stats))
-        .route("/metrics", get(metrics))
+        .route("/metrics", get(metrics::metrics))
         .route("/api/v1/messages", get(list_messages))
         .route("/api/v1/messages/{id}", get(show_message))
         .route("/api/v1/messages/{id}/{action}", post(act_on_message))
@@ -181,46 +183,6 @@ async fn stats(State(p): State<Pipeline>, _c: admin::auth::Client) -> Result<Res
         .map(|(s, n)| (s.as_str().to_owned(), n.into()))
         .collect();
     Ok(axum::Json(json!({ "messages": messages, "jobs": jobs })).into_response())
-}
-
-/// Prometheus' scrape: every family, with the queue read from the store now (one query).
-/// An API token is needed, as for `/api/v1/stats`, unless `[http] metrics_open` says a
-/// scraper inside the network may read it without one.
-async fn metrics(
-    State(p): State<Pipeline>,
-    client: Result<admin::auth::Client, Response>,
-) -> Result<Response, ApiError> {
-    if !p.settings.metrics_open
-        && let Err(refused) = client
-    {
-        return Ok(refused);
-    }
-    if !p.metrics.recording() {
-        return Ok((
-            StatusCode::NOT_FOUND,
-            "metrics are off ([http] metrics = false)",
-        )
-            .into_response());
-    }
-    let (jobs_waiting, oldest) = jobs::backlog(&p.store).await?;
-    let oldest_job_age_seconds = oldest.map_or(0.0, |created| {
-        crate::store::now_ms().saturating_sub(created).max(0) as f64 / 1000.0
-    });
-    let text = p
-        .metrics
-        .encode(crate::metrics::Backlog {
-            jobs_waiting,
-            oldest_job_age_seconds,
-        })
-        .map_err(ApiError::Metrics)?;
-    Ok((
-        [(
-            axum::http::header::CONTENT_TYPE,
-            crate::metrics::CONTENT_TYPE,
-        )],
-        text,
-    )
-        .into_response())
 }
 
 /// The same search as the admin pages': `?partner=&doc_type=&reference=&control=&state=

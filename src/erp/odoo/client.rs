@@ -12,7 +12,7 @@ use tokio::sync::OnceCell;
 use super::error::{Class, OdooError};
 use super::guard::Guard;
 use crate::config::OdooSettings;
-use crate::metrics::{Metrics, OdooErrorKind};
+use crate::metrics::{CircuitState, Metrics, OdooErrorKind};
 
 /// How object calls reach this Odoo.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,10 +68,25 @@ impl OdooClient {
         })
     }
 
-    /// Records every object call's time and failure class into `metrics`.
+    /// Records every object call's time and failure class, and the breaker's state, into
+    /// `metrics`.
     pub fn with_metrics(mut self, metrics: std::sync::Arc<Metrics>) -> Self {
         self.metrics = Some(metrics);
+        self.report_circuit();
         self
+    }
+
+    /// The breaker's state as `metrics` says it: set after every step that may change it
+    /// (a call let in or refused, a call's outcome), so a scrape sees what the next call
+    /// would meet. An open circuit whose wait is over stays `open` until a call probes.
+    fn report_circuit(&self) {
+        if let Some(m) = &self.metrics {
+            m.odoo_circuit(match self.guard.circuit() {
+                super::guard::Circuit::Closed { .. } => CircuitState::Closed,
+                super::guard::Circuit::Open { .. } => CircuitState::Open,
+                super::guard::Circuit::HalfOpen => CircuitState::HalfOpen,
+            });
+        }
     }
 
     pub fn settings(&self) -> &OdooSettings {
@@ -171,7 +186,9 @@ impl OdooClient {
     ) -> Result<Value, OdooError> {
         let session = self.session().await?;
         let call = format!("{model}.{method}");
-        let _permit = self.guard.enter(&call).await?;
+        let entered = self.guard.enter(&call).await;
+        self.report_circuit();
+        let _permit = entered?;
         let started = std::time::Instant::now();
         let result = match session.transport {
             Transport::Json2 => self.json2(&call, model, method, ids, params).await,
@@ -213,6 +230,7 @@ impl OdooClient {
             }
         };
         self.guard.record(result.as_ref().map(|_| ()));
+        self.report_circuit();
         if let Some(m) = &self.metrics {
             let kind = result.as_ref().err().map(|e| match e.class {
                 Class::Transient => OdooErrorKind::Transient,

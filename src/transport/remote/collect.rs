@@ -12,6 +12,7 @@ use crate::pipeline::Pipeline;
 use crate::store::leases::{self, Lease};
 use crate::store::messages::{Inbound, sha256_hex};
 use crate::store::transfers::{self, NewTransfer};
+use crate::metrics::TransferDirection;
 use crate::store::{Channel, Direction, StoreError};
 
 /// Files larger than this are refused when the profile sets no `[limits] max_file_bytes`
@@ -72,6 +73,16 @@ pub async fn collect_once(
         round
     })
     .await;
+    // A round that broke off (no session, a listing or a download failed) is one failed
+    // transfer; the files it moved before were counted as they went.
+    if let Err(CollectError::Remote(e)) = &result {
+        p.metrics.transfer_failed(
+            &p.partner_label(Some(partner)),
+            TransferDirection::Collect,
+            remote.protocol.scheme(),
+            e.kind.as_label(),
+        );
+    }
     leases::release(&p.store, &lease, &p.instance).await?;
     result
 }
@@ -111,16 +122,26 @@ async fn round(
         .and_then(|pr| pr.limits.max_file_bytes)
         .unwrap_or(DEFAULT_MAX_BYTES);
     let url = remote.url();
+    let label = p.partner_label(Some(partner));
+    let protocol = remote.protocol.scheme();
     for e in entries {
         let bytes = match s.get(&e.name, limit).await {
             Ok(b) => b,
             Err(err) if err.kind == ErrorKind::TooLarge => {
                 tracing::warn!(partner, server = %url, file = %e.name, limit, "file larger than the partner's limit; left on the server");
+                p.metrics.transfer_failed(
+                    &label,
+                    TransferDirection::Collect,
+                    protocol,
+                    err.kind.as_label(),
+                );
                 out.left += 1;
                 continue;
             }
             Err(err) => return Err(err.into()),
         };
+        p.metrics
+            .transfer_done(&label, TransferDirection::Collect, protocol, bytes.len());
         if e.size.is_some_and(|size| size != bytes.len() as u64) {
             // Changed between the listing and the download: next round.
             out.left += 1;

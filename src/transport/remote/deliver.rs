@@ -11,6 +11,7 @@ use std::sync::Arc;
 use futures_util::future::BoxFuture;
 
 use crate::config::Settings;
+use crate::metrics::{Metrics, TransferDirection};
 use crate::pipeline::ports::{Delivery, Outbound, Outgoing, Receipt, SendFailure, Transferred};
 use crate::store::messages::Message;
 use crate::store::{Channel, Format, Store};
@@ -52,17 +53,21 @@ pub fn remote_name(remote: &Remote, profile: &Profile, msg: &Message) -> String 
     }
 }
 
-/// Puts `raw` into every `[[deliver]]` folder of the profile, in order. A folder whose
-/// server was found down moments ago is not tried (the error says when it will be).
+/// Puts `raw` into every `[[deliver]]` folder of the profile, in order, counting each
+/// upload and each failure into `metrics`. A folder whose server was found down moments ago
+/// is not tried (the error says when it will be) and counts as no transfer.
 pub async fn deliver(
     store: &Store,
     settings: &Settings,
+    metrics: &Metrics,
     profile: &Profile,
     msg: &Message,
     raw: &[u8],
 ) -> Result<Vec<Delivered>, RemoteError> {
     let mut done = Vec::new();
+    let partner = profile.id.as_str();
     for remote in &profile.channels.deliver {
+        let protocol = remote.protocol.scheme();
         let url = remote.url();
         if let Some(left) = down_servers().down_for(&url) {
             return Err(RemoteError {
@@ -75,10 +80,23 @@ pub async fn deliver(
             });
         }
         let name = remote_name(remote, profile, msg);
-        let mut session = Session::open(store, settings, remote).await?;
-        let put = session.put(&name, raw).await;
-        session.close().await;
-        put?;
+        let put = async {
+            let mut session = Session::open(store, settings, remote).await?;
+            let put = session.put(&name, raw).await;
+            session.close().await;
+            put
+        }
+        .await;
+        if let Err(e) = put {
+            metrics.transfer_failed(
+                partner,
+                TransferDirection::Deliver,
+                protocol,
+                e.kind.as_label(),
+            );
+            return Err(e);
+        }
+        metrics.transfer_done(partner, TransferDirection::Deliver, protocol, raw.len());
         tracing::info!(partner = %profile.id, server = %url, file = %name, size = raw.len(), "delivered");
         done.push(Delivered {
             remote: remote.clone(),
@@ -92,6 +110,7 @@ pub async fn deliver(
 pub struct Deliver {
     pub store: Store,
     pub settings: Arc<Settings>,
+    pub metrics: Arc<Metrics>,
 }
 
 impl Outbound for Deliver {
@@ -100,6 +119,7 @@ impl Outbound for Deliver {
             let done = deliver(
                 &self.store,
                 &self.settings,
+                &self.metrics,
                 out.profile,
                 out.message,
                 out.raw,

@@ -70,6 +70,22 @@ impl std::fmt::Display for ErrorKind {
     }
 }
 
+impl ErrorKind {
+    /// The word `/metrics` counts this failure under (`wharf_transfers_total`'s `outcome`).
+    pub fn as_label(self) -> &'static str {
+        match self {
+            ErrorKind::Unreachable => "unreachable",
+            ErrorKind::Tls => "tls",
+            ErrorKind::HostKey => "host_key",
+            ErrorKind::Login => "login",
+            ErrorKind::Secret => "secret",
+            ErrorKind::Refused => "refused",
+            ErrorKind::Broken => "broken",
+            ErrorKind::TooLarge => "too_large",
+        }
+    }
+}
+
 impl RemoteError {
     fn new(remote: &Remote, kind: ErrorKind, detail: impl std::fmt::Display) -> Self {
         Self {

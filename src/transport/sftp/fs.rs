@@ -10,6 +10,7 @@ use russh_sftp::protocol::{
     Attrs, Data, File, FileAttributes, Handle, Name, OpenFlags, Status, StatusCode, Version,
 };
 
+use crate::metrics::SftpDirection;
 use crate::pipeline::Pipeline;
 use crate::store::Channel;
 use crate::store::messages::Inbound;
@@ -105,6 +106,8 @@ enum Open {
     },
     Download {
         bytes: Vec<u8>,
+        /// The furthest end read: a download read to its end is a file sent.
+        read_to: usize,
     },
     Dir {
         listed: bool,
@@ -291,7 +294,7 @@ impl russh_sftp::server::Handler for PartnerFs {
     async fn fstat(&mut self, id: u32, handle: String) -> Result<Attrs, Self::Error> {
         let attrs = match self.handles.get(&handle).ok_or(StatusCode::Failure)? {
             Open::Upload { len, .. } => file_attrs(*len),
-            Open::Download { bytes } => file_attrs(bytes.len() as u64),
+            Open::Download { bytes, .. } => file_attrs(bytes.len() as u64),
             Open::Dir { .. } => dir_attrs(),
         };
         Ok(Attrs { id, attrs })
@@ -401,7 +404,7 @@ impl russh_sftp::server::Handler for PartnerFs {
                 let bytes = tokio::fs::read(&path)
                     .await
                     .map_err(|_| StatusCode::NoSuchFile)?;
-                Open::Download { bytes }
+                Open::Download { bytes, read_to: 0 }
             }
             _ => return Err(StatusCode::PermissionDenied),
         };
@@ -453,7 +456,7 @@ impl russh_sftp::server::Handler for PartnerFs {
         offset: u64,
         len: u32,
     ) -> Result<Data, Self::Error> {
-        let Some(Open::Download { bytes }) = self.handles.get(&handle) else {
+        let Some(Open::Download { bytes, read_to }) = self.handles.get_mut(&handle) else {
             return Err(StatusCode::PermissionDenied);
         };
         let start = usize::try_from(offset).unwrap_or(usize::MAX);
@@ -461,6 +464,7 @@ impl russh_sftp::server::Handler for PartnerFs {
             return Err(StatusCode::Eof);
         }
         let end = bytes.len().min(start.saturating_add(len as usize));
+        *read_to = (*read_to).max(end);
         Ok(Data {
             id,
             data: bytes[start..end].to_vec(),
@@ -505,6 +509,11 @@ impl russh_sftp::server::Handler for PartnerFs {
                 match stored {
                     Ok(message) => {
                         tracing::info!(partner = %self.partner, name, message = message.get(), size = bytes.len(), "SFTP upload stored");
+                        self.pipeline.metrics.sftp_file(
+                            &self.partner,
+                            SftpDirection::Received,
+                            bytes.len(),
+                        );
                         Ok(ok(id))
                     }
                     Err(e) => {
@@ -512,6 +521,19 @@ impl russh_sftp::server::Handler for PartnerFs {
                         Err(StatusCode::Failure)
                     }
                 }
+            }
+            // Read up to its end: clients read front to back (OpenSSH in parallel chunks),
+            // so the furthest end read marks a whole download; one that skipped ahead would
+            // count as well, which misleads only about that partner's own downloads.
+            Some(Open::Download { bytes, read_to }) => {
+                if read_to >= bytes.len() {
+                    self.pipeline.metrics.sftp_file(
+                        &self.partner,
+                        SftpDirection::Sent,
+                        bytes.len(),
+                    );
+                }
+                Ok(ok(id))
             }
             Some(_) => Ok(ok(id)),
             None => Err(StatusCode::Failure),

@@ -16,6 +16,7 @@ use russh::server::{Auth, ChannelOpenHandle, Msg, PublicKeyOffer, Session, Verif
 use russh::{Channel, ChannelId, MethodKind, MethodSet};
 
 use crate::config::SftpServerSettings;
+use crate::metrics::{LoginMethod, LoginOutcome};
 use crate::pipeline::Pipeline;
 
 pub use fs::{Place, place};
@@ -164,6 +165,7 @@ impl Drop for SshSession {
             self.server.sessions.fetch_sub(1, Ordering::SeqCst);
         }
         if let Some(p) = &self.partner {
+            self.server.pipeline.metrics.sftp_session_closed(p);
             let mut map = self
                 .server
                 .per_partner
@@ -189,7 +191,8 @@ impl Drop for SubsystemSlot {
 impl SshSession {
     /// Logs `partner` in unless it already holds as many sessions as its profile allows, or
     /// the server as many logged-in sessions as it takes.
-    fn admit(&mut self, partner: String, how: &str, user: &str) -> Auth {
+    fn admit(&mut self, partner: String, how: LoginMethod, user: &str) -> Auth {
+        let metrics = self.server.pipeline.metrics.clone();
         let allowed = self
             .server
             .pipeline
@@ -205,6 +208,7 @@ impl SshSession {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let held = map.entry(partner.clone()).or_insert(0);
         if *held >= allowed {
+            metrics.sftp_login(how, LoginOutcome::PartnerLimit);
             tracing::warn!(
                 partner,
                 user,
@@ -216,6 +220,7 @@ impl SshSession {
         let total = self.server.sessions.fetch_add(1, Ordering::SeqCst) + 1;
         if total > self.server.max_sessions {
             self.server.sessions.fetch_sub(1, Ordering::SeqCst);
+            metrics.sftp_login(how, LoginOutcome::ServerLimit);
             tracing::warn!(
                 partner,
                 user,
@@ -226,7 +231,10 @@ impl SshSession {
         }
         self.counted = true;
         *held += 1;
-        tracing::info!(partner, user, how, peer = ?self.peer, "SFTP login");
+        metrics.sftp_login(how, LoginOutcome::Accepted);
+        // The partner is a loaded profile's id (its `[sftp]` matched): a bounded label.
+        metrics.sftp_session_opened(&partner);
+        tracing::info!(partner, user, how = how.as_str(), peer = ?self.peer, "SFTP login");
         self.partner = Some(partner);
         self.pre_auth = None;
         if let Some(tx) = self.authenticated.take() {
@@ -252,8 +260,12 @@ impl russh::server::Handler for SshSession {
             (sftp.user == user && sftp.password_matches(password)).then(|| profile.id.to_string())
         });
         match (self.may_log_in(), found) {
-            (true, Some(partner)) => Ok(self.admit(partner, "password", user)),
+            (true, Some(partner)) => Ok(self.admit(partner, LoginMethod::Password, user)),
             _ => {
+                self.server
+                    .pipeline
+                    .metrics
+                    .sftp_login(LoginMethod::Password, LoginOutcome::Refused);
                 tracing::warn!(user, peer = ?self.peer, "SFTP password login refused");
                 Ok(Auth::reject())
             }
@@ -268,6 +280,11 @@ impl russh::server::Handler for SshSession {
         if !self.may_log_in()
             || partner_for(&self.server.pipeline, user, offer.public_key).is_none()
         {
+            // A key no profile lists ends here, before any signature: its refusal.
+            self.server
+                .pipeline
+                .metrics
+                .sftp_login(LoginMethod::Key, LoginOutcome::Refused);
             return Ok(Auth::reject());
         }
         Ok(Auth::Accept)
@@ -282,8 +299,12 @@ impl russh::server::Handler for SshSession {
             self.may_log_in(),
             partner_for(&self.server.pipeline, user, key.public_key),
         ) {
-            (true, Some(partner)) => Ok(self.admit(partner, "key", user)),
+            (true, Some(partner)) => Ok(self.admit(partner, LoginMethod::Key, user)),
             _ => {
+                self.server
+                    .pipeline
+                    .metrics
+                    .sftp_login(LoginMethod::Key, LoginOutcome::Refused);
                 tracing::warn!(user, peer = ?self.peer, "SFTP login refused");
                 Ok(Auth::reject())
             }

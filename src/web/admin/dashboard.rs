@@ -10,6 +10,7 @@ use super::{Ctx, PageError, ago, render, when};
 use crate::pipeline::Pipeline;
 use crate::store::admin::{self, Role};
 use crate::store::{JobState, jobs, now_ms, search};
+use crate::web::sla::{Window, cutoffs};
 
 const DAY: i64 = 86_400_000;
 
@@ -163,57 +164,38 @@ pub async fn dashboard(State(p): State<Pipeline>, s: Session) -> Result<Response
         Some(at) => ago(now - at),
         None => "none".into(),
     };
-    // Each partner's own window (`[sla]`); the store is asked with the shortest of them and
-    // the rest is filtered here.
+    // Each partner's own window (`[sla]`), applied by the store (`web::sla`), as /metrics
+    // counts them.
     let partners = p.partners.snapshot();
-    let window = |id: Option<&str>, pick: fn(&crate::partners::Sla) -> std::time::Duration| {
-        let sla = id
-            .and_then(|id| partners.get(id))
-            .map_or(pick(&crate::partners::Sla::default()), |pr| pick(&pr.sla));
-        sla.as_millis() as i64
-    };
-    let shortest = |pick: fn(&crate::partners::Sla) -> std::time::Duration| {
-        partners
-            .iter()
-            .map(|pr| pick(&pr.sla))
-            .chain([pick(&crate::partners::Sla::default())])
-            .min()
-            .map_or(DAY, |d| d.as_millis() as i64)
-    };
-    let ack = |s: &crate::partners::Sla| s.ack_within;
-    let order_ack = |s: &crate::partners::Sla| s.order_ack_within;
     let overdue_of = |list: Vec<crate::store::messages::Message>,
                       waiting_for: &'static str,
-                      pick: fn(&crate::partners::Sla) -> std::time::Duration,
                       since_updated: bool| {
         list.into_iter()
-            .filter_map(move |m| {
+            .map(move |m| {
                 let since = if since_updated {
                     m.updated_at
                 } else {
                     m.created_at
                 };
-                (now - since > window(m.partner.as_deref(), pick)).then(|| Overdue {
+                Overdue {
                     id: m.id,
                     since: format!("{} ago", ago(now - since)),
                     partner: m.partner.unwrap_or_default(),
                     doc_type: m.doc_type.unwrap_or_default(),
                     reference: m.reference.unwrap_or_default(),
                     waiting_for,
-                })
+                }
             })
             .collect::<Vec<_>>()
     };
     let mut overdue = overdue_of(
-        search::unacknowledged(&p.store, now - shortest(ack)).await?,
+        search::unacknowledged(&p.store, &cutoffs(&partners, Window::PartnerAck, now)).await?,
         "its 997/999/CONTRL from the partner",
-        ack,
         true,
     );
     overdue.extend(overdue_of(
-        search::orders_unanswered(&p.store, now - shortest(order_ack)).await?,
+        search::orders_unanswered(&p.store, &cutoffs(&partners, Window::OrderAck, now)).await?,
         "our 855/ORDRSP to the partner",
-        order_ack,
         false,
     ));
     let (infos, _errors) = crate::partners::certificates::certificates(&p.settings, &partners);

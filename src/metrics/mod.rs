@@ -1,6 +1,10 @@
 //! Wharf's Prometheus metrics: one [`Metrics`] made by the composition root, shared (`Arc`)
-//! by what records (the pipeline's receive, worker, deliver and send; the Odoo client) and
-//! written out at `GET /metrics` by the web edge in the text exposition format.
+//! by what records (the pipeline's receive, worker, deliver and send; the Odoo client; the
+//! SFTP server and the transfers with partners' servers) and written out at `GET /metrics` by
+//! the web edge in the text exposition format. Files: `mod.rs` the registry, the message,
+//! stage, Odoo and AS2 families; `labels.rs` the closed label words; `transfers.rs` the SFTP
+//! server's and the remote transfers' families; `scrape.rs` the gauges read at each scrape
+//! (queue, overdue acknowledgements, certificates).
 //!
 //! A layer of its own under the pipeline and the edges, depending only on `model`: it knows
 //! the domain's closed words (stages, channels) and nothing of the store, the partners or an
@@ -10,9 +14,11 @@
 //! Recording is a few atomic additions (counters) or a short lock (a histogram's buckets),
 //! plus one hash lookup of the label set; nothing here touches the store.
 
-use std::fmt::Write as _;
+mod labels;
+mod scrape;
+mod transfers;
 
-use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
+use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
@@ -21,109 +27,14 @@ use prometheus_client::registry::Registry;
 
 use crate::model::{Channel, Stage};
 
+pub use labels::{
+    Awaiting, CircuitState, LoginMethod, LoginOutcome, MdnDirection, MdnDisposition,
+    OdooErrorKind, Outcome, SftpDirection, TransferDirection,
+};
+pub use scrape::{AtScrape, Backlog, CertificateExpiry, Overdue};
+
 /// The partner label of a message whose sender is not a loaded profile (yet).
 pub const UNKNOWN: &str = "unknown";
-
-/// How one run of a stage ended, as the worker saw it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Outcome {
-    /// The stage committed its result.
-    Ok,
-    /// It failed and was rescheduled (or postponed while its peer is away).
-    Retry,
-    /// It failed for good: the job went to dead letters.
-    Dead,
-}
-
-impl Outcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Ok => "ok",
-            Outcome::Retry => "retry",
-            Outcome::Dead => "dead",
-        }
-    }
-}
-
-impl EncodeLabelValue for Outcome {
-    fn encode(&self, encoder: &mut LabelValueEncoder) -> std::fmt::Result {
-        encoder.write_str(self.as_str())
-    }
-}
-
-/// The kind of a failed Odoo call, as the connector classes it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum OdooErrorKind {
-    /// Odoo did not answer (network, timeout, 5xx, breaker open): waited for.
-    Unavailable,
-    /// Worth another attempt (a timeout, a lock or serialization failure).
-    Transient,
-    /// An operator must act (credentials, access rights, data Odoo refuses).
-    Operator,
-}
-
-impl OdooErrorKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OdooErrorKind::Unavailable => "unavailable",
-            OdooErrorKind::Transient => "transient",
-            OdooErrorKind::Operator => "operator",
-        }
-    }
-}
-
-impl EncodeLabelValue for OdooErrorKind {
-    fn encode(&self, encoder: &mut LabelValueEncoder) -> std::fmt::Result {
-        encoder.write_str(self.as_str())
-    }
-}
-
-/// Whether Wharf sent an AS2 MDN or received one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum MdnDirection {
-    Sent,
-    Received,
-}
-
-/// What an AS2 MDN said, in three words: `processed`, `processed/warning`, or a refusal
-/// (`processed/error`, `failed`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum MdnDisposition {
-    Processed,
-    Warning,
-    Error,
-}
-
-impl MdnDirection {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MdnDirection::Sent => "sent",
-            MdnDirection::Received => "received",
-        }
-    }
-}
-
-impl MdnDisposition {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MdnDisposition::Processed => "processed",
-            MdnDisposition::Warning => "warning",
-            MdnDisposition::Error => "error",
-        }
-    }
-}
-
-impl EncodeLabelValue for MdnDirection {
-    fn encode(&self, encoder: &mut LabelValueEncoder) -> std::fmt::Result {
-        encoder.write_str(self.as_str())
-    }
-}
-
-impl EncodeLabelValue for MdnDisposition {
-    fn encode(&self, encoder: &mut LabelValueEncoder) -> std::fmt::Result {
-        encoder.write_str(self.as_str())
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct Mdn {
@@ -165,6 +76,11 @@ struct OdooError {
     kind: OdooErrorKind,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct Circuit {
+    state: CircuitState,
+}
+
 type Histograms<S> = Family<S, Histogram, fn() -> Histogram>;
 
 /// Seconds from 1 ms to about 9 minutes, doubling: a stage's run or an Odoo call.
@@ -178,15 +94,6 @@ fn long_seconds() -> Histogram {
     Histogram::new(exponential_buckets(0.01, 4.0, 14))
 }
 
-/// The work queue at the moment of a scrape, read from the store by the caller.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Backlog {
-    /// Jobs ready or running.
-    pub jobs_waiting: i64,
-    /// Seconds since the oldest of them was queued (0 when there is none).
-    pub oldest_job_age_seconds: f64,
-}
-
 /// Every family Wharf exports, registered once.
 pub struct Metrics {
     registry: Registry,
@@ -198,11 +105,15 @@ pub struct Metrics {
     dead_letters: Family<StageOnly, Counter>,
     retries: Family<StageOnly, Counter>,
     end_to_end: Histograms<PartnerOnly>,
-    jobs_waiting: Gauge,
-    oldest_job_age: Gauge<f64, std::sync::atomic::AtomicU64>,
     odoo_seconds: Histograms<OdooMethod>,
     odoo_errors: Family<OdooError, Counter>,
+    odoo_circuit: Family<Circuit, Gauge>,
     as2_mdns: Family<Mdn, Counter>,
+    files: transfers::Families,
+    at_scrape: scrape::Families,
+    /// Held while the scrape-time gauges are set and everything is written, so two scrapes
+    /// at once never write each other's half-set gauges.
+    scraping: std::sync::Mutex<()>,
     /// Off (`[http] metrics = false`): every record returns at once and nothing is served.
     recording: bool,
 }
@@ -243,10 +154,9 @@ impl Metrics {
         let dead_letters = Family::<StageOnly, Counter>::default();
         let retries = Family::<StageOnly, Counter>::default();
         let end_to_end: Histograms<PartnerOnly> = Family::new_with_constructor(long_seconds);
-        let jobs_waiting = Gauge::default();
-        let oldest_job_age = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
         let odoo_seconds: Histograms<OdooMethod> = Family::new_with_constructor(short_seconds);
         let odoo_errors = Family::<OdooError, Counter>::default();
+        let odoo_circuit = Family::<Circuit, Gauge>::default();
         let as2_mdns = Family::<Mdn, Counter>::default();
         // The stage series exist from the start, at zero: a family without a series is not
         // written at all, and `rate()` over a series needs its zero before the first count.
@@ -300,16 +210,6 @@ impl Metrics {
             end_to_end.clone(),
         );
         registry.register(
-            "jobs_waiting",
-            "Jobs ready or running, read from the store at scrape time",
-            jobs_waiting.clone(),
-        );
-        registry.register(
-            "oldest_job_age_seconds",
-            "Age of the oldest job ready or running, read from the store at scrape time",
-            oldest_job_age.clone(),
-        );
-        registry.register(
             "odoo_request_seconds",
             "Odoo calls, by method",
             odoo_seconds.clone(),
@@ -320,10 +220,17 @@ impl Metrics {
             odoo_errors.clone(),
         );
         registry.register(
+            "odoo_circuit_state",
+            "The Odoo circuit breaker: 1 for its current state, 0 for the others",
+            odoo_circuit.clone(),
+        );
+        registry.register(
             "as2_mdns",
             "AS2 MDNs Wharf sent or received, by partner, direction and disposition",
             as2_mdns.clone(),
         );
+        let files = transfers::Families::register(&mut registry);
+        let at_scrape = scrape::Families::register(&mut registry);
         Self {
             registry,
             received,
@@ -334,11 +241,13 @@ impl Metrics {
             dead_letters,
             retries,
             end_to_end,
-            jobs_waiting,
-            oldest_job_age,
             odoo_seconds,
             odoo_errors,
+            odoo_circuit,
             as2_mdns,
+            files,
+            at_scrape,
+            scraping: std::sync::Mutex::new(()),
             recording: true,
         }
     }
@@ -414,6 +323,18 @@ impl Metrics {
         }
     }
 
+    /// The Odoo circuit breaker is now in `state` (set by the connector at each change).
+    pub fn odoo_circuit(&self, state: CircuitState) {
+        if !self.recording {
+            return;
+        }
+        for &s in CircuitState::ALL {
+            self.odoo_circuit
+                .get_or_create(&Circuit { state: s })
+                .set(i64::from(s == state));
+        }
+    }
+
     /// An AS2 MDN Wharf sent (returned or kept to post) or received (synchronous or not),
     /// for a loaded profile's partner or [`UNKNOWN`].
     pub fn mdn(&self, partner: &str, direction: MdnDirection, disposition: MdnDisposition) {
@@ -429,10 +350,13 @@ impl Metrics {
             .inc();
     }
 
-    /// The text exposition of every family, with the queue's gauges set from `backlog`.
-    pub fn encode(&self, backlog: Backlog) -> Result<String, std::fmt::Error> {
-        self.jobs_waiting.set(backlog.jobs_waiting);
-        self.oldest_job_age.set(backlog.oldest_job_age_seconds);
+    /// The text exposition of every family, with the scrape-time gauges set from `at`.
+    pub fn encode(&self, at: &AtScrape) -> Result<String, std::fmt::Error> {
+        let _one_at_a_time = self
+            .scraping
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.at_scrape.set(at);
         let mut out = String::with_capacity(8 * 1024);
         prometheus_client::encoding::text::encode(&mut out, &self.registry)?;
         Ok(out)
@@ -450,47 +374,4 @@ fn traffic(partner: &str, channel: Channel) -> Traffic {
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn families_are_written_with_their_labels() {
-        let m = Metrics::new();
-        m.received("acme", Channel::Api, 100);
-        m.received("acme", Channel::Api, 20);
-        m.sent("acme", Channel::Directory, 7);
-        m.stage_ran(Stage::Deliver, Outcome::Ok, 0.01);
-        m.stage_ran(Stage::Send, Outcome::Retry, 0.5);
-        m.stage_ran(Stage::Send, Outcome::Dead, 0.5);
-        m.delivered("acme", 1.5);
-        m.odoo_call("load", 0.2, Some(OdooErrorKind::Unavailable));
-        m.mdn("acme", MdnDirection::Received, MdnDisposition::Warning);
-        let text = m
-            .encode(Backlog {
-                jobs_waiting: 3,
-                oldest_job_age_seconds: 2.5,
-            })
-            .unwrap();
-        for line in [
-            "wharf_messages_received_total{partner=\"acme\",channel=\"api\"} 2",
-            "wharf_received_bytes_total{partner=\"acme\",channel=\"api\"} 120",
-            "wharf_messages_sent_total{partner=\"acme\",channel=\"directory\"} 1",
-            "wharf_sent_bytes_total{partner=\"acme\",channel=\"directory\"} 7",
-            "wharf_stage_duration_seconds_count{stage=\"deliver\",outcome=\"ok\"} 1",
-            "wharf_retries_total{stage=\"send\"} 1",
-            "wharf_dead_letters_total{stage=\"send\"} 1",
-            "wharf_end_to_end_seconds_count{partner=\"acme\"} 1",
-            "wharf_jobs_waiting 3",
-            "wharf_oldest_job_age_seconds 2.5",
-            "wharf_odoo_request_seconds_count{method=\"load\"} 1",
-            "wharf_odoo_errors_total{kind=\"unavailable\"} 1",
-            "wharf_as2_mdns_total{partner=\"acme\",direction=\"received\",disposition=\"warning\"} 1",
-            "# EOF",
-        ] {
-            assert!(
-                text.lines().any(|l| l == line),
-                "{line} missing from\n{text}"
-            );
-        }
-    }
-}
+mod tests;
