@@ -28,8 +28,8 @@ use prometheus_client::registry::Registry;
 use crate::model::{Channel, Stage};
 
 pub use labels::{
-    Awaiting, CircuitState, LoginMethod, LoginOutcome, MdnDirection, MdnDisposition,
-    OdooErrorKind, Outcome, SftpDirection, TransferDirection,
+    Awaiting, CircuitState, LoginMethod, LoginOutcome, MdnDirection, MdnDisposition, OdooErrorKind,
+    Outcome, SftpDirection, TransferDirection,
 };
 pub use scrape::{AtScrape, Backlog, CertificateExpiry, Overdue};
 

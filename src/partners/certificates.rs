@@ -146,7 +146,8 @@ pub fn tls_certificates(
     partners: &crate::partners::Partners,
 ) -> (Vec<CertInfo>, Vec<(String, String, String)>) {
     let (mut infos, mut errors) = (Vec::new(), Vec::new());
-    let mut read = |owner: &str, role: CertRole, file: &str| match partner_certs(&[file.to_owned()]) {
+    let mut read = |owner: &str, role: CertRole, file: &str| match partner_certs(&[file.to_owned()])
+    {
         Ok(certs) => infos.extend(certs.iter().map(|c| cert_info(owner, role, file, c))),
         Err(e) => errors.push((owner.to_owned(), file.to_owned(), e)),
     };
@@ -163,7 +164,11 @@ pub fn tls_certificates(
                 read(id, CertRole::As2Client, client);
             }
         }
-        let remotes = profile.channels.collect.iter().chain(&profile.channels.deliver);
+        let remotes = profile
+            .channels
+            .collect
+            .iter()
+            .chain(&profile.channels.deliver);
         let mut cas: Vec<&str> = remotes.filter_map(|r| r.ca.as_deref()).collect();
         // One file trusted for several folders is one certificate, read once.
         cas.sort_unstable();

@@ -25,7 +25,9 @@ impl Window {
 /// At `now` (Unix ms): each loaded partner's cutoff for `window`, and the default
 /// window's for messages of no loaded partner.
 pub(crate) fn cutoffs(partners: &Partners, window: Window, now: i64) -> Cutoffs {
-    let before = |d: std::time::Duration| now.saturating_sub(i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    let before = |d: std::time::Duration| {
+        now.saturating_sub(i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    };
     Cutoffs {
         partners: partners
             .iter()

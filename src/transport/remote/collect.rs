@@ -7,12 +7,12 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use super::{ErrorKind, RemoteError, Session};
+use crate::metrics::TransferDirection;
 use crate::partners::channels::{AfterCollect, Protocol, Remote};
 use crate::pipeline::Pipeline;
 use crate::store::leases::{self, Lease};
 use crate::store::messages::{Inbound, sha256_hex};
 use crate::store::transfers::{self, NewTransfer};
-use crate::metrics::TransferDirection;
 use crate::store::{Channel, Direction, StoreError};
 
 /// Files larger than this are refused when the profile sets no `[limits] max_file_bytes`

@@ -1,11 +1,13 @@
-//! The dashboard (traffic, failures, queue, readiness, overdue acknowledgements, certificates) and the
-//! audit log page.
+//! The dashboard (traffic, arrival-to-ERP time and failures per day — drawn by `charts.rs` —
+//! per partner and by reason, queue, readiness, overdue acknowledgements, certificates) and
+//! the audit log page.
 
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 
 use super::auth::Session;
+use super::charts::{self, DAY_WIDTH, DayBars, DayRow, FailureBars, LatencyBars, LatencyRow};
 use super::{Ctx, PageError, ago, render, when};
 use crate::pipeline::Pipeline;
 use crate::store::admin::{self, Role};
@@ -13,59 +15,6 @@ use crate::store::{JobState, jobs, now_ms, search};
 use crate::web::sla::{Window, cutoffs};
 
 const DAY: i64 = 86_400_000;
-
-pub(crate) struct DayRow {
-    pub day: String,
-    pub inbound: i64,
-    pub outbound: i64,
-    pub failed: i64,
-}
-
-/// One day's bars in the traffic chart: heights in the SVG's units (0–100), the group's left edge.
-pub(crate) struct DayBars {
-    pub x: u32,
-    pub label: String,
-    pub title: String,
-    pub inbound: u32,
-    pub outbound: u32,
-    pub failed: u32,
-}
-
-/// The chart's height in SVG units; bars scale to the busiest day.
-const CHART_HEIGHT: u32 = 100;
-/// Each day's slot: three bars of 8 and their gaps.
-const DAY_WIDTH: u32 = 30;
-
-/// The per-day traffic as bars (server-drawn SVG: the admin pages run no script).
-fn chart(days: &[DayRow]) -> Vec<DayBars> {
-    let max = days
-        .iter()
-        .map(|d| d.inbound.max(d.outbound).max(d.failed))
-        .max()
-        .unwrap_or(0)
-        .max(1);
-    let scale = |n: i64| -> u32 {
-        let h = n.max(0).saturating_mul(i64::from(CHART_HEIGHT)) / max;
-        // A day with any traffic shows at least a sliver.
-        u32::try_from(h)
-            .unwrap_or(CHART_HEIGHT)
-            .max(u32::from(n > 0))
-    };
-    days.iter()
-        .enumerate()
-        .map(|(i, d)| DayBars {
-            x: u32::try_from(i).unwrap_or(0) * DAY_WIDTH,
-            label: d.day.get(5..).unwrap_or(&d.day).to_owned(),
-            title: format!(
-                "{}: {} in, {} out, {} failed",
-                d.day, d.inbound, d.outbound, d.failed
-            ),
-            inbound: scale(d.inbound),
-            outbound: scale(d.outbound),
-            failed: scale(d.failed),
-        })
-        .collect()
-}
 
 pub(crate) struct TrafficRow {
     pub partner: String,
@@ -111,6 +60,11 @@ struct DashboardPage {
     days: Vec<DayRow>,
     bars: Vec<DayBars>,
     chart_width: u32,
+    latency_bars: Vec<LatencyBars>,
+    latency: Vec<LatencyRow>,
+    /// The value at the top of the latency chart (its slowest 95th percentile).
+    latency_top: String,
+    failure_bars: Vec<FailureBars>,
     traffic: Vec<TrafficRow>,
     failures: Vec<FailureRow>,
     overdue: Vec<Overdue>,
@@ -121,10 +75,12 @@ struct DashboardPage {
 
 pub async fn dashboard(State(p): State<Pipeline>, s: Session) -> Result<Response, PageError> {
     let now = now_ms();
-    let days: Vec<DayRow> = search::per_day(&p.store, now - 14 * DAY)
+    let since = now - 14 * DAY;
+    let days: Vec<DayRow> = search::per_day(&p.store, since)
         .await?
         .into_iter()
         .map(|(day, i, o, f)| DayRow {
+            number: day,
             day: when(day * DAY).chars().take(10).collect(),
             inbound: i,
             outbound: o,
@@ -210,6 +166,11 @@ pub async fn dashboard(State(p): State<Pipeline>, s: Session) -> Result<Response
             days_left: i64::from(c.days_left),
         })
         .collect();
+    let latency_rows = search::latency_per_day(&p.store, since).await?;
+    let (latency_bars, latency) = charts::latency(&days, &latency_rows);
+    let latency_top =
+        charts::latency_text(latency_rows.iter().map(|r| r.p95_ms).max().unwrap_or(0));
+    let failure_bars = charts::failures(&days, &search::failures_per_day(&p.store, since).await?);
     let readiness =
         crate::pipeline::health::readiness(&p, crate::pipeline::health::Scope::All).await;
     Ok(render(&DashboardPage {
@@ -221,7 +182,11 @@ pub async fn dashboard(State(p): State<Pipeline>, s: Session) -> Result<Response
         queue_running: count(JobState::Running),
         oldest_waiting,
         dead: count(JobState::Dead),
-        bars: chart(&days),
+        bars: charts::traffic(&days),
+        latency_bars,
+        latency,
+        latency_top,
+        failure_bars,
         chart_width: u32::try_from(days.len()).unwrap_or(0).max(1) * DAY_WIDTH,
         days,
         traffic,
@@ -263,32 +228,4 @@ pub async fn audit(State(p): State<Pipeline>, s: Session) -> Result<Response, Pa
         ctx: Ctx::new(&s, "audit"),
         entries,
     }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bars_scale_to_the_busiest_day_and_show_a_sliver_for_little() {
-        let day = |d: &str, i, o, f| DayRow {
-            day: d.into(),
-            inbound: i,
-            outbound: o,
-            failed: f,
-        };
-        let bars = chart(&[day("2026-12-06", 1000, 500, 1), day("2026-12-07", 0, 0, 0)]);
-        assert_eq!(bars.len(), 2);
-        assert_eq!(
-            (bars[0].inbound, bars[0].outbound, bars[0].failed),
-            (100, 50, 1)
-        );
-        assert_eq!(
-            (bars[1].inbound, bars[1].outbound, bars[1].failed),
-            (0, 0, 0)
-        );
-        assert_eq!((bars[0].x, bars[1].x), (0, DAY_WIDTH));
-        assert_eq!(bars[0].label, "12-06");
-        assert_eq!(bars[0].title, "2026-12-06: 1000 in, 500 out, 1 failed");
-    }
 }

@@ -8,6 +8,7 @@
 //! live in those two extractors so a new page cannot forget them.
 
 pub mod auth;
+mod charts;
 mod dashboard;
 mod events;
 pub(crate) mod messages;
