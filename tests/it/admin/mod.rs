@@ -11,6 +11,7 @@ use crate::kit::{
 };
 use wharf::store::{JobState, MessageId, MessageState, jobs, messages};
 
+mod charts;
 mod events;
 mod strangers;
 
