@@ -57,7 +57,12 @@ fn run_client(
 }
 
 /// `sftp -b -` as acme with `key` only.
-fn sftp(addr: std::net::SocketAddr, key: &Path, cwd: &Path, commands: &str) -> (i32, String) {
+pub(crate) fn sftp(
+    addr: std::net::SocketAddr,
+    key: &Path,
+    cwd: &Path,
+    commands: &str,
+) -> (i32, String) {
     let key = key.to_str().unwrap();
     let args = [
         "-b",
@@ -87,7 +92,7 @@ async fn acme_inbound(env: &TestEnv) -> Vec<messages::Message> {
     .await
 }
 
-fn acme_login(env: &TestEnv, extra: &str) -> PathBuf {
+pub(crate) fn acme_login(env: &TestEnv, extra: &str) -> PathBuf {
     let key = keypair(env.path(), "acme_key");
     let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
     let profile = env.path().join("partners/acme.toml");

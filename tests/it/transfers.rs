@@ -14,14 +14,14 @@ use wharf::store::{Channel, Direction, MessageState};
 const PATIENCE: Duration = Duration::from_secs(40);
 
 /// A real FTP server (pyftpdlib) serving `root` to user wharf / password "secret".
-struct Ftpd {
+pub(crate) struct Ftpd {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
     log: PathBuf,
 }
 
 #[derive(Clone, Copy)]
-struct FtpOpts<'a> {
+pub(crate) struct FtpOpts<'a> {
     /// "none", "explicit" or "implicit".
     tls: &'a str,
     port: u16,
@@ -31,7 +31,7 @@ struct FtpOpts<'a> {
     perm: &'a str,
 }
 
-const PLAIN: FtpOpts<'static> = FtpOpts {
+pub(crate) const PLAIN: FtpOpts<'static> = FtpOpts {
     tls: "none",
     port: 0,
     throttle: 0,
@@ -39,7 +39,7 @@ const PLAIN: FtpOpts<'static> = FtpOpts {
 };
 
 impl Ftpd {
-    fn start(env: &TestEnv, root: &Path, o: FtpOpts<'_>) -> Ftpd {
+    pub(crate) fn start(env: &TestEnv, root: &Path, o: FtpOpts<'_>) -> Ftpd {
         use std::io::BufRead;
         let log = env
             .path()
@@ -173,7 +173,7 @@ fn test_ca(dir: &Path) -> PathBuf {
 
 /// A folder tree for a partner's server: `outbound/` (Wharf collects) and `inbound/`
 /// (Wharf delivers).
-fn server_root(env: &TestEnv, name: &str) -> PathBuf {
+pub(crate) fn server_root(env: &TestEnv, name: &str) -> PathBuf {
     let root = env.path().join(name);
     std::fs::create_dir_all(root.join("outbound")).unwrap();
     std::fs::create_dir_all(root.join("inbound")).unwrap();
@@ -182,7 +182,7 @@ fn server_root(env: &TestEnv, name: &str) -> PathBuf {
 
 /// Rewrites the sample Pinnacle profile's channels: `channels` replaces everything from
 /// `[[collect]]` up to `[mapping]` (collect, deliver and outbound sections).
-fn pinnacle_channels(env: &TestEnv, channels: &str) {
+pub(crate) fn pinnacle_channels(env: &TestEnv, channels: &str) {
     let path = env.path().join("partners/pinnacle.toml");
     let text = std::fs::read_to_string(&path).unwrap();
     let start = text.find("[[collect]]").expect("sample has [[collect]]");
@@ -197,7 +197,7 @@ fn pinnacle_channels(env: &TestEnv, channels: &str) {
 }
 
 /// `[[collect]]` from and `[[deliver]]` to `url`'s outbound/ and inbound/ folders.
-fn both_ways(url: &str, extra_collect: &str, extra_both: &str) -> String {
+pub(crate) fn both_ways(url: &str, extra_collect: &str, extra_both: &str) -> String {
     format!(
         "[[collect]]\nurl = \"{url}/outbound\"\nuser = \"wharf\"\nsecret = \"env:PINNACLE_FTP_PASSWORD\"\n\
          pattern = \"*.x12\"\nevery = \"10s\"\nsettle = \"0s\"\n{extra_collect}{extra_both}\n\
@@ -206,7 +206,7 @@ fn both_ways(url: &str, extra_collect: &str, extra_both: &str) -> String {
     )
 }
 
-async fn with_password(db: Db) -> TestEnv {
+pub(crate) async fn with_password(db: Db) -> TestEnv {
     let mut env = TestEnv::new(db).await;
     env.set_env("PINNACLE_FTP_PASSWORD", "secret");
     env
@@ -216,7 +216,7 @@ async fn inbound(env: &TestEnv) -> Vec<messages::Message> {
     crate::kit::messages_of(&env.store().await, "pinnacle", Direction::In, None).await
 }
 
-fn files_in(dir: &Path) -> Vec<String> {
+pub(crate) fn files_in(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .filter_map(|e| e.ok())

@@ -1,7 +1,9 @@
 //! `GET /metrics` as Prometheus reads it: closed without an API token unless `[http]
 //! metrics_open` says so (and off with `[http] metrics = false`), and its families moving by
 //! exactly what went through — N orders posted on the partner API, delivered, their 997s
-//! sent — with the queue back to empty.
+//! sent — with the queue back to empty. Files moved (SFTP server, FTP collection and
+//! delivery) in `files.rs`; gauges of state (overdue acknowledgements, certificates, the Odoo
+//! breaker) in `gauges.rs`.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -9,6 +11,9 @@ use std::time::Duration;
 use crate::kit::{Db, Endpoint, TestEnv, add_token, http, order_850, wait_for};
 use wharf::store::messages;
 use wharf::store::{MessageId, MessageState};
+
+mod files;
+mod gauges;
 
 const PATIENCE: Duration = Duration::from_secs(30);
 
