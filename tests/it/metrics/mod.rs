@@ -415,6 +415,23 @@ fn the_grafana_dashboard_names_only_registered_families() {
         }
     }
     assert!(named.len() >= 8, "{named:?}");
+    // The state an operator watches has its panel: the breaker, overdue acknowledgements,
+    // certificates, the SFTP server and the transfers with partners' servers.
+    for family in [
+        "wharf_odoo_circuit_state",
+        "wharf_acknowledgements_overdue",
+        "wharf_certificate_expiry_days",
+        "wharf_sftp_sessions_active",
+        "wharf_sftp_logins",
+        "wharf_sftp_files",
+        "wharf_transfers",
+        "wharf_transfer_bytes",
+    ] {
+        assert!(
+            named.contains_key(family),
+            "no panel asks for {family}: {named:?}"
+        );
+    }
     for (family, panel) in &named {
         let registered = format!("\"{}\",", family.trim_start_matches("wharf_"));
         assert!(
