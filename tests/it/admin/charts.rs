@@ -124,6 +124,7 @@ async fn latency_and_failures_are_drawn_per_day(db: Db) {
         )),
         "{page}"
     );
+    assert!(page.contains("(the top line is 9.0 s)"), "{page}");
     // Nothing reached the ERP yesterday: no latency bar there.
     let latency_chart = &page[page.find("id=\"latency-chart\"").unwrap()..];
     let latency_chart = &latency_chart[..latency_chart.find("</svg>").unwrap()];
