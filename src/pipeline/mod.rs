@@ -17,6 +17,7 @@ pub mod mapping;
 mod operate;
 pub(crate) mod outbox;
 pub mod ports;
+pub mod sla;
 pub mod stages;
 pub mod watch;
 pub mod worker;

@@ -127,6 +127,14 @@ impl Waiting {
             Waiting::OurOrderAck => sla.order_ack_within,
         }
     }
+
+    /// The same window as the dashboard and `/metrics` hold it to.
+    fn sla_window(self) -> super::sla::Window {
+        match self {
+            Waiting::PartnersAck => super::sla::Window::PartnerAck,
+            Waiting::OurOrderAck => super::sla::Window::OrderAck,
+        }
+    }
 }
 
 /// `ack.overdue` for every document past its partner's `[sla]` window: a document Wharf sent
@@ -141,27 +149,14 @@ pub async fn acks_overdue(p: &Pipeline) -> Result<usize, StoreError> {
         id.and_then(|id| partners.get(id))
             .map_or(default, |pr| pr.sla)
     };
-    // The store is asked with the shortest window of all; each message is then held to its
-    // own partner's.
-    let shortest = |w: Waiting| {
-        partners
-            .iter()
-            .map(|pr| w.window(&pr.sla))
-            .chain([w.window(&default)])
-            .min()
-            .map_or(0, |d| d.as_millis() as i64)
-    };
     let mut written = 0;
     for w in [Waiting::PartnersAck, Waiting::OurOrderAck] {
+        // Each message held to its own partner's window by the store (`sla::cutoffs`), as
+        // the dashboard and `/metrics` hold it.
+        let cutoffs = super::sla::cutoffs(&partners, w.sla_window(), now);
         let (list, since_updated) = match w {
-            Waiting::PartnersAck => (
-                search::unacknowledged(&p.store, now - shortest(w)).await?,
-                true,
-            ),
-            Waiting::OurOrderAck => (
-                search::orders_unanswered(&p.store, now - shortest(w)).await?,
-                false,
-            ),
+            Waiting::PartnersAck => (search::unacknowledged(&p.store, &cutoffs).await?, true),
+            Waiting::OurOrderAck => (search::orders_unanswered(&p.store, &cutoffs).await?, false),
         };
         for m in list {
             let since = if since_updated {
@@ -170,9 +165,6 @@ pub async fn acks_overdue(p: &Pipeline) -> Result<usize, StoreError> {
                 m.created_at
             };
             let window = w.window(&sla_of(m.partner.as_deref()));
-            if now - since <= window.as_millis() as i64 {
-                continue;
-            }
             let e = NewBusinessEvent {
                 kind: BusinessEventKind::AckOverdue,
                 partner: m.partner.as_deref(),

@@ -8,10 +8,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use super::sla::{Window, cutoffs};
 use super::{ApiError, admin};
 use crate::metrics::{AtScrape, Awaiting, Backlog, CertificateExpiry, Overdue};
 use crate::pipeline::Pipeline;
+use crate::pipeline::sla::{Window, cutoffs};
 use crate::store::{StoreError, jobs, now_ms, search};
 
 /// Every family, with the scrape-time gauges read now. An API token is needed, as for

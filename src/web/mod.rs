@@ -7,7 +7,6 @@
 pub mod admin;
 pub mod listener;
 mod metrics;
-mod sla;
 pub mod tls;
 
 use std::net::SocketAddr;

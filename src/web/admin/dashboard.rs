@@ -10,9 +10,9 @@ use super::auth::Session;
 use super::charts::{self, DAY_WIDTH, DayBars, DayRow, FailureBars, LatencyBars, LatencyRow};
 use super::{Ctx, PageError, ago, render, when};
 use crate::pipeline::Pipeline;
+use crate::pipeline::sla::{Window, cutoffs};
 use crate::store::admin::{self, Role};
 use crate::store::{JobState, jobs, now_ms, search};
-use crate::web::sla::{Window, cutoffs};
 
 const DAY: i64 = 86_400_000;
 
@@ -120,7 +120,7 @@ pub async fn dashboard(State(p): State<Pipeline>, s: Session) -> Result<Response
         Some(at) => ago(now - at),
         None => "none".into(),
     };
-    // Each partner's own window (`[sla]`), applied by the store (`web::sla`), as /metrics
+    // Each partner's own window (`[sla]`), applied by the store (`pipeline::sla`), as /metrics
     // counts them.
     let partners = p.partners.snapshot();
     let overdue_of = |list: Vec<crate::store::messages::Message>,
