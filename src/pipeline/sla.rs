@@ -24,7 +24,7 @@ impl Window {
 }
 
 /// At `now` (Unix ms): each loaded partner's cutoff for `window`, and the default
-/// window's for messages of no loaded partner.
+/// window's cutoff for the messages of no loaded partner.
 pub fn cutoffs(partners: &Partners, window: Window, now: i64) -> Cutoffs {
     let before = |d: std::time::Duration| {
         now.saturating_sub(i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
