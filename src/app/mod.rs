@@ -21,7 +21,7 @@ use tokio::task::JoinHandle;
 use crate::config::{ErpTarget, Settings};
 use crate::partners::Partners;
 use crate::pipeline::{Pipeline, worker};
-use crate::store::{Store, StoreError};
+use crate::store::{Schema, Store, StoreError};
 use crate::transport::as2::{As2, Route};
 use periodic::{Every, First};
 
@@ -64,6 +64,10 @@ pub struct Wharf {
     pub sftp: Option<SocketAddr>,
     /// Whether partners' `[[collect]]` folders are polled (`[transfers] collect`).
     pub collecting: bool,
+    /// The SFTP host key's SHA-256 fingerprint, for partners to check on first connection.
+    pub sftp_fingerprint: Option<String>,
+    /// No operator can sign in yet: the banner says how to make one.
+    pub no_operator: bool,
     stop: watch::Sender<bool>,
     workers: Vec<JoinHandle<()>>,
     /// The background loops (Odoo poll, MDN poster and checks, profile reload, collection):
@@ -74,15 +78,25 @@ pub struct Wharf {
 
 /// Opens the store and loads the partner profiles (each problem logged unless `quiet`).
 pub async fn open(settings: Settings, quiet: bool) -> Result<Pipeline, BuildError> {
-    Ok(open_with_edges(settings, quiet).await?.0)
+    open_for(settings, quiet, Schema::Migrate).await
+}
+
+/// As [`open`], doing to the database's schema only what `schema` allows.
+pub async fn open_for(
+    settings: Settings,
+    quiet: bool,
+    schema: Schema,
+) -> Result<Pipeline, BuildError> {
+    Ok(open_with_edges(settings, quiet, schema).await?.0)
 }
 
 /// As [`open`], with the concrete edges the pipeline's ports were made of.
 async fn open_with_edges(
     settings: Settings,
     quiet: bool,
+    schema: Schema,
 ) -> Result<(Pipeline, ports::Edges), BuildError> {
-    let store = Store::connect(&settings.database)
+    let store = Store::open(&settings.database, schema)
         .await
         .map_err(|source| BuildError::Store {
             at: settings.database.redacted().to_string(),
@@ -148,7 +162,7 @@ impl Wharf {
             None => None,
         };
         let https = tls.is_some();
-        let (p, edges) = open_with_edges(settings, false).await?;
+        let (p, edges) = open_with_edges(settings, false, Schema::Migrate).await?;
         let (listener, http) =
             crate::web::bind(listen)
                 .await
@@ -197,12 +211,28 @@ impl Wharf {
             }
         }
         warn_about_certificates(&p);
+        let sftp_fingerprint = match &p.settings.sftp {
+            Some(cfg) if sftp.is_some() => crate::transport::sftp::host_key(&cfg.host_key)
+                .ok()
+                .map(|k| {
+                    k.public_key()
+                        .fingerprint(russh::keys::HashAlg::Sha256)
+                        .to_string()
+                }),
+            _ => None,
+        };
+        let no_operator = crate::store::admin::user_count(&p.store)
+            .await
+            .map(|n| n == 0)
+            .unwrap_or(false);
         Ok(Self {
             pipeline: p,
             http,
             https,
             sftp,
             collecting,
+            sftp_fingerprint,
+            no_operator,
             stop,
             workers,
             loops,
@@ -258,7 +288,11 @@ impl Wharf {
             }
         };
         let _ = match self.sftp {
-            Some(addr) => writeln!(out, "  sftp      {addr}  (partners' inbox/ and outbox/)"),
+            Some(addr) => writeln!(
+                out,
+                "  sftp      {addr}  (partners' inbox/ and outbox/; host key {})",
+                self.sftp_fingerprint.as_deref().unwrap_or("unreadable")
+            ),
             None => writeln!(out, "  sftp      off"),
         };
         let _ = writeln!(out, "  outbox    {}", s.outbox_dir.display());
@@ -277,6 +311,12 @@ impl Wharf {
         } else {
             writeln!(out, "  collect   off")
         };
+        if self.no_operator {
+            let _ = writeln!(
+                out,
+                "next: no operator can sign in yet — run `wharf admin add-user NAME --role admin`, then open {scheme}://{addr}/admin"
+            );
+        }
         out
     }
 

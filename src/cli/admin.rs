@@ -21,14 +21,13 @@ pub(super) async fn admin_cmd(s: Settings, cmd: &AdminCommand) -> anyhow::Result
         }
         Ok(())
     };
-    let store = Store::connect(&s.database).await?;
+    let store = Store::open(&s.database, crate::store::Schema::CreateOnly).await?;
     match cmd {
         AdminCommand::AddUser { name, role } => {
             name_ok(name)?;
             let role = role_of(role)?;
-            let mut password = String::new();
-            std::io::stdin().read_line(&mut password)?;
-            let password = password.trim_end_matches(['\n', '\r']);
+            let password = read_secret(&format!("password for {name}"))?;
+            let password = password.as_str();
             if password.chars().count() < 12 {
                 return Err(UsageError(
                     "the password (on standard input) must have at least 12 characters".into(),

@@ -90,7 +90,11 @@ pub(super) enum EventsCommand {
 }
 
 pub(super) async fn events_cmd(s: Settings, cmd: &EventsCommand) -> anyhow::Result<ExitCode> {
-    let store = Store::connect(&s.database).await?;
+    let schema = match cmd {
+        EventsCommand::List { .. } | EventsCommand::Dead { .. } => crate::store::Schema::AsIs,
+        _ => crate::store::Schema::CreateOnly,
+    };
+    let store = Store::open(&s.database, schema).await?;
     let mut out = std::io::stdout().lock();
     match cmd {
         EventsCommand::List { filter } => {

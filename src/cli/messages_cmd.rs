@@ -15,7 +15,8 @@ pub(super) fn time_text(ms: i64) -> String {
 }
 
 pub(super) async fn messages_cmd(s: Settings, cmd: &MessagesCommand) -> anyhow::Result<ExitCode> {
-    let store = Store::connect(&s.database).await?;
+    // Listing and showing only read: they never create or migrate the database.
+    let store = Store::open(&s.database, crate::store::Schema::AsIs).await?;
     let mut out = std::io::stdout().lock();
     match cmd {
         MessagesCommand::List {

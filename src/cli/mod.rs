@@ -7,11 +7,13 @@ mod admin;
 mod as2;
 mod collect;
 mod events_cmd;
+mod health_cmd;
 mod ingest;
 mod messages_cmd;
 mod partners;
 mod send;
 mod serve;
+mod store_cmd;
 mod translate;
 
 use std::io::Write;
@@ -140,6 +142,25 @@ enum Command {
     Collect {
         #[arg(long)]
         partner: Option<String>,
+    },
+    /// Applies the database migrations this Wharf has and the database lacks (back up
+    /// first: `wharf backup`). Only this and `serve` change the schema; every other command
+    /// refuses a database that is behind. Exit status 1 unless the schema is current after.
+    Migrate {
+        /// Only report where the schema stands (exit 1 when behind); changes nothing.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Writes a consistent copy of the database (SQLite: taken while Wharf runs; PostgreSQL:
+    /// by pg_dump), the data folder, partner profiles, keys and certificates and the settings
+    /// file into DIR (new or empty), with a MANIFEST of where each came from.
+    Backup { dir: PathBuf },
+    /// Asks the gateway running here (the configured `[http] listen`, on loopback) for
+    /// `/healthz` — or `/readyz` with --ready — and exits 0 when it answers 200: a
+    /// container HEALTHCHECK without curl.
+    Health {
+        #[arg(long)]
+        ready: bool,
     },
 }
 
@@ -321,16 +342,40 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Partners {
             command: PartnersCommand::ClientKey,
         } => partners::client_key(&settings(&cli)?),
+        Command::Health { ready } => health_cmd::health(&settings(&cli)?, *ready).await,
+        Command::Migrate { check } => store_cmd::migrate(&settings(&cli)?, *check).await,
+        Command::Backup { dir } => {
+            store_cmd::backup(&settings(&cli)?, cli.config.as_deref(), dir).await
+        }
         Command::Send { file, partner, key } => {
             send(settings(&cli)?, file, partner, key.as_deref()).await
         }
     }
 }
 
+/// A password: asked for twice without echo on a terminal (the two must match), or the
+/// first line of standard input when it is a pipe (scripts, tests).
+fn read_secret(what: &str) -> anyhow::Result<String> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password(format!("{what}: "))?;
+        let again = rpassword::prompt_password(format!("{what} (again): "))?;
+        if first != again {
+            return Err(UsageError("the two passwords differ; nothing changed".into()).into());
+        }
+        return Ok(first);
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_string())
+}
+
 fn load_partners(s: &Settings, quiet: bool) -> Partners {
     crate::app::load_partners(s, quiet)
 }
 
+/// The pipeline for a command that writes (ingest, send, replay, collect): it may create a
+/// new database but never migrates an existing one (only `serve` and `wharf migrate` do).
 async fn pipeline(s: Settings) -> anyhow::Result<Pipeline> {
-    Ok(crate::app::open(s, false).await?)
+    Ok(crate::app::open_for(s, false, crate::store::Schema::CreateOnly).await?)
 }

@@ -25,9 +25,8 @@ pub(super) fn partners_check(s: &Settings) -> anyhow::Result<ExitCode> {
 
 /// `wharf partners hash-password`: the argon2id hash of the password on standard input.
 pub(super) fn hash_password() -> anyhow::Result<ExitCode> {
-    let mut password = String::new();
-    std::io::stdin().read_line(&mut password)?;
-    let password = password.trim_end_matches(['\n', '\r']);
+    let password = read_secret("the partner's password")?;
+    let password = password.as_str();
     if password.is_empty() {
         return Err(UsageError("no password on standard input".into()).into());
     }

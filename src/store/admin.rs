@@ -88,6 +88,13 @@ pub async fn put_user(
     Ok(())
 }
 
+/// How many operator accounts exist (none: the first start's banner says how to add one).
+pub async fn user_count(store: &Store) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(store.pool())
+        .await?)
+}
+
 pub async fn user_by_name(store: &Store, name: &str) -> Result<Option<User>, StoreError> {
     let row = sqlx::query("SELECT id, name, role, password_hash FROM users WHERE name = $1")
         .bind(name.to_owned())

@@ -13,6 +13,7 @@ pub mod leases;
 pub mod messages;
 pub mod outbox;
 pub mod registry;
+pub mod schema;
 pub mod search;
 pub mod transfers;
 
@@ -29,6 +30,7 @@ use crate::config::DatabaseUrl;
 pub use crate::model::vocabulary::*;
 // So are the ids; the store binds and reads them as numbers.
 pub use crate::model::MessageId;
+pub use schema::{Schema, SchemaError, SchemaState};
 
 /// A transaction on the store; a stage's result, its next job and its event share one.
 /// On SQLite it also holds the store's write gate (see [`Store::write_gate`]) until it ends.
@@ -222,6 +224,8 @@ pub enum StoreError {
     },
     #[error("stored value `{value}` in {column} is not a known {column}")]
     Corrupt { column: &'static str, value: String },
+    #[error(transparent)]
+    Schema(#[from] SchemaError),
     #[error("cannot prepare {path}: {source}")]
     Io {
         path: String,
@@ -261,8 +265,16 @@ pub fn now_ms() -> i64 {
 }
 
 impl Store {
-    /// Connects, creating the SQLite file (and its folder) when needed, and runs migrations.
+    /// Connects, creating the SQLite file (and its folder) when needed, and runs migrations
+    /// (what `serve` and the tests do; see [`Store::open`] for the commands that must not).
     pub async fn connect(db: &DatabaseUrl) -> Result<Self, StoreError> {
+        Self::open(db, Schema::Migrate).await
+    }
+
+    /// Connects, doing to the schema only what `schema` allows. A SQLite file made here is
+    /// created private to its owner (0600; SQLite gives its WAL the same mode), in a folder
+    /// made 0700: it holds partners' documents and operators' password hashes.
+    pub async fn open(db: &DatabaseUrl, schema: Schema) -> Result<Self, StoreError> {
         sqlx::any::install_default_drivers();
         let mut url = db.url.clone();
         let mut folder = None;
@@ -275,14 +287,16 @@ impl Store {
                     .unwrap_or(std::path::Path::new("."));
                 folder = Some(std::sync::Arc::from(parent));
             }
-            if path != ":memory:"
-                && let Some(parent) = std::path::Path::new(path).parent()
-                && !parent.as_os_str().is_empty()
-            {
-                std::fs::create_dir_all(parent).map_err(|source| StoreError::Io {
-                    path: parent.display().to_string(),
-                    source,
-                })?;
+            if path != ":memory:" {
+                if matches!(schema, Schema::AsIs | Schema::Inspect)
+                    && !std::path::Path::new(path).exists()
+                {
+                    return Err(SchemaError::Missing {
+                        path: path.to_string(),
+                    }
+                    .into());
+                }
+                create_private(std::path::Path::new(path))?;
             }
             if !url.contains('?') {
                 url.push_str("?mode=rwc");
@@ -329,7 +343,7 @@ impl Store {
             health: Default::default(),
             folder,
         };
-        store.migrate().await?;
+        store.settle_schema(schema).await?;
         Ok(store)
     }
 
@@ -470,6 +484,41 @@ impl Store {
 }
 
 /// The file path inside `sqlite://path?opts` or `sqlite:path`.
+/// Creates the SQLite file (empty: SQLite takes a zero-length file as a new database) and
+/// its folder, private to the owner, unless they exist already (their modes are then the
+/// operator's choice and left alone).
+fn create_private(file: &std::path::Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    let io = |at: &std::path::Path| {
+        let at = at.display().to_string();
+        move |source| StoreError::Io { path: at, source }
+    };
+    if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty())
+        && !parent.exists()
+    {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(parent)
+            .map_err(io(parent))?;
+    }
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(file)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(io(file)(e)),
+    }
+}
+
+/// The file a `sqlite:` URL names (`:memory:` for an in-memory database).
+pub fn sqlite_file(url: &str) -> &str {
+    sqlite_path(url)
+}
+
 fn sqlite_path(url: &str) -> &str {
     let rest = url
         .strip_prefix("sqlite://")

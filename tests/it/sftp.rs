@@ -153,6 +153,18 @@ async fn a_partner_drops_orders_and_collects_acknowledgements_over_sftp(db: Db) 
     let (code, out) = sftp(addr, &key, &work, "ls -1 outbox\n");
     assert_eq!(code, 0, "{out}");
     assert!(out.contains(&name), "{out}");
+    // Listed with the time it was written, not 1 January 1970 (OpenSSH's `ls -l`).
+    let (code, out) = sftp(addr, &key, &work, "ls -l outbox\n");
+    assert_eq!(code, 0, "{out}");
+    let line = out.lines().find(|l| l.contains(&name)).expect("listed");
+    let month = std::process::Command::new("date")
+        .env("LC_ALL", "C")
+        .arg("-u")
+        .arg("+%b")
+        .output()
+        .unwrap();
+    let month = String::from_utf8_lossy(&month.stdout).trim().to_string();
+    assert!(!line.contains("1970") && line.contains(&month), "{line}");
     let (code, out) = sftp(
         addr,
         &key,

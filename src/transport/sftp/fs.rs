@@ -68,18 +68,34 @@ fn path_of(p: &Place) -> String {
     }
 }
 
+/// Seconds since the epoch as SFTP v3 carries them (u32): without a time, clients list
+/// every file as made on 1 January 1970.
+fn epoch_secs(t: std::time::SystemTime) -> Option<u32> {
+    t.duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .and_then(|d| u32::try_from(d.as_secs()).ok())
+}
+
 fn dir_attrs() -> FileAttributes {
     let mut a = FileAttributes::empty();
     a.set_dir(true);
     a.permissions = Some(0o40755);
+    // The virtual folders have no time of their own: now.
+    let now = epoch_secs(std::time::SystemTime::now());
+    a.atime = now;
+    a.mtime = now;
     a
 }
 
-fn file_attrs(size: u64) -> FileAttributes {
+fn file_attrs(size: u64, modified: Option<u32>) -> FileAttributes {
     let mut a = FileAttributes::empty();
     a.set_regular(true);
     a.size = Some(size);
     a.permissions = Some(0o100644);
+    if modified.is_some() {
+        a.atime = modified;
+        a.mtime = modified;
+    }
     a
 }
 
@@ -211,18 +227,22 @@ impl PartnerFs {
         }
     }
 
-    /// Names in the outbox or its archive (regular files whose names a client may use).
-    fn files(&self, archive: bool) -> Vec<(String, u64)> {
+    /// Names in the outbox or its archive (regular files whose names a client may use), with
+    /// their sizes and times written.
+    fn files(&self, archive: bool) -> Vec<(String, u64, Option<u32>)> {
         let Ok(dir) = std::fs::read_dir(self.folder(archive)) else {
             return Vec::new();
         };
-        let mut out: Vec<(String, u64)> = dir
+        let mut out: Vec<(String, u64, Option<u32>)> = dir
             .filter_map(|e| e.ok())
             .filter_map(|e| {
                 let meta = e.metadata().ok()?;
                 let name = e.file_name().into_string().ok()?;
-                (meta.is_file() && place(&format!("/outbox/{name}")).is_some())
-                    .then_some((name, meta.len()))
+                (meta.is_file() && place(&format!("/outbox/{name}")).is_some()).then_some((
+                    name,
+                    meta.len(),
+                    meta.modified().ok().and_then(epoch_secs),
+                ))
             })
             .collect();
         out.sort();
@@ -237,8 +257,8 @@ impl PartnerFs {
     fn listed(&self, archive: bool, name: &str) -> Option<PathBuf> {
         self.files(archive)
             .into_iter()
-            .find(|(n, _)| n == name)
-            .map(|(n, _)| self.folder(archive).join(n))
+            .find(|(n, _, _)| n == name)
+            .map(|(n, _, _)| self.folder(archive).join(n))
     }
 }
 
@@ -279,13 +299,13 @@ impl russh_sftp::server::Handler for PartnerFs {
                     Place::OutboxFile(n) => (false, n),
                     _ => return Err(StatusCode::NoSuchFile),
                 };
-                let size = self
+                let (size, modified) = self
                     .files(archive)
                     .into_iter()
-                    .find(|(f, _)| *f == n)
-                    .map(|(_, s)| s)
+                    .find(|(f, _, _)| *f == n)
+                    .map(|(_, s, m)| (s, m))
                     .ok_or(StatusCode::NoSuchFile)?;
-                file_attrs(size)
+                file_attrs(size, modified)
             }
         };
         Ok(Attrs { id, attrs })
@@ -293,8 +313,8 @@ impl russh_sftp::server::Handler for PartnerFs {
 
     async fn fstat(&mut self, id: u32, handle: String) -> Result<Attrs, Self::Error> {
         let attrs = match self.handles.get(&handle).ok_or(StatusCode::Failure)? {
-            Open::Upload { len, .. } => file_attrs(*len),
-            Open::Download { bytes, .. } => file_attrs(bytes.len() as u64),
+            Open::Upload { len, .. } => file_attrs(*len, epoch_secs(std::time::SystemTime::now())),
+            Open::Download { bytes, .. } => file_attrs(bytes.len() as u64, None),
             Open::Dir { .. } => dir_attrs(),
         };
         Ok(Attrs { id, attrs })
@@ -351,7 +371,7 @@ impl russh_sftp::server::Handler for PartnerFs {
                 p => self
                     .files(*p == Place::Archive)
                     .into_iter()
-                    .map(|(n, s)| File::new(n, file_attrs(s)))
+                    .map(|(n, s, m)| File::new(n, file_attrs(s, m)))
                     .collect(),
             },
             Some(Open::Dir { listed: true, .. }) => return Err(StatusCode::Eof),
