@@ -36,10 +36,17 @@ pub(super) async fn odoo_check(s: &Settings, partner: Option<&str>) -> anyhow::R
         .filter(|f| f.status != crate::erp::odoo::check::Status::Ok)
         .count();
     if problems == 0 {
-        writeln!(out, "Odoo is ready for Wharf ({} profiles checked).", profiles.len())?;
+        writeln!(
+            out,
+            "Odoo is ready for Wharf ({} profiles checked).",
+            profiles.len()
+        )?;
         Ok(ExitCode::SUCCESS)
     } else {
-        writeln!(out, "{problems} to fix before Wharf can work with this Odoo.")?;
+        writeln!(
+            out,
+            "{problems} to fix before Wharf can work with this Odoo."
+        )?;
         Ok(ExitCode::from(1))
     }
 }

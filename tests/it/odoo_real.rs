@@ -653,7 +653,12 @@ async fn odoo_check_finds_what_the_profiles_rely_on(c: &OdooClient) {
     let has = |start: &str| lines.iter().any(|l| l.starts_with(start));
     assert!(has("ok       reach "), "{text}");
     assert!(has("ok       authenticate "), "{text}");
-    for model in ["sale.order", "res.partner", "product.product", "purchase.order"] {
+    for model in [
+        "sale.order",
+        "res.partner",
+        "product.product",
+        "purchase.order",
+    ] {
         assert!(has(&format!("ok       rights on {model}: ")), "{text}");
     }
     assert!(
@@ -663,8 +668,14 @@ async fn odoo_check_finds_what_the_profiles_rely_on(c: &OdooClient) {
             .any(|f| f.status != Status::Ok && f.what.contains(" on ")),
         "an administrator lacks no right: {text}"
     );
-    assert!(has("ok       acme: customer ref ACME is res.partner"), "{text}");
-    assert!(has("ok       acme: product with default_code WID-1, WID-2"), "{text}");
+    assert!(
+        has("ok       acme: customer ref ACME is res.partner"),
+        "{text}"
+    );
+    assert!(
+        has("ok       acme: product with default_code WID-1, WID-2"),
+        "{text}"
+    );
     assert!(has("ok       pinnacle: customer ref PINNACLE"), "{text}");
     assert!(
         has(&format!(

@@ -232,7 +232,10 @@ pub async fn check(client: &OdooClient, profiles: &[&Profile]) -> Report {
                 ),
             };
             r.fail(
-                format!("reach {url}: Odoo does not answer ({}: {})", e.name, e.message),
+                format!(
+                    "reach {url}: Odoo does not answer ({}: {})",
+                    e.name, e.message
+                ),
                 fix,
             );
             return r;
@@ -241,7 +244,14 @@ pub async fn check(client: &OdooClient, profiles: &[&Profile]) -> Report {
     let server = version["server_version"].as_str().unwrap_or("(no version)");
     let major = version["server_version_info"][0]
         .as_u64()
-        .or_else(|| server.split('.').next()?.trim_start_matches("saas~").parse().ok())
+        .or_else(|| {
+            server
+                .split('.')
+                .next()?
+                .trim_start_matches("saas~")
+                .parse()
+                .ok()
+        })
         .unwrap_or(0) as u32;
     let protocol = if major >= 19 {
         "JSON-2 (/json/2/<model>/<method>, bearer API key)"
@@ -257,9 +267,7 @@ pub async fn check(client: &OdooClient, profiles: &[&Profile]) -> Report {
     }
     r.ok(format!("reach {url}: Odoo {server}, protocol {protocol}"));
     match client.authenticate().await {
-        Ok(Some(uid)) => r.ok(format!(
-            "authenticate {login} on database {db}: uid {uid}"
-        )),
+        Ok(Some(uid)) => r.ok(format!("authenticate {login} on database {db}: uid {uid}")),
         Ok(None) => {
             r.fail(
                 format!("authenticate {login} on database {db}: refused"),
@@ -373,8 +381,22 @@ async fn records(client: &OdooClient, profiles: &[&Profile], r: &mut Report) {
         units.extend(m.default_uom.clone());
         warehouses.extend(m.warehouse.clone());
     }
-    let partners = lookup(client, "res.partner", "ref", &refs, &["ref", "type", "name"]).await;
-    let products = lookup(client, "product.product", "default_code", &codes, &["default_code"]).await;
+    let partners = lookup(
+        client,
+        "res.partner",
+        "ref",
+        &refs,
+        &["ref", "type", "name"],
+    )
+    .await;
+    let products = lookup(
+        client,
+        "product.product",
+        "default_code",
+        &codes,
+        &["default_code"],
+    )
+    .await;
     let uoms = lookup(client, "uom.uom", "name", &units, &["name"]).await;
     let whs = lookup(client, "stock.warehouse", "code", &warehouses, &["code"]).await;
     for w in &wants {
@@ -382,13 +404,17 @@ async fn records(client: &OdooClient, profiles: &[&Profile], r: &mut Report) {
         let m = &w.profile.mapping;
         let file = &w.file;
         match &partners {
-            Err(e) => r.fail(format!("{id}: customer and ship-to refs: {e}"), rights_fix()),
+            Err(e) => r.fail(
+                format!("{id}: customer and ship-to refs: {e}"),
+                rights_fix(),
+            ),
             Ok(rows) => {
                 let c = &m.customer_ref;
                 match rows.get(c.as_str()).and_then(|v| v.first()) {
                     Some(row) => r.ok(format!(
                         "{id}: customer ref {c} is res.partner {} ({})",
-                        row["id"], row["name"].as_str().unwrap_or_default()
+                        row["id"],
+                        row["name"].as_str().unwrap_or_default()
                     )),
                     None => r.missing(
                         format!("{id}: no contact with ref {c} (the customer)"),
@@ -424,10 +450,12 @@ async fn records(client: &OdooClient, profiles: &[&Profile], r: &mut Report) {
             }
         }
         let parts: BTreeMap<&str, Vec<&str>> =
-            m.items.iter().fold(BTreeMap::new(), |mut acc, (buyer, code)| {
-                acc.entry(code.as_str()).or_default().push(buyer.as_str());
-                acc
-            });
+            m.items
+                .iter()
+                .fold(BTreeMap::new(), |mut acc, (buyer, code)| {
+                    acc.entry(code.as_str()).or_default().push(buyer.as_str());
+                    acc
+                });
         per_value(
             r,
             &products,
@@ -526,7 +554,10 @@ fn per_value<'v>(
     let rows = match found {
         Ok(rows) => rows,
         Err(e) => {
-            r.fail(format!("{id}: {what} {}: {e}", values.join(", ")), rights_fix());
+            r.fail(
+                format!("{id}: {what} {}: {e}", values.join(", ")),
+                rights_fix(),
+            );
             return;
         }
     };

@@ -60,9 +60,17 @@ async fn a_ready_odoo_is_all_ok_on_18_and_19() {
         let (code, lines, err) = check(&odoo, &["--partner", "acme"]).await;
         let text = lines.join("\n");
         assert_eq!(code, 0, "{version}: {text}\n{err}");
-        assert!(lines.iter().all(|l| l.starts_with("ok ") || l.starts_with("Odoo is ready")), "{text}");
+        assert!(
+            lines
+                .iter()
+                .all(|l| l.starts_with("ok ") || l.starts_with("Odoo is ready")),
+            "{text}"
+        );
         let reach = line(&lines, "ok       reach http://127.0.0.1:");
-        assert!(reach.contains(server) && reach.contains(protocol), "{reach}");
+        assert!(
+            reach.contains(server) && reach.contains(protocol),
+            "{reach}"
+        );
         assert_eq!(
             line(&lines, "ok       authenticate"),
             format!("ok       authenticate {LOGIN} on database {DB}: uid 2")
@@ -70,8 +78,14 @@ async fn a_ready_odoo_is_all_ok_on_18_and_19() {
         line(&lines, "ok       rights on sale.order: read, create, write");
         line(&lines, "ok       rights on account.move: read");
         line(&lines, "ok       acme: customer ref ACME is res.partner");
-        line(&lines, "ok       acme: ship-to ref ACME-DC is a delivery address");
-        line(&lines, "ok       acme: product with default_code WID-1, WID-2");
+        line(
+            &lines,
+            "ok       acme: ship-to ref ACME-DC is a delivery address",
+        );
+        line(
+            &lines,
+            "ok       acme: product with default_code WID-1, WID-2",
+        );
         line(&lines, "ok       acme: unit named Case, Units");
         // ACME sends no ship notices: no Purchase rights asked for.
         assert!(!text.contains("purchase.order"), "{text}");
@@ -132,7 +146,10 @@ async fn a_missing_product_and_customer_are_reported_with_their_fix() {
             "{product}"
         );
         line(&lines, "ok       acme: product with default_code WID-1");
-        let customer = line(&lines, "MISSING  acme: no contact with ref ACME (the customer)");
+        let customer = line(
+            &lines,
+            "MISSING  acme: no contact with ref ACME (the customer)",
+        );
         assert!(
             customer.contains("— fix: in Contacts, open the customer and set Reference (ACME)")
                 && customer.ends_with("acme.toml [mapping]"),
@@ -145,7 +162,10 @@ async fn a_missing_product_and_customer_are_reported_with_their_fix() {
             ),
             "{ship_to}"
         );
-        line(&lines, "ok       acme: ship-to ref ACME-DC is a delivery address");
+        line(
+            &lines,
+            "ok       acme: ship-to ref ACME-DC is a delivery address",
+        );
         assert_eq!(
             lines.last().map(String::as_str),
             Some("3 to fix before Wharf can work with this Odoo.")
@@ -163,11 +183,20 @@ async fn every_profile_is_checked_and_receipts_need_the_versions_package_model()
         // The other samples' records are not in this double.
         assert_eq!(code, 1, "{text}\n{err}");
         // PINNACLE sends ship notices: its receipts need Purchase and Inventory rights.
-        line(&lines, &format!("ok       rights on {package}: read, create"));
+        line(
+            &lines,
+            &format!("ok       rights on {package}: read, create"),
+        );
         line(&lines, "ok       rights on purchase.order: read");
-        line(&lines, "ok       rights on stock.move.line: read, create, write");
+        line(
+            &lines,
+            "ok       rights on stock.move.line: read, create, write",
+        );
         line(&lines, "MISSING  pinnacle: no contact with ref PINNACLE");
-        line(&lines, "ok       acme: product with default_code WID-1, WID-2");
+        line(
+            &lines,
+            "ok       acme: product with default_code WID-1, WID-2",
+        );
         read_only(&odoo);
     }
 }
@@ -181,7 +210,10 @@ async fn an_odoo_that_does_not_answer_or_refuses_the_key_is_one_precise_fail() {
     assert_eq!(code, 1, "{out}\n{err}");
     assert!(!err.contains("panicked"), "{err}");
     let lines: Vec<String> = out.lines().map(str::to_owned).collect();
-    let fail = line(&lines, "FAIL     reach http://127.0.0.1:1: Odoo does not answer (unreachable:");
+    let fail = line(
+        &lines,
+        "FAIL     reach http://127.0.0.1:1: Odoo does not answer (unreachable:",
+    );
     assert!(
         fail.contains("— fix: check [erp] url (WHARF_ERP__URL) and that Odoo runs"),
         "{fail}"
@@ -200,7 +232,10 @@ async fn an_odoo_that_does_not_answer_or_refuses_the_key_is_one_precise_fail() {
     for version in [18, 19] {
         let odoo = ready_for_acme(version).await;
         let mut env = env_for(Db::Sqlite, &odoo).await;
-        env.set_env("WHARF_SECRET_ODOO_API_KEY", "0000000000000000000000000000000000000000");
+        env.set_env(
+            "WHARF_SECRET_ODOO_API_KEY",
+            "0000000000000000000000000000000000000000",
+        );
         let (code, out, err) = env.run(&["odoo", "check"]);
         assert_eq!(code, 1, "{out}\n{err}");
         let lines: Vec<String> = out.lines().map(str::to_owned).collect();
@@ -220,7 +255,10 @@ async fn without_odoo_configured_the_check_says_how_to_configure_it() {
     let env = TestEnv::new(Db::Sqlite).await;
     let (code, out, err) = env.run(&["odoo", "check"]);
     assert_eq!(code, 2, "{out}\n{err}");
-    assert!(err.contains("needs Odoo as the ERP: set [erp] kind = \"odoo\""), "{err}");
+    assert!(
+        err.contains("needs Odoo as the ERP: set [erp] kind = \"odoo\""),
+        "{err}"
+    );
     let (code, _, err) = env.run(&["odoo", "check", "--partner", "nobody"]);
     assert_eq!(code, 2, "{err}");
 }

@@ -288,7 +288,10 @@ impl World {
         match method {
             // Not transcript-backed: Odoo's `has_access` (see the module comment of mod.rs).
             "has_access" => {
-                let op = kw.get("operation").and_then(Value::as_str).unwrap_or_default();
+                let op = kw
+                    .get("operation")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
                 if !matches!(op, "read" | "write" | "create" | "unlink") {
                     return Err(Fault::value_error(format!(
                         "Invalid access operation '{op}'"

@@ -139,10 +139,7 @@ impl OdooDouble {
     /// Takes `operation` (read, create, write, unlink) on `model` from every user, as when
     /// the integration user lacks the group that grants it.
     pub fn deny(&self, model: &str, operation: &str) {
-        self.with(|w| {
-            w.denied
-                .insert((model.to_owned(), operation.to_owned()))
-        });
+        self.with(|w| w.denied.insert((model.to_owned(), operation.to_owned())));
     }
 
     /// Removes a record the way an operator deleting it in Odoo would (`delete` by id,
