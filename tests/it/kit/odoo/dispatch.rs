@@ -297,9 +297,9 @@ impl World {
                         "Invalid access operation '{op}'"
                     )));
                 }
-                let allowed = !self.denied.contains(&(model.to_owned(), op.to_owned()))
-                    && !(self.no_sales.contains(&uid) && model.starts_with("sale.order"));
-                done(json!(allowed))
+                let denied = self.denied.contains(&(model.to_owned(), op.to_owned()));
+                let no_sales = self.no_sales.contains(&uid) && model.starts_with("sale.order");
+                done(json!(!denied && !no_sales))
             }
             "search_read" => {
                 let mut found = self.search(model, kw.get("domain").unwrap_or(&json!([])))?;
