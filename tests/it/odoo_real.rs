@@ -676,7 +676,7 @@ async fn odoo_check_finds_what_the_profiles_rely_on(c: &OdooClient) {
         has("ok       acme: product with default_code WID-1, WID-2"),
         "{text}"
     );
-    assert!(has("ok       pinnacle: customer ref PINNACLE"), "{text}");
+    assert!(has("ok       pinnacle: vendor ref PINNACLE"), "{text}");
     assert!(
         has(&format!(
             "MISSING  acme: no product with default_code {absent} — fix: create it in \

@@ -410,16 +410,17 @@ async fn records(client: &OdooClient, profiles: &[&Profile], r: &mut Report) {
             ),
             Ok(rows) => {
                 let c = &m.customer_ref;
+                let role = role(w.profile);
                 match rows.get(c.as_str()).and_then(|v| v.first()) {
                     Some(row) => r.ok(format!(
-                        "{id}: customer ref {c} is res.partner {} ({})",
+                        "{id}: {role} ref {c} is res.partner {} ({})",
                         row["id"],
                         row["name"].as_str().unwrap_or_default()
                     )),
                     None => r.missing(
-                        format!("{id}: no contact with ref {c} (the customer)"),
+                        format!("{id}: no contact with ref {c} (the {role})"),
                         format!(
-                            "in Contacts, open the customer and set Reference ({c}) on its \
+                            "in Contacts, open the {role} and set Reference ({c}) on its \
                              Sales & Purchase tab, or change customer_ref in {file} [mapping]"
                         ),
                     ),
@@ -497,6 +498,18 @@ async fn records(client: &OdooClient, profiles: &[&Profile], r: &mut Report) {
                 )
             },
         );
+    }
+}
+
+/// What `customer_ref` names for this partner: the customer whose orders come in, the
+/// vendor whose ship notices fill purchase receipts, or both.
+fn role(p: &Profile) -> &'static str {
+    let n = needs(&[p]);
+    let buys = [Orders, Replies, Invoices].iter().any(|x| n.contains(x));
+    match (buys, n.contains(&Receipts)) {
+        (true, true) => "customer and vendor",
+        (false, true) => "vendor",
+        _ => "customer",
     }
 }
 

@@ -192,7 +192,12 @@ async fn every_profile_is_checked_and_receipts_need_the_versions_package_model()
             &lines,
             "ok       rights on stock.move.line: read, create, write",
         );
-        line(&lines, "MISSING  pinnacle: no contact with ref PINNACLE");
+        // PINNACLE is a supplier: its ref names the vendor.
+        line(
+            &lines,
+            "MISSING  pinnacle: no contact with ref PINNACLE (the vendor) — fix: in Contacts, \
+             open the vendor and set Reference (PINNACLE)",
+        );
         line(
             &lines,
             "ok       acme: product with default_code WID-1, WID-2",
