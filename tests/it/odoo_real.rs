@@ -42,7 +42,7 @@ fn real_odoo(test: &str) -> Option<Real> {
         }),
         _ => {
             eprintln!(
-                "{test}: skipped — set WHARF_TEST_ODOO_URL, WHARF_TEST_ODOO_DB and \
+                "{test}: SKIPPED — set WHARF_TEST_ODOO_URL, WHARF_TEST_ODOO_DB and \
                  WHARF_TEST_ODOO_KEY (and WHARF_TEST_ODOO_LOGIN) to run against a real Odoo"
             );
             None

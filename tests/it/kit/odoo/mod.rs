@@ -15,9 +15,10 @@
 //! Failure modes on demand: down (503), slow, a fault after a committed write, and a right
 //! the user lacks (`OdooDouble::deny`).
 //!
-//! Not transcript-backed (no recording shows it; built from Odoo's source,
-//! `BaseModel.has_access` in odoo/orm/models.py): `has_access(operation)` on no records, which
-//! answers for the model as a whole (its access rights) with a plain boolean, and the
+//! Not transcript-backed (no recording shows it; built from Odoo's source, `BaseModel.has_access`
+//! in 18.0's odoo/models.py and 19's odoo/orm/models.py, public, not `@api.private`):
+//! `has_access(operation)` on no records, which answers for the model as a whole (its
+//! `ir.model.access` rights; record rules need records) with a plain boolean, and the
 //! AccessError wording of a denied `create`/`write` (only a denied read of `sale.order` by a
 //! user without Sales groups was recorded, transcript 62).
 #![allow(dead_code)]
