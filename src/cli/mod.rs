@@ -1,6 +1,6 @@
 //! The command line: `serve`, `ingest`, `translate`, `ack`, `partners check`, `messages`,
-//! `replay`, `events`. Each command loads settings once; errors print as one precise line and a
-//! non-zero exit code (2 for input or configuration that cannot be used).
+//! `replay`, `events`, `odoo check`. Each command loads settings once; errors print as one
+//! precise line and a non-zero exit code (2 for input or configuration that cannot be used).
 
 mod ack;
 mod admin;
@@ -10,6 +10,7 @@ mod events_cmd;
 mod health_cmd;
 mod ingest;
 mod messages_cmd;
+mod odoo_cmd;
 mod partners;
 mod send;
 mod serve;
@@ -39,6 +40,7 @@ use collect::*;
 use events_cmd::*;
 use ingest::*;
 use messages_cmd::*;
+use odoo_cmd::*;
 use partners::*;
 use send::*;
 use serve::*;
@@ -161,6 +163,24 @@ enum Command {
     Health {
         #[arg(long)]
         ready: bool,
+    },
+    /// The Odoo connection.
+    Odoo {
+        #[command(subcommand)]
+        command: OdooCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum OdooCommand {
+    /// Checks, read-only, that the configured Odoo is ready for Wharf: reached, version and
+    /// protocol, login and API key, the user's rights on every model Wharf touches, and the
+    /// customers, ship-to addresses, products, units and warehouses each profile relies on.
+    /// One `ok|MISSING|FAIL` line per step with its fix; exit status 1 when one is not ok.
+    Check {
+        /// Only this partner's records (rights are checked for its features only).
+        #[arg(long)]
+        partner: Option<String>,
     },
 }
 
@@ -333,6 +353,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Events { command } => events_cmd(settings(&cli)?, command).await,
         Command::Admin { command } => admin_cmd(settings(&cli)?, command).await,
         Command::Collect { partner } => collect(settings(&cli)?, partner.as_deref()).await,
+        Command::Odoo {
+            command: OdooCommand::Check { partner },
+        } => odoo_check(&settings(&cli)?, partner.as_deref()).await,
         Command::As2 {
             command: As2Command::Certs,
         } => as2::certs(&settings(&cli)?),

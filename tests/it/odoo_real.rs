@@ -42,7 +42,7 @@ fn real_odoo(test: &str) -> Option<Real> {
         }),
         _ => {
             eprintln!(
-                "{test}: skipped — set WHARF_TEST_ODOO_URL, WHARF_TEST_ODOO_DB and \
+                "{test}: SKIPPED — set WHARF_TEST_ODOO_URL, WHARF_TEST_ODOO_DB and \
                  WHARF_TEST_ODOO_KEY (and WHARF_TEST_ODOO_LOGIN) to run against a real Odoo"
             );
             None
@@ -632,7 +632,62 @@ async fn suppliers_856_fills_the_receipt_with_package_and_lot(
     assert_eq!(received, vec![10.0, 5.0], "{po_lines:?}");
 }
 
-/// Both scenarios in one test: they share the records `seed` makes, and two test processes
+/// `wharf odoo check`'s run against the real Odoo, after `seed`: reached with its version and
+/// protocol, the key accepted, every right of ACME's and PINNACLE's features granted (the
+/// test user is an administrator), ACME's customer, products and units found, and a product
+/// code no Odoo has reported as MISSING with its fix. Read-only: nothing is counted before
+/// and after, since a real Odoo's other users may change it meanwhile.
+async fn odoo_check_finds_what_the_profiles_rely_on(c: &OdooClient) {
+    use wharf::erp::odoo::check::{Status, check};
+    let (partners, _) = wharf::partners::Partners::load(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("partners"),
+    );
+    let mut acme = partners.get("acme").expect("sample acme").clone();
+    let absent = fresh("WID-NOPE");
+    acme.mapping.items.insert("ACME-999".into(), absent.clone());
+    let pinnacle = partners.get("pinnacle").expect("sample pinnacle");
+    let report = check(c, &[&acme, pinnacle]).await;
+    let lines: Vec<String> = report.findings.iter().map(ToString::to_string).collect();
+    let text = lines.join("\n");
+    eprintln!("{text}");
+    let has = |start: &str| lines.iter().any(|l| l.starts_with(start));
+    assert!(has("ok       reach "), "{text}");
+    assert!(has("ok       authenticate "), "{text}");
+    for model in [
+        "sale.order",
+        "res.partner",
+        "product.product",
+        "purchase.order",
+    ] {
+        assert!(has(&format!("ok       rights on {model}: ")), "{text}");
+    }
+    assert!(
+        !report
+            .findings
+            .iter()
+            .any(|f| f.status != Status::Ok && f.what.contains(" on ")),
+        "an administrator lacks no right: {text}"
+    );
+    assert!(
+        has("ok       acme: customer ref ACME is res.partner"),
+        "{text}"
+    );
+    assert!(
+        has("ok       acme: product with default_code WID-1, WID-2"),
+        "{text}"
+    );
+    assert!(has("ok       pinnacle: vendor ref PINNACLE"), "{text}");
+    assert!(
+        has(&format!(
+            "MISSING  acme: no product with default_code {absent} — fix: create it in \
+             Inventory › Products › Products with Internal Reference {absent}, or map buyer \
+             part ACME-999"
+        )),
+        "{text}"
+    );
+}
+
+/// Every scenario in one test: they share the records `seed` makes, and two test processes
 /// seeding one database at once would each create them (a real Odoo has no unique `ref`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn real_odoo_whole_cycle() {
@@ -641,6 +696,7 @@ async fn real_odoo_whole_cycle() {
     };
     let c = client(&real);
     let seeded = seed(&c).await;
+    odoo_check_finds_what_the_profiles_rely_on(&c).await;
     order_cycle_850_without_pid_to_855_856_810(&real, &c).await;
     suppliers_856_fills_the_receipt_with_package_and_lot(&real, &c, &seeded).await;
 }

@@ -126,6 +126,31 @@ impl OdooClient {
         answer
     }
 
+    /// Odoo's `common.version` answer as it gave it (`server_version`,
+    /// `server_version_info`, …): no login needed, outside the guard (for `wharf odoo check`).
+    pub async fn server_version(&self) -> Result<Value, OdooError> {
+        self.rpc("common", "version", json!([])).await
+    }
+
+    /// `common.authenticate` with the configured database, login and API key: the user's id,
+    /// or `None` when Odoo refuses them (it answers `false`, not an error; transcripts 02 and
+    /// 19/03). Works on 19 too, where Wharf's own calls need no uid.
+    pub async fn authenticate(&self) -> Result<Option<i64>, OdooError> {
+        let uid = self
+            .rpc(
+                "common",
+                "authenticate",
+                json!([
+                    self.settings.database,
+                    self.settings.login,
+                    self.settings.api_key,
+                    {}
+                ]),
+            )
+            .await?;
+        Ok(uid.as_i64())
+    }
+
     /// The version and transport, asked once (and again after a failure to ask).
     pub async fn session(&self) -> Result<Session, OdooError> {
         self.session

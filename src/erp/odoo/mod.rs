@@ -2,8 +2,10 @@
 //! retry-or-operator classification, `guard.rs` concurrency, rate and circuit breaker,
 //! `plan.rs` the records a mapped document means (pure), `records.rs` those plans carried out
 //! exactly once, `outbound.rs` confirmations and deliveries as partner documents (pure),
-//! `events.rs` the poller that finds them, `sink.rs` the pipeline's ERP port.
+//! `events.rs` the poller that finds them, `sink.rs` the pipeline's ERP port, `check.rs`
+//! `wharf odoo check` (rights and the records the profiles rely on, read-only).
 
+pub mod check;
 pub mod client;
 pub mod error;
 pub mod events;

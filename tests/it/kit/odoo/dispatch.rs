@@ -198,6 +198,29 @@ impl World {
         )
     }
 
+    /// The access operation a method needs, for the rights a test denies.
+    fn operation_of(method: &str) -> Option<&'static str> {
+        match method {
+            "search_read" | "search" | "search_count" | "read" => Some("read"),
+            "create" | "load" => Some("create"),
+            "write" | "action_confirm" | "action_cancel" | "button_validate" => Some("write"),
+            "unlink" => Some("unlink"),
+            _ => None,
+        }
+    }
+
+    /// Odoo's refusal of an operation the user's groups do not grant (its wording; the groups
+    /// that would allow it are left out, as the double has no groups).
+    pub(super) fn access_error(model: &str, op: &str) -> Fault {
+        Fault::new(
+            "odoo.exceptions.AccessError",
+            format!(
+                "You are not allowed to {op} '{model}' ({model}) records.\n\nContact your administrator to request access if necessary."
+            ),
+            403,
+        )
+    }
+
     /// The model-level methods (no record ids in front of their arguments over JSON-RPC).
     pub(super) fn is_model_method(method: &str) -> bool {
         matches!(
@@ -243,8 +266,13 @@ impl World {
                 Transport::JsonRpc => Fault::user_error(format!("Object {model} doesn't exist")),
             });
         }
-        if self.no_sales.contains(&uid) && model == "sale.order" {
+        if self.no_sales.contains(&uid) && model == "sale.order" && method != "has_access" {
             return Err(self.sales_access_error());
+        }
+        if let Some(op) = Self::operation_of(method)
+            && self.denied.contains(&(model.to_owned(), op.to_owned()))
+        {
+            return Err(Self::access_error(model, op));
         }
         let ctx = kw.get("context").cloned().unwrap_or(json!({}));
         let strings = |v: Option<&Value>| -> Vec<String> {
@@ -258,6 +286,21 @@ impl World {
         };
         let done = |v: Value| Ok(Some(v));
         match method {
+            // Not transcript-backed: Odoo's `has_access` (see the module comment of mod.rs).
+            "has_access" => {
+                let op = kw
+                    .get("operation")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                if !matches!(op, "read" | "write" | "create" | "unlink") {
+                    return Err(Fault::value_error(format!(
+                        "Invalid access operation '{op}'"
+                    )));
+                }
+                let denied = self.denied.contains(&(model.to_owned(), op.to_owned()));
+                let no_sales = self.no_sales.contains(&uid) && model.starts_with("sale.order");
+                done(json!(!denied && !no_sales))
+            }
             "search_read" => {
                 let mut found = self.search(model, kw.get("domain").unwrap_or(&json!([])))?;
                 let offset = kw.get("offset").and_then(Value::as_u64).unwrap_or(0) as usize;

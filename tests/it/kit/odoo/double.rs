@@ -136,6 +136,28 @@ impl OdooDouble {
         })
     }
 
+    /// Takes `operation` (read, create, write, unlink) on `model` from every user, as when
+    /// the integration user lacks the group that grants it.
+    pub fn deny(&self, model: &str, operation: &str) {
+        self.with(|w| w.denied.insert((model.to_owned(), operation.to_owned())));
+    }
+
+    /// Removes a record the way an operator deleting it in Odoo would (`delete` by id,
+    /// found here by one field's value): for "Odoo lacks this record" tests.
+    pub fn delete_where(&self, model: &str, field: &str, value: &str) {
+        self.with(|w| {
+            let ids: Vec<i64> = w
+                .all(model)
+                .iter()
+                .filter(|r| r.get(field) == Some(&json!(value)))
+                .filter_map(|r| r["id"].as_i64())
+                .collect();
+            for id in ids {
+                w.remove(model, id);
+            }
+        });
+    }
+
     /// An internal user without the Sales groups who signs in with `password`: Odoo refuses
     /// its calls on `sale.order` with AccessError. Returns the uid.
     pub fn user_without_sales(&self, name: &str, login: &str, password: &str) -> i64 {

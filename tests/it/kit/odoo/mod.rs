@@ -12,7 +12,15 @@
 //! a sale or a purchase reserves one move line per move for the whole quantity, another move
 //! line adds to the move, writing a move's quantity trims its move lines; the default 15 %
 //! sales tax; the backorder wizard, the invoice wizard, lots by `lot_name`.
-//! Failure modes on demand: down (503), slow, and a fault after a committed write.
+//! Failure modes on demand: down (503), slow, a fault after a committed write, and a right
+//! the user lacks (`OdooDouble::deny`).
+//!
+//! Not transcript-backed (no recording shows it; built from Odoo's source, `BaseModel.has_access`
+//! in 18.0's odoo/models.py and 19's odoo/orm/models.py, public, not `@api.private`):
+//! `has_access(operation)` on no records, which answers for the model as a whole (its
+//! `ir.model.access` rights; record rules need records) with a plain boolean, and the
+//! AccessError wording of a denied `create`/`write` (only a denied read of `sale.order` by a
+//! user without Sales groups was recorded, transcript 62).
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
@@ -186,6 +194,9 @@ pub struct World {
     keys: BTreeMap<i64, String>,
     /// Users without the Sales groups (their calls on sale models are refused).
     no_sales: Vec<i64>,
+    /// `(model, operation)` no user may do (a test knob: the integration user lacks a
+    /// group): `has_access` answers false and the calls that need it raise AccessError.
+    denied: std::collections::BTreeSet<(String, String)>,
 }
 
 impl World {
@@ -210,6 +221,7 @@ impl World {
             sequences: BTreeMap::new(),
             keys: BTreeMap::new(),
             no_sales: Vec::new(),
+            denied: Default::default(),
         };
         // A fresh database: "Units" is uom.uom 1, the admin is uid 2 (its API key KEY), the
         // main warehouse WH, and the generic chart's 15 % sales tax is every product's default.

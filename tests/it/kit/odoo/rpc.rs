@@ -49,6 +49,7 @@ pub(super) fn named(
         "read" => &["fields"],
         "write" => &["vals"],
         "load" => &["fields", "data"],
+        "has_access" => &["operation"],
         _ => &[],
     };
     for (n, v) in names.iter().zip(rest) {
