@@ -689,6 +689,9 @@ async fn odoo_check_finds_what_the_profiles_rely_on(c: &OdooClient) {
 
 /// Every scenario in one test: they share the records `seed` makes, and two test processes
 /// seeding one database at once would each create them (a real Odoo has no unique `ref`).
+// Ignored unless asked for: without a real Odoo the run must say *skipped*, never passed.
+// scripts/test runs it (`--run-ignored only`) when WHARF_TEST_ODOO_URL is set.
+#[ignore = "needs a real Odoo: set WHARF_TEST_ODOO_URL, WHARF_TEST_ODOO_DB and WHARF_TEST_ODOO_KEY"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn real_odoo_whole_cycle() {
     let Some(real) = real_odoo("real_odoo_whole_cycle") else {
