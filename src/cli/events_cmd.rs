@@ -1,9 +1,11 @@
 //! `wharf events`: the business events as the operator sees them from a shell — list them,
-//! replay them to subscribers from a time or a sequence number, see and redeliver dead ones.
+//! replay them to subscribers from a time or a sequence number, see and redeliver dead ones,
+//! prune what retention no longer keeps.
 
 use super::*;
 use crate::model::BusinessEventKind;
 use crate::store::outbox::{self, Selection};
+use crate::store::outbox_upkeep::{self, SequenceCoverage};
 
 /// Which events a command takes, as written on the command line.
 #[derive(Debug, clap::Args)]
@@ -87,6 +89,13 @@ pub(super) enum EventsCommand {
     },
     /// Sends a dead delivery again, its attempts counted afresh.
     Redeliver { delivery: i64 },
+    /// Deletes events older than `[events] retain_days` whose every delivery is delivered
+    /// (as `wharf serve` does every hour); events with a dead or pending delivery stay.
+    Prune {
+        /// Only count what would be deleted and what is held back.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 pub(super) async fn events_cmd(s: Settings, cmd: &EventsCommand) -> anyhow::Result<ExitCode> {
@@ -94,12 +103,23 @@ pub(super) async fn events_cmd(s: Settings, cmd: &EventsCommand) -> anyhow::Resu
     let mut out = std::io::stdout().lock();
     match cmd {
         EventsCommand::List { filter } => {
-            for e in outbox::list(&store, &filter.selection()?).await? {
+            let selection = filter.selection()?;
+            if let (Some(partner), Some(from)) = (&selection.partner, selection.from_sequence) {
+                let coverage = outbox_upkeep::missing_sequences(&store, partner, from).await?;
+                if !coverage.missing.is_empty() {
+                    // Listing is looking: what remains is printed, the gap said on stderr.
+                    eprintln!(
+                        "note: {}",
+                        pruned_message(partner, from, &coverage, s.events.retain.in_days())
+                    );
+                }
+            }
+            for e in outbox::list(&store, &selection).await? {
                 writeln!(out, "{}", e.json())?;
             }
         }
         EventsCommand::Replay { filter, sinks } => {
-            let known = subscriber_names(&s);
+            let known = s.events.sink_names();
             let sinks = if sinks.is_empty() {
                 known.clone()
             } else {
@@ -116,8 +136,23 @@ pub(super) async fn events_cmd(s: Settings, cmd: &EventsCommand) -> anyhow::Resu
                 ))
                 .into());
             }
+            let selection = filter.selection()?;
+            // A replay from a pruned sequence number would quietly start later: refused,
+            // saying what is gone and what remains.
+            if let (Some(partner), Some(from)) = (&selection.partner, selection.from_sequence) {
+                let coverage = outbox_upkeep::missing_sequences(&store, partner, from).await?;
+                if !coverage.missing.is_empty() {
+                    return Err(UsageError(pruned_message(
+                        partner,
+                        from,
+                        &coverage,
+                        s.events.retain.in_days(),
+                    ))
+                    .into());
+                }
+            }
             let mut tx = store.begin().await?;
-            let made = outbox::replay(&mut tx, &filter.selection()?, &sinks).await?;
+            let made = outbox::replay(&mut tx, &selection, &sinks).await?;
             let detail = format!("{made} deliveries to {}: {filter:?}", sinks.join(", "));
             crate::store::admin::record(&mut tx, "cli", "events.replay", "events", &detail).await?;
             tx.commit().await?;
@@ -161,15 +196,81 @@ pub(super) async fn events_cmd(s: Settings, cmd: &EventsCommand) -> anyhow::Resu
             tx.commit().await?;
             writeln!(out, "delivery {delivery} queued again")?;
         }
+        EventsCommand::Prune { dry_run } => {
+            let retain = s.events.retain;
+            let cutoff = crate::store::now_ms().saturating_sub(retain.millis());
+            let no_subscribers = !s.events.any_subscriber();
+            let before = time_text(cutoff);
+            if *dry_run {
+                let p = outbox_upkeep::prune_dry(&store, cutoff, no_subscribers).await?;
+                writeln!(
+                    out,
+                    "{} events would be pruned (delivered, written before {before}, \
+                     retain_days = {}); {} older ones held by a dead or pending delivery",
+                    p.events,
+                    retain.in_days(),
+                    p.held
+                )?;
+            } else {
+                let p = outbox_upkeep::prune(&store, cutoff, no_subscribers).await?;
+                let mut tx = store.begin().await?;
+                let detail = format!("{} events written before {before}", p.events);
+                crate::store::admin::record(&mut tx, "cli", "events.prune", "events", &detail)
+                    .await?;
+                tx.commit().await?;
+                writeln!(
+                    out,
+                    "{} events pruned (delivered, written before {before}, retain_days = {}); \
+                     {} older ones held by a dead or pending delivery",
+                    p.events,
+                    retain.in_days(),
+                    p.held
+                )?;
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// The subscribers `[events]` names: the webhooks, and `nats` when configured.
-pub(super) fn subscriber_names(s: &Settings) -> Vec<String> {
-    let mut names: Vec<String> = s.events.webhooks.iter().map(|w| w.name.clone()).collect();
-    if s.events.nats.is_some() {
-        names.push(crate::config::NATS_SINK.to_owned());
-    }
-    names
+
+/// Which of `partner`'s sequence numbers from `from` on were pruned and which remain, e.g.
+/// "acme's events 1-40 were pruned (delivered, older than retain_days = 30); from 3 on, what
+/// remains is 41-57: replay from --from-sequence 41".
+fn pruned_message(partner: &str, from: i64, c: &SequenceCoverage, retain_days: u32) -> String {
+    let ranges = |r: &[(i64, i64)]| {
+        let mut text: Vec<String> = r
+            .iter()
+            .map(|&(a, b)| {
+                if a == b {
+                    a.to_string()
+                } else {
+                    format!("{a}-{b}")
+                }
+            })
+            .collect();
+        if c.truncated {
+            text.push("…".to_owned());
+        }
+        text.join(", ")
+    };
+    let whose = if partner.is_empty() {
+        "the gateway's own".to_owned()
+    } else {
+        format!("{partner}'s")
+    };
+    let remains = match c.stored.first() {
+        None => format!(
+            "nothing from {from} on remains (the next event will be {})",
+            c.last + 1
+        ),
+        Some(&(first, _)) => format!(
+            "from {from} on, what remains is {}: replay from --from-sequence {first}",
+            ranges(&c.stored)
+        ),
+    };
+    format!(
+        "{whose} events {} were pruned (delivered, older than [events] retain_days = \
+         {retain_days}); {remains}",
+        ranges(&c.missing)
+    )
 }
