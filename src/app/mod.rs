@@ -381,12 +381,9 @@ fn spawn_loops(
     // is due delivered, every `[events] dispatch_ms`. Without subscribers nothing runs; the
     // events are still written, for the admin pages, the CLI and a later replay.
     if p.settings.events.any_subscriber() {
-        let dispatcher = crate::events::Dispatcher::new(
-            p.store.clone(),
-            &p.settings.events,
-            p.metrics.clone(),
-        )
-            .map_err(BuildError::EventClient)?;
+        let dispatcher =
+            crate::events::Dispatcher::new(p.store.clone(), &p.settings.events, p.metrics.clone())
+                .map_err(BuildError::EventClient)?;
         loops.push(periodic::spawn(
             Every::new(p.settings.events.dispatch, First::Now),
             stop.clone(),

@@ -232,10 +232,9 @@ pub(super) async fn events_cmd(s: Settings, cmd: &EventsCommand) -> anyhow::Resu
     Ok(ExitCode::SUCCESS)
 }
 
-
 /// Which of `partner`'s sequence numbers from `from` on were pruned and which remain, e.g.
-/// "acme's events 1-40 were pruned (delivered, older than retain_days = 30); from 3 on, what
-/// remains is 41-57: replay from --from-sequence 41".
+/// "acme's events 1-40 were pruned (delivered, older than [events] retain_days = 30); from 3
+/// on, what remains is 41-57; nothing is missing from --from-sequence 41 on".
 fn pruned_message(partner: &str, from: i64, c: &SequenceCoverage, retain_days: u32) -> String {
     let ranges = |r: &[(i64, i64)]| {
         let mut text: Vec<String> = r
@@ -258,15 +257,23 @@ fn pruned_message(partner: &str, from: i64, c: &SequenceCoverage, retain_days: u
     } else {
         format!("{partner}'s")
     };
-    let remains = match c.stored.first() {
-        None => format!(
+    // Where a replay would miss nothing: just past the last pruned range, if anything is
+    // stored after it.
+    let whole_from = c
+        .missing
+        .last()
+        .map(|&(_, end)| end + 1)
+        .filter(|&n| n <= c.last && !c.truncated);
+    let remains = match (c.stored.is_empty(), whole_from) {
+        (true, _) => format!(
             "nothing from {from} on remains (the next event will be {})",
             c.last + 1
         ),
-        Some(&(first, _)) => format!(
-            "from {from} on, what remains is {}: replay from --from-sequence {first}",
+        (false, Some(n)) => format!(
+            "from {from} on, what remains is {}; nothing is missing from --from-sequence {n} on",
             ranges(&c.stored)
         ),
+        (false, None) => format!("from {from} on, what remains is {}", ranges(&c.stored)),
     };
     format!(
         "{whose} events {} were pruned (delivered, older than [events] retain_days = \

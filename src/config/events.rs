@@ -85,7 +85,9 @@ impl Retention {
 
     /// `None` for 0 or more than [`Self::MAX_DAYS`].
     pub fn days(days: u32) -> Option<Self> {
-        (1..=Self::MAX_DAYS).contains(&days).then_some(Self { days })
+        (1..=Self::MAX_DAYS)
+            .contains(&days)
+            .then_some(Self { days })
     }
 
     pub fn in_days(self) -> u32 {

@@ -189,14 +189,13 @@ pub async fn missing_sequences(
     if from > last {
         return Ok(out);
     }
-    let held: i64 = sqlx::query(
-        "SELECT COUNT(*) FROM business_events WHERE partner = $1 AND sequence >= $2",
-    )
-    .bind(partner.to_owned())
-    .bind(from)
-    .fetch_one(store.pool())
-    .await?
-    .try_get(0)?;
+    let held: i64 =
+        sqlx::query("SELECT COUNT(*) FROM business_events WHERE partner = $1 AND sequence >= $2")
+            .bind(partner.to_owned())
+            .bind(from)
+            .fetch_one(store.pool())
+            .await?
+            .try_get(0)?;
     if held == last - from + 1 {
         out.stored.push((from, last));
         return Ok(out);
