@@ -5,7 +5,7 @@
 use super::*;
 use crate::model::BusinessEventKind;
 use crate::store::outbox::{self, Selection};
-use crate::store::outbox_upkeep::{self, SequenceCoverage};
+use crate::store::outbox_upkeep;
 
 /// Which events a command takes, as written on the command line.
 #[derive(Debug, clap::Args)]
@@ -110,10 +110,11 @@ pub(super) async fn events_cmd(s: Settings, cmd: &EventsCommand) -> anyhow::Resu
                     // Listing is looking: what remains is printed, the gap said on stderr.
                     eprintln!(
                         "note: {}",
-                        pruned_message(partner, from, &coverage, s.events.retain.in_days())
+                        coverage.explain(partner, from, s.events.retain.in_days())
                     );
                 }
             }
+            since_note(&selection, &s);
             for e in outbox::list(&store, &selection).await? {
                 writeln!(out, "{}", e.json())?;
             }
@@ -142,15 +143,11 @@ pub(super) async fn events_cmd(s: Settings, cmd: &EventsCommand) -> anyhow::Resu
             if let (Some(partner), Some(from)) = (&selection.partner, selection.from_sequence) {
                 let coverage = outbox_upkeep::missing_sequences(&store, partner, from).await?;
                 if !coverage.missing.is_empty() {
-                    return Err(UsageError(pruned_message(
-                        partner,
-                        from,
-                        &coverage,
-                        s.events.retain.in_days(),
-                    ))
-                    .into());
+                    let why = coverage.explain(partner, from, s.events.retain.in_days());
+                    return Err(UsageError(why).into());
                 }
             }
+            since_note(&selection, &s);
             let mut tx = store.begin().await?;
             let made = outbox::replay(&mut tx, &selection, &sinks).await?;
             let detail = format!("{made} deliveries to {}: {filter:?}", sinks.join(", "));
@@ -205,9 +202,9 @@ pub(super) async fn events_cmd(s: Settings, cmd: &EventsCommand) -> anyhow::Resu
                 let p = outbox_upkeep::prune_dry(&store, cutoff, no_subscribers).await?;
                 writeln!(
                     out,
-                    "{} events would be pruned (delivered, written before {before}, \
-                     retain_days = {}); {} older ones held by a dead or pending delivery",
-                    p.events,
+                    "{} would be pruned (delivered, written before {before}, retain_days = {}); \
+                     older but kept for a dead or pending delivery: {}",
+                    events(p.events),
                     retain.in_days(),
                     p.held
                 )?;
@@ -220,9 +217,9 @@ pub(super) async fn events_cmd(s: Settings, cmd: &EventsCommand) -> anyhow::Resu
                 tx.commit().await?;
                 writeln!(
                     out,
-                    "{} events pruned (delivered, written before {before}, retain_days = {}); \
-                     {} older ones held by a dead or pending delivery",
-                    p.events,
+                    "{} pruned (delivered, written before {before}, retain_days = {}); \
+                     older but kept for a dead or pending delivery: {}",
+                    events(p.events),
                     retain.in_days(),
                     p.held
                 )?;
@@ -232,52 +229,25 @@ pub(super) async fn events_cmd(s: Settings, cmd: &EventsCommand) -> anyhow::Resu
     Ok(ExitCode::SUCCESS)
 }
 
-/// Which of `partner`'s sequence numbers from `from` on were pruned and which remain, e.g.
-/// "acme's events 1-40 were pruned (delivered, older than [events] retain_days = 30); from 3
-/// on, what remains is 41-57; nothing is missing from --from-sequence 41 on".
-fn pruned_message(partner: &str, from: i64, c: &SequenceCoverage, retain_days: u32) -> String {
-    let ranges = |r: &[(i64, i64)]| {
-        let mut text: Vec<String> = r
-            .iter()
-            .map(|&(a, b)| {
-                if a == b {
-                    a.to_string()
-                } else {
-                    format!("{a}-{b}")
-                }
-            })
-            .collect();
-        if c.truncated {
-            text.push("…".to_owned());
-        }
-        text.join(", ")
-    };
-    let whose = if partner.is_empty() {
-        "the gateway's own".to_owned()
+/// "1 event", "2 events".
+fn events(n: u64) -> String {
+    if n == 1 {
+        "1 event".to_owned()
     } else {
-        format!("{partner}'s")
-    };
-    // Where a replay would miss nothing: just past the last pruned range, if anything is
-    // stored after it.
-    let whole_from = c
-        .missing
-        .last()
-        .map(|&(_, end)| end + 1)
-        .filter(|&n| n <= c.last && !c.truncated);
-    let remains = match (c.stored.is_empty(), whole_from) {
-        (true, _) => format!(
-            "nothing from {from} on remains (the next event will be {})",
-            c.last + 1
-        ),
-        (false, Some(n)) => format!(
-            "from {from} on, what remains is {}; nothing is missing from --from-sequence {n} on",
-            ranges(&c.stored)
-        ),
-        (false, None) => format!("from {from} on, what remains is {}", ranges(&c.stored)),
-    };
-    format!(
-        "{whose} events {} were pruned (delivered, older than [events] retain_days = \
-         {retain_days}); {remains}",
-        ranges(&c.missing)
-    )
+        format!("{n} events")
+    }
+}
+
+/// A `--since` earlier than the retention reaches events that may have been pruned: said on
+/// stderr, since a time (unlike a sequence number) cannot show which are gone.
+fn since_note(selection: &Selection, s: &Settings) {
+    let horizon = crate::store::now_ms().saturating_sub(s.events.retain.millis());
+    if selection.since_ms.is_some_and(|t| t < horizon) {
+        eprintln!(
+            "note: delivered events written before {} may have been pruned ([events] \
+             retain_days = {}); only those still kept are taken",
+            time_text(horizon),
+            s.events.retain.in_days()
+        );
+    }
 }

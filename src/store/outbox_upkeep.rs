@@ -247,6 +247,60 @@ pub async fn missing_sequences(
     Ok(out)
 }
 
+impl SequenceCoverage {
+    /// Which of `partner`'s sequence numbers from `from` on were pruned and which remain, for an
+    /// operator (the CLI, the admin page), e.g. "acme's events 1-40 were pruned (delivered, older
+    /// than [events] retain_days = 30); from 3 on, what remains is 41-57; nothing is missing
+    /// from sequence 41 on".
+    pub fn explain(&self, partner: &str, from: i64, retain_days: u32) -> String {
+        let c = self;
+        let ranges = |r: &[(i64, i64)]| {
+            let mut text: Vec<String> = r
+                .iter()
+                .map(|&(a, b)| {
+                    if a == b {
+                        a.to_string()
+                    } else {
+                        format!("{a}-{b}")
+                    }
+                })
+                .collect();
+            if c.truncated {
+                text.push("…".to_owned());
+            }
+            text.join(", ")
+        };
+        let whose = if partner.is_empty() {
+            "the gateway's own".to_owned()
+        } else {
+            format!("{partner}'s")
+        };
+        // Where a replay would miss nothing: just past the last pruned range, if anything is
+        // stored after it.
+        let whole_from = c
+            .missing
+            .last()
+            .map(|&(_, end)| end + 1)
+            .filter(|&n| n <= c.last && !c.truncated);
+        let remains = match (c.stored.is_empty(), whole_from) {
+            (true, _) => format!(
+                "nothing from {from} on remains (the next event will be {})",
+                c.last + 1
+            ),
+            (false, Some(n)) => format!(
+                "from {from} on, what remains is {}; nothing is missing from sequence {n} on",
+                ranges(&c.stored)
+            ),
+            (false, None) => format!("from {from} on, what remains is {}", ranges(&c.stored)),
+        };
+        format!(
+            "{whose} events {} were pruned (delivered, older than [events] retain_days = \
+         {retain_days}); {remains}",
+            ranges(&c.missing)
+        )
+    }
+}
+
 /// One subscriber's deliveries at a scrape: fleet-wide, read from the store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SinkBacklog {

@@ -102,7 +102,10 @@ async fn old_delivered_events_are_pruned_and_the_rest_kept(db: Db) {
     assert_eq!(code, 0, "{err}");
     assert!(out.starts_with("2 events would be pruned"), "{out}");
     assert!(out.contains("retain_days = 30"), "{out}");
-    assert!(out.contains("; 2 older ones held"), "{out}");
+    assert!(
+        out.contains("; older but kept for a dead or pending delivery: 2"),
+        "{out}"
+    );
     assert_eq!(committed(&store).await.len(), 6);
 
     // Act: Wharf starts (two instances on PostgreSQL), pruning at start.
@@ -145,7 +148,10 @@ async fn old_delivered_events_are_pruned_and_the_rest_kept(db: Db) {
     let (code, out, err) = env.run(&["events", "prune"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.starts_with("0 events pruned"), "{out}");
-    assert!(out.contains("; 2 older ones held"), "{out}");
+    assert!(
+        out.contains("; older but kept for a dead or pending delivery: 2"),
+        "{out}"
+    );
 
     // Act + Assert: a replay reaching back into the pruned numbers is refused, saying which.
     let (code, out, err) = env.run(&[
@@ -161,7 +167,7 @@ async fn old_delivered_events_are_pruned_and_the_rest_kept(db: Db) {
     assert!(err.contains("retain_days = 30"), "{err}");
     assert!(err.contains("what remains is 2-3, 5-6"), "{err}");
     assert!(
-        err.contains("nothing is missing from --from-sequence 5 on"),
+        err.contains("nothing is missing from sequence 5 on"),
         "{err}"
     );
     let (code, out, err) = env.run(&[
