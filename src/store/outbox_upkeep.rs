@@ -349,3 +349,39 @@ pub async fn backlog_per_sink(store: &Store) -> Result<Vec<SinkBacklog>, StoreEr
     }
     Ok(by_sink.into_values().collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::SequenceCoverage;
+
+    fn coverage(missing: &[(i64, i64)], stored: &[(i64, i64)], last: i64) -> SequenceCoverage {
+        SequenceCoverage {
+            last,
+            missing: missing.to_vec(),
+            stored: stored.to_vec(),
+            truncated: false,
+        }
+    }
+
+    #[test]
+    fn an_explanation_names_what_is_gone_and_where_a_replay_may_start() {
+        let c = coverage(&[(1, 40)], &[(41, 57)], 57);
+        assert_eq!(
+            c.explain("acme", 3, 30),
+            "acme's events 1-40 were pruned (delivered, older than [events] retain_days = 30); \
+             from 3 on, what remains is 41-57; nothing is missing from sequence 41 on"
+        );
+        // Everything from `from` on is gone: the next number is said instead.
+        let c = coverage(&[(5, 9)], &[], 9);
+        assert_eq!(
+            c.explain("", 5, 7),
+            "the gateway's own events 5-9 were pruned (delivered, older than [events] \
+             retain_days = 7); nothing from 5 on remains (the next event will be 10)"
+        );
+        // A hole at the end: no number from which nothing is missing.
+        let c = coverage(&[(2, 2), (6, 8)], &[(1, 1), (3, 5)], 8);
+        let text = c.explain("acme", 1, 30);
+        assert!(text.contains("events 2, 6-8 were pruned"), "{text}");
+        assert!(text.ends_with("what remains is 1, 3-5"), "{text}");
+    }
+}
