@@ -24,6 +24,8 @@ struct EventsPage {
     sinks: Vec<SinkRow>,
     events: Vec<EventRow>,
     dead: Vec<DeadRow>,
+    /// `[events] retain_days`, said beside the delivered counts that pruning lowers.
+    retain_days: u32,
 }
 
 struct SinkRow {
@@ -132,6 +134,7 @@ pub async fn page(
         sinks,
         events,
         dead,
+        retain_days: p.settings.events.retain.in_days(),
     }))
 }
 

@@ -27,6 +27,11 @@ async fn operators_redeliver_and_replay_events(db: Db) {
     assert!(page.body.contains("answered 503"), "{}", page.body);
     assert!(page.body.contains("order.created"), "{}", page.body);
     assert!(!page.body.contains("Redeliver"), "{}", page.body);
+    assert!(
+        page.body.contains("Delivered events are kept 30 days"),
+        "{}",
+        page.body
+    );
     let csrf = vera.csrf().await;
     let refused = vera
         .post(
