@@ -421,8 +421,9 @@ fn spawn_loops(
     // is due delivered, every `[events] dispatch_ms`. Without subscribers nothing runs; the
     // events are still written, for the admin pages, the CLI and a later replay.
     if p.settings.events.any_subscriber() {
-        let dispatcher = crate::events::Dispatcher::new(p.store.clone(), &p.settings.events)
-            .map_err(BuildError::EventClient)?;
+        let dispatcher =
+            crate::events::Dispatcher::new(p.store.clone(), &p.settings.events, p.metrics.clone())
+                .map_err(BuildError::EventClient)?;
         loops.push(periodic::spawn(
             Every::new(p.settings.events.dispatch, First::Now),
             stop.clone(),
@@ -467,6 +468,22 @@ fn spawn_loops(
             async move {
                 if let Err(e) = crate::pipeline::watch::acks_overdue(&pipe).await {
                     tracing::warn!(error = %e, "overdue acknowledgement check failed");
+                }
+            }
+        },
+    ));
+
+    // Retention: delivered events older than `[events] retain_days` pruned, at start and
+    // every hour, in short batches. Every instance prunes; the deletes are idempotent.
+    let pipe = p.clone();
+    loops.push(periodic::spawn(
+        Every::new(Duration::from_secs(3600), First::Now),
+        stop.clone(),
+        move |_| {
+            let pipe = pipe.clone();
+            async move {
+                if let Err(e) = crate::pipeline::watch::prune_events(&pipe).await {
+                    tracing::warn!(error = %e, "event retention prune failed; tried again next hour");
                 }
             }
         },

@@ -1,9 +1,11 @@
 //! `wharf events`: the business events as the operator sees them from a shell — list them,
-//! replay them to subscribers from a time or a sequence number, see and redeliver dead ones.
+//! replay them to subscribers from a time or a sequence number, see and redeliver dead ones,
+//! prune what retention no longer keeps.
 
 use super::*;
 use crate::model::BusinessEventKind;
 use crate::store::outbox::{self, Selection};
+use crate::store::outbox_upkeep;
 
 /// Which events a command takes, as written on the command line.
 #[derive(Debug, clap::Args)]
@@ -87,6 +89,13 @@ pub(super) enum EventsCommand {
     },
     /// Sends a dead delivery again, its attempts counted afresh.
     Redeliver { delivery: i64 },
+    /// Deletes events older than `[events] retain_days` whose every delivery is delivered
+    /// (as `wharf serve` does every hour); events with a dead or pending delivery stay.
+    Prune {
+        /// Only count what would be deleted and what is held back.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 pub(super) async fn events_cmd(s: Settings, cmd: &EventsCommand) -> anyhow::Result<ExitCode> {
@@ -98,12 +107,24 @@ pub(super) async fn events_cmd(s: Settings, cmd: &EventsCommand) -> anyhow::Resu
     let mut out = std::io::stdout().lock();
     match cmd {
         EventsCommand::List { filter } => {
-            for e in outbox::list(&store, &filter.selection()?).await? {
+            let selection = filter.selection()?;
+            if let (Some(partner), Some(from)) = (&selection.partner, selection.from_sequence) {
+                let coverage = outbox_upkeep::missing_sequences(&store, partner, from).await?;
+                if !coverage.missing.is_empty() {
+                    // Listing is looking: what remains is printed, the gap said on stderr.
+                    eprintln!(
+                        "note: {}",
+                        coverage.explain(partner, from, s.events.retain.in_days())
+                    );
+                }
+            }
+            since_note(&selection, &s);
+            for e in outbox::list(&store, &selection).await? {
                 writeln!(out, "{}", e.json())?;
             }
         }
         EventsCommand::Replay { filter, sinks } => {
-            let known = subscriber_names(&s);
+            let known = s.events.sink_names();
             let sinks = if sinks.is_empty() {
                 known.clone()
             } else {
@@ -120,8 +141,19 @@ pub(super) async fn events_cmd(s: Settings, cmd: &EventsCommand) -> anyhow::Resu
                 ))
                 .into());
             }
+            let selection = filter.selection()?;
+            // A replay from a pruned sequence number would quietly start later: refused,
+            // saying what is gone and what remains.
+            if let (Some(partner), Some(from)) = (&selection.partner, selection.from_sequence) {
+                let coverage = outbox_upkeep::missing_sequences(&store, partner, from).await?;
+                if !coverage.missing.is_empty() {
+                    let why = coverage.explain(partner, from, s.events.retain.in_days());
+                    return Err(UsageError(why).into());
+                }
+            }
+            since_note(&selection, &s);
             let mut tx = store.begin().await?;
-            let made = outbox::replay(&mut tx, &filter.selection()?, &sinks).await?;
+            let made = outbox::replay(&mut tx, &selection, &sinks).await?;
             let detail = format!("{made} deliveries to {}: {filter:?}", sinks.join(", "));
             crate::store::admin::record(&mut tx, "cli", "events.replay", "events", &detail).await?;
             tx.commit().await?;
@@ -165,15 +197,61 @@ pub(super) async fn events_cmd(s: Settings, cmd: &EventsCommand) -> anyhow::Resu
             tx.commit().await?;
             writeln!(out, "delivery {delivery} queued again")?;
         }
+        EventsCommand::Prune { dry_run } => {
+            let retain = s.events.retain;
+            let cutoff = crate::store::now_ms().saturating_sub(retain.millis());
+            let no_subscribers = !s.events.any_subscriber();
+            let before = time_text(cutoff);
+            if *dry_run {
+                let p = outbox_upkeep::prune_dry(&store, cutoff, no_subscribers).await?;
+                writeln!(
+                    out,
+                    "{} would be pruned (delivered, written before {before}, retain_days = {}); \
+                     older but kept for a dead or pending delivery: {}",
+                    events(p.events),
+                    retain.in_days(),
+                    p.held
+                )?;
+            } else {
+                let p = outbox_upkeep::prune(&store, cutoff, no_subscribers).await?;
+                let mut tx = store.begin().await?;
+                let detail = format!("{} events written before {before}", p.events);
+                crate::store::admin::record(&mut tx, "cli", "events.prune", "events", &detail)
+                    .await?;
+                tx.commit().await?;
+                writeln!(
+                    out,
+                    "{} pruned (delivered, written before {before}, retain_days = {}); \
+                     older but kept for a dead or pending delivery: {}",
+                    events(p.events),
+                    retain.in_days(),
+                    p.held
+                )?;
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// The subscribers `[events]` names: the webhooks, and `nats` when configured.
-pub(super) fn subscriber_names(s: &Settings) -> Vec<String> {
-    let mut names: Vec<String> = s.events.webhooks.iter().map(|w| w.name.clone()).collect();
-    if s.events.nats.is_some() {
-        names.push(crate::config::NATS_SINK.to_owned());
+/// "1 event", "2 events".
+fn events(n: u64) -> String {
+    if n == 1 {
+        "1 event".to_owned()
+    } else {
+        format!("{n} events")
     }
-    names
+}
+
+/// A `--since` earlier than the retention reaches events that may have been pruned: said on
+/// stderr, since a time (unlike a sequence number) cannot show which are gone.
+fn since_note(selection: &Selection, s: &Settings) {
+    let horizon = crate::store::now_ms().saturating_sub(s.events.retain.millis());
+    if selection.since_ms.is_some_and(|t| t < horizon) {
+        eprintln!(
+            "note: delivered events written before {} may have been pruned ([events] \
+             retain_days = {}); only those still kept are taken",
+            time_text(horizon),
+            s.events.retain.in_days()
+        );
+    }
 }

@@ -24,6 +24,8 @@ pub(super) struct RawEvents {
     pub(super) timeout_ms: Option<u64>,
     /// How often acknowledgements past their `[sla]` window are looked for (`ack.overdue`).
     pub(super) watch_ms: Option<u64>,
+    /// Days a delivered event is kept before the hourly prune removes it (default 30).
+    pub(super) retain_days: Option<u32>,
     #[serde(default)]
     pub(super) webhooks: Vec<RawWebhook>,
     pub(super) nats: Option<RawNats>,
@@ -64,6 +66,46 @@ pub struct EventSettings {
     pub timeout: Duration,
     /// How often overdue acknowledgements are looked for.
     pub watch: Duration,
+    /// How long an event is kept once every delivery of it is delivered.
+    pub retain: Retention,
+}
+
+/// `[events] retain_days`: how long a delivered event stays for `list` and `replay`. Never
+/// zero — "keep nothing" would let a prune delete events a consumer may still need to
+/// replay, and an absent setting must not mean that either — and at most a century, which is
+/// how an operator says "keep everything".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    days: u32,
+}
+
+impl Retention {
+    pub const DEFAULT_DAYS: u32 = 30;
+    pub const MAX_DAYS: u32 = 36_500;
+
+    /// `None` for 0 or more than [`Self::MAX_DAYS`].
+    pub fn days(days: u32) -> Option<Self> {
+        (1..=Self::MAX_DAYS)
+            .contains(&days)
+            .then_some(Self { days })
+    }
+
+    pub fn in_days(self) -> u32 {
+        self.days
+    }
+
+    /// The retention in milliseconds: events at or before `now - this` may be pruned.
+    pub fn millis(self) -> i64 {
+        i64::from(self.days) * 86_400_000
+    }
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Self {
+            days: Self::DEFAULT_DAYS,
+        }
+    }
 }
 
 impl EventSettings {
@@ -71,6 +113,15 @@ impl EventSettings {
     /// pages, the CLI and a later replay) but nothing is delivered.
     pub fn any_subscriber(&self) -> bool {
         !self.webhooks.is_empty() || self.nats.is_some()
+    }
+
+    /// The subscribers' names, as their deliveries are kept: each webhook's, then `nats`.
+    pub fn sink_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.webhooks.iter().map(|w| w.name.clone()).collect();
+        if self.nats.is_some() {
+            names.push(NATS_SINK.to_owned());
+        }
+        names
     }
 }
 
@@ -255,7 +306,21 @@ pub(super) fn validate(
     if max_attempts == 0 {
         return Err(err("events.max_attempts", "must be at least 1".into()));
     }
+    let retain = match raw.retain_days {
+        None => Retention::default(),
+        Some(d) => Retention::days(d).ok_or_else(|| {
+            err(
+                "events.retain_days",
+                format!(
+                    "must be 1 to {} days (delivered events are kept that long; 0 would \
+                     keep none)",
+                    Retention::MAX_DAYS
+                ),
+            )
+        })?,
+    };
     Ok(EventSettings {
+        retain,
         webhooks,
         nats,
         dispatch: ms(raw.dispatch_ms, 1_000, "events.dispatch_ms")?,
@@ -286,6 +351,21 @@ mod tests {
         let s = load("", &[]).unwrap();
         assert!(!s.events.any_subscriber());
         assert_eq!(s.events.max_attempts, 15);
+        assert_eq!(s.events.retain.in_days(), 30);
+    }
+
+    #[test]
+    fn retention_is_never_zero() {
+        let s = load("[events]\nretain_days = 7\n", &[]).unwrap();
+        assert_eq!(s.events.retain.in_days(), 7);
+        assert_eq!(s.events.retain.millis(), 7 * 86_400_000);
+        for bad in ["0", "36501"] {
+            let e = load(&format!("[events]\nretain_days = {bad}\n"), &[]).unwrap_err();
+            assert_eq!(e.key, "events.retain_days", "{bad}");
+            assert!(e.why.contains("1 to 36500 days"), "{e}");
+        }
+        let e = load("", &[("WHARF_EVENTS__RETAIN_DAYS", "0")]).unwrap_err();
+        assert_eq!(e.key, "events.retain_days");
     }
 
     #[test]

@@ -10,7 +10,7 @@ mod load;
 mod raw;
 mod validate;
 
-pub use events::{EventSettings, NATS_SINK, NatsSettings, WebhookSettings};
+pub use events::{EventSettings, NATS_SINK, NatsSettings, Retention, WebhookSettings};
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -7,6 +7,8 @@
 //! settled only after the subscriber took them; a dispatcher killed in between leaves the
 //! row claimed until its hold runs out, then any instance delivers it again under the same
 //! event id (and, on NATS, the same `Nats-Msg-Id`, which JetStream's duplicate window drops).
+//! Each settled attempt is counted in `metrics` (`wharf_event_deliveries_total`) after its
+//! row is written.
 
 mod nats;
 mod webhook;
@@ -15,6 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::{EventSettings, NATS_SINK};
+use crate::metrics::{EventOutcome, Metrics};
 use crate::store::outbox::{self, Due, Subscriber};
 use crate::store::{Store, StoreError, now_ms};
 
@@ -77,10 +80,15 @@ pub struct Dispatcher {
     settings: EventSettings,
     subscribers: Vec<Subscriber>,
     sinks: Vec<Sink>,
+    metrics: Arc<Metrics>,
 }
 
 impl Dispatcher {
-    pub fn new(store: Store, settings: &EventSettings) -> Result<Arc<Self>, reqwest::Error> {
+    pub fn new(
+        store: Store,
+        settings: &EventSettings,
+        metrics: Arc<Metrics>,
+    ) -> Result<Arc<Self>, reqwest::Error> {
         let http = reqwest::Client::builder()
             .timeout(settings.timeout)
             .connect_timeout(settings.timeout)
@@ -110,11 +118,13 @@ impl Dispatcher {
                 kinds: n.kinds.clone(),
             });
         }
+        metrics.event_sinks(sinks.iter().map(Sink::name));
         Ok(Arc::new(Self {
             store,
             settings: settings.clone(),
             subscribers,
             sinks,
+            metrics,
         }))
     }
 
@@ -167,6 +177,8 @@ impl Dispatcher {
                 match outcome {
                     Some(Ok(())) => {
                         outbox::delivered(&self.store, due.delivery_id).await?;
+                        self.metrics
+                            .event_delivery(sink.name(), EventOutcome::Delivered);
                         delivered += 1;
                     }
                     Some(Err(e)) => {
@@ -205,7 +217,14 @@ impl Dispatcher {
             now_ms().saturating_add(wait.as_millis() as i64),
             dead,
         )
-        .await
+        .await?;
+        let outcome = if dead {
+            EventOutcome::Dead
+        } else {
+            EventOutcome::Failed
+        };
+        self.metrics.event_delivery(sink.name(), outcome);
+        Ok(())
     }
 }
 

@@ -143,6 +143,18 @@ label_words! {
     }
 }
 
+label_words! {
+    /// How one attempt to deliver a business event to a subscriber ended.
+    pub enum EventOutcome {
+        /// The subscriber took it (a 2xx, a JetStream acknowledgement).
+        Delivered => "delivered",
+        /// It did not; the delivery is tried again after its backoff.
+        Failed => "failed",
+        /// It did not, and that was its last attempt: a dead letter (not also `failed`).
+        Dead => "dead",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,6 +170,7 @@ mod tests {
         distinct(Outcome::ALL.iter().map(|w| w.as_str()).collect());
         distinct(LoginOutcome::ALL.iter().map(|w| w.as_str()).collect());
         distinct(CircuitState::ALL.iter().map(|w| w.as_str()).collect());
+        distinct(EventOutcome::ALL.iter().map(|w| w.as_str()).collect());
         assert_eq!(CircuitState::HalfOpen.as_str(), "half_open");
         assert_eq!(Awaiting::PartnerAck.as_str(), "partner_ack");
     }

@@ -4,7 +4,8 @@
 //! the web edge in the text exposition format. Files: `mod.rs` the registry, the message,
 //! stage, Odoo and AS2 families; `labels.rs` the closed label words; `transfers.rs` the SFTP
 //! server's and the remote transfers' families; `scrape.rs` the gauges read at each scrape
-//! (queue, overdue acknowledgements, certificates).
+//! (queue, overdue acknowledgements, certificates, event subscribers' backlogs). Business
+//! events' deliveries and prunes are counted here, as the dispatcher and the prune see them.
 //!
 //! A layer of its own under the pipeline and the edges, depending only on `model`: it knows
 //! the domain's closed words (stages, channels) and nothing of the store, the partners or an
@@ -28,10 +29,10 @@ use prometheus_client::registry::Registry;
 use crate::model::{Channel, Stage};
 
 pub use labels::{
-    Awaiting, CircuitState, LoginMethod, LoginOutcome, MdnDirection, MdnDisposition, OdooErrorKind,
-    Outcome, SftpDirection, TransferDirection,
+    Awaiting, CircuitState, EventOutcome, LoginMethod, LoginOutcome, MdnDirection, MdnDisposition,
+    OdooErrorKind, Outcome, SftpDirection, TransferDirection,
 };
-pub use scrape::{AtScrape, Backlog, CertificateExpiry, Overdue};
+pub use scrape::{AtScrape, Backlog, CertificateExpiry, EventSink, Overdue};
 
 /// The partner label of a message whose sender is not a loaded profile (yet).
 pub const UNKNOWN: &str = "unknown";
@@ -81,6 +82,14 @@ struct Circuit {
     state: CircuitState,
 }
 
+/// One attempt to deliver a business event: the subscriber (a webhook's configured name or
+/// `nats`, so bounded by `[events]`) and how it ended.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct EventDelivery {
+    sink: String,
+    outcome: EventOutcome,
+}
+
 type Histograms<S> = Family<S, Histogram, fn() -> Histogram>;
 
 /// Seconds from 1 ms to about 9 minutes, doubling: a stage's run or an Odoo call.
@@ -109,6 +118,8 @@ pub struct Metrics {
     odoo_errors: Family<OdooError, Counter>,
     odoo_circuit: Family<Circuit, Gauge>,
     as2_mdns: Family<Mdn, Counter>,
+    event_deliveries: Family<EventDelivery, Counter>,
+    events_pruned: Counter,
     files: transfers::Families,
     at_scrape: scrape::Families,
     /// Held while the scrape-time gauges are set and everything is written, so two scrapes
@@ -158,6 +169,8 @@ impl Metrics {
         let odoo_errors = Family::<OdooError, Counter>::default();
         let odoo_circuit = Family::<Circuit, Gauge>::default();
         let as2_mdns = Family::<Mdn, Counter>::default();
+        let event_deliveries = Family::<EventDelivery, Counter>::default();
+        let events_pruned = Counter::default();
         // The stage series exist from the start, at zero: a family without a series is not
         // written at all, and `rate()` over a series needs its zero before the first count.
         for &stage in Stage::ALL {
@@ -229,6 +242,16 @@ impl Metrics {
             "AS2 MDNs Wharf sent or received, by partner, direction and disposition",
             as2_mdns.clone(),
         );
+        registry.register(
+            "event_deliveries",
+            "Attempts this instance made to deliver business events, by subscriber and outcome",
+            event_deliveries.clone(),
+        );
+        registry.register(
+            "events_pruned",
+            "Delivered business events this instance deleted after [events] retain_days",
+            events_pruned.clone(),
+        );
         let files = transfers::Families::register(&mut registry);
         let at_scrape = scrape::Families::register(&mut registry);
         Self {
@@ -245,6 +268,8 @@ impl Metrics {
             odoo_errors,
             odoo_circuit,
             as2_mdns,
+            event_deliveries,
+            events_pruned,
             files,
             at_scrape,
             scraping: std::sync::Mutex::new(()),
@@ -348,6 +373,44 @@ impl Metrics {
                 disposition,
             })
             .inc();
+    }
+
+    /// The business-event subscribers `[events]` names: their delivery series exist from the
+    /// start, at zero, so `rate()` and `increase()` see the first attempt.
+    pub fn event_sinks<'a>(&self, sinks: impl IntoIterator<Item = &'a str>) {
+        if !self.recording {
+            return;
+        }
+        for sink in sinks {
+            for &outcome in EventOutcome::ALL {
+                self.event_deliveries.get_or_create_owned(&EventDelivery {
+                    sink: sink.to_owned(),
+                    outcome,
+                });
+            }
+        }
+    }
+
+    /// One attempt to deliver a business event to `sink` (a configured subscriber's name),
+    /// after its outcome was written to the store.
+    pub fn event_delivery(&self, sink: &str, outcome: EventOutcome) {
+        if !self.recording {
+            return;
+        }
+        self.event_deliveries
+            .get_or_create(&EventDelivery {
+                sink: sink.to_owned(),
+                outcome,
+            })
+            .inc();
+    }
+
+    /// Delivered business events deleted by this instance's prune.
+    pub fn events_pruned(&self, n: u64) {
+        if !self.recording {
+            return;
+        }
+        self.events_pruned.inc_by(n);
     }
 
     /// The text exposition of every family, with the scrape-time gauges set from `at`.

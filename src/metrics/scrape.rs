@@ -1,5 +1,6 @@
 //! The gauges read at each scrape rather than recorded as things happen: the queue, the
-//! acknowledgements overdue per partner, the certificates' days to expiry. The web edge
+//! acknowledgements overdue per partner, the certificates' days to expiry, each event
+//! subscriber's undelivered deliveries and dead letters. The web edge
 //! reads them (from the store, the profiles and the certificate files) and hands them in as
 //! an [`AtScrape`]; this layer only writes them out, knowing nothing of where they came from.
 
@@ -40,6 +41,19 @@ pub struct CertificateExpiry {
     pub days_left: i64,
 }
 
+/// One business-event subscriber's deliveries, fleet-wide (read from the store, so every
+/// instance writes the same figures).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventSink {
+    /// A webhook's `name` or `nats`: from `[events]`, or a former subscriber still holding rows.
+    pub sink: String,
+    /// Deliveries neither delivered nor dead.
+    pub undelivered: i64,
+    /// Seconds since the oldest of them was queued (0 when there is none).
+    pub oldest_undelivered_seconds: f64,
+    pub dead_letters: i64,
+}
+
 /// Everything read at one scrape.
 #[derive(Debug, Clone, Default)]
 pub struct AtScrape {
@@ -48,6 +62,8 @@ pub struct AtScrape {
     /// zero is written as zero rather than left at its last value.
     pub overdue: Vec<Overdue>,
     pub certificates: Vec<CertificateExpiry>,
+    /// Every configured subscriber (zeros included) and any other sink with rows.
+    pub event_sinks: Vec<EventSink>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
@@ -62,11 +78,19 @@ struct CertificateOf {
     role: &'static str,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct SinkOf {
+    sink: String,
+}
+
 pub(super) struct Families {
     jobs_waiting: Gauge,
     oldest_job_age: Gauge<f64, AtomicU64>,
     overdue: Family<OverdueOf, Gauge>,
     certificates: Family<CertificateOf, Gauge>,
+    events_undelivered: Family<SinkOf, Gauge>,
+    events_oldest: Family<SinkOf, Gauge<f64, AtomicU64>>,
+    events_dead: Family<SinkOf, Gauge>,
 }
 
 impl Families {
@@ -76,6 +100,9 @@ impl Families {
             oldest_job_age: Gauge::default(),
             overdue: Family::default(),
             certificates: Family::default(),
+            events_undelivered: Family::default(),
+            events_oldest: Family::default(),
+            events_dead: Family::default(),
         };
         registry.register(
             "jobs_waiting",
@@ -96,6 +123,21 @@ impl Families {
             "certificate_expiry_days",
             "Days until the soonest-expiring certificate of each partner and role expires (negative once expired), read at scrape time",
             f.certificates.clone(),
+        );
+        registry.register(
+            "event_deliveries_undelivered",
+            "Business-event deliveries neither delivered nor dead, by subscriber, fleet-wide, read from the store at scrape time",
+            f.events_undelivered.clone(),
+        );
+        registry.register(
+            "event_oldest_undelivered_seconds",
+            "Age of each subscriber's oldest undelivered business-event delivery since it was queued (0 when none), read at scrape time",
+            f.events_oldest.clone(),
+        );
+        registry.register(
+            "event_dead_letters",
+            "Business-event deliveries out of attempts, waiting for an operator's redeliver, by subscriber, read at scrape time",
+            f.events_dead.clone(),
         );
         f
     }
@@ -131,6 +173,21 @@ impl Families {
                     role,
                 })
                 .set(days);
+        }
+        self.events_undelivered.clear();
+        self.events_oldest.clear();
+        self.events_dead.clear();
+        for e in &at.event_sinks {
+            let labels = SinkOf {
+                sink: e.sink.clone(),
+            };
+            self.events_undelivered
+                .get_or_create(&labels)
+                .set(e.undelivered);
+            self.events_oldest
+                .get_or_create(&labels)
+                .set(e.oldest_undelivered_seconds);
+            self.events_dead.get_or_create(&labels).set(e.dead_letters);
         }
     }
 }

@@ -150,6 +150,50 @@ fn scrape_time_gauges_replace_the_last_scrapes_and_take_the_soonest_certificate(
 }
 
 #[test]
+fn event_deliveries_by_sink_and_outcome_and_backlogs_replaced_per_scrape() {
+    let m = Metrics::new();
+    // Configured subscribers are written at zero before their first attempt.
+    m.event_sinks(["bi", "nats"]);
+    m.event_delivery("bi", EventOutcome::Delivered);
+    m.event_delivery("bi", EventOutcome::Delivered);
+    m.event_delivery("nats", EventOutcome::Dead);
+    m.events_pruned(3);
+    let sink = |name: &str, undelivered, age, dead| EventSink {
+        sink: name.into(),
+        undelivered,
+        oldest_undelivered_seconds: age,
+        dead_letters: dead,
+    };
+    let text = m
+        .encode(&AtScrape {
+            event_sinks: vec![sink("bi", 4, 12.5, 0), sink("old-hook", 0, 0.0, 2)],
+            ..AtScrape::default()
+        })
+        .unwrap();
+    for line in [
+        "wharf_event_deliveries_total{sink=\"bi\",outcome=\"delivered\"} 2",
+        "wharf_event_deliveries_total{sink=\"bi\",outcome=\"failed\"} 0",
+        "wharf_event_deliveries_total{sink=\"nats\",outcome=\"dead\"} 1",
+        "wharf_event_deliveries_total{sink=\"nats\",outcome=\"delivered\"} 0",
+        "wharf_events_pruned_total 3",
+        "wharf_event_deliveries_undelivered{sink=\"bi\"} 4",
+        "wharf_event_oldest_undelivered_seconds{sink=\"bi\"} 12.5",
+        "wharf_event_dead_letters{sink=\"old-hook\"} 2",
+    ] {
+        has(&text, line);
+    }
+    // A sink no longer handed in is dropped, not left at its last value.
+    let text = m
+        .encode(&AtScrape {
+            event_sinks: vec![sink("bi", 0, 0.0, 0)],
+            ..AtScrape::default()
+        })
+        .unwrap();
+    has(&text, "wharf_event_deliveries_undelivered{sink=\"bi\"} 0");
+    assert!(!text.contains("old-hook"), "{text}");
+}
+
+#[test]
 fn nothing_is_recorded_when_off() {
     let m = Metrics::off();
     m.sftp_session_opened("acme");

@@ -3,6 +3,8 @@
 //! window. Each is written once for the whole fleet, however
 //! many instances look and however often: its `dedup_key` names the condition (the
 //! certificate and its expiry date; the profile and the contents it changed between).
+//! Beside them, the outbox's retention: delivered events older than `[events] retain_days`
+//! pruned ([`prune_events`]).
 
 use std::collections::BTreeMap;
 
@@ -13,6 +15,7 @@ use crate::model::BusinessEventKind;
 use crate::partners::Partners;
 use crate::partners::certificates::{EXPIRY_WARNING_DAYS, certificates};
 use crate::store::outbox::{self, NewBusinessEvent};
+use crate::store::outbox_upkeep::{self, Pruned};
 use crate::store::{StoreError, messages::sha256_hex};
 
 /// `certificate.expiring` for every certificate (Wharf's own, its previous pairs, the
@@ -185,4 +188,23 @@ pub async fn acks_overdue(p: &Pipeline) -> Result<usize, StoreError> {
         }
     }
     Ok(written)
+}
+
+/// Deletes the events older than `[events] retain_days` whose every delivery is delivered
+/// (dead letters and pending deliveries keep theirs), counts them in `metrics`, and says what
+/// it did. Every instance runs it; deletes are idempotent, so they need no lease.
+pub async fn prune_events(p: &Pipeline) -> Result<Pruned, StoreError> {
+    let cutoff = crate::store::now_ms().saturating_sub(p.settings.events.retain.millis());
+    let no_subscribers = !p.settings.events.any_subscriber();
+    let done = outbox_upkeep::prune(&p.store, cutoff, no_subscribers).await?;
+    p.metrics.events_pruned(done.events);
+    if done.events > 0 {
+        tracing::info!(
+            pruned = done.events,
+            held = done.held,
+            retain_days = p.settings.events.retain.in_days(),
+            "delivered business events pruned"
+        );
+    }
+    Ok(done)
 }

@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod leases;
 pub mod messages;
 pub mod outbox;
+pub mod outbox_upkeep;
 pub mod registry;
 pub mod schema;
 pub mod search;

@@ -97,10 +97,15 @@ pub async fn emit(tx: &mut Tx, e: &NewBusinessEvent<'_>) -> Result<Option<Emitte
     .await?
     .try_get(0)?;
     if let Some(key) = &e.dedup_key {
-        let seen = sqlx::query("SELECT 1 FROM business_events WHERE dedup_key = $1")
-            .bind(key.clone())
-            .fetch_optional(&mut **tx)
-            .await?;
+        // A pruned event's key is kept (`event_keys_pruned`, written in the prune's
+        // transaction), so a condition that outlives the retention is not told again.
+        let seen = sqlx::query(
+            "SELECT 1 FROM business_events WHERE dedup_key = $1 \
+             UNION ALL SELECT 1 FROM event_keys_pruned WHERE dedup_key = $1",
+        )
+        .bind(key.clone())
+        .fetch_optional(&mut **tx)
+        .await?;
         if seen.is_some() {
             sqlx::query("UPDATE event_sequences SET last = last - 1 WHERE partner = $1")
                 .bind(partner.to_owned())
@@ -189,8 +194,8 @@ pub async fn fan_out(
         let kind = kind_of(row.try_get(1)?)?;
         for s in subscribers.iter().filter(|s| s.takes(kind)) {
             sqlx::query(
-                "INSERT INTO event_deliveries (event_id, sink, round, next_at) \
-                 VALUES ($1, $2, 0, $3) ON CONFLICT (event_id, sink, round) DO NOTHING",
+                "INSERT INTO event_deliveries (event_id, sink, round, next_at, queued_at) \
+                 VALUES ($1, $2, 0, $3, $3) ON CONFLICT (event_id, sink, round) DO NOTHING",
             )
             .bind(id)
             .bind(s.name.clone())
@@ -420,9 +425,9 @@ pub async fn replay(tx: &mut Tx, s: &Selection, sinks: &[String]) -> Result<u64,
     for sink in sinks {
         let n = args.len();
         let q = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO event_deliveries (event_id, sink, round, next_at) \
+            "INSERT INTO event_deliveries (event_id, sink, round, next_at, queued_at) \
              SELECT e.id, ${s}, COALESCE((SELECT MAX(d.round) FROM event_deliveries d \
-                    WHERE d.event_id = e.id AND d.sink = ${s}), -1) + 1, ${t} \
+                    WHERE d.event_id = e.id AND d.sink = ${s}), -1) + 1, ${t}, ${t} \
              FROM business_events e WHERE e.id IN (SELECT id FROM business_events WHERE {clause} \
                     ORDER BY id LIMIT ${l})",
             s = n + 1,
@@ -481,7 +486,7 @@ pub async fn dead_letters(store: &Store, limit: i64) -> Result<Vec<DeadDelivery>
 /// when it is not a dead letter (already redelivered). In the caller's transaction.
 pub async fn redeliver(tx: &mut Tx, delivery_id: i64) -> Result<bool, StoreError> {
     let done = sqlx::query(
-        "UPDATE event_deliveries SET dead_at = NULL, attempts = 0, next_at = $1 \
+        "UPDATE event_deliveries SET dead_at = NULL, attempts = 0, next_at = $1, queued_at = $1 \
          WHERE id = $2 AND dead_at IS NOT NULL",
     )
     .bind(now_ms())

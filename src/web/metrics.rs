@@ -1,18 +1,19 @@
 //! `GET /metrics`: Prometheus' scrape. The recorded families come from `metrics`; the
 //! gauges that describe a state rather than count events are read here at each scrape —
 //! the queue (one query), the acknowledgements overdue per partner (one query per window,
-//! each partner's `[sla]` applied by the store) and every certificate's days to expiry (the
-//! files read on the blocking pool) — and handed to `metrics` to write out.
+//! each partner's `[sla]` applied by the store), every certificate's days to expiry (the
+//! files read on the blocking pool) and each event subscriber's undelivered deliveries and
+//! dead letters (two queries) — and handed to `metrics` to write out.
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use super::{ApiError, admin};
-use crate::metrics::{AtScrape, Awaiting, Backlog, CertificateExpiry, Overdue};
+use crate::metrics::{AtScrape, Awaiting, Backlog, CertificateExpiry, EventSink, Overdue};
 use crate::pipeline::Pipeline;
 use crate::pipeline::sla::{Window, cutoffs};
-use crate::store::{StoreError, jobs, now_ms, search};
+use crate::store::{StoreError, jobs, now_ms, outbox_upkeep, search};
 
 /// Every family, with the scrape-time gauges read now. An API token is needed, as for
 /// `/api/v1/stats`, unless `[http] metrics_open` says a scraper inside the network may read
@@ -107,5 +108,44 @@ async fn at_scrape(p: &Pipeline) -> Result<AtScrape, StoreError> {
         backlog,
         overdue,
         certificates,
+        event_sinks: event_sinks(p, now).await?,
     })
+}
+
+/// Every subscriber `[events]` names, at zero unless the store holds its rows (so a backlog
+/// that drained is written as 0), and any former subscriber whose rows are still there.
+async fn event_sinks(p: &Pipeline, now: i64) -> Result<Vec<EventSink>, StoreError> {
+    let mut sinks: Vec<EventSink> = p
+        .settings
+        .events
+        .sink_names()
+        .into_iter()
+        .map(|sink| EventSink {
+            sink,
+            undelivered: 0,
+            oldest_undelivered_seconds: 0.0,
+            dead_letters: 0,
+        })
+        .collect();
+    for b in outbox_upkeep::backlog_per_sink(&p.store).await? {
+        let age = b.oldest_queued_at.map_or(0.0, |queued| {
+            now.saturating_sub(queued).max(0) as f64 / 1000.0
+        });
+        let i = match sinks.iter().position(|s| s.sink == b.sink) {
+            Some(i) => i,
+            None => {
+                sinks.push(EventSink {
+                    sink: b.sink.clone(),
+                    undelivered: 0,
+                    oldest_undelivered_seconds: 0.0,
+                    dead_letters: 0,
+                });
+                sinks.len() - 1
+            }
+        };
+        sinks[i].undelivered = b.undelivered;
+        sinks[i].oldest_undelivered_seconds = age;
+        sinks[i].dead_letters = b.dead;
+    }
+    Ok(sinks)
 }

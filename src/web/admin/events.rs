@@ -12,6 +12,7 @@ use crate::model::BusinessEventKind;
 use crate::pipeline::Pipeline;
 use crate::store::admin::Role;
 use crate::store::outbox::{self, Selection};
+use crate::store::outbox_upkeep;
 
 #[derive(askama::Template)]
 #[template(path = "admin/events.html")]
@@ -23,6 +24,8 @@ struct EventsPage {
     sinks: Vec<SinkRow>,
     events: Vec<EventRow>,
     dead: Vec<DeadRow>,
+    /// `[events] retain_days`, said beside the delivered counts that pruning lowers.
+    retain_days: u32,
 }
 
 struct SinkRow {
@@ -131,6 +134,7 @@ pub async fn page(
         sinks,
         events,
         dead,
+        retain_days: p.settings.events.retain.in_days(),
     }))
 }
 
@@ -209,16 +213,7 @@ pub async fn replay(
             "a sequence number belongs to a partner: name one".into()
         ));
     }
-    let mut all: Vec<String> = p
-        .settings
-        .events
-        .webhooks
-        .iter()
-        .map(|w| w.name.clone())
-        .collect();
-    if p.settings.events.nats.is_some() {
-        all.push(crate::config::NATS_SINK.to_owned());
-    }
+    let all = p.settings.events.sink_names();
     let sinks = match f.sink.trim() {
         "" => all,
         one if all.iter().any(|n| n == one) => vec![one.to_owned()],
@@ -231,6 +226,15 @@ pub async fn replay(
         kind: None,
         limit: 100_000,
     };
+    // From a pruned sequence number the replay would quietly start later: refused, saying
+    // what is gone and what remains (as `wharf events replay` does).
+    if let (Some(partner), Some(from)) = (&sel.partner, from_sequence) {
+        let coverage = outbox_upkeep::missing_sequences(&p.store, partner, from).await?;
+        if !coverage.missing.is_empty() {
+            let retain = p.settings.events.retain.in_days();
+            return Err(bad(coverage.explain(partner, from, retain)));
+        }
+    }
     let mut tx = p.store.begin().await?;
     let made = outbox::replay(&mut tx, &sel, &sinks).await?;
     let detail = format!(

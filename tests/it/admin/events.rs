@@ -27,6 +27,11 @@ async fn operators_redeliver_and_replay_events(db: Db) {
     assert!(page.body.contains("answered 503"), "{}", page.body);
     assert!(page.body.contains("order.created"), "{}", page.body);
     assert!(!page.body.contains("Redeliver"), "{}", page.body);
+    assert!(
+        page.body.contains("Delivered events are kept 30 days"),
+        "{}",
+        page.body
+    );
     let csrf = vera.csrf().await;
     let refused = vera
         .post(
@@ -101,6 +106,29 @@ async fn operators_redeliver_and_replay_events(db: Db) {
         .await;
     assert_eq!(r.status, 400);
     assert!(r.body.contains("belongs to a partner"), "{}", r.body);
+
+    // Act: both events 40 days old and pruned — the one whose first delivery is still a
+    // dead letter is kept, the other goes.
+    all_settled(&store, 2, Duration::from_secs(30)).await;
+    sqlx::query("UPDATE business_events SET at = $1")
+        .bind(wharf::store::now_ms() - 40 * 86_400_000)
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let (code, out, err) = env.run(&["events", "prune"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("1 event pruned"), "{out}");
+
+    // Assert: a replay from sequence 1 is refused, saying what was pruned and what remains.
+    let r = otto
+        .post(
+            "/admin/events/replay",
+            &[("csrf", &csrf), ("partner", "acme"), ("from_sequence", "1")],
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("were pruned"), "{}", r.body);
+    assert!(r.body.contains("what remains is"), "{}", r.body);
     server.stop();
 }
 

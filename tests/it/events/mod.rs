@@ -3,10 +3,12 @@
 //! JetStream consumer on 127.0.0.1:4222 receive exactly the events committed in the store;
 //! none missing after a SIGKILL of the emitting instance, repeats only under the same event
 //! id; a replay from a sequence delivers the same events again; a receiver that keeps
-//! failing ends in dead letters, redelivered by the operator.
+//! failing ends in dead letters, redelivered by the operator; delivered events past their
+//! retention are pruned, and a replay into what was pruned is refused saying so.
 
 mod delivery;
 mod kill;
+mod retention;
 mod watch;
 
 use std::collections::{BTreeMap, BTreeSet};

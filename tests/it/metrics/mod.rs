@@ -3,7 +3,8 @@
 //! exactly what went through — N orders posted on the partner API, delivered, their 997s
 //! sent — with the queue back to empty. Files moved (SFTP server, FTP collection and
 //! delivery) in `files.rs`; gauges of state (overdue acknowledgements, certificates, the Odoo
-//! breaker) in `gauges.rs`.
+//! breaker) in `gauges.rs`; business-event delivery (attempts by outcome, each subscriber's
+//! backlog and dead letters) in `events.rs`.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -12,6 +13,7 @@ use crate::kit::{Db, Endpoint, TestEnv, add_token, http, order_850, wait_for};
 use wharf::store::messages;
 use wharf::store::{MessageId, MessageState};
 
+mod events;
 mod files;
 mod gauges;
 
@@ -426,6 +428,10 @@ fn the_grafana_dashboard_names_only_registered_families() {
         "wharf_sftp_files",
         "wharf_transfers",
         "wharf_transfer_bytes",
+        "wharf_event_deliveries",
+        "wharf_event_deliveries_undelivered",
+        "wharf_event_oldest_undelivered_seconds",
+        "wharf_event_dead_letters",
     ] {
         assert!(
             named.contains_key(family),
