@@ -226,7 +226,6 @@ pub struct UsageError(pub String);
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing(cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -237,6 +236,25 @@ pub fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    // Only `serve` exports spans; its settings are read here, before the subscriber is
+    // installed, because the exporter is a layer of it. A settings error is reported by
+    // `run` as for every command.
+    let otlp = match &cli.command {
+        Command::Serve => settings(&cli).ok().and_then(|s| s.telemetry.otlp),
+        _ => None,
+    };
+    let tracer = match otlp
+        .as_ref()
+        .map(|o| crate::telemetry::tracer(o, runtime.handle().clone()))
+        .transpose()
+    {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("wharf: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_tracing(cli.log_format, tracer);
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
         Err(e) => {
@@ -252,8 +270,10 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn init_tracing(format: LogFormat) {
+fn init_tracing(format: LogFormat, tracer: Option<opentelemetry_sdk::trace::Tracer>) {
     use tracing_subscriber::EnvFilter;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     let filter = EnvFilter::try_from_env("WHARF_LOG")
         .or_else(|_| EnvFilter::try_from_default_env())
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
@@ -261,16 +281,33 @@ fn init_tracing(format: LogFormat) {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
+    // The spans (filtered as the log lines are) become OpenTelemetry spans when an exporter
+    // is configured; without one no layer is added and nothing is exported.
+    fn otel<S>(
+        tracer: &Option<opentelemetry_sdk::trace::Tracer>,
+    ) -> Option<tracing_opentelemetry::OpenTelemetryLayer<S, opentelemetry_sdk::trace::Tracer>>
+    where
+        S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    {
+        tracer
+            .clone()
+            .map(|t| tracing_opentelemetry::layer().with_tracer(t))
+    }
     let _ = match format {
         LogFormat::Text => builder
             .with_ansi(std::io::stderr().is_terminal())
+            .finish()
+            .with(otel(&tracer))
             .try_init(),
         // The current span and its parents flattened into each line, so a shipper can
-        // follow one message (`job` span: job_id, message_id, stage) across lines.
+        // follow one message (`job` span: job_id, message_id, stage, trace_id) across lines
+        // and instances.
         LogFormat::Json => builder
             .json()
             .with_current_span(true)
             .with_span_list(false)
+            .finish()
+            .with(otel(&tracer))
             .try_init(),
     };
 }
