@@ -185,3 +185,14 @@ pub fn sent(headers: &::http::HeaderMap) -> Option<TraceParent> {
     }
     TraceParent::parse(first.to_str().ok()?)
 }
+
+/// `request` with a `traceparent` header when there is a trace to continue.
+pub fn traced(
+    request: reqwest::RequestBuilder,
+    trace: Option<TraceParent>,
+) -> reqwest::RequestBuilder {
+    match trace {
+        Some(t) => request.header("traceparent", t.to_string()),
+        None => request,
+    }
+}

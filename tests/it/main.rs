@@ -29,5 +29,6 @@ mod partner_files;
 mod pipeline;
 mod profiles;
 mod sftp;
+mod telemetry;
 mod transfers;
 mod x12_properties;
