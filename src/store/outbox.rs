@@ -468,7 +468,7 @@ pub struct DeadDelivery {
 pub async fn dead_letters(store: &Store, limit: i64) -> Result<Vec<DeadDelivery>, StoreError> {
     let rows = sqlx::query(
         "SELECT d.id AS delivery_id, d.sink, d.attempts, d.dead_at, d.last_error, \
-                e.id, e.at, e.type, e.partner, e.sequence, e.message_id, e.data \
+                e.id, e.at, e.type, e.partner, e.sequence, e.message_id, e.data, e.traceparent \
          FROM event_deliveries d JOIN business_events e ON e.id = d.event_id \
          WHERE d.dead_at IS NOT NULL ORDER BY d.dead_at DESC, d.id DESC LIMIT $1",
     )
