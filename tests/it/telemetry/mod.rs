@@ -253,6 +253,40 @@ async fn without_an_endpoint_nothing_is_exported_but_log_lines_carry_the_trace_i
     }
 }
 
+/// Odoo's requests made for a message continue its trace: every call the deliver stage
+/// makes carries a `traceparent` with the message's stored trace id (no exporter needed).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn odoo_calls_made_for_a_message_carry_its_traceparent() {
+    // Arrange
+    let odoo = crate::kit::odoo::OdooDouble::start(19).await;
+    odoo.customer("ACME", &["ACME-0042", "ACME-DC"]);
+    odoo.product("WID-1", Some("012345678905"), 11.0);
+    odoo.product("WID-2", None, 95.0);
+    odoo.uom_of("Case", 12.0);
+    let mut env = TestEnv::new(Db::Sqlite).await;
+    env.use_odoo(
+        &odoo.url(),
+        crate::kit::odoo::DB,
+        crate::kit::odoo::LOGIN,
+        crate::kit::odoo::KEY,
+    );
+    let server = env.serve();
+    let store = env.store().await;
+
+    // Act
+    let id = post(&server, 905, "PO-ODOO", Some(SENT)).await;
+    wait_state(&store, id, MessageState::Delivered).await;
+    server.stop();
+
+    // Assert
+    let seen = odoo.with(|w| w.traceparents.clone());
+    assert!(!seen.is_empty(), "the deliver stage's calls carry a traceparent");
+    for t in &seen {
+        let t = wharf::telemetry::TraceParent::parse(t).expect("a valid traceparent");
+        assert_eq!(t.trace_id_hex(), SENT_TRACE);
+    }
+}
+
 on_both_backends!(
     a_partners_traceparent_is_continued_and_a_malformed_one_replaced,
     stages_on_another_instance_join_the_stored_trace,
