@@ -84,7 +84,12 @@ pub(super) fn validate(
         ));
     }
     let batch_delay = match raw.batch_delay_ms.unwrap_or(5000) {
-        0 => return Err(err("telemetry.batch_delay_ms", "must be more than 0".into())),
+        0 => {
+            return Err(err(
+                "telemetry.batch_delay_ms",
+                "must be more than 0".into(),
+            ));
+        }
         ms => Duration::from_millis(ms),
     };
     let Some(endpoint) = endpoint.filter(|e| e != "off" && !disabled) else {
@@ -128,10 +133,7 @@ fn traces_url(endpoint: &str) -> Result<String, String> {
 mod tests {
     use super::*;
 
-    fn check(
-        raw: RawTelemetry,
-        vars: &[(&str, &str)],
-    ) -> Result<TelemetrySettings, ConfigError> {
+    fn check(raw: RawTelemetry, vars: &[(&str, &str)]) -> Result<TelemetrySettings, ConfigError> {
         let env = |k: &str| {
             vars.iter()
                 .find(|(n, _)| *n == k)
@@ -152,10 +154,13 @@ mod tests {
             otlp_endpoint: Some("http://127.0.0.1:4318/".into()),
             ..Default::default()
         };
-        let o = check(from_file, &[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://other:1")])
-            .unwrap()
-            .otlp
-            .unwrap();
+        let o = check(
+            from_file,
+            &[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://other:1")],
+        )
+        .unwrap()
+        .otlp
+        .unwrap();
         assert_eq!(o.traces_url, "http://127.0.0.1:4318/v1/traces");
         assert_eq!(o.service_name, "wharf");
         let from_env = check(

@@ -344,7 +344,9 @@ impl Pipeline {
             format!("{total} bytes via {}", inbound.channel)
         };
         let mut tx = self.store.begin().await?;
-        let trace = sample.trace.unwrap_or_else(crate::telemetry::TraceParent::fresh);
+        let trace = sample
+            .trace
+            .unwrap_or_else(crate::telemetry::TraceParent::fresh);
         let id = messages::insert_inbound(&mut tx, &sample, &trace).await?;
         messages::set_state(&mut tx, id, MessageState::Rejected, Some(reason)).await?;
         events::append(

@@ -66,7 +66,9 @@ impl Worker {
         );
         // The message's trace, whichever instance received it; a message stored before
         // traces were kept gets one for this job alone.
-        let trace = job.trace.unwrap_or_else(crate::telemetry::TraceParent::fresh);
+        let trace = job
+            .trace
+            .unwrap_or_else(crate::telemetry::TraceParent::fresh);
         crate::telemetry::join(&span, &trace);
         let work = async {
             let started = std::time::Instant::now();

@@ -167,7 +167,9 @@ pub async fn claim(store: &Store, owner: &str, lease: Duration) -> Result<Option
         .map(|r| r.try_get(0))
         .transpose()?
         .flatten();
-    job.trace = trace.as_deref().and_then(crate::util::traceparent::TraceParent::parse);
+    job.trace = trace
+        .as_deref()
+        .and_then(crate::util::traceparent::TraceParent::parse);
     // The lane goes to the back of the round. Two instances may take the same number; the
     // tie is broken by name, which is still fair.
     sqlx::query(

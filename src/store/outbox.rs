@@ -10,8 +10,8 @@
 use sqlx::Row;
 
 use super::{Backend, MessageId, Store, StoreError, Tx, now_ms};
-use crate::util::traceparent::TraceParent;
 use crate::model::BusinessEventKind;
+use crate::util::traceparent::TraceParent;
 
 /// An event to write, inside the caller's transaction.
 #[derive(Debug, Clone)]

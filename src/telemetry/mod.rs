@@ -20,7 +20,9 @@ use opentelemetry::trace::{
     SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState, TracerProvider,
 };
 use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
-use opentelemetry_sdk::trace::{BatchConfigBuilder, BatchSpanProcessor, Sampler, SdkTracerProvider};
+use opentelemetry_sdk::trace::{
+    BatchConfigBuilder, BatchSpanProcessor, Sampler, SdkTracerProvider,
+};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use crate::config::OtlpSettings;
@@ -73,7 +75,11 @@ pub fn tracer(
         .with_scheduled_delay(otlp.batch_delay)
         .build();
     let provider = SdkTracerProvider::builder()
-        .with_span_processor(BatchSpanProcessor::builder(exporter).with_batch_config(batch).build())
+        .with_span_processor(
+            BatchSpanProcessor::builder(exporter)
+                .with_batch_config(batch)
+                .build(),
+        )
         // A continued trace keeps its sender's decision; a new one is kept at the ratio.
         .with_sampler(Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(
             otlp.sample_ratio,
@@ -151,9 +157,7 @@ pub fn begin(span: &tracing::Span, sent: Option<TraceParent>) -> TraceParent {
     if let Some(t) = &sent {
         let _ = span.set_parent(remote(t));
     }
-    let trace = own(span)
-        .or(sent)
-        .unwrap_or_else(TraceParent::fresh);
+    let trace = own(span).or(sent).unwrap_or_else(TraceParent::fresh);
     span.record("trace_id", trace.trace_id_hex());
     trace
 }

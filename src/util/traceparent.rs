@@ -186,7 +186,11 @@ mod tests {
     fn a_later_version_is_read_for_its_version_00_fields() {
         let later = "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-03-what-comes-next";
         let t = TraceParent::parse(later).unwrap();
-        assert_eq!(t.to_string(), SPEC, "written back as version 00, unknown flags zero");
+        assert_eq!(
+            t.to_string(),
+            SPEC,
+            "written back as version 00, unknown flags zero"
+        );
         let exact = "cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
         assert!(TraceParent::parse(exact).is_some());
         assert!(TraceParent::parse(&format!("{exact}x")).is_none());

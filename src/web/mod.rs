@@ -556,7 +556,7 @@ async fn keep_refused_cxml(p: &Pipeline, raw: &[u8], total: Option<u64>, reason:
         partner: None,
         filename: None,
         raw,
-trace: None,
+        trace: None,
     };
     if let Err(e) = p.keep_rejected(&inbound, total, reason).await {
         tracing::error!(error = %e, "refused cXML request not kept");

@@ -72,7 +72,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
         ],
     ),
     // Business events to webhooks and NATS: the store's outbox and the settings; no other edge.
-    ("events", &["config", "model", "store", "util", "metrics", "telemetry"]),
+    (
+        "events",
+        &["config", "model", "store", "util", "metrics", "telemetry"],
+    ),
     (
         "web",
         &[

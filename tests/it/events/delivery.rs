@@ -67,9 +67,19 @@ async fn events_reach_a_webhook_and_nats_exactly_as_committed(db: Db) {
                 .fetch_one(store.pool())
                 .await
                 .unwrap();
-        assert_eq!(Some(r.traceparent.as_str()), stored.as_deref(), "event {}", r.event_id);
+        assert_eq!(
+            Some(r.traceparent.as_str()),
+            stored.as_deref(),
+            "event {}",
+            r.event_id
+        );
         let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
-        assert_eq!(body["trace_id"].as_str(), r.traceparent.get(3..35), "{}", r.body);
+        assert_eq!(
+            body["trace_id"].as_str(),
+            r.traceparent.get(3..35),
+            "{}",
+            r.body
+        );
     }
 
     // The JetStream consumer got each one once, under its partner's and type's subject.

@@ -36,7 +36,11 @@ async fn post(server: &Endpoint, isa13: u32, po: &str, traceparent: Option<&str>
         req = req.header("traceparent", t);
     }
     let answer = req.send().await.expect("partner API");
-    assert_eq!(answer.status().as_u16(), 202, "a traceparent never fails a request");
+    assert_eq!(
+        answer.status().as_u16(),
+        202,
+        "a traceparent never fails a request"
+    );
     let body: serde_json::Value = answer.json().await.unwrap();
     MessageId::new(body["message_id"].as_i64().expect("message_id"))
 }
@@ -86,13 +90,14 @@ async fn a_partners_traceparent_is_continued_and_a_malformed_one_replaced(db: Db
     // Assert: every span of the first order is in the partner's trace, the receive span a
     // child of the partner's span and each stage's span a child of the receive span.
     let spans = receiver.spans();
-    assert_eq!(receiver.refused(), 0, "every export is an ExportTraceServiceRequest");
+    assert_eq!(
+        receiver.refused(),
+        0,
+        "every export is an ExportTraceServiceRequest"
+    );
     let first = of_message(&spans, traced);
     assert_has_inbound_stages(&first);
-    assert!(
-        first.iter().all(|s| s.trace_id == SENT_TRACE),
-        "{first:#?}"
-    );
+    assert!(first.iter().all(|s| s.trace_id == SENT_TRACE), "{first:#?}");
     let receive = first
         .iter()
         .find(|s| s.name == "receive")
@@ -145,14 +150,13 @@ async fn stages_on_another_instance_join_the_stored_trace(db: Db) {
         .first()
         .map(|m| m.id)
         .expect("ingested");
-    let stored: String = sqlx::query_scalar::<_, Option<String>>(
-        "SELECT traceparent FROM messages WHERE id = $1",
-    )
-    .bind(id.get())
-    .fetch_one(store.pool())
-    .await
-    .unwrap()
-    .expect("a trace context is stored with the message");
+    let stored: String =
+        sqlx::query_scalar::<_, Option<String>>("SELECT traceparent FROM messages WHERE id = $1")
+            .bind(id.get())
+            .fetch_one(store.pool())
+            .await
+            .unwrap()
+            .expect("a trace context is stored with the message");
     let trace = wharf::telemetry::TraceParent::parse(&stored).expect("a valid traceparent");
 
     // Act: one instance runs the stages, stops; another runs the replay.
@@ -228,17 +232,13 @@ async fn without_an_endpoint_nothing_is_exported_but_log_lines_carry_the_trace_i
         .lines()
         .filter_map(|l| serde_json::from_str(l).ok())
         .collect();
-    let id_text = id.get().to_string();
     let about: Vec<&serde_json::Value> = lines
         .iter()
-        .filter(|l| l["span"]["message_id"].to_string() == id_text)
+        .filter(|l| l["span"]["message_id"] == id.get())
         .collect();
     let received = lines
         .iter()
-        .find(|l| {
-            l["fields"]["message"] == "received"
-                && l["fields"]["message_id"].to_string() == id_text
-        })
+        .find(|l| l["fields"]["message"] == "received" && l["fields"]["message_id"] == id.get())
         .expect("the received line");
     assert_eq!(received["span"]["trace_id"], SENT_TRACE, "{received}");
     let stages: BTreeSet<&str> = about
@@ -246,7 +246,10 @@ async fn without_an_endpoint_nothing_is_exported_but_log_lines_carry_the_trace_i
         .filter_map(|l| l["span"]["stage"].as_str())
         .collect();
     for stage in INBOUND_STAGES {
-        assert!(stages.contains(stage), "no log line of `{stage}`: {stages:?}\n{log}");
+        assert!(
+            stages.contains(stage),
+            "no log line of `{stage}`: {stages:?}\n{log}"
+        );
     }
     for l in &about {
         assert_eq!(l["span"]["trace_id"], SENT_TRACE, "{l}");
@@ -280,7 +283,10 @@ async fn odoo_calls_made_for_a_message_carry_its_traceparent() {
 
     // Assert
     let seen = odoo.with(|w| w.traceparents.clone());
-    assert!(!seen.is_empty(), "the deliver stage's calls carry a traceparent");
+    assert!(
+        !seen.is_empty(),
+        "the deliver stage's calls carry a traceparent"
+    );
     for t in &seen {
         let t = wharf::telemetry::TraceParent::parse(t).expect("a valid traceparent");
         assert_eq!(t.trace_id_hex(), SENT_TRACE);
