@@ -271,45 +271,39 @@ pub fn main() -> ExitCode {
 }
 
 fn init_tracing(format: LogFormat, tracer: Option<opentelemetry_sdk::trace::Tracer>) {
-    use tracing_subscriber::EnvFilter;
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::{EnvFilter, Layer, Registry};
     let filter = EnvFilter::try_from_env("WHARF_LOG")
         .or_else(|_| EnvFilter::try_from_default_env())
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     use std::io::IsTerminal;
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    // The spans (filtered as the log lines are) become OpenTelemetry spans when an exporter
-    // is configured; without one no layer is added and nothing is exported.
-    fn otel<S>(
-        tracer: &Option<opentelemetry_sdk::trace::Tracer>,
-    ) -> Option<tracing_opentelemetry::OpenTelemetryLayer<S, opentelemetry_sdk::trace::Tracer>>
-    where
-        S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
-    {
-        tracer
-            .clone()
-            .map(|t| tracing_opentelemetry::layer().with_tracer(t))
-    }
-    let _ = match format {
-        LogFormat::Text => builder
+    let lines: Box<dyn Layer<Registry> + Send + Sync> = match format {
+        LogFormat::Text => tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
             .with_ansi(std::io::stderr().is_terminal())
-            .finish()
-            .with(otel(&tracer))
-            .try_init(),
-        // The current span and its parents flattened into each line, so a shipper can
-        // follow one message (`job` span: job_id, message_id, stage, trace_id) across lines
-        // and instances.
-        LogFormat::Json => builder
+            .with_filter(filter)
+            .boxed(),
+        // The current span flattened into each line, so a shipper can follow one message
+        // (`job` span: job_id, message_id, stage, trace_id) across lines and instances.
+        LogFormat::Json => tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
             .json()
             .with_current_span(true)
             .with_span_list(false)
-            .finish()
-            .with(otel(&tracer))
-            .try_init(),
+            .with_filter(filter)
+            .boxed(),
     };
+    // Spans become OpenTelemetry spans only when an exporter is configured (no layer, and
+    // nothing exported, otherwise). Their filter is their own: Wharf's spans (receive and each
+    // stage's job) are exported whatever level the log lines are kept at (`WHARF_LOG=warn`).
+    let spans = tracer.map(|t| {
+        tracing_opentelemetry::layer().with_tracer(t).with_filter(
+            tracing_subscriber::filter::Targets::new()
+                .with_target("wharf", tracing::Level::INFO),
+        )
+    });
+    let _ = tracing_subscriber::registry().with(lines).with(spans).try_init();
 }
 
 fn settings(cli: &Cli) -> anyhow::Result<Settings> {
