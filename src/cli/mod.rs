@@ -299,11 +299,13 @@ fn init_tracing(format: LogFormat, tracer: Option<opentelemetry_sdk::trace::Trac
     // stage's job) are exported whatever level the log lines are kept at (`WHARF_LOG=warn`).
     let spans = tracer.map(|t| {
         tracing_opentelemetry::layer().with_tracer(t).with_filter(
-            tracing_subscriber::filter::Targets::new()
-                .with_target("wharf", tracing::Level::INFO),
+            tracing_subscriber::filter::Targets::new().with_target("wharf", tracing::Level::INFO),
         )
     });
-    let _ = tracing_subscriber::registry().with(lines).with(spans).try_init();
+    let _ = tracing_subscriber::registry()
+        .with(lines)
+        .with(spans)
+        .try_init();
 }
 
 fn settings(cli: &Cli) -> anyhow::Result<Settings> {
