@@ -9,9 +9,11 @@
 //! - [`store`]: the durable message store (SQLite or PostgreSQL): messages, events, jobs,
 //!   control numbers, duplicate registries.
 //! - [`util`]: small helpers depending on nothing of ours (bounded body reads, safe file
-//!   names and writes).
+//!   names and writes, the `traceparent` header).
 //! - [`metrics`]: the Prometheus families (`/metrics`), recorded by the pipeline and the
 //!   edges; depends only on `model`.
+//! - [`telemetry`]: traces: each message's W3C trace context joined by every stage's span,
+//!   and the OTLP/HTTP exporter (off unless configured); depends on `config` and `util`.
 //! - [`pipeline`]: the durable stages and the worker (lease, retry, dead letters, replay),
 //!   and the ports its edges implement (`pipeline::ports`: `Outbound`, `ErpSink`).
 //! - [`erp`]: the ERP edge: the Odoo connector and the directory sink (`ErpSink`).
@@ -39,6 +41,7 @@ pub mod model;
 pub mod partners;
 pub mod pipeline;
 pub mod store;
+pub mod telemetry;
 pub mod transport;
 pub mod util;
 pub mod web;

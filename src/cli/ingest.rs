@@ -25,6 +25,7 @@ pub(super) async fn ingest(
                 partner: Some(partner),
                 filename: name,
                 raw: &raw,
+                trace: None,
             })
             .await?;
         println!("{id}\t{}", file.display());

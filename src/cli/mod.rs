@@ -267,7 +267,6 @@ pub struct UsageError(pub String);
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing(cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -278,6 +277,25 @@ pub fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    // Only `serve` exports spans; its settings are read here, before the subscriber is
+    // installed, because the exporter is a layer of it. A settings error is reported by
+    // `run` as for every command.
+    let otlp = match &cli.command {
+        Command::Serve => settings(&cli).ok().and_then(|s| s.telemetry.otlp),
+        _ => None,
+    };
+    let tracer = match otlp
+        .as_ref()
+        .map(|o| crate::telemetry::tracer(o, runtime.handle().clone()))
+        .transpose()
+    {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("wharf: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_tracing(cli.log_format, tracer);
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
         Err(e) => {
@@ -293,27 +311,42 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn init_tracing(format: LogFormat) {
-    use tracing_subscriber::EnvFilter;
+fn init_tracing(format: LogFormat, tracer: Option<opentelemetry_sdk::trace::Tracer>) {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::{EnvFilter, Layer, Registry};
     let filter = EnvFilter::try_from_env("WHARF_LOG")
         .or_else(|_| EnvFilter::try_from_default_env())
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     use std::io::IsTerminal;
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    let _ = match format {
-        LogFormat::Text => builder
+    let lines: Box<dyn Layer<Registry> + Send + Sync> = match format {
+        LogFormat::Text => tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
             .with_ansi(std::io::stderr().is_terminal())
-            .try_init(),
-        // The current span and its parents flattened into each line, so a shipper can
-        // follow one message (`job` span: job_id, message_id, stage) across lines.
-        LogFormat::Json => builder
+            .with_filter(filter)
+            .boxed(),
+        // The current span flattened into each line, so a shipper can follow one message
+        // (`job` span: job_id, message_id, stage, trace_id) across lines and instances.
+        LogFormat::Json => tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
             .json()
             .with_current_span(true)
             .with_span_list(false)
-            .try_init(),
+            .with_filter(filter)
+            .boxed(),
     };
+    // Spans become OpenTelemetry spans only when an exporter is configured (no layer, and
+    // nothing exported, otherwise). Their filter is their own: Wharf's spans (receive and each
+    // stage's job) are exported whatever level the log lines are kept at (`WHARF_LOG=warn`).
+    let spans = tracer.map(|t| {
+        tracing_opentelemetry::layer().with_tracer(t).with_filter(
+            tracing_subscriber::filter::Targets::new().with_target("wharf", tracing::Level::INFO),
+        )
+    });
+    let _ = tracing_subscriber::registry()
+        .with(lines)
+        .with(spans)
+        .try_init();
 }
 
 fn settings(cli: &Cli) -> anyhow::Result<Settings> {

@@ -1,5 +1,5 @@
 //! `wharf serve`: Wharf built by the composition root, its banner, and a clean stop on
-//! SIGTERM or Ctrl-C.
+//! SIGTERM or Ctrl-C (the span exporter flushed last).
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -15,6 +15,8 @@ pub(super) async fn serve(s: Settings) -> anyhow::Result<ExitCode> {
     drop(out);
     shutdown_signal().await;
     wharf.stop().await;
+    // The spans of the drained work, sent before the process ends.
+    crate::telemetry::shutdown().await;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -3,14 +3,17 @@
 //! Files: `mod.rs` the validated settings the program reads; `raw.rs` the file as written
 //! (`deny_unknown_fields`); `load.rs` [`Settings::load`]: file, then `WHARF_*` overrides;
 //! `validate.rs` turns the raw values into validated types so the rest of the program never
-//! re-checks a value; `events.rs` is `[events]` whole (raw, validation, settings). Depends on nothing of ours.
+//! re-checks a value; `events.rs` is `[events]` whole (raw, validation, settings), `telemetry.rs`
+//! `[telemetry]` (OTLP export). Depends on nothing of ours.
 
 mod events;
 mod load;
 mod raw;
+mod telemetry;
 mod validate;
 
 pub use events::{EventSettings, NATS_SINK, NatsSettings, Retention, WebhookSettings};
+pub use telemetry::{OtlpSettings, TelemetrySettings};
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -300,6 +303,8 @@ pub struct Settings {
     pub outbox_dir: PathBuf,
     /// `[events]`: business-event subscribers (webhooks, NATS JetStream) and delivery.
     pub events: EventSettings,
+    /// `[telemetry]`: OTLP trace export (off unless an endpoint is given).
+    pub telemetry: TelemetrySettings,
 }
 
 #[cfg(test)]

@@ -31,6 +31,8 @@ pub(super) struct RawSettings {
     pub(super) as2: RawAs2Station,
     #[serde(default)]
     pub(super) events: super::events::RawEvents,
+    #[serde(default)]
+    pub(super) telemetry: super::telemetry::RawTelemetry,
 }
 
 #[derive(Debug, Default, Deserialize)]

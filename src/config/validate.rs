@@ -401,6 +401,7 @@ pub(super) fn validate(
         transfers,
         as2,
         events: super::events::validate(raw.events, &err, env)?,
+        telemetry: super::telemetry::validate(raw.telemetry, &err, env)?,
     })
 }
 

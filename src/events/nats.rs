@@ -87,6 +87,9 @@ impl Nats {
             );
             headers.insert("Wharf-Event-Id", due.event.id.to_string().as_str());
             headers.insert("Wharf-Event-Type", due.event.kind.as_str());
+            if let Some(t) = due.event.trace {
+                headers.insert("traceparent", t.to_string().as_str());
+            }
             let sent = js
                 .publish_with_headers(self.subject(due), headers, due.event.json().into())
                 .await;

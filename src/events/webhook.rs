@@ -62,9 +62,8 @@ impl Webhook {
     async fn post(&self, due: &Due) -> Result<(), DeliveryError> {
         let body = due.event.json();
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        let answer = self
-            .http
-            .post(&self.settings.url)
+        // The message's trace continued by the subscriber (its span a child of the message's).
+        let answer = crate::telemetry::traced(self.http.post(&self.settings.url), due.event.trace)
             .header("content-type", "application/json")
             .header("wharf-event-id", due.event.id.to_string())
             .header("wharf-event-type", due.event.kind.as_str())

@@ -25,6 +25,7 @@ pub mod worker;
 use std::sync::Arc;
 
 use tokio::sync::Notify;
+use tracing::Instrument;
 
 use crate::config::Settings;
 use crate::metrics::Metrics;
@@ -221,9 +222,24 @@ impl Pipeline {
         inbound: &Inbound<'_>,
         provenance: Option<Provenance<'_>>,
     ) -> Result<MessageId, StoreError> {
+        // One span for the receive, the first of the message's trace: the sender's trace
+        // continued when its request carried one, else a new one, stored with the message.
+        let span = tracing::info_span!(
+            "receive",
+            otel.name = "receive",
+            channel = %inbound.channel,
+            partner = inbound.partner,
+            message_id = tracing::field::Empty,
+            trace_id = tracing::field::Empty,
+        );
+        let trace = crate::telemetry::begin(&span, inbound.trace);
         // A storage error here (a full disk) turns `/healthz` red until a write succeeds.
-        self.store_inbound(inbound, provenance)
+        self.store_inbound(inbound, provenance, &trace)
+            .instrument(span.clone())
             .await
+            .inspect(|id| {
+                span.record("message_id", id.get());
+            })
             .inspect_err(|e| self.store.note_store_error(e))
     }
 
@@ -231,9 +247,10 @@ impl Pipeline {
         &self,
         inbound: &Inbound<'_>,
         provenance: Option<Provenance<'_>>,
+        trace: &crate::telemetry::TraceParent,
     ) -> Result<MessageId, StoreError> {
         let mut tx = self.store.begin().await?;
-        let id = messages::insert_inbound(&mut tx, inbound).await?;
+        let id = messages::insert_inbound(&mut tx, inbound, trace).await?;
         let origin = match provenance {
             Some(Provenance::Collected(t)) => {
                 crate::store::transfers::record(&mut tx, id, t).await?;
@@ -327,7 +344,10 @@ impl Pipeline {
             format!("{total} bytes via {}", inbound.channel)
         };
         let mut tx = self.store.begin().await?;
-        let id = messages::insert_inbound(&mut tx, &sample).await?;
+        let trace = sample
+            .trace
+            .unwrap_or_else(crate::telemetry::TraceParent::fresh);
+        let id = messages::insert_inbound(&mut tx, &sample, &trace).await?;
         messages::set_state(&mut tx, id, MessageState::Rejected, Some(reason)).await?;
         events::append(
             &mut tx,

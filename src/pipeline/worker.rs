@@ -61,8 +61,16 @@ impl Worker {
             partner = tracing::field::Empty,
             doc_type = tracing::field::Empty,
             reference = tracing::field::Empty,
+            otel.name = %job.stage,
+            trace_id = tracing::field::Empty,
         );
-        async {
+        // The message's trace, whichever instance received it; a message stored before
+        // traces were kept gets one for this job alone.
+        let trace = job
+            .trace
+            .unwrap_or_else(crate::telemetry::TraceParent::fresh);
+        crate::telemetry::join(&span, &trace);
+        let work = async {
             let started = std::time::Instant::now();
             // A job whose worker died on every attempt has used them all: bury it unrun.
             let result = if job.attempts > job.max_attempts {
@@ -98,9 +106,8 @@ impl Worker {
                     .stage_ran(job.stage, outcome, started.elapsed().as_secs_f64());
             }
             Ok::<_, StageError>(())
-        }
-        .instrument(span)
-        .await?;
+        };
+        crate::telemetry::scope(trace, work.instrument(span)).await?;
         Ok(Execution::Done)
     }
 

@@ -32,6 +32,10 @@ pub struct Job {
     pub lease_owner: Option<String>,
     pub last_error: Option<String>,
     pub created_at: i64,
+    /// The message's trace context, read when the job is claimed (`None` for a message
+    /// stored before contexts were, or one whose stored text no longer parses).
+    #[serde(skip)]
+    pub trace: Option<crate::util::traceparent::TraceParent>,
 }
 
 const COLUMNS: &str = "id, message_id, stage, state, attempts, max_attempts, run_at, lease_owner, last_error, created_at";
@@ -56,6 +60,7 @@ fn from_row(r: &AnyRow) -> Result<Job, StoreError> {
         lease_owner: r.try_get("lease_owner")?,
         last_error: r.try_get("last_error")?,
         created_at: r.try_get("created_at")?,
+        trace: None,
     })
 }
 
@@ -152,8 +157,19 @@ pub async fn claim(store: &Store, owner: &str, lease: Duration) -> Result<Option
         tx.rollback().await?;
         return Ok(None);
     };
-    let job = from_row(&row)?;
+    let mut job = from_row(&row)?;
     let lane: String = row.try_get("partner")?;
+    // The stage's span joins the message's trace, whichever instance runs it.
+    let trace: Option<String> = sqlx::query("SELECT traceparent FROM messages WHERE id = $1")
+        .bind(job.message_id.get())
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()?
+        .flatten();
+    job.trace = trace
+        .as_deref()
+        .and_then(crate::util::traceparent::TraceParent::parse);
     // The lane goes to the back of the round. Two instances may take the same number; the
     // tie is broken by name, which is still fair.
     sqlx::query(

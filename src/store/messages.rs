@@ -8,6 +8,8 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::util::traceparent::TraceParent;
+
 use super::{Channel, Direction, Format, MessageId, MessageState, Store, StoreError, Tx, now_ms};
 
 /// A message as listed and shown, without its raw bytes.
@@ -44,6 +46,8 @@ pub struct Inbound<'a> {
     pub partner: Option<&'a str>,
     pub filename: Option<&'a str>,
     pub raw: &'a [u8],
+    /// The trace the sender's request carried (a valid W3C `traceparent`), to continue.
+    pub trace: Option<TraceParent>,
 }
 
 /// An outbound document Wharf decided to send, before it is encoded.
@@ -101,13 +105,18 @@ pub(crate) fn from_row(row: &AnyRow) -> Result<Message, StoreError> {
     })
 }
 
-/// Stores a partner's bytes; the caller commits before anything is acknowledged to the partner.
-pub async fn insert_inbound(tx: &mut Tx, m: &Inbound<'_>) -> Result<MessageId, StoreError> {
+/// Stores a partner's bytes with the trace context every stage of it will join; the caller
+/// commits before anything is acknowledged to the partner.
+pub async fn insert_inbound(
+    tx: &mut Tx,
+    m: &Inbound<'_>,
+    trace: &TraceParent,
+) -> Result<MessageId, StoreError> {
     let now = now_ms();
     let row = sqlx::query(
         "INSERT INTO messages (direction, channel, partner, format, filename, state, sha256, size, \
-         raw, created_at, updated_at) VALUES ('in', $1, $2, $3, $4, 'received', $5, $6, $7, $8, $8) \
-         RETURNING id",
+         raw, created_at, updated_at, traceparent) \
+         VALUES ('in', $1, $2, $3, $4, 'received', $5, $6, $7, $8, $8, $9) RETURNING id",
     )
     .bind(m.channel.as_str())
     .bind(m.partner.map(str::to_owned))
@@ -117,6 +126,7 @@ pub async fn insert_inbound(tx: &mut Tx, m: &Inbound<'_>) -> Result<MessageId, S
     .bind(m.raw.len() as i64)
     .bind(m.raw.to_vec())
     .bind(now)
+    .bind(trace.to_string())
     .fetch_one(&mut **tx)
     .await?;
     Ok(MessageId::new(row.try_get(0)?))
@@ -129,10 +139,13 @@ pub async fn insert_outbound(
     m: &Outbound<'_>,
 ) -> Result<Option<MessageId>, StoreError> {
     let now = now_ms();
+    // An answer (an acknowledgement) joins the trace of the message it answers; a document of
+    // Wharf's own (an 855 from an Odoo event) starts one.
     let row = sqlx::query(
         "INSERT INTO messages (direction, channel, partner, format, doc_type, state, canonical, \
-         related_id, dedup_key, created_at, updated_at) \
-         VALUES ('out', 'internal', $1, $2, $3, 'created', $4, $5, $6, $7, $7) \
+         related_id, dedup_key, created_at, updated_at, traceparent) \
+         VALUES ('out', 'internal', $1, $2, $3, 'created', $4, $5, $6, $7, $7, \
+         COALESCE((SELECT r.traceparent FROM messages r WHERE r.id = $5), $8)) \
          ON CONFLICT (dedup_key) DO NOTHING RETURNING id",
     )
     .bind(m.partner.to_owned())
@@ -142,6 +155,7 @@ pub async fn insert_outbound(
     .bind(m.related_id.map(MessageId::get))
     .bind(m.dedup_key.to_owned())
     .bind(now)
+    .bind(TraceParent::fresh().to_string())
     .fetch_optional(&mut **tx)
     .await?;
     Ok(match row {

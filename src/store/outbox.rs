@@ -11,6 +11,7 @@ use sqlx::Row;
 
 use super::{Backend, MessageId, Store, StoreError, Tx, now_ms};
 use crate::model::BusinessEventKind;
+use crate::util::traceparent::TraceParent;
 
 /// An event to write, inside the caller's transaction.
 #[derive(Debug, Clone)]
@@ -37,6 +38,10 @@ pub struct BusinessEvent {
     pub sequence: i64,
     pub message_id: Option<MessageId>,
     pub data: serde_json::Value,
+    /// The trace of the message it concerns (`None` for the gateway's own events and those
+    /// written before traces were kept): sent as the webhook's `traceparent`, and its trace id
+    /// in the envelope, so a subscriber's work joins the message's trace.
+    pub trace: Option<TraceParent>,
 }
 
 impl BusinessEvent {
@@ -60,6 +65,7 @@ impl BusinessEvent {
             sequence: i64,
             occurred_at: String,
             message_id: Option<i64>,
+            trace_id: Option<String>,
             data: &'a serde_json::Value,
         }
         serde_json::to_string(&Wire {
@@ -69,6 +75,7 @@ impl BusinessEvent {
             sequence: self.sequence,
             occurred_at: at,
             message_id: self.message_id.map(|m| m.get()),
+            trace_id: self.trace.map(|t| t.trace_id_hex()),
             data: &self.data,
         })
         .unwrap_or_default()
@@ -115,8 +122,9 @@ pub async fn emit(tx: &mut Tx, e: &NewBusinessEvent<'_>) -> Result<Option<Emitte
         }
     }
     let id: i64 = sqlx::query(
-        "INSERT INTO business_events (at, type, partner, sequence, message_id, data, dedup_key) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        "INSERT INTO business_events (at, type, partner, sequence, message_id, data, dedup_key, \
+         traceparent) VALUES ($1, $2, $3, $4, $5, $6, $7, \
+         (SELECT m.traceparent FROM messages m WHERE m.id = $5)) RETURNING id",
     )
     .bind(now_ms())
     .bind(e.kind.as_str())
@@ -229,7 +237,7 @@ pub struct Due {
     pub event: BusinessEvent,
 }
 
-const EVENT_COLUMNS: &str = "id, at, type, partner, sequence, message_id, data";
+const EVENT_COLUMNS: &str = "id, at, type, partner, sequence, message_id, data, traceparent";
 
 fn event_from_row(r: &sqlx::any::AnyRow) -> Result<BusinessEvent, StoreError> {
     let partner: String = r.try_get("partner")?;
@@ -247,6 +255,10 @@ fn event_from_row(r: &sqlx::any::AnyRow) -> Result<BusinessEvent, StoreError> {
             column: "data",
             value: data,
         })?,
+        trace: r
+            .try_get::<Option<String>, _>("traceparent")?
+            .as_deref()
+            .and_then(TraceParent::parse),
     })
 }
 
@@ -461,7 +473,7 @@ pub struct DeadDelivery {
 pub async fn dead_letters(store: &Store, limit: i64) -> Result<Vec<DeadDelivery>, StoreError> {
     let rows = sqlx::query(
         "SELECT d.id AS delivery_id, d.sink, d.attempts, d.dead_at, d.last_error, \
-                e.id, e.at, e.type, e.partner, e.sequence, e.message_id, e.data \
+                e.id, e.at, e.type, e.partner, e.sequence, e.message_id, e.data, e.traceparent \
          FROM event_deliveries d JOIN business_events e ON e.id = d.event_id \
          WHERE d.dead_at IS NOT NULL ORDER BY d.dead_at DESC, d.id DESC LIMIT $1",
     )

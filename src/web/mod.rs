@@ -326,6 +326,7 @@ async fn ingest(
             partner: Some(&partner),
             filename: filename.as_deref(),
             raw: &body,
+            trace: crate::telemetry::sent(&headers),
         })
         .await?;
     Ok((
@@ -534,6 +535,7 @@ async fn cxml(State(p): State<Pipeline>, headers: HeaderMap, body: axum::body::B
             partner: Some(&partner),
             filename: None,
             raw: &body,
+            trace: crate::telemetry::sent(&headers),
         })
         .await;
     let status = match stored {
@@ -554,6 +556,7 @@ async fn keep_refused_cxml(p: &Pipeline, raw: &[u8], total: Option<u64>, reason:
         partner: None,
         filename: None,
         raw,
+        trace: None,
     };
     if let Err(e) = p.keep_rejected(&inbound, total, reason).await {
         tracing::error!(error = %e, "refused cXML request not kept");

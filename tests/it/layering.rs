@@ -20,6 +20,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // Prometheus families: the domain's words, nothing else; recorded by the core and the
     // edges, written out by the web edge.
     ("metrics", &["model"]),
+    // Traces: the trace context and the OTLP exporter; called by the core and the edges
+    // as `metrics` is.
+    ("telemetry", &["config", "util"]),
     ("documents", &["edi", "model"]),
     ("store", &["config", "model", "util"]),
     ("partners", &["config", "model", "edi", "documents", "util"]),
@@ -34,6 +37,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "store",
             "util",
             "metrics",
+            "telemetry",
         ],
     ),
     // The edges: each sees the core and the layers under it, never another edge.
@@ -49,6 +53,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "pipeline",
             "util",
             "metrics",
+            "telemetry",
         ],
     ),
     (
@@ -63,10 +68,14 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "pipeline",
             "util",
             "metrics",
+            "telemetry",
         ],
     ),
     // Business events to webhooks and NATS: the store's outbox and the settings; no other edge.
-    ("events", &["config", "model", "store", "util", "metrics"]),
+    (
+        "events",
+        &["config", "model", "store", "util", "metrics", "telemetry"],
+    ),
     (
         "web",
         &[
@@ -79,6 +88,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "pipeline",
             "util",
             "metrics",
+            "telemetry",
         ],
     ),
     ("app", &["*"]),

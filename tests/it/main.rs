@@ -30,5 +30,6 @@ mod partner_files;
 mod pipeline;
 mod profiles;
 mod sftp;
+mod telemetry;
 mod transfers;
 mod x12_properties;

@@ -46,6 +46,7 @@ async fn failing_send_is_retried_then_dead_lettered_then_replayed(db: Db) {
             partner: Some("acme"),
             filename: None,
             raw: &order_850(5, "PO-5"),
+            trace: None,
         })
         .await
         .unwrap();
@@ -116,6 +117,7 @@ async fn a_worker_that_lost_its_lease_cannot_commit(db: Db) {
             partner: Some("acme"),
             filename: None,
             raw: &order_850(6, "PO-6"),
+            trace: None,
         })
         .await
         .unwrap();
@@ -187,7 +189,9 @@ async fn a_partners_backlog_does_not_starve_another_partners_order(db: Db) {
                 partner: Some("flood"),
                 filename: None,
                 raw: b"not an interchange",
+                trace: None,
             },
+            &wharf::telemetry::TraceParent::fresh(),
         )
         .await
         .unwrap();
@@ -202,6 +206,7 @@ async fn a_partners_backlog_does_not_starve_another_partners_order(db: Db) {
             partner: Some("acme"),
             filename: None,
             raw: &order_850(7, "PO-FAIR"),
+            trace: None,
         })
         .await
         .unwrap();
@@ -248,6 +253,7 @@ async fn a_message_id_stored_twice_is_a_named_duplicate(db: Db) {
         partner: Some("acme"),
         filename: None,
         raw: &raw,
+        trace: None,
     };
     let as2 = wharf::store::as2::NewAs2 {
         partner: "acme",

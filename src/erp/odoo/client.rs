@@ -317,9 +317,8 @@ impl OdooClient {
             "id": id,
         });
         let url = format!("{}/jsonrpc", self.settings.url);
-        let resp = self
-            .http
-            .post(&url)
+        // Inside a stage, Odoo's request log can be joined to the message's trace.
+        let resp = crate::telemetry::traced(self.http.post(&url), crate::telemetry::outbound())
             .json(&body)
             .send()
             .await
@@ -363,9 +362,7 @@ impl OdooClient {
             params.insert("ids".into(), json!(ids));
         }
         let url = format!("{}/json/2/{model}/{method}", self.settings.url);
-        let resp = self
-            .http
-            .post(&url)
+        let resp = crate::telemetry::traced(self.http.post(&url), crate::telemetry::outbound())
             .header("Authorization", format!("bearer {}", self.settings.api_key))
             .header("X-Odoo-Database", &self.settings.database)
             .json(&Value::Object(params))

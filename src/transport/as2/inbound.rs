@@ -321,6 +321,7 @@ pub(super) async fn process(
                 partner: Some(&partner),
                 filename: u.filename.as_deref(),
                 raw: &u.payload,
+                trace: crate::telemetry::sent(headers),
             },
             &as2_store::NewAs2 {
                 partner: &partner,
@@ -520,6 +521,7 @@ pub(super) async fn keep_rejected(
                 partner,
                 filename: None,
                 raw: body,
+                trace: None,
             },
             total,
             reason,

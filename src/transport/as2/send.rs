@@ -184,7 +184,7 @@ pub async fn send(
     };
     let signed_mdn = signed_mdn_asked(as2);
     let client = super::tls::client(as2).map_err(|e| SendError::Refused(e.to_string()))?;
-    let mut request = client.post(&url);
+    let mut request = crate::telemetry::traced(client.post(&url), crate::telemetry::outbound());
     if let Some(r) = receipt_url {
         request = request.header("Receipt-Delivery-Option", r);
     }

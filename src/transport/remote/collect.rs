@@ -161,6 +161,7 @@ async fn round(
                         partner: Some(partner),
                         filename: Some(&e.name),
                         raw: &bytes,
+                        trace: None,
                     },
                     &NewTransfer {
                         partner,

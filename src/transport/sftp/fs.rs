@@ -524,6 +524,7 @@ impl russh_sftp::server::Handler for PartnerFs {
                         partner: Some(&self.partner),
                         filename: Some(&name),
                         raw: &bytes,
+                        trace: None,
                     })
                     .await;
                 match stored {

@@ -58,6 +58,28 @@ async fn events_reach_a_webhook_and_nats_exactly_as_committed(db: Db) {
     for r in &got {
         assert_eq!(r.body, events[&r.event_id].json(), "event {}", r.event_id);
         assert_signed(r);
+        // Each event continues its message's trace: the header is the stored context, the
+        // envelope's trace_id its trace id.
+        let e = &events[&r.event_id];
+        let stored: Option<String> =
+            sqlx::query_scalar("SELECT traceparent FROM messages WHERE id = $1")
+                .bind(e.message_id.expect("every event here is a message's").get())
+                .fetch_one(store.pool())
+                .await
+                .unwrap();
+        assert_eq!(
+            Some(r.traceparent.as_str()),
+            stored.as_deref(),
+            "event {}",
+            r.event_id
+        );
+        let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(
+            body["trace_id"].as_str(),
+            r.traceparent.get(3..35),
+            "{}",
+            r.body
+        );
     }
 
     // The JetStream consumer got each one once, under its partner's and type's subject.

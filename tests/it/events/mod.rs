@@ -31,6 +31,8 @@ pub const SECRET: &str = "test-webhook-secret-0123456789";
 pub struct Received {
     pub event_id: i64,
     pub signature: String,
+    /// The `traceparent` header ("" when absent).
+    pub traceparent: String,
     pub body: String,
 }
 
@@ -63,6 +65,7 @@ impl Receiver {
                         g.lock().unwrap().push(Received {
                             event_id: header("wharf-event-id").parse().unwrap_or(-1),
                             signature: header("wharf-signature"),
+                            traceparent: header("traceparent"),
                             body,
                         });
                     }

@@ -180,6 +180,8 @@ pub struct World {
     /// How many object calls came over JSON-2 and over JSON-RPC.
     pub json2_calls: usize,
     pub jsonrpc_calls: usize,
+    /// Every `traceparent` header a request carried, in order.
+    pub traceparents: Vec<String>,
     /// Time spent answering requests (the double answers one at a time), for the load
     /// test's "Odoo's share" of the time per order.
     pub busy: Duration,
@@ -211,6 +213,7 @@ impl World {
             callers: Vec::new(),
             json2_calls: 0,
             jsonrpc_calls: 0,
+            traceparents: Vec::new(),
             busy: Duration::ZERO,
             requests: 0,
             schemas: MODELS

@@ -103,6 +103,13 @@ pub(super) fn rpc_error(version: u32, id: &Value, f: &Fault) -> Response {
 }
 
 /// Applies the failure modes before a call; `None` to go on.
+/// Keeps the request's `traceparent`, if it has one.
+fn traced(world: &Mutex<World>, headers: &HeaderMap) {
+    if let Some(t) = headers.get("traceparent").and_then(|v| v.to_str().ok()) {
+        world.lock().unwrap().traceparents.push(t.to_owned());
+    }
+}
+
 pub(super) async fn before(world: &Arc<Mutex<World>>) -> Option<Response> {
     let (down, delay) = {
         let w = world.lock().unwrap();
@@ -147,11 +154,13 @@ pub(super) fn after(w: &mut World, call: &str) -> Option<Response> {
 
 pub(super) async fn jsonrpc(
     State(world): State<Arc<Mutex<World>>>,
+    headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
     if let Some(r) = before(&world).await {
         return r;
     }
+    traced(&world, &headers);
     // The answer is made under the lock; a held answer waits after the lock is released.
     let mut hold = None;
     let answer = jsonrpc_inner(&world, &body, &mut hold);
@@ -295,6 +304,7 @@ pub(super) async fn json2(
     if let Some(r) = before(&world).await {
         return r;
     }
+    traced(&world, &headers);
     let mut w = world.lock().unwrap();
     let err = |f: Fault| {
         let status = StatusCode::from_u16(f.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
