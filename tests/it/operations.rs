@@ -262,9 +262,24 @@ def until(word):
             break
         seen += chunk
     return word in seen
+import termios
+def echo_off():
+    # The prompt is printed before echo is turned off: type only once it is, as a person
+    # (slower than a program) would. The master reads the terminal's own settings.
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        if not termios.tcgetattr(fd)[3] & termios.ECHO:
+            return True
+        time.sleep(0.01)
+    return False
 answers = [first, second]
 for n, answer in enumerate(answers):
     if not until(b"again" if n else b"password for alice"):
+        break
+    if not echo_off():
+        # Never asked without echo: stop it rather than wait for it forever.
+        os.kill(pid, 9)
+        seen += b"[echo never turned off]"
         break
     os.write(fd, answer.encode() + b"\r")
     time.sleep(0.2)
