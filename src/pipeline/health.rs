@@ -176,14 +176,23 @@ async fn database(p: &Pipeline) -> Check {
 }
 
 async fn migrations(p: &Pipeline) -> Check {
-    let result = match tokio::time::timeout(DATABASE_TIMEOUT, p.store.migrations()).await {
+    use crate::store::SchemaState;
+    let result = match tokio::time::timeout(DATABASE_TIMEOUT, p.store.schema_state()).await {
         Err(_) => Err("no answer within 3 s".into()),
         Ok(Err(e)) => Err(e.to_string()),
-        Ok(Ok((0, 0))) => Ok("current".into()),
-        Ok(Ok((0, newer))) => Ok(format!(
-            "current; the database has {newer} migration(s) from a newer Wharf"
+        Ok(Ok(SchemaState::Current { .. })) => Ok("current".into()),
+        // A newer instance of a fleet migrated first: this one still works on that schema.
+        Ok(Ok(SchemaState::Newer { unknown })) => Ok(format!(
+            "current; the database has {} migration(s) from a newer Wharf",
+            unknown.len()
         )),
-        Ok(Ok((pending, _))) => Err(format!("{pending} migration(s) not applied")),
+        Ok(Ok(SchemaState::Behind { pending, .. })) => {
+            Err(format!("{} migration(s) not applied", pending.len()))
+        }
+        Ok(Ok(SchemaState::Empty)) => Err("no migration applied".into()),
+        Ok(Ok(SchemaState::Dirty { version })) => {
+            Err(format!("migration {version} failed part-way"))
+        }
     };
     check("migrations", result)
 }

@@ -455,24 +455,6 @@ impl Store {
         self.folder.as_deref()
     }
 
-    /// Migrations this binary knows that the database has not applied, and migrations the
-    /// database has applied that this binary does not know (a newer instance ran them).
-    pub async fn migrations(&self) -> Result<(usize, usize), StoreError> {
-        let known: std::collections::BTreeSet<i64> =
-            self.migrator().iter().map(|m| m.version).collect();
-        let applied: std::collections::BTreeSet<i64> =
-            sqlx::query("SELECT version FROM _sqlx_migrations WHERE success")
-                .fetch_all(&self.pool)
-                .await?
-                .iter()
-                .map(|r| sqlx::Row::try_get::<i64, _>(r, 0))
-                .collect::<Result<_, _>>()?;
-        Ok((
-            known.difference(&applied).count(),
-            applied.difference(&known).count(),
-        ))
-    }
-
     /// A cheap round trip, for `/healthz`.
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;

@@ -173,7 +173,7 @@ fn needs(profiles: &[&Profile]) -> BTreeSet<Need> {
 /// The model's name on this major version: 19 renamed the package model.
 fn versioned(model: &'static str, major: u32) -> &'static str {
     match model {
-        "stock.quant.package" if major >= 19 => "stock.package",
+        "stock.quant.package" => super::plan::OdooVersion::of_major(major).package_model(),
         m => m,
     }
 }
@@ -242,17 +242,7 @@ pub async fn check(client: &OdooClient, profiles: &[&Profile]) -> Report {
         }
     };
     let server = version["server_version"].as_str().unwrap_or("(no version)");
-    let major = version["server_version_info"][0]
-        .as_u64()
-        .or_else(|| {
-            server
-                .split('.')
-                .next()?
-                .trim_start_matches("saas~")
-                .parse()
-                .ok()
-        })
-        .unwrap_or(0) as u32;
+    let major = super::client::major_of(&version).unwrap_or(0);
     let protocol = if major >= 19 {
         "JSON-2 (/json/2/<model>/<method>, bearer API key)"
     } else {

@@ -45,6 +45,20 @@ pub struct OdooClient {
 /// flood of it must not become a flood of calls to Odoo.
 const PROBE_FOR: std::time::Duration = std::time::Duration::from_secs(5);
 
+/// The major version in a `common.version` answer: `server_version_info[0]`, else the
+/// number before the first dot of `server_version` (`saas~18.2` is 18).
+pub(super) fn major_of(version: &Value) -> Option<u32> {
+    version["server_version_info"][0]
+        .as_u64()
+        .or_else(|| {
+            version["server_version"]
+                .as_str()
+                .and_then(|s| s.split('.').next())
+                .and_then(|m| m.trim_start_matches("saas~").parse().ok())
+        })
+        .and_then(|m| u32::try_from(m).ok())
+}
+
 impl OdooClient {
     pub fn new(settings: OdooSettings) -> Result<Self, OdooError> {
         let http = reqwest::Client::builder()
@@ -127,7 +141,8 @@ impl OdooClient {
     }
 
     /// Odoo's `common.version` answer as it gave it (`server_version`,
-    /// `server_version_info`, …): no login needed, outside the guard (for `wharf odoo check`).
+    /// `server_version_info`, …): no login needed, outside the guard (the session and
+    /// `wharf odoo check`).
     pub async fn server_version(&self) -> Result<Value, OdooError> {
         self.rpc("common", "version", json!([])).await
     }
@@ -155,34 +170,14 @@ impl OdooClient {
     pub async fn session(&self) -> Result<Session, OdooError> {
         self.session
             .get_or_try_init(|| async {
-                let v = self.rpc("common", "version", json!([])).await?;
-                let major = v["server_version_info"][0]
-                    .as_u64()
-                    .or_else(|| {
-                        v["server_version"]
-                            .as_str()
-                            .and_then(|s| s.split('.').next())
-                            .and_then(|m| m.trim_start_matches("saas~").parse().ok())
-                    })
-                    .ok_or_else(|| {
-                        OdooError::operator("common.version", "unexpected answer", v.to_string())
-                    })? as u32;
+                let v = self.server_version().await?;
+                let major = major_of(&v).ok_or_else(|| {
+                    OdooError::operator("common.version", "unexpected answer", v.to_string())
+                })?;
                 let transport = if major >= 19 {
                     Transport::Json2
                 } else {
-                    let uid = self
-                        .rpc(
-                            "common",
-                            "authenticate",
-                            json!([
-                                self.settings.database,
-                                self.settings.login,
-                                self.settings.api_key,
-                                {}
-                            ]),
-                        )
-                        .await?;
-                    let uid = uid.as_i64().ok_or_else(|| {
+                    let uid = self.authenticate().await?.ok_or_else(|| {
                         OdooError::operator(
                             "common.authenticate",
                             "odoo.exceptions.AccessDenied",

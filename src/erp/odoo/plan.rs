@@ -74,6 +74,14 @@ impl OdooVersion {
             OdooVersion::V18
         }
     }
+
+    /// The package model: 19 renamed `stock.quant.package` (which answers 404 there).
+    pub fn package_model(self) -> &'static str {
+        match self {
+            OdooVersion::V18 => "stock.quant.package",
+            OdooVersion::V19 => "stock.package",
+        }
+    }
 }
 
 /// The records any mapped document means: [`odoo_records`] for an order, [`receipt_records`]
@@ -233,11 +241,7 @@ pub fn receipt_records(receipt: &MappedReceipt, version: OdooVersion) -> Value {
     if receipt.cancelled {
         return json!({ "lookups": lookups, "records": writes, "then": [] });
     }
-    // 19 renamed the package model (`stock.quant.package` answers 404 there).
-    let package_model = match version {
-        OdooVersion::V18 => "stock.quant.package",
-        OdooVersion::V19 => "stock.package",
-    };
+    let package_model = version.package_model();
     for (o, order) in receipt.orders.iter().enumerate() {
         let po = format!("po_{}", o + 1);
         let picking = format!("receipt_{}", o + 1);
