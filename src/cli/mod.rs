@@ -296,7 +296,13 @@ pub fn main() -> ExitCode {
         }
     };
     init_tracing(cli.log_format, tracer);
-    match runtime.block_on(run(cli)) {
+    let outcome = runtime.block_on(run(cli));
+    // Dropping a runtime waits for every blocking task, however long: a name lookup for a
+    // partner's host that the resolver never answers (getaddrinfo cannot be cancelled; the
+    // collection gave up on it at its connect timeout) would hold a stopped gateway past a
+    // container's grace period and get it killed. Work that matters finished in `run`.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    match outcome {
         Ok(code) => code,
         Err(e) => {
             eprintln!("wharf: {e:#}");

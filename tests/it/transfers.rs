@@ -180,12 +180,16 @@ pub(crate) fn server_root(env: &TestEnv, name: &str) -> PathBuf {
     root
 }
 
-/// Rewrites the sample Pinnacle profile's channels: `channels` replaces everything from
-/// `[[collect]]` up to `[mapping]` (collect, deliver and outbound sections).
+/// Rewrites the sample Pinnacle profile's channels: `channels` replaces everything from the
+/// commented-out server block (its first line names Pinnacle's SFTP server), or from the
+/// `[[collect]]` an earlier call wrote, up to `[mapping]` (collect, deliver and outbound).
 pub(crate) fn pinnacle_channels(env: &TestEnv, channels: &str) {
     let path = env.path().join("partners/pinnacle.toml");
     let text = std::fs::read_to_string(&path).unwrap();
-    let start = text.find("[[collect]]").expect("sample has [[collect]]");
+    let start = text
+        .find("# Pinnacle's SFTP server.")
+        .or_else(|| text.find("\n[[collect]]").map(|i| i + 1))
+        .expect("sample has its commented-out server block");
     let end = text.find("[mapping]").expect("sample has [mapping]");
     std::fs::write(
         &path,

@@ -166,15 +166,19 @@ async fn certificate_days_to_expiry_follow_the_files(db: Db) {
     certificate(&ca, "Globex CA", 30);
     // Globex during a rollover: two certificates, and a private CA for its HTTPS server.
     let profile = env.path().join("partners/globex.toml");
-    let text = std::fs::read_to_string(&profile).unwrap().replace(
-        "certificate = \"certs/globex.pem\"",
+    // The sample's certificate line is commented out until the partner sends one.
+    let text = std::fs::read_to_string(&profile).unwrap();
+    let text = text.replacen(
+        "# certificate = ",
         &format!(
-            "certificates = [\"{}\", \"{}\"]\nca = \"{}\"",
+            "certificates = [\"{}\", \"{}\"]\nca = \"{}\"\n# certificate = ",
             new.display(),
             old.display(),
             ca.display()
         ),
+        1,
     );
+    assert!(text.contains("ca = "), "the sample's [as2] section changed");
     std::fs::write(&profile, text).unwrap();
     let token = add_token(&env, "prometheus", "viewer");
     let server = env.serve();
