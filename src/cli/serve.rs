@@ -8,36 +8,60 @@ use crate::app::Wharf;
 use crate::config::Settings;
 
 pub(super) async fn serve(s: Settings) -> anyhow::Result<ExitCode> {
+    // The handlers go in before anything listens: in a container Wharf is PID 1, and the
+    // kernel drops a signal PID 1 has no handler for. A SIGTERM sent as soon as /healthz
+    // answered (an orchestrator's quick stop) used to land while the rest was still being
+    // built, was dropped, and the container was killed after its grace period. Registered
+    // streams keep a signal that arrives early; it is seen once Wharf is built.
+    let mut stop = StopSignals::install()?;
     let wharf = Wharf::build(s).await?;
     let mut out = std::io::stdout().lock();
     out.write_all(wharf.banner().as_bytes())?;
     out.flush()?;
     drop(out);
-    shutdown_signal().await;
+    stop.recv().await;
     wharf.stop().await;
     // The spans of the drained work, sent before the process ends.
     crate::telemetry::shutdown().await;
     Ok(ExitCode::SUCCESS)
 }
 
-async fn shutdown_signal() {
+/// SIGTERM and SIGINT (Ctrl-C), registered when made.
+struct StopSignals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn install() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(StopSignals {
+                term: signal(SignalKind::terminate())?,
+                int: signal(SignalKind::interrupt())?,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(StopSignals {})
         }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+
+    /// Waits for the first of them (at once when one came since [`StopSignals::install`]).
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.term.recv() => {}
+                _ = self.int.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }

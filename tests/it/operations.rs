@@ -373,3 +373,53 @@ async fn the_first_start_says_what_to_do_next_and_the_host_key_fingerprint() {
     assert!(!app.banner.contains("add-user"), "{}", app.banner);
     app.stop();
 }
+
+/// A SIGTERM that arrives while Wharf is still starting (the database is there, the banner
+/// not yet) stops it cleanly once it has started: exit 0, not killed by the signal. In a
+/// container, where Wharf is PID 1, a signal without a handler is dropped, and an
+/// orchestrator's early stop used to hang until SIGKILL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sigterm_during_start_is_kept_and_stops_it_cleanly() {
+    use std::os::unix::process::ExitStatusExt;
+    let env = TestEnv::new(Db::Sqlite).await;
+    let db = env.path().join("data/wharf.db");
+    let mut child = env
+        .wharf()
+        .arg("serve")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The database file is made at the start of the build, before anything listens.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !db.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no database after 30 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.signal(),
+        None,
+        "killed by the signal instead of stopping: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success(),
+        "{:?}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("shutting down"),
+        "it stopped as on any SIGTERM: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
