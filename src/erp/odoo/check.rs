@@ -179,15 +179,19 @@ fn versioned(model: &'static str, major: u32) -> &'static str {
 }
 
 /// The group that grants `op` on `model` with the least else, as Odoo names it in its
-/// access errors (`Category/Group`, recorded in transcripts 62 for 18 and 19).
-fn group(model: &str, op: Operation, major: u32) -> &'static str {
+/// access errors (`Category/Group`, recorded in transcripts 62 for 18 and 19). Every operation
+/// on `ir.model.data` (reading the orders' external IDs too) is granted to Access Rights
+/// alone: an internal user has an access line on it with no right at all (seen on a real
+/// 18.0: "You are not allowed to access 'Model Data' … Administration/Access Rights").
+fn group(model: &str, major: u32) -> &'static str {
     let v19 = major >= 19;
     match model {
         "sale.order" | "sale.order.line" => "Sales/User: All Documents",
         "purchase.order" => "Purchase/User",
         "account.move" | "account.move.line" | "account.tax" if v19 => "Accounting/Invoicing",
         "account.move" | "account.move.line" | "account.tax" => "Invoicing/Invoicing",
-        "ir.model.data" if op != Read => "Administration/Settings",
+        "ir.model.data" if v19 => "Access Rights",
+        "ir.model.data" => "Administration/Access Rights",
         m if m.starts_with("stock.") && m != "stock.warehouse" => "Inventory/User",
         _ if v19 => "Role / User",
         _ => "User types/Internal User",
@@ -315,7 +319,7 @@ async fn rights(
                     format!(
                         "give {login} the group {} (Settings › Users & Companies › Users › \
                          {login})",
-                        group(model, op, major)
+                        group(model, major)
                     ),
                 ),
                 Ok(other) => r.fail(

@@ -267,3 +267,116 @@ async fn without_odoo_configured_the_check_says_how_to_configure_it() {
     let (code, _, err) = env.run(&["odoo", "check", "--partner", "nobody"]);
     assert_eq!(code, 2, "{err}");
 }
+
+/// The group each MISSING right names must be one Odoo itself lists as granting that right
+/// (or one that implies such a group): every right the check asks for is denied, and each
+/// line's advice is held against Odoo's access lists (`kit::odoo::access`, 18 from a real
+/// 18.0). Reading `ir.model.data` is granted to Access Rights alone, not to internal users.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_missing_right_names_a_group_odoo_says_grants_it() {
+    use crate::kit::odoo::access;
+    for version in [18, 19] {
+        let odoo = ready_for_acme(version).await;
+        for (model, op) in access::rights(version) {
+            odoo.deny(model, op);
+        }
+        // Every sample profile: orders, receipts, replies and invoices, so every right.
+        let (code, lines, err) = check(&odoo, &[]).await;
+        let text = lines.join("\n");
+        assert_eq!(code, 1, "{version}: {text}\n{err}");
+        let prefix = format!(": not allowed for {LOGIN} — fix: give {LOGIN} the group ");
+        let mut advised = Vec::new();
+        for l in lines.iter().filter(|l| l.contains(&prefix)) {
+            let (what, fix) = l.split_once(&prefix).unwrap();
+            let (op, model) = what
+                .trim_start_matches("MISSING  ")
+                .split_once(" on ")
+                .unwrap_or_else(|| panic!("{l}"));
+            let group = fix.split(" (Settings › ").next().unwrap_or_default();
+            assert!(
+                access::grants(version, group, model, op),
+                "{version}: {op} on {model}: the check advises {group:?}, Odoo lists {:?}",
+                access::groups_with_access(version, model, op)
+            );
+            advised.push((op.to_owned(), model.to_owned(), group.to_owned()));
+        }
+        // Every right Odoo's table knows was asked for and advised on.
+        assert_eq!(
+            advised.len(),
+            access::rights(version).count(),
+            "{version}: {text}"
+        );
+        let external_ids = if version >= 19 {
+            "Access Rights"
+        } else {
+            "Administration/Access Rights"
+        };
+        for op in ["read", "create"] {
+            assert!(
+                advised.contains(&(op.into(), "ir.model.data".into(), external_ids.into())),
+                "{version}: {advised:?}"
+            );
+        }
+    }
+}
+
+/// `has_access` on the wire as a real Odoo 18.0-20250506 answered it over JSON-RPC:
+/// `args = [[]]` and keyword `operation` give a bare boolean; an unknown operation is
+/// AssertionError "Invalid access mode"; a refused create names Odoo's description of the
+/// model and the groups that grant it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn has_access_and_a_refusal_answer_as_real_odoo_18() {
+    let odoo = ready_for_acme(18).await;
+    odoo.deny("ir.model.data", "create");
+    let http = reqwest::Client::new();
+    let call = |model: &str, method: &str, args: Value, kw: Value| {
+        let body = json!({
+            "jsonrpc": "2.0", "method": "call", "id": 7,
+            "params": { "service": "object", "method": "execute_kw",
+                        "args": [DB, 2, KEY, model, method, args, kw] },
+        });
+        let req = http.post(format!("{}/jsonrpc", odoo.url())).json(&body);
+        async move { req.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    // Recorded: {"jsonrpc": "2.0", "id": 7, "result": false} for a right not granted.
+    let r = call(
+        "ir.model.data",
+        "has_access",
+        json!([[]]),
+        json!({"operation": "create"}),
+    )
+    .await;
+    assert_eq!(r, json!({"jsonrpc": "2.0", "id": 7, "result": false}));
+    let r = call(
+        "sale.order",
+        "has_access",
+        json!([[]]),
+        json!({"operation": "read"}),
+    )
+    .await;
+    assert_eq!(r, json!({"jsonrpc": "2.0", "id": 7, "result": true}));
+    let r = call(
+        "sale.order",
+        "has_access",
+        json!([[]]),
+        json!({"operation": "bogus"}),
+    )
+    .await;
+    assert_eq!(r["error"]["code"], 200);
+    assert_eq!(r["error"]["data"]["name"], "builtins.AssertionError");
+    assert_eq!(r["error"]["data"]["message"], "Invalid access mode");
+    let r = call(
+        "ir.model.data",
+        "create",
+        json!([[{"module": "wharf", "name": "x1", "model": "res.partner", "res_id": 3}]]),
+        json!({}),
+    )
+    .await;
+    assert_eq!(r["error"]["data"]["name"], "odoo.exceptions.AccessError");
+    assert_eq!(
+        r["error"]["data"]["message"],
+        "You are not allowed to create 'Model Data' (ir.model.data) records.\n\nThis operation \
+         is allowed for the following groups:\n\t- Administration/Access Rights\n\nContact your \
+         administrator to request access if necessary."
+    );
+}
