@@ -391,6 +391,7 @@ async fn records(client: &OdooClient, profiles: &[&Profile], r: &mut Report) {
         &["default_code"],
     )
     .await;
+    let archived = archived_products(client, &codes, &products).await;
     let uoms = lookup(client, "uom.uom", "name", &units, &["name"]).await;
     let whs = lookup(client, "stock.warehouse", "code", &warehouses, &["code"]).await;
     for w in &wants {
@@ -458,12 +459,20 @@ async fn records(client: &OdooClient, profiles: &[&Profile], r: &mut Report) {
             parts.keys().copied(),
             "product with default_code",
             |code| {
-                format!(
-                    "create it in Inventory › Products › Products with Internal Reference \
-                     {code}, or map buyer part {} to an existing code in {file} \
-                     [mapping.items]",
-                    parts.get(code).map(|b| b.join(", ")).unwrap_or_default()
-                )
+                let buyer = parts.get(code).map(|b| b.join(", ")).unwrap_or_default();
+                match archived.get(code) {
+                    Some(pid) => format!(
+                        "it is archived (product.product {pid}): unarchive it in Inventory › \
+                         Products › Products (Filters › Archived, open it, Action › \
+                         Unarchive), or map buyer part {buyer} to another code in {file} \
+                         [mapping.items]"
+                    ),
+                    None => format!(
+                        "create it in Inventory › Products › Products with Internal Reference \
+                         {code}, or map buyer part {buyer} to an existing code in {file} \
+                         [mapping.items]"
+                    ),
+                }
             },
         );
         let unit_names: BTreeSet<&str> = m
@@ -543,6 +552,37 @@ async fn lookup(
         }
     }
     Ok(found)
+}
+
+/// The archived products among the codes the first lookup did not find, by code: Odoo's
+/// `search_read` leaves archived records out, so a product someone archived looks absent,
+/// and creating it anew (the fix for an absent one) would make a second product with that
+/// code. A domain that names `active` turns that filter off. One more call, only when a code
+/// is missing; none found (or the lookup refused) leaves the plain fix.
+async fn archived_products(
+    client: &OdooClient,
+    codes: &BTreeSet<String>,
+    found: &Found,
+) -> BTreeMap<String, Value> {
+    let Ok(rows) = found else {
+        return BTreeMap::new();
+    };
+    let missing: Vec<&String> = codes.iter().filter(|c| !rows.contains_key(*c)).collect();
+    if missing.is_empty() {
+        return BTreeMap::new();
+    }
+    let archived = client
+        .search_read(
+            "product.product",
+            json!([["default_code", "in", missing], ["active", "=", false]]),
+            &["default_code"],
+        )
+        .await
+        .unwrap_or_default();
+    archived
+        .into_iter()
+        .filter_map(|row| Some((row["default_code"].as_str()?.to_owned(), row["id"].clone())))
+        .collect()
 }
 
 /// One line for the values found (if any) and one per value missing, with its fix.
