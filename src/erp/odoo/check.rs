@@ -179,15 +179,19 @@ fn versioned(model: &'static str, major: u32) -> &'static str {
 }
 
 /// The group that grants `op` on `model` with the least else, as Odoo names it in its
-/// access errors (`Category/Group`, recorded in transcripts 62 for 18 and 19).
-fn group(model: &str, op: Operation, major: u32) -> &'static str {
+/// access errors (`Category/Group`, recorded in transcripts 62 for 18 and 19). Every operation
+/// on `ir.model.data` (reading the orders' external IDs too) is granted to Access Rights
+/// alone: an internal user has an access line on it with no right at all (seen on a real
+/// 18.0: "You are not allowed to access 'Model Data' … Administration/Access Rights").
+fn group(model: &str, major: u32) -> &'static str {
     let v19 = major >= 19;
     match model {
         "sale.order" | "sale.order.line" => "Sales/User: All Documents",
         "purchase.order" => "Purchase/User",
         "account.move" | "account.move.line" | "account.tax" if v19 => "Accounting/Invoicing",
         "account.move" | "account.move.line" | "account.tax" => "Invoicing/Invoicing",
-        "ir.model.data" if op != Read => "Administration/Settings",
+        "ir.model.data" if v19 => "Access Rights",
+        "ir.model.data" => "Administration/Access Rights",
         m if m.starts_with("stock.") && m != "stock.warehouse" => "Inventory/User",
         _ if v19 => "Role / User",
         _ => "User types/Internal User",
@@ -315,7 +319,7 @@ async fn rights(
                     format!(
                         "give {login} the group {} (Settings › Users & Companies › Users › \
                          {login})",
-                        group(model, op, major)
+                        group(model, major)
                     ),
                 ),
                 Ok(other) => r.fail(
@@ -387,6 +391,7 @@ async fn records(client: &OdooClient, profiles: &[&Profile], r: &mut Report) {
         &["default_code"],
     )
     .await;
+    let archived = archived_products(client, &codes, &products).await;
     let uoms = lookup(client, "uom.uom", "name", &units, &["name"]).await;
     let whs = lookup(client, "stock.warehouse", "code", &warehouses, &["code"]).await;
     for w in &wants {
@@ -454,12 +459,20 @@ async fn records(client: &OdooClient, profiles: &[&Profile], r: &mut Report) {
             parts.keys().copied(),
             "product with default_code",
             |code| {
-                format!(
-                    "create it in Inventory › Products › Products with Internal Reference \
-                     {code}, or map buyer part {} to an existing code in {file} \
-                     [mapping.items]",
-                    parts.get(code).map(|b| b.join(", ")).unwrap_or_default()
-                )
+                let buyer = parts.get(code).map(|b| b.join(", ")).unwrap_or_default();
+                match archived.get(code) {
+                    Some(pid) => format!(
+                        "it is archived (product.product {pid}): unarchive it in Inventory › \
+                         Products › Products (Filters › Archived, open it, Action › \
+                         Unarchive), or map buyer part {buyer} to another code in {file} \
+                         [mapping.items]"
+                    ),
+                    None => format!(
+                        "create it in Inventory › Products › Products with Internal Reference \
+                         {code}, or map buyer part {buyer} to an existing code in {file} \
+                         [mapping.items]"
+                    ),
+                }
             },
         );
         let unit_names: BTreeSet<&str> = m
@@ -539,6 +552,37 @@ async fn lookup(
         }
     }
     Ok(found)
+}
+
+/// The archived products among the codes the first lookup did not find, by code: Odoo's
+/// `search_read` leaves archived records out, so a product someone archived looks absent,
+/// and creating it anew (the fix for an absent one) would make a second product with that
+/// code. A domain that names `active` turns that filter off. One more call, only when a code
+/// is missing; none found (or the lookup refused) leaves the plain fix.
+async fn archived_products(
+    client: &OdooClient,
+    codes: &BTreeSet<String>,
+    found: &Found,
+) -> BTreeMap<String, Value> {
+    let Ok(rows) = found else {
+        return BTreeMap::new();
+    };
+    let missing: Vec<&String> = codes.iter().filter(|c| !rows.contains_key(*c)).collect();
+    if missing.is_empty() {
+        return BTreeMap::new();
+    }
+    let archived = client
+        .search_read(
+            "product.product",
+            json!([["default_code", "in", missing], ["active", "=", false]]),
+            &["default_code"],
+        )
+        .await
+        .unwrap_or_default();
+    archived
+        .into_iter()
+        .filter_map(|row| Some((row["default_code"].as_str()?.to_owned(), row["id"].clone())))
+        .collect()
 }
 
 /// One line for the values found (if any) and one per value missing, with its fix.

@@ -15,12 +15,13 @@
 //! Failure modes on demand: down (503), slow, a fault after a committed write, and a right
 //! the user lacks (`OdooDouble::deny`).
 //!
-//! Not transcript-backed (no recording shows it; built from Odoo's source, `BaseModel.has_access`
-//! in 18.0's odoo/models.py and 19's odoo/orm/models.py, public, not `@api.private`):
-//! `has_access(operation)` on no records, which answers for the model as a whole (its
-//! `ir.model.access` rights; record rules need records) with a plain boolean, and the
-//! AccessError wording of a denied `create`/`write` (only a denied read of `sale.order` by a
-//! user without Sales groups was recorded, transcript 62).
+//! Not in the transcripts, checked against a real Odoo 18.0-20250506 instead (19 from its
+//! source): `has_access(operation)` on no records (`args = [[]]`, keyword `operation`),
+//! which answers for the model as a whole (its `ir.model.access` rights; record rules need
+//! records) with a plain `true`/`false`, and an unknown operation with AssertionError
+//! "Invalid access mode"; a denied operation's AccessError in Odoo's words, naming the groups
+//! that grant it (`access.rs`; only a denied read of `sale.order` by a user without Sales
+//! groups is in the transcripts, 62).
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
@@ -35,6 +36,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::{Map, Value, json};
 
+pub mod access;
 mod dispatch;
 mod double;
 mod flows;

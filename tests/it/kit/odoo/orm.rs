@@ -10,6 +10,8 @@ impl World {
         let id = r["id"].as_i64().unwrap_or(0);
         match (model, field) {
             (_, "display_name") => return self.display_name(model, id),
+            // Records are made active; an archived one has `active: false` written.
+            (_, "active") => return r.get("active").cloned().unwrap_or(Value::Bool(true)),
             ("sale.order.line", "price_subtotal" | "price_tax" | "price_total")
             | ("account.move.line", "price_subtotal" | "price_total") => {
                 let qty = if model == "sale.order.line" {
@@ -239,6 +241,7 @@ impl World {
             .flatten()
             .filter_map(|t| t.as_array().and_then(|t| t.first()).and_then(Value::as_str))
             .collect();
+        let names_active = fields.contains(&"active");
         self.check_fields(model, fields)?;
         let mut found: Vec<&Record> = self
             .records
@@ -246,6 +249,12 @@ impl World {
             .map(|m| {
                 m.values()
                     .filter(|r| self.matches(model, r, domain))
+                    // Odoo leaves archived records out unless the domain names `active`.
+                    .filter(|r| {
+                        self.kind(model, "active").is_none()
+                            || names_active
+                            || self.read_field(model, r, "active") != Value::Bool(false)
+                    })
                     .collect()
             })
             .unwrap_or_default();

@@ -42,6 +42,7 @@ pub(super) fn build_schema(model: &str, version: u32) -> Option<Vec<(&'static st
             let mut f = vec![
                 ("name", Scalar),
                 ("default_code", Scalar),
+                ("active", Scalar),
                 ("barcode", Scalar),
                 ("list_price", Scalar),
                 ("type", Scalar),
