@@ -2,7 +2,7 @@
 //! editing with the same checks as `wharf partners check` before an atomic save that keeps
 //! the previous version, the diff of an earlier version, and the dry run of a sample file.
 
-use std::path::{Path as FsPath, PathBuf};
+use std::path::Path as FsPath;
 
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
@@ -12,16 +12,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use super::auth::Session;
 use super::messages::{Done, Row, row};
 use super::{Ctx, PageError, render, when};
+use crate::partners::scaffold::history_dir;
 use crate::partners::{PartnerId, Partners, Profile};
 use crate::pipeline::Pipeline;
 use crate::store::admin::{self, Role};
 use crate::store::now_ms;
 use crate::store::search::{self, Search};
-
-/// Where earlier versions of `partners/<id>.toml` are kept: `partners/.history/<id>/`.
-fn history_dir(partners_dir: &FsPath, id: &str) -> PathBuf {
-    partners_dir.join(".history").join(id)
-}
 
 /// A partner id from the URL, checked like a profile's own (no path tricks).
 fn partner_id(id: &str) -> Result<String, PageError> {
@@ -255,57 +251,6 @@ pub struct SaveForm {
     text: String,
 }
 
-/// The problems `text` would bring if it replaced `path`: the checks of `wharf partners
-/// check` over the whole folder (so a clash with another profile is found), minus the ones
-/// the folder already had.
-pub(crate) fn check(dir: &FsPath, path: &FsPath, text: &str) -> Vec<String> {
-    let (_, before) = Partners::load(dir);
-    let before: Vec<String> = before.iter().map(ToString::to_string).collect();
-    let (_, after) = Partners::load_with(dir, Some((path, text)));
-    after
-        .iter()
-        .map(ToString::to_string)
-        .filter(|e| !before.contains(e))
-        .collect()
-}
-
-/// Writes `text` to `path` atomically (temporary file, fsync, rename), after copying the
-/// version it replaces into the history.
-fn save_atomically(
-    dir: &FsPath,
-    id: &str,
-    path: &FsPath,
-    text: &str,
-    by: &str,
-) -> std::io::Result<()> {
-    use std::io::Write;
-    let hist = history_dir(dir, id);
-    std::fs::create_dir_all(&hist)?;
-    if let Ok(previous) = std::fs::read(path) {
-        // The user name is kept to letters, digits, '.' and '_' in the file name.
-        let by: String = by
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '.' || c == '_' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        std::fs::write(hist.join(format!("{}-{by}.toml", now_ms())), previous)?;
-    }
-    let tmp = dir.join(format!(".{id}.toml.saving"));
-    {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, path)?;
-    // The rename itself is durable once the folder is synced.
-    std::fs::File::open(dir).and_then(|d| d.sync_all())
-}
-
 pub async fn save(
     State(p): State<Pipeline>,
     s: Session,
@@ -320,7 +265,7 @@ pub async fn save(
     // Browsers send CRLF line ends from a textarea; profiles are kept with LF.
     let before = std::fs::read_to_string(&path).unwrap_or_default();
     let text = unredact(&f.text.replace("\r\n", "\n"), &before);
-    let errors = check(&dir, &path, &text);
+    let errors = crate::partners::scaffold::new_problems(&dir, &path, &text);
     if !errors.is_empty() {
         let page = EditPage {
             ctx: Ctx::new(&s, "partners"),
@@ -333,7 +278,7 @@ pub async fn save(
     if before == text {
         return Ok(Redirect::to(&format!("/admin/partners/{id}?done=no%20change")).into_response());
     }
-    save_atomically(&dir, &id, &path, &text, &s.user)
+    crate::partners::scaffold::save(&dir, &id, &path, &text, &s.user)
         .map_err(|e| PageError::Internal(format!("{}: {e}", path.display())))?;
     let changed = similar::TextDiff::from_lines(&before, &text)
         .iter_all_changes()
