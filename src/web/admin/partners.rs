@@ -41,6 +41,9 @@ struct ListPage {
     ctx: Ctx,
     partners: Vec<PartnerRow>,
     problems: Vec<String>,
+    // The "New partner" form (onboarding.rs).
+    samples: Vec<(&'static str, &'static str)>,
+    form: super::onboarding::NewForm,
 }
 
 pub async fn list(State(p): State<Pipeline>, s: Session) -> Result<Response, PageError> {
@@ -66,6 +69,8 @@ pub async fn list(State(p): State<Pipeline>, s: Session) -> Result<Response, Pag
         ctx: Ctx::new(&s, "partners"),
         partners,
         problems: problems.iter().map(ToString::to_string).collect(),
+        samples: super::onboarding::samples(),
+        form: super::onboarding::NewForm::default(),
     }))
 }
 
@@ -113,6 +118,7 @@ struct PartnerPage {
     text: String,
     recent: Vec<Row>,
     history: Vec<HistoryRow>,
+    checklist: super::onboarding::Checklist,
 }
 
 fn profile_of(p: &Pipeline, id: &str) -> Result<std::sync::Arc<Profile>, PageError> {
@@ -211,6 +217,7 @@ pub async fn show(
         text,
         recent: recent.iter().map(row).collect(),
         history: history(&p.settings.partners_dir, &id),
+        checklist: super::onboarding::checklist(&p, &profile).await?,
         id,
     }))
 }
@@ -359,6 +366,9 @@ struct DryRunPage {
     filename: String,
     documents: Vec<String>,
     findings: Vec<String>,
+    /// The one-line outcome, shown before any detail.
+    verdict: String,
+    passed: bool,
 }
 
 pub async fn dry_run(
@@ -392,27 +402,67 @@ pub async fn dry_run(
     s.allow(&csrf, Role::Viewer)?;
     // The plan is shown in Odoo 18's terms (19 differs in a few field names only).
     let odoo = 18;
-    let (documents, findings) = match crate::pipeline::dryrun::documents(&file) {
-        Ok((docs, diags)) => (
-            docs.iter()
+    use crate::pipeline::dryrun;
+    let (documents, findings, outcome) = match dryrun::documents(&file) {
+        Ok((docs, diags)) => {
+            let plans: Vec<Result<serde_json::Value, String>> = docs
+                .iter()
                 .map(|d| {
-                    crate::pipeline::dryrun::plan(&profile, d, &|m| {
-                        p.ports.planner.records(m, odoo)
-                    })
-                    .and_then(|v| serde_json::to_string_pretty(&v))
-                    .unwrap_or_else(|e| e.to_string())
+                    dryrun::plan(&profile, d, &|m| p.ports.planner.records(m, odoo))
+                        .map_err(|e| e.to_string())
                 })
-                .collect(),
-            diags.iter().map(ToString::to_string).collect(),
+                .collect();
+            let read: Vec<serde_json::Value> =
+                plans.iter().filter_map(|r| r.as_ref().ok().cloned()).collect();
+            let mut outcome = dryrun::outcome(&read, &diags);
+            if let Some(Err(e)) = plans.iter().find(|r| r.is_err()) {
+                outcome = dryrun::Outcome {
+                    passed: false,
+                    line: format!("Not planned: {e}"),
+                };
+            }
+            (
+                plans
+                    .iter()
+                    .map(|r| match r {
+                        Ok(v) => serde_json::to_string_pretty(v).unwrap_or_else(|e| e.to_string()),
+                        Err(e) => e.clone(),
+                    })
+                    .collect(),
+                diags.iter().map(ToString::to_string).collect(),
+                outcome,
+            )
+        }
+        Err(e) => (
+            Vec::new(),
+            vec![e.clone()],
+            dryrun::Outcome {
+                passed: false,
+                line: format!("Not read: {e}"),
+            },
         ),
-        Err(e) => (Vec::new(), vec![e]),
     };
+    // Recorded for the partner's onboarding checklist ("test file passed").
+    admin::record_alone(
+        &p.store,
+        &s.user,
+        super::onboarding::DRY_RUN,
+        &id,
+        &format!(
+            "{}: {} ({filename})",
+            if outcome.passed { "passed" } else { "failed" },
+            outcome.line
+        ),
+    )
+    .await?;
     Ok(render(&DryRunPage {
         ctx: Ctx::new(&s, "partners"),
         id,
         filename,
         documents,
         findings,
+        verdict: outcome.line,
+        passed: outcome.passed,
     }))
 }
 
