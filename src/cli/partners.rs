@@ -121,8 +121,7 @@ pub(super) fn add_key(s: &Settings, partner: &str, file: &Path) -> anyhow::Resul
         std::io::stdin().read_to_string(&mut t)?;
         t
     } else {
-        std::fs::read_to_string(file)
-            .map_err(|e| UsageError(format!("{}: {e}", file.display())))?
+        std::fs::read_to_string(file).map_err(|e| UsageError(format!("{}: {e}", file.display())))?
     };
     let key = SshPublicKey::parse(&text).map_err(usage)?;
     let saved = scaffold::add_key(&s.partners_dir, partner, &key, &cli_user()).map_err(usage)?;

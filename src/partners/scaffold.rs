@@ -98,10 +98,7 @@ impl Template {
     /// The interchange ids the template has a place for.
     fn has(self, id: IdKind) -> bool {
         match id {
-            IdKind::X12 => matches!(
-                self,
-                Template::Acme | Template::Globex | Template::Pinnacle
-            ),
+            IdKind::X12 => matches!(self, Template::Acme | Template::Globex | Template::Pinnacle),
             IdKind::Edifact => self == Template::Eurofoods,
             IdKind::Cxml => self == Template::Procurenet,
             IdKind::As2 => self == Template::Globex,
@@ -167,7 +164,10 @@ pub enum OnboardError {
     #[error("`{0}` is no template; one of acme, eurofoods, globex, procurenet, pinnacle")]
     UnknownTemplate(String),
     #[error("the {template} template has no {what}; leave it out or choose another template")]
-    NotInTemplate { template: &'static str, what: IdKind },
+    NotInTemplate {
+        template: &'static str,
+        what: IdKind,
+    },
     #[error("`{0}` is not a display name (one line, 1 to 100 characters)")]
     Name(String),
     #[error("partner `{id}` already exists: {}", path.display())]
@@ -226,7 +226,10 @@ pub const TO_DO: &str = "# To do:";
 pub fn scaffold(new: &NewPartner) -> Result<String, OnboardError> {
     let t = new.template;
     for (given, kind) in [
-        (new.x12_id.is_some() || new.x12_qualifier.is_some(), IdKind::X12),
+        (
+            new.x12_id.is_some() || new.x12_qualifier.is_some(),
+            IdKind::X12,
+        ),
         (new.edifact_id.is_some(), IdKind::Edifact),
         (new.cxml_identity.is_some(), IdKind::Cxml),
         (new.as2_id.is_some(), IdKind::As2),
@@ -292,9 +295,19 @@ pub fn scaffold(new: &NewPartner) -> Result<String, OnboardError> {
             Some(a) => l.set("as2", "id", &quote(a), Some("AS2-From of its messages")),
             None => l.set("as2", "id", &quote(&format!("{upper}-AS2")), Some(derived)),
         }
-        l.set("as2", "url", &quote("https://as2.partner.example/receive"), None);
+        l.set(
+            "as2",
+            "url",
+            &quote("https://as2.partner.example/receive"),
+            None,
+        );
         l.comment_key("as2", "url", "the partner's AS2 URL, where Wharf posts");
-        l.set("as2", "certificate", &quote(&format!("certs/{id}.pem")), None);
+        l.set(
+            "as2",
+            "certificate",
+            &quote(&format!("certs/{id}.pem")),
+            None,
+        );
         l.comment_key(
             "as2",
             "certificate",
@@ -315,7 +328,12 @@ pub fn scaffold(new: &NewPartner) -> Result<String, OnboardError> {
     }
     if t == Template::Pinnacle {
         for table in ["collect", "deliver"] {
-            l.set(table, "url", &quote("sftp://sftp.partner.example:22/outbound"), None);
+            l.set(
+                table,
+                "url",
+                &quote("sftp://sftp.partner.example:22/outbound"),
+                None,
+            );
             l.comment_table(
                 table,
                 "the partner's server, folder and login (the password by env: or file: reference)",
@@ -392,8 +410,7 @@ impl SshPublicKey {
             [one] => *one,
             many => return Err(OnboardError::SeveralKeys(many.len())),
         };
-        super::channels::check_public_key(line)
-            .map_err(|e| OnboardError::BadKey(e.to_string()))?;
+        super::channels::check_public_key(line).map_err(|e| OnboardError::BadKey(e.to_string()))?;
         let key = russh::keys::PublicKey::from_openssh(line)
             .map_err(|e| OnboardError::BadKey(format!("the key data does not decode: {e}")))?;
         Ok(SshPublicKey {
@@ -444,17 +461,12 @@ pub fn add_key(dir: &Path, id: &str, key: &SshPublicKey, by: &str) -> Result<Sav
 
 /// Sets partner `id`'s `[sftp] password_hash` to the argon2id hash of `password` (making the
 /// `[sftp]` login when the profile has none); the password itself is written nowhere.
-pub fn set_password(
-    dir: &Path,
-    id: &str,
-    password: &str,
-    by: &str,
-) -> Result<Saved, OnboardError> {
+pub fn set_password(dir: &Path, id: &str, password: &str, by: &str) -> Result<Saved, OnboardError> {
     if password.is_empty() {
         return Err(OnboardError::EmptyPassword);
     }
-    let hash = super::channels::hash_password(password)
-        .map_err(|e| OnboardError::Hash(e.to_string()))?;
+    let hash =
+        super::channels::hash_password(password).map_err(|e| OnboardError::Hash(e.to_string()))?;
     edit_sftp(dir, id, by, |_, sftp| {
         match sftp.get_mut("password_hash").and_then(|i| i.as_value_mut()) {
             // The line's comment stays.
@@ -491,12 +503,13 @@ fn edit_sftp(
             source: e,
         },
     })?;
-    let mut doc: toml_edit::DocumentMut = uncomment_sftp(&before)
-        .parse()
-        .map_err(|e: toml_edit::TomlError| OnboardError::NotToml {
-            path: path.clone(),
-            why: e.to_string(),
-        })?;
+    let mut doc: toml_edit::DocumentMut =
+        uncomment_sftp(&before)
+            .parse()
+            .map_err(|e: toml_edit::TomlError| OnboardError::NotToml {
+                path: path.clone(),
+                why: e.to_string(),
+            })?;
     let sftp = doc
         .entry("sftp")
         .or_insert_with(toml_edit::table)
@@ -506,7 +519,10 @@ fn edit_sftp(
             key: "sftp",
         })?;
     if !sftp.contains_key("user") {
-        sftp.insert("user", toml_edit::value(id.chars().take(32).collect::<String>()));
+        sftp.insert(
+            "user",
+            toml_edit::value(id.chars().take(32).collect::<String>()),
+        );
     }
     change(&path, sftp)?;
     let text = doc.to_string();
@@ -668,8 +684,13 @@ impl Lines {
     /// The table a header line opens (`[a.b]` and `[[a]]` alike).
     fn header(line: &str) -> Option<&str> {
         let t = line.trim_start();
-        t.starts_with('[')
-            .then(|| t.trim_start_matches('[').split(']').next().unwrap_or("").trim())
+        t.starts_with('[').then(|| {
+            t.trim_start_matches('[')
+                .split(']')
+                .next()
+                .unwrap_or("")
+                .trim()
+        })
     }
 
     /// Each occurrence of `table` as (header line, end): the end is the next header or the
@@ -752,10 +773,7 @@ impl Lines {
         let line = &self.0[i];
         let indent = &line[..line.len() - line.trim_start().len()];
         let comment = match note {
-            Some(n) => Some((
-                Lines::comment_at(line).unwrap_or(0),
-                format!("# {n}"),
-            )),
+            Some(n) => Some((Lines::comment_at(line).unwrap_or(0), format!("# {n}"))),
             None => Lines::comment_at(line).map(|at| (at, line[at..].to_owned())),
         };
         let mut new = format!("{indent}{key} = {value}");
@@ -777,8 +795,7 @@ impl Lines {
     fn comment_key(&mut self, table: &str, key: &str, todo: &str) {
         if let Some(i) = self.key_line(table, key) {
             let line = format!("#{}", self.0[i]);
-            self.0
-                .splice(i..=i, [format!("{TO_DO} {todo}"), line]);
+            self.0.splice(i..=i, [format!("{TO_DO} {todo}"), line]);
         }
     }
 

@@ -3,7 +3,8 @@
 
 use super::*;
 
-const KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl acme-edi";
+const KEY: &str =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl acme-edi";
 
 /// A folder holding the samples, as a deployment starts.
 fn folder() -> tempfile::TempDir {
@@ -23,12 +24,20 @@ fn every_template_passes_the_checks_beside_its_sample() {
         let path = create(dir.path(), &NewPartner::new(&id, t).unwrap()).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains(&format!("id = \"{id}\"")), "{text}");
-        assert!(!to_do(&text).is_empty(), "{t:?} leaves placeholders:\n{text}");
+        assert!(
+            !to_do(&text).is_empty(),
+            "{t:?} leaves placeholders:\n{text}"
+        );
         // Only a placeholder (`#key = …`) may still show the sample's values, as an example.
-        let speaking = text.lines().filter(|l| !l.starts_with('#') || l.starts_with("# "));
+        let speaking = text
+            .lines()
+            .filter(|l| !l.starts_with('#') || l.starts_with("# "));
         for line in speaking {
             assert!(!line.contains(t.short_name()), "{t:?}: {line}");
-            assert!(!line.contains(&format!("\"{}\"", t.word())), "{t:?}: {line}");
+            assert!(
+                !line.contains(&format!("\"{}\"", t.word())),
+                "{t:?}: {line}"
+            );
         }
     }
     let (partners, problems) = Partners::load(dir.path());
@@ -37,7 +46,10 @@ fn every_template_passes_the_checks_beside_its_sample() {
     let acme2 = partners.get("partner-0").unwrap();
     assert_eq!(acme2.x12.as_ref().unwrap().id, "PARTNER-0");
     assert_eq!(acme2.name, "partner-0");
-    assert!(acme2.channels.sftp.is_none(), "no login until a key or password");
+    assert!(
+        acme2.channels.sftp.is_none(),
+        "no login until a key or password"
+    );
 }
 
 #[test]
@@ -55,7 +67,10 @@ fn given_ids_and_name_are_written_and_foreign_ones_refused() {
     new.edifact_id = Some("4000000000001".into());
     assert!(matches!(
         scaffold(&new),
-        Err(OnboardError::NotInTemplate { what: IdKind::Edifact, .. })
+        Err(OnboardError::NotInTemplate {
+            what: IdKind::Edifact,
+            ..
+        })
     ));
     assert!(matches!(
         NewPartner::new("Shop Co", Template::Acme),
@@ -87,20 +102,39 @@ fn an_existing_id_or_a_clashing_identity_is_refused() {
 #[test]
 fn a_key_brings_the_commented_login_to_life_with_comments_kept() {
     let dir = folder();
-    create(dir.path(), &NewPartner::new("shopco", Template::Acme).unwrap()).unwrap();
+    create(
+        dir.path(),
+        &NewPartner::new("shopco", Template::Acme).unwrap(),
+    )
+    .unwrap();
     let key = SshPublicKey::parse(&format!("{KEY}\n")).unwrap();
     let saved = add_key(dir.path(), "shopco", &key, "root").unwrap();
     let text = std::fs::read_to_string(&saved.path).unwrap();
     assert!(text.contains("[sftp]"), "{text}");
     assert!(text.contains(&format!("keys = [\"{KEY}\"]")), "{text}");
-    assert!(text.contains("pattern = \"*.edi\""), "the template's pattern kept:\n{text}");
-    assert!(!text.contains("#[sftp]") && !text.contains("#keys"), "{text}");
-    assert!(text.contains("# the customer's `ref` in Odoo"), "comments kept:\n{text}");
+    assert!(
+        text.contains("pattern = \"*.edi\""),
+        "the template's pattern kept:\n{text}"
+    );
+    assert!(
+        !text.contains("#[sftp]") && !text.contains("#keys"),
+        "{text}"
+    );
+    assert!(
+        text.contains("# the customer's `ref` in Odoo"),
+        "comments kept:\n{text}"
+    );
     let kept = saved.kept.unwrap();
     assert!(std::fs::read_to_string(kept).unwrap().contains("#[sftp]"));
     let (partners, problems) = Partners::load(dir.path());
     assert!(problems.is_empty(), "{problems:?}");
-    let sftp = partners.get("shopco").unwrap().channels.sftp.clone().unwrap();
+    let sftp = partners
+        .get("shopco")
+        .unwrap()
+        .channels
+        .sftp
+        .clone()
+        .unwrap();
     assert_eq!((sftp.user.as_str(), sftp.keys.len()), ("shopco", 1));
     // The same key again is refused, the file unchanged.
     assert!(matches!(
@@ -117,7 +151,10 @@ fn a_password_is_hashed_into_an_existing_login() {
     let text = std::fs::read_to_string(&saved.path).unwrap();
     assert!(!text.contains("s3cret"), "{text}");
     assert!(text.contains("password_hash = \"$argon2"), "{text}");
-    assert!(text.contains("# ACME's login on Wharf's SFTP server"), "{text}");
+    assert!(
+        text.contains("# ACME's login on Wharf's SFTP server"),
+        "{text}"
+    );
     let (partners, _) = Partners::load(dir.path());
     let sftp = partners.get("acme").unwrap().channels.sftp.clone().unwrap();
     assert!(sftp.password_matches("s3cret pass"));
@@ -140,7 +177,8 @@ fn bad_keys_are_refused_precisely() {
             |e| matches!(e, OnboardError::PrivateKey),
         ),
         ("ssh-dss AAAAB3NzaC1kc3MAAACBAP== x", |e| {
-            e.to_string().contains("`ssh-dss` is not an SSH public key type")
+            e.to_string()
+                .contains("`ssh-dss` is not an SSH public key type")
         }),
         (
             "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GK== x",
@@ -161,7 +199,15 @@ fn written_keys_and_placeholders_are_told_apart() {
     let text = scaffold(&NewPartner::new("shopco", Template::Acme).unwrap()).unwrap();
     assert!(!is_written(&text, "mapping", "customer_ref"));
     assert!(is_written(&text, "mapping", "item_id_order"));
-    assert!(is_written(Template::Acme.sample(), "mapping", "customer_ref"));
-    assert!(is_written(Template::Acme.sample(), "mapping.items", "ACME-001"));
+    assert!(is_written(
+        Template::Acme.sample(),
+        "mapping",
+        "customer_ref"
+    ));
+    assert!(is_written(
+        Template::Acme.sample(),
+        "mapping.items",
+        "ACME-001"
+    ));
     assert!(to_do(Template::Acme.sample()).is_empty());
 }

@@ -165,7 +165,10 @@ pub fn outcome(plans: &[serde_json::Value], findings: &[Diagnostic]) -> Outcome 
     let mut line = if n == 1 {
         lines.swap_remove(0)
     } else {
-        format!("All {n} documents pass; the first: {}", lines.swap_remove(0))
+        format!(
+            "All {n} documents pass; the first: {}",
+            lines.swap_remove(0)
+        )
     };
     if warnings > 0 {
         line.push_str(&format!(
@@ -174,4 +177,61 @@ pub fn outcome(plans: &[serde_json::Value], findings: &[Diagnostic]) -> Outcome 
         ));
     }
     Outcome { passed: true, line }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn order(errors: &[&str], warnings: &[&str]) -> serde_json::Value {
+        json!({
+            "document": { "type": "Order" },
+            "plan": {
+                "customer_ref": "ACME",
+                "client_order_ref": "PO-1",
+                "purpose": "Original",
+                "lines": [{}, {}],
+            },
+            "warnings": warnings,
+            "errors": errors,
+        })
+    }
+
+    #[test]
+    fn the_verdict_says_what_would_happen_or_why_not_in_one_line() {
+        let ok = outcome(&[order(&[], &[])], &[]);
+        assert_eq!(
+            (ok.passed, ok.line.as_str()),
+            (true, "Would create sale order PO-1 for ACME with 2 lines")
+        );
+        let warned = outcome(&[order(&[], &["uom CS unmapped"])], &[]);
+        assert!(
+            warned.passed && warned.line.ends_with("(1 warning)"),
+            "{warned:?}"
+        );
+        let held = outcome(
+            &[
+                order(&[], &[]),
+                order(&["buyer part ACME-999 unknown [item_unresolved]"], &[]),
+            ],
+            &[],
+        );
+        assert_eq!(
+            (held.passed, held.line.as_str()),
+            (
+                false,
+                "Held: buyer part ACME-999 unknown [item_unresolved] (document 2 of 2)"
+            )
+        );
+        let bad = Diagnostic::error(None, Default::default(), "IEA02 does not match".into());
+        let rejected = outcome(&[order(&[], &[])], &[bad]);
+        assert_eq!(rejected.line, "Rejected: IEA02 does not match");
+        assert!(!outcome(&[], &[]).passed);
+        let unmapped = json!({ "document": { "type": "Invoice" }, "plan": null, "errors": [] });
+        assert_eq!(
+            outcome(&[unmapped], &[]).line,
+            "Not mapped: Wharf sends no Invoice to the ERP"
+        );
+    }
 }

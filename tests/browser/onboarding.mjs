@@ -72,6 +72,9 @@ try {
   console.log('upload now');
   const lines = createInterface({ input: process.stdin });
   for await (const line of lines) { if (line.trim() === 'uploaded') break; }
+  // Standard input no longer keeps the process alive once the test has spoken.
+  lines.close();
+  process.stdin.destroy();
   let rows = 0;
   for (let i = 0; i < 100 && rows === 0; i++) {
     await page.reload();

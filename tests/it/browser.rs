@@ -159,7 +159,7 @@ async fn an_admin_onboards_a_partner_in_chromium() {
                 .stderr(std::process::Stdio::piped())
                 .spawn()
                 .expect("run node");
-            let mut stdin = node.stdin.take().unwrap();
+            let mut stdin = node.stdin.take();
             let mut seen = String::new();
             let mut out = std::io::BufReader::new(node.stdout.take().unwrap());
             let mut line = String::new();
@@ -193,11 +193,13 @@ async fn an_admin_onboards_a_partner_in_chromium() {
                         String::from_utf8_lossy(&put.stdout),
                         String::from_utf8_lossy(&put.stderr)
                     ));
-                    let _ = stdin.write_all(b"uploaded\n");
+                    // Said once, then closed: the script stops reading and can end.
+                    if let Some(mut i) = stdin.take() {
+                        let _ = i.write_all(b"uploaded\n");
+                    }
                 }
                 line.clear();
             }
-            drop(stdin);
             let done = node.wait_with_output().expect("node");
             (
                 done.status.code().unwrap_or(-1),
@@ -222,12 +224,22 @@ async fn an_admin_onboards_a_partner_in_chromium() {
     assert!(profile.contains(key_data), "{profile}");
     assert!(profile.contains("id = \"SHOPCO\""), "{profile}");
     let store = env.store().await;
-    let inbound = crate::kit::messages_of(&store, "shopco", wharf::store::Direction::In, None).await;
+    let inbound =
+        crate::kit::messages_of(&store, "shopco", wharf::store::Direction::In, None).await;
     assert!(
-        inbound.iter().any(|m| m.reference.as_deref() == Some("PO-ONBOARD-1")),
+        inbound
+            .iter()
+            .any(|m| m.reference.as_deref() == Some("PO-ONBOARD-1")),
         "{inbound:?}"
     );
-    for name in ["new-form", "created", "bad-key", "key-added", "dry-run", "first-message"] {
+    for name in [
+        "new-form",
+        "created",
+        "bad-key",
+        "key-added",
+        "dry-run",
+        "first-message",
+    ] {
         let png = std::fs::read(shots.join(format!("onboarding-{name}.png"))).unwrap_or_default();
         assert!(
             png.starts_with(b"\x89PNG") && png.len() > 5_000,

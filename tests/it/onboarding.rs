@@ -20,7 +20,11 @@ async fn a_profile_from_every_sample_passes_the_check() {
         let (code, out, err) = env.run(&["partners", "new", &id, "--from", t, "--name", "New Co"]);
         assert_eq!(code, 0, "{t}: {err}");
         let path = env.path().join(format!("partners/{id}.toml"));
-        assert_eq!(out.trim(), path.display().to_string(), "the path is printed");
+        assert_eq!(
+            out.trim(),
+            path.display().to_string(),
+            "the path is printed"
+        );
         assert!(err.contains("next:") && err.contains("To do"), "{err}");
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains("name = \"New Co\""), "{text}");
@@ -34,10 +38,19 @@ async fn a_profile_from_every_sample_passes_the_check() {
     let (code, _, err) = env.run(&["partners", "new", "acme", "--from", "globex"]);
     assert_eq!(code, 2);
     assert!(err.contains("partner `acme` already exists"), "{err}");
-    assert_eq!(std::fs::read(env.path().join("partners/acme.toml")).unwrap(), acme);
+    assert_eq!(
+        std::fs::read(env.path().join("partners/acme.toml")).unwrap(),
+        acme
+    );
     // An id another profile's identity would clash with is refused too, nothing written.
     let (code, _, err) = env.run(&[
-        "partners", "new", "twin", "--from", "acme", "--x12-id", "ACMERETAIL",
+        "partners",
+        "new",
+        "twin",
+        "--from",
+        "acme",
+        "--x12-id",
+        "ACMERETAIL",
     ]);
     assert_eq!(code, 2);
     assert!(err.contains("ACMERETAIL"), "{err}");
@@ -75,7 +88,10 @@ async fn an_added_key_logs_in_over_sftp_and_a_bad_key_changes_nothing() {
     let bad = env.file("bad.pub", b"ssh-dss AAAAB3NzaC1kc3MAAACBAP== old\n");
     let (code, _, err) = env.run(&["partners", "add-key", "shopco", bad.to_str().unwrap()]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("not an OpenSSH public key: `ssh-dss` is not an SSH public key type"), "{err}");
+    assert!(
+        err.contains("not an OpenSSH public key: `ssh-dss` is not an SSH public key type"),
+        "{err}"
+    );
     let key = ssh_keypair(env.path(), "shopco_key");
     let private = std::fs::read(&key).unwrap();
     let (code, _, err) = run_with_input(&env, &["partners", "add-key", "shopco", "-"], &private);
@@ -95,7 +111,11 @@ async fn an_added_key_logs_in_over_sftp_and_a_bad_key_changes_nothing() {
         .unwrap()
         .flatten()
         .collect();
-    assert_eq!(history.len(), 1, "the scaffold kept as the previous version");
+    assert_eq!(
+        history.len(),
+        1,
+        "the scaffold kept as the previous version"
+    );
 
     // The partner logs in with it and drops an order.
     let server = env.serve();
@@ -104,18 +124,38 @@ async fn an_added_key_logs_in_over_sftp_and_a_bad_key_changes_nothing() {
     std::fs::create_dir_all(&work).unwrap();
     std::fs::write(work.join("po.edi"), order_850_from("SHOPCO", 901, "PO-901")).unwrap();
     let out = Command::new("sftp")
-        .args(["-b", "-", "-o", "IdentitiesOnly=yes", "-o", "PasswordAuthentication=no"])
+        .args([
+            "-b",
+            "-",
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "PasswordAuthentication=no",
+        ])
         .args(["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no"])
-        .args(["-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-i"])
+        .args([
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "LogLevel=ERROR",
+            "-i",
+        ])
         .arg(&key)
-        .args(["-P", &addr.port().to_string(), &format!("shopco@{}", addr.ip())])
+        .args([
+            "-P",
+            &addr.port().to_string(),
+            &format!("shopco@{}", addr.ip()),
+        ])
         .current_dir(&work)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .and_then(|mut c| {
-            c.stdin.take().unwrap().write_all(b"put po.edi inbox/po.edi\n")?;
+            c.stdin
+                .take()
+                .unwrap()
+                .write_all(b"put po.edi inbox/po.edi\n")?;
             c.wait_with_output()
         })
         .expect("sftp (the test command installs it)");

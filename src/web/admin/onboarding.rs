@@ -124,8 +124,7 @@ pub(crate) async fn checklist(p: &Pipeline, profile: &Profile) -> Result<Checkli
             detail: if a.certificates.is_empty() {
                 "no [as2] certificate: its signatures cannot be checked".into()
             } else {
-                a.certificates.join(", ")
-                    + if present { "" } else { " (file missing)" }
+                a.certificates.join(", ") + if present { "" } else { " (file missing)" }
             },
             fix: edit(),
         });
@@ -147,7 +146,9 @@ pub(crate) async fn checklist(p: &Pipeline, profile: &Profile) -> Result<Checkli
     let dry = admin::last_audit(&p.store, DRY_RUN, id).await?;
     items.push(Item {
         name: "Test file",
-        ok: dry.as_ref().is_some_and(|d| d.detail.starts_with("passed:")),
+        ok: dry
+            .as_ref()
+            .is_some_and(|d| d.detail.starts_with("passed:")),
         detail: dry.map_or_else(
             || "no dry run yet".to_owned(),
             |d| format!("{} ({})", d.detail, super::when(d.at)),
@@ -184,7 +185,10 @@ pub(crate) async fn checklist(p: &Pipeline, profile: &Profile) -> Result<Checkli
 
 /// The samples the "New partner" form offers: (word, description).
 pub(crate) fn samples() -> Vec<(&'static str, &'static str)> {
-    Sample::ALL.iter().map(|t| (t.word(), t.describe())).collect()
+    Sample::ALL
+        .iter()
+        .map(|t| (t.word(), t.describe()))
+        .collect()
 }
 
 #[derive(Template)]
@@ -331,8 +335,7 @@ pub async fn add_key(
     s.allow(&csrf, Role::Admin)?;
     let text = if file.trim().is_empty() { pasted } else { file };
     let key = SshPublicKey::parse(&text).map_err(refused)?;
-    let saved =
-        scaffold::add_key(&p.settings.partners_dir, &id, &key, &s.user).map_err(refused)?;
+    let saved = scaffold::add_key(&p.settings.partners_dir, &id, &key, &s.user).map_err(refused)?;
     admin::record_alone(
         &p.store,
         &s.user,
@@ -373,8 +376,5 @@ pub async fn set_password(
     )
     .await?;
     reload(&p);
-    Ok(
-        Redirect::to(&format!("/admin/partners/{id}?done=SFTP%20password%20set"))
-            .into_response(),
-    )
+    Ok(Redirect::to(&format!("/admin/partners/{id}?done=SFTP%20password%20set")).into_response())
 }

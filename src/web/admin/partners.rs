@@ -412,8 +412,10 @@ pub async fn dry_run(
                         .map_err(|e| e.to_string())
                 })
                 .collect();
-            let read: Vec<serde_json::Value> =
-                plans.iter().filter_map(|r| r.as_ref().ok().cloned()).collect();
+            let read: Vec<serde_json::Value> = plans
+                .iter()
+                .filter_map(|r| r.as_ref().ok().cloned())
+                .collect();
             let mut outcome = dryrun::outcome(&read, &diags);
             if let Some(Err(e)) = plans.iter().find(|r| r.is_err()) {
                 outcome = dryrun::Outcome {
