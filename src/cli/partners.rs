@@ -61,7 +61,7 @@ pub(super) fn new_partner(
     from: &str,
 ) -> anyhow::Result<crate::partners::scaffold::NewPartner> {
     use crate::partners::scaffold::{NewPartner, Template};
-    Ok(NewPartner::new(id, Template::parse(from).map_err(usage)?).map_err(usage)?)
+    NewPartner::new(id, Template::parse(from).map_err(usage)?).map_err(usage)
 }
 
 /// Onboarding errors are the operator's input (exit 2), except the files failing.

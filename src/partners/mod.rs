@@ -6,7 +6,7 @@
 //! `agreements.rs` the documents exchanged; `channels/` AS2, SFTP and FTP endpoints;
 //! `rules.rs` mapping rules, strictness and limits; `pin.rs` a server certificate pin;
 //! `registry.rs` the loaded profiles and the envelope lookup; `reload.rs` live reload;
-//! `scaffold.rs` onboarding: a new profile from a sample, an SFTP key or password written in,
+//! `scaffold/` onboarding: a new profile from a sample, an SFTP key or password written in,
 //! the checked atomic save with history.
 //! Every section validates into typed values and reports each problem through [`Check`] with
 //! its file, line and a hint.

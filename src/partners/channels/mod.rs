@@ -8,7 +8,7 @@ mod parse;
 use std::time::Duration;
 
 pub(super) use parse::{RawApi, RawAs2, RawRemote, RawSftp, parse_interval, validate};
-// The onboarding edits (`scaffold.rs`) check a key as a profile's `[sftp] keys` are checked.
+// The onboarding edits (`scaffold/`) check a key as a profile's `[sftp] keys` are checked.
 pub(crate) use parse::check_public_key;
 
 /// The partner's AS2 station.

@@ -1,4 +1,4 @@
-//! Tests of `scaffold.rs`: every template makes a profile that passes the checks, keys and
+//! Tests of `scaffold/`: every template makes a profile that passes the checks, keys and
 //! passwords are written with the comments kept, bad input changes nothing.
 
 use super::*;
@@ -170,7 +170,8 @@ fn a_password_is_hashed_into_an_existing_login() {
 
 #[test]
 fn bad_keys_are_refused_precisely() {
-    let cases: [(&str, fn(&OnboardError) -> bool); 5] = [
+    type Expected = fn(&OnboardError) -> bool;
+    let cases: [(&str, Expected); 5] = [
         ("", |e| matches!(e, OnboardError::NoKey)),
         (
             "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn\n-----END OPENSSH PRIVATE KEY-----\n",
