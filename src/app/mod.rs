@@ -212,13 +212,8 @@ impl Wharf {
         }
         warn_about_certificates(&p);
         let sftp_fingerprint = match &p.settings.sftp {
-            Some(cfg) if sftp.is_some() => crate::transport::sftp::host_key(&cfg.host_key)
-                .ok()
-                .map(|k| {
-                    k.public_key()
-                        .fingerprint(russh::keys::HashAlg::Sha256)
-                        .to_string()
-                }),
+            // The server has made its key by now; the admin pages read it the same way.
+            Some(cfg) if sftp.is_some() => crate::util::ssh::key_file_fingerprint(&cfg.host_key),
             _ => None,
         };
         let no_operator = crate::store::admin::user_count(&p.store)

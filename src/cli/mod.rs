@@ -235,6 +235,39 @@ enum PartnersCommand {
     /// Prints the public key Wharf logs in with on partners' SFTP servers that take a key
     /// (made on first use in `[transfers] client_key`), for the partner's authorized_keys.
     ClientKey,
+    /// Makes a new partner profile from a sample, checked like `partners check`; its keys,
+    /// hosts and certificates are left as commented `To do` lines. Refuses an existing id.
+    New {
+        id: String,
+        /// The sample: acme (X12 over Wharf's SFTP), eurofoods (EDIFACT), globex (X12 over
+        /// AS2), procurenet (cXML), pinnacle (X12 supplier collected from its server).
+        #[arg(long, value_parser = ["acme", "eurofoods", "globex", "procurenet", "pinnacle"])]
+        from: String,
+        /// Display name (default: the id).
+        #[arg(long)]
+        name: Option<String>,
+        /// ISA05 the partner sends from (default: the template's).
+        #[arg(long)]
+        x12_qualifier: Option<String>,
+        /// ISA06 the partner sends from (default: the id in capitals, marked To do).
+        #[arg(long)]
+        x12_id: Option<String>,
+        /// UNB sender id (0004), e.g. its GLN.
+        #[arg(long)]
+        edifact_id: Option<String>,
+        /// cXML From credential identity.
+        #[arg(long)]
+        cxml_identity: Option<String>,
+        /// AS2 name (AS2-From of its messages).
+        #[arg(long)]
+        as2_id: Option<String>,
+    },
+    /// Adds an OpenSSH public key (FILE: its .pub; `-` for standard input) to a partner's
+    /// login on Wharf's SFTP server, checked and saved with the previous version kept.
+    AddKey { partner: String, file: PathBuf },
+    /// Sets a partner's SFTP password (asked twice without echo on a terminal, else the first
+    /// line of standard input); only its argon2id hash is written.
+    SetPassword { partner: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -404,6 +437,36 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Partners {
             command: PartnersCommand::ClientKey,
         } => partners::client_key(&settings(&cli)?),
+        Command::Partners {
+            command:
+                PartnersCommand::New {
+                    id,
+                    from,
+                    name,
+                    x12_qualifier,
+                    x12_id,
+                    edifact_id,
+                    cxml_identity,
+                    as2_id,
+                },
+        } => {
+            let new = crate::partners::scaffold::NewPartner {
+                name: name.clone(),
+                x12_qualifier: x12_qualifier.clone(),
+                x12_id: x12_id.clone(),
+                edifact_id: edifact_id.clone(),
+                cxml_identity: cxml_identity.clone(),
+                as2_id: as2_id.clone(),
+                ..partners::new_partner(id, from)?
+            };
+            partners::new(&settings(&cli)?, &new)
+        }
+        Command::Partners {
+            command: PartnersCommand::AddKey { partner, file },
+        } => partners::add_key(&settings(&cli)?, partner, file),
+        Command::Partners {
+            command: PartnersCommand::SetPassword { partner },
+        } => partners::set_password(&settings(&cli)?, partner),
         Command::Health { ready } => health_cmd::health(&settings(&cli)?, *ready).await,
         Command::Migrate { check } => store_cmd::migrate(&settings(&cli)?, *check).await,
         Command::Backup { dir } => {

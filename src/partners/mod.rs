@@ -5,7 +5,9 @@
 //! `parse.rs` the TOML as written and its validation; `check.rs` how problems are reported;
 //! `agreements.rs` the documents exchanged; `channels/` AS2, SFTP and FTP endpoints;
 //! `rules.rs` mapping rules, strictness and limits; `pin.rs` a server certificate pin;
-//! `registry.rs` the loaded profiles and the envelope lookup; `reload.rs` live reload.
+//! `registry.rs` the loaded profiles and the envelope lookup; `reload.rs` live reload;
+//! `scaffold/` onboarding: a new profile from a sample, an SFTP key or password written in,
+//! the checked atomic save with history.
 //! Every section validates into typed values and reports each problem through [`Check`] with
 //! its file, line and a hint.
 
@@ -19,6 +21,7 @@ mod profile;
 mod registry;
 mod reload;
 pub mod rules;
+pub mod scaffold;
 #[cfg(test)]
 mod words_tests;
 

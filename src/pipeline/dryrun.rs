@@ -94,3 +94,144 @@ pub fn plan(
         "errors": errors,
     }))
 }
+
+/// A dry run's outcome in one line of plain words, shown before any detail: "Would create
+/// sale order PO-1 for ACME with 2 lines", "Held: …" (the first reason a rule holds it),
+/// "Rejected: …" (the reader's first error).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// Every document read and none held: the file would go through as it is.
+    pub passed: bool,
+    pub line: String,
+}
+
+/// The outcome of `plans` (each as [`plan`] makes it) with the reader's `findings`.
+pub fn outcome(plans: &[serde_json::Value], findings: &[Diagnostic]) -> Outcome {
+    use crate::edi::diag::Severity;
+    let failed = |line: String| Outcome {
+        passed: false,
+        line,
+    };
+    if let Some(e) = findings.iter().find(|d| d.severity == Severity::Error) {
+        return failed(format!("Rejected: {e}"));
+    }
+    if plans.is_empty() {
+        return failed("Nothing read: the file holds no document".into());
+    }
+    let n = plans.len();
+    let mut lines = Vec::new();
+    for (i, p) in plans.iter().enumerate() {
+        let s = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+        let of = if n > 1 {
+            format!(" (document {} of {n})", i + 1)
+        } else {
+            String::new()
+        };
+        if let Some(e) = p["errors"].as_array().and_then(|e| e.first()) {
+            return failed(format!("Held: {}{of}", s(e)));
+        }
+        let plan = &p["plan"];
+        let line = if plan["customer_ref"].is_string() {
+            let lines = plan["lines"].as_array().map_or(0, Vec::len);
+            let verb = match plan["purpose"].as_str() {
+                Some("Cancellation") => "cancel",
+                Some("Original") => "create",
+                // Change, Replace, or another purpose code kept raw.
+                _ => "change",
+            };
+            format!(
+                "Would {verb} sale order {} for {} with {lines} line{}",
+                s(&plan["client_order_ref"]),
+                s(&plan["customer_ref"]),
+                if lines == 1 { "" } else { "s" }
+            )
+        } else if plan["vendor_ref"].is_string() {
+            let orders = plan["orders"].as_array().map_or(0, Vec::len);
+            format!(
+                "Would update the receipts of {orders} purchase order{} from {}",
+                if orders == 1 { "" } else { "s" },
+                s(&plan["vendor_ref"])
+            )
+        } else {
+            let kind = p["document"]["type"].as_str().unwrap_or("document");
+            return failed(format!("Not mapped: Wharf sends no {kind} to the ERP{of}"));
+        };
+        lines.push(line);
+    }
+    let warnings: usize = plans
+        .iter()
+        .map(|p| p["warnings"].as_array().map_or(0, Vec::len))
+        .sum();
+    let mut line = if n == 1 {
+        lines.swap_remove(0)
+    } else {
+        format!(
+            "All {n} documents pass; the first: {}",
+            lines.swap_remove(0)
+        )
+    };
+    if warnings > 0 {
+        line.push_str(&format!(
+            " ({warnings} warning{})",
+            if warnings == 1 { "" } else { "s" }
+        ));
+    }
+    Outcome { passed: true, line }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn order(errors: &[&str], warnings: &[&str]) -> serde_json::Value {
+        json!({
+            "document": { "type": "Order" },
+            "plan": {
+                "customer_ref": "ACME",
+                "client_order_ref": "PO-1",
+                "purpose": "Original",
+                "lines": [{}, {}],
+            },
+            "warnings": warnings,
+            "errors": errors,
+        })
+    }
+
+    #[test]
+    fn the_verdict_says_what_would_happen_or_why_not_in_one_line() {
+        let ok = outcome(&[order(&[], &[])], &[]);
+        assert_eq!(
+            (ok.passed, ok.line.as_str()),
+            (true, "Would create sale order PO-1 for ACME with 2 lines")
+        );
+        let warned = outcome(&[order(&[], &["uom CS unmapped"])], &[]);
+        assert!(
+            warned.passed && warned.line.ends_with("(1 warning)"),
+            "{warned:?}"
+        );
+        let held = outcome(
+            &[
+                order(&[], &[]),
+                order(&["buyer part ACME-999 unknown [item_unresolved]"], &[]),
+            ],
+            &[],
+        );
+        assert_eq!(
+            (held.passed, held.line.as_str()),
+            (
+                false,
+                "Held: buyer part ACME-999 unknown [item_unresolved] (document 2 of 2)"
+            )
+        );
+        let bad = Diagnostic::error(None, Default::default(), "IEA02 does not match".into());
+        let rejected = outcome(&[order(&[], &[])], &[bad]);
+        assert_eq!(rejected.line, "Rejected: IEA02 does not match");
+        assert!(!outcome(&[], &[]).passed);
+        let unmapped = json!({ "document": { "type": "Invoice" }, "plan": null, "errors": [] });
+        assert_eq!(
+            outcome(&[unmapped], &[]).line,
+            "Not mapped: Wharf sends no Invoice to the ERP"
+        );
+    }
+}

@@ -276,3 +276,30 @@ pub async fn audit_log(store: &Store, limit: i64) -> Result<Vec<AuditEntry>, Sto
         })
         .collect()
 }
+
+/// The latest audit line of `action` on `target` (a partner's last dry run, for its
+/// onboarding checklist).
+pub async fn last_audit(
+    store: &Store,
+    action: &str,
+    target: &str,
+) -> Result<Option<AuditEntry>, StoreError> {
+    let row = sqlx::query(
+        "SELECT at, actor, action, target, detail FROM audit \
+         WHERE action = $1 AND target = $2 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(action.to_owned())
+    .bind(target.to_owned())
+    .fetch_optional(store.pool())
+    .await?;
+    row.map(|r| {
+        Ok(AuditEntry {
+            at: r.try_get(0)?,
+            actor: r.try_get(1)?,
+            action: r.try_get(2)?,
+            target: r.try_get(3)?,
+            detail: r.try_get(4)?,
+        })
+    })
+    .transpose()
+}

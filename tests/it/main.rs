@@ -24,6 +24,7 @@ mod metrics;
 mod odoo;
 mod odoo_contract;
 mod odoo_real;
+mod onboarding;
 mod operations;
 mod outbound;
 mod partner_files;

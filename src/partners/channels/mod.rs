@@ -8,6 +8,8 @@ mod parse;
 use std::time::Duration;
 
 pub(super) use parse::{RawApi, RawAs2, RawRemote, RawSftp, parse_interval, validate};
+// The onboarding edits (`scaffold/`) check a key as a profile's `[sftp] keys` are checked.
+pub(crate) use parse::check_public_key;
 
 /// The partner's AS2 station.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

@@ -619,7 +619,7 @@ pub(in crate::partners) fn parse_interval(text: &str) -> Option<Duration> {
 
 /// Why a line is no OpenSSH public key.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-enum PublicKeyError {
+pub(crate) enum PublicKeyError {
     #[error("`{0}` is not an SSH public key type")]
     Type(String),
     #[error("the key data is not base64")]
@@ -627,7 +627,7 @@ enum PublicKeyError {
 }
 
 /// One OpenSSH public key line: a known type and base64 data.
-fn check_public_key(line: &str) -> Result<(), PublicKeyError> {
+pub(crate) fn check_public_key(line: &str) -> Result<(), PublicKeyError> {
     let mut parts = line.split_whitespace();
     let kind = parts.next().unwrap_or_default();
     let data = parts.next().unwrap_or_default();

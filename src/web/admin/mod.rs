@@ -1,6 +1,6 @@
 //! The admin pages for the operations team: sign-in, dashboard, message search and actions,
-//! dead letters, business events (delivery, dead deliveries, replay), partner profiles, the
-//! audit log. Server-rendered with askama templates from
+//! dead letters, business events (delivery, dead deliveries, replay), partner profiles and
+//! their onboarding, the audit log. Server-rendered with askama templates from
 //! `templates/admin/`, no JavaScript.
 //!
 //! Every handler takes a [`auth::Session`] (no session: to the sign-in page) and every form
@@ -12,6 +12,7 @@ mod charts;
 mod dashboard;
 mod events;
 pub(crate) mod messages;
+mod onboarding;
 mod partners;
 
 use askama::Template;
@@ -183,7 +184,10 @@ pub fn router() -> Router<Pipeline> {
         .route("/admin/events", get(events::page))
         .route("/admin/events/redeliver", post(events::redeliver))
         .route("/admin/events/replay", post(events::replay))
-        .route("/admin/partners", get(partners::list))
+        .route(
+            "/admin/partners",
+            get(partners::list).post(onboarding::create),
+        )
         .route("/admin/partners/{id}", get(partners::show))
         .route(
             "/admin/partners/{id}/edit",
@@ -194,4 +198,9 @@ pub fn router() -> Router<Pipeline> {
             get(partners::diff),
         )
         .route("/admin/partners/{id}/test", post(partners::dry_run))
+        .route("/admin/partners/{id}/sftp-key", post(onboarding::add_key))
+        .route(
+            "/admin/partners/{id}/sftp-password",
+            post(onboarding::set_password),
+        )
 }

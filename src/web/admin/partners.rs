@@ -2,7 +2,7 @@
 //! editing with the same checks as `wharf partners check` before an atomic save that keeps
 //! the previous version, the diff of an earlier version, and the dry run of a sample file.
 
-use std::path::{Path as FsPath, PathBuf};
+use std::path::Path as FsPath;
 
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
@@ -12,16 +12,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use super::auth::Session;
 use super::messages::{Done, Row, row};
 use super::{Ctx, PageError, render, when};
+use crate::partners::scaffold::history_dir;
 use crate::partners::{PartnerId, Partners, Profile};
 use crate::pipeline::Pipeline;
 use crate::store::admin::{self, Role};
 use crate::store::now_ms;
 use crate::store::search::{self, Search};
-
-/// Where earlier versions of `partners/<id>.toml` are kept: `partners/.history/<id>/`.
-fn history_dir(partners_dir: &FsPath, id: &str) -> PathBuf {
-    partners_dir.join(".history").join(id)
-}
 
 /// A partner id from the URL, checked like a profile's own (no path tricks).
 fn partner_id(id: &str) -> Result<String, PageError> {
@@ -45,6 +41,9 @@ struct ListPage {
     ctx: Ctx,
     partners: Vec<PartnerRow>,
     problems: Vec<String>,
+    // The "New partner" form (onboarding.rs).
+    samples: Vec<(&'static str, &'static str)>,
+    form: super::onboarding::NewForm,
 }
 
 pub async fn list(State(p): State<Pipeline>, s: Session) -> Result<Response, PageError> {
@@ -70,6 +69,8 @@ pub async fn list(State(p): State<Pipeline>, s: Session) -> Result<Response, Pag
         ctx: Ctx::new(&s, "partners"),
         partners,
         problems: problems.iter().map(ToString::to_string).collect(),
+        samples: super::onboarding::samples(),
+        form: super::onboarding::NewForm::default(),
     }))
 }
 
@@ -117,6 +118,7 @@ struct PartnerPage {
     text: String,
     recent: Vec<Row>,
     history: Vec<HistoryRow>,
+    checklist: super::onboarding::Checklist,
 }
 
 fn profile_of(p: &Pipeline, id: &str) -> Result<std::sync::Arc<Profile>, PageError> {
@@ -215,6 +217,7 @@ pub async fn show(
         text,
         recent: recent.iter().map(row).collect(),
         history: history(&p.settings.partners_dir, &id),
+        checklist: super::onboarding::checklist(&p, &profile).await?,
         id,
     }))
 }
@@ -255,57 +258,6 @@ pub struct SaveForm {
     text: String,
 }
 
-/// The problems `text` would bring if it replaced `path`: the checks of `wharf partners
-/// check` over the whole folder (so a clash with another profile is found), minus the ones
-/// the folder already had.
-pub(crate) fn check(dir: &FsPath, path: &FsPath, text: &str) -> Vec<String> {
-    let (_, before) = Partners::load(dir);
-    let before: Vec<String> = before.iter().map(ToString::to_string).collect();
-    let (_, after) = Partners::load_with(dir, Some((path, text)));
-    after
-        .iter()
-        .map(ToString::to_string)
-        .filter(|e| !before.contains(e))
-        .collect()
-}
-
-/// Writes `text` to `path` atomically (temporary file, fsync, rename), after copying the
-/// version it replaces into the history.
-fn save_atomically(
-    dir: &FsPath,
-    id: &str,
-    path: &FsPath,
-    text: &str,
-    by: &str,
-) -> std::io::Result<()> {
-    use std::io::Write;
-    let hist = history_dir(dir, id);
-    std::fs::create_dir_all(&hist)?;
-    if let Ok(previous) = std::fs::read(path) {
-        // The user name is kept to letters, digits, '.' and '_' in the file name.
-        let by: String = by
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '.' || c == '_' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        std::fs::write(hist.join(format!("{}-{by}.toml", now_ms())), previous)?;
-    }
-    let tmp = dir.join(format!(".{id}.toml.saving"));
-    {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, path)?;
-    // The rename itself is durable once the folder is synced.
-    std::fs::File::open(dir).and_then(|d| d.sync_all())
-}
-
 pub async fn save(
     State(p): State<Pipeline>,
     s: Session,
@@ -320,7 +272,7 @@ pub async fn save(
     // Browsers send CRLF line ends from a textarea; profiles are kept with LF.
     let before = std::fs::read_to_string(&path).unwrap_or_default();
     let text = unredact(&f.text.replace("\r\n", "\n"), &before);
-    let errors = check(&dir, &path, &text);
+    let errors = crate::partners::scaffold::new_problems(&dir, &path, &text);
     if !errors.is_empty() {
         let page = EditPage {
             ctx: Ctx::new(&s, "partners"),
@@ -333,7 +285,7 @@ pub async fn save(
     if before == text {
         return Ok(Redirect::to(&format!("/admin/partners/{id}?done=no%20change")).into_response());
     }
-    save_atomically(&dir, &id, &path, &text, &s.user)
+    crate::partners::scaffold::save(&dir, &id, &path, &text, &s.user)
         .map_err(|e| PageError::Internal(format!("{}: {e}", path.display())))?;
     let changed = similar::TextDiff::from_lines(&before, &text)
         .iter_all_changes()
@@ -414,6 +366,9 @@ struct DryRunPage {
     filename: String,
     documents: Vec<String>,
     findings: Vec<String>,
+    /// The one-line outcome, shown before any detail.
+    verdict: String,
+    passed: bool,
 }
 
 pub async fn dry_run(
@@ -447,27 +402,69 @@ pub async fn dry_run(
     s.allow(&csrf, Role::Viewer)?;
     // The plan is shown in Odoo 18's terms (19 differs in a few field names only).
     let odoo = 18;
-    let (documents, findings) = match crate::pipeline::dryrun::documents(&file) {
-        Ok((docs, diags)) => (
-            docs.iter()
+    use crate::pipeline::dryrun;
+    let (documents, findings, outcome) = match dryrun::documents(&file) {
+        Ok((docs, diags)) => {
+            let plans: Vec<Result<serde_json::Value, String>> = docs
+                .iter()
                 .map(|d| {
-                    crate::pipeline::dryrun::plan(&profile, d, &|m| {
-                        p.ports.planner.records(m, odoo)
-                    })
-                    .and_then(|v| serde_json::to_string_pretty(&v))
-                    .unwrap_or_else(|e| e.to_string())
+                    dryrun::plan(&profile, d, &|m| p.ports.planner.records(m, odoo))
+                        .map_err(|e| e.to_string())
                 })
-                .collect(),
-            diags.iter().map(ToString::to_string).collect(),
+                .collect();
+            let read: Vec<serde_json::Value> = plans
+                .iter()
+                .filter_map(|r| r.as_ref().ok().cloned())
+                .collect();
+            let mut outcome = dryrun::outcome(&read, &diags);
+            if let Some(Err(e)) = plans.iter().find(|r| r.is_err()) {
+                outcome = dryrun::Outcome {
+                    passed: false,
+                    line: format!("Not planned: {e}"),
+                };
+            }
+            (
+                plans
+                    .iter()
+                    .map(|r| match r {
+                        Ok(v) => serde_json::to_string_pretty(v).unwrap_or_else(|e| e.to_string()),
+                        Err(e) => e.clone(),
+                    })
+                    .collect(),
+                diags.iter().map(ToString::to_string).collect(),
+                outcome,
+            )
+        }
+        Err(e) => (
+            Vec::new(),
+            vec![e.clone()],
+            dryrun::Outcome {
+                passed: false,
+                line: format!("Not read: {e}"),
+            },
         ),
-        Err(e) => (Vec::new(), vec![e]),
     };
+    // Recorded for the partner's onboarding checklist ("test file passed").
+    admin::record_alone(
+        &p.store,
+        &s.user,
+        super::onboarding::DRY_RUN,
+        &id,
+        &format!(
+            "{}: {} ({filename})",
+            if outcome.passed { "passed" } else { "failed" },
+            outcome.line
+        ),
+    )
+    .await?;
     Ok(render(&DryRunPage {
         ctx: Ctx::new(&s, "partners"),
         id,
         filename,
         documents,
         findings,
+        verdict: outcome.line,
+        passed: outcome.passed,
     }))
 }
 

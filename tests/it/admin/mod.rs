@@ -13,6 +13,7 @@ use wharf::store::{JobState, MessageId, MessageState, jobs, messages};
 
 mod charts;
 mod events;
+mod onboarding;
 mod strangers;
 
 /// A browser without JavaScript: keeps the session cookie, follows nothing by itself.
