@@ -17,7 +17,7 @@ pub(super) async fn collect(s: Settings, only: Option<&str>) -> anyhow::Result<E
             continue;
         }
         for remote in &profile.channels.collect {
-            match collect_once(&p, profile.id.as_str(), remote).await {
+            match collect_once(&p, profile.id.as_str(), remote, None).await {
                 Ok(r) if r.busy => writeln!(
                     out,
                     "{} {}: another instance is collecting",

@@ -60,6 +60,17 @@ text_enum! {
 }
 
 text_enum! {
+    /// What Wharf does with a partner's server, each watched for its health
+    /// (`store::channel_health`): a collection from a `[[collect]]` folder, a delivery to a
+    /// `[[deliver]]` folder, a send to the partner's AS2 URL.
+    ChannelKind {
+        Collect => "collect",
+        Deliver => "deliver",
+        As2Send => "as2_send",
+    }
+}
+
+text_enum! {
     /// Where a message stands. Inbound: received → identified → translated → mapped → delivered,
     /// or one of the final outcomes quarantined, duplicate, rejected, failed.
     /// Outbound: created → encoded → sent.

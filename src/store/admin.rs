@@ -118,6 +118,8 @@ pub struct Session {
     pub role: Role,
     /// The token every form of this session carries.
     pub csrf: String,
+    /// The IANA zone the operator reads times in (`users.time_zone`); `None` is UTC.
+    pub time_zone: Option<String>,
 }
 
 pub async fn open_session(
@@ -151,7 +153,8 @@ pub async fn open_session(
 /// The live session of a cookie's token hash.
 pub async fn session(store: &Store, token_hash: &str) -> Result<Option<Session>, StoreError> {
     let row = sqlx::query(
-        "SELECT u.name, u.role, s.csrf FROM sessions s JOIN users u ON u.id = s.user_id \
+        "SELECT u.name, u.role, s.csrf, u.time_zone FROM sessions s \
+         JOIN users u ON u.id = s.user_id \
          WHERE s.token_hash = $1 AND s.expires_at > $2",
     )
     .bind(token_hash.to_owned())
@@ -163,9 +166,25 @@ pub async fn session(store: &Store, token_hash: &str) -> Result<Option<Session>,
             user: r.try_get(0)?,
             role: role_of(r.try_get(1)?)?,
             csrf: r.try_get(2)?,
+            time_zone: r.try_get(3)?,
         })
     })
     .transpose()
+}
+
+/// Sets the zone `user` reads times in (`None`: UTC). The name is the caller's to check.
+pub async fn set_time_zone(
+    store: &Store,
+    user: &str,
+    time_zone: Option<&str>,
+) -> Result<(), StoreError> {
+    let _gate = store.write_gate().await;
+    sqlx::query("UPDATE users SET time_zone = $1 WHERE name = $2")
+        .bind(time_zone.map(str::to_owned))
+        .bind(user.to_owned())
+        .execute(store.pool())
+        .await?;
+    Ok(())
 }
 
 pub async fn close_session(store: &Store, token_hash: &str) -> Result<(), StoreError> {

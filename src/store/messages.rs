@@ -197,6 +197,19 @@ pub async fn raw(store: &Store, id: MessageId) -> Result<Vec<u8>, StoreError> {
     Ok(raw.unwrap_or_default())
 }
 
+/// The first 4 KiB of a message's raw bytes, enough for its envelope (the admin pages read
+/// a quarantined message's sender from it without loading megabytes).
+pub async fn head(store: &Store, id: MessageId) -> Result<Vec<u8>, StoreError> {
+    // A literal length: PostgreSQL's substr takes an int4, which a bound int8 is not.
+    let row = sqlx::query("SELECT substr(raw, 1, 4096) FROM messages WHERE id = $1")
+        .bind(id.get())
+        .fetch_optional(store.pool())
+        .await?
+        .ok_or(StoreError::NoSuchMessage(id))?;
+    let raw: Option<Vec<u8>> = row.try_get(0)?;
+    Ok(raw.unwrap_or_default())
+}
+
 /// A JSON column written by a stage: `canonical` (translated documents or the model to
 /// encode) or `mapped` (documents shaped for the ERP).
 #[derive(Debug, Clone, Copy)]

@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod as2;
+pub mod channel_health;
 pub mod events;
 pub mod jobs;
 pub mod leases;

@@ -474,6 +474,28 @@ impl crate::pipeline::ports::Outbound for super::station::As2 {
                 receipt_url.as_deref(),
             )
             .await;
+            // The channel's health for the admin pages: a refusal in the MDN counts as a
+            // failed send too, since the partner's side is where an operator must look.
+            let failure = match &sent {
+                Ok(_) => None,
+                Err(e) => Some(e.to_string()),
+            };
+            let attempt = match &failure {
+                None => crate::store::channel_health::Attempt::Succeeded,
+                Some(e) => crate::store::channel_health::Attempt::Failed(e),
+            };
+            if let Err(e) = crate::store::channel_health::record(
+                &self.store,
+                profile.id.as_str(),
+                crate::store::ChannelKind::As2Send,
+                as2.url.as_deref().unwrap_or_default(),
+                attempt,
+                None,
+            )
+            .await
+            {
+                tracing::warn!(partner = %profile.id, error = %e, "AS2 send not recorded in the channel's health");
+            }
             // The synchronous MDN, good or a refusal, counted for the partner.
             let mdn_said = match &sent {
                 Ok(s) => s.mdn_disposition,

@@ -1,7 +1,8 @@
 //! Collection from partners' servers: one round lists a `[[collect]]` folder, leaves files
 //! that are still growing, fetches the rest, stores each through the receive stage and only
-//! then deletes or archives it remotely. `spawn` runs every profile's rounds on their
-//! schedules, each folder in its own task, with backoff after failures.
+//! then deletes or archives it remotely; each round's outcome goes to the channel's health
+//! (`store::channel_health`) for the admin pages. `spawn` runs every profile's rounds on
+//! their schedules, each folder in its own task, with backoff after failures.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -10,10 +11,11 @@ use super::{ErrorKind, RemoteError, Session};
 use crate::metrics::TransferDirection;
 use crate::partners::channels::{AfterCollect, Protocol, Remote};
 use crate::pipeline::Pipeline;
+use crate::store::channel_health::{self, Attempt};
 use crate::store::leases::{self, Lease};
 use crate::store::messages::{Inbound, sha256_hex};
 use crate::store::transfers::{self, NewTransfer};
-use crate::store::{Channel, Direction, StoreError};
+use crate::store::{Channel, ChannelKind, Direction, StoreError};
 
 /// Files larger than this are refused when the profile sets no `[limits] max_file_bytes`
 /// (the bytes are held in memory between the download and the store).
@@ -50,8 +52,58 @@ pub fn channel_of(remote: &Remote) -> Channel {
     }
 }
 
-/// One collection round on one folder of `partner`, now.
+/// How long the scheduler waits before a folder's next round: `every` after a success;
+/// after the n-th failure in a row 10 s, 20 s, 40 s … (never later than `every`).
+pub fn next_wait(every: Duration, failures: u32) -> Duration {
+    if failures == 0 {
+        return every;
+    }
+    (Duration::from_secs(10) * 2u32.saturating_pow(failures.min(20) - 1)).min(every)
+}
+
+/// One collection round on one folder of `partner`, now, recorded in the channel's health
+/// (`store::channel_health`) unless another instance had the folder. `failures_before` is
+/// the scheduler's count of this folder's failed rounds in a row, from which the next
+/// round's time is said; `None` when no schedule follows (`wharf collect`).
 pub async fn collect_once(
+    p: &Pipeline,
+    partner: &str,
+    remote: &Remote,
+    failures_before: Option<u32>,
+) -> Result<Round, CollectError> {
+    let result = collect_leased(p, partner, remote).await;
+    let error = match &result {
+        // Another instance had the folder: its round is its to record.
+        Ok(r) if r.busy => return result,
+        Ok(_) => None,
+        Err(e) => Some(e.to_string()),
+    };
+    let next_try_at = failures_before.map(|before| {
+        let failures = if error.is_some() { before + 1 } else { 0 };
+        crate::store::now_ms() + next_wait(remote.every, failures).as_millis() as i64
+    });
+    let attempt = match &error {
+        None => Attempt::Succeeded,
+        Some(e) => Attempt::Failed(e),
+    };
+    let url = remote.url();
+    if let Err(e) = channel_health::record(
+        &p.store,
+        partner,
+        ChannelKind::Collect,
+        &url,
+        attempt,
+        next_try_at,
+    )
+    .await
+    {
+        // The round's own outcome stands; only what the pages show is behind.
+        tracing::warn!(partner, server = %url, error = %e, "collection round not recorded in the channel's health");
+    }
+    result
+}
+
+async fn collect_leased(
     p: &Pipeline,
     partner: &str,
     remote: &Remote,
@@ -228,9 +280,10 @@ pub fn spawn(
                     }
                     slot.running = true;
                     let (p, remote, done) = (p.clone(), remote.clone(), done_tx.clone());
+                    let failures = slot.failures;
                     rounds.spawn(async move {
                         let partner = key.0.as_str();
-                        let ok = match collect_once(&p, partner, &remote).await {
+                        let ok = match collect_once(&p, partner, &remote, Some(failures)).await {
                             Ok(r) => {
                                 if !r.collected.is_empty() || r.left > 0 || r.not_removed > 0 {
                                     tracing::info!(partner, server = %key.1, collected = r.collected.len(), already = r.already_stored, left = r.left, not_removed = r.not_removed, "collection round");
@@ -253,12 +306,7 @@ pub fn spawn(
                     if let Some(slot) = slots.get_mut(&key) {
                         slot.running = false;
                         slot.failures = if ok { 0 } else { slot.failures + 1 };
-                        let wait = if ok {
-                            every
-                        } else {
-                            (Duration::from_secs(10) * 2u32.saturating_pow(slot.failures - 1)).min(every)
-                        };
-                        slot.due = Instant::now() + wait;
+                        slot.due = Instant::now() + next_wait(every, slot.failures);
                     }
                 }
                 _ = stop.wait_for(|s| *s) => break,

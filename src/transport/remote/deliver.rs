@@ -13,8 +13,9 @@ use futures_util::future::BoxFuture;
 use crate::config::Settings;
 use crate::metrics::{Metrics, TransferDirection};
 use crate::pipeline::ports::{Delivery, Outbound, Outgoing, Receipt, SendFailure, Transferred};
+use crate::store::channel_health::{self, Attempt};
 use crate::store::messages::Message;
-use crate::store::{Channel, Format, Store};
+use crate::store::{Channel, ChannelKind, Format, Store};
 
 /// One folder that now holds the message.
 #[derive(Debug, Clone)]
@@ -55,7 +56,8 @@ pub fn remote_name(remote: &Remote, profile: &Profile, msg: &Message) -> String 
 
 /// Puts `raw` into every `[[deliver]]` folder of the profile, in order, counting each
 /// upload and each failure into `metrics`. A folder whose server was found down moments ago
-/// is not tried (the error says when it will be) and counts as no transfer.
+/// is not tried (the error says when it will be) and counts as no transfer; every folder
+/// tried has the outcome recorded in its channel's health (`store::channel_health`).
 pub async fn deliver(
     store: &Store,
     settings: &Settings,
@@ -87,6 +89,28 @@ pub async fn deliver(
             put
         }
         .await;
+        let next_try_at = put.as_ref().err().and_then(|_| {
+            down_servers()
+                .down_for(&url)
+                .map(|left| crate::store::now_ms() + left.as_millis() as i64)
+        });
+        let error = put.as_ref().err().map(ToString::to_string);
+        let attempt = match &error {
+            None => Attempt::Succeeded,
+            Some(e) => Attempt::Failed(e),
+        };
+        if let Err(e) = channel_health::record(
+            store,
+            partner,
+            ChannelKind::Deliver,
+            &url,
+            attempt,
+            next_try_at,
+        )
+        .await
+        {
+            tracing::warn!(partner, server = %url, error = %e, "delivery not recorded in the channel's health");
+        }
         if let Err(e) = put {
             metrics.transfer_failed(
                 partner,

@@ -31,6 +31,8 @@ pub struct Session {
     pub user: String,
     pub role: Role,
     pub csrf: String,
+    /// The zone the operator reads times in (UTC unless they chose one).
+    pub zone: super::zone::Zone,
     token_hash: String,
 }
 
@@ -106,6 +108,7 @@ impl FromRequestParts<Pipeline> for Session {
                         user: s.user,
                         role: s.role,
                         csrf: s.csrf,
+                        zone: super::zone::Zone::stored(s.time_zone.as_deref()),
                         token_hash: hash,
                     });
                 }

@@ -1,6 +1,6 @@
 //! The dashboard (traffic, arrival-to-ERP time and failures per day — drawn by `charts.rs` —
-//! per partner and by reason, queue, readiness, overdue acknowledgements, certificates) and
-//! the audit log page.
+//! per partner and by reason, queue, quarantine, readiness, partners' channels (failing
+//! first), overdue acknowledgements, certificates with their problems) and the audit log page.
 
 use askama::Template;
 use axum::extract::State;
@@ -8,7 +8,8 @@ use axum::response::Response;
 
 use super::auth::Session;
 use super::charts::{self, DAY_WIDTH, DayBars, DayRow, FailureBars, LatencyBars, LatencyRow};
-use super::{Ctx, PageError, ago, render, when};
+use super::failures::{self, CertRow, ChannelRow};
+use super::{Ctx, PageError, ago, render, utc_day};
 use crate::pipeline::Pipeline;
 use crate::pipeline::sla::{Window, cutoffs};
 use crate::store::admin::{self, Role};
@@ -39,14 +40,6 @@ pub(crate) struct Overdue {
     pub since: String,
 }
 
-pub(crate) struct CertRow {
-    pub owner: String,
-    pub file: String,
-    pub not_after: String,
-    pub days_left: i64,
-    pub attention: bool,
-}
-
 #[derive(Template)]
 #[template(path = "admin/dashboard.html")]
 struct DashboardPage {
@@ -68,7 +61,14 @@ struct DashboardPage {
     traffic: Vec<TrafficRow>,
     failures: Vec<FailureRow>,
     overdue: Vec<Overdue>,
+    /// Every AS2 certificate, those with a problem (missing, unreadable, expiring) first.
     certificates: Vec<CertRow>,
+    /// Every partner channel's health, failing ones first.
+    channels: Vec<ChannelRow>,
+    /// How many of them fail now.
+    channels_failing: usize,
+    /// Messages held in quarantine now.
+    quarantined: i64,
     /// The same checks `/readyz` answers with.
     readiness: crate::pipeline::health::Report,
 }
@@ -81,7 +81,7 @@ pub async fn dashboard(State(p): State<Pipeline>, s: Session) -> Result<Response
         .into_iter()
         .map(|(day, i, o, f)| DayRow {
             number: day,
-            day: when(day * DAY).chars().take(10).collect(),
+            day: utc_day(day * DAY),
             inbound: i,
             outbound: o,
             failed: f,
@@ -154,18 +154,8 @@ pub async fn dashboard(State(p): State<Pipeline>, s: Session) -> Result<Response
         "our 855/ORDRSP to the partner",
         false,
     ));
-    let (infos, _errors) = crate::partners::certificates::certificates(&p.settings, &partners);
-    let certificates = infos
-        .into_iter()
-        .map(|c| CertRow {
-            attention: i64::from(c.days_left)
-                <= crate::partners::certificates::EXPIRY_WARNING_DAYS as i64,
-            owner: c.owner,
-            file: c.file,
-            not_after: c.not_after,
-            days_left: i64::from(c.days_left),
-        })
-        .collect();
+    let certificates = failures::certificate_rows(&p, &partners, None);
+    let channels = failures::channel_rows(&p, &partners, None, &s.zone).await?;
     let latency_rows = search::latency_per_day(&p.store, since).await?;
     let (latency_bars, latency) = charts::latency(&days, &latency_rows);
     let latency_top =
@@ -193,6 +183,9 @@ pub async fn dashboard(State(p): State<Pipeline>, s: Session) -> Result<Response
         failures,
         overdue,
         certificates,
+        channels_failing: channels.iter().filter(|c| c.failing).count(),
+        channels,
+        quarantined: failures::quarantined(&p).await?,
     }))
 }
 
@@ -217,7 +210,7 @@ pub async fn audit(State(p): State<Pipeline>, s: Session) -> Result<Response, Pa
         .await?
         .into_iter()
         .map(|a| AuditRow {
-            at: when(a.at),
+            at: s.zone.when(a.at),
             actor: a.actor,
             action: a.action,
             target: a.target,

@@ -7,7 +7,7 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::auth::Session;
-use super::{Ctx, PageError, render, when};
+use super::{Ctx, PageError, render};
 use crate::model::BusinessEventKind;
 use crate::pipeline::Pipeline;
 use crate::store::admin::Role;
@@ -92,7 +92,7 @@ pub async fn page(
         .into_iter()
         .map(|e| EventRow {
             id: e.id,
-            at: when(e.at),
+            at: s.zone.when(e.at),
             kind: e.kind.as_str(),
             partner: e.partner.clone().unwrap_or_default(),
             sequence: e.sequence,
@@ -120,7 +120,7 @@ pub async fn page(
             kind: d.event.kind.as_str(),
             partner: d.event.partner.unwrap_or_default(),
             attempts: d.attempts,
-            since: when(d.dead_at),
+            since: s.zone.when(d.dead_at),
             error: d.last_error.unwrap_or_default(),
         })
         .collect();

@@ -7,7 +7,9 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::auth::{CsrfForm, Session};
-use super::{Ctx, PageError, ago, render, when};
+use super::document::{self, lay_out};
+use super::zone::Zone;
+use super::{Ctx, PageError, ago, render};
 use crate::pipeline::Pipeline;
 use crate::store::admin::Role;
 use crate::store::messages::{self, Message, Payload};
@@ -52,7 +54,18 @@ impl Action {
             Action::Retry => "Retry",
             Action::Replay => "Replay from raw",
             Action::Release => "Release from quarantine",
-            Action::Cancel => "Cancel",
+            // Not a bare "Cancel": beside a way back, that reads as "never mind".
+            Action::Cancel => "Cancel message",
+        }
+    }
+
+    /// The question its confirmation page asks.
+    fn question(self, id: MessageId) -> String {
+        match self {
+            Action::Retry => format!("Retry message #{id}?"),
+            Action::Replay => format!("Replay message #{id} from its raw bytes?"),
+            Action::Release => format!("Release message #{id} from quarantine?"),
+            Action::Cancel => format!("Cancel message #{id}: stop processing it?"),
         }
     }
 
@@ -74,6 +87,15 @@ impl Action {
     }
 }
 
+/// Whether cancelling would stop anything: a message on its way (not in a final state), one
+/// with a job waiting, running or dead, or one held in quarantine for an operator's word.
+/// A delivered, sent, acknowledged, completed, duplicate or rejected message with no such
+/// job has nothing left to stop.
+fn cancellable(state: MessageState, dead_jobs: usize, active_jobs: usize) -> bool {
+    state != MessageState::Cancelled
+        && (!state.is_final() || state == MessageState::Quarantined || dead_jobs + active_jobs > 0)
+}
+
 /// The actions that make sense for a message as it stands.
 pub(crate) fn actions_for(m: &Message, dead_jobs: usize, active_jobs: usize) -> Vec<Action> {
     let mut out = Vec::new();
@@ -86,10 +108,7 @@ pub(crate) fn actions_for(m: &Message, dead_jobs: usize, active_jobs: usize) -> 
     if m.state == MessageState::Quarantined && active_jobs == 0 {
         out.push(Action::Release);
     }
-    if !matches!(
-        m.state,
-        MessageState::Completed | MessageState::Cancelled | MessageState::Acknowledged
-    ) {
+    if cancellable(m.state, dead_jobs, active_jobs) {
         out.push(Action::Cancel);
     }
     out
@@ -122,10 +141,10 @@ pub(crate) struct Row {
     pub size: i64,
 }
 
-pub(crate) fn row(m: &Message) -> Row {
+pub(crate) fn row(m: &Message, zone: &Zone) -> Row {
     Row {
         id: m.id,
-        created: when(m.created_at),
+        created: zone.when(m.created_at),
         direction: m.direction.to_string(),
         partner: m.partner.clone().unwrap_or_default(),
         doc_type: m.doc_type.clone().unwrap_or_default(),
@@ -242,7 +261,7 @@ pub async fn search(
     });
     Ok(render(&MessagesPage {
         ctx: Ctx::new(&s, "messages"),
-        rows: rows.iter().map(row).collect(),
+        rows: rows.iter().map(|m| row(m, &s.zone)).collect(),
         q,
         partners,
         states,
@@ -304,67 +323,9 @@ struct MessagePage {
     raw_text: String,
     canonical: String,
     mapped: String,
-}
-
-/// Raw bytes laid out for reading: X12 and EDIFACT one segment per line with its tag apart,
-/// split with the delimiters the engines read from the ISA (`delimiters_at`) or the UNA
-/// (`ServiceChars::from_una`; a released terminator does not split); anything else as text
-/// (invalid UTF-8 shown as replacement characters).
-pub(crate) fn lay_out(raw: &[u8]) -> (Vec<(String, String)>, String) {
-    use crate::edi::edifact::ServiceChars;
-    let start = raw
-        .iter()
-        .position(|b| b.is_ascii_alphabetic())
-        .unwrap_or(raw.len());
-    let body = &raw[start..];
-    let (terminator, release) = if body.starts_with(b"ISA") {
-        match crate::edi::x12::envelope::delimiters_at(raw, start) {
-            Ok(d) => (d.segment, None),
-            Err(_) => return (Vec::new(), String::from_utf8_lossy(raw).into_owned()),
-        }
-    } else if body.starts_with(b"UNA") || body.starts_with(b"UNB") {
-        let chars = if body.starts_with(b"UNA") {
-            body.get(3..9)
-                .and_then(|six| ServiceChars::from_una(six).ok())
-                .unwrap_or(ServiceChars::DEFAULT)
-        } else {
-            ServiceChars::DEFAULT
-        };
-        (chars.segment, chars.release)
-    } else {
-        return (Vec::new(), String::from_utf8_lossy(raw).into_owned());
-    };
-    let mut segments = Vec::new();
-    let mut from = 0;
-    let mut i = 0;
-    while i < body.len() && segments.len() < 20_000 {
-        if Some(body[i]) == release {
-            i += 2;
-            continue;
-        }
-        if body[i] == terminator {
-            push_segment(&mut segments, &body[from..=i]);
-            from = i + 1;
-        }
-        i += 1;
-    }
-    if from < body.len() && segments.len() < 20_000 {
-        push_segment(&mut segments, &body[from..]);
-    }
-    (segments, String::new())
-}
-
-/// One segment as (tag, the rest with its terminator), blank ones skipped.
-fn push_segment(out: &mut Vec<(String, String)>, seg: &[u8]) {
-    let text = String::from_utf8_lossy(seg);
-    let text = text.trim();
-    if text.is_empty() {
-        return;
-    }
-    let cut = text
-        .find(|c: char| !c.is_ascii_alphanumeric())
-        .unwrap_or(text.len());
-    out.push((text[..cut].to_owned(), text[cut..].to_owned()));
+    /// The canonical documents and the planned ERP changes as tables (`document.rs`).
+    documents: Vec<super::document::DocView>,
+    plan: Vec<super::document::PlanRow>,
 }
 
 fn pretty(json: Option<String>) -> String {
@@ -375,6 +336,16 @@ fn pretty(json: Option<String>) -> String {
             .unwrap_or(j)
     })
     .unwrap_or_default()
+}
+
+/// A message's dead jobs and its waiting or running ones.
+fn job_counts(js: &[jobs::Job]) -> (usize, usize) {
+    use crate::store::JobState;
+    let count = |f: fn(JobState) -> bool| js.iter().filter(|j| f(j.state)).count();
+    (
+        count(|s| s == JobState::Dead),
+        count(|s| matches!(s, JobState::Ready | JobState::Running)),
+    )
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -398,19 +369,7 @@ pub async fn show(
     };
     let evs = events::for_message(&p.store, id).await?;
     let js = jobs::for_message(&p.store, id).await?;
-    let dead = js
-        .iter()
-        .filter(|j| j.state == crate::store::JobState::Dead)
-        .count();
-    let active = js
-        .iter()
-        .filter(|j| {
-            matches!(
-                j.state,
-                crate::store::JobState::Ready | crate::store::JobState::Running
-            )
-        })
-        .count();
+    let (dead, active) = job_counts(&js);
     let mut related = messages::related(&p.store, id).await?;
     if let Some(r) = m.related_id {
         // An outbound acknowledgement links back to the message it answers.
@@ -437,6 +396,8 @@ pub async fn show(
         })
         .collect();
     let raw = messages::raw(&p.store, id).await.unwrap_or_default();
+    let canonical = messages::payload(&p.store, id, Payload::Canonical).await?;
+    let mapped = messages::payload(&p.store, id, Payload::Mapped).await?;
     let (segments, raw_text) = lay_out(&raw);
     let mut ctx = Ctx::new(&s, "messages");
     ctx.notice = done.done.map(|d| format!("Done: {d}."));
@@ -449,7 +410,7 @@ pub async fn show(
         events: evs
             .iter()
             .map(|e| EventRow {
-                at: when(e.at),
+                at: s.zone.when(e.at),
                 kind: e.kind.to_string(),
                 stage: e.stage.map(|s| s.to_string()).unwrap_or_default(),
                 detail: e.detail.clone().unwrap_or_default(),
@@ -465,12 +426,17 @@ pub async fn show(
                 error: j.last_error.clone().unwrap_or_default(),
             })
             .collect(),
-        related: related.iter().map(row).collect(),
+        related: related.iter().map(|m| row(m, &s.zone)).collect(),
         links,
         segments,
         raw_text,
-        canonical: pretty(messages::payload(&p.store, id, Payload::Canonical).await?),
-        mapped: pretty(messages::payload(&p.store, id, Payload::Mapped).await?),
+        documents: canonical
+            .as_deref()
+            .map(document::documents)
+            .unwrap_or_default(),
+        plan: mapped.as_deref().map(document::plan).unwrap_or_default(),
+        canonical: pretty(canonical),
+        mapped: pretty(mapped),
         m: Detail {
             id: m.id,
             state: m.state.to_string(),
@@ -484,8 +450,8 @@ pub async fn show(
             filename: m.filename.clone().unwrap_or_default(),
             size: m.size,
             sha256: m.sha256.clone().unwrap_or_default(),
-            created: when(m.created_at),
-            updated: when(m.updated_at),
+            created: s.zone.when(m.created_at),
+            updated: s.zone.when(m.updated_at),
             error: m.error.clone().unwrap_or_default(),
         },
     };
@@ -546,7 +512,7 @@ pub async fn confirm(
         .map_err(|_| PageError::NotFound(format!("message {id}")))?;
     Ok(render(&ConfirmPage {
         ctx: Ctx::new(&s, "messages"),
-        title: format!("{} message #{id}?", action.label()),
+        title: action.question(id),
         explanation: format!(
             "{} ({} {} from {}, now {}.)",
             action.explanation(),
@@ -614,11 +580,12 @@ pub(crate) async fn perform(
         }
         Action::Cancel => {
             let m = messages::get(&p.store, id).await?;
-            if matches!(
-                m.state,
-                MessageState::Completed | MessageState::Cancelled | MessageState::Acknowledged
-            ) {
-                return refuse(format!("message {id} is {}: nothing to cancel", m.state));
+            let (dead, active) = job_counts(&jobs::for_message(&p.store, id).await?);
+            if !cancellable(m.state, dead, active) {
+                return refuse(format!(
+                    "message {id} is {} with no job waiting: nothing to cancel",
+                    m.state
+                ));
             }
             p.cancel(id, actor).await?;
             Ok("cancelled".into())
@@ -744,30 +711,4 @@ pub async fn retry_dead(
     s.allow(&f.csrf, Role::Operator)?;
     let n = p.retry_group(&f.stage, &f.reason, &s.user).await?;
     Ok(Redirect::to(&format!("/admin/dead?done={n}%20job(s)%20queued%20again")).into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::lay_out;
-
-    #[test]
-    fn segments_are_split_with_the_interchanges_own_delimiters() {
-        let x12 = b"ISA*00*          *00*          *ZZ*ACME           *ZZ*WHARF          *261126*1200*U*00401*000000001*0*P*>!\nGS*PO*A*B*20261126*1200*1*X*004010!\nST*850*0001!";
-        let (segs, text) = lay_out(x12);
-        assert!(text.is_empty());
-        let tags: Vec<&str> = segs.iter().map(|s| s.0.as_str()).collect();
-        assert_eq!(tags, ["ISA", "GS", "ST"]);
-        assert_eq!(segs[2].1, "*850*0001!");
-
-        // UNA with other service characters; a released terminator stays in its segment.
-        let edifact = b"UNA:+.? \"UNB+UNOC:3+A+B+261126:1200+1\"FTX+AAI+++NOT?\"A SPLIT\"UNZ+1+1\"";
-        let (segs, _) = lay_out(edifact);
-        let tags: Vec<&str> = segs.iter().map(|s| s.0.as_str()).collect();
-        assert_eq!(tags, ["UNA", "UNB", "FTX", "UNZ"]);
-        assert_eq!(segs[2].1, "+AAI+++NOT?\"A SPLIT\"");
-
-        let (segs, text) = lay_out(b"<cXML>?</cXML>");
-        assert!(segs.is_empty());
-        assert_eq!(text, "<cXML>?</cXML>");
-    }
 }

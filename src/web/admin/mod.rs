@@ -1,6 +1,7 @@
 //! The admin pages for the operations team: sign-in, dashboard, message search and actions,
-//! dead letters, business events (delivery, dead deliveries, replay), partner profiles and
-//! their onboarding, the audit log. Server-rendered with askama templates from
+//! dead letters, quarantine, partners' channel health and certificate problems, business
+//! events (delivery, dead deliveries, replay), partner profiles and their onboarding, the
+//! audit log, each operator's time zone. Server-rendered with askama templates from
 //! `templates/admin/`, no JavaScript.
 //!
 //! Every handler takes a [`auth::Session`] (no session: to the sign-in page) and every form
@@ -10,10 +11,13 @@
 pub mod auth;
 mod charts;
 mod dashboard;
+mod document;
 mod events;
+mod failures;
 pub(crate) mod messages;
 mod onboarding;
 mod partners;
+pub mod zone;
 
 use askama::Template;
 use axum::Router;
@@ -34,6 +38,8 @@ pub struct Ctx {
     pub can_operate: bool,
     pub can_admin: bool,
     pub notice: Option<String>,
+    /// The zone times are shown in, named in the header.
+    pub zone: String,
 }
 
 impl Ctx {
@@ -46,6 +52,7 @@ impl Ctx {
             can_operate: s.role >= Role::Operator,
             can_admin: s.role >= Role::Admin,
             notice: None,
+            zone: s.zone.name().to_owned(),
         }
     }
 }
@@ -93,6 +100,7 @@ impl IntoResponse for PageError {
                 can_operate: false,
                 can_admin: false,
                 notice: None,
+                zone: String::new(),
             },
         };
         (status, render(&page)).into_response()
@@ -135,15 +143,14 @@ pub(crate) fn render<T: Template>(t: &T) -> Response {
     }
 }
 
-/// A time for people: UTC, to the second.
-pub(crate) fn when(ms: i64) -> String {
+/// The UTC day (`YYYY-MM-DD`) of a moment: the charts count per UTC day, whatever zone
+/// the operator reads times in.
+pub(crate) fn utc_day(ms: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .ok()
         .and_then(|t| {
-            t.format(&time::macros::format_description!(
-                "[year]-[month]-[day] [hour]:[minute]:[second]Z"
-            ))
-            .ok()
+            t.format(&time::macros::format_description!("[year]-[month]-[day]"))
+                .ok()
         })
         .unwrap_or_else(|| ms.to_string())
 }
@@ -169,6 +176,8 @@ pub fn router() -> Router<Pipeline> {
         .route("/admin/signout", post(auth::signout))
         .route("/admin", get(dashboard::dashboard))
         .route("/admin/audit", get(dashboard::audit))
+        .route("/admin/account", get(zone::page).post(zone::save))
+        .route("/admin/quarantine", get(failures::quarantine))
         .route("/admin/messages", get(messages::search))
         .route("/admin/messages/{id}", get(messages::show))
         .route("/admin/messages/{id}/raw", get(messages::raw))

@@ -42,7 +42,11 @@ pub(crate) struct Checklist {
 }
 
 /// The checklist of `profile`, from the profile, its file's text and its last dry run.
-pub(crate) async fn checklist(p: &Pipeline, profile: &Profile) -> Result<Checklist, PageError> {
+pub(crate) async fn checklist(
+    p: &Pipeline,
+    profile: &Profile,
+    zone: &super::zone::Zone,
+) -> Result<Checklist, PageError> {
     let id = profile.id.as_str();
     let text = std::fs::read_to_string(&profile.source).unwrap_or_default();
     let edit = || Some((format!("/admin/partners/{id}/edit"), "edit the profile"));
@@ -151,7 +155,7 @@ pub(crate) async fn checklist(p: &Pipeline, profile: &Profile) -> Result<Checkli
             .is_some_and(|d| d.detail.starts_with("passed:")),
         detail: dry.map_or_else(
             || "no dry run yet".to_owned(),
-            |d| format!("{} ({})", d.detail, super::when(d.at)),
+            |d| format!("{} ({})", d.detail, zone.when(d.at)),
         ),
         fix: Some(("#test-file".into(), "run a dry run")),
     });

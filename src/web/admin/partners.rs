@@ -11,7 +11,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::auth::Session;
 use super::messages::{Done, Row, row};
-use super::{Ctx, PageError, render, when};
+use super::zone::Zone;
+use super::{Ctx, PageError, render};
 use crate::partners::scaffold::history_dir;
 use crate::partners::{PartnerId, Partners, Profile};
 use crate::pipeline::Pipeline;
@@ -81,7 +82,7 @@ pub(crate) struct HistoryRow {
 }
 
 /// Earlier versions, newest first: files named `<unix ms>-<user>.toml`.
-fn history(partners_dir: &FsPath, id: &str) -> Vec<HistoryRow> {
+fn history(partners_dir: &FsPath, id: &str, zone: &Zone) -> Vec<HistoryRow> {
     let mut names: Vec<String> = std::fs::read_dir(history_dir(partners_dir, id))
         .map(|d| {
             d.filter_map(|e| e.ok())
@@ -97,7 +98,10 @@ fn history(partners_dir: &FsPath, id: &str) -> Vec<HistoryRow> {
             let stem = name.trim_end_matches(".toml");
             let (ms, by) = stem.split_once('-').unwrap_or((stem, ""));
             HistoryRow {
-                at: ms.parse().map(when).unwrap_or_else(|_| ms.to_owned()),
+                at: ms
+                    .parse()
+                    .map(|ms| zone.when(ms))
+                    .unwrap_or_else(|_| ms.to_owned()),
                 by: by.to_owned(),
                 name,
             }
@@ -119,6 +123,9 @@ struct PartnerPage {
     recent: Vec<Row>,
     history: Vec<HistoryRow>,
     checklist: super::onboarding::Checklist,
+    /// Its channels' health and its certificates' problems (`partner_health.html`).
+    channels: Vec<super::failures::ChannelRow>,
+    certificates: Vec<super::failures::CertRow>,
 }
 
 fn profile_of(p: &Pipeline, id: &str) -> Result<std::sync::Arc<Profile>, PageError> {
@@ -205,9 +212,14 @@ pub async fn show(
         },
     )
     .await?;
+    let snapshot = p.partners.snapshot();
+    let channels = super::failures::channel_rows(&p, &snapshot, Some(&id), &s.zone).await?;
+    let certificates = super::failures::certificate_rows(&p, &snapshot, Some(&id));
     let mut ctx = Ctx::new(&s, "partners");
     ctx.notice = done.done.map(|d| format!("Done: {d}."));
     Ok(render(&PartnerPage {
+        channels,
+        certificates,
         ctx,
         name: profile.name.clone(),
         summary: profile.summary(),
@@ -215,9 +227,9 @@ pub async fn show(
         ack_within: super::ago(profile.sla.ack_within.as_millis() as i64),
         order_ack_within: super::ago(profile.sla.order_ack_within.as_millis() as i64),
         text,
-        recent: recent.iter().map(row).collect(),
-        history: history(&p.settings.partners_dir, &id),
-        checklist: super::onboarding::checklist(&p, &profile).await?,
+        recent: recent.iter().map(|m| row(m, &s.zone)).collect(),
+        history: history(&p.settings.partners_dir, &id, &s.zone),
+        checklist: super::onboarding::checklist(&p, &profile, &s.zone).await?,
         id,
     }))
 }
