@@ -38,6 +38,13 @@ pub(crate) const PLAIN: FtpOpts<'static> = FtpOpts {
     perm: "elradfmw",
 };
 
+impl FtpOpts<'static> {
+    /// Plain FTP on a port chosen beforehand (one a test held closed until now).
+    pub(crate) fn plain_on(port: u16) -> Self {
+        FtpOpts { port, ..PLAIN }
+    }
+}
+
 impl Ftpd {
     pub(crate) fn start(env: &TestEnv, root: &Path, o: FtpOpts<'_>) -> Ftpd {
         use std::io::BufRead;
@@ -399,10 +406,10 @@ async fn a_file_stored_but_not_removed_is_not_stored_again(db: Db) {
 /// test ends: a socket bound with SO_REUSEPORT that never listens, so connections to the port
 /// are refused while no server runs, and no other process can take the port in between (a
 /// server binds it beside this socket, `ftpd.py` setting SO_REUSEPORT too).
-struct PortHold(tokio::net::TcpSocket);
+pub(crate) struct PortHold(tokio::net::TcpSocket);
 
 impl PortHold {
-    fn new() -> PortHold {
+    pub(crate) fn new() -> PortHold {
         let socket = tokio::net::TcpSocket::new_v4().expect("a TCP socket");
         socket.set_reuseport(true).expect("SO_REUSEPORT");
         socket
@@ -411,7 +418,7 @@ impl PortHold {
         PortHold(socket)
     }
 
-    fn port(&self) -> u16 {
+    pub(crate) fn port(&self) -> u16 {
         self.0.local_addr().expect("bound").port()
     }
 }

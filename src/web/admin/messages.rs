@@ -510,6 +510,15 @@ pub async fn confirm(
     let m = messages::get(&p.store, id)
         .await
         .map_err(|_| PageError::NotFound(format!("message {id}")))?;
+    // Only what the message page offers is confirmed; `perform` refuses the rest anyway.
+    let (dead, active) = job_counts(&jobs::for_message(&p.store, id).await?);
+    if !actions_for(&m, dead, active).contains(&action) {
+        return Err(PageError::BadRequest(format!(
+            "message {id} is {}: “{}” does not apply to it now",
+            m.state,
+            action.label()
+        )));
+    }
     Ok(render(&ConfirmPage {
         ctx: Ctx::new(&s, "messages"),
         title: action.question(id),

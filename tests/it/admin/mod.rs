@@ -13,6 +13,7 @@ use wharf::store::{JobState, MessageId, MessageState, jobs, messages};
 
 mod charts;
 mod events;
+mod failures;
 mod onboarding;
 mod strangers;
 
