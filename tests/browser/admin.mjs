@@ -1,6 +1,8 @@
 // The admin pages in headless Chromium (Debian's), driven by playwright-core: an admin signs
-// in, finds a message by its PO number, opens it, retries it, edits a profile (a valid edit
-// saved and shown, an invalid one refused with its error on the page), and signs out.
+// in, finds a message by its PO number, opens it, retries it (the delivered order then reads
+// as tables), looks at the quarantine and at a partner's failing collection, chooses a time
+// zone, edits a profile (a valid edit saved and shown, an invalid one refused with its error
+// on the page), and signs out.
 // Screenshots of the main pages go to the folder given. Run by tests/browser.rs:
 //   node admin.mjs BASE_URL MESSAGE_ID PO SCREENSHOT_DIR
 // Any failed check throws: the exit status is what the Rust test asserts.
@@ -63,6 +65,43 @@ try {
   }
   check(state === 'delivered', `delivered after the retry (state ${state})`);
   await shot(page, 'message-retried');
+
+  // The order as tables: its lines, and the planned change in the ERP.
+  check(await page.locator('#canonical table.lines tbody tr').count() === 2, 'two order lines in a table');
+  check((await page.textContent('#canonical table.lines')).includes('ACME-001'), 'the item id in the lines');
+  check((await page.textContent('#plan')).includes('sale.order'), 'the plan names sale.order');
+  check(!(await page.isVisible('#canonical-json')), 'the JSON folded away');
+  await page.locator('#canonical').screenshot({ path: `${shots}/order-tables.png` });
+
+  // Quarantine: the stranger's order, with its sender and a Release.
+  await page.click('header a[href="/admin/quarantine"]');
+  const held = await page.textContent('#quarantine tbody');
+  check(held.includes('ZZ/STRANGER') && held.includes('unknown sender'), 'the stranger quarantined');
+  check(await page.locator('#quarantine a.button', { hasText: 'Release' }).count() === 1, 'a Release');
+  await shot(page, 'quarantine');
+
+  // Channels: Pinnacle's collection from a closed port, red on the dashboard and its page.
+  let failing = 0;
+  for (let i = 0; i < 100 && failing === 0; i++) {
+    await page.goto(`${base}/admin`);
+    failing = await page.locator('#channels tr.failing').count();
+    if (failing === 0) await page.waitForTimeout(200);
+  }
+  check(failing > 0, 'a failing channel on the dashboard');
+  check((await page.textContent('#channels tr.failing')).includes('unreachable'), 'its error shown');
+  await page.locator('#channels').screenshot({ path: `${shots}/channels.png` });
+  await page.goto(`${base}/admin/partners/pinnacle`);
+  check(await page.locator('#channels tr.failing').count() > 0, 'failing on the partner page too');
+  await shot(page, 'partner-health');
+
+  // A time zone of one's own: the header and the times follow it.
+  await page.click('header a#zone');
+  await page.selectOption('#zone-select', 'Asia/Kolkata');
+  await page.click('#zone-save');
+  await page.waitForURL(`${base}/admin/account`);
+  check((await page.textContent('header a#zone')).includes('Asia/Kolkata'), 'the zone in the header');
+  check((await page.textContent('#now')).includes('IST (+05:30)'), 'times in IST');
+  await shot(page, 'account');
 
   // Edit a profile: a valid edit is saved and shown.
   await page.click('header a[href="/admin/partners"]');

@@ -1,12 +1,14 @@
 //! The admin pages in a real browser: headless Chromium (Debian's `chromium`) driven by
 //! playwright-core through `tests/browser/admin.mjs` against `wharf serve`. The script signs
-//! in, finds a message by PO number, opens it, retries it, edits a profile (valid and
-//! invalid) and signs out; this test then checks the effects from outside (the message
+//! in, finds a message by PO number, opens it, retries it (the order then shown as tables),
+//! finds a stranger's order in quarantine and a partner's collection from a closed port
+//! failing, chooses a time zone, edits a profile (valid and invalid) and signs out; this test then checks the effects from outside (the message
 //! delivered, the profile file changed once) and that the screenshots were taken.
 //! `onboarding.mjs` onboards a partner from the browser (see its test below).
 //! `scripts/test` installs chromium and playwright-core (`npm ci` in tests/browser).
 
-use crate::kit::{Db, PASSWORD, TestEnv, add_user, blocked_env, dead_order};
+use crate::kit::{Db, PASSWORD, TestEnv, add_user, blocked_env, dead_order, order_850_from};
+use crate::transfers::{PortHold, both_ways, pinnacle_channels};
 use std::path::Path;
 use wharf::store::MessageState;
 
@@ -25,9 +27,29 @@ async fn an_admin_works_through_the_pages_in_chromium() {
     );
     let mut env = TestEnv::new(Db::Sqlite).await;
     let blocker = blocked_env(&mut env);
+    env.set_env("PINNACLE_FTP_PASSWORD", "secret");
     add_user(&env, "root", "admin");
+    // Pinnacle's folders on a port nobody listens on: its collection fails.
+    let closed = PortHold::new();
+    pinnacle_channels(
+        &env,
+        &both_ways(&format!("ftp://127.0.0.1:{}", closed.port()), "", ""),
+    );
     let server = env.serve_process();
     let id = dead_order(&env, &server, "PO-BROWSER-1", 31).await;
+    let (status, body) = crate::kit::http(
+        server.addr,
+        "POST",
+        "/api/v1/partners/acme/messages",
+        &order_850_from("STRANGER", 32, "PO-BROWSER-Q"),
+    );
+    assert_eq!(status, 202, "{body}");
+    let stranger = wharf::store::MessageId::new(
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()["message_id"]
+            .as_i64()
+            .unwrap(),
+    );
+    crate::kit::wait_state(&env.store().await, stranger, MessageState::Quarantined).await;
     // The cause of the failure is fixed before the operator retries.
     std::fs::remove_file(&blocker).unwrap();
     let profile = env.path().join("partners/acme.toml");
@@ -95,6 +117,11 @@ async fn an_admin_works_through_the_pages_in_chromium() {
         "partners",
         "partner",
         "partner-edit-refused",
+        "order-tables",
+        "quarantine",
+        "channels",
+        "partner-health",
+        "account",
     ] {
         let png = std::fs::read(shots.join(format!("{name}.png"))).unwrap_or_default();
         assert!(

@@ -140,10 +140,22 @@ fn party(o: &Map<String, Value>) -> (String, String) {
     if !place.is_empty() {
         parts.push(place.join(", "));
     }
-    (
-        format!("Party: {}", text(o.get("role").unwrap_or(&Value::Null))),
-        parts.join(" · "),
-    )
+    let role = text(o.get("role").unwrap_or(&Value::Null));
+    (words(&role), parts.join(" · "))
+}
+
+/// A party's role in words: `ShipTo` → `Ship to`.
+fn words(camel: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in camel.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            out.push(' ');
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn ordered<'a>(keys: impl Iterator<Item = &'a String>, first: &[&str]) -> Vec<String> {
@@ -385,7 +397,7 @@ mod tests {
         assert_eq!(d.title, "Order PO-1");
         assert_eq!(d.fields[0], ("PO number".into(), "PO-1".into()));
         assert!(d.fields.contains(&(
-            "Party: ShipTo".into(),
+            "Ship to".into(),
             "Store 12 · id 92:0012 · 1 Main St, Springfield, IL, 62701".into()
         )));
         let lines = &d.tables[0];

@@ -22,8 +22,10 @@ const QUARANTINE_SHOWN: i64 = 200;
 
 pub(crate) struct QuarantineRow {
     pub id: MessageId,
-    /// Empty when no partner was found: an unknown sender.
+    /// The partner whose identity the envelope's sender is; empty for an unknown sender.
     pub partner: String,
+    /// The partner whose channel it came by, when that is not the sender's.
+    pub channel_of: String,
     /// The envelope's sender and receiver (`ZZ/ACME`, `5790000000001:14`), when it has one.
     pub sender: String,
     pub receiver: String,
@@ -41,26 +43,45 @@ struct QuarantinePage {
     total: i64,
 }
 
-/// The sender and receiver an envelope names: the ISA's for X12, the UNB's for EDIFACT;
-/// empty for anything else (XML names its parties in its own ways).
-fn parties(head: &[u8]) -> (String, String) {
+/// What an envelope says about who sent it.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Parties {
+    /// The sender and receiver as written (`ZZ/ACME`, `5790000000001:14`).
+    sender: String,
+    receiver: String,
+    /// The partner whose profile has the sender's identity.
+    known_as: Option<String>,
+}
+
+/// The sender and receiver an envelope names, the ISA's for X12, the UNB's for EDIFACT, and
+/// the partner the sender is; nothing for anything else (XML names its parties in its own
+/// ways).
+fn parties(head: &[u8], partners: &Partners) -> Parties {
     use crate::edi::edifact::envelope::peek_unb;
     use crate::edi::x12::envelope::peek_isa;
+    let id = |p: &crate::partners::Profile| p.id.to_string();
     match crate::model::Format::sniff(head) {
         crate::model::Format::X12 => peek_isa(head).map_or_else(
-            |_| Default::default(),
-            |isa| {
-                (
-                    format!("{}/{}", isa.sender_qualifier, isa.sender_id),
-                    format!("{}/{}", isa.receiver_qualifier, isa.receiver_id),
-                )
+            |_| Parties::default(),
+            |isa| Parties {
+                sender: format!("{}/{}", isa.sender_qualifier, isa.sender_id),
+                receiver: format!("{}/{}", isa.receiver_qualifier, isa.receiver_id),
+                known_as: partners
+                    .by_x12_sender(&isa.sender_qualifier, &isa.sender_id)
+                    .map(id),
             },
         ),
         crate::model::Format::Edifact => peek_unb(head).map_or_else(
-            |_| Default::default(),
-            |unb| (unb.sender.to_string(), unb.recipient.to_string()),
+            |_| Parties::default(),
+            |unb| Parties {
+                known_as: partners
+                    .by_edifact_sender(&unb.sender.id, unb.sender.qualifier.as_deref())
+                    .map(id),
+                sender: unb.sender.to_string(),
+                receiver: unb.recipient.to_string(),
+            },
         ),
-        crate::model::Format::Xml | crate::model::Format::Unknown => Default::default(),
+        crate::model::Format::Xml | crate::model::Format::Unknown => Parties::default(),
     }
 }
 
@@ -83,14 +104,27 @@ pub async fn quarantine(State(p): State<Pipeline>, s: Session) -> Result<Respons
         },
     )
     .await?;
+    let partners = p.partners.snapshot();
     let mut rows = Vec::with_capacity(held.len());
     for m in held {
-        let (sender, receiver) = parties(&messages::head(&p.store, m.id).await?);
+        let found = parties(&messages::head(&p.store, m.id).await?, &partners);
+        let channel = m.partner.unwrap_or_default();
+        // An envelope without a sender Wharf can read (XML): the channel's partner stands.
+        let partner = match found.known_as {
+            Some(known) => known,
+            None if found.sender.is_empty() => channel.clone(),
+            None => String::new(),
+        };
         rows.push(QuarantineRow {
             id: m.id,
-            partner: m.partner.unwrap_or_default(),
-            sender,
-            receiver,
+            channel_of: if channel == partner {
+                String::new()
+            } else {
+                channel
+            },
+            partner,
+            sender: found.sender,
+            receiver: found.receiver,
             doc_type: m.doc_type.unwrap_or_default(),
             reason: m.error.unwrap_or_default(),
             received: s.zone.when(m.created_at),
@@ -320,7 +354,7 @@ pub(crate) fn certificate_rows(
 
 #[cfg(test)]
 mod tests {
-    use super::{expiry_problem, parties};
+    use super::{Parties, expiry_problem, parties};
 
     #[test]
     fn expiry_is_said_in_words_within_the_warning_window() {
@@ -335,10 +369,15 @@ mod tests {
     #[test]
     fn the_envelope_names_sender_and_receiver() {
         let x12 = b"ISA*00*          *00*          *ZZ*STRANGER       *ZZ*WHARF          *261126*1200*U*00401*000000001*0*P*>~GS*PO";
+        let none = crate::partners::Partners::default();
         assert_eq!(
-            parties(x12),
-            ("ZZ/STRANGER".to_owned(), "ZZ/WHARF".to_owned())
+            parties(x12, &none),
+            Parties {
+                sender: "ZZ/STRANGER".into(),
+                receiver: "ZZ/WHARF".into(),
+                known_as: None,
+            }
         );
-        assert_eq!(parties(b"<cXML/>"), (String::new(), String::new()));
+        assert_eq!(parties(b"<cXML/>", &none), Parties::default());
     }
 }
