@@ -402,7 +402,61 @@ async fn times_follow_the_operators_zone(db: Db) {
     assert_eq!(received(&page), format!("{} UTC", utc.format(fmt).unwrap()));
 }
 
+/// The channel's health is counted by the database: attempts recorded at once from two
+/// instances (two stores on one database) all count, a success clears the count and keeps
+/// the last error, and the next failure counts from one again.
+async fn channel_health_is_counted_by_the_database(db: Db) {
+    use wharf::store::ChannelKind;
+    use wharf::store::channel_health::{self, Attempt};
+    let env = TestEnv::new(db).await;
+    let (one, two) = (env.store().await, env.store().await);
+    let remote = "sftp://127.0.0.1:2222/out";
+    let record = |store: &wharf::store::Store, attempt: Attempt<'static>| {
+        let store = store.clone();
+        async move {
+            channel_health::record(&store, "acme", ChannelKind::Collect, remote, attempt, None)
+                .await
+                .unwrap()
+        }
+    };
+    let at_once: Vec<_> = (0..10)
+        .map(|i| {
+            let store = if i % 2 == 0 { &one } else { &two };
+            tokio::spawn(record(store, Attempt::Failed("refused")))
+        })
+        .collect();
+    for t in at_once {
+        t.await.unwrap();
+    }
+    let health = channel_health::list(&one, Some("acme")).await.unwrap();
+    assert_eq!(health.len(), 1, "{health:?}");
+    assert_eq!(health[0].consecutive_failures, 10);
+    assert_eq!(health[0].last_success_at, None);
+    assert_eq!(health[0].last_error.as_deref(), Some("refused"));
+
+    record(&two, Attempt::Succeeded).await;
+    let h = &channel_health::list(&one, None).await.unwrap()[0];
+    assert_eq!(h.consecutive_failures, 0);
+    assert!(h.last_success_at.is_some());
+    assert_eq!(
+        h.last_error.as_deref(),
+        Some("refused"),
+        "kept after the success"
+    );
+    record(&one, Attempt::Failed("timed out")).await;
+    let h = &channel_health::list(&two, None).await.unwrap()[0];
+    assert_eq!(h.consecutive_failures, 1);
+    assert_eq!(h.last_error.as_deref(), Some("timed out"));
+    assert!(
+        channel_health::list(&one, Some("globex"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
 on_both_backends!(
+    channel_health_is_counted_by_the_database,
     quarantined_strangers_are_listed_and_released,
     a_failing_collection_shows_until_it_recovers,
     missing_certificates_are_listed_with_their_problem,
