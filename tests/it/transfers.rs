@@ -614,6 +614,28 @@ async fn a_partner_server_down_does_not_block_others(db: Db) {
         "waiting does not use attempts: {:?}",
         pending.1
     );
+    // The admin pages' channel health: Pinnacle's delivery failing, Summit's well.
+    let deliver_health = |partner: &'static str| {
+        let store = store.clone();
+        async move {
+            wharf::store::channel_health::list(&store, Some(partner))
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|h| h.kind == wharf::store::ChannelKind::Deliver)
+        }
+    };
+    let pinnacle = deliver_health("pinnacle").await.expect("recorded");
+    assert!(pinnacle.consecutive_failures >= 1, "{pinnacle:?}");
+    assert!(
+        pinnacle
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("unreachable")),
+        "{pinnacle:?}"
+    );
+    let summit = deliver_health("summit").await.expect("recorded");
+    assert_eq!(summit.consecutive_failures, 0, "{summit:?}");
 
     // Pinnacle's server comes up on its port: the retry delivers.
     let _up = Ftpd::start(
@@ -625,6 +647,12 @@ async fn a_partner_server_down_does_not_block_others(db: Db) {
         },
     );
     delivered_997s(&pinnacle_root, 1).await;
+    wait_for(PATIENCE, "Pinnacle's delivery well again", || async {
+        deliver_health("pinnacle")
+            .await
+            .filter(|h| h.consecutive_failures == 0 && h.last_success_at.is_some())
+    })
+    .await;
     drop(server);
 }
 

@@ -212,6 +212,17 @@ async fn retries_go_out_under_one_message_id(db: Db) {
     let distinct: std::collections::HashSet<_> =
         seen.iter().map(|(r, _)| r.header("message-id")).collect();
     assert_eq!(distinct.len(), 2, "one Message-ID per message");
+    // The channel's health for the admin pages: the server was away, and is well again.
+    let health = wharf::store::channel_health::list(&store, Some("globex"))
+        .await
+        .unwrap();
+    let send = health
+        .iter()
+        .find(|h| h.kind == wharf::store::ChannelKind::As2Send)
+        .expect("the AS2 sends recorded");
+    assert_eq!(send.consecutive_failures, 0, "{send:?}");
+    assert!(send.last_success_at.is_some(), "{send:?}");
+    assert!(send.last_error.is_some(), "the server away, kept: {send:?}");
     drop(server);
 }
 
