@@ -7,8 +7,9 @@
 //! `onboarding.mjs` onboards a partner from the browser (see its test below).
 //! `scripts/test` installs chromium and playwright-core (`npm ci` in tests/browser).
 
+use crate::kit::PortHold;
 use crate::kit::{Db, PASSWORD, TestEnv, add_user, blocked_env, dead_order, order_850_from};
-use crate::transfers::{PortHold, both_ways, pinnacle_channels};
+use crate::transfers::{both_ways, pinnacle_channels};
 use std::path::Path;
 use wharf::store::MessageState;
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use crate::kit::{Db, TestEnv, pinnacle_856, segments, wait_for};
+use crate::kit::{Db, PortHold, TestEnv, pinnacle_856, segments, wait_for};
 use wharf::store::messages::{self, Filter};
 use wharf::store::{Channel, Direction, MessageState};
 
@@ -400,27 +400,6 @@ async fn a_file_stored_but_not_removed_is_not_stored_again(db: Db) {
     assert_eq!(msgs.len(), 1);
     let (_, raw, _) = env.run(&["messages", "show", &msgs[0].id.to_string(), "--raw"]);
     assert_eq!(raw.as_bytes(), &bytes[..]);
-}
-
-/// A port on 127.0.0.1 held for a test's FTP servers from before the first starts until the
-/// test ends: a socket bound with SO_REUSEPORT that never listens, so connections to the port
-/// are refused while no server runs, and no other process can take the port in between (a
-/// server binds it beside this socket, `ftpd.py` setting SO_REUSEPORT too).
-pub(crate) struct PortHold(tokio::net::TcpSocket);
-
-impl PortHold {
-    pub(crate) fn new() -> PortHold {
-        let socket = tokio::net::TcpSocket::new_v4().expect("a TCP socket");
-        socket.set_reuseport(true).expect("SO_REUSEPORT");
-        socket
-            .bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
-            .expect("bind 127.0.0.1:0");
-        PortHold(socket)
-    }
-
-    pub(crate) fn port(&self) -> u16 {
-        self.0.local_addr().expect("bound").port()
-    }
 }
 
 /// The server goes away in the middle of a download: nothing is stored and the file stays;

@@ -10,8 +10,8 @@ use axum::response::Response;
 use super::auth::Session;
 use super::zone::Zone;
 use super::{Ctx, PageError, ago, render};
-use crate::partners::Partners;
 use crate::partners::certificates::{self, EXPIRY_WARNING_DAYS};
+use crate::partners::{OutboundChannel, Partners};
 use crate::pipeline::Pipeline;
 use crate::store::channel_health::{self, ChannelHealth};
 use crate::store::search::{self, Search};
@@ -162,9 +162,9 @@ fn kind_words(kind: ChannelKind) -> &'static str {
     }
 }
 
-/// Every channel the profiles configure (or only `partner`'s), each with its stored health
-/// or as not tried yet; failing ones first, most failures first. Rows of channels no longer
-/// in a profile are left out: the page is about what Wharf does now.
+/// Every channel the profiles use (or only `partner`'s), each with its stored health or as
+/// not tried yet; failing ones first, most failures first. Rows of channels no longer in a
+/// profile are left out: the page is about what Wharf does now.
 pub(crate) async fn channel_rows(
     p: &Pipeline,
     partners: &Partners,
@@ -196,12 +196,20 @@ pub(crate) async fn channel_rows(
         if let Some(url) = profile.channels.as2.as_ref().and_then(|a| a.url.clone()) {
             configured.push((ChannelKind::As2Send, url));
         }
+        // Outbound channels the profile does not send by are listed once they were used
+        // (`wharf send`, a profile changed since), not as waiting for a first try.
+        let sends_by = |kind: ChannelKind| match kind {
+            ChannelKind::Collect => true,
+            ChannelKind::Deliver => profile.outbound == OutboundChannel::Deliver,
+            ChannelKind::As2Send => profile.outbound == OutboundChannel::As2,
+        };
         for (kind, remote) in configured {
             let found = stored
                 .iter()
                 .find(|h| h.partner == profile.id.as_str() && h.kind == kind && h.remote == remote);
             rows.push(match found {
                 Some(h) => row(h, zone, now),
+                None if !sends_by(kind) => continue,
                 None => ChannelRow {
                     partner: profile.id.to_string(),
                     kind: kind_words(kind),

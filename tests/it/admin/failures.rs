@@ -4,7 +4,8 @@
 //! stop, an order's lines as a table, and times in the zone the operator chose.
 
 use super::*;
-use crate::transfers::{FtpOpts, Ftpd, PortHold, both_ways, pinnacle_channels, server_root};
+use crate::kit::PortHold;
+use crate::transfers::{FtpOpts, Ftpd, both_ways, pinnacle_channels, server_root};
 
 const PATIENCE: Duration = Duration::from_secs(40);
 

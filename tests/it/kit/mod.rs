@@ -690,3 +690,24 @@ pub async fn wait_state(
     )
     .await
 }
+
+/// A port on 127.0.0.1 held for a test's FTP servers from before the first starts until the
+/// test ends: a socket bound with SO_REUSEPORT that never listens, so connections to the port
+/// are refused while no server runs, and no other process can take the port in between (a
+/// server binds it beside this socket, `ftpd.py` setting SO_REUSEPORT too).
+pub(crate) struct PortHold(tokio::net::TcpSocket);
+
+impl PortHold {
+    pub(crate) fn new() -> PortHold {
+        let socket = tokio::net::TcpSocket::new_v4().expect("a TCP socket");
+        socket.set_reuseport(true).expect("SO_REUSEPORT");
+        socket
+            .bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+            .expect("bind 127.0.0.1:0");
+        PortHold(socket)
+    }
+
+    pub(crate) fn port(&self) -> u16 {
+        self.0.local_addr().expect("bound").port()
+    }
+}
