@@ -314,11 +314,21 @@ pub(crate) fn certificate_rows(
             }
         })
         .collect();
-    // A readable file with no certificate in it is as good as missing.
+    // A readable file with no certificate in it is as good as missing; so is an `[as2]`
+    // section that names none (the partner's messages cannot be verified or sent).
     for profile in partners.iter().filter(|pr| wanted(pr.id.as_str())) {
         let Some(as2) = &profile.channels.as2 else {
             continue;
         };
+        if as2.certificates.is_empty() {
+            rows.push(CertRow {
+                owner: profile.id.to_string(),
+                file: String::new(),
+                not_after: String::new(),
+                days_left: String::new(),
+                problem: "missing: the profile's [as2] names no certificate".to_owned(),
+            });
+        }
         for file in &as2.certificates {
             let listed = infos
                 .iter()
