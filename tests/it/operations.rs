@@ -383,7 +383,7 @@ async fn a_sigterm_during_start_is_kept_and_stops_it_cleanly() {
     use std::os::unix::process::ExitStatusExt;
     let env = TestEnv::new(Db::Sqlite).await;
     let db = env.path().join("data/wharf.db");
-    let mut child = env
+    let child = env
         .wharf()
         .arg("serve")
         .stdout(std::process::Stdio::piped())
