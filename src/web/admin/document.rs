@@ -297,22 +297,37 @@ fn push_segment(out: &mut Vec<(String, String)>, seg: &[u8]) {
 
 /// The documents of a stored canonical payload (a list of documents, or one).
 pub(crate) fn documents(json: &str) -> Vec<DocView> {
-    match serde_json::from_str::<Value>(json) {
-        Ok(Value::Array(docs)) => docs
+    serde_json::from_str::<Value>(json)
+        .map(|v| documents_of(&v))
+        .unwrap_or_default()
+}
+
+/// The documents of a canonical value (a list of documents, or one): the stored payload,
+/// or a dry run's `document`.
+pub(crate) fn documents_of(v: &Value) -> Vec<DocView> {
+    match v {
+        Value::Array(docs) => docs
             .iter()
             .filter_map(Value::as_object)
             .map(document)
             .collect(),
-        Ok(Value::Object(o)) => vec![document(&o)],
+        Value::Object(o) => vec![document(o)],
         _ => Vec::new(),
     }
 }
 
 /// The ERP changes a stored mapped payload plans, one row per document.
 pub(crate) fn plan(json: &str) -> Vec<PlanRow> {
-    let docs = match serde_json::from_str::<Value>(json) {
-        Ok(Value::Array(docs)) => docs,
-        Ok(one @ Value::Object(_)) => vec![one],
+    serde_json::from_str::<Value>(json)
+        .map(plan_of)
+        .unwrap_or_default()
+}
+
+/// The planned changes of a mapped value (a list, or one), each tagged with its `kind`.
+pub(crate) fn plan_of(v: Value) -> Vec<PlanRow> {
+    let docs = match v {
+        Value::Array(docs) => docs,
+        one @ Value::Object(_) => vec![one],
         _ => return Vec::new(),
     };
     let s = |v: &Value, k: &str| v.get(k).map(text).unwrap_or_default();

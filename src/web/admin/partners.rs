@@ -376,11 +376,65 @@ struct DryRunPage {
     ctx: Ctx,
     id: String,
     filename: String,
-    documents: Vec<String>,
+    runs: Vec<DryDoc>,
     findings: Vec<String>,
     /// The one-line outcome, shown before any detail.
     verdict: String,
     passed: bool,
+}
+
+/// One document of a dry run, laid out as the message page lays out a stored one.
+struct DryDoc {
+    docs: Vec<super::document::DocView>,
+    plan: Vec<super::document::PlanRow>,
+    warnings: Vec<String>,
+    errors: Vec<String>,
+    /// The whole dry run of the document, behind a toggle.
+    json: String,
+}
+
+impl DryDoc {
+    fn of(d: &crate::model::Document, run: &Result<serde_json::Value, String>) -> DryDoc {
+        use super::document::{documents_of, plan_of};
+        let strings = |v: &serde_json::Value, k: &str| -> Vec<String> {
+            v.get(k)
+                .and_then(serde_json::Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|s| s.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        match run {
+            Ok(v) => {
+                // The plan is the mapped record without the tag a stored one carries.
+                let mut plan = v.get("plan").cloned().unwrap_or_default();
+                let kind = match d {
+                    crate::model::Document::Order(_) => Some("order"),
+                    crate::model::Document::ShipNotice(_) => Some("receipt"),
+                    _ => None,
+                };
+                if let (Some(o), Some(kind)) = (plan.as_object_mut(), kind) {
+                    o.entry("kind").or_insert_with(|| kind.into());
+                }
+                DryDoc {
+                    docs: documents_of(v.get("document").unwrap_or(&serde_json::Value::Null)),
+                    plan: plan_of(plan),
+                    warnings: strings(v, "warnings"),
+                    errors: strings(v, "errors"),
+                    json: serde_json::to_string_pretty(v).unwrap_or_else(|e| e.to_string()),
+                }
+            }
+            Err(e) => DryDoc {
+                docs: Vec::new(),
+                plan: Vec::new(),
+                warnings: Vec::new(),
+                errors: vec![e.clone()],
+                json: String::new(),
+            },
+        }
+    }
 }
 
 pub async fn dry_run(
@@ -415,7 +469,7 @@ pub async fn dry_run(
     // The plan is shown in Odoo 18's terms (19 differs in a few field names only).
     let odoo = 18;
     use crate::pipeline::dryrun;
-    let (documents, findings, outcome) = match dryrun::documents(&file) {
+    let (runs, findings, outcome) = match dryrun::documents(&file) {
         Ok((docs, diags)) => {
             let plans: Vec<Result<serde_json::Value, String>> = docs
                 .iter()
@@ -436,12 +490,9 @@ pub async fn dry_run(
                 };
             }
             (
-                plans
-                    .iter()
-                    .map(|r| match r {
-                        Ok(v) => serde_json::to_string_pretty(v).unwrap_or_else(|e| e.to_string()),
-                        Err(e) => e.clone(),
-                    })
+                docs.iter()
+                    .zip(&plans)
+                    .map(|(d, r)| DryDoc::of(d, r))
                     .collect(),
                 diags.iter().map(ToString::to_string).collect(),
                 outcome,
@@ -473,7 +524,7 @@ pub async fn dry_run(
         ctx: Ctx::new(&s, "partners"),
         id,
         filename,
-        documents,
+        runs,
         findings,
         verdict: outcome.line,
         passed: outcome.passed,

@@ -433,7 +433,28 @@ async fn profiles_are_checked_saved_and_kept(db: Db) {
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(r.body.contains("PO-DRY-1"), "{}", r.body);
-    assert!(r.body.contains("client_order_ref"), "{}", r.body);
+    // Laid out as tables like a stored message's (the order's lines, the sale order it would
+    // make), the JSON behind a toggle after them.
+    let lines = r
+        .body
+        .find("<table class=\"lines\">")
+        .expect("the lines as a table");
+    let plan = r
+        .body
+        .find("<table class=\"plan\">")
+        .expect("the plan as a table");
+    let json = r.body.find("<details>").expect("the JSON behind a toggle");
+    assert!(lines < plan && plan < json, "{}", r.body);
+    assert!(
+        r.body[lines..plan].contains("<td>1</td>"),
+        "line 1 in the lines table"
+    );
+    assert!(
+        r.body[plan..json].contains("<td>sale.order</td><td>create</td>"),
+        "{}",
+        &r.body[plan..json]
+    );
+    assert!(r.body[json..].contains("client_order_ref"), "{}", r.body);
     let store = env.store().await;
     let found = wharf::store::search::search(
         &store,
