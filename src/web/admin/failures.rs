@@ -144,7 +144,7 @@ pub(crate) struct ChannelRow {
     /// What Wharf does over it, in words.
     pub kind: &'static str,
     pub remote: String,
-    /// `ok`, `failing` or `not tried yet` (also the CSS class, with spaces as they are).
+    /// `ok`, `failing`, `not tried yet` or `off here` (collection off on this instance).
     pub state: &'static str,
     pub failing: bool,
     pub failures: i64,
@@ -210,18 +210,28 @@ pub(crate) async fn channel_rows(
             rows.push(match found {
                 Some(h) => row(h, zone, now),
                 None if !sends_by(kind) => continue,
-                None => ChannelRow {
-                    partner: profile.id.to_string(),
-                    kind: kind_words(kind),
-                    remote,
-                    state: "not tried yet",
-                    failing: false,
-                    failures: 0,
-                    last_attempt: String::new(),
-                    last_success: String::new(),
-                    last_error: String::new(),
-                    next_try: String::new(),
-                },
+                None => {
+                    // An instance with `[transfers] collect = false` never tries: saying
+                    // "not tried yet" there would promise a round that is not coming (another
+                    // instance of a fleet may collect; its attempts show here once made).
+                    let off = kind == ChannelKind::Collect && !p.settings.transfers.collect;
+                    ChannelRow {
+                        partner: profile.id.to_string(),
+                        kind: kind_words(kind),
+                        remote,
+                        state: if off { "off here" } else { "not tried yet" },
+                        failing: false,
+                        failures: 0,
+                        last_attempt: String::new(),
+                        last_success: String::new(),
+                        last_error: String::new(),
+                        next_try: if off {
+                            "not on this instance ([transfers] collect = false)".to_owned()
+                        } else {
+                            String::new()
+                        },
+                    }
+                }
             });
         }
     }

@@ -463,7 +463,42 @@ async fn channel_health_is_counted_by_the_database(db: Db) {
     );
 }
 
+/// The samples as shipped: Globex's `[as2]` names no certificate yet, which the dashboard and
+/// Globex's page say; a folder collected on an instance with collection off says so instead
+/// of waiting for a first try.
+async fn the_samples_name_what_is_not_set_up(db: Db) {
+    let mut env = crate::transfers::with_password(db).await;
+    env.set_env("WHARF_TRANSFERS__COLLECT", "false");
+    let hold = PortHold::new();
+    let url = format!("ftp://127.0.0.1:{}", hold.port());
+    pinnacle_channels(&env, &both_ways(&url, "", ""));
+    add_user(&env, "vera", "viewer");
+    let server = env.serve();
+    let vera = signed_in(&server, "vera").await;
+    let dash = vera.get("/admin").await.body;
+    let no_cert = "<td><strong class=\"state failed\">missing: the profile&#39;s [as2] names no certificate</strong></td>";
+    let certs = section(&dash, "<h2>Certificates</h2>");
+    assert!(
+        certs.contains(no_cert) && certs.contains("<td>globex</td>"),
+        "{certs}"
+    );
+    let globex = vera.get("/admin/partners/globex").await.body;
+    assert!(
+        section(&globex, "<h2>Certificates</h2>").contains(no_cert),
+        "{globex}"
+    );
+    let channels = section(&dash, "<table id=\"channels\">");
+    let row = channels
+        .split("<tr")
+        .find(|r| r.contains(&format!("<td>{url}/outbound</td>")))
+        .unwrap_or_else(|| panic!("the collected folder listed: {channels}"));
+    assert!(row.contains(">off here</span>"), "{row}");
+    assert!(row.contains("[transfers] collect = false"), "{row}");
+    assert!(!row.contains("not tried yet"), "{row}");
+}
+
 on_both_backends!(
+    the_samples_name_what_is_not_set_up,
     channel_health_is_counted_by_the_database,
     quarantined_strangers_are_listed_and_released,
     a_failing_collection_shows_until_it_recovers,
