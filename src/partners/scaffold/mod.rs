@@ -27,6 +27,10 @@ use lines::Lines;
 
 use super::{PartnerId, PartnerIdError, Partners};
 
+/// The mark a scaffolded interchange id carries until someone confirms it with the partner:
+/// an id made up from the partner id routes nobody's documents.
+pub const DERIVED_ID: &str = "To do: confirm; derived from the partner id";
+
 /// The sample a new profile is made from (`wharf partners new ID --from WORD`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Template {
@@ -254,7 +258,7 @@ pub fn scaffold(new: &NewPartner) -> Result<String, OnboardError> {
         return Err(OnboardError::Name(name));
     }
     let upper = id.to_ascii_uppercase().replace('_', "-");
-    let derived = "To do: confirm; derived from the partner id";
+    let derived = DERIVED_ID;
     let mut l = Lines::new(t.sample());
     l.replace_header(&format!(
         "# Partner profile: {name}, made by `wharf partners new` from the `{}` sample ({}).\n\

@@ -72,8 +72,13 @@ pub(crate) async fn checklist(
     let mut items = vec![
         Item {
             name: "Identity",
-            ok: !identities.is_empty(),
-            detail: identities.to_owned(),
+            // An id `partners new` made up from the partner id is a guess, not an identity.
+            ok: !identities.is_empty() && !text.contains(scaffold::DERIVED_ID),
+            detail: if text.contains(scaffold::DERIVED_ID) {
+                format!("{identities} — derived from the partner id: confirm it with the partner")
+            } else {
+                identities.to_owned()
+            },
             fix: edit(),
         },
         Item {

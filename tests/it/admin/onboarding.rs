@@ -78,6 +78,30 @@ async fn only_admins_onboard_and_the_dry_run_counts(db: Db) {
     assert_eq!(step(&page.body, "SFTP credentials"), "missing");
     assert_eq!(step(&page.body, "Test file"), "missing");
     assert!(page.body.contains("SHA256:"), "the host key's fingerprint");
+    // Without an interchange id one is made up from the partner id: a guess the checklist
+    // does not count as an identity until someone confirms it.
+    let r = root
+        .post(
+            "/admin/partners",
+            &[
+                ("csrf", csrf.as_str()),
+                ("id", "guessco"),
+                ("name", "GuessCo"),
+                ("template", "acme"),
+                ("interchange_id", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let guess = root.get("/admin/partners/guessco").await;
+    assert_eq!(step(&guess.body, "Identity"), "missing", "{}", guess.body);
+    assert!(
+        guess
+            .body
+            .contains("derived from the partner id: confirm it with the partner"),
+        "{}",
+        guess.body
+    );
 
     // A bad key: 400 with the reason, the file as it was; a password then ok.
     let before = std::fs::read(&shopco).unwrap();
