@@ -283,17 +283,18 @@ pub async fn audit_log(store: &Store, limit: i64) -> Result<Vec<AuditEntry>, Sto
     .bind(limit)
     .fetch_all(store.pool())
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(AuditEntry {
-                at: r.try_get(0)?,
-                actor: r.try_get(1)?,
-                action: r.try_get(2)?,
-                target: r.try_get(3)?,
-                detail: r.try_get(4)?,
-            })
-        })
-        .collect()
+    rows.iter().map(audit_entry).collect()
+}
+
+/// One row of `SELECT at, actor, action, target, detail FROM audit`.
+fn audit_entry(r: &sqlx::any::AnyRow) -> Result<AuditEntry, StoreError> {
+    Ok(AuditEntry {
+        at: r.try_get(0)?,
+        actor: r.try_get(1)?,
+        action: r.try_get(2)?,
+        target: r.try_get(3)?,
+        detail: r.try_get(4)?,
+    })
 }
 
 /// The latest audit line of `action` on `target` (a partner's last dry run, for its
@@ -311,14 +312,5 @@ pub async fn last_audit(
     .bind(target.to_owned())
     .fetch_optional(store.pool())
     .await?;
-    row.map(|r| {
-        Ok(AuditEntry {
-            at: r.try_get(0)?,
-            actor: r.try_get(1)?,
-            action: r.try_get(2)?,
-            target: r.try_get(3)?,
-            detail: r.try_get(4)?,
-        })
-    })
-    .transpose()
+    row.as_ref().map(audit_entry).transpose()
 }

@@ -197,17 +197,35 @@ pub async fn raw(store: &Store, id: MessageId) -> Result<Vec<u8>, StoreError> {
     Ok(raw.unwrap_or_default())
 }
 
-/// The first 4 KiB of a message's raw bytes, enough for its envelope (the admin pages read
-/// a quarantined message's sender from it without loading megabytes).
-pub async fn head(store: &Store, id: MessageId) -> Result<Vec<u8>, StoreError> {
+/// The first 4 KiB of each message's raw bytes, enough for its envelope (the admin pages
+/// read quarantined messages' senders from them without loading megabytes), in one round
+/// trip for a page's worth of messages; a message without bytes, or not found, is absent.
+pub async fn heads(
+    store: &Store,
+    ids: &[MessageId],
+) -> Result<std::collections::HashMap<MessageId, Vec<u8>>, StoreError> {
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
     // A literal length: PostgreSQL's substr takes an int4, which a bound int8 is not.
-    let row = sqlx::query("SELECT substr(raw, 1, 4096) FROM messages WHERE id = $1")
-        .bind(id.get())
-        .fetch_optional(store.pool())
-        .await?
-        .ok_or(StoreError::NoSuchMessage(id))?;
-    let raw: Option<Vec<u8>> = row.try_get(0)?;
-    Ok(raw.unwrap_or_default())
+    // Only numbered placeholders are written into the text; the ids are bound.
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT id, substr(raw, 1, 4096) FROM messages WHERE id IN ({})",
+        marks.join(", ")
+    ));
+    let mut q = sqlx::query(sql);
+    for id in ids {
+        q = q.bind(id.get());
+    }
+    let mut out = std::collections::HashMap::with_capacity(ids.len());
+    for row in q.fetch_all(store.pool()).await? {
+        let raw: Option<Vec<u8>> = row.try_get(1)?;
+        if let Some(raw) = raw {
+            out.insert(MessageId::new(row.try_get(0)?), raw);
+        }
+    }
+    Ok(out)
 }
 
 /// A JSON column written by a stage: `canonical` (translated documents or the model to

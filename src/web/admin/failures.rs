@@ -105,9 +105,12 @@ pub async fn quarantine(State(p): State<Pipeline>, s: Session) -> Result<Respons
     )
     .await?;
     let partners = p.partners.snapshot();
+    let ids: Vec<MessageId> = held.iter().map(|m| m.id).collect();
+    let heads = messages::heads(&p.store, &ids).await?;
     let mut rows = Vec::with_capacity(held.len());
     for m in held {
-        let found = parties(&messages::head(&p.store, m.id).await?, &partners);
+        let head = heads.get(&m.id).map_or(&[][..], Vec::as_slice);
+        let found = parties(head, &partners);
         let channel = m.partner.unwrap_or_default();
         // An envelope without a sender Wharf can read (XML): the channel's partner stands.
         let partner = match found.known_as {
