@@ -45,7 +45,21 @@ pub fn decrypt(
     der: &[u8],
     pairs: &[(&PKey<Private>, &X509)],
 ) -> Result<(Vec<u8>, usize), CmsError> {
-    let cms = CmsContentInfo::from_der(der).map_err(|e| CmsError::Decrypt(e.to_string()))?;
+    decrypt_parsed(&parse(der)?, pairs)
+}
+
+/// Enveloped data parsed (OpenSSL keeps its own copy of the encrypted content), so the caller
+/// can free the bytes it came in before [`decrypt_parsed`] makes the plaintext: for a large
+/// message one copy fewer held at the peak.
+pub fn parse(der: &[u8]) -> Result<CmsContentInfo, CmsError> {
+    CmsContentInfo::from_der(der).map_err(|e| CmsError::Decrypt(e.to_string()))
+}
+
+/// [`decrypt`] of enveloped data already [`parse`]d.
+pub fn decrypt_parsed(
+    cms: &CmsContentInfo,
+    pairs: &[(&PKey<Private>, &X509)],
+) -> Result<(Vec<u8>, usize), CmsError> {
     let mut first_error = None;
     for (i, (key, cert)) in pairs.iter().enumerate() {
         match cms.decrypt(key, cert) {

@@ -131,6 +131,7 @@ pub async fn receive(State(route): State<Route>, request: axum::extract::Request
     async move {
         let (disposition, mic, explanation) = process(
             &p,
+            &as2,
             &station,
             &from,
             &to,
@@ -216,6 +217,7 @@ pub(super) fn same_secret(a: &str, b: &str) -> bool {
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn process(
     p: &Pipeline,
+    edge: &As2,
     station: &Arc<Station>,
     from: &str,
     to: &str,
@@ -243,13 +245,18 @@ pub(super) async fn process(
             text,
         );
     }
-    let certs = partner_certs(&as2.certificates).unwrap_or_else(|e| {
+    let certs = edge.partner_certs(&as2.certificates).unwrap_or_else(|e| {
         tracing::error!(error = %e, "partner certificate unreadable");
-        Vec::new()
+        Arc::from(Vec::new())
     });
     let limit = limits.max_file_bytes.map_or(MAX_BODY, |l| l as usize);
     let content = content_headers(headers);
-    let raw = body.to_vec();
+    // What is kept of a refused message: a sample, copied now so the body itself moves into
+    // the unwrap (no copy of it).
+    let sample =
+        Bytes::copy_from_slice(&body[..body.len().min(crate::pipeline::REFUSED_SAMPLE_BYTES)]);
+    let total = body.len() as u64;
+    let raw = body;
     let opening = station.clone();
     let mic_alg = requested.mic_alg;
     let required = unwrap::Required {
@@ -281,39 +288,17 @@ pub(super) async fn process(
         Err(f) => {
             let text = f.to_string();
             tracing::warn!(error = %text, "AS2 message refused");
-            keep_rejected(p, Some(&partner), &body, None, &format!("AS2 {text}")).await;
+            keep_rejected(
+                p,
+                Some(&partner),
+                &sample,
+                Some(total),
+                &format!("AS2 {text}"),
+            )
+            .await;
             return (Disposition::Error(f.modifier()), None, text);
         }
     };
-    // The same Message-ID again: answered, never processed twice — but only once this
-    // request passed the profile's decryption and signature checks above, so a POST from
-    // anyone reusing a known Message-ID learns nothing (and its MDN carries the MIC of what
-    // it sent itself, which for a true resend is the first one's).
-    match as2_store::find(&p.store, &partner, Direction::In, message_id).await {
-        Ok(Some(first)) => {
-            tracing::info!(
-                first = first.message_id.get(),
-                "AS2 Message-ID seen before; not processed again"
-            );
-            return (
-                Disposition::Warning("duplicate-document"),
-                Some((u.mic, mic_alg)),
-                format!(
-                    "Message-ID {message_id} was received before (message {}); not processed again.",
-                    first.message_id
-                ),
-            );
-        }
-        Ok(None) => {}
-        Err(e) => {
-            tracing::error!(error = %e, "AS2 store");
-            return (
-                Disposition::Error("unexpected-processing-error"),
-                None,
-                "the message store is unavailable; send the message again".into(),
-            );
-        }
-    }
     let stored = p
         .receive_as2(
             &Inbound {
@@ -355,12 +340,35 @@ pub(super) async fn process(
                 ),
             )
         }
-        // The same Message-ID arrived twice at once and the other copy was stored first.
-        Err(crate::store::StoreError::Duplicate { .. }) => (
-            Disposition::Warning("duplicate-document"),
-            Some((u.mic, mic_alg)),
-            format!("Message-ID {message_id} was received before; not processed again."),
-        ),
+        // The same Message-ID again: answered, never processed twice — but only once this
+        // request passed the profile's decryption and signature checks above, so a POST from
+        // anyone reusing a known Message-ID learns nothing (and its MDN carries the MIC of
+        // what it sent itself, which for a true resend is the first one's). Caught by the
+        // store's unique key in the receiving transaction rather than looked up before it:
+        // a resend is rare, and the look-up cost every message a round trip to the store.
+        Err(crate::store::StoreError::Duplicate { .. }) => {
+            let first = as2_store::find(&p.store, &partner, Direction::In, message_id)
+                .await
+                .ok()
+                .flatten();
+            tracing::info!(
+                first = first.as_ref().map(|f| f.message_id.get()),
+                "AS2 Message-ID seen before; not processed again"
+            );
+            (
+                Disposition::Warning("duplicate-document"),
+                Some((u.mic, mic_alg)),
+                match first {
+                    Some(first) => format!(
+                        "Message-ID {message_id} was received before (message {}); not processed again.",
+                        first.message_id
+                    ),
+                    None => {
+                        format!("Message-ID {message_id} was received before; not processed again.")
+                    }
+                },
+            )
+        }
         Err(e) => {
             tracing::error!(error = %e, "AS2 message not stored");
             (

@@ -140,6 +140,8 @@ pub struct As2 {
     pub settings: Arc<Settings>,
     pub store: Store,
     station: OnceLock<Result<Arc<Station>, String>>,
+    /// Partners' certificates, parsed once (see [`As2::partner_certs`]).
+    certs: CertCache,
     /// Where the MDNs of this edge's sends are counted.
     pub metrics: Arc<crate::metrics::Metrics>,
 }
@@ -154,6 +156,7 @@ impl As2 {
             settings,
             store,
             station: OnceLock::new(),
+            certs: CertCache::default(),
             metrics,
         }
     }
@@ -168,5 +171,69 @@ impl As2 {
                     .map_err(|e| format!("{} / {}: {e}", a.cert.display(), a.key.display()))
             })
             .clone()
+    }
+}
+
+impl As2 {
+    /// A partner's certificates (its profile's `[as2] certificates`), parsed on first use and
+    /// kept: each message then costs one `stat` per file instead of reading and parsing PEM.
+    /// A reloaded profile naming other files, or a file replaced (another length, modification
+    /// time or inode), is read again; a file that cannot be read is never served from here.
+    pub fn partner_certs(&self, paths: &[String]) -> Result<Arc<[X509]>, String> {
+        self.certs.get(paths)
+    }
+}
+
+/// What a certificate file looked like when it was read: (modified, length, inode), so a
+/// file rewritten in place or renamed over is seen as new.
+type Stamp = (Option<std::time::SystemTime>, u64, u64);
+
+fn stamp(path: &str) -> Option<Stamp> {
+    let m = std::fs::metadata(path).ok()?;
+    #[cfg(unix)]
+    let inode = std::os::unix::fs::MetadataExt::ino(&m);
+    #[cfg(not(unix))]
+    let inode = 0;
+    Some((m.modified().ok(), m.len(), inode))
+}
+
+type CertEntries = std::collections::HashMap<Vec<String>, (Vec<Option<Stamp>>, Arc<[X509]>)>;
+
+/// Parsed partner certificates by the list of files they came from, with each file's stamp.
+/// Bounded by the number of distinct `[as2] certificates` lists the profiles name: past
+/// [`CertCache::MAX`] lists (profiles edited many times over) it starts over.
+#[derive(Default)]
+struct CertCache {
+    entries: std::sync::Mutex<CertEntries>,
+}
+
+impl CertCache {
+    const MAX: usize = 1024;
+
+    fn get(&self, paths: &[String]) -> Result<Arc<[X509]>, String> {
+        let stamps: Vec<_> = paths.iter().map(|p| stamp(p)).collect();
+        {
+            let entries = self
+                .entries
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some((seen, certs)) = entries.get(paths)
+                && *seen == stamps
+                && stamps.iter().all(Option::is_some)
+            {
+                return Ok(certs.clone());
+            }
+        }
+        // Read outside the lock; a failure is not kept, so a file put right is read next time.
+        let certs: Arc<[X509]> = crate::partners::certificates::partner_certs(paths)?.into();
+        let mut entries = self
+            .entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if entries.len() >= Self::MAX {
+            entries.clear();
+        }
+        entries.insert(paths.to_vec(), (stamps, certs.clone()));
+        Ok(certs)
     }
 }

@@ -17,6 +17,7 @@ use wharf::store::{Channel, Direction, MessageState};
 
 mod hostile;
 mod inbound;
+mod large;
 mod mdn;
 mod metrics;
 mod partner;
