@@ -352,7 +352,7 @@ pub(super) async fn process(
                 .ok()
                 .flatten();
             tracing::info!(
-                first = first.as_ref().map(|f| f.message_id.get()),
+                first = ?first.as_ref().map(|f| f.message_id.get()),
                 "AS2 Message-ID seen before; not processed again"
             );
             (
