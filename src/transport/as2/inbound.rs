@@ -111,9 +111,9 @@ pub async fn receive(State(route): State<Route>, request: axum::extract::Request
         .await;
     };
     // The body as it travels is larger than the file: base64 (4/3) and the S/MIME layers.
-    let body: Bytes = match axum::body::to_bytes(body, limit.saturating_add(limit / 3 + (64 << 10)))
-        .await
-    {
+    let max = limit.saturating_add(limit / 3 + (64 << 10));
+    let length = header(&headers, "content-length").and_then(|v| v.parse::<u64>().ok());
+    let body = match read_body(body, max, length).await {
         Ok(b) => b,
         Err(e) => {
             return (
@@ -155,6 +155,35 @@ pub async fn receive(State(route): State<Route>, request: axum::extract::Request
     }
     .instrument(span)
     .await
+}
+
+/// A request body, at most `max` bytes, read into one buffer sized from its Content-Length:
+/// a large message is neither held twice (the chunks, then their concatenation) nor copied
+/// as a growing buffer doubles. A Content-Length over `max` is refused before a byte is read
+/// (hyper keeps a body to its Content-Length); a chunked body is cut at `max`. The rest of a
+/// refused body is drained for a moment so the sender reads the refusal, never kept.
+pub(super) async fn read_body(
+    body: axum::body::Body,
+    max: usize,
+    length: Option<u64>,
+) -> Result<Bytes, String> {
+    use futures_util::StreamExt;
+    let mut stream = body.into_data_stream();
+    if let Some(l) = length.filter(|&l| l > max as u64) {
+        crate::util::body::linger(Some(stream));
+        return Err(format!("Content-Length {l} is over {max} bytes"));
+    }
+    // Reserved, not touched: pages become resident only as the body fills them.
+    let mut buf = Vec::with_capacity(length.map_or(0, |l| l as usize));
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| e.to_string())?;
+        if buf.len().saturating_add(chunk.len()) > max {
+            crate::util::body::linger(Some(stream));
+            return Err(format!("the body is over {max} bytes"));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(Bytes::from(buf))
 }
 
 /// A 401 asking for basic auth, when the sending partner's profile sets `[as2] basic_user`

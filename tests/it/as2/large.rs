@@ -1,7 +1,8 @@
 //! Issue 21: large messages and cached certificates. A multi-megabyte message, posted in
 //! chunks, is stored byte for byte and answered with a signed MDN whose MIC is the one
 //! `openssl dgst` computes over the signed part; a partner's certificate file replaced in
-//! place is read again (the parsed certificates are cached between messages).
+//! place is read again (the parsed certificates are cached between messages); a body over
+//! the partner's limit is refused unstored.
 
 use super::*;
 
@@ -117,7 +118,69 @@ async fn a_certificate_file_replaced_in_place_is_read_again(db: Db) {
     drop(server);
 }
 
+/// Globex's `[limits] max_file_bytes` is 100 kB: a 1 MB message is refused with 413, whether
+/// its Content-Length says so up front or it comes chunked, and nothing of it is stored; a
+/// small message is still processed.
+async fn a_body_over_the_partners_limit_is_refused_unstored(db: Db) {
+    let w = As2World::new(db, &["globex"], true, true).await;
+    let profile = w.env.path().join("partners/globex.toml");
+    let text = std::fs::read_to_string(&profile).unwrap();
+    assert!(!text.contains("[limits]"), "the sample gained [limits]");
+    std::fs::write(
+        &profile,
+        format!("{text}\n[limits]\nmax_file_bytes = 100000\n"),
+    )
+    .unwrap();
+    let server = w.env.serve();
+    let mut entity = b"Content-Type: application/edi-x12\r\n\r\n".to_vec();
+    entity.extend_from_slice(&globex_850(7778, "PO-TOO-LARGE"));
+    while entity.len() < 1_000_000 {
+        entity.extend_from_slice(b"PO1*1*10*EA*12.50**BP*ACME-001*VP*WID-1~\n");
+    }
+    let built = build(&w.dir, &entity, PLAIN);
+    for chunked in [false, true] {
+        let body = if chunked {
+            let chunks: Vec<Result<Vec<u8>, std::io::Error>> = built
+                .body
+                .chunks(64 << 10)
+                .map(|c| Ok(c.to_vec()))
+                .collect();
+            reqwest::Body::wrap_stream(futures_util::stream::iter(chunks))
+        } else {
+            reqwest::Body::from(built.body.clone())
+        };
+        let resp = reqwest::Client::new()
+            .post(server.url("/as2"))
+            .header("AS2-From", "GLOBEX-AS2")
+            .header("AS2-To", "WHARF")
+            .header("Message-ID", format!("<too-large-{chunked}@globex>"))
+            .header("Content-Type", &built.content_type)
+            .header("Disposition-Notification-To", "edi@globex.example")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 413, "chunked: {chunked}");
+        let text = resp.text().await.unwrap();
+        assert!(text.contains("max_file_bytes is 100000"), "{text}");
+    }
+    assert!(as2_messages(&w.env).await.is_empty());
+    let (entity, x12) = payload("PO-SMALL");
+    let a = post(
+        &server,
+        &build(&w.dir, &entity, PLAIN),
+        "<small@globex>",
+        Some(SIGNED_SHA256),
+        &[],
+    )
+    .await;
+    assert!(a.verified_report(&w.dir).contains("; processed\r\n"));
+    stored_payload(&w.env, &x12).await;
+    drop(server);
+}
+
 on_both_backends!(
+    a_body_over_the_partners_limit_is_refused_unstored,
     a_multi_megabyte_message_gets_the_mic_openssl_computes,
     a_certificate_file_replaced_in_place_is_read_again,
 );
