@@ -224,6 +224,8 @@ pub struct PipelineSettings {
 /// Where mapped business documents go: Odoo, or a directory sink that writes one JSON file
 /// per document, keyed so that a repeat overwrites.
 #[derive(Debug, Clone)]
+// Made once per process and moved rarely: boxing the Odoo settings would buy nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum ErpTarget {
     Directory(PathBuf),
     Odoo(OdooSettings),

@@ -12,6 +12,9 @@ use super::plan::{OdooVersion, legacy_external_id, odoo_records};
 use super::records::{OrderOutcome, load_table, price_check, put_order, resolve, run_lookups_of};
 use crate::pipeline::ports::MappedOrder;
 
+/// An order of a batch ready to load: its index, its `load` rows, its price warnings.
+type Member = (usize, Vec<Vec<String>>, Vec<String>);
+
 /// Puts new orders (purpose `Original`) into Odoo exactly once, together: one
 /// `ir.model.data` query finds which exist already (those go the single way, `put_order`),
 /// the lookups of the rest are resolved at once (cached or one query per model and field),
@@ -112,7 +115,7 @@ pub async fn put_orders(
         }
     };
     // (order, its rows, its price warnings) by the columns they fill: one load per shape.
-    let mut shapes: Vec<(Vec<String>, Vec<(usize, Vec<Vec<String>>, Vec<String>)>)> = Vec::new();
+    let mut shapes: Vec<(Vec<String>, Vec<Member>)> = Vec::new();
     for (&i, ids) in batch.iter().zip(resolved) {
         let ids = match ids {
             Ok(ids) => ids,
