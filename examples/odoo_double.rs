@@ -1,5 +1,6 @@
 //! The Odoo test double as a process, for `scripts/load --odoo`: serves Odoo's external API
-//! (JSON-RPC; JSON-2 with `19` as the first argument) on 127.0.0.1, seeded with ACME, its
+//! (JSON-RPC; JSON-2 with `19` as the first argument) on 127.0.0.1, seeded with ACME (and
+//! LOAD2 … LOAD9, the load script's other partners), their
 //! delivery addresses and products WID-1 … WID-100, and prints `url http://…` when ready.
 //! `GET /double/stats` tells how long it spent answering.
 
@@ -17,6 +18,13 @@ async fn main() {
         .unwrap_or(18);
     let double = odoo::OdooDouble::start(version).await;
     double.customer("ACME", &["ACME-0042", "ACME-DC"]);
+    // The load script's other partners (`scripts/load --partners N`): LOAD2 … LOAD9.
+    for n in 2..=9 {
+        double.customer(
+            &format!("LOAD{n}"),
+            &[&format!("LOAD{n}-0042"), &format!("LOAD{n}-DC")],
+        );
+    }
     for n in 1..=100 {
         double.product(&format!("WID-{n}"), None, 10.0 + f64::from(n));
     }

@@ -224,6 +224,8 @@ pub struct PipelineSettings {
 /// Where mapped business documents go: Odoo, or a directory sink that writes one JSON file
 /// per document, keyed so that a repeat overwrites.
 #[derive(Debug, Clone)]
+// Made once per process and moved rarely: boxing the Odoo settings would buy nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum ErpTarget {
     Directory(PathBuf),
     Odoo(OdooSettings),
@@ -251,6 +253,10 @@ pub struct OdooSettings {
     /// sharing a database poll one at a time, and another takes over this long after the
     /// holder died. Renewed every third of it.
     pub poll_lease: Duration,
+    /// How long looked-up customers, addresses, products, units and warehouses are used
+    /// before their `write_date`s are read from Odoo again (`[erp] cache_validate_ms`, 5 s;
+    /// 0: before every batch of orders).
+    pub cache_validate: Duration,
     /// The token Odoo's webhook must present (`WHARF_SECRET_ODOO_WEBHOOK_TOKEN`); without one
     /// the webhook endpoint is off and the poller alone finds events.
     pub webhook_token: Option<String>,

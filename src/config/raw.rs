@@ -159,4 +159,6 @@ pub(super) struct RawErp {
     /// The poller's lease: one instance of a fleet polls; another takes over this long after
     /// the holder stops renewing.
     pub(super) poll_lease_ms: Option<u64>,
+    /// How long cached Odoo lookups are used before their write_dates are checked (0: always).
+    pub(super) cache_validate_ms: Option<u64>,
 }

@@ -92,6 +92,7 @@ fn odoo_settings(
             ms => Some(Duration::from_millis(ms)),
         },
         poll_lease: Duration::from_millis(poll_lease_ms),
+        cache_validate: Duration::from_millis(raw.cache_validate_ms.unwrap_or(5_000)),
         webhook_token: env("WHARF_SECRET_ODOO_WEBHOOK_TOKEN").filter(|t| t.len() >= 16),
     })
 }

@@ -72,6 +72,13 @@ struct OdooMethod {
     method: String,
 }
 
+/// An Odoo object call by model and method: both names in Wharf's code, never data.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct OdooCall {
+    model: String,
+    method: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct OdooError {
     kind: OdooErrorKind,
@@ -116,6 +123,7 @@ pub struct Metrics {
     end_to_end: Histograms<PartnerOnly>,
     odoo_seconds: Histograms<OdooMethod>,
     odoo_errors: Family<OdooError, Counter>,
+    odoo_calls: Family<OdooCall, Counter>,
     odoo_circuit: Family<Circuit, Gauge>,
     as2_mdns: Family<Mdn, Counter>,
     event_deliveries: Family<EventDelivery, Counter>,
@@ -167,6 +175,7 @@ impl Metrics {
         let end_to_end: Histograms<PartnerOnly> = Family::new_with_constructor(long_seconds);
         let odoo_seconds: Histograms<OdooMethod> = Family::new_with_constructor(short_seconds);
         let odoo_errors = Family::<OdooError, Counter>::default();
+        let odoo_calls = Family::<OdooCall, Counter>::default();
         let odoo_circuit = Family::<Circuit, Gauge>::default();
         let as2_mdns = Family::<Mdn, Counter>::default();
         let event_deliveries = Family::<EventDelivery, Counter>::default();
@@ -233,6 +242,11 @@ impl Metrics {
             odoo_errors.clone(),
         );
         registry.register(
+            "odoo_calls",
+            "Odoo object calls made, by model and method (calls per order: divide by orders delivered)",
+            odoo_calls.clone(),
+        );
+        registry.register(
             "odoo_circuit_state",
             "The Odoo circuit breaker: 1 for its current state, 0 for the others",
             odoo_circuit.clone(),
@@ -266,6 +280,7 @@ impl Metrics {
             end_to_end,
             odoo_seconds,
             odoo_errors,
+            odoo_calls,
             odoo_circuit,
             as2_mdns,
             event_deliveries,
@@ -346,6 +361,19 @@ impl Metrics {
         if let Some(kind) = error {
             self.odoo_errors.get_or_create(&OdooError { kind }).inc();
         }
+    }
+
+    /// One Odoo object call let through the guard: `model.method` (names in Wharf's code).
+    pub fn odoo_calls(&self, model: &str, method: &str) {
+        if !self.recording {
+            return;
+        }
+        self.odoo_calls
+            .get_or_create(&OdooCall {
+                model: model.to_owned(),
+                method: method.to_owned(),
+            })
+            .inc();
     }
 
     /// The Odoo circuit breaker is now in `state` (set by the connector at each change).

@@ -20,6 +20,8 @@ fn families_are_written_with_their_labels() {
     m.stage_ran(Stage::Send, Outcome::Dead, 0.5);
     m.delivered("acme", 1.5);
     m.odoo_call("load", 0.2, Some(OdooErrorKind::Unavailable));
+    m.odoo_calls("sale.order", "load");
+    m.odoo_calls("sale.order", "load");
     m.mdn("acme", MdnDirection::Received, MdnDisposition::Warning);
     let text = m
         .encode(&AtScrape {
@@ -43,6 +45,7 @@ fn families_are_written_with_their_labels() {
         "wharf_oldest_job_age_seconds 2.5",
         "wharf_odoo_request_seconds_count{method=\"load\"} 1",
         "wharf_odoo_errors_total{kind=\"unavailable\"} 1",
+        "wharf_odoo_calls_total{model=\"sale.order\",method=\"load\"} 2",
         "wharf_as2_mdns_total{partner=\"acme\",direction=\"received\",disposition=\"warning\"} 1",
         // Written from the start, at zero.
         "wharf_sftp_logins_total{method=\"password\",outcome=\"server_limit\"} 0",

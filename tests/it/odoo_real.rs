@@ -64,6 +64,7 @@ fn client(r: &Real) -> OdooClient {
         outage_wait: Duration::from_secs(600),
         poll: None,
         poll_lease: Duration::from_secs(30),
+        cache_validate: Duration::from_secs(5),
         webhook_token: None,
     })
     .expect("client")

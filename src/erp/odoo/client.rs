@@ -39,6 +39,10 @@ pub struct OdooClient {
     metrics: Option<std::sync::Arc<Metrics>>,
     /// The last readiness probe and when it ran (see [`OdooClient::reachable`]).
     probe: tokio::sync::Mutex<Option<(std::time::Instant, Result<String, String>)>>,
+    /// What orders look up again and again, checked against Odoo's `write_date`s.
+    cache: super::cache::LookupCache,
+    /// Object calls made, for `wharf odoo check`-free counting in tests and the load script.
+    calls: std::sync::atomic::AtomicU64,
 }
 
 /// How long a readiness probe's answer stands: `/readyz` is open to load balancers, and a
@@ -66,6 +70,7 @@ impl OdooClient {
             .pool_max_idle_per_host(settings.max_concurrency)
             .build()
             .map_err(|e| OdooError::operator("client", "tls", e.to_string()))?;
+        let cache = super::cache::LookupCache::new(settings.cache_validate);
         Ok(Self {
             http,
             guard: Guard::new(
@@ -79,6 +84,8 @@ impl OdooClient {
             ids: std::sync::atomic::AtomicU64::new(1),
             metrics: None,
             probe: tokio::sync::Mutex::new(None),
+            cache,
+            calls: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -109,6 +116,16 @@ impl OdooClient {
 
     pub fn guard(&self) -> &Guard {
         &self.guard
+    }
+
+    /// The lookup cache (see `cache.rs`).
+    pub fn cache(&self) -> &super::cache::LookupCache {
+        &self.cache
+    }
+
+    /// Object calls this client made since it started.
+    pub fn calls(&self) -> u64 {
+        self.calls.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Whether Odoo answers `common.version` now (no login; outside the rate limit, which is
@@ -209,6 +226,11 @@ impl OdooClient {
         let entered = self.guard.enter(&call).await;
         self.report_circuit();
         let _permit = entered?;
+        self.calls
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if let Some(m) = &self.metrics {
+            m.odoo_calls(model, method);
+        }
         let started = std::time::Instant::now();
         let result = match session.transport {
             Transport::Json2 => self.json2(&call, model, method, ids, params).await,

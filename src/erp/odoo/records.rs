@@ -11,6 +11,7 @@
 
 use serde_json::{Map, Value, json};
 
+use super::cache;
 use super::client::OdooClient;
 use super::error::OdooError;
 use super::plan::{OdooVersion, legacy_external_id, odoo_records, receipt_records};
@@ -54,7 +55,7 @@ impl OrderOutcome {
 }
 
 /// Replaces every `{"ref": name}` in `v` with the id resolved for `name`.
-fn resolve(v: &Value, ids: &Map<String, Value>) -> Value {
+pub(super) fn resolve(v: &Value, ids: &Map<String, Value>) -> Value {
     match v {
         Value::Object(o) if o.len() == 1 && o.contains_key("ref") => o["ref"]
             .as_str()
@@ -105,118 +106,218 @@ pub async fn run_lookups(
     client: &OdooClient,
     lookups: &[Value],
 ) -> Result<Map<String, Value>, OdooError> {
-    let mut ids = Map::new();
-    // Lookups of one model by one field's value (a line's product by default_code, …) go
-    // to Odoo as one `in` query: a 20-line order costs one call for its products, not 20.
-    // (model, field, [(lookup name, value)]) per batch.
-    type Batch<'a> = (&'a str, &'a str, Vec<(&'a str, &'a Value)>);
-    let mut batches: Vec<Batch<'_>> = Vec::new();
-    for l in lookups {
-        let (Some(name), Some(model)) = (l["as"].as_str(), l["model"].as_str()) else {
+    let mut all = run_lookups_of(client, &[lookups]).await?;
+    all.pop().unwrap_or_else(|| Ok(Map::new()))
+}
+
+/// Compares each cached model's rows with Odoo's `write_date`s when they are due (one
+/// `search_read` per model, archived records included), dropping what changed.
+async fn validate_cache(client: &OdooClient, models: &[&str]) -> Result<(), OdooError> {
+    for model in models {
+        let Some(ids) = client.cache().due(model) else {
             continue;
         };
-        let term = l["domain"]
-            .as_array()
-            .filter(|d| d.len() == 1)
-            .and_then(|d| d[0].as_array());
-        let Some([field, op, value]) = term.map(Vec::as_slice) else {
-            continue;
-        };
-        if l.get("external_id").is_some() || op != "=" || !(value.is_string() || value.is_i64()) {
-            continue;
-        }
-        let field = field.as_str().unwrap_or_default();
-        match batches
-            .iter_mut()
-            .find(|(m, f, _)| *m == model && *f == field)
-        {
-            Some((_, _, items)) => items.push((name, value)),
-            None => batches.push((model, field, vec![(name, value)])),
-        }
-    }
-    for (model, field, items) in batches.iter().filter(|(_, _, items)| items.len() > 1) {
-        let values: Vec<&Value> = items.iter().map(|(_, v)| *v).collect();
         let rows = client
             .search_read(
                 model,
-                json!([[field, "in", values]]),
-                &fields_for(model, Some(field)),
+                // Naming `active` lets archived records answer too (Odoo's active_test).
+                json!([["id", "in", ids], ["active", "in", [true, false]]]),
+                &["id", "write_date", "active"],
             )
             .await?;
-        for (name, value) in items {
-            // The lowest id when several match, as a single search would give.
-            if let Some(row) = rows
-                .iter()
-                .filter(|r| &r[*field] == *value)
-                .filter(|r| r["id"].is_i64())
-                .min_by_key(|r| r["id"].as_i64())
+        let dropped = client.cache().checked(model, &ids, &rows);
+        if dropped > 0 {
+            tracing::debug!(model, dropped, "Odoo records changed since cached");
+        }
+    }
+    Ok(())
+}
+
+/// The lookups of several plans at once (the orders of one batch): cached records first
+/// (validated against Odoo's `write_date`), then the rest of each model and field in one
+/// `in` query across every plan, then each plan's dependent lookups in order. The outer
+/// error is a call that failed (every plan fails with it); an inner one a plan whose record
+/// Odoo does not have.
+pub(super) async fn run_lookups_of(
+    client: &OdooClient,
+    plans: &[&[Value]],
+) -> Result<Vec<Result<Map<String, Value>, OdooError>>, OdooError> {
+    let mut models: Vec<&str> = Vec::new();
+    for l in plans.iter().flat_map(|p| p.iter()) {
+        if cache::key(l).is_some()
+            && let Some(m) = l["model"].as_str()
+            && !models.contains(&m)
+        {
+            models.push(m);
+        }
+    }
+    validate_cache(client, &models).await?;
+    let mut ids: Vec<Map<String, Value>> = vec![Map::new(); plans.len()];
+    let mut failed: Vec<Option<OdooError>> = vec![None; plans.len()];
+    // One query per model, the first term's field and the other terms (the ship-to's
+    // `type`), answering every plan's lookup of that shape.
+    struct Group<'a> {
+        model: &'a str,
+        field: &'a str,
+        rest: Vec<&'a Value>,
+        items: Vec<(usize, &'a str, &'a Value, Option<cache::Key>)>,
+    }
+    let mut groups: Vec<Group<'_>> = Vec::new();
+    for (p, lookups) in plans.iter().enumerate() {
+        for l in lookups.iter() {
+            let (Some(name), Some(model)) = (l["as"].as_str(), l["model"].as_str()) else {
+                continue;
+            };
+            let key = cache::key(l);
+            if let Some(k) = &key
+                && let Some(row) = client.cache().get(k)
             {
-                remember(&mut ids, name, row);
+                remember(&mut ids[p], name, &row);
+                continue;
+            }
+            let terms: Vec<&Value> = l["domain"].as_array().into_iter().flatten().collect();
+            let Some([field, op, value]) =
+                terms.first().and_then(|t| t.as_array()).map(Vec::as_slice)
+            else {
+                continue;
+            };
+            let plain = |v: &Value| v.is_string() || v.is_i64();
+            let rest_plain = terms[1..].iter().all(|t| {
+                t.as_array()
+                    .is_some_and(|t| t.len() == 3 && plain(&t[2]) && t[1] != "in")
+            });
+            if l.get("external_id").is_some() || op != "=" || !plain(value) || !rest_plain {
+                continue;
+            }
+            let Some(field) = field.as_str() else {
+                continue;
+            };
+            let rest = terms[1..].to_vec();
+            match groups
+                .iter_mut()
+                .find(|g| g.model == model && g.field == field && g.rest == rest)
+            {
+                Some(g) => g.items.push((p, name, value, key)),
+                None => groups.push(Group {
+                    model,
+                    field,
+                    rest,
+                    items: vec![(p, name, value, key)],
+                }),
             }
         }
     }
-    for l in lookups {
-        let name = l["as"].as_str().unwrap_or_default();
-        let model = l["model"].as_str().unwrap_or_default();
-        if ids.contains_key(name) {
-            continue;
-        }
-        let external = l["external_id"].as_str();
-        if let Some(x) = external
-            && let Some(id) = bound(client, x, model).await?
-        {
-            ids.insert(name.to_owned(), json!(id));
-            continue;
-        }
-        let domain = resolve(&l["domain"], &ids);
+    for g in &groups {
+        let mut values: Vec<&Value> = g.items.iter().map(|(_, _, v, _)| *v).collect();
+        values.sort_by_key(|v| v.to_string());
+        values.dedup();
+        let mut domain = vec![json!([g.field, "in", values])];
+        domain.extend(g.rest.iter().map(|t| (*t).clone()));
         let rows = client
-            .search_read(model, domain.clone(), &fields_for(model, None))
+            .search_read(
+                g.model,
+                Value::Array(domain),
+                &fields_for(g.model, Some(g.field)),
+            )
             .await?;
-        let Some(id) = rows.first().and_then(|r| r["id"].as_i64()) else {
-            return Err(OdooError::operator(
-                &format!("{model}.search_read"),
-                "not found",
-                format!(
-                    "no {model} matches {domain} (needed as {name}); create it in Odoo or fix the partner's profile, then replay"
-                ),
-            ));
-        };
-        if let Some(x) = external {
-            let (module, xname) = x.split_once('.').unwrap_or(("wharf", x));
-            client
-                .create(
-                    "ir.model.data",
-                    vec![json!({ "module": module, "name": xname, "model": model, "res_id": id })],
-                )
-                .await?;
-        }
-        if let Some(row) = rows.first() {
-            remember(&mut ids, name, row);
+        for (p, name, value, key) in &g.items {
+            // The lowest id when several match, as a single search would give.
+            if let Some(row) = rows
+                .iter()
+                .filter(|r| &r[g.field] == *value)
+                .filter(|r| r["id"].is_i64())
+                .min_by_key(|r| r["id"].as_i64())
+            {
+                remember(&mut ids[*p], name, row);
+                if let Some(k) = key {
+                    client.cache().put(k.clone(), row.clone());
+                }
+            }
         }
     }
-    Ok(ids)
+    for (p, lookups) in plans.iter().enumerate() {
+        for l in lookups.iter() {
+            if failed[p].is_some() {
+                break;
+            }
+            let name = l["as"].as_str().unwrap_or_default();
+            let model = l["model"].as_str().unwrap_or_default();
+            if ids[p].contains_key(name) {
+                continue;
+            }
+            let external = l["external_id"].as_str();
+            if let Some(x) = external
+                && let Some(id) = bound(client, x, model).await?
+            {
+                ids[p].insert(name.to_owned(), json!(id));
+                continue;
+            }
+            let domain = resolve(&l["domain"], &ids[p]);
+            let rows = client
+                .search_read(model, domain.clone(), &fields_for(model, None))
+                .await?;
+            let Some(id) = rows.first().and_then(|r| r["id"].as_i64()) else {
+                failed[p] = Some(OdooError::operator(
+                    &format!("{model}.search_read"),
+                    "not found",
+                    format!(
+                        "no {model} matches {domain} (needed as {name}); create it in Odoo or fix the partner's profile, then replay"
+                    ),
+                ));
+                break;
+            };
+            if let Some(x) = external {
+                let (module, xname) = x.split_once('.').unwrap_or(("wharf", x));
+                client
+                    .create(
+                        "ir.model.data",
+                        vec![json!({ "module": module, "name": xname, "model": model, "res_id": id })],
+                    )
+                    .await?;
+            }
+            if let Some(row) = rows.first() {
+                remember(&mut ids[p], name, row);
+            }
+        }
+    }
+    Ok(ids
+        .into_iter()
+        .zip(failed)
+        .map(|(ids, failed)| match failed {
+            Some(e) => Err(e),
+            None => Ok(ids),
+        })
+        .collect())
 }
 
-/// The fields a lookup reads: the id, the field it matched on (for a batch), and a
-/// product's display name (`[CODE] Name`), which names an order line that came without a
-/// description.
+/// The fields a lookup reads: the id, the field it matched on (for a batch), its
+/// `write_date` (the cache's check), and a product's display name (`[CODE] Name`, which
+/// names an order line that came without a description) and list price (the price check).
 fn fields_for<'a>(model: &str, matched: Option<&'a str>) -> Vec<&'a str> {
     let mut f = vec!["id"];
     f.extend(matched);
+    if cache::MODELS.contains(&model) {
+        f.push("write_date");
+    }
     if model == "product.product" {
         f.push("display_name");
+        f.push("list_price");
     }
     f
 }
 
-/// Keeps a lookup's id under its name, and its display name (when read) under
-/// `<name>.display_name` for `{"ref": "<name>.display_name"}`.
+/// Keeps a lookup's id under its name, its display name (when read) under
+/// `<name>.display_name` for `{"ref": "<name>.display_name"}`, and a product's list price
+/// under `<name>.list_price` for the price check.
 fn remember(ids: &mut Map<String, Value>, name: &str, row: &Value) {
     if let Some(id) = row["id"].as_i64() {
         ids.insert(name.to_owned(), json!(id));
     }
     if let Some(d) = row.get("display_name").and_then(Value::as_str) {
         ids.insert(format!("{name}.display_name"), json!(d));
+    }
+    if let Some(p) = row.get("list_price").filter(|p| p.is_number()) {
+        ids.insert(format!("{name}.list_price"), p.clone());
     }
 }
 
@@ -325,7 +426,10 @@ pub async fn put_receipt(
 /// The order's `load` table: one row per line, the order's own columns on the first row.
 /// Many2one values become `field/.id` columns; every line gets the external ID
 /// `<order external id>_line_<n>` so a repeated load updates lines in place.
-fn load_table(external_id: &str, values: &Map<String, Value>) -> (Vec<String>, Vec<Vec<String>>) {
+pub(super) fn load_table(
+    external_id: &str,
+    values: &Map<String, Value>,
+) -> (Vec<String>, Vec<Vec<String>>) {
     fn cell(v: &Value) -> String {
         match v {
             Value::String(s) => s.clone(),
@@ -389,11 +493,10 @@ fn load_table(external_id: &str, values: &Map<String, Value>) -> (Vec<String>, V
     (fields, rows)
 }
 
-/// Compares the partner's prices with Odoo's (the products' list prices) before the order is
-/// made: beyond the tolerance, the profile's `price_mismatch` verdict holds the order
-/// (operator error, nothing created), warns, or lets it pass.
-async fn price_check(
-    client: &OdooClient,
+/// Compares the partner's prices with Odoo's (the products' list prices, read with the
+/// lookups) before the order is made: beyond the tolerance, the profile's `price_mismatch`
+/// verdict holds the order (operator error, nothing created), warns, or lets it pass.
+pub(super) fn price_check(
     order: &MappedOrder,
     ids: &Map<String, Value>,
 ) -> Result<Vec<String>, OdooError> {
@@ -401,27 +504,14 @@ async fn price_check(
     if order.price_mismatch == Verdict::Accept {
         return Ok(Vec::new());
     }
-    let product_of = |n: usize| ids.get(&format!("product_{n}")).and_then(Value::as_i64);
-    let products: Vec<i64> = (1..=order.lines.len()).filter_map(product_of).collect();
-    if products.is_empty() {
-        return Ok(Vec::new());
-    }
-    let rows = client
-        .search_read(
-            "product.product",
-            json!([["id", "in", products]]),
-            &["id", "list_price"],
-        )
-        .await?;
     let mut found = Vec::new();
     for (n, line) in order.lines.iter().enumerate() {
-        let (Some(partner), Some(pid)) = (line.price, product_of(n + 1)) else {
+        let Some(partner) = line.price else {
             continue;
         };
-        let Some(odoo) = rows
-            .iter()
-            .find(|r| r["id"].as_i64() == Some(pid))
-            .and_then(|r| r["list_price"].as_f64())
+        let Some(odoo) = ids
+            .get(&format!("product_{}.list_price", n + 1))
+            .and_then(Value::as_f64)
             .and_then(|f| rust_decimal::Decimal::try_from(f).ok())
         else {
             continue;
@@ -440,6 +530,32 @@ async fn price_check(
         return Err(OdooError::operator("sale.order", "held", found.join("; ")));
     }
     Ok(found)
+}
+
+/// Odoo's refusal of a `load` (`ids: false`, its reasons in `messages`) as an error: a
+/// database conflict is retried, anything else goes to the operator with Odoo's words.
+pub(super) fn load_refused(po: &str, result: &Value) -> OdooError {
+    let messages: Vec<String> = result["messages"]
+        .as_array()
+        .map(|m| {
+            m.iter()
+                .filter_map(|m| m["message"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    // `load` reports a database conflict in `messages` rather than raising it: two loads of
+    // one order at once (a resend delivered beside the original) make one of them fail to
+    // serialize. That one is retried, and then finds the order by its external ID (seen on
+    // a real Odoo 18).
+    let text = format!("PO {po}: {}", messages.join("; "));
+    let lowered = text.to_ascii_lowercase();
+    if lowered.contains("could not serialize access")
+        || lowered.contains("concurrent update")
+        || lowered.contains("deadlock detected")
+    {
+        return OdooError::transient("sale.order.load", "concurrent update", text);
+    }
+    OdooError::operator("sale.order.load", "rejected", text)
 }
 
 /// Puts one mapped order into Odoo, exactly once.
@@ -561,7 +677,7 @@ pub async fn put_order(
                 ));
             }
             let ids = run_plan_lookups(client, &plan).await?;
-            let warnings = price_check(client, order, &ids).await?;
+            let warnings = price_check(order, &ids)?;
             let values = resolve(&record["values"], &ids);
             let values = values.as_object().cloned().unwrap_or_default();
             let (fields, rows) = load_table(&full_id, &values);
@@ -574,31 +690,8 @@ pub async fn put_order(
                 .and_then(|a| a.first())
                 .and_then(Value::as_i64);
             let Some(id) = id else {
-                let messages: Vec<String> = result["messages"]
-                    .as_array()
-                    .map(|m| {
-                        m.iter()
-                            .filter_map(|m| m["message"].as_str().map(String::from))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                // `load` reports a database conflict in `messages` rather than raising it:
-                // two loads of one order at once (a resend delivered beside the original)
-                // make one of them fail to serialize. That one is retried, and then finds
-                // the order by its external ID (seen on a real Odoo 18).
-                let text = format!("PO {}: {}", order.client_order_ref, messages.join("; "));
-                let lowered = text.to_ascii_lowercase();
-                if lowered.contains("could not serialize access")
-                    || lowered.contains("concurrent update")
-                    || lowered.contains("deadlock detected")
-                {
-                    return Err(OdooError::transient(
-                        "sale.order.load",
-                        "concurrent update",
-                        text,
-                    ));
-                }
-                return Err(OdooError::operator("sale.order.load", "rejected", text));
+                client.cache().clear();
+                return Err(load_refused(&order.client_order_ref, &result));
             };
             if order.confirm && existing.is_none() {
                 client

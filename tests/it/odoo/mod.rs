@@ -13,6 +13,7 @@ use wharf::store::messages::{self, Message};
 use wharf::store::{EventKind, MessageId, MessageState, Store, events};
 
 mod business_events;
+mod cache;
 mod check;
 mod orders;
 mod poll;

@@ -61,8 +61,13 @@ pub(super) fn named(
 /// Not Odoo's: what the load script reads to tell Odoo's share of the time.
 pub(super) async fn stats(State(world): State<Arc<Mutex<World>>>) -> Response {
     let w = world.lock().unwrap();
+    let mut by_call: BTreeMap<&str, u64> = BTreeMap::new();
+    for c in &w.calls {
+        *by_call.entry(c.as_str()).or_default() += 1;
+    }
     axum::Json(json!({
         "requests": w.requests,
+        "by_call": by_call,
         "busy_ms": w.busy.as_secs_f64() * 1000.0,
         "calls": w.calls.len(),
         "sale_orders": w.records.get("sale.order").map_or(0, BTreeMap::len),

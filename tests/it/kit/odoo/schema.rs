@@ -18,6 +18,7 @@ pub(super) fn build_schema(model: &str, version: u32) -> Option<Vec<(&'static st
         "res.partner" => vec![
             ("name", Scalar),
             ("ref", Scalar),
+            ("active", Scalar),
             ("type", Scalar),
             ("is_company", Scalar),
             ("parent_id", Many2one("res.partner")),
@@ -69,6 +70,7 @@ pub(super) fn build_schema(model: &str, version: u32) -> Option<Vec<(&'static st
             if v19 {
                 vec![
                     ("name", Scalar),
+                    ("active", Scalar),
                     ("factor", Scalar),
                     ("relative_factor", Scalar),
                     ("relative_uom_id", Many2one("uom.uom")),
@@ -76,6 +78,7 @@ pub(super) fn build_schema(model: &str, version: u32) -> Option<Vec<(&'static st
             } else {
                 vec![
                     ("name", Scalar),
+                    ("active", Scalar),
                     ("category_id", Many2one("uom.category")),
                     ("uom_type", Scalar),
                     ("factor", Scalar),
@@ -90,7 +93,7 @@ pub(super) fn build_schema(model: &str, version: u32) -> Option<Vec<(&'static st
             ("amount_type", Scalar),
             ("type_tax_use", Scalar),
         ],
-        "stock.warehouse" => vec![("name", Scalar), ("code", Scalar)],
+        "stock.warehouse" => vec![("name", Scalar), ("code", Scalar), ("active", Scalar)],
         "ir.model.data" => vec![
             ("module", Scalar),
             ("name", Scalar),
