@@ -1,15 +1,15 @@
-//! Translates runs of whole interchanges on several threads and hands the outputs on in input order, with a bounded number of runs held, so a large file uses every core in flat memory.
+//! Translates runs of whole interchanges (X12 or EDIFACT) on several threads and hands each run's result on in input order, with a bounded number of runs held, so a large file uses every core in flat memory.
 
-use super::{Output, TranslateOptions, translate_run};
-use crate::edi::x12::{Diagnostic, X12Error};
+use crate::edi::diag::Diagnostic;
 use std::collections::BTreeMap;
 use std::sync::{Condvar, Mutex, PoisonError, mpsc};
 
-/// What one run produced.
-type RunDone = (Vec<Output>, Result<Vec<Diagnostic>, X12Error>);
+/// What one run produced: what the caller's `run` built, and the run's file-level findings
+/// (or why not a single interchange could be read in it).
+type RunDone<T, E> = (T, Result<Vec<Diagnostic>, E>);
 
 /// A run's result; `Err` carries a worker's panic to the calling thread.
-type RunResult = std::thread::Result<RunDone>;
+type RunResult<T, E> = std::thread::Result<RunDone<T, E>>;
 
 /// How far ahead of the run being handed on the threads may work, per thread. Two keeps
 /// both cores busy while the caller's sink (JSON, the store) works through a run; the
@@ -78,26 +78,28 @@ impl Claims {
     }
 }
 
-fn run_one(input: &[u8], (start, end): (usize, usize), opts: TranslateOptions) -> RunResult {
-    let run = input.get(..end).unwrap_or(input);
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let mut outputs = Vec::new();
-        let file = translate_run(run, start, opts, |o| outputs.push(o));
-        (outputs, file)
-    }))
+fn run_one<T, E>(
+    input: &[u8],
+    (start, end): (usize, usize),
+    run: &(impl Fn(&[u8], usize) -> RunDone<T, E> + Sync),
+) -> RunResult<T, E> {
+    let bytes = input.get(..end).unwrap_or(input);
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(bytes, start)))
 }
 
-/// Translates each `(start, end)` run of `input` (see
-/// [`interchange_runs`](crate::edi::x12::envelope::interchange_runs)) on `threads` threads,
-/// the calling thread being one of them (one heap and one thread fewer than a pool beside
-/// it); `sink` sees exactly what one sequential walk would hand it, in the same order.
-pub(super) fn translate(
+/// Translates each `(start, end)` run of `input` (see the syntaxes' `interchange_runs`) with
+/// `run(&input[..end], start)` on `threads` threads, the calling thread being one of them
+/// (one heap and one thread fewer than a pool beside it), and hands each run's result to
+/// `sink` in input order. What `run` builds (documents, or their JSON) is built on the
+/// thread that translated the run. The file-level findings of every run, in run order; `Err`
+/// only when no run could read a single interchange.
+pub(super) fn translate<T: Send, E: Send>(
     input: &[u8],
     runs: &[(usize, usize)],
     threads: usize,
-    opts: TranslateOptions,
-    mut sink: impl FnMut(Output),
-) -> Result<Vec<Diagnostic>, X12Error> {
+    run: impl Fn(&[u8], usize) -> RunDone<T, E> + Sync,
+    mut sink: impl FnMut(T),
+) -> Result<Vec<Diagnostic>, E> {
     let claims = Claims {
         len: runs.len(),
         window: threads.saturating_mul(AHEAD_PER_THREAD).max(2),
@@ -108,42 +110,43 @@ pub(super) fn translate(
         }),
         moved: Condvar::new(),
     };
-    let (tx, rx) = mpsc::channel::<(usize, RunResult)>();
+    let (tx, rx) = mpsc::channel::<(usize, RunResult<T, E>)>();
     let mut file: Vec<Diagnostic> = Vec::new();
     let mut first_error = None;
     let mut any_ok = false;
     std::thread::scope(|scope| {
         for _ in 1..threads.min(runs.len()) {
             let tx = tx.clone();
-            let claims = &claims;
+            let (claims, run) = (&claims, &run);
             scope.spawn(move || {
                 while let Some(i) = claims.claim_wait() {
-                    let Some(&run) = runs.get(i) else { break };
-                    if tx.send((i, run_one(input, run, opts))).is_err() {
+                    let Some(&bounds) = runs.get(i) else { break };
+                    if tx.send((i, run_one(input, bounds, run))).is_err() {
                         break;
                     }
                 }
             });
         }
         drop(tx);
-        let mut pending: BTreeMap<usize, RunDone> = BTreeMap::new();
+        let mut pending: BTreeMap<usize, RunDone<T, E>> = BTreeMap::new();
         let mut want = 0usize;
-        let take =
-            |i: usize, result: RunResult, pending: &mut BTreeMap<usize, RunDone>| match result {
-                Ok(done) => {
-                    pending.insert(i, done);
-                }
-                Err(panic) => {
-                    claims.abandon();
-                    std::panic::resume_unwind(panic);
-                }
-            };
+        let take = |i: usize,
+                    result: RunResult<T, E>,
+                    pending: &mut BTreeMap<usize, RunDone<T, E>>| match result {
+            Ok(done) => {
+                pending.insert(i, done);
+            }
+            Err(panic) => {
+                claims.abandon();
+                std::panic::resume_unwind(panic);
+            }
+        };
         while want < runs.len() {
             while let Ok((i, result)) = rx.try_recv() {
                 take(i, result, &mut pending);
             }
-            if let Some((outputs, diags)) = pending.remove(&want) {
-                outputs.into_iter().for_each(&mut sink);
+            if let Some((built, diags)) = pending.remove(&want) {
+                sink(built);
                 match diags {
                     Ok(d) => {
                         any_ok = true;
@@ -160,8 +163,8 @@ pub(super) fn translate(
             // Nothing to hand on yet: translate a run here if one may start, else wait for
             // a worker's.
             if let Some(i) = claims.claim_now() {
-                if let Some(&run) = runs.get(i) {
-                    take(i, run_one(input, run, opts), &mut pending);
+                if let Some(&bounds) = runs.get(i) {
+                    take(i, run_one(input, bounds, &run), &mut pending);
                 }
                 continue;
             }
@@ -176,86 +179,5 @@ pub(super) fn translate(
     if !any_ok && let Some(e) = first_error {
         return Err(e);
     }
-    // One walk reports unreadable headers as it meets them and junk between interchanges
-    // at the end; keep that order across runs.
-    file.sort_by_key(|d| d.location.offset.is_some());
     Ok(file)
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
-mod tests {
-    use super::super::{TranslateOptions, translate_stream_runs};
-    use crate::edi::x12::envelope::interchange_runs;
-
-    fn ic(control: u32, body: &str, iea_count: u32) -> String {
-        format!(
-            "ISA*00*          *00*          *ZZ*ACMERETAIL     *ZZ*WHARF          *261126*1200*U*00401*{control:09}*1*P*>~\n\
-             GS*PO*ACMERETAIL*WHARF*20261126*1200*{control}*X*004010~\n{body}GE*1*{control}~\n\
-             IEA*{iea_count}*{control:09}~\n"
-        )
-    }
-
-    const GOOD: &str =
-        "ST*850*0001~BEG*00*SA*PO1**20261126~PO1*1*2*EA*1.5**BP*A~CTT*1~SE*5*0001~\n";
-    const BAD: &str = "ST*850*0001~BEG*00*SA*PO1**2026113X~PO1*1*two*EA~SE*4*0002~\n";
-
-    /// Interchanges, good and faulty (wrong IEA count, bad dates, a wrong SE), with junk,
-    /// blank lines and an unreadable ISA between some of them.
-    fn input() -> Vec<u8> {
-        let mut s = String::new();
-        for n in 1..=60u32 {
-            s.push_str(&ic(
-                n,
-                if n % 3 == 0 { BAD } else { GOOD },
-                if n % 7 == 0 { 2 } else { 1 },
-            ));
-            match n % 10 {
-                4 => s.push_str("\n\n"),
-                5 => s.push_str("ISA*garbage~\n"),
-                6 => s.push_str("NOT EDI\n"),
-                _ => {}
-            }
-        }
-        s.into_bytes()
-    }
-
-    fn run(input: &[u8], parallel: bool, run_bytes: usize) -> String {
-        let opts = TranslateOptions {
-            parallel,
-            ..TranslateOptions::default()
-        };
-        let mut out = Vec::new();
-        let file = translate_stream_runs(input, opts, run_bytes, |o| out.push(format!("{o:?}")));
-        format!("{out:#?}\n{file:#?}")
-    }
-
-    #[test]
-    fn runs_cover_the_input_and_cut_only_between_interchanges() {
-        let input = input();
-        let runs = interchange_runs(&input, 2_000);
-        assert!(runs.len() > 3, "{runs:?}");
-        assert_eq!(runs.first().map(|r| r.0), Some(0));
-        assert_eq!(runs.last().map(|r| r.1), Some(input.len()));
-        for w in runs.windows(2) {
-            assert_eq!(w[0].1, w[1].0);
-            assert!(input[w[1].0..].starts_with(b"ISA*00*"), "cut at {}", w[1].0);
-        }
-    }
-
-    #[test]
-    fn parallel_translation_equals_one_walk() {
-        let input = input();
-        let sequential = run(&input, false, 2_000);
-        assert!(sequential.contains("Document(Order"));
-        assert!(sequential.contains("outside any interchange"));
-        assert!(sequential.contains("IEA01"));
-        for run_bytes in [300, 2_000, 9_000] {
-            assert_eq!(
-                run(&input, true, run_bytes),
-                sequential,
-                "runs of {run_bytes}"
-            );
-        }
-    }
 }
