@@ -8,8 +8,12 @@ use crate::edi::edifact::envelope::interchange_runs;
 /// One interchange: with a UNA of custom characters or none, a good or faulty order, and a
 /// right or wrong UNZ count.
 fn ic(n: u32) -> String {
-    let date = if n % 3 == 0 { "2026113X" } else { "20261126" };
-    let count = if n % 7 == 0 { 2 } else { 1 };
+    let date = if n.is_multiple_of(3) {
+        "2026113X"
+    } else {
+        "20261126"
+    };
+    let count = if n.is_multiple_of(7) { 2 } else { 1 };
     let body = format!(
         "UNB+UNOA:3+SENDER:14+WHARF:14+261126:0930+IC{n}++ORDERS++1'\n\
          UNH+1+ORDERS:D:96A:UN:EAN008'\nBGM+220+PO{n}+9'\nDTM+137:{date}:102'\n\
