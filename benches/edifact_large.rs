@@ -10,7 +10,7 @@ use std::hint::black_box;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use wharf::documents::edifact::{Output, TranslateOptions, translate_stream, translate_with};
+use wharf::documents::edifact::{Output, TranslateOptions, translate_stream_runs, translate_with};
 use wharf::edi::edifact::Reader;
 use wharf::edi::edifact::envelope::{Event, walk};
 
@@ -174,18 +174,31 @@ fn bench(c: &mut Criterion) {
             .map(|()| messages)
         })
     });
-    g.bench_function("wharf_translate_to_canonical", |b| {
-        b.iter(|| {
-            let mut docs = 0usize;
-            translate_stream(black_box(&input), TranslateOptions::default(), |o| {
-                if let Output::Document(d) = o {
-                    docs += 1;
-                    drop(d);
-                }
+    // Full translation, first on one thread, then as `wharf translate` and the gateway run
+    // it: runs of interchanges on every core, output in input order.
+    for (name, parallel) in [
+        ("wharf_translate_to_canonical", false),
+        ("wharf_translate_to_canonical_all_cores", true),
+    ] {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let mut docs = 0usize;
+                translate_stream_runs(
+                    black_box(&input),
+                    TranslateOptions::default(),
+                    1 << 20,
+                    parallel,
+                    |o| {
+                        if let Output::Document(d) = o {
+                            docs += 1;
+                            drop(d);
+                        }
+                    },
+                )
+                .map(|_| docs)
             })
-            .map(|_| docs)
-        })
-    });
+        });
+    }
     g.finish();
 }
 

@@ -4,7 +4,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wharf::documents::edifact::{ContrlPolicy, TranslateOptions, outbound_message, translate_with};
+use wharf::documents::edifact::{
+    ContrlPolicy, TranslateOptions, outbound_message, translate_stream_runs, translate_with,
+};
 use wharf::edi::edifact::envelope::Party;
 use wharf::edi::edifact::writer::{OutInterchange, write};
 use wharf::edi::edifact::{Charset, Reader};
@@ -25,6 +27,21 @@ fuzz_target!(|data: &[u8]| {
         assert!(guard <= data.len() + 1);
     }
     let opts = TranslateOptions { contrl: ContrlPolicy::Always, ..TranslateOptions::default() };
+    // Runs of interchanges cover the data in order, and translating them on several threads
+    // gives exactly what one walk gives.
+    let runs = wharf::edi::edifact::envelope::interchange_runs(data, 64);
+    assert_eq!(runs.first().map(|r| r.0), Some(0));
+    assert_eq!(runs.last().map(|r| r.1), Some(data.len()));
+    assert!(runs.windows(2).all(|w| w[0].1 == w[1].0 && w[0].0 < w[0].1));
+    let mut seen = [Vec::new(), Vec::new()];
+    let mut results = Vec::new();
+    for (k, parallel) in [false, true].into_iter().enumerate() {
+        let out = &mut seen[k];
+        let r = translate_stream_runs(data, opts, 64, parallel, |o| out.push(format!("{o:?}")));
+        results.push(format!("{r:?}"));
+    }
+    assert_eq!(seen[0], seen[1]);
+    assert_eq!(results[0], results[1]);
     let Ok(t) = translate_with(data, opts) else { return };
     for ic in &t.interchanges {
         let env = OutInterchange {

@@ -125,15 +125,20 @@ pub(super) fn translate(file: &Path) -> anyhow::Result<ExitCode> {
         Format::Edifact => {
             let cut = crate::edi::edifact::envelope::complete_prefix;
             print_translation(file, cut, None, |chunk, emit| {
-                edidoc::translate_stream(chunk, edidoc::TranslateOptions::default(), |o| {
-                    emit(match o {
-                        edidoc::Output::Document(d) => Step::Document(d),
-                        edidoc::Output::Interchange(ic) => Step::Interchange {
-                            rejected: ic.rejected,
-                            errors: ic.errors,
-                        },
-                    })
-                })
+                edidoc::translate_by_interchange(
+                    chunk,
+                    edidoc::TranslateOptions::default(),
+                    |p: &mut Printed, o| {
+                        p.fold(match o {
+                            edidoc::Output::Document(d) => Step::Document(d),
+                            edidoc::Output::Interchange(ic) => Step::Interchange {
+                                rejected: ic.rejected,
+                                errors: ic.errors,
+                            },
+                        })
+                    },
+                    emit,
+                )
                 .map_err(|e| e.to_string())
             })
         }
@@ -141,15 +146,20 @@ pub(super) fn translate(file: &Path) -> anyhow::Result<ExitCode> {
         _ => {
             let cut = crate::edi::x12::envelope::complete_prefix;
             print_translation(file, cut, Some(check_format), |chunk, emit| {
-                x12doc::translate_stream(chunk, x12doc::TranslateOptions::default(), |o| {
-                    emit(match o {
-                        x12doc::Output::Document(d) => Step::Document(d),
-                        x12doc::Output::Interchange(ic) => Step::Interchange {
-                            rejected: ic.rejected,
-                            errors: ic.errors,
-                        },
-                    })
-                })
+                x12doc::translate_by_interchange(
+                    chunk,
+                    x12doc::TranslateOptions::default(),
+                    |p: &mut Printed, o| {
+                        p.fold(match o {
+                            x12doc::Output::Document(d) => Step::Document(d),
+                            x12doc::Output::Interchange(ic) => Step::Interchange {
+                                rejected: ic.rejected,
+                                errors: ic.errors,
+                            },
+                        })
+                    },
+                    emit,
+                )
                 .map_err(|e| e.to_string())
             })
         }
@@ -170,9 +180,89 @@ pub(super) enum Step {
     },
 }
 
+/// One interchange as it will be printed, built on the thread that translated it (so the
+/// JSON is written on every core): its documents' JSON lines, then its findings once its
+/// trailer is checked.
+#[derive(Default)]
+pub(super) struct Printed {
+    json: Vec<u8>,
+    /// The trailer was checked (documents of an interchange cut short never print).
+    ended: bool,
+    errors: Vec<crate::edi::diag::Diagnostic>,
+    /// A document that could not be written as JSON.
+    failed: Option<String>,
+}
+
+impl Printed {
+    fn fold(&mut self, step: Step) {
+        match step {
+            Step::Document(d) => {
+                let at = self.json.len();
+                // Serialised straight from the document into this interchange's buffer.
+                match serde_json::to_writer(&mut self.json, &d) {
+                    Ok(()) => self.json.push(b'\n'),
+                    Err(e) => {
+                        self.json.truncate(at);
+                        self.failed.get_or_insert(e.to_string());
+                    }
+                }
+            }
+            Step::Interchange { rejected, errors } => {
+                // A rejected interchange delivers nothing.
+                if rejected {
+                    self.json.clear();
+                }
+                self.ended = true;
+                self.errors = errors;
+            }
+        }
+    }
+}
+
 /// The file-level result of translating one chunk: file diagnostics, or why not a single
 /// interchange could be read.
 type ChunkResult = Result<Vec<crate::edi::diag::Diagnostic>, String>;
+
+/// Standard output written in large blocks straight to its file descriptor: the JSON of
+/// whole interchanges, gathered up to [`OUT_BLOCK`] and written with one call (std's stdout
+/// is line-buffered, which would cut it at every line).
+struct Out {
+    fd: std::fs::File,
+    buf: Vec<u8>,
+}
+
+/// Output gathered before a write: a few interchanges' JSON.
+const OUT_BLOCK: usize = 1 << 20;
+
+impl Out {
+    fn stdout() -> std::io::Result<Out> {
+        use std::os::fd::AsFd;
+        // Flushes what std may hold first, so nothing written before is reordered.
+        std::io::stdout().flush()?;
+        let fd = std::io::stdout().as_fd().try_clone_to_owned()?;
+        Ok(Out {
+            fd: std::fs::File::from(fd),
+            buf: Vec::with_capacity(OUT_BLOCK),
+        })
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        if self.buf.len() + bytes.len() > OUT_BLOCK {
+            self.flush()?;
+        }
+        if bytes.len() >= OUT_BLOCK {
+            return self.fd.write_all(bytes);
+        }
+        self.buf.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let r = self.fd.write_all(&self.buf);
+        self.buf.clear();
+        r
+    }
+}
 
 /// `wharf translate` for X12 and EDIFACT: reads the file in runs of whole interchanges,
 /// prints each accepted interchange's documents as JSON lines (one interchange's documents
@@ -182,29 +272,24 @@ pub(super) fn print_translation(
     file: &Path,
     complete_prefix: fn(&[u8]) -> usize,
     check: Option<FormatCheck>,
-    mut translate_chunk: impl FnMut(&[u8], &mut dyn FnMut(Step)) -> ChunkResult,
+    mut translate_chunk: impl FnMut(&[u8], &mut dyn FnMut(Printed)) -> ChunkResult,
 ) -> anyhow::Result<ExitCode> {
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out = Out::stdout()?;
     let mut problems = 0;
-    let mut held: Vec<crate::model::Document> = Vec::new();
     let mut failed: Option<std::io::Error> = None;
     let mut file_diags = Vec::new();
-    let mut emit = |step: Step| match step {
-        Step::Document(d) => held.push(d),
-        Step::Interchange { rejected, errors } => {
-            for d in held.drain(..) {
-                if rejected || failed.is_some() {
-                    continue;
-                }
-                let written = serde_json::to_writer(&mut out, &d)
-                    .map_err(std::io::Error::from)
-                    .and_then(|()| writeln!(out));
-                if let Err(e) = written {
-                    failed = Some(e);
-                }
-            }
-            problems += print_findings(file, &errors);
+    let mut emit = |p: Printed| {
+        if !p.ended {
+            return;
         }
+        if failed.is_none() {
+            if let Some(e) = p.failed {
+                failed = Some(std::io::Error::other(e));
+            } else if let Err(e) = out.write(&p.json) {
+                failed = Some(e);
+            }
+        }
+        problems += print_findings(file, &p.errors);
     };
     let mut seen_any = false;
     for_each_chunk(file, complete_prefix, check, |chunk| {

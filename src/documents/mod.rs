@@ -4,6 +4,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 pub mod edifact;
+mod parallel;
 pub mod x12;
 pub mod xml;
 

@@ -33,4 +33,5 @@ mod profiles;
 mod sftp;
 mod telemetry;
 mod transfers;
+mod translate_output;
 mod x12_properties;

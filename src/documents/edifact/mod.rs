@@ -5,8 +5,11 @@ pub mod desadv;
 pub mod orders;
 pub mod ordrsp;
 
+#[cfg(test)]
+mod runs_tests;
+
 use crate::edi::edifact::contrl::{Contrl, ContrlBuilder};
-use crate::edi::edifact::envelope::{Event, UnbHeader, walk_with};
+use crate::edi::edifact::envelope::{Event, UnbHeader, walk_from};
 use crate::edi::edifact::writer::OutMessage;
 use crate::edi::edifact::{
     AckCode, Diagnostic, EdifactError, Location, Repertoire, Segment, Severity, rules, structure,
@@ -164,11 +167,114 @@ pub fn translate_with(
     })
 }
 
-/// Streaming translation: one message in memory at a time whatever the file's size;
-/// documents and interchange outcomes go to `sink` in input order. Returns the file-level
-/// diagnostics.
+/// Input is cut into runs of whole interchanges of about this size for the parallel
+/// translator (as for X12: a run outweighs handing it to a thread, and the few held keep
+/// memory flat).
+const RUN_BYTES: usize = 1 << 20;
+
+/// Streaming translation: documents and interchange outcomes go to `sink` in input order.
+/// Returns the file-level diagnostics. An input holding several runs of interchanges (see
+/// [`interchange_runs`](crate::edi::edifact::envelope::interchange_runs)) is translated on
+/// every core, the outputs of at most two runs per thread held while they wait for their
+/// turn; otherwise one message is in memory at a time.
 pub fn translate_stream(
     input: &[u8],
+    opts: TranslateOptions,
+    sink: impl FnMut(Output),
+) -> Result<Vec<Diagnostic>, EdifactError> {
+    translate_stream_runs(input, opts, RUN_BYTES, true, sink)
+}
+
+/// [`translate_stream`] with runs of about `run_bytes`, on one thread unless `parallel`
+/// (tests and the fuzz target use tiny runs to check that the result equals one walk).
+#[doc(hidden)]
+pub fn translate_stream_runs(
+    input: &[u8],
+    opts: TranslateOptions,
+    run_bytes: usize,
+    parallel: bool,
+    mut sink: impl FnMut(Output),
+) -> Result<Vec<Diagnostic>, EdifactError> {
+    let Some((runs, threads)) = split(input, run_bytes, parallel) else {
+        return translate_run(input, 0, opts, sink);
+    };
+    let run = |bytes: &[u8], start: usize| {
+        let mut outputs = Vec::new();
+        let file = translate_run(bytes, start, opts, |o| outputs.push(o));
+        (outputs, file)
+    };
+    let file = crate::documents::parallel::translate(input, &runs, threads, run, |outputs| {
+        outputs.into_iter().for_each(&mut sink)
+    })?;
+    Ok(in_walk_order(file))
+}
+
+/// Translation handing `sink` one value per interchange, built by `fold` from the
+/// interchange's outputs (its documents, then its outcome) on the thread that translated it:
+/// what a consumer does with each document (serialising it, say) is spread over the cores
+/// too. Outputs after the last outcome of a run, if any, arrive folded into one last value.
+pub fn translate_by_interchange<C: Default + Send>(
+    input: &[u8],
+    opts: TranslateOptions,
+    fold: impl Fn(&mut C, Output) + Sync,
+    mut sink: impl FnMut(C),
+) -> Result<Vec<Diagnostic>, EdifactError> {
+    let Some((runs, threads)) = split(input, RUN_BYTES, true) else {
+        let mut c = C::default();
+        let file = translate_run(input, 0, opts, |o| {
+            let end = matches!(o, Output::Interchange(_));
+            fold(&mut c, o);
+            if end {
+                sink(std::mem::take(&mut c));
+            }
+        });
+        sink(c);
+        return file;
+    };
+    let run = |bytes: &[u8], start: usize| {
+        let mut built = Vec::new();
+        let mut c = C::default();
+        let file = translate_run(bytes, start, opts, |o| {
+            let end = matches!(o, Output::Interchange(_));
+            fold(&mut c, o);
+            if end {
+                built.push(std::mem::take(&mut c));
+            }
+        });
+        built.push(c);
+        (built, file)
+    };
+    let file = crate::documents::parallel::translate(input, &runs, threads, run, |built| {
+        built.into_iter().for_each(&mut sink)
+    })?;
+    Ok(in_walk_order(file))
+}
+
+/// The runs and threads to translate `input` with, or `None` for one walk on this thread.
+fn split(input: &[u8], run_bytes: usize, parallel: bool) -> Option<(Vec<(usize, usize)>, usize)> {
+    let threads = if parallel {
+        std::thread::available_parallelism().map_or(1, usize::from)
+    } else {
+        1
+    };
+    if threads < 2 || input.len() < run_bytes.saturating_mul(2) {
+        return None;
+    }
+    let runs = crate::edi::edifact::envelope::interchange_runs(input, run_bytes);
+    (runs.len() >= 2).then_some((runs, threads))
+}
+
+/// One walk reports unusable UNAs as it meets them and junk outside interchanges at its
+/// end (the only file-level findings without a segment); runs are put back in that order.
+fn in_walk_order(mut file: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    file.sort_by_key(|d| d.location.segment_id.is_none());
+    file
+}
+
+/// One run of interchanges: `input[start..]`, offsets counted in `input`.
+fn translate_run(
+    input: &[u8],
+    start: usize,
     opts: TranslateOptions,
     mut sink: impl FnMut(Output),
 ) -> Result<Vec<Diagnostic>, EdifactError> {
@@ -177,7 +283,7 @@ pub fn translate_stream(
     let mut types: Vec<String> = Vec::new();
     let mut builder = ContrlBuilder::default();
     let mut only_contrl = true;
-    walk_with(input, opts.repertoire, |event| match event {
+    walk_from(input, start, opts.repertoire, |event| match event {
         Event::InterchangeStart(_) => {
             errors.clear();
             types.clear();

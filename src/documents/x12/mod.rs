@@ -6,10 +6,12 @@ pub mod common;
 pub mod fa997;
 pub mod invoice810;
 pub mod outbound;
-mod parallel;
 pub mod po850;
 pub mod poack855;
 pub mod ta1;
+
+#[cfg(test)]
+mod runs_tests;
 
 use crate::edi::x12::envelope::{
     Event, Interchange, TransactionSetEnvelope, interchange_runs, walk_from,
@@ -155,19 +157,80 @@ pub fn translate_stream_runs(
     run_bytes: usize,
     mut sink: impl FnMut(Output),
 ) -> Result<Vec<Diagnostic>, X12Error> {
-    let threads = if opts.parallel {
+    let Some((runs, threads)) = split(input, run_bytes, opts.parallel) else {
+        return translate_run(input, 0, opts, sink);
+    };
+    let run = |bytes: &[u8], start: usize| {
+        let mut outputs = Vec::new();
+        let file = translate_run(bytes, start, opts, |o| outputs.push(o));
+        (outputs, file)
+    };
+    let file = crate::documents::parallel::translate(input, &runs, threads, run, |outputs| {
+        outputs.into_iter().for_each(&mut sink)
+    })?;
+    Ok(in_walk_order(file))
+}
+
+/// Translation handing `sink` one value per interchange, built by `fold` from the
+/// interchange's outputs (its documents, then its outcome) on the thread that translated it:
+/// what a consumer does with each document (serialising it, say) is spread over the cores
+/// too. Outputs after the last outcome of a run, if any, arrive folded into one last value.
+pub fn translate_by_interchange<C: Default + Send>(
+    input: &[u8],
+    opts: TranslateOptions,
+    fold: impl Fn(&mut C, Output) + Sync,
+    mut sink: impl FnMut(C),
+) -> Result<Vec<Diagnostic>, X12Error> {
+    let Some((runs, threads)) = split(input, RUN_BYTES, opts.parallel) else {
+        let mut c = C::default();
+        let file = translate_run(input, 0, opts, |o| {
+            let end = matches!(o, Output::Interchange(_));
+            fold(&mut c, o);
+            if end {
+                sink(std::mem::take(&mut c));
+            }
+        });
+        sink(c);
+        return file;
+    };
+    let run = |bytes: &[u8], start: usize| {
+        let mut built = Vec::new();
+        let mut c = C::default();
+        let file = translate_run(bytes, start, opts, |o| {
+            let end = matches!(o, Output::Interchange(_));
+            fold(&mut c, o);
+            if end {
+                built.push(std::mem::take(&mut c));
+            }
+        });
+        built.push(c);
+        (built, file)
+    };
+    let file = crate::documents::parallel::translate(input, &runs, threads, run, |built| {
+        built.into_iter().for_each(&mut sink)
+    })?;
+    Ok(in_walk_order(file))
+}
+
+/// The runs and threads to translate `input` with, or `None` for one walk on this thread.
+fn split(input: &[u8], run_bytes: usize, parallel: bool) -> Option<(Vec<(usize, usize)>, usize)> {
+    let threads = if parallel {
         std::thread::available_parallelism().map_or(1, usize::from)
     } else {
         1
     };
     if threads < 2 || input.len() < run_bytes.saturating_mul(2) {
-        return translate_run(input, 0, opts, &mut sink);
+        return None;
     }
     let runs = interchange_runs(input, run_bytes);
-    if runs.len() < 2 {
-        return translate_run(input, 0, opts, &mut sink);
-    }
-    parallel::translate(input, &runs, threads, opts, sink)
+    (runs.len() >= 2).then_some((runs, threads))
+}
+
+/// One walk reports unreadable headers as it meets them and junk between interchanges at
+/// the end; runs are put back in that order.
+fn in_walk_order(mut file: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    file.sort_by_key(|d| d.location.offset.is_some());
+    file
 }
 
 /// One run of interchanges: `input[start..]`, offsets counted in `input`.

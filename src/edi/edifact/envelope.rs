@@ -52,7 +52,21 @@ pub fn walk_with<'a, F>(
 where
     F: FnMut(Event<'_, 'a>),
 {
-    let mut reader = Reader::new(input);
+    walk_from(input, 0, repertoire, visit)
+}
+
+/// [`walk_with`] from byte `start` of `input` (a cut from [`interchange_runs`]), offsets
+/// staying those of the whole input.
+pub fn walk_from<'a, F>(
+    input: &'a [u8],
+    start: usize,
+    repertoire: Repertoire,
+    visit: F,
+) -> Result<(), EdifactError>
+where
+    F: FnMut(Event<'_, 'a>),
+{
+    let mut reader = Reader::starting_at(input, start);
     let mut w = Walker {
         visit,
         repertoire,
@@ -101,10 +115,13 @@ where
         (w.visit)(Event::File(&d));
     }
     if !w.seen_interchange {
-        let offset = input
-            .iter()
-            .position(|b| !b.is_ascii_whitespace())
-            .unwrap_or(0);
+        let offset = start
+            + input
+                .get(start..)
+                .unwrap_or_default()
+                .iter()
+                .position(|b| !b.is_ascii_whitespace())
+                .unwrap_or(0);
         return Err(first_error.unwrap_or(EdifactError::NoInterchange { offset }));
     }
     Ok(())
@@ -502,6 +519,45 @@ pub fn peek_unb(input: &[u8]) -> Result<UnbHeader, EdifactError> {
         }
     }
     header.ok_or_else(|| first_error.unwrap_or(EdifactError::NoInterchange { offset: 0 }))
+}
+
+/// Splits `input` into runs of whole interchanges of about `target` bytes each, as
+/// `(start, end)` pairs covering all of it in order, so that each run can be walked on its
+/// own ([`walk_from`] over `&input[..end]` from `start`) with the same events as one walk
+/// (file-level findings aside: each run reports its junk at its own end). A cut is made only
+/// just after a UNZ segment the tokenizer read (service and release characters honoured)
+/// and its CR/LF, where the next interchange's UNA or UNB begins at once: a reader starting
+/// there is in the state the walk's reader is in. One run means "do not split".
+pub fn interchange_runs(input: &[u8], target: usize) -> Vec<(usize, usize)> {
+    let target = target.max(1);
+    let mut runs = Vec::new();
+    let mut start = 0usize;
+    if input.len() <= target.saturating_mul(2) {
+        return vec![(0, input.len())];
+    }
+    let mut reader = Reader::new(input);
+    loop {
+        match reader.next_segment() {
+            Ok(Some(seg)) if seg.is("UNZ") && seg.terminated => {
+                let mut end = seg.offset + seg.tag.len() + seg.body().len() + 1;
+                while input.get(end).is_some_and(|b| matches!(b, b'\r' | b'\n')) {
+                    end += 1;
+                }
+                let next = input.get(end..).unwrap_or_default();
+                if end - start >= target
+                    && input.len() - end >= target
+                    && (next.starts_with(b"UNB") || next.starts_with(b"UNA"))
+                {
+                    runs.push((start, end));
+                    start = end;
+                }
+            }
+            Ok(Some(_)) | Err(_) => {}
+            Ok(None) => break,
+        }
+    }
+    runs.push((start, input.len()));
+    runs
 }
 
 /// The length of the longest prefix of `buf` that ends with a complete interchange: just
