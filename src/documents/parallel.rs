@@ -181,3 +181,46 @@ pub(super) fn translate<T: Send, E: Send>(
     }
     Ok(file)
 }
+
+/// Translation handing `sink` one value per interchange, built by `fold` from the
+/// interchange's outputs (its documents, then the output `is_end` marks as its outcome) on
+/// the thread that translated it, so what a consumer does with each document (serialising
+/// it, say) is spread over the cores too; outputs after the last outcome of a run arrive
+/// folded into one last value. Shared by both syntaxes: `runs` is their split (`None`: one
+/// walk on this thread), `translate_run` their walk of one run, and `in_walk_order` puts the
+/// file-level findings of several runs back in the order one walk gives.
+pub(super) fn by_interchange<O, C: Default + Send, E: Send>(
+    input: &[u8],
+    runs: Option<(Vec<(usize, usize)>, usize)>,
+    translate_run: impl Fn(&[u8], usize, &mut dyn FnMut(O)) -> Result<Vec<Diagnostic>, E> + Sync,
+    is_end: impl Fn(&O) -> bool + Sync,
+    fold: impl Fn(&mut C, O) + Sync,
+    in_walk_order: fn(Vec<Diagnostic>) -> Vec<Diagnostic>,
+    mut sink: impl FnMut(C),
+) -> Result<Vec<Diagnostic>, E> {
+    // One run's values: each interchange's, then whatever followed the last outcome.
+    let fold_run = |bytes: &[u8], start: usize, out: &mut dyn FnMut(C)| {
+        let mut c = C::default();
+        let file = translate_run(bytes, start, &mut |o| {
+            let end = is_end(&o);
+            fold(&mut c, o);
+            if end {
+                out(std::mem::take(&mut c));
+            }
+        });
+        out(c);
+        file
+    };
+    let Some((runs, threads)) = runs else {
+        return fold_run(input, 0, &mut sink);
+    };
+    let run = |bytes: &[u8], start: usize| {
+        let mut built = Vec::new();
+        let file = fold_run(bytes, start, &mut |c| built.push(c));
+        (built, file)
+    };
+    let file = translate(input, &runs, threads, run, |built| {
+        built.into_iter().for_each(&mut sink)
+    })?;
+    Ok(in_walk_order(file))
+}

@@ -179,37 +179,17 @@ pub fn translate_by_interchange<C: Default + Send>(
     input: &[u8],
     opts: TranslateOptions,
     fold: impl Fn(&mut C, Output) + Sync,
-    mut sink: impl FnMut(C),
+    sink: impl FnMut(C),
 ) -> Result<Vec<Diagnostic>, X12Error> {
-    let Some((runs, threads)) = split(input, RUN_BYTES, opts.parallel) else {
-        let mut c = C::default();
-        let file = translate_run(input, 0, opts, |o| {
-            let end = matches!(o, Output::Interchange(_));
-            fold(&mut c, o);
-            if end {
-                sink(std::mem::take(&mut c));
-            }
-        });
-        sink(c);
-        return file;
-    };
-    let run = |bytes: &[u8], start: usize| {
-        let mut built = Vec::new();
-        let mut c = C::default();
-        let file = translate_run(bytes, start, opts, |o| {
-            let end = matches!(o, Output::Interchange(_));
-            fold(&mut c, o);
-            if end {
-                built.push(std::mem::take(&mut c));
-            }
-        });
-        built.push(c);
-        (built, file)
-    };
-    let file = crate::documents::parallel::translate(input, &runs, threads, run, |built| {
-        built.into_iter().for_each(&mut sink)
-    })?;
-    Ok(in_walk_order(file))
+    crate::documents::parallel::by_interchange(
+        input,
+        split(input, RUN_BYTES, opts.parallel),
+        |bytes, start, out| translate_run(bytes, start, opts, out),
+        |o| matches!(o, Output::Interchange(_)),
+        fold,
+        in_walk_order,
+        sink,
+    )
 }
 
 /// The runs and threads to translate `input` with, or `None` for one walk on this thread.
