@@ -22,6 +22,8 @@ COPY migrations ./migrations
 COPY templates ./templates
 # Cargo.toml names the benches; their sources must exist for the manifest to load.
 COPY benches ./benches
+# The sample profiles are compiled in: `wharf partners new --from acme` starts from them.
+COPY partners ./partners
 # The registry and target caches survive between builds (BuildKit and buildah both honour
 # cache mounts); the binary is copied out of the cache within the same step.
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
